@@ -1,0 +1,225 @@
+//! Strict JSON: objects without duplicate member names, with a nesting limit.
+//!
+//! `serde_json` keeps the last of two equal member names. RFC 7515 §5.2 and RFC 7519 §4 require
+//! that a JOSE header or claim set with duplicate names be rejected (or that the last one wins
+//! consistently, which would let two parsers disagree). This module builds a
+//! [`serde_json::Value`] through its own visitor that refuses duplicates at every depth.
+
+use core::fmt;
+
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+use crate::error::JsonError;
+
+/// Parses `bytes` as one JSON object, refusing duplicate member names at any depth and nesting
+/// deeper than `max_depth`.
+///
+/// ```
+/// use jose_core::json::parse_object;
+/// assert!(parse_object(br#"{"a":1}"#, 8).is_ok());
+/// assert!(parse_object(br#"{"a":1,"a":2}"#, 8).is_err());
+/// ```
+///
+/// # Errors
+/// [`JsonError::DuplicateMember`], [`JsonError::TooDeep`], [`JsonError::NotAnObject`] or
+/// [`JsonError::Syntax`] (which also covers trailing data and invalid UTF-8).
+pub fn parse_object(bytes: &[u8], max_depth: usize) -> Result<Map<String, Value>, JsonError> {
+    match parse_value(bytes, max_depth)? {
+        Value::Object(map) => Ok(map),
+        _ => Err(JsonError::NotAnObject),
+    }
+}
+
+/// Parses `bytes` as one JSON value with the same rules as [`parse_object`].
+///
+/// # Errors
+/// As [`parse_object`], except that any top-level value is allowed.
+pub fn parse_value(bytes: &[u8], max_depth: usize) -> Result<Value, JsonError> {
+    let mut failure = None;
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let seed = StrictSeed {
+        depth_left: max_depth,
+        failure: &mut failure,
+    };
+    let result = seed.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+    match result {
+        Ok(value) => Ok(value),
+        Err(e) => Err(failure.map_or(
+            JsonError::Syntax {
+                line: e.line(),
+                column: e.column(),
+            },
+            |f| with_max(f, max_depth),
+        )),
+    }
+}
+
+struct StrictSeed<'f> {
+    depth_left: usize,
+    failure: &'f mut Option<JsonError>,
+}
+
+impl<'de> DeserializeSeed<'de> for StrictSeed<'_> {
+    type Value = Value;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(StrictVisitor {
+            depth_left: self.depth_left,
+            failure: self.failure,
+        })
+    }
+}
+
+struct StrictVisitor<'f> {
+    depth_left: usize,
+    failure: &'f mut Option<JsonError>,
+}
+
+impl StrictVisitor<'_> {
+    fn fail<E: de::Error>(self, error: JsonError) -> E {
+        let message = error.to_string();
+        *self.failure = Some(error);
+        E::custom(message)
+    }
+}
+
+impl<'de> Visitor<'de> for StrictVisitor<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let Some(depth_left) = self.depth_left.checked_sub(1) else {
+            return Err(self.fail(JsonError::TooDeep { max: 0 }));
+        };
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(StrictSeed {
+            depth_left,
+            failure: &mut *self.failure,
+        })? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let Some(depth_left) = self.depth_left.checked_sub(1) else {
+            return Err(self.fail(JsonError::TooDeep { max: 0 }));
+        };
+        let mut members = Map::new();
+        while let Some(name) = map.next_key::<String>()? {
+            if members.contains_key(&name) {
+                return Err(self.fail(JsonError::DuplicateMember {
+                    name: crate::error::short(&name),
+                }));
+            }
+            let value = map.next_value_seed(StrictSeed {
+                depth_left,
+                failure: &mut *self.failure,
+            })?;
+            members.insert(name, value);
+        }
+        Ok(Value::Object(members))
+    }
+}
+
+/// Re-labels a [`JsonError::TooDeep`] from the recursion with the configured maximum.
+fn with_max(error: JsonError, max: usize) -> JsonError {
+    match error {
+        JsonError::TooDeep { .. } => JsonError::TooDeep { max },
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicate_members_are_refused_at_every_depth() {
+        assert_eq!(
+            parse_object(br#"{"a":1,"a":1}"#, 8),
+            Err(JsonError::DuplicateMember { name: "a".into() })
+        );
+        assert_eq!(
+            parse_object(br#"{"x":{"b":[{"c":1,"c":2}]}}"#, 8),
+            Err(JsonError::DuplicateMember { name: "c".into() })
+        );
+    }
+
+    #[test]
+    fn escaped_duplicates_are_refused() {
+        // "\u0061" is "a": the same member name after unescaping.
+        assert_eq!(
+            parse_object(br#"{"a":1,"\u0061":2}"#, 8),
+            Err(JsonError::DuplicateMember { name: "a".into() })
+        );
+    }
+
+    #[test]
+    fn depth_limit_holds() {
+        let deep = format!("{}{}", "[".repeat(40), "]".repeat(40));
+        let text = format!(r#"{{"a":{deep}}}"#);
+        assert!(matches!(
+            parse_object(text.as_bytes(), 16),
+            Err(JsonError::TooDeep { .. })
+        ));
+        assert!(parse_object(text.as_bytes(), 64).is_ok());
+    }
+
+    #[test]
+    fn non_objects_and_trailing_data_are_refused() {
+        assert_eq!(parse_object(b"[1]", 8), Err(JsonError::NotAnObject));
+        assert!(matches!(
+            parse_object(br#"{"a":1} x"#, 8),
+            Err(JsonError::Syntax { .. })
+        ));
+        assert!(matches!(
+            parse_object(b"\xff", 8),
+            Err(JsonError::Syntax { .. })
+        ));
+    }
+
+    #[test]
+    fn numbers_keep_their_value() {
+        let map = parse_object(br#"{"i":-5,"u":18446744073709551615,"f":1.5}"#, 8).unwrap();
+        assert_eq!(map["i"], Value::from(-5));
+        assert_eq!(map["u"], Value::from(u64::MAX));
+        assert_eq!(map["f"], Value::from(1.5));
+    }
+}

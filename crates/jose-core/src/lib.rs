@@ -1,0 +1,84 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod algorithm;
+pub mod base64url;
+pub mod claims;
+mod error;
+mod header;
+pub mod json;
+mod jwk;
+mod jws;
+mod limits;
+mod random;
+mod signer;
+mod unsigned;
+mod verify;
+
+pub use algorithm::{ALL_ALGORITHMS, Algorithm};
+pub use claims::{ClaimError, UnixTime};
+pub use error::{Error, JsonError, JwsPart};
+pub use header::{Header, media_type_eq};
+pub use jwk::{EcCurve, PRIVATE_MEMBERS, PublicJwk, PublicKey};
+pub use jws::{CompactJws, HeaderPolicy};
+pub use limits::{DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_TOKEN_LEN, Limits};
+pub use random::{RandomSource, SystemRandom, random_base64url};
+pub use signer::{LocalSigner, Pkcs8Secret, Signer, ecdsa_signature_from_der};
+pub use unsigned::UnsignedJws;
+
+/// Helpers for fuzz targets and doctests. Not part of the stable API.
+#[doc(hidden)]
+pub mod fuzzing {
+    use crate::{
+        Algorithm, CompactJws, Error, Header, HeaderPolicy, Limits, LocalSigner, PublicJwk,
+        SystemRandom, UnsignedJws,
+    };
+
+    /// A fixed P-256 public key (RFC 7515 A.3) for fuzz targets that must reach verification.
+    const FIXED_JWK: &[u8] = br#"{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}"#;
+
+    /// Fuzz entry: parse a compact JWS and verify it against a fixed key with every algorithm.
+    ///
+    /// # Errors
+    /// Whatever parsing or verification returns.
+    pub fn parse_and_verify_jws(token: &str) -> Result<(), Error> {
+        let jws = CompactJws::parse(token, &Limits::default())?;
+        let key = PublicJwk::from_json(FIXED_JWK)?;
+        jws.verify(&key, &HeaderPolicy::new(crate::ALL_ALGORITHMS))
+    }
+
+    /// Fuzz entry: parse a JWK and, if it parses, compute its thumbprint and re-parse its
+    /// serialisation (which must give the same key).
+    ///
+    /// # Errors
+    /// Whatever parsing returns.
+    ///
+    /// # Panics
+    /// If the serialised form of a parsed key does not parse back to the same key (a bug).
+    pub fn parse_jwk(data: &[u8]) -> Result<(), Error> {
+        let jwk = PublicJwk::from_json(data)?;
+        let _ = jwk.thumbprint();
+        let again = PublicJwk::from_value(&jwk.to_value())?;
+        assert_eq!(again, jwk, "JWK round trip changed the key");
+        Ok(())
+    }
+
+    /// A fresh ES256 signer and a token it signed (`typ` `example+jwt`, `sub` `alice`).
+    ///
+    /// # Panics
+    /// Never in practice: key generation and signing with a fresh ring key cannot fail.
+    #[must_use]
+    #[expect(
+        clippy::expect_used,
+        reason = "test helper; failure means a broken ring build"
+    )]
+    pub fn sample_token() -> (LocalSigner, String) {
+        let signer = LocalSigner::generate(Algorithm::Es256, &SystemRandom::new()).expect("keygen");
+        let claims = serde_json::json!({"sub": "alice"});
+        let header = Header::new(Algorithm::Es256).with_typ("example+jwt");
+        let token = UnsignedJws::new(&header, claims.as_object().expect("object"))
+            .and_then(|u| u.sign(&signer))
+            .expect("sign");
+        (signer, token)
+    }
+}

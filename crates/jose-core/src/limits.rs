@@ -1,0 +1,68 @@
+//! Resource limits for untrusted input.
+
+/// Default maximum length of one compact JWS: 8 KiB.
+///
+/// ABCA (draft -10 §9.5) notes that HTTP header values are commonly limited to about 8 KB;
+/// tokens carried in headers cannot usefully be longer.
+pub const DEFAULT_MAX_TOKEN_LEN: usize = 8 * 1024;
+
+/// Default maximum nesting depth of JSON objects and arrays in a JOSE header or JWT payload.
+///
+/// Real headers and claim sets nest three or four levels (`cnf.jwk`, `status.status_list`);
+/// 32 leaves room for nested SD-JWT claims while bounding the parser's stack.
+pub const DEFAULT_MAX_JSON_DEPTH: usize = 32;
+
+/// Limits applied while parsing untrusted tokens.
+///
+/// ```
+/// let limits = jose_core::Limits::default().with_max_token_len(16 * 1024);
+/// assert_eq!(limits.max_token_len(), 16 * 1024);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    max_token_len: usize,
+    max_json_depth: usize,
+}
+
+impl Limits {
+    /// The defaults: [`DEFAULT_MAX_TOKEN_LEN`] and [`DEFAULT_MAX_JSON_DEPTH`].
+    #[must_use]
+    pub const fn new() -> Self {
+        Self {
+            max_token_len: DEFAULT_MAX_TOKEN_LEN,
+            max_json_depth: DEFAULT_MAX_JSON_DEPTH,
+        }
+    }
+
+    /// Sets the maximum length in bytes of one compact token.
+    #[must_use]
+    pub const fn with_max_token_len(mut self, max: usize) -> Self {
+        self.max_token_len = max;
+        self
+    }
+
+    /// Sets the maximum nesting depth of JSON values.
+    #[must_use]
+    pub const fn with_max_json_depth(mut self, max: usize) -> Self {
+        self.max_json_depth = max;
+        self
+    }
+
+    /// The maximum length in bytes of one compact token.
+    #[must_use]
+    pub const fn max_token_len(&self) -> usize {
+        self.max_token_len
+    }
+
+    /// The maximum nesting depth of JSON values.
+    #[must_use]
+    pub const fn max_json_depth(&self) -> usize {
+        self.max_json_depth
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self::new()
+    }
+}

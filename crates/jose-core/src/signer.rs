@@ -1,0 +1,345 @@
+//! The signing seam: the [`Signer`] trait, a ring-backed [`LocalSigner`], and the secret
+//! PKCS#8 container.
+
+use ring::signature::{self as rs, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _};
+
+use crate::algorithm::Algorithm;
+use crate::error::Error;
+use crate::jwk::{EcCurve, PublicJwk, PublicKey};
+
+/// Something that produces JOSE-form signatures (ECDSA as fixed-length r||s) with one key.
+///
+/// Implement it for a KMS or HSM client. A signer that can only work asynchronously uses the
+/// two-phase form instead: [`UnsignedJws::signing_input`](crate::UnsignedJws::signing_input)
+/// out, [`UnsignedJws::attach_signature`](crate::UnsignedJws::attach_signature) in.
+pub trait Signer {
+    /// The algorithm this signer produces.
+    fn algorithm(&self) -> Algorithm;
+
+    /// Signs `message` (the JWS signing input, or a COSE `Sig_structure`).
+    ///
+    /// # Errors
+    /// [`Error::SigningFailed`] when the backend fails.
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error>;
+}
+
+impl<S: Signer + ?Sized> Signer for &S {
+    fn algorithm(&self) -> Algorithm {
+        (**self).algorithm()
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
+        (**self).sign(message)
+    }
+}
+
+/// A PKCS#8 private key document. No `Clone`, and `Debug` does not print it.
+pub struct Pkcs8Secret(Vec<u8>);
+
+impl Pkcs8Secret {
+    /// Wraps DER bytes (not checked until a [`LocalSigner`] is made from them).
+    #[must_use]
+    pub const fn new(der: Vec<u8>) -> Self {
+        Self(der)
+    }
+
+    /// The DER bytes.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl core::fmt::Debug for Pkcs8Secret {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Pkcs8Secret(<redacted>)")
+    }
+}
+
+enum Backend {
+    Ecdsa(EcdsaKeyPair),
+    Ed25519(Ed25519KeyPair),
+    #[cfg(feature = "es512")]
+    P521(Box<p521::ecdsa::SigningKey>),
+}
+
+/// A signer holding a private key in process memory: ES256, ES384 and EdDSA on ring, ES512 on
+/// `p521` (feature `es512`). RSA signing is not offered.
+///
+/// ECDSA signatures on ring use the system RNG for the per-signature nonce; P-521 signatures
+/// are deterministic (RFC 6979).
+///
+/// ```
+/// use jose_core::{Algorithm, LocalSigner, Signer, SystemRandom};
+/// let signer = LocalSigner::generate(Algorithm::EdDsa, &SystemRandom::new())?;
+/// let sig = signer.sign(b"hello")?;
+/// signer.public_jwk().verify(Algorithm::EdDsa, b"hello", &sig)?;
+/// # Ok::<(), jose_core::Error>(())
+/// ```
+pub struct LocalSigner {
+    alg: Algorithm,
+    backend: Backend,
+    public: PublicJwk,
+    rng: ring::rand::SystemRandom,
+}
+
+impl core::fmt::Debug for LocalSigner {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("LocalSigner")
+            .field("alg", &self.alg)
+            .field("public", &self.public.thumbprint_base64url())
+            .finish_non_exhaustive()
+    }
+}
+
+impl LocalSigner {
+    /// Loads a PKCS#8 (v1 or v2) private key for `alg`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidPrivateKey`] if the document is not a key of the algorithm's type;
+    /// [`Error::Unsupported`] for RSA algorithms or ES512 without the `es512` feature.
+    pub fn from_pkcs8(alg: Algorithm, pkcs8: &[u8]) -> Result<Self, Error> {
+        let rng = ring::rand::SystemRandom::new();
+        let invalid = |_| Error::InvalidPrivateKey {
+            reason: "not a PKCS#8 key of this algorithm",
+        };
+        let (backend, key) = match alg {
+            Algorithm::Es256 | Algorithm::Es384 => {
+                let (ring_alg, curve) = if alg == Algorithm::Es256 {
+                    (&rs::ECDSA_P256_SHA256_FIXED_SIGNING, EcCurve::P256)
+                } else {
+                    (&rs::ECDSA_P384_SHA384_FIXED_SIGNING, EcCurve::P384)
+                };
+                let pair = EcdsaKeyPair::from_pkcs8(ring_alg, pkcs8, &rng).map_err(invalid)?;
+                let key = PublicKey::from_ec_point(curve, pair.public_key().as_ref())?;
+                (Backend::Ecdsa(pair), key)
+            }
+            Algorithm::EdDsa => {
+                let pair = Ed25519KeyPair::from_pkcs8_maybe_unchecked(pkcs8).map_err(invalid)?;
+                let mut x = [0u8; 32];
+                x.copy_from_slice(pair.public_key().as_ref());
+                (Backend::Ed25519(pair), PublicKey::Ed25519 { x })
+            }
+            Algorithm::Es512 => p521_from_pkcs8(pkcs8)?,
+            Algorithm::Ps256 | Algorithm::Rs256 => {
+                return Err(Error::Unsupported {
+                    what: "RSA signing",
+                });
+            }
+        };
+        Ok(Self {
+            alg,
+            backend,
+            public: PublicJwk::new(key).with_alg(alg),
+            rng,
+        })
+    }
+
+    /// Generates a fresh key for `alg` and returns its PKCS#8 document (for a keystore).
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] for RSA or when randomness fails.
+    pub fn generate_pkcs8(
+        alg: Algorithm,
+        rng: &dyn crate::RandomSource,
+    ) -> Result<Pkcs8Secret, Error> {
+        let ring_rng = ring::rand::SystemRandom::new();
+        let failed = |_| Error::Unsupported {
+            what: "key generation",
+        };
+        let der = match alg {
+            Algorithm::Es256 => {
+                EcdsaKeyPair::generate_pkcs8(&rs::ECDSA_P256_SHA256_FIXED_SIGNING, &ring_rng)
+                    .map_err(failed)?
+                    .as_ref()
+                    .to_vec()
+            }
+            Algorithm::Es384 => {
+                EcdsaKeyPair::generate_pkcs8(&rs::ECDSA_P384_SHA384_FIXED_SIGNING, &ring_rng)
+                    .map_err(failed)?
+                    .as_ref()
+                    .to_vec()
+            }
+            Algorithm::EdDsa => Ed25519KeyPair::generate_pkcs8(&ring_rng)
+                .map_err(failed)?
+                .as_ref()
+                .to_vec(),
+            Algorithm::Es512 => p521_generate(rng)?,
+            Algorithm::Ps256 | Algorithm::Rs256 => {
+                return Err(Error::Unsupported {
+                    what: "RSA key generation",
+                });
+            }
+        };
+        Ok(Pkcs8Secret(der))
+    }
+
+    /// Generates a fresh in-memory key for `alg`.
+    ///
+    /// # Errors
+    /// As [`Self::generate_pkcs8`].
+    pub fn generate(alg: Algorithm, rng: &dyn crate::RandomSource) -> Result<Self, Error> {
+        let der = Self::generate_pkcs8(alg, rng)?;
+        Self::from_pkcs8(alg, der.as_bytes())
+    }
+
+    /// The public key, with `alg` set.
+    #[must_use]
+    pub fn public_jwk(&self) -> PublicJwk {
+        self.public.clone()
+    }
+}
+
+impl Signer for LocalSigner {
+    fn algorithm(&self) -> Algorithm {
+        self.alg
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
+        match &self.backend {
+            Backend::Ecdsa(pair) => pair
+                .sign(&self.rng, message)
+                .map(|sig| sig.as_ref().to_vec())
+                .map_err(|_| Error::SigningFailed {
+                    reason: "ECDSA signing failed".into(),
+                }),
+            Backend::Ed25519(pair) => Ok(pair.sign(message).as_ref().to_vec()),
+            #[cfg(feature = "es512")]
+            Backend::P521(key) => {
+                use p521::ecdsa::signature::Signer as _;
+                let sig: p521::ecdsa::Signature =
+                    key.try_sign(message).map_err(|_| Error::SigningFailed {
+                        reason: "P-521 signing failed".into(),
+                    })?;
+                Ok(sig.to_bytes().to_vec())
+            }
+        }
+    }
+}
+
+#[cfg(feature = "es512")]
+fn p521_from_pkcs8(pkcs8: &[u8]) -> Result<(Backend, PublicKey), Error> {
+    use p521::pkcs8::DecodePrivateKey as _;
+    let key =
+        p521::ecdsa::SigningKey::from_pkcs8_der(pkcs8).map_err(|_| Error::InvalidPrivateKey {
+            reason: "not a PKCS#8 P-521 key",
+        })?;
+    let point = key.verifying_key().to_sec1_bytes();
+    let public = PublicKey::from_ec_point(EcCurve::P521, &point)?;
+    Ok((Backend::P521(Box::new(key)), public))
+}
+
+#[cfg(not(feature = "es512"))]
+fn p521_from_pkcs8(_: &[u8]) -> Result<(Backend, PublicKey), Error> {
+    Err(Error::Unsupported {
+        what: "ES512 (enable the es512 feature)",
+    })
+}
+
+#[cfg(feature = "es512")]
+fn p521_generate(rng: &dyn crate::RandomSource) -> Result<Vec<u8>, Error> {
+    use p521::pkcs8::EncodePrivateKey as _;
+    // Rejection sampling: 521 random bits, retried while not a valid scalar (0 or >= n).
+    for _ in 0..64 {
+        let mut bytes = [0u8; 66];
+        rng.fill(&mut bytes)?;
+        bytes[0] &= 0x01;
+        if let Ok(key) = p521::ecdsa::SigningKey::from_slice(&bytes) {
+            let doc = key.to_pkcs8_der().map_err(|_| Error::Unsupported {
+                what: "P-521 PKCS#8 encoding",
+            })?;
+            return Ok(doc.as_bytes().to_vec());
+        }
+    }
+    Err(Error::Unsupported {
+        what: "P-521 key generation",
+    })
+}
+
+#[cfg(not(feature = "es512"))]
+fn p521_generate(_: &dyn crate::RandomSource) -> Result<Vec<u8>, Error> {
+    Err(Error::Unsupported {
+        what: "ES512 (enable the es512 feature)",
+    })
+}
+
+/// Converts an ASN.1 DER ECDSA signature (`SEQUENCE { r INTEGER, s INTEGER }`, the form most
+/// KMS APIs return) into the fixed-length r||s form JOSE and COSE use.
+///
+/// ```
+/// use jose_core::{Algorithm, ecdsa_signature_from_der};
+/// let der = [0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x02];
+/// let fixed = ecdsa_signature_from_der(Algorithm::Es256, &der)?;
+/// assert_eq!(fixed.len(), 64);
+/// assert_eq!((fixed[31], fixed[63]), (1, 2));
+/// # Ok::<(), jose_core::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::SigningFailed`] if the input is not a DER ECDSA signature for the algorithm's curve.
+pub fn ecdsa_signature_from_der(alg: Algorithm, der: &[u8]) -> Result<Vec<u8>, Error> {
+    let width: usize = match alg {
+        Algorithm::Es256 => 32,
+        Algorithm::Es384 => 48,
+        Algorithm::Es512 => 66,
+        _ => {
+            return Err(Error::SigningFailed {
+                reason: "not an ECDSA algorithm".into(),
+            });
+        }
+    };
+    let bad = || Error::SigningFailed {
+        reason: "malformed DER ECDSA signature".into(),
+    };
+    let (body, rest) = der_take(der, 0x30).ok_or_else(bad)?;
+    if !rest.is_empty() {
+        return Err(bad());
+    }
+    let (r, body) = der_take(body, 0x02).ok_or_else(bad)?;
+    let (s, body) = der_take(body, 0x02).ok_or_else(bad)?;
+    if !body.is_empty() {
+        return Err(bad());
+    }
+    let mut out = vec![0u8; width.saturating_mul(2)];
+    for (int, slot) in [(r, 0), (s, width)] {
+        let int = strip_leading_zeros(int);
+        if int.len() > width {
+            return Err(bad());
+        }
+        let start = slot.saturating_add(width).saturating_sub(int.len());
+        out.get_mut(start..start.saturating_add(int.len()))
+            .ok_or_else(bad)?
+            .copy_from_slice(int);
+    }
+    Ok(out)
+}
+
+fn strip_leading_zeros(mut int: &[u8]) -> &[u8] {
+    while let [0, rest @ ..] = int {
+        int = rest;
+    }
+    int
+}
+
+/// Reads one DER TLV with the given tag; short and long (one or two byte) length forms.
+fn der_take(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
+    let (&first, rest) = input.split_first()?;
+    if first != tag {
+        return None;
+    }
+    let (&len0, rest) = rest.split_first()?;
+    let (len, rest) = match len0 {
+        0..=0x7f => (usize::from(len0), rest),
+        0x81 => {
+            let (&l, rest) = rest.split_first()?;
+            (usize::from(l), rest)
+        }
+        0x82 => {
+            let (&hi, rest) = rest.split_first()?;
+            let (&lo, rest) = rest.split_first()?;
+            (usize::from(u16::from_be_bytes([hi, lo])), rest)
+        }
+        _ => return None,
+    };
+    (rest.len() >= len).then(|| rest.split_at(len))
+}

@@ -1,0 +1,1 @@
+//! Shared plumbing for the demo binaries (attester, wallet, issuer).
