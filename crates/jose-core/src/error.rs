@@ -123,6 +123,9 @@ pub enum Error {
         /// What is wrong, without key material.
         reason: &'static str,
     },
+    /// The JWK's `use` or `key_ops` says it is not for verifying signatures (RFC 7517 §4.2-4.3).
+    #[error("JWK use/key_ops does not allow signature verification")]
+    KeyNotForSignatures,
     /// A private or secret key was given where a public key is expected.
     #[error("JWK carries private key member {member:?} where a public key is expected")]
     PrivateKeyMember {

@@ -265,6 +265,11 @@ impl PublicKey {
                         reason: "RSA n or e is empty or has a leading zero",
                     });
                 }
+                if crate::roca::has_roca_fingerprint(&n) {
+                    return Err(Error::InvalidKey {
+                        reason: "RSA modulus has the ROCA fingerprint (CVE-2017-15361)",
+                    });
+                }
                 Ok(Self::Rsa { n, e })
             }
             "oct" => Err(Error::InvalidKey {
@@ -343,6 +348,7 @@ pub struct PublicJwk {
     kid: Option<String>,
     alg: Option<String>,
     key_use: Option<String>,
+    key_ops: Option<Vec<String>>,
 }
 
 impl PublicJwk {
@@ -354,6 +360,7 @@ impl PublicJwk {
             kid: None,
             alg: None,
             key_use: None,
+            key_ops: None,
         }
     }
 
@@ -396,6 +403,22 @@ impl PublicJwk {
             kid: optional_str(map, "kid")?,
             alg: optional_str(map, "alg")?,
             key_use: optional_str(map, "use")?,
+            key_ops: match map.get("key_ops") {
+                None => None,
+                Some(Value::Array(ops)) => Some(
+                    ops.iter()
+                        .map(|op| op.as_str().map(str::to_owned))
+                        .collect::<Option<Vec<_>>>()
+                        .ok_or(Error::InvalidKey {
+                            reason: "key_ops is not an array of strings",
+                        })?,
+                ),
+                Some(_) => {
+                    return Err(Error::InvalidKey {
+                        reason: "key_ops is not an array of strings",
+                    });
+                }
+            },
         })
     }
 
@@ -412,6 +435,12 @@ impl PublicJwk {
         }
         if let Some(key_use) = &self.key_use {
             map.insert("use".into(), key_use.clone().into());
+        }
+        if let Some(ops) = &self.key_ops {
+            map.insert(
+                "key_ops".into(),
+                ops.iter().cloned().map(Value::String).collect(),
+            );
         }
         map
     }
@@ -467,12 +496,22 @@ impl PublicJwk {
         self.key_use.as_deref()
     }
 
-    /// Checks that `alg` fits the key and, when the JWK names an `alg`, that it is the same.
+    /// Checks that the key may verify signatures with `alg`: the key type and curve fit, the
+    /// JWK's own `alg` (if any) is the same, `use` (if any) is `sig` and `key_ops` (if any)
+    /// contains `verify` (RFC 7517 §4.2-4.4).
     ///
     /// # Errors
-    /// [`Error::KeyAlgorithmMismatch`].
+    /// [`Error::KeyAlgorithmMismatch`], [`Error::KeyNotForSignatures`].
     pub fn check_algorithm(&self, alg: Algorithm) -> Result<(), Error> {
         self.key.check_algorithm(alg)?;
+        if self.key_use.as_deref().is_some_and(|u| u != "sig")
+            || self
+                .key_ops
+                .as_ref()
+                .is_some_and(|ops| !ops.iter().any(|op| op == "verify"))
+        {
+            return Err(Error::KeyNotForSignatures);
+        }
         match &self.alg {
             Some(named) if named != alg.jose_name() => Err(Error::KeyAlgorithmMismatch {
                 alg,

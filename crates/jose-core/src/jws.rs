@@ -43,59 +43,19 @@ impl<'a> CompactJws<'a> {
     /// [`Error::TokenTooLong`], [`Error::WrongPartCount`], [`Error::InvalidBase64`],
     /// [`Error::InvalidJson`], and the header errors of [`Header::from_map`].
     pub fn parse(token: &'a str, limits: &Limits) -> Result<Self, Error> {
-        if token.len() > limits.max_token_len() {
-            return Err(Error::TokenTooLong {
-                len: token.len(),
-                max: limits.max_token_len(),
-            });
-        }
-        let found = token
-            .bytes()
-            .filter(|b| *b == b'.')
-            .count()
-            .saturating_add(1);
-        let mut parts = token.splitn(3, '.');
-        let (Some(header_b64), Some(payload_b64), Some(signature_b64)) =
-            (parts.next(), parts.next(), parts.next())
-        else {
-            return Err(Error::WrongPartCount { found });
-        };
-        if found != 3 {
-            return Err(Error::WrongPartCount { found });
-        }
-        let signing_input = &token[..header_b64
-            .len()
-            .saturating_add(1)
-            .saturating_add(payload_b64.len())];
-        let header_bytes = base64url::decode(header_b64).ok_or(Error::InvalidBase64 {
-            part: JwsPart::Header,
-        })?;
-        let payload_bytes = base64url::decode(payload_b64).ok_or(Error::InvalidBase64 {
-            part: JwsPart::Payload,
-        })?;
-        let signature = base64url::decode(signature_b64).ok_or(Error::InvalidBase64 {
-            part: JwsPart::Signature,
-        })?;
-        let header_map =
-            json::parse_object(&header_bytes, limits.max_json_depth()).map_err(|error| {
-                Error::InvalidJson {
-                    part: JwsPart::Header,
-                    error,
-                }
-            })?;
-        let header = Header::from_map(header_map)?;
+        let raw = OpaqueJws::parse(token, limits)?;
         let claims =
-            json::parse_object(&payload_bytes, limits.max_json_depth()).map_err(|error| {
+            json::parse_object(&raw.payload, limits.max_json_depth()).map_err(|error| {
                 Error::InvalidJson {
                     part: JwsPart::Payload,
                     error,
                 }
             })?;
         Ok(Self {
-            signing_input,
-            header,
+            signing_input: raw.signing_input,
+            header: raw.header,
             claims,
-            signature,
+            signature: raw.signature,
         })
     }
 
@@ -148,6 +108,102 @@ impl<'a> CompactJws<'a> {
     /// Those of [`PublicKey::verify`].
     pub fn verify_signature(&self, key: &PublicKey) -> Result<(), Error> {
         key.verify(self.header.alg(), self.signing_input(), &self.signature)
+    }
+}
+
+/// A received compact JWS whose payload is opaque bytes (not necessarily JSON), parsed but not
+/// yet verified. Same rules as [`CompactJws`] except for the payload.
+#[derive(Clone, Debug)]
+pub struct OpaqueJws<'a> {
+    signing_input: &'a str,
+    header: Header,
+    payload: Vec<u8>,
+    signature: Vec<u8>,
+}
+
+impl<'a> OpaqueJws<'a> {
+    /// Parses a compact JWS without interpreting the payload.
+    ///
+    /// # Errors
+    /// [`Error::TokenTooLong`], [`Error::WrongPartCount`], [`Error::InvalidBase64`],
+    /// [`Error::InvalidJson`] (header only), and the errors of [`Header::from_map`].
+    pub fn parse(token: &'a str, limits: &Limits) -> Result<Self, Error> {
+        if token.len() > limits.max_token_len() {
+            return Err(Error::TokenTooLong {
+                len: token.len(),
+                max: limits.max_token_len(),
+            });
+        }
+        let found = token
+            .bytes()
+            .filter(|b| *b == b'.')
+            .count()
+            .saturating_add(1);
+        let mut parts = token.splitn(3, '.');
+        let (Some(header_b64), Some(payload_b64), Some(signature_b64), 3) =
+            (parts.next(), parts.next(), parts.next(), found)
+        else {
+            return Err(Error::WrongPartCount { found });
+        };
+        let input_len = header_b64
+            .len()
+            .saturating_add(1)
+            .saturating_add(payload_b64.len());
+        let signing_input = token
+            .get(..input_len)
+            .ok_or(Error::WrongPartCount { found })?;
+        let header_bytes = base64url::decode(header_b64).ok_or(Error::InvalidBase64 {
+            part: JwsPart::Header,
+        })?;
+        let payload = base64url::decode(payload_b64).ok_or(Error::InvalidBase64 {
+            part: JwsPart::Payload,
+        })?;
+        let signature = base64url::decode(signature_b64).ok_or(Error::InvalidBase64 {
+            part: JwsPart::Signature,
+        })?;
+        let header_map =
+            json::parse_object(&header_bytes, limits.max_json_depth()).map_err(|error| {
+                Error::InvalidJson {
+                    part: JwsPart::Header,
+                    error,
+                }
+            })?;
+        let header = Header::from_map(header_map)?;
+        Ok(Self {
+            signing_input,
+            header,
+            payload,
+            signature,
+        })
+    }
+
+    /// The protected header.
+    #[must_use]
+    pub const fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The decoded payload bytes.
+    #[must_use]
+    pub fn payload(&self) -> &[u8] {
+        &self.payload
+    }
+
+    /// The received `BASE64URL(header) || '.' || BASE64URL(payload)`.
+    #[must_use]
+    pub fn signing_input(&self) -> &'a [u8] {
+        self.signing_input.as_bytes()
+    }
+
+    /// Checks the header against `policy`, then the signature with `key`.
+    ///
+    /// # Errors
+    /// As [`CompactJws::verify`].
+    pub fn verify(&self, key: &PublicJwk, policy: &HeaderPolicy<'_>) -> Result<(), Error> {
+        policy.check(&self.header)?;
+        key.check_algorithm(self.header.alg())?;
+        key.key()
+            .verify(self.header.alg(), self.signing_input(), &self.signature)
     }
 }
 
