@@ -1,0 +1,144 @@
+//! Replay protection: the [`ReplayGuard`] seam and a bounded in-memory guard.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
+
+use jose_core::UnixTime;
+
+use crate::error::ReplayError;
+use crate::limits::DEFAULT_MAX_REPLAY_ENTRIES;
+
+/// Records proof identifiers (`jti`, single-use nonces) and refuses the second use.
+///
+/// Implementations must be atomic: when many threads present the same key at once, exactly one
+/// sees `Ok`. They must fail closed: when they cannot record (full, storage down) they refuse.
+/// Implement it over a shared store (Redis `SET NX EX`, a database unique key) for a fleet.
+pub trait ReplayGuard: Send + Sync {
+    /// Records `key` until `expires_at`, or refuses it.
+    ///
+    /// # Errors
+    /// [`ReplayError::Replayed`] when `key` is recorded and not expired;
+    /// [`ReplayError::AlreadyExpired`] when `expires_at <= now`; [`ReplayError::Full`] or
+    /// [`ReplayError::Unavailable`] when it cannot record.
+    fn check_and_record(
+        &self,
+        key: &str,
+        expires_at: UnixTime,
+        now: UnixTime,
+    ) -> Result<(), ReplayError>;
+}
+
+/// A replay-guard key for `jti` under a namespace (`abca-pop`, `dpop`, `openid4vci-proof`) and
+/// a scope (a client id, a key thumbprint). The parts are length-prefixed, so no two distinct
+/// triples give the same key.
+///
+/// ```
+/// assert_eq!(pop_verifier::replay_key("dpop", "abc", "j1"), "dpop|3:abc|j1");
+/// ```
+#[must_use]
+pub fn replay_key(namespace: &str, scope: &str, jti: &str) -> String {
+    format!("{namespace}|{}:{scope}|{jti}", scope.len())
+}
+
+/// A bounded, thread-safe, in-process [`ReplayGuard`].
+///
+/// Entries live until their `expires_at`; expired entries are dropped as time passes. When
+/// `max_entries` unexpired entries are held, new keys are **refused** with
+/// [`ReplayError::Full`] rather than forgetting entries that could still be replayed.
+/// Use it for a single server; a fleet needs a shared store behind [`ReplayGuard`].
+///
+/// ```
+/// use jose_core::UnixTime;
+/// use pop_verifier::{InMemoryReplayGuard, ReplayError, ReplayGuard};
+/// let guard = InMemoryReplayGuard::new(1000);
+/// let now = UnixTime::from_secs(1_000);
+/// guard.check_and_record("jti-1", now.saturating_add(600), now)?;
+/// assert_eq!(guard.check_and_record("jti-1", now.saturating_add(600), now), Err(ReplayError::Replayed));
+/// # Ok::<(), ReplayError>(())
+/// ```
+#[derive(Debug)]
+pub struct InMemoryReplayGuard {
+    max_entries: usize,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    by_key: HashMap<String, UnixTime>,
+    by_expiry: BTreeSet<(UnixTime, String)>,
+}
+
+impl State {
+    /// Drops every entry with `expires_at <= now`.
+    fn purge(&mut self, now: UnixTime) {
+        while let Some(first) = self.by_expiry.first() {
+            if first.0 > now {
+                break;
+            }
+            if let Some((_, key)) = self.by_expiry.pop_first() {
+                self.by_key.remove(&key);
+            }
+        }
+    }
+}
+
+impl InMemoryReplayGuard {
+    /// A guard holding at most `max_entries` unexpired entries.
+    #[must_use]
+    pub fn new(max_entries: usize) -> Self {
+        Self {
+            max_entries,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// How many entries are held (expired ones included until the next call purges them).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.state.lock().map_or(0, |s| s.by_key.len())
+    }
+
+    /// Whether no entry is held.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Default for InMemoryReplayGuard {
+    /// A guard with [`DEFAULT_MAX_REPLAY_ENTRIES`].
+    fn default() -> Self {
+        Self::new(DEFAULT_MAX_REPLAY_ENTRIES)
+    }
+}
+
+impl ReplayGuard for InMemoryReplayGuard {
+    fn check_and_record(
+        &self,
+        key: &str,
+        expires_at: UnixTime,
+        now: UnixTime,
+    ) -> Result<(), ReplayError> {
+        if expires_at <= now {
+            return Err(ReplayError::AlreadyExpired);
+        }
+        let mut state = self.state.lock().map_err(|_| ReplayError::Unavailable {
+            reason: "lock poisoned".to_owned(),
+        })?;
+        state.purge(now);
+        if state.by_key.contains_key(key) {
+            return Err(ReplayError::Replayed);
+        }
+        if state.by_key.len() >= self.max_entries {
+            return Err(ReplayError::Full {
+                max: self.max_entries,
+            });
+        }
+        state.by_key.insert(key.to_owned(), expires_at);
+        state.by_expiry.insert((expires_at, key.to_owned()));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,99 @@
+use core::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use super::*;
+
+fn t(s: i64) -> UnixTime {
+    UnixTime::from_secs(s)
+}
+
+#[test]
+fn second_use_is_refused_until_expiry() {
+    let guard = InMemoryReplayGuard::new(10);
+    assert_eq!(guard.check_and_record("a", t(200), t(100)), Ok(()));
+    assert_eq!(
+        guard.check_and_record("a", t(200), t(150)),
+        Err(ReplayError::Replayed)
+    );
+    assert_eq!(
+        guard.check_and_record("a", t(200), t(199)),
+        Err(ReplayError::Replayed)
+    );
+    // At expires_at the entry is gone and the key may be recorded again.
+    assert_eq!(guard.check_and_record("a", t(300), t(200)), Ok(()));
+}
+
+#[test]
+fn already_expired_entries_are_refused() {
+    let guard = InMemoryReplayGuard::new(10);
+    assert_eq!(
+        guard.check_and_record("a", t(100), t(100)),
+        Err(ReplayError::AlreadyExpired)
+    );
+    assert!(guard.is_empty());
+}
+
+#[test]
+fn full_guard_fails_closed_and_recovers_after_expiry() {
+    let guard = InMemoryReplayGuard::new(2);
+    assert_eq!(guard.check_and_record("a", t(200), t(100)), Ok(()));
+    assert_eq!(guard.check_and_record("b", t(300), t(100)), Ok(()));
+    assert_eq!(
+        guard.check_and_record("c", t(300), t(100)),
+        Err(ReplayError::Full { max: 2 })
+    );
+    // Full does not forget unexpired entries.
+    assert_eq!(
+        guard.check_and_record("a", t(200), t(150)),
+        Err(ReplayError::Replayed)
+    );
+    // Once "a" expires there is room again, and "b" is still remembered.
+    assert_eq!(guard.check_and_record("c", t(400), t(200)), Ok(()));
+    assert_eq!(
+        guard.check_and_record("b", t(400), t(250)),
+        Err(ReplayError::Replayed)
+    );
+    assert_eq!(guard.len(), 2);
+}
+
+#[test]
+fn concurrent_presentations_see_exactly_one_acceptance() {
+    const THREADS: usize = 16;
+    for round in 0..20 {
+        let guard = Arc::new(InMemoryReplayGuard::new(1000));
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let replayed = Arc::new(AtomicUsize::new(0));
+        let barrier = Arc::new(std::sync::Barrier::new(THREADS));
+        let key = format!("jti-{round}");
+        let handles: Vec<_> = (0..THREADS)
+            .map(|_| {
+                let (guard, accepted, replayed, barrier, key) = (
+                    Arc::clone(&guard),
+                    Arc::clone(&accepted),
+                    Arc::clone(&replayed),
+                    Arc::clone(&barrier),
+                    key.clone(),
+                );
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    match guard.check_and_record(&key, t(1_000), t(500)) {
+                        Ok(()) => accepted.fetch_add(1, Ordering::SeqCst),
+                        Err(ReplayError::Replayed) => replayed.fetch_add(1, Ordering::SeqCst),
+                        Err(other) => panic!("unexpected {other:?}"),
+                    };
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        assert_eq!(accepted.load(Ordering::SeqCst), 1);
+        assert_eq!(replayed.load(Ordering::SeqCst), THREADS - 1);
+    }
+}
+
+#[test]
+fn replay_keys_are_unambiguous() {
+    assert_ne!(replay_key("n", "a|1", "b"), replay_key("n", "a", "1|b"));
+    assert_eq!(replay_key("abca-pop", "client", "x"), "abca-pop|6:client|x");
+}
