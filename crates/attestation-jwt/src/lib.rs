@@ -1,2 +1,39 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod config;
+mod error;
+mod fallback;
+mod issue;
+mod keys;
+mod limits;
+mod metadata;
+mod oauth;
+mod request;
+mod verdict;
+mod verify;
+
+pub use config::{
+    ClientAttestationConfig, DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_REPLAY_WINDOW_SECONDS,
+    MAX_CONFIGURED_SECONDS, MethodKind, VerificationMethod,
+};
+pub use error::{ConfigError, Error, Token};
+pub use fallback::Fallback;
+pub use issue::{
+    ATTESTATION_TYP, AttestationClaims, AttesterKeyId, POP_JTI_BYTES, POP_TYP, PopClaims,
+    build_pop, issue_attestation, prepare_attestation, prepare_pop,
+};
+pub use keys::{ClientRegistry, ClientSecret, KeyResolver, ResolveError};
+pub use limits::{
+    DEFAULT_MAX_CLIENT_ID_LEN, DEFAULT_MAX_CLIENT_SECRET_LEN, DEFAULT_MAX_CONFIG_LEN,
+    DEFAULT_MAX_HEADER_LEN, DEFAULT_MAX_TRUSTED_ROOTS, Limits,
+};
+pub use oauth::{CHALLENGE_HEADER, OAuthError};
+pub use request::{
+    ATTESTATION_HEADER, ClientAuthRequest, DPOP_HEADER, JWT_BEARER_ASSERTION_TYPE,
+    LEGACY_ASSERTION_TYPE, POP_HEADER,
+};
+pub use verdict::{
+    AssuranceLevel, AuthMethod, DraftShape, LenientReason, PopMode, Verdict, Warning,
+};
+pub use verify::{ChallengeCheck, ClientAttestationVerifier, DEFAULT_ALGORITHMS};

@@ -1,0 +1,145 @@
+//! The parts of an HTTP request that client authentication looks at.
+
+/// `OAuth-Client-Attestation` (ABCA -10 §6.1).
+pub const ATTESTATION_HEADER: &str = "OAuth-Client-Attestation";
+/// `OAuth-Client-Attestation-PoP` (ABCA -10 §6.1).
+pub const POP_HEADER: &str = "OAuth-Client-Attestation-PoP";
+/// `DPoP` (RFC 9449), used by combined mode (ABCA -10 §7.3).
+pub const DPOP_HEADER: &str = "DPoP";
+/// The `client_assertion_type` of the legacy body form (ABCA drafts -00 to -07).
+pub const LEGACY_ASSERTION_TYPE: &str =
+    "urn:ietf:params:oauth:client-assertion-type:jwt-client-attestation";
+/// The `client_assertion_type` of RFC 7523 `private_key_jwt`.
+pub const JWT_BEARER_ASSERTION_TYPE: &str =
+    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// The request parts, borrowed from the caller's HTTP framework.
+///
+/// ```
+/// use attestation_jwt::ClientAuthRequest;
+/// let headers = [("oauth-client-attestation", "a.b.c"), ("OAuth-Client-Attestation-PoP", "d.e.f"),
+///     ("content-type", "application/x-www-form-urlencoded")];
+/// let request = ClientAuthRequest::from_headers(headers).with_client_id(Some("wallet-1"));
+/// assert_eq!(request.attestation, Some("a.b.c"));
+/// assert_eq!(request.pop, Some("d.e.f"));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ClientAuthRequest<'a> {
+    /// The `OAuth-Client-Attestation` header value.
+    pub attestation: Option<&'a str>,
+    /// The `OAuth-Client-Attestation-PoP` header value.
+    pub pop: Option<&'a str>,
+    /// The `DPoP` header value (combined mode).
+    pub dpop: Option<&'a str>,
+    /// The body's (or query's) `client_id`.
+    pub client_id: Option<&'a str>,
+    /// The body's `client_assertion_type`.
+    pub client_assertion_type: Option<&'a str>,
+    /// The body's `client_assertion`.
+    pub client_assertion: Option<&'a str>,
+    /// A client secret (from `client_secret_post`, or decoded from `client_secret_basic`).
+    pub client_secret: Option<&'a str>,
+    /// The request method (for DPoP `htm`).
+    pub http_method: Option<&'a str>,
+    /// The request URI (for DPoP `htu`).
+    pub http_uri: Option<&'a str>,
+    pub(crate) repeated: Option<&'static str>,
+}
+
+impl<'a> ClientAuthRequest<'a> {
+    /// An empty request.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self {
+            attestation: None,
+            pop: None,
+            dpop: None,
+            client_id: None,
+            client_assertion_type: None,
+            client_assertion: None,
+            client_secret: None,
+            http_method: None,
+            http_uri: None,
+            repeated: None,
+        }
+    }
+
+    /// Picks the three headers out of `(name, value)` pairs (names compared case-insensitively).
+    /// A header seen twice is remembered and refused by verification with
+    /// [`Error::HeaderRepeated`](crate::Error::HeaderRepeated).
+    #[must_use]
+    pub fn from_headers(headers: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut request = Self::new();
+        for (name, value) in headers {
+            let (slot, canonical) = if name.eq_ignore_ascii_case(ATTESTATION_HEADER) {
+                (&mut request.attestation, ATTESTATION_HEADER)
+            } else if name.eq_ignore_ascii_case(POP_HEADER) {
+                (&mut request.pop, POP_HEADER)
+            } else if name.eq_ignore_ascii_case(DPOP_HEADER) {
+                (&mut request.dpop, DPOP_HEADER)
+            } else {
+                continue;
+            };
+            if slot.is_some() {
+                request.repeated.get_or_insert(canonical);
+            }
+            *slot = Some(value);
+        }
+        request
+    }
+
+    /// Sets the `OAuth-Client-Attestation` header value.
+    #[must_use]
+    pub const fn with_attestation(mut self, value: Option<&'a str>) -> Self {
+        self.attestation = value;
+        self
+    }
+
+    /// Sets the `OAuth-Client-Attestation-PoP` header value.
+    #[must_use]
+    pub const fn with_pop(mut self, value: Option<&'a str>) -> Self {
+        self.pop = value;
+        self
+    }
+
+    /// Sets the `DPoP` header value and the request's method and URI (for `htm`/`htu`).
+    #[must_use]
+    pub const fn with_dpop(
+        mut self,
+        value: Option<&'a str>,
+        method: &'a str,
+        uri: &'a str,
+    ) -> Self {
+        self.dpop = value;
+        self.http_method = Some(method);
+        self.http_uri = Some(uri);
+        self
+    }
+
+    /// Sets the body's `client_id`.
+    #[must_use]
+    pub const fn with_client_id(mut self, client_id: Option<&'a str>) -> Self {
+        self.client_id = client_id;
+        self
+    }
+
+    /// Sets the body's `client_assertion_type` and `client_assertion`.
+    #[must_use]
+    pub const fn with_client_assertion(
+        mut self,
+        assertion_type: Option<&'a str>,
+        assertion: Option<&'a str>,
+    ) -> Self {
+        self.client_assertion_type = assertion_type;
+        self.client_assertion = assertion;
+        self
+    }
+
+    /// Sets a presented client secret.
+    #[must_use]
+    pub const fn with_client_secret(mut self, secret: Option<&'a str>) -> Self {
+        self.client_secret = secret;
+        self
+    }
+}
