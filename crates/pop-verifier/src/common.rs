@@ -184,7 +184,6 @@ pub(crate) fn check_expected(
     }
 }
 
-#[allow(dead_code, reason = "used by the key proof and DPoP verifiers")]
 /// Maps an [`ExpectedError`] for a nonce (`NonceMissing`, `NonceMismatch`, `NonceInvalid`).
 pub(crate) fn nonce_error(e: ExpectedError) -> Error {
     match e {

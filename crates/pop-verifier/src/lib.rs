@@ -2,13 +2,22 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod common;
+mod dpop;
 mod error;
+mod htu;
+mod key_proof;
 mod limits;
 mod nonce;
 mod pop;
 mod replay;
 
+pub use dpop::{DPOP_TYP, DpopPolicy, VerifiedDpopProof, access_token_hash, verify_dpop_proof};
 pub use error::{Error, NonceError, ReplayError};
+pub use htu::normalize_htu;
+pub use key_proof::{
+    ChainValidator, KEY_PROOF_TYP, KeyProofPolicy, KeySource, KidResolver, ProofClient,
+    VerifiedKeyProof, verify_key_proof,
+};
 pub use limits::{
     DEFAULT_CLOCK_SKEW_SECS, DEFAULT_MAX_JTI_LEN, DEFAULT_MAX_REPLAY_ENTRIES,
     DEFAULT_NONCE_FUTURE_SKEW_SECS, DEFAULT_REPLAY_WINDOW_SECS, MIN_NONCE_SECRET_LEN,

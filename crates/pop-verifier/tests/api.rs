@@ -1,0 +1,10 @@
+//! Integration tests through the public API: external vectors and end-to-end flows.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers outside #[test] functions"
+)]
+
+#[path = "api/vectors.rs"]
+mod vectors;
