@@ -1,0 +1,54 @@
+//! Entry points for the fuzz targets in `fuzz/`. Not part of the API.
+
+use alloc::string::ToString;
+
+use crate::as_metadata::AuthorizationServerMetadata;
+use crate::credential_request::CredentialRequest;
+use crate::issuer_metadata::CredentialIssuerMetadata;
+use crate::offer::uri::CredentialOfferRequest;
+use crate::options::ParseOptions;
+use crate::token::TokenRequest;
+
+/// Offer URI: parse; on success, build the URI again and check it parses to the same value.
+pub fn offer_uri(data: &[u8]) {
+    let Ok(text) = core::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(parsed) = CredentialOfferRequest::parse_uri(text) {
+        let again = CredentialOfferRequest::parse_uri(&parsed.to_uri());
+        assert_eq!(again.as_ref().ok(), Some(&parsed), "offer URI round trip");
+    }
+}
+
+/// Token request form: parse; on success, re-encode and check it parses to the same value.
+pub fn token_request(data: &[u8]) {
+    if let Ok(parsed) = TokenRequest::parse_form(data) {
+        let again = TokenRequest::parse_form(parsed.to_form().as_bytes());
+        assert_eq!(again.as_ref().ok(), Some(&parsed), "token form round trip");
+    }
+}
+
+/// Credential request: parse strictly and with draft-13 compatibility.
+pub fn credential_request(data: &[u8]) {
+    for options in [ParseOptions::strict(), ParseOptions::draft13_compatible()] {
+        if let Ok(parsed) = CredentialRequest::parse(data, &options) {
+            let bytes = parsed.to_value().to_string();
+            let again = CredentialRequest::parse(bytes.as_bytes(), &options);
+            assert_eq!(
+                again.as_ref().ok(),
+                Some(&parsed),
+                "credential request round trip"
+            );
+        }
+    }
+}
+
+/// Issuer and AS metadata parsing.
+pub fn metadata(data: &[u8]) {
+    if let Ok(meta) = CredentialIssuerMetadata::from_json(data) {
+        let bytes = meta.to_value().to_string();
+        let again = CredentialIssuerMetadata::from_json(bytes.as_bytes());
+        assert_eq!(again.as_ref().ok(), Some(&meta), "metadata round trip");
+    }
+    let _ = AuthorizationServerMetadata::from_json(data);
+}
