@@ -4,6 +4,8 @@
 mod common;
 mod dpop;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod htu;
 mod key_proof;
 mod limits;

@@ -6,5 +6,9 @@
     reason = "test helpers outside #[test] functions"
 )]
 
+#[path = "api/flows.rs"]
+mod flows;
+#[path = "api/fuzz_smoke.rs"]
+mod fuzz_smoke;
 #[path = "api/vectors.rs"]
 mod vectors;

@@ -1,0 +1,81 @@
+//! The fuzz entry points run on their seeds and on random input without panicking, and the
+//! signed mode reaches the claim checks.
+
+use pop_verifier::{Error, fuzzing};
+use proptest::prelude::*;
+
+#[test]
+fn signed_mode_reaches_claim_checks() {
+    let ok = br#"{"aud":"https://as.example.com","jti":"j1","iat":1772487595}"#;
+    assert_eq!(
+        fuzzing::attestation_pop_verify(&[&[1u8][..], ok].concat()),
+        Ok(())
+    );
+    let bad_aud = br#"{"aud":"https://x.example","jti":"j1","iat":1772487595}"#;
+    assert_eq!(
+        fuzzing::attestation_pop_verify(&[&[1u8][..], bad_aud].concat()),
+        Err(Error::AudienceMismatch {
+            found: "https://x.example".into()
+        })
+    );
+    let dpop = br#"{"jti":"j","htm":"POST","htu":"https://server.example.com/token","iat":1772487600,"ath":"fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo"}"#;
+    assert_eq!(fuzzing::dpop_verify(&[&[1u8][..], dpop].concat()), Ok(()));
+    let proof =
+        br#"{"aud":"https://credential-issuer.example.com","iat":1772487600,"iss":"wallet"}"#;
+    assert_eq!(
+        fuzzing::key_proof_verify(&[&[1u8][..], proof].concat()),
+        Ok(())
+    );
+}
+
+/// A fuzz entry point.
+type Entry = fn(&[u8]) -> Result<(), Error>;
+
+#[test]
+fn seeds_run() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus");
+    let mut ran = 0;
+    let targets: [(&str, Entry); 3] = [
+        (
+            "pop_attestation_pop_verify",
+            fuzzing::attestation_pop_verify,
+        ),
+        ("pop_dpop_verify", fuzzing::dpop_verify),
+        ("pop_key_proof_verify", fuzzing::key_proof_verify),
+    ];
+    for (target, f) in targets {
+        for entry in std::fs::read_dir(dir.join(target)).unwrap() {
+            let data = std::fs::read(entry.unwrap().path()).unwrap();
+            let _ = f(&data);
+            ran += 1;
+        }
+    }
+    assert!(ran >= 8, "only {ran} seeds found");
+}
+
+proptest! {
+    #[test]
+    fn random_input_never_panics(data in proptest::collection::vec(any::<u8>(), 0..400)) {
+        let _ = fuzzing::attestation_pop_verify(&data);
+        let _ = fuzzing::dpop_verify(&data);
+        let _ = fuzzing::key_proof_verify(&data);
+        if let Ok(text) = core::str::from_utf8(&data) {
+            let _ = fuzzing::nonce_verify(text);
+            let _ = pop_verifier::normalize_htu(text);
+        }
+    }
+
+    #[test]
+    fn random_json_payloads_never_panic(
+        aud in "[a-z:/.]{0,20}",
+        jti in "[ -~]{0,20}",
+        iat in any::<i64>(),
+        htu in "[ -~]{0,40}",
+    ) {
+        let payload = serde_json::json!({"aud": aud, "jti": jti, "iat": iat, "htm": "POST", "htu": htu});
+        let data = [&[1u8][..], payload.to_string().as_bytes()].concat();
+        let _ = fuzzing::attestation_pop_verify(&data);
+        let _ = fuzzing::dpop_verify(&data);
+        let _ = fuzzing::key_proof_verify(&data);
+    }
+}
