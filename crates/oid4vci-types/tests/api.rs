@@ -1,0 +1,12 @@
+//! Integration tests of the public API.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a panic is a test failure"
+)]
+
+#[path = "api/vectors.rs"]
+mod vectors;
