@@ -43,11 +43,14 @@ fn check_common(info: &CertInfo, is_ca: bool, is_anchor: bool) -> Result<(), Err
     let at = info.at;
     let serial = info.cert.tbs_certificate().serial_number().as_bytes();
     let magnitude = serial.strip_prefix(&[0]).unwrap_or(serial);
-    if serial.first().is_none_or(|b| b & 0x80 != 0) || serial.iter().all(|b| *b == 0) {
-        return Err(profile(at, ProfileRule::SerialNotPositive));
-    }
-    if magnitude.len() > 20 {
-        return Err(profile(at, ProfileRule::SerialTooLong));
+    // Anchors are trusted by configuration; real roots with negative serials exist.
+    if !is_anchor {
+        if serial.first().is_none_or(|b| b & 0x80 != 0) || serial.iter().all(|b| *b == 0) {
+            return Err(profile(at, ProfileRule::SerialNotPositive));
+        }
+        if magnitude.len() > 20 {
+            return Err(profile(at, ProfileRule::SerialTooLong));
+        }
     }
     if let Some((critical, aki)) = &info.aki {
         if *critical {
