@@ -1,0 +1,123 @@
+//! The SD-JWT hash (`_sd_alg` `sha-256`) and the JSON text form of disclosures.
+
+use std::io;
+
+use serde::Serialize as _;
+use serde_json::Value;
+
+/// The only `_sd_alg` this crate implements (and the RFC 9901 §4.1.1 default).
+pub const SD_ALG_SHA256: &str = "sha-256";
+
+/// `base64url(SHA-256(ascii))`: the digest of a disclosure string (RFC 9901 §4.2.3), and the
+/// `sd_hash` of a presented SD-JWT (RFC 9901 §4.3.1).
+///
+/// ```
+/// assert_eq!(sdjwt_vc::sha256_base64url("WyJsa2x4RjVqTVlsR1RQVW92TU5JdkNBIiwgIkZSIl0"),
+///     "w0I8EKcdCtUPkGCNUrfwVp2xEgNjtoIDlOxc9-PlOhs");
+/// ```
+#[must_use]
+pub fn sha256_base64url(ascii: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, ascii.as_bytes());
+    jose_core::base64url::encode(digest.as_ref())
+}
+
+/// How the issuer writes the JSON array inside a disclosure. Verifiers accept any form: they hash
+/// the received string (RFC 9901 §4.2.3).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DisclosureEncoding {
+    /// `serde_json`'s compact form, UTF-8 (`["salt","name","value"]`). The default.
+    #[default]
+    Compact,
+    /// The form of the RFC 9901 examples and of Python's `json.dumps`: `", "` and `": "`
+    /// separators and non-ASCII characters escaped as `\uXXXX`. Use it to reproduce those
+    /// examples byte for byte.
+    Spaced,
+}
+
+impl DisclosureEncoding {
+    /// Serialises `array` in this form.
+    pub(crate) fn to_json(self, array: &Value) -> String {
+        let mut out = Vec::new();
+        let result = match self {
+            Self::Compact => array.serialize(&mut serde_json::Serializer::new(&mut out)),
+            Self::Spaced => array.serialize(&mut serde_json::Serializer::with_formatter(
+                &mut out, Spaced,
+            )),
+        };
+        // Writing a `Value` into a Vec cannot fail, and the output is UTF-8 by construction; the
+        // fallback keeps the function total anyway.
+        match (result, String::from_utf8(out)) {
+            (Ok(()), Ok(text)) => text,
+            _ => array.to_string(),
+        }
+    }
+}
+
+/// A `serde_json` formatter writing Python's default `json.dumps` layout.
+struct Spaced;
+
+impl serde_json::ser::Formatter for Spaced {
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        if first { Ok(()) } else { w.write_all(b", ") }
+    }
+
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        if first { Ok(()) } else { w.write_all(b", ") }
+    }
+
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        for c in fragment.chars() {
+            if c.is_ascii() {
+                let mut buf = [0u8; 1];
+                w.write_all(c.encode_utf8(&mut buf).as_bytes())?;
+            } else {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    write!(w, "\\u{unit:04x}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn spaced_form_matches_python_json_dumps() {
+        let v = json!(["_26bc4LT-ac6q2KI6cBW5es", "family_name", "Möbius", {"a": [1, null]}]);
+        assert_eq!(
+            DisclosureEncoding::Spaced.to_json(&v),
+            r#"["_26bc4LT-ac6q2KI6cBW5es", "family_name", "M\u00f6bius", {"a": [1, null]}]"#
+        );
+        assert_eq!(
+            DisclosureEncoding::Compact.to_json(&v),
+            r#"["_26bc4LT-ac6q2KI6cBW5es","family_name","Möbius",{"a":[1,null]}]"#
+        );
+        assert_eq!(
+            DisclosureEncoding::Spaced.to_json(&json!(["😀\n"])),
+            r#"["\ud83d\ude00\n"]"#
+        );
+    }
+}

@@ -1,0 +1,271 @@
+//! The disclosure processing of RFC 9901 §7.1 step 3 to 5, shared by the verifier and the holder.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{Map, Value};
+
+use crate::digest::SD_ALG_SHA256;
+use crate::disclosure::Disclosure;
+use crate::error::{Error, short};
+use crate::path::{ClaimPath, PathSegment};
+
+/// The payload with every disclosure applied, and where each disclosure landed.
+#[derive(Debug)]
+pub(crate) struct Processed {
+    /// The claims, without `_sd`, `_sd_alg` and digest placeholders.
+    pub(crate) claims: Map<String, Value>,
+    /// For each applied disclosure: the path of the claim it disclosed (array indices count
+    /// the processed array) and its index in the disclosure list.
+    pub(crate) disclosed: Vec<(ClaimPath, usize)>,
+    /// For each disclosure (by index), the index of the disclosure whose value contained its
+    /// digest, if any.
+    pub(crate) parent: Vec<Option<usize>>,
+}
+
+/// Refuses duplicate disclosures (RFC 9901 §4: the same disclosure must not be sent twice).
+///
+/// # Errors
+/// [`Error::DuplicateDisclosure`].
+pub(crate) fn index_by_digest(disclosures: &[Disclosure]) -> Result<HashMap<&str, usize>, Error> {
+    let mut by_digest = HashMap::with_capacity(disclosures.len());
+    for (index, disclosure) in disclosures.iter().enumerate() {
+        if by_digest.insert(disclosure.digest(), index).is_some() {
+            return Err(Error::DuplicateDisclosure {
+                digest: disclosure.digest().to_owned(),
+            });
+        }
+    }
+    Ok(by_digest)
+}
+
+/// Applies `disclosures` to the issuer-signed `payload`.
+///
+/// # Errors
+/// Every processing failure of RFC 9901 §7.1: [`Error::UnsupportedSdAlg`],
+/// [`Error::SdAlgMisplaced`], [`Error::InvalidSdArray`], [`Error::InvalidArrayDigest`],
+/// [`Error::DuplicateDigest`], [`Error::DisclosureKindMismatch`], [`Error::ClaimNameConflict`],
+/// [`Error::UnreferencedDisclosure`], [`Error::DuplicateDisclosure`], and
+/// [`Error::NestingTooDeep`].
+pub(crate) fn process(
+    mut payload: Map<String, Value>,
+    disclosures: &[Disclosure],
+    max_depth: usize,
+) -> Result<Processed, Error> {
+    match payload.remove("_sd_alg") {
+        None => {}
+        Some(Value::String(alg)) if alg == SD_ALG_SHA256 => {}
+        Some(Value::String(alg)) => return Err(Error::UnsupportedSdAlg { alg: short(&alg) }),
+        Some(_) => {
+            return Err(Error::UnsupportedSdAlg {
+                alg: "(not a string)".into(),
+            });
+        }
+    }
+    let mut walker = Walker {
+        disclosures,
+        by_digest: index_by_digest(disclosures)?,
+        unmatched: HashSet::new(),
+        used: vec![false; disclosures.len()],
+        parent: vec![None; disclosures.len()],
+        current: None,
+        disclosed: Vec::new(),
+        path: ClaimPath::root(),
+        max_depth,
+    };
+    let claims = walker.object(payload, 1)?;
+    if let Some(index) = walker.used.iter().position(|used| !used) {
+        let digest = disclosures
+            .get(index)
+            .map(|d| d.digest().to_owned())
+            .unwrap_or_default();
+        return Err(Error::UnreferencedDisclosure { digest });
+    }
+    Ok(Processed {
+        claims,
+        disclosed: walker.disclosed,
+        parent: walker.parent,
+    })
+}
+
+struct Walker<'d> {
+    disclosures: &'d [Disclosure],
+    by_digest: HashMap<&'d str, usize>,
+    /// Unmatched digests (decoys, withheld claims); matched ones are tracked by `used`.
+    unmatched: HashSet<String>,
+    used: Vec<bool>,
+    parent: Vec<Option<usize>>,
+    /// The disclosure whose value is being walked, if any.
+    current: Option<usize>,
+    disclosed: Vec<(ClaimPath, usize)>,
+    path: ClaimPath,
+    max_depth: usize,
+}
+
+impl Walker<'_> {
+    /// Records an embedded digest; returns the disclosure it matches, if any.
+    ///
+    /// Each digest may appear once (RFC 9901 §7.1 step 4); a matched digest seen again finds
+    /// its disclosure already used.
+    fn digest(&mut self, digest: &str) -> Result<Option<usize>, Error> {
+        let Some(&index) = self.by_digest.get(digest) else {
+            if self.unmatched.insert(digest.to_owned()) {
+                return Ok(None);
+            }
+            return Err(Error::DuplicateDigest {
+                digest: short(digest),
+            });
+        };
+        match self.used.get_mut(index) {
+            Some(used) if !*used => *used = true,
+            _ => {
+                return Err(Error::DuplicateDigest {
+                    digest: short(digest),
+                });
+            }
+        }
+        if let Some(parent) = self.parent.get_mut(index) {
+            *parent = self.current;
+        }
+        Ok(Some(index))
+    }
+
+    fn value(&mut self, value: Value, depth: usize) -> Result<Value, Error> {
+        match value {
+            Value::Object(map) => self.object(map, depth.saturating_add(1)).map(Value::Object),
+            Value::Array(items) => self.array(items, depth.saturating_add(1)).map(Value::Array),
+            other => Ok(other),
+        }
+    }
+
+    /// Applies a matched disclosure's value at the current path.
+    fn disclose(&mut self, index: usize, depth: usize) -> Result<Value, Error> {
+        let value = self
+            .disclosures
+            .get(index)
+            .map(|d| d.value().clone())
+            .unwrap_or_default();
+        let outer = self.current.replace(index);
+        let value = self.value(value, depth);
+        self.current = outer;
+        self.disclosed.push((self.path.clone(), index));
+        value
+    }
+
+    fn check_depth(&self, depth: usize) -> Result<(), Error> {
+        if depth > self.max_depth {
+            return Err(Error::NestingTooDeep {
+                max: self.max_depth,
+            });
+        }
+        Ok(())
+    }
+
+    fn object(
+        &mut self,
+        mut map: Map<String, Value>,
+        depth: usize,
+    ) -> Result<Map<String, Value>, Error> {
+        self.check_depth(depth)?;
+        if depth > 1 && map.contains_key("_sd_alg") {
+            return Err(Error::SdAlgMisplaced {
+                path: self.path.clone(),
+            });
+        }
+        if map.contains_key("...") {
+            return Err(Error::InvalidArrayDigest {
+                path: self.path.clone(),
+            });
+        }
+        let digests = match map.remove("_sd") {
+            None => Vec::new(),
+            Some(Value::Array(items)) => items,
+            Some(_) => {
+                return Err(Error::InvalidSdArray {
+                    path: self.path.clone(),
+                });
+            }
+        };
+        let mut out = Map::new();
+        for (name, value) in map {
+            self.path.push(PathSegment::Key(name));
+            let processed = self.value(value, depth);
+            let Some(PathSegment::Key(name)) = self.path.pop_segment() else {
+                return Err(Error::Malformed {
+                    reason: "internal path error",
+                });
+            };
+            out.insert(name, processed?);
+        }
+        for digest in digests {
+            let Value::String(digest) = digest else {
+                return Err(Error::InvalidSdArray {
+                    path: self.path.clone(),
+                });
+            };
+            let Some(index) = self.digest(&digest)? else {
+                continue;
+            };
+            let disclosure = self.disclosures.get(index);
+            let Some(name) = disclosure.and_then(Disclosure::name) else {
+                return Err(Error::DisclosureKindMismatch {
+                    digest: short(&digest),
+                    expected: 3,
+                    found: 2,
+                });
+            };
+            if out.contains_key(name) {
+                return Err(Error::ClaimNameConflict {
+                    name: short(name),
+                    path: self.path.clone(),
+                });
+            }
+            self.path.push(PathSegment::Key(name.to_owned()));
+            let value = self.disclose(index, depth);
+            self.path.pop();
+            out.insert(name.to_owned(), value?);
+        }
+        Ok(out)
+    }
+
+    fn array(&mut self, items: Vec<Value>, depth: usize) -> Result<Vec<Value>, Error> {
+        self.check_depth(depth)?;
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            self.path.push(PathSegment::Index(out.len()));
+            let result = self.element(item, depth);
+            self.path.pop();
+            if let Some(value) = result? {
+                out.push(value);
+            }
+        }
+        Ok(out)
+    }
+
+    /// One array element: a digest placeholder (disclosed or dropped) or a plain value.
+    fn element(&mut self, item: Value, depth: usize) -> Result<Option<Value>, Error> {
+        let digest = match &item {
+            Value::Object(map) if map.contains_key("...") => match (map.len(), map.get("...")) {
+                (1, Some(Value::String(digest))) => digest.clone(),
+                _ => {
+                    return Err(Error::InvalidArrayDigest {
+                        path: self.path.clone(),
+                    });
+                }
+            },
+            _ => return self.value(item, depth).map(Some),
+        };
+        let Some(index) = self.digest(&digest)? else {
+            return Ok(None);
+        };
+        if let Some(disclosure) = self.disclosures.get(index) {
+            if disclosure.name().is_some() {
+                return Err(Error::DisclosureKindMismatch {
+                    digest: short(&digest),
+                    expected: 2,
+                    found: 3,
+                });
+            }
+        }
+        self.disclose(index, depth).map(Some)
+    }
+}

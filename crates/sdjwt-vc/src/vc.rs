@@ -1,0 +1,315 @@
+//! SD-JWT VC issuance (draft-ietf-oauth-sd-jwt-vc §2.2): registered claims, `dc+sd-jwt`, and
+//! the claims that must never be selectively disclosable.
+
+use jose_core::{Algorithm, Header, PublicJwk, RandomSource, Signer, UnixTime};
+use serde_json::{Map, Value};
+
+use crate::digest::DisclosureEncoding;
+use crate::error::Error;
+use crate::issue::{Decoys, IssuedSdJwt, SdJwtBuilder, UnsignedSdJwt};
+use crate::path::ClaimPath;
+
+/// The `typ` of an SD-JWT VC (SD-JWT VC §2.2.1).
+pub const TYP_DC_SD_JWT: &str = "dc+sd-jwt";
+
+/// The `typ` SD-JWT VC drafts used until November 2024; accepted only under
+/// [`Verifier::with_legacy_vc_typ`](crate::Verifier::with_legacy_vc_typ).
+pub const TYP_VC_SD_JWT_LEGACY: &str = "vc+sd-jwt";
+
+/// Claims that SD-JWT VC §2.2.2 forbids from being selectively disclosable (with all their
+/// sub-claims). `iat` and `sub` may be disclosable and are not listed.
+pub const NEVER_DISCLOSABLE: &[&str] = &[
+    "iss",
+    "nbf",
+    "exp",
+    "cnf",
+    "vct",
+    "vct#integrity",
+    "status",
+    "aka_vcts",
+];
+
+/// Claims the [`SdJwtVcBuilder`] sets itself and therefore refuses in the caller's claims.
+const BUILDER_CLAIMS: &[&str] = &[
+    "iss",
+    "iat",
+    "nbf",
+    "exp",
+    "cnf",
+    "vct",
+    "vct#integrity",
+    "status",
+];
+
+/// A Token Status List reference (`status.status_list`, draft-ietf-oauth-status-list §6.1).
+///
+/// Modelled here until the `status-list` crate's type is available.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusReference {
+    idx: u64,
+    uri: String,
+}
+
+impl StatusReference {
+    /// Index `idx` in the Status List Token at `uri`.
+    #[must_use]
+    pub fn new(idx: u64, uri: impl Into<String>) -> Self {
+        Self {
+            idx,
+            uri: uri.into(),
+        }
+    }
+
+    /// The index.
+    #[must_use]
+    pub const fn idx(&self) -> u64 {
+        self.idx
+    }
+
+    /// The Status List Token URI.
+    #[must_use]
+    pub fn uri(&self) -> &str {
+        &self.uri
+    }
+
+    /// The `status` claim value: `{"status_list": {"idx": .., "uri": ..}}`.
+    #[must_use]
+    pub fn to_claim(&self) -> Value {
+        serde_json::json!({"status_list": {"idx": self.idx, "uri": self.uri}})
+    }
+
+    /// Reads the `status` claim value; `None` if it holds no well-formed `status_list`.
+    #[must_use]
+    pub fn from_claim(status: &Value) -> Option<Self> {
+        let list = status.get("status_list")?;
+        let idx = list.get("idx")?.as_u64()?;
+        let uri = list.get("uri")?.as_str()?;
+        Some(Self::new(idx, uri))
+    }
+}
+
+/// Issues an SD-JWT VC: `typ` `dc+sd-jwt`, `vct`, `iss`, `iat`, `exp`/`nbf`, `cnf.jwk` (the
+/// holder key the caller verified in the key proof), `status`, and `kid` or `x5c` in the
+/// header.
+///
+/// ```
+/// use jose_core::{Algorithm, LocalSigner, SystemRandom, UnixTime};
+/// use sdjwt_vc::{ClaimPath, SdJwtVcBuilder};
+/// let rng = SystemRandom::new();
+/// let issuer = LocalSigner::generate(Algorithm::Es256, &rng)?;
+/// let claims = serde_json::json!({"given_name": "Erika"});
+/// let issued = SdJwtVcBuilder::new("urn:eudi:pid:1", claims.as_object().unwrap().clone())
+///     .with_issuer("https://issuer.example")
+///     .with_issued_at(UnixTime::from_secs(1_700_000_000))
+///     .with_disclosable(ClaimPath::key("given_name"))
+///     .issue(&issuer, &rng)?;
+/// assert_eq!(issued.disclosures().len(), 1);
+/// // The registered claims can never be made disclosable:
+/// let refused = SdJwtVcBuilder::new("urn:eudi:pid:1", Default::default())
+///     .with_disclosable(ClaimPath::key("vct"))
+///     .issue(&issuer, &rng);
+/// assert!(matches!(refused, Err(sdjwt_vc::Error::NeverDisclosable { .. })));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct SdJwtVcBuilder {
+    vct: String,
+    vct_integrity: Option<String>,
+    issuer: Option<String>,
+    issued_at: Option<UnixTime>,
+    expires_at: Option<UnixTime>,
+    not_before: Option<UnixTime>,
+    holder_key: Option<PublicJwk>,
+    status: Option<StatusReference>,
+    key_id: Option<String>,
+    x5c: Option<Vec<Vec<u8>>>,
+    inner: SdJwtBuilder,
+}
+
+impl SdJwtVcBuilder {
+    /// A credential of type `vct` with the given (non-registered) claims.
+    #[must_use]
+    pub fn new(vct: impl Into<String>, claims: Map<String, Value>) -> Self {
+        Self {
+            vct: vct.into(),
+            vct_integrity: None,
+            issuer: None,
+            issued_at: None,
+            expires_at: None,
+            not_before: None,
+            holder_key: None,
+            status: None,
+            key_id: None,
+            x5c: None,
+            inner: SdJwtBuilder::new(claims),
+        }
+    }
+
+    /// Sets `iss`.
+    #[must_use]
+    pub fn with_issuer(mut self, iss: impl Into<String>) -> Self {
+        self.issuer = Some(iss.into());
+        self
+    }
+
+    /// Sets `iat`.
+    #[must_use]
+    pub const fn with_issued_at(mut self, iat: UnixTime) -> Self {
+        self.issued_at = Some(iat);
+        self
+    }
+
+    /// Sets `exp`.
+    #[must_use]
+    pub const fn with_expires_at(mut self, exp: UnixTime) -> Self {
+        self.expires_at = Some(exp);
+        self
+    }
+
+    /// Sets `nbf`.
+    #[must_use]
+    pub const fn with_not_before(mut self, nbf: UnixTime) -> Self {
+        self.not_before = Some(nbf);
+        self
+    }
+
+    /// Sets `vct#integrity` (a W3C SRI string over the type metadata).
+    #[must_use]
+    pub fn with_vct_integrity(mut self, integrity: impl Into<String>) -> Self {
+        self.vct_integrity = Some(integrity.into());
+        self
+    }
+
+    /// Sets `cnf.jwk`: the holder's public key, from a key proof the caller verified.
+    #[must_use]
+    pub fn with_holder_key(mut self, jwk: PublicJwk) -> Self {
+        self.holder_key = Some(jwk);
+        self
+    }
+
+    /// Sets the `status` reference.
+    #[must_use]
+    pub fn with_status(mut self, status: StatusReference) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Sets the header `kid`.
+    #[must_use]
+    pub fn with_key_id(mut self, kid: impl Into<String>) -> Self {
+        self.key_id = Some(kid.into());
+        self
+    }
+
+    /// Sets the header `x5c` (DER certificates, leaf first).
+    #[must_use]
+    pub fn with_x5c(mut self, chain: Vec<Vec<u8>>) -> Self {
+        self.x5c = Some(chain);
+        self
+    }
+
+    /// Marks a claim path selectively disclosable (see [`SdJwtBuilder::with_disclosable`]).
+    #[must_use]
+    pub fn with_disclosable(mut self, path: ClaimPath) -> Self {
+        self.inner = self.inner.with_disclosable(path);
+        self
+    }
+
+    /// Marks several claim paths selectively disclosable.
+    #[must_use]
+    pub fn with_disclosable_paths(mut self, paths: impl IntoIterator<Item = ClaimPath>) -> Self {
+        self.inner = self.inner.with_disclosable_paths(paths);
+        self
+    }
+
+    /// Sets the decoy policy.
+    #[must_use]
+    pub fn with_decoys(mut self, decoys: Decoys) -> Self {
+        self.inner = self.inner.with_decoys(decoys);
+        self
+    }
+
+    /// Sets the salt length in bytes (at least 16).
+    #[must_use]
+    pub fn with_salt_len(mut self, bytes: usize) -> Self {
+        self.inner = self.inner.with_salt_len(bytes);
+        self
+    }
+
+    /// Sets how disclosures are written.
+    #[must_use]
+    pub fn with_encoding(mut self, encoding: DisclosureEncoding) -> Self {
+        self.inner = self.inner.with_encoding(encoding);
+        self
+    }
+
+    /// Builds the unsigned credential for an `alg` signature: the first of two signing phases.
+    ///
+    /// # Errors
+    /// [`Error::NeverDisclosable`] when the policy selects a never-disclosable claim or
+    /// anything beneath one; [`Error::ClaimReserved`] when the claims set a registered claim
+    /// this builder sets; the errors of [`SdJwtBuilder::build`].
+    pub fn prepare(self, alg: Algorithm, rng: &dyn RandomSource) -> Result<UnsignedSdJwt, Error> {
+        for path in self.inner.disclosable() {
+            if let Some(name) = path.top_level_name() {
+                if NEVER_DISCLOSABLE.contains(&name) {
+                    return Err(Error::NeverDisclosable {
+                        name: name.to_owned(),
+                    });
+                }
+            }
+        }
+        let mut header = Header::new(alg).with_typ(TYP_DC_SD_JWT);
+        if let Some(kid) = self.key_id {
+            header = header.with_kid(kid);
+        }
+        if let Some(chain) = self.x5c {
+            header = header.with_x5c(chain);
+        }
+        let mut built = self.inner.build_with(
+            |claims| {
+                for name in BUILDER_CLAIMS {
+                    if claims.contains_key(*name) {
+                        return Err(Error::ClaimReserved {
+                            name: (*name).to_owned(),
+                        });
+                    }
+                }
+                Ok(())
+            },
+            rng,
+        )?;
+        let payload = built.payload_mut();
+        if let Some(iss) = self.issuer {
+            payload.insert("iss".into(), iss.into());
+        }
+        if let Some(iat) = self.issued_at {
+            payload.insert("iat".into(), iat.secs().into());
+        }
+        if let Some(nbf) = self.not_before {
+            payload.insert("nbf".into(), nbf.secs().into());
+        }
+        if let Some(exp) = self.expires_at {
+            payload.insert("exp".into(), exp.secs().into());
+        }
+        payload.insert("vct".into(), self.vct.into());
+        if let Some(integrity) = self.vct_integrity {
+            payload.insert("vct#integrity".into(), integrity.into());
+        }
+        if let Some(jwk) = self.holder_key {
+            payload.insert("cnf".into(), serde_json::json!({"jwk": jwk.to_value()}));
+        }
+        if let Some(status) = self.status {
+            payload.insert("status".into(), status.to_claim());
+        }
+        built.into_unsigned(&header)
+    }
+
+    /// Builds and signs in one step.
+    ///
+    /// # Errors
+    /// Those of [`Self::prepare`] and [`UnsignedSdJwt::sign`].
+    pub fn issue(self, signer: &dyn Signer, rng: &dyn RandomSource) -> Result<IssuedSdJwt, Error> {
+        self.prepare(signer.algorithm(), rng)?.sign(signer)
+    }
+}

@@ -1,0 +1,318 @@
+//! The verifier (RFC 9901 §7.1, §7.3; SD-JWT VC §2.4), also used by wallets on receipt.
+
+use jose_core::{Algorithm, CompactJws, Header, HeaderPolicy, PublicJwk, UnixTime};
+use serde_json::{Map, Value};
+
+use crate::disclosure::Disclosure;
+use crate::error::Error;
+use crate::kb::{self, KbClaims, KeyBinding};
+use crate::limits::Limits;
+use crate::path::ClaimPath;
+use crate::process::process;
+use crate::resolver::{IssuerKeyResolver, request};
+use crate::serialization::{self, Split};
+use crate::vc::{NEVER_DISCLOSABLE, TYP_DC_SD_JWT, TYP_VC_SD_JWT_LEGACY};
+
+/// Default clock skew: 60 seconds.
+pub const DEFAULT_SKEW: u64 = 60;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Profile {
+    SdJwtVc { legacy_typ: bool },
+    Plain { typ: Option<String> },
+}
+
+/// Verifies SD-JWTs and SD-JWT VCs, compact or JWS JSON, with or without key binding as the
+/// caller's [`KeyBinding`] decides.
+///
+/// Order: limits and splitting; the key binding decision against the presence of a KB-JWT;
+/// each disclosure's encoding and shape; the issuer JWT (`typ`, algorithm allow-list, `crit`,
+/// signature with a key from the resolver); disclosure processing (RFC 9901 §7.1); SD-JWT VC
+/// rules (`vct`, never-disclosable claims); `exp`/`nbf`/`iat` with skew; the KB-JWT.
+#[derive(Debug)]
+pub struct Verifier<'r, R: ?Sized> {
+    resolver: &'r R,
+    algorithms: Vec<Algorithm>,
+    key_binding: KeyBinding,
+    profile: Profile,
+    skew: u64,
+    limits: Limits,
+}
+
+impl<'r, R: IssuerKeyResolver + ?Sized> Verifier<'r, R> {
+    /// An SD-JWT VC verifier (`typ` `dc+sd-jwt`, `vct` required, never-disclosable claims
+    /// refused) accepting issuer and KB-JWT signatures made with `algorithms`.
+    #[must_use]
+    pub fn new(resolver: &'r R, algorithms: &[Algorithm], key_binding: KeyBinding) -> Self {
+        Self {
+            resolver,
+            algorithms: algorithms.to_vec(),
+            key_binding,
+            profile: Profile::SdJwtVc { legacy_typ: false },
+            skew: DEFAULT_SKEW,
+            limits: Limits::new(),
+        }
+    }
+
+    /// Also accepts the pre-November-2024 `typ` `vc+sd-jwt` (compatibility with old issuers).
+    #[must_use]
+    pub fn with_legacy_vc_typ(mut self) -> Self {
+        self.profile = Profile::SdJwtVc { legacy_typ: true };
+        self
+    }
+
+    /// Verifies plain RFC 9901 SD-JWTs instead of SD-JWT VCs: no `vct` or never-disclosable
+    /// rules, and `typ` must match `typ` when one is given (RFC 9901 §9.11 recommends explicit
+    /// typing).
+    #[must_use]
+    pub fn plain_sd_jwt(mut self, typ: Option<&str>) -> Self {
+        self.profile = Profile::Plain {
+            typ: typ.map(str::to_owned),
+        };
+        self
+    }
+
+    /// Sets the clock skew allowed on `exp`, `nbf`, `iat` and the KB-JWT `iat`, in seconds.
+    #[must_use]
+    pub const fn with_skew(mut self, seconds: u64) -> Self {
+        self.skew = seconds;
+        self
+    }
+
+    /// Sets the input limits.
+    #[must_use]
+    pub const fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Verifies a compact (`<JWT>~...~[KB-JWT]`) or JWS JSON serialization at time `now`.
+    ///
+    /// # Errors
+    /// Every failure named by RFC 9901 §7 and SD-JWT VC §2.4, each as its own [`Error`] variant.
+    pub fn verify(&self, input: &str, now: UnixTime) -> Result<Verified, Error> {
+        let split = serialization::split(input, &self.limits)?;
+        match (self.key_binding.is_required(), split.kb_jwt.is_some()) {
+            (true, false) => return Err(Error::KeyBindingMissing),
+            (false, true) => return Err(Error::KeyBindingUnexpected),
+            _ => {}
+        }
+        let disclosures = split
+            .disclosures
+            .iter()
+            .enumerate()
+            .map(|(index, d)| Disclosure::parse_at(d, index, self.limits.max_depth()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let (header, payload) = self.issuer_jwt(&split)?;
+        let processed = process(payload, &disclosures, self.limits.max_depth())?;
+        let claims = processed.claims;
+        let disclosed: Vec<ClaimPath> = processed.disclosed.into_iter().map(|(p, _)| p).collect();
+        if matches!(self.profile, Profile::SdJwtVc { .. }) {
+            check_vc(&claims, &disclosed)?;
+        }
+        self.check_times(&claims, now)?;
+        let key_binding = match &split.kb_jwt {
+            None => None,
+            Some(kb_jwt) => {
+                let holder = holder_key(&claims)?;
+                Some(kb::verify(
+                    kb_jwt,
+                    &split.presented,
+                    &holder,
+                    &self.key_binding,
+                    &self.algorithms,
+                    self.skew,
+                    now,
+                    &self.limits,
+                )?)
+            }
+        };
+        Ok(Verified {
+            header,
+            claims,
+            disclosed,
+            key_binding,
+        })
+    }
+
+    fn check_typ(&self, header: &Header) -> Result<(), Error> {
+        let ok = match &self.profile {
+            Profile::SdJwtVc { legacy_typ } => {
+                header.typ_matches(TYP_DC_SD_JWT)
+                    || (*legacy_typ && header.typ_matches(TYP_VC_SD_JWT_LEGACY))
+            }
+            Profile::Plain { typ: Some(typ) } => header.typ_matches(typ),
+            Profile::Plain { typ: None } => true,
+        };
+        if ok {
+            return Ok(());
+        }
+        let expected = match &self.profile {
+            Profile::Plain { typ: Some(typ) } => typ.clone(),
+            _ => TYP_DC_SD_JWT.to_owned(),
+        };
+        Err(Error::issuer_jwt(jose_core::Error::WrongType {
+            expected,
+            found: header.typ().map(crate::error::short),
+        }))
+    }
+
+    /// Parses and checks the issuer-signed JWT; with several signatures (general JWS JSON), the
+    /// first that verifies wins and otherwise the first error is returned.
+    fn issuer_jwt(&self, split: &Split) -> Result<(Header, Map<String, Value>), Error> {
+        let mut first_error = None;
+        for (position, jwt) in split.jwts.iter().enumerate() {
+            let kid = split.unprotected_kids.get(position).cloned().flatten();
+            match self.one_issuer_jwt(jwt, kid.as_deref()) {
+                Ok(done) => return Ok(done),
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                }
+            }
+        }
+        Err(first_error.unwrap_or(Error::Malformed {
+            reason: "no issuer-signed JWT",
+        }))
+    }
+
+    fn one_issuer_jwt(
+        &self,
+        jwt: &str,
+        unprotected_kid: Option<&str>,
+    ) -> Result<(Header, Map<String, Value>), Error> {
+        let jws = CompactJws::parse(jwt, &self.limits.jose()).map_err(Error::issuer_jwt)?;
+        self.check_typ(jws.header())?;
+        HeaderPolicy::new(&self.algorithms)
+            .check(jws.header())
+            .map_err(Error::issuer_jwt)?;
+        let issuer = jws.claims().get("iss").and_then(Value::as_str);
+        let keys = self
+            .resolver
+            .resolve(&request(jws.header(), issuer, unprotected_kid))?;
+        let mut first_error = None;
+        for key in &keys {
+            let result = key
+                .check_algorithm(jws.header().alg())
+                .and_then(|()| jws.verify_signature(key.key()));
+            match result {
+                Ok(()) => {
+                    let header = jws.header().clone();
+                    return Ok((header, jws.into_claims()));
+                }
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                }
+            }
+        }
+        Err(first_error.map_or_else(
+            || Error::IssuerKey {
+                reason: "the resolver returned no key".into(),
+            },
+            Error::issuer_jwt,
+        ))
+    }
+
+    fn check_times(&self, claims: &Map<String, Value>, now: UnixTime) -> Result<(), Error> {
+        let time = |name: &'static str| {
+            jose_core::claims::optional_time(claims, name).map_err(|_| Error::InvalidClaim {
+                name,
+                reason: "not a NumericDate",
+            })
+        };
+        if let Some(exp) = time("exp")? {
+            if now > exp.saturating_add(self.skew) {
+                return Err(Error::Expired { exp, now });
+            }
+        }
+        if let Some(nbf) = time("nbf")? {
+            if now < nbf.saturating_sub(self.skew) {
+                return Err(Error::NotYetValid { nbf, now });
+            }
+        }
+        if let Some(iat) = time("iat")? {
+            if iat > now.saturating_add(self.skew) {
+                return Err(Error::IssuedInFuture { iat, now });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn check_vc(claims: &Map<String, Value>, disclosed: &[ClaimPath]) -> Result<(), Error> {
+    for path in disclosed {
+        if let Some(name) = path.top_level_name() {
+            if NEVER_DISCLOSABLE.contains(&name) {
+                return Err(Error::NeverDisclosable {
+                    name: name.to_owned(),
+                });
+            }
+        }
+    }
+    match claims.get("vct") {
+        Some(Value::String(vct)) if !vct.is_empty() => Ok(()),
+        Some(_) => Err(Error::InvalidClaim {
+            name: "vct",
+            reason: "not a non-empty string",
+        }),
+        None => Err(Error::MissingClaim { name: "vct" }),
+    }
+}
+
+fn holder_key(claims: &Map<String, Value>) -> Result<PublicJwk, Error> {
+    let Some(cnf) = claims.get("cnf") else {
+        return Err(Error::HolderKey {
+            reason: "no cnf claim",
+        });
+    };
+    let Some(jwk) = cnf.get("jwk") else {
+        return Err(Error::HolderKey {
+            reason: "cnf has no jwk",
+        });
+    };
+    PublicJwk::from_value(jwk).map_err(|_| Error::HolderKey {
+        reason: "cnf.jwk is not a valid public JWK",
+    })
+}
+
+/// A verified SD-JWT: the processed claims and what was disclosed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verified {
+    header: Header,
+    claims: Map<String, Value>,
+    disclosed: Vec<ClaimPath>,
+    key_binding: Option<KbClaims>,
+}
+
+impl Verified {
+    /// The issuer JWT's protected header.
+    #[must_use]
+    pub const fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The processed claims: always-visible claims plus the disclosed ones, without `_sd`,
+    /// `_sd_alg` or digest placeholders.
+    #[must_use]
+    pub const fn claims(&self) -> &Map<String, Value> {
+        &self.claims
+    }
+
+    /// Takes the processed claims.
+    #[must_use]
+    pub fn into_claims(self) -> Map<String, Value> {
+        self.claims
+    }
+
+    /// The path of every claim that came from a disclosure, in processing order. Array
+    /// indices count the processed arrays in [`Self::claims`].
+    #[must_use]
+    pub fn disclosed(&self) -> &[ClaimPath] {
+        &self.disclosed
+    }
+
+    /// The checked KB-JWT claims, when key binding was required.
+    #[must_use]
+    pub const fn key_binding(&self) -> Option<&KbClaims> {
+        self.key_binding.as_ref()
+    }
+}
