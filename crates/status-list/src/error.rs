@@ -91,7 +91,8 @@ pub enum Error {
     /// the Token Status List requires ZLIB (§4.1).
     #[error("lst is GZIP; the Token Status List requires ZLIB")]
     LstGzip,
-    /// The compressed list is raw DEFLATE (RFC 1951) without the ZLIB container (§4.1).
+    /// The compressed list is raw DEFLATE (RFC 1951) without the ZLIB container (§4.1): it has
+    /// no valid ZLIB header and a raw DEFLATE decoder produces output from its first bytes.
     #[error("lst is raw DEFLATE without the ZLIB container")]
     LstRawDeflate,
     /// The list inflates past the cap (the declared/expected size or the hard ceiling): a
