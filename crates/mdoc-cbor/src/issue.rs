@@ -1,0 +1,351 @@
+//! Issuing an `IssuerSigned` structure: items with random salts and unlinkable digestIDs, the
+//! MSO, and `issuerAuth` signed through [`Signer`] or in two phases.
+
+use std::collections::BTreeMap;
+
+use jose_core::{Algorithm, PublicJwk, PublicKey, RandomSource, Signer};
+use serde_json::{Map, Value as Json};
+
+use crate::cbor::Writer;
+use crate::cose::{self, UnsignedSign1};
+use crate::error::Error;
+use crate::item::encode_item_bytes;
+use crate::mdl;
+use crate::mso::{DigestAlgorithm, MobileSecurityObject, StatusListReference, ValidityInfo};
+use crate::value::ElementValue;
+
+/// The default length of each item's `random` salt: 32 bytes, as in ISO 18013-5 Annex D.
+pub const DEFAULT_RANDOM_LEN: usize = 32;
+/// The shortest `random` salt ISO 18013-5 §9.1.2.4 allows: 16 bytes.
+pub const MIN_RANDOM_LEN: usize = 16;
+
+/// The content of one mdoc to issue: docType, data elements by name space, the holder's device
+/// key, the validity period and an optional status list reference.
+///
+/// Elements keep the order in which they were added inside `nameSpaces`; their digestIDs are a
+/// random permutation of `0..n` per name space, so `valueDigests` (written sorted by digestID)
+/// does not reveal which claim is which.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Issuance {
+    doc_type: String,
+    name_spaces: Vec<(String, Vec<(String, ElementValue)>)>,
+    device_key: PublicKey,
+    validity: ValidityInfo,
+    status: Option<StatusListReference>,
+    random_len: usize,
+    max_depth: usize,
+}
+
+impl Issuance {
+    /// An mdoc of `doc_type` bound to `device_key` (converted to a COSE_Key: EC2 P-256/384/521 or
+    /// OKP Ed25519), valid for `validity`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidDeviceKey`] for an RSA key; [`Error::InvalidElement`] for an empty
+    /// docType.
+    pub fn new(
+        doc_type: &str,
+        device_key: &PublicJwk,
+        validity: ValidityInfo,
+    ) -> Result<Self, Error> {
+        if doc_type.is_empty() {
+            return Err(Error::InvalidElement {
+                identifier: "docType".into(),
+                reason: "docType is empty",
+            });
+        }
+        cose::cose_key_from_public(device_key.key())?;
+        Ok(Self {
+            doc_type: doc_type.to_owned(),
+            name_spaces: Vec::new(),
+            device_key: device_key.key().clone(),
+            validity,
+            status: None,
+            random_len: DEFAULT_RANDOM_LEN,
+            max_depth: crate::limits::DEFAULT_MAX_DEPTH,
+        })
+    }
+
+    /// An mdoc whose elements come from JSON `{ name_space: { element: value } }`.
+    ///
+    /// Values are converted by [`element_from_json`](crate::element_from_json): for the mDL
+    /// (`org.iso.18013.5.1`) and PID (`eu.europa.ec.eudi.pid.1`) name spaces the known date
+    /// elements become `full-date`, images become byte strings (from base64url text), and
+    /// `driving_privileges` dates are converted too; everything else maps from plain JSON.
+    ///
+    /// # Errors
+    /// Those of [`Self::new`] and [`Self::add_element`]; [`Error::InvalidElement`] when a name
+    /// space is not a JSON object or a typed element has the wrong JSON form.
+    pub fn from_json(
+        doc_type: &str,
+        claims: &Map<String, Json>,
+        device_key: &PublicJwk,
+        validity: ValidityInfo,
+    ) -> Result<Self, Error> {
+        let mut issuance = Self::new(doc_type, device_key, validity)?;
+        for (name_space, elements) in claims {
+            let Json::Object(elements) = elements else {
+                return Err(Error::InvalidElement {
+                    identifier: name_space.clone(),
+                    reason: "a name space must be a JSON object of elements",
+                });
+            };
+            for (identifier, json) in elements {
+                let value = mdl::element_from_json(name_space, identifier, json)?;
+                issuance.add_element(name_space, identifier, value)?;
+            }
+        }
+        Ok(issuance)
+    }
+
+    /// Adds one data element.
+    ///
+    /// # Errors
+    /// [`Error::InvalidElement`] for an empty name space or identifier, an identifier already
+    /// present in the name space, or a value that cannot be issued (integer outside the CBOR
+    /// range, malformed date, nesting deeper than [`DEFAULT_MAX_DEPTH`](crate::DEFAULT_MAX_DEPTH)).
+    pub fn add_element(
+        &mut self,
+        name_space: &str,
+        identifier: &str,
+        value: ElementValue,
+    ) -> Result<&mut Self, Error> {
+        let invalid = |reason| Error::InvalidElement {
+            identifier: identifier.to_owned(),
+            reason,
+        };
+        if name_space.is_empty() || identifier.is_empty() {
+            return Err(invalid("empty name space or element identifier"));
+        }
+        value.validate(self.max_depth).map_err(invalid)?;
+        let index = match self.name_spaces.iter().position(|(ns, _)| ns == name_space) {
+            Some(index) => index,
+            None => {
+                self.name_spaces.push((name_space.to_owned(), Vec::new()));
+                self.name_spaces.len().saturating_sub(1)
+            }
+        };
+        let Some((_, elements)) = self.name_spaces.get_mut(index) else {
+            return Err(invalid("name space vanished"));
+        };
+        if elements.iter().any(|(id, _)| id == identifier) {
+            return Err(invalid(
+                "element identifier already present in this name space",
+            ));
+        }
+        elements.push((identifier.to_owned(), value));
+        Ok(self)
+    }
+
+    /// Adds one data element, builder style.
+    ///
+    /// # Errors
+    /// Those of [`Self::add_element`].
+    pub fn with_element(
+        mut self,
+        name_space: &str,
+        identifier: &str,
+        value: ElementValue,
+    ) -> Result<Self, Error> {
+        self.add_element(name_space, identifier, value)?;
+        Ok(self)
+    }
+
+    /// Puts a Token Status List reference into the MSO.
+    #[must_use]
+    pub fn with_status(mut self, status: StatusListReference) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Sets the length of the `random` salts.
+    ///
+    /// # Errors
+    /// [`Error::InvalidElement`] below [`MIN_RANDOM_LEN`].
+    pub fn with_random_len(mut self, len: usize) -> Result<Self, Error> {
+        if len < MIN_RANDOM_LEN {
+            return Err(Error::InvalidElement {
+                identifier: "random".into(),
+                reason: "random must be at least 16 bytes",
+            });
+        }
+        self.random_len = len;
+        Ok(self)
+    }
+
+    /// Builds the items and the MSO and returns the COSE `Sig_structure` to sign with `alg`
+    /// (phase one of two). `x5chain` is the DER certificate chain, Document Signer first,
+    /// without the IACA root; it goes under label 33 in the unprotected header.
+    ///
+    /// # Errors
+    /// [`Error::Jose`] when the random source fails, [`Error::UnsupportedAlgorithm`] for an
+    /// algorithm other than ES256/ES384/ES512/EdDSA, [`Error::InvalidDate`] for validity times
+    /// outside the years 0000–9999.
+    pub fn prepare(
+        &self,
+        alg: Algorithm,
+        x5chain: &[Vec<u8>],
+        rng: &dyn RandomSource,
+    ) -> Result<PreparedMdoc, Error> {
+        let digest_algorithm = DigestAlgorithm::Sha256;
+        let mut value_digests = BTreeMap::new();
+        let mut name_spaces = Vec::with_capacity(self.name_spaces.len());
+        for (name_space, elements) in &self.name_spaces {
+            let ids = random_permutation(elements.len(), rng)?;
+            let mut salts = vec![0u8; self.random_len.saturating_mul(elements.len())];
+            rng.fill(&mut salts)?;
+            let mut digests = BTreeMap::new();
+            let mut items = Vec::with_capacity(elements.len());
+            for (((identifier, value), id), salt) in elements
+                .iter()
+                .zip(ids)
+                .zip(salts.chunks_exact(self.random_len))
+            {
+                let item = encode_item_bytes(id, salt, identifier, value);
+                digests.insert(id, digest_algorithm.digest(&item));
+                items.push(item);
+            }
+            value_digests.insert(name_space.clone(), digests);
+            name_spaces.push((name_space.clone(), items));
+        }
+        let mso = MobileSecurityObject {
+            digest_algorithm,
+            value_digests,
+            device_key: self.device_key.clone(),
+            doc_type: self.doc_type.clone(),
+            validity: self.validity,
+            status: self.status.clone(),
+        };
+        let mso = mso.to_cbor()?;
+        let mut payload = Writer::with_capacity(mso.len().saturating_add(8));
+        payload.tag24(&mso);
+        let unsigned = UnsignedSign1::new(alg, x5chain, payload.into_bytes())?;
+        Ok(PreparedMdoc {
+            alg,
+            name_spaces,
+            unsigned,
+        })
+    }
+
+    /// Builds and signs in one step with `signer` (whose algorithm is used).
+    ///
+    /// # Errors
+    /// Those of [`Self::prepare`] and [`PreparedMdoc::attach_signature`], and the signer's.
+    pub fn sign(
+        &self,
+        signer: &dyn Signer,
+        x5chain: &[Vec<u8>],
+        rng: &dyn RandomSource,
+    ) -> Result<IssuedMdoc, Error> {
+        let prepared = self.prepare(signer.algorithm(), x5chain, rng)?;
+        let signature = signer.sign(prepared.to_be_signed())?;
+        prepared.attach_signature(&signature)
+    }
+}
+
+/// A random permutation of `0..n` (Fisher–Yates over 64-bit random words; the modulo bias is
+/// below 2^-40 for any realistic `n`).
+fn random_permutation(n: usize, rng: &dyn RandomSource) -> Result<Vec<u64>, Error> {
+    let mut ids: Vec<u64> = (0..crate::cbor::len_u64(n)).collect();
+    let mut words = vec![0u8; n.saturating_mul(8)];
+    rng.fill(&mut words)?;
+    let mut chunks = words.chunks_exact(8);
+    for i in (1..n).rev() {
+        let word = chunks
+            .next()
+            .and_then(|c| <[u8; 8]>::try_from(c).ok())
+            .map_or(0, u64::from_be_bytes);
+        let bound = crate::cbor::len_u64(i).saturating_add(1);
+        let j = usize::try_from(word % bound).unwrap_or(0);
+        ids.swap(i, j);
+    }
+    Ok(ids)
+}
+
+/// An mdoc whose `issuerAuth` awaits its signature (two-phase signing).
+#[derive(Debug)]
+pub struct PreparedMdoc {
+    alg: Algorithm,
+    name_spaces: Vec<(String, Vec<Vec<u8>>)>,
+    unsigned: UnsignedSign1,
+}
+
+impl PreparedMdoc {
+    /// The COSE `Sig_structure` bytes to sign.
+    #[must_use]
+    pub fn to_be_signed(&self) -> &[u8] {
+        self.unsigned.to_be_signed()
+    }
+
+    /// The algorithm the signature must be made with (the one in the protected header).
+    #[must_use]
+    pub const fn algorithm(&self) -> Algorithm {
+        self.alg
+    }
+
+    /// Attaches a signature (ECDSA as fixed-length `r||s`, not DER) and encodes `IssuerSigned`.
+    ///
+    /// # Errors
+    /// [`Error::Jose`] with [`jose_core::Error::SignatureLength`] when the signature does not
+    /// have the algorithm's length (a DER ECDSA signature, for example).
+    pub fn attach_signature(self, signature: &[u8]) -> Result<IssuedMdoc, Error> {
+        if let Some(expected) = self.alg.fixed_signature_len() {
+            if signature.len() != expected {
+                return Err(Error::Jose(jose_core::Error::SignatureLength {
+                    alg: self.alg,
+                    len: signature.len(),
+                    expected,
+                }));
+            }
+        }
+        let issuer_auth = self.unsigned.finish(signature.to_vec())?;
+        let size: usize = self
+            .name_spaces
+            .iter()
+            .flat_map(|(_, items)| items.iter().map(Vec::len))
+            .fold(issuer_auth.len(), usize::saturating_add);
+        let mut w = Writer::with_capacity(size.saturating_add(64));
+        w.map(if self.name_spaces.is_empty() { 1 } else { 2 });
+        if !self.name_spaces.is_empty() {
+            w.text("nameSpaces").map(self.name_spaces.len());
+            for (name_space, items) in &self.name_spaces {
+                w.text(name_space).array(items.len());
+                items.iter().for_each(|item| {
+                    w.raw(item);
+                });
+            }
+        }
+        w.text("issuerAuth").raw(&issuer_auth);
+        Ok(IssuedMdoc {
+            cbor: w.into_bytes(),
+        })
+    }
+}
+
+/// An issued `IssuerSigned` structure.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IssuedMdoc {
+    cbor: Vec<u8>,
+}
+
+impl IssuedMdoc {
+    /// The CBOR encoding of `IssuerSigned`.
+    #[must_use]
+    pub fn as_cbor(&self) -> &[u8] {
+        &self.cbor
+    }
+
+    /// The CBOR encoding, owned.
+    #[must_use]
+    pub fn into_cbor(self) -> Vec<u8> {
+        self.cbor
+    }
+
+    /// Unpadded base64url of the CBOR: the OpenID4VCI 1.0 `mso_mdoc` `credential` value
+    /// (Appendix A.2.4).
+    #[must_use]
+    pub fn to_base64url(&self) -> String {
+        jose_core::base64url::encode(&self.cbor)
+    }
+}

@@ -1,0 +1,270 @@
+//! Verifying a received `IssuerSigned` (ISO 18013-5 §9.3.1, issuer data authentication).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jose_core::{Algorithm, PublicKey, UnixTime};
+use serde_json::{Map, Value as Json};
+
+use crate::cose::ReceivedSign1;
+use crate::error::Error;
+use crate::issuer_signed::{DeviceResponse, IssuerSigned};
+use crate::limits::Limits;
+use crate::mso::{DigestAlgorithm, MobileSecurityObject, StatusListReference, ValidityInfo};
+use crate::trust::DocumentSignerTrust;
+use crate::value::ElementValue;
+
+/// Default tolerance for clock differences when checking `validFrom`/`validUntil`: 300 s, the
+/// workspace-wide default.
+pub const DEFAULT_CLOCK_SKEW_SECS: u64 = 300;
+
+/// Verifies `IssuerSigned` structures against a trust policy.
+///
+/// The checks, in order: parse within [`Limits`]; decode `issuerAuth` (COSE_Sign1, algorithm
+/// from the protected header only, no `crit`); obtain the Document Signer key from the trust
+/// policy for the received `x5chain` at `now`; verify the signature over the `Sig_structure` of
+/// the *received* protected-header bytes; decode the MSO; compare its docType; check
+/// `validFrom - skew <= now <= validUntil + skew`; for every item, refuse a repeated digestID,
+/// look its digestID up in `valueDigests` and compare the digest of the *received* tag-24 bytes.
+#[derive(Clone, Copy)]
+pub struct Verifier<'t> {
+    trust: &'t dyn DocumentSignerTrust,
+    limits: Limits,
+    clock_skew_secs: u64,
+}
+
+impl core::fmt::Debug for Verifier<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Verifier")
+            .field("limits", &self.limits)
+            .field("clock_skew_secs", &self.clock_skew_secs)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'t> Verifier<'t> {
+    /// A verifier with default limits and [`DEFAULT_CLOCK_SKEW_SECS`].
+    #[must_use]
+    pub fn new(trust: &'t dyn DocumentSignerTrust) -> Self {
+        Self {
+            trust,
+            limits: Limits::default(),
+            clock_skew_secs: DEFAULT_CLOCK_SKEW_SECS,
+        }
+    }
+
+    /// Sets the parsing limits.
+    #[must_use]
+    pub const fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Sets the clock skew tolerance in seconds.
+    #[must_use]
+    pub const fn with_clock_skew_secs(mut self, secs: u64) -> Self {
+        self.clock_skew_secs = secs;
+        self
+    }
+
+    /// Parses and verifies CBOR `IssuerSigned` bytes for `expected_doc_type` at `now`.
+    ///
+    /// # Errors
+    /// Every parse error of [`IssuerSigned::parse`] and [`MobileSecurityObject::from_cbor`];
+    /// [`Error::InvalidCose`], [`Error::CriticalHeader`], [`Error::UnsupportedAlgorithm`];
+    /// whatever the trust policy returns; [`Error::Jose`] when the key does not fit the
+    /// algorithm; [`Error::SignatureInvalid`]; [`Error::DocTypeMismatch`];
+    /// [`Error::NotYetValid`], [`Error::Expired`]; [`Error::DuplicateDigestId`],
+    /// [`Error::DigestMissing`], [`Error::DigestMismatch`]; [`Error::DuplicateElement`].
+    pub fn verify(
+        &self,
+        bytes: &[u8],
+        expected_doc_type: &str,
+        now: UnixTime,
+    ) -> Result<VerifiedMdoc, Error> {
+        let parsed = IssuerSigned::parse(bytes, &self.limits)?;
+        self.verify_parsed(&parsed, expected_doc_type, now)
+    }
+
+    /// [`Self::verify`] for the unpadded base64url form (the OpenID4VCI `credential`).
+    ///
+    /// # Errors
+    /// [`Error::TooLarge`], [`Error::Base64`], then those of [`Self::verify`].
+    pub fn verify_base64url(
+        &self,
+        text: &str,
+        expected_doc_type: &str,
+        now: UnixTime,
+    ) -> Result<VerifiedMdoc, Error> {
+        let max_text = self.limits.max_input_len().saturating_mul(4) / 3 + 3;
+        if text.len() > max_text {
+            return Err(Error::TooLarge {
+                len: text.len(),
+                max: max_text,
+            });
+        }
+        let bytes = jose_core::base64url::decode(text).ok_or(Error::Base64)?;
+        self.verify(&bytes, expected_doc_type, now)
+    }
+
+    /// Parses a `DeviceResponse` and verifies the `issuerSigned` part of every document against
+    /// the document's own `docType`. `deviceSigned` is not verified.
+    ///
+    /// # Errors
+    /// Those of [`DeviceResponse::parse`] and, for the first failing document, of
+    /// [`Self::verify`].
+    pub fn verify_device_response(
+        &self,
+        bytes: &[u8],
+        now: UnixTime,
+    ) -> Result<Vec<VerifiedMdoc>, Error> {
+        let response = DeviceResponse::parse(bytes, &self.limits)?;
+        response
+            .documents
+            .iter()
+            .map(|doc| self.verify_parsed(&doc.issuer_signed, doc.doc_type, now))
+            .collect()
+    }
+
+    /// Verifies an already parsed `IssuerSigned`.
+    ///
+    /// # Errors
+    /// As [`Self::verify`], without the parse errors of the outer structure.
+    pub fn verify_parsed(
+        &self,
+        issuer_signed: &IssuerSigned<'_>,
+        expected_doc_type: &str,
+        now: UnixTime,
+    ) -> Result<VerifiedMdoc, Error> {
+        let sign1 = ReceivedSign1::parse(issuer_signed.issuer_auth, self.limits.max_x5chain_len())?;
+        let ds_key = self.trust.document_signer_key(&sign1.x5chain, now)?;
+        ds_key.check_algorithm(sign1.alg)?;
+        ds_key.verify(sign1.alg, &sign1.to_be_signed, &sign1.signature)?;
+        let mso = MobileSecurityObject::from_tagged_cbor(&sign1.payload, &self.limits)?;
+        if mso.doc_type != expected_doc_type {
+            return Err(Error::DocTypeMismatch {
+                expected: crate::error::short(expected_doc_type),
+                found: crate::error::short(&mso.doc_type),
+            });
+        }
+        self.check_validity(&mso.validity, now)?;
+        let name_spaces = check_digests(issuer_signed, &mso)?;
+        Ok(VerifiedMdoc {
+            doc_type: mso.doc_type,
+            name_spaces,
+            validity: mso.validity,
+            device_key: mso.device_key,
+            status: mso.status,
+            algorithm: sign1.alg,
+            digest_algorithm: mso.digest_algorithm,
+            x5chain: sign1.x5chain,
+        })
+    }
+
+    fn check_validity(&self, validity: &ValidityInfo, now: UnixTime) -> Result<(), Error> {
+        if now.saturating_add(self.clock_skew_secs) < validity.valid_from {
+            return Err(Error::NotYetValid {
+                now,
+                valid_from: validity.valid_from,
+            });
+        }
+        if now.saturating_sub(self.clock_skew_secs) > validity.valid_until {
+            return Err(Error::Expired {
+                now,
+                valid_until: validity.valid_until,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Digest checks over the received bytes; returns the verified elements.
+fn check_digests(
+    issuer_signed: &IssuerSigned<'_>,
+    mso: &MobileSecurityObject,
+) -> Result<BTreeMap<String, BTreeMap<String, ElementValue>>, Error> {
+    let mut out = BTreeMap::new();
+    for (name_space, items) in &issuer_signed.name_spaces {
+        let digests = mso.value_digests.get(*name_space);
+        let mut seen = BTreeSet::new();
+        let mut elements = BTreeMap::new();
+        for item in items {
+            let id = item.digest_id;
+            if !seen.insert(id) {
+                return Err(Error::DuplicateDigestId {
+                    name_space: (*name_space).to_owned(),
+                    digest_id: id,
+                });
+            }
+            let expected =
+                digests
+                    .and_then(|d| d.get(&id))
+                    .ok_or_else(|| Error::DigestMissing {
+                        name_space: (*name_space).to_owned(),
+                        digest_id: id,
+                    })?;
+            if mso.digest_algorithm.digest(item.raw) != *expected {
+                return Err(Error::DigestMismatch {
+                    name_space: (*name_space).to_owned(),
+                    digest_id: id,
+                });
+            }
+            if elements
+                .insert(item.identifier.to_owned(), item.value.clone())
+                .is_some()
+            {
+                return Err(Error::DuplicateElement {
+                    name_space: (*name_space).to_owned(),
+                    identifier: crate::error::short(item.identifier),
+                });
+            }
+        }
+        out.insert((*name_space).to_owned(), elements);
+    }
+    Ok(out)
+}
+
+/// The outcome of a successful verification: the data elements whose digests matched, and the
+/// signed facts of the MSO.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct VerifiedMdoc {
+    /// The MSO docType (equal to the expected one).
+    pub doc_type: String,
+    /// Verified elements by name space and element identifier.
+    pub name_spaces: BTreeMap<String, BTreeMap<String, ElementValue>>,
+    /// The MSO validity period.
+    pub validity: ValidityInfo,
+    /// The holder's device key from the MSO.
+    pub device_key: PublicKey,
+    /// The status list reference from the MSO, if any.
+    pub status: Option<StatusListReference>,
+    /// The `issuerAuth` signature algorithm.
+    pub algorithm: Algorithm,
+    /// The MSO digest algorithm.
+    pub digest_algorithm: DigestAlgorithm,
+    /// The received `x5chain` (DER, Document Signer first), empty if there was none.
+    pub x5chain: Vec<Vec<u8>>,
+}
+
+impl VerifiedMdoc {
+    /// One verified element.
+    #[must_use]
+    pub fn element(&self, name_space: &str, identifier: &str) -> Option<&ElementValue> {
+        self.name_spaces.get(name_space)?.get(identifier)
+    }
+
+    /// The verified elements as JSON `{ name_space: { element: value } }`, for display
+    /// (see [`ElementValue::to_json`]).
+    #[must_use]
+    pub fn to_json(&self) -> Json {
+        let mut out = Map::new();
+        for (name_space, elements) in &self.name_spaces {
+            let members = elements
+                .iter()
+                .map(|(id, value)| (id.clone(), value.to_json()))
+                .collect();
+            out.insert(name_space.clone(), Json::Object(members));
+        }
+        Json::Object(out)
+    }
+}
