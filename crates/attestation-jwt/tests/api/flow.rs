@@ -1,0 +1,397 @@
+//! Successful flows: attester issues, wallet proves, issuer verifies.
+
+use attestation_jwt::{
+    AssuranceLevel, AuthMethod, ClientAuthRequest, DraftShape, Error, KeyResolver, LenientReason,
+    MethodKind, OAuthError, PopMode, ResolveError, Warning, prepare_attestation, prepare_pop,
+};
+use pop_verifier::{NoncePurpose, StatelessNonces};
+
+use super::*;
+
+#[test]
+fn draft10_shape_verifies_with_every_verdict_field() {
+    let fx = Fixture::new();
+    let verdict = fx
+        .verify(true, &fx.attestation(), &fx.pop(), Some(CLIENT_ID))
+        .unwrap();
+    assert_eq!(verdict.client_id.as_deref(), Some(CLIENT_ID));
+    assert_eq!(verdict.assurance, AssuranceLevel::Attested);
+    assert_eq!(
+        verdict.method,
+        AuthMethod::Attestation {
+            verification: MethodKind::StaticJwk,
+            mode: PopMode::PopJwt,
+            draft: DraftShape::Draft10,
+        }
+    );
+    assert_eq!(verdict.instance_key, Some(fx.instance.public_jwk()));
+    assert_eq!(
+        verdict.instance_key_thumbprint,
+        Some(fx.instance.public_jwk().thumbprint_base64url())
+    );
+    assert_eq!(
+        verdict.attestation_expires_at,
+        Some(fx.now.saturating_add(3600))
+    );
+    assert_eq!(verdict.lenient, None);
+    assert!(verdict.warnings.is_empty());
+    assert!(verdict.is_attested());
+}
+
+#[test]
+fn draft07_shape_with_iss_in_both_jwts() {
+    let fx = Fixture::new();
+    let attestation = fx.attestation_from(
+        &fx.claims()
+            .with_issuer("https://wallet-provider.example.com")
+            .with_wallet_name("Wallet X")
+            .with_wallet_link("https://example.com/wallet")
+            .with_status(json!({"status_list": {"idx": 7, "uri": "https://s.example.com/1"}})),
+    );
+    let pop = fx.pop_from(&fx.pop_claims().with_issuer(CLIENT_ID));
+    let verdict = fx.verify(true, &attestation, &pop, None).unwrap();
+    let AuthMethod::Attestation { draft, .. } = verdict.method else {
+        panic!("not attested: {verdict:?}");
+    };
+    assert_eq!(draft, DraftShape::Draft07);
+    let claims = verdict.attestation_claims.unwrap();
+    assert_eq!(claims["wallet_name"], "Wallet X");
+    assert_eq!(claims["wallet_link"], "https://example.com/wallet");
+    assert_eq!(claims["status"]["status_list"]["idx"], 7);
+}
+
+#[test]
+fn expired_within_skew_is_accepted_with_a_warning() {
+    let fx = Fixture::new();
+    let claims = AttestationClaims::new(
+        CLIENT_ID,
+        fx.instance.public_jwk(),
+        fx.now.saturating_sub(5000),
+        fx.now.saturating_sub(299),
+    );
+    let verdict = fx
+        .verify(true, &fx.attestation_from(&claims), &fx.pop(), None)
+        .unwrap();
+    assert_eq!(verdict.assurance, AssuranceLevel::Attested);
+    assert_eq!(
+        verdict.warnings,
+        vec![Warning::ExpiredWithinSkew { exp: NOW - 299 }]
+    );
+}
+
+#[test]
+fn eddsa_keys_work_for_both_jwts() {
+    let fx = Fixture::with_algorithms(Algorithm::EdDsa, Algorithm::EdDsa);
+    let verdict = fx.verify(true, &fx.attestation(), &fx.pop(), None).unwrap();
+    assert_eq!(verdict.assurance, AssuranceLevel::Attested);
+}
+
+#[test]
+fn two_phase_signing_gives_verifiable_tokens() {
+    let fx = Fixture::new();
+    let unsigned = prepare_attestation(
+        &fx.claims(),
+        &AttesterKeyId::X5c(vec![vec![0x30, 0x00]]),
+        Algorithm::Es256,
+    )
+    .unwrap();
+    let signature = fx.attester.sign(unsigned.signing_input()).unwrap();
+    let attestation = unsigned.attach_signature(&signature).unwrap();
+    let unsigned_pop = prepare_pop(
+        &fx.pop_claims().with_jti("fixed-jti"),
+        Algorithm::Es256,
+        &SystemRandom::new(),
+    )
+    .unwrap();
+    let signature = fx.instance.sign(unsigned_pop.signing_input()).unwrap();
+    let pop = unsigned_pop.attach_signature(&signature).unwrap();
+    let jws = jose_core::CompactJws::parse(&pop, &jose_core::Limits::default()).unwrap();
+    assert_eq!(jws.claims()["jti"], "fixed-jti");
+    assert!(fx.verify(true, &attestation, &pop, None).is_ok());
+}
+
+#[test]
+fn issue_refuses_exp_not_after_iat() {
+    let fx = Fixture::new();
+    let claims = AttestationClaims::new(CLIENT_ID, fx.instance.public_jwk(), fx.now, fx.now);
+    assert_eq!(
+        issue_attestation(&claims, &AttesterKeyId::None, &fx.attester),
+        Err(Error::ApiMisuse {
+            reason: "attestation exp must be after iat"
+        })
+    );
+}
+
+#[test]
+fn generated_jti_is_random_and_128_bits() {
+    let fx = Fixture::new();
+    let jti = |token: &str| {
+        let jws = jose_core::CompactJws::parse(token, &jose_core::Limits::default()).unwrap();
+        jws.claims()["jti"].as_str().unwrap().to_owned()
+    };
+    let (a, b) = (jti(&fx.pop()), jti(&fx.pop()));
+    assert_ne!(a, b);
+    assert_eq!(a.len(), 22);
+}
+
+#[test]
+fn kms_key_method_uses_the_resolver() {
+    let fx = Fixture::new();
+    let attester = fx.attester.public_jwk();
+    let resolver = move |reference: &str| -> Result<PublicJwk, ResolveError> {
+        if reference == "arn:aws:kms:eu-west-1:1:key/attester" {
+            Ok(attester.clone())
+        } else {
+            Err(ResolveError::new("no such key"))
+        }
+    };
+    let request_parts = (fx.attestation(), fx.pop());
+    let run = |reference: &str, resolver: Option<&dyn KeyResolver>| {
+        let config = ClientAttestationConfig::new(VerificationMethod::KmsKey {
+            key_reference: reference.into(),
+        });
+        let mut verifier = ClientAttestationVerifier::new(config, ISSUER);
+        if let Some(resolver) = resolver {
+            verifier = verifier.with_key_resolver(resolver);
+        }
+        let request = ClientAuthRequest::new()
+            .with_attestation(Some(&request_parts.0))
+            .with_pop(Some(&request_parts.1));
+        verifier.verify(
+            &request,
+            ChallengeCheck::None,
+            &InMemoryReplayGuard::new(10),
+            fx.now,
+        )
+    };
+    let verdict = run("arn:aws:kms:eu-west-1:1:key/attester", Some(&resolver)).unwrap();
+    assert!(matches!(
+        verdict.method,
+        AuthMethod::Attestation {
+            verification: MethodKind::KmsKey,
+            ..
+        }
+    ));
+    assert_eq!(
+        run("arn:aws:kms:eu-west-1:1:key/other", Some(&resolver)),
+        Err(Error::KeyResolution {
+            reason: "no such key".into()
+        })
+    );
+    assert_eq!(
+        run("arn:aws:kms:eu-west-1:1:key/attester", None),
+        Err(Error::ApiMisuse {
+            reason: "the kms-key method needs a KeyResolver (with_key_resolver)"
+        })
+    );
+}
+
+#[test]
+fn x509_chain_without_the_feature_says_so() {
+    let fx = Fixture::new();
+    let config = ClientAttestationConfig::from_json(
+        br#"{"verificationMethod": {"type": "x509-chain",
+            "trustedRootCertificatesPem": "-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----"}}"#,
+    )
+    .unwrap();
+    let verifier = ClientAttestationVerifier::new(config, ISSUER);
+    let with_x5c = fx.attestation_from(&fx.claims());
+    let (attestation, pop) = (with_x5c, fx.pop());
+    let request = ClientAuthRequest::new()
+        .with_attestation(Some(&attestation))
+        .with_pop(Some(&pop));
+    let guard = InMemoryReplayGuard::new(10);
+    // The fixture's attestation has a kid, not an x5c.
+    assert_eq!(
+        verifier.verify(&request, ChallengeCheck::None, &guard, fx.now),
+        Err(Error::X5cMissing)
+    );
+    let unsigned = prepare_attestation(
+        &fx.claims(),
+        &AttesterKeyId::X5c(vec![vec![0x30, 0x00]]),
+        Algorithm::Es256,
+    )
+    .unwrap();
+    let signature = fx.attester.sign(unsigned.signing_input()).unwrap();
+    let attestation = unsigned.attach_signature(&signature).unwrap();
+    let request = request.with_attestation(Some(&attestation));
+    let error = verifier
+        .verify(&request, ChallengeCheck::None, &guard, fx.now)
+        .unwrap_err();
+    assert_eq!(error, Error::X509Unavailable);
+    assert_eq!(
+        error.to_string(),
+        "x509-chain verification needs the trust-x509 feature"
+    );
+}
+
+fn challenge_config(fx: &Fixture) -> ClientAttestationVerifier<'static> {
+    ClientAttestationVerifier::new(fx.config(true).with_challenge_required(true), ISSUER)
+}
+
+#[test]
+fn required_challenge_missing_gives_use_attestation_challenge_with_a_fresh_one() {
+    let fx = Fixture::new();
+    let nonces = StatelessNonces::new(&[7; 32], None).unwrap();
+    let (attestation, pop) = (fx.attestation(), fx.pop());
+    let request = ClientAuthRequest::new()
+        .with_attestation(Some(&attestation))
+        .with_pop(Some(&pop));
+    let guard = InMemoryReplayGuard::new(10);
+    let error = challenge_config(&fx)
+        .verify(
+            &request,
+            ChallengeCheck::Stateless {
+                nonces: &nonces,
+                max_age: 300,
+            },
+            &guard,
+            fx.now,
+        )
+        .unwrap_err();
+    assert_eq!(error, Error::Pop(pop_verifier::Error::ChallengeMissing));
+    let oauth = OAuthError::from_error(&error, || {
+        nonces
+            .issue(
+                NoncePurpose::AttestationChallenge,
+                fx.now,
+                &SystemRandom::new(),
+            )
+            .ok()
+    });
+    assert_eq!(
+        (oauth.error, oauth.http_status),
+        ("use_attestation_challenge", 400)
+    );
+    let fresh = oauth.challenge_header.unwrap();
+    // The fresh challenge then works.
+    let pop = fx.pop_from(&fx.pop_claims().with_challenge(fresh));
+    let request = request.with_pop(Some(&pop));
+    let verdict = challenge_config(&fx)
+        .verify(
+            &request,
+            ChallengeCheck::Stateless {
+                nonces: &nonces,
+                max_age: 300,
+            },
+            &guard,
+            fx.now,
+        )
+        .unwrap();
+    assert_eq!(verdict.assurance, AssuranceLevel::Attested);
+}
+
+#[test]
+fn wrong_expected_challenge_strict_and_lenient() {
+    let fx = Fixture::new();
+    let (attestation, pop) = (
+        fx.attestation(),
+        fx.pop_from(&fx.pop_claims().with_challenge("old-challenge")),
+    );
+    let request = ClientAuthRequest::new()
+        .with_attestation(Some(&attestation))
+        .with_pop(Some(&pop));
+    let guard = InMemoryReplayGuard::new(10);
+    let check = ChallengeCheck::Expected("current-challenge");
+    assert_eq!(
+        challenge_config(&fx).verify(&request, check, &guard, fx.now),
+        Err(Error::Pop(pop_verifier::Error::ChallengeMismatch))
+    );
+    let lenient =
+        ClientAttestationVerifier::new(fx.config(false).with_challenge_required(true), ISSUER);
+    assert_eq!(
+        lenient
+            .verify(&request, check, &guard, fx.now)
+            .unwrap()
+            .lenient,
+        Some(LenientReason::Invalid(Error::Pop(
+            pop_verifier::Error::ChallengeMismatch
+        )))
+    );
+    let validator = |c: &str| c == "old-challenge";
+    assert!(
+        challenge_config(&fx)
+            .verify(
+                &request,
+                ChallengeCheck::Validator(&validator),
+                &guard,
+                fx.now
+            )
+            .is_ok()
+    );
+}
+
+#[test]
+fn legacy_body_form_is_off_by_default_and_works_when_enabled() {
+    let fx = Fixture::new();
+    let assertion = format!("{}~{}", fx.attestation(), fx.pop());
+    let request = ClientAuthRequest::new().with_client_assertion(
+        Some(attestation_jwt::LEGACY_ASSERTION_TYPE),
+        Some(&assertion),
+    );
+    let guard = InMemoryReplayGuard::new(10);
+    assert_eq!(
+        fx.verifier(true)
+            .verify(&request, ChallengeCheck::None, &guard, fx.now),
+        Err(Error::LegacyFormDisabled)
+    );
+    let verifier = fx.verifier(true).with_legacy_body_form(true);
+    let verdict = verifier
+        .verify(&request, ChallengeCheck::None, &guard, fx.now)
+        .unwrap();
+    assert!(matches!(
+        verdict.method,
+        AuthMethod::Attestation {
+            mode: PopMode::LegacyBody,
+            ..
+        }
+    ));
+    assert_eq!(verdict.warnings, vec![Warning::LegacyBodyForm]);
+    let bad = ClientAuthRequest::new()
+        .with_client_assertion(Some(attestation_jwt::LEGACY_ASSERTION_TYPE), Some("a~b~c"));
+    assert_eq!(
+        verifier.verify(&bad, ChallengeCheck::None, &guard, fx.now),
+        Err(Error::LegacyFormMalformed)
+    );
+}
+
+#[test]
+fn headers_and_body_assertion_together_are_refused() {
+    let fx = Fixture::new();
+    let (attestation, pop) = (fx.attestation(), fx.pop());
+    let request = ClientAuthRequest::new()
+        .with_attestation(Some(&attestation))
+        .with_pop(Some(&pop))
+        .with_client_secret(Some("secret"));
+    assert_eq!(
+        fx.verifier(true).verify(
+            &request,
+            ChallengeCheck::None,
+            &InMemoryReplayGuard::new(10),
+            fx.now
+        ),
+        Err(Error::MultipleAuthenticationMethods)
+    );
+}
+
+#[test]
+fn metadata_fragment() {
+    let fx = Fixture::new();
+    let metadata = fx
+        .verifier(false)
+        .with_attestation_algorithms(&[Algorithm::Es256])
+        .with_pop_algorithms(&[Algorithm::Es256, Algorithm::EdDsa])
+        .with_combined_mode(true)
+        .metadata(None);
+    assert_eq!(
+        Value::Object(metadata),
+        json!({
+            "token_endpoint_auth_methods_supported":
+                ["attest_jwt_client_auth", "attest_jwt_client_auth_dpop"],
+            "client_attestation_signing_alg_values_supported": ["ES256"],
+            "client_attestation_pop_signing_alg_values_supported": ["ES256", "EdDSA"],
+            "client_attestation_pop_methods_supported": ["attestation_pop_jwt", "dpop_combined", "none"],
+            "dpop_signing_alg_values_supported": ["ES256", "EdDSA"],
+        })
+    );
+}
