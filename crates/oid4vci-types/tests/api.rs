@@ -8,5 +8,9 @@
     reason = "test code: a panic is a test failure"
 )]
 
+#[path = "api/offer.rs"]
+mod offer;
+#[path = "api/token.rs"]
+mod token;
 #[path = "api/vectors.rs"]
 mod vectors;
