@@ -56,7 +56,7 @@ impl ValidatedChain {
         self.anchor_index
     }
 
-    /// The leaf's subject as an RFC 4514 string, for logs.
+    /// The leaf's subject as an RFC 4514 string (last RDN first, e.g. `C=US,CN=utopia ds`), for logs.
     #[must_use]
     pub fn leaf_subject(&self) -> &str {
         &self.leaf_subject

@@ -9,3 +9,7 @@
 mod common;
 #[path = "api/limbo.rs"]
 mod limbo;
+#[path = "api/own.rs"]
+mod own;
+#[path = "api/vectors.rs"]
+mod vectors;
