@@ -8,9 +8,17 @@
     reason = "test code: a panic is a test failure"
 )]
 
+#[path = "api/credential.rs"]
+mod credential;
+#[path = "api/errors.rs"]
+mod errors;
+#[path = "api/metadata.rs"]
+mod metadata;
 #[path = "api/offer.rs"]
 mod offer;
 #[path = "api/token.rs"]
 mod token;
+#[path = "api/validate.rs"]
+mod validate;
 #[path = "api/vectors.rs"]
 mod vectors;
