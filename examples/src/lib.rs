@@ -1,1 +1,9 @@
-//! Shared plumbing for the demo binaries (attester, wallet, issuer).
+//! Demo issuer, attester and wallet.
+#![doc = "See the README."]
+
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod issuer;
+pub mod keystore;
+pub mod state;

@@ -1,0 +1,271 @@
+//! The issuer's configuration file (JSON, camelCase).
+//!
+//! `issuer --print-default-config` prints [`IssuerConfig::default_config`]; save it, edit it and
+//! start the issuer with `--config FILE`.
+
+use std::path::PathBuf;
+
+use jose_core::Algorithm;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::DemoError;
+
+/// The issuer configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[non_exhaustive]
+pub struct IssuerConfig {
+    /// The credential issuer identifier and base of every endpoint URL, e.g.
+    /// `http://127.0.0.1:8080`. `null`: `http://` + the address the server listens on.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// The key that signs credentials and status list tokens.
+    pub signing_key: SigningKeyConfig,
+    /// The credential configurations offered (the order is the metadata order).
+    pub credential_configurations: Vec<CredentialConfiguration>,
+    /// The `clientAttestationConfig` object, in exactly the documented shape (see the
+    /// `attestation-jwt` crate). `null`: no client attestation (anonymous pre-authorized access).
+    #[serde(default)]
+    pub client_attestation_config: Option<Value>,
+    /// The local keystore file that `kms-key` references resolve against.
+    #[serde(default)]
+    pub keystore: Option<PathBuf>,
+    /// The most proofs (and so credentials) one credential request may carry.
+    #[serde(default = "defaults::batch_size")]
+    pub batch_size: usize,
+    /// Lifetime of a pre-authorized code.
+    #[serde(default = "defaults::pre_authorized_code_ttl")]
+    pub pre_authorized_code_ttl_seconds: u64,
+    /// Wrong `tx_code` attempts after which the pre-authorized code is burnt.
+    #[serde(default = "defaults::tx_code_max_attempts")]
+    pub tx_code_max_attempts: u32,
+    /// Lifetime of an access token.
+    #[serde(default = "defaults::access_token_ttl")]
+    pub access_token_ttl_seconds: u64,
+    /// Lifetime of a refresh token family.
+    #[serde(default = "defaults::refresh_token_ttl")]
+    pub refresh_token_ttl_seconds: u64,
+    /// How long a `c_nonce` (and an attestation challenge) stays valid.
+    #[serde(default = "defaults::nonce_max_age")]
+    pub nonce_max_age_seconds: u64,
+    /// Validity of an issued credential.
+    #[serde(default = "defaults::credential_ttl")]
+    pub credential_ttl_seconds: u64,
+    /// Entries per status list (a new list starts when one is full).
+    #[serde(default = "defaults::status_list_size")]
+    pub status_list_size: u32,
+    /// Seconds a deferred credential takes to become ready (and the `interval` sent).
+    #[serde(default = "defaults::deferred_interval")]
+    pub deferred_interval_seconds: u64,
+}
+
+/// Where the signing key comes from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum SigningKeyConfig {
+    /// A fresh key at every start.
+    Generated {
+        /// The JOSE algorithm.
+        alg: Algorithm,
+    },
+    /// A PKCS#8 DER file (`openssl pkcs8 -topk8 -nocrypt -outform DER`).
+    Pkcs8File {
+        /// The JOSE algorithm.
+        alg: Algorithm,
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+/// One credential configuration (`credential_configurations_supported` entry).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[non_exhaustive]
+pub struct CredentialConfiguration {
+    /// The `credential_configuration_id`.
+    pub id: String,
+    /// `dc+sd-jwt` (or `mso_mdoc` once the mdoc issuer lands).
+    pub format: String,
+    /// The SD-JWT VC type (`dc+sd-jwt`).
+    #[serde(default)]
+    pub vct: Option<String>,
+    /// The mdoc document type (`mso_mdoc`).
+    #[serde(default)]
+    pub doctype: Option<String>,
+    /// The OAuth scope (HAIP wants one on every configuration).
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// Display name for wallets.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// Issue through the deferred endpoint (202 + `transaction_id`).
+    #[serde(default)]
+    pub deferred: bool,
+    /// Subject claims that are always disclosed (all others are selectively disclosable).
+    #[serde(default)]
+    pub always_disclosed: Vec<String>,
+}
+
+mod defaults {
+    pub(super) const fn batch_size() -> usize {
+        3
+    }
+    pub(super) const fn pre_authorized_code_ttl() -> u64 {
+        300
+    }
+    pub(super) const fn tx_code_max_attempts() -> u32 {
+        3
+    }
+    pub(super) const fn access_token_ttl() -> u64 {
+        600
+    }
+    pub(super) const fn refresh_token_ttl() -> u64 {
+        86_400
+    }
+    pub(super) const fn nonce_max_age() -> u64 {
+        300
+    }
+    pub(super) const fn credential_ttl() -> u64 {
+        365 * 86_400
+    }
+    pub(super) const fn status_list_size() -> u32 {
+        16_384
+    }
+    pub(super) const fn deferred_interval() -> u64 {
+        1
+    }
+}
+
+/// The SD-JWT VC configuration id of the default configuration.
+pub const IDENTITY_CONFIGURATION_ID: &str = "IdentityCredential";
+/// The deferred SD-JWT VC configuration id of the default configuration.
+pub const DEFERRED_CONFIGURATION_ID: &str = "IdentityCredentialDeferred";
+/// The key reference the default configuration trusts for attestations.
+pub const DEMO_ATTESTER_KEY_REFERENCE: &str = "demo-attester";
+
+impl CredentialConfiguration {
+    /// A `dc+sd-jwt` configuration with `vct`.
+    #[must_use]
+    pub fn sd_jwt(id: &str, vct: &str) -> Self {
+        Self {
+            id: id.to_owned(),
+            format: "dc+sd-jwt".to_owned(),
+            vct: Some(vct.to_owned()),
+            doctype: None,
+            scope: Some(id.to_owned()),
+            display_name: Some(id.to_owned()),
+            deferred: false,
+            always_disclosed: Vec::new(),
+        }
+    }
+}
+
+impl IssuerConfig {
+    /// The built-in configuration: a generated ES256 key, one immediate and one deferred
+    /// `dc+sd-jwt` configuration, and lenient client attestation against the `demo-attester`
+    /// key of `demo-keystore.json` (the file the `attester` binary creates).
+    #[must_use]
+    pub fn default_config() -> Self {
+        let mut deferred = CredentialConfiguration::sd_jwt(
+            DEFERRED_CONFIGURATION_ID,
+            "https://credentials.example.com/identity_credential",
+        );
+        deferred.deferred = true;
+        Self {
+            base_url: None,
+            signing_key: SigningKeyConfig::Generated {
+                alg: Algorithm::Es256,
+            },
+            credential_configurations: vec![
+                CredentialConfiguration::sd_jwt(
+                    IDENTITY_CONFIGURATION_ID,
+                    "https://credentials.example.com/identity_credential",
+                ),
+                deferred,
+            ],
+            client_attestation_config: Some(serde_json::json!({
+                "required": false,
+                "verificationMethod": {
+                    "type": "kms-key",
+                    "keyReference": DEMO_ATTESTER_KEY_REFERENCE
+                },
+                "clockSkewSeconds": 300,
+                "replayWindowSeconds": 300,
+                "challengeRequired": false
+            })),
+            keystore: Some(PathBuf::from("demo-keystore.json")),
+            batch_size: defaults::batch_size(),
+            pre_authorized_code_ttl_seconds: defaults::pre_authorized_code_ttl(),
+            tx_code_max_attempts: defaults::tx_code_max_attempts(),
+            access_token_ttl_seconds: defaults::access_token_ttl(),
+            refresh_token_ttl_seconds: defaults::refresh_token_ttl(),
+            nonce_max_age_seconds: defaults::nonce_max_age(),
+            credential_ttl_seconds: defaults::credential_ttl(),
+            status_list_size: defaults::status_list_size(),
+            deferred_interval_seconds: defaults::deferred_interval(),
+        }
+    }
+
+    /// Parses a configuration file's text.
+    ///
+    /// # Errors
+    /// [`DemoError::Config`] for malformed JSON, unknown members or bad values.
+    pub fn from_json(text: &str) -> Result<Self, DemoError> {
+        let config: Self =
+            serde_json::from_str(text).map_err(|e| DemoError::Config(e.to_string()))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// The configuration as pretty JSON.
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// The configuration with `id`.
+    #[must_use]
+    pub fn configuration(&self, id: &str) -> Option<&CredentialConfiguration> {
+        self.credential_configurations.iter().find(|c| c.id == id)
+    }
+
+    /// Checks what serde cannot: unique ids, known formats, sane numbers.
+    ///
+    /// # Errors
+    /// [`DemoError::Config`] naming the problem.
+    pub fn check(&self) -> Result<(), DemoError> {
+        let bad = |m: String| Err(DemoError::Config(m));
+        if self.credential_configurations.is_empty() {
+            return bad("credentialConfigurations is empty".into());
+        }
+        for (i, c) in self.credential_configurations.iter().enumerate() {
+            if self
+                .credential_configurations
+                .iter()
+                .skip(i.saturating_add(1))
+                .any(|d| d.id == c.id)
+            {
+                return bad(format!("duplicate credential configuration id {}", c.id));
+            }
+            match c.format.as_str() {
+                "dc+sd-jwt" if c.vct.is_none() => {
+                    return bad(format!("{}: dc+sd-jwt needs vct", c.id));
+                }
+                "mso_mdoc" if c.doctype.is_none() => {
+                    return bad(format!("{}: mso_mdoc needs doctype", c.id));
+                }
+                "dc+sd-jwt" | "mso_mdoc" => {}
+                other => return bad(format!("{}: unsupported format {other}", c.id)),
+            }
+        }
+        if self.batch_size == 0 {
+            return bad("batchSize must be at least 1".into());
+        }
+        if self.status_list_size == 0 {
+            return bad("statusListSize must be at least 1".into());
+        }
+        Ok(())
+    }
+}
