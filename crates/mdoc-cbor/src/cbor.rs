@@ -140,14 +140,27 @@ impl Writer {
 pub(crate) struct Reader<'b> {
     d: Decoder<'b>,
     structure: &'static str,
+    /// Offset of `input` inside the outermost input, so nested readers report absolute positions.
+    base: usize,
 }
 
 impl<'b> Reader<'b> {
     pub(crate) fn new(input: &'b [u8], structure: &'static str) -> Self {
+        Self::nested(input, structure, 0)
+    }
+
+    /// A reader over `input`, which starts at byte `base` of the outer input.
+    pub(crate) fn nested(input: &'b [u8], structure: &'static str, base: usize) -> Self {
         Self {
             d: Decoder::new(input),
             structure,
+            base,
         }
+    }
+
+    /// The absolute position (for errors) of relative position `position`.
+    pub(crate) const fn absolute(&self, position: usize) -> usize {
+        self.base.saturating_add(position)
     }
 
     /// Switches the structure name used in errors (returns the previous one).
@@ -170,7 +183,7 @@ impl<'b> Reader<'b> {
     pub(crate) fn malformed(&self, position: usize, reason: &'static str) -> Error {
         Error::Malformed {
             structure: self.structure,
-            position,
+            position: self.absolute(position),
             reason,
         }
     }
@@ -180,7 +193,7 @@ impl<'b> Reader<'b> {
         if error.is_end_of_input() {
             Error::Truncated {
                 structure: self.structure,
-                position,
+                position: self.absolute(position),
             }
         } else if error.is_type_mismatch() {
             self.malformed(position, "unexpected CBOR type")
@@ -289,7 +302,7 @@ impl<'b> Reader<'b> {
             ) else {
                 return Err(Error::Truncated {
                     structure: self.structure,
-                    position: at,
+                    position: self.absolute(at),
                 });
             };
             self.d.set_position(at.saturating_add(3));
@@ -336,7 +349,7 @@ impl<'b> Reader<'b> {
         } else {
             Err(Error::TrailingBytes {
                 structure: self.structure,
-                position,
+                position: self.absolute(position),
             })
         }
     }
@@ -356,7 +369,7 @@ impl<'b> Reader<'b> {
             if seen.contains(&key) {
                 return Err(Error::DuplicateKey {
                     structure: self.structure,
-                    position: at,
+                    position: self.absolute(at),
                 });
             }
             seen.push(key);

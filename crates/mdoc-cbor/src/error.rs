@@ -4,8 +4,10 @@ use jose_core::UnixTime;
 
 /// Everything that can go wrong while issuing or verifying an mdoc.
 ///
-/// Decoding errors carry the byte `position` in the input they were found at. Descriptions never
-/// contain element values, keys or certificates.
+/// Decoding errors carry the byte `position` they were found at: in the `IssuerSigned` or
+/// `DeviceResponse` input (items inside tag-24 byte strings included), or, for errors in the MSO,
+/// in the MSO encoding (the content of the `issuerAuth` payload's tag-24 byte string).
+/// Descriptions never contain element values, keys or certificates.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

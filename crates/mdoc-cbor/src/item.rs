@@ -47,7 +47,8 @@ impl<'a> ReceivedItem<'a> {
     /// Reads one `IssuerSignedItemBytes` at the reader's position.
     pub(crate) fn decode(r: &mut Reader<'a>, limits: &Limits) -> Result<Self, Error> {
         let (raw, inner) = r.tag24()?;
-        let mut ir = Reader::new(inner, "IssuerSignedItem");
+        let inner_at = r.absolute(r.position().saturating_sub(inner.len()));
+        let mut ir = Reader::nested(inner, "IssuerSignedItem", inner_at);
         let (mut digest_id, mut random, mut identifier, mut value) = (None, None, None, None);
         ir.struct_map(limits.max_struct_entries(), |key, ir| {
             match key {

@@ -376,7 +376,7 @@ fn decode_value_digests(r: &mut Reader<'_>, limits: &Limits) -> Result<ValueDige
             if digests.insert(id, r.bytes()?.to_vec()).is_some() {
                 return Err(Error::DuplicateKey {
                     structure: "valueDigests",
-                    position: at,
+                    position: r.absolute(at),
                 });
             }
         }

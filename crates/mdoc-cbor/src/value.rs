@@ -267,7 +267,7 @@ fn decode_at(r: &mut Reader<'_>, limits: &Limits, depth: usize) -> Result<Elemen
         if depth >= limits.max_depth() {
             Err(Error::TooDeep {
                 structure: r.structure(),
-                position: at,
+                position: r.absolute(at),
                 max: limits.max_depth(),
             })
         } else {
@@ -317,7 +317,7 @@ fn decode_at(r: &mut Reader<'_>, limits: &Limits, depth: usize) -> Result<Elemen
                 if keys.contains(&key_bytes) {
                     return Err(Error::DuplicateKey {
                         structure: r.structure(),
-                        position: key_at,
+                        position: r.absolute(key_at),
                     });
                 }
                 keys.push(key_bytes);
