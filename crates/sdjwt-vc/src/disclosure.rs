@@ -93,8 +93,10 @@ impl Disclosure {
         })
     }
 
-    /// Makes a disclosure for an object property (`name` is `Some`) or an array element.
-    pub(crate) fn create(
+    /// Makes a disclosure for an object property (`name` is `Some`) or an array element, written
+    /// in `encoding`. Issuers normally let [`SdJwtBuilder`](crate::SdJwtBuilder) do this.
+    #[must_use]
+    pub fn create(
         salt: String,
         name: Option<String>,
         value: Value,

@@ -262,10 +262,14 @@ impl Maker<'_> {
                 digests.push(sha256_base64url(&self.random_string()?));
             }
             digests.sort_unstable();
-            out.insert(
+            // `_sd` first, as in the RFC 9901 examples (visible with `preserve_order`).
+            let mut with_sd = Map::new();
+            with_sd.insert(
                 "_sd".into(),
                 digests.into_iter().map(Value::String).collect(),
             );
+            with_sd.extend(out);
+            return Ok(with_sd);
         }
         Ok(out)
     }

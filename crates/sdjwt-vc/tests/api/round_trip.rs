@@ -1,0 +1,236 @@
+//! Issue, present and verify end to end: nested and array disclosures, decoys, the two-phase
+//! signing forms, JSON serialization, resolvers.
+
+use jose_core::{Algorithm, LocalSigner, PublicJwk, Signer, SystemRandom, UnixTime};
+use sdjwt_vc::{
+    ClaimPath, Decoys, Error, IssuerMetadata, KeyBinding, KeyRequest, Limits, SdJwt,
+    SdJwtVcBuilder, StaticKeys, StatusReference, Verifier, X5cResolver,
+};
+use serde_json::{Value, json};
+
+const NOW: i64 = 1_750_000_000;
+
+fn now() -> UnixTime {
+    UnixTime::from_secs(NOW)
+}
+
+fn person() -> serde_json::Map<String, Value> {
+    json!({
+        "given_name": "Erika",
+        "family_name": "Mustermann",
+        "address": {"street_address": "Heidestraße 17", "locality": "Köln", "country": "DE"},
+        "nationalities": ["DE", "FR"],
+        "degrees": [{"type": "BSc", "year": 2001}, {"type": "MSc", "year": 2004}]
+    })
+    .as_object()
+    .unwrap()
+    .clone()
+}
+
+fn policy() -> Vec<ClaimPath> {
+    vec![
+        ClaimPath::key("given_name"),
+        ClaimPath::key("family_name"),
+        ClaimPath::key("address"),
+        ClaimPath::key("address").then_key("street_address"),
+        ClaimPath::key("address").then_key("locality"),
+        ClaimPath::key("nationalities").then_all(),
+        ClaimPath::key("degrees").then_all().then_key("year"),
+    ]
+}
+
+#[test]
+fn nested_issue_present_verify_with_decoys_and_kb() {
+    let rng = SystemRandom::new();
+    let issuer = LocalSigner::generate(Algorithm::Es256, &rng).unwrap();
+    let holder = LocalSigner::generate(Algorithm::Es256, &rng).unwrap();
+    let unsigned = SdJwtVcBuilder::new("urn:eudi:pid:1", person())
+        .with_issuer("https://issuer.example")
+        .with_issued_at(now())
+        .with_expires_at(now().saturating_add(3600))
+        .with_not_before(now())
+        .with_holder_key(holder.public_jwk())
+        .with_status(StatusReference::new(7, "https://issuer.example/status/1"))
+        .with_key_id("issuer-key-1")
+        .with_disclosable_paths(policy())
+        .with_decoys(Decoys::pad_to(5).with_min_decoys(1))
+        .prepare(Algorithm::Es256, &rng)
+        .unwrap();
+    assert_eq!(unsigned.disclosures().len(), 9);
+    // Two-phase: the bytes go to a "KMS", the signature comes back.
+    let signature = issuer.sign(unsigned.signing_input()).unwrap();
+    let issued = unsigned.attach_signature(&signature).unwrap();
+
+    // The payload: decoys padded every object with disclosable members to >= 5 digests
+    // (top level: 3 real + 2 decoys; address: 2 + 3; degrees[i]: 1 + 4), sorted.
+    let payload_b64 = issued.jwt().split('.').nth(1).unwrap();
+    let payload: Value =
+        serde_json::from_slice(&jose_core::base64url::decode(payload_b64).unwrap()).unwrap();
+    let top = payload["_sd"].as_array().unwrap();
+    assert_eq!(top.len(), 5);
+    assert!(top.windows(2).all(|w| w[0].as_str() < w[1].as_str()));
+    assert_eq!(payload["_sd_alg"], "sha-256");
+    assert_eq!(
+        payload["status"],
+        json!({"status_list": {"idx": 7, "uri": "https://issuer.example/status/1"}})
+    );
+    assert_eq!(payload["cnf"]["jwk"], holder.public_jwk().to_value());
+    assert!(payload.get("given_name").is_none());
+    assert_eq!(payload["degrees"][0]["_sd"].as_array().unwrap().len(), 5);
+    assert_eq!(payload["degrees"][0]["type"], "BSc");
+    assert_eq!(payload["nationalities"][0].as_object().unwrap().len(), 1);
+    // Salts are 128 bits.
+    for d in issued.disclosures() {
+        assert_eq!(jose_core::base64url::decode(d.salt()).unwrap().len(), 16);
+    }
+
+    // Wallet receipt check: signature and structure, KB forbidden.
+    let keys = StaticKeys::new(vec![issuer.public_jwk().with_kid("issuer-key-1")]);
+    let receipt = Verifier::new(&keys, &[Algorithm::Es256], KeyBinding::forbidden())
+        .verify(&issued.to_compact(), now())
+        .unwrap();
+    let mut full = person();
+    full.insert("iss".into(), "https://issuer.example".into());
+    assert_eq!(receipt.claims()["address"], full["address"]);
+    assert_eq!(receipt.claims()["degrees"], full["degrees"]);
+    assert_eq!(receipt.disclosed().len(), 9);
+
+    // Present the locality only: brings the address container (its parent), not the street.
+    let stored = SdJwt::parse(&issued.to_compact(), &Limits::default()).unwrap();
+    let presentation = stored.present(&[
+        ClaimPath::key("address").then_key("locality"),
+        ClaimPath::key("nationalities").then_index(1),
+    ]);
+    assert_eq!(presentation.disclosures().len(), 3);
+    let unsigned_kb = presentation
+        .key_binding(
+            Algorithm::Es256,
+            "https://verifier.example",
+            "nonce-1",
+            now(),
+        )
+        .unwrap();
+    let kb_signature = holder.sign(unsigned_kb.signing_input()).unwrap();
+    let sd_jwt_kb = unsigned_kb.attach_signature(&kb_signature).unwrap();
+
+    let verifier = Verifier::new(
+        &keys,
+        &[Algorithm::Es256],
+        KeyBinding::required("https://verifier.example", "nonce-1"),
+    );
+    let verified = verifier.verify(&sd_jwt_kb, now()).unwrap();
+    assert_eq!(
+        verified.claims()["address"],
+        json!({"locality": "Köln", "country": "DE"})
+    );
+    assert_eq!(verified.claims()["nationalities"], json!(["FR"]));
+    assert_eq!(
+        verified.claims()["degrees"],
+        json!([{"type": "BSc"}, {"type": "MSc"}])
+    );
+    assert!(verified.claims().get("given_name").is_none());
+    let mut disclosed = verified.disclosed().to_vec();
+    disclosed.sort();
+    assert_eq!(
+        disclosed,
+        [
+            ClaimPath::key("address"),
+            ClaimPath::key("address").then_key("locality"),
+            ClaimPath::key("nationalities").then_index(0),
+        ]
+    );
+    let kb = verified.key_binding().unwrap();
+    assert_eq!(kb.nonce, "nonce-1");
+    assert_eq!(
+        kb.sd_hash,
+        sdjwt_vc::sha256_base64url(&presentation.to_compact())
+    );
+
+    // Selecting `address` brings everything beneath it.
+    let whole = stored.present(&[ClaimPath::key("address")]);
+    assert_eq!(whole.disclosures().len(), 3);
+}
+
+#[test]
+fn json_serialization_round_trip() {
+    let rng = SystemRandom::new();
+    let issuer = LocalSigner::generate(Algorithm::Es256, &rng).unwrap();
+    let issued = SdJwtVcBuilder::new("urn:x", person())
+        .with_disclosable(ClaimPath::key("given_name"))
+        .issue(&issuer, &rng)
+        .unwrap();
+    let keys = StaticKeys::new(vec![issuer.public_jwk()]);
+    let verified = Verifier::new(&keys, &[Algorithm::Es256], KeyBinding::forbidden())
+        .verify(&issued.to_json(), now())
+        .unwrap();
+    assert_eq!(verified.claims()["given_name"], "Erika");
+    assert_eq!(verified.disclosed(), &[ClaimPath::key("given_name")]);
+}
+
+#[test]
+fn issuer_metadata_and_x5c_resolvers() {
+    let rng = SystemRandom::new();
+    let issuer = LocalSigner::generate(Algorithm::Es256, &rng).unwrap();
+    let issued = SdJwtVcBuilder::new("urn:x", person())
+        .with_issuer("https://issuer.example")
+        .with_key_id("k1")
+        .with_x5c(vec![vec![0x30, 0x00]])
+        .issue(&issuer, &rng)
+        .unwrap()
+        .to_compact();
+    let jwk = issuer.public_jwk().with_kid("k1").to_value();
+    let metadata = json!({"issuer": "https://issuer.example", "jwks": {"keys": [jwk]}});
+    let resolver = IssuerMetadata::from_json(metadata.to_string().as_bytes()).unwrap();
+    let verifier = Verifier::new(&resolver, &[Algorithm::Es256], KeyBinding::forbidden());
+    assert!(verifier.verify(&issued, now()).is_ok());
+
+    let other = json!({"issuer": "https://other.example", "jwks": {"keys": [jwk]}});
+    let resolver = IssuerMetadata::from_json(other.to_string().as_bytes()).unwrap();
+    let verifier = Verifier::new(&resolver, &[Algorithm::Es256], KeyBinding::forbidden());
+    assert_eq!(
+        verifier.verify(&issued, now()).unwrap_err(),
+        Error::IssuerKey {
+            reason: "issuer metadata: iss does not equal the metadata issuer".into()
+        }
+    );
+    let uri_only =
+        json!({"issuer": "https://issuer.example", "jwks_uri": "https://issuer.example/jwks"});
+    assert_eq!(
+        IssuerMetadata::from_json(uri_only.to_string().as_bytes()).unwrap_err(),
+        Error::IssuerKey {
+            reason: "issuer metadata: only jwks_uri: fetch it and use from_parts".into()
+        }
+    );
+
+    // x5c: the closure sees the chain and iss, and returns the trusted leaf key.
+    let leaf = issuer.public_jwk();
+    let x5c = X5cResolver::new(move |chain: &[Vec<u8>], iss: Option<&str>| {
+        assert_eq!(chain, &[vec![0x30, 0x00]]);
+        assert_eq!(iss, Some("https://issuer.example"));
+        Ok::<PublicJwk, Error>(leaf.clone())
+    });
+    let verifier = Verifier::new(&x5c, &[Algorithm::Es256], KeyBinding::forbidden());
+    assert!(verifier.verify(&issued, now()).is_ok());
+
+    // Closures are resolvers too; a kid that matches nothing is refused.
+    let closure = |request: &KeyRequest<'_>| -> Result<Vec<PublicJwk>, Error> {
+        StaticKeys::new(vec![
+            PublicJwk::from_value(&json!({"kty": "OKP", "crv": "Ed25519",
+            "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", "kid": "other"}))
+            .unwrap(),
+        ])
+        .keys()
+        .iter()
+        .filter(|k| k.kid() == request.kid())
+        .cloned()
+        .map(Ok)
+        .collect()
+    };
+    let verifier = Verifier::new(&closure, &[Algorithm::Es256], KeyBinding::forbidden());
+    assert_eq!(
+        verifier.verify(&issued, now()).unwrap_err(),
+        Error::IssuerKey {
+            reason: "the resolver returned no key".into()
+        }
+    );
+}
