@@ -247,3 +247,23 @@ fn test_annex_d_wrong_ds_key_fails_signature() {
         Err(Error::SignatureInvalid)
     );
 }
+
+#[test]
+fn test_annex_d_fuzz_helpers_reach_the_end() {
+    // The fuzz targets' fixed key and time accept the Annex D seeds, so mutations start from a
+    // fully verifying input.
+    assert_eq!(
+        mdoc_cbor::fuzzing::issuer_signed_verify(&issuer_signed()),
+        Ok(())
+    );
+    assert_eq!(
+        mdoc_cbor::fuzzing::device_response_parse(&device_response()),
+        Ok(())
+    );
+    let seed = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fuzz/corpus/mdoc_mso_parse/seed-1"
+    ))
+    .unwrap();
+    assert_eq!(mdoc_cbor::fuzzing::mso_parse(&seed), Ok(()));
+}
