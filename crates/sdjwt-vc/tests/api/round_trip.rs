@@ -234,3 +234,27 @@ fn issuer_metadata_and_x5c_resolvers() {
         }
     );
 }
+
+#[test]
+fn fuzz_helpers_accept_their_seeds() {
+    let doc = crate::common::read_json("sd-jwt-rfc-draft/extracted_examples.json");
+    let compact = |i: usize| {
+        doc["compact_examples"][i]["compact"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(sdjwt_vc::fuzzing::verify(compact(1).as_bytes()), Ok(()));
+    assert_eq!(sdjwt_vc::fuzzing::kb_verify(compact(2).as_bytes()), Ok(()));
+    let disclosure = doc["disclosure_examples"][0]["disclosure"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        sdjwt_vc::fuzzing::disclosure_decode(disclosure.as_bytes()),
+        Ok(())
+    );
+    assert_eq!(
+        sdjwt_vc::fuzzing::verify(b"\xff"),
+        Err(Error::Malformed { reason: "utf-8" })
+    );
+}
