@@ -188,6 +188,12 @@ pub enum Error {
     /// The `x509-chain` method is configured, but the attestation carries no `x5c`.
     #[error("client attestation carries no x5c for x509-chain verification")]
     X5cMissing,
+    /// The configured `trustedRootCertificatesPem` are not usable certificates.
+    #[error("configured trusted root certificates are invalid: {reason}")]
+    TrustedRootsInvalid {
+        /// Why (from the X.509 validator).
+        reason: String,
+    },
     /// The attestation's `x5c` does not chain to a configured root.
     #[error("client attestation x5c is not trusted: {reason}")]
     X5cUntrusted {

@@ -80,6 +80,7 @@ fn classify(error: &Error) -> (&'static str, u16) {
         | Error::ApiMisuse { .. }
         | Error::KeyResolution { .. }
         | Error::X509Unavailable
+        | Error::TrustedRootsInvalid { .. }
         | Error::Signing(_)
         | Error::DpopRequestTargetMissing => ("server_error", 500),
         _ => ("invalid_client", 401),

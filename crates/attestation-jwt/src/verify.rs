@@ -15,6 +15,8 @@ mod attestation;
 mod proof;
 mod x509;
 
+use x509::X509Trust;
+
 /// The algorithms accepted by default for the attestation and the PoP: ES256, ES384, EdDSA
 /// (and ES512). RSA is verify-capable in jose-core but not offered by default: wallet keys are
 /// EC or Ed25519, and HAIP requires ES256.
@@ -71,6 +73,7 @@ pub struct ClientAttestationVerifier<'r> {
     pub(crate) legacy_body_form: bool,
     pub(crate) combined_mode: bool,
     pub(crate) fallback: Option<Fallback<'r>>,
+    pub(crate) x509: Option<X509Trust>,
 }
 
 impl core::fmt::Debug for ClientAttestationVerifier<'_> {
@@ -85,6 +88,7 @@ impl core::fmt::Debug for ClientAttestationVerifier<'_> {
             .field("legacy_body_form", &self.legacy_body_form)
             .field("combined_mode", &self.combined_mode)
             .field("fallback", &self.fallback)
+            .field("x509", &self.x509)
             .finish()
     }
 }
@@ -94,7 +98,9 @@ impl<'r> ClientAttestationVerifier<'r> {
     /// value every PoP `aud` must carry.
     #[must_use]
     pub fn new(config: ClientAttestationConfig, issuer: impl Into<String>) -> Self {
+        let x509 = X509Trust::new(&config.verification_method);
         Self {
+            x509,
             config,
             issuer: issuer.into(),
             attestation_algs: DEFAULT_ALGORITHMS.to_vec(),
@@ -158,6 +164,17 @@ impl<'r> ClientAttestationVerifier<'r> {
     #[must_use]
     pub fn with_fallback(mut self, fallback: Fallback<'r>) -> Self {
         self.fallback = Some(fallback);
+        self
+    }
+
+    /// With the `x509-chain` method: also accept an `x5c` whose only certificate is itself one
+    /// of the configured roots (a pinned, possibly self-signed attester certificate). Off by
+    /// default, as HAIP leaves the anchor out of `x5c`.
+    #[must_use]
+    pub fn with_x509_direct_trust(mut self, enabled: bool) -> Self {
+        if let Some(trust) = &mut self.x509 {
+            trust.direct_trust = enabled;
+        }
         self
     }
 

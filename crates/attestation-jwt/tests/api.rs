@@ -24,6 +24,46 @@ mod flow;
 mod negative;
 #[path = "api/vectors.rs"]
 mod vectors;
+#[cfg(feature = "x509")]
+#[path = "api/x509.rs"]
+mod x509;
+
+/// Without the `x509` feature the method parses and says plainly what it needs.
+#[cfg(not(feature = "x509"))]
+#[test]
+fn x509_chain_needs_the_feature() {
+    let fx = Fixture::new();
+    let config = ClientAttestationConfig::from_json(
+        br#"{"verificationMethod": {"type": "x509-chain",
+            "trustedRootCertificatesPem": "-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----"}}"#,
+    )
+    .unwrap();
+    let unsigned = attestation_jwt::prepare_attestation(
+        &fx.claims(),
+        &AttesterKeyId::X5c(vec![vec![0x30, 0x00]]),
+        Algorithm::Es256,
+    )
+    .unwrap();
+    let signature = fx.attester.sign(unsigned.signing_input()).unwrap();
+    let attestation = unsigned.attach_signature(&signature).unwrap();
+    let pop = fx.pop();
+    let request = ClientAuthRequest::new()
+        .with_attestation(Some(&attestation))
+        .with_pop(Some(&pop));
+    let error = ClientAttestationVerifier::new(config, ISSUER)
+        .verify(
+            &request,
+            ChallengeCheck::None,
+            &InMemoryReplayGuard::new(10),
+            fx.now,
+        )
+        .unwrap_err();
+    assert_eq!(error, Error::X509Unavailable);
+    assert_eq!(
+        error.to_string(),
+        "x509-chain verification needs the trust-x509 feature"
+    );
+}
 
 /// The AS issuer identifier of every test.
 const ISSUER: &str = "https://as.example.com";

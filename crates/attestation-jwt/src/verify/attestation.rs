@@ -187,8 +187,8 @@ fn attester_key(
                 .resolve(key_reference)
                 .map_err(|e| Error::KeyResolution { reason: e.reason })
         }
-        VerificationMethod::X509Chain { trusted_roots_der } => {
-            super::x509::leaf_key(jws, trusted_roots_der, now)
+        VerificationMethod::X509Chain { .. } => {
+            super::x509::leaf_key(jws, verifier.x509.as_ref(), now)
         }
     }
 }

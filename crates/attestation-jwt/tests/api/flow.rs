@@ -186,45 +186,6 @@ fn kms_key_method_uses_the_resolver() {
     );
 }
 
-#[test]
-fn x509_chain_without_the_feature_says_so() {
-    let fx = Fixture::new();
-    let config = ClientAttestationConfig::from_json(
-        br#"{"verificationMethod": {"type": "x509-chain",
-            "trustedRootCertificatesPem": "-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----"}}"#,
-    )
-    .unwrap();
-    let verifier = ClientAttestationVerifier::new(config, ISSUER);
-    let with_x5c = fx.attestation_from(&fx.claims());
-    let (attestation, pop) = (with_x5c, fx.pop());
-    let request = ClientAuthRequest::new()
-        .with_attestation(Some(&attestation))
-        .with_pop(Some(&pop));
-    let guard = InMemoryReplayGuard::new(10);
-    // The fixture's attestation has a kid, not an x5c.
-    assert_eq!(
-        verifier.verify(&request, ChallengeCheck::None, &guard, fx.now),
-        Err(Error::X5cMissing)
-    );
-    let unsigned = prepare_attestation(
-        &fx.claims(),
-        &AttesterKeyId::X5c(vec![vec![0x30, 0x00]]),
-        Algorithm::Es256,
-    )
-    .unwrap();
-    let signature = fx.attester.sign(unsigned.signing_input()).unwrap();
-    let attestation = unsigned.attach_signature(&signature).unwrap();
-    let request = request.with_attestation(Some(&attestation));
-    let error = verifier
-        .verify(&request, ChallengeCheck::None, &guard, fx.now)
-        .unwrap_err();
-    assert_eq!(error, Error::X509Unavailable);
-    assert_eq!(
-        error.to_string(),
-        "x509-chain verification needs the trust-x509 feature"
-    );
-}
-
 fn challenge_config(fx: &Fixture) -> ClientAttestationVerifier<'static> {
     ClientAttestationVerifier::new(fx.config(true).with_challenge_required(true), ISSUER)
 }

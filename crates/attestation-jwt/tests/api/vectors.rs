@@ -164,7 +164,7 @@ fn test_abca_draft10_rs_pop_verifies_at_the_rs_only() {
     );
 }
 
-fn wallet_attestation() -> String {
+pub(crate) fn wallet_attestation() -> String {
     std::fs::read_to_string(vectors_dir().join("openid4vci/wallet_attestation.jwt.txt"))
         .unwrap()
         .split_whitespace()
@@ -188,7 +188,7 @@ fn x5c_leaf_key(token: &str) -> PublicJwk {
     PublicJwk::new(PublicKey::from_ec_point(EcCurve::P256, point).unwrap())
 }
 
-const WALLET_NBF: i64 = 1_755_023_547;
+pub(crate) const WALLET_NBF: i64 = 1_755_023_547;
 const WALLET_EXP: i64 = 1_755_102_745;
 
 fn wallet_verify(attester: PublicJwk, now: i64) -> Result<Verdict, Error> {

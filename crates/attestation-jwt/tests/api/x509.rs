@@ -1,0 +1,128 @@
+//! The `x509-chain` verification method, with trust-x509's generated test PKI
+//! (`crates/trust-x509/tests/data`, made by its `make_test_pki.py`) and the OpenID4VCI wallet
+//! attestation's self-signed `x5c[0]`.
+
+use attestation_jwt::{ClientAuthRequest, Error, prepare_attestation};
+use base64ct::{Base64, Encoding};
+
+use super::vectors::{WALLET_NBF, wallet_attestation};
+use super::*;
+
+fn pki(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/../trust-x509/tests/data/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(path).unwrap()
+}
+
+fn pem(der: &[u8]) -> String {
+    format!(
+        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        Base64::encode_string(der)
+    )
+}
+
+fn x509_verifier(roots: &[Vec<u8>]) -> ClientAttestationVerifier<'static> {
+    let roots: Vec<Value> = roots.iter().map(|der| Value::from(pem(der))).collect();
+    let config = ClientAttestationConfig::from_json(
+        json!({"verificationMethod": {"type": "x509-chain", "trustedRootCertificatesPem": roots}})
+            .to_string()
+            .as_bytes(),
+    )
+    .unwrap();
+    ClientAttestationVerifier::new(config, ISSUER)
+}
+
+fn attestation_with_x5c(fx: &Fixture, chain: Vec<Vec<u8>>) -> String {
+    let unsigned =
+        prepare_attestation(&fx.claims(), &AttesterKeyId::X5c(chain), Algorithm::Es256).unwrap();
+    let signature = fx.attester.sign(unsigned.signing_input()).unwrap();
+    unsigned.attach_signature(&signature).unwrap()
+}
+
+fn run(
+    verifier: &ClientAttestationVerifier<'_>,
+    attestation: &str,
+    pop: &str,
+    now: UnixTime,
+) -> Result<Verdict, Error> {
+    let request = ClientAuthRequest::new()
+        .with_attestation(Some(attestation))
+        .with_pop(Some(pop));
+    verifier.verify(
+        &request,
+        ChallengeCheck::None,
+        &InMemoryReplayGuard::new(10),
+        now,
+    )
+}
+
+#[test]
+fn attestation_without_x5c_is_refused() {
+    let fx = Fixture::new();
+    let verifier = x509_verifier(&[pki("root.der")]);
+    assert_eq!(
+        run(&verifier, &fx.attestation(), &fx.pop(), fx.now),
+        Err(Error::X5cMissing)
+    );
+}
+
+#[test]
+fn a_chain_to_the_configured_root_gives_the_leaf_key() {
+    let fx = Fixture::new();
+    let verifier = x509_verifier(&[pki("root.der")]);
+    // The chain validates, so verification reaches the signature: our fixture key is not the
+    // leaf's key (the PKI generator keeps no private keys).
+    let attestation = attestation_with_x5c(&fx, vec![pki("leaf.der"), pki("inter.der")]);
+    assert_eq!(
+        run(&verifier, &attestation, &fx.pop(), fx.now),
+        Err(Error::AttestationSignature(
+            jose_core::Error::SignatureInvalid
+        ))
+    );
+}
+
+#[test]
+fn a_chain_to_another_root_is_untrusted() {
+    let fx = Fixture::new();
+    let verifier = x509_verifier(&[pki("other_root.der")]);
+    let attestation = attestation_with_x5c(&fx, vec![pki("leaf.der"), pki("inter.der")]);
+    let error = run(&verifier, &attestation, &fx.pop(), fx.now).unwrap_err();
+    assert!(matches!(error, Error::X5cUntrusted { .. }), "{error:?}");
+}
+
+#[test]
+fn invalid_configured_roots_are_a_server_error() {
+    let fx = Fixture::new();
+    let verifier = x509_verifier(&[vec![0x30, 0x00]]);
+    let attestation = attestation_with_x5c(&fx, vec![pki("leaf.der")]);
+    let error = run(&verifier, &attestation, &fx.pop(), fx.now).unwrap_err();
+    assert!(
+        matches!(error, Error::TrustedRootsInvalid { .. }),
+        "{error:?}"
+    );
+    let oauth = attestation_jwt::OAuthError::from_error(&error, || None);
+    assert_eq!((oauth.error, oauth.http_status), ("server_error", 500));
+}
+
+#[test]
+fn test_openid4vci_wallet_attestation_x5c_with_direct_trust() {
+    let token = wallet_attestation();
+    let jws = jose_core::CompactJws::parse(&token, &jose_core::Limits::default()).unwrap();
+    let leaf = jws.header().x5c().unwrap()[0].clone();
+    let now = UnixTime::from_secs(WALLET_NBF + 60);
+    let other = LocalSigner::generate(Algorithm::Es256, &SystemRandom::new()).unwrap();
+    let pop = build_pop(&PopClaims::new(ISSUER, now), &other, &SystemRandom::new()).unwrap();
+    // Without direct trust a self-signed x5c[0] that is itself the root is refused.
+    let strict = x509_verifier(core::slice::from_ref(&leaf));
+    let error = run(&strict, &token, &pop, now).unwrap_err();
+    assert!(matches!(error, Error::X5cUntrusted { .. }), "{error:?}");
+    // With it, the attestation passes every step and verification stops at the PoP, whose
+    // instance key is unpublished.
+    let pinned = x509_verifier(&[leaf]).with_x509_direct_trust(true);
+    assert_eq!(
+        run(&pinned, &token, &pop, now),
+        Err(Error::Pop(pop_verifier::Error::SignatureInvalid))
+    );
+}
