@@ -14,6 +14,8 @@ use jose_core::{Algorithm, LocalSigner, PublicJwk, Signer, SystemRandom, UnixTim
 use pop_verifier::InMemoryReplayGuard;
 use serde_json::{Value, json};
 
+#[path = "api/combined.rs"]
+mod combined;
 #[path = "api/config.rs"]
 mod config;
 #[path = "api/fallback.rs"]

@@ -2,12 +2,12 @@
 //! replay record.
 
 use jose_core::UnixTime;
-use pop_verifier::{AttestationPopPolicy, ReplayError, ReplayGuard};
+use pop_verifier::{AttestationPopPolicy, DpopPolicy, NoncePurpose, ReplayError, ReplayGuard};
 
 use super::attestation::CheckedAttestation;
 use super::{ChallengeCheck, ClientAttestationVerifier};
 use crate::error::{Error, Token};
-use crate::request::{ClientAuthRequest, POP_HEADER};
+use crate::request::{ClientAuthRequest, DPOP_HEADER, POP_HEADER};
 
 /// A proof that passed every check but the replay record.
 #[derive(Debug)]
@@ -64,7 +64,12 @@ pub(crate) fn check_pop(
     })
 }
 
-/// Step 16: combined mode, a DPoP proof by the instance key.
+/// Step 16: combined mode (ABCA -10 §7.3): one `DPoP` header, RFC 9449 validation, its `jwk`
+/// equal to `cnf.jwk`, and the challenge carried as the DPoP `nonce`.
+///
+/// Stateless challenges are issued for [`NoncePurpose::AttestationChallenge`], while
+/// pop-verifier's stateless DPoP nonce check expects `DpopNonce`; a validator closure adapts
+/// them (a challenge failure then reads as `NonceMismatch`).
 pub(crate) fn check_dpop(
     verifier: &ClientAttestationVerifier<'_>,
     request: &ClientAuthRequest<'_>,
@@ -72,8 +77,48 @@ pub(crate) fn check_dpop(
     challenge: ChallengeCheck<'_>,
     now: UnixTime,
 ) -> Result<Proof, Error> {
-    let _ = (verifier, request, attestation, challenge, now);
-    Err(Error::PopMissing)
+    let dpop = request.dpop.ok_or(Error::PopMissing)?;
+    let max = verifier.limits.max_header_len();
+    if dpop.len() > max {
+        return Err(Error::HeaderTooLong {
+            header: DPOP_HEADER,
+            len: dpop.len(),
+            max,
+        });
+    }
+    let (Some(method), Some(uri)) = (request.http_method, request.http_uri) else {
+        return Err(Error::DpopRequestTargetMissing);
+    };
+    let config = &verifier.config;
+    let required = config.challenge_required;
+    let base = DpopPolicy::new(method, uri, &verifier.pop_algs)
+        .with_clock_skew(config.clock_skew_seconds)
+        .with_max_age(config.replay_window_seconds);
+    let stateless_check;
+    let policy = match challenge {
+        ChallengeCheck::None => base.with_expected_nonce(None, required),
+        ChallengeCheck::Expected(value) => base.with_expected_nonce(Some(value), required),
+        ChallengeCheck::Stateless { nonces, max_age } => {
+            stateless_check = move |value: &str| {
+                nonces
+                    .verify(value, NoncePurpose::AttestationChallenge, now, max_age)
+                    .is_ok()
+            };
+            base.with_nonce_validator(&stateless_check, required)
+        }
+        ChallengeCheck::Validator(validator) => base.with_nonce_validator(validator, required),
+    };
+    let verified = pop_verifier::verify_dpop_proof(dpop, &policy, now, verifier.limits.jose())
+        .map_err(Error::Dpop)?;
+    if !verified.jwk.same_key(&attestation.cnf) {
+        return Err(Error::DpopKeyMismatch);
+    }
+    Ok(Proof {
+        token: Token::Dpop,
+        replay_key: verified.replay_key(),
+        expires_at: verified.replay_expires_at(),
+        has_iss: false,
+    })
 }
 
 /// Step 15: records the proof's `jti`, refusing a replay.

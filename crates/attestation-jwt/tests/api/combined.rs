@@ -1,0 +1,183 @@
+//! DPoP combined mode (ABCA drafts -09/-10 §7.3).
+
+use attestation_jwt::{
+    AuthMethod, ClientAuthRequest, DPOP_HEADER, Error, OAuthError, PopMode, Token,
+};
+use pop_verifier::{NoncePurpose, StatelessNonces};
+
+use super::*;
+
+const TOKEN_ENDPOINT: &str = "https://as.example.com/token";
+
+fn dpop(signer: &LocalSigner, nonce: Option<&str>, jti: &str) -> String {
+    let mut claims = json!({"jti": jti, "htm": "POST", "htu": TOKEN_ENDPOINT, "iat": NOW - 2});
+    if let Some(nonce) = nonce {
+        claims["nonce"] = json!(nonce);
+    }
+    let header = json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": signer.public_jwk().to_value()});
+    sign_json(&header, &claims, signer)
+}
+
+fn run(
+    fx: &Fixture,
+    verifier: &ClientAttestationVerifier<'_>,
+    dpop: &str,
+    challenge: ChallengeCheck<'_>,
+    guard: &InMemoryReplayGuard,
+) -> Result<Verdict, Error> {
+    let attestation = fx.attestation();
+    let request = ClientAuthRequest::new()
+        .with_attestation(Some(&attestation))
+        .with_dpop(Some(dpop), "POST", TOKEN_ENDPOINT);
+    verifier.verify(&request, challenge, guard, fx.now)
+}
+
+#[test]
+fn dpop_by_the_instance_key_authenticates() {
+    let fx = Fixture::new();
+    let verifier = fx.verifier(true).with_combined_mode(true);
+    let guard = InMemoryReplayGuard::new(10);
+    let proof = dpop(&fx.instance, None, "d-1");
+    let verdict = run(&fx, &verifier, &proof, ChallengeCheck::None, &guard).unwrap();
+    assert!(matches!(
+        verdict.method,
+        AuthMethod::Attestation {
+            mode: PopMode::DpopCombined,
+            ..
+        }
+    ));
+    assert_eq!(
+        verdict.instance_key_thumbprint,
+        Some(fx.instance.public_jwk().thumbprint_base64url())
+    );
+    assert_eq!(
+        run(&fx, &verifier, &proof, ChallengeCheck::None, &guard),
+        Err(Error::Replayed { token: Token::Dpop })
+    );
+}
+
+#[test]
+fn combined_mode_is_off_by_default() {
+    let fx = Fixture::new();
+    let proof = dpop(&fx.instance, None, "d-1");
+    assert_eq!(
+        run(
+            &fx,
+            &fx.verifier(true),
+            &proof,
+            ChallengeCheck::None,
+            &InMemoryReplayGuard::new(10)
+        ),
+        Err(Error::PopMissing)
+    );
+}
+
+#[test]
+fn dpop_by_another_key_is_refused() {
+    let fx = Fixture::new();
+    let other = LocalSigner::generate(Algorithm::Es256, &SystemRandom::new()).unwrap();
+    let verifier = fx.verifier(true).with_combined_mode(true);
+    assert_eq!(
+        run(
+            &fx,
+            &verifier,
+            &dpop(&other, None, "d-1"),
+            ChallengeCheck::None,
+            &InMemoryReplayGuard::new(10)
+        ),
+        Err(Error::DpopKeyMismatch)
+    );
+}
+
+#[test]
+fn dpop_htu_for_another_endpoint_is_refused() {
+    let fx = Fixture::new();
+    let verifier = fx.verifier(true).with_combined_mode(true);
+    let attestation = fx.attestation();
+    let proof = dpop(&fx.instance, None, "d-1");
+    let request = ClientAuthRequest::new()
+        .with_attestation(Some(&attestation))
+        .with_dpop(Some(&proof), "POST", "https://as.example.com/par");
+    assert_eq!(
+        verifier.verify(
+            &request,
+            ChallengeCheck::None,
+            &InMemoryReplayGuard::new(10),
+            fx.now
+        ),
+        Err(Error::Dpop(pop_verifier::Error::HtuMismatch {
+            found: TOKEN_ENDPOINT.into()
+        }))
+    );
+    // Headers alone carry no request target.
+    let request = ClientAuthRequest::from_headers([
+        ("OAuth-Client-Attestation", attestation.as_str()),
+        (DPOP_HEADER, proof.as_str()),
+    ]);
+    assert_eq!(
+        verifier.verify(
+            &request,
+            ChallengeCheck::None,
+            &InMemoryReplayGuard::new(10),
+            fx.now
+        ),
+        Err(Error::DpopRequestTargetMissing)
+    );
+}
+
+#[test]
+fn the_challenge_travels_as_the_dpop_nonce() {
+    let fx = Fixture::new();
+    let nonces = StatelessNonces::new(&[9; 32], None).unwrap();
+    let verifier =
+        ClientAttestationVerifier::new(fx.config(true).with_challenge_required(true), ISSUER)
+            .with_combined_mode(true);
+    let check = ChallengeCheck::Stateless {
+        nonces: &nonces,
+        max_age: 300,
+    };
+    let guard = InMemoryReplayGuard::new(10);
+    let error = run(
+        &fx,
+        &verifier,
+        &dpop(&fx.instance, None, "d-1"),
+        check,
+        &guard,
+    )
+    .unwrap_err();
+    assert_eq!(error, Error::Dpop(pop_verifier::Error::NonceMissing));
+    let oauth = OAuthError::from_error(&error, || {
+        nonces
+            .issue(
+                NoncePurpose::AttestationChallenge,
+                fx.now,
+                &SystemRandom::new(),
+            )
+            .ok()
+    });
+    assert_eq!(oauth.error, "use_attestation_challenge");
+    let challenge = oauth.challenge_header.unwrap();
+    let verdict = run(
+        &fx,
+        &verifier,
+        &dpop(&fx.instance, Some(&challenge), "d-2"),
+        check,
+        &guard,
+    )
+    .unwrap();
+    assert!(verdict.is_attested());
+    // A DPoP nonce (another purpose) is not an attestation challenge.
+    let dpop_nonce = nonces
+        .issue(NoncePurpose::DpopNonce, fx.now, &SystemRandom::new())
+        .unwrap();
+    assert_eq!(
+        run(
+            &fx,
+            &verifier,
+            &dpop(&fx.instance, Some(&dpop_nonce), "d-3"),
+            check,
+            &guard
+        ),
+        Err(Error::Dpop(pop_verifier::Error::NonceMismatch))
+    );
+}
