@@ -1,9 +1,14 @@
 //! Demo issuer, attester and wallet.
 #![doc = "See the README."]
 
+pub mod attester;
 pub mod clock;
 pub mod config;
+pub mod demo;
 pub mod error;
 pub mod issuer;
 pub mod keystore;
+pub mod logging;
+pub mod narrate;
 pub mod state;
+pub mod wallet;

@@ -1,0 +1,133 @@
+//! The Client Attester service: signs Client Attestation JWTs for wallet instance keys with a
+//! key it holds in the keystore (the demo's KMS).
+//!
+//! HTTP: `POST /attestations` with `{"jwk": {public instance key}}` answers
+//! `{"attestation": "<oauth-client-attestation+jwt>"}`. A real attester first checks the
+//! device (key attestation, app integrity); the demo attests every key it is shown.
+
+use std::sync::Arc;
+
+use attestation_jwt::{AttestationClaims, AttesterKeyId};
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::routing::post;
+use jose_core::{PublicJwk, UnixTime};
+use serde_json::{Value, json};
+
+use crate::clock::Clock;
+use crate::error::{ApiError, DemoError};
+use crate::keystore::Keystore;
+
+/// Default attestation lifetime: one hour.
+pub const DEFAULT_ATTESTATION_TTL_SECS: u64 = 3600;
+
+/// The attester.
+#[derive(Debug, Clone)]
+pub struct Attester {
+    keystore: Keystore,
+    key_reference: String,
+    client_id: String,
+    ttl: u64,
+    clock: Arc<dyn Clock>,
+}
+
+impl Attester {
+    /// An attester signing with `key_reference` of `keystore`, for wallets of `client_id`.
+    ///
+    /// # Errors
+    /// [`DemoError::Keystore`] if the keystore has no such key.
+    pub fn new(
+        keystore: Keystore,
+        key_reference: &str,
+        client_id: &str,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, DemoError> {
+        if keystore.signer(key_reference).is_none() {
+            return Err(DemoError::Keystore(format!(
+                "no key {key_reference} in the keystore"
+            )));
+        }
+        Ok(Self {
+            keystore,
+            key_reference: key_reference.to_owned(),
+            client_id: client_id.to_owned(),
+            ttl: DEFAULT_ATTESTATION_TTL_SECS,
+            clock,
+        })
+    }
+
+    /// Sets the attestation lifetime.
+    #[must_use]
+    pub const fn with_ttl(mut self, secs: u64) -> Self {
+        self.ttl = secs;
+        self
+    }
+
+    /// The client id (`sub`) the attestations carry.
+    #[must_use]
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// Attests `instance_key` now.
+    ///
+    /// # Errors
+    /// [`DemoError::Protocol`] when signing fails.
+    pub fn attest(&self, instance_key: &PublicJwk) -> Result<String, DemoError> {
+        let now = self.clock.now();
+        self.attest_between(instance_key, now, now.saturating_add(self.ttl))
+    }
+
+    /// Attests `instance_key` with explicit `iat` and `exp` (the demo uses it to show an
+    /// expired attestation being refused).
+    ///
+    /// # Errors
+    /// [`DemoError::Protocol`] when signing fails or `exp <= iat`.
+    pub fn attest_between(
+        &self,
+        instance_key: &PublicJwk,
+        iat: UnixTime,
+        exp: UnixTime,
+    ) -> Result<String, DemoError> {
+        let signer = self
+            .keystore
+            .signer(&self.key_reference)
+            .ok_or_else(|| DemoError::Keystore("attester key vanished".into()))?;
+        let claims =
+            AttestationClaims::new(self.client_id.as_str(), instance_key.clone(), iat, exp)
+                .with_wallet_name("Demo Wallet");
+        attestation_jwt::issue_attestation(
+            &claims,
+            &AttesterKeyId::Kid(self.key_reference.clone()),
+            signer.as_ref(),
+        )
+        .map_err(|e| DemoError::Protocol(format!("attestation signing: {e}")))
+    }
+}
+
+/// The attester's router: `POST /attestations`.
+pub fn router(attester: Arc<Attester>) -> Router {
+    Router::new()
+        .route("/attestations", post(attest))
+        .with_state(attester)
+}
+
+async fn attest(
+    State(attester): State<Arc<Attester>>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let value: Value = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::invalid_request(format!("body: {e}")))?;
+    let jwk = value
+        .get("jwk")
+        .ok_or_else(|| ApiError::invalid_request("jwk is required"))?;
+    let jwk =
+        PublicJwk::from_value(jwk).map_err(|e| ApiError::invalid_request(format!("jwk: {e}")))?;
+    let attestation = attester
+        .attest(&jwk)
+        .map_err(|e| ApiError::server_error(&e))?;
+    tracing::info!(client_id = attester.client_id(), "attestation issued");
+    Ok(Json(json!({"attestation": attestation})))
+}

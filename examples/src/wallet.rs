@@ -1,0 +1,187 @@
+//! The demo wallet: discovers an issuer, gets an attestation for its instance key, redeems a
+//! pre-authorized code, proves key possession, receives and verifies credentials.
+//!
+//! Every step is a public method, so tests can drive a step with a twist (a replayed PoP, a
+//! stale nonce); [`Wallet::run_offer`] runs them all in order with narration.
+
+mod flow;
+mod http;
+mod verify;
+
+use std::sync::Arc;
+
+use attestation_jwt::PopClaims;
+use jose_core::{Algorithm, Header, LocalSigner, PublicJwk, SystemRandom, UnsignedJws};
+use serde_json::{Value, json};
+
+pub use flow::{FlowOutcome, IssuerInfo, Tokens};
+pub use http::{Http, Reply};
+pub use verify::VerifiedCredential;
+
+use crate::clock::Clock;
+use crate::error::DemoError;
+use crate::narrate::Narrator;
+
+/// The pre-authorized code grant type.
+pub const PRE_AUTHORIZED_GRANT: &str = "urn:ietf:params:oauth:grant-type:pre-authorized_code";
+
+/// A wallet instance.
+#[derive(Debug)]
+pub struct Wallet {
+    /// The HTTP client.
+    pub http: Http,
+    instance: LocalSigner,
+    dpop_key: Option<LocalSigner>,
+    attestation: Option<String>,
+    clock: Arc<dyn Clock>,
+    rng: SystemRandom,
+    narrator: Narrator,
+}
+
+impl Wallet {
+    /// A wallet with a fresh ES256 instance key, without DPoP.
+    ///
+    /// # Errors
+    /// [`DemoError::Protocol`] if key generation fails.
+    pub fn new(clock: Arc<dyn Clock>, narrator: Narrator) -> Result<Self, DemoError> {
+        let rng = SystemRandom::new();
+        Ok(Self {
+            http: Http::new(),
+            instance: LocalSigner::generate(Algorithm::Es256, &rng)?,
+            dpop_key: None,
+            attestation: None,
+            clock,
+            rng,
+            narrator,
+        })
+    }
+
+    /// Uses DPoP (a fresh ES256 key) at the token and credential endpoints.
+    ///
+    /// # Errors
+    /// [`DemoError::Protocol`] if key generation fails.
+    pub fn with_dpop(mut self) -> Result<Self, DemoError> {
+        self.dpop_key = Some(LocalSigner::generate(Algorithm::Es256, &self.rng)?);
+        Ok(self)
+    }
+
+    /// The public instance key (what the attester attests).
+    #[must_use]
+    pub fn instance_jwk(&self) -> PublicJwk {
+        self.instance.public_jwk()
+    }
+
+    /// Sets the Client Attestation to present (`None`: present none).
+    pub fn set_attestation(&mut self, attestation: Option<String>) {
+        self.attestation = attestation;
+    }
+
+    /// The current attestation.
+    #[must_use]
+    pub fn attestation(&self) -> Option<&str> {
+        self.attestation.as_deref()
+    }
+
+    /// Asks the attester at `attester_url` to attest the instance key.
+    ///
+    /// # Errors
+    /// [`DemoError`] when the attester cannot be reached or refuses.
+    pub fn fetch_attestation(&mut self, attester_url: &str) -> Result<(), DemoError> {
+        let url = format!("{}/attestations", attester_url.trim_end_matches('/'));
+        let body = json!({"jwk": self.instance_jwk().to_value()});
+        let reply = self
+            .http
+            .post_json("attestation", &url, &body, &[])?
+            .expect("attestation", 200)?;
+        let attestation = reply
+            .str("attestation")
+            .ok_or_else(|| DemoError::Protocol("attester answered without attestation".into()))?;
+        self.attestation = Some(attestation.to_owned());
+        Ok(())
+    }
+
+    /// A fresh Client Attestation PoP for the AS `aud`.
+    ///
+    /// # Errors
+    /// [`DemoError::Protocol`] when signing fails.
+    pub fn pop(&self, aud: &str, challenge: Option<&str>) -> Result<String, DemoError> {
+        let mut claims = PopClaims::new(aud, self.clock.now());
+        if let Some(challenge) = challenge {
+            claims = claims.with_challenge(challenge);
+        }
+        attestation_jwt::build_pop(&claims, &self.instance, &self.rng)
+            .map_err(|e| DemoError::Protocol(format!("PoP: {e}")))
+    }
+
+    /// A DPoP proof for `method url` (with `ath` for `access_token`), if DPoP is on.
+    ///
+    /// # Errors
+    /// [`DemoError::Protocol`] when signing fails.
+    pub fn dpop_proof(
+        &self,
+        method: &str,
+        url: &str,
+        access_token: Option<&str>,
+    ) -> Result<Option<String>, DemoError> {
+        let Some(key) = &self.dpop_key else {
+            return Ok(None);
+        };
+        let mut claims = serde_json::Map::new();
+        claims.insert(
+            "jti".into(),
+            jose_core::random_base64url(&self.rng, 16)?.into(),
+        );
+        claims.insert("htm".into(), method.into());
+        claims.insert("htu".into(), url.into());
+        claims.insert("iat".into(), self.clock.now().secs().into());
+        if let Some(token) = access_token {
+            claims.insert("ath".into(), pop_verifier::access_token_hash(token).into());
+        }
+        let header = Header::new(key.algorithm_name())
+            .with_typ("dpop+jwt")
+            .with_jwk(key.public_jwk());
+        Ok(Some(UnsignedJws::new(&header, &claims)?.sign(key)?))
+    }
+
+    /// An OpenID4VCI `jwt` key proof by `key` for `issuer` with `nonce`.
+    ///
+    /// # Errors
+    /// [`DemoError::Protocol`] when signing fails.
+    pub fn proof(&self, issuer: &str, key: &LocalSigner, nonce: &str) -> Result<String, DemoError> {
+        let claims = json!({"aud": issuer, "iat": self.clock.now().secs(), "nonce": nonce});
+        let header = Header::new(key.algorithm_name())
+            .with_typ("openid4vci-proof+jwt")
+            .with_jwk(key.public_jwk());
+        let map = claims.as_object().cloned().unwrap_or_default();
+        Ok(UnsignedJws::new(&header, &map)?.sign(key)?)
+    }
+
+    /// A fresh holder key (one per credential).
+    ///
+    /// # Errors
+    /// [`DemoError::Protocol`] if key generation fails.
+    pub fn new_holder_key(&self) -> Result<LocalSigner, DemoError> {
+        Ok(LocalSigner::generate(Algorithm::Es256, &self.rng)?)
+    }
+
+    fn now(&self) -> jose_core::UnixTime {
+        self.clock.now()
+    }
+}
+
+/// The algorithm of a signer (a small helper on [`jose_core::Signer`]).
+trait AlgorithmName {
+    fn algorithm_name(&self) -> Algorithm;
+}
+
+impl AlgorithmName for LocalSigner {
+    fn algorithm_name(&self) -> Algorithm {
+        jose_core::Signer::algorithm(self)
+    }
+}
+
+/// The JSON body of a credential request for `configuration_id` with `proofs`.
+#[must_use]
+pub fn credential_request_body(configuration_id: &str, proofs: &[String]) -> Value {
+    json!({"credential_configuration_id": configuration_id, "proofs": {"jwt": proofs}})
+}

@@ -1,0 +1,439 @@
+//! The wallet's protocol steps and the whole flow.
+
+use oid4vci_types::{CredentialOfferRequest, WellKnown};
+use serde_json::{Value, json};
+
+use super::{PRE_AUTHORIZED_GRANT, Reply, VerifiedCredential, Wallet, credential_request_body};
+use crate::error::DemoError;
+use crate::narrate::abbreviate;
+
+/// What discovery found out about an issuer.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct IssuerInfo {
+    /// The credential issuer identifier.
+    pub issuer: String,
+    /// The credential issuer metadata.
+    pub metadata: Value,
+    /// The authorization server metadata.
+    pub as_metadata: Value,
+}
+
+impl IssuerInfo {
+    /// A string member of the credential issuer metadata.
+    #[must_use]
+    pub fn endpoint(&self, name: &str) -> Option<&str> {
+        self.metadata.get(name).and_then(Value::as_str)
+    }
+
+    /// A string member of the AS metadata.
+    #[must_use]
+    pub fn as_endpoint(&self, name: &str) -> Option<&str> {
+        self.as_metadata.get(name).and_then(Value::as_str)
+    }
+
+    fn need<'a>(&'a self, value: Option<&'a str>, name: &str) -> Result<&'a str, DemoError> {
+        value.ok_or_else(|| DemoError::Protocol(format!("metadata has no {name}")))
+    }
+
+    /// The token endpoint.
+    ///
+    /// # Errors
+    /// [`DemoError::Protocol`] when the AS metadata has none.
+    pub fn token_endpoint(&self) -> Result<&str, DemoError> {
+        self.need(self.as_endpoint("token_endpoint"), "token_endpoint")
+    }
+
+    /// The credential endpoint.
+    ///
+    /// # Errors
+    /// [`DemoError::Protocol`] when the metadata has none.
+    pub fn credential_endpoint(&self) -> Result<&str, DemoError> {
+        self.need(self.endpoint("credential_endpoint"), "credential_endpoint")
+    }
+
+    /// The AS issuer identifier (the PoP audience).
+    #[must_use]
+    pub fn as_issuer(&self) -> &str {
+        self.as_endpoint("issuer").unwrap_or(&self.issuer)
+    }
+}
+
+/// Tokens from the token endpoint.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Tokens {
+    /// The access token.
+    pub access_token: String,
+    /// `Bearer` or `DPoP`.
+    pub token_type: String,
+    /// The refresh token, if any.
+    pub refresh_token: Option<String>,
+}
+
+impl Tokens {
+    fn from_reply(reply: &Reply) -> Result<Self, DemoError> {
+        let access_token = reply
+            .str("access_token")
+            .ok_or_else(|| DemoError::Protocol("token response without access_token".into()))?;
+        Ok(Self {
+            access_token: access_token.to_owned(),
+            token_type: reply.str("token_type").unwrap_or("Bearer").to_owned(),
+            refresh_token: reply.str("refresh_token").map(str::to_owned),
+        })
+    }
+}
+
+/// The result of [`Wallet::run_offer`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct FlowOutcome {
+    /// The issuer.
+    pub info: IssuerInfo,
+    /// The tokens.
+    pub tokens: Tokens,
+    /// The credentials, verified.
+    pub credentials: Vec<VerifiedCredential>,
+    /// The notification id of the credential response.
+    pub notification_id: Option<String>,
+}
+
+impl Wallet {
+    /// Fetches the issuer and AS metadata of `issuer`.
+    ///
+    /// # Errors
+    /// [`DemoError`] when a document is missing or not for this issuer.
+    pub fn discover(&self, issuer: &str) -> Result<IssuerInfo, DemoError> {
+        let issuer = issuer.trim_end_matches('/');
+        let url = |wk: WellKnown| {
+            wk.url_for(issuer)
+                .map_err(|e| DemoError::Protocol(format!("issuer identifier: {e}")))
+        };
+        let metadata = self
+            .http
+            .get("issuer metadata", &url(WellKnown::CredentialIssuer)?)?
+            .expect("issuer metadata", 200)?
+            .body;
+        if metadata.get("credential_issuer").and_then(Value::as_str) != Some(issuer) {
+            return Err(DemoError::Protocol(
+                "credential_issuer in the metadata differs from the issuer identifier".into(),
+            ));
+        }
+        let as_metadata = self
+            .http
+            .get("AS metadata", &url(WellKnown::AuthorizationServer)?)?
+            .expect("AS metadata", 200)?
+            .body;
+        Ok(IssuerInfo {
+            issuer: issuer.to_owned(),
+            metadata,
+            as_metadata,
+        })
+    }
+
+    /// The client authentication headers for a token request: the attestation and a fresh PoP
+    /// (with a fresh challenge when the AS advertises a challenge endpoint), plus DPoP.
+    ///
+    /// # Errors
+    /// [`DemoError`] when the challenge cannot be fetched or signing fails.
+    pub fn token_headers(&self, info: &IssuerInfo) -> Result<Vec<(String, String)>, DemoError> {
+        let mut headers = Vec::new();
+        if let Some(attestation) = &self.attestation {
+            let challenge = match info.as_endpoint("challenge_endpoint") {
+                Some(url) => self
+                    .http
+                    .post_json("challenge", url, &Value::Null, &[])?
+                    .expect("challenge", 200)?
+                    .str("attestation_challenge")
+                    .map(str::to_owned),
+                None => None,
+            };
+            headers.push(("OAuth-Client-Attestation".to_owned(), attestation.clone()));
+            let pop = self.pop(info.as_issuer(), challenge.as_deref())?;
+            headers.push(("OAuth-Client-Attestation-PoP".to_owned(), pop));
+        }
+        if let Some(dpop) = self.dpop_proof("POST", info.token_endpoint()?, None)? {
+            headers.push(("DPoP".to_owned(), dpop));
+        }
+        Ok(headers)
+    }
+
+    /// Posts `form` to the token endpoint with `headers`.
+    ///
+    /// # Errors
+    /// [`DemoError::Transport`].
+    pub fn post_token(
+        &self,
+        info: &IssuerInfo,
+        form: &[(&str, &str)],
+        headers: &[(String, String)],
+    ) -> Result<Reply, DemoError> {
+        let headers: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        self.http
+            .post_form("token", info.token_endpoint()?, form, &headers)
+    }
+
+    /// Redeems a pre-authorized code.
+    ///
+    /// # Errors
+    /// [`DemoError::Server`] with the token endpoint's error.
+    pub fn redeem(
+        &self,
+        info: &IssuerInfo,
+        code: &str,
+        tx_code: Option<&str>,
+    ) -> Result<Tokens, DemoError> {
+        let mut form = vec![
+            ("grant_type", PRE_AUTHORIZED_GRANT),
+            ("pre-authorized_code", code),
+        ];
+        if let Some(tx) = tx_code {
+            form.push(("tx_code", tx));
+        }
+        let headers = self.token_headers(info)?;
+        let reply = self
+            .post_token(info, &form, &headers)?
+            .expect("token", 200)?;
+        Tokens::from_reply(&reply)
+    }
+
+    /// Uses a refresh token.
+    ///
+    /// # Errors
+    /// [`DemoError::Server`] with the token endpoint's error.
+    pub fn refresh(&self, info: &IssuerInfo, refresh_token: &str) -> Result<Tokens, DemoError> {
+        let form = [
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ];
+        let headers = self.token_headers(info)?;
+        let reply = self
+            .post_token(info, &form, &headers)?
+            .expect("refresh", 200)?;
+        Tokens::from_reply(&reply)
+    }
+
+    /// A fresh `c_nonce`.
+    ///
+    /// # Errors
+    /// [`DemoError`] when the nonce endpoint fails.
+    pub fn nonce(&self, info: &IssuerInfo) -> Result<String, DemoError> {
+        let url = info
+            .endpoint("nonce_endpoint")
+            .ok_or_else(|| DemoError::Protocol("no nonce_endpoint".into()))?;
+        let reply = self
+            .http
+            .post_json("nonce", url, &Value::Null, &[])?
+            .expect("nonce", 200)?;
+        reply
+            .str("c_nonce")
+            .map(str::to_owned)
+            .ok_or_else(|| DemoError::Protocol("nonce response without c_nonce".into()))
+    }
+
+    /// Posts `body` to `url` with the access token (and a DPoP proof for DPoP tokens).
+    ///
+    /// # Errors
+    /// [`DemoError::Transport`], or signing failures.
+    pub fn post_authorized(
+        &self,
+        step: &'static str,
+        url: &str,
+        tokens: &Tokens,
+        body: &Value,
+    ) -> Result<Reply, DemoError> {
+        let authorization = format!("{} {}", tokens.token_type, tokens.access_token);
+        let mut headers = vec![("Authorization", authorization.as_str())];
+        let dpop = if tokens.token_type.eq_ignore_ascii_case("DPoP") {
+            self.dpop_proof("POST", url, Some(&tokens.access_token))?
+        } else {
+            None
+        };
+        if let Some(dpop) = &dpop {
+            headers.push(("DPoP", dpop.as_str()));
+        }
+        self.http.post_json(step, url, body, &headers)
+    }
+
+    /// Requests `count` credentials of `configuration_id` (one fresh holder key each), polling
+    /// the deferred endpoint if the issuer answers 202. Returns the credentials and the
+    /// notification id.
+    ///
+    /// # Errors
+    /// [`DemoError`] when any request fails.
+    pub fn request_credentials(
+        &self,
+        info: &IssuerInfo,
+        tokens: &Tokens,
+        configuration_id: &str,
+        count: usize,
+    ) -> Result<(Vec<String>, Option<String>), DemoError> {
+        let nonce = self.nonce(info)?;
+        self.narrator
+            .say(&format!("c_nonce {}", abbreviate(&nonce, 16)));
+        let mut proofs = Vec::with_capacity(count);
+        for _ in 0..count {
+            let key = self.new_holder_key()?;
+            proofs.push(self.proof(&info.issuer, &key, &nonce)?);
+        }
+        let body = credential_request_body(configuration_id, &proofs);
+        let mut reply =
+            self.post_authorized("credential", info.credential_endpoint()?, tokens, &body)?;
+        while reply.status == 202 {
+            let transaction_id = reply
+                .str("transaction_id")
+                .ok_or_else(|| DemoError::Protocol("202 without transaction_id".into()))?
+                .to_owned();
+            let interval = reply
+                .body
+                .get("interval")
+                .and_then(Value::as_u64)
+                .unwrap_or(1)
+                .min(5);
+            self.narrator.say(&format!(
+                "deferred: transaction {}, polling again in {interval} s",
+                abbreviate(&transaction_id, 12)
+            ));
+            std::thread::sleep(core::time::Duration::from_secs(interval));
+            let url = info
+                .endpoint("deferred_credential_endpoint")
+                .ok_or_else(|| DemoError::Protocol("no deferred_credential_endpoint".into()))?;
+            reply = self.post_authorized(
+                "deferred credential",
+                url,
+                tokens,
+                &json!({"transaction_id": transaction_id}),
+            )?;
+        }
+        let reply = reply.expect("credential", 200)?;
+        let credentials = reply
+            .body
+            .get("credentials")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|c| c.get("credential").and_then(Value::as_str))
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        if credentials.len() != count {
+            return Err(DemoError::Protocol(format!(
+                "asked for {count} credentials, received {}",
+                credentials.len()
+            )));
+        }
+        Ok((credentials, reply.str("notification_id").map(str::to_owned)))
+    }
+
+    /// Runs the whole flow for a credential offer URI: discovery, token (with attestation),
+    /// nonce, credential request, verification of each credential and its status, and the
+    /// `credential_accepted` notification.
+    ///
+    /// # Errors
+    /// [`DemoError`] naming the step that failed.
+    pub fn run_offer(
+        &self,
+        offer_uri: &str,
+        tx_code: Option<&str>,
+        count: usize,
+    ) -> Result<FlowOutcome, DemoError> {
+        let n = &self.narrator;
+        let offer = match CredentialOfferRequest::parse_uri(offer_uri)
+            .map_err(|e| DemoError::Protocol(format!("offer URI: {e}")))?
+        {
+            CredentialOfferRequest::ByValue(offer) => *offer,
+            CredentialOfferRequest::ByReference(uri) => {
+                return Err(DemoError::Protocol(format!(
+                    "offers by reference ({uri}) are not supported by the demo wallet"
+                )));
+            }
+            _ => return Err(DemoError::Protocol("unsupported offer form".into())),
+        };
+        let grant = offer
+            .pre_authorized_code_grant()
+            .ok_or_else(|| DemoError::Protocol("the offer has no pre-authorized code".into()))?;
+        let configuration_id = offer
+            .credential_configuration_ids
+            .first()
+            .ok_or_else(|| DemoError::Protocol("the offer names no configuration".into()))?;
+        n.step("Wallet reads the offer and discovers the issuer");
+        let info = self.discover(&offer.credential_issuer)?;
+        n.say(&format!(
+            "issuer {} offers {configuration_id}; token endpoint {}",
+            info.issuer,
+            info.token_endpoint()?
+        ));
+        if let Some(methods) = info
+            .as_metadata
+            .get("token_endpoint_auth_methods_supported")
+        {
+            n.say(&format!("AS accepts client authentication: {methods}"));
+        }
+        n.step("Wallet redeems the pre-authorized code at /token");
+        n.say(&format!(
+            "sends OAuth-Client-Attestation ({}), a fresh PoP{}{}",
+            if self.attestation.is_some() {
+                "present"
+            } else {
+                "absent"
+            },
+            if grant.tx_code.is_some() {
+                ", the tx_code"
+            } else {
+                ""
+            },
+            if self.dpop_key.is_some() {
+                " and a DPoP proof"
+            } else {
+                ""
+            },
+        ));
+        let tokens = self.redeem(&info, &grant.pre_authorized_code, tx_code)?;
+        n.say(&format!(
+            "received a {} access token {} and a refresh token",
+            tokens.token_type,
+            abbreviate(&tokens.access_token, 10)
+        ));
+        n.step(&format!(
+            "Wallet requests {count} credential(s) with key proofs"
+        ));
+        let (credentials, notification_id) =
+            self.request_credentials(&info, &tokens, configuration_id, count)?;
+        n.say(&format!(
+            "received {} dc+sd-jwt credential(s)",
+            credentials.len()
+        ));
+        n.step("Wallet verifies each credential and its status");
+        let mut verified = Vec::with_capacity(credentials.len());
+        for credential in &credentials {
+            let v = self.verify_credential(&info, credential)?;
+            n.say(&format!(
+                "signature OK (kid {}), vct {}, status list idx {} -> {}",
+                abbreviate(&v.kid, 10),
+                v.vct,
+                v.status_idx,
+                v.status
+            ));
+            verified.push(v);
+        }
+        if let Some(id) = &notification_id {
+            let url = info.endpoint("notification_endpoint").unwrap_or_default();
+            let body = json!({"notification_id": id, "event": "credential_accepted"});
+            let reply = self.post_authorized("notification", url, &tokens, &body)?;
+            n.say(&format!(
+                "notified credential_accepted -> HTTP {}",
+                reply.status
+            ));
+        }
+        Ok(FlowOutcome {
+            info,
+            tokens,
+            credentials: verified,
+            notification_id,
+        })
+    }
+}

@@ -1,0 +1,164 @@
+//! The wallet's HTTP client (ureq, blocking): every answer, error or not, as a [`Reply`].
+
+use core::time::Duration;
+
+use serde_json::Value;
+
+use crate::error::DemoError;
+
+/// An HTTP answer.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Reply {
+    /// Status code.
+    pub status: u16,
+    /// Headers (lower-case names).
+    pub headers: Vec<(String, String)>,
+    /// The body as JSON, or as a JSON string when it is not JSON.
+    pub body: Value,
+}
+
+impl Reply {
+    /// The first value of header `name` (case-insensitive).
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The OAuth `error` code, if the body has one.
+    #[must_use]
+    pub fn error_code(&self) -> Option<&str> {
+        self.body.get("error").and_then(Value::as_str)
+    }
+
+    /// The string member `name` of the body.
+    #[must_use]
+    pub fn str(&self, name: &str) -> Option<&str> {
+        self.body.get(name).and_then(Value::as_str)
+    }
+
+    /// Fails unless the status is `expected`.
+    ///
+    /// # Errors
+    /// [`DemoError::Server`] with the body.
+    pub fn expect(self, step: &'static str, expected: u16) -> Result<Self, DemoError> {
+        if self.status == expected {
+            Ok(self)
+        } else {
+            Err(DemoError::Server {
+                step,
+                status: self.status,
+                body: self.body.to_string(),
+            })
+        }
+    }
+}
+
+/// A blocking HTTP client that never turns an error status into an `Err`.
+#[derive(Debug, Clone)]
+pub struct Http {
+    agent: ureq::Agent,
+}
+
+impl Default for Http {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+type Response = ureq::http::Response<ureq::Body>;
+
+impl Http {
+    /// A client with a 10 s overall timeout.
+    #[must_use]
+    pub fn new() -> Self {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(10)))
+            .build()
+            .new_agent();
+        Self { agent }
+    }
+
+    fn read(step: &'static str, result: Result<Response, ureq::Error>) -> Result<Reply, DemoError> {
+        let mut response = result.map_err(|e| DemoError::Transport {
+            step,
+            reason: e.to_string(),
+        })?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+            .collect();
+        let text = response
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| DemoError::Transport {
+                step,
+                reason: e.to_string(),
+            })?;
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Ok(Reply {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// `GET url`.
+    ///
+    /// # Errors
+    /// [`DemoError::Transport`] when the server cannot be reached.
+    pub fn get(&self, step: &'static str, url: &str) -> Result<Reply, DemoError> {
+        Self::read(step, self.agent.get(url).call())
+    }
+
+    /// `POST url` with a form body and extra headers.
+    ///
+    /// # Errors
+    /// [`DemoError::Transport`] when the server cannot be reached.
+    pub fn post_form(
+        &self,
+        step: &'static str,
+        url: &str,
+        form: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Result<Reply, DemoError> {
+        let mut request = self.agent.post(url);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        Self::read(step, request.send_form(form.iter().copied()))
+    }
+
+    /// `POST url` with a JSON body (`Value::Null`: no body) and extra headers.
+    ///
+    /// # Errors
+    /// [`DemoError::Transport`] when the server cannot be reached.
+    pub fn post_json(
+        &self,
+        step: &'static str,
+        url: &str,
+        body: &Value,
+        headers: &[(&str, &str)],
+    ) -> Result<Reply, DemoError> {
+        let mut request = self.agent.post(url);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let result = if body.is_null() {
+            request.send_empty()
+        } else {
+            request.send_json(body)
+        };
+        Self::read(step, result)
+    }
+}
