@@ -189,6 +189,11 @@ pub enum Error {
         /// The position of the item.
         position: usize,
     },
+    /// The x5chain does not validate to a configured IACA under the ISO 18013-5 profile
+    /// (feature `x509`).
+    #[cfg(feature = "x509")]
+    #[error("x5chain rejected: {0}")]
+    X509(trust_x509::Error),
     /// The x5chain was not accepted by the trust policy.
     #[error("x5chain rejected: {reason}")]
     UntrustedChain {

@@ -30,6 +30,8 @@ pub use mso::{
     DIGEST_ID_BOUND, DigestAlgorithm, MobileSecurityObject, StatusListReference, ValidityInfo,
     ValueDigests,
 };
+#[cfg(feature = "x509")]
+pub use trust::IacaTrust;
 pub use trust::{DocumentSignerTrust, PinnedKey};
 pub use value::ElementValue;
 pub use verify::{DEFAULT_CLOCK_SKEW_SECS, VerifiedMdoc, Verifier};

@@ -58,3 +58,46 @@ impl DocumentSignerTrust for PinnedKey {
         Ok(self.key.clone())
     }
 }
+
+/// The ISO 18013-5 trust model (feature `x509`): the `x5chain` (Document Signer first) must
+/// validate at `now` to one of the configured IACA certificates under the IACA → DS profile of
+/// Annex B (`trust_x509::Policy::mdoc_document_signer`), and the Document Signer key is the
+/// leaf's key.
+#[cfg(feature = "x509")]
+#[cfg_attr(docsrs, doc(cfg(feature = "x509")))]
+#[derive(Debug)]
+pub struct IacaTrust {
+    anchors: trust_x509::TrustAnchors,
+    policy: trust_x509::Policy,
+}
+
+#[cfg(feature = "x509")]
+impl IacaTrust {
+    /// Trusts Document Signers issued by one of `iacas`.
+    #[must_use]
+    pub fn new(iacas: trust_x509::TrustAnchors) -> Self {
+        Self {
+            anchors: iacas,
+            policy: trust_x509::Policy::mdoc_document_signer(),
+        }
+    }
+
+    /// Replaces the validation policy (for example to change its limits).
+    #[must_use]
+    pub fn with_policy(mut self, policy: trust_x509::Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+}
+
+#[cfg(feature = "x509")]
+impl DocumentSignerTrust for IacaTrust {
+    fn document_signer_key(&self, x5chain: &[Vec<u8>], now: UnixTime) -> Result<PublicKey, Error> {
+        if x5chain.is_empty() {
+            return Err(Error::MissingX5Chain);
+        }
+        trust_x509::validate_chain(x5chain, &self.anchors, now, &self.policy)
+            .map(|chain| chain.public_key().clone())
+            .map_err(Error::X509)
+    }
+}

@@ -267,3 +267,65 @@ fn test_annex_d_fuzz_helpers_reach_the_end() {
     .unwrap();
     assert_eq!(mdoc_cbor::fuzzing::mso_parse(&seed), Ok(()));
 }
+
+#[cfg(feature = "x509")]
+mod x509 {
+    use jose_core::UnixTime;
+    use mdoc_cbor::{Error, IacaTrust, MDL_DOC_TYPE, MDL_NAME_SPACE, Verifier};
+    use trust_x509::{CertRef, TrustAnchors};
+
+    use super::{PINNED, device_response, issuer_signed};
+    use crate::support::vector;
+
+    fn trust() -> IacaTrust {
+        IacaTrust::new(TrustAnchors::from_pem(&vector("isomdl/annexD/iaca_cert.pem")).unwrap())
+    }
+
+    #[test]
+    fn test_annex_d_ds_chain_validates_to_iaca() {
+        let trust = trust();
+        let verifier = Verifier::new(&trust);
+        let mdoc = verifier
+            .verify(&issuer_signed(), MDL_DOC_TYPE, UnixTime::from_secs(PINNED))
+            .unwrap();
+        assert_eq!(mdoc.name_spaces[MDL_NAME_SPACE].len(), 6);
+        let docs = verifier
+            .verify_device_response(&device_response(), UnixTime::from_secs(PINNED))
+            .unwrap();
+        assert_eq!(docs.len(), 1);
+    }
+
+    #[test]
+    fn test_annex_d_ds_expired_before_mso() {
+        // The DS certificate ends 2021-10-01T00:00:00Z, the MSO at 13:30:02 that day.
+        let now = UnixTime::from_secs(1_633_060_800); // 2021-10-01T04:00:00Z
+        let trust = trust();
+        assert_eq!(
+            Verifier::new(&trust).with_clock_skew_secs(0).verify(
+                &issuer_signed(),
+                MDL_DOC_TYPE,
+                now
+            ),
+            Err(Error::X509(trust_x509::Error::Expired {
+                cert: CertRef::Chain(0),
+                not_after: UnixTime::from_secs(1_633_046_400),
+                now
+            }))
+        );
+    }
+
+    #[test]
+    fn test_own_issuance_without_x5chain_is_refused_by_iaca_trust() {
+        let key = crate::support::signer(jose_core::Algorithm::Es256);
+        let issued = crate::support::issue(&key);
+        let trust = trust();
+        assert_eq!(
+            Verifier::new(&trust).verify(
+                issued.as_cbor(),
+                MDL_DOC_TYPE,
+                UnixTime::from_secs(crate::support::NOW)
+            ),
+            Err(Error::MissingX5Chain)
+        );
+    }
+}
