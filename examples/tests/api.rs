@@ -1,0 +1,11 @@
+//! Integration tests: real HTTP on loopback against the demo issuer and attester.
+#![allow(clippy::unwrap_used, reason = "test helpers panic on set-up failure")]
+
+#[path = "api/common.rs"]
+mod common;
+#[path = "api/credential.rs"]
+mod credential;
+#[path = "api/lifecycle.rs"]
+mod lifecycle;
+#[path = "api/token.rs"]
+mod token;

@@ -1,0 +1,231 @@
+//! The credential endpoint: proofs, nonces, configurations, DPoP-bound tokens, deferred.
+
+use examples::config::DEFERRED_CONFIGURATION_ID;
+use examples::wallet::{Wallet, credential_request_body};
+use jose_core::{Header, UnsignedJws};
+use serde_json::json;
+
+use crate::common::TestEnv;
+
+#[test]
+fn happy_path_end_to_end() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let (uri, tx, _) = t.offer(true);
+    let outcome = wallet.run_offer(&uri, tx.as_deref(), 3).unwrap();
+    assert_eq!(outcome.tokens.token_type, "Bearer");
+    assert_eq!(outcome.credentials.len(), 3);
+    let mut indices: Vec<u64> = outcome.credentials.iter().map(|c| c.status_idx).collect();
+    indices.dedup();
+    assert_eq!(indices.len(), 3, "each credential has its own status index");
+    for c in &outcome.credentials {
+        assert_eq!(c.claims["given_name"], "Erika");
+        assert_eq!(c.claims["birthdate"], "1984-01-26");
+        assert_eq!(c.vct, "https://credentials.example.com/identity_credential");
+        assert_eq!(c.status, status_list::Status::VALID);
+        // Selectively disclosable: each claim travels in a disclosure.
+        assert_eq!(c.compact.matches('~').count(), 4);
+    }
+    let keys: Vec<String> = outcome
+        .credentials
+        .iter()
+        .map(|c| c.holder_key.thumbprint_base64url())
+        .collect();
+    assert_ne!(keys[0], keys[1]);
+    assert_eq!(t.env.issuer.registry.list().len(), 3);
+}
+
+#[test]
+fn happy_path_with_dpop_binds_the_token() {
+    let t = TestEnv::start();
+    let mut wallet = Wallet::new(t.clock.clone(), examples::narrate::Narrator::quiet())
+        .unwrap()
+        .with_dpop()
+        .unwrap();
+    wallet.fetch_attestation(&t.env.attester_url).unwrap();
+    let (uri, _, _) = t.offer(false);
+    let outcome = wallet.run_offer(&uri, None, 1).unwrap();
+    assert_eq!(outcome.tokens.token_type, "DPoP");
+    assert_eq!(outcome.credentials.len(), 1);
+}
+
+#[test]
+fn dpop_bound_token_presented_without_dpop_is_invalid_token() {
+    let t = TestEnv::start();
+    let mut wallet = Wallet::new(t.clock.clone(), examples::narrate::Narrator::quiet())
+        .unwrap()
+        .with_dpop()
+        .unwrap();
+    wallet.fetch_attestation(&t.env.attester_url).unwrap();
+    let (info, tokens) = t.tokens(&wallet);
+    assert_eq!(tokens.token_type, "DPoP");
+    let nonce = wallet.nonce(&info).unwrap();
+    let key = wallet.new_holder_key().unwrap();
+    let proof = wallet.proof(&info.issuer, &key, &nonce).unwrap();
+    let body = credential_request_body("IdentityCredential", &[proof]);
+    let bearer = format!("Bearer {}", tokens.access_token);
+    let reply = wallet
+        .http
+        .post_json(
+            "credential",
+            info.credential_endpoint().unwrap(),
+            &body,
+            &[("Authorization", &bearer)],
+        )
+        .unwrap();
+    assert_eq!(reply.status, 401);
+    assert_eq!(reply.error_code(), Some("invalid_token"));
+    assert!(
+        reply
+            .header("www-authenticate")
+            .unwrap()
+            .starts_with("DPoP ")
+    );
+}
+
+fn post_with_proofs(
+    t: &TestEnv,
+    wallet: &Wallet,
+    configuration: &str,
+    proofs: Vec<String>,
+) -> examples::wallet::Reply {
+    let (info, tokens) = t.tokens(wallet);
+    let body = credential_request_body(configuration, &proofs);
+    wallet
+        .post_authorized(
+            "credential",
+            info.credential_endpoint().unwrap(),
+            &tokens,
+            &body,
+        )
+        .unwrap()
+}
+
+#[test]
+fn stale_nonce_is_invalid_nonce() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let info = wallet.discover(&t.env.issuer_url).unwrap();
+    let nonce = wallet.nonce(&info).unwrap();
+    t.clock.advance(301);
+    let key = wallet.new_holder_key().unwrap();
+    let proof = wallet.proof(&info.issuer, &key, &nonce).unwrap();
+    let reply = post_with_proofs(&t, &wallet, "IdentityCredential", vec![proof]);
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.error_code(), Some("invalid_nonce"));
+}
+
+#[test]
+fn foreign_nonce_is_invalid_nonce() {
+    let t = TestEnv::start();
+    let other = TestEnv::start();
+    let wallet = t.wallet();
+    let foreign_info = wallet.discover(&other.env.issuer_url).unwrap();
+    let foreign = wallet.nonce(&foreign_info).unwrap();
+    let key = wallet.new_holder_key().unwrap();
+    let proof = wallet.proof(&t.env.issuer_url, &key, &foreign).unwrap();
+    let reply = post_with_proofs(&t, &wallet, "IdentityCredential", vec![proof]);
+    assert_eq!(reply.error_code(), Some("invalid_nonce"));
+}
+
+#[test]
+fn proof_signed_by_another_key_than_its_header_key_is_invalid_proof() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let info = wallet.discover(&t.env.issuer_url).unwrap();
+    let nonce = wallet.nonce(&info).unwrap();
+    let named = wallet.new_holder_key().unwrap();
+    let signing = wallet.new_holder_key().unwrap();
+    let header = Header::new(jose_core::Algorithm::Es256)
+        .with_typ("openid4vci-proof+jwt")
+        .with_jwk(named.public_jwk());
+    let claims = json!({"aud": info.issuer, "iat": crate::common::START, "nonce": nonce});
+    let proof = UnsignedJws::new(&header, claims.as_object().unwrap())
+        .unwrap()
+        .sign(&signing)
+        .unwrap();
+    let reply = post_with_proofs(&t, &wallet, "IdentityCredential", vec![proof]);
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.error_code(), Some("invalid_proof"));
+}
+
+#[test]
+fn unknown_credential_configuration() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let info = wallet.discover(&t.env.issuer_url).unwrap();
+    let nonce = wallet.nonce(&info).unwrap();
+    let key = wallet.new_holder_key().unwrap();
+    let proof = wallet.proof(&info.issuer, &key, &nonce).unwrap();
+    let reply = post_with_proofs(&t, &wallet, "NoSuchCredential", vec![proof]);
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.error_code(), Some("unknown_credential_configuration"));
+}
+
+#[test]
+fn more_proofs_than_batch_size_is_refused() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let info = wallet.discover(&t.env.issuer_url).unwrap();
+    let nonce = wallet.nonce(&info).unwrap();
+    let proofs = (0..4)
+        .map(|_| {
+            wallet
+                .proof(&info.issuer, &wallet.new_holder_key().unwrap(), &nonce)
+                .unwrap()
+        })
+        .collect();
+    let reply = post_with_proofs(&t, &wallet, "IdentityCredential", proofs);
+    assert_eq!(reply.error_code(), Some("invalid_credential_request"));
+}
+
+#[test]
+fn deferred_configuration_answers_202_then_delivers() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let info = wallet.discover(&t.env.issuer_url).unwrap();
+    let (_, _, code) = examples::demo::create_offer(
+        &wallet.http,
+        &t.env.issuer_url,
+        DEFERRED_CONFIGURATION_ID,
+        &examples::demo::demo_claims(),
+        false,
+    )
+    .unwrap();
+    let tokens = wallet.redeem(&info, &code, None).unwrap();
+    let nonce = wallet.nonce(&info).unwrap();
+    let proof = wallet
+        .proof(&info.issuer, &wallet.new_holder_key().unwrap(), &nonce)
+        .unwrap();
+    let body = credential_request_body(DEFERRED_CONFIGURATION_ID, &[proof]);
+    let reply = wallet
+        .post_authorized(
+            "credential",
+            info.credential_endpoint().unwrap(),
+            &tokens,
+            &body,
+        )
+        .unwrap();
+    assert_eq!(reply.status, 202);
+    assert_eq!(reply.body["interval"], 1);
+    let tx = json!({"transaction_id": reply.str("transaction_id").unwrap()});
+    let url = info
+        .endpoint("deferred_credential_endpoint")
+        .unwrap()
+        .to_owned();
+    let pending = wallet
+        .post_authorized("deferred", &url, &tokens, &tx)
+        .unwrap();
+    assert_eq!(pending.status, 202);
+    t.clock.advance(1);
+    let ready = wallet
+        .post_authorized("deferred", &url, &tokens, &tx)
+        .unwrap();
+    assert_eq!(ready.status, 200);
+    let credential = ready.body["credentials"][0]["credential"].as_str().unwrap();
+    assert!(wallet.verify_credential(&info, credential).is_ok());
+    let again = wallet
+        .post_authorized("deferred", &url, &tokens, &tx)
+        .unwrap();
+    assert_eq!(again.error_code(), Some("invalid_transaction_id"));
+}

@@ -1,0 +1,196 @@
+//! Revocation, refresh, metadata and the admin API.
+
+use examples::config::IssuerConfig;
+use serde_json::json;
+use status_list::Status;
+
+use crate::common::TestEnv;
+
+#[test]
+fn revoked_credential_reads_invalid_from_the_served_status_list() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let (uri, _, _) = t.offer(false);
+    let outcome = wallet.run_offer(&uri, None, 2).unwrap();
+    let admin = format!("{}/admin", t.env.issuer_url);
+    let listed = wallet
+        .http
+        .get("list", &format!("{admin}/credentials"))
+        .unwrap();
+    let list = listed.body["credentials"].as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    let target = &outcome.credentials[0];
+    let entry = list
+        .iter()
+        .find(|c| c["status_list"]["idx"] == target.status_idx)
+        .unwrap();
+    assert_eq!(entry["status"], "VALID");
+    assert_eq!(entry["credential_configuration_id"], "IdentityCredential");
+    let id = entry["credential_id"].as_str().unwrap();
+    let revoked = wallet
+        .http
+        .post_json(
+            "revoke",
+            &format!("{admin}/revoke"),
+            &json!({"credential_id": id}),
+            &[],
+        )
+        .unwrap();
+    assert_eq!(revoked.status, 200);
+    assert_eq!(revoked.body["status"], "INVALID");
+    let again = wallet
+        .verify_credential(&outcome.info, &target.compact)
+        .unwrap();
+    assert_eq!(again.status, Status::INVALID);
+    let other = wallet
+        .verify_credential(&outcome.info, &outcome.credentials[1].compact)
+        .unwrap();
+    assert_eq!(other.status, Status::VALID);
+    let unknown = wallet
+        .http
+        .post_json(
+            "revoke",
+            &format!("{admin}/revoke"),
+            &json!({"credential_id": "nope"}),
+            &[],
+        )
+        .unwrap();
+    assert_eq!(unknown.status, 404);
+}
+
+#[test]
+fn refresh_rotates_and_reuse_revokes_the_family() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let (info, tokens) = t.tokens(&wallet);
+    let first = tokens.refresh_token.unwrap();
+    let refreshed = wallet.refresh(&info, &first).unwrap();
+    let second = refreshed.refresh_token.clone().unwrap();
+    assert_ne!(first, second);
+    assert_ne!(tokens.access_token, refreshed.access_token);
+    // Reusing the rotated token: invalid_grant, and the whole family dies.
+    let headers = wallet.token_headers(&info).unwrap();
+    let reuse = wallet
+        .post_token(
+            &info,
+            &[("grant_type", "refresh_token"), ("refresh_token", &first)],
+            &headers,
+        )
+        .unwrap();
+    assert_eq!(reuse.status, 400);
+    assert_eq!(reuse.error_code(), Some("invalid_grant"));
+    let headers = wallet.token_headers(&info).unwrap();
+    let current = wallet
+        .post_token(
+            &info,
+            &[("grant_type", "refresh_token"), ("refresh_token", &second)],
+            &headers,
+        )
+        .unwrap();
+    assert_eq!(current.error_code(), Some("invalid_grant"));
+    let nonce = wallet.nonce(&info).unwrap();
+    let proof = wallet
+        .proof(&info.issuer, &wallet.new_holder_key().unwrap(), &nonce)
+        .unwrap();
+    let body = examples::wallet::credential_request_body("IdentityCredential", &[proof]);
+    let reply = wallet
+        .post_authorized(
+            "credential",
+            info.credential_endpoint().unwrap(),
+            &refreshed,
+            &body,
+        )
+        .unwrap();
+    assert_eq!(reply.status, 401);
+    assert_eq!(reply.error_code(), Some("invalid_token"));
+}
+
+#[test]
+fn refresh_requires_the_same_attested_instance_key() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let (info, tokens) = t.tokens(&wallet);
+    let other = t.wallet();
+    let reply = other
+        .post_token(
+            &info,
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", tokens.refresh_token.as_deref().unwrap()),
+            ],
+            &other.token_headers(&info).unwrap(),
+        )
+        .unwrap();
+    assert_eq!(reply.error_code(), Some("invalid_grant"));
+    assert!(
+        wallet
+            .refresh(&info, tokens.refresh_token.as_deref().unwrap())
+            .is_ok()
+    );
+}
+
+#[test]
+fn metadata_documents() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let info = wallet.discover(&t.env.issuer_url).unwrap();
+    let base = &t.env.issuer_url;
+    assert_eq!(info.metadata["credential_issuer"], base.as_str());
+    assert_eq!(info.metadata["batch_credential_issuance"]["batch_size"], 3);
+    let config = &info.metadata["credential_configurations_supported"]["IdentityCredential"];
+    assert_eq!(config["format"], "dc+sd-jwt");
+    assert_eq!(
+        info.as_metadata["token_endpoint_auth_methods_supported"],
+        json!(["attest_jwt_client_auth"])
+    );
+    assert_eq!(
+        info.as_metadata["client_attestation_signing_alg_values_supported"][0],
+        "ES256"
+    );
+    assert!(info.as_metadata.get("challenge_endpoint").is_none());
+    let jwks = wallet
+        .http
+        .get("jwks", &format!("{base}/.well-known/jwt-vc-issuer"))
+        .unwrap();
+    assert_eq!(jwks.body["issuer"], base.as_str());
+    assert_eq!(
+        jwks.body["jwks"]["keys"][0]["kid"],
+        t.env.issuer.kid.as_str()
+    );
+    let nonce = wallet
+        .http
+        .post_json(
+            "nonce",
+            &format!("{base}/nonce"),
+            &serde_json::Value::Null,
+            &[],
+        )
+        .unwrap();
+    assert_eq!(nonce.header("cache-control"), Some("no-store"));
+    let anchors = wallet
+        .http
+        .get("anchors", &format!("{base}/admin/trust-anchors"))
+        .unwrap();
+    assert_eq!(
+        anchors.body,
+        json!({"credential_issuer": [], "mdoc_iaca": [], "attester": []})
+    );
+    let missing = wallet
+        .http
+        .get("status", &format!("{base}/status-lists/99"))
+        .unwrap();
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.error_code(), Some("not_found"));
+}
+
+#[test]
+fn default_config_round_trips_and_refuses_unknown_members() {
+    let text = IssuerConfig::default_config().to_json();
+    let parsed = IssuerConfig::from_json(&text).unwrap();
+    assert_eq!(parsed.to_json(), text);
+    let bad = text.replacen("\"batchSize\"", "\"batchSise\"", 1);
+    assert!(matches!(
+        IssuerConfig::from_json(&bad),
+        Err(examples::error::DemoError::Config(_))
+    ));
+}

@@ -1,0 +1,235 @@
+//! The token endpoint: client attestation, pre-authorized codes, tx_code.
+
+use examples::wallet::PRE_AUTHORIZED_GRANT;
+use serde_json::json;
+
+use crate::common::TestEnv;
+
+fn pre_auth(code: &str) -> [(&str, &str); 2] {
+    [
+        ("grant_type", PRE_AUTHORIZED_GRANT),
+        ("pre-authorized_code", code),
+    ]
+}
+
+#[test]
+fn attestation_missing_with_required_true_is_invalid_client() {
+    let t = TestEnv::start();
+    let mut wallet = t.wallet();
+    let attestation = wallet.attestation().map(str::to_owned);
+    wallet.set_attestation(None);
+    let info = wallet.discover(&t.env.issuer_url).unwrap();
+    let (_, _, code) = t.offer(false);
+    let headers = wallet.token_headers(&info).unwrap();
+    assert!(headers.is_empty());
+    let reply = wallet
+        .post_token(&info, &pre_auth(&code), &headers)
+        .unwrap();
+    assert_eq!(reply.status, 401);
+    assert_eq!(reply.error_code(), Some("invalid_client"));
+    // The code was not burnt by the failed authentication.
+    wallet.set_attestation(attestation);
+    assert!(wallet.redeem(&info, &code, None).is_ok());
+}
+
+#[test]
+fn attestation_missing_with_required_false_issues_and_logs_a_warning() {
+    let t = TestEnv::lenient();
+    let mut wallet = t.wallet();
+    wallet.set_attestation(None);
+    let (uri, _, _) = t.offer(false);
+    let outcome = wallet.run_offer(&uri, None, 1).unwrap();
+    assert_eq!(outcome.credentials.len(), 1);
+    assert_eq!(
+        t.env.issuer.lenient_warnings(),
+        vec!["no client attestation presented".to_owned()]
+    );
+}
+
+#[test]
+fn lenient_mode_accepts_an_invalid_attestation_with_its_reason() {
+    let t = TestEnv::lenient();
+    let wallet = t.wallet();
+    let info = wallet.discover(&t.env.issuer_url).unwrap();
+    let (_, _, code) = t.offer(false);
+    let headers = vec![
+        (
+            "OAuth-Client-Attestation".to_owned(),
+            "not.a.jwt".to_owned(),
+        ),
+        (
+            "OAuth-Client-Attestation-PoP".to_owned(),
+            wallet.pop(info.as_issuer(), None).unwrap(),
+        ),
+    ];
+    let reply = wallet
+        .post_token(&info, &pre_auth(&code), &headers)
+        .unwrap();
+    assert_eq!(reply.status, 200);
+    let warnings = t.env.issuer.lenient_warnings();
+    assert_eq!(warnings.len(), 1);
+    assert!(
+        warnings[0].starts_with("invalid client attestation:"),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn expired_attestation_is_use_fresh_attestation() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let info = wallet.discover(&t.env.issuer_url).unwrap();
+    // Default attestation lifetime 3600 s, skew 300 s.
+    t.clock.advance(3600 + 301);
+    let (_, _, code) = t.offer(false);
+    let headers = wallet.token_headers(&info).unwrap();
+    let reply = wallet
+        .post_token(&info, &pre_auth(&code), &headers)
+        .unwrap();
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.error_code(), Some("use_fresh_attestation"));
+}
+
+#[test]
+fn expired_within_skew_is_accepted() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let info = wallet.discover(&t.env.issuer_url).unwrap();
+    t.clock.advance(3600 + 200);
+    let (_, _, code) = t.offer(false);
+    assert!(wallet.redeem(&info, &code, None).is_ok());
+}
+
+#[test]
+fn replayed_pop_is_invalid_client() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let info = wallet.discover(&t.env.issuer_url).unwrap();
+    let headers = wallet.token_headers(&info).unwrap();
+    let (_, _, first) = t.offer(false);
+    let ok = wallet
+        .post_token(&info, &pre_auth(&first), &headers)
+        .unwrap();
+    assert_eq!(ok.status, 200);
+    let (_, _, second) = t.offer(false);
+    let replay = wallet
+        .post_token(&info, &pre_auth(&second), &headers)
+        .unwrap();
+    assert_eq!(replay.status, 401);
+    assert_eq!(replay.error_code(), Some("invalid_client"));
+}
+
+#[test]
+fn challenge_required_refuses_a_pop_without_challenge_with_a_fresh_one() {
+    let t = TestEnv::with(
+        Some(json!({
+            "verificationMethod": {"type": "kms-key", "keyReference": "demo-attester"},
+            "challengeRequired": true
+        })),
+        |_| {},
+    );
+    let wallet = t.wallet();
+    let info = wallet.discover(&t.env.issuer_url).unwrap();
+    assert_eq!(
+        info.as_endpoint("challenge_endpoint"),
+        Some(format!("{}/challenge", t.env.issuer_url).as_str())
+    );
+    let (_, _, code) = t.offer(false);
+    let headers = vec![
+        (
+            "OAuth-Client-Attestation".to_owned(),
+            wallet.attestation().unwrap().to_owned(),
+        ),
+        (
+            "OAuth-Client-Attestation-PoP".to_owned(),
+            wallet.pop(info.as_issuer(), None).unwrap(),
+        ),
+    ];
+    let reply = wallet
+        .post_token(&info, &pre_auth(&code), &headers)
+        .unwrap();
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.error_code(), Some("use_attestation_challenge"));
+    let challenge = reply.header("oauth-client-attestation-challenge").unwrap();
+    // The wallet's normal path fetches a challenge from the endpoint and succeeds.
+    assert!(!challenge.is_empty());
+    assert!(wallet.redeem(&info, &code, None).is_ok());
+}
+
+#[test]
+fn wrong_tx_code_is_invalid_grant_and_attempts_are_bounded() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let info = wallet.discover(&t.env.issuer_url).unwrap();
+    let (_, tx, code) = t.offer(true);
+    let tx = tx.unwrap();
+    assert_eq!(tx.len(), 6);
+    let wrong = if tx == "000000" { "111111" } else { "000000" };
+    for left in [2, 1, 0] {
+        let headers = wallet.token_headers(&info).unwrap();
+        let form = [pre_auth(&code)[0], pre_auth(&code)[1], ("tx_code", wrong)];
+        let reply = wallet.post_token(&info, &form, &headers).unwrap();
+        assert_eq!(reply.status, 400);
+        assert_eq!(reply.error_code(), Some("invalid_grant"));
+        assert_eq!(
+            reply.str("error_description"),
+            Some(format!("wrong tx_code ({left} attempts left)").as_str())
+        );
+    }
+    // Burnt: even the right code no longer works.
+    let headers = wallet.token_headers(&info).unwrap();
+    let form = [
+        pre_auth(&code)[0],
+        pre_auth(&code)[1],
+        ("tx_code", tx.as_str()),
+    ];
+    let reply = wallet.post_token(&info, &form, &headers).unwrap();
+    assert_eq!(reply.error_code(), Some("invalid_grant"));
+}
+
+#[test]
+fn missing_tx_code_is_invalid_request() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let info = wallet.discover(&t.env.issuer_url).unwrap();
+    let (_, _, code) = t.offer(true);
+    let headers = wallet.token_headers(&info).unwrap();
+    let reply = wallet
+        .post_token(&info, &pre_auth(&code), &headers)
+        .unwrap();
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.error_code(), Some("invalid_request"));
+}
+
+#[test]
+fn pre_authorized_code_used_twice_is_invalid_grant() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let info = wallet.discover(&t.env.issuer_url).unwrap();
+    let (_, _, code) = t.offer(false);
+    assert!(wallet.redeem(&info, &code, None).is_ok());
+    let headers = wallet.token_headers(&info).unwrap();
+    let reply = wallet
+        .post_token(&info, &pre_auth(&code), &headers)
+        .unwrap();
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.error_code(), Some("invalid_grant"));
+}
+
+#[test]
+fn expired_pre_authorized_code_is_invalid_grant() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let info = wallet.discover(&t.env.issuer_url).unwrap();
+    let (_, _, code) = t.offer(false);
+    t.clock.advance(301);
+    let headers = wallet.token_headers(&info).unwrap();
+    let reply = wallet
+        .post_token(&info, &pre_auth(&code), &headers)
+        .unwrap();
+    assert_eq!(reply.error_code(), Some("invalid_grant"));
+    assert_eq!(
+        reply.str("error_description"),
+        Some("the pre-authorized code has expired")
+    );
+}
