@@ -1,0 +1,66 @@
+//! trust-x509: validating a three-certificate chain (leaf <- intermediate <- root, P-256)
+//! against the two bare ECDSA P-256/SHA-256 verifications it contains, in the same run.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use jose_core::UnixTime;
+use ring::signature::{ECDSA_P256_SHA256_ASN1, UnparsedPublicKey};
+use trust_x509::{Policy, TrustAnchors, validate_chain};
+
+const DATA: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../crates/trust-x509/tests/data/"
+);
+
+fn read(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{DATA}{name}")).unwrap_or_default()
+}
+
+fn hex(text: &str) -> Vec<u8> {
+    (0..text.len() / 2)
+        .filter_map(|i| {
+            text.get(i * 2..i * 2 + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        })
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let anchors = TrustAnchors::from_der(vec![read("root.der")]).ok();
+    let chain = vec![read("leaf.der"), read("inter.der")];
+    let now = UnixTime::from_secs(1_767_225_600);
+    let policy = Policy::any_eku();
+    let links: serde_json::Value =
+        serde_json::from_slice(&read("bench_links.json")).unwrap_or_default();
+    let links: Vec<(Vec<u8>, Vec<u8>, Vec<u8>)> = links
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|l| {
+            let field = |k: &str| hex(l[k].as_str().unwrap_or_default());
+            (field("tbs"), field("sig"), field("issuer_point"))
+        })
+        .collect();
+    let Some(anchors) = anchors else { return };
+    assert!(
+        validate_chain(&chain, &anchors, now, &policy).is_ok(),
+        "fixture chain validates"
+    );
+    assert_eq!(links.len(), 2, "two signature links");
+
+    let mut group = c.benchmark_group("trust_x509");
+    group.bench_function("floor: 2x ring ECDSA P-256 verify", |b| {
+        b.iter(|| {
+            for (tbs, sig, point) in &links {
+                let key = UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, point);
+                assert!(key.verify(tbs, sig).is_ok());
+            }
+        });
+    });
+    group.bench_function("validate_chain 3 certs (any EKU)", |b| {
+        b.iter(|| validate_chain(&chain, &anchors, now, &policy).is_ok());
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
