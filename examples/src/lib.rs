@@ -1,6 +1,7 @@
 //! Demo issuer, attester and wallet.
 #![doc = "See the README."]
 
+pub mod args;
 pub mod attester;
 pub mod clock;
 pub mod config;
