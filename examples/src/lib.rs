@@ -1,5 +1,5 @@
 //! Demo issuer, attester and wallet.
-#![doc = "See the README."]
+#![doc = include_str!("../README.md")]
 
 pub mod args;
 pub mod attester;
