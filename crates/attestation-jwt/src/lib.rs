@@ -37,3 +37,7 @@ pub use verdict::{
     AssuranceLevel, AuthMethod, DraftShape, LenientReason, PopMode, Verdict, Warning,
 };
 pub use verify::{ChallengeCheck, ClientAttestationVerifier, DEFAULT_ALGORITHMS};
+
+/// Helpers for fuzz targets. Not part of the stable API.
+#[doc(hidden)]
+pub mod fuzzing;
