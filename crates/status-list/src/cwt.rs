@@ -392,6 +392,3 @@ fn no_duplicates(entries: &[(Value, Value)]) -> Result<(), Error> {
     }
     Ok(())
 }
-
-#[cfg(test)]
-mod tests;

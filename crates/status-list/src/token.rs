@@ -408,6 +408,3 @@ impl<'a> VerifyOptions<'a> {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests;
