@@ -12,6 +12,8 @@
 mod credential;
 #[path = "api/errors.rs"]
 mod errors;
+#[path = "api/fuzz_seeds.rs"]
+mod fuzz_seeds;
 #[path = "api/metadata.rs"]
 mod metadata;
 #[path = "api/offer.rs"]
