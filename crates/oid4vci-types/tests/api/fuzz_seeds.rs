@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use oid4vci_types::fuzzing;
 
+/// A fuzz helper entry point.
+type Helper = fn(&[u8]);
+
 fn corpus(target: &str) -> Vec<Vec<u8>> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../fuzz/corpus")
@@ -28,7 +31,7 @@ fn fuzz_helpers_accept_seeds_and_hostile_inputs() {
         b"x:?credential_offer=%7B%7D".to_vec(),
         br#"{"proofs":{"jwt":[]},"credential_identifier":"a"}"#.to_vec(),
     ];
-    let targets: [(&str, fn(&[u8])); 4] = [
+    let targets: [(&str, Helper); 4] = [
         ("oid4vci_offer_uri", fuzzing::offer_uri),
         ("oid4vci_token_request", fuzzing::token_request),
         ("oid4vci_credential_request", fuzzing::credential_request),
