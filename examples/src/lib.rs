@@ -11,5 +11,6 @@ pub mod issuer;
 pub mod keystore;
 pub mod logging;
 pub mod narrate;
+pub mod pki;
 pub mod state;
 pub mod wallet;

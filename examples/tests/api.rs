@@ -7,5 +7,7 @@ mod common;
 mod credential;
 #[path = "api/lifecycle.rs"]
 mod lifecycle;
+#[path = "api/pki.rs"]
+mod pki;
 #[path = "api/token.rs"]
 mod token;

@@ -1,0 +1,216 @@
+//! The demo PKI, generated at start with `rcgen`: a credential issuer CA, a Client Attester CA
+//! and an mdoc IACA, each a self-signed root that issues one kind of leaf certificate.
+//!
+//! Every certificate passes `trust-x509`'s rules: roots have a critical BasicConstraints
+//! (cA, pathLen 0), keyCertSign + cRLSign and a SubjectKeyIdentifier; leaves have an
+//! AuthorityKeyIdentifier and a critical KeyUsage with digitalSignature only. The Document
+//! Signer adds the ISO 18013-5 EKU `1.0.18013.5.1.2` and the IACA's country, and stays within
+//! the ISO validity limits (IACA ten years here, at most twenty; DS 450 days, at most 457).
+//! Roots start a day before `now` so that small clock differences do not matter.
+//!
+//! Nothing here is for production: real CAs keep their keys in an HSM and certificates are
+//! issued once, not at every start.
+
+use jose_core::{EcCurve, PublicJwk, PublicKey, UnixTime};
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, DnValue,
+    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, PublicKeyData, SanType,
+    SignatureAlgorithm,
+};
+
+use crate::error::DemoError;
+
+/// The country of every demo certificate (`C`), and so of the demo mDL.
+pub const DEMO_COUNTRY: &str = "DE";
+/// The ISO 18013-5 Document Signer extended key usage, `1.0.18013.5.1.2`.
+pub const MDOC_DS_EKU: &[u64] = &[1, 0, 18013, 5, 1, 2];
+/// Lifetime of a demo root: ten years.
+pub const ROOT_VALIDITY_DAYS: u64 = 3650;
+/// Lifetime of a demo leaf (within ISO 18013-5's 457 days for a Document Signer).
+pub const LEAF_VALIDITY_DAYS: u64 = 450;
+const DAY: u64 = 86_400;
+
+/// What a leaf certificate is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LeafKind {
+    /// Signs SD-JWT VCs and status list tokens; the SAN names the issuer identifier (a URI).
+    CredentialIssuer {
+        /// The credential issuer identifier.
+        issuer: String,
+    },
+    /// Signs Client Attestations (the ABCA attester profile: not self-issued, no EKU).
+    Attester,
+    /// Signs mdoc `issuerAuth` (ISO 18013-5 Document Signer).
+    DocumentSigner,
+}
+
+/// A demo certificate authority: a self-signed root and its key.
+pub struct DemoCa {
+    issuer: Issuer<'static, KeyPair>,
+    name: String,
+    root_der: Vec<u8>,
+    root_pem: String,
+}
+
+impl core::fmt::Debug for DemoCa {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("DemoCa")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+fn rcgen_error(what: &str) -> impl Fn(rcgen::Error) -> DemoError + '_ {
+    move |e| DemoError::Config(format!("{what}: {e}"))
+}
+
+fn time_of(t: UnixTime) -> Result<time::OffsetDateTime, DemoError> {
+    time::OffsetDateTime::from_unix_timestamp(t.secs())
+        .map_err(|e| DemoError::Config(format!("certificate time: {e}")))
+}
+
+fn name(common_name: &str) -> Result<DistinguishedName, DemoError> {
+    let mut dn = DistinguishedName::new();
+    // X.520: countryName is a PrintableString (rcgen writes UTF8String by default).
+    let country = DEMO_COUNTRY
+        .try_into()
+        .map_err(rcgen_error("country name"))?;
+    dn.push(DnType::CountryName, DnValue::PrintableString(country));
+    dn.push(
+        DnType::OrganizationName,
+        "Demo Credential Issuer (not for production)",
+    );
+    dn.push(DnType::CommonName, common_name);
+    Ok(dn)
+}
+
+impl DemoCa {
+    /// A fresh P-256 root named `common_name`, valid from a day before `now` for
+    /// [`ROOT_VALIDITY_DAYS`].
+    ///
+    /// # Errors
+    /// [`DemoError::Config`] when key generation or signing fails.
+    pub fn generate(common_name: &str, now: UnixTime) -> Result<Self, DemoError> {
+        let key =
+            KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(rcgen_error("CA key"))?;
+        let mut params = CertificateParams::default();
+        params.distinguished_name = name(common_name)?;
+        params.not_before = time_of(now.saturating_sub(DAY))?;
+        params.not_after = time_of(now.saturating_add(ROOT_VALIDITY_DAYS.saturating_mul(DAY)))?;
+        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let root = params.self_signed(&key).map_err(rcgen_error("CA root"))?;
+        Ok(Self {
+            issuer: Issuer::new(params, key),
+            name: common_name.to_owned(),
+            root_der: root.der().to_vec(),
+            root_pem: root.pem(),
+        })
+    }
+
+    /// The root certificate (DER).
+    #[must_use]
+    pub fn root_der(&self) -> &[u8] {
+        &self.root_der
+    }
+
+    /// The root certificate (PEM), what `GET /admin/trust-anchors` serves.
+    #[must_use]
+    pub fn root_pem(&self) -> &str {
+        &self.root_pem
+    }
+
+    /// The root's common name.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Issues a leaf certificate of `kind` for `key`, valid from a day before `now` for
+    /// [`LEAF_VALIDITY_DAYS`]. Returns the chain to put in `x5c` / `x5chain`: the leaf only,
+    /// as the root is the verifier's trust anchor (HAIP).
+    ///
+    /// # Errors
+    /// [`DemoError::Config`] for an RSA or P-521 key, or a signing failure.
+    pub fn issue(
+        &self,
+        common_name: &str,
+        key: &PublicJwk,
+        kind: &LeafKind,
+        now: UnixTime,
+    ) -> Result<Vec<Vec<u8>>, DemoError> {
+        let subject = SubjectKey::new(key.key())?;
+        let mut params = CertificateParams::default();
+        params.distinguished_name = name(common_name)?;
+        params.not_before = time_of(now.saturating_sub(DAY))?;
+        params.not_after = time_of(now.saturating_add(LEAF_VALIDITY_DAYS.saturating_mul(DAY)))?;
+        params.is_ca = IsCa::ExplicitNoCa;
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        params.use_authority_key_identifier_extension = true;
+        match kind {
+            LeafKind::CredentialIssuer { issuer } => {
+                let uri = issuer
+                    .clone()
+                    .try_into()
+                    .map_err(rcgen_error("issuer identifier as a SAN URI"))?;
+                params.subject_alt_names = vec![SanType::URI(uri)];
+            }
+            LeafKind::Attester => {}
+            LeafKind::DocumentSigner => {
+                params.extended_key_usages =
+                    vec![ExtendedKeyUsagePurpose::Other(MDOC_DS_EKU.to_vec())];
+            }
+        }
+        let leaf = params
+            .signed_by(&subject, &self.issuer)
+            .map_err(rcgen_error("leaf certificate"))?;
+        Ok(vec![leaf.der().to_vec()])
+    }
+}
+
+/// A public key we hold as a JWK, in the form rcgen writes into SubjectPublicKeyInfo.
+struct SubjectKey {
+    raw: Vec<u8>,
+    algorithm: &'static SignatureAlgorithm,
+}
+
+impl SubjectKey {
+    fn new(key: &PublicKey) -> Result<Self, DemoError> {
+        let unsupported = || {
+            DemoError::Config(
+                "demo certificates are issued for P-256, P-384 and Ed25519 keys only \
+                 (rcgen over ring cannot encode P-521)"
+                    .into(),
+            )
+        };
+        match key {
+            PublicKey::Ec { curve, point } => {
+                let algorithm = match curve {
+                    EcCurve::P256 => &rcgen::PKCS_ECDSA_P256_SHA256,
+                    EcCurve::P384 => &rcgen::PKCS_ECDSA_P384_SHA384,
+                    _ => return Err(unsupported()),
+                };
+                Ok(Self {
+                    raw: point.clone(),
+                    algorithm,
+                })
+            }
+            PublicKey::Ed25519 { x } => Ok(Self {
+                raw: x.to_vec(),
+                algorithm: &rcgen::PKCS_ED25519,
+            }),
+            _ => Err(unsupported()),
+        }
+    }
+}
+
+impl PublicKeyData for SubjectKey {
+    fn der_bytes(&self) -> &[u8] {
+        &self.raw
+    }
+
+    fn algorithm(&self) -> &'static SignatureAlgorithm {
+        self.algorithm
+    }
+}

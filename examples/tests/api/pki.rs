@@ -1,0 +1,85 @@
+//! The generated demo PKI passes trust-x509's profiles (no HTTP).
+
+use examples::pki::{DemoCa, LeafKind};
+use jose_core::{Algorithm, LocalSigner, SystemRandom, UnixTime};
+use trust_x509::{CertRef, Error, KeyPurpose, Policy, TrustAnchors, validate_chain};
+
+const NOW: i64 = 1_800_000_000;
+
+fn key() -> LocalSigner {
+    LocalSigner::generate(Algorithm::Es256, &SystemRandom::new()).unwrap()
+}
+
+#[test]
+fn every_leaf_kind_validates_under_its_profile() {
+    let now = UnixTime::from_secs(NOW);
+    let ca = DemoCa::generate("Demo CA", now).unwrap();
+    let anchors = TrustAnchors::from_pem(ca.root_pem()).unwrap();
+    let signer = key();
+    let cases = [
+        (
+            LeafKind::CredentialIssuer {
+                issuer: "http://127.0.0.1:8080".into(),
+            },
+            Policy::any_eku(),
+        ),
+        (LeafKind::Attester, Policy::attester()),
+        (LeafKind::DocumentSigner, Policy::mdoc_document_signer()),
+    ];
+    for (kind, policy) in cases {
+        let chain = ca.issue("Leaf", &signer.public_jwk(), &kind, now).unwrap();
+        assert_eq!(chain.len(), 1, "{kind:?}: the root is not in the chain");
+        let validated = validate_chain(&chain, &anchors, now, &policy).unwrap();
+        assert_eq!(
+            validated.public_key(),
+            signer.public_jwk().key(),
+            "{kind:?}"
+        );
+        assert_eq!(validated.path().last().unwrap(), ca.root_der());
+    }
+}
+
+#[test]
+fn profiles_refuse_the_wrong_leaf_kind_another_ca_and_expiry() {
+    let now = UnixTime::from_secs(NOW);
+    let ca = DemoCa::generate("Demo CA", now).unwrap();
+    let other = DemoCa::generate("Other CA", now).unwrap();
+    let anchors = TrustAnchors::from_pem(ca.root_pem()).unwrap();
+    let signer = key();
+    let attester = ca
+        .issue("Attester", &signer.public_jwk(), &LeafKind::Attester, now)
+        .unwrap();
+    // An attester certificate is no Document Signer: it lacks the ISO EKU.
+    assert_eq!(
+        validate_chain(&attester, &anchors, now, &Policy::mdoc_document_signer()).unwrap_err(),
+        Error::LeafEkuMissing {
+            required: KeyPurpose::MDOC_DS
+        }
+    );
+    assert_eq!(
+        validate_chain(
+            &attester,
+            &anchors,
+            now,
+            &Policy::leaf_eku(KeyPurpose::CLIENT_AUTH)
+        )
+        .unwrap_err(),
+        Error::LeafEkuMissing {
+            required: KeyPurpose::CLIENT_AUTH
+        }
+    );
+    let foreign = other
+        .issue("Attester", &signer.public_jwk(), &LeafKind::Attester, now)
+        .unwrap();
+    assert_eq!(
+        validate_chain(&foreign, &anchors, now, &Policy::attester()).unwrap_err(),
+        Error::UnknownIssuer {
+            cert: CertRef::Chain(0)
+        }
+    );
+    // Leaves end 450 days after issuance.
+    let later = now.saturating_add(450 * 86_400 + 1);
+    let expired = validate_chain(&attester, &anchors, later, &Policy::attester()).unwrap_err();
+    assert_eq!(expired.cert(), Some(CertRef::Chain(0)));
+    assert!(matches!(expired, Error::Expired { .. }), "{expired:?}");
+}
