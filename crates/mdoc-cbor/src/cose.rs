@@ -49,7 +49,8 @@ fn cose_error(error: &CoseError) -> Error {
 /// An unsigned COSE_Sign1 and its `Sig_structure`.
 #[derive(Debug)]
 pub(crate) struct UnsignedSign1 {
-    sign1: CoseSign1,
+    /// The encoded COSE_Sign1 without its last element (the signature bstr).
+    without_signature: Vec<u8>,
     to_be_signed: Vec<u8>,
 }
 
@@ -82,8 +83,15 @@ impl UnsignedSign1 {
             .payload(payload)
             .build();
         let to_be_signed = sign1.tbs_data(b"");
+        // Encoded once with an empty signature (a final 0x40), which `finish` replaces.
+        let mut without_signature = sign1.to_vec().map_err(|e| cose_error(&e))?;
+        if without_signature.pop() != Some(0x40) {
+            return Err(Error::InvalidCose {
+                reason: "unexpected COSE_Sign1 encoding",
+            });
+        }
         Ok(Self {
-            sign1,
+            without_signature,
             to_be_signed,
         })
     }
@@ -93,9 +101,10 @@ impl UnsignedSign1 {
     }
 
     /// The encoded (untagged) COSE_Sign1 with `signature`.
-    pub(crate) fn finish(mut self, signature: Vec<u8>) -> Result<Vec<u8>, Error> {
-        self.sign1.signature = signature;
-        self.sign1.to_vec().map_err(|e| cose_error(&e))
+    pub(crate) fn finish(self, signature: &[u8]) -> Vec<u8> {
+        let mut w = crate::cbor::Writer::with_capacity(signature.len().saturating_add(4));
+        w.bytes(signature);
+        [self.without_signature, w.into_bytes()].concat()
     }
 }
 

@@ -299,7 +299,7 @@ impl PreparedMdoc {
                 }));
             }
         }
-        let issuer_auth = self.unsigned.finish(signature.to_vec())?;
+        let issuer_auth = self.unsigned.finish(signature);
         let size: usize = self
             .name_spaces
             .iter()
