@@ -3,7 +3,7 @@
 //!
 //! The ratio lines (`RATIO ...`) are measured in this process, interleaved, on the same inputs.
 
-use std::hint::black_box;
+use core::hint::black_box;
 use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
