@@ -4,7 +4,7 @@
 //! ratio of an operation to its cryptographic floor, both timed here in the same process, over
 //! the same inputs, interleaved so that machine noise hits both alike.
 
-use std::hint::black_box;
+use core::hint::black_box;
 use std::time::Instant;
 
 /// Median time in nanoseconds of one call of `op` and one call of `floor`, measured in
