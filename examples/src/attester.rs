@@ -30,6 +30,7 @@ pub struct Attester {
     key_reference: String,
     client_id: String,
     ttl: u64,
+    x5c: Option<Vec<Vec<u8>>>,
     clock: Arc<dyn Clock>,
 }
 
@@ -54,6 +55,7 @@ impl Attester {
             key_reference: key_reference.to_owned(),
             client_id: client_id.to_owned(),
             ttl: DEFAULT_ATTESTATION_TTL_SECS,
+            x5c: None,
             clock,
         })
     }
@@ -62,6 +64,15 @@ impl Attester {
     #[must_use]
     pub const fn with_ttl(mut self, secs: u64) -> Self {
         self.ttl = secs;
+        self
+    }
+
+    /// Names the attester key by `x5c` (its certificate chain, leaf first, without the root)
+    /// instead of `kid`. Both `kms-key` (which ignores the header) and `x509-chain` verifiers
+    /// accept such attestations.
+    #[must_use]
+    pub fn with_x5c(mut self, chain: Vec<Vec<u8>>) -> Self {
+        self.x5c = Some(chain);
         self
     }
 
@@ -98,12 +109,12 @@ impl Attester {
         let claims =
             AttestationClaims::new(self.client_id.as_str(), instance_key.clone(), iat, exp)
                 .with_wallet_name("Demo Wallet");
-        attestation_jwt::issue_attestation(
-            &claims,
-            &AttesterKeyId::Kid(self.key_reference.clone()),
-            signer.as_ref(),
-        )
-        .map_err(|e| DemoError::Protocol(format!("attestation signing: {e}")))
+        let key_id = match &self.x5c {
+            Some(chain) => AttesterKeyId::X5c(chain.clone()),
+            None => AttesterKeyId::Kid(self.key_reference.clone()),
+        };
+        attestation_jwt::issue_attestation(&claims, &key_id, signer.as_ref())
+            .map_err(|e| DemoError::Protocol(format!("attestation signing: {e}")))
     }
 }
 

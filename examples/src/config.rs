@@ -86,7 +86,7 @@ pub enum SigningKeyConfig {
 pub struct CredentialConfiguration {
     /// The `credential_configuration_id`.
     pub id: String,
-    /// `dc+sd-jwt` (or `mso_mdoc` once the mdoc issuer lands).
+    /// `dc+sd-jwt` or `mso_mdoc`.
     pub format: String,
     /// The SD-JWT VC type (`dc+sd-jwt`).
     #[serde(default)]
@@ -106,6 +106,10 @@ pub struct CredentialConfiguration {
     /// Subject claims that are always disclosed (all others are selectively disclosable).
     #[serde(default)]
     pub always_disclosed: Vec<String>,
+    /// The mdoc name space that flat offer claims go into (`mso_mdoc`; default: the mDL name
+    /// space for the mDL doctype, else the doctype).
+    #[serde(default)]
+    pub name_space: Option<String>,
 }
 
 mod defaults {
@@ -142,6 +146,8 @@ mod defaults {
 pub const IDENTITY_CONFIGURATION_ID: &str = "IdentityCredential";
 /// The deferred SD-JWT VC configuration id of the default configuration.
 pub const DEFERRED_CONFIGURATION_ID: &str = "IdentityCredentialDeferred";
+/// The mDL (`mso_mdoc`) configuration id of the default configuration.
+pub const MDL_CONFIGURATION_ID: &str = "mDL";
 /// The key reference the default configuration trusts for attestations.
 pub const DEMO_ATTESTER_KEY_REFERENCE: &str = "demo-attester";
 
@@ -158,13 +164,42 @@ impl CredentialConfiguration {
             display_name: Some(id.to_owned()),
             deferred: false,
             always_disclosed: Vec::new(),
+            name_space: None,
+        }
+    }
+
+    /// An `mso_mdoc` configuration with `doctype`.
+    #[must_use]
+    pub fn mso_mdoc(id: &str, doctype: &str) -> Self {
+        Self {
+            id: id.to_owned(),
+            format: "mso_mdoc".to_owned(),
+            vct: None,
+            doctype: Some(doctype.to_owned()),
+            scope: Some(id.to_owned()),
+            display_name: Some(id.to_owned()),
+            deferred: false,
+            always_disclosed: Vec::new(),
+            name_space: None,
+        }
+    }
+
+    /// The name space of flat mdoc claims: `nameSpace`, else `org.iso.18013.5.1` for the mDL,
+    /// else the doctype.
+    #[must_use]
+    pub fn mdoc_name_space(&self) -> &str {
+        match (&self.name_space, self.doctype.as_deref()) {
+            (Some(ns), _) => ns,
+            (None, Some(mdoc_cbor::MDL_DOC_TYPE)) => mdoc_cbor::MDL_NAME_SPACE,
+            (None, Some(doctype)) => doctype,
+            (None, None) => "",
         }
     }
 }
 
 impl IssuerConfig {
     /// The built-in configuration: a generated ES256 key, one immediate and one deferred
-    /// `dc+sd-jwt` configuration, and lenient client attestation against the `demo-attester`
+    /// `dc+sd-jwt` configuration, an `mso_mdoc` mDL configuration, and lenient client attestation against the `demo-attester`
     /// key of `demo-keystore.json` (the file the `attester` binary creates).
     #[must_use]
     pub fn default_config() -> Self {
@@ -184,6 +219,7 @@ impl IssuerConfig {
                     "https://credentials.example.com/identity_credential",
                 ),
                 deferred,
+                CredentialConfiguration::mso_mdoc(MDL_CONFIGURATION_ID, mdoc_cbor::MDL_DOC_TYPE),
             ],
             client_attestation_config: Some(serde_json::json!({
                 "required": false,

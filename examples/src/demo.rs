@@ -8,15 +8,32 @@ use status_list::Status;
 
 use crate::attester::{self, Attester};
 use crate::clock::{Clock, SystemClock};
-use crate::config::{DEMO_ATTESTER_KEY_REFERENCE, IDENTITY_CONFIGURATION_ID, IssuerConfig};
+use crate::config::{
+    DEMO_ATTESTER_KEY_REFERENCE, IDENTITY_CONFIGURATION_ID, IssuerConfig, MDL_CONFIGURATION_ID,
+};
 use crate::error::DemoError;
 use crate::issuer::{self, IssuerState};
 use crate::keystore::Keystore;
 use crate::narrate::{Narrator, abbreviate};
-use crate::wallet::{Http, PRE_AUTHORIZED_GRANT, Wallet};
+use crate::pki::{DemoCa, LeafKind};
+use crate::wallet::{Http, PRE_AUTHORIZED_GRANT, VerifiedCredential, Wallet};
 
 /// The client id the demo attester puts in `sub`.
 pub const DEMO_CLIENT_ID: &str = "https://wallet.example.org/demo-wallet";
+
+/// Common name of the demo Client Attester CA.
+pub const ATTESTER_CA_NAME: &str = "Demo Client Attester CA";
+
+/// A required `clientAttestationConfig` with the `x509-chain` method trusting `root_pem`.
+#[must_use]
+pub fn x509_attestation_config(root_pem: &str) -> Value {
+    json!({
+        "required": true,
+        "verificationMethod": {"type": "x509-chain", "trustedRootCertificatesPem": [root_pem]},
+        "clockSkewSeconds": 300,
+        "replayWindowSeconds": 300
+    })
+}
 
 /// The demo's running parts.
 #[derive(Debug)]
@@ -30,16 +47,34 @@ pub struct DemoEnv {
     pub attester: Arc<Attester>,
     /// The attester's base URL.
     pub attester_url: String,
+    /// The root of the demo attester CA (PEM), which certifies the attester's key.
+    pub attester_ca_pem: String,
 }
 
-/// Starts an attester (fresh key in an in-memory keystore) and an issuer whose
-/// `clientAttestationConfig` trusts it through `kms-key`, both on `127.0.0.1` ephemeral ports.
-/// `attestation` overrides the `clientAttestationConfig` (`None`: required, kms-key).
+/// Starts an attester (fresh key in an in-memory keystore, certified by a fresh demo attester
+/// CA, attestations carry `x5c`) and an issuer whose `clientAttestationConfig` trusts it through
+/// `kms-key`, both on `127.0.0.1` ephemeral ports. `attestation` overrides the
+/// `clientAttestationConfig` (`None`: required, kms-key).
 ///
 /// # Errors
 /// [`DemoError`] when a server cannot start.
 pub async fn start(
     clock: Arc<dyn Clock>,
+    attestation: Option<Value>,
+    configure: impl FnOnce(&mut IssuerConfig),
+) -> Result<DemoEnv, DemoError> {
+    let ca = DemoCa::generate(ATTESTER_CA_NAME, clock.now())?;
+    start_with_attester_ca(clock, &ca, attestation, configure).await
+}
+
+/// As [`start`], with the attester certified by `attester_ca` (so the caller can put its root
+/// in an `x509-chain` configuration, see [`x509_attestation_config`]).
+///
+/// # Errors
+/// [`DemoError`] when a server cannot start.
+pub async fn start_with_attester_ca(
+    clock: Arc<dyn Clock>,
+    attester_ca: &DemoCa,
     attestation: Option<Value>,
     configure: impl FnOnce(&mut IssuerConfig),
 ) -> Result<DemoEnv, DemoError> {
@@ -49,12 +84,24 @@ pub async fn start(
         Algorithm::Es256,
         &SystemRandom::new(),
     )?;
-    let attester = Arc::new(Attester::new(
-        keystore.clone(),
-        DEMO_ATTESTER_KEY_REFERENCE,
-        DEMO_CLIENT_ID,
-        Arc::clone(&clock),
-    )?);
+    let attester_key = keystore
+        .public_jwk(DEMO_ATTESTER_KEY_REFERENCE)
+        .ok_or_else(|| DemoError::Keystore("attester key vanished".into()))?;
+    let chain = attester_ca.issue(
+        "Demo Client Attester",
+        &attester_key,
+        &LeafKind::Attester,
+        clock.now(),
+    )?;
+    let attester = Arc::new(
+        Attester::new(
+            keystore.clone(),
+            DEMO_ATTESTER_KEY_REFERENCE,
+            DEMO_CLIENT_ID,
+            Arc::clone(&clock),
+        )?
+        .with_x5c(chain),
+    );
     let (listener, attester_url) = issuer::bind("127.0.0.1:0").await?;
     issuer::spawn(listener, attester::router(Arc::clone(&attester)))?;
     let mut config = IssuerConfig::default_config();
@@ -74,6 +121,7 @@ pub async fn start(
         issuer_url: server.base_url,
         attester,
         attester_url,
+        attester_ca_pem: attester_ca.root_pem().to_owned(),
     })
 }
 
@@ -113,6 +161,23 @@ pub fn demo_claims() -> Value {
     json!({"given_name": "Erika", "family_name": "Mustermann", "birthdate": "1984-01-26"})
 }
 
+/// The mDL elements the demo issues (flat: they go into the `org.iso.18013.5.1` name space).
+#[must_use]
+pub fn mdl_claims() -> Value {
+    json!({
+        "family_name": "Mustermann",
+        "given_name": "Erika",
+        "birth_date": "1984-01-26",
+        "issue_date": "2026-01-15",
+        "expiry_date": "2036-01-14",
+        "issuing_country": crate::pki::DEMO_COUNTRY,
+        "issuing_authority": "Demo Driving Licence Authority",
+        "document_number": "D0000001",
+        "age_over_18": true,
+        "driving_privileges": [{"vehicle_category_code": "B", "issue_date": "2002-03-01"}]
+    })
+}
+
 /// Runs the whole demo, narrating on `n`.
 ///
 /// # Errors
@@ -123,15 +188,28 @@ pub fn run(n: Narrator) -> Result<(), DemoError> {
         .enable_all()
         .build()?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock::new());
-    let env = runtime.block_on(start(Arc::clone(&clock), None, |_| {}))?;
-    n.step("Started attester and issuer on loopback");
+    let attester_ca = DemoCa::generate(ATTESTER_CA_NAME, clock.now())?;
+    let env = runtime.block_on(start_with_attester_ca(
+        Arc::clone(&clock),
+        &attester_ca,
+        Some(x509_attestation_config(attester_ca.root_pem())),
+        |_| {},
+    ))?;
+    n.step("Started attester and issuer on loopback, with generated demo CAs");
     n.say(&format!(
-        "attester {}  (key kms-key:{DEMO_ATTESTER_KEY_REFERENCE})",
+        "attester {}  (key {DEMO_ATTESTER_KEY_REFERENCE}, certified by \"{ATTESTER_CA_NAME}\", sends x5c)",
         env.attester_url
     ));
     n.say(&format!(
-        "issuer   {}  (clientAttestationConfig: required, kms-key)",
+        "issuer   {}  (clientAttestationConfig: required, x509-chain to that CA's root)",
         env.issuer_url
+    ));
+    let anchors = &env.issuer.trust_anchors;
+    n.say(&format!(
+        "GET /admin/trust-anchors: credential_issuer \"{}\", mdoc_iaca \"{}\", attester \"{ATTESTER_CA_NAME}\" ({} PEM roots)",
+        issuer::ISSUER_CA_NAME,
+        issuer::IACA_NAME,
+        anchors.credential_issuer.len() + anchors.mdoc_iaca.len() + anchors.attester.len()
     ));
 
     let mut wallet = Wallet::new(Arc::clone(&clock), n)?.with_dpop()?;
@@ -169,9 +247,14 @@ pub fn run(n: Narrator) -> Result<(), DemoError> {
     if first.status != Status::VALID {
         return Err(DemoError::Protocol("fresh credential is not VALID".into()));
     }
+    n.say(&format!(
+        "the SD-JWT header has kid and x5c ({} certificate: the leaf; the root is the wallet's anchor)",
+        env.issuer.x5c.len()
+    ));
 
+    let mdl = issue_mdl(&env, &wallet, n)?;
     refusals(&env, &wallet, &clock, n)?;
-    revoke(&env, &wallet, first, &outcome.info, n)?;
+    revoke(&env, &wallet, &[first, &mdl], &outcome.info, n)?;
 
     n.step("Wallet refreshes its tokens (refresh_token grant, same attested key)");
     let old = outcome
@@ -295,34 +378,82 @@ fn refusals(
     Ok(())
 }
 
+fn issue_mdl(env: &DemoEnv, wallet: &Wallet, n: Narrator) -> Result<VerifiedCredential, DemoError> {
+    n.step("Issuer operator offers an mDL (mso_mdoc, org.iso.18013.5.1.mDL)");
+    let (uri, tx_code, _) = create_offer(
+        &wallet.http,
+        &env.issuer_url,
+        MDL_CONFIGURATION_ID,
+        &mdl_claims(),
+        false,
+    )?;
+    let outcome = wallet.run_offer(&uri, tx_code.as_deref(), 1)?;
+    let mdl = outcome
+        .credentials
+        .into_iter()
+        .next()
+        .ok_or_else(|| DemoError::Protocol("no mDL".into()))?;
+    let elements = mdl
+        .claims
+        .get(mdoc_cbor::MDL_NAME_SPACE)
+        .cloned()
+        .unwrap_or(Value::Null);
+    n.say(&format!(
+        "IssuerSigned ({} base64url chars): issuerAuth ES256 (COSE -7) by the Document Signer, x5chain -> \"{}\"; every digest matched",
+        mdl.compact.len(),
+        issuer::IACA_NAME
+    ));
+    n.say(&format!(
+        "elements: family_name={}, birth_date={}, age_over_18={}; device key (from the proof JWK) {}",
+        elements.get("family_name").unwrap_or(&Value::Null),
+        elements.get("birth_date").unwrap_or(&Value::Null),
+        elements.get("age_over_18").unwrap_or(&Value::Null),
+        abbreviate(&mdl.holder_key.thumbprint_base64url(), 12),
+    ));
+    if mdl.status != Status::VALID {
+        return Err(DemoError::Protocol("fresh mDL is not VALID".into()));
+    }
+    Ok(mdl)
+}
+
 fn revoke(
     env: &DemoEnv,
     wallet: &Wallet,
-    credential: &crate::wallet::VerifiedCredential,
+    credentials: &[&VerifiedCredential],
     info: &crate::wallet::IssuerInfo,
     n: Narrator,
 ) -> Result<(), DemoError> {
-    n.step("Issuer operator revokes the first credential (POST /admin/revoke)");
-    let body = json!({"status_list": {"uri": credential.status_uri, "idx": credential.status_idx}});
-    let reply = wallet
-        .http
-        .post_json(
-            "admin revoke",
-            &format!("{}/admin/revoke", env.issuer_url),
-            &body,
-            &[],
-        )?
-        .expect("admin revoke", 200)?;
-    n.json("HTTP 200", &reply.body);
-    let again = wallet.verify_credential(info, &credential.compact)?;
-    n.say(&format!(
-        "wallet re-reads {} -> entry {} is now {}",
-        credential.status_uri, credential.status_idx, again.status
-    ));
-    if again.status != Status::INVALID {
-        return Err(DemoError::Protocol(
-            "revoked credential still reads VALID".into(),
+    n.step("Issuer operator revokes the SD-JWT VC and the mDL (POST /admin/revoke)");
+    for credential in credentials {
+        let body =
+            json!({"status_list": {"uri": credential.status_uri, "idx": credential.status_idx}});
+        let reply = wallet
+            .http
+            .post_json(
+                "admin revoke",
+                &format!("{}/admin/revoke", env.issuer_url),
+                &body,
+                &[],
+            )?
+            .expect("admin revoke", 200)?;
+        n.json("HTTP 200", &reply.body);
+    }
+    for credential in credentials {
+        let again = if credential.format == "mso_mdoc" {
+            wallet.verify_mdoc(info, &credential.compact, &credential.credential_type)?
+        } else {
+            wallet.verify_credential(info, &credential.compact)?
+        };
+        n.say(&format!(
+            "wallet re-reads {} for its {} -> entry {} is now {}",
+            credential.status_uri, credential.format, credential.status_idx, again.status
         ));
+        if again.status != Status::INVALID {
+            return Err(DemoError::Protocol(format!(
+                "revoked {} still reads {}",
+                credential.format, again.status
+            )));
+        }
     }
     Ok(())
 }

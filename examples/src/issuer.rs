@@ -29,6 +29,7 @@ use crate::clock::Clock;
 use crate::config::{IssuerConfig, SigningKeyConfig};
 use crate::error::DemoError;
 use crate::keystore::Keystore;
+use crate::pki::{DemoCa, LeafKind};
 use crate::state::{
     AccessTokenStore, CredentialRegistry, DeferredStore, InMemoryAccessTokens,
     InMemoryCredentialRegistry, InMemoryDeferred, InMemoryNotifications, InMemoryPreAuthCodes,
@@ -44,10 +45,16 @@ pub const ACCEPTED_ALGORITHMS: &[Algorithm] = &[
     Algorithm::EdDsa,
 ];
 
+/// Common name of the demo credential issuer CA.
+pub const ISSUER_CA_NAME: &str = "Demo Credential Issuer CA";
+/// Common name of the demo IACA.
+pub const IACA_NAME: &str = "Demo IACA";
+
 /// Path of the status lists (`{base}/status-lists/{id}`).
 pub const STATUS_LIST_PATH: &str = "/status-lists";
 
-/// PEM trust anchors, served by `GET /admin/trust-anchors`.
+/// PEM trust anchors, served by `GET /admin/trust-anchors`: the roots a verifier needs for
+/// this issuer's certificates, and the attester roots it trusts.
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct TrustAnchors {
@@ -55,7 +62,7 @@ pub struct TrustAnchors {
     pub credential_issuer: Vec<String>,
     /// mdoc IACA roots.
     pub mdoc_iaca: Vec<String>,
-    /// Roots of the client attesters the issuer trusts.
+    /// Roots of the client attesters the issuer trusts (the `x509-chain` configuration's).
     pub attester: Vec<String>,
 }
 
@@ -70,6 +77,13 @@ pub struct IssuerState {
     pub signer: LocalSigner,
     /// The `kid` of [`Self::signer`] (its JWK thumbprint).
     pub kid: String,
+    /// The `x5c` of credentials and status list tokens: [`Self::signer`]'s certificate from
+    /// the demo issuer CA (leaf only: the root is the verifier's trust anchor, as HAIP wants).
+    pub x5c: Vec<Vec<u8>>,
+    /// The mdoc Document Signer key (ES256), certified by the demo IACA.
+    pub mdoc_signer: LocalSigner,
+    /// The `x5chain` of mdoc `issuerAuth`: the Document Signer certificate (no IACA).
+    pub mdoc_x5chain: Vec<Vec<u8>>,
     /// The parsed `clientAttestationConfig`.
     pub attestation: Option<ClientAttestationConfig>,
     /// The keystore that `kms-key` references resolve against.
@@ -117,7 +131,7 @@ impl IssuerState {
     ///
     /// # Errors
     /// [`DemoError::Config`] when the signing key or the attestation configuration is
-    /// unusable.
+    /// unusable, or a demo certificate cannot be generated (a P-521 signing key).
     pub fn new(
         config: IssuerConfig,
         base_url: String,
@@ -135,6 +149,24 @@ impl IssuerState {
             }
         };
         let kid = signer.public_jwk().thumbprint_base64url();
+        let now = clock.now();
+        let issuer_ca = DemoCa::generate(ISSUER_CA_NAME, now)?;
+        let x5c = issuer_ca.issue(
+            "Demo Credential Issuer",
+            &signer.public_jwk(),
+            &LeafKind::CredentialIssuer {
+                issuer: base_url.trim_end_matches('/').to_owned(),
+            },
+            now,
+        )?;
+        let iaca = DemoCa::generate(IACA_NAME, now)?;
+        let mdoc_signer = LocalSigner::generate(Algorithm::Es256, &rng)?;
+        let mdoc_x5chain = iaca.issue(
+            "Demo mDL Document Signer",
+            &mdoc_signer.public_jwk(),
+            &LeafKind::DocumentSigner,
+            now,
+        )?;
         let attestation = match &config.client_attestation_config {
             None | Some(serde_json::Value::Null) => None,
             Some(serde_json::Value::Object(map)) => Some(
@@ -152,11 +184,15 @@ impl IssuerState {
         let nonces = StatelessNonces::new(&secret, None)
             .map_err(|e| DemoError::Config(format!("nonce secret: {e}")))?;
         let status_list_size = config.status_list_size;
+        let config_attestation_roots = config.client_attestation_config.clone();
         Ok(Self {
             config,
             base_url: base_url.trim_end_matches('/').to_owned(),
             signer,
             kid,
+            x5c,
+            mdoc_signer,
+            mdoc_x5chain,
             attestation,
             keystore,
             clock,
@@ -170,7 +206,11 @@ impl IssuerState {
             status: Arc::new(InMemoryStatusLists::new(status_list_size)),
             deferred: Arc::new(InMemoryDeferred::default()),
             notifications: Arc::new(InMemoryNotifications::default()),
-            trust_anchors: TrustAnchors::default(),
+            trust_anchors: TrustAnchors {
+                credential_issuer: vec![issuer_ca.root_pem().to_owned()],
+                mdoc_iaca: vec![iaca.root_pem().to_owned()],
+                attester: configured_attester_roots(config_attestation_roots.as_ref()),
+            },
             lenient_log: Mutex::new(Vec::new()),
         })
     }
@@ -191,6 +231,26 @@ impl IssuerState {
     pub(crate) fn random_handle(&self) -> Result<String, crate::error::ApiError> {
         jose_core::random_base64url(&self.rng, 32)
             .map_err(|e| crate::error::ApiError::server_error(&e))
+    }
+}
+
+/// The `trustedRootCertificatesPem` of an `x509-chain` `clientAttestationConfig` (a string or
+/// a list of strings), for `GET /admin/trust-anchors`.
+fn configured_attester_roots(config: Option<&serde_json::Value>) -> Vec<String> {
+    let Some(method) = config.and_then(|c| c.get("verificationMethod")) else {
+        return Vec::new();
+    };
+    if method.get("type").and_then(serde_json::Value::as_str) != Some("x509-chain") {
+        return Vec::new();
+    }
+    match method.get("trustedRootCertificatesPem") {
+        Some(serde_json::Value::String(pem)) => vec![pem.clone()],
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .filter_map(serde_json::Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
     }
 }
 

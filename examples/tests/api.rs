@@ -7,7 +7,11 @@ mod common;
 mod credential;
 #[path = "api/lifecycle.rs"]
 mod lifecycle;
+#[path = "api/mdoc.rs"]
+mod mdoc;
 #[path = "api/pki.rs"]
 mod pki;
 #[path = "api/token.rs"]
 mod token;
+#[path = "api/x509.rs"]
+mod x509;

@@ -45,9 +45,14 @@ fn algorithm_names() -> Vec<&'static str> {
 }
 
 fn configuration_metadata(state: &IssuerState, c: &CredentialConfiguration) -> Value {
+    let binding = if c.format == "mso_mdoc" {
+        "cose_key"
+    } else {
+        "jwk"
+    };
     let mut m = json!({
         "format": c.format,
-        "cryptographic_binding_methods_supported": ["jwk"],
+        "cryptographic_binding_methods_supported": [binding],
         "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": algorithm_names()}},
         "credential_metadata": {"display": [{"name": c.display_name.as_deref().unwrap_or(&c.id), "locale": "en"}]},
     });
@@ -66,6 +71,12 @@ fn configuration_metadata(state: &IssuerState, c: &CredentialConfiguration) -> V
     }
     if let Some(doctype) = &c.doctype {
         map.insert("doctype".into(), doctype.as_str().into());
+        // mso_mdoc: the COSE algorithm integer of issuerAuth (OpenID4VCI 1.0 App. A.2.2).
+        let alg = jose_core::Signer::algorithm(&state.mdoc_signer).cose_id();
+        map.insert(
+            "credential_signing_alg_values_supported".into(),
+            json!([alg]),
+        );
     }
     m
 }

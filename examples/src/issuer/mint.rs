@@ -1,6 +1,8 @@
-//! Signing credentials: an SD-JWT VC bound to the proof key, with a fresh random status index.
+//! Signing credentials bound to the proof key, each with a fresh random status index: an
+//! SD-JWT VC (`kid` and `x5c` in the header) or an mdoc (`IssuerSigned`, base64url).
 
 use jose_core::PublicJwk;
+use mdoc_cbor::{Issuance, StatusListReference, ValidityInfo};
 use sdjwt_vc::{ClaimPath, NEVER_DISCLOSABLE, SdJwtVcBuilder, StatusReference};
 use serde_json::{Map, Value};
 
@@ -29,6 +31,13 @@ pub(super) fn mint(
             claims,
             holder,
             StatusReference::new(idx, uri.as_str()),
+        )?,
+        "mso_mdoc" => mdoc(
+            state,
+            configuration,
+            claims,
+            &holder,
+            StatusListReference::new(idx, uri.as_str()),
         )?,
         other => {
             return Err(ApiError::bad_request(
@@ -72,6 +81,7 @@ fn sd_jwt(
         .with_holder_key(holder)
         .with_status(status)
         .with_key_id(state.kid.as_str())
+        .with_x5c(state.x5c.clone())
         .with_disclosable_paths(disclosable)
         .issue(&state.signer, &state.rng)
         .map_err(|e| {
@@ -81,4 +91,56 @@ fn sd_jwt(
             )
         })?;
     Ok(issued.to_compact())
+}
+
+fn denied(what: &str, e: &dyn core::fmt::Display) -> ApiError {
+    ApiError::bad_request(
+        "credential_request_denied",
+        format!("the {what} could not be built: {e}"),
+    )
+}
+
+/// The claims as `{name_space: {element: value}}`: given that way (every value an object), or
+/// flat and then put in the configuration's name space.
+pub(super) fn name_spaced(
+    configuration: &CredentialConfiguration,
+    claims: &Map<String, Value>,
+) -> Map<String, Value> {
+    if !claims.is_empty() && claims.values().all(Value::is_object) {
+        return claims.clone();
+    }
+    let mut out = Map::new();
+    out.insert(
+        configuration.mdoc_name_space().to_owned(),
+        Value::Object(claims.clone()),
+    );
+    out
+}
+
+fn mdoc(
+    state: &IssuerState,
+    configuration: &CredentialConfiguration,
+    claims: &Map<String, Value>,
+    holder: &PublicJwk,
+    status: StatusListReference,
+) -> Result<String, ApiError> {
+    let now = state.clock.now();
+    let doctype = configuration.doctype.as_deref().unwrap_or_default();
+    let validity = ValidityInfo::new(
+        now,
+        now,
+        now.saturating_add(state.config.credential_ttl_seconds),
+    )
+    .map_err(|e| denied("mdoc", &e))?;
+    let issued = Issuance::from_json(
+        doctype,
+        &name_spaced(configuration, claims),
+        holder,
+        validity,
+    )
+    .map_err(|e| denied("mdoc", &e))?
+    .with_status(status)
+    .sign(&state.mdoc_signer, &state.mdoc_x5chain, &state.rng)
+    .map_err(|e| denied("mdoc", &e))?;
+    Ok(issued.to_base64url())
 }

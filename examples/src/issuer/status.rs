@@ -1,4 +1,5 @@
-//! `GET /status-lists/{id}`: the Status List Token.
+//! `GET /status-lists/{id}`: the Status List Token, signed by the credential signing key with
+//! its certificate in `x5c` (so mdoc holders can check it against the same issuer root).
 
 use std::sync::Arc;
 
@@ -25,7 +26,7 @@ pub(super) async fn status_list(
     let uri = state.url(&format!("{STATUS_LIST_PATH}/{id}"));
     let token = StatusListToken::new(uri, state.clock.now(), list)
         .with_issuer(state.base_url.as_str())
-        .sign_jwt(&state.signer, &KeyHint::Kid(state.kid.clone()))
+        .sign_jwt(&state.signer, &KeyHint::X5c(state.x5c.clone()))
         .map_err(|e| ApiError::server_error(&e))?;
     let mut response = token.into_response();
     response.headers_mut().insert(

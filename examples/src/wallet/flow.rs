@@ -3,7 +3,9 @@
 use oid4vci_types::{CredentialOfferRequest, WellKnown};
 use serde_json::{Value, json};
 
-use super::{PRE_AUTHORIZED_GRANT, Reply, VerifiedCredential, Wallet, credential_request_body};
+use super::{
+    IssuerTrust, PRE_AUTHORIZED_GRANT, Reply, VerifiedCredential, Wallet, credential_request_body,
+};
 use crate::error::DemoError;
 use crate::narrate::abbreviate;
 
@@ -17,6 +19,8 @@ pub struct IssuerInfo {
     pub metadata: Value,
     /// The authorization server metadata.
     pub as_metadata: Value,
+    /// The issuer's trust anchors (`None`: the issuer does not serve them).
+    pub trust: Option<IssuerTrust>,
 }
 
 impl IssuerInfo {
@@ -99,7 +103,8 @@ pub struct FlowOutcome {
 }
 
 impl Wallet {
-    /// Fetches the issuer and AS metadata of `issuer`.
+    /// Fetches the issuer and AS metadata of `issuer`, and its trust anchors (see
+    /// [`Wallet::fetch_trust`]).
     ///
     /// # Errors
     /// [`DemoError`] when a document is missing or not for this issuer.
@@ -124,10 +129,12 @@ impl Wallet {
             .get("AS metadata", &url(WellKnown::AuthorizationServer)?)?
             .expect("AS metadata", 200)?
             .body;
+        let trust = self.fetch_trust(issuer)?;
         Ok(IssuerInfo {
             issuer: issuer.to_owned(),
             metadata,
             as_metadata,
+            trust,
         })
     }
 
@@ -403,18 +410,31 @@ impl Wallet {
         ));
         let (credentials, notification_id) =
             self.request_credentials(&info, &tokens, configuration_id, count)?;
+        let format = info
+            .metadata
+            .pointer(&format!(
+                "/credential_configurations_supported/{configuration_id}/format"
+            ))
+            .and_then(Value::as_str)
+            .unwrap_or("unknown")
+            .to_owned();
         n.say(&format!(
-            "received {} dc+sd-jwt credential(s)",
+            "received {} {format} credential(s)",
             credentials.len()
         ));
         n.step("Wallet verifies each credential and its status");
         let mut verified = Vec::with_capacity(credentials.len());
         for credential in &credentials {
-            let v = self.verify_credential(&info, credential)?;
+            let v = self.verify_issued(&info, configuration_id, credential)?;
             n.say(&format!(
-                "signature OK (kid {}), vct {}, status list idx {} -> {}",
-                abbreviate(&v.kid, 10),
-                v.vct,
+                "signature OK ({}), {} {}, status list idx {} -> {}",
+                v.trusted_by,
+                if v.format == "mso_mdoc" {
+                    "docType"
+                } else {
+                    "vct"
+                },
+                v.credential_type,
                 v.status_idx,
                 v.status
             ));

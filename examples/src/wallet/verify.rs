@@ -1,12 +1,13 @@
-//! Verifying a received SD-JWT VC and reading its status from the issuer's status list.
+//! Verifying a received SD-JWT VC and reading a status from the issuer's status list.
 
 use jose_core::PublicJwk;
 use oid4vci_types::WellKnown;
-use sdjwt_vc::{IssuerMetadata, KeyBinding, Verifier};
+use sdjwt_vc::{IssuerMetadata, KeyBinding, Verifier, X5cResolver};
 use serde_json::{Map, Value};
 use status_list::{Status, StatusIndex, StatusListToken, VerifyOptions};
+use trust_x509::TrustAnchors;
 
-use super::Wallet;
+use super::{Wallet, trust};
 use crate::error::DemoError;
 use crate::issuer::ACCEPTED_ALGORITHMS;
 
@@ -14,15 +15,20 @@ use crate::issuer::ACCEPTED_ALGORITHMS;
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct VerifiedCredential {
-    /// The compact SD-JWT as received.
+    /// `dc+sd-jwt` or `mso_mdoc`.
+    pub format: String,
+    /// The credential as received (compact SD-JWT, or base64url `IssuerSigned`).
     pub compact: String,
-    /// The processed claims (all disclosures applied).
+    /// The claims: the processed SD-JWT payload (all disclosures applied), or the verified mdoc
+    /// elements as `{name_space: {element: value}}`.
     pub claims: Map<String, Value>,
-    /// `vct`.
-    pub vct: String,
-    /// The `kid` that verified it.
+    /// `vct` (SD-JWT VC) or `docType` (mdoc).
+    pub credential_type: String,
+    /// How the issuer key was trusted, for display (`x5c -> credential_issuer root`, ...).
+    pub trusted_by: String,
+    /// The SD-JWT header `kid` (empty for an mdoc).
     pub kid: String,
-    /// The holder key in `cnf.jwk`.
+    /// The holder key: `cnf.jwk`, or the mdoc device key.
     pub holder_key: PublicJwk,
     /// The status list `uri`.
     pub status_uri: String,
@@ -32,7 +38,7 @@ pub struct VerifiedCredential {
     pub status: Status,
 }
 
-fn protocol(what: &str) -> DemoError {
+pub(super) fn protocol(what: &str) -> DemoError {
     DemoError::Protocol(what.to_owned())
 }
 
@@ -53,20 +59,44 @@ impl Wallet {
         Ok(metadata)
     }
 
-    /// Verifies `compact` against the issuer's `jwt-vc-issuer` keys and reads its status.
+    /// Verifies an SD-JWT VC and reads its status. With the issuer's trust anchors (see
+    /// [`IssuerInfo::trust`](super::IssuerInfo)) the key is the `x5c` leaf once the chain
+    /// validates to the `credential_issuer` root, and the `jwt-vc-issuer` key named by `kid`
+    /// must be that same key; without anchors the `jwt-vc-issuer` key is trusted.
     ///
     /// # Errors
-    /// [`DemoError::Protocol`] when the signature, the claims or the status list do not verify.
+    /// [`DemoError::Protocol`] when the chain, the signature, the claims or the status list do
+    /// not verify.
     pub fn verify_credential(
         &self,
         info: &super::IssuerInfo,
         compact: &str,
     ) -> Result<VerifiedCredential, DemoError> {
         let metadata = self.issuer_keys(&info.issuer)?;
-        let verified = Verifier::new(&metadata, ACCEPTED_ALGORITHMS, KeyBinding::forbidden())
-            .verify(compact, self.now())
-            .map_err(|e| DemoError::Protocol(format!("credential: {e}")))?;
+        let anchors = match &info.trust {
+            Some(trust) => trust::anchors(&trust.credential_issuer)?,
+            None => None,
+        };
+        let now = self.now();
+        let verified = match &anchors {
+            Some(anchors) => {
+                let resolver = X5cResolver::new(|chain: &[Vec<u8>], _iss: Option<&str>| {
+                    trust::x5c_key(chain, anchors, now).map_err(|e| sdjwt_vc::Error::IssuerKey {
+                        reason: e.to_string(),
+                    })
+                });
+                Verifier::new(&resolver, ACCEPTED_ALGORITHMS, KeyBinding::forbidden())
+                    .verify(compact, now)
+            }
+            None => Verifier::new(&metadata, ACCEPTED_ALGORITHMS, KeyBinding::forbidden())
+                .verify(compact, now),
+        }
+        .map_err(|e| DemoError::Protocol(format!("credential: {e}")))?;
         let kid = verified.header().kid().unwrap_or_default().to_owned();
+        let x5c_key = match (&anchors, verified.header().x5c()) {
+            (Some(anchors), Some(chain)) => Some(trust::x5c_key(chain, anchors, now)?),
+            _ => None,
+        };
         let claims = verified.into_claims();
         if claims.get("iss").and_then(Value::as_str) != Some(info.issuer.as_str()) {
             return Err(protocol("credential iss is not the issuer"));
@@ -100,11 +130,29 @@ impl Wallet {
             .find(|k| k.kid() == Some(kid.as_str()))
             .cloned()
             .ok_or_else(|| protocol("no issuer key with the credential's kid"))?;
-        let status = self.read_status(&status_uri, status_idx, &key)?;
+        let (trusted_by, status) = match (&anchors, x5c_key) {
+            (Some(anchors), Some(leaf)) => {
+                if !leaf.same_key(&key) {
+                    return Err(protocol(
+                        "the jwt-vc-issuer key named by kid is not the x5c leaf key",
+                    ));
+                }
+                (
+                    "x5c chain to the credential_issuer root".to_owned(),
+                    self.read_status_x5c(&status_uri, status_idx, anchors)?,
+                )
+            }
+            _ => (
+                "jwt-vc-issuer key (kid)".to_owned(),
+                self.read_status(&status_uri, status_idx, &key)?,
+            ),
+        };
         Ok(VerifiedCredential {
+            format: "dc+sd-jwt".to_owned(),
             compact: compact.to_owned(),
             claims,
-            vct,
+            credential_type: vct,
+            trusted_by,
             kid,
             holder_key,
             status_uri,
@@ -113,12 +161,7 @@ impl Wallet {
         })
     }
 
-    /// Fetches the Status List Token at `uri`, verifies it with `key` and reads entry `idx`.
-    ///
-    /// # Errors
-    /// [`DemoError`] when the token cannot be fetched, has the wrong media type or does not
-    /// verify.
-    pub fn read_status(&self, uri: &str, idx: u64, key: &PublicJwk) -> Result<Status, DemoError> {
+    fn status_token(&self, uri: &str) -> Result<String, DemoError> {
         let reply = self
             .http
             .get("status list", uri)?
@@ -126,10 +169,20 @@ impl Wallet {
         if reply.header("content-type") != Some(crate::issuer::STATUS_LIST_JWT_MEDIA_TYPE) {
             return Err(protocol("status list served with the wrong content type"));
         }
-        let token = reply
+        reply
             .body
             .as_str()
-            .ok_or_else(|| protocol("status list body is not a JWT"))?;
+            .map(str::to_owned)
+            .ok_or_else(|| protocol("status list body is not a JWT"))
+    }
+
+    fn status_entry(
+        &self,
+        token: &str,
+        uri: &str,
+        idx: u64,
+        key: &PublicJwk,
+    ) -> Result<Status, DemoError> {
         let list = StatusListToken::verify_jwt(
             token.as_bytes(),
             uri,
@@ -141,5 +194,31 @@ impl Wallet {
         .into_list();
         list.get(StatusIndex::new(idx))
             .map_err(|e| DemoError::Protocol(format!("status list: {e}")))
+    }
+
+    /// Fetches the Status List Token at `uri`, verifies it with `key` and reads entry `idx`.
+    ///
+    /// # Errors
+    /// [`DemoError`] when the token cannot be fetched, has the wrong media type or does not
+    /// verify.
+    pub fn read_status(&self, uri: &str, idx: u64, key: &PublicJwk) -> Result<Status, DemoError> {
+        let token = self.status_token(uri)?;
+        self.status_entry(&token, uri, idx, key)
+    }
+
+    /// Fetches the Status List Token at `uri`, verifies it with the key of its `x5c` leaf once
+    /// the chain validates to `anchors`, and reads entry `idx`.
+    ///
+    /// # Errors
+    /// As [`Self::read_status`], and [`DemoError::Protocol`] for an untrusted or absent `x5c`.
+    pub fn read_status_x5c(
+        &self,
+        uri: &str,
+        idx: u64,
+        anchors: &TrustAnchors,
+    ) -> Result<Status, DemoError> {
+        let token = self.status_token(uri)?;
+        let key = trust::jws_x5c_key(&token, anchors, self.now())?;
+        self.status_entry(&token, uri, idx, &key)
     }
 }

@@ -6,6 +6,7 @@ use examples::clock::{Clock, ManualClock};
 use examples::config::{IDENTITY_CONFIGURATION_ID, IssuerConfig};
 use examples::demo::{self, DemoEnv};
 use examples::narrate::Narrator;
+use examples::pki::DemoCa;
 use examples::wallet::{IssuerInfo, Tokens, Wallet};
 use jose_core::UnixTime;
 use serde_json::{Value, json};
@@ -28,6 +29,16 @@ impl TestEnv {
         attestation: Option<Value>,
         configure: impl FnOnce(&mut IssuerConfig),
     ) -> Self {
+        let ca = DemoCa::generate("Test Attester CA", UnixTime::from_secs(START)).unwrap();
+        Self::with_attester_ca(&ca, attestation, configure)
+    }
+
+    /// An environment whose attester is certified by `ca`.
+    pub(crate) fn with_attester_ca(
+        ca: &DemoCa,
+        attestation: Option<Value>,
+        configure: impl FnOnce(&mut IssuerConfig),
+    ) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -36,7 +47,12 @@ impl TestEnv {
         let clock = Arc::new(ManualClock::new(UnixTime::from_secs(START)));
         let shared: Arc<dyn Clock> = clock.clone();
         let env = runtime
-            .block_on(demo::start(shared, attestation, configure))
+            .block_on(demo::start_with_attester_ca(
+                shared,
+                ca,
+                attestation,
+                configure,
+            ))
             .unwrap();
         Self {
             env,
@@ -63,14 +79,48 @@ impl TestEnv {
     }
 
     pub(crate) fn offer(&self, tx_code: bool) -> (String, Option<String>, String) {
+        self.offer_for(IDENTITY_CONFIGURATION_ID, &demo::demo_claims(), tx_code)
+    }
+
+    pub(crate) fn offer_for(
+        &self,
+        configuration_id: &str,
+        claims: &Value,
+        tx_code: bool,
+    ) -> (String, Option<String>, String) {
         demo::create_offer(
             &examples::wallet::Http::new(),
             &self.env.issuer_url,
-            IDENTITY_CONFIGURATION_ID,
-            &demo::demo_claims(),
+            configuration_id,
+            claims,
             tx_code,
         )
         .unwrap()
+    }
+
+    /// The served `GET /admin/trust-anchors` document.
+    pub(crate) fn served_anchors(&self) -> Value {
+        examples::wallet::Http::new()
+            .get(
+                "anchors",
+                &format!("{}/admin/trust-anchors", self.env.issuer_url),
+            )
+            .unwrap()
+            .expect("anchors", 200)
+            .unwrap()
+            .body
+    }
+
+    /// A trust store of the PEM roots served under `name`.
+    pub(crate) fn served_roots(&self, name: &str) -> trust_x509::TrustAnchors {
+        let body = self.served_anchors();
+        let pems: Vec<String> = body[name]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap().to_owned())
+            .collect();
+        examples::wallet::anchors(&pems).unwrap().unwrap()
     }
 
     /// Discovery plus a redeemed pre-authorized code.

@@ -171,10 +171,28 @@ fn metadata_documents() {
         .http
         .get("anchors", &format!("{base}/admin/trust-anchors"))
         .unwrap();
+    // One generated root each for SD-JWT VCs and mdocs; kms-key trusts no attester root.
+    let issuer_anchors = &t.env.issuer.trust_anchors;
     assert_eq!(
         anchors.body,
-        json!({"credential_issuer": [], "mdoc_iaca": [], "attester": []})
+        json!({
+            "credential_issuer": issuer_anchors.credential_issuer,
+            "mdoc_iaca": issuer_anchors.mdoc_iaca,
+            "attester": []
+        })
     );
+    for name in ["credential_issuer", "mdoc_iaca"] {
+        let roots = anchors.body[name].as_array().unwrap();
+        assert_eq!(roots.len(), 1, "{name}");
+        assert!(
+            roots[0]
+                .as_str()
+                .unwrap()
+                .starts_with("-----BEGIN CERTIFICATE-----\n"),
+            "{name}"
+        );
+    }
+    assert_ne!(anchors.body["credential_issuer"], anchors.body["mdoc_iaca"]);
     let missing = wallet
         .http
         .get("status", &format!("{base}/status-lists/99"))

@@ -1,0 +1,199 @@
+//! Issue 7 in the demo: the `mso_mdoc` mDL configuration, issued over HTTP, verified by the
+//! wallet against the served IACA, and revocable.
+
+use examples::config::MDL_CONFIGURATION_ID;
+use examples::demo;
+use examples::wallet::credential_request_body;
+use jose_core::UnixTime;
+use mdoc_cbor::{IacaTrust, MDL_DOC_TYPE, MDL_NAME_SPACE, Verifier};
+use oid4vci_types::CredentialIssuerMetadata;
+use serde_json::json;
+use status_list::Status;
+use trust_x509::{CertRef, Error as X509Error};
+
+use crate::common::{START, TestEnv};
+
+#[test]
+fn metadata_offers_the_mdl_with_the_cose_algorithm_of_issuer_auth() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let info = wallet.discover(&t.env.issuer_url).unwrap();
+    let mdl = &info.metadata["credential_configurations_supported"][MDL_CONFIGURATION_ID];
+    assert_eq!(mdl["format"], "mso_mdoc");
+    assert_eq!(mdl["doctype"], MDL_DOC_TYPE);
+    assert_eq!(mdl["credential_signing_alg_values_supported"], json!([-7]));
+    assert_eq!(
+        mdl["cryptographic_binding_methods_supported"],
+        json!(["cose_key"])
+    );
+    assert!(mdl.get("vct").is_none());
+    let parsed = CredentialIssuerMetadata::from_json(info.metadata.to_string().as_bytes()).unwrap();
+    parsed.check().unwrap();
+}
+
+#[test]
+fn mdl_is_issued_bound_to_the_proof_key_and_verifies_to_the_served_iaca() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let info = wallet.discover(&t.env.issuer_url).unwrap();
+    let (_, _, code) = t.offer_for(MDL_CONFIGURATION_ID, &demo::mdl_claims(), false);
+    let tokens = wallet.redeem(&info, &code, None).unwrap();
+    let nonce = wallet.nonce(&info).unwrap();
+    let holder = wallet.new_holder_key().unwrap();
+    let proof = wallet.proof(&info.issuer, &holder, &nonce).unwrap();
+    let reply = wallet
+        .post_authorized(
+            "credential",
+            info.credential_endpoint().unwrap(),
+            &tokens,
+            &credential_request_body(MDL_CONFIGURATION_ID, &[proof]),
+        )
+        .unwrap()
+        .expect("credential", 200)
+        .unwrap();
+    let credential = reply.body["credentials"][0]["credential"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        credential
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+        "unpadded base64url"
+    );
+
+    // Independently of the wallet: verify against the served IACA root.
+    let now = UnixTime::from_secs(START);
+    let trust = IacaTrust::new(t.served_roots("mdoc_iaca"));
+    let mdoc = Verifier::new(&trust)
+        .verify_base64url(&credential, MDL_DOC_TYPE, now)
+        .unwrap();
+    assert_eq!(&mdoc.device_key, holder.public_jwk().key());
+    assert_eq!(mdoc.algorithm.cose_id(), -7);
+    assert_eq!(mdoc.x5chain, t.env.issuer.mdoc_x5chain, "DS only, no IACA");
+    assert_eq!(mdoc.x5chain.len(), 1);
+    assert_eq!(mdoc.validity.valid_from, now);
+    assert_eq!(
+        mdoc.validity.valid_until,
+        now.saturating_add(t.env.issuer.config.credential_ttl_seconds)
+    );
+    let elements = &mdoc.to_json()[MDL_NAME_SPACE];
+    assert_eq!(elements["family_name"], "Mustermann");
+    assert_eq!(elements["birth_date"], "1984-01-26");
+    assert_eq!(elements["age_over_18"], true);
+    assert_eq!(elements["issuing_country"], "DE");
+    let status = mdoc.status.clone().unwrap();
+    assert!(
+        status
+            .uri
+            .starts_with(&format!("{}/status-lists/", t.env.issuer_url))
+    );
+    // The credential issuer CA is not an IACA for this Document Signer.
+    let wrong = IacaTrust::new(t.served_roots("credential_issuer"));
+    assert_eq!(
+        Verifier::new(&wrong)
+            .verify_base64url(&credential, MDL_DOC_TYPE, now)
+            .unwrap_err(),
+        mdoc_cbor::Error::X509(X509Error::UnknownIssuer {
+            cert: CertRef::Chain(0)
+        })
+    );
+
+    // The wallet's own verification.
+    let verified = wallet
+        .verify_mdoc(&info, &credential, MDL_DOC_TYPE)
+        .unwrap();
+    assert_eq!(verified.format, "mso_mdoc");
+    assert_eq!(verified.credential_type, MDL_DOC_TYPE);
+    assert_eq!(verified.claims[MDL_NAME_SPACE]["given_name"], "Erika");
+    assert!(verified.holder_key.same_key(&holder.public_jwk()));
+    assert_eq!(verified.status_idx, status.idx);
+    assert_eq!(verified.status, Status::VALID);
+}
+
+#[test]
+fn mdl_through_the_whole_flow_then_revoked_reads_invalid() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let (uri, tx, _) = t.offer_for(MDL_CONFIGURATION_ID, &demo::mdl_claims(), true);
+    let outcome = wallet.run_offer(&uri, tx.as_deref(), 2).unwrap();
+    assert_eq!(outcome.credentials.len(), 2);
+    let first = &outcome.credentials[0];
+    assert_eq!(first.format, "mso_mdoc");
+    assert_eq!(first.status, Status::VALID);
+    assert_ne!(first.status_idx, outcome.credentials[1].status_idx);
+    let listed = t.env.issuer.registry.list();
+    assert_eq!(listed.len(), 2);
+    assert!(
+        listed
+            .iter()
+            .all(|c| c.configuration_id == MDL_CONFIGURATION_ID)
+    );
+
+    let revoked = wallet
+        .http
+        .post_json(
+            "revoke",
+            &format!("{}/admin/revoke", t.env.issuer_url),
+            &json!({"status_list": {"uri": first.status_uri, "idx": first.status_idx}}),
+            &[],
+        )
+        .unwrap()
+        .expect("revoke", 200)
+        .unwrap();
+    assert_eq!(revoked.body["status"], "INVALID");
+    let again = wallet
+        .verify_mdoc(&outcome.info, &first.compact, MDL_DOC_TYPE)
+        .unwrap();
+    assert_eq!(again.status, Status::INVALID);
+    let other = wallet
+        .verify_mdoc(&outcome.info, &outcome.credentials[1].compact, MDL_DOC_TYPE)
+        .unwrap();
+    assert_eq!(other.status, Status::VALID);
+}
+
+#[test]
+fn mdl_past_valid_until_is_refused_by_the_wallet() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let (uri, _, _) = t.offer_for(MDL_CONFIGURATION_ID, &demo::mdl_claims(), false);
+    let outcome = wallet.run_offer(&uri, None, 1).unwrap();
+    t.clock
+        .advance(t.env.issuer.config.credential_ttl_seconds + 301);
+    let err = wallet
+        .verify_mdoc(&outcome.info, &outcome.credentials[0].compact, MDL_DOC_TYPE)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("mdoc: MSO expired at"), "{err}");
+}
+
+#[test]
+fn mdl_with_a_malformed_date_element_is_refused_and_not_recorded() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let info = wallet.discover(&t.env.issuer_url).unwrap();
+    // A date element that is not a full-date: the issuer refuses to build the mdoc.
+    let (_, _, code) = t.offer_for(
+        MDL_CONFIGURATION_ID,
+        &json!({"family_name": "Mustermann", "birth_date": "26.01.1984"}),
+        false,
+    );
+    let tokens = wallet.redeem(&info, &code, None).unwrap();
+    let nonce = wallet.nonce(&info).unwrap();
+    let proof = wallet
+        .proof(&info.issuer, &wallet.new_holder_key().unwrap(), &nonce)
+        .unwrap();
+    let reply = wallet
+        .post_authorized(
+            "credential",
+            info.credential_endpoint().unwrap(),
+            &tokens,
+            &credential_request_body(MDL_CONFIGURATION_ID, &[proof]),
+        )
+        .unwrap();
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    assert_eq!(reply.error_code(), Some("credential_request_denied"));
+    let description = reply.str("error_description").unwrap();
+    assert!(description.contains("birth_date"), "{description}");
+    assert!(t.env.issuer.registry.list().is_empty());
+}
