@@ -83,3 +83,27 @@ fn profiles_refuse_the_wrong_leaf_kind_another_ca_and_expiry() {
     assert_eq!(expired.cert(), Some(CertRef::Chain(0)));
     assert!(matches!(expired, Error::Expired { .. }), "{expired:?}");
 }
+
+#[test]
+fn an_es512_signing_key_is_refused_at_start_as_rcgen_cannot_certify_it() {
+    let mut config = examples::config::IssuerConfig::default_config();
+    config.keystore = None;
+    config.signing_key = examples::config::SigningKeyConfig::Generated {
+        alg: Algorithm::Es512,
+    };
+    let clock: std::sync::Arc<dyn examples::clock::Clock> =
+        std::sync::Arc::new(examples::clock::ManualClock::new(UnixTime::from_secs(NOW)));
+    let err = examples::issuer::IssuerState::new(
+        config,
+        "http://127.0.0.1:8080".into(),
+        examples::keystore::Keystore::new(),
+        clock,
+    )
+    .unwrap_err();
+    match err {
+        examples::error::DemoError::Config(message) => {
+            assert!(message.contains("P-521"), "{message}");
+        }
+        other => panic!("expected a configuration error, got {other:?}"),
+    }
+}
