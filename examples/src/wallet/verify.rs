@@ -61,8 +61,8 @@ impl Wallet {
 
     /// Verifies an SD-JWT VC and reads its status. With the issuer's trust anchors (see
     /// [`IssuerInfo::trust`](super::IssuerInfo)) the key is the `x5c` leaf once the chain
-    /// validates to the `credential_issuer` root, and the `jwt-vc-issuer` key named by `kid`
-    /// must be that same key; without anchors the `jwt-vc-issuer` key is trusted.
+    /// validates to the `credential_issuer` root, its SubjectAltName must name the issuer URI,
+    /// and the `jwt-vc-issuer` key named by `kid` must be that same key; without anchors the `jwt-vc-issuer` key is trusted.
     ///
     /// # Errors
     /// [`DemoError::Protocol`] when the chain, the signature, the claims or the status list do
@@ -94,7 +94,15 @@ impl Wallet {
         .map_err(|e| DemoError::Protocol(format!("credential: {e}")))?;
         let kid = verified.header().kid().unwrap_or_default().to_owned();
         let x5c_key = match (&anchors, verified.header().x5c()) {
-            (Some(anchors), Some(chain)) => Some(trust::x5c_key(chain, anchors, now)?),
+            (Some(anchors), Some(chain)) => {
+                let leaf = chain.first().map(Vec::as_slice).unwrap_or_default();
+                if !trust::san_uris(leaf)?.contains(&info.issuer) {
+                    return Err(protocol(
+                        "the x5c leaf certificate's SAN does not name the issuer",
+                    ));
+                }
+                Some(trust::x5c_key(chain, anchors, now)?)
+            }
             _ => None,
         };
         let claims = verified.into_claims();

@@ -41,6 +41,11 @@ fn sd_jwt_vc_x5c_leaves_out_the_root_and_validates_to_the_served_root() {
         validated.leaf_subject(),
         "CN=Demo Credential Issuer,O=Demo Credential Issuer (not for production),C=DE"
     );
+    // SD-JWT VC: the leaf names the issuer identifier as a SAN URI.
+    assert_eq!(
+        examples::wallet::san_uris(&x5c[0]).unwrap(),
+        vec![t.env.issuer_url.clone()]
+    );
     // The jwks key named by kid is the certified key.
     assert_eq!(
         validated.public_key(),
