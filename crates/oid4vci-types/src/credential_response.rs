@@ -16,6 +16,9 @@ use crate::options::ParseOptions;
 
 const MSG: MessageKind = MessageKind::CredentialResponse;
 
+/// The Deferred Credential Response (§9.2) has the same two shapes as the credential response.
+pub type DeferredCredentialResponse = CredentialResponse;
+
 /// A credential or deferred credential response.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]

@@ -40,7 +40,8 @@ pub use crate::credential_request::{
     CredentialRequest, CredentialTarget, DeferredCredentialRequest, Proofs, ResponseEncryption,
 };
 pub use crate::credential_response::{
-    CredentialResponse, DeferredIssuance, IssuedCredential, IssuedCredentials,
+    CredentialResponse, DeferredCredentialResponse, DeferredIssuance, IssuedCredential,
+    IssuedCredentials,
 };
 pub use crate::display::{
     BackgroundImage, ClaimDescription, ClaimDisplay, ClaimsPathElement, CredentialDisplay, Extra,
