@@ -1,13 +1,14 @@
-//! `wallet --offer URI | --issuer URL [--attester URL] [--tx-code CODE] [--dpop] [--count N]`:
+//! `wallet --offer URI | --issuer URL [--mdl] [--attester URL] [--tx-code CODE] [--dpop] [--count N]`:
 //! runs the flow and prints the verified credentials' claims. With `--issuer`, the offer is
-//! created through that issuer's admin API (the demo issuer, on loopback).
+//! created through that issuer's admin API (the demo issuer, on loopback): an SD-JWT VC, or
+//! with `--mdl` an mDL (`mso_mdoc`).
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use examples::args::Args;
 use examples::clock::SystemClock;
-use examples::config::IDENTITY_CONFIGURATION_ID;
+use examples::config::{IDENTITY_CONFIGURATION_ID, MDL_CONFIGURATION_ID};
 use examples::demo;
 use examples::error::DemoError;
 use examples::narrate::Narrator;
@@ -15,7 +16,7 @@ use examples::wallet::Wallet;
 
 fn run() -> Result<(), DemoError> {
     let args = Args::parse(
-        &["dpop"],
+        &["dpop", "mdl"],
         &["offer", "issuer", "attester", "tx-code", "count"],
     )?;
     examples::logging::init("warn");
@@ -35,11 +36,16 @@ fn run() -> Result<(), DemoError> {
     let (offer, tx_code) = match (args.value("offer"), args.value("issuer")) {
         (Some(offer), None) => (offer.to_owned(), args.value("tx-code").map(str::to_owned)),
         (None, Some(issuer)) => {
+            let (configuration, claims) = if args.flag("mdl") {
+                (MDL_CONFIGURATION_ID, demo::mdl_claims())
+            } else {
+                (IDENTITY_CONFIGURATION_ID, demo::demo_claims())
+            };
             let (uri, tx, _) = demo::create_offer(
                 &wallet.http,
                 issuer.trim_end_matches('/'),
-                IDENTITY_CONFIGURATION_ID,
-                &demo::demo_claims(),
+                configuration,
+                &claims,
                 false,
             )?;
             (uri, tx)
