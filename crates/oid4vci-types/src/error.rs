@@ -178,6 +178,17 @@ pub enum Error {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// Encryption parameters were sent but the issuer metadata does not offer that encryption.
+    EncryptionNotSupported {
+        /// `credential_response_encryption` or `credential_request_encryption`.
+        member: &'static str,
+    },
+    /// The metadata sets `encryption_required` and the request was not encrypted, or carried
+    /// no `credential_response_encryption` (§8.2, §10).
+    EncryptionRequired {
+        /// `credential_request_encryption` or `credential_response_encryption`.
+        member: &'static str,
+    },
     /// Objects and arrays nest deeper than the limit.
     JsonTooDeep {
         /// The configured maximum depth.
@@ -223,6 +234,9 @@ pub enum Error {
         /// The configuration.
         configuration_id: String,
     },
+    /// `credential_response_encryption` was sent in a plaintext request (§8.2: the request
+    /// MUST then be encrypted).
+    PlaintextRequestWithResponseEncryption,
     /// The signed metadata's `sub` differs from its `credential_issuer` (§12.2.3).
     SignedMetadataSubjectMismatch,
     /// Too many form or query parameters.
@@ -255,6 +269,14 @@ pub enum Error {
     UnknownCredentialIdentifier {
         /// The requested identifier.
         id: String,
+    },
+    /// An encryption parameter (`alg` of the JWK, `enc`, `zip`) is not in the issuer's
+    /// supported values.
+    UnsupportedEncryptionParameter {
+        /// `jwk.alg`, `enc` or `zip`.
+        member: &'static str,
+        /// The received value.
+        value: String,
     },
     /// `grant_type` is not one this crate models (RFC 6749 §5.2 `unsupported_grant_type`).
     UnsupportedGrantType {
@@ -334,6 +356,12 @@ impl fmt::Display for Error {
                 "proofs must have exactly one proof type, found {proof_types}"
             ),
             Self::InvalidUrl { member, reason } => write!(f, "{member}: {reason}"),
+            Self::EncryptionNotSupported { member } => {
+                write!(f, "encryption parameters sent but {member} is not offered")
+            }
+            Self::EncryptionRequired { member } => {
+                write!(f, "{member}: encryption is required")
+            }
             Self::JsonTooDeep { max } => write!(f, "JSON nested deeper than {max} levels"),
             Self::MissingCredentialTarget => f.write_str(
                 "one of credential_identifier or credential_configuration_id is required",
@@ -363,6 +391,9 @@ impl fmt::Display for Error {
                 f,
                 "configuration {configuration_id:?} has no proof_types_supported but proofs were sent"
             ),
+            Self::PlaintextRequestWithResponseEncryption => f.write_str(
+                "credential_response_encryption requires an encrypted credential request",
+            ),
             Self::SignedMetadataSubjectMismatch => {
                 f.write_str("signed metadata sub differs from credential_issuer")
             }
@@ -383,6 +414,12 @@ impl fmt::Display for Error {
             }
             Self::UnknownCredentialIdentifier { id } => {
                 write!(f, "unknown credential identifier {id:?}")
+            }
+            Self::UnsupportedEncryptionParameter { member, value } => {
+                write!(
+                    f,
+                    "encryption parameter {member} {value:?} is not supported"
+                )
             }
             Self::UnsupportedGrantType { grant_type } => {
                 write!(f, "unsupported grant_type {grant_type:?}")

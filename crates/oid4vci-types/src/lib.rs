@@ -71,5 +71,7 @@ pub use crate::text::{Description, REPLACEMENT_CHAR};
 pub use crate::token::{
     ClientAssertion, NonceResponse, TokenGrant, TokenRequest, TokenResponse, TokenType,
 };
-pub use crate::validate::{validate_credential_request, validate_token_request_against_offer};
+pub use crate::validate::{
+    validate_credential_request, validate_request_encryption, validate_token_request_against_offer,
+};
 pub use crate::well_known::WellKnown;

@@ -285,6 +285,12 @@ impl Error {
             | Self::ProofAlgorithmNotAllowed { .. }
             | Self::UnsupportedProofType { .. }
             | Self::InvalidProofsShape { .. } => CredentialErrorCode::InvalidProof,
+            Self::EncryptionNotSupported { .. }
+            | Self::EncryptionRequired { .. }
+            | Self::PlaintextRequestWithResponseEncryption
+            | Self::UnsupportedEncryptionParameter { .. } => {
+                CredentialErrorCode::InvalidEncryptionParameters
+            }
             _ => CredentialErrorCode::InvalidCredentialRequest,
         }
     }

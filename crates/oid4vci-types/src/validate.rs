@@ -7,8 +7,8 @@ use alloc::string::String;
 use serde_json::Value;
 
 use crate::configuration::{CredentialConfiguration, FORMAT_SD_JWT_VC};
-use crate::credential_request::{CredentialRequest, CredentialTarget};
-use crate::error::Error;
+use crate::credential_request::{CredentialRequest, CredentialTarget, ResponseEncryption};
+use crate::error::{Error, MessageKind};
 use crate::issuer_metadata::CredentialIssuerMetadata;
 use crate::offer::{CredentialOffer, PRE_AUTHORIZED_CODE_GRANT};
 use crate::token::{TokenGrant, TokenRequest};
@@ -178,4 +178,76 @@ pub fn validate_token_request_against_offer(
         }
         TokenGrant::RefreshToken { .. } => Ok(()),
     }
+}
+
+/// Checks the encryption of a credential (or deferred credential) request against the
+/// metadata (§8.2, §10, §12.2.4), in this order:
+///
+/// 1. `credential_request_encryption.encryption_required` needs `request_was_encrypted`;
+/// 2. `credential_response_encryption` in the request needs `request_was_encrypted`;
+/// 3. `credential_response_encryption.encryption_required` needs the request to carry
+///    `credential_response_encryption`;
+/// 4. sent parameters must be offered: the JWK's `alg` (REQUIRED, 1.0 has no separate `alg`)
+///    in `alg_values_supported`, `enc` in `enc_values_supported`, `zip` in
+///    `zip_values_supported`.
+///
+/// # Errors
+///
+/// [`Error::EncryptionRequired`], [`Error::PlaintextRequestWithResponseEncryption`],
+/// [`Error::EncryptionNotSupported`], [`Error::MissingMember`] (`jwk.alg`),
+/// [`Error::UnsupportedEncryptionParameter`]. All map to `invalid_encryption_parameters`.
+pub fn validate_request_encryption(
+    response_encryption: Option<&ResponseEncryption>,
+    metadata: &CredentialIssuerMetadata,
+    request_was_encrypted: bool,
+) -> Result<(), Error> {
+    let request_required = metadata
+        .credential_request_encryption
+        .as_ref()
+        .is_some_and(|m| m.encryption_required);
+    if request_required && !request_was_encrypted {
+        return Err(Error::EncryptionRequired {
+            member: "credential_request_encryption",
+        });
+    }
+    if response_encryption.is_some() && !request_was_encrypted {
+        return Err(Error::PlaintextRequestWithResponseEncryption);
+    }
+    let offered = metadata.credential_response_encryption.as_ref();
+    let Some(params) = response_encryption else {
+        if offered.is_some_and(|m| m.encryption_required) {
+            return Err(Error::EncryptionRequired {
+                member: "credential_response_encryption",
+            });
+        }
+        return Ok(());
+    };
+    let Some(offered) = offered else {
+        return Err(Error::EncryptionNotSupported {
+            member: "credential_response_encryption",
+        });
+    };
+    let Some(Value::String(alg)) = params.jwk.get("alg") else {
+        return Err(Error::MissingMember {
+            message: MessageKind::CredentialRequest,
+            member: "credential_response_encryption.jwk.alg".into(),
+        });
+    };
+    let unsupported = |member: &'static str, value: &str| Error::UnsupportedEncryptionParameter {
+        member,
+        value: value.into(),
+    };
+    if !offered.alg_values_supported.iter().any(|a| a == alg) {
+        return Err(unsupported("jwk.alg", alg));
+    }
+    if !offered.enc_values_supported.contains(&params.enc) {
+        return Err(unsupported("enc", &params.enc));
+    }
+    if let Some(zip) = &params.zip {
+        let zips = offered.zip_values_supported.as_deref().unwrap_or_default();
+        if !zips.iter().any(|z| z == zip) {
+            return Err(unsupported("zip", zip));
+        }
+    }
+    Ok(())
 }

@@ -253,3 +253,110 @@ fn token_request_against_offer() {
         Err(Error::GrantNotOffered { grant_type: PRE })
     );
 }
+
+fn encryption_metadata(
+    request_required: bool,
+    response_required: bool,
+) -> CredentialIssuerMetadata {
+    let v = json!({
+        "credential_issuer": "https://issuer.example",
+        "credential_endpoint": "https://issuer.example/credential",
+        "credential_request_encryption": {
+            "jwks": { "keys": [ { "kty": "EC", "kid": "ac", "crv": "P-256", "x": "x", "y": "y" } ] },
+            "enc_values_supported": ["A128GCM"],
+            "encryption_required": request_required
+        },
+        "credential_response_encryption": {
+            "alg_values_supported": ["ECDH-ES"],
+            "enc_values_supported": ["A128GCM", "A256GCM"],
+            "zip_values_supported": ["DEF"],
+            "encryption_required": response_required
+        },
+        "credential_configurations_supported": {}
+    });
+    CredentialIssuerMetadata::from_json(v.to_string().as_bytes()).unwrap()
+}
+
+fn encrypted_request(params: Value) -> CredentialRequest {
+    req(json!({ "credential_configuration_id": "pid", "credential_response_encryption": params }))
+}
+
+#[test]
+fn request_encryption_rules() {
+    use oid4vci_types::validate_request_encryption as check;
+    let lenient = encryption_metadata(false, false);
+    let strict = encryption_metadata(true, true);
+    let good = encrypted_request(
+        json!({ "jwk": { "kty": "EC", "alg": "ECDH-ES" }, "enc": "A256GCM", "zip": "DEF" }),
+    );
+    let good_params = good.credential_response_encryption.as_ref();
+    assert_eq!(check(good_params, &strict, true), Ok(()));
+    assert_eq!(check(None, &lenient, false), Ok(()));
+    assert_eq!(
+        check(None, &strict, false),
+        Err(Error::EncryptionRequired {
+            member: "credential_request_encryption"
+        })
+    );
+    assert_eq!(
+        check(None, &strict, true),
+        Err(Error::EncryptionRequired {
+            member: "credential_response_encryption"
+        })
+    );
+    assert_eq!(
+        check(good_params, &lenient, false),
+        Err(Error::PlaintextRequestWithResponseEncryption)
+    );
+    let no_alg = encrypted_request(json!({ "jwk": { "kty": "EC" }, "enc": "A128GCM" }));
+    assert_eq!(
+        check(
+            no_alg.credential_response_encryption.as_ref(),
+            &lenient,
+            true
+        ),
+        Err(Error::MissingMember {
+            message: oid4vci_types::MessageKind::CredentialRequest,
+            member: "credential_response_encryption.jwk.alg".into()
+        })
+    );
+    for (params, member, value) in [
+        (
+            json!({ "jwk": { "alg": "RSA-OAEP-256" }, "enc": "A128GCM" }),
+            "jwk.alg",
+            "RSA-OAEP-256",
+        ),
+        (
+            json!({ "jwk": { "alg": "ECDH-ES" }, "enc": "A192GCM" }),
+            "enc",
+            "A192GCM",
+        ),
+        (
+            json!({ "jwk": { "alg": "ECDH-ES" }, "enc": "A128GCM", "zip": "GZ" }),
+            "zip",
+            "GZ",
+        ),
+    ] {
+        let r = encrypted_request(params);
+        let err = check(r.credential_response_encryption.as_ref(), &lenient, true).unwrap_err();
+        assert_eq!(
+            err,
+            Error::UnsupportedEncryptionParameter {
+                member,
+                value: value.into()
+            }
+        );
+        assert_eq!(
+            err.credential_error_code(),
+            oid4vci_types::CredentialErrorCode::InvalidEncryptionParameters
+        );
+    }
+    let mut none_offered = lenient.clone();
+    none_offered.credential_response_encryption = None;
+    assert_eq!(
+        check(good_params, &none_offered, true),
+        Err(Error::EncryptionNotSupported {
+            member: "credential_response_encryption"
+        })
+    );
+}
