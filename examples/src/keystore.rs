@@ -73,7 +73,7 @@ impl Keystore {
             serde_json::from_str(text).map_err(|e| DemoError::Keystore(e.to_string()))?;
         let mut store = Self::new();
         for entry in file.keys {
-            let der = jose_core::base64url::decode(&entry.pkcs8).ok_or_else(|| {
+            let der = jose_core::base64url::decode_secret(&entry.pkcs8).ok_or_else(|| {
                 DemoError::Keystore(format!("{}: pkcs8 is not base64url", entry.key_reference))
             })?;
             store.insert(entry.key_reference.clone(), entry.alg, &der)?;

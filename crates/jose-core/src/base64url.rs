@@ -1,6 +1,72 @@
 //! Unpadded base64url (RFC 4648 §5, RFC 7515 §2), strict on input.
+//!
+//! Tokens, disclosures and status lists are public data, and base64 is on every hot path of this
+//! workspace (a 20 KB status list, twenty disclosures per credential), so [`encode`] and
+//! [`decode`] are plain table codecs. Encoding reads its alphabet from one cache-line-aligned
+//! table, so the memory access pattern does not depend on the (possibly secret: salts, claim
+//! values) input. For private key material, [`decode_secret`] uses base64ct's constant-time
+//! decoder.
+//!
+//! Input is strict everywhere: the URL-safe alphabet only, no padding, no whitespace, a length
+//! that is not 1 mod 4, and zero trailing bits (so every byte string has exactly one encoding).
 
 use base64ct::{Base64UrlUnpadded, Encoding};
+
+/// The base64url alphabet on one cache line.
+#[repr(align(64))]
+struct Alphabet([u8; 64]);
+
+static ALPHABET: Alphabet =
+    Alphabet(*b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
+
+/// The length of the unpadded encoding of `len` bytes.
+///
+/// ```
+/// assert_eq!(jose_core::base64url::encoded_len(32), 43);
+/// ```
+#[must_use]
+pub const fn encoded_len(len: usize) -> usize {
+    let full = (len / 3).saturating_mul(4);
+    match len % 3 {
+        0 => full,
+        1 => full.saturating_add(2),
+        _ => full.saturating_add(3),
+    }
+}
+
+fn symbol(n: u32, shift: u32) -> char {
+    let index = usize::try_from((n >> shift) & 0x3f).unwrap_or(0);
+    char::from(ALPHABET.0.get(index).copied().unwrap_or(b'A'))
+}
+
+/// Appends the encoding of `bytes` to `out`.
+///
+/// ```
+/// let mut s = String::from("x.");
+/// jose_core::base64url::encode_to_string(&mut s, b"\xfb\xff");
+/// assert_eq!(s, "x.-_8");
+/// ```
+pub fn encode_to_string(out: &mut String, bytes: &[u8]) {
+    out.reserve(encoded_len(bytes.len()));
+    let mut chunks = bytes.chunks_exact(3);
+    for chunk in &mut chunks {
+        if let &[a, b, c] = chunk {
+            let n = u32::from(a) << 16 | u32::from(b) << 8 | u32::from(c);
+            out.extend([symbol(n, 18), symbol(n, 12), symbol(n, 6), symbol(n, 0)]);
+        }
+    }
+    match *chunks.remainder() {
+        [a] => {
+            let n = u32::from(a) << 16;
+            out.extend([symbol(n, 18), symbol(n, 12)]);
+        }
+        [a, b] => {
+            let n = u32::from(a) << 16 | u32::from(b) << 8;
+            out.extend([symbol(n, 18), symbol(n, 12), symbol(n, 6)]);
+        }
+        _ => {}
+    }
+}
 
 /// Encodes bytes as unpadded base64url.
 ///
@@ -9,11 +75,26 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 /// ```
 #[must_use]
 pub fn encode(bytes: &[u8]) -> String {
-    Base64UrlUnpadded::encode_string(bytes)
+    let mut out = String::with_capacity(encoded_len(bytes.len()));
+    encode_to_string(&mut out, bytes);
+    out
 }
 
-/// Decodes unpadded base64url, refusing padding, the standard alphabet, whitespace and
-/// non-canonical trailing bits.
+/// The value of one base64url character; `None` outside the alphabet.
+fn sextet(c: u8) -> Option<u32> {
+    let value = match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'-' => 62,
+        b'_' => 63,
+        _ => return None,
+    };
+    Some(u32::from(value))
+}
+
+/// Decodes canonical unpadded base64url; `None` for padding, the standard alphabet, whitespace,
+/// an impossible length or non-zero trailing bits.
 ///
 /// ```
 /// assert_eq!(jose_core::base64url::decode("-_8").unwrap(), b"\xfb\xff");
@@ -22,15 +103,49 @@ pub fn encode(bytes: &[u8]) -> String {
 /// ```
 #[must_use]
 pub fn decode(text: &str) -> Option<Vec<u8>> {
-    Base64UrlUnpadded::decode_vec(text).ok()
+    let input = text.as_bytes();
+    let mut out = Vec::with_capacity((input.len() / 4).saturating_mul(3).saturating_add(2));
+    let mut chunks = input.chunks_exact(4);
+    for chunk in &mut chunks {
+        if let &[a, b, c, d] = chunk {
+            let n = sextet(a)? << 18 | sextet(b)? << 12 | sextet(c)? << 6 | sextet(d)?;
+            let [_, x, y, z] = n.to_be_bytes();
+            out.extend_from_slice(&[x, y, z]);
+        }
+    }
+    match *chunks.remainder() {
+        [] => {}
+        [a, b] => {
+            let [_, x, rest, _] = (sextet(a)? << 18 | sextet(b)? << 12).to_be_bytes();
+            if rest != 0 {
+                return None;
+            }
+            out.push(x);
+        }
+        [a, b, c] => {
+            let n = sextet(a)? << 18 | sextet(b)? << 12 | sextet(c)? << 6;
+            let [_, x, y, rest] = n.to_be_bytes();
+            if rest != 0 {
+                return None;
+            }
+            out.extend_from_slice(&[x, y]);
+        }
+        _ => return None,
+    }
+    Some(out)
 }
 
 /// Decodes into a fixed-size array; `None` on bad encoding or wrong length.
 #[must_use]
 pub fn decode_array<const N: usize>(text: &str) -> Option<[u8; N]> {
-    let mut out = [0u8; N];
-    let written = Base64UrlUnpadded::decode(text, &mut out).ok()?;
-    (written.len() == N).then_some(out)
+    decode(text)?.try_into().ok()
+}
+
+/// Decodes private key material with a constant-time decoder (base64ct), same strictness as
+/// [`decode`].
+#[must_use]
+pub fn decode_secret(text: &str) -> Option<Vec<u8>> {
+    Base64UrlUnpadded::decode_vec(text).ok()
 }
 
 #[cfg(test)]
@@ -38,10 +153,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn known_answers() {
+        assert_eq!(encode(b""), "");
+        assert_eq!(encode(b"f"), "Zg");
+        assert_eq!(encode(b"fo"), "Zm8");
+        assert_eq!(encode(b"foobar"), "Zm9vYmFy");
+        assert_eq!(decode("Zm9vYmFy"), Some(b"foobar".to_vec()));
+        assert_eq!(decode(""), Some(vec![]));
+        assert_eq!(decode("A"), None);
+        assert_eq!(decode("AAA="), None);
+        assert_eq!(decode("AA A"), None);
+    }
+
+    #[test]
     fn non_canonical_trailing_bits_are_refused() {
         // "AB" decodes to 0x00 with 4 non-zero trailing bits: not canonical.
         assert!(decode("AB").is_none());
         assert_eq!(decode("AA"), Some(vec![0]));
+        assert!(decode("AAB").is_none());
     }
 
     #[test]
@@ -55,6 +184,17 @@ mod tests {
         #[test]
         fn decode_inverts_encode(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {
             proptest::prop_assert_eq!(decode(&encode(&bytes)), Some(bytes));
+        }
+
+        #[test]
+        fn agrees_with_base64ct_on_any_text(text in "[A-Za-z0-9_=+/ -]{0,40}") {
+            proptest::prop_assert_eq!(decode(&text), Base64UrlUnpadded::decode_vec(&text).ok());
+            proptest::prop_assert_eq!(decode_secret(&text), decode(&text));
+        }
+
+        #[test]
+        fn encode_agrees_with_base64ct(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..100)) {
+            proptest::prop_assert_eq!(encode(&bytes), Base64UrlUnpadded::encode_string(&bytes));
         }
     }
 }

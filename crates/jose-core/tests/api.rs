@@ -1,5 +1,9 @@
 //! Integration tests for jose-core: external vector suites.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test harness code outside #[test] fns")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test harness code outside #[test] fns"
+)]
 
 #[path = "api/wycheproof.rs"]
 mod wycheproof;

@@ -2,7 +2,6 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod allocator;
-mod base64;
 #[cfg(any(feature = "cwt", fuzzing))]
 mod cwt;
 mod error;

@@ -188,7 +188,7 @@ impl StatusList {
         expected_entries: Option<u64>,
         limits: &Limits,
     ) -> Result<Self, Error> {
-        let zlib_bytes = crate::base64::decode(lst).ok_or(Error::LstBase64)?;
+        let zlib_bytes = jose_core::base64url::decode(lst).ok_or(Error::LstBase64)?;
         Self::from_zlib(bits, &zlib_bytes, expected_entries, limits)
     }
 }
