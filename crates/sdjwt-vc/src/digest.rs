@@ -2,7 +2,9 @@
 
 use std::io;
 
+#[cfg(test)]
 use serde::Serialize as _;
+use serde::ser::{SerializeSeq as _, Serializer as _};
 use serde_json::Value;
 
 /// The only `_sd_alg` this crate implements (and the RFC 9901 §4.1.1 default).
@@ -17,8 +19,36 @@ pub const SD_ALG_SHA256: &str = "sha-256";
 /// ```
 #[must_use]
 pub fn sha256_base64url(ascii: &str) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA256, ascii.as_bytes());
-    jose_core::base64url::encode(digest.as_ref())
+    DigestText::of(ascii).as_str().to_owned()
+}
+
+/// The base64url length of a SHA-256 digest.
+const DIGEST_TEXT_LEN: usize = 43;
+
+/// `base64url(SHA-256(ascii))` kept inline (no allocation per disclosure).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DigestText([u8; DIGEST_TEXT_LEN]);
+
+impl DigestText {
+    /// The digest of `ascii`.
+    pub(crate) fn of(ascii: &str) -> Self {
+        let digest = ring::digest::digest(&ring::digest::SHA256, ascii.as_bytes());
+        let mut text = [b'A'; DIGEST_TEXT_LEN];
+        crate::b64::encode_to_slice(&mut text, digest.as_ref());
+        Self(text)
+    }
+
+    /// The text.
+    pub(crate) fn as_str(&self) -> &str {
+        // base64url characters only, by construction.
+        core::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl core::fmt::Debug for DigestText {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// How the issuer writes the JSON array inside a disclosure. Verifiers accept any form: they hash
@@ -37,6 +67,7 @@ pub enum DisclosureEncoding {
 
 impl DisclosureEncoding {
     /// Serialises `array` in this form.
+    #[cfg(test)]
     pub(crate) fn to_json(self, array: &Value) -> String {
         let mut out = Vec::new();
         let result = match self {
@@ -45,13 +76,46 @@ impl DisclosureEncoding {
                 &mut out, Spaced,
             )),
         };
-        // Writing a `Value` into a Vec cannot fail, and the output is UTF-8 by construction; the
-        // fallback keeps the function total anyway.
-        match (result, String::from_utf8(out)) {
-            (Ok(()), Ok(text)) => text,
-            _ => array.to_string(),
+        assert!(result.is_ok());
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// Writes the disclosure array `[salt, name, value]` (or `[salt, value]` without a name)
+    /// in this form to `out`: the same bytes as serialising the array as a `Value`, without
+    /// building one.
+    pub(crate) fn write_disclosure(
+        self,
+        out: &mut Vec<u8>,
+        salt: &str,
+        name: Option<&str>,
+        value: &Value,
+    ) -> Result<(), serde_json::Error> {
+        match self {
+            Self::Compact => write_array(&mut serde_json::Serializer::new(out), salt, name, value),
+            Self::Spaced => write_array(
+                &mut serde_json::Serializer::with_formatter(out, Spaced),
+                salt,
+                name,
+                value,
+            ),
         }
     }
+}
+
+fn write_array<F: serde_json::ser::Formatter>(
+    serializer: &mut serde_json::Serializer<&mut Vec<u8>, F>,
+    salt: &str,
+    name: Option<&str>,
+    value: &Value,
+) -> Result<(), serde_json::Error> {
+    let len = if name.is_some() { 3 } else { 2 };
+    let mut seq = serializer.serialize_seq(Some(len))?;
+    seq.serialize_element(salt)?;
+    if let Some(name) = name {
+        seq.serialize_element(name)?;
+    }
+    seq.serialize_element(value)?;
+    seq.end()
 }
 
 /// A `serde_json` formatter writing Python's default `json.dumps` layout.

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::digest::{DisclosureEncoding, sha256_base64url};
+use crate::digest::{DigestText, DisclosureEncoding};
 use crate::error::Error;
 
 /// One disclosure: `[salt, name, value]` for an object property or `[salt, value]` for an array
@@ -20,7 +20,7 @@ use crate::error::Error;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Disclosure {
     encoded: String,
-    digest: String,
+    digest: DigestText,
     salt: String,
     name: Option<String>,
     value: Value,
@@ -39,8 +39,7 @@ impl Disclosure {
     }
 
     pub(crate) fn parse_at(encoded: &str, index: usize, max_depth: usize) -> Result<Self, Error> {
-        let bytes =
-            jose_core::base64url::decode(encoded).ok_or(Error::DisclosureEncoding { index })?;
+        let bytes = crate::b64::decode(encoded).ok_or(Error::DisclosureEncoding { index })?;
         let value = jose_core::json::parse_value(&bytes, max_depth)
             .map_err(|_| Error::DisclosureEncoding { index })?;
         let Value::Array(items) = value else {
@@ -85,7 +84,7 @@ impl Disclosure {
             }
         };
         Ok(Self {
-            digest: sha256_base64url(encoded),
+            digest: DigestText::of(encoded),
             encoded: encoded.to_owned(),
             salt,
             name,
@@ -102,20 +101,34 @@ impl Disclosure {
         value: Value,
         encoding: DisclosureEncoding,
     ) -> Self {
-        let mut array = vec![Value::String(salt.clone())];
-        if let Some(name) = &name {
-            array.push(Value::String(name.clone()));
+        Self::create_with(&mut Vec::new(), salt, name, value, encoding)
+    }
+
+    /// [`Self::create`] writing the JSON text into `scratch` (cleared first), so an issuer
+    /// making many disclosures reuses one buffer.
+    pub(crate) fn create_with(
+        scratch: &mut Vec<u8>,
+        salt: String,
+        name: Option<String>,
+        value: Value,
+        encoding: DisclosureEncoding,
+    ) -> Self {
+        scratch.clear();
+        if encoding
+            .write_disclosure(scratch, &salt, name.as_deref(), &value)
+            .is_err()
+        {
+            // Writing a `Value` and strings into a Vec cannot fail; stay total anyway with the
+            // form a `Value` array prints as.
+            scratch.clear();
+            let mut array = vec![Value::String(salt.clone())];
+            array.extend(name.clone().map(Value::String));
+            array.push(value.clone());
+            scratch.extend_from_slice(Value::Array(array).to_string().as_bytes());
         }
-        array.push(value);
-        let array = Value::Array(array);
-        let json = encoding.to_json(&array);
-        let encoded = jose_core::base64url::encode(json.as_bytes());
-        let value = match array {
-            Value::Array(mut items) => items.pop().unwrap_or(Value::Null),
-            other => other,
-        };
+        let encoded = crate::b64::encode(scratch);
         Self {
-            digest: sha256_base64url(&encoded),
+            digest: DigestText::of(&encoded),
             encoded,
             salt,
             name,
@@ -132,7 +145,7 @@ impl Disclosure {
     /// `base64url(SHA-256(self.as_str()))`.
     #[must_use]
     pub fn digest(&self) -> &str {
-        &self.digest
+        self.digest.as_str()
     }
 
     /// The salt.

@@ -1,7 +1,7 @@
 //! Issuance (RFC 9901 §4, §5.1): claims plus a disclosure policy in, SD-JWT payload and
 //! disclosures out, signed through a [`Signer`] or in two phases.
 
-use jose_core::{Algorithm, Header, RandomSource, Signer, UnsignedJws};
+use jose_core::{Algorithm, Header, RandomSource, Signer};
 use serde_json::{Map, Value};
 
 use crate::digest::{DisclosureEncoding, SD_ALG_SHA256, sha256_base64url};
@@ -170,24 +170,46 @@ impl SdJwtBuilder {
                 reason: "is empty",
             });
         }
-        let mut maker = Maker {
+        // First pass: which claims are selected, and how many salts and decoys follow.
+        let mut plan = Plan {
             policy: &self.disclosable,
             hits: vec![false; self.disclosable.len()],
             decoys: self.decoys,
-            salt_len: self.salt_len,
-            encoding: self.encoding,
-            rng,
-            path: ClaimPath::root(),
-            disclosures: Vec::new(),
+            path: Vec::new(),
+            selected: Vec::new(),
+            draws: 0,
         };
-        let mut payload = maker.object(self.claims)?;
-        if let Some(position) = maker.hits.iter().position(|hit| !hit) {
+        plan.object(&self.claims)?;
+        if let Some(position) = plan.hits.iter().position(|hit| !hit) {
             let path = self.disclosable.get(position).cloned().unwrap_or_default();
             return Err(Error::InvalidPolicyPath {
                 path,
                 reason: "selects no claim",
             });
         }
+        // All random bytes in one call: the same byte stream, in the same order, as one call
+        // per salt or decoy, without a system call each.
+        let pool_len = plan
+            .draws
+            .checked_mul(self.salt_len)
+            .ok_or(Error::TooManyDisclosures {
+                count: plan.draws,
+                max: usize::MAX / self.salt_len,
+            })?;
+        let mut pool = vec![0u8; pool_len];
+        rng.fill(&mut pool).map_err(Error::Random)?;
+        // Second pass: salts, disclosures, decoys, digests.
+        let mut maker = Maker {
+            selected: plan.selected.iter(),
+            decoys: self.decoys,
+            salt_len: self.salt_len,
+            encoding: self.encoding,
+            pool: &pool,
+            rng,
+            disclosures: Vec::with_capacity(plan.draws),
+            scratch: Vec::with_capacity(128),
+        };
+        let mut payload = maker.object(self.claims)?;
         payload.insert("_sd_alg".into(), SD_ALG_SHA256.into());
         Ok(SdJwtPayload {
             payload,
@@ -196,22 +218,57 @@ impl SdJwtBuilder {
     }
 }
 
-struct Maker<'p> {
+/// Whether a claim is one of the names an SD-JWT reserves.
+fn reserved(name: &str) -> bool {
+    matches!(name, "_sd" | "..." | "_sd_alg")
+}
+
+/// The first pass over the claims: matches the policy, records whether each claim is selected
+/// (in the order the [`Maker`] visits them: depth first, children before the claim holding
+/// them) and counts the random draws (one salt per disclosure, one per decoy).
+struct Plan<'p, 'c> {
     policy: &'p [ClaimPath],
     hits: Vec<bool>,
     decoys: Decoys,
-    salt_len: usize,
-    encoding: DisclosureEncoding,
-    rng: &'p dyn RandomSource,
-    path: ClaimPath,
-    disclosures: Vec<Disclosure>,
+    /// Where the walk is, borrowing the member names from the claims.
+    path: Vec<Step<'c>>,
+    selected: Vec<bool>,
+    draws: usize,
 }
 
-impl Maker<'_> {
+/// One step of a concrete path into the claims.
+#[derive(Clone, Copy)]
+enum Step<'c> {
+    Key(&'c str),
+    Index(usize),
+}
+
+/// `a == b`, checking the length and the last byte before comparing the rest (most policy
+/// names differ there, and this runs for every claim times every policy path).
+fn same_name(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().last() == b.as_bytes().last() && a == b
+}
+
+/// [`ClaimPath::matches`] against a borrowed concrete path.
+fn matches(pattern: &ClaimPath, path: &[Step<'_>]) -> bool {
+    pattern.segments().len() == path.len()
+        && pattern
+            .segments()
+            .iter()
+            .zip(path)
+            .all(|(segment, step)| match (segment, step) {
+                (PathSegment::Key(name), Step::Key(key)) => same_name(name, key),
+                (PathSegment::Index(index), Step::Index(at)) => index == at,
+                (PathSegment::AllArrayElements, Step::Index(_)) => true,
+                _ => false,
+            })
+}
+
+impl<'c> Plan<'_, 'c> {
     fn selected(&mut self) -> bool {
         let mut any = false;
         for (pattern, hit) in self.policy.iter().zip(self.hits.iter_mut()) {
-            if pattern.matches(&self.path) {
+            if matches(pattern, &self.path) {
                 *hit = true;
                 any = true;
             }
@@ -219,13 +276,85 @@ impl Maker<'_> {
         any
     }
 
-    fn random_string(&self) -> Result<String, Error> {
-        jose_core::random_base64url(self.rng, self.salt_len).map_err(Error::Random)
+    fn value(&mut self, value: &'c Value) -> Result<(), Error> {
+        match value {
+            Value::Object(map) => self.object(map),
+            Value::Array(items) => self.array(items),
+            _ => Ok(()),
+        }
+    }
+
+    fn visit(&mut self, step: Step<'c>, value: &'c Value) -> Result<bool, Error> {
+        self.path.push(step);
+        let result = self.value(value);
+        let selected = self.selected();
+        self.path.pop();
+        result?;
+        self.selected.push(selected);
+        if selected {
+            self.draws = self.draws.saturating_add(1);
+        }
+        Ok(selected)
+    }
+
+    fn object(&mut self, map: &'c Map<String, Value>) -> Result<(), Error> {
+        let mut real = 0usize;
+        for (name, value) in map {
+            if reserved(name) {
+                return Err(Error::ClaimReserved { name: name.clone() });
+            }
+            if self.visit(Step::Key(name), value)? {
+                real = real.saturating_add(1);
+            }
+        }
+        if real > 0 {
+            self.draws = self.draws.saturating_add(self.decoys.count_for(real));
+        }
+        Ok(())
+    }
+
+    fn array(&mut self, items: &'c [Value]) -> Result<(), Error> {
+        for (index, item) in items.iter().enumerate() {
+            self.visit(Step::Index(index), item)?;
+        }
+        Ok(())
+    }
+}
+
+/// The second pass: consumes the [`Plan`]'s selection and the pooled random bytes.
+struct Maker<'p> {
+    selected: core::slice::Iter<'p, bool>,
+    decoys: Decoys,
+    salt_len: usize,
+    encoding: DisclosureEncoding,
+    pool: &'p [u8],
+    rng: &'p dyn RandomSource,
+    disclosures: Vec<Disclosure>,
+    /// Reused for the JSON text of each disclosure.
+    scratch: Vec<u8>,
+}
+
+impl Maker<'_> {
+    fn selected(&mut self) -> bool {
+        self.selected.next().copied().unwrap_or(false)
+    }
+
+    /// The next `salt_len` pooled bytes, base64url-encoded. The plan counted every draw, so
+    /// the pool never runs short; if it did, the bytes would come from the source directly.
+    fn random_string(&mut self) -> Result<String, Error> {
+        if let Some((bytes, rest)) = self.pool.split_at_checked(self.salt_len) {
+            self.pool = rest;
+            return Ok(crate::b64::encode(bytes));
+        }
+        let mut bytes = vec![0u8; self.salt_len];
+        self.rng.fill(&mut bytes).map_err(Error::Random)?;
+        Ok(crate::b64::encode(&bytes))
     }
 
     fn disclose(&mut self, name: Option<String>, value: Value) -> Result<String, Error> {
         let salt = self.random_string()?;
-        let disclosure = Disclosure::create(salt, name, value, self.encoding);
+        let disclosure =
+            Disclosure::create_with(&mut self.scratch, salt, name, value, self.encoding);
         let digest = disclosure.digest().to_owned();
         self.disclosures.push(disclosure);
         Ok(digest)
@@ -243,46 +372,35 @@ impl Maker<'_> {
         let mut out = Map::new();
         let mut digests = Vec::new();
         for (name, value) in map {
-            if matches!(name.as_str(), "_sd" | "..." | "_sd_alg") {
-                return Err(Error::ClaimReserved { name });
-            }
-            self.path.push(PathSegment::Key(name.clone()));
-            let value = self.value(value);
-            let selected = self.selected();
-            self.path.pop();
-            let value = value?;
-            if selected {
+            let value = self.value(value)?;
+            if self.selected() {
                 digests.push(self.disclose(Some(name), value)?);
             } else {
                 out.insert(name, value);
             }
         }
-        if !digests.is_empty() {
-            for _ in 0..self.decoys.count_for(digests.len()) {
-                digests.push(sha256_base64url(&self.random_string()?));
-            }
-            digests.sort_unstable();
-            // `_sd` first, as in the RFC 9901 examples (visible with `preserve_order`).
-            let mut with_sd = Map::new();
-            with_sd.insert(
-                "_sd".into(),
-                digests.into_iter().map(Value::String).collect(),
-            );
-            with_sd.extend(out);
-            return Ok(with_sd);
+        if digests.is_empty() {
+            return Ok(out);
         }
-        Ok(out)
+        for _ in 0..self.decoys.count_for(digests.len()) {
+            digests.push(sha256_base64url(&self.random_string()?));
+        }
+        digests.sort_unstable();
+        // `_sd` first, as in the RFC 9901 examples (visible with `preserve_order`).
+        let mut with_sd = Map::new();
+        with_sd.insert(
+            "_sd".into(),
+            digests.into_iter().map(Value::String).collect(),
+        );
+        with_sd.extend(out);
+        Ok(with_sd)
     }
 
     fn array(&mut self, items: Vec<Value>) -> Result<Vec<Value>, Error> {
         let mut out = Vec::with_capacity(items.len());
-        for (index, item) in items.into_iter().enumerate() {
-            self.path.push(PathSegment::Index(index));
-            let value = self.value(item);
-            let selected = self.selected();
-            self.path.pop();
-            let value = value?;
-            if selected {
+        for item in items {
+            let value = self.value(item)?;
+            if self.selected() {
                 let digest = self.disclose(None, value)?;
                 let mut placeholder = Map::new();
                 placeholder.insert("...".into(), Value::String(digest));
@@ -319,24 +437,56 @@ impl SdJwtPayload {
         &self.disclosures
     }
 
-    /// Adds the JOSE header and serialises: the first signing phase.
+    /// Adds the JOSE header and serialises: the first signing phase. The signing input is
+    /// the one [`jose_core::UnsignedJws::new`] makes (compact `serde_json` text of the header
+    /// and payload, unpadded base64url), written with this crate's faster encoder.
     ///
     /// # Errors
-    /// Those of [`UnsignedJws::new`].
+    /// [`Error::Jose`] with [`jose_core::Error::SigningFailed`] if the header or payload does
+    /// not serialise (not reachable with `serde_json` values).
     pub fn into_unsigned(self, header: &Header) -> Result<UnsignedSdJwt, Error> {
-        let jws = UnsignedJws::new(header, &self.payload).map_err(Error::issuer_jwt)?;
+        let unserialisable = |what: &str| {
+            Error::issuer_jwt(jose_core::Error::SigningFailed {
+                reason: format!("{what} does not serialise"),
+            })
+        };
+        let header_json =
+            serde_json::to_vec(&header.to_map()).map_err(|_| unserialisable("header"))?;
+        let estimate = self
+            .disclosures
+            .len()
+            .saturating_mul(48)
+            .saturating_add(512);
+        let mut payload_json = Vec::with_capacity(estimate);
+        serde_json::to_writer(&mut payload_json, &self.payload)
+            .map_err(|_| unserialisable("claims"))?;
+        // Room for the signature too, so attaching it does not reallocate.
+        let capacity = crate::b64::encoded_len(header_json.len())
+            .saturating_add(crate::b64::encoded_len(payload_json.len()))
+            .saturating_add(SIGNATURE_ROOM);
+        let mut text = Vec::with_capacity(capacity);
+        crate::b64::encode_append(&mut text, &header_json);
+        text.push(b'.');
+        crate::b64::encode_append(&mut text, &payload_json);
+        let signing_input = crate::b64::ascii_string(text);
         Ok(UnsignedSdJwt {
-            jws,
+            alg: header.alg(),
+            signing_input,
             disclosures: self.disclosures,
         })
     }
 }
 
+/// Spare capacity for `.` and the signature on the signing input: an ES512 signature (132
+/// bytes) or an RSA-2048 one (256 bytes, 342 characters) fits.
+const SIGNATURE_ROOM: usize = 352;
+
 /// An SD-JWT waiting for the issuer's signature: hand [`signing_input`](Self::signing_input)
 /// to a KMS and give the result to [`attach_signature`](Self::attach_signature).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnsignedSdJwt {
-    jws: UnsignedJws,
+    alg: Algorithm,
+    signing_input: String,
     disclosures: Vec<Disclosure>,
 }
 
@@ -344,13 +494,13 @@ impl UnsignedSdJwt {
     /// The exact bytes to sign.
     #[must_use]
     pub fn signing_input(&self) -> &[u8] {
-        self.jws.signing_input()
+        self.signing_input.as_bytes()
     }
 
     /// The algorithm the signature must be made with.
     #[must_use]
     pub const fn algorithm(&self) -> Algorithm {
-        self.jws.algorithm()
+        self.alg
     }
 
     /// The disclosures that will accompany the JWT.
@@ -362,12 +512,22 @@ impl UnsignedSdJwt {
     /// Attaches a JOSE-form signature (ECDSA as r||s).
     ///
     /// # Errors
-    /// Those of [`UnsignedJws::attach_signature`].
+    /// [`Error::Jose`] with [`jose_core::Error::SignatureLength`] when the signature has the
+    /// wrong length for a fixed-length algorithm (for example a DER-encoded ECDSA signature).
     pub fn attach_signature(self, signature: &[u8]) -> Result<IssuedSdJwt, Error> {
-        let jwt = self
-            .jws
-            .attach_signature(signature)
-            .map_err(Error::issuer_jwt)?;
+        if let Some(expected) = self.alg.fixed_signature_len() {
+            if signature.len() != expected {
+                return Err(Error::issuer_jwt(jose_core::Error::SignatureLength {
+                    alg: self.alg,
+                    len: signature.len(),
+                    expected,
+                }));
+            }
+        }
+        let mut jwt = self.signing_input.into_bytes();
+        jwt.push(b'.');
+        crate::b64::encode_append(&mut jwt, signature);
+        let jwt = crate::b64::ascii_string(jwt);
         Ok(IssuedSdJwt {
             jwt,
             disclosures: self.disclosures,
@@ -377,13 +537,20 @@ impl UnsignedSdJwt {
     /// Signs in one step.
     ///
     /// # Errors
-    /// Those of [`UnsignedJws::sign`].
+    /// [`Error::Jose`] with [`jose_core::Error::KeyAlgorithmMismatch`] when the signer's
+    /// algorithm is not the header's, the signer's own error, and those of
+    /// [`Self::attach_signature`].
     pub fn sign(self, signer: &dyn Signer) -> Result<IssuedSdJwt, Error> {
-        let jwt = self.jws.sign(signer).map_err(Error::issuer_jwt)?;
-        Ok(IssuedSdJwt {
-            jwt,
-            disclosures: self.disclosures,
-        })
+        if signer.algorithm() != self.alg {
+            return Err(Error::issuer_jwt(jose_core::Error::KeyAlgorithmMismatch {
+                alg: self.alg,
+                key: "signer",
+            }));
+        }
+        let signature = signer
+            .sign(self.signing_input())
+            .map_err(Error::issuer_jwt)?;
+        self.attach_signature(&signature)
     }
 }
 

@@ -38,7 +38,12 @@ impl SdJwt {
         if split.kb_jwt.is_some() {
             return Err(Error::KeyBindingUnexpected);
         }
-        let jwt = split.jwts.into_iter().next().unwrap_or_default();
+        let jwt = split
+            .jwts
+            .into_iter()
+            .next()
+            .map(std::borrow::Cow::into_owned)
+            .unwrap_or_default();
         let payload = CompactJws::parse(&jwt, &limits.jose())
             .map_err(Error::issuer_jwt)?
             .into_claims();

@@ -1,6 +1,6 @@
 //! The disclosure processing of RFC 9901 §7.1 step 3 to 5, shared by the verifier and the holder.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
@@ -26,16 +26,42 @@ pub(crate) struct Processed {
 ///
 /// # Errors
 /// [`Error::DuplicateDisclosure`].
-pub(crate) fn index_by_digest(disclosures: &[Disclosure]) -> Result<HashMap<&str, usize>, Error> {
-    let mut by_digest = HashMap::with_capacity(disclosures.len());
-    for (index, disclosure) in disclosures.iter().enumerate() {
-        if by_digest.insert(disclosure.digest(), index).is_some() {
-            return Err(Error::DuplicateDisclosure {
-                digest: disclosure.digest().to_owned(),
-            });
-        }
+pub(crate) fn index_by_digest(disclosures: &[Disclosure]) -> Result<DigestIndex<'_>, Error> {
+    let mut entries: Vec<(&str, usize)> = disclosures
+        .iter()
+        .enumerate()
+        .map(|(index, disclosure)| (disclosure.digest(), index))
+        .collect();
+    entries.sort_unstable();
+    // Report the repeat that comes first in the input, as a one-pass check would.
+    let repeat = entries
+        .windows(2)
+        .filter_map(|pair| match pair {
+            [(a, _), (b, later)] if a == b => Some((*later, *b)),
+            _ => None,
+        })
+        .min();
+    if let Some((_, digest)) = repeat {
+        return Err(Error::DuplicateDisclosure {
+            digest: digest.to_owned(),
+        });
     }
-    Ok(by_digest)
+    Ok(DigestIndex(entries))
+}
+
+/// Disclosure indices sorted by digest (a binary search is cheaper than hashing 43-byte
+/// strings for the few dozen disclosures an SD-JWT carries).
+#[derive(Debug)]
+pub(crate) struct DigestIndex<'d>(Vec<(&'d str, usize)>);
+
+impl DigestIndex<'_> {
+    pub(crate) fn get(&self, digest: &str) -> Option<usize> {
+        let at = self
+            .0
+            .binary_search_by(|(candidate, _)| (*candidate).cmp(digest))
+            .ok()?;
+        self.0.get(at).map(|(_, index)| *index)
+    }
 }
 
 /// Applies `disclosures` to the issuer-signed `payload`.
@@ -89,7 +115,7 @@ pub(crate) fn process(
 
 struct Walker<'d> {
     disclosures: &'d [Disclosure],
-    by_digest: HashMap<&'d str, usize>,
+    by_digest: DigestIndex<'d>,
     /// Unmatched digests (decoys, withheld claims); matched ones are tracked by `used`.
     unmatched: HashSet<String>,
     used: Vec<bool>,
@@ -107,7 +133,7 @@ impl Walker<'_> {
     /// Each digest may appear once (RFC 9901 §7.1 step 4); a matched digest seen again finds
     /// its disclosure already used.
     fn digest(&mut self, digest: &str) -> Result<Option<usize>, Error> {
-        let Some(&index) = self.by_digest.get(digest) else {
+        let Some(index) = self.by_digest.get(digest) else {
             if self.unmatched.insert(digest.to_owned()) {
                 return Ok(None);
             }
@@ -221,8 +247,12 @@ impl Walker<'_> {
             }
             self.path.push(PathSegment::Key(name.to_owned()));
             let value = self.disclose(index, depth);
-            self.path.pop();
-            out.insert(name.to_owned(), value?);
+            let Some(PathSegment::Key(name)) = self.path.pop_segment() else {
+                return Err(Error::Malformed {
+                    reason: "internal path error",
+                });
+            };
+            out.insert(name, value?);
         }
         Ok(out)
     }

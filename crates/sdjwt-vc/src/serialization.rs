@@ -1,29 +1,32 @@
 //! The compact (RFC 9901 §4) and JWS JSON (RFC 9901 §8) serializations: splitting received
 //! input into its parts without re-encoding anything, and writing them.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use crate::error::Error;
 use crate::limits::Limits;
 
-/// A received SD-JWT or SD-JWT+KB split into its parts, all exactly as received.
+/// A received SD-JWT or SD-JWT+KB split into its parts, all exactly as received (borrowed
+/// from the compact input; owned when they come from the JWS JSON serialization).
 #[derive(Debug)]
-pub(crate) struct Split {
+pub(crate) struct Split<'a> {
     /// Candidate issuer-signed JWTs in compact form: one, or one per signature of a general
     /// JWS JSON serialization (the first one carries the disclosures).
-    pub(crate) jwts: Vec<String>,
+    pub(crate) jwts: Vec<Cow<'a, str>>,
     /// The disclosure strings.
-    pub(crate) disclosures: Vec<String>,
+    pub(crate) disclosures: Vec<Cow<'a, str>>,
     /// The KB-JWT, if the last component was not empty.
-    pub(crate) kb_jwt: Option<String>,
+    pub(crate) kb_jwt: Option<Cow<'a, str>>,
     /// `<JWT>~<D1>~...~<Dn>~`: the input of `sd_hash` (RFC 9901 §4.3.1, §8.1).
-    pub(crate) presented: String,
+    pub(crate) presented: Cow<'a, str>,
     /// Unprotected `kid` of each signature (JSON serialization only), a hint for the resolver.
     pub(crate) unprotected_kids: Vec<Option<String>>,
 }
 
 /// Splits either serialization: input starting with `{` (after whitespace) is JWS JSON.
-pub(crate) fn split(input: &str, limits: &Limits) -> Result<Split, Error> {
+pub(crate) fn split<'a>(input: &'a str, limits: &Limits) -> Result<Split<'a>, Error> {
     if input.len() > limits.max_len() {
         return Err(Error::TooLong {
             len: input.len(),
@@ -38,7 +41,7 @@ pub(crate) fn split(input: &str, limits: &Limits) -> Result<Split, Error> {
 }
 
 /// `<JWT>~<D1>~...~<Dn>~[<KB-JWT>]`.
-pub(crate) fn split_compact(input: &str, limits: &Limits) -> Result<Split, Error> {
+pub(crate) fn split_compact<'a>(input: &'a str, limits: &Limits) -> Result<Split<'a>, Error> {
     if input.len() > limits.max_len() {
         return Err(Error::TooLong {
             len: input.len(),
@@ -79,13 +82,13 @@ pub(crate) fn split_compact(input: &str, limits: &Limits) -> Result<Split, Error
                 reason: "empty disclosure between ~ separators",
             });
         }
-        disclosures.push(part.to_owned());
+        disclosures.push(Cow::Borrowed(part));
     }
     Ok(Split {
-        jwts: vec![jwt.to_owned()],
+        jwts: vec![Cow::Borrowed(jwt)],
         disclosures,
-        kb_jwt: (!kb.is_empty()).then(|| kb.to_owned()),
-        presented: presented.to_owned(),
+        kb_jwt: (!kb.is_empty()).then_some(Cow::Borrowed(kb)),
+        presented: Cow::Borrowed(presented),
         unprotected_kids: vec![None],
     })
 }
@@ -106,7 +109,7 @@ fn string_member<'m>(map: &'m Map<String, Value>, name: &str) -> Result<&'m str,
 
 /// Flattened or general JWS JSON serialization with `disclosures` and `kb_jwt` in the (first)
 /// unprotected header.
-fn split_json(input: &str, limits: &Limits) -> Result<Split, Error> {
+fn split_json(input: &str, limits: &Limits) -> Result<Split<'static>, Error> {
     let object = jose_core::json::parse_object(input.as_bytes(), limits.max_depth())
         .map_err(|_| json_err("not a strict JSON object"))?;
     let payload = string_member(&object, "payload")?;
@@ -131,7 +134,7 @@ fn split_json(input: &str, limits: &Limits) -> Result<Split, Error> {
     for (position, signature) in signatures.iter().enumerate() {
         let protected = string_member(signature, "protected")?;
         let value = string_member(signature, "signature")?;
-        jwts.push(format!("{protected}.{payload}.{value}"));
+        jwts.push(Cow::Owned(format!("{protected}.{payload}.{value}")));
         let header = match signature.get("header") {
             None => None,
             Some(Value::Object(header)) => Some(header),
@@ -166,7 +169,7 @@ fn split_json(input: &str, limits: &Limits) -> Result<Split, Error> {
                 for item in items {
                     match item {
                         Value::String(s) if !s.is_empty() && !s.contains('~') => {
-                            disclosures.push(s.clone());
+                            disclosures.push(Cow::Owned(s.clone()));
                         }
                         _ => return Err(json_err("disclosures must be non-empty strings")),
                     }
@@ -176,12 +179,14 @@ fn split_json(input: &str, limits: &Limits) -> Result<Split, Error> {
         }
         kb_jwt = match header.get("kb_jwt") {
             None => None,
-            Some(Value::String(kb)) if !kb.is_empty() && !kb.contains('~') => Some(kb.clone()),
+            Some(Value::String(kb)) if !kb.is_empty() && !kb.contains('~') => {
+                Some(Cow::Owned(kb.clone()))
+            }
             Some(_) => return Err(json_err("kb_jwt must be a non-empty string")),
         };
     }
     let first = jwts.first().cloned().unwrap_or_default();
-    let presented = compact(&first, disclosures.iter().map(String::as_str));
+    let presented = Cow::Owned(compact(&first, disclosures.iter().map(|d| &**d)));
     Ok(Split {
         jwts,
         disclosures,
@@ -192,8 +197,13 @@ fn split_json(input: &str, limits: &Limits) -> Result<Split, Error> {
 }
 
 /// `<jwt>~<d1>~...~<dn>~`.
-pub(crate) fn compact<'a>(jwt: &str, disclosures: impl Iterator<Item = &'a str>) -> String {
-    let mut out = String::with_capacity(jwt.len().saturating_add(1));
+pub(crate) fn compact<'a>(jwt: &str, disclosures: impl Iterator<Item = &'a str> + Clone) -> String {
+    let len = disclosures
+        .clone()
+        .fold(jwt.len().saturating_add(1), |len, d| {
+            len.saturating_add(d.len()).saturating_add(1)
+        });
+    let mut out = String::with_capacity(len);
     out.push_str(jwt);
     out.push('~');
     for disclosure in disclosures {

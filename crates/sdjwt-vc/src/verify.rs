@@ -159,7 +159,7 @@ impl<'r, R: IssuerKeyResolver + ?Sized> Verifier<'r, R> {
 
     /// Parses and checks the issuer-signed JWT; with several signatures (general JWS JSON), the
     /// first that verifies wins and otherwise the first error is returned.
-    fn issuer_jwt(&self, split: &Split) -> Result<(Header, Map<String, Value>), Error> {
+    fn issuer_jwt(&self, split: &Split<'_>) -> Result<(Header, Map<String, Value>), Error> {
         let mut first_error = None;
         for (position, jwt) in split.jwts.iter().enumerate() {
             let kid = split.unprotected_kids.get(position).cloned().flatten();

@@ -27,14 +27,16 @@ pub(crate) fn example_issuer_key() -> PublicJwk {
     PublicJwk::from_json(br#"{"kty":"EC","crv":"P-256","x":"b28d4MwZMjw8-00CG4xfnn9SLMVMM19SlqZpVb_uNtQ","y":"Xv5zWwuoaTgdS6hV43yI6gBwTnjukmFQQnJ_kCxzqk8"}"#).unwrap()
 }
 
-/// A random source that hands out the given byte strings in order (for fixed salts).
-pub(crate) struct Replay(RefCell<VecDeque<Vec<u8>>>);
+/// A random source that replays the given bytes as one stream (for fixed salts): the recorded
+/// salts come out in order however the issuer groups its requests.
+pub(crate) struct Replay(RefCell<VecDeque<u8>>);
 
 impl Replay {
     pub(crate) fn new(chunks: Vec<Vec<u8>>) -> Self {
-        Self(RefCell::new(chunks.into()))
+        Self(RefCell::new(chunks.into_iter().flatten().collect()))
     }
 
+    /// Bytes not yet handed out.
     pub(crate) fn remaining(&self) -> usize {
         self.0.borrow().len()
     }
@@ -42,13 +44,15 @@ impl Replay {
 
 impl jose_core::RandomSource for Replay {
     fn fill(&self, dest: &mut [u8]) -> Result<(), jose_core::Error> {
-        let next = self
-            .0
-            .borrow_mut()
-            .pop_front()
-            .expect("more salts requested than recorded");
-        assert_eq!(next.len(), dest.len(), "salt length");
-        dest.copy_from_slice(&next);
+        let mut stream = self.0.borrow_mut();
+        assert!(
+            dest.len() <= stream.len(),
+            "more random bytes requested than recorded"
+        );
+        let len = dest.len();
+        for (byte, recorded) in dest.iter_mut().zip(stream.drain(..len)) {
+            *byte = recorded;
+        }
         Ok(())
     }
 }

@@ -258,3 +258,96 @@ fn fuzz_helpers_accept_their_seeds() {
         Err(Error::Malformed { reason: "utf-8" })
     );
 }
+
+#[test]
+fn issuance_draws_all_salts_and_decoys_in_one_call() {
+    let calls = std::cell::RefCell::new(Vec::new());
+    let counting = |dest: &mut [u8]| -> Result<(), jose_core::Error> {
+        calls.borrow_mut().push(dest.len());
+        dest.fill(7);
+        Ok(())
+    };
+    let built = sdjwt_vc::SdJwtBuilder::new(person())
+        .with_disclosable_paths(policy())
+        .with_decoys(Decoys::pad_to(5))
+        .with_salt_len(20)
+        .build(&counting)
+        .unwrap();
+    // One request, for exactly one 20-byte salt per disclosure and per decoy.
+    let sd_entries = |value: &Value| -> usize {
+        fn walk(value: &Value) -> usize {
+            match value {
+                Value::Object(map) => {
+                    let own = map.get("_sd").and_then(Value::as_array).map_or(0, Vec::len);
+                    own + map.values().map(walk).sum::<usize>()
+                }
+                Value::Array(items) => items.iter().map(walk).sum(),
+                _ => 0,
+            }
+        }
+        walk(value)
+    };
+    let in_payload = sd_entries(&Value::Object(built.payload().clone()));
+    let in_disclosures: usize = built
+        .disclosures()
+        .iter()
+        .map(|d| sd_entries(d.value()))
+        .sum();
+    let array_elements = built
+        .disclosures()
+        .iter()
+        .filter(|d| d.name().is_none())
+        .count();
+    let object_members = built.disclosures().len() - array_elements;
+    let decoys = in_payload + in_disclosures - object_members;
+    assert!(decoys > 0);
+    assert_eq!(
+        *calls.borrow(),
+        vec![(built.disclosures().len() + decoys) * 20]
+    );
+    assert!(
+        built
+            .disclosures()
+            .iter()
+            .all(|d| d.salt() == "BwcHBwcHBwcHBwcHBwcHBwcHBwc")
+    );
+}
+
+#[test]
+fn signing_input_is_the_one_jose_core_makes() {
+    let rng = SystemRandom::new();
+    let built = sdjwt_vc::SdJwtBuilder::new(person())
+        .with_disclosable_paths(policy())
+        .build(&rng)
+        .unwrap();
+    let header = jose_core::Header::new(Algorithm::Es256)
+        .with_typ("example+sd-jwt")
+        .with_kid("k-1");
+    let expected = jose_core::UnsignedJws::new(&header, built.payload()).unwrap();
+    let unsigned = built.into_unsigned(&header).unwrap();
+    assert_eq!(unsigned.signing_input(), expected.signing_input());
+    // A DER signature (wrong length for ES256) is refused when attached.
+    let err = unsigned.clone().attach_signature(&[0; 70]).unwrap_err();
+    assert_eq!(
+        err,
+        Error::Jose {
+            what: "issuer-signed JWT",
+            error: jose_core::Error::SignatureLength {
+                alg: Algorithm::Es256,
+                len: 70,
+                expected: 64
+            }
+        }
+    );
+    let eddsa = LocalSigner::generate(Algorithm::EdDsa, &rng).unwrap();
+    assert_eq!(
+        unsigned.sign(&eddsa).unwrap_err(),
+        Error::Jose {
+            what: "issuer-signed JWT",
+            error: jose_core::Error::KeyAlgorithmMismatch {
+                alg: Algorithm::Es256,
+                key: "signer"
+            }
+        }
+    );
+}
