@@ -39,7 +39,8 @@ impl Disclosure {
     }
 
     pub(crate) fn parse_at(encoded: &str, index: usize, max_depth: usize) -> Result<Self, Error> {
-        let bytes = crate::b64::decode(encoded).ok_or(Error::DisclosureEncoding { index })?;
+        let bytes =
+            jose_core::base64url::decode(encoded).ok_or(Error::DisclosureEncoding { index })?;
         let value = jose_core::json::parse_value(&bytes, max_depth)
             .map_err(|_| Error::DisclosureEncoding { index })?;
         let Value::Array(items) = value else {
