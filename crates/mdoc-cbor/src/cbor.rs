@@ -44,11 +44,32 @@ impl Writer {
         }
     }
 
+    /// Continues writing after `bytes`.
+    pub(crate) const fn from_bytes(bytes: Vec<u8>) -> Self {
+        Self { buf: bytes }
+    }
+
     pub(crate) fn into_bytes(self) -> Vec<u8> {
         self.buf
     }
 
+    /// The bytes written so far.
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// The number of bytes written so far.
+    pub(crate) fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Forgets the content, keeping the allocation (for a scratch writer).
+    pub(crate) fn clear(&mut self) {
+        self.buf.clear();
+    }
+
     /// Writes an initial byte and its argument in the shortest form.
+    #[inline]
     fn head(&mut self, major: u8, arg: u64) {
         let major = major << 5;
         if let Ok(small) = u8::try_from(arg) {
@@ -133,6 +154,34 @@ impl Writer {
     pub(crate) fn tag24(&mut self, item: &[u8]) -> &mut Self {
         self.tag(TAG_ENCODED_CBOR).bytes(item)
     }
+
+    /// Writes only the head of a byte string of `len` bytes; the content must follow.
+    pub(crate) fn bytes_head(&mut self, len: usize) -> &mut Self {
+        self.head(MAJOR_BYTES, len_u64(len));
+        self
+    }
+}
+
+/// The length of a head (initial byte and argument) with argument `arg`.
+pub(crate) const fn head_len(arg: u64) -> usize {
+    if arg < 24 {
+        1
+    } else if arg <= 0xff {
+        2
+    } else if arg <= 0xffff {
+        3
+    } else if arg <= 0xffff_ffff {
+        5
+    } else {
+        9
+    }
+}
+
+/// The length of `#6.24(bstr)` around `len` bytes of encoded CBOR.
+pub(crate) fn tag24_len(len: usize) -> usize {
+    // Tag 24 needs a two-byte head (0xd8 0x18).
+    let arg = len_u64(len);
+    2usize.saturating_add(head_len(arg)).saturating_add(len)
 }
 
 /// A strict reader: definite lengths only for containers, every error typed and positioned.

@@ -1,14 +1,16 @@
 //! The COSE boundary (RFC 9052, RFC 9360): `issuerAuth` as COSE_Sign1 and the device key as
-//! COSE_Key, through `coset`. Everything else in this crate is plain CBOR.
+//! COSE_Key. Received structures are decoded through `coset`; `issuerAuth` is written directly
+//! (it has a fixed shape, and issuance is on the hot path).
 
 use coset::cbor::Value;
 use coset::iana::{self, EnumI64 as _};
 use coset::{
-    CborSerializable as _, CoseError, CoseKey, CoseKeyBuilder, CoseSign1, CoseSign1Builder,
-    HeaderBuilder, KeyType, Label, RegisteredLabelWithPrivate, TaggedCborSerializable as _,
+    CborSerializable as _, CoseError, CoseKey, CoseKeyBuilder, CoseSign1, KeyType, Label,
+    RegisteredLabelWithPrivate, TaggedCborSerializable as _,
 };
 use jose_core::{Algorithm, EcCurve, PublicKey};
 
+use crate::cbor::Writer;
 use crate::error::Error;
 
 /// COSE header label of `x5chain` (RFC 9360 §2).
@@ -46,66 +48,68 @@ fn cose_error(error: &CoseError) -> Error {
     }
 }
 
-/// An unsigned COSE_Sign1 and its `Sig_structure`.
-#[derive(Debug)]
-pub(crate) struct UnsignedSign1 {
-    /// The encoded COSE_Sign1 without its last element (the signature bstr).
-    without_signature: Vec<u8>,
-    to_be_signed: Vec<u8>,
+/// The encoded protected header of `issuerAuth`: `{1: alg}` (RFC 9052 §3.1).
+///
+/// # Errors
+/// [`Error::UnsupportedAlgorithm`] for an algorithm ISO 18013-5 does not allow.
+pub(crate) fn protected_header(alg: Algorithm) -> Result<Vec<u8>, Error> {
+    let id = alg.cose_id();
+    if algorithm_from_cose(id).is_none() {
+        return Err(Error::UnsupportedAlgorithm { cose_id: Some(id) });
+    }
+    let mut w = Writer::with_capacity(4);
+    w.map(1).uint(1);
+    write_int(&mut w, id);
+    Ok(w.into_bytes())
 }
 
-impl UnsignedSign1 {
-    /// `alg` in the protected header, `x5chain` (a bstr for one certificate, else an array) in
-    /// the unprotected header, `payload` attached, no external AAD.
-    pub(crate) fn new(
-        alg: Algorithm,
-        x5chain: &[Vec<u8>],
-        payload: Vec<u8>,
-    ) -> Result<Self, Error> {
-        let cose_alg = iana::Algorithm::from_i64(alg.cose_id())
-            .filter(|_| algorithm_from_cose(alg.cose_id()).is_some())
-            .ok_or(Error::UnsupportedAlgorithm {
-                cose_id: Some(alg.cose_id()),
-            })?;
-        let protected = HeaderBuilder::new().algorithm(cose_alg).build();
-        let mut unprotected = HeaderBuilder::new();
-        match x5chain {
-            [] => {}
-            [single] => unprotected = unprotected.value(X5CHAIN_LABEL, single.clone().into()),
-            many => {
-                let certs = many.iter().map(|c| c.clone().into()).collect();
-                unprotected = unprotected.value(X5CHAIN_LABEL, Value::Array(certs));
+/// Writes the unprotected header of `issuerAuth`: `x5chain` under label 33 (one certificate
+/// as a bstr, several as an array of bstr, RFC 9360 §2), or an empty map without a chain.
+pub(crate) fn write_unprotected(w: &mut Writer, x5chain: &[Vec<u8>]) {
+    match x5chain {
+        [] => {
+            w.map(0);
+        }
+        [single] => {
+            w.map(1);
+            write_int(w, X5CHAIN_LABEL);
+            w.bytes(single);
+        }
+        many => {
+            w.map(1);
+            write_int(w, X5CHAIN_LABEL);
+            w.array(many.len());
+            for cert in many {
+                w.bytes(cert);
             }
         }
-        let sign1 = CoseSign1Builder::new()
-            .protected(protected)
-            .unprotected(unprotected.build())
-            .payload(payload)
-            .build();
-        let to_be_signed = sign1.tbs_data(b"");
-        // Encoded once with an empty signature (a final 0x40), which `finish` replaces.
-        let mut without_signature = sign1.to_vec().map_err(|e| cose_error(&e))?;
-        if without_signature.pop() != Some(0x40) {
-            return Err(Error::InvalidCose {
-                reason: "unexpected COSE_Sign1 encoding",
-            });
-        }
-        Ok(Self {
-            without_signature,
-            to_be_signed,
-        })
     }
+}
 
-    pub(crate) fn to_be_signed(&self) -> &[u8] {
-        &self.to_be_signed
-    }
+/// The `Sig_structure` of a COSE_Sign1 without external AAD (RFC 9052 §4.4):
+/// `["Signature1", protected, h'', payload]`.
+pub(crate) fn sig_structure(protected: &[u8], payload: &[u8]) -> Vec<u8> {
+    let mut w = Writer::with_capacity(
+        payload
+            .len()
+            .saturating_add(protected.len())
+            .saturating_add(24),
+    );
+    w.array(4)
+        .text("Signature1")
+        .bytes(protected)
+        .bytes(&[])
+        .bytes(payload);
+    w.into_bytes()
+}
 
-    /// The encoded (untagged) COSE_Sign1 with `signature`.
-    pub(crate) fn finish(self, signature: &[u8]) -> Vec<u8> {
-        let mut w = crate::cbor::Writer::with_capacity(signature.len().saturating_add(4));
-        w.bytes(signature);
-        [self.without_signature, w.into_bytes()].concat()
-    }
+/// Writes a CBOR integer.
+fn write_int(w: &mut Writer, value: i64) {
+    match u64::try_from(value) {
+        Ok(unsigned) => w.uint(unsigned),
+        // -1 - value, which is non-negative for a negative value.
+        Err(_) => w.negative(u64::try_from(value.saturating_add(1).saturating_neg()).unwrap_or(0)),
+    };
 }
 
 /// A received COSE_Sign1, reduced to what verification needs.
@@ -267,5 +271,71 @@ pub(crate) fn public_from_cose_key(raw: &[u8]) -> Result<PublicKey, Error> {
         Ok(PublicKey::Ed25519 { x })
     } else {
         Err(bad("unsupported key type"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use coset::{CoseSign1Builder, HeaderBuilder};
+
+    use super::*;
+
+    /// The hand-written `issuerAuth` encoding equals coset's for every x5chain shape and
+    /// algorithm, and so does the `Sig_structure`.
+    #[test]
+    fn issuer_auth_encoding_matches_coset() {
+        let payload = vec![0xd8, 0x18, 0x43, 0xa1, 0x01, 0x02];
+        let chains = [
+            vec![],
+            vec![vec![0x30; 300]],
+            vec![vec![1; 20], vec![2; 70_000]],
+        ];
+        for alg in [
+            Algorithm::Es256,
+            Algorithm::Es384,
+            Algorithm::Es512,
+            Algorithm::EdDsa,
+        ] {
+            for chain in &chains {
+                let protected = protected_header(alg).unwrap();
+                let mut w = Writer::new();
+                w.array(4).bytes(&protected);
+                write_unprotected(&mut w, chain);
+                w.bytes(&payload).bytes(&[9; 64]);
+
+                let mut unprotected = HeaderBuilder::new();
+                match chain.as_slice() {
+                    [] => {}
+                    [one] => unprotected = unprotected.value(X5CHAIN_LABEL, one.clone().into()),
+                    many => {
+                        let certs = many.iter().map(|c| c.clone().into()).collect();
+                        unprotected = unprotected.value(X5CHAIN_LABEL, Value::Array(certs));
+                    }
+                }
+                let cose_alg = iana::Algorithm::from_i64(alg.cose_id()).unwrap();
+                let reference = CoseSign1Builder::new()
+                    .protected(HeaderBuilder::new().algorithm(cose_alg).build())
+                    .unprotected(unprotected.build())
+                    .payload(payload.clone())
+                    .signature(vec![9; 64])
+                    .build();
+                assert_eq!(w.into_bytes(), reference.clone().to_vec().unwrap(), "{alg}");
+                assert_eq!(
+                    sig_structure(&protected, &payload),
+                    reference.tbs_data(b""),
+                    "{alg}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn unsupported_algorithms_are_refused() {
+        assert_eq!(
+            protected_header(Algorithm::Ps256),
+            Err(Error::UnsupportedAlgorithm {
+                cose_id: Some(Algorithm::Ps256.cose_id())
+            })
+        );
     }
 }

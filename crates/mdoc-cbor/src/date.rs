@@ -15,6 +15,18 @@ const SECS_PER_DAY: i64 = 86_400;
 /// # Errors
 /// [`Error::InvalidDate`] for a time outside the years 0000–9999.
 pub(crate) fn format_tdate(time: UnixTime, field: &'static str) -> Result<String, Error> {
+    let text = tdate_text(time, field)?;
+    Ok(core::str::from_utf8(&text)
+        .map_err(|_| Error::InvalidDate { field })?
+        .to_owned())
+}
+
+/// The ASCII bytes of `YYYY-MM-DDTHH:MM:SSZ` for `time`, without allocating (issuance writes
+/// three of these per MSO).
+///
+/// # Errors
+/// [`Error::InvalidDate`] for a time outside the years 0000–9999.
+pub(crate) fn tdate_text(time: UnixTime, field: &'static str) -> Result<[u8; 20], Error> {
     let secs = time.secs();
     let days = secs.div_euclid(SECS_PER_DAY);
     let rem = secs.rem_euclid(SECS_PER_DAY);
@@ -22,12 +34,27 @@ pub(crate) fn format_tdate(time: UnixTime, field: &'static str) -> Result<String
     if !(0..=9999).contains(&year) {
         return Err(Error::InvalidDate { field });
     }
-    Ok(format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem / 60) % 60,
-        rem % 60
-    ))
+    let mut out = *b"0000-00-00T00:00:00Z";
+    for (at, value, width) in [
+        (0, year, 4),
+        (5, month, 2),
+        (8, day, 2),
+        (11, rem / 3600, 2),
+        (14, (rem / 60) % 60, 2),
+        (17, rem % 60, 2),
+    ] {
+        write_digits(&mut out, at, value, width);
+    }
+    Ok(out)
+}
+
+/// Writes the `width` lowest decimal digits of `value` (non-negative) at `out[at..at + width]`.
+fn write_digits(out: &mut [u8], at: usize, mut value: i64, width: usize) {
+    for slot in out.iter_mut().skip(at).take(width).rev() {
+        let digit = u8::try_from(value.rem_euclid(10)).unwrap_or(0);
+        *slot = b'0'.saturating_add(digit);
+        value /= 10;
+    }
 }
 
 /// Parses a strict `YYYY-MM-DDTHH:MM:SSZ`.

@@ -1,23 +1,24 @@
 //! Issuing an `IssuerSigned` structure: items with random salts and unlinkable digestIDs, the
 //! MSO, and `issuerAuth` signed through [`Signer`] or in two phases.
 
-use std::collections::BTreeMap;
-
-use jose_core::{Algorithm, PublicJwk, PublicKey, RandomSource, Signer};
+use jose_core::{Algorithm, PublicJwk, RandomSource, Signer};
 use serde_json::{Map, Value as Json};
 
-use crate::cbor::Writer;
-use crate::cose::{self, UnsignedSign1};
+use crate::cbor::{Writer, head_len, len_u64, tag24_len};
+use crate::cose;
 use crate::error::Error;
-use crate::item::encode_item_bytes;
+use crate::item::write_item;
 use crate::mdl;
-use crate::mso::{DigestAlgorithm, MobileSecurityObject, StatusListReference, ValidityInfo};
+use crate::mso::{DigestAlgorithm, MsoFields, StatusListReference, ValidityInfo};
 use crate::value::ElementValue;
 
 /// The default length of each item's `random` salt: 32 bytes, as in ISO 18013-5 Annex D.
 pub const DEFAULT_RANDOM_LEN: usize = 32;
 /// The shortest `random` salt ISO 18013-5 §9.1.2.4 allows: 16 bytes.
 pub const MIN_RANDOM_LEN: usize = 16;
+
+/// Random bytes drawn per item for the digestID permutation (one 64-bit word).
+const PERMUTATION_WORD_LEN: usize = 8;
 
 /// The content of one mdoc to issue: docType, data elements by name space, the holder's device
 /// key, the validity period and an optional status list reference.
@@ -30,7 +31,8 @@ pub const MIN_RANDOM_LEN: usize = 16;
 pub struct Issuance {
     doc_type: String,
     name_spaces: Vec<(String, Vec<(String, ElementValue)>)>,
-    device_key: PublicKey,
+    /// The device key, already encoded as a COSE_Key.
+    device_key: Vec<u8>,
     validity: ValidityInfo,
     status: Option<StatusListReference>,
     random_len: usize,
@@ -55,11 +57,11 @@ impl Issuance {
                 reason: "docType is empty",
             });
         }
-        cose::cose_key_from_public(device_key.key())?;
+        let device_key = cose::cose_key_from_public(device_key.key())?;
         Ok(Self {
             doc_type: doc_type.to_owned(),
             name_spaces: Vec::new(),
-            device_key: device_key.key().clone(),
+            device_key,
             validity,
             status: None,
             random_len: DEFAULT_RANDOM_LEN,
@@ -188,44 +190,120 @@ impl Issuance {
         x5chain: &[Vec<u8>],
         rng: &dyn RandomSource,
     ) -> Result<PreparedMdoc, Error> {
+        let protected = cose::protected_header(alg)?;
         let digest_algorithm = DigestAlgorithm::Sha256;
-        let mut value_digests = BTreeMap::new();
-        let mut name_spaces = Vec::with_capacity(self.name_spaces.len());
-        for (name_space, elements) in &self.name_spaces {
-            let ids = random_permutation(elements.len(), rng)?;
-            let mut salts = vec![0u8; self.random_len.saturating_mul(elements.len())];
-            rng.fill(&mut salts)?;
-            let mut digests = BTreeMap::new();
-            let mut items = Vec::with_capacity(elements.len());
-            for (((identifier, value), id), salt) in elements
-                .iter()
-                .zip(ids)
-                .zip(salts.chunks_exact(self.random_len))
-            {
-                let item = encode_item_bytes(id, salt, identifier, value);
-                digests.insert(id, digest_algorithm.digest(&item));
-                items.push(item);
-            }
-            value_digests.insert(name_space.clone(), digests);
-            name_spaces.push((name_space.clone(), items));
+        let count = self
+            .name_spaces
+            .iter()
+            .map(|(_, elements)| elements.len())
+            .fold(0, usize::saturating_add);
+        // One draw for every digestID permutation and every salt: one call into the random
+        // source (a system call for `SystemRandom`) per mdoc, not per name space or item.
+        let words_len = count.saturating_mul(PERMUTATION_WORD_LEN);
+        let mut random = vec![0u8; words_len.saturating_add(count.saturating_mul(self.random_len))];
+        rng.fill(&mut random)?;
+        let (mut words, salts) = random.split_at(words_len);
+        let mut salts = salts.chunks_exact(self.random_len);
+
+        // `IssuerSigned` is written in one buffer, up to the signature that `attach_signature`
+        // appends; items are hashed where they lie in it.
+        let mut out = Writer::with_capacity(self.size_hint(x5chain));
+        let mut scratch = Writer::with_capacity(256);
+        let mut value_digests = Vec::with_capacity(self.name_spaces.len());
+        out.map(if self.name_spaces.is_empty() { 1 } else { 2 });
+        if !self.name_spaces.is_empty() {
+            out.text("nameSpaces").map(self.name_spaces.len());
         }
-        let mso = MobileSecurityObject {
+        for (name_space, elements) in &self.name_spaces {
+            let (ns_words, rest) = words
+                .split_at_checked(elements.len().saturating_mul(PERMUTATION_WORD_LEN))
+                .unwrap_or((words, &[]));
+            words = rest;
+            let ids = random_permutation(elements.len(), ns_words);
+            out.text(name_space).array(elements.len());
+            let mut digests = Vec::with_capacity(elements.len());
+            for ((identifier, value), id) in elements.iter().zip(ids) {
+                let salt = salts.next().unwrap_or_default();
+                scratch.clear();
+                write_item(&mut scratch, id, salt, identifier, value);
+                let start = out.len();
+                out.tag24(scratch.as_slice());
+                let item = out.as_slice().get(start..).unwrap_or_default();
+                digests.push((id, digest_algorithm.digest_fixed(item)));
+            }
+            digests.sort_unstable_by_key(|(id, _)| *id);
+            value_digests.push((name_space.as_str(), digests));
+        }
+        // `valueDigests` by name space name, each by digestID: no trace of the input order.
+        value_digests.sort_unstable_by(|a, b| a.0.cmp(b.0));
+
+        scratch.clear();
+        let fields = MsoFields {
             digest_algorithm,
-            value_digests,
-            device_key: self.device_key.clone(),
-            doc_type: self.doc_type.clone(),
-            validity: self.validity,
-            status: self.status.clone(),
+            device_key: &self.device_key,
+            doc_type: &self.doc_type,
+            validity: &self.validity,
+            status: self.status.as_ref(),
         };
-        let mso = mso.to_cbor()?;
-        let mut payload = Writer::with_capacity(mso.len().saturating_add(8));
-        payload.tag24(&mso);
-        let unsigned = UnsignedSign1::new(alg, x5chain, payload.into_bytes())?;
+        fields.encode(&mut scratch, |w| {
+            w.map(value_digests.len());
+            for (name_space, digests) in &value_digests {
+                w.text(name_space).map(digests.len());
+                for (id, digest) in digests {
+                    w.uint(*id).bytes(digest.as_ref());
+                }
+            }
+        })?;
+        let mso = scratch.as_slice();
+
+        // issuerAuth = COSE_Sign1 [protected, unprotected, payload, signature], payload =
+        // MobileSecurityObjectBytes = #6.24(bstr .cbor MobileSecurityObject).
+        out.text("issuerAuth").array(4).bytes(&protected);
+        cose::write_unprotected(&mut out, x5chain);
+        out.bytes_head(tag24_len(mso.len()));
+        let payload_start = out.len();
+        out.tag24(mso);
+        let payload = out.as_slice().get(payload_start..).unwrap_or_default();
+        let to_be_signed = cose::sig_structure(&protected, payload);
         Ok(PreparedMdoc {
             alg,
-            name_spaces,
-            unsigned,
+            without_signature: out.into_bytes(),
+            to_be_signed,
         })
+    }
+
+    /// The encoded size of the `IssuerSigned` to prepare, for its buffer's capacity.
+    fn size_hint(&self, x5chain: &[Vec<u8>]) -> usize {
+        // Per item: the tag-24 and map heads, the four member names (41 bytes), the digestID,
+        // the salt and a 32-byte digest with its heads in the MSO.
+        let per_item = self.random_len.saturating_add(96);
+        let items = self
+            .name_spaces
+            .iter()
+            .flat_map(|(name_space, elements)| {
+                elements
+                    .iter()
+                    .map(|(id, value)| id.len().saturating_add(value.encoded_len()))
+                    .chain([name_space.len().saturating_mul(2)])
+            })
+            .fold(0usize, |acc, len| {
+                acc.saturating_add(len).saturating_add(per_item)
+            });
+        let chain = x5chain
+            .iter()
+            .map(|cert| cert.len().saturating_add(head_len(len_u64(cert.len()))))
+            .fold(0, usize::saturating_add);
+        // MSO members, dates, device key, status, COSE heads and a 132-byte signature.
+        let fixed = self
+            .doc_type
+            .len()
+            .saturating_add(self.device_key.len())
+            .saturating_add(self.status.as_ref().map_or(0, |status| {
+                let certificate = status.certificate.as_ref().map_or(0, Vec::len);
+                status.uri.len().saturating_add(certificate)
+            }))
+            .saturating_add(512);
+        items.saturating_add(chain).saturating_add(fixed)
     }
 
     /// Builds and signs in one step with `signer` (whose algorithm is used).
@@ -244,38 +322,37 @@ impl Issuance {
     }
 }
 
-/// A random permutation of `0..n` (Fisher–Yates over 64-bit random words; the modulo bias is
-/// below 2^-40 for any realistic `n`).
-fn random_permutation(n: usize, rng: &dyn RandomSource) -> Result<Vec<u64>, Error> {
-    let mut ids: Vec<u64> = (0..crate::cbor::len_u64(n)).collect();
-    let mut words = vec![0u8; n.saturating_mul(8)];
-    rng.fill(&mut words)?;
-    let mut chunks = words.chunks_exact(8);
+/// A random permutation of `0..n` (Fisher–Yates over 64-bit random words taken from `words`;
+/// the modulo bias is below 2^-40 for any realistic `n`).
+fn random_permutation(n: usize, words: &[u8]) -> Vec<u64> {
+    let mut ids: Vec<u64> = (0..len_u64(n)).collect();
+    let mut chunks = words.chunks_exact(PERMUTATION_WORD_LEN);
     for i in (1..n).rev() {
         let word = chunks
             .next()
             .and_then(|c| <[u8; 8]>::try_from(c).ok())
             .map_or(0, u64::from_be_bytes);
-        let bound = crate::cbor::len_u64(i).saturating_add(1);
+        let bound = len_u64(i).saturating_add(1);
         let j = usize::try_from(word % bound).unwrap_or(0);
         ids.swap(i, j);
     }
-    Ok(ids)
+    ids
 }
 
 /// An mdoc whose `issuerAuth` awaits its signature (two-phase signing).
 #[derive(Debug)]
 pub struct PreparedMdoc {
     alg: Algorithm,
-    name_spaces: Vec<(String, Vec<Vec<u8>>)>,
-    unsigned: UnsignedSign1,
+    /// The encoded `IssuerSigned` up to the last element of `issuerAuth` (the signature).
+    without_signature: Vec<u8>,
+    to_be_signed: Vec<u8>,
 }
 
 impl PreparedMdoc {
     /// The COSE `Sig_structure` bytes to sign.
     #[must_use]
     pub fn to_be_signed(&self) -> &[u8] {
-        self.unsigned.to_be_signed()
+        &self.to_be_signed
     }
 
     /// The algorithm the signature must be made with (the one in the protected header).
@@ -299,24 +376,8 @@ impl PreparedMdoc {
                 }));
             }
         }
-        let issuer_auth = self.unsigned.finish(signature);
-        let size: usize = self
-            .name_spaces
-            .iter()
-            .flat_map(|(_, items)| items.iter().map(Vec::len))
-            .fold(issuer_auth.len(), usize::saturating_add);
-        let mut w = Writer::with_capacity(size.saturating_add(64));
-        w.map(if self.name_spaces.is_empty() { 1 } else { 2 });
-        if !self.name_spaces.is_empty() {
-            w.text("nameSpaces").map(self.name_spaces.len());
-            for (name_space, items) in &self.name_spaces {
-                w.text(name_space).array(items.len());
-                items.iter().for_each(|item| {
-                    w.raw(item);
-                });
-            }
-        }
-        w.text("issuerAuth").raw(&issuer_auth);
+        let mut w = Writer::from_bytes(self.without_signature);
+        w.bytes(signature);
         Ok(IssuedMdoc {
             cbor: w.into_bytes(),
         })

@@ -6,25 +6,21 @@ use crate::limits::Limits;
 use crate::mso::read_digest_id;
 use crate::value::ElementValue;
 
-/// Encodes `{digestID, random, elementIdentifier, elementValue}` (Annex D member order) and
-/// wraps it as `IssuerSignedItemBytes` = `#6.24(bstr)`.
-pub(crate) fn encode_item_bytes(
+/// Writes `IssuerSignedItem` = `{digestID, random, elementIdentifier, elementValue}` (Annex D
+/// member order); the caller wraps it as `IssuerSignedItemBytes` = `#6.24(bstr)`.
+pub(crate) fn write_item(
+    w: &mut Writer,
     digest_id: u64,
     random: &[u8],
     identifier: &str,
     value: &ElementValue,
-) -> Vec<u8> {
-    let mut inner = Writer::with_capacity(64);
-    inner.map(4);
-    inner.text("digestID").uint(digest_id);
-    inner.text("random").bytes(random);
-    inner.text("elementIdentifier").text(identifier);
-    inner.text("elementValue");
-    value.encode(&mut inner);
-    let inner = inner.into_bytes();
-    let mut outer = Writer::with_capacity(inner.len().saturating_add(8));
-    outer.tag24(&inner);
-    outer.into_bytes()
+) {
+    w.map(4);
+    w.text("digestID").uint(digest_id);
+    w.text("random").bytes(random);
+    w.text("elementIdentifier").text(identifier);
+    w.text("elementValue");
+    value.encode(w);
 }
 
 /// One received `IssuerSignedItemBytes`, decoded, with its exact received encoding.

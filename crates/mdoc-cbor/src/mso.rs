@@ -56,12 +56,17 @@ impl DigestAlgorithm {
     /// The digest of `data`.
     #[must_use]
     pub fn digest(self, data: &[u8]) -> Vec<u8> {
+        self.digest_fixed(data).as_ref().to_vec()
+    }
+
+    /// The digest of `data`, without allocating.
+    pub(crate) fn digest_fixed(self, data: &[u8]) -> ring::digest::Digest {
         let alg = match self {
             Self::Sha256 => &ring::digest::SHA256,
             Self::Sha384 => &ring::digest::SHA384,
             Self::Sha512 => &ring::digest::SHA512,
         };
-        ring::digest::digest(alg, data).as_ref().to_vec()
+        ring::digest::digest(alg, data)
     }
 }
 
@@ -121,19 +126,12 @@ impl ValidityInfo {
     }
 
     fn encode(&self, w: &mut Writer) -> Result<(), Error> {
-        let mut fields = vec![
-            ("signed", self.signed),
-            ("validFrom", self.valid_from),
-            ("validUntil", self.valid_until),
-        ];
+        w.map(if self.expected_update.is_some() { 4 } else { 3 });
+        write_tdate(w, "signed", self.signed)?;
+        write_tdate(w, "validFrom", self.valid_from)?;
+        write_tdate(w, "validUntil", self.valid_until)?;
         if let Some(at) = self.expected_update {
-            fields.push(("expectedUpdate", at));
-        }
-        w.map(fields.len());
-        for (name, at) in fields {
-            w.text(name)
-                .tag(TAG_TDATE)
-                .text(&date::format_tdate(at, name)?);
+            write_tdate(w, "expectedUpdate", at)?;
         }
         Ok(())
     }
@@ -166,6 +164,14 @@ impl ValidityInfo {
         info.check()?;
         Ok(info)
     }
+}
+
+/// Writes `name: #6.0(tdate)`.
+fn write_tdate(w: &mut Writer, name: &'static str, at: UnixTime) -> Result<(), Error> {
+    let text = date::tdate_text(at, name)?;
+    let text = core::str::from_utf8(&text).map_err(|_| Error::InvalidDate { field: name })?;
+    w.text(name).tag(TAG_TDATE).text(text);
+    Ok(())
 }
 
 fn read_tdate(r: &mut Reader<'_>, field: &'static str) -> Result<UnixTime, Error> {
@@ -339,28 +345,63 @@ impl MobileSecurityObject {
     pub fn to_cbor(&self) -> Result<Vec<u8>, Error> {
         let device_key = cose::cose_key_from_public(&self.device_key)?;
         let mut w = Writer::with_capacity(256);
+        let fields = MsoFields {
+            digest_algorithm: self.digest_algorithm,
+            device_key: &device_key,
+            doc_type: &self.doc_type,
+            validity: &self.validity,
+            status: self.status.as_ref(),
+        };
+        fields.encode(&mut w, |w| {
+            w.map(self.value_digests.len());
+            for (name_space, digests) in &self.value_digests {
+                w.text(name_space).map(digests.len());
+                for (id, digest) in digests {
+                    w.uint(*id).bytes(digest);
+                }
+            }
+        })?;
+        Ok(w.into_bytes())
+    }
+}
+
+/// The members of an MSO other than `valueDigests`, ready to encode: shared by
+/// [`MobileSecurityObject::to_cbor`] and issuance, which writes `valueDigests` straight from
+/// the digests it has just computed.
+#[derive(Debug)]
+pub(crate) struct MsoFields<'a> {
+    pub(crate) digest_algorithm: DigestAlgorithm,
+    /// The encoded COSE_Key.
+    pub(crate) device_key: &'a [u8],
+    pub(crate) doc_type: &'a str,
+    pub(crate) validity: &'a ValidityInfo,
+    pub(crate) status: Option<&'a StatusListReference>,
+}
+
+impl MsoFields<'_> {
+    /// Writes the MSO; `value_digests` writes the `valueDigests` map.
+    pub(crate) fn encode(
+        &self,
+        w: &mut Writer,
+        value_digests: impl FnOnce(&mut Writer),
+    ) -> Result<(), Error> {
         w.map(if self.status.is_some() { 7 } else { 6 });
         w.text("version").text("1.0");
         w.text("digestAlgorithm").text(self.digest_algorithm.name());
-        w.text("valueDigests").map(self.value_digests.len());
-        for (name_space, digests) in &self.value_digests {
-            w.text(name_space).map(digests.len());
-            for (id, digest) in digests {
-                w.uint(*id).bytes(digest);
-            }
-        }
+        w.text("valueDigests");
+        value_digests(w);
         w.text("deviceKeyInfo")
             .map(1)
             .text("deviceKey")
-            .raw(&device_key);
-        w.text("docType").text(&self.doc_type);
+            .raw(self.device_key);
+        w.text("docType").text(self.doc_type);
         w.text("validityInfo");
-        self.validity.encode(&mut w)?;
-        if let Some(status) = &self.status {
+        self.validity.encode(w)?;
+        if let Some(status) = self.status {
             w.text("status");
-            status.encode(&mut w);
+            status.encode(w);
         }
-        Ok(w.into_bytes())
+        Ok(())
     }
 }
 

@@ -3,7 +3,7 @@
 
 use serde_json::Value as Json;
 
-use crate::cbor::{Reader, TAG_FULL_DATE, TAG_TDATE, Writer};
+use crate::cbor::{Reader, TAG_FULL_DATE, TAG_TDATE, Writer, head_len, len_u64};
 use crate::date;
 use crate::error::Error;
 use crate::limits::Limits;
@@ -181,6 +181,32 @@ impl ElementValue {
         }
     }
 
+    /// The length of [`Self::encode`]'s output (used to size buffers before writing).
+    pub(crate) fn encoded_len(&self) -> usize {
+        let sized = |arg: usize| head_len(len_u64(arg)).saturating_add(arg);
+        match self {
+            Self::Array(items) => items
+                .iter()
+                .map(Self::encoded_len)
+                .fold(head_len(len_u64(items.len())), usize::saturating_add),
+            Self::Bool(_) | Self::Null | Self::Undefined => 1,
+            Self::Bytes(b) => sized(b.len()),
+            Self::Float(_) => 9,
+            Self::FullDate(s) => head_len(TAG_FULL_DATE).saturating_add(sized(s.len())),
+            Self::Integer(i) => {
+                let arg = if *i >= 0 { *i } else { -1 - *i };
+                head_len(u64::try_from(arg).unwrap_or(u64::MAX))
+            }
+            Self::Map(entries) => entries
+                .iter()
+                .map(|(k, v)| k.encoded_len().saturating_add(v.encoded_len()))
+                .fold(head_len(len_u64(entries.len())), usize::saturating_add),
+            Self::Tagged(tag, inner) => head_len(*tag).saturating_add(inner.encoded_len()),
+            Self::TDate(s) => head_len(TAG_TDATE).saturating_add(sized(s.len())),
+            Self::Text(s) => sized(s.len()),
+        }
+    }
+
     /// Writes the value. Integers outside the CBOR range are clamped; [`Self::validate`] refuses
     /// them before anything is issued.
     pub(crate) fn encode(&self, w: &mut Writer) {
@@ -343,4 +369,34 @@ fn decode_at(r: &mut Reader<'_>, limits: &Limits, depth: usize) -> Result<Elemen
         }
         _ => return Err(r.malformed(at, "invalid CBOR item")),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoded_len_is_exact() {
+        let values = [
+            ElementValue::Integer(-1),
+            ElementValue::Integer(23),
+            ElementValue::Integer(24),
+            ElementValue::Integer(-(1 << 40)),
+            ElementValue::Integer(CBOR_INT_MAX),
+            ElementValue::Integer(CBOR_INT_MIN),
+            ElementValue::Bytes(vec![0; 300]),
+            ElementValue::Text("x".repeat(70_000)),
+            ElementValue::FullDate("2020-01-01".into()),
+            ElementValue::TDate("2020-01-01T00:00:00Z".into()),
+            ElementValue::Float(1.5),
+            ElementValue::Tagged(1_000_000, Box::new(ElementValue::Undefined)),
+            ElementValue::Map(vec![(
+                ElementValue::Text("k".into()),
+                ElementValue::Array(vec![ElementValue::Null, ElementValue::Bool(true)]),
+            )]),
+        ];
+        for value in values {
+            assert_eq!(value.encoded_len(), value.to_cbor().len(), "{value:?}");
+        }
+    }
 }

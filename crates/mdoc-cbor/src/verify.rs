@@ -202,7 +202,7 @@ fn check_digests(
                         name_space: (*name_space).to_owned(),
                         digest_id: id,
                     })?;
-            if mso.digest_algorithm.digest(item.raw) != *expected {
+            if mso.digest_algorithm.digest_fixed(item.raw).as_ref() != expected.as_slice() {
                 return Err(Error::DigestMismatch {
                     name_space: (*name_space).to_owned(),
                     digest_id: id,
