@@ -244,6 +244,12 @@ pub enum Error {
         /// The value received (truncated).
         alg: String,
     },
+    /// The issuer's `x5c` chain does not validate to a configured trust anchor (SD-JWT VC
+    /// §3.5; feature `x509`, [`X5cTrust`](crate::X5cTrust)).
+    #[cfg(feature = "x509")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "x509")))]
+    #[error("issuer x5c chain: {0}")]
+    X509(trust_x509::Error),
 }
 
 impl Error {

@@ -15,6 +15,8 @@ mod resolver;
 mod serialization;
 mod vc;
 mod verify;
+#[cfg(feature = "x509")]
+mod x509;
 
 pub use digest::{DisclosureEncoding, SD_ALG_SHA256, sha256_base64url};
 pub use disclosure::Disclosure;
@@ -29,6 +31,9 @@ pub use vc::{
     NEVER_DISCLOSABLE, SdJwtVcBuilder, StatusReference, TYP_DC_SD_JWT, TYP_VC_SD_JWT_LEGACY,
 };
 pub use verify::{DEFAULT_SKEW, Verified, Verifier};
+#[cfg(feature = "x509")]
+#[cfg_attr(docsrs, doc(cfg(feature = "x509")))]
+pub use x509::X5cTrust;
 
 /// Helpers for fuzz targets. Not part of the stable API.
 #[doc(hidden)]

@@ -2,7 +2,7 @@
 //! caller-supplied [`IssuerKeyResolver`], with static keys, JWT VC Issuer Metadata and `x5c`
 //! adapters.
 
-use jose_core::{Header, PublicJwk};
+use jose_core::{Header, PublicJwk, UnixTime};
 use serde_json::Value;
 
 use crate::error::Error;
@@ -14,6 +14,7 @@ pub struct KeyRequest<'a> {
     header: &'a Header,
     issuer: Option<&'a str>,
     unprotected_kid: Option<&'a str>,
+    now: UnixTime,
 }
 
 impl<'a> KeyRequest<'a> {
@@ -33,6 +34,12 @@ impl<'a> KeyRequest<'a> {
     #[must_use]
     pub fn kid(&self) -> Option<&'a str> {
         self.header.kid().or(self.unprotected_kid)
+    }
+
+    /// The verification time (for certificate validity, key rotation windows).
+    #[must_use]
+    pub const fn now(&self) -> UnixTime {
+        self.now
     }
 }
 
@@ -57,11 +64,13 @@ pub(crate) const fn request<'a>(
     header: &'a Header,
     issuer: Option<&'a str>,
     unprotected_kid: Option<&'a str>,
+    now: UnixTime,
 ) -> KeyRequest<'a> {
     KeyRequest {
         header,
         issuer,
         unprotected_kid,
+        now,
     }
 }
 

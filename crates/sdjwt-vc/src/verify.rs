@@ -103,7 +103,7 @@ impl<'r, R: IssuerKeyResolver + ?Sized> Verifier<'r, R> {
             .enumerate()
             .map(|(index, d)| Disclosure::parse_at(d, index, self.limits.max_depth()))
             .collect::<Result<Vec<_>, _>>()?;
-        let (header, payload) = self.issuer_jwt(&split)?;
+        let (header, payload) = self.issuer_jwt(&split, now)?;
         let processed = process(payload, &disclosures, self.limits.max_depth())?;
         let claims = processed.claims;
         let disclosed: Vec<ClaimPath> = processed.disclosed.into_iter().map(|(p, _)| p).collect();
@@ -159,11 +159,15 @@ impl<'r, R: IssuerKeyResolver + ?Sized> Verifier<'r, R> {
 
     /// Parses and checks the issuer-signed JWT; with several signatures (general JWS JSON), the
     /// first that verifies wins and otherwise the first error is returned.
-    fn issuer_jwt(&self, split: &Split<'_>) -> Result<(Header, Map<String, Value>), Error> {
+    fn issuer_jwt(
+        &self,
+        split: &Split<'_>,
+        now: UnixTime,
+    ) -> Result<(Header, Map<String, Value>), Error> {
         let mut first_error = None;
         for (position, jwt) in split.jwts.iter().enumerate() {
             let kid = split.unprotected_kids.get(position).cloned().flatten();
-            match self.one_issuer_jwt(jwt, kid.as_deref()) {
+            match self.one_issuer_jwt(jwt, kid.as_deref(), now) {
                 Ok(done) => return Ok(done),
                 Err(error) => {
                     first_error.get_or_insert(error);
@@ -179,6 +183,7 @@ impl<'r, R: IssuerKeyResolver + ?Sized> Verifier<'r, R> {
         &self,
         jwt: &str,
         unprotected_kid: Option<&str>,
+        now: UnixTime,
     ) -> Result<(Header, Map<String, Value>), Error> {
         let jws = CompactJws::parse(jwt, &self.limits.jose()).map_err(Error::issuer_jwt)?;
         self.check_typ(jws.header())?;
@@ -188,7 +193,7 @@ impl<'r, R: IssuerKeyResolver + ?Sized> Verifier<'r, R> {
         let issuer = jws.claims().get("iss").and_then(Value::as_str);
         let keys = self
             .resolver
-            .resolve(&request(jws.header(), issuer, unprotected_kid))?;
+            .resolve(&request(jws.header(), issuer, unprotected_kid, now))?;
         let mut first_error = None;
         for key in &keys {
             let result = key

@@ -17,3 +17,6 @@ mod python_vectors;
 mod rfc_vectors;
 #[path = "api/round_trip.rs"]
 mod round_trip;
+#[cfg(feature = "x509")]
+#[path = "api/x509.rs"]
+mod x509;

@@ -1,0 +1,82 @@
+//! Issuer keys from the `x5c` header (SD-JWT VC §3.5, HAIP): the chain is validated to
+//! configured trust anchors with `trust-x509` at the verification time, and the leaf's key
+//! verifies the issuer-signed JWT.
+
+use jose_core::PublicJwk;
+use trust_x509::{Policy, TrustAnchors, validate_chain};
+
+use crate::error::Error;
+use crate::resolver::{IssuerKeyResolver, KeyRequest};
+
+/// An [`IssuerKeyResolver`] for issuers identified by X.509 certificates (feature `x509`).
+///
+/// The protected header's `x5c` (leaf first, then the intermediates, **without** the trust
+/// anchor, as HAIP requires) must validate to one of the anchors at the verifier's `now` under
+/// the policy (by default [`Policy::any_eku`]: validity, signatures, CA constraints, KeyUsage
+/// digitalSignature on the leaf). The leaf's public key is then the only candidate key.
+///
+/// Refused, each with its error: no `x5c` ([`Error::IssuerKey`]), a chain that does not
+/// validate ([`Error::X509`] with the `trust-x509` reason, such as `UnknownIssuer` for a
+/// chain of another CA or `Expired`), and an `x5c` that includes the anchor certificate
+/// itself ([`Error::IssuerKey`]).
+///
+/// Not checked: that the leaf names the `iss` value. Configure anchors per issuer (or wrap
+/// this resolver) when several issuers share a CA.
+///
+/// ```no_run
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use jose_core::{Algorithm, UnixTime};
+/// use sdjwt_vc::{KeyBinding, Verifier, X5cTrust};
+/// let anchors = trust_x509::TrustAnchors::from_pem(&std::fs::read_to_string("pid-roots.pem")?)?;
+/// let trust = X5cTrust::new(anchors);
+/// let verifier = Verifier::new(&trust, &[Algorithm::Es256], KeyBinding::forbidden());
+/// # let presentation = "";
+/// let verified = verifier.verify(presentation, UnixTime::from_secs(1_767_225_600))?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct X5cTrust {
+    anchors: TrustAnchors,
+    policy: Policy,
+}
+
+impl X5cTrust {
+    /// Trusts issuer chains to `anchors` under [`Policy::any_eku`].
+    #[must_use]
+    pub fn new(anchors: TrustAnchors) -> Self {
+        Self {
+            anchors,
+            policy: Policy::any_eku(),
+        }
+    }
+
+    /// Uses another certificate policy (for example a required leaf EKU).
+    #[must_use]
+    pub fn with_policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The trust anchors.
+    #[must_use]
+    pub const fn anchors(&self) -> &TrustAnchors {
+        &self.anchors
+    }
+}
+
+impl IssuerKeyResolver for X5cTrust {
+    fn resolve(&self, request: &KeyRequest<'_>) -> Result<Vec<PublicJwk>, Error> {
+        let chain = request.header().x5c().ok_or_else(|| Error::IssuerKey {
+            reason: "no x5c header".into(),
+        })?;
+        let validated = validate_chain(chain, &self.anchors, request.now(), &self.policy)
+            .map_err(Error::X509)?;
+        let anchor = validated.path().last();
+        if chain.iter().any(|cert| Some(cert) == anchor) {
+            return Err(Error::IssuerKey {
+                reason: "x5c includes the trust anchor certificate (HAIP: leave it out)".into(),
+            });
+        }
+        Ok(vec![PublicJwk::new(validated.public_key().clone())])
+    }
+}
