@@ -27,6 +27,7 @@ pub use limits::{DEFAULT_MAX_DEPTH, DEFAULT_MAX_DISCLOSURES, DEFAULT_MAX_LEN, Li
 pub use path::{ClaimPath, PathSegment};
 pub use present::{Presentation, SdJwt};
 pub use resolver::{IssuerKeyResolver, IssuerMetadata, KeyRequest, StaticKeys, X5cResolver};
+pub use status_list::{StatusClaim, StatusIndex, StatusListReference};
 pub use vc::{
     NEVER_DISCLOSABLE, SdJwtVcBuilder, StatusReference, TYP_DC_SD_JWT, TYP_VC_SD_JWT_LEGACY,
 };

@@ -3,6 +3,7 @@
 
 use jose_core::{Algorithm, Header, PublicJwk, RandomSource, Signer, UnixTime};
 use serde_json::{Map, Value};
+use status_list::{StatusClaim, StatusIndex, StatusListReference};
 
 use crate::digest::DisclosureEncoding;
 use crate::error::Error;
@@ -41,9 +42,10 @@ const BUILDER_CLAIMS: &[&str] = &[
     "status",
 ];
 
-/// A Token Status List reference (`status.status_list`, draft-ietf-oauth-status-list §6.1).
-///
-/// Modelled here until the `status-list` crate's type is available.
+/// The former local model of `status.status_list`, kept so existing callers compile: it
+/// converts into [`StatusListReference`] (from the `status-list` crate, re-exported here),
+/// which [`SdJwtVcBuilder::with_status`] takes and [`Verified::status_list`](crate::Verified::status_list)
+/// returns. New code should use [`StatusListReference`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatusReference {
     idx: u64,
@@ -71,20 +73,11 @@ impl StatusReference {
     pub fn uri(&self) -> &str {
         &self.uri
     }
+}
 
-    /// The `status` claim value: `{"status_list": {"idx": .., "uri": ..}}`.
-    #[must_use]
-    pub fn to_claim(&self) -> Value {
-        serde_json::json!({"status_list": {"idx": self.idx, "uri": self.uri}})
-    }
-
-    /// Reads the `status` claim value; `None` if it holds no well-formed `status_list`.
-    #[must_use]
-    pub fn from_claim(status: &Value) -> Option<Self> {
-        let list = status.get("status_list")?;
-        let idx = list.get("idx")?.as_u64()?;
-        let uri = list.get("uri")?.as_str()?;
-        Some(Self::new(idx, uri))
+impl From<StatusReference> for StatusListReference {
+    fn from(reference: StatusReference) -> Self {
+        Self::new(StatusIndex::new(reference.idx), reference.uri)
     }
 }
 
@@ -120,7 +113,7 @@ pub struct SdJwtVcBuilder {
     expires_at: Option<UnixTime>,
     not_before: Option<UnixTime>,
     holder_key: Option<PublicJwk>,
-    status: Option<StatusReference>,
+    status: Option<StatusClaim>,
     key_id: Option<String>,
     x5c: Option<Vec<Vec<u8>>>,
     inner: SdJwtBuilder,
@@ -187,10 +180,11 @@ impl SdJwtVcBuilder {
         self
     }
 
-    /// Sets the `status` reference.
+    /// Sets the `status` claim to `{"status_list": {"idx": .., "uri": ..}}` (Token Status
+    /// List §6.1).
     #[must_use]
-    pub fn with_status(mut self, status: StatusReference) -> Self {
-        self.status = Some(status);
+    pub fn with_status(mut self, reference: impl Into<StatusListReference>) -> Self {
+        self.status = Some(StatusClaim::new(reference.into()));
         self
     }
 
@@ -300,7 +294,7 @@ impl SdJwtVcBuilder {
             payload.insert("cnf".into(), serde_json::json!({"jwk": jwk.to_value()}));
         }
         if let Some(status) = self.status {
-            payload.insert("status".into(), status.to_claim());
+            payload.insert("status".into(), status.to_value());
         }
         built.into_unsigned(&header)
     }

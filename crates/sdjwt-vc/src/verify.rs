@@ -2,6 +2,7 @@
 
 use jose_core::{Algorithm, CompactJws, Header, HeaderPolicy, PublicJwk, UnixTime};
 use serde_json::{Map, Value};
+use status_list::StatusListReference;
 
 use crate::disclosure::Disclosure;
 use crate::error::Error;
@@ -89,7 +90,9 @@ impl<'r, R: IssuerKeyResolver + ?Sized> Verifier<'r, R> {
     /// Verifies a compact (`<JWT>~...~[KB-JWT]`) or JWS JSON serialization at time `now`.
     ///
     /// # Errors
-    /// Every failure named by RFC 9901 §7 and SD-JWT VC §2.4, each as its own [`Error`] variant.
+    /// Every failure named by RFC 9901 §7 and SD-JWT VC §2.4, each as its own [`Error`] variant;
+    /// [`Error::InvalidClaim`] `status` when a `status` claim is not an object or its
+    /// `status_list` is not `{idx, uri}` (the status cannot be checked).
     pub fn verify(&self, input: &str, now: UnixTime) -> Result<Verified, Error> {
         let split = serialization::split(input, &self.limits)?;
         match (self.key_binding.is_required(), split.kb_jwt.is_some()) {
@@ -111,6 +114,7 @@ impl<'r, R: IssuerKeyResolver + ?Sized> Verifier<'r, R> {
             check_vc(&claims, &disclosed)?;
         }
         self.check_times(&claims, now)?;
+        let status_list = status_list(&claims)?;
         let key_binding = match &split.kb_jwt {
             None => None,
             Some(kb_jwt) => {
@@ -132,6 +136,7 @@ impl<'r, R: IssuerKeyResolver + ?Sized> Verifier<'r, R> {
             claims,
             disclosed,
             key_binding,
+            status_list,
         })
     }
 
@@ -263,6 +268,28 @@ fn check_vc(claims: &Map<String, Value>, disclosed: &[ClaimPath]) -> Result<(), 
     }
 }
 
+/// The `status.status_list` reference, if the claims carry one (Token Status List §6.1).
+/// `status` is an extension point: other mechanisms next to (or instead of) `status_list` are
+/// left to the caller.
+fn status_list(claims: &Map<String, Value>) -> Result<Option<StatusListReference>, Error> {
+    let invalid = |reason| Error::InvalidClaim {
+        name: "status",
+        reason,
+    };
+    let status = match claims.get("status") {
+        None => return Ok(None),
+        Some(Value::Object(status)) => status,
+        Some(_) => return Err(invalid("not an object")),
+    };
+    match status.get("status_list") {
+        None => Ok(None),
+        Some(Value::Object(list)) => StatusListReference::from_map(list)
+            .map(Some)
+            .map_err(|_| invalid("status_list must hold exactly idx (an unsigned integer) and uri (a non-empty string)")),
+        Some(_) => Err(invalid("status_list is not an object")),
+    }
+}
+
 fn holder_key(claims: &Map<String, Value>) -> Result<PublicJwk, Error> {
     let Some(cnf) = claims.get("cnf") else {
         return Err(Error::HolderKey {
@@ -286,6 +313,7 @@ pub struct Verified {
     claims: Map<String, Value>,
     disclosed: Vec<ClaimPath>,
     key_binding: Option<KbClaims>,
+    status_list: Option<StatusListReference>,
 }
 
 impl Verified {
@@ -319,5 +347,12 @@ impl Verified {
     #[must_use]
     pub const fn key_binding(&self) -> Option<&KbClaims> {
         self.key_binding.as_ref()
+    }
+
+    /// The `status.status_list` reference, if the credential has one: check it with
+    /// [`StatusListReference::check_jwt`] and the Status List Token fetched from its `uri`.
+    #[must_use]
+    pub const fn status_list(&self) -> Option<&StatusListReference> {
+        self.status_list.as_ref()
     }
 }

@@ -4,7 +4,8 @@
 use jose_core::{Algorithm, LocalSigner, PublicJwk, Signer, SystemRandom, UnixTime};
 use sdjwt_vc::{
     ClaimPath, Decoys, Error, IssuerMetadata, KeyBinding, KeyRequest, Limits, SdJwt,
-    SdJwtVcBuilder, StaticKeys, StatusReference, Verifier, X5cResolver,
+    SdJwtVcBuilder, StaticKeys, StatusIndex, StatusListReference, StatusReference, Verifier,
+    X5cResolver,
 };
 use serde_json::{Value, json};
 
@@ -50,7 +51,10 @@ fn nested_issue_present_verify_with_decoys_and_kb() {
         .with_expires_at(now().saturating_add(3600))
         .with_not_before(now())
         .with_holder_key(holder.public_jwk())
-        .with_status(StatusReference::new(7, "https://issuer.example/status/1"))
+        .with_status(StatusListReference::new(
+            StatusIndex::new(7),
+            "https://issuer.example/status/1",
+        ))
         .with_key_id("issuer-key-1")
         .with_disclosable_paths(policy())
         .with_decoys(Decoys::pad_to(5).with_min_decoys(1))
@@ -94,6 +98,13 @@ fn nested_issue_present_verify_with_decoys_and_kb() {
     assert_eq!(receipt.claims()["address"], full["address"]);
     assert_eq!(receipt.claims()["degrees"], full["degrees"]);
     assert_eq!(receipt.disclosed().len(), 9);
+    assert_eq!(
+        receipt.status_list(),
+        Some(&StatusListReference::new(
+            StatusIndex::new(7),
+            "https://issuer.example/status/1"
+        ))
+    );
 
     // Present the locality only: brings the address container (its parent), not the street.
     let stored = SdJwt::parse(&issued.to_compact(), &Limits::default()).unwrap();
@@ -350,4 +361,65 @@ fn signing_input_is_the_one_jose_core_makes() {
             }
         }
     );
+}
+
+#[test]
+fn status_claim_is_read_strictly() {
+    let rng = SystemRandom::new();
+    let issuer = LocalSigner::generate(Algorithm::Es256, &rng).unwrap();
+    let keys = StaticKeys::new(vec![issuer.public_jwk()]);
+    let verify = |status: Value| {
+        let mut claims = person();
+        claims.insert("vct".into(), "urn:eudi:pid:1".into());
+        claims.insert("status".into(), status);
+        let header = jose_core::Header::new(Algorithm::Es256).with_typ("dc+sd-jwt");
+        let issued = sdjwt_vc::SdJwtBuilder::new(claims)
+            .with_disclosable(ClaimPath::key("given_name"))
+            .build(&rng)
+            .unwrap()
+            .into_unsigned(&header)
+            .unwrap()
+            .sign(&issuer)
+            .unwrap();
+        Verifier::new(&keys, &[Algorithm::Es256], KeyBinding::forbidden())
+            .verify(&issued.to_compact(), now())
+            .map(|v| v.status_list().cloned())
+    };
+    let uri = "https://issuer.example/status/9";
+    assert_eq!(
+        verify(json!({"status_list": {"idx": 12, "uri": uri}})),
+        Ok(Some(StatusListReference::new(StatusIndex::new(12), uri)))
+    );
+    // Another mechanism only: nothing for this crate to check.
+    assert_eq!(verify(json!({"other_mechanism": {"id": 1}})), Ok(None));
+    // The old local type converts into the status-list one.
+    assert_eq!(
+        StatusListReference::from(StatusReference::new(12, uri)),
+        StatusListReference::new(StatusIndex::new(12), uri)
+    );
+    let exact =
+        "status_list must hold exactly idx (an unsigned integer) and uri (a non-empty string)";
+    for (status, reason) in [
+        (json!("revoked"), "not an object"),
+        (
+            json!({"status_list": [12, uri]}),
+            "status_list is not an object",
+        ),
+        (json!({"status_list": {"idx": -1, "uri": uri}}), exact),
+        (json!({"status_list": {"idx": 12, "uri": ""}}), exact),
+        (json!({"status_list": {"idx": 12}}), exact),
+        (
+            json!({"status_list": {"idx": 12, "uri": uri, "bits": 1}}),
+            exact,
+        ),
+    ] {
+        assert_eq!(
+            verify(status.clone()),
+            Err(Error::InvalidClaim {
+                name: "status",
+                reason
+            }),
+            "{status}"
+        );
+    }
 }
