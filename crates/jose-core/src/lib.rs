@@ -7,6 +7,9 @@ pub mod claims;
 mod error;
 mod header;
 pub mod json;
+#[cfg(feature = "jsonwebtoken")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jsonwebtoken")))]
+pub mod jsonwebtoken_provider;
 mod jwk;
 mod jws;
 mod limits;
