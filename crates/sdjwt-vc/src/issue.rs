@@ -173,6 +173,7 @@ impl SdJwtBuilder {
         // First pass: which claims are selected, and how many salts and decoys follow.
         let mut plan = Plan {
             policy: &self.disclosable,
+            summaries: self.disclosable.iter().map(Summary::of_pattern).collect(),
             hits: vec![false; self.disclosable.len()],
             decoys: self.decoys,
             path: Vec::new(),
@@ -218,6 +219,16 @@ impl SdJwtBuilder {
     }
 }
 
+/// The first 8 bytes of `text` as a big-endian number (zero-padded), which orders like the
+/// bytes themselves.
+fn prefix(text: &str) -> u64 {
+    let mut bytes = [0u8; 8];
+    for (slot, byte) in bytes.iter_mut().zip(text.bytes()) {
+        *slot = byte;
+    }
+    u64::from_be_bytes(bytes)
+}
+
 /// Whether a claim is one of the names an SD-JWT reserves.
 fn reserved(name: &str) -> bool {
     matches!(name, "_sd" | "..." | "_sd_alg")
@@ -228,6 +239,8 @@ fn reserved(name: &str) -> bool {
 /// them) and counts the random draws (one salt per disclosure, one per decoy).
 struct Plan<'p, 'c> {
     policy: &'p [ClaimPath],
+    /// [`Summary`] of each policy path, to skip most of them without comparing names.
+    summaries: Vec<Summary>,
     hits: Vec<bool>,
     decoys: Decoys,
     /// Where the walk is, borrowing the member names from the claims.
@@ -264,11 +277,80 @@ fn matches(pattern: &ClaimPath, path: &[Step<'_>]) -> bool {
             })
 }
 
+/// A path's length and a digest of its last step: two paths can only match if their
+/// summaries are [`compatible`](Summary::admits).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Summary {
+    len: usize,
+    last: LastStep,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LastStep {
+    Key { len: usize, first: u8, last: u8 },
+    Index(usize),
+    AnyIndex,
+    Root,
+}
+
+impl LastStep {
+    fn key(name: &str) -> Self {
+        let bytes = name.as_bytes();
+        Self::Key {
+            len: bytes.len(),
+            first: bytes.first().copied().unwrap_or(0),
+            last: bytes.last().copied().unwrap_or(0),
+        }
+    }
+}
+
+impl Summary {
+    fn of_pattern(pattern: &ClaimPath) -> Self {
+        let last = match pattern.segments().last() {
+            None => LastStep::Root,
+            Some(PathSegment::Key(name)) => LastStep::key(name),
+            Some(PathSegment::Index(index)) => LastStep::Index(*index),
+            Some(PathSegment::AllArrayElements) => LastStep::AnyIndex,
+        };
+        Self {
+            len: pattern.segments().len(),
+            last,
+        }
+    }
+
+    fn of_path(path: &[Step<'_>]) -> Self {
+        let last = match path.last() {
+            None => LastStep::Root,
+            Some(Step::Key(name)) => LastStep::key(name),
+            Some(Step::Index(index)) => LastStep::Index(*index),
+        };
+        Self {
+            len: path.len(),
+            last,
+        }
+    }
+
+    /// Whether a pattern with this summary may match a path with summary `path`.
+    fn admits(self, path: Self) -> bool {
+        self.len == path.len
+            && match (self.last, path.last) {
+                (LastStep::AnyIndex, LastStep::Index(_)) => true,
+                (pattern, concrete) => pattern == concrete,
+            }
+    }
+}
+
 impl<'c> Plan<'_, 'c> {
     fn selected(&mut self) -> bool {
+        let here = Summary::of_path(&self.path);
         let mut any = false;
-        for (pattern, hit) in self.policy.iter().zip(self.hits.iter_mut()) {
-            if matches(pattern, &self.path) {
+        let candidates = self
+            .policy
+            .iter()
+            .zip(&self.summaries)
+            .zip(self.hits.iter_mut());
+        for ((pattern, summary), hit) in candidates {
+            if summary.admits(here) && matches(pattern, &self.path) {
                 *hit = true;
                 any = true;
             }
@@ -385,7 +467,9 @@ impl Maker<'_> {
         for _ in 0..self.decoys.count_for(digests.len()) {
             digests.push(sha256_base64url(&self.random_string()?));
         }
-        digests.sort_unstable();
+        // Byte order (what RFC 9901 §4.2.4.1 asks for), comparing an 8-byte prefix first: the
+        // digests are random, so the prefix almost always decides.
+        digests.sort_unstable_by(|a, b| prefix(a).cmp(&prefix(b)).then_with(|| a.cmp(b)));
         // `_sd` first, as in the RFC 9901 examples (visible with `preserve_order`).
         let mut with_sd = Map::new();
         with_sd.insert(
