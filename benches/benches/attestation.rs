@@ -51,7 +51,10 @@ fn ratio(samples: usize, batch: u32, mut op: impl FnMut(), mut floor: impl FnMut
 
 fn split(token: &str) -> (Vec<u8>, Vec<u8>) {
     let (input, sig) = token.rsplit_once('.').unwrap();
-    (input.as_bytes().to_vec(), jose_core::base64url::decode(sig).unwrap())
+    (
+        input.as_bytes().to_vec(),
+        jose_core::base64url::decode(sig).unwrap(),
+    )
 }
 
 fn raw_key(signer: &LocalSigner) -> Vec<u8> {

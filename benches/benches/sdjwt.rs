@@ -68,8 +68,12 @@ fn bench(c: &mut Criterion) {
             .to_compact()
     };
     let issued = issue();
-    let disclosures: Vec<String> =
-        issued.trim_end_matches('~').split('~').skip(1).map(str::to_owned).collect();
+    let disclosures: Vec<String> = issued
+        .trim_end_matches('~')
+        .split('~')
+        .skip(1)
+        .map(str::to_owned)
+        .collect();
     assert_eq!(disclosures.len(), 20);
     let (signing_input, sig_b64) = issued.split('~').next().unwrap().rsplit_once('.').unwrap();
     let signature = jose_core::base64url::decode(sig_b64).unwrap();
@@ -83,11 +87,18 @@ fn bench(c: &mut Criterion) {
 
     let digests = || {
         for d in &disclosures {
-            black_box(ring::digest::digest(&ring::digest::SHA256, black_box(d.as_bytes())));
+            black_box(ring::digest::digest(
+                &ring::digest::SHA256,
+                black_box(d.as_bytes()),
+            ));
         }
     };
     let sign_floor = || {
-        black_box(ring_key.sign(&ring_rng, black_box(signing_input.as_bytes())).unwrap());
+        black_box(
+            ring_key
+                .sign(&ring_rng, black_box(signing_input.as_bytes()))
+                .unwrap(),
+        );
         digests();
     };
     let verify_floor = || {
@@ -123,7 +134,10 @@ fn bench(c: &mut Criterion) {
     let their_issued = theirs_issue();
     assert_eq!(their_issued.trim_end_matches('~').split('~').count(), 21);
     let jwk_value = jwk.to_value();
-    let (x, y) = (jwk_value["x"].as_str().unwrap().to_owned(), jwk_value["y"].as_str().unwrap().to_owned());
+    let (x, y) = (
+        jwk_value["x"].as_str().unwrap().to_owned(),
+        jwk_value["y"].as_str().unwrap().to_owned(),
+    );
     let theirs_verify = || {
         let (x, y) = (x.clone(), y.clone());
         let resolver = Box::new(move |_: &str, _: &jsonwebtoken9::Header| {
@@ -143,9 +157,15 @@ fn bench(c: &mut Criterion) {
     c.bench_function("sdjwt/issue_20_claims/ES256", |b| b.iter(issue));
     c.bench_function("sdjwt/verify_20_claims/ES256", |b| b.iter(verify));
     c.bench_function("sdjwt/floor_sign_plus_20_sha256", |b| b.iter(sign_floor));
-    c.bench_function("sdjwt/floor_verify_plus_20_sha256", |b| b.iter(verify_floor));
-    c.bench_function("sdjwt/sd-jwt-rs_issue_20_claims/ES256", |b| b.iter(theirs_issue));
-    c.bench_function("sdjwt/sd-jwt-rs_verify_20_claims/ES256", |b| b.iter(theirs_verify));
+    c.bench_function("sdjwt/floor_verify_plus_20_sha256", |b| {
+        b.iter(verify_floor)
+    });
+    c.bench_function("sdjwt/sd-jwt-rs_issue_20_claims/ES256", |b| {
+        b.iter(theirs_issue)
+    });
+    c.bench_function("sdjwt/sd-jwt-rs_verify_20_claims/ES256", |b| {
+        b.iter(theirs_verify)
+    });
 
     print_ratio(
         "sdjwt-vc issue 20 SD claims vs ES256 sign + 20 SHA-256 (target <= 1.35x)",
