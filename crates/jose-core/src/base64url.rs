@@ -34,9 +34,67 @@ pub const fn encoded_len(len: usize) -> usize {
     }
 }
 
-fn symbol(n: u32, shift: u32) -> char {
+fn symbol(n: u32, shift: u32) -> u8 {
     let index = usize::try_from((n >> shift) & 0x3f).unwrap_or(0);
-    char::from(ALPHABET.0.get(index).copied().unwrap_or(b'A'))
+    ALPHABET.0.get(index).copied().unwrap_or(b'A')
+}
+
+/// Writes the encoding of `bytes` to the start of `target` and returns how many bytes were
+/// written: [`encoded_len`]`(bytes.len())`, or less when `target` is too short (what does not
+/// fit is left out).
+///
+/// ```
+/// let mut buf = [0u8; 3];
+/// assert_eq!(jose_core::base64url::encode_to_slice(&mut buf, b"\xfb\xff"), 3);
+/// assert_eq!(&buf, b"-_8");
+/// ```
+pub fn encode_to_slice(target: &mut [u8], bytes: &[u8]) -> usize {
+    let mut written = 0usize;
+    let mut chunks = bytes.chunks_exact(3);
+    let mut slots = target.chunks_exact_mut(4);
+    for (chunk, slot) in (&mut chunks).zip(&mut slots) {
+        if let (&[a, b, c], [w, x, y, z]) = (chunk, slot) {
+            let n = u32::from(a) << 16 | u32::from(b) << 8 | u32::from(c);
+            *w = symbol(n, 18);
+            *x = symbol(n, 12);
+            *y = symbol(n, 6);
+            *z = symbol(n, 0);
+            written = written.saturating_add(4);
+        }
+    }
+    let rest = target.get_mut(written..).unwrap_or_default();
+    match (chunks.remainder(), rest) {
+        (&[a], [w, x, ..]) => {
+            let n = u32::from(a) << 16;
+            *w = symbol(n, 18);
+            *x = symbol(n, 12);
+            written.saturating_add(2)
+        }
+        (&[a, b], [w, x, y, ..]) => {
+            let n = u32::from(a) << 16 | u32::from(b) << 8;
+            *w = symbol(n, 18);
+            *x = symbol(n, 12);
+            *y = symbol(n, 6);
+            written.saturating_add(3)
+        }
+        _ => written,
+    }
+}
+
+/// Appends the encoding of `bytes` to a byte buffer (the hot-path form: build a token in one
+/// `Vec<u8>` and turn it into a `String` once).
+///
+/// ```
+/// let mut v = b"x.".to_vec();
+/// jose_core::base64url::encode_to_vec(&mut v, b"\xfb\xff");
+/// assert_eq!(v, b"x.-_8");
+/// ```
+pub fn encode_to_vec(out: &mut Vec<u8>, bytes: &[u8]) {
+    let start = out.len();
+    out.resize(start.saturating_add(encoded_len(bytes.len())), 0);
+    if let Some(target) = out.get_mut(start..) {
+        encode_to_slice(target, bytes);
+    }
 }
 
 /// Appends the encoding of `bytes` to `out`.
@@ -47,25 +105,9 @@ fn symbol(n: u32, shift: u32) -> char {
 /// assert_eq!(s, "x.-_8");
 /// ```
 pub fn encode_to_string(out: &mut String, bytes: &[u8]) {
-    out.reserve(encoded_len(bytes.len()));
-    let mut chunks = bytes.chunks_exact(3);
-    for chunk in &mut chunks {
-        if let &[a, b, c] = chunk {
-            let n = u32::from(a) << 16 | u32::from(b) << 8 | u32::from(c);
-            out.extend([symbol(n, 18), symbol(n, 12), symbol(n, 6), symbol(n, 0)]);
-        }
-    }
-    match *chunks.remainder() {
-        [a] => {
-            let n = u32::from(a) << 16;
-            out.extend([symbol(n, 18), symbol(n, 12)]);
-        }
-        [a, b] => {
-            let n = u32::from(a) << 16 | u32::from(b) << 8;
-            out.extend([symbol(n, 18), symbol(n, 12), symbol(n, 6)]);
-        }
-        _ => {}
-    }
+    let mut buf = vec![0u8; encoded_len(bytes.len())];
+    encode_to_slice(&mut buf, bytes);
+    out.extend(buf.iter().copied().map(char::from));
 }
 
 /// Encodes bytes as unpadded base64url.
@@ -75,9 +117,9 @@ pub fn encode_to_string(out: &mut String, bytes: &[u8]) {
 /// ```
 #[must_use]
 pub fn encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(encoded_len(bytes.len()));
-    encode_to_string(&mut out, bytes);
-    out
+    let mut out = Vec::with_capacity(encoded_len(bytes.len()));
+    encode_to_vec(&mut out, bytes);
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// The value of one base64url character; `None` outside the alphabet.

@@ -34,7 +34,7 @@ impl DigestText {
     pub(crate) fn of(ascii: &str) -> Self {
         let digest = ring::digest::digest(&ring::digest::SHA256, ascii.as_bytes());
         let mut text = [b'A'; DIGEST_TEXT_LEN];
-        crate::b64::encode_to_slice(&mut text, digest.as_ref());
+        jose_core::base64url::encode_to_slice(&mut text, digest.as_ref());
         Self(text)
     }
 

@@ -127,7 +127,7 @@ impl Disclosure {
             array.push(value.clone());
             scratch.extend_from_slice(Value::Array(array).to_string().as_bytes());
         }
-        let encoded = crate::b64::encode(scratch);
+        let encoded = jose_core::base64url::encode(scratch);
         Self {
             digest: DigestText::of(&encoded),
             encoded,

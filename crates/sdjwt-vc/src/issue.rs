@@ -426,11 +426,11 @@ impl Maker<'_> {
     fn random_string(&mut self) -> Result<String, Error> {
         if let Some((bytes, rest)) = self.pool.split_at_checked(self.salt_len) {
             self.pool = rest;
-            return Ok(crate::b64::encode(bytes));
+            return Ok(jose_core::base64url::encode(bytes));
         }
         let mut bytes = vec![0u8; self.salt_len];
         self.rng.fill(&mut bytes).map_err(Error::Random)?;
-        Ok(crate::b64::encode(&bytes))
+        Ok(jose_core::base64url::encode(&bytes))
     }
 
     fn disclose(&mut self, name: Option<String>, value: Value) -> Result<String, Error> {
@@ -545,14 +545,14 @@ impl SdJwtPayload {
         serde_json::to_writer(&mut payload_json, &self.payload)
             .map_err(|_| unserialisable("claims"))?;
         // Room for the signature too, so attaching it does not reallocate.
-        let capacity = crate::b64::encoded_len(header_json.len())
-            .saturating_add(crate::b64::encoded_len(payload_json.len()))
+        let capacity = jose_core::base64url::encoded_len(header_json.len())
+            .saturating_add(jose_core::base64url::encoded_len(payload_json.len()))
             .saturating_add(SIGNATURE_ROOM);
         let mut text = Vec::with_capacity(capacity);
-        crate::b64::encode_append(&mut text, &header_json);
+        jose_core::base64url::encode_to_vec(&mut text, &header_json);
         text.push(b'.');
-        crate::b64::encode_append(&mut text, &payload_json);
-        let signing_input = crate::b64::ascii_string(text);
+        jose_core::base64url::encode_to_vec(&mut text, &payload_json);
+        let signing_input = ascii_string(text);
         Ok(UnsignedSdJwt {
             alg: header.alg(),
             signing_input,
@@ -610,8 +610,8 @@ impl UnsignedSdJwt {
         }
         let mut jwt = self.signing_input.into_bytes();
         jwt.push(b'.');
-        crate::b64::encode_append(&mut jwt, signature);
-        let jwt = crate::b64::ascii_string(jwt);
+        jose_core::base64url::encode_to_vec(&mut jwt, signature);
+        let jwt = ascii_string(jwt);
         Ok(IssuedSdJwt {
             jwt,
             disclosures: self.disclosures,
@@ -673,4 +673,9 @@ impl IssuedSdJwt {
             None,
         )
     }
+}
+
+/// Base64url text, `.` and `~` (ASCII by construction) as a `String`.
+fn ascii_string(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_default()
 }
