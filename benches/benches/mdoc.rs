@@ -9,10 +9,18 @@
 //! 4 kB), and `portrait`, the same with a 16 KiB portrait in place of one element (hashing the
 //! portrait then dominates both the operation and its floor).
 //!
+//! Side by side, in the same run and on the same bytes: isomdl 0.2.0 issuing the same mDL with
+//! the same keys and verifying our `IssuerSigned` (see `mdoc/isomdl_peer.rs` for exactly what
+//! its verification covers: no value digests). isomdl signs with RustCrypto `p256`, so its lines
+//! are given against the ring floor and against a `p256` floor.
+//!
 //! Run: `cargo bench -p benches --bench mdoc`; the `RATIO` lines are the result (criterion's own
 //! times are inflated on a loaded machine, the interleaved medians much less so).
 
 #![allow(clippy::unwrap_used, reason = "benchmark setup")]
+
+#[path = "mdoc/isomdl_peer.rs"]
+mod isomdl_peer;
 
 use core::hint::black_box;
 
@@ -28,8 +36,6 @@ use ring::signature::{
 };
 
 const NOW: i64 = 1_800_000_000;
-/// The size of a typical Document Signer certificate (P-256, IACA-issued).
-const DS_CERT_LEN: usize = 600;
 
 /// The 20 elements of the benchmark mDL: text, full-dates, integers, booleans and two driving
 /// privileges; with `portrait`, a 16 KiB portrait replaces `issuing_jurisdiction`.
@@ -87,6 +93,9 @@ fn mdl(holder: &jose_core::PublicJwk, now: UnixTime, portrait: bool) -> Issuance
 }
 
 struct Keys {
+    pkcs8: Vec<u8>,
+    /// A self-signed P-256 certificate of the issuer key (isomdl parses the x5chain).
+    ds_certificate: Vec<u8>,
     rng: SystemRandom,
     signer: LocalSigner,
     ring_rng: ring::rand::SystemRandom,
@@ -112,7 +121,16 @@ fn keys() -> Keys {
     let holder = LocalSigner::generate(Algorithm::Es256, &rng)
         .unwrap()
         .public_jwk();
+    let rcgen_key = rcgen::KeyPair::try_from(pkcs8.as_bytes()).unwrap();
+    let ds_certificate = rcgen::CertificateParams::new(vec!["ds.issuer.example".into()])
+        .unwrap()
+        .self_signed(&rcgen_key)
+        .unwrap()
+        .der()
+        .to_vec();
     Keys {
+        pkcs8: pkcs8.as_bytes().to_vec(),
+        ds_certificate,
         rng,
         signer,
         ring_rng,
@@ -124,7 +142,7 @@ fn keys() -> Keys {
 
 fn workload(c: &mut Criterion, keys: &Keys, name: &str, portrait: bool) {
     let now = UnixTime::from_secs(NOW);
-    let x5chain = vec![vec![0x30; DS_CERT_LEN]];
+    let x5chain = vec![keys.ds_certificate.clone()];
     let issuance = mdl(&keys.holder, now, portrait);
 
     let issued = issuance.sign(&keys.signer, &x5chain, &keys.rng).unwrap();
@@ -214,6 +232,82 @@ fn workload(c: &mut Criterion, keys: &Keys, name: &str, portrait: bool) {
             "mdoc-cbor {name} verify 20-element mDL ES256 vs one ring verify + 20 SHA-256 (target <= 1.3x)"
         ),
         &measure_ratio(61, 10, verify, verify_floor),
+    );
+
+    // isomdl 0.2.0 on the same mDL, keys and certificate; it verifies our bytes and we verify
+    // its bytes before anything is timed.
+    let PublicKey::Ec {
+        point: holder_point,
+        ..
+    } = keys.holder.key().clone()
+    else {
+        unreachable!()
+    };
+    let peer = isomdl_peer::Peer::new(
+        MDL_DOC_TYPE,
+        MDL_NAME_SPACE,
+        &mdl_elements(portrait),
+        &keys.pkcs8,
+        &keys.ds_certificate,
+        &holder_point,
+        NOW,
+    );
+    isomdl_peer::Peer::verify(&cbor);
+    let theirs = peer.issue();
+    let from_isomdl = verifier.verify(&theirs, MDL_DOC_TYPE, now).unwrap();
+    assert_eq!(from_isomdl.name_spaces[MDL_NAME_SPACE].len(), 20);
+    println!("mdoc/{name}: isomdl IssuerSigned {} bytes", theirs.len());
+    let (p256_signer, p256_verifier) = isomdl_peer::p256_keys(&keys.pkcs8);
+    let p256_sig = isomdl_peer::p256_sign(&p256_signer, &tbs);
+    let isomdl_issue = || {
+        black_box(peer.issue());
+    };
+    let isomdl_verify = || isomdl_peer::Peer::verify(black_box(&cbor));
+    let p256_issue_floor = || {
+        black_box(isomdl_peer::p256_sign(&p256_signer, black_box(&tbs)));
+        digests();
+    };
+    let p256_verify_floor = || {
+        isomdl_peer::p256_verify(&p256_verifier, black_box(&tbs), &p256_sig);
+        digests();
+    };
+    c.bench_function(
+        &format!("mdoc/{name}/isomdl_issue_20_elements/ES256"),
+        |b| {
+            b.iter(isomdl_issue);
+        },
+    );
+    c.bench_function(
+        &format!("mdoc/{name}/isomdl_verify_20_elements/ES256"),
+        |b| {
+            b.iter(isomdl_verify);
+        },
+    );
+    print_ratio(
+        &format!("isomdl 0.2.0 {name} issue vs one ring sign + 20 SHA-256"),
+        &measure_ratio(31, 5, isomdl_issue, issue_floor),
+    );
+    print_ratio(
+        &format!("isomdl 0.2.0 {name} issue vs one p256 sign + 20 SHA-256"),
+        &measure_ratio(31, 5, isomdl_issue, p256_issue_floor),
+    );
+    print_ratio(
+        &format!("isomdl 0.2.0 {name} verify (no value digests) vs one ring verify + 20 SHA-256"),
+        &measure_ratio(31, 5, isomdl_verify, verify_floor),
+    );
+    print_ratio(
+        &format!("isomdl 0.2.0 {name} verify (no value digests) vs one p256 verify + 20 SHA-256"),
+        &measure_ratio(31, 5, isomdl_verify, p256_verify_floor),
+    );
+    print_ratio(
+        &format!("mdoc-cbor time / isomdl 0.2.0 time, {name} issue"),
+        &measure_ratio(31, 5, issue, isomdl_issue),
+    );
+    print_ratio(
+        &format!(
+            "mdoc-cbor time (every digest checked) / isomdl 0.2.0 time (no digest checked), {name} verify"
+        ),
+        &measure_ratio(31, 5, verify, isomdl_verify),
     );
 }
 
