@@ -154,10 +154,12 @@ impl Issuance {
         Ok(self)
     }
 
-    /// Puts a Token Status List reference into the MSO.
+    /// Puts a Token Status List reference into the MSO: this crate's
+    /// [`StatusListReference`] (which may carry a `certificate`) or the shared
+    /// [`status_list::StatusListReference`].
     #[must_use]
-    pub fn with_status(mut self, status: StatusListReference) -> Self {
-        self.status = Some(status);
+    pub fn with_status(mut self, status: impl Into<StatusListReference>) -> Self {
+        self.status = Some(status.into());
         self
     }
 

@@ -186,6 +186,22 @@ fn read_tdate(r: &mut Reader<'_>, field: &'static str) -> Result<UnixTime, Error
 
 /// The Token Status List reference in the MSO: `status: {status_list: {idx, uri}}`
 /// (draft-ietf-oauth-status-list §6.3, ISO 18013-5 2nd edition draft §12.3.6).
+///
+/// This is the mdoc form of [`status_list::StatusListReference`] (the JOSE `status_list`
+/// claim) plus the optional `certificate` that ISO 18013-5 `StatusListInfo` adds (the signer
+/// of the list when it is not the IACA). The shared type refuses members other than `idx` and
+/// `uri`, so it cannot carry that certificate; the two convert into each other
+/// ([`From`] and [`Self::status_list_reference`]), and
+/// [`Issuance::with_status`](crate::Issuance::with_status) takes either.
+///
+/// ```
+/// use mdoc_cbor::StatusListReference;
+/// use status_list::StatusIndex;
+/// let shared = status_list::StatusListReference::new(StatusIndex::new(42), "https://i.example/s/1");
+/// let mdoc = StatusListReference::from(shared.clone());
+/// assert_eq!((mdoc.idx, mdoc.uri.as_str(), mdoc.certificate.as_ref()), (42, "https://i.example/s/1", None));
+/// assert_eq!(mdoc.status_list_reference(), shared);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct StatusListReference {
@@ -213,6 +229,16 @@ impl StatusListReference {
     pub fn with_certificate(mut self, der: Vec<u8>) -> Self {
         self.certificate = Some(der);
         self
+    }
+
+    /// The shared `status-list` form (`idx` and `uri`), e.g. to check the entry with the
+    /// `status-list` crate. `certificate`, which that form has no member for, is left out.
+    #[must_use]
+    pub fn status_list_reference(&self) -> status_list::StatusListReference {
+        status_list::StatusListReference::new(
+            status_list::StatusIndex::new(self.idx),
+            self.uri.as_str(),
+        )
     }
 
     fn encode(&self, w: &mut Writer) {
@@ -255,6 +281,13 @@ impl StatusListReference {
         })?;
         r.enter(outer);
         Ok(found)
+    }
+}
+
+impl From<status_list::StatusListReference> for StatusListReference {
+    /// The same `idx` and `uri`, without a `certificate`.
+    fn from(shared: status_list::StatusListReference) -> Self {
+        Self::new(shared.idx().get(), shared.uri())
     }
 }
 

@@ -10,5 +10,7 @@ mod negative;
 mod props;
 #[path = "api/roundtrip.rs"]
 mod roundtrip;
+#[path = "api/status.rs"]
+mod status;
 #[path = "api/support.rs"]
 mod support;
