@@ -4,8 +4,12 @@
 //!
 //! The replay guard in the measured path accepts every `jti` (the same PoP is verified over and
 //! over); the in-memory guard's own cost is measured by the pop_verifier bench.
+#![allow(
+    clippy::unwrap_used,
+    reason = "benchmark setup: a failure is a broken fixture"
+)]
 
-use std::hint::black_box;
+use core::hint::black_box;
 use std::time::Instant;
 
 use attestation_jwt::{
@@ -30,7 +34,7 @@ impl ReplayGuard for AcceptAll {
 
 /// Median ns per call of `op` and of `floor`, over `samples` alternating batches of `batch`.
 fn ratio(samples: usize, batch: u32, mut op: impl FnMut(), mut floor: impl FnMut()) -> (f64, f64) {
-    let mut time = |f: &mut dyn FnMut()| {
+    let time = |f: &mut dyn FnMut()| {
         let start = Instant::now();
         for _ in 0..batch {
             f();

@@ -1,6 +1,10 @@
 //! jose-core: strict compact-JWS parse + verify against the bare ring verification it contains.
+#![allow(
+    clippy::unwrap_used,
+    reason = "benchmark setup: a failure is a broken fixture"
+)]
 
-use std::hint::black_box;
+use core::hint::black_box;
 
 use benches::{measure_ratio, print_ratio};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -74,7 +78,7 @@ fn bench(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(2));
+    config = Criterion::default().sample_size(20).measurement_time(core::time::Duration::from_secs(2));
     targets = bench
 }
 criterion_main!(benches);

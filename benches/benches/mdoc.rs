@@ -19,6 +19,7 @@
 
 #![allow(clippy::unwrap_used, reason = "benchmark setup")]
 
+#[cfg(feature = "peers")]
 #[path = "mdoc/isomdl_peer.rs"]
 mod isomdl_peer;
 
@@ -93,6 +94,10 @@ fn mdl(holder: &jose_core::PublicJwk, now: UnixTime, portrait: bool) -> Issuance
 }
 
 struct Keys {
+    #[cfg_attr(
+        not(feature = "peers"),
+        allow(dead_code, reason = "read by the isomdl peer only")
+    )]
     pkcs8: Vec<u8>,
     /// A self-signed P-256 certificate of the issuer key (isomdl parses the x5chain).
     ds_certificate: Vec<u8>,
@@ -234,81 +239,89 @@ fn workload(c: &mut Criterion, keys: &Keys, name: &str, portrait: bool) {
         &measure_ratio(61, 10, verify, verify_floor),
     );
 
-    // isomdl 0.2.0 on the same mDL, keys and certificate; it verifies our bytes and we verify
-    // its bytes before anything is timed.
-    let PublicKey::Ec {
-        point: holder_point,
-        ..
-    } = keys.holder.key().clone()
-    else {
-        unreachable!()
-    };
-    let peer = isomdl_peer::Peer::new(
-        MDL_DOC_TYPE,
-        MDL_NAME_SPACE,
-        &mdl_elements(portrait),
-        &keys.pkcs8,
-        &keys.ds_certificate,
-        &holder_point,
-        NOW,
-    );
-    isomdl_peer::Peer::verify(&cbor);
-    let theirs = peer.issue();
-    let from_isomdl = verifier.verify(&theirs, MDL_DOC_TYPE, now).unwrap();
-    assert_eq!(from_isomdl.name_spaces[MDL_NAME_SPACE].len(), 20);
-    println!("mdoc/{name}: isomdl IssuerSigned {} bytes", theirs.len());
-    let (p256_signer, p256_verifier) = isomdl_peer::p256_keys(&keys.pkcs8);
-    let p256_sig = isomdl_peer::p256_sign(&p256_signer, &tbs);
-    let isomdl_issue = || {
-        black_box(peer.issue());
-    };
-    let isomdl_verify = || isomdl_peer::Peer::verify(black_box(&cbor));
-    let p256_issue_floor = || {
-        black_box(isomdl_peer::p256_sign(&p256_signer, black_box(&tbs)));
-        digests();
-    };
-    let p256_verify_floor = || {
-        isomdl_peer::p256_verify(&p256_verifier, black_box(&tbs), &p256_sig);
-        digests();
-    };
-    c.bench_function(
-        &format!("mdoc/{name}/isomdl_issue_20_elements/ES256"),
-        |b| {
-            b.iter(isomdl_issue);
-        },
-    );
-    c.bench_function(
-        &format!("mdoc/{name}/isomdl_verify_20_elements/ES256"),
-        |b| {
-            b.iter(isomdl_verify);
-        },
-    );
-    print_ratio(
-        &format!("isomdl 0.2.0 {name} issue vs one ring sign + 20 SHA-256"),
-        &measure_ratio(31, 5, isomdl_issue, issue_floor),
-    );
-    print_ratio(
-        &format!("isomdl 0.2.0 {name} issue vs one p256 sign + 20 SHA-256"),
-        &measure_ratio(31, 5, isomdl_issue, p256_issue_floor),
-    );
-    print_ratio(
-        &format!("isomdl 0.2.0 {name} verify (no value digests) vs one ring verify + 20 SHA-256"),
-        &measure_ratio(31, 5, isomdl_verify, verify_floor),
-    );
-    print_ratio(
-        &format!("isomdl 0.2.0 {name} verify (no value digests) vs one p256 verify + 20 SHA-256"),
-        &measure_ratio(31, 5, isomdl_verify, p256_verify_floor),
-    );
-    print_ratio(
-        &format!("mdoc-cbor time / isomdl 0.2.0 time, {name} issue"),
-        &measure_ratio(31, 5, issue, isomdl_issue),
-    );
-    print_ratio(
-        &format!(
-            "mdoc-cbor time (every digest checked) / isomdl 0.2.0 time (no digest checked), {name} verify"
-        ),
-        &measure_ratio(31, 5, verify, isomdl_verify),
-    );
+    // The peer runs only with `--features peers` (isomdl adds ~290 crates to the build).
+    #[cfg(feature = "peers")]
+    {
+        // isomdl 0.2.0 on the same mDL, keys and certificate; it verifies our bytes and we verify
+        // its bytes before anything is timed.
+        let PublicKey::Ec {
+            point: holder_point,
+            ..
+        } = keys.holder.key().clone()
+        else {
+            unreachable!()
+        };
+        let peer = isomdl_peer::Peer::new(
+            MDL_DOC_TYPE,
+            MDL_NAME_SPACE,
+            &mdl_elements(portrait),
+            &keys.pkcs8,
+            &keys.ds_certificate,
+            &holder_point,
+            NOW,
+        );
+        isomdl_peer::Peer::verify(&cbor);
+        let theirs = peer.issue();
+        let from_isomdl = verifier.verify(&theirs, MDL_DOC_TYPE, now).unwrap();
+        assert_eq!(from_isomdl.name_spaces[MDL_NAME_SPACE].len(), 20);
+        println!("mdoc/{name}: isomdl IssuerSigned {} bytes", theirs.len());
+        let (p256_signer, p256_verifier) = isomdl_peer::p256_keys(&keys.pkcs8);
+        let p256_sig = isomdl_peer::p256_sign(&p256_signer, &tbs);
+        let isomdl_issue = || {
+            black_box(peer.issue());
+        };
+        let isomdl_verify = || isomdl_peer::Peer::verify(black_box(&cbor));
+        let p256_issue_floor = || {
+            black_box(isomdl_peer::p256_sign(&p256_signer, black_box(&tbs)));
+            digests();
+        };
+        let p256_verify_floor = || {
+            isomdl_peer::p256_verify(&p256_verifier, black_box(&tbs), &p256_sig);
+            digests();
+        };
+        c.bench_function(
+            &format!("mdoc/{name}/isomdl_issue_20_elements/ES256"),
+            |b| {
+                b.iter(isomdl_issue);
+            },
+        );
+        c.bench_function(
+            &format!("mdoc/{name}/isomdl_verify_20_elements/ES256"),
+            |b| {
+                b.iter(isomdl_verify);
+            },
+        );
+        print_ratio(
+            &format!("isomdl 0.2.0 {name} issue vs one ring sign + 20 SHA-256"),
+            &measure_ratio(31, 5, isomdl_issue, issue_floor),
+        );
+        print_ratio(
+            &format!("isomdl 0.2.0 {name} issue vs one p256 sign + 20 SHA-256"),
+            &measure_ratio(31, 5, isomdl_issue, p256_issue_floor),
+        );
+        print_ratio(
+            &format!(
+                "isomdl 0.2.0 {name} verify (no value digests) vs one ring verify + 20 SHA-256"
+            ),
+            &measure_ratio(31, 5, isomdl_verify, verify_floor),
+        );
+        print_ratio(
+            &format!(
+                "isomdl 0.2.0 {name} verify (no value digests) vs one p256 verify + 20 SHA-256"
+            ),
+            &measure_ratio(31, 5, isomdl_verify, p256_verify_floor),
+        );
+        print_ratio(
+            &format!("mdoc-cbor time / isomdl 0.2.0 time, {name} issue"),
+            &measure_ratio(31, 5, issue, isomdl_issue),
+        );
+        print_ratio(
+            &format!(
+                "mdoc-cbor time (every digest checked) / isomdl 0.2.0 time (no digest checked), {name} verify"
+            ),
+            &measure_ratio(31, 5, verify, isomdl_verify),
+        );
+    }
 }
 
 fn bench(c: &mut Criterion) {

@@ -1,8 +1,12 @@
 //! oid4vci-types: parsing the messages an issuer reads on every request, each against the
 //! floor of a bare `serde_json::from_slice::<Value>` of the same JSON (there is no
 //! cryptography in this crate, so the JSON parse is the floor).
+#![allow(
+    clippy::unwrap_used,
+    reason = "benchmark setup: a failure is a broken fixture"
+)]
 
-use std::hint::black_box;
+use core::hint::black_box;
 use std::path::PathBuf;
 
 use benches::{measure_ratio, print_ratio};
@@ -93,7 +97,7 @@ fn bench(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default().sample_size(10).measurement_time(std::time::Duration::from_secs(2));
+    config = Criterion::default().sample_size(10).measurement_time(core::time::Duration::from_secs(2));
     targets = bench
 }
 criterion_main!(benches);

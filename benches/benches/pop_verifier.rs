@@ -2,6 +2,10 @@
 //! verification each contains, and stateless nonces against a bare ring HMAC.
 //!
 //! The ratio lines (`RATIO ...`) are measured in this process, interleaved, on the same inputs.
+#![allow(
+    clippy::unwrap_used,
+    reason = "benchmark setup: a failure is a broken fixture"
+)]
 
 use core::hint::black_box;
 use std::time::Instant;
@@ -20,7 +24,7 @@ const NOW: i64 = 1_800_000_000;
 
 /// Median ns per call of `op` and of `floor`, over `samples` alternating batches of `batch`.
 fn ratio(samples: usize, batch: u32, mut op: impl FnMut(), mut floor: impl FnMut()) -> (f64, f64) {
-    let mut time = |f: &mut dyn FnMut()| {
+    let time = |f: &mut dyn FnMut()| {
         let start = Instant::now();
         for _ in 0..batch {
             f();
@@ -203,7 +207,7 @@ fn bench(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(2));
+    config = Criterion::default().sample_size(20).measurement_time(core::time::Duration::from_secs(2));
     targets = bench
 }
 criterion_main!(benches);

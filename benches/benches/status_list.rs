@@ -1,8 +1,12 @@
 //! status-list: encode, and decode + lookup, of a 1,048,576-entry 1-bit list with 1 % revoked,
 //! each against bare flate2 deflate/inflate of the same bytes (performance-anchors.md: decode +
 //! lookup ≤ 1.2× bare inflate).
+#![allow(
+    clippy::unwrap_used,
+    reason = "benchmark setup: a failure is a broken fixture"
+)]
 
-use std::hint::black_box;
+use core::hint::black_box;
 use std::io::{Read as _, Write as _};
 
 use benches::{measure_ratio, print_ratio};
@@ -101,7 +105,7 @@ fn bench(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default().sample_size(10).measurement_time(std::time::Duration::from_secs(2));
+    config = Criterion::default().sample_size(10).measurement_time(core::time::Duration::from_secs(2));
     targets = bench
 }
 criterion_main!(benches);

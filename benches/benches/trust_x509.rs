@@ -1,5 +1,9 @@
 //! trust-x509: validating a three-certificate chain (leaf <- intermediate <- root, P-256)
 //! against the two bare ECDSA P-256/SHA-256 verifications it contains, in the same run.
+#![allow(
+    clippy::unwrap_used,
+    reason = "benchmark setup: a failure is a broken fixture"
+)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use jose_core::UnixTime;
