@@ -27,9 +27,7 @@ pub use path::{ClaimPath, PathSegment};
 pub use present::{Presentation, SdJwt};
 pub use resolver::{IssuerKeyResolver, IssuerMetadata, KeyRequest, StaticKeys, X5cResolver};
 pub use status_list::{StatusClaim, StatusIndex, StatusListReference};
-pub use vc::{
-    NEVER_DISCLOSABLE, SdJwtVcBuilder, StatusReference, TYP_DC_SD_JWT, TYP_VC_SD_JWT_LEGACY,
-};
+pub use vc::{NEVER_DISCLOSABLE, SdJwtVcBuilder, TYP_DC_SD_JWT, TYP_VC_SD_JWT_LEGACY};
 pub use verify::{DEFAULT_SKEW, Verified, Verifier};
 #[cfg(feature = "x509")]
 #[cfg_attr(docsrs, doc(cfg(feature = "x509")))]

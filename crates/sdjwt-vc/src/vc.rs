@@ -3,7 +3,7 @@
 
 use jose_core::{Algorithm, Header, PublicJwk, RandomSource, Signer, UnixTime};
 use serde_json::{Map, Value};
-use status_list::{StatusClaim, StatusIndex, StatusListReference};
+use status_list::{StatusClaim, StatusListReference};
 
 use crate::digest::DisclosureEncoding;
 use crate::error::Error;
@@ -41,45 +41,6 @@ const BUILDER_CLAIMS: &[&str] = &[
     "vct#integrity",
     "status",
 ];
-
-/// The former local model of `status.status_list`, kept so existing callers compile: it
-/// converts into [`StatusListReference`] (from the `status-list` crate, re-exported here),
-/// which [`SdJwtVcBuilder::with_status`] takes and [`Verified::status_list`](crate::Verified::status_list)
-/// returns. New code should use [`StatusListReference`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StatusReference {
-    idx: u64,
-    uri: String,
-}
-
-impl StatusReference {
-    /// Index `idx` in the Status List Token at `uri`.
-    #[must_use]
-    pub fn new(idx: u64, uri: impl Into<String>) -> Self {
-        Self {
-            idx,
-            uri: uri.into(),
-        }
-    }
-
-    /// The index.
-    #[must_use]
-    pub const fn idx(&self) -> u64 {
-        self.idx
-    }
-
-    /// The Status List Token URI.
-    #[must_use]
-    pub fn uri(&self) -> &str {
-        &self.uri
-    }
-}
-
-impl From<StatusReference> for StatusListReference {
-    fn from(reference: StatusReference) -> Self {
-        Self::new(StatusIndex::new(reference.idx), reference.uri)
-    }
-}
 
 /// Issues an SD-JWT VC: `typ` `dc+sd-jwt`, `vct`, `iss`, `iat`, `exp`/`nbf`, `cnf.jwk` (the
 /// holder key the caller verified in the key proof), `status`, and `kid` or `x5c` in the

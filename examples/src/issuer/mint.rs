@@ -2,9 +2,10 @@
 //! SD-JWT VC (`kid` and `x5c` in the header) or an mdoc (`IssuerSigned`, base64url).
 
 use jose_core::PublicJwk;
-use mdoc_cbor::{Issuance, StatusListReference, ValidityInfo};
-use sdjwt_vc::{ClaimPath, NEVER_DISCLOSABLE, SdJwtVcBuilder, StatusReference};
+use mdoc_cbor::{Issuance, ValidityInfo};
+use sdjwt_vc::{ClaimPath, NEVER_DISCLOSABLE, SdJwtVcBuilder};
 use serde_json::{Map, Value};
+use status_list::{StatusIndex, StatusListReference};
 
 use super::{IssuerState, STATUS_LIST_PATH};
 use crate::config::CredentialConfiguration;
@@ -30,14 +31,14 @@ pub(super) fn mint(
             configuration,
             claims,
             holder,
-            StatusReference::new(idx, uri.as_str()),
+            StatusListReference::new(StatusIndex::new(idx), uri.as_str()),
         )?,
         "mso_mdoc" => mdoc(
             state,
             configuration,
             claims,
             &holder,
-            StatusListReference::new(idx, uri.as_str()),
+            StatusListReference::new(StatusIndex::new(idx), uri.as_str()),
         )?,
         other => {
             return Err(ApiError::bad_request(
@@ -63,7 +64,7 @@ fn sd_jwt(
     configuration: &CredentialConfiguration,
     claims: &Map<String, Value>,
     holder: PublicJwk,
-    status: StatusReference,
+    status: StatusListReference,
 ) -> Result<String, ApiError> {
     let now = state.clock.now();
     let vct = configuration.vct.clone().unwrap_or_default();

@@ -4,8 +4,7 @@
 use jose_core::{Algorithm, LocalSigner, PublicJwk, Signer, SystemRandom, UnixTime};
 use sdjwt_vc::{
     ClaimPath, Decoys, Error, IssuerMetadata, KeyBinding, KeyRequest, Limits, SdJwt,
-    SdJwtVcBuilder, StaticKeys, StatusIndex, StatusListReference, StatusReference, Verifier,
-    X5cResolver,
+    SdJwtVcBuilder, StaticKeys, StatusIndex, StatusListReference, Verifier, X5cResolver,
 };
 use serde_json::{Value, json};
 
@@ -392,11 +391,6 @@ fn status_claim_is_read_strictly() {
     );
     // Another mechanism only: nothing for this crate to check.
     assert_eq!(verify(json!({"other_mechanism": {"id": 1}})), Ok(None));
-    // The old local type converts into the status-list one.
-    assert_eq!(
-        StatusListReference::from(StatusReference::new(12, uri)),
-        StatusListReference::new(StatusIndex::new(12), uri)
-    );
     let exact =
         "status_list must hold exactly idx (an unsigned integer) and uri (a non-empty string)";
     for (status, reason) in [
