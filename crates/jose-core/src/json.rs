@@ -8,6 +8,7 @@
 use core::fmt;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
 use crate::error::JsonError;
@@ -143,16 +144,20 @@ impl<'de> Visitor<'de> for StrictVisitor<'_> {
         };
         let mut members = Map::new();
         while let Some(name) = map.next_key::<String>()? {
-            if members.contains_key(&name) {
-                return Err(self.fail(JsonError::DuplicateMember {
-                    name: crate::error::short(&name),
-                }));
-            }
-            let value = map.next_value_seed(StrictSeed {
+            // One lookup: the vacant slot is kept while the value is parsed, so a duplicate is
+            // still refused before its value is read.
+            let slot = match members.entry(name) {
+                Entry::Vacant(slot) => slot,
+                Entry::Occupied(taken) => {
+                    return Err(self.fail(JsonError::DuplicateMember {
+                        name: crate::error::short(taken.key()),
+                    }));
+                }
+            };
+            slot.insert(map.next_value_seed(StrictSeed {
                 depth_left,
                 failure: &mut *self.failure,
-            })?;
-            members.insert(name, value);
+            })?);
         }
         Ok(Value::Object(members))
     }
