@@ -91,7 +91,18 @@ impl DisclosureEncoding {
         value: &Value,
     ) -> Result<(), serde_json::Error> {
         match self {
-            Self::Compact => write_array(&mut serde_json::Serializer::new(out), salt, name, value),
+            Self::Compact => {
+                out.push(b'[');
+                crate::compact::write_str(out, salt)?;
+                if let Some(name) = name {
+                    out.push(b',');
+                    crate::compact::write_str(out, name)?;
+                }
+                out.push(b',');
+                crate::compact::write_value(out, value)?;
+                out.push(b']');
+                Ok(())
+            }
             Self::Spaced => write_array(
                 &mut serde_json::Serializer::with_formatter(out, Spaced),
                 salt,

@@ -542,7 +542,7 @@ impl SdJwtPayload {
             .saturating_mul(48)
             .saturating_add(512);
         let mut payload_json = Vec::with_capacity(estimate);
-        serde_json::to_writer(&mut payload_json, &self.payload)
+        crate::compact::write_map(&mut payload_json, &self.payload)
             .map_err(|_| unserialisable("claims"))?;
         // Room for the signature too, so attaching it does not reallocate.
         let capacity = jose_core::base64url::encoded_len(header_json.len())
