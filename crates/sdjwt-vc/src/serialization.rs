@@ -48,7 +48,7 @@ pub(crate) fn split_compact<'a>(input: &'a str, limits: &Limits) -> Result<Split
             max: limits.max_len(),
         });
     }
-    let tildes = input.bytes().filter(|b| *b == b'~').count();
+    let tildes = count_byte(input.as_bytes(), b'~');
     let Some(count) = tildes.checked_sub(1) else {
         return Err(Error::Malformed {
             reason: "no ~ separator: a bare JWT is not an SD-JWT",
@@ -91,6 +91,21 @@ pub(crate) fn split_compact<'a>(input: &'a str, limits: &Limits) -> Result<Split
         presented: Cow::Borrowed(presented),
         unprotected_kids: vec![None],
     })
+}
+
+/// How many times `needle` occurs in `bytes`, counted in blocks of at most 255 so the compare
+/// and add run on whole vectors.
+fn count_byte(bytes: &[u8], needle: u8) -> usize {
+    bytes
+        .chunks(255)
+        .map(|block| {
+            usize::from(
+                block
+                    .iter()
+                    .fold(0u8, |n, b| n.wrapping_add(u8::from(*b == needle))),
+            )
+        })
+        .fold(0usize, usize::saturating_add)
 }
 
 fn json_err(reason: &'static str) -> Error {
