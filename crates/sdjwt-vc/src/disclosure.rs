@@ -41,49 +41,19 @@ impl Disclosure {
     pub(crate) fn parse_at(encoded: &str, index: usize, max_depth: usize) -> Result<Self, Error> {
         let bytes =
             jose_core::base64url::decode(encoded).ok_or(Error::DisclosureEncoding { index })?;
-        let value = jose_core::json::parse_value(&bytes, max_depth)
-            .map_err(|_| Error::DisclosureEncoding { index })?;
-        let Value::Array(items) = value else {
+        let (salt, name, value) = match parse_plain(&bytes, max_depth) {
+            Some(parts) => parts,
+            None => parse_any(&bytes, index, max_depth)?,
+        };
+        if name
+            .as_deref()
+            .is_some_and(|name| name == "_sd" || name == "...")
+        {
             return Err(Error::DisclosureShape {
                 index,
-                reason: "not a JSON array",
+                reason: "claim name is the reserved _sd or ...",
             });
-        };
-        let mut items = items.into_iter();
-        let (salt, name, value) = match (items.next(), items.next(), items.next(), items.next()) {
-            (Some(salt), Some(name), Some(value), None) => (salt, Some(name), value),
-            (Some(salt), Some(value), None, None) => (salt, None, value),
-            _ => {
-                return Err(Error::DisclosureShape {
-                    index,
-                    reason: "not an array of 2 or 3 elements",
-                });
-            }
-        };
-        let Value::String(salt) = salt else {
-            return Err(Error::DisclosureShape {
-                index,
-                reason: "salt is not a string",
-            });
-        };
-        let name = match name {
-            None => None,
-            Some(Value::String(name)) => {
-                if name == "_sd" || name == "..." {
-                    return Err(Error::DisclosureShape {
-                        index,
-                        reason: "claim name is the reserved _sd or ...",
-                    });
-                }
-                Some(name)
-            }
-            Some(_) => {
-                return Err(Error::DisclosureShape {
-                    index,
-                    reason: "claim name is not a string",
-                });
-            }
-        };
+        }
         Ok(Self {
             digest: DigestText::of(encoded),
             encoded: encoded.to_owned(),
@@ -168,6 +138,102 @@ impl Disclosure {
     }
 }
 
+/// A disclosure's salt, optional claim name and value.
+type Parts = (String, Option<String>, Value);
+
+/// The general parse: any strict JSON, then the shape checks of RFC 9901 §4.2.1.
+fn parse_any(bytes: &[u8], index: usize, max_depth: usize) -> Result<Parts, Error> {
+    let value = jose_core::json::parse_value(bytes, max_depth)
+        .map_err(|_| Error::DisclosureEncoding { index })?;
+    let Value::Array(items) = value else {
+        return Err(Error::DisclosureShape {
+            index,
+            reason: "not a JSON array",
+        });
+    };
+    let mut items = items.into_iter();
+    let (salt, name, value) = match (items.next(), items.next(), items.next(), items.next()) {
+        (Some(salt), Some(name), Some(value), None) => (salt, Some(name), value),
+        (Some(salt), Some(value), None, None) => (salt, None, value),
+        _ => {
+            return Err(Error::DisclosureShape {
+                index,
+                reason: "not an array of 2 or 3 elements",
+            });
+        }
+    };
+    let Value::String(salt) = salt else {
+        return Err(Error::DisclosureShape {
+            index,
+            reason: "salt is not a string",
+        });
+    };
+    let name = match name {
+        None => None,
+        Some(Value::String(name)) => Some(name),
+        Some(_) => {
+            return Err(Error::DisclosureShape {
+                index,
+                reason: "claim name is not a string",
+            });
+        }
+    };
+    Ok((salt, name, value))
+}
+
+/// The usual form, `["salt","name",value]` or `["salt",value]` with salt and name free of
+/// escapes, read without building the array: the value alone goes through the strict parser
+/// (one nesting level less, as inside the array). `None` for anything else, which
+/// [`parse_any`] then accepts or refuses with its exact error; whatever this accepts,
+/// [`parse_any`] accepts with the same result.
+fn parse_plain(bytes: &[u8], max_depth: usize) -> Option<Parts> {
+    let inner_depth = max_depth.checked_sub(1)?;
+    let rest = trim_ws(bytes).strip_prefix(b"[")?.strip_suffix(b"]")?;
+    let (salt, rest) = plain_string(trim_ws_start(rest))?;
+    let rest = trim_ws_start(trim_ws_start(rest).strip_prefix(b",")?);
+    // A plain string followed by a comma is the name; otherwise `rest` is the value.
+    let (name, rest) = match plain_string(rest) {
+        Some((name, after)) => match trim_ws_start(after).strip_prefix(b",") {
+            Some(after) => (Some(name), after),
+            None => (None, rest),
+        },
+        None => (None, rest),
+    };
+    let value = jose_core::json::parse_value(rest, inner_depth).ok()?;
+    Some((salt.to_owned(), name.map(str::to_owned), value))
+}
+
+/// A JSON string at the start of `bytes` without escapes or control characters, and the
+/// bytes after its closing quote.
+fn plain_string(bytes: &[u8]) -> Option<(&str, &[u8])> {
+    let body = bytes.strip_prefix(b"\"")?;
+    let end = body
+        .iter()
+        .position(|b| *b == b'"' || *b == b'\\' || *b < 0x20)?;
+    let (text, rest) = body.split_at_checked(end)?;
+    let rest = rest.strip_prefix(b"\"")?;
+    Some((core::str::from_utf8(text).ok()?, rest))
+}
+
+/// JSON whitespace (RFC 8259 §2).
+const fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+fn trim_ws_start(bytes: &[u8]) -> &[u8] {
+    let start = bytes.iter().position(|b| !is_ws(*b)).unwrap_or(bytes.len());
+    bytes.get(start..).unwrap_or_default()
+}
+
+fn trim_ws(bytes: &[u8]) -> &[u8] {
+    let bytes = trim_ws_start(bytes);
+    let end = bytes
+        .iter()
+        .rposition(|b| !is_ws(*b))
+        .map_or(0, |at| at.saturating_add(1));
+    bytes.get(..end).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -210,6 +276,69 @@ mod tests {
             Disclosure::parse_at(&encode(r#"["s",{"a":1,"a":2}]"#), 1, 8),
             Err(Error::DisclosureEncoding { index: 1 })
         );
+    }
+
+    /// Whatever the plain reader accepts, the general parse accepts with the same parts.
+    fn agree(json: &[u8], max_depth: usize) -> bool {
+        match parse_plain(json, max_depth) {
+            None => true,
+            Some(parts) => parse_any(json, 0, max_depth) == Ok(parts),
+        }
+    }
+
+    #[test]
+    fn plain_reader_agrees_with_the_general_parse() {
+        let cases: [(&str, bool); 22] = [
+            (r#"["s","n","v"]"#, true),
+            (r#" [ "s" , "n" , {"a":[1,2]} ] "#, true),
+            (r#"["s","v"]"#, true),
+            (r#"["s","a,b"]"#, true),
+            (r#"["s", 5]"#, true),
+            (r#"["s","n",null]"#, true),
+            (r#"["Köln","Straße","ü"]"#, true),
+            (r#"["s","n","v","w"]"#, false),
+            (r#"["s","n",]"#, false),
+            (r#"["s","n",1,]"#, false),
+            (r#"["s","n"#, false),
+            (r#"["s"]"#, false),
+            (r#"["s\"x","n","v"]"#, false),
+            (r#"["s","n\u0061","v"]"#, false),
+            (r#"[1,"n","v"]"#, false),
+            (r#"["s",1,"v"]"#, false),
+            (r#"["s","n",01]"#, false),
+            (r#"["s","n",{"a":1,"a":2}]"#, false),
+            (r#"["s","n","v"]]"#, false),
+            (r#"{"s":"n"}"#, false),
+            ("[\"s\",\"n\t\",\"v\"]", false),
+            ("\u{feff}[\"s\",\"v\"]", false),
+        ];
+        for (json, plain) in cases {
+            assert_eq!(parse_plain(json.as_bytes(), 8).is_some(), plain, "{json}");
+            assert!(agree(json.as_bytes(), 8), "{json}");
+        }
+        // The value sits one level down, as inside the parsed array.
+        let nested = br#"["s","n",[[1]]]"#;
+        assert!(parse_plain(nested, 3).is_some());
+        assert!(parse_plain(nested, 2).is_none());
+        assert!(parse_any(nested, 0, 2).is_err());
+        assert!(parse_plain(br#"["s","v"]"#, 0).is_none());
+        assert!(parse_plain(b"[\"s\",\"\xff\"]", 8).is_none());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn plain_reader_never_disagrees(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "[", "]", ",", " ", "\"", "s", "n", "\\", "1", "{", "}", ":", "\"a\"",
+                    "\"n\"", "null", "\t", "\u{e9}",
+                ]),
+                0..16,
+            )
+        ) {
+            let json = parts.concat();
+            proptest::prop_assert!(agree(json.as_bytes(), 4), "{}", json);
+        }
     }
 
     #[test]
