@@ -254,13 +254,13 @@ impl<'p> HeaderPolicy<'p> {
     /// # Errors
     /// [`Error::WrongType`], [`Error::AlgorithmNotAllowed`], [`Error::CriticalNotUnderstood`].
     pub fn check(&self, header: &Header) -> Result<(), Error> {
-        if let Some(expected) = self.typ {
-            if !header.typ_matches(expected) {
-                return Err(Error::WrongType {
-                    expected: expected.to_owned(),
-                    found: header.typ().map(crate::error::short),
-                });
-            }
+        if let Some(expected) = self.typ
+            && !header.typ_matches(expected)
+        {
+            return Err(Error::WrongType {
+                expected: expected.to_owned(),
+                found: header.typ().map(crate::error::short),
+            });
         }
         if !self.allows(header.alg()) {
             return Err(Error::AlgorithmNotAllowed { alg: header.alg() });

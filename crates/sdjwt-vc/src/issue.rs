@@ -599,14 +599,14 @@ impl UnsignedSdJwt {
     /// [`Error::Jose`] with [`jose_core::Error::SignatureLength`] when the signature has the
     /// wrong length for a fixed-length algorithm (for example a DER-encoded ECDSA signature).
     pub fn attach_signature(self, signature: &[u8]) -> Result<IssuedSdJwt, Error> {
-        if let Some(expected) = self.alg.fixed_signature_len() {
-            if signature.len() != expected {
-                return Err(Error::issuer_jwt(jose_core::Error::SignatureLength {
-                    alg: self.alg,
-                    len: signature.len(),
-                    expected,
-                }));
-            }
+        if let Some(expected) = self.alg.fixed_signature_len()
+            && signature.len() != expected
+        {
+            return Err(Error::issuer_jwt(jose_core::Error::SignatureLength {
+                alg: self.alg,
+                len: signature.len(),
+                expected,
+            }));
         }
         let mut jwt = self.signing_input.into_bytes();
         jwt.push(b'.');

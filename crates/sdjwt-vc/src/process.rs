@@ -287,14 +287,14 @@ impl Walker<'_> {
         let Some(index) = self.digest(&digest)? else {
             return Ok(None);
         };
-        if let Some(disclosure) = self.disclosures.get(index) {
-            if disclosure.name().is_some() {
-                return Err(Error::DisclosureKindMismatch {
-                    digest: short(&digest),
-                    expected: 2,
-                    found: 3,
-                });
-            }
+        if let Some(disclosure) = self.disclosures.get(index)
+            && disclosure.name().is_some()
+        {
+            return Err(Error::DisclosureKindMismatch {
+                digest: short(&digest),
+                expected: 2,
+                found: 3,
+            });
         }
         self.disclose(index, depth).map(Some)
     }

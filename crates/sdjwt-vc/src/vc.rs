@@ -206,12 +206,12 @@ impl SdJwtVcBuilder {
     /// this builder sets; the errors of [`SdJwtBuilder::build`].
     pub fn prepare(self, alg: Algorithm, rng: &dyn RandomSource) -> Result<UnsignedSdJwt, Error> {
         for path in self.inner.disclosable() {
-            if let Some(name) = path.top_level_name() {
-                if NEVER_DISCLOSABLE.contains(&name) {
-                    return Err(Error::NeverDisclosable {
-                        name: name.to_owned(),
-                    });
-                }
+            if let Some(name) = path.top_level_name()
+                && NEVER_DISCLOSABLE.contains(&name)
+            {
+                return Err(Error::NeverDisclosable {
+                    name: name.to_owned(),
+                });
             }
         }
         let mut header = Header::new(alg).with_typ(TYP_DC_SD_JWT);

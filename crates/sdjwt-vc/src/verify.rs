@@ -229,20 +229,20 @@ impl<'r, R: IssuerKeyResolver + ?Sized> Verifier<'r, R> {
                 reason: "not a NumericDate",
             })
         };
-        if let Some(exp) = time("exp")? {
-            if now > exp.saturating_add(self.skew) {
-                return Err(Error::Expired { exp, now });
-            }
+        if let Some(exp) = time("exp")?
+            && now > exp.saturating_add(self.skew)
+        {
+            return Err(Error::Expired { exp, now });
         }
-        if let Some(nbf) = time("nbf")? {
-            if now < nbf.saturating_sub(self.skew) {
-                return Err(Error::NotYetValid { nbf, now });
-            }
+        if let Some(nbf) = time("nbf")?
+            && now < nbf.saturating_sub(self.skew)
+        {
+            return Err(Error::NotYetValid { nbf, now });
         }
-        if let Some(iat) = time("iat")? {
-            if iat > now.saturating_add(self.skew) {
-                return Err(Error::IssuedInFuture { iat, now });
-            }
+        if let Some(iat) = time("iat")?
+            && iat > now.saturating_add(self.skew)
+        {
+            return Err(Error::IssuedInFuture { iat, now });
         }
         Ok(())
     }
@@ -250,12 +250,12 @@ impl<'r, R: IssuerKeyResolver + ?Sized> Verifier<'r, R> {
 
 fn check_vc(claims: &Map<String, Value>, disclosed: &[ClaimPath]) -> Result<(), Error> {
     for path in disclosed {
-        if let Some(name) = path.top_level_name() {
-            if NEVER_DISCLOSABLE.contains(&name) {
-                return Err(Error::NeverDisclosable {
-                    name: name.to_owned(),
-                });
-            }
+        if let Some(name) = path.top_level_name()
+            && NEVER_DISCLOSABLE.contains(&name)
+        {
+            return Err(Error::NeverDisclosable {
+                name: name.to_owned(),
+            });
         }
     }
     match claims.get("vct") {
