@@ -452,10 +452,15 @@ impl Maker<'_> {
 
     fn object(&mut self, map: Map<String, Value>) -> Result<Map<String, Value>, Error> {
         let mut out = Map::new();
+        let members = map.len();
         let mut digests = Vec::new();
         for (name, value) in map {
             let value = self.value(value)?;
             if self.selected() {
+                if digests.is_empty() {
+                    // Room for every member at once; objects with nothing selected allocate none.
+                    digests.reserve(members);
+                }
                 digests.push(self.disclose(Some(name), value)?);
             } else {
                 out.insert(name, value);

@@ -94,7 +94,7 @@ pub(crate) fn process(
         used: vec![false; disclosures.len()],
         parent: vec![None; disclosures.len()],
         current: None,
-        disclosed: Vec::new(),
+        disclosed: Vec::with_capacity(disclosures.len()),
         path: ClaimPath::root(),
         max_depth,
     };
