@@ -78,14 +78,14 @@ impl UnsignedJws {
     /// # Errors
     /// [`Error::SignatureLength`] when the signature cannot be one of this algorithm.
     pub fn attach_signature(self, signature: &[u8]) -> Result<String, Error> {
-        if let Some(expected) = self.alg.fixed_signature_len() {
-            if signature.len() != expected {
-                return Err(Error::SignatureLength {
-                    alg: self.alg,
-                    len: signature.len(),
-                    expected,
-                });
-            }
+        if let Some(expected) = self.alg.fixed_signature_len()
+            && signature.len() != expected
+        {
+            return Err(Error::SignatureLength {
+                alg: self.alg,
+                len: signature.len(),
+                expected,
+            });
         }
         let mut token = self.signing_input;
         token.push('.');

@@ -17,14 +17,14 @@ impl PublicKey {
     /// when a fixed-length signature has the wrong size, [`Error::SignatureInvalid`] otherwise.
     pub fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> Result<(), Error> {
         self.check_algorithm(alg)?;
-        if let Some(expected) = alg.fixed_signature_len() {
-            if signature.len() != expected {
-                return Err(Error::SignatureLength {
-                    alg,
-                    len: signature.len(),
-                    expected,
-                });
-            }
+        if let Some(expected) = alg.fixed_signature_len()
+            && signature.len() != expected
+        {
+            return Err(Error::SignatureLength {
+                alg,
+                len: signature.len(),
+                expected,
+            });
         }
         let ok = match (self, alg) {
             (Self::Ec { point, .. }, Algorithm::Es256) => {

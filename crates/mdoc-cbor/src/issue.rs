@@ -369,14 +369,14 @@ impl PreparedMdoc {
     /// [`Error::Jose`] with [`jose_core::Error::SignatureLength`] when the signature does not
     /// have the algorithm's length (a DER ECDSA signature, for example).
     pub fn attach_signature(self, signature: &[u8]) -> Result<IssuedMdoc, Error> {
-        if let Some(expected) = self.alg.fixed_signature_len() {
-            if signature.len() != expected {
-                return Err(Error::Jose(jose_core::Error::SignatureLength {
-                    alg: self.alg,
-                    len: signature.len(),
-                    expected,
-                }));
-            }
+        if let Some(expected) = self.alg.fixed_signature_len()
+            && signature.len() != expected
+        {
+            return Err(Error::Jose(jose_core::Error::SignatureLength {
+                alg: self.alg,
+                len: signature.len(),
+                expected,
+            }));
         }
         let mut w = Writer::from_bytes(self.without_signature);
         w.bytes(signature);

@@ -61,21 +61,21 @@ impl CredentialResponse {
             }
             return json::from_value(Value::Object(map), MSG).map(Self::Deferred);
         }
-        if !map.contains_key("credentials") {
-            if let Some(single) = map.remove("credential") {
-                if !options.accept_draft13 {
-                    return Err(Error::Draft13Shape {
-                        message: MSG,
-                        member: "credential",
-                    });
-                }
-                let mut entry = Map::new();
-                entry.insert("credential".to_owned(), single);
-                map.insert(
-                    "credentials".to_owned(),
-                    Value::Array(vec![Value::Object(entry)]),
-                );
+        if !map.contains_key("credentials")
+            && let Some(single) = map.remove("credential")
+        {
+            if !options.accept_draft13 {
+                return Err(Error::Draft13Shape {
+                    message: MSG,
+                    member: "credential",
+                });
             }
+            let mut entry = Map::new();
+            entry.insert("credential".to_owned(), single);
+            map.insert(
+                "credentials".to_owned(),
+                Value::Array(vec![Value::Object(entry)]),
+            );
         }
         let issued: IssuedCredentials = json::from_value(Value::Object(map), MSG)?;
         if issued.credentials.is_empty() {

@@ -128,20 +128,20 @@ impl CredentialIssuerMetadata {
                 member: "authorization_servers",
             });
         }
-        if let Some(batch) = &self.batch_credential_issuance {
-            if batch.batch_size < 2 {
-                return Err(Error::BatchSizeTooSmall {
-                    batch_size: batch.batch_size,
-                });
-            }
+        if let Some(batch) = &self.batch_credential_issuance
+            && batch.batch_size < 2
+        {
+            return Err(Error::BatchSizeTooSmall {
+                batch_size: batch.batch_size,
+            });
         }
-        if let Some(enc) = &self.credential_request_encryption {
-            if enc.jwks.keys.iter().any(|k| !k.contains_key("kid")) {
-                return Err(Error::MissingMember {
-                    message: MessageKind::CredentialIssuerMetadata,
-                    member: "credential_request_encryption.jwks.keys[].kid".into(),
-                });
-            }
+        if let Some(enc) = &self.credential_request_encryption
+            && enc.jwks.keys.iter().any(|k| !k.contains_key("kid"))
+        {
+            return Err(Error::MissingMember {
+                message: MessageKind::CredentialIssuerMetadata,
+                member: "credential_request_encryption.jwks.keys[].kid".into(),
+            });
         }
         for (id, config) in &self.credential_configurations_supported {
             config.check(id)?;

@@ -94,13 +94,13 @@ pub(crate) fn map_error(err: &serde_json::Error, message: MessageKind) -> Error 
 
 /// Classifies a deserializer message.
 pub(crate) fn data_error(text: &str, message: MessageKind) -> Error {
-    if let Some(rest) = text.strip_prefix("missing field `") {
-        if let Some((member, _)) = rest.split_once('`') {
-            return Error::MissingMember {
-                message,
-                member: member.to_owned(),
-            };
-        }
+    if let Some(rest) = text.strip_prefix("missing field `")
+        && let Some((member, _)) = rest.split_once('`')
+    {
+        return Error::MissingMember {
+            message,
+            member: member.to_owned(),
+        };
     }
     if let Some(err) = crate::text::decode_embedded_error(text) {
         return err;

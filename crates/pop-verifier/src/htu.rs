@@ -44,11 +44,11 @@ pub fn normalize_htu(uri: &str) -> Option<String> {
     }
     let host = host.to_ascii_lowercase();
     let mut out = format!("{scheme}://{host}");
-    if let Some(port) = port {
-        if port != default_port {
-            out.push(':');
-            out.push_str(&port.to_string());
-        }
+    if let Some(port) = port
+        && port != default_port
+    {
+        out.push(':');
+        out.push_str(&port.to_string());
     }
     let path = normalize_percent(path)?;
     let path = remove_dot_segments(&path);

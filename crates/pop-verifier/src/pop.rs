@@ -222,10 +222,10 @@ pub fn verify_attestation_pop(
     let jti = jti(claims, policy.max_jti_len)?;
     let iat = claims::required_time(claims, "iat").map_err(claim_error)?;
     let iss = claims::optional_str(claims, "iss").map_err(claim_error)?;
-    if let (Some(iss), Some(client_id)) = (iss, policy.client_id) {
-        if iss != client_id {
-            return Err(Error::IssuerMismatch { found: short(iss) });
-        }
+    if let (Some(iss), Some(client_id)) = (iss, policy.client_id)
+        && iss != client_id
+    {
+        return Err(Error::IssuerMismatch { found: short(iss) });
     }
     let challenge = claims::optional_str(claims, "challenge").map_err(claim_error)?;
     check_expected(
@@ -241,15 +241,15 @@ pub fn verify_attestation_pop(
         ExpectedError::Invalid(source) => Error::ChallengeInvalid { source },
     })?;
     policy.window.check_iat(iat, now)?;
-    if let Some(exp) = claims::optional_time(claims, "exp").map_err(claim_error)? {
-        if now > exp.saturating_add(policy.window.skew) {
-            return Err(Error::Expired { exp: exp.secs() });
-        }
+    if let Some(exp) = claims::optional_time(claims, "exp").map_err(claim_error)?
+        && now > exp.saturating_add(policy.window.skew)
+    {
+        return Err(Error::Expired { exp: exp.secs() });
     }
-    if let Some(nbf) = claims::optional_time(claims, "nbf").map_err(claim_error)? {
-        if nbf > now.saturating_add(policy.window.skew) {
-            return Err(Error::NotYetValid { nbf: nbf.secs() });
-        }
+    if let Some(nbf) = claims::optional_time(claims, "nbf").map_err(claim_error)?
+        && nbf > now.saturating_add(policy.window.skew)
+    {
+        return Err(Error::NotYetValid { nbf: nbf.secs() });
     }
     check_audience(claims, policy.audience)?;
     Ok(VerifiedAttestationPop {

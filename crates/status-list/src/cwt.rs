@@ -70,14 +70,14 @@ impl UnsignedCwt {
     /// [`Error::Jose`] with `SignatureLength` for a signature of the wrong size;
     /// [`Error::Cbor`] if the structure cannot be serialised.
     pub fn attach_signature(self, signature: Vec<u8>) -> Result<Vec<u8>, Error> {
-        if let Some(expected) = fixed_len(self.alg) {
-            if signature.len() != expected {
-                return Err(Error::Jose(jose_core::Error::SignatureLength {
-                    alg: self.alg,
-                    len: signature.len(),
-                    expected,
-                }));
-            }
+        if let Some(expected) = fixed_len(self.alg)
+            && signature.len() != expected
+        {
+            return Err(Error::Jose(jose_core::Error::SignatureLength {
+                alg: self.alg,
+                len: signature.len(),
+                expected,
+            }));
         }
         let mut sign1 = self.sign1;
         sign1.signature = signature;

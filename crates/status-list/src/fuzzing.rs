@@ -26,11 +26,11 @@ pub fn decode_lst(data: &[u8]) -> Result<(), Error> {
         .get(usize::from(selector & 3))
         .copied()
         .unwrap_or(Bits::One);
-    if let Ok(text) = core::str::from_utf8(rest) {
-        if let Ok(list) = StatusList::from_lst(bits, text, None, &FUZZ_LIMITS) {
-            let again = StatusList::from_lst(bits, &list.to_lst(), None, &FUZZ_LIMITS)?;
-            assert_eq!(again, list, "lst round trip changed the list");
-        }
+    if let Ok(text) = core::str::from_utf8(rest)
+        && let Ok(list) = StatusList::from_lst(bits, text, None, &FUZZ_LIMITS)
+    {
+        let again = StatusList::from_lst(bits, &list.to_lst(), None, &FUZZ_LIMITS)?;
+        assert_eq!(again, list, "lst round trip changed the list");
     }
     let list = StatusList::from_zlib(bits, rest, None, &FUZZ_LIMITS)?;
     let again = StatusList::from_zlib(bits, &list.to_zlib(), None, &FUZZ_LIMITS)?;

@@ -394,10 +394,10 @@ impl<'a> VerifyOptions<'a> {
         if iat > now.saturating_add(self.clock_skew) {
             return Err(Error::IssuedInFuture { iat, now });
         }
-        if let Some(exp) = exp {
-            if now >= exp.saturating_add(self.clock_skew) {
-                return Err(Error::Expired { exp, now });
-            }
+        if let Some(exp) = exp
+            && now >= exp.saturating_add(self.clock_skew)
+        {
+            return Err(Error::Expired { exp, now });
         }
         if let Some(max_age) = self.max_age {
             let oldest = now.saturating_sub(max_age).saturating_sub(self.clock_skew);

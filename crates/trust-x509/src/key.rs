@@ -109,7 +109,7 @@ pub(crate) fn public_key_of(
         })?;
         let n = key.modulus.as_bytes();
         let n_bits = bit_len(n);
-        if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&n_bits) || n_bits % 8 != 0 {
+        if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&n_bits) || !n_bits.is_multiple_of(8) {
             return Err(unsupported(format!("RSA-{n_bits} key")));
         }
         Ok(PublicKey::Rsa {

@@ -72,21 +72,23 @@ fn check_common(info: &CertInfo, is_ca: bool, is_anchor: bool) -> Result<(), Err
     } else if is_ca {
         return Err(profile(at, ProfileRule::SkiMissing));
     }
-    if is_anchor && info.is_self_issued() {
-        if let (Some((_, aki)), Some((_, ski))) = (&info.aki, &info.ski) {
-            if aki.key_identifier.as_ref() != Some(&ski.0) {
-                return Err(profile(at, ProfileRule::AkiSkiMismatch));
-            }
-        }
+    if is_anchor
+        && info.is_self_issued()
+        && let (Some((_, aki)), Some((_, ski))) = (&info.aki, &info.ski)
+        && aki.key_identifier.as_ref() != Some(&ski.0)
+    {
+        return Err(profile(at, ProfileRule::AkiSkiMismatch));
     }
     let subject_empty = info.cert.tbs_certificate().subject().is_empty();
     if is_ca && subject_empty {
         return Err(profile(at, ProfileRule::CaEmptySubject));
     }
-    if let Some((critical, san)) = &info.san {
-        if subject_empty && !*critical && !san.0.is_empty() {
-            return Err(profile(at, ProfileRule::SanNotCritical));
-        }
+    if let Some((critical, san)) = &info.san
+        && subject_empty
+        && !*critical
+        && !san.0.is_empty()
+    {
+        return Err(profile(at, ProfileRule::SanNotCritical));
     }
     if let Some((critical, nc)) = &info.name_constraints {
         if !is_ca {
@@ -105,10 +107,10 @@ fn check_common(info: &CertInfo, is_ca: bool, is_anchor: bool) -> Result<(), Err
             return Err(profile(at, ProfileRule::NameConstraintsInvalid));
         }
     }
-    if let Some((critical, _)) = &info.policy_constraints {
-        if !*critical {
-            return Err(profile(at, ProfileRule::PolicyConstraintsNotCritical));
-        }
+    if let Some((critical, _)) = &info.policy_constraints
+        && !*critical
+    {
+        return Err(profile(at, ProfileRule::PolicyConstraintsNotCritical));
     }
     if let Some((_, ku)) = &info.key_usage {
         if is_ca && !ku.key_cert_sign() {
@@ -133,10 +135,10 @@ fn check_anchor(anchor: &CertInfo, sub_cas: usize, now: UnixTime) -> Result<(), 
     check_validity(anchor, now)?;
     match &anchor.basic_constraints {
         Some((true, bc)) if bc.ca => {
-            if let Some(max) = bc.path_len_constraint {
-                if sub_cas > usize::from(max) {
-                    return Err(Error::PathLenExceeded { cert: anchor.at });
-                }
+            if let Some(max) = bc.path_len_constraint
+                && sub_cas > usize::from(max)
+            {
+                return Err(Error::PathLenExceeded { cert: anchor.at });
             }
         }
         _ => return Err(profile(anchor.at, ProfileRule::BasicConstraintsNotCa)),
@@ -267,13 +269,13 @@ pub(crate) fn check_path(
         leaf.cert.tbs_certificate().subject_public_key_info(),
         leaf.at,
     )?;
-    if let Some((_, ku)) = &leaf.key_usage {
-        if !ku.digital_signature() {
-            return Err(Error::KeyUsageMissing {
-                cert: leaf.at,
-                usage: KeyUsageBit::DigitalSignature,
-            });
-        }
+    if let Some((_, ku)) = &leaf.key_usage
+        && !ku.digital_signature()
+    {
+        return Err(Error::KeyUsageMissing {
+            cert: leaf.at,
+            usage: KeyUsageBit::DigitalSignature,
+        });
     }
     match policy.profile() {
         Profile::LeafEku(required) => leaf_eku(leaf, *required)?,

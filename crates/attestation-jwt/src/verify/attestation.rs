@@ -88,13 +88,13 @@ pub(crate) fn check(
     let has_iss = claims::optional_str(claims, "iss")
         .map_err(Error::AttestationClaim)?
         .is_some();
-    if let Some(nbf) = claims::optional_time(claims, "nbf").map_err(Error::AttestationClaim)? {
-        if nbf > now.saturating_add(skew) {
-            return Err(Error::AttestationNotYetValid {
-                nbf: nbf.secs(),
-                now: now.secs(),
-            });
-        }
+    if let Some(nbf) = claims::optional_time(claims, "nbf").map_err(Error::AttestationClaim)?
+        && nbf > now.saturating_add(skew)
+    {
+        return Err(Error::AttestationNotYetValid {
+            nbf: nbf.secs(),
+            now: now.secs(),
+        });
     }
 
     // Step 4: alg allowed (none/MAC/unknown were refused while parsing); crit understood.
