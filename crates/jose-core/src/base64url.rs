@@ -122,17 +122,36 @@ pub fn encode(bytes: &[u8]) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// The value of one base64url character; `None` outside the alphabet.
-fn sextet(c: u8) -> Option<u32> {
-    let value = match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'-' => 62,
-        b'_' => 63,
-        _ => return None,
-    };
-    Some(u32::from(value))
+/// Marks a byte outside the alphabet in [`DECODE`]; valid values are below 64, so OR-ing the
+/// looked-up values of a whole input and testing this bit once finds any invalid character.
+const INVALID: u8 = 0x80;
+
+/// The value of every byte in the base64url alphabet; [`INVALID`] for the others (checked
+/// against [`ALPHABET`] by a test).
+#[rustfmt::skip]
+static DECODE: [u8; 256] = [
+    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x3e, 0x80, 0x80,
+    0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+    0x80, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e,
+    0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x80, 0x80, 0x80, 0x80, 0x3f,
+    0x80, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28,
+    0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f, 0x30, 0x31, 0x32, 0x33, 0x80, 0x80, 0x80, 0x80, 0x80,
+    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+];
+
+fn sextets(chunk: [u8; 4]) -> (u32, u8) {
+    let [a, b, c, d] = chunk.map(|byte| DECODE[usize::from(byte)]);
+    let n = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d);
+    (n, a | b | c | d)
 }
 
 /// Decodes canonical unpadded base64url; `None` for padding, the standard alphabet, whitespace,
@@ -146,35 +165,47 @@ fn sextet(c: u8) -> Option<u32> {
 #[must_use]
 pub fn decode(text: &str) -> Option<Vec<u8>> {
     let input = text.as_bytes();
-    let mut out = Vec::with_capacity((input.len() / 4).saturating_mul(3).saturating_add(2));
+    let tail_len = match input.len() % 4 {
+        0 => 0,
+        2 => 1,
+        3 => 2,
+        _ => return None,
+    };
+    let mut out = vec![0u8; (input.len() / 4).saturating_mul(3).saturating_add(tail_len)];
+    let mut seen = 0u8;
     let mut chunks = input.chunks_exact(4);
-    for chunk in &mut chunks {
-        if let &[a, b, c, d] = chunk {
-            let n = sextet(a)? << 18 | sextet(b)? << 12 | sextet(c)? << 6 | sextet(d)?;
-            let [_, x, y, z] = n.to_be_bytes();
-            out.extend_from_slice(&[x, y, z]);
+    let mut slots = out.chunks_exact_mut(3);
+    for (chunk, slot) in (&mut chunks).zip(&mut slots) {
+        if let (&[a, b, c, d], [x, y, z]) = (chunk, slot) {
+            let (n, bits) = sextets([a, b, c, d]);
+            seen |= bits;
+            [_, *x, *y, *z] = n.to_be_bytes();
         }
     }
-    match *chunks.remainder() {
-        [] => {}
-        [a, b] => {
-            let [_, x, rest, _] = (sextet(a)? << 18 | sextet(b)? << 12).to_be_bytes();
-            if rest != 0 {
+    let rest = slots.into_remainder();
+    match (chunks.remainder(), rest) {
+        ([], []) => {}
+        (&[a, b], [x]) => {
+            let (n, bits) = sextets([a, b, b'A', b'A']);
+            let [_, value, trailing, _] = n.to_be_bytes();
+            seen |= bits;
+            if trailing != 0 {
                 return None;
             }
-            out.push(x);
+            *x = value;
         }
-        [a, b, c] => {
-            let n = sextet(a)? << 18 | sextet(b)? << 12 | sextet(c)? << 6;
-            let [_, x, y, rest] = n.to_be_bytes();
-            if rest != 0 {
+        (&[a, b, c], [x, y]) => {
+            let (n, bits) = sextets([a, b, c, b'A']);
+            let [_, first, second, trailing] = n.to_be_bytes();
+            seen |= bits;
+            if trailing != 0 {
                 return None;
             }
-            out.extend_from_slice(&[x, y]);
+            (*x, *y) = (first, second);
         }
         _ => return None,
     }
-    Some(out)
+    (seen & INVALID == 0).then_some(out)
 }
 
 /// Decodes into a fixed-size array; `None` on bad encoding or wrong length.
@@ -193,6 +224,18 @@ pub fn decode_secret(text: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decode_table_matches_the_alphabet() {
+        for byte in 0..=255u8 {
+            let expected = ALPHABET.0.iter().position(|&c| c == byte);
+            let got = DECODE[usize::from(byte)];
+            match expected {
+                Some(value) => assert_eq!(usize::from(got), value, "byte {byte}"),
+                None => assert_eq!(got, INVALID, "byte {byte}"),
+            }
+        }
+    }
 
     #[test]
     fn known_answers() {
