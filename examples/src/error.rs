@@ -8,6 +8,9 @@ use serde_json::json;
 /// its HTTP status and any extra headers (`WWW-Authenticate`, the attestation challenge).
 ///
 /// Descriptions say what failed in words; they never carry a token, a key or a stack trace.
+/// Every description is cut to [`MAX_DESCRIPTION_CHARS`] and restricted to the RFC 6749 §5.2
+/// character set (`"` becomes `'`, `\\` becomes `/`, anything else outside the set `?`), because
+/// parts of it (a grant type, a claim name) may come from the request.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ApiError {
@@ -28,7 +31,7 @@ impl ApiError {
         Self {
             status,
             error: error.to_owned(),
-            description: description.into(),
+            description: safe_description(&description.into()),
             headers: Vec::new(),
         }
     }
@@ -108,6 +111,25 @@ impl core::fmt::Display for ApiError {
 
 impl core::error::Error for ApiError {}
 
+/// The longest `error_description` sent, in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 300;
+
+/// `text` cut to [`MAX_DESCRIPTION_CHARS`] and mapped into the RFC 6749 §5.2 character set.
+fn safe_description(text: &str) -> String {
+    let readable: String = text
+        .chars()
+        .take(MAX_DESCRIPTION_CHARS)
+        .map(|c| match c {
+            '"' => '\'',
+            '\\' => '/',
+            other => other,
+        })
+        .collect();
+    oid4vci_types::Description::sanitized(&readable)
+        .as_str()
+        .to_owned()
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, axum::Json(self.body())).into_response();
@@ -178,5 +200,18 @@ impl From<std::io::Error> for DemoError {
 impl From<jose_core::Error> for DemoError {
     fn from(e: jose_core::Error) -> Self {
         Self::Protocol(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptions_stay_in_the_rfc6749_character_set() {
+        let e = ApiError::invalid_request("grant_type \"fo\\o\" \u{e9}\n");
+        assert_eq!(e.description, "grant_type 'fo/o' ??");
+        let long = ApiError::invalid_request("x".repeat(1000));
+        assert_eq!(long.description.len(), MAX_DESCRIPTION_CHARS);
     }
 }
