@@ -24,15 +24,17 @@ use crate::resolver::{IssuerKeyResolver, KeyRequest};
 /// this resolver) when several issuers share a CA.
 ///
 /// ```no_run
-/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use jose_core::{Algorithm, UnixTime};
 /// use sdjwt_vc::{KeyBinding, Verifier, X5cTrust};
-/// let anchors = trust_x509::TrustAnchors::from_pem(&std::fs::read_to_string("pid-roots.pem")?)?;
-/// let trust = X5cTrust::new(anchors);
-/// let verifier = Verifier::new(&trust, &[Algorithm::Es256], KeyBinding::forbidden());
-/// # let presentation = "";
-/// let verified = verifier.verify(presentation, UnixTime::from_secs(1_767_225_600))?;
-/// # Ok(()) }
+///
+/// // The caller loads the roots (a trust list, its configuration) and the clock; the library
+/// // only parses and checks.
+/// fn verify(roots_pem: &str, presentation: &str, now: UnixTime) -> Result<(), Box<dyn std::error::Error>> {
+///     let trust = X5cTrust::new(trust_x509::TrustAnchors::from_pem(roots_pem)?);
+///     let verifier = Verifier::new(&trust, &[Algorithm::Es256], KeyBinding::forbidden());
+///     let _verified = verifier.verify(presentation, now)?;
+///     Ok(())
+/// }
 /// ```
 #[derive(Debug)]
 pub struct X5cTrust {
