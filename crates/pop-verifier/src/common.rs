@@ -127,6 +127,16 @@ pub(crate) enum Expected<'a> {
     },
 }
 
+impl<'a> Expected<'a> {
+    /// [`Self::Value`] for `Some`, [`Self::Nothing`] for `None`.
+    pub(crate) const fn value_or_nothing(value: Option<&'a str>) -> Self {
+        match value {
+            Some(value) => Self::Value(value),
+            None => Self::Nothing,
+        }
+    }
+}
+
 impl core::fmt::Debug for Expected<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {

@@ -89,10 +89,7 @@ impl<'a> DpopPolicy<'a> {
     /// `nonce` is refused with [`Error::NonceMissing`] (answer `use_dpop_nonce`).
     #[must_use]
     pub const fn with_expected_nonce(mut self, nonce: Option<&'a str>, required: bool) -> Self {
-        self.nonce = match nonce {
-            Some(value) => Expected::Value(value),
-            None => Expected::Nothing,
-        };
+        self.nonce = Expected::value_or_nothing(nonce);
         self.nonce_required = required;
         self
     }

@@ -139,10 +139,7 @@ impl<'a> KeyProofPolicy<'a> {
     /// a proof without `nonce` is refused with [`Error::NonceMissing`].
     #[must_use]
     pub const fn with_expected_nonce(mut self, c_nonce: Option<&'a str>, required: bool) -> Self {
-        self.nonce = match c_nonce {
-            Some(value) => Expected::Value(value),
-            None => Expected::Nothing,
-        };
+        self.nonce = Expected::value_or_nothing(c_nonce);
         self.nonce_required = required;
         self
     }

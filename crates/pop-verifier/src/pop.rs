@@ -86,10 +86,7 @@ impl<'a> AttestationPopPolicy<'a> {
         challenge: Option<&'a str>,
         required: bool,
     ) -> Self {
-        self.challenge = match challenge {
-            Some(value) => Expected::Value(value),
-            None => Expected::Nothing,
-        };
+        self.challenge = Expected::value_or_nothing(challenge);
         self.challenge_required = required;
         self
     }
