@@ -10,7 +10,6 @@
 )]
 
 use core::hint::black_box;
-use std::time::Instant;
 
 use attestation_jwt::{
     AttestationClaims, AttesterKeyId, ChallengeCheck, ClientAttestationConfig,
@@ -18,7 +17,7 @@ use attestation_jwt::{
     issue_attestation,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
-use jose_core::{Algorithm, LocalSigner, PublicKey, SystemRandom, UnixTime};
+use jose_core::{Algorithm, LocalSigner, SystemRandom, UnixTime};
 use pop_verifier::{ReplayError, ReplayGuard};
 use ring::signature::{ECDSA_P256_SHA256_FIXED, ED25519, UnparsedPublicKey, VerificationAlgorithm};
 
@@ -29,43 +28,6 @@ struct AcceptAll;
 impl ReplayGuard for AcceptAll {
     fn check_and_record(&self, _: &str, _: UnixTime, _: UnixTime) -> Result<(), ReplayError> {
         Ok(())
-    }
-}
-
-/// Median ns per call of `op` and of `floor`, over `samples` alternating batches of `batch`.
-fn ratio(samples: usize, batch: u32, mut op: impl FnMut(), mut floor: impl FnMut()) -> (f64, f64) {
-    let time = |f: &mut dyn FnMut()| {
-        let start = Instant::now();
-        for _ in 0..batch {
-            f();
-        }
-        start.elapsed().as_secs_f64() * 1e9 / f64::from(batch)
-    };
-    let (mut ops, mut floors) = (Vec::new(), Vec::new());
-    for _ in 0..samples {
-        ops.push(time(&mut op));
-        floors.push(time(&mut floor));
-    }
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
-    };
-    (median(&mut ops), median(&mut floors))
-}
-
-fn split(token: &str) -> (Vec<u8>, Vec<u8>) {
-    let (input, sig) = token.rsplit_once('.').unwrap();
-    (
-        input.as_bytes().to_vec(),
-        jose_core::base64url::decode(sig).unwrap(),
-    )
-}
-
-fn raw_key(signer: &LocalSigner) -> Vec<u8> {
-    match signer.public_jwk().key() {
-        PublicKey::Ec { point, .. } => point.clone(),
-        PublicKey::Ed25519 { x } => x.to_vec(),
-        _ => unreachable!(),
     }
 }
 
@@ -108,9 +70,12 @@ fn bench(c: &mut Criterion) {
                 .unwrap();
             black_box(verdict);
         };
-        let (att_input, att_sig) = split(&attestation);
-        let (pop_input, pop_sig) = split(&pop);
-        let (att_key, pop_key) = (raw_key(&attester), raw_key(&instance));
+        let (att_input, att_sig) = benches::split_jws(&attestation);
+        let (pop_input, pop_sig) = benches::split_jws(&pop);
+        let (att_key, pop_key) = (
+            benches::raw_public_key(&attester),
+            benches::raw_public_key(&instance),
+        );
         let floor = || {
             UnparsedPublicKey::new(ring_alg, &att_key)
                 .verify(black_box(&att_input), black_box(&att_sig))
@@ -123,12 +88,9 @@ fn bench(c: &mut Criterion) {
         c.bench_function(&format!("attestation/two_ring_verifies/{name}"), |b| {
             b.iter(floor)
         });
-        let (op, fl) = ratio(30, 50, ours, floor);
-        println!(
-            "RATIO attestation-jwt attestation+PoP {name} vs two bare ring verifies: {:.2}x (op {:.1} us, floor {:.1} us)",
-            op / fl,
-            op / 1e3,
-            fl / 1e3
+        benches::print_ratio(
+            &format!("attestation-jwt attestation+PoP {name} vs two bare ring verifies"),
+            &benches::measure_ratio(30, 50, ours, floor),
         );
     }
 }

@@ -9,8 +9,8 @@ use core::hint::black_box;
 use benches::{measure_ratio, print_ratio};
 use criterion::{Criterion, criterion_group, criterion_main};
 use jose_core::{
-    Algorithm, CompactJws, Header, HeaderPolicy, Limits, LocalSigner, PublicKey, Signer,
-    SystemRandom, UnsignedJws,
+    Algorithm, CompactJws, Header, HeaderPolicy, Limits, LocalSigner, Signer, SystemRandom,
+    UnsignedJws,
 };
 use ring::signature::{ECDSA_P256_SHA256_FIXED, ED25519, UnparsedPublicKey, VerificationAlgorithm};
 
@@ -50,11 +50,7 @@ fn bench(c: &mut Criterion) {
     for (alg, ring_alg, name) in cases {
         let f = fixture(alg);
         let jwk = f.signer.public_jwk();
-        let raw_key = match jwk.key() {
-            PublicKey::Ec { point, .. } => point.clone(),
-            PublicKey::Ed25519 { x } => x.to_vec(),
-            _ => unreachable!(),
-        };
+        let raw_key = benches::raw_public_key(&f.signer);
         let algs = [alg];
         let policy = HeaderPolicy::new(&algs).with_typ("example+jwt");
         let ours = || {

@@ -8,12 +8,9 @@
 )]
 
 use core::hint::black_box;
-use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use jose_core::{
-    Algorithm, Header, Limits, LocalSigner, PublicKey, SystemRandom, UnixTime, UnsignedJws,
-};
+use jose_core::{Algorithm, Header, Limits, LocalSigner, SystemRandom, UnixTime, UnsignedJws};
 use pop_verifier::{
     AttestationPopPolicy, DpopPolicy, InMemoryReplayGuard, KeyProofPolicy, NoncePurpose,
     ReplayGuard, StatelessNonces, verify_attestation_pop, verify_dpop_proof, verify_key_proof,
@@ -22,58 +19,11 @@ use ring::signature::{ECDSA_P256_SHA256_FIXED, ED25519, UnparsedPublicKey, Verif
 
 const NOW: i64 = 1_800_000_000;
 
-/// Median ns per call of `op` and of `floor`, over `samples` alternating batches of `batch`.
-fn ratio(samples: usize, batch: u32, mut op: impl FnMut(), mut floor: impl FnMut()) -> (f64, f64) {
-    let time = |f: &mut dyn FnMut()| {
-        let start = Instant::now();
-        for _ in 0..batch {
-            f();
-        }
-        start.elapsed().as_secs_f64() * 1e9 / f64::from(batch)
-    };
-    let (mut ops, mut floors) = (Vec::new(), Vec::new());
-    for _ in 0..samples {
-        ops.push(time(&mut op));
-        floors.push(time(&mut floor));
-    }
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
-    };
-    (median(&mut ops), median(&mut floors))
-}
-
-fn report(label: &str, (op, floor): (f64, f64)) {
-    println!(
-        "RATIO {label}: {:.2}x (op {:.1} us, floor {:.1} us)",
-        op / floor,
-        op / 1e3,
-        floor / 1e3
-    );
-}
-
 fn sign(signer: &LocalSigner, header: &Header, claims: &serde_json::Value) -> String {
     UnsignedJws::new(header, claims.as_object().unwrap())
         .unwrap()
         .sign(signer)
         .unwrap()
-}
-
-/// The signing input and signature of a compact token, for the ring floor.
-fn split(token: &str) -> (Vec<u8>, Vec<u8>) {
-    let (input, sig) = token.rsplit_once('.').unwrap();
-    (
-        input.as_bytes().to_vec(),
-        jose_core::base64url::decode(sig).unwrap(),
-    )
-}
-
-fn raw_key(signer: &LocalSigner) -> Vec<u8> {
-    match signer.public_jwk().key() {
-        PublicKey::Ec { point, .. } => point.clone(),
-        PublicKey::Ed25519 { x } => x.to_vec(),
-        _ => unreachable!(),
-    }
 }
 
 fn bench(c: &mut Criterion) {
@@ -86,7 +36,7 @@ fn bench(c: &mut Criterion) {
     for (alg, ring_alg, name) in cases {
         let signer = LocalSigner::generate(alg, &SystemRandom::new()).unwrap();
         let jwk = signer.public_jwk();
-        let key = raw_key(&signer);
+        let key = benches::raw_public_key(&signer);
         let algs = [alg];
 
         let pop = sign(
@@ -96,7 +46,7 @@ fn bench(c: &mut Criterion) {
         );
         let policy = AttestationPopPolicy::new("https://as.example.com", &algs)
             .with_expected_challenge(Some("5c1a9e10-29ff-4c2b-ae73-57c0957c09c4"), true);
-        let (input, sig) = split(&pop);
+        let (input, sig) = benches::split_jws(&pop);
         let ours = || {
             verify_attestation_pop(black_box(&pop), &jwk, &policy, now, &limits).unwrap();
         };
@@ -111,9 +61,9 @@ fn bench(c: &mut Criterion) {
         c.bench_function(&format!("pop_verifier/ring_verify/{name}"), |b| {
             b.iter(floor)
         });
-        report(
+        benches::print_ratio(
             &format!("pop-verifier ABCA PoP {name} vs bare ring verify"),
-            ratio(30, 50, ours, floor),
+            &benches::measure_ratio(30, 50, ours, floor),
         );
 
         let dpop = sign(
@@ -122,7 +72,7 @@ fn bench(c: &mut Criterion) {
             &serde_json::json!({"jti": "-BwC3ESc6acc2lTc", "htm": "POST", "htu": "https://server.example.com/token", "iat": NOW}),
         );
         let dpop_policy = DpopPolicy::new("POST", "https://server.example.com/token", &algs);
-        let (input, sig) = split(&dpop);
+        let (input, sig) = benches::split_jws(&dpop);
         let ours = || {
             verify_dpop_proof(black_box(&dpop), &dpop_policy, now, &limits).unwrap();
         };
@@ -132,9 +82,9 @@ fn bench(c: &mut Criterion) {
                 .unwrap();
         };
         c.bench_function(&format!("pop_verifier/dpop/{name}"), |b| b.iter(ours));
-        report(
+        benches::print_ratio(
             &format!("pop-verifier DPoP {name} vs bare ring verify"),
-            ratio(30, 50, ours, floor),
+            &benches::measure_ratio(30, 50, ours, floor),
         );
 
         let proof = sign(
@@ -146,7 +96,7 @@ fn bench(c: &mut Criterion) {
         );
         let proof_policy = KeyProofPolicy::new("https://credential-issuer.example.com", &algs)
             .with_expected_nonce(Some("LarRGSbmUPYtRYO6BQ4yn8"), true);
-        let (input, sig) = split(&proof);
+        let (input, sig) = benches::split_jws(&proof);
         let ours = || {
             verify_key_proof(black_box(&proof), &proof_policy, now, &limits).unwrap();
         };
@@ -156,9 +106,9 @@ fn bench(c: &mut Criterion) {
                 .unwrap();
         };
         c.bench_function(&format!("pop_verifier/key_proof/{name}"), |b| b.iter(ours));
-        report(
+        benches::print_ratio(
             &format!("pop-verifier key proof {name} vs bare ring verify"),
-            ratio(30, 50, ours, floor),
+            &benches::measure_ratio(30, 50, ours, floor),
         );
     }
 
@@ -179,9 +129,9 @@ fn bench(c: &mut Criterion) {
         ring::hmac::verify(&hkey, black_box(&msg), tag.as_ref()).unwrap();
     };
     c.bench_function("pop_verifier/nonce_verify", |b| b.iter(ours));
-    report(
+    benches::print_ratio(
         "pop-verifier stateless nonce verify vs bare ring HMAC verify",
-        ratio(30, 200, ours, floor),
+        &benches::measure_ratio(30, 200, ours, floor),
     );
 
     // Replay guard: check_and_record of fresh keys at a steady state of 100k live entries (the

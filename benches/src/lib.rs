@@ -5,6 +5,8 @@
 //! the same inputs, interleaved so that machine noise hits both alike.
 
 use core::hint::black_box;
+
+use jose_core::{LocalSigner, PublicKey};
 use std::time::Instant;
 
 /// Median time in nanoseconds of one call of `op` and one call of `floor`, measured in
@@ -67,4 +69,29 @@ pub fn print_ratio(label: &str, ratio: &Ratio) {
         ratio.op_ns / 1e3,
         ratio.floor_ns / 1e3
     );
+}
+
+/// The signing input and the decoded signature of a compact JWS, for the bare-ring floor.
+///
+/// # Panics
+/// If `token` is not a compact JWS with a base64url signature (a broken fixture).
+#[must_use]
+#[expect(clippy::expect_used, reason = "benchmark fixture")]
+pub fn split_jws(token: &str) -> (Vec<u8>, Vec<u8>) {
+    let (input, sig) = token.rsplit_once('.').expect("compact JWS");
+    let signature = jose_core::base64url::decode(sig).expect("base64url signature");
+    (input.as_bytes().to_vec(), signature)
+}
+
+/// The raw public key ring verifies with: the SEC1 point of an EC key, the 32 bytes of Ed25519.
+///
+/// # Panics
+/// For RSA keys, which no bench signs with.
+#[must_use]
+pub fn raw_public_key(signer: &LocalSigner) -> Vec<u8> {
+    match signer.public_jwk().key() {
+        PublicKey::Ec { point, .. } => point.clone(),
+        PublicKey::Ed25519 { x } => x.to_vec(),
+        other => panic!("no raw ring key for {}", other.describe()),
+    }
 }
