@@ -155,6 +155,18 @@ pub fn create_offer(
     Ok((uri, reply.str("tx_code").map(str::to_owned), code))
 }
 
+/// A fresh pre-authorized code for the identity credential, without a `tx_code`.
+fn identity_code(http: &Http, issuer_url: &str) -> Result<String, DemoError> {
+    let (_, _, code) = create_offer(
+        http,
+        issuer_url,
+        IDENTITY_CONFIGURATION_ID,
+        &demo_claims(),
+        false,
+    )?;
+    Ok(code)
+}
+
 /// The subject claims the demo issues.
 #[must_use]
 pub fn demo_claims() -> Value {
@@ -302,13 +314,7 @@ fn refusals(
     let info = wallet.discover(&env.issuer_url)?;
     n.step("A replayed PoP is refused");
     let headers = wallet.token_headers(&info)?;
-    let (_, _, code) = create_offer(
-        http,
-        &env.issuer_url,
-        IDENTITY_CONFIGURATION_ID,
-        &demo_claims(),
-        false,
-    )?;
+    let code = identity_code(http, &env.issuer_url)?;
     let form = [
         ("grant_type", PRE_AUTHORIZED_GRANT),
         ("pre-authorized_code", code.as_str()),
@@ -320,13 +326,7 @@ fn refusals(
         "first use of the attestation + PoP: HTTP {}",
         first.status
     ));
-    let (_, _, code) = create_offer(
-        http,
-        &env.issuer_url,
-        IDENTITY_CONFIGURATION_ID,
-        &demo_claims(),
-        false,
-    )?;
+    let code = identity_code(http, &env.issuer_url)?;
     let form = [
         ("grant_type", PRE_AUTHORIZED_GRANT),
         ("pre-authorized_code", code.as_str()),
@@ -351,13 +351,7 @@ fn refusals(
         now.saturating_sub(3600),
     )?;
     let pop = wallet.pop(info.as_issuer(), None)?;
-    let (_, _, code) = create_offer(
-        http,
-        &env.issuer_url,
-        IDENTITY_CONFIGURATION_ID,
-        &demo_claims(),
-        false,
-    )?;
+    let code = identity_code(http, &env.issuer_url)?;
     let form = [
         ("grant_type", PRE_AUTHORIZED_GRANT),
         ("pre-authorized_code", code.as_str()),
