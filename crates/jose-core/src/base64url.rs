@@ -97,19 +97,6 @@ pub fn encode_to_vec(out: &mut Vec<u8>, bytes: &[u8]) {
     }
 }
 
-/// Appends the encoding of `bytes` to `out`.
-///
-/// ```
-/// let mut s = String::from("x.");
-/// jose_core::base64url::encode_to_string(&mut s, b"\xfb\xff");
-/// assert_eq!(s, "x.-_8");
-/// ```
-pub fn encode_to_string(out: &mut String, bytes: &[u8]) {
-    let mut buf = vec![0u8; encoded_len(bytes.len())];
-    encode_to_slice(&mut buf, bytes);
-    out.extend(buf.iter().copied().map(char::from));
-}
-
 /// Encodes bytes as unpadded base64url.
 ///
 /// ```
