@@ -12,6 +12,18 @@ pub const DEFAULT_MAX_TOKEN_LEN: usize = 8 * 1024;
 /// 32 leaves room for nested SD-JWT claims while bounding the parser's stack.
 pub const DEFAULT_MAX_JSON_DEPTH: usize = 32;
 
+/// Default clock skew, in seconds, for artefacts a server signed and a verifier checks against
+/// its own clock: credentials (SD-JWT VC `iat`/`exp`/`nbf`), status list tokens, mdoc MSO
+/// `validityInfo`. Servers keep synchronised clocks, so a minute is enough.
+///
+/// Every verifier in the workspace takes its skew through `with_clock_skew_seconds(u64)`.
+pub const DEFAULT_CLOCK_SKEW_SECONDS: u64 = 60;
+
+/// Default clock skew, in seconds, for proofs a wallet's device signed: the client attestation
+/// PoP, DPoP proofs and OpenID4VCI key proofs. Phone clocks drift; five minutes is also the
+/// `clientAttestationConfig.clockSkewSeconds` default of the product's configuration contract.
+pub const DEFAULT_HOLDER_CLOCK_SKEW_SECONDS: u64 = 300;
+
 /// Limits applied while parsing untrusted tokens.
 ///
 /// ```
