@@ -1,0 +1,21 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod grant;
+mod limits;
+mod store;
+
+pub use grant::GrantId;
+pub use limits::{
+    DEFAULT_MAX_ACCESS_TOKENS, DEFAULT_MAX_DEFERRED_TRANSACTIONS,
+    DEFAULT_MAX_EVENTS_PER_NOTIFICATION, DEFAULT_MAX_ISSUED_CREDENTIALS,
+    DEFAULT_MAX_NOTIFICATION_IDS, DEFAULT_MAX_PRE_AUTHORIZED_CODES, DEFAULT_MAX_REFRESH_TOKENS,
+    StoreLimits,
+};
+pub use store::{
+    AccessGrant, AccessTokenStore, CredentialRegistry, DeferredError, DeferredStore,
+    InMemoryAccessTokens, InMemoryCredentialRegistry, InMemoryDeferred, InMemoryNotifications,
+    InMemoryPreAuthCodes, InMemoryRefreshTokens, InMemoryStatusLists, IssuedCredential,
+    NotificationStore, PreAuthCodeStore, PreAuthGrant, RedeemError, RefreshError, RefreshGrant,
+    RefreshTokenStore, StatusListStore, StoreError,
+};

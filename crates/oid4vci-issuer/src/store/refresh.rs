@@ -1,0 +1,184 @@
+//! Refresh tokens: rotation on every use, and revocation of the whole grant when a rotated
+//! token comes back (OAuth 2.0 Security BCP §4.14.2).
+
+use std::sync::Mutex;
+
+use jose_core::UnixTime;
+use serde_json::{Map, Value};
+
+use super::bounded::BoundedMap;
+use super::{StoreError, lock};
+use crate::GrantId;
+
+/// What a refresh token family grants.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RefreshGrant {
+    /// The grant (shared by every rotation of the original token and every access token).
+    pub grant: GrantId,
+    /// The credential configurations.
+    pub configuration_ids: Vec<String>,
+    /// The credential identifiers handed out at the original grant (see
+    /// [`crate::AccessGrant::credential_identifiers`]).
+    pub credential_identifiers: Vec<(String, String)>,
+    /// The subject claims.
+    pub claims: Map<String, Value>,
+    /// The attested client id at the original grant.
+    pub client_id: Option<String>,
+    /// The thumbprint of the attested wallet instance key at the original grant; a refresh
+    /// must present an attestation for the same key.
+    pub instance_key: Option<String>,
+    /// The DPoP key thumbprint the family is bound to, if the original grant used DPoP.
+    pub dpop_jkt: Option<String>,
+    /// When the family expires.
+    pub expires_at: UnixTime,
+}
+
+impl RefreshGrant {
+    /// A grant with no client, instance key, DPoP key or credential identifiers.
+    #[must_use]
+    pub const fn new(
+        grant: GrantId,
+        configuration_ids: Vec<String>,
+        claims: Map<String, Value>,
+        expires_at: UnixTime,
+    ) -> Self {
+        Self {
+            grant,
+            configuration_ids,
+            credential_identifiers: Vec::new(),
+            claims,
+            client_id: None,
+            instance_key: None,
+            dpop_jkt: None,
+            expires_at,
+        }
+    }
+}
+
+/// Why a refresh token was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RefreshError {
+    /// Never issued, expired long ago, or its grant was revoked.
+    Unknown,
+    /// The family expired.
+    Expired,
+    /// Already rotated: the whole grant is now revoked.
+    Reused {
+        /// The revoked grant.
+        grant: GrantId,
+    },
+    /// The store could not keep the rotated token.
+    Store(StoreError),
+}
+
+/// Stores refresh token families.
+pub trait RefreshTokenStore: Send + Sync + core::fmt::Debug {
+    /// Stores a new current `token` for `grant.grant`.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the token cannot be kept.
+    fn insert(&self, token: String, grant: RefreshGrant, now: UnixTime) -> Result<(), StoreError>;
+
+    /// Marks `presented` as used and makes `next` the family's current token, atomically.
+    ///
+    /// # Errors
+    /// [`RefreshError::Reused`] (and the grant is revoked) when `presented` was already
+    /// rotated; [`RefreshError::Unknown`], [`RefreshError::Expired`], [`RefreshError::Store`].
+    fn rotate(
+        &self,
+        presented: &str,
+        next: String,
+        now: UnixTime,
+    ) -> Result<RefreshGrant, RefreshError>;
+
+    /// What `token` grants, without using it (`None` if unknown, expired or already rotated).
+    fn peek(&self, token: &str, now: UnixTime) -> Option<RefreshGrant>;
+
+    /// Whether `grant` was revoked.
+    fn is_revoked(&self, grant: &GrantId, now: UnixTime) -> bool;
+}
+
+#[derive(Debug)]
+struct Families {
+    current: BoundedMap<String, RefreshGrant>,
+    rotated: BoundedMap<String, GrantId>,
+    revoked: BoundedMap<GrantId, ()>,
+}
+
+/// In-memory [`RefreshTokenStore`], bounded, forgetting a family's tokens when it expires.
+#[derive(Debug)]
+pub struct InMemoryRefreshTokens {
+    inner: Mutex<Families>,
+}
+
+impl InMemoryRefreshTokens {
+    /// A store of at most `capacity` current tokens, `capacity` remembered rotated tokens and
+    /// `capacity` revoked grants.
+    #[must_use]
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            inner: Mutex::new(Families {
+                current: BoundedMap::new("refresh token", capacity),
+                rotated: BoundedMap::new("rotated refresh token", capacity),
+                revoked: BoundedMap::new("revoked grant", capacity),
+            }),
+        }
+    }
+}
+
+impl Default for InMemoryRefreshTokens {
+    fn default() -> Self {
+        Self::new(crate::limits::DEFAULT_MAX_REFRESH_TOKENS)
+    }
+}
+
+impl RefreshTokenStore for InMemoryRefreshTokens {
+    fn insert(&self, token: String, grant: RefreshGrant, now: UnixTime) -> Result<(), StoreError> {
+        let expires_at = grant.expires_at;
+        lock(&self.inner)
+            .current
+            .insert(token, grant, expires_at, now)
+    }
+
+    fn rotate(
+        &self,
+        presented: &str,
+        next: String,
+        now: UnixTime,
+    ) -> Result<RefreshGrant, RefreshError> {
+        let key = presented.to_owned();
+        let mut f = lock(&self.inner);
+        if let Some((grant, expires_at)) = f.rotated.get_mut_with_expiry(&key) {
+            let grant = grant.clone();
+            f.current.retain(|_, g| g.grant != grant);
+            f.revoked
+                .insert(grant.clone(), (), expires_at, now)
+                .map_err(RefreshError::Store)?;
+            return Err(RefreshError::Reused { grant });
+        }
+        let (grant, expires_at) = f.current.remove(&key).ok_or(RefreshError::Unknown)?;
+        f.rotated
+            .insert(key, grant.grant.clone(), expires_at, now)
+            .map_err(RefreshError::Store)?;
+        if expires_at <= now {
+            return Err(RefreshError::Expired);
+        }
+        f.current
+            .insert(next, grant.clone(), expires_at, now)
+            .map_err(RefreshError::Store)?;
+        Ok(grant)
+    }
+
+    fn peek(&self, token: &str, now: UnixTime) -> Option<RefreshGrant> {
+        lock(&self.inner)
+            .current
+            .get(&token.to_owned(), now)
+            .cloned()
+    }
+
+    fn is_revoked(&self, grant: &GrantId, now: UnixTime) -> bool {
+        lock(&self.inner).revoked.get(grant, now).is_some()
+    }
+}

@@ -1,0 +1,6 @@
+//! Integration tests of the public API.
+
+#[path = "api/binding.rs"]
+mod binding;
+#[path = "api/bounds.rs"]
+mod bounds;
