@@ -60,16 +60,58 @@ impl ApiError {
         Self::new(StatusCode::UNAUTHORIZED, "invalid_client", description)
     }
 
+    /// An error of a protected resource (or of client authentication) with a
+    /// `WWW-Authenticate` challenge for `scheme` carrying the error code and description
+    /// (RFC 6750 §3, RFC 9449 §7.1).
+    #[must_use]
+    pub fn challenge(
+        status: StatusCode,
+        scheme: &str,
+        error: &str,
+        description: impl Into<String>,
+    ) -> Self {
+        let mut api = Self::new(status, error, description);
+        // The description is already in the RFC 6749 §5.2 set, which has no '"' or '\\'.
+        let challenge = format!(
+            "{scheme} error=\"{error}\", error_description=\"{}\"",
+            api.description
+        );
+        api.headers.push((header::WWW_AUTHENTICATE, challenge));
+        api
+    }
+
     /// 401 `invalid_token` with a `WWW-Authenticate` challenge for `scheme` (RFC 6750 §3).
     #[must_use]
     pub fn invalid_token(scheme: &str, description: impl Into<String>) -> Self {
-        let description = description.into();
-        let challenge = format!(
-            "{scheme} error=\"invalid_token\", error_description=\"{}\"",
-            description.replace('"', "'")
-        );
-        Self::new(StatusCode::UNAUTHORIZED, "invalid_token", description)
-            .with_header(header::WWW_AUTHENTICATE, challenge)
+        Self::challenge(
+            StatusCode::UNAUTHORIZED,
+            scheme,
+            "invalid_token",
+            description,
+        )
+    }
+
+    /// 403 `insufficient_scope` with a `WWW-Authenticate` challenge for `scheme` (RFC 6750 §3).
+    #[must_use]
+    pub fn insufficient_scope(scheme: &str, description: impl Into<String>) -> Self {
+        Self::challenge(
+            StatusCode::FORBIDDEN,
+            scheme,
+            "insufficient_scope",
+            description,
+        )
+    }
+
+    /// 401 `invalid_dpop_proof` at a protected resource, with a `DPoP` challenge
+    /// (RFC 9449 §7.1).
+    #[must_use]
+    pub fn invalid_dpop_proof_at_resource(description: impl Into<String>) -> Self {
+        Self::challenge(
+            StatusCode::UNAUTHORIZED,
+            "DPoP",
+            "invalid_dpop_proof",
+            description,
+        )
     }
 
     /// 500 `server_error` (the details go to the log, not to the client).
@@ -130,12 +172,39 @@ fn safe_description(text: &str) -> String {
         .to_owned()
 }
 
+impl From<oid4vci_issuer::StoreError> for ApiError {
+    fn from(e: oid4vci_issuer::StoreError) -> Self {
+        Self::server_error(&e)
+    }
+}
+
+/// The challenge scheme of a 401 or 403 that no constructor gave one: `Bearer` (RFC 6750 §3
+/// wants a `WWW-Authenticate` on every such answer of a protected resource).
+const FALLBACK_CHALLENGE_SCHEME: &str = "Bearer";
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let needs_challenge = matches!(
+            self.status,
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
+        ) && !self
+            .headers
+            .iter()
+            .any(|(name, _)| name == header::WWW_AUTHENTICATE);
+        let fallback = needs_challenge.then(|| {
+            format!(
+                "{FALLBACK_CHALLENGE_SCHEME} error=\"{}\", error_description=\"{}\"",
+                self.error, self.description
+            )
+        });
         let mut response = (self.status, axum::Json(self.body())).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        for (name, value) in self.headers {
+        for (name, value) in self.headers.into_iter().chain(
+            fallback
+                .into_iter()
+                .map(|value| (header::WWW_AUTHENTICATE, value)),
+        ) {
             if let Ok(value) = HeaderValue::from_str(&value) {
                 headers.insert(name, value);
             }

@@ -6,6 +6,7 @@ mod admin;
 mod client_auth;
 mod credential;
 mod deferred;
+mod lenient;
 mod metadata;
 mod mint;
 mod nonce;
@@ -13,10 +14,11 @@ mod status;
 mod token;
 
 pub use admin::TX_CODE_LENGTH;
+pub use lenient::{LENIENT_LOG_CAPACITY, LenientLog};
 pub use status::STATUS_LIST_JWT_MEDIA_TYPE;
 
 use core::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use attestation_jwt::ClientAttestationConfig;
 use axum::Router;
@@ -30,7 +32,7 @@ use crate::config::{IssuerConfig, SigningKeyConfig};
 use crate::error::DemoError;
 use crate::keystore::Keystore;
 use crate::pki::{DemoCa, LeafKind};
-use crate::state::{
+use oid4vci_issuer::{
     AccessTokenStore, CredentialRegistry, DeferredStore, InMemoryAccessTokens,
     InMemoryCredentialRegistry, InMemoryDeferred, InMemoryNotifications, InMemoryPreAuthCodes,
     InMemoryRefreshTokens, InMemoryStatusLists, NotificationStore, PreAuthCodeStore,
@@ -113,7 +115,7 @@ pub struct IssuerState {
     /// The PEM roots a verifier needs for this issuer's certificates.
     pub trust_anchors: TrustAnchors,
     /// Lenient-mode acceptances, also logged as warnings (read by tests and the demo).
-    pub lenient_log: Mutex<Vec<String>>,
+    pub lenient_log: LenientLog,
 }
 
 impl core::fmt::Debug for IssuerState {
@@ -211,7 +213,7 @@ impl IssuerState {
                 mdoc_iaca: vec![iaca.root_pem().to_owned()],
                 attester: configured_attester_roots(config_attestation_roots.as_ref()),
             },
-            lenient_log: Mutex::new(Vec::new()),
+            lenient_log: LenientLog::default(),
         })
     }
 
@@ -224,7 +226,7 @@ impl IssuerState {
     /// The lenient-mode acceptances logged so far.
     #[must_use]
     pub fn lenient_warnings(&self) -> Vec<String> {
-        crate::state::lock(&self.lenient_log).clone()
+        self.lenient_log.entries()
     }
 
     /// A random base64url handle of 32 bytes.

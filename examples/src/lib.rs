@@ -12,5 +12,4 @@ pub mod keystore;
 pub mod logging;
 pub mod narrate;
 pub mod pki;
-pub mod state;
 pub mod wallet;

@@ -19,7 +19,7 @@ use status_list::Status;
 
 use super::IssuerState;
 use crate::error::ApiError;
-use crate::state::PreAuthGrant;
+use oid4vci_issuer::PreAuthGrant;
 
 /// Digits in a generated `tx_code`.
 pub const TX_CODE_LENGTH: usize = 6;
@@ -81,7 +81,8 @@ pub(super) async fn create_offer(
             now.saturating_add(state.config.pre_authorized_code_ttl_seconds),
         ),
         state.config.tx_code_max_attempts,
-    );
+        now,
+    )?;
     let mut grant = PreAuthorizedCodeGrant::new(&code);
     if tx_code.is_some() {
         let mut tx = TxCode::default();

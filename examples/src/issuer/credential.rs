@@ -7,13 +7,15 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use oid4vci_types::{CredentialRequest, CredentialTarget, ParseOptions, Proofs};
+use oid4vci_issuer::AccessGrant;
+use oid4vci_types::{
+    CredentialRequest, CredentialResponse, CredentialTarget, DeferredIssuance, IssuedCredential,
+    IssuedCredentials, ParseOptions, Proofs,
+};
 use pop_verifier::{KeyProofPolicy, ProofClient};
-use serde_json::{Value, json};
 
 use super::{ACCEPTED_ALGORITHMS, IssuerState, access, mint};
 use crate::error::ApiError;
-use crate::state::AccessGrant;
 
 /// `POST /credential`.
 pub(super) async fn credential(
@@ -21,24 +23,15 @@ pub(super) async fn credential(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let grant = access::authorize(&state, &headers, "/credential")?;
+    let authorized = access::authorize(&state, &headers, "/credential")?;
+    let grant = &authorized.grant;
+    access::require_json(&headers, "invalid_credential_request")?;
     let request = CredentialRequest::parse(&body, &ParseOptions::default())
         .map_err(|e| ApiError::bad_request("invalid_credential_request", e.to_string()))?;
-    let id = match &request.target {
-        CredentialTarget::ConfigurationId(id) => id.clone(),
-        CredentialTarget::Identifier(_) => {
-            return Err(ApiError::bad_request(
-                "unknown_credential_identifier",
-                "this issuer does not issue credential identifiers; use credential_configuration_id",
-            ));
-        }
-        _ => {
-            return Err(ApiError::bad_request(
-                "invalid_credential_request",
-                "credential_configuration_id is required",
-            ));
-        }
-    };
+    if request.credential_response_encryption.is_some() {
+        return Err(encryption_not_offered());
+    }
+    let id = requested_configuration(grant, &request.target)?;
     let configuration = state.config.configuration(&id).cloned().ok_or_else(|| {
         ApiError::bad_request(
             "unknown_credential_configuration",
@@ -46,9 +39,8 @@ pub(super) async fn credential(
         )
     })?;
     if !grant.configuration_ids.contains(&id) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "insufficient_scope",
+        return Err(ApiError::insufficient_scope(
+            authorized.scheme,
             format!("the access token does not cover {id}"),
         ));
     }
@@ -75,7 +67,7 @@ pub(super) async fn credential(
     }
     let mut holder_keys = Vec::with_capacity(proofs.len());
     for proof in proofs {
-        let key = verify_proof(&state, &grant, proof)?;
+        let key = verify_proof(&state, grant, proof)?;
         if holder_keys
             .iter()
             .any(|k: &jose_core::PublicJwk| k.same_key(&key))
@@ -89,25 +81,88 @@ pub(super) async fn credential(
     }
     let mut credentials = Vec::with_capacity(holder_keys.len());
     for key in holder_keys {
-        let credential = mint::mint(&state, &configuration, &grant.claims, key)?;
-        credentials.push(json!({"credential": credential}));
+        credentials.push(mint::mint(
+            &state,
+            &grant.grant,
+            &configuration,
+            &grant.claims,
+            key,
+        )?);
     }
-    let notification_id = state.random_handle()?;
-    state
-        .notifications
-        .register(notification_id.clone(), Vec::new());
+    let now = state.clock.now();
     if configuration.deferred {
         let transaction_id = state.random_handle()?;
         let interval = state.config.deferred_interval_seconds;
-        let ready_at = state.clock.now().saturating_add(interval);
-        state
-            .deferred
-            .insert(transaction_id.clone(), credentials, ready_at);
-        let body = json!({"transaction_id": transaction_id, "interval": interval.max(1)});
-        return Ok((StatusCode::ACCEPTED, Json(body)).into_response());
+        state.deferred.insert(
+            &grant.grant,
+            transaction_id.clone(),
+            credentials,
+            now.saturating_add(interval),
+            now.saturating_add(state.config.refresh_token_ttl_seconds),
+            now,
+        )?;
+        let pending =
+            CredentialResponse::Deferred(DeferredIssuance::new(&transaction_id, interval.max(1)));
+        return Ok((StatusCode::ACCEPTED, Json(pending.to_value())).into_response());
     }
-    let body: Value = json!({"credentials": credentials, "notification_id": notification_id});
-    Ok(Json(body).into_response())
+    let notification_id = state.random_handle()?;
+    state.notifications.register(
+        &grant.grant,
+        notification_id.clone(),
+        Vec::new(),
+        now.saturating_add(state.config.refresh_token_ttl_seconds),
+        now,
+    )?;
+    let mut issued = IssuedCredentials::new(
+        credentials
+            .iter()
+            .map(|c| IssuedCredential::from_string(c))
+            .collect(),
+    );
+    issued.notification_id = Some(notification_id);
+    Ok(Json(CredentialResponse::Issued(issued).to_value()).into_response())
+}
+
+/// 400 `invalid_encryption_parameters`: the request asks for an encrypted response, and this
+/// issuer offers no `credential_response_encryption` in its metadata (OpenID4VCI 1.0 §8.2,
+/// §8.3.1.2). Answering in plaintext would hand out a credential the wallet asked to protect.
+pub(super) fn encryption_not_offered() -> ApiError {
+    ApiError::bad_request(
+        "invalid_encryption_parameters",
+        "credential_response_encryption was requested, but this issuer offers no response encryption",
+    )
+}
+
+/// The credential configuration a request asks for, resolved within `grant`: a
+/// `credential_identifier` must be one the token response handed out for this grant
+/// (OpenID4VCI 1.0 §8.2); once identifiers were handed out, a bare
+/// `credential_configuration_id` is refused.
+fn requested_configuration(
+    grant: &AccessGrant,
+    target: &CredentialTarget,
+) -> Result<String, ApiError> {
+    match target {
+        CredentialTarget::Identifier(identifier) => grant
+            .configuration_of_identifier(identifier)
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "unknown_credential_identifier",
+                    "the credential_identifier was not issued for this access token",
+                )
+            }),
+        CredentialTarget::ConfigurationId(id) if grant.credential_identifiers.is_empty() => {
+            Ok(id.clone())
+        }
+        CredentialTarget::ConfigurationId(_) => Err(ApiError::bad_request(
+            "invalid_credential_request",
+            "the token response issued credential_identifiers: request by credential_identifier",
+        )),
+        _ => Err(ApiError::bad_request(
+            "invalid_credential_request",
+            "credential_identifier or credential_configuration_id is required",
+        )),
+    }
 }
 
 fn verify_proof(

@@ -3,6 +3,7 @@
 
 use jose_core::PublicJwk;
 use mdoc_cbor::{Issuance, ValidityInfo};
+use oid4vci_issuer::{GrantId, IssuedCredential};
 use sdjwt_vc::{ClaimPath, NEVER_DISCLOSABLE, SdJwtVcBuilder};
 use serde_json::{Map, Value};
 use status_list::{StatusIndex, StatusListReference};
@@ -10,20 +11,17 @@ use status_list::{StatusIndex, StatusListReference};
 use super::{IssuerState, STATUS_LIST_PATH};
 use crate::config::CredentialConfiguration;
 use crate::error::ApiError;
-use crate::state::IssuedCredential;
 
 /// Signs one credential of `configuration` for `holder` and records it.
 pub(super) fn mint(
     state: &IssuerState,
+    grant: &GrantId,
     configuration: &CredentialConfiguration,
     claims: &Map<String, Value>,
     holder: PublicJwk,
 ) -> Result<String, ApiError> {
     let now = state.clock.now();
-    let (list_id, idx) = state
-        .status
-        .allocate(&state.rng)
-        .map_err(|e| ApiError::server_error(&e))?;
+    let (list_id, idx) = state.status.allocate(&state.rng)?;
     let uri = state.url(&format!("{STATUS_LIST_PATH}/{list_id}"));
     let credential = match configuration.format.as_str() {
         "dc+sd-jwt" => sd_jwt(
@@ -50,12 +48,13 @@ pub(super) fn mint(
     let credential_id = state.random_handle()?;
     state.registry.record(IssuedCredential::new(
         credential_id,
+        grant.clone(),
         configuration.id.clone(),
         list_id,
         uri,
         idx,
         now,
-    ));
+    ))?;
     Ok(credential)
 }
 
