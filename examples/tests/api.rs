@@ -1,6 +1,8 @@
 //! Integration tests: real HTTP on loopback against the demo issuer and attester.
 #![allow(clippy::unwrap_used, reason = "test helpers panic on set-up failure")]
 
+#[path = "api/binding.rs"]
+mod binding;
 #[path = "api/common.rs"]
 mod common;
 #[path = "api/credential.rs"]

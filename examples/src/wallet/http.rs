@@ -139,6 +139,25 @@ impl Http {
         Self::read(step, request.send_form(form.iter().copied()))
     }
 
+    /// `POST url` with `body` as it is and the given headers (the caller sets
+    /// `Content-Type`): for tests that send what a hostile or broken client would.
+    ///
+    /// # Errors
+    /// [`DemoError::Transport`] when the server cannot be reached.
+    pub fn post_raw(
+        &self,
+        step: &'static str,
+        url: &str,
+        body: &[u8],
+        headers: &[(&str, &str)],
+    ) -> Result<Reply, DemoError> {
+        let mut request = self.agent.post(url);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        Self::read(step, request.send(body))
+    }
+
     /// `POST url` with a JSON body (`Value::Null`: no body) and extra headers.
     ///
     /// # Errors
