@@ -93,6 +93,9 @@ pub(super) async fn authorization_server(State(state): State<Arc<IssuerState>>) 
         ],
         "pre-authorized_grant_anonymous_access_supported": anonymous,
         "dpop_signing_alg_values_supported": algorithm_names(),
+        // Token requests may carry openid_credential authorization_details; the token
+        // response then hands out credential_identifiers (OpenID4VCI 1.0 §6.2, RFC 9396 §10).
+        "authorization_details_types_supported": [oid4vci_types::OPENID_CREDENTIAL],
     });
     if let (Some(map), Some(fragment)) = (doc.as_object_mut(), client_auth::metadata(&state)) {
         map.extend(fragment);
