@@ -13,6 +13,7 @@ mod credential_request;
 mod credential_response;
 mod display;
 mod error;
+mod error_answer;
 mod issuer_metadata;
 mod json;
 mod limits;
@@ -48,6 +49,7 @@ pub use crate::display::{
     IssuerDisplay, Logo,
 };
 pub use crate::error::{AlgorithmKind, Error, MessageKind};
+pub use crate::error_answer::{DEFAULT_CHALLENGE_SCHEME, MAX_DESCRIPTION_CHARS, OAuthError};
 pub use crate::issuer_metadata::{
     BatchCredentialIssuance, CredentialIssuerMetadata, JwkSet, RequestEncryptionMetadata,
     ResponseEncryptionMetadata, SIGNED_METADATA_TYP, SignedMetadataClaims,

@@ -1,0 +1,225 @@
+//! The one OAuth 2.0 / OpenID4VCI error answer a server sends: status, `error` code,
+//! `error_description` in the RFC 6749 §5.2 character set, and the headers that go with it.
+
+use alloc::borrow::Cow;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use serde_json::{Map, Value};
+
+use crate::oauth_error::ErrorCode;
+use crate::text::Description;
+
+/// The longest `error_description` sent, in characters (longer text is cut).
+pub const MAX_DESCRIPTION_CHARS: usize = 300;
+
+/// The `WWW-Authenticate` scheme of a 401 or 403 that names none: `Bearer` (RFC 6750 §3
+/// wants a challenge on every such answer of a protected resource).
+pub const DEFAULT_CHALLENGE_SCHEME: &str = "Bearer";
+
+/// An error answer of an authorization server or credential issuer endpoint.
+///
+/// The description is made safe once, here: cut to [`MAX_DESCRIPTION_CHARS`], `"` mapped to
+/// `'`, `\` to `/`, and anything else outside RFC 6749 §5.2's set (`%x20-21 / %x23-5B /
+/// %x5D-7E`) to [`crate::REPLACEMENT_CHAR`], because parts of it (a grant type, a claim name)
+/// may come from the request. Every 401 and 403 carries a `WWW-Authenticate` challenge
+/// (RFC 6750 §3, RFC 9449 §7.1): the scheme given with [`Self::with_challenge`], else
+/// [`DEFAULT_CHALLENGE_SCHEME`].
+///
+/// ```
+/// use oid4vci_types::{CredentialErrorCode, OAuthError};
+///
+/// let e = OAuthError::from_code(CredentialErrorCode::InsufficientScope, "not \"mDL\"")
+///     .with_challenge("DPoP");
+/// assert_eq!(e.status(), 403);
+/// assert_eq!(e.description(), "not 'mDL'");
+/// let challenge = e.headers().find(|(name, _)| *name == "www-authenticate").map(|(_, v)| v);
+/// assert_eq!(
+///     challenge.as_deref(),
+///     Some("DPoP error=\"insufficient_scope\", error_description=\"not 'mDL'\"")
+/// );
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OAuthError {
+    status: u16,
+    error: Cow<'static, str>,
+    description: Description,
+    challenge_scheme: Option<&'static str>,
+    headers: Vec<(&'static str, String)>,
+}
+
+impl OAuthError {
+    /// An answer with `status`, `error` code and `description`.
+    #[must_use]
+    pub fn new(status: u16, error: impl Into<Cow<'static, str>>, description: &str) -> Self {
+        Self {
+            status,
+            error: error.into(),
+            description: safe_description(description),
+            challenge_scheme: None,
+            headers: Vec::new(),
+        }
+    }
+
+    /// An answer for an endpoint's error `code`, with the code's HTTP status.
+    #[must_use]
+    pub fn from_code<C: ErrorCode>(code: C, description: &str) -> Self {
+        let status = code.http_status();
+        Self::new(status, String::from(code.as_str()), description)
+    }
+
+    /// 400 with `error`.
+    #[must_use]
+    pub fn bad_request(error: &'static str, description: &str) -> Self {
+        Self::new(400, error, description)
+    }
+
+    /// 500 `server_error` with a fixed description: the detail belongs in the server's log,
+    /// never in the answer.
+    #[must_use]
+    pub fn server_error() -> Self {
+        Self::new(
+            500,
+            "server_error",
+            "the server could not complete the request",
+        )
+    }
+
+    /// Sends the `WWW-Authenticate` challenge with `scheme` (`Bearer`, `DPoP`, or the client
+    /// authentication scheme of a token endpoint), whatever the status.
+    #[must_use]
+    pub const fn with_challenge(mut self, scheme: &'static str) -> Self {
+        self.challenge_scheme = Some(scheme);
+        self
+    }
+
+    /// Adds a response header (lower-case `name`), e.g. `oauth-client-attestation-challenge`.
+    #[must_use]
+    pub fn with_header(mut self, name: &'static str, value: String) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// The HTTP status.
+    #[must_use]
+    pub const fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The `error` code.
+    #[must_use]
+    pub fn error(&self) -> &str {
+        &self.error
+    }
+
+    /// The `error_description`, already in the RFC 6749 §5.2 character set.
+    #[must_use]
+    pub fn description(&self) -> &str {
+        self.description.as_str()
+    }
+
+    /// Every header to send, lower-case names: `cache-control: no-store`, the
+    /// `www-authenticate` challenge where one is due, and the added ones.
+    pub fn headers(&self) -> impl Iterator<Item = (&'static str, Cow<'_, str>)> + '_ {
+        let scheme = self
+            .challenge_scheme
+            .or(matches!(self.status, 401 | 403).then_some(DEFAULT_CHALLENGE_SCHEME));
+        let challenge = scheme.map(|scheme| {
+            (
+                "www-authenticate",
+                Cow::Owned(format!(
+                    "{scheme} error=\"{}\", error_description=\"{}\"",
+                    self.error,
+                    self.description.as_str()
+                )),
+            )
+        });
+        core::iter::once(("cache-control", Cow::Borrowed("no-store")))
+            .chain(challenge)
+            .chain(
+                self.headers
+                    .iter()
+                    .map(|(name, value)| (*name, Cow::Borrowed(value.as_str()))),
+            )
+    }
+
+    /// The JSON body: `{"error": …, "error_description": …}`.
+    #[must_use]
+    pub fn to_json(&self) -> Value {
+        let mut body = Map::new();
+        body.insert(
+            "error".into(),
+            Value::String(self.error.clone().into_owned()),
+        );
+        body.insert(
+            "error_description".into(),
+            Value::String(self.description.as_str().into()),
+        );
+        Value::Object(body)
+    }
+}
+
+impl fmt::Display for OAuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.status,
+            self.error,
+            self.description.as_str()
+        )
+    }
+}
+
+impl core::error::Error for OAuthError {}
+
+/// `text` cut to [`MAX_DESCRIPTION_CHARS`] and mapped into the RFC 6749 §5.2 character set.
+fn safe_description(text: &str) -> Description {
+    let readable: String = text
+        .chars()
+        .take(MAX_DESCRIPTION_CHARS)
+        .map(|c| match c {
+            '"' => '\'',
+            '\\' => '/',
+            other => other,
+        })
+        .collect();
+    Description::sanitized(&readable)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::TokenErrorCode;
+
+    #[test]
+    fn descriptions_stay_in_the_rfc6749_character_set() {
+        let e = OAuthError::bad_request("invalid_request", "grant_type \"fo\\o\" \u{e9}\n\u{7}");
+        assert_eq!(e.description(), "grant_type 'fo/o' ???");
+        let long = OAuthError::bad_request("invalid_request", &"x".repeat(1000));
+        assert_eq!(long.description().len(), MAX_DESCRIPTION_CHARS);
+    }
+
+    #[test]
+    fn every_401_and_403_carries_a_challenge_and_a_400_does_not() {
+        let challenge = |e: &OAuthError| {
+            e.headers()
+                .find(|(n, _)| *n == "www-authenticate")
+                .map(|(_, v)| v.into_owned())
+        };
+        let client = OAuthError::from_code(TokenErrorCode::InvalidClient, "no attestation");
+        assert_eq!(client.status(), 401);
+        assert_eq!(
+            challenge(&client).as_deref(),
+            Some("Bearer error=\"invalid_client\", error_description=\"no attestation\"")
+        );
+        let grant = OAuthError::from_code(TokenErrorCode::InvalidGrant, "used");
+        assert_eq!(challenge(&grant), None);
+        assert_eq!(
+            grant.headers().next().map(|(n, v)| (n, v.into_owned())),
+            Some(("cache-control", "no-store".into()))
+        );
+    }
+}
