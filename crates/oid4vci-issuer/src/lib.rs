@@ -1,10 +1,20 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod engine;
+mod error;
 mod grant;
 mod limits;
+mod mint;
+mod request;
+mod settings;
 mod store;
 
+pub use engine::{
+    Authorized, ClientAuthenticator, ClientIdentity, IssuerEngine, IssuerEngineBuilder,
+    STATUS_LIST_PATH, Stores,
+};
+pub use error::EngineError;
 pub use grant::GrantId;
 pub use limits::{
     DEFAULT_MAX_ACCESS_TOKENS, DEFAULT_MAX_DEFERRED_TRANSACTIONS,
@@ -12,6 +22,9 @@ pub use limits::{
     DEFAULT_MAX_NOTIFICATION_IDS, DEFAULT_MAX_PRE_AUTHORIZED_CODES, DEFAULT_MAX_REFRESH_TOKENS,
     StoreLimits,
 };
+pub use mint::{IssuerKeys, SigningKey};
+pub use request::{EndpointRequest, EndpointResponse};
+pub use settings::{CredentialFormat, CredentialProfile, IssuerSettings};
 pub use store::{
     AccessGrant, AccessTokenStore, CredentialRegistry, DeferredError, DeferredStore,
     InMemoryAccessTokens, InMemoryCredentialRegistry, InMemoryDeferred, InMemoryNotifications,

@@ -48,6 +48,7 @@ pub struct OAuthError {
     description: Description,
     challenge_scheme: Option<&'static str>,
     headers: Vec<(&'static str, String)>,
+    internal_detail: Option<String>,
 }
 
 impl OAuthError {
@@ -60,6 +61,7 @@ impl OAuthError {
             description: safe_description(description),
             challenge_scheme: None,
             headers: Vec::new(),
+            internal_detail: None,
         }
     }
 
@@ -100,6 +102,19 @@ impl OAuthError {
     pub fn with_header(mut self, name: &'static str, value: String) -> Self {
         self.headers.push((name, value));
         self
+    }
+
+    /// Attaches what went wrong inside the server, for its log: never sent to the client.
+    #[must_use]
+    pub fn with_internal_detail(mut self, detail: String) -> Self {
+        self.internal_detail = Some(detail);
+        self
+    }
+
+    /// The server-side detail attached with [`Self::with_internal_detail`], for the log.
+    #[must_use]
+    pub fn internal_detail(&self) -> Option<&str> {
+        self.internal_detail.as_deref()
     }
 
     /// The HTTP status.

@@ -501,4 +501,15 @@ impl NonceResponse {
             MessageKind::NonceResponse,
         )
     }
+
+    /// The response as JSON.
+    #[must_use]
+    pub fn to_value(&self) -> Value {
+        let mut map = serde_json::Map::new();
+        map.insert("c_nonce".into(), Value::String(self.c_nonce.clone()));
+        for (name, value) in &self.extra {
+            map.entry(name.clone()).or_insert_with(|| value.clone());
+        }
+        Value::Object(map)
+    }
 }

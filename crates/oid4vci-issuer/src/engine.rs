@@ -1,0 +1,378 @@
+//! The issuer engine: built once from settings, profiles, keys and stores, validated at build,
+//! shared by every request (`Send + Sync`).
+
+mod access;
+mod credential;
+mod deferred;
+mod proofs;
+mod token;
+
+use std::sync::Arc;
+
+use jose_core::{RandomSource, UnixTime};
+use oid4vci_types::OAuthError;
+use pop_verifier::{InMemoryReplayGuard, NoncePurpose, ReplayGuard, StatelessNonces};
+use serde_json::{Map, Value};
+
+pub use access::Authorized;
+pub use credential::STATUS_LIST_PATH;
+
+use crate::mint::IssuerKeys;
+use crate::settings::{CredentialFormat, CredentialProfile, IssuerSettings};
+use crate::{
+    AccessTokenStore, CredentialRegistry, DeferredStore, NotificationStore, PreAuthCodeStore,
+    RefreshTokenStore, StatusListStore,
+};
+use crate::{
+    EndpointRequest, EngineError, InMemoryAccessTokens, InMemoryCredentialRegistry,
+    InMemoryDeferred, InMemoryNotifications, InMemoryPreAuthCodes, InMemoryRefreshTokens,
+    InMemoryStatusLists, StoreLimits,
+};
+
+/// Who the client of a token request is, as far as client authentication could tell.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ClientIdentity {
+    /// The authenticated client id (the attestation `sub`).
+    pub client_id: Option<String>,
+    /// The thumbprint of the attested wallet instance key: a refresh must present an
+    /// attestation for the same key.
+    pub instance_key: Option<String>,
+    /// Set when a lenient mode accepted an absent or invalid client authentication: what to
+    /// log.
+    pub lenient_warning: Option<String>,
+}
+
+/// Client authentication at the token endpoint (attestation-based, or a configured
+/// fallback). Built once and shared; a failure is the exact OAuth answer.
+pub trait ClientAuthenticator: Send + Sync + core::fmt::Debug {
+    /// Authenticates the client of a token request (`client_id`: the form's, if any).
+    ///
+    /// # Errors
+    /// The answer to send: `invalid_client`, `use_attestation_challenge` with its challenge
+    /// header, `use_fresh_attestation`, or `server_error` when the server cannot check (a
+    /// broken trust store or key resolver is never a client's fault).
+    fn authenticate(
+        &self,
+        request: &EndpointRequest<'_>,
+        client_id: Option<&str>,
+        now: UnixTime,
+    ) -> Result<ClientIdentity, OAuthError>;
+}
+
+/// The issuer's state: one `Arc` per store, so a deployment can put any of them in a database.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Stores {
+    /// Pre-authorized codes.
+    pub codes: Arc<dyn PreAuthCodeStore>,
+    /// Access tokens.
+    pub tokens: Arc<dyn AccessTokenStore>,
+    /// Refresh token families.
+    pub refresh: Arc<dyn RefreshTokenStore>,
+    /// Deferred transactions.
+    pub deferred: Arc<dyn DeferredStore>,
+    /// Notification ids.
+    pub notifications: Arc<dyn NotificationStore>,
+    /// Issued credentials.
+    pub registry: Arc<dyn CredentialRegistry>,
+    /// Status lists.
+    pub status: Arc<dyn StatusListStore>,
+}
+
+impl Stores {
+    /// Bounded in-memory stores (state is lost when the process stops); status lists of
+    /// `status_list_size` entries each.
+    #[must_use]
+    pub fn in_memory(limits: &StoreLimits, status_list_size: u32) -> Self {
+        Self {
+            codes: Arc::new(InMemoryPreAuthCodes::new(limits.max_pre_authorized_codes())),
+            tokens: Arc::new(InMemoryAccessTokens::new(limits.max_access_tokens())),
+            refresh: Arc::new(InMemoryRefreshTokens::new(limits.max_refresh_tokens())),
+            deferred: Arc::new(InMemoryDeferred::new(limits.max_deferred_transactions())),
+            notifications: Arc::new(InMemoryNotifications::new(limits.max_notification_ids())),
+            registry: Arc::new(InMemoryCredentialRegistry::new(
+                limits.max_issued_credentials(),
+            )),
+            status: Arc::new(InMemoryStatusLists::new(status_list_size)),
+        }
+    }
+}
+
+/// The engine of an OpenID4VCI credential issuer and its authorization server: the token,
+/// nonce, credential, deferred credential and notification endpoints as functions of a
+/// request and `now`.
+///
+/// Built once with [`IssuerEngine::builder`], validated there, and shared by every request.
+pub struct IssuerEngine {
+    settings: IssuerSettings,
+    profiles: Vec<CredentialProfile>,
+    keys: IssuerKeys,
+    stores: Stores,
+    nonces: StatelessNonces,
+    replay: Arc<dyn ReplayGuard>,
+    client_auth: Option<Arc<dyn ClientAuthenticator>>,
+    rng: Arc<dyn RandomSource + Send + Sync>,
+}
+
+impl core::fmt::Debug for IssuerEngine {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("IssuerEngine")
+            .field("credential_issuer", &self.settings.credential_issuer)
+            .field("profiles", &self.profiles)
+            .field("client_auth", &self.client_auth)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds an [`IssuerEngine`]; see [`IssuerEngine::builder`].
+#[must_use]
+pub struct IssuerEngineBuilder {
+    settings: IssuerSettings,
+    profiles: Vec<CredentialProfile>,
+    keys: IssuerKeys,
+    nonce_secret: Vec<u8>,
+    stores: Option<Stores>,
+    replay: Option<Arc<dyn ReplayGuard>>,
+    client_auth: Option<Arc<dyn ClientAuthenticator>>,
+    rng: Arc<dyn RandomSource + Send + Sync>,
+}
+
+impl core::fmt::Debug for IssuerEngineBuilder {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("IssuerEngineBuilder")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl IssuerEngineBuilder {
+    /// Uses `stores` instead of the default bounded in-memory ones.
+    pub fn with_stores(mut self, stores: Stores) -> Self {
+        self.stores = Some(stores);
+        self
+    }
+
+    /// Uses `replay` for DPoP `jti`s instead of a bounded in-memory guard (a fleet needs a
+    /// shared one).
+    pub fn with_replay_guard(mut self, replay: Arc<dyn ReplayGuard>) -> Self {
+        self.replay = Some(replay);
+        self
+    }
+
+    /// Authenticates clients at the token endpoint; without one, every client is anonymous
+    /// (pre-authorized code flow with anonymous access).
+    pub fn with_client_authenticator(mut self, auth: Arc<dyn ClientAuthenticator>) -> Self {
+        self.client_auth = Some(auth);
+        self
+    }
+
+    /// Checks everything and builds the engine.
+    ///
+    /// # Errors
+    /// [`EngineError::Config`] naming the setting or profile at fault: a bad setting, no or
+    /// duplicate profiles, an SD-JWT VC profile without `vct`, an mdoc profile without
+    /// `doctype` or without an mdoc signing key; [`EngineError::NonceSecret`].
+    pub fn build(self) -> Result<IssuerEngine, EngineError> {
+        self.settings.check()?;
+        let config = |path: String, reason: &str| EngineError::Config {
+            path,
+            reason: reason.to_owned(),
+        };
+        if self.profiles.is_empty() {
+            return Err(config("credentialConfigurations".into(), "is empty"));
+        }
+        for (i, profile) in self.profiles.iter().enumerate() {
+            let path = format!("credentialConfigurations[{i}]");
+            if profile.id.is_empty() {
+                return Err(config(format!("{path}.id"), "is empty"));
+            }
+            if self.profiles.iter().take(i).any(|p| p.id == profile.id) {
+                return Err(config(format!("{path}.id"), "is used twice"));
+            }
+            match &profile.format {
+                CredentialFormat::SdJwtVc { vct, .. } if vct.is_empty() => {
+                    return Err(config(format!("{path}.vct"), "dc+sd-jwt needs a vct"));
+                }
+                CredentialFormat::Mdoc { doctype, .. } if doctype.is_empty() => {
+                    return Err(config(
+                        format!("{path}.doctype"),
+                        "mso_mdoc needs a doctype",
+                    ));
+                }
+                CredentialFormat::Mdoc { .. } if self.keys.mdoc.is_none() => {
+                    return Err(config(
+                        format!("{path}.format"),
+                        "mso_mdoc needs an mdoc Document Signer key",
+                    ));
+                }
+                _ => {}
+            }
+        }
+        let nonces =
+            StatelessNonces::new(&self.nonce_secret, None).map_err(EngineError::NonceSecret)?;
+        Ok(IssuerEngine {
+            settings: self.settings,
+            profiles: self.profiles,
+            keys: self.keys,
+            stores: self
+                .stores
+                .unwrap_or_else(|| Stores::in_memory(&StoreLimits::default(), 16_384)),
+            nonces,
+            replay: self
+                .replay
+                .unwrap_or_else(|| Arc::new(InMemoryReplayGuard::default())),
+            client_auth: self.client_auth,
+            rng: self.rng,
+        })
+    }
+}
+
+impl IssuerEngine {
+    /// Starts building an engine.
+    ///
+    /// `nonce_secret` keys the stateless `c_nonce`s and attestation challenges (at least 32
+    /// random bytes; every instance of a fleet uses the same one). `rng` makes every token,
+    /// code and id (e.g. [`jose_core::SystemRandom`]).
+    pub fn builder(
+        settings: IssuerSettings,
+        profiles: Vec<CredentialProfile>,
+        keys: IssuerKeys,
+        nonce_secret: &[u8],
+        rng: Arc<dyn RandomSource + Send + Sync>,
+    ) -> IssuerEngineBuilder {
+        IssuerEngineBuilder {
+            settings,
+            profiles,
+            keys,
+            nonce_secret: nonce_secret.to_vec(),
+            stores: None,
+            replay: None,
+            client_auth: None,
+            rng,
+        }
+    }
+
+    /// The settings.
+    #[must_use]
+    pub const fn settings(&self) -> &IssuerSettings {
+        &self.settings
+    }
+
+    /// The credential profiles.
+    #[must_use]
+    pub fn profiles(&self) -> &[CredentialProfile] {
+        &self.profiles
+    }
+
+    /// The profile `id`.
+    #[must_use]
+    pub fn profile(&self, id: &str) -> Option<&CredentialProfile> {
+        self.profiles.iter().find(|p| p.id == id)
+    }
+
+    /// The signing keys.
+    #[must_use]
+    pub const fn keys(&self) -> &IssuerKeys {
+        &self.keys
+    }
+
+    /// The stores.
+    #[must_use]
+    pub const fn stores(&self) -> &Stores {
+        &self.stores
+    }
+
+    /// The random source.
+    #[must_use]
+    pub fn rng(&self) -> &dyn RandomSource {
+        self.rng.as_ref()
+    }
+
+    /// `POST /nonce` (OpenID4VCI 1.0 §7): a fresh stateless `c_nonce`.
+    ///
+    /// # Errors
+    /// `server_error` when no randomness is available.
+    pub fn nonce(&self, now: UnixTime) -> Result<crate::EndpointResponse, OAuthError> {
+        let c_nonce = self.fresh(NoncePurpose::CNonce, now)?;
+        let body = oid4vci_types::NonceResponse::new(&c_nonce);
+        Ok(crate::EndpointResponse::json(200, body.to_value()))
+    }
+
+    /// `POST /challenge` (ABCA challenge endpoint): a fresh stateless attestation challenge.
+    ///
+    /// # Errors
+    /// `server_error` when no randomness is available.
+    pub fn challenge(&self, now: UnixTime) -> Result<crate::EndpointResponse, OAuthError> {
+        let value = self.fresh(NoncePurpose::AttestationChallenge, now)?;
+        let mut body = Map::new();
+        body.insert("attestation_challenge".into(), Value::String(value));
+        Ok(crate::EndpointResponse::json(200, Value::Object(body)))
+    }
+
+    /// A fresh stateless nonce of `purpose`.
+    ///
+    /// # Errors
+    /// `server_error` when no randomness is available.
+    pub fn fresh(&self, purpose: NoncePurpose, now: UnixTime) -> Result<String, OAuthError> {
+        self.nonces
+            .issue(purpose, now, self.rng.as_ref())
+            .map_err(|_| OAuthError::server_error())
+    }
+
+    /// The stateless nonces (to verify an attestation challenge in a client authenticator).
+    #[must_use]
+    pub const fn nonces(&self) -> &StatelessNonces {
+        &self.nonces
+    }
+
+    /// Stores a pre-authorized code for `configuration_ids` with `claims` (the issuer side of
+    /// a credential offer) and returns the code.
+    ///
+    /// # Errors
+    /// `unknown_credential_configuration` for an unknown id; `server_error` when the code
+    /// cannot be stored.
+    pub fn create_pre_authorized_code(
+        &self,
+        configuration_ids: Vec<String>,
+        claims: Map<String, Value>,
+        tx_code: Option<String>,
+        now: UnixTime,
+    ) -> Result<String, OAuthError> {
+        if let Some(unknown) = configuration_ids
+            .iter()
+            .find(|id| self.profile(id).is_none())
+        {
+            return Err(OAuthError::bad_request(
+                "unknown_credential_configuration",
+                &format!("no credential configuration {unknown}"),
+            ));
+        }
+        let code = self.handle()?;
+        let grant = crate::PreAuthGrant::new(
+            configuration_ids,
+            claims,
+            tx_code,
+            now.saturating_add(self.settings.pre_authorized_code_ttl_seconds),
+        );
+        self.stores
+            .codes
+            .insert(code.clone(), grant, self.settings.tx_code_max_attempts, now)
+            .map_err(store_failure)?;
+        Ok(code)
+    }
+
+    /// A random base64url handle of 32 bytes (codes, tokens, ids).
+    fn handle(&self) -> Result<String, OAuthError> {
+        jose_core::random_base64url(self.rng.as_ref(), 32).map_err(|_| OAuthError::server_error())
+    }
+}
+
+/// A store failure: always the server's (`server_error`), never the client's.
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "used as map_err(store_failure)"
+)]
+fn store_failure(e: crate::StoreError) -> OAuthError {
+    OAuthError::server_error().with_internal_detail(e.to_string())
+}

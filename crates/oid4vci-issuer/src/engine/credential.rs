@@ -1,0 +1,260 @@
+//! `POST /credential`: access token, request checks, proofs against the `c_nonce`, then one
+//! credential per proof key, each with its own random status list index.
+
+use jose_core::{PublicJwk, UnixTime};
+use oid4vci_types::{
+    CredentialErrorCode, CredentialRequest, CredentialResponse, CredentialTarget, DeferredIssuance,
+    IssuedCredential as ResponseCredential, IssuedCredentials, OAuthError, ParseOptions, Proofs,
+};
+use status_list::{StatusIndex, StatusListReference};
+
+use super::{Authorized, IssuerEngine, store_failure};
+use crate::mint::{MintError, MintInput};
+use crate::settings::CredentialProfile;
+use crate::{AccessGrant, EndpointRequest, EndpointResponse, IssuedCredential};
+
+/// The path of the credential endpoint.
+pub(crate) const CREDENTIAL_PATH: &str = "/credential";
+/// The path under which status lists are served: `{issuer}/status-lists/{id}`.
+pub const STATUS_LIST_PATH: &str = "/status-lists";
+
+fn bad(code: CredentialErrorCode, description: &str) -> OAuthError {
+    OAuthError::from_code(code, description)
+}
+
+/// 400 `invalid_encryption_parameters`: the request asks for an encrypted response, and this
+/// issuer offers no `credential_response_encryption` (OpenID4VCI 1.0 §8.2, §8.3.1.2).
+/// Answering in plaintext would hand out a credential the wallet asked to protect.
+pub(super) fn encryption_not_offered() -> OAuthError {
+    bad(
+        CredentialErrorCode::InvalidEncryptionParameters,
+        "credential_response_encryption was requested, but this issuer offers no response encryption",
+    )
+}
+
+impl IssuerEngine {
+    /// `POST /credential` (OpenID4VCI 1.0 §8).
+    ///
+    /// # Errors
+    /// The exact answer: the access token errors of [`Self::authorize`] (401 with a
+    /// challenge), `invalid_credential_request` (not JSON, malformed, too many proofs, a
+    /// configuration id where identifiers were issued), `invalid_encryption_parameters`,
+    /// `unknown_credential_identifier`, `unknown_credential_configuration`,
+    /// `insufficient_scope` (403), `invalid_proof`, `invalid_nonce`,
+    /// `credential_request_denied`, `server_error`.
+    pub fn credential(
+        &self,
+        request: &EndpointRequest<'_>,
+        now: UnixTime,
+    ) -> Result<EndpointResponse, OAuthError> {
+        let authorized = self.authorize(request, CREDENTIAL_PATH, now)?;
+        let grant = authorized.grant();
+        request.require_media_type("application/json", "invalid_credential_request")?;
+        let parsed =
+            CredentialRequest::parse(request.body(), &ParseOptions::default()).map_err(|e| {
+                bad(
+                    CredentialErrorCode::InvalidCredentialRequest,
+                    &e.to_string(),
+                )
+            })?;
+        if parsed.credential_response_encryption.is_some() {
+            return Err(encryption_not_offered());
+        }
+        let id = requested_configuration(grant, &parsed.target)?;
+        let profile = self.profile(&id).ok_or_else(|| {
+            bad(
+                CredentialErrorCode::UnknownCredentialConfiguration,
+                &format!("no credential configuration {id}"),
+            )
+        })?;
+        if !grant.configuration_ids.contains(&id) {
+            return Err(bad(
+                CredentialErrorCode::InsufficientScope,
+                &format!("the access token does not cover {id}"),
+            )
+            .with_challenge(authorized.scheme()));
+        }
+        let holder_keys = self.holder_keys(grant, parsed.proofs.as_ref(), now)?;
+        let mut credentials = Vec::with_capacity(holder_keys.len());
+        for key in holder_keys {
+            credentials.push(self.mint(&authorized, profile, key, now)?);
+        }
+        if profile.deferred {
+            let transaction_id = self.handle()?;
+            let interval = self.settings.deferred_interval_seconds;
+            self.stores
+                .deferred
+                .insert(
+                    authorized.grant_id(),
+                    transaction_id.clone(),
+                    credentials,
+                    now.saturating_add(interval),
+                    now.saturating_add(self.settings.refresh_token_ttl_seconds),
+                    now,
+                )
+                .map_err(store_failure)?;
+            let pending = DeferredIssuance::new(&transaction_id, interval.max(1));
+            return Ok(EndpointResponse::json(
+                202,
+                CredentialResponse::Deferred(pending).to_value(),
+            ));
+        }
+        self.issued(&authorized, &credentials, now)
+    }
+
+    /// The 200 answer for `credentials`, with a `notification_id` registered under the grant.
+    pub(super) fn issued(
+        &self,
+        authorized: &Authorized,
+        credentials: &[String],
+        now: UnixTime,
+    ) -> Result<EndpointResponse, OAuthError> {
+        let notification_id = self.handle()?;
+        self.stores
+            .notifications
+            .register(
+                authorized.grant_id(),
+                notification_id.clone(),
+                Vec::new(),
+                now.saturating_add(self.settings.refresh_token_ttl_seconds),
+                now,
+            )
+            .map_err(store_failure)?;
+        let mut issued = IssuedCredentials::new(
+            credentials
+                .iter()
+                .map(|c| ResponseCredential::from_string(c))
+                .collect(),
+        );
+        issued.notification_id = Some(notification_id);
+        Ok(EndpointResponse::json(
+            200,
+            CredentialResponse::Issued(issued).to_value(),
+        ))
+    }
+
+    /// The holder keys of the request's proofs: `jwt` proofs only, at most `batch_size`, each
+    /// verified against a `c_nonce`, one credential per distinct key.
+    fn holder_keys(
+        &self,
+        grant: &AccessGrant,
+        proofs: Option<&Proofs>,
+        now: UnixTime,
+    ) -> Result<Vec<PublicJwk>, OAuthError> {
+        let proofs = match proofs {
+            Some(Proofs::Jwt(proofs)) => proofs,
+            Some(_) => {
+                return Err(bad(
+                    CredentialErrorCode::InvalidProof,
+                    "only jwt proofs are supported",
+                ));
+            }
+            None => {
+                return Err(bad(
+                    CredentialErrorCode::InvalidProof,
+                    "proofs are required",
+                ));
+            }
+        };
+        if proofs.len() > self.settings.batch_size {
+            return Err(bad(
+                CredentialErrorCode::InvalidCredentialRequest,
+                &format!("at most {} proofs per request", self.settings.batch_size),
+            ));
+        }
+        let mut keys: Vec<PublicJwk> = Vec::with_capacity(proofs.len());
+        for proof in proofs {
+            let key = super::proofs::key_proof(self, proof, grant.client_id.as_deref(), now)?;
+            if keys.iter().any(|k| k.same_key(&key)) {
+                return Err(bad(
+                    CredentialErrorCode::InvalidProof,
+                    "two proofs for the same key: one credential per key",
+                ));
+            }
+            keys.push(key);
+        }
+        Ok(keys)
+    }
+
+    /// Signs one credential of `profile` for `holder` with a fresh status index, and records
+    /// it (a credential that cannot be recorded could never be revoked, so it is not issued).
+    fn mint(
+        &self,
+        authorized: &Authorized,
+        profile: &CredentialProfile,
+        holder: PublicJwk,
+        now: UnixTime,
+    ) -> Result<String, OAuthError> {
+        let (list_id, idx) = self
+            .stores
+            .status
+            .allocate(self.rng.as_ref())
+            .map_err(store_failure)?;
+        let uri = self.settings.url(&format!("{STATUS_LIST_PATH}/{list_id}"));
+        let credential = crate::mint::mint(
+            &self.keys,
+            self.rng.as_ref(),
+            MintInput {
+                issuer: &self.settings.credential_issuer,
+                format: &profile.format,
+                claims: &authorized.grant().claims,
+                holder,
+                status: StatusListReference::new(StatusIndex::new(idx), uri.as_str()),
+                now,
+                ttl_seconds: self.settings.credential_ttl_seconds,
+            },
+        )
+        .map_err(|e| match e {
+            MintError::Claims(reason) => bad(
+                CredentialErrorCode::CredentialRequestDenied,
+                &format!("the credential could not be built: {reason}"),
+            ),
+            MintError::Signing(reason) => OAuthError::server_error().with_internal_detail(reason),
+        })?;
+        self.stores
+            .registry
+            .record(IssuedCredential::new(
+                self.handle()?,
+                authorized.grant_id().clone(),
+                profile.id.clone(),
+                list_id,
+                uri,
+                idx,
+                now,
+            ))
+            .map_err(store_failure)?;
+        Ok(credential)
+    }
+}
+
+/// The credential configuration a request asks for, resolved within `grant`: a
+/// `credential_identifier` must be one the token response handed out for this grant
+/// (OpenID4VCI 1.0 §8.2); once identifiers were handed out, a bare
+/// `credential_configuration_id` is refused.
+fn requested_configuration(
+    grant: &AccessGrant,
+    target: &CredentialTarget,
+) -> Result<String, OAuthError> {
+    match target {
+        CredentialTarget::Identifier(identifier) => grant
+            .configuration_of_identifier(identifier)
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                bad(
+                    CredentialErrorCode::UnknownCredentialIdentifier,
+                    "the credential_identifier was not issued for this access token",
+                )
+            }),
+        CredentialTarget::ConfigurationId(id) if grant.credential_identifiers.is_empty() => {
+            Ok(id.clone())
+        }
+        CredentialTarget::ConfigurationId(_) => Err(bad(
+            CredentialErrorCode::InvalidCredentialRequest,
+            "the token response issued credential_identifiers: request by credential_identifier",
+        )),
+        _ => Err(bad(
+            CredentialErrorCode::InvalidCredentialRequest,
+            "credential_identifier or credential_configuration_id is required",
+        )),
+    }
+}

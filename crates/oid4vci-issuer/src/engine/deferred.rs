@@ -1,0 +1,91 @@
+//! `POST /deferred_credential` and `POST /notification`: every id is looked up under the grant
+//! of the access token it comes with, so another grant's id is answered like an unknown one.
+
+use jose_core::UnixTime;
+use oid4vci_types::{
+    CredentialResponse, DeferredCredentialRequest, DeferredErrorCode, DeferredIssuance,
+    NotificationErrorCode, NotificationEvent, NotificationRequest, OAuthError,
+};
+
+use super::IssuerEngine;
+use crate::{DeferredError, EndpointRequest, EndpointResponse};
+
+/// The path of the deferred credential endpoint.
+pub(crate) const DEFERRED_PATH: &str = "/deferred_credential";
+/// The path of the notification endpoint.
+pub(crate) const NOTIFICATION_PATH: &str = "/notification";
+
+impl IssuerEngine {
+    /// `POST /deferred_credential` (OpenID4VCI 1.0 §9): the credentials once ready, else 202
+    /// with the interval again.
+    ///
+    /// # Errors
+    /// The access token errors of [`Self::authorize`], `invalid_credential_request`,
+    /// `invalid_encryption_parameters`, `invalid_transaction_id` (unknown, collected, expired
+    /// or another grant's: the same answer), `server_error`.
+    pub fn deferred_credential(
+        &self,
+        request: &EndpointRequest<'_>,
+        now: UnixTime,
+    ) -> Result<EndpointResponse, OAuthError> {
+        let authorized = self.authorize(request, DEFERRED_PATH, now)?;
+        request.require_media_type("application/json", "invalid_credential_request")?;
+        let parsed = DeferredCredentialRequest::from_json(request.body()).map_err(|e| {
+            OAuthError::from_code(DeferredErrorCode::InvalidCredentialRequest, &e.to_string())
+        })?;
+        if parsed.credential_response_encryption.is_some() {
+            return Err(super::credential::encryption_not_offered());
+        }
+        let id = parsed.transaction_id.as_str();
+        match self.stores.deferred.take(authorized.grant_id(), id, now) {
+            Ok(credentials) => self.issued(&authorized, &credentials, now),
+            Err(DeferredError::Pending) => {
+                let interval = self.settings.deferred_interval_seconds.max(1);
+                let pending = CredentialResponse::Deferred(DeferredIssuance::new(id, interval));
+                Ok(EndpointResponse::json(202, pending.to_value()))
+            }
+            Err(_) => Err(OAuthError::from_code(
+                DeferredErrorCode::InvalidTransactionId,
+                "unknown or already collected transaction_id",
+            )),
+        }
+    }
+
+    /// `POST /notification` (OpenID4VCI 1.0 §11): 204 for a `notification_id` of this access
+    /// token's grant.
+    ///
+    /// # Errors
+    /// The access token errors of [`Self::authorize`], `invalid_notification_request`,
+    /// `invalid_notification_id` (unknown, expired or another grant's: the same answer).
+    pub fn notification(
+        &self,
+        request: &EndpointRequest<'_>,
+        now: UnixTime,
+    ) -> Result<(EndpointResponse, NotificationEvent), OAuthError> {
+        let authorized = self.authorize(request, NOTIFICATION_PATH, now)?;
+        request.require_media_type("application/json", "invalid_notification_request")?;
+        let parsed = NotificationRequest::from_json(request.body()).map_err(|e| {
+            OAuthError::from_code(
+                NotificationErrorCode::InvalidNotificationRequest,
+                &e.to_string(),
+            )
+        })?;
+        let event = match parsed.event {
+            NotificationEvent::CredentialAccepted => "credential_accepted",
+            NotificationEvent::CredentialDeleted => "credential_deleted",
+            _ => "credential_failure",
+        };
+        if !self.stores.notifications.record(
+            authorized.grant_id(),
+            &parsed.notification_id,
+            event,
+            now,
+        ) {
+            return Err(OAuthError::from_code(
+                NotificationErrorCode::InvalidNotificationId,
+                "unknown notification_id",
+            ));
+        }
+        Ok((EndpointResponse::no_content(), parsed.event))
+    }
+}

@@ -1,0 +1,221 @@
+//! Signing one credential of a profile for a holder key: an SD-JWT VC (`kid` and `x5c` in the
+//! header) or an mdoc (`IssuerSigned`, base64url), each with its status list reference.
+
+use std::sync::Arc;
+
+use jose_core::{PublicJwk, RandomSource, Signer, UnixTime};
+use mdoc_cbor::{Issuance, ValidityInfo};
+use sdjwt_vc::{ClaimPath, NEVER_DISCLOSABLE, SdJwtVcBuilder};
+use serde_json::{Map, Value};
+use status_list::StatusListReference;
+
+use crate::settings::CredentialFormat;
+
+/// A signing key with the certificate chain (leaf first, no root) that goes with what it
+/// signs. The signer may be a local key, a KMS or an HSM: the engine only calls
+/// [`Signer::sign`].
+#[derive(Clone)]
+pub struct SigningKey {
+    signer: Arc<dyn Signer + Send + Sync>,
+    kid: Option<String>,
+    chain: Vec<Vec<u8>>,
+}
+
+impl core::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("algorithm", &self.signer.algorithm())
+            .field("kid", &self.kid)
+            .field("chain_len", &self.chain.len())
+            .finish()
+    }
+}
+
+impl SigningKey {
+    /// A key with its certificate chain (`x5c` of SD-JWT VCs and status list tokens,
+    /// `x5chain` of mdocs).
+    #[must_use]
+    pub fn new(signer: Arc<dyn Signer + Send + Sync>, chain: Vec<Vec<u8>>) -> Self {
+        Self {
+            signer,
+            kid: None,
+            chain,
+        }
+    }
+
+    /// Names the key with `kid` in JWS headers (e.g. its JWK thumbprint, as served by
+    /// `/.well-known/jwt-vc-issuer`).
+    #[must_use]
+    pub fn with_kid(mut self, kid: &str) -> Self {
+        self.kid = Some(kid.to_owned());
+        self
+    }
+
+    /// The signer.
+    #[must_use]
+    pub fn signer(&self) -> &(dyn Signer + Send + Sync) {
+        self.signer.as_ref()
+    }
+
+    /// The certificate chain.
+    #[must_use]
+    pub fn chain(&self) -> &[Vec<u8>] {
+        &self.chain
+    }
+
+    /// The `kid`, if set.
+    #[must_use]
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+}
+
+/// The issuer's signing keys: one for SD-JWT VCs and status list tokens, and the mdoc
+/// Document Signer (needed only when a profile issues `mso_mdoc`).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct IssuerKeys {
+    /// Signs SD-JWT VCs and status list tokens.
+    pub credential: SigningKey,
+    /// Signs mdoc `issuerAuth`.
+    pub mdoc: Option<SigningKey>,
+}
+
+impl IssuerKeys {
+    /// Keys without an mdoc Document Signer.
+    #[must_use]
+    pub const fn new(credential: SigningKey) -> Self {
+        Self {
+            credential,
+            mdoc: None,
+        }
+    }
+
+    /// Adds the mdoc Document Signer.
+    #[must_use]
+    pub fn with_mdoc(mut self, mdoc: SigningKey) -> Self {
+        self.mdoc = Some(mdoc);
+        self
+    }
+}
+
+/// Everything one credential is made of.
+pub(crate) struct MintInput<'a> {
+    pub(crate) issuer: &'a str,
+    pub(crate) format: &'a CredentialFormat,
+    pub(crate) claims: &'a Map<String, Value>,
+    pub(crate) holder: PublicJwk,
+    pub(crate) status: StatusListReference,
+    pub(crate) now: UnixTime,
+    pub(crate) ttl_seconds: u64,
+}
+
+/// Why a credential could not be made: the claims do not fit the format (a client or offer
+/// problem) or signing failed (a server problem).
+#[derive(Debug)]
+pub(crate) enum MintError {
+    Claims(String),
+    Signing(String),
+}
+
+pub(crate) fn mint(
+    keys: &IssuerKeys,
+    rng: &dyn RandomSource,
+    input: MintInput<'_>,
+) -> Result<String, MintError> {
+    match input.format {
+        CredentialFormat::SdJwtVc {
+            vct,
+            always_disclosed,
+        } => sd_jwt(&keys.credential, rng, vct, always_disclosed, input),
+        CredentialFormat::Mdoc {
+            doctype,
+            name_space,
+        } => {
+            let key = keys
+                .mdoc
+                .as_ref()
+                .ok_or_else(|| MintError::Signing("no mdoc Document Signer key".into()))?;
+            mdoc(key, rng, doctype, name_space, input)
+        }
+    }
+}
+
+fn sd_jwt(
+    key: &SigningKey,
+    rng: &dyn RandomSource,
+    vct: &str,
+    always_disclosed: &[String],
+    input: MintInput<'_>,
+) -> Result<String, MintError> {
+    let disclosable = input
+        .claims
+        .keys()
+        .filter(|name| {
+            !always_disclosed.contains(name) && !NEVER_DISCLOSABLE.contains(&name.as_str())
+        })
+        .map(ClaimPath::key);
+    let mut builder = SdJwtVcBuilder::new(vct.to_owned(), input.claims.clone())
+        .with_issuer(input.issuer)
+        .with_issued_at(input.now)
+        .with_expires_at(input.now.saturating_add(input.ttl_seconds))
+        .with_holder_key(input.holder)
+        .with_status(input.status)
+        .with_x5c(key.chain.clone())
+        .with_disclosable_paths(disclosable);
+    if let Some(kid) = &key.kid {
+        builder = builder.with_key_id(kid.as_str());
+    }
+    let prepared = builder
+        .prepare(key.signer.algorithm(), rng)
+        .map_err(|e| MintError::Claims(e.to_string()))?;
+    prepared
+        .sign(key.signer.as_ref())
+        .map(|issued| issued.to_compact())
+        .map_err(|e| MintError::Signing(e.to_string()))
+}
+
+/// The claims as `{name_space: {element: value}}`: given that way (every value an object), or
+/// flat and then put in `name_space`.
+fn name_spaced(name_space: &str, claims: &Map<String, Value>) -> Map<String, Value> {
+    if !claims.is_empty() && claims.values().all(Value::is_object) {
+        return claims.clone();
+    }
+    let mut out = Map::new();
+    out.insert(name_space.to_owned(), Value::Object(claims.clone()));
+    out
+}
+
+fn mdoc(
+    key: &SigningKey,
+    rng: &dyn RandomSource,
+    doctype: &str,
+    name_space: &str,
+    input: MintInput<'_>,
+) -> Result<String, MintError> {
+    let claims = |e: &dyn core::fmt::Display| MintError::Claims(e.to_string());
+    let validity = ValidityInfo::new(
+        input.now,
+        input.now,
+        input.now.saturating_add(input.ttl_seconds),
+    )
+    .map_err(|e| claims(&e))?;
+    let prepared = Issuance::from_json(
+        doctype,
+        &name_spaced(name_space, input.claims),
+        &input.holder,
+        validity,
+    )
+    .map_err(|e| claims(&e))?
+    .with_status(input.status)
+    .prepare(key.signer.algorithm(), &key.chain, rng)
+    .map_err(|e| claims(&e))?;
+    let signature = key
+        .signer
+        .sign(prepared.to_be_signed())
+        .map_err(|e| MintError::Signing(e.to_string()))?;
+    prepared
+        .attach_signature(&signature)
+        .map(|issued| issued.to_base64url())
+        .map_err(|e| MintError::Signing(e.to_string()))
+}

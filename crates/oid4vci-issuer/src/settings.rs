@@ -1,0 +1,167 @@
+//! The engine's settings and credential profiles, validated when the engine is built.
+
+use jose_core::Algorithm;
+
+use crate::EngineError;
+
+/// Lifetimes, sizes and algorithms of an issuer. Build with [`IssuerSettings::new`] and the
+/// `with_*` options; [`crate::IssuerEngine::builder`] checks them.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct IssuerSettings {
+    /// The credential issuer identifier (also the AS issuer identifier and every access
+    /// token's audience), without a trailing `/`.
+    pub credential_issuer: String,
+    /// The most proofs (and so credentials) one credential request may carry.
+    pub batch_size: usize,
+    /// Lifetime of a pre-authorized code.
+    pub pre_authorized_code_ttl_seconds: u64,
+    /// Wrong `tx_code` attempts after which a pre-authorized code is burnt.
+    pub tx_code_max_attempts: u32,
+    /// Lifetime of an access token.
+    pub access_token_ttl_seconds: u64,
+    /// Lifetime of a refresh token family (also how long transaction and notification ids
+    /// are kept).
+    pub refresh_token_ttl_seconds: u64,
+    /// How long a `c_nonce` (and an attestation challenge) stays valid.
+    pub nonce_max_age_seconds: u64,
+    /// Validity of an issued credential.
+    pub credential_ttl_seconds: u64,
+    /// Seconds a deferred credential takes to become ready (and the `interval` sent).
+    pub deferred_interval_seconds: u64,
+    /// The algorithms accepted for key proofs and DPoP proofs.
+    pub proof_algorithms: Vec<Algorithm>,
+}
+
+impl IssuerSettings {
+    /// The settings of `credential_issuer` with the defaults: batch 3, code 300 s, 3 `tx_code`
+    /// attempts, access token 600 s, refresh family 1 day, nonce 300 s, credential 1 year,
+    /// deferred 1 s, ES256/ES384/ES512/EdDSA.
+    #[must_use]
+    pub fn new(credential_issuer: &str) -> Self {
+        Self {
+            credential_issuer: credential_issuer.trim_end_matches('/').to_owned(),
+            batch_size: 3,
+            pre_authorized_code_ttl_seconds: 300,
+            tx_code_max_attempts: 3,
+            access_token_ttl_seconds: 600,
+            refresh_token_ttl_seconds: 86_400,
+            nonce_max_age_seconds: 300,
+            credential_ttl_seconds: 365 * 86_400,
+            deferred_interval_seconds: 1,
+            proof_algorithms: vec![
+                Algorithm::Es256,
+                Algorithm::Es384,
+                Algorithm::Es512,
+                Algorithm::EdDsa,
+            ],
+        }
+    }
+
+    /// `{credential_issuer}{path}`.
+    #[must_use]
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.credential_issuer)
+    }
+
+    pub(crate) fn check(&self) -> Result<(), EngineError> {
+        let bad = |path: &str, reason: &str| {
+            Err(EngineError::Config {
+                path: path.to_owned(),
+                reason: reason.to_owned(),
+            })
+        };
+        if !(self.credential_issuer.starts_with("https://")
+            || self.credential_issuer.starts_with("http://"))
+        {
+            return bad("credentialIssuer", "must be an http(s) URL");
+        }
+        if self.batch_size == 0 {
+            return bad("batchSize", "must be at least 1");
+        }
+        if self.tx_code_max_attempts == 0 {
+            return bad("txCodeMaxAttempts", "must be at least 1");
+        }
+        for (path, value) in [
+            (
+                "preAuthorizedCodeTtlSeconds",
+                self.pre_authorized_code_ttl_seconds,
+            ),
+            ("accessTokenTtlSeconds", self.access_token_ttl_seconds),
+            ("refreshTokenTtlSeconds", self.refresh_token_ttl_seconds),
+            ("nonceMaxAgeSeconds", self.nonce_max_age_seconds),
+            ("credentialTtlSeconds", self.credential_ttl_seconds),
+        ] {
+            if value == 0 {
+                return bad(path, "must be at least 1");
+            }
+        }
+        if self.proof_algorithms.is_empty() {
+            return bad("proofAlgorithms", "must name at least one algorithm");
+        }
+        Ok(())
+    }
+}
+
+/// What a credential configuration issues.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CredentialFormat {
+    /// `dc+sd-jwt`: an SD-JWT VC of type `vct`; every claim but `always_disclosed` (and the
+    /// never-disclosable SD-JWT VC claims) is selectively disclosable.
+    SdJwtVc {
+        /// The `vct`.
+        vct: String,
+        /// Claims that are always disclosed.
+        always_disclosed: Vec<String>,
+    },
+    /// `mso_mdoc`: an mdoc of `doctype`; flat claims go into `name_space`.
+    Mdoc {
+        /// The document type.
+        doctype: String,
+        /// The name space of flat claims.
+        name_space: String,
+    },
+}
+
+impl CredentialFormat {
+    /// The OpenID4VCI `format` identifier.
+    #[must_use]
+    pub const fn format_id(&self) -> &'static str {
+        match self {
+            Self::SdJwtVc { .. } => "dc+sd-jwt",
+            Self::Mdoc { .. } => "mso_mdoc",
+        }
+    }
+}
+
+/// One credential configuration the engine issues.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CredentialProfile {
+    /// The `credential_configuration_id`.
+    pub id: String,
+    /// What it issues.
+    pub format: CredentialFormat,
+    /// Issue through the deferred endpoint (202 + `transaction_id`).
+    pub deferred: bool,
+}
+
+impl CredentialProfile {
+    /// An immediate profile.
+    #[must_use]
+    pub fn new(id: &str, format: CredentialFormat) -> Self {
+        Self {
+            id: id.to_owned(),
+            format,
+            deferred: false,
+        }
+    }
+
+    /// Issues through the deferred endpoint.
+    #[must_use]
+    pub const fn deferred(mut self) -> Self {
+        self.deferred = true;
+        self
+    }
+}
