@@ -63,13 +63,15 @@ pub fn attestation_verify(data: &str) -> Result<(), Error> {
 }
 
 /// Fuzz entry: parse a `clientAttestationConfig`, and if it parses, build a verifier (with a
-/// resolver that knows no key) and, if that succeeds, its metadata.
+/// resolver that answers the fixed key for every reference) and, if that succeeds, its
+/// metadata.
 ///
 /// # Errors
 /// Whatever parsing or building returns.
 pub fn attestation_config_parse(data: &[u8]) -> Result<(), Error> {
     let config = ClientAttestationConfig::from_json(data)?;
-    let resolver = |_: &str| Err(crate::ResolveError::new("no keys"));
+    let jwk = PublicJwk::from_json(FIXED_JWK).map_err(Error::Signing)?;
+    let resolver = move |_: &str| Ok::<_, crate::ResolveError>(jwk.clone());
     let verifier = ClientAttestationVerifier::builder(config, "https://as.example.com")
         .with_key_resolver(std::sync::Arc::new(resolver))
         .build()?;
