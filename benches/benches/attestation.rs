@@ -58,7 +58,9 @@ fn bench(c: &mut Criterion) {
         let config = ClientAttestationConfig::new(VerificationMethod::StaticJwk {
             jwk: attester.public_jwk(),
         });
-        let verifier = ClientAttestationVerifier::new(config, "https://as.example.com");
+        let verifier = ClientAttestationVerifier::builder(config, "https://as.example.com")
+            .build()
+            .unwrap();
         let request = ClientAuthRequest::from_headers([
             ("OAuth-Client-Attestation", attestation.as_str()),
             ("OAuth-Client-Attestation-PoP", pop.as_str()),

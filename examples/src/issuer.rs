@@ -20,7 +20,7 @@ pub use status::STATUS_LIST_JWT_MEDIA_TYPE;
 use core::net::SocketAddr;
 use std::sync::Arc;
 
-use attestation_jwt::ClientAttestationConfig;
+use attestation_jwt::{ClientAttestationConfig, ClientAttestationVerifier};
 use axum::Router;
 use axum::routing::{get, post};
 use jose_core::{Algorithm, LocalSigner, SystemRandom};
@@ -88,6 +88,8 @@ pub struct IssuerState {
     pub mdoc_x5chain: Vec<Vec<u8>>,
     /// The parsed `clientAttestationConfig`.
     pub attestation: Option<ClientAttestationConfig>,
+    /// The client attestation verifier, built once from [`Self::attestation`] at start-up.
+    pub client_attestation: Option<Arc<ClientAttestationVerifier>>,
     /// The keystore that `kms-key` references resolve against.
     pub keystore: Keystore,
     /// The clock.
@@ -133,7 +135,9 @@ impl IssuerState {
     ///
     /// # Errors
     /// [`DemoError::Config`] when the signing key or the attestation configuration is
-    /// unusable, or a demo certificate cannot be generated (a P-521 signing key).
+    /// unusable (the message names the configuration path, e.g.
+    /// `clientAttestationConfig: verificationMethod.keyReference: does not resolve: ...`), or a
+    /// demo certificate cannot be generated (a P-521 signing key).
     pub fn new(
         config: IssuerConfig,
         base_url: String,
@@ -181,6 +185,17 @@ impl IssuerState {
                 ));
             }
         };
+        let client_attestation = attestation
+            .clone()
+            .map(|config| {
+                ClientAttestationVerifier::builder(config, base_url.trim_end_matches('/'))
+                    .with_key_resolver(Arc::new(keystore.clone()))
+                    .with_attestation_algorithms(ACCEPTED_ALGORITHMS)
+                    .with_pop_algorithms(ACCEPTED_ALGORITHMS)
+                    .build()
+            })
+            .transpose()
+            .map_err(|e| DemoError::Config(format!("clientAttestationConfig: {e}")))?;
         let mut secret = [0u8; 32];
         jose_core::RandomSource::fill(&rng, &mut secret)?;
         let nonces = StatelessNonces::new(&secret, None)
@@ -196,6 +211,7 @@ impl IssuerState {
             mdoc_signer,
             mdoc_x5chain,
             attestation,
+            client_attestation,
             keystore,
             clock,
             rng,

@@ -13,6 +13,8 @@ mod lifecycle;
 mod mdoc;
 #[path = "api/pki.rs"]
 mod pki;
+#[path = "api/startup.rs"]
+mod startup;
 #[path = "api/token.rs"]
 mod token;
 #[path = "api/x509.rs"]

@@ -5,17 +5,10 @@ use jose_core::PublicJwk;
 use serde_json::{Map, Value};
 
 use crate::error::ConfigError;
-use crate::limits::{DEFAULT_MAX_CONFIG_LEN, DEFAULT_MAX_TRUSTED_ROOTS};
-
-/// Default clock skew tolerated on `exp`, `nbf` and `iat`: 300 seconds.
-pub const DEFAULT_CLOCK_SKEW_SECONDS: u64 = 300;
-
-/// Default replay window (how old a PoP `iat` may be): 300 seconds.
-pub const DEFAULT_REPLAY_WINDOW_SECONDS: u64 = 300;
-
-/// The largest accepted `clockSkewSeconds` / `replayWindowSeconds`: one day. Larger values would
-/// make the replay cache and the freshness checks meaningless, so they are configuration errors.
-pub const MAX_CONFIGURED_SECONDS: u64 = 86_400;
+use crate::limits::{
+    DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_MAX_CONFIG_LEN, DEFAULT_MAX_TRUSTED_ROOTS,
+    DEFAULT_REPLAY_WINDOW_SECONDS, MAX_CONFIGURED_SECONDS,
+};
 
 /// How the issuer decides that an attestation was signed by a trusted Client Attester.
 #[derive(Clone, Debug, PartialEq, Eq)]

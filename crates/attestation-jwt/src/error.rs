@@ -2,7 +2,12 @@
 
 use jose_core::{ClaimError, JsonError};
 
-/// Why a `clientAttestationConfig` was refused.
+/// Why a `clientAttestationConfig` was refused, when it is read or when a
+/// [`ClientAttestationVerifier`](crate::ClientAttestationVerifier) is built from it.
+///
+/// Each message starts with the configuration path it is about (for example
+/// `verificationMethod.trustedRootCertificatesPem[0]: ...`), so an operator can find the line
+/// to fix.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
@@ -47,7 +52,7 @@ pub enum ConfigError {
     #[error("verificationMethod.jwk: {0}")]
     InvalidJwk(jose_core::Error),
     /// A PEM text holds no `CERTIFICATE` block, or one that is not valid base64.
-    #[error("trusted root certificate {index} is not a valid PEM certificate")]
+    #[error("verificationMethod.trustedRootCertificatesPem[{index}]: not a valid PEM certificate")]
     InvalidPem {
         /// Zero-based index of the certificate that failed.
         index: usize,
@@ -61,6 +66,51 @@ pub enum ConfigError {
     /// `trustedRootCertificatesPem` is empty.
     #[error("x509-chain needs at least one trusted root certificate")]
     NoTrustedRoots,
+    /// trust-x509 refused a configured root certificate (malformed, not a CA, no
+    /// SubjectKeyIdentifier, an unknown critical extension, ...): no chain could ever end at it.
+    ///
+    /// `index` counts the certificates in configuration order, which is the array index when
+    /// each element of `trustedRootCertificatesPem` holds one certificate (the usual form).
+    #[error("verificationMethod.trustedRootCertificatesPem[{index}]: {reason}")]
+    TrustedRoot {
+        /// Zero-based index of the refused certificate.
+        index: usize,
+        /// Why (trust-x509's message).
+        reason: String,
+    },
+    /// trust-x509 refused the set of configured roots as a whole (e.g. too many).
+    #[error("verificationMethod.trustedRootCertificatesPem: {reason}")]
+    TrustedRoots {
+        /// Why (trust-x509's message).
+        reason: String,
+    },
+    /// The `x509-chain` method is configured, but this build has no X.509 path validation (the
+    /// `x509` feature is off).
+    #[error("verificationMethod.type: x509-chain needs the x509 feature of attestation-jwt")]
+    X509Unavailable,
+    /// The `kms-key` method is configured, but no
+    /// [`KeyResolver`](crate::KeyResolver) was given to the builder.
+    #[error("verificationMethod.keyReference: kms-key needs a key resolver")]
+    KeyResolverMissing,
+    /// The `kms-key` reference did not resolve when the verifier was built.
+    #[error("verificationMethod.keyReference: does not resolve: {reason}")]
+    KeyUnresolved {
+        /// Why (from the resolver).
+        reason: String,
+    },
+    /// The attester key fits none of the allowed attestation algorithms, so no attestation
+    /// could ever verify.
+    #[error("{path}: the attester key fits none of the allowed attestation algorithms")]
+    AttesterKeyAlgorithm {
+        /// `verificationMethod.jwk` or `verificationMethod.keyReference`.
+        path: &'static str,
+    },
+    /// An algorithm list given to the builder is empty, so every request would be refused.
+    #[error("{option}: no algorithm is allowed")]
+    NoAlgorithms {
+        /// The builder option (`with_attestation_algorithms` or `with_pop_algorithms`).
+        option: &'static str,
+    },
 }
 
 /// Which JWT of the request an error is about.
@@ -176,19 +226,18 @@ pub enum Error {
     /// does not fit that key (§7.1 step 5).
     #[error("client attestation signature: {0}")]
     AttestationSignature(jose_core::Error),
-    /// The caller's [`KeyResolver`](crate::KeyResolver) could not provide the attester key.
+    /// The caller's [`KeyResolver`](crate::KeyResolver) could not provide the attester key
+    /// (e.g. the KMS is unavailable): a server fault.
     #[error("attester key could not be resolved: {reason}")]
     KeyResolution {
         /// Why (from the resolver).
         reason: String,
     },
-    /// The `x509-chain` method is configured, but this build has no X.509 path validation.
-    #[error("x509-chain verification needs the trust-x509 feature")]
-    X509Unavailable,
     /// The `x509-chain` method is configured, but the attestation carries no `x5c`.
     #[error("client attestation carries no x5c for x509-chain verification")]
     X5cMissing,
-    /// The configured `trustedRootCertificatesPem` are not usable certificates.
+    /// A configured root certificate cannot end a path at this time (it has expired or is not
+    /// yet valid): the trust store is broken, which is a server fault.
     #[error("configured trusted root certificates are invalid: {reason}")]
     TrustedRootsInvalid {
         /// Why (from the X.509 validator).
@@ -237,7 +286,8 @@ pub enum Error {
         /// Which token.
         token: Token,
     },
-    /// The replay guard could not record the `jti` (full or unavailable); fails closed.
+    /// The replay guard could not record the `jti` (full or unavailable); fails closed. `Full`
+    /// and `Unavailable` are server faults.
     #[error("replay guard refused: {0}")]
     ReplayGuard(pop_verifier::ReplayError),
 
@@ -306,6 +356,35 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether the error is the server's fault rather than the client's: the configuration, the
+    /// trust store, the key resolver (KMS), the replay guard being full or unavailable, API
+    /// misuse, or signing.
+    ///
+    /// Lenient mode (`required: false`) tolerates a bad *client*, never a broken *server*:
+    /// these errors are returned in both modes, and
+    /// [`OAuthError::from_error`](crate::OAuthError::from_error) answers them with
+    /// `server_error` (500).
+    ///
+    /// ```
+    /// use attestation_jwt::Error;
+    /// assert!(Error::KeyResolution { reason: "KMS timeout".into() }.is_server_fault());
+    /// assert!(!Error::AttestationMissing.is_server_fault());
+    /// ```
+    #[must_use]
+    pub const fn is_server_fault(&self) -> bool {
+        use pop_verifier::ReplayError;
+        matches!(
+            self,
+            Self::Config(_)
+                | Self::ApiMisuse { .. }
+                | Self::KeyResolution { .. }
+                | Self::TrustedRootsInvalid { .. }
+                | Self::ReplayGuard(ReplayError::Full { .. } | ReplayError::Unavailable { .. })
+                | Self::Signing(_)
+                | Self::DpopRequestTargetMissing
+        )
+    }
+
     /// Which JWT the error is about, when it is about one.
     #[must_use]
     pub const fn token(&self) -> Option<Token> {

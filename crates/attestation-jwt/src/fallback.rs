@@ -2,6 +2,8 @@
 //! and a registered client secret. Each is off unless configured, and each verdict carries its
 //! (lower) [`AssuranceLevel`].
 
+use std::sync::Arc;
+
 use jose_core::{ClaimError, CompactJws, HeaderPolicy, UnixTime, claims};
 use pop_verifier::{ReplayError, ReplayGuard};
 
@@ -13,29 +15,32 @@ use crate::verify::ClientAttestationVerifier;
 
 /// Which fallback methods are enabled, and where registered client credentials come from.
 ///
+/// The registry is shared (`Arc`), so the verifier that holds the `Fallback` stays
+/// `Send + Sync + 'static`.
+///
 /// ```
+/// # use std::sync::Arc;
 /// # use attestation_jwt::{ClientRegistry, ClientSecret, Fallback};
 /// # struct Registry;
 /// # impl ClientRegistry for Registry {
 /// #     fn client_key(&self, _: &str) -> Option<jose_core::PublicJwk> { None }
 /// #     fn client_secret(&self, _: &str) -> Option<&ClientSecret> { None }
 /// # }
-/// let registry = Registry;
-/// let fallback = Fallback::new(&registry)
+/// let fallback = Fallback::new(Arc::new(Registry))
 ///     .with_private_key_jwt(Some("https://as.example.com/token"))
 ///     .with_client_secret(true);
 /// # let _ = fallback;
 /// ```
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 #[non_exhaustive]
-pub struct Fallback<'r> {
-    registry: &'r dyn ClientRegistry,
+pub struct Fallback {
+    registry: Arc<dyn ClientRegistry + Send + Sync>,
     private_key_jwt: bool,
-    token_endpoint: Option<&'r str>,
+    token_endpoint: Option<String>,
     client_secret: bool,
 }
 
-impl core::fmt::Debug for Fallback<'_> {
+impl core::fmt::Debug for Fallback {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Fallback")
             .field("private_key_jwt", &self.private_key_jwt)
@@ -45,10 +50,10 @@ impl core::fmt::Debug for Fallback<'_> {
     }
 }
 
-impl<'r> Fallback<'r> {
+impl Fallback {
     /// No fallback method enabled yet, with credentials from `registry`.
     #[must_use]
-    pub const fn new(registry: &'r dyn ClientRegistry) -> Self {
+    pub fn new(registry: Arc<dyn ClientRegistry + Send + Sync>) -> Self {
         Self {
             registry,
             private_key_jwt: false,
@@ -60,15 +65,15 @@ impl<'r> Fallback<'r> {
     /// Enables `private_key_jwt`. Assertions' `aud` may be the AS issuer identifier or
     /// `token_endpoint`.
     #[must_use]
-    pub const fn with_private_key_jwt(mut self, token_endpoint: Option<&'r str>) -> Self {
+    pub fn with_private_key_jwt(mut self, token_endpoint: Option<&str>) -> Self {
         self.private_key_jwt = true;
-        self.token_endpoint = token_endpoint;
+        self.token_endpoint = token_endpoint.map(str::to_owned);
         self
     }
 
     /// Enables (or disables) client secrets.
     #[must_use]
-    pub const fn with_client_secret(mut self, enabled: bool) -> Self {
+    pub fn with_client_secret(mut self, enabled: bool) -> Self {
         self.client_secret = enabled;
         self
     }
@@ -87,7 +92,7 @@ impl<'r> Fallback<'r> {
 }
 
 pub(crate) fn verify(
-    verifier: &ClientAttestationVerifier<'_>,
+    verifier: &ClientAttestationVerifier,
     request: &ClientAuthRequest<'_>,
     jwt_bearer: bool,
     replay: &dyn ReplayGuard,
@@ -100,6 +105,7 @@ pub(crate) fn verify(
     };
     let fallback = verifier
         .fallback
+        .as_ref()
         .filter(|f| {
             if jwt_bearer {
                 f.private_key_jwt
@@ -109,9 +115,9 @@ pub(crate) fn verify(
         })
         .ok_or(Error::MethodNotEnabled { method })?;
     if jwt_bearer {
-        private_key_jwt(verifier, &fallback, request, replay, now)
+        private_key_jwt(verifier, fallback, request, replay, now)
     } else {
-        client_secret(verifier, &fallback, request)
+        client_secret(verifier, fallback, request)
     }
 }
 
@@ -119,8 +125,8 @@ pub(crate) fn verify(
 /// sent `client_id`), registered key, `alg` and signature, `aud`, `exp` (with skew, and not
 /// further ahead than the replay window so the `jti` can be remembered), `jti` unseen.
 fn private_key_jwt(
-    verifier: &ClientAttestationVerifier<'_>,
-    fallback: &Fallback<'_>,
+    verifier: &ClientAttestationVerifier,
+    fallback: &Fallback,
     request: &ClientAuthRequest<'_>,
     replay: &dyn ReplayGuard,
     now: UnixTime,
@@ -150,7 +156,7 @@ fn private_key_jwt(
     let audiences = claims::audiences(claims).map_err(Error::ClientAssertionClaim)?;
     let names_us = audiences
         .iter()
-        .any(|aud| *aud == verifier.issuer || Some(*aud) == fallback.token_endpoint);
+        .any(|aud| *aud == verifier.issuer || fallback.token_endpoint.as_deref() == Some(*aud));
     if !names_us {
         return Err(Error::ClientAssertionAudience);
     }
@@ -194,8 +200,8 @@ fn private_key_jwt(
 }
 
 fn client_secret(
-    verifier: &ClientAttestationVerifier<'_>,
-    fallback: &Fallback<'_>,
+    verifier: &ClientAttestationVerifier,
+    fallback: &Fallback,
     request: &ClientAuthRequest<'_>,
 ) -> Result<Verdict, Error> {
     let client_id = request.client_id.ok_or(Error::UnknownClient)?;

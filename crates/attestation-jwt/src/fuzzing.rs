@@ -39,9 +39,11 @@ pub fn attestation_verify(data: &str) -> Result<(), Error> {
         let config =
             ClientAttestationConfig::new(VerificationMethod::StaticJwk { jwk: jwk.clone() })
                 .with_required(required);
-        let verifier = ClientAttestationVerifier::new(config, "https://as.example.com")
+        let verifier = ClientAttestationVerifier::builder(config, "https://as.example.com")
             .with_combined_mode(true)
-            .with_legacy_body_form(true);
+            .with_legacy_body_form(true)
+            .build()
+            .map_err(Error::Config)?;
         let guard = InMemoryReplayGuard::new(16);
         let mut request = ClientAuthRequest::new()
             .with_attestation(attestation)
@@ -60,14 +62,19 @@ pub fn attestation_verify(data: &str) -> Result<(), Error> {
     result
 }
 
-/// Fuzz entry: parse a `clientAttestationConfig`, and if it parses, build a verifier and its
+/// Fuzz entry: parse a `clientAttestationConfig`, and if it parses, build a verifier (with a
+/// resolver that answers the fixed key for every reference) and, if that succeeds, its
 /// metadata.
 ///
 /// # Errors
-/// Whatever parsing returns.
+/// Whatever parsing or building returns.
 pub fn attestation_config_parse(data: &[u8]) -> Result<(), Error> {
     let config = ClientAttestationConfig::from_json(data)?;
-    let verifier = ClientAttestationVerifier::new(config, "https://as.example.com");
+    let jwk = PublicJwk::from_json(FIXED_JWK).map_err(Error::Signing)?;
+    let resolver = move |_: &str| Ok::<_, crate::ResolveError>(jwk.clone());
+    let verifier = ClientAttestationVerifier::builder(config, "https://as.example.com")
+        .with_key_resolver(std::sync::Arc::new(resolver))
+        .build()?;
     let _ = verifier.metadata(Some("https://as.example.com/challenge"));
     Ok(())
 }

@@ -13,10 +13,7 @@ mod request;
 mod verdict;
 mod verify;
 
-pub use config::{
-    ClientAttestationConfig, DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_REPLAY_WINDOW_SECONDS,
-    MAX_CONFIGURED_SECONDS, MethodKind, VerificationMethod,
-};
+pub use config::{ClientAttestationConfig, MethodKind, VerificationMethod};
 pub use error::{ConfigError, Error, Token};
 pub use fallback::Fallback;
 pub use issue::{
@@ -25,10 +22,11 @@ pub use issue::{
 };
 pub use keys::{ClientRegistry, ClientSecret, KeyResolver, ResolveError};
 pub use limits::{
-    DEFAULT_MAX_CLIENT_ID_LEN, DEFAULT_MAX_CLIENT_SECRET_LEN, DEFAULT_MAX_CONFIG_LEN,
-    DEFAULT_MAX_HEADER_LEN, DEFAULT_MAX_TRUSTED_ROOTS, Limits,
+    DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_MAX_CLIENT_ID_LEN, DEFAULT_MAX_CLIENT_SECRET_LEN,
+    DEFAULT_MAX_CONFIG_LEN, DEFAULT_MAX_HEADER_LEN, DEFAULT_MAX_TRUSTED_ROOTS,
+    DEFAULT_REPLAY_WINDOW_SECONDS, Limits, MAX_CONFIGURED_SECONDS,
 };
-pub use oauth::{CHALLENGE_HEADER, OAuthError};
+pub use oauth::{CHALLENGE_HEADER, OAuthError, error_description};
 pub use request::{
     ATTESTATION_HEADER, ClientAuthRequest, DPOP_HEADER, JWT_BEARER_ASSERTION_TYPE,
     LEGACY_ASSERTION_TYPE, POP_HEADER,
@@ -36,7 +34,9 @@ pub use request::{
 pub use verdict::{
     AssuranceLevel, AuthMethod, DraftShape, LenientReason, PopMode, Verdict, Warning,
 };
-pub use verify::{ChallengeCheck, ClientAttestationVerifier, DEFAULT_ALGORITHMS};
+pub use verify::{
+    ChallengeCheck, ClientAttestationVerifier, ClientAttestationVerifierBuilder, DEFAULT_ALGORITHMS,
+};
 
 /// Helpers for fuzz targets. Not part of the stable API.
 #[doc(hidden)]

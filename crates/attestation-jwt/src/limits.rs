@@ -1,4 +1,18 @@
-//! Resource limits for the untrusted inputs of this crate.
+//! Resource limits for the untrusted inputs of this crate, and the defaults of the
+//! configuration's time windows.
+
+/// Default clock skew tolerated on `exp`, `nbf` and `iat` of the attestation, the PoP and the
+/// DPoP proof: jose-core's [`DEFAULT_HOLDER_CLOCK_SKEW_SECONDS`](jose_core::DEFAULT_HOLDER_CLOCK_SKEW_SECONDS)
+/// (300 seconds), the default for proofs a wallet's device signed and the
+/// `clientAttestationConfig.clockSkewSeconds` default.
+pub const DEFAULT_CLOCK_SKEW_SECONDS: u64 = jose_core::DEFAULT_HOLDER_CLOCK_SKEW_SECONDS;
+
+/// Default replay window (how old a PoP `iat` may be): 300 seconds.
+pub const DEFAULT_REPLAY_WINDOW_SECONDS: u64 = 300;
+
+/// The largest accepted `clockSkewSeconds` / `replayWindowSeconds`: one day. Larger values would
+/// make the replay cache and the freshness checks meaningless, so they are configuration errors.
+pub const MAX_CONFIGURED_SECONDS: u64 = 86_400;
 
 /// Default maximum length of one header value (`OAuth-Client-Attestation`,
 /// `OAuth-Client-Attestation-PoP`, `DPoP`) and of each JWT in the legacy body form: 8 KiB.

@@ -4,7 +4,7 @@ use serde_json::{Map, Value};
 
 use crate::verify::ClientAttestationVerifier;
 
-impl ClientAttestationVerifier<'_> {
+impl ClientAttestationVerifier {
     /// The members this verifier contributes to the AS metadata (RFC 8414), to be merged into
     /// the rest of it:
     ///
@@ -23,9 +23,17 @@ impl ClientAttestationVerifier<'_> {
     /// use attestation_jwt::{ClientAttestationConfig, ClientAttestationVerifier, VerificationMethod};
     /// let config = ClientAttestationConfig::new(VerificationMethod::KmsKey {
     ///     key_reference: "k".into() });
-    /// let verifier = ClientAttestationVerifier::new(config, "https://as.example.com")
+    /// # let attester = jose_core::LocalSigner::generate(
+    /// #     jose_core::Algorithm::Es256, &jose_core::SystemRandom::new())?;
+    /// # let public = attester.public_jwk();
+    /// # let resolver = std::sync::Arc::new(move |_: &str| {
+    /// #     Ok::<_, attestation_jwt::ResolveError>(public.clone())
+    /// # });
+    /// let verifier = ClientAttestationVerifier::builder(config, "https://as.example.com")
+    ///     .with_key_resolver(resolver)
     ///     .with_attestation_algorithms(&[jose_core::Algorithm::Es256])
-    ///     .with_pop_algorithms(&[jose_core::Algorithm::Es256]);
+    ///     .with_pop_algorithms(&[jose_core::Algorithm::Es256])
+    ///     .build()?;
     /// let metadata = verifier.metadata(Some("https://as.example.com/challenge"));
     /// assert_eq!(serde_json::Value::Object(metadata), serde_json::json!({
     ///     "token_endpoint_auth_methods_supported": ["attest_jwt_client_auth"],
@@ -34,6 +42,7 @@ impl ClientAttestationVerifier<'_> {
     ///     "client_attestation_pop_methods_supported": ["attestation_pop_jwt"],
     ///     "challenge_endpoint": "https://as.example.com/challenge"
     /// }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn metadata(&self, challenge_endpoint: Option<&str>) -> Map<String, Value> {
@@ -46,7 +55,7 @@ impl ClientAttestationVerifier<'_> {
         if !self.config.required {
             pop_methods.push("none");
         }
-        let fallback = self.fallback;
+        let fallback = self.fallback.as_ref();
         if fallback.is_some_and(|f| f.private_key_jwt()) {
             methods.push("private_key_jwt");
         }

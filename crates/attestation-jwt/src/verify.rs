@@ -1,10 +1,12 @@
 //! The issuer side: [`ClientAttestationVerifier`].
 
-use jose_core::{Algorithm, UnixTime};
+use std::sync::Arc;
+
+use jose_core::{Algorithm, PublicJwk, UnixTime};
 use pop_verifier::{ReplayGuard, StatelessNonces};
 
-use crate::config::ClientAttestationConfig;
-use crate::error::Error;
+use crate::config::{ClientAttestationConfig, VerificationMethod};
+use crate::error::{ConfigError, Error};
 use crate::fallback::{self, Fallback};
 use crate::keys::KeyResolver;
 use crate::limits::Limits;
@@ -13,8 +15,10 @@ use crate::verdict::{LenientReason, PopMode, Verdict};
 
 mod attestation;
 mod proof;
+#[cfg(feature = "x509")]
 mod x509;
 
+#[cfg(feature = "x509")]
 use x509::X509Trust;
 
 /// The algorithms accepted by default for the attestation and the PoP: ES256, ES384, EdDSA
@@ -60,25 +64,89 @@ impl core::fmt::Debug for ChallengeCheck<'_> {
 
 /// Verifies client authentication on a token (or PAR) request.
 ///
-/// Built from the [`ClientAttestationConfig`] and the AS issuer identifier; options enable the
-/// legacy body form, DPoP combined mode and fallback methods. See the crate docs for an
-/// end-to-end example.
-pub struct ClientAttestationVerifier<'r> {
+/// Built once, with [`ClientAttestationVerifier::builder`], from the
+/// [`ClientAttestationConfig`] and the AS issuer identifier; options enable the legacy body
+/// form, DPoP combined mode and fallback methods. Building validates everything it can (trust
+/// anchors parsed and checked through trust-x509, the `kms-key` reference resolved, algorithm
+/// lists), so a bad configuration fails at start-up, not on every request. The verifier owns
+/// all it needs and is `Send + Sync + 'static`: keep the `Arc` in server state and share it
+/// across tasks. See the crate docs for an end-to-end example.
+pub struct ClientAttestationVerifier {
     pub(crate) config: ClientAttestationConfig,
     pub(crate) issuer: String,
     pub(crate) attestation_algs: Vec<Algorithm>,
     pub(crate) pop_algs: Vec<Algorithm>,
-    pub(crate) key_resolver: Option<&'r dyn KeyResolver>,
+    pub(crate) attester: Attester,
     pub(crate) limits: Limits,
     pub(crate) legacy_body_form: bool,
     pub(crate) combined_mode: bool,
-    pub(crate) fallback: Option<Fallback<'r>>,
-    pub(crate) x509: Option<X509Trust>,
+    pub(crate) fallback: Option<Fallback>,
 }
 
-impl core::fmt::Debug for ClientAttestationVerifier<'_> {
+/// The attester key source of the configured verification method, prepared at build time.
+pub(crate) enum Attester {
+    /// `static-jwk`.
+    Static(PublicJwk),
+    /// `kms-key`: resolved on every request (so a rotated KMS key is picked up; the resolver
+    /// caches), and once at build time to refuse a reference that does not resolve.
+    Kms {
+        key_reference: String,
+        resolver: Arc<dyn KeyResolver + Send + Sync>,
+    },
+    /// `x509-chain`: the parsed and checked anchors.
+    #[cfg(feature = "x509")]
+    X509(X509Trust),
+}
+
+impl core::fmt::Debug for Attester {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Static(jwk) => f.debug_tuple("Static").field(jwk).finish(),
+            Self::Kms { key_reference, .. } => f
+                .debug_struct("Kms")
+                .field("key_reference", key_reference)
+                .finish_non_exhaustive(),
+            #[cfg(feature = "x509")]
+            Self::X509(trust) => f.debug_tuple("X509").field(trust).finish(),
+        }
+    }
+}
+
+impl core::fmt::Debug for ClientAttestationVerifier {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("ClientAttestationVerifier")
+            .field("config", &self.config)
+            .field("issuer", &self.issuer)
+            .field("attestation_algs", &self.attestation_algs)
+            .field("pop_algs", &self.pop_algs)
+            .field("attester", &self.attester)
+            .field("limits", &self.limits)
+            .field("legacy_body_form", &self.legacy_body_form)
+            .field("combined_mode", &self.combined_mode)
+            .field("fallback", &self.fallback)
+            .finish()
+    }
+}
+
+/// The options of a [`ClientAttestationVerifier`] being built; [`build`](Self::build) validates
+/// them. Made by [`ClientAttestationVerifier::builder`].
+#[must_use]
+pub struct ClientAttestationVerifierBuilder {
+    config: ClientAttestationConfig,
+    issuer: String,
+    attestation_algs: Vec<Algorithm>,
+    pop_algs: Vec<Algorithm>,
+    key_resolver: Option<Arc<dyn KeyResolver + Send + Sync>>,
+    limits: Limits,
+    legacy_body_form: bool,
+    combined_mode: bool,
+    fallback: Option<Fallback>,
+    x509_direct_trust: bool,
+}
+
+impl core::fmt::Debug for ClientAttestationVerifierBuilder {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ClientAttestationVerifierBuilder")
             .field("config", &self.config)
             .field("issuer", &self.issuer)
             .field("attestation_algs", &self.attestation_algs)
@@ -88,19 +156,46 @@ impl core::fmt::Debug for ClientAttestationVerifier<'_> {
             .field("legacy_body_form", &self.legacy_body_form)
             .field("combined_mode", &self.combined_mode)
             .field("fallback", &self.fallback)
-            .field("x509", &self.x509)
+            .field("x509_direct_trust", &self.x509_direct_trust)
             .finish()
     }
 }
 
-impl<'r> ClientAttestationVerifier<'r> {
-    /// A verifier for `config` at the AS whose issuer identifier (RFC 8414) is `issuer`: the
-    /// value every PoP `aud` must carry.
-    #[must_use]
-    pub fn new(config: ClientAttestationConfig, issuer: impl Into<String>) -> Self {
-        let x509 = X509Trust::new(&config.verification_method);
-        Self {
-            x509,
+impl ClientAttestationVerifier {
+    /// Starts building a verifier for `config` at the AS whose issuer identifier (RFC 8414) is
+    /// `issuer`: the value every PoP `aud` must carry.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use attestation_jwt::{ClientAttestationConfig, ClientAttestationVerifier, ConfigError,
+    ///     KeyResolver, ResolveError, VerificationMethod};
+    /// let config = ClientAttestationConfig::new(VerificationMethod::KmsKey {
+    ///     key_reference: "attester-1".into() });
+    /// // kms-key without a resolver: refused when built, with the configuration path.
+    /// let error = ClientAttestationVerifier::builder(config.clone(), "https://as.example.com")
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert_eq!(error, ConfigError::KeyResolverMissing);
+    /// assert_eq!(error.to_string(), "verificationMethod.keyReference: kms-key needs a key resolver");
+    /// // With a resolver (a KMS client in production).
+    /// let attester = jose_core::LocalSigner::generate(
+    ///     jose_core::Algorithm::Es256, &jose_core::SystemRandom::new())?;
+    /// let public = attester.public_jwk();
+    /// let resolver = move |reference: &str| match reference {
+    ///     "attester-1" => Ok(public.clone()),
+    ///     _ => Err(ResolveError::new("unknown key")),
+    /// };
+    /// let verifier = ClientAttestationVerifier::builder(config, "https://as.example.com")
+    ///     .with_key_resolver(Arc::new(resolver))
+    ///     .build()?;
+    /// std::thread::spawn(move || drop(verifier)); // Send + Sync + 'static
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn builder(
+        config: ClientAttestationConfig,
+        issuer: impl Into<String>,
+    ) -> ClientAttestationVerifierBuilder {
+        ClientAttestationVerifierBuilder {
             config,
             issuer: issuer.into(),
             attestation_algs: DEFAULT_ALGORITHMS.to_vec(),
@@ -110,34 +205,39 @@ impl<'r> ClientAttestationVerifier<'r> {
             legacy_body_form: false,
             combined_mode: false,
             fallback: None,
+            x509_direct_trust: false,
         }
     }
+}
 
+impl ClientAttestationVerifierBuilder {
     /// Sets the algorithms allowed for the attestation (published as
-    /// `client_attestation_signing_alg_values_supported`).
-    #[must_use]
+    /// `client_attestation_signing_alg_values_supported`). Default [`DEFAULT_ALGORITHMS`].
     pub fn with_attestation_algorithms(mut self, algs: &[Algorithm]) -> Self {
         self.attestation_algs = algs.to_vec();
         self
     }
 
     /// Sets the algorithms allowed for the PoP and, in combined mode, the DPoP proof (published
-    /// as `client_attestation_pop_signing_alg_values_supported`).
-    #[must_use]
+    /// as `client_attestation_pop_signing_alg_values_supported`). Default
+    /// [`DEFAULT_ALGORITHMS`].
     pub fn with_pop_algorithms(mut self, algs: &[Algorithm]) -> Self {
         self.pop_algs = algs.to_vec();
         self
     }
 
-    /// Sets the resolver for the `kms-key` method.
-    #[must_use]
-    pub fn with_key_resolver(mut self, resolver: &'r dyn KeyResolver) -> Self {
+    /// Sets the resolver for the `kms-key` method (required with it).
+    ///
+    /// [`build`](Self::build) resolves the configured `keyReference` once, so a reference that
+    /// does not resolve is a configuration error; every verification resolves it again (the
+    /// resolver caches), so a rotated KMS key is picked up. [`KeyResolver::resolve`] takes no
+    /// time parameter, so building needs none.
+    pub fn with_key_resolver(mut self, resolver: Arc<dyn KeyResolver + Send + Sync>) -> Self {
         self.key_resolver = Some(resolver);
         self
     }
 
     /// Overrides the limits.
-    #[must_use]
     pub const fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
@@ -145,7 +245,6 @@ impl<'r> ClientAttestationVerifier<'r> {
 
     /// Accepts the legacy body form (`client_assertion_type=...jwt-client-attestation`,
     /// `client_assertion=<attestation>~<pop>`, drafts -00 to -07). Off by default.
-    #[must_use]
     pub const fn with_legacy_body_form(mut self, enabled: bool) -> Self {
         self.legacy_body_form = enabled;
         self
@@ -153,7 +252,6 @@ impl<'r> ClientAttestationVerifier<'r> {
 
     /// Accepts DPoP combined mode (drafts -09/-10 §7.3): attestation + `DPoP`, no PoP header.
     /// Off by default.
-    #[must_use]
     pub const fn with_combined_mode(mut self, enabled: bool) -> Self {
         self.combined_mode = enabled;
         self
@@ -161,8 +259,7 @@ impl<'r> ClientAttestationVerifier<'r> {
 
     /// Enables fallback methods for clients that cannot attest. Off by default; see
     /// [`Fallback`].
-    #[must_use]
-    pub fn with_fallback(mut self, fallback: Fallback<'r>) -> Self {
+    pub fn with_fallback(mut self, fallback: Fallback) -> Self {
         self.fallback = Some(fallback);
         self
     }
@@ -170,14 +267,87 @@ impl<'r> ClientAttestationVerifier<'r> {
     /// With the `x509-chain` method: also accept an `x5c` whose only certificate is itself one
     /// of the configured roots (a pinned, possibly self-signed attester certificate). Off by
     /// default, as HAIP leaves the anchor out of `x5c`.
-    #[must_use]
-    pub fn with_x509_direct_trust(mut self, enabled: bool) -> Self {
-        if let Some(trust) = &mut self.x509 {
-            trust.direct_trust = enabled;
-        }
+    pub const fn with_x509_direct_trust(mut self, enabled: bool) -> Self {
+        self.x509_direct_trust = enabled;
         self
     }
 
+    /// Validates the configuration and the options and builds the verifier.
+    ///
+    /// Checked here, once: non-empty algorithm lists; for `static-jwk`, that the key fits an
+    /// allowed attestation algorithm; for `kms-key`, that a resolver was given and the
+    /// reference resolves (to a key that fits an allowed algorithm); for `x509-chain`, that
+    /// trust-x509 accepts every root as a trust anchor (parsed once, here).
+    ///
+    /// # Errors
+    /// The [`ConfigError`] naming the configuration path: [`ConfigError::NoAlgorithms`],
+    /// [`ConfigError::AttesterKeyAlgorithm`], [`ConfigError::KeyResolverMissing`],
+    /// [`ConfigError::KeyUnresolved`], [`ConfigError::TrustedRoot`],
+    /// [`ConfigError::TrustedRoots`], and [`ConfigError::X509Unavailable`] without the `x509`
+    /// feature.
+    pub fn build(self) -> Result<Arc<ClientAttestationVerifier>, ConfigError> {
+        if self.attestation_algs.is_empty() {
+            return Err(ConfigError::NoAlgorithms {
+                option: "with_attestation_algorithms",
+            });
+        }
+        if self.pop_algs.is_empty() {
+            return Err(ConfigError::NoAlgorithms {
+                option: "with_pop_algorithms",
+            });
+        }
+        let fits = |key: &PublicJwk, path: &'static str| {
+            if self
+                .attestation_algs
+                .iter()
+                .any(|alg| key.check_algorithm(*alg).is_ok())
+            {
+                Ok(())
+            } else {
+                Err(ConfigError::AttesterKeyAlgorithm { path })
+            }
+        };
+        let attester = match &self.config.verification_method {
+            VerificationMethod::StaticJwk { jwk } => {
+                fits(jwk, "verificationMethod.jwk")?;
+                Attester::Static(jwk.clone())
+            }
+            VerificationMethod::KmsKey { key_reference } => {
+                let resolver = self
+                    .key_resolver
+                    .clone()
+                    .ok_or(ConfigError::KeyResolverMissing)?;
+                let key = resolver
+                    .resolve(key_reference)
+                    .map_err(|e| ConfigError::KeyUnresolved { reason: e.reason })?;
+                fits(&key, "verificationMethod.keyReference")?;
+                Attester::Kms {
+                    key_reference: key_reference.clone(),
+                    resolver,
+                }
+            }
+            #[cfg(feature = "x509")]
+            VerificationMethod::X509Chain { trusted_roots_der } => {
+                Attester::X509(X509Trust::new(trusted_roots_der, self.x509_direct_trust)?)
+            }
+            #[cfg(not(feature = "x509"))]
+            VerificationMethod::X509Chain { .. } => return Err(ConfigError::X509Unavailable),
+        };
+        Ok(Arc::new(ClientAttestationVerifier {
+            config: self.config,
+            issuer: self.issuer,
+            attestation_algs: self.attestation_algs,
+            pop_algs: self.pop_algs,
+            attester,
+            limits: self.limits,
+            legacy_body_form: self.legacy_body_form,
+            combined_mode: self.combined_mode,
+            fallback: self.fallback,
+        }))
+    }
+}
+
+impl ClientAttestationVerifier {
     /// The configuration.
     #[must_use]
     pub const fn config(&self) -> &ClientAttestationConfig {
@@ -189,9 +359,10 @@ impl<'r> ClientAttestationVerifier<'r> {
     /// A request uses exactly one method: attestation headers (or, when enabled, the legacy
     /// body form), or a configured fallback (`private_key_jwt`, client secret). With none,
     /// strict mode refuses with [`Error::AttestationMissing`] and lenient mode accepts with
-    /// [`LenientReason::Absent`]. In lenient mode every failure of the attestation path is
-    /// accepted with [`LenientReason::Invalid`]; failures of fallback credentials are always
-    /// errors.
+    /// [`LenientReason::Absent`]. In lenient mode every failure of the attestation path that
+    /// is the client's is accepted with [`LenientReason::Invalid`]; [server
+    /// faults](Error::is_server_fault) (trust store, key resolver, replay guard, configuration)
+    /// and failures of fallback credentials are errors in both modes.
     ///
     /// In normal mode a `DPoP` header is not looked at (validate it separately for token
     /// binding, ABCA -10 §7.3).
@@ -226,14 +397,7 @@ impl<'r> ClientAttestationVerifier<'r> {
         }
         if headers || legacy {
             let result = self.verify_attestation(request, legacy, challenge, replay, now);
-            return match result {
-                Err(error)
-                    if !self.config.required && !matches!(error, Error::ApiMisuse { .. }) =>
-                {
-                    Ok(Verdict::unauthenticated(LenientReason::Invalid(error)))
-                }
-                other => other,
-            };
+            return lenient(self.config.required, result);
         }
         if jwt_bearer || secret {
             return fallback::verify(self, request, jwt_bearer, replay, now);
@@ -294,5 +458,78 @@ impl<'r> ClientAttestationVerifier<'r> {
         };
         proof::record(replay, &proof, now)?;
         Ok(checked.into_verdict(self.config.verification_method.kind(), mode, &proof))
+    }
+}
+
+/// Lenient mode's decision on the attestation path's `result`: with `required` false a
+/// client's failure becomes an unauthenticated verdict; a server fault stays an error.
+fn lenient(required: bool, result: Result<Verdict, Error>) -> Result<Verdict, Error> {
+    match result {
+        Err(error) if !required && !error.is_server_fault() => {
+            Ok(Verdict::unauthenticated(LenientReason::Invalid(error)))
+        }
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const fn assert_send_sync_static<T: Send + Sync + 'static>() {}
+
+    #[test]
+    fn verifier_is_send_sync_static() {
+        const {
+            assert_send_sync_static::<ClientAttestationVerifier>();
+            assert_send_sync_static::<Arc<ClientAttestationVerifier>>();
+            assert_send_sync_static::<ClientAttestationVerifierBuilder>();
+        }
+    }
+
+    #[test]
+    fn server_faults_are_errors_in_both_modes() {
+        let faults = [
+            Error::Config(ConfigError::KeyResolverMissing),
+            Error::ApiMisuse { reason: "misuse" },
+            Error::KeyResolution {
+                reason: "KMS unavailable".into(),
+            },
+            Error::TrustedRootsInvalid {
+                reason: "trust anchor #0 expired".into(),
+            },
+            Error::ReplayGuard(pop_verifier::ReplayError::Full { max: 1 }),
+            Error::ReplayGuard(pop_verifier::ReplayError::Unavailable {
+                reason: "backend down".into(),
+            }),
+            Error::Signing(jose_core::Error::SignatureInvalid),
+            Error::DpopRequestTargetMissing,
+        ];
+        for fault in faults {
+            assert!(fault.is_server_fault(), "{fault}");
+            for required in [true, false] {
+                assert_eq!(lenient(required, Err(fault.clone())), Err(fault.clone()));
+            }
+        }
+    }
+
+    #[test]
+    fn client_faults_are_tolerated_only_in_lenient_mode() {
+        let faults = [
+            Error::AttestationMissing,
+            Error::X5cUntrusted {
+                reason: "unknown issuer".into(),
+            },
+            Error::Replayed {
+                token: crate::Token::Pop,
+            },
+            Error::ReplayGuard(pop_verifier::ReplayError::AlreadyExpired),
+        ];
+        for fault in faults {
+            assert!(!fault.is_server_fault(), "{fault}");
+            assert_eq!(lenient(true, Err(fault.clone())), Err(fault.clone()));
+            let verdict = lenient(false, Err(fault.clone())).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(verdict.lenient, Some(LenientReason::Invalid(fault)));
+        }
     }
 }

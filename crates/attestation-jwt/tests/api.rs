@@ -7,9 +7,11 @@
 
 use attestation_jwt::{
     AttestationClaims, AttesterKeyId, ChallengeCheck, ClientAttestationConfig,
-    ClientAttestationVerifier, ClientAuthRequest, Error, PopClaims, Verdict, VerificationMethod,
-    build_pop, issue_attestation,
+    ClientAttestationVerifier, ClientAttestationVerifierBuilder, ClientAuthRequest, Error,
+    PopClaims, Verdict, VerificationMethod, build_pop, issue_attestation,
 };
+use std::sync::Arc;
+
 use jose_core::{Algorithm, LocalSigner, PublicJwk, Signer, SystemRandom, UnixTime, base64url};
 use pop_verifier::InMemoryReplayGuard;
 use serde_json::{Value, json};
@@ -24,46 +26,31 @@ mod fallback;
 mod flow;
 #[path = "api/negative.rs"]
 mod negative;
+#[path = "api/server_faults.rs"]
+mod server_faults;
 #[path = "api/vectors.rs"]
 mod vectors;
 #[cfg(feature = "x509")]
 #[path = "api/x509.rs"]
 mod x509;
 
-/// Without the `x509` feature the method parses and says plainly what it needs.
+/// Without the `x509` feature the method parses, and building a verifier says plainly what it
+/// needs.
 #[cfg(not(feature = "x509"))]
 #[test]
 fn x509_chain_needs_the_feature() {
-    let fx = Fixture::new();
     let config = ClientAttestationConfig::from_json(
         br#"{"verificationMethod": {"type": "x509-chain",
             "trustedRootCertificatesPem": "-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----"}}"#,
     )
     .unwrap();
-    let unsigned = attestation_jwt::prepare_attestation(
-        &fx.claims(),
-        &AttesterKeyId::X5c(vec![vec![0x30, 0x00]]),
-        Algorithm::Es256,
-    )
-    .unwrap();
-    let signature = fx.attester.sign(unsigned.signing_input()).unwrap();
-    let attestation = unsigned.attach_signature(&signature).unwrap();
-    let pop = fx.pop();
-    let request = ClientAuthRequest::new()
-        .with_attestation(Some(&attestation))
-        .with_pop(Some(&pop));
-    let error = ClientAttestationVerifier::new(config, ISSUER)
-        .verify(
-            &request,
-            ChallengeCheck::None,
-            &InMemoryReplayGuard::new(10),
-            fx.now,
-        )
+    let error = ClientAttestationVerifier::builder(config, ISSUER)
+        .build()
         .unwrap_err();
-    assert_eq!(error, Error::X509Unavailable);
+    assert_eq!(error, attestation_jwt::ConfigError::X509Unavailable);
     assert_eq!(
         error.to_string(),
-        "x509-chain verification needs the trust-x509 feature"
+        "verificationMethod.type: x509-chain needs the x509 feature of attestation-jwt"
     );
 }
 
@@ -147,8 +134,12 @@ impl Fixture {
         .with_required(required)
     }
 
-    fn verifier(&self, required: bool) -> ClientAttestationVerifier<'static> {
-        ClientAttestationVerifier::new(self.config(required), ISSUER)
+    fn builder(&self, required: bool) -> ClientAttestationVerifierBuilder {
+        ClientAttestationVerifier::builder(self.config(required), ISSUER)
+    }
+
+    fn verifier(&self, required: bool) -> Arc<ClientAttestationVerifier> {
+        self.builder(required).build().unwrap()
     }
 
     /// Verifies headers with a fresh replay guard and no challenge.

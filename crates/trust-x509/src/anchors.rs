@@ -85,6 +85,25 @@ impl TrustAnchors {
         Ok(Self { anchors, engine })
     }
 
+    /// Checks the rules a path's anchor must meet that depend neither on the time nor on the
+    /// path (a critical BasicConstraints with `cA`, no unknown critical extension, RFC 5280's
+    /// rules for CA certificates such as a SubjectKeyIdentifier), for every anchor in order.
+    ///
+    /// [`validate_chain`](crate::validate_chain) applies them whenever a path ends at an anchor;
+    /// an anchor that fails them can never end a valid path, so a verifier built once from a
+    /// configuration calls this to refuse the configuration instead of every chain. Validity
+    /// and `pathLenConstraint` stay per-path checks.
+    ///
+    /// # Errors
+    /// The first failing rule, reported for [`CertRef::Anchor`] `i`: [`Error::Profile`],
+    /// [`Error::UnsupportedCriticalExtension`], [`Error::KeyUsageMissing`], or an error reading
+    /// the anchor's public key.
+    pub fn check_profile(&self) -> Result<(), Error> {
+        self.anchors
+            .iter()
+            .try_for_each(|a| crate::profile::check_anchor_static(&a.info))
+    }
+
     /// Number of anchors.
     #[must_use]
     pub fn len(&self) -> usize {

@@ -133,14 +133,23 @@ fn check_common(info: &CertInfo, is_ca: bool, is_anchor: bool) -> Result<(), Err
 /// Rules for the anchor that ends a path, which the engine does not inspect.
 fn check_anchor(anchor: &CertInfo, sub_cas: usize, now: UnixTime) -> Result<(), Error> {
     check_validity(anchor, now)?;
+    if let Some((true, bc)) = &anchor.basic_constraints
+        && bc.ca
+        && let Some(max) = bc.path_len_constraint
+        && sub_cas > usize::from(max)
+    {
+        return Err(Error::PathLenExceeded { cert: anchor.at });
+    }
+    check_anchor_static(anchor)
+}
+
+/// The rules for an anchor that depend neither on the time nor on the path: a critical
+/// BasicConstraints with `cA`, no unknown critical extension, and the RFC 5280 rules every CA
+/// certificate meets (SubjectKeyIdentifier present, ...). An anchor failing them can never end
+/// a valid path.
+pub(crate) fn check_anchor_static(anchor: &CertInfo) -> Result<(), Error> {
     match &anchor.basic_constraints {
-        Some((true, bc)) if bc.ca => {
-            if let Some(max) = bc.path_len_constraint
-                && sub_cas > usize::from(max)
-            {
-                return Err(Error::PathLenExceeded { cert: anchor.at });
-            }
-        }
+        Some((true, bc)) if bc.ca => {}
         _ => return Err(profile(anchor.at, ProfileRule::BasicConstraintsNotCa)),
     }
     if let Some(oid) = anchor.unknown_critical_extension() {

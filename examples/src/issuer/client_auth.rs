@@ -1,9 +1,7 @@
 //! Client authentication at the token endpoint: attestation-based client authentication per
 //! `clientAttestationConfig`, and DPoP key binding.
 
-use attestation_jwt::{
-    ChallengeCheck, ClientAttestationVerifier, ClientAuthRequest, LenientReason, OAuthError,
-};
+use attestation_jwt::{ChallengeCheck, ClientAuthRequest, LenientReason, OAuthError};
 use axum::http::{HeaderMap, HeaderName, StatusCode};
 use pop_verifier::{DpopPolicy, NoncePurpose};
 use serde_json::{Map, Value};
@@ -20,19 +18,9 @@ pub(super) struct ClientIdentity {
     pub(super) instance_key: Option<String>,
 }
 
-fn verifier(state: &IssuerState) -> Option<ClientAttestationVerifier<'_>> {
-    let config = state.attestation.clone()?;
-    Some(
-        ClientAttestationVerifier::new(config, state.base_url.as_str())
-            .with_key_resolver(&state.keystore)
-            .with_attestation_algorithms(ACCEPTED_ALGORITHMS)
-            .with_pop_algorithms(ACCEPTED_ALGORITHMS),
-    )
-}
-
 /// The ABCA members of the AS metadata, when attestation is configured.
 pub(super) fn metadata(state: &IssuerState) -> Option<Map<String, Value>> {
-    let verifier = verifier(state)?;
+    let verifier = state.client_attestation.as_deref()?;
     let challenge = state
         .attestation
         .as_ref()
@@ -70,7 +58,7 @@ pub(super) fn authenticate(
     headers: &HeaderMap,
     body_client_id: Option<&str>,
 ) -> Result<ClientIdentity, ApiError> {
-    let Some(verifier) = verifier(state) else {
+    let Some(verifier) = state.client_attestation.as_deref() else {
         return Ok(ClientIdentity::default());
     };
     let pairs = header_pairs(headers);

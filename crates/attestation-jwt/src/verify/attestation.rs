@@ -3,9 +3,9 @@
 use jose_core::{ClaimError, CompactJws, HeaderPolicy, PublicJwk, UnixTime, claims};
 use serde_json::{Map, Value};
 
-use super::ClientAttestationVerifier;
 use super::proof::Proof;
-use crate::config::{MethodKind, VerificationMethod};
+use super::{Attester, ClientAttestationVerifier};
+use crate::config::MethodKind;
 use crate::error::{Error, attestation_parse_error};
 use crate::issue::ATTESTATION_TYP;
 use crate::request::ATTESTATION_HEADER;
@@ -54,7 +54,7 @@ impl CheckedAttestation {
 
 /// Steps 3-8 in order.
 pub(crate) fn check(
-    verifier: &ClientAttestationVerifier<'_>,
+    verifier: &ClientAttestationVerifier,
     token: &str,
     client_id: Option<&str>,
     now: UnixTime,
@@ -173,22 +173,21 @@ fn confirmation_jwk(claims: &Map<String, Value>) -> Result<&Map<String, Value>, 
 
 /// The trusted attester key of the configured method.
 fn attester_key(
-    verifier: &ClientAttestationVerifier<'_>,
+    verifier: &ClientAttestationVerifier,
     jws: &CompactJws<'_>,
     now: UnixTime,
 ) -> Result<PublicJwk, Error> {
-    match &verifier.config.verification_method {
-        VerificationMethod::StaticJwk { jwk } => Ok(jwk.clone()),
-        VerificationMethod::KmsKey { key_reference } => {
-            let resolver = verifier.key_resolver.ok_or(Error::ApiMisuse {
-                reason: "the kms-key method needs a KeyResolver (with_key_resolver)",
-            })?;
-            resolver
-                .resolve(key_reference)
-                .map_err(|e| Error::KeyResolution { reason: e.reason })
-        }
-        VerificationMethod::X509Chain { .. } => {
-            super::x509::leaf_key(jws, verifier.x509.as_ref(), now)
-        }
+    #[cfg(not(feature = "x509"))]
+    let _ = (jws, now);
+    match &verifier.attester {
+        Attester::Static(jwk) => Ok(jwk.clone()),
+        Attester::Kms {
+            key_reference,
+            resolver,
+        } => resolver
+            .resolve(key_reference)
+            .map_err(|e| Error::KeyResolution { reason: e.reason }),
+        #[cfg(feature = "x509")]
+        Attester::X509(trust) => trust.leaf_key(jws, now),
     }
 }

@@ -20,7 +20,7 @@ pub(crate) struct Proof {
 
 /// Steps 9-14 for a PoP JWT (the `jti` is recorded by [`record`] after everything passed).
 pub(crate) fn check_pop(
-    verifier: &ClientAttestationVerifier<'_>,
+    verifier: &ClientAttestationVerifier,
     pop: &str,
     attestation: &CheckedAttestation,
     challenge: ChallengeCheck<'_>,
@@ -71,7 +71,7 @@ pub(crate) fn check_pop(
 /// pop-verifier's stateless DPoP nonce check expects `DpopNonce`; a validator closure adapts
 /// them (a challenge failure then reads as `NonceMismatch`).
 pub(crate) fn check_dpop(
-    verifier: &ClientAttestationVerifier<'_>,
+    verifier: &ClientAttestationVerifier,
     request: &ClientAuthRequest<'_>,
     attestation: &CheckedAttestation,
     challenge: ChallengeCheck<'_>,

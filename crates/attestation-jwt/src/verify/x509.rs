@@ -2,77 +2,77 @@
 //! root (HAIP: leaf and intermediates in `x5c`, the anchor left out).
 
 use jose_core::{CompactJws, PublicJwk, UnixTime};
+use trust_x509::{CertRef, TrustAnchors};
 
-use crate::config::VerificationMethod;
-use crate::error::Error;
+use crate::error::{ConfigError, Error};
 
-/// The trust anchors of an `x509-chain` configuration, prepared once per verifier.
+/// The trust anchors of an `x509-chain` configuration, parsed and checked once per verifier.
 #[derive(Debug)]
 pub(crate) struct X509Trust {
-    #[cfg(feature = "x509")]
-    anchors: Result<trust_x509::TrustAnchors, String>,
-    pub(crate) direct_trust: bool,
+    anchors: TrustAnchors,
+    direct_trust: bool,
+}
+
+/// The configuration error for a trust-x509 refusal of the configured roots: an error about
+/// one anchor names its index, any other the whole list.
+fn config_error(e: &trust_x509::Error) -> ConfigError {
+    match e.cert() {
+        Some(CertRef::Anchor(index)) => ConfigError::TrustedRoot {
+            index,
+            reason: e.to_string(),
+        },
+        _ => ConfigError::TrustedRoots {
+            reason: e.to_string(),
+        },
+    }
 }
 
 impl X509Trust {
-    /// Prepares the anchors when `method` is `x509-chain`.
-    pub(crate) fn new(method: &VerificationMethod) -> Option<Self> {
-        let VerificationMethod::X509Chain { trusted_roots_der } = method else {
-            return None;
-        };
-        #[cfg(not(feature = "x509"))]
-        let _ = trusted_roots_der;
-        Some(Self {
-            #[cfg(feature = "x509")]
-            anchors: trust_x509::TrustAnchors::from_der(trusted_roots_der.clone())
-                .map_err(|e| e.to_string()),
-            direct_trust: false,
+    /// Parses the roots and checks the anchor rules that do not depend on the time
+    /// ([`TrustAnchors::check_profile`]).
+    ///
+    /// # Errors
+    /// [`ConfigError::TrustedRoot`] naming the refused root, or [`ConfigError::TrustedRoots`].
+    pub(crate) fn new(roots_der: &[Vec<u8>], direct_trust: bool) -> Result<Self, ConfigError> {
+        let anchors = TrustAnchors::from_der(roots_der.to_vec()).map_err(|e| config_error(&e))?;
+        anchors.check_profile().map_err(|e| config_error(&e))?;
+        Ok(Self {
+            anchors,
+            direct_trust,
         })
     }
-}
 
-/// The attester key: the `x5c` leaf's key, once the chain validates to a configured root at
-/// `now` under the ABCA attester profile (leaf KeyUsage, when present, allows
-/// `digitalSignature`; the leaf is not self-issued unless it is itself a configured root and
-/// direct trust is enabled).
-///
-/// # Errors
-/// [`Error::X5cMissing`], [`Error::TrustedRootsInvalid`], [`Error::X5cUntrusted`], and
-/// [`Error::X509Unavailable`] without the `x509` feature.
-pub(crate) fn leaf_key(
-    jws: &CompactJws<'_>,
-    trust: Option<&X509Trust>,
-    now: UnixTime,
-) -> Result<PublicJwk, Error> {
-    let chain = jws.header().x5c().ok_or(Error::X5cMissing)?;
-    let trust = trust.ok_or(Error::ApiMisuse {
-        reason: "x509-chain trust was not prepared",
-    })?;
-    validate(chain, trust, now)
-}
-
-#[cfg(feature = "x509")]
-fn validate(chain: &[Vec<u8>], trust: &X509Trust, now: UnixTime) -> Result<PublicJwk, Error> {
-    let anchors = trust
-        .anchors
-        .as_ref()
-        .map_err(|reason| Error::TrustedRootsInvalid {
-            reason: reason.clone(),
-        })?;
-    let mut policy = trust_x509::Policy::attester();
-    if trust.direct_trust {
-        policy = policy.with_direct_trust();
-    }
-    let validated = trust_x509::validate_chain(chain, anchors, now, &policy).map_err(|e| {
-        Error::X5cUntrusted {
-            reason: e.to_string(),
+    /// The attester key: the `x5c` leaf's key, once the chain validates to a configured root
+    /// at `now` under the ABCA attester profile (leaf KeyUsage, when present, allows
+    /// `digitalSignature`; the leaf is not self-issued unless it is itself a configured root
+    /// and direct trust is enabled).
+    ///
+    /// # Errors
+    /// [`Error::X5cMissing`], [`Error::X5cUntrusted`], and [`Error::TrustedRootsInvalid`]
+    /// (a server fault) when the path ends at a root that is expired or not yet valid.
+    pub(crate) fn leaf_key(&self, jws: &CompactJws<'_>, now: UnixTime) -> Result<PublicJwk, Error> {
+        let chain = jws.header().x5c().ok_or(Error::X5cMissing)?;
+        let mut policy = trust_x509::Policy::attester();
+        if self.direct_trust {
+            policy = policy.with_direct_trust();
         }
-    })?;
-    Ok(PublicJwk::new(validated.public_key().clone()))
-}
-
-#[cfg(not(feature = "x509"))]
-fn validate(chain: &[Vec<u8>], trust: &X509Trust, now: UnixTime) -> Result<PublicJwk, Error> {
-    let _ = (chain, trust, now);
-    Err(Error::X509Unavailable)
+        let validated = trust_x509::validate_chain(chain, &self.anchors, now, &policy).map_err(
+            |e| match e {
+                trust_x509::Error::Expired {
+                    cert: CertRef::Anchor(_),
+                    ..
+                }
+                | trust_x509::Error::NotYetValid {
+                    cert: CertRef::Anchor(_),
+                    ..
+                } => Error::TrustedRootsInvalid {
+                    reason: e.to_string(),
+                },
+                other => Error::X5cUntrusted {
+                    reason: other.to_string(),
+                },
+            },
+        )?;
+        Ok(PublicJwk::new(validated.public_key().clone()))
+    }
 }

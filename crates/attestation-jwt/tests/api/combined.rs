@@ -20,7 +20,7 @@ fn dpop(signer: &LocalSigner, nonce: Option<&str>, jti: &str) -> String {
 
 fn run(
     fx: &Fixture,
-    verifier: &ClientAttestationVerifier<'_>,
+    verifier: &ClientAttestationVerifier,
     dpop: &str,
     challenge: ChallengeCheck<'_>,
     guard: &InMemoryReplayGuard,
@@ -35,7 +35,7 @@ fn run(
 #[test]
 fn dpop_by_the_instance_key_authenticates() {
     let fx = Fixture::new();
-    let verifier = fx.verifier(true).with_combined_mode(true);
+    let verifier = fx.builder(true).with_combined_mode(true).build().unwrap();
     let guard = InMemoryReplayGuard::new(10);
     let proof = dpop(&fx.instance, None, "d-1");
     let verdict = run(&fx, &verifier, &proof, ChallengeCheck::None, &guard).unwrap();
@@ -76,7 +76,7 @@ fn combined_mode_is_off_by_default() {
 fn dpop_by_another_key_is_refused() {
     let fx = Fixture::new();
     let other = LocalSigner::generate(Algorithm::Es256, &SystemRandom::new()).unwrap();
-    let verifier = fx.verifier(true).with_combined_mode(true);
+    let verifier = fx.builder(true).with_combined_mode(true).build().unwrap();
     assert_eq!(
         run(
             &fx,
@@ -92,7 +92,7 @@ fn dpop_by_another_key_is_refused() {
 #[test]
 fn dpop_htu_for_another_endpoint_is_refused() {
     let fx = Fixture::new();
-    let verifier = fx.verifier(true).with_combined_mode(true);
+    let verifier = fx.builder(true).with_combined_mode(true).build().unwrap();
     let attestation = fx.attestation();
     let proof = dpop(&fx.instance, None, "d-1");
     let request = ClientAuthRequest::new()
@@ -130,8 +130,10 @@ fn the_challenge_travels_as_the_dpop_nonce() {
     let fx = Fixture::new();
     let nonces = StatelessNonces::new(&[9; 32], None).unwrap();
     let verifier =
-        ClientAttestationVerifier::new(fx.config(true).with_challenge_required(true), ISSUER)
-            .with_combined_mode(true);
+        ClientAttestationVerifier::builder(fx.config(true).with_challenge_required(true), ISSUER)
+            .with_combined_mode(true)
+            .build()
+            .unwrap();
     let check = ChallengeCheck::Stateless {
         nonces: &nonces,
         max_age: 300,

@@ -1,6 +1,7 @@
 //! Fallback client authentication: `private_key_jwt` and client secrets, with assurance levels.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use attestation_jwt::{
     AssuranceLevel, AuthMethod, ClientAuthRequest, ClientRegistry, ClientSecret, Error, Fallback,
@@ -26,14 +27,14 @@ impl ClientRegistry for Registry {
 
 const TOKEN_ENDPOINT: &str = "https://as.example.com/token";
 
-fn registry(client_key: &LocalSigner) -> Registry {
-    Registry {
+fn registry(client_key: &LocalSigner) -> Arc<Registry> {
+    Arc::new(Registry {
         keys: HashMap::from([("legacy-app".to_owned(), client_key.public_jwk())]),
         secrets: HashMap::from([(
             "secret-app".to_owned(),
             ClientSecret::new(b"correct horse battery staple".to_vec()),
         )]),
-    }
+    })
 }
 
 fn assertion(signer: &LocalSigner, edit: impl FnOnce(&mut Value)) -> String {
@@ -45,13 +46,15 @@ fn assertion(signer: &LocalSigner, edit: impl FnOnce(&mut Value)) -> String {
 
 fn verify_assertion(
     fx: &Fixture,
-    registry: &Registry,
+    registry: &Arc<Registry>,
     token: &str,
     guard: &InMemoryReplayGuard,
 ) -> Result<Verdict, Error> {
     let verifier = fx
-        .verifier(true)
-        .with_fallback(Fallback::new(registry).with_private_key_jwt(Some(TOKEN_ENDPOINT)));
+        .builder(true)
+        .with_fallback(Fallback::new(registry.clone()).with_private_key_jwt(Some(TOKEN_ENDPOINT)))
+        .build()
+        .unwrap();
     let request = ClientAuthRequest::new()
         .with_client_assertion(Some(JWT_BEARER_ASSERTION_TYPE), Some(token));
     verifier.verify(&request, ChallengeCheck::None, guard, fx.now)
@@ -161,8 +164,10 @@ fn fallback_methods_are_off_unless_configured() {
     );
     let registry = registry(&client);
     let only_secrets = fx
-        .verifier(true)
-        .with_fallback(Fallback::new(&registry).with_client_secret(true));
+        .builder(true)
+        .with_fallback(Fallback::new(registry.clone()).with_client_secret(true))
+        .build()
+        .unwrap();
     assert_eq!(
         only_secrets.verify(&request, ChallengeCheck::None, &guard, fx.now),
         Err(Error::MethodNotEnabled {
@@ -183,8 +188,10 @@ fn client_secret_is_the_lowest_assurance() {
     let client = LocalSigner::generate(Algorithm::Es256, &SystemRandom::new()).unwrap();
     let registry = registry(&client);
     let verifier = fx
-        .verifier(true)
-        .with_fallback(Fallback::new(&registry).with_client_secret(true));
+        .builder(true)
+        .with_fallback(Fallback::new(registry.clone()).with_client_secret(true))
+        .build()
+        .unwrap();
     let guard = InMemoryReplayGuard::new(10);
     let run = |id: &str, secret: &str| {
         let request = ClientAuthRequest::new()
@@ -214,13 +221,15 @@ fn metadata_lists_enabled_fallbacks() {
     let client = LocalSigner::generate(Algorithm::Es256, &SystemRandom::new()).unwrap();
     let registry = registry(&client);
     let metadata = fx
-        .verifier(true)
+        .builder(true)
         .with_attestation_algorithms(&[Algorithm::Es256])
         .with_fallback(
-            Fallback::new(&registry)
+            Fallback::new(registry)
                 .with_private_key_jwt(None)
                 .with_client_secret(true),
         )
+        .build()
+        .unwrap()
         .metadata(Some("https://as.example.com/challenge"));
     assert_eq!(
         metadata["token_endpoint_auth_methods_supported"],

@@ -1,8 +1,9 @@
 //! Successful flows: attester issues, wallet proves, issuer verifies.
 
 use attestation_jwt::{
-    AssuranceLevel, AuthMethod, ClientAuthRequest, DraftShape, Error, KeyResolver, LenientReason,
-    MethodKind, OAuthError, PopMode, ResolveError, Warning, prepare_attestation, prepare_pop,
+    AssuranceLevel, AuthMethod, ClientAuthRequest, ConfigError, DraftShape, Error, KeyResolver,
+    LenientReason, MethodKind, OAuthError, PopMode, ResolveError, Warning, prepare_attestation,
+    prepare_pop,
 };
 use pop_verifier::{NoncePurpose, StatelessNonces};
 
@@ -134,37 +135,44 @@ fn generated_jti_is_random_and_128_bits() {
     assert_eq!(a.len(), 22);
 }
 
+/// The KMS key reference of the `kms-key` tests.
+pub(super) const KMS_REFERENCE: &str = "arn:aws:kms:eu-west-1:1:key/attester";
+
+pub(super) fn kms_config(reference: &str, required: bool) -> ClientAttestationConfig {
+    ClientAttestationConfig::new(VerificationMethod::KmsKey {
+        key_reference: reference.into(),
+    })
+    .with_required(required)
+}
+
 #[test]
 fn kms_key_method_uses_the_resolver() {
     let fx = Fixture::new();
     let attester = fx.attester.public_jwk();
-    let resolver = move |reference: &str| -> Result<PublicJwk, ResolveError> {
-        if reference == "arn:aws:kms:eu-west-1:1:key/attester" {
-            Ok(attester.clone())
-        } else {
-            Err(ResolveError::new("no such key"))
-        }
-    };
-    let request_parts = (fx.attestation(), fx.pop());
-    let run = |reference: &str, resolver: Option<&dyn KeyResolver>| {
-        let config = ClientAttestationConfig::new(VerificationMethod::KmsKey {
-            key_reference: reference.into(),
+    let resolver: Arc<dyn KeyResolver + Send + Sync> =
+        Arc::new(move |reference: &str| -> Result<PublicJwk, ResolveError> {
+            if reference == KMS_REFERENCE {
+                Ok(attester.clone())
+            } else {
+                Err(ResolveError::new("no such key"))
+            }
         });
-        let mut verifier = ClientAttestationVerifier::new(config, ISSUER);
-        if let Some(resolver) = resolver {
-            verifier = verifier.with_key_resolver(resolver);
-        }
-        let request = ClientAuthRequest::new()
-            .with_attestation(Some(&request_parts.0))
-            .with_pop(Some(&request_parts.1));
-        verifier.verify(
+    let (attestation, pop) = (fx.attestation(), fx.pop());
+    let request = ClientAuthRequest::new()
+        .with_attestation(Some(&attestation))
+        .with_pop(Some(&pop));
+    let verifier = ClientAttestationVerifier::builder(kms_config(KMS_REFERENCE, true), ISSUER)
+        .with_key_resolver(Arc::clone(&resolver))
+        .build()
+        .unwrap();
+    let verdict = verifier
+        .verify(
             &request,
             ChallengeCheck::None,
             &InMemoryReplayGuard::new(10),
             fx.now,
         )
-    };
-    let verdict = run("arn:aws:kms:eu-west-1:1:key/attester", Some(&resolver)).unwrap();
+        .unwrap();
     assert!(matches!(
         verdict.method,
         AuthMethod::Attestation {
@@ -172,22 +180,39 @@ fn kms_key_method_uses_the_resolver() {
             ..
         }
     ));
-    assert_eq!(
-        run("arn:aws:kms:eu-west-1:1:key/other", Some(&resolver)),
-        Err(Error::KeyResolution {
-            reason: "no such key".into()
-        })
-    );
-    assert_eq!(
-        run("arn:aws:kms:eu-west-1:1:key/attester", None),
-        Err(Error::ApiMisuse {
-            reason: "the kms-key method needs a KeyResolver (with_key_resolver)"
-        })
-    );
+    // A reference that does not resolve, or no resolver at all, is refused when the verifier
+    // is built, in both modes, with the configuration path.
+    for required in [true, false] {
+        let other = "arn:aws:kms:eu-west-1:1:key/other";
+        let error = ClientAttestationVerifier::builder(kms_config(other, required), ISSUER)
+            .with_key_resolver(Arc::clone(&resolver))
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            error,
+            ConfigError::KeyUnresolved {
+                reason: "no such key".into()
+            }
+        );
+        assert_eq!(
+            error.to_string(),
+            "verificationMethod.keyReference: does not resolve: no such key"
+        );
+        let error = ClientAttestationVerifier::builder(kms_config(KMS_REFERENCE, required), ISSUER)
+            .build()
+            .unwrap_err();
+        assert_eq!(error, ConfigError::KeyResolverMissing);
+        assert_eq!(
+            error.to_string(),
+            "verificationMethod.keyReference: kms-key needs a key resolver"
+        );
+    }
 }
 
-fn challenge_config(fx: &Fixture) -> ClientAttestationVerifier<'static> {
-    ClientAttestationVerifier::new(fx.config(true).with_challenge_required(true), ISSUER)
+fn challenge_config(fx: &Fixture) -> Arc<ClientAttestationVerifier> {
+    ClientAttestationVerifier::builder(fx.config(true).with_challenge_required(true), ISSUER)
+        .build()
+        .unwrap()
 }
 
 #[test]
@@ -259,7 +284,9 @@ fn wrong_expected_challenge_strict_and_lenient() {
         Err(Error::Pop(pop_verifier::Error::ChallengeMismatch))
     );
     let lenient =
-        ClientAttestationVerifier::new(fx.config(false).with_challenge_required(true), ISSUER);
+        ClientAttestationVerifier::builder(fx.config(false).with_challenge_required(true), ISSUER)
+            .build()
+            .unwrap();
     assert_eq!(
         lenient
             .verify(&request, check, &guard, fx.now)
@@ -296,7 +323,11 @@ fn legacy_body_form_is_off_by_default_and_works_when_enabled() {
             .verify(&request, ChallengeCheck::None, &guard, fx.now),
         Err(Error::LegacyFormDisabled)
     );
-    let verifier = fx.verifier(true).with_legacy_body_form(true);
+    let verifier = fx
+        .builder(true)
+        .with_legacy_body_form(true)
+        .build()
+        .unwrap();
     let verdict = verifier
         .verify(&request, ChallengeCheck::None, &guard, fx.now)
         .unwrap();
@@ -339,10 +370,12 @@ fn headers_and_body_assertion_together_are_refused() {
 fn metadata_fragment() {
     let fx = Fixture::new();
     let metadata = fx
-        .verifier(false)
+        .builder(false)
         .with_attestation_algorithms(&[Algorithm::Es256])
         .with_pop_algorithms(&[Algorithm::Es256, Algorithm::EdDsa])
         .with_combined_mode(true)
+        .build()
+        .unwrap()
         .metadata(None);
     assert_eq!(
         Value::Object(metadata),

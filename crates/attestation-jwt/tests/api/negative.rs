@@ -697,8 +697,13 @@ fn descriptions_never_contain_key_material() {
     let oauth = OAuthError::from_error(&error, || None);
     assert!(!oauth.error_description.contains(&private));
     assert!(!format!("{error:?}").contains(&private));
+    // The message quotes the member; the description stays in RFC 6749 §5.2's set.
+    assert_eq!(
+        error.to_string(),
+        "client attestation cnf.jwk refused: JWK carries private key member \"d\" where a public key is expected"
+    );
     assert_eq!(
         oauth.error_description,
-        "client attestation cnf.jwk refused: JWK carries private key member \"d\" where a public key is expected"
+        "client attestation cnf.jwk refused: JWK carries private key member 'd' where a public key is expected"
     );
 }

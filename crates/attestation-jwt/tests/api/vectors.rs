@@ -66,12 +66,15 @@ fn draft_verify(
         .with_attestation(Some(attestation))
         .with_pop(Some(pop))
         .with_client_id(Some("https://client.example.com"));
-    ClientAttestationVerifier::new(config, issuer).verify(
-        &request,
-        challenge,
-        &InMemoryReplayGuard::new(10),
-        UnixTime::from_secs(DRAFT_IAT + 10),
-    )
+    ClientAttestationVerifier::builder(config, issuer)
+        .build()
+        .unwrap()
+        .verify(
+            &request,
+            challenge,
+            &InMemoryReplayGuard::new(10),
+            UnixTime::from_secs(DRAFT_IAT + 10),
+        )
 }
 
 #[test]
@@ -205,12 +208,15 @@ fn wallet_verify(attester: PublicJwk, now: i64) -> Result<Verdict, Error> {
         .with_attestation(Some(&token))
         .with_pop(Some(&pop))
         .with_client_id(Some("https://wallet.example.com"));
-    ClientAttestationVerifier::new(config, ISSUER).verify(
-        &request,
-        ChallengeCheck::None,
-        &InMemoryReplayGuard::new(10),
-        UnixTime::from_secs(now),
-    )
+    ClientAttestationVerifier::builder(config, ISSUER)
+        .build()
+        .unwrap()
+        .verify(
+            &request,
+            ChallengeCheck::None,
+            &InMemoryReplayGuard::new(10),
+            UnixTime::from_secs(now),
+        )
 }
 
 /// The wallet's instance key is unpublished, so no valid PoP exists: with a pinned clock the

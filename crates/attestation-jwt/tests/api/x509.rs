@@ -2,7 +2,9 @@
 //! (`crates/trust-x509/tests/data`, made by its `make_test_pki.py`) and the OpenID4VCI wallet
 //! attestation's self-signed `x5c[0]`.
 
-use attestation_jwt::{ClientAuthRequest, Error, prepare_attestation};
+use attestation_jwt::{
+    ClientAttestationVerifierBuilder, ClientAuthRequest, ConfigError, Error, prepare_attestation,
+};
 use base64ct::{Base64, Encoding};
 
 use super::vectors::{WALLET_NBF, wallet_attestation};
@@ -23,15 +25,20 @@ fn pem(der: &[u8]) -> String {
     )
 }
 
-fn x509_verifier(roots: &[Vec<u8>]) -> ClientAttestationVerifier<'static> {
+fn x509_builder(roots: &[Vec<u8>], required: bool) -> ClientAttestationVerifierBuilder {
     let roots: Vec<Value> = roots.iter().map(|der| Value::from(pem(der))).collect();
     let config = ClientAttestationConfig::from_json(
-        json!({"verificationMethod": {"type": "x509-chain", "trustedRootCertificatesPem": roots}})
-            .to_string()
-            .as_bytes(),
+        json!({"required": required,
+            "verificationMethod": {"type": "x509-chain", "trustedRootCertificatesPem": roots}})
+        .to_string()
+        .as_bytes(),
     )
     .unwrap();
-    ClientAttestationVerifier::new(config, ISSUER)
+    ClientAttestationVerifier::builder(config, ISSUER)
+}
+
+fn x509_verifier(roots: &[Vec<u8>]) -> Arc<ClientAttestationVerifier> {
+    x509_builder(roots, true).build().unwrap()
 }
 
 fn attestation_with_x5c(fx: &Fixture, chain: Vec<Vec<u8>>) -> String {
@@ -42,7 +49,7 @@ fn attestation_with_x5c(fx: &Fixture, chain: Vec<Vec<u8>>) -> String {
 }
 
 fn run(
-    verifier: &ClientAttestationVerifier<'_>,
+    verifier: &ClientAttestationVerifier,
     attestation: &str,
     pop: &str,
     now: UnixTime,
@@ -93,17 +100,44 @@ fn a_chain_to_another_root_is_untrusted() {
 }
 
 #[test]
-fn invalid_configured_roots_are_a_server_error() {
-    let fx = Fixture::new();
-    let verifier = x509_verifier(&[vec![0x30, 0x00]]);
-    let attestation = attestation_with_x5c(&fx, vec![pki("leaf.der")]);
-    let error = run(&verifier, &attestation, &fx.pop(), fx.now).unwrap_err();
-    assert!(
-        matches!(error, Error::TrustedRootsInvalid { .. }),
-        "{error:?}"
-    );
-    let oauth = attestation_jwt::OAuthError::from_error(&error, || None);
-    assert_eq!((oauth.error, oauth.http_status), ("server_error", 500));
+fn roots_trust_x509_refuses_are_build_errors_in_both_modes() {
+    for required in [true, false] {
+        // Not DER at all.
+        let error = x509_builder(&[vec![0x30, 0x00]], required)
+            .build()
+            .unwrap_err();
+        let ConfigError::TrustedRoot { index: 0, reason } = &error else {
+            panic!("{error:?}");
+        };
+        assert_eq!(
+            error.to_string(),
+            format!("verificationMethod.trustedRootCertificatesPem[0]: {reason}")
+        );
+        assert!(reason.starts_with("trust anchor #0 is not a valid DER certificate"));
+        // A good root, then a leaf certificate (not a CA): the second root is named, with
+        // trust-x509's rule.
+        let error = x509_builder(&[pki("root.der"), pki("leaf.der")], required)
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            error,
+            ConfigError::TrustedRoot {
+                index: 1,
+                reason: trust_x509::Error::Profile {
+                    cert: trust_x509::CertRef::Anchor(1),
+                    rule: trust_x509::ProfileRule::BasicConstraintsNotCa
+                }
+                .to_string()
+            }
+        );
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "verificationMethod.trustedRootCertificatesPem[1]: trust anchor #1: {}",
+                trust_x509::ProfileRule::BasicConstraintsNotCa
+            )
+        );
+    }
 }
 
 #[test]
@@ -120,7 +154,10 @@ fn test_openid4vci_wallet_attestation_x5c_with_direct_trust() {
     assert!(matches!(error, Error::X5cUntrusted { .. }), "{error:?}");
     // With it, the attestation passes every step and verification stops at the PoP, whose
     // instance key is unpublished.
-    let pinned = x509_verifier(&[leaf]).with_x509_direct_trust(true);
+    let pinned = x509_builder(&[leaf], true)
+        .with_x509_direct_trust(true)
+        .build()
+        .unwrap();
     assert_eq!(
         run(&pinned, &token, &pop, now),
         Err(Error::Pop(pop_verifier::Error::SignatureInvalid))

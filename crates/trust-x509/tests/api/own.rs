@@ -354,3 +354,23 @@ fn mdoc_document_signer_profile() {
 fn attester_profile() {
     assert!(validate(&["leaf.der", "inter.der"], "root.der", &Policy::attester()).is_ok());
 }
+
+#[test]
+fn check_profile_refuses_an_anchor_no_path_could_end_at() {
+    // Good roots pass, in any number.
+    assert_eq!(
+        anchors(&["root.der", "other_root.der"]).check_profile(),
+        Ok(())
+    );
+    // A leaf configured as the second anchor: not a CA, so no chain could validate to it;
+    // the error names the anchor's index.
+    assert_eq!(
+        anchors(&["root.der", "leaf.der"]).check_profile(),
+        Err(Error::Profile {
+            cert: CertRef::Anchor(1),
+            rule: ProfileRule::BasicConstraintsNotCa
+        })
+    );
+    // The expired intermediate is a CA: its validity is a per-path check, not a profile rule.
+    assert_eq!(anchors(&["inter_expired.der"]).check_profile(), Ok(()));
+}
