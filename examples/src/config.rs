@@ -198,6 +198,50 @@ impl CredentialConfiguration {
 }
 
 impl IssuerConfig {
+    /// The engine settings of this configuration for the issuer identifier `base_url`.
+    #[must_use]
+    pub fn engine_settings(&self, base_url: &str) -> oid4vci_issuer::IssuerSettings {
+        let mut settings = oid4vci_issuer::IssuerSettings::new(base_url);
+        settings.batch_size = self.batch_size;
+        settings.pre_authorized_code_ttl_seconds = self.pre_authorized_code_ttl_seconds;
+        settings.tx_code_max_attempts = self.tx_code_max_attempts;
+        settings.access_token_ttl_seconds = self.access_token_ttl_seconds;
+        settings.refresh_token_ttl_seconds = self.refresh_token_ttl_seconds;
+        settings.nonce_max_age_seconds = self.nonce_max_age_seconds;
+        settings.credential_ttl_seconds = self.credential_ttl_seconds;
+        settings.deferred_interval_seconds = self.deferred_interval_seconds;
+        settings.proof_algorithms = crate::issuer::ACCEPTED_ALGORITHMS.to_vec();
+        settings
+    }
+
+    /// The engine's credential profiles of [`Self::credential_configurations`] (checked by
+    /// [`Self::check`] first: every `dc+sd-jwt` has a `vct`, every `mso_mdoc` a `doctype`).
+    #[must_use]
+    pub fn engine_profiles(&self) -> Vec<oid4vci_issuer::CredentialProfile> {
+        use oid4vci_issuer::{CredentialFormat, CredentialProfile};
+        self.credential_configurations
+            .iter()
+            .map(|c| {
+                let format = match c.doctype.as_deref() {
+                    Some(doctype) if c.format == "mso_mdoc" => CredentialFormat::Mdoc {
+                        doctype: doctype.to_owned(),
+                        name_space: c.mdoc_name_space().to_owned(),
+                    },
+                    _ => CredentialFormat::SdJwtVc {
+                        vct: c.vct.clone().unwrap_or_default(),
+                        always_disclosed: c.always_disclosed.clone(),
+                    },
+                };
+                let profile = CredentialProfile::new(&c.id, format);
+                if c.deferred {
+                    profile.deferred()
+                } else {
+                    profile
+                }
+            })
+            .collect()
+    }
+
     /// The built-in configuration: a generated ES256 key, one immediate and one deferred
     /// `dc+sd-jwt` configuration, an `mso_mdoc` mDL configuration, and lenient client attestation against the `demo-attester`
     /// key of `demo-keystore.json` (the file the `attester` binary creates).

@@ -261,7 +261,7 @@ pub fn run(n: Narrator) -> Result<(), DemoError> {
     }
     n.say(&format!(
         "the SD-JWT header has kid and x5c ({} certificate: the leaf; the root is the wallet's anchor)",
-        env.issuer.x5c.len()
+        env.issuer.x5c().len()
     ));
 
     let mdl = issue_mdl(&env, &wallet, n)?;

@@ -1,39 +1,28 @@
 //! Errors: the JSON error responses the servers send, and the demo's own failures.
 
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use oid4vci_types::OAuthError;
 
-/// An OAuth 2.0 / OpenID4VCI error response: `{"error": ..., "error_description": ...}` with
-/// its HTTP status and any extra headers (`WWW-Authenticate`, the attestation challenge).
-///
-/// Descriptions say what failed in words; they never carry a token, a key or a stack trace.
-/// Every description is cut to [`MAX_DESCRIPTION_CHARS`] and restricted to the RFC 6749 §5.2
-/// character set (`"` becomes `'`, `\\` becomes `/`, anything else outside the set `?`), because
-/// parts of it (a grant type, a claim name) may come from the request.
+/// An OAuth 2.0 / OpenID4VCI error response as axum sends it: a thin wrapper over the one
+/// error answer of the workspace, [`oid4vci_types::OAuthError`] (status, code, a description in
+/// the RFC 6749 §5.2 character set, `WWW-Authenticate` on every 401 and 403).
 #[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct ApiError {
-    /// HTTP status.
-    pub status: StatusCode,
-    /// The registered error code.
-    pub error: String,
-    /// A human-readable description (safe to show).
-    pub description: String,
-    /// Extra response headers.
-    pub headers: Vec<(HeaderName, String)>,
-}
+#[expect(
+    clippy::exhaustive_structs,
+    reason = "a transparent wrapper: complete by definition"
+)]
+pub struct ApiError(pub OAuthError);
 
 impl ApiError {
     /// An error with `status`, `error` code and `description`.
     #[must_use]
     pub fn new(status: StatusCode, error: &str, description: impl Into<String>) -> Self {
-        Self {
-            status,
-            error: error.to_owned(),
-            description: safe_description(&description.into()),
-            headers: Vec::new(),
-        }
+        Self(OAuthError::new(
+            status.as_u16(),
+            error.to_owned(),
+            &description.into(),
+        ))
     }
 
     /// 400 with `error`.
@@ -48,165 +37,39 @@ impl ApiError {
         Self::bad_request("invalid_request", description)
     }
 
-    /// 400 `invalid_grant`.
-    #[must_use]
-    pub fn invalid_grant(description: impl Into<String>) -> Self {
-        Self::bad_request("invalid_grant", description)
-    }
-
-    /// 401 `invalid_client`.
-    #[must_use]
-    pub fn invalid_client(description: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "invalid_client", description)
-    }
-
-    /// An error of a protected resource (or of client authentication) with a
-    /// `WWW-Authenticate` challenge for `scheme` carrying the error code and description
-    /// (RFC 6750 §3, RFC 9449 §7.1).
-    #[must_use]
-    pub fn challenge(
-        status: StatusCode,
-        scheme: &str,
-        error: &str,
-        description: impl Into<String>,
-    ) -> Self {
-        let mut api = Self::new(status, error, description);
-        // The description is already in the RFC 6749 §5.2 set, which has no '"' or '\\'.
-        let challenge = format!(
-            "{scheme} error=\"{error}\", error_description=\"{}\"",
-            api.description
-        );
-        api.headers.push((header::WWW_AUTHENTICATE, challenge));
-        api
-    }
-
-    /// 401 `invalid_token` with a `WWW-Authenticate` challenge for `scheme` (RFC 6750 §3).
-    #[must_use]
-    pub fn invalid_token(scheme: &str, description: impl Into<String>) -> Self {
-        Self::challenge(
-            StatusCode::UNAUTHORIZED,
-            scheme,
-            "invalid_token",
-            description,
-        )
-    }
-
-    /// 403 `insufficient_scope` with a `WWW-Authenticate` challenge for `scheme` (RFC 6750 §3).
-    #[must_use]
-    pub fn insufficient_scope(scheme: &str, description: impl Into<String>) -> Self {
-        Self::challenge(
-            StatusCode::FORBIDDEN,
-            scheme,
-            "insufficient_scope",
-            description,
-        )
-    }
-
-    /// 401 `invalid_dpop_proof` at a protected resource, with a `DPoP` challenge
-    /// (RFC 9449 §7.1).
-    #[must_use]
-    pub fn invalid_dpop_proof_at_resource(description: impl Into<String>) -> Self {
-        Self::challenge(
-            StatusCode::UNAUTHORIZED,
-            "DPoP",
-            "invalid_dpop_proof",
-            description,
-        )
-    }
-
     /// 500 `server_error` (the details go to the log, not to the client).
     #[must_use]
     pub fn server_error(log_detail: &dyn core::fmt::Display) -> Self {
-        tracing::error!(detail = %log_detail, "internal error");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "server_error",
-            "the server could not complete the request",
-        )
+        Self(OAuthError::server_error().with_internal_detail(log_detail.to_string()))
     }
+}
 
-    /// Adds a response header.
-    #[must_use]
-    pub fn with_header(mut self, name: HeaderName, value: impl Into<String>) -> Self {
-        self.headers.push((name, value.into()));
-        self
-    }
-
-    /// The JSON body.
-    #[must_use]
-    pub fn body(&self) -> serde_json::Value {
-        json!({"error": self.error, "error_description": self.description})
+impl From<OAuthError> for ApiError {
+    fn from(e: OAuthError) -> Self {
+        Self(e)
     }
 }
 
 impl core::fmt::Display for ApiError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(
-            f,
-            "{} {}: {}",
-            self.status.as_u16(),
-            self.error,
-            self.description
-        )
+        self.0.fmt(f)
     }
 }
 
 impl core::error::Error for ApiError {}
 
-/// The longest `error_description` sent, in characters.
-pub const MAX_DESCRIPTION_CHARS: usize = 300;
-
-/// `text` cut to [`MAX_DESCRIPTION_CHARS`] and mapped into the RFC 6749 §5.2 character set.
-fn safe_description(text: &str) -> String {
-    let readable: String = text
-        .chars()
-        .take(MAX_DESCRIPTION_CHARS)
-        .map(|c| match c {
-            '"' => '\'',
-            '\\' => '/',
-            other => other,
-        })
-        .collect();
-    oid4vci_types::Description::sanitized(&readable)
-        .as_str()
-        .to_owned()
-}
-
-impl From<oid4vci_issuer::StoreError> for ApiError {
-    fn from(e: oid4vci_issuer::StoreError) -> Self {
-        Self::server_error(&e)
-    }
-}
-
-/// The challenge scheme of a 401 or 403 that no constructor gave one: `Bearer` (RFC 6750 §3
-/// wants a `WWW-Authenticate` on every such answer of a protected resource).
-const FALLBACK_CHALLENGE_SCHEME: &str = "Bearer";
-
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let needs_challenge = matches!(
-            self.status,
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
-        ) && !self
-            .headers
-            .iter()
-            .any(|(name, _)| name == header::WWW_AUTHENTICATE);
-        let fallback = needs_challenge.then(|| {
-            format!(
-                "{FALLBACK_CHALLENGE_SCHEME} error=\"{}\", error_description=\"{}\"",
-                self.error, self.description
-            )
-        });
-        let mut response = (self.status, axum::Json(self.body())).into_response();
+        let e = self.0;
+        if let Some(detail) = e.internal_detail() {
+            tracing::error!(error = e.error(), detail = %detail, "request failed inside the server");
+        }
+        let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, axum::Json(e.to_json())).into_response();
         let headers = response.headers_mut();
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        for (name, value) in self.headers.into_iter().chain(
-            fallback
-                .into_iter()
-                .map(|value| (header::WWW_AUTHENTICATE, value)),
-        ) {
+        for (name, value) in e.headers() {
             if let Ok(value) = HeaderValue::from_str(&value) {
-                headers.insert(name, value);
+                headers.insert(HeaderName::from_static(name), value);
             }
         }
         response
@@ -277,10 +140,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn descriptions_stay_in_the_rfc6749_character_set() {
-        let e = ApiError::invalid_request("grant_type \"fo\\o\" \u{e9}\n");
-        assert_eq!(e.description, "grant_type 'fo/o' ??");
-        let long = ApiError::invalid_request("x".repeat(1000));
-        assert_eq!(long.description.len(), MAX_DESCRIPTION_CHARS);
+    fn an_error_answer_carries_its_headers_and_a_safe_body() {
+        let response =
+            ApiError::new(StatusCode::FORBIDDEN, "insufficient_scope", "not \"x\"").into_response();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        let headers = response.headers();
+        assert_eq!(
+            headers.get("cache-control").map(|v| v.as_bytes()),
+            Some(&b"no-store"[..])
+        );
+        assert_eq!(
+            headers.get("www-authenticate").map(|v| v.as_bytes()),
+            Some(&b"Bearer error=\"insufficient_scope\", error_description=\"not 'x'\""[..])
+        );
     }
 }

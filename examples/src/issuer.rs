@@ -1,17 +1,11 @@
 //! The demo issuer: OAuth authorization server and OpenID4VCI credential issuer in one axum
 //! router, on one listener (the admin API answers loopback clients only).
 
-mod access;
 mod admin;
-mod client_auth;
-mod credential;
-mod deferred;
+mod endpoints;
 mod lenient;
 mod metadata;
-mod mint;
-mod nonce;
 mod status;
-mod token;
 
 pub use admin::TX_CODE_LENGTH;
 pub use lenient::{LENIENT_LOG_CAPACITY, LenientLog};
@@ -23,8 +17,8 @@ use std::sync::Arc;
 use attestation_jwt::{ClientAttestationConfig, ClientAttestationVerifier};
 use axum::Router;
 use axum::routing::{get, post};
-use jose_core::{Algorithm, LocalSigner, SystemRandom};
-use pop_verifier::{InMemoryReplayGuard, ReplayGuard, StatelessNonces};
+use jose_core::{Algorithm, LocalSigner, PublicJwk, SystemRandom};
+use oid4vci_issuer::{IssuerEngine, IssuerKeys, SigningKey, StoreLimits, Stores};
 use tokio::net::TcpListener;
 
 use crate::clock::Clock;
@@ -32,12 +26,6 @@ use crate::config::{IssuerConfig, SigningKeyConfig};
 use crate::error::DemoError;
 use crate::keystore::Keystore;
 use crate::pki::{DemoCa, LeafKind};
-use oid4vci_issuer::{
-    AccessTokenStore, CredentialRegistry, DeferredStore, InMemoryAccessTokens,
-    InMemoryCredentialRegistry, InMemoryDeferred, InMemoryNotifications, InMemoryPreAuthCodes,
-    InMemoryRefreshTokens, InMemoryStatusLists, NotificationStore, PreAuthCodeStore,
-    RefreshTokenStore, StatusListStore,
-};
 
 /// The algorithms the issuer accepts for PoPs, key proofs and DPoP proofs.
 pub const ACCEPTED_ALGORITHMS: &[Algorithm] = &[
@@ -53,7 +41,7 @@ pub const ISSUER_CA_NAME: &str = "Demo Credential Issuer CA";
 pub const IACA_NAME: &str = "Demo IACA";
 
 /// Path of the status lists (`{base}/status-lists/{id}`).
-pub const STATUS_LIST_PATH: &str = "/status-lists";
+pub const STATUS_LIST_PATH: &str = oid4vci_issuer::STATUS_LIST_PATH;
 
 /// PEM trust anchors, served by `GET /admin/trust-anchors`: the roots a verifier needs for
 /// this issuer's certificates, and the attester roots it trusts.
@@ -68,52 +56,24 @@ pub struct TrustAnchors {
     pub attester: Vec<String>,
 }
 
-/// Everything the request handlers share.
+/// Everything the request handlers share: the configuration it was built from, the engine
+/// that answers every OAuth and OpenID4VCI request, and what only the demo has (clock, the
+/// served trust anchors, the lenient-mode log).
 #[non_exhaustive]
 pub struct IssuerState {
     /// The configuration.
     pub config: IssuerConfig,
-    /// The credential issuer identifier (also the AS issuer identifier).
-    pub base_url: String,
-    /// The credential and status list signing key.
-    pub signer: LocalSigner,
-    /// The `kid` of [`Self::signer`] (its JWK thumbprint).
-    pub kid: String,
-    /// The `x5c` of credentials and status list tokens: [`Self::signer`]'s certificate from
-    /// the demo issuer CA (leaf only: the root is the verifier's trust anchor, as HAIP wants).
-    pub x5c: Vec<Vec<u8>>,
-    /// The mdoc Document Signer key (ES256), certified by the demo IACA.
-    pub mdoc_signer: LocalSigner,
-    /// The `x5chain` of mdoc `issuerAuth`: the Document Signer certificate (no IACA).
-    pub mdoc_x5chain: Vec<Vec<u8>>,
+    /// The endpoint engine: settings, keys, stores, verifiers.
+    pub engine: IssuerEngine,
+    /// The public key of the credential signing key.
+    pub signer_jwk: PublicJwk,
     /// The parsed `clientAttestationConfig`.
     pub attestation: Option<ClientAttestationConfig>,
-    /// The client attestation verifier, built once from [`Self::attestation`] at start-up.
+    /// The client attestation verifier, built once from [`Self::attestation`] at start-up
+    /// (also the engine's client authenticator).
     pub client_attestation: Option<Arc<ClientAttestationVerifier>>,
-    /// The keystore that `kms-key` references resolve against.
-    pub keystore: Keystore,
     /// The clock.
     pub clock: Arc<dyn Clock>,
-    /// Randomness.
-    pub rng: SystemRandom,
-    /// c_nonce, attestation challenge and DPoP nonce keys.
-    pub nonces: StatelessNonces,
-    /// PoP / DPoP `jti` replay guard.
-    pub replay: Arc<dyn ReplayGuard>,
-    /// Pre-authorized codes.
-    pub codes: Arc<dyn PreAuthCodeStore>,
-    /// Access tokens.
-    pub tokens: Arc<dyn AccessTokenStore>,
-    /// Refresh token families.
-    pub refresh: Arc<dyn RefreshTokenStore>,
-    /// Issued credentials.
-    pub registry: Arc<dyn CredentialRegistry>,
-    /// Status lists.
-    pub status: Arc<dyn StatusListStore>,
-    /// Deferred transactions.
-    pub deferred: Arc<dyn DeferredStore>,
-    /// Notification ids.
-    pub notifications: Arc<dyn NotificationStore>,
     /// The PEM roots a verifier needs for this issuer's certificates.
     pub trust_anchors: TrustAnchors,
     /// Lenient-mode acceptances, also logged as warnings (read by tests and the demo).
@@ -123,10 +83,65 @@ pub struct IssuerState {
 impl core::fmt::Debug for IssuerState {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("IssuerState")
-            .field("base_url", &self.base_url)
-            .field("kid", &self.kid)
+            .field("engine", &self.engine)
             .field("attestation", &self.attestation)
             .finish_non_exhaustive()
+    }
+}
+
+/// The signing keys of a fresh demo issuer: generated (or read) keys, certified by demo CAs
+/// generated at start-up.
+struct DemoKeys {
+    signer: LocalSigner,
+    x5c: Vec<Vec<u8>>,
+    mdoc_signer: LocalSigner,
+    mdoc_x5chain: Vec<Vec<u8>>,
+    anchors: TrustAnchors,
+}
+
+impl DemoKeys {
+    fn generate(
+        config: &IssuerConfig,
+        base_url: &str,
+        rng: &SystemRandom,
+        now: jose_core::UnixTime,
+    ) -> Result<Self, DemoError> {
+        let signer = match &config.signing_key {
+            SigningKeyConfig::Generated { alg } => LocalSigner::generate(*alg, rng)?,
+            SigningKeyConfig::Pkcs8File { alg, path } => {
+                let der = std::fs::read(path)?;
+                LocalSigner::from_pkcs8(*alg, &der)
+                    .map_err(|e| DemoError::Config(format!("signingKey: {e}")))?
+            }
+        };
+        let issuer_ca = DemoCa::generate(ISSUER_CA_NAME, now)?;
+        let x5c = issuer_ca.issue(
+            "Demo Credential Issuer",
+            &signer.public_jwk(),
+            &LeafKind::CredentialIssuer {
+                issuer: base_url.to_owned(),
+            },
+            now,
+        )?;
+        let iaca = DemoCa::generate(IACA_NAME, now)?;
+        let mdoc_signer = LocalSigner::generate(Algorithm::Es256, rng)?;
+        let mdoc_x5chain = iaca.issue(
+            "Demo mDL Document Signer",
+            &mdoc_signer.public_jwk(),
+            &LeafKind::DocumentSigner,
+            now,
+        )?;
+        Ok(Self {
+            signer,
+            x5c,
+            mdoc_signer,
+            mdoc_x5chain,
+            anchors: TrustAnchors {
+                credential_issuer: vec![issuer_ca.root_pem().to_owned()],
+                mdoc_iaca: vec![iaca.root_pem().to_owned()],
+                attester: configured_attester_roots(config.client_attestation_config.as_ref()),
+            },
+        })
     }
 }
 
@@ -134,8 +149,8 @@ impl IssuerState {
     /// Builds the state with in-memory stores.
     ///
     /// # Errors
-    /// [`DemoError::Config`] when the signing key or the attestation configuration is
-    /// unusable (the message names the configuration path, e.g.
+    /// [`DemoError::Config`] when the signing key, a credential configuration or the
+    /// attestation configuration is unusable (the message names the configuration path, e.g.
     /// `clientAttestationConfig: verificationMethod.keyReference: does not resolve: ...`), or a
     /// demo certificate cannot be generated (a P-521 signing key).
     pub fn new(
@@ -145,34 +160,9 @@ impl IssuerState {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, DemoError> {
         config.check()?;
+        let base_url = base_url.trim_end_matches('/').to_owned();
         let rng = SystemRandom::new();
-        let signer = match &config.signing_key {
-            SigningKeyConfig::Generated { alg } => LocalSigner::generate(*alg, &rng)?,
-            SigningKeyConfig::Pkcs8File { alg, path } => {
-                let der = std::fs::read(path)?;
-                LocalSigner::from_pkcs8(*alg, &der)
-                    .map_err(|e| DemoError::Config(format!("signingKey: {e}")))?
-            }
-        };
-        let kid = signer.public_jwk().thumbprint_base64url();
-        let now = clock.now();
-        let issuer_ca = DemoCa::generate(ISSUER_CA_NAME, now)?;
-        let x5c = issuer_ca.issue(
-            "Demo Credential Issuer",
-            &signer.public_jwk(),
-            &LeafKind::CredentialIssuer {
-                issuer: base_url.trim_end_matches('/').to_owned(),
-            },
-            now,
-        )?;
-        let iaca = DemoCa::generate(IACA_NAME, now)?;
-        let mdoc_signer = LocalSigner::generate(Algorithm::Es256, &rng)?;
-        let mdoc_x5chain = iaca.issue(
-            "Demo mDL Document Signer",
-            &mdoc_signer.public_jwk(),
-            &LeafKind::DocumentSigner,
-            now,
-        )?;
+        let keys = DemoKeys::generate(&config, &base_url, &rng, clock.now())?;
         let attestation = match &config.client_attestation_config {
             None | Some(serde_json::Value::Null) => None,
             Some(serde_json::Value::Object(map)) => Some(
@@ -188,7 +178,7 @@ impl IssuerState {
         let client_attestation = attestation
             .clone()
             .map(|config| {
-                ClientAttestationVerifier::builder(config, base_url.trim_end_matches('/'))
+                ClientAttestationVerifier::builder(config, &base_url)
                     .with_key_resolver(Arc::new(keystore.clone()))
                     .with_attestation_algorithms(ACCEPTED_ALGORITHMS)
                     .with_pop_algorithms(ACCEPTED_ALGORITHMS)
@@ -198,57 +188,76 @@ impl IssuerState {
             .map_err(|e| DemoError::Config(format!("clientAttestationConfig: {e}")))?;
         let mut secret = [0u8; 32];
         jose_core::RandomSource::fill(&rng, &mut secret)?;
-        let nonces = StatelessNonces::new(&secret, None)
-            .map_err(|e| DemoError::Config(format!("nonce secret: {e}")))?;
-        let status_list_size = config.status_list_size;
-        let config_attestation_roots = config.client_attestation_config.clone();
+        let signer_jwk = keys.signer.public_jwk();
+        let kid = signer_jwk.thumbprint_base64url();
+        let engine_keys =
+            IssuerKeys::new(SigningKey::new(Arc::new(keys.signer), keys.x5c).with_kid(&kid))
+                .with_mdoc(SigningKey::new(
+                    Arc::new(keys.mdoc_signer),
+                    keys.mdoc_x5chain,
+                ));
+        let stores = Stores::in_memory(&StoreLimits::default(), config.status_list_size);
+        let mut builder = IssuerEngine::builder(
+            config.engine_settings(&base_url),
+            config.engine_profiles(),
+            engine_keys,
+            &secret,
+            Arc::new(rng),
+        )
+        .with_stores(stores);
+        if let Some(verifier) = &client_attestation {
+            builder = builder.with_client_authenticator(verifier.clone());
+        }
+        let engine = builder
+            .build()
+            .map_err(|e| DemoError::Config(e.to_string()))?;
         Ok(Self {
             config,
-            base_url: base_url.trim_end_matches('/').to_owned(),
-            signer,
-            kid,
-            x5c,
-            mdoc_signer,
-            mdoc_x5chain,
+            engine,
+            signer_jwk,
             attestation,
             client_attestation,
-            keystore,
             clock,
-            rng,
-            nonces,
-            replay: Arc::new(InMemoryReplayGuard::default()),
-            codes: Arc::new(InMemoryPreAuthCodes::default()),
-            tokens: Arc::new(InMemoryAccessTokens::default()),
-            refresh: Arc::new(InMemoryRefreshTokens::default()),
-            registry: Arc::new(InMemoryCredentialRegistry::default()),
-            status: Arc::new(InMemoryStatusLists::new(status_list_size)),
-            deferred: Arc::new(InMemoryDeferred::default()),
-            notifications: Arc::new(InMemoryNotifications::default()),
-            trust_anchors: TrustAnchors {
-                credential_issuer: vec![issuer_ca.root_pem().to_owned()],
-                mdoc_iaca: vec![iaca.root_pem().to_owned()],
-                attester: configured_attester_roots(config_attestation_roots.as_ref()),
-            },
+            trust_anchors: keys.anchors,
             lenient_log: LenientLog::default(),
         })
+    }
+
+    /// The credential issuer identifier (also the AS issuer identifier).
+    #[must_use]
+    pub fn base_url(&self) -> &str {
+        &self.engine.settings().credential_issuer
     }
 
     /// `{base_url}{path}`.
     #[must_use]
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base_url)
+        self.engine.settings().url(path)
+    }
+
+    /// The `kid` of the credential signing key (its JWK thumbprint).
+    #[must_use]
+    pub fn kid(&self) -> &str {
+        self.engine.keys().credential.kid().unwrap_or_default()
+    }
+
+    /// The `x5c` of credentials and status list tokens: the signing key's certificate from
+    /// the demo issuer CA (leaf only: the root is the verifier's trust anchor, as HAIP wants).
+    #[must_use]
+    pub fn x5c(&self) -> &[Vec<u8>] {
+        self.engine.keys().credential.chain()
+    }
+
+    /// The `x5chain` of mdoc `issuerAuth`: the Document Signer certificate (no IACA).
+    #[must_use]
+    pub fn mdoc_x5chain(&self) -> &[Vec<u8>] {
+        self.engine.keys().mdoc.as_ref().map_or(&[], |k| k.chain())
     }
 
     /// The lenient-mode acceptances logged so far.
     #[must_use]
     pub fn lenient_warnings(&self) -> Vec<String> {
         self.lenient_log.entries()
-    }
-
-    /// A random base64url handle of 32 bytes.
-    pub(crate) fn random_handle(&self) -> Result<String, crate::error::ApiError> {
-        jose_core::random_base64url(&self.rng, 32)
-            .map_err(|e| crate::error::ApiError::server_error(&e))
     }
 }
 
@@ -284,12 +293,12 @@ pub fn router(state: Arc<IssuerState>) -> Router {
             get(metadata::authorization_server),
         )
         .route("/.well-known/jwt-vc-issuer", get(metadata::jwt_vc_issuer))
-        .route("/token", post(token::token))
-        .route("/nonce", post(nonce::nonce))
-        .route("/challenge", post(nonce::challenge))
-        .route("/credential", post(credential::credential))
-        .route("/deferred_credential", post(deferred::deferred_credential))
-        .route("/notification", post(deferred::notification))
+        .route("/token", post(endpoints::token))
+        .route("/nonce", post(endpoints::nonce))
+        .route("/challenge", post(endpoints::challenge))
+        .route("/credential", post(endpoints::credential))
+        .route("/deferred_credential", post(endpoints::deferred_credential))
+        .route("/notification", post(endpoints::notification))
         .route(
             &format!("{STATUS_LIST_PATH}/{{id}}"),
             get(status::status_list),

@@ -2,6 +2,7 @@
 //! shared by every request (`Send + Sync`).
 
 mod access;
+mod client_auth;
 mod credential;
 mod deferred;
 mod proofs;
@@ -15,6 +16,10 @@ use pop_verifier::{InMemoryReplayGuard, NoncePurpose, ReplayGuard, StatelessNonc
 use serde_json::{Map, Value};
 
 pub use access::Authorized;
+pub use client_auth::{
+    CHALLENGE_HEADER, CLIENT_ATTESTATION_CHALLENGE_SCHEME, ClientAuthContext, ClientAuthenticator,
+    ClientIdentity,
+};
 pub use credential::STATUS_LIST_PATH;
 
 use crate::mint::IssuerKeys;
@@ -24,41 +29,10 @@ use crate::{
     RefreshTokenStore, StatusListStore,
 };
 use crate::{
-    EndpointRequest, EngineError, InMemoryAccessTokens, InMemoryCredentialRegistry,
-    InMemoryDeferred, InMemoryNotifications, InMemoryPreAuthCodes, InMemoryRefreshTokens,
-    InMemoryStatusLists, StoreLimits,
+    EngineError, InMemoryAccessTokens, InMemoryCredentialRegistry, InMemoryDeferred,
+    InMemoryNotifications, InMemoryPreAuthCodes, InMemoryRefreshTokens, InMemoryStatusLists,
+    StoreLimits,
 };
-
-/// Who the client of a token request is, as far as client authentication could tell.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ClientIdentity {
-    /// The authenticated client id (the attestation `sub`).
-    pub client_id: Option<String>,
-    /// The thumbprint of the attested wallet instance key: a refresh must present an
-    /// attestation for the same key.
-    pub instance_key: Option<String>,
-    /// Set when a lenient mode accepted an absent or invalid client authentication: what to
-    /// log.
-    pub lenient_warning: Option<String>,
-}
-
-/// Client authentication at the token endpoint (attestation-based, or a configured
-/// fallback). Built once and shared; a failure is the exact OAuth answer.
-pub trait ClientAuthenticator: Send + Sync + core::fmt::Debug {
-    /// Authenticates the client of a token request (`client_id`: the form's, if any).
-    ///
-    /// # Errors
-    /// The answer to send: `invalid_client`, `use_attestation_challenge` with its challenge
-    /// header, `use_fresh_attestation`, or `server_error` when the server cannot check (a
-    /// broken trust store or key resolver is never a client's fault).
-    fn authenticate(
-        &self,
-        request: &EndpointRequest<'_>,
-        client_id: Option<&str>,
-        now: UnixTime,
-    ) -> Result<ClientIdentity, OAuthError>;
-}
 
 /// The issuer's state: one `Arc` per store, so a deployment can put any of them in a database.
 #[derive(Clone, Debug)]

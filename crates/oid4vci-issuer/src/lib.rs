@@ -11,8 +11,9 @@ mod settings;
 mod store;
 
 pub use engine::{
-    Authorized, ClientAuthenticator, ClientIdentity, IssuerEngine, IssuerEngineBuilder,
-    STATUS_LIST_PATH, Stores,
+    Authorized, CHALLENGE_HEADER, CLIENT_ATTESTATION_CHALLENGE_SCHEME, ClientAuthContext,
+    ClientAuthenticator, ClientIdentity, IssuerEngine, IssuerEngineBuilder, STATUS_LIST_PATH,
+    Stores,
 };
 pub use error::EngineError;
 pub use grant::GrantId;

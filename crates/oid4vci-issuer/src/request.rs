@@ -36,6 +36,12 @@ impl<'a> EndpointRequest<'a> {
             .map(|(_, v)| *v)
     }
 
+    /// Every header, as given.
+    #[must_use]
+    pub const fn headers(&self) -> &'a [(&'a str, &'a [u8])] {
+        self.headers
+    }
+
     /// The body.
     #[must_use]
     pub const fn body(&self) -> &'a [u8] {

@@ -19,7 +19,6 @@ use status_list::Status;
 
 use super::IssuerState;
 use crate::error::ApiError;
-use oid4vci_issuer::PreAuthGrant;
 
 /// Digits in a generated `tx_code`.
 pub const TX_CODE_LENGTH: usize = 6;
@@ -65,23 +64,16 @@ pub(super) async fn create_offer(
             format!("no credential configuration {id}"),
         ));
     }
-    let code = state.random_handle()?;
     let tx_code = if request.tx_code {
         Some(numeric_code(&state)?)
     } else {
         None
     };
-    let now = state.clock.now();
-    state.codes.insert(
-        code.clone(),
-        PreAuthGrant::new(
-            vec![id.clone()],
-            request.claims,
-            tx_code.clone(),
-            now.saturating_add(state.config.pre_authorized_code_ttl_seconds),
-        ),
-        state.config.tx_code_max_attempts,
-        now,
+    let code = state.engine.create_pre_authorized_code(
+        vec![id.clone()],
+        request.claims,
+        tx_code.clone(),
+        state.clock.now(),
     )?;
     let mut grant = PreAuthorizedCodeGrant::new(&code);
     if tx_code.is_some() {
@@ -93,7 +85,7 @@ pub(super) async fn create_offer(
     }
     let mut grants = Grants::default();
     grants.pre_authorized_code = Some(grant);
-    let mut offer = CredentialOffer::new(&state.base_url, vec![id]);
+    let mut offer = CredentialOffer::new(state.base_url(), vec![id]);
     offer.grants = Some(grants);
     let offer_uri = CredentialOfferRequest::ByValue(Box::new(offer.clone())).to_uri();
     tracing::info!(offer_uri = %offer_uri, "credential offer created");
@@ -106,7 +98,7 @@ pub(super) async fn create_offer(
 
 fn numeric_code(state: &IssuerState) -> Result<String, ApiError> {
     let mut bytes = [0u8; TX_CODE_LENGTH];
-    jose_core::RandomSource::fill(&state.rng, &mut bytes)
+    jose_core::RandomSource::fill(state.engine.rng(), &mut bytes)
         .map_err(|e| ApiError::server_error(&e))?;
     // Bytes 250..=255 are redrawn so every digit is equally likely.
     let mut out = String::with_capacity(TX_CODE_LENGTH);
@@ -114,7 +106,7 @@ fn numeric_code(state: &IssuerState) -> Result<String, ApiError> {
         let mut v = b;
         while v >= 250 {
             let mut one = [0u8; 1];
-            jose_core::RandomSource::fill(&state.rng, &mut one)
+            jose_core::RandomSource::fill(state.engine.rng(), &mut one)
                 .map_err(|e| ApiError::server_error(&e))?;
             let [x] = one;
             v = x;
@@ -135,6 +127,8 @@ pub(super) async fn list_credentials(
 ) -> Result<Response, ApiError> {
     loopback_only(peer)?;
     let list: Vec<Value> = state
+        .engine
+        .stores()
         .registry
         .list()
         .into_iter()
@@ -144,7 +138,7 @@ pub(super) async fn list_credentials(
                 "credential_configuration_id": c.configuration_id,
                 "status_list": {"uri": c.status_uri, "idx": c.status_idx},
                 "issued_at": c.issued_at.secs(),
-                "status": status_name(state.status.status(&c.status_list_id, c.status_idx)),
+                "status": status_name(state.engine.stores().status.status(&c.status_list_id, c.status_idx)),
             })
         })
         .collect();
@@ -175,7 +169,7 @@ pub(super) async fn revoke(
 ) -> Result<Response, ApiError> {
     loopback_only(peer)?;
     let request: RevokeRequest = json_body(&body)?;
-    let issued = state.registry.list();
+    let issued = state.engine.stores().registry.list();
     let found = match (&request.credential_id, &request.status_list) {
         (Some(id), None) => issued.iter().find(|c| &c.credential_id == id),
         (None, Some(r)) => issued
@@ -194,7 +188,7 @@ pub(super) async fn revoke(
             "no such issued credential",
         )
     })?;
-    if !state.status.set(
+    if !state.engine.stores().status.set(
         &credential.status_list_id,
         credential.status_idx,
         Status::INVALID,

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use serde_json::{Map, Value, json};
 
-use super::{ACCEPTED_ALGORITHMS, IssuerState, client_auth};
+use super::{ACCEPTED_ALGORITHMS, IssuerState};
 use crate::config::CredentialConfiguration;
 
 /// `GET /.well-known/openid-credential-issuer` (OpenID4VCI 1.0 §12.2).
@@ -23,7 +23,7 @@ pub(super) fn credential_issuer_metadata(state: &IssuerState) -> Value {
         .map(|c| (c.id.clone(), configuration_metadata(state, c)))
         .collect();
     let mut doc = json!({
-        "credential_issuer": state.base_url,
+        "credential_issuer": state.base_url(),
         "credential_endpoint": state.url("/credential"),
         "nonce_endpoint": state.url("/nonce"),
         "deferred_credential_endpoint": state.url("/deferred_credential"),
@@ -66,13 +66,24 @@ fn configuration_metadata(state: &IssuerState, c: &CredentialConfiguration) -> V
         map.insert("vct".into(), vct.as_str().into());
         map.insert(
             "credential_signing_alg_values_supported".into(),
-            json!([state.signer.public_jwk().alg().unwrap_or("ES256")]),
+            json!([state
+                .engine
+                .keys()
+                .credential
+                .signer()
+                .algorithm()
+                .jose_name()]),
         );
     }
     if let Some(doctype) = &c.doctype {
         map.insert("doctype".into(), doctype.as_str().into());
         // mso_mdoc: the COSE algorithm integer of issuerAuth (OpenID4VCI 1.0 App. A.2.2).
-        let alg = jose_core::Signer::algorithm(&state.mdoc_signer).cose_id();
+        let alg = state
+            .engine
+            .keys()
+            .mdoc
+            .as_ref()
+            .map(|k| k.signer().algorithm().cose_id());
         map.insert(
             "credential_signing_alg_values_supported".into(),
             json!([alg]),
@@ -85,7 +96,7 @@ fn configuration_metadata(state: &IssuerState, c: &CredentialConfiguration) -> V
 pub(super) async fn authorization_server(State(state): State<Arc<IssuerState>>) -> Json<Value> {
     let anonymous = state.attestation.as_ref().is_none_or(|a| !a.required);
     let mut doc = json!({
-        "issuer": state.base_url,
+        "issuer": state.base_url(),
         "token_endpoint": state.url("/token"),
         "grant_types_supported": [
             "urn:ietf:params:oauth:grant-type:pre-authorized_code",
@@ -97,8 +108,13 @@ pub(super) async fn authorization_server(State(state): State<Arc<IssuerState>>) 
         // response then hands out credential_identifiers (OpenID4VCI 1.0 §6.2, RFC 9396 §10).
         "authorization_details_types_supported": [oid4vci_types::OPENID_CREDENTIAL],
     });
-    if let (Some(map), Some(fragment)) = (doc.as_object_mut(), client_auth::metadata(&state)) {
-        map.extend(fragment);
+    if let (Some(map), Some(verifier)) = (doc.as_object_mut(), &state.client_attestation) {
+        let challenge = state
+            .attestation
+            .as_ref()
+            .is_some_and(|c| c.challenge_required)
+            .then(|| state.url("/challenge"));
+        map.extend(verifier.metadata(challenge.as_deref()));
     }
     Json(doc)
 }
@@ -106,6 +122,6 @@ pub(super) async fn authorization_server(State(state): State<Arc<IssuerState>>) 
 /// `GET /.well-known/jwt-vc-issuer` (SD-JWT VC issuer metadata): the keys, each with the
 /// `kid` that credential headers name.
 pub(super) async fn jwt_vc_issuer(State(state): State<Arc<IssuerState>>) -> Json<Value> {
-    let jwk = state.signer.public_jwk().with_kid(state.kid.as_str());
-    Json(json!({"issuer": state.base_url, "jwks": {"keys": [jwk.to_value()]}}))
+    let jwk = state.signer_jwk.clone().with_kid(state.kid());
+    Json(json!({"issuer": state.base_url(), "jwks": {"keys": [jwk.to_value()]}}))
 }

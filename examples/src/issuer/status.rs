@@ -19,14 +19,17 @@ pub(super) async fn status_list(
     State(state): State<Arc<IssuerState>>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let list = state
-        .status
-        .snapshot(&id)
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such status list"))?;
+    let list =
+        state.engine.stores().status.snapshot(&id).ok_or_else(|| {
+            ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such status list")
+        })?;
     let uri = state.url(&format!("{STATUS_LIST_PATH}/{id}"));
     let token = StatusListToken::new(uri, state.clock.now(), list)
-        .with_issuer(state.base_url.as_str())
-        .sign_jwt(&state.signer, &KeyHint::X5c(state.x5c.clone()))
+        .with_issuer(state.base_url())
+        .sign_jwt(
+            state.engine.keys().credential.signer(),
+            &KeyHint::X5c(state.x5c().to_vec()),
+        )
         .map_err(|e| ApiError::server_error(&e))?;
     let mut response = token.into_response();
     response.headers_mut().insert(

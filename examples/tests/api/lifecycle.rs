@@ -153,10 +153,7 @@ fn metadata_documents() {
         .get("jwks", &format!("{base}/.well-known/jwt-vc-issuer"))
         .unwrap();
     assert_eq!(jwks.body["issuer"], base.as_str());
-    assert_eq!(
-        jwks.body["jwks"]["keys"][0]["kid"],
-        t.env.issuer.kid.as_str()
-    );
+    assert_eq!(jwks.body["jwks"]["keys"][0]["kid"], t.env.issuer.kid());
     let nonce = wallet
         .http
         .post_json(

@@ -70,7 +70,11 @@ fn mdl_is_issued_bound_to_the_proof_key_and_verifies_to_the_served_iaca() {
         .unwrap();
     assert_eq!(&mdoc.device_key, holder.public_jwk().key());
     assert_eq!(mdoc.algorithm.cose_id(), -7);
-    assert_eq!(mdoc.x5chain, t.env.issuer.mdoc_x5chain, "DS only, no IACA");
+    assert_eq!(
+        mdoc.x5chain,
+        t.env.issuer.mdoc_x5chain(),
+        "DS only, no IACA"
+    );
     assert_eq!(mdoc.x5chain.len(), 1);
     assert_eq!(mdoc.validity.valid_from, now);
     assert_eq!(
@@ -122,7 +126,7 @@ fn mdl_through_the_whole_flow_then_revoked_reads_invalid() {
     assert_eq!(first.format, "mso_mdoc");
     assert_eq!(first.status, Status::VALID);
     assert_ne!(first.status_idx, outcome.credentials[1].status_idx);
-    let listed = t.env.issuer.registry.list();
+    let listed = t.env.issuer.engine.stores().registry.list();
     assert_eq!(listed.len(), 2);
     assert!(
         listed
@@ -195,5 +199,5 @@ fn mdl_with_a_malformed_date_element_is_refused_and_not_recorded() {
     assert_eq!(reply.error_code(), Some("credential_request_denied"));
     let description = reply.str("error_description").unwrap();
     assert!(description.contains("birth_date"), "{description}");
-    assert!(t.env.issuer.registry.list().is_empty());
+    assert!(t.env.issuer.engine.stores().registry.list().is_empty());
 }

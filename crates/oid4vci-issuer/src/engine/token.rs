@@ -56,7 +56,15 @@ impl IssuerEngine {
         })?;
         let dpop_jkt = self.dpop(request, TOKEN_PATH, None, now)?;
         let identity = match &self.client_auth {
-            Some(auth) => auth.authenticate(request, parsed.client_id.as_deref(), now)?,
+            Some(auth) => {
+                let context = super::ClientAuthContext {
+                    nonces: &self.nonces,
+                    nonce_max_age: self.settings.nonce_max_age_seconds,
+                    replay: self.replay.as_ref(),
+                    rng: self.rng.as_ref(),
+                };
+                auth.authenticate(request, parsed.client_id.as_deref(), &context, now)?
+            }
             None => ClientIdentity::default(),
         };
         let warning = identity.lenient_warning.clone();

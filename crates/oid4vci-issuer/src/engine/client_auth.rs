@@ -1,0 +1,143 @@
+//! Client authentication at the token endpoint: the seam, and its attestation-based
+//! implementation on attestation-jwt's verifier.
+
+use attestation_jwt::{
+    ChallengeCheck, ClientAttestationVerifier, ClientAuthRequest, LenientReason,
+};
+use jose_core::{RandomSource, UnixTime};
+use oid4vci_types::OAuthError;
+use pop_verifier::{NoncePurpose, ReplayGuard, StatelessNonces};
+
+use crate::EndpointRequest;
+
+/// Who the client of a token request is, as far as client authentication could tell.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ClientIdentity {
+    /// The authenticated client id (the attestation `sub`).
+    pub client_id: Option<String>,
+    /// The thumbprint of the attested wallet instance key: a refresh must present an
+    /// attestation for the same key.
+    pub instance_key: Option<String>,
+    /// Set when a lenient mode accepted an absent or invalid client authentication: what to
+    /// log.
+    pub lenient_warning: Option<String>,
+}
+
+/// What the engine lends a client authenticator for one request: its stateless nonces (for
+/// attestation challenges), its replay guard and its random source.
+#[derive(Clone, Copy)]
+pub struct ClientAuthContext<'a> {
+    pub(super) nonces: &'a StatelessNonces,
+    pub(super) nonce_max_age: u64,
+    pub(super) replay: &'a dyn ReplayGuard,
+    pub(super) rng: &'a dyn RandomSource,
+}
+
+impl core::fmt::Debug for ClientAuthContext<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ClientAuthContext")
+            .field("nonce_max_age", &self.nonce_max_age)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientAuthContext<'_> {
+    /// The engine's replay guard.
+    #[must_use]
+    pub fn replay(&self) -> &dyn ReplayGuard {
+        self.replay
+    }
+
+    /// The stateless attestation-challenge check of the engine's nonces.
+    #[must_use]
+    pub const fn challenge_check(&self) -> ChallengeCheck<'_> {
+        ChallengeCheck::Stateless {
+            nonces: self.nonces,
+            max_age: self.nonce_max_age,
+        }
+    }
+
+    /// A fresh attestation challenge (`None` when no randomness is available).
+    #[must_use]
+    pub fn fresh_challenge(&self, now: UnixTime) -> Option<String> {
+        self.nonces
+            .issue(NoncePurpose::AttestationChallenge, now, self.rng)
+            .ok()
+    }
+}
+
+/// Client authentication at the token endpoint (attestation-based, or a configured
+/// fallback). Built once and shared; a failure is the exact OAuth answer.
+pub trait ClientAuthenticator: Send + Sync + core::fmt::Debug {
+    /// Authenticates the client of a token request (`client_id`: the form's, if any).
+    ///
+    /// # Errors
+    /// The answer to send: `invalid_client`, `use_attestation_challenge` with its challenge
+    /// header, `use_fresh_attestation`, or `server_error` when the server cannot check (a
+    /// broken trust store or key resolver is never a client's fault).
+    fn authenticate(
+        &self,
+        request: &EndpointRequest<'_>,
+        client_id: Option<&str>,
+        context: &ClientAuthContext<'_>,
+        now: UnixTime,
+    ) -> Result<ClientIdentity, OAuthError>;
+}
+
+/// The response header of a fresh attestation challenge (ABCA §8), lower-case.
+pub const CHALLENGE_HEADER: &str = "oauth-client-attestation-challenge";
+
+/// The `WWW-Authenticate` scheme of a 401 from client authentication: the registered name of
+/// the token endpoint authentication method (ABCA §13.2), since RFC 6749 §5.2 asks a 401 to
+/// name the method the client should use.
+pub const CLIENT_ATTESTATION_CHALLENGE_SCHEME: &str = "attest_jwt_client_auth";
+
+impl ClientAuthenticator for ClientAttestationVerifier {
+    fn authenticate(
+        &self,
+        request: &EndpointRequest<'_>,
+        client_id: Option<&str>,
+        context: &ClientAuthContext<'_>,
+        now: UnixTime,
+    ) -> Result<ClientIdentity, OAuthError> {
+        let pairs: Vec<(&str, &str)> = request
+            .headers()
+            .iter()
+            .filter_map(|(name, value)| Some((*name, core::str::from_utf8(value).ok()?)))
+            .collect();
+        let auth_request =
+            ClientAuthRequest::from_headers(pairs.iter().copied()).with_client_id(client_id);
+        match self.verify(
+            &auth_request,
+            context.challenge_check(),
+            context.replay(),
+            now,
+        ) {
+            Ok(verdict) => Ok(ClientIdentity {
+                lenient_warning: verdict.lenient.as_ref().map(|reason| match reason {
+                    LenientReason::Absent => "no client attestation presented".to_owned(),
+                    LenientReason::Invalid(e) => format!("invalid client attestation: {e}"),
+                    _ => "client attestation not verified".to_owned(),
+                }),
+                client_id: verdict.client_id,
+                instance_key: verdict.instance_key_thumbprint,
+            }),
+            Err(error) => {
+                let mapped = attestation_jwt::OAuthError::from_error(&error, || {
+                    context.fresh_challenge(now)
+                });
+                let mut answer =
+                    OAuthError::new(mapped.http_status, mapped.error, &mapped.error_description)
+                        .with_internal_detail(error.to_string());
+                if mapped.http_status == 401 {
+                    answer = answer.with_challenge(CLIENT_ATTESTATION_CHALLENGE_SCHEME);
+                }
+                if let Some(challenge) = mapped.challenge_header {
+                    answer = answer.with_header(CHALLENGE_HEADER, challenge);
+                }
+                Err(answer)
+            }
+        }
+    }
+}

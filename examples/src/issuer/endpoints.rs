@@ -1,0 +1,119 @@
+//! The OAuth and OpenID4VCI endpoints: each hands the request to the
+//! [`oid4vci_issuer::IssuerEngine`] and turns its answer into an HTTP response. Nothing here
+//! decides anything.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use oid4vci_issuer::{EndpointRequest, EndpointResponse, IssuerEngine};
+use oid4vci_types::OAuthError;
+
+use super::IssuerState;
+use crate::error::ApiError;
+
+/// Runs `endpoint` of the engine on the request's headers and body.
+fn run(
+    state: &IssuerState,
+    headers: &HeaderMap,
+    body: &[u8],
+    endpoint: impl FnOnce(
+        &IssuerEngine,
+        &EndpointRequest<'_>,
+        jose_core::UnixTime,
+    ) -> Result<EndpointResponse, OAuthError>,
+) -> Response {
+    let pairs: Vec<(&str, &[u8])> = headers
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_bytes()))
+        .collect();
+    let request = EndpointRequest::new(&pairs, body);
+    match endpoint(&state.engine, &request, state.clock.now()) {
+        Ok(answer) => {
+            for warning in &answer.warnings {
+                tracing::warn!(reason = %warning, "lenient mode: token request accepted unauthenticated");
+                state.lenient_log.push(warning.clone());
+            }
+            respond(answer)
+        }
+        Err(error) => {
+            if error.status() < 500 {
+                tracing::info!(error = error.error(), reason = %error.description(), "request refused");
+            }
+            ApiError(error).into_response()
+        }
+    }
+}
+
+/// An engine answer as an HTTP response.
+fn respond(answer: EndpointResponse) -> Response {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+    let mut response = match answer.body {
+        Some(body) => (status, axum::Json(body)).into_response(),
+        None => status.into_response(),
+    };
+    for (name, value) in answer.headers {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response
+                .headers_mut()
+                .insert(HeaderName::from_static(name), value);
+        }
+    }
+    response
+}
+
+/// `POST /token`.
+pub(super) async fn token(
+    State(state): State<Arc<IssuerState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    run(&state, &headers, &body, IssuerEngine::token)
+}
+
+/// `POST /nonce`.
+pub(super) async fn nonce(State(state): State<Arc<IssuerState>>) -> Response {
+    run(&state, &HeaderMap::new(), &[], |engine, _, now| {
+        engine.nonce(now)
+    })
+}
+
+/// `POST /challenge`.
+pub(super) async fn challenge(State(state): State<Arc<IssuerState>>) -> Response {
+    run(&state, &HeaderMap::new(), &[], |engine, _, now| {
+        engine.challenge(now)
+    })
+}
+
+/// `POST /credential`.
+pub(super) async fn credential(
+    State(state): State<Arc<IssuerState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    run(&state, &headers, &body, IssuerEngine::credential)
+}
+
+/// `POST /deferred_credential`.
+pub(super) async fn deferred_credential(
+    State(state): State<Arc<IssuerState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    run(&state, &headers, &body, IssuerEngine::deferred_credential)
+}
+
+/// `POST /notification`.
+pub(super) async fn notification(
+    State(state): State<Arc<IssuerState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    run(&state, &headers, &body, |engine, request, now| {
+        let (answer, event) = engine.notification(request, now)?;
+        tracing::info!(event = ?event, "wallet notification");
+        Ok(answer)
+    })
+}
