@@ -5,7 +5,7 @@ use attestation_jwt::{
     ChallengeCheck, ClientAttestationVerifier, ClientAuthRequest, LenientReason, OAuthError,
 };
 use axum::http::{HeaderMap, HeaderName, StatusCode};
-use pop_verifier::{DpopPolicy, NoncePurpose};
+use pop_verifier::{DpopPolicy, NonceCheck, NoncePurpose};
 use serde_json::{Map, Value};
 
 use super::{ACCEPTED_ALGORITHMS, IssuerState};
@@ -137,7 +137,9 @@ pub(super) fn dpop(
         .to_str()
         .map_err(|_| ApiError::bad_request("invalid_dpop_proof", "DPoP header is not text"))?;
     let uri = state.url(path);
-    let mut policy = DpopPolicy::new(method, &uri, ACCEPTED_ALGORITHMS);
+    // The demo sends no DPoP-Nonce (RFC 9449 §8 makes it optional); the jti is single-use.
+    let mut policy = DpopPolicy::new(method, &uri, ACCEPTED_ALGORITHMS, NonceCheck::NoneIssued)
+        .danger_skip_nonce_check();
     if let Some(token) = access_token {
         policy = policy.with_access_token(token);
     }
@@ -145,9 +147,8 @@ pub(super) fn dpop(
     let verified =
         pop_verifier::verify_dpop_proof(proof, &policy, now, &jose_core::Limits::default())
             .map_err(|e| ApiError::bad_request("invalid_dpop_proof", e.to_string()))?;
-    state
-        .replay
-        .check_and_record(&verified.replay_key(), verified.replay_expires_at(), now)
+    let accepted = verified
+        .record(state.replay.as_ref(), now)
         .map_err(|e| ApiError::bad_request("invalid_dpop_proof", format!("DPoP proof: {e}")))?;
-    Ok(Some(verified.jkt))
+    Ok(Some(accepted.into_jkt()))
 }

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use oid4vci_types::{CredentialRequest, CredentialTarget, ParseOptions, Proofs};
-use pop_verifier::{KeyProofPolicy, ProofClient};
+use pop_verifier::{KeyProofPolicy, NonceCheck, ProofClient};
 use serde_json::{Value, json};
 
 use super::{ACCEPTED_ALGORITHMS, IssuerState, access, mint};
@@ -119,22 +119,25 @@ fn verify_proof(
         Some(id) => ProofClient::ClientId(id),
         None => ProofClient::Unknown,
     };
-    let policy = KeyProofPolicy::new(&state.base_url, ACCEPTED_ALGORITHMS)
-        .with_stateless_nonces(&state.nonces, state.config.nonce_max_age_seconds, true)
-        .with_client(client);
-    pop_verifier::verify_key_proof(
-        proof,
-        &policy,
-        state.clock.now(),
-        &jose_core::Limits::default(),
-    )
-    .map(|v| v.holder_key)
-    .map_err(|e| {
-        use pop_verifier::Error as P;
-        let code = match e {
-            P::NonceMismatch | P::NonceInvalid { .. } => "invalid_nonce",
-            _ => "invalid_proof",
-        };
-        ApiError::bad_request(code, format!("proof: {e}"))
-    })
+    let c_nonce = NonceCheck::Stateless {
+        nonces: &state.nonces,
+        max_age: state.config.nonce_max_age_seconds,
+    };
+    let policy =
+        KeyProofPolicy::new(&state.base_url, ACCEPTED_ALGORITHMS, c_nonce).with_client(client);
+    let now = state.clock.now();
+    let verified =
+        pop_verifier::verify_key_proof(proof, &policy, now, &jose_core::Limits::default())
+            .map_err(|e| {
+                use pop_verifier::Error as P;
+                let code = match e {
+                    P::NonceMismatch | P::NonceInvalid { .. } => "invalid_nonce",
+                    _ => "invalid_proof",
+                };
+                ApiError::bad_request(code, format!("proof: {e}"))
+            })?;
+    verified
+        .record(state.replay.as_ref(), now)
+        .map(pop_verifier::AcceptedKeyProof::into_holder_key)
+        .map_err(|e| ApiError::bad_request("invalid_proof", format!("proof: {e}")))
 }
