@@ -272,9 +272,9 @@ impl AcceptedKeyProof {
 /// Verifies an OpenID4VCI `jwt` key proof; [`Unrecorded::record`] then records it and yields
 /// the [`AcceptedKeyProof`] with the holder key.
 ///
-/// Key proofs carry no `jti`: the replay key is the SHA-256 of the signing input, scoped by
-/// the holder-key thumbprint, so each proof is accepted once within its `iat` window even
-/// when the nonce check is skipped or the nonce is reusable (stateless nonces are).
+/// Key proofs carry no `jti`: the replay key is the SHA-256 of the signing input, so each
+/// proof is accepted once within its `iat` window even when the nonce check is skipped or the
+/// nonce is reusable (stateless nonces are).
 ///
 /// Checks (OpenID4VCI 1.0 App. F.1, F.4): strict parse (a `jwk` with private members is
 /// refused there); `typ`; `alg` allowed (never `none` or MAC); `crit`; exactly one of `kid`,
@@ -335,9 +335,11 @@ pub fn verify_key_proof(
         _ => {}
     }
     let digest = ring::digest::digest(&ring::digest::SHA256, jws.signing_input());
+    // The digest names the proof itself; nobody can make it collide with another wallet's
+    // proof, so unlike a `jti` it needs no scope beyond naming the hash.
     let key = replay_key(
         "openid4vci-proof",
-        &holder_key.thumbprint_base64url(),
+        "sha256",
         &base64url::encode(digest.as_ref()),
     );
     let accepted = AcceptedKeyProof {

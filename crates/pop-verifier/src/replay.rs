@@ -73,7 +73,7 @@ impl<T> Unrecorded<T> {
     /// Records the proof in `guard` and returns the accepted proof.
     ///
     /// The key is namespaced and scoped ([`replay_key`]): `abca-pop` by the client id,
-    /// `dpop` by the key thumbprint, `openid4vci-proof` by the holder-key thumbprint; it lives
+    /// `dpop` by the key thumbprint, `openid4vci-proof` the SHA-256 of the proof; it lives
     /// until `iat + window + skew + 1`, from when the `iat` check refuses the proof by itself.
     ///
     /// # Errors

@@ -58,8 +58,7 @@ fn each_proof_is_accepted_once() {
     assert_eq!(
         first.key(),
         format!(
-            "openid4vci-proof|43:{}|{}",
-            s.public_jwk().thumbprint_base64url(),
+            "openid4vci-proof|6:sha256|{}",
             base64url::encode(digest.as_ref())
         )
     );
