@@ -13,7 +13,8 @@ mod verify;
 use std::sync::Arc;
 
 use attestation_jwt::PopClaims;
-use jose_core::{Algorithm, Header, LocalSigner, PublicJwk, SystemRandom, UnsignedJws};
+use jose_core::{Algorithm, LocalSigner, PublicJwk, SystemRandom};
+use pop_verifier::{DpopProofClaims, KeyProofClaims, ProofKey, build_dpop_proof, build_key_proof};
 use serde_json::{Value, json};
 
 pub use flow::{FlowOutcome, IssuerInfo, Tokens};
@@ -129,21 +130,12 @@ impl Wallet {
         let Some(key) = &self.dpop_key else {
             return Ok(None);
         };
-        let mut claims = serde_json::Map::new();
-        claims.insert(
-            "jti".into(),
-            jose_core::random_base64url(&self.rng, 16)?.into(),
-        );
-        claims.insert("htm".into(), method.into());
-        claims.insert("htu".into(), url.into());
-        claims.insert("iat".into(), self.clock.now().secs().into());
+        let jti = jose_core::random_base64url(&self.rng, 16)?;
+        let mut claims = DpopProofClaims::new(method, url, jti, self.clock.now());
         if let Some(token) = access_token {
-            claims.insert("ath".into(), pop_verifier::access_token_hash(token).into());
+            claims = claims.with_access_token(token);
         }
-        let header = Header::new(key.algorithm_name())
-            .with_typ("dpop+jwt")
-            .with_jwk(key.public_jwk());
-        Ok(Some(UnsignedJws::new(&header, &claims)?.sign(key)?))
+        Ok(Some(build_dpop_proof(&claims, &key.public_jwk(), key)?))
     }
 
     /// An OpenID4VCI `jwt` key proof by `key` for `issuer` with `nonce`.
@@ -151,12 +143,12 @@ impl Wallet {
     /// # Errors
     /// [`DemoError::Protocol`] when signing fails.
     pub fn proof(&self, issuer: &str, key: &LocalSigner, nonce: &str) -> Result<String, DemoError> {
-        let claims = json!({"aud": issuer, "iat": self.clock.now().secs(), "nonce": nonce});
-        let header = Header::new(key.algorithm_name())
-            .with_typ("openid4vci-proof+jwt")
-            .with_jwk(key.public_jwk());
-        let map = claims.as_object().cloned().unwrap_or_default();
-        Ok(UnsignedJws::new(&header, &map)?.sign(key)?)
+        let claims = KeyProofClaims::new(issuer, self.clock.now()).with_nonce(nonce);
+        Ok(build_key_proof(
+            &claims,
+            &ProofKey::Jwk(key.public_jwk()),
+            key,
+        )?)
     }
 
     /// A fresh holder key (one per credential).
@@ -169,17 +161,6 @@ impl Wallet {
 
     fn now(&self) -> jose_core::UnixTime {
         self.clock.now()
-    }
-}
-
-/// The algorithm of a signer (a small helper on [`jose_core::Signer`]).
-trait AlgorithmName {
-    fn algorithm_name(&self) -> Algorithm;
-}
-
-impl AlgorithmName for LocalSigner {
-    fn algorithm_name(&self) -> Algorithm {
-        jose_core::Signer::algorithm(self)
     }
 }
 

@@ -449,14 +449,14 @@ impl ClientAttestationVerifier {
             }
         }
         let checked = attestation::check(self, attestation, request.client_id, now)?;
-        let proof = match mode {
+        let mut proof = match mode {
             PopMode::DpopCombined => proof::check_dpop(self, request, &checked, challenge, now)?,
             PopMode::PopJwt | PopMode::LegacyBody => {
                 let pop = pop.ok_or(Error::PopMissing)?;
                 proof::check_pop(self, pop, &checked, challenge, now)?
             }
         };
-        proof::record(replay, &proof, now)?;
+        proof::record(replay, &mut proof, now)?;
         Ok(checked.into_verdict(self.config.verification_method.kind(), mode, &proof))
     }
 }

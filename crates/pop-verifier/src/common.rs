@@ -77,9 +77,10 @@ pub(crate) fn check_audience(claims: &Map<String, Value>, expected: &str) -> Res
 
 /// The acceptance window for `iat`, shared by all proofs.
 ///
-/// A proof is accepted when `now - window - skew <= iat <= now + skew`. A replay record for it
-/// must therefore live until `iat + window + skew` ([`TimeWindow::replay_expiry`]): after that
-/// instant the same proof fails the `iat` check by itself.
+/// A proof is accepted when `now - window - skew <= iat <= now + skew`, so up to and including
+/// `now = iat + window + skew`. A replay record for it must therefore live until
+/// `iat + window + skew + 1` ([`TimeWindow::replay_expiry`]), the first instant at which the
+/// same proof fails the `iat` check by itself (a guard drops entries with `expires_at <= now`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct TimeWindow {
     pub(crate) skew: u64,
@@ -106,49 +107,72 @@ impl TimeWindow {
     }
 
     pub(crate) fn replay_expiry(self, iat: UnixTime) -> UnixTime {
-        iat.saturating_add(self.window).saturating_add(self.skew)
+        iat.saturating_add(self.window)
+            .saturating_add(self.skew)
+            .saturating_add(1)
     }
 }
 
-/// What a verifier expects of a server-issued value carried in the token (ABCA `challenge`,
-/// OpenID4VCI `nonce`, DPoP `nonce`).
+/// What the server checks a proof's server-issued value against: the ABCA `challenge`, the
+/// OpenID4VCI `nonce` (a `c_nonce`) or the DPoP `nonce`.
+///
+/// Every policy takes one in its constructor and, by default, **requires** the value: a proof
+/// without it is refused (`NonceMissing` / `ChallengeMissing`), one with a value the check
+/// refuses is refused (`NonceMismatch` / `NonceInvalid`, `ChallengeMismatch` /
+/// `ChallengeInvalid`). Looser behaviour is an explicit `danger_*` option of the policy.
+///
+/// ```
+/// use pop_verifier::{NonceCheck, NoncePurpose, StatelessNonces};
+/// let nonces = StatelessNonces::new(&[7u8; 32], None)?;
+/// let issued = NonceCheck::Stateless { nonces: &nonces, max_age: 300 };
+/// let remembered = NonceCheck::Value("LarRGSbmUPYtRYO6BQ4yn8");
+/// # let _ = (issued, remembered);
+/// # Ok::<(), pop_verifier::NonceError>(())
+/// ```
 #[derive(Clone, Copy)]
-pub(crate) enum Expected<'a> {
-    /// Nothing configured: a carried value is reported, not checked.
-    Nothing,
-    /// Exactly this value.
+#[non_exhaustive]
+pub enum NonceCheck<'a> {
+    /// Exactly this value (one the server issued for this exchange and remembers).
     Value(&'a str),
-    /// Whatever the caller's predicate accepts (e.g. a lookup in a challenge store).
+    /// Whatever the caller's predicate accepts (e.g. a lookup in a store of issued values).
     Validator(&'a dyn Fn(&str) -> bool),
-    /// A stateless nonce of this crate, no older than `max_age` seconds.
+    /// A stateless nonce of this crate ([`StatelessNonces`]) of the verifier's purpose, no
+    /// older than `max_age` seconds.
     Stateless {
+        /// The nonce keys.
         nonces: &'a StatelessNonces,
+        /// The maximum age in seconds.
         max_age: u64,
     },
+    /// The server requires a value but has issued none for this exchange: a proof without
+    /// one is refused as missing (answer with a fresh value), a proof with one as a mismatch.
+    NoneIssued,
 }
 
-impl<'a> Expected<'a> {
-    /// [`Self::Value`] for `Some`, [`Self::Nothing`] for `None`.
-    pub(crate) const fn value_or_nothing(value: Option<&'a str>) -> Self {
-        match value {
-            Some(value) => Self::Value(value),
-            None => Self::Nothing,
-        }
-    }
-}
-
-impl core::fmt::Debug for Expected<'_> {
+impl core::fmt::Debug for NonceCheck<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            Self::Nothing => f.write_str("Nothing"),
             Self::Value(v) => f.debug_tuple("Value").field(v).finish(),
             Self::Validator(_) => f.write_str("Validator(..)"),
             Self::Stateless { max_age, .. } => f
                 .debug_struct("Stateless")
                 .field("max_age", max_age)
                 .finish_non_exhaustive(),
+            Self::NoneIssued => f.write_str("NoneIssued"),
         }
     }
+}
+
+/// How strictly a policy applies its [`NonceCheck`]. Only `Required` is reachable without a
+/// `danger_*` call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NonceMode {
+    /// The value must be present and pass the check (the default).
+    Required,
+    /// A carried value must pass the check; a proof without one is accepted.
+    DangerOptional,
+    /// Nothing is checked; a carried value is reported in the accepted proof.
+    DangerSkipped,
 }
 
 /// Why an expected value was refused; mapped to challenge or nonce variants by the caller.
@@ -158,36 +182,30 @@ pub(crate) enum ExpectedError {
     Invalid(NonceError),
 }
 
-/// Checks a carried value against the expectation. A carried value is always checked when an
-/// expectation is configured, even when not `required`.
+/// Checks a carried value against the expectation under `mode`.
 pub(crate) fn check_expected(
-    expected: Expected<'_>,
-    required: bool,
+    expected: NonceCheck<'_>,
+    mode: NonceMode,
     carried: Option<&str>,
     purpose: NoncePurpose,
     now: UnixTime,
 ) -> Result<(), ExpectedError> {
+    if mode == NonceMode::DangerSkipped {
+        return Ok(());
+    }
     let Some(value) = carried else {
-        return if required {
-            Err(ExpectedError::Missing)
-        } else {
-            Ok(())
+        return match mode {
+            NonceMode::Required => Err(ExpectedError::Missing),
+            NonceMode::DangerOptional | NonceMode::DangerSkipped => Ok(()),
         };
     };
     match expected {
-        Expected::Nothing => {
-            if required {
-                // Required but no way to check it: fail closed.
-                Err(ExpectedError::Mismatch)
-            } else {
-                Ok(())
-            }
+        NonceCheck::Value(v) if v == value => Ok(()),
+        NonceCheck::Validator(f) if f(value) => Ok(()),
+        NonceCheck::Value(_) | NonceCheck::Validator(_) | NonceCheck::NoneIssued => {
+            Err(ExpectedError::Mismatch)
         }
-        Expected::Value(v) if v == value => Ok(()),
-        Expected::Value(_) => Err(ExpectedError::Mismatch),
-        Expected::Validator(f) if f(value) => Ok(()),
-        Expected::Validator(_) => Err(ExpectedError::Mismatch),
-        Expected::Stateless { nonces, max_age } => nonces
+        NonceCheck::Stateless { nonces, max_age } => nonces
             .verify(value, purpose, now, max_age)
             .map(|_| ())
             .map_err(ExpectedError::Invalid),

@@ -1,16 +1,18 @@
 //! Verification of DPoP proofs (`dpop+jwt`, RFC 9449 §4.2-4.3).
 
-use jose_core::{Algorithm, Limits, PublicJwk, UnixTime, base64url, claims};
+use jose_core::{
+    Algorithm, DEFAULT_HOLDER_CLOCK_SKEW_SECONDS, Limits, PublicJwk, UnixTime, base64url, claims,
+};
 
 use crate::common::{
-    Expected, TimeWindow, check_expected, check_header, check_signature, claim_error, jti,
-    nonce_error, parse,
+    NonceCheck, NonceMode, TimeWindow, check_expected, check_header, check_signature, claim_error,
+    jti, nonce_error, parse,
 };
 use crate::error::{Error, short};
 use crate::htu::normalize_htu;
-use crate::limits::{DEFAULT_CLOCK_SKEW_SECS, DEFAULT_MAX_JTI_LEN, DEFAULT_REPLAY_WINDOW_SECS};
-use crate::nonce::{NoncePurpose, StatelessNonces};
-use crate::replay::replay_key;
+use crate::limits::{DEFAULT_MAX_JTI_LEN, DEFAULT_REPLAY_WINDOW_SECS};
+use crate::nonce::NoncePurpose;
+use crate::replay::{Unrecorded, replay_key};
 
 /// The `typ` of a DPoP proof JWT (RFC 9449 §4.2).
 pub const DPOP_TYP: &str = "dpop+jwt";
@@ -18,13 +20,18 @@ pub const DPOP_TYP: &str = "dpop+jwt";
 /// What the server requires of a DPoP proof for one request.
 ///
 /// The lifetime `'a` is that of the borrowed method, URI, algorithms, access token and nonce
-/// expectation.
+/// expectation. The server nonce (RFC 9449 §8) is required by default; a server that issues
+/// none says so with [`Self::danger_skip_nonce_check`].
 ///
 /// ```
 /// use jose_core::Algorithm;
-/// use pop_verifier::DpopPolicy;
-/// let policy = DpopPolicy::new("POST", "https://server.example.com/token", &[Algorithm::Es256])
-///     .with_expected_nonce(Some("eyJ7S_zG.eyJH0-Z.HX4w-7v"), true);
+/// use pop_verifier::{DpopPolicy, NonceCheck};
+/// let policy = DpopPolicy::new(
+///     "POST",
+///     "https://server.example.com/token",
+///     &[Algorithm::Es256],
+///     NonceCheck::Value("eyJ7S_zG.eyJH0-Z.HX4w-7v"),
+/// );
 /// # let _ = policy;
 /// ```
 #[derive(Clone, Copy, Debug)]
@@ -34,38 +41,44 @@ pub struct DpopPolicy<'a> {
     algorithms: &'a [Algorithm],
     window: TimeWindow,
     access_token: Option<&'a str>,
-    nonce: Expected<'a>,
-    nonce_required: bool,
+    nonce: NonceCheck<'a>,
+    nonce_mode: NonceMode,
     max_jti_len: usize,
 }
 
 impl<'a> DpopPolicy<'a> {
     /// Proofs for a request with this HTTP `method` to this absolute `uri` (its query and
     /// fragment are ignored), signed with one of `algorithms`
-    /// (`dpop_signing_alg_values_supported`).
+    /// (`dpop_signing_alg_values_supported`), carrying a `nonce` that passes `nonce`.
     ///
-    /// Defaults: skew [`DEFAULT_CLOCK_SKEW_SECS`], `iat` max age [`DEFAULT_REPLAY_WINDOW_SECS`],
-    /// no access token, no server nonce, `jti` at most [`DEFAULT_MAX_JTI_LEN`] bytes.
+    /// Defaults: nonce required, skew [`DEFAULT_HOLDER_CLOCK_SKEW_SECONDS`], `iat` max age
+    /// [`DEFAULT_REPLAY_WINDOW_SECS`], no access token, `jti` at most [`DEFAULT_MAX_JTI_LEN`]
+    /// bytes.
     #[must_use]
-    pub const fn new(method: &'a str, uri: &'a str, algorithms: &'a [Algorithm]) -> Self {
+    pub const fn new(
+        method: &'a str,
+        uri: &'a str,
+        algorithms: &'a [Algorithm],
+        nonce: NonceCheck<'a>,
+    ) -> Self {
         Self {
             method,
             uri,
             algorithms,
             window: TimeWindow {
-                skew: DEFAULT_CLOCK_SKEW_SECS,
+                skew: DEFAULT_HOLDER_CLOCK_SKEW_SECONDS,
                 window: DEFAULT_REPLAY_WINDOW_SECS,
             },
             access_token: None,
-            nonce: Expected::Nothing,
-            nonce_required: false,
+            nonce,
+            nonce_mode: NonceMode::Required,
             max_jti_len: DEFAULT_MAX_JTI_LEN,
         }
     }
 
     /// Sets the tolerated clock skew in seconds.
     #[must_use]
-    pub const fn with_clock_skew(mut self, secs: u64) -> Self {
+    pub const fn with_clock_skew_seconds(mut self, secs: u64) -> Self {
         self.window.skew = secs;
         self
     }
@@ -85,38 +98,24 @@ impl<'a> DpopPolicy<'a> {
         self
     }
 
-    /// Expects the server-provided `nonce` (RFC 9449 §8). With `required`, a proof without
-    /// `nonce` is refused with [`Error::NonceMissing`] (answer `use_dpop_nonce`).
+    /// Accepts a proof without `nonce`; a carried `nonce` is still checked.
+    ///
+    /// Dangerous: an attacker holding a pre-generated proof simply omits the nonce, so the
+    /// proof's freshness rests on `iat` alone.
     #[must_use]
-    pub const fn with_expected_nonce(mut self, nonce: Option<&'a str>, required: bool) -> Self {
-        self.nonce = Expected::value_or_nothing(nonce);
-        self.nonce_required = required;
+    pub const fn danger_allow_missing_nonce(mut self) -> Self {
+        self.nonce_mode = NonceMode::DangerOptional;
         self
     }
 
-    /// Checks `nonce` with the caller's predicate.
+    /// Checks no `nonce` at all: for a server that issues no DPoP nonces (they are optional in
+    /// RFC 9449 §8). A carried `nonce` is reported in [`AcceptedDpopProof::nonce`], unchecked.
+    ///
+    /// Dangerous: proofs generated in advance (RFC 9449 §11.2) are accepted within the `iat`
+    /// window; the `jti` is still single-use through [`Unrecorded::record`].
     #[must_use]
-    pub const fn with_nonce_validator(
-        mut self,
-        validator: &'a dyn Fn(&str) -> bool,
-        required: bool,
-    ) -> Self {
-        self.nonce = Expected::Validator(validator);
-        self.nonce_required = required;
-        self
-    }
-
-    /// Checks `nonce` as a stateless nonce of purpose [`NoncePurpose::DpopNonce`] no older than
-    /// `max_age` seconds.
-    #[must_use]
-    pub const fn with_stateless_nonces(
-        mut self,
-        nonces: &'a StatelessNonces,
-        max_age: u64,
-        required: bool,
-    ) -> Self {
-        self.nonce = Expected::Stateless { nonces, max_age };
-        self.nonce_required = required;
+    pub const fn danger_skip_nonce_check(mut self) -> Self {
+        self.nonce_mode = NonceMode::DangerSkipped;
         self
     }
 
@@ -128,37 +127,53 @@ impl<'a> DpopPolicy<'a> {
     }
 }
 
-/// A DPoP proof that passed every check. Record [`Self::replay_key`] in a
-/// [`ReplayGuard`](crate::ReplayGuard) until [`Self::replay_expires_at`], and bind or compare
-/// the access token's `cnf.jkt` with [`Self::jkt`].
+/// A DPoP proof that passed every check and whose `jti` is recorded: bind or compare the
+/// access token's `cnf.jkt` with [`Self::jkt`].
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct VerifiedDpopProof {
-    /// The RFC 7638 SHA-256 thumbprint of `jwk`, base64url (the `jkt` of RFC 9449 §6.1).
-    pub jkt: String,
-    /// The proof's public key.
-    pub jwk: PublicJwk,
-    /// The `jti`.
-    pub jti: String,
-    /// The `iat`.
-    pub iat: UnixTime,
-    /// The `nonce`, if carried.
-    pub nonce: Option<String>,
-    /// `iat + max age + skew`: until when the `jti` must be remembered.
-    pub replay_expires_at: UnixTime,
+pub struct AcceptedDpopProof {
+    jkt: String,
+    jwk: PublicJwk,
+    jti: String,
+    iat: UnixTime,
+    nonce: Option<String>,
 }
 
-impl VerifiedDpopProof {
-    /// The replay-guard key: the `jti` scoped by the key thumbprint (RFC 9449 §11.1).
+impl AcceptedDpopProof {
+    /// The RFC 7638 SHA-256 thumbprint of the proof key, base64url (the `jkt` of RFC 9449
+    /// §6.1).
     #[must_use]
-    pub fn replay_key(&self) -> String {
-        replay_key("dpop", &self.jkt, &self.jti)
+    pub fn jkt(&self) -> &str {
+        &self.jkt
     }
 
-    /// Until when the replay record must be kept.
+    /// The proof's public key (the `jwk` header).
     #[must_use]
-    pub const fn replay_expires_at(&self) -> UnixTime {
-        self.replay_expires_at
+    pub const fn jwk(&self) -> &PublicJwk {
+        &self.jwk
+    }
+
+    /// The `jti`.
+    #[must_use]
+    pub fn jti(&self) -> &str {
+        &self.jti
+    }
+
+    /// The `iat`.
+    #[must_use]
+    pub const fn iat(&self) -> UnixTime {
+        self.iat
+    }
+
+    /// The `nonce`, if carried (checked unless the policy skipped the check).
+    #[must_use]
+    pub fn nonce(&self) -> Option<&str> {
+        self.nonce.as_deref()
+    }
+
+    /// The `jkt`, by value.
+    #[must_use]
+    pub fn into_jkt(self) -> String {
+        self.jkt
     }
 }
 
@@ -175,7 +190,8 @@ pub fn access_token_hash(access_token: &str) -> String {
     base64url::encode(ring::digest::digest(&ring::digest::SHA256, access_token.as_bytes()).as_ref())
 }
 
-/// Verifies a DPoP proof (RFC 9449 §4.3).
+/// Verifies a DPoP proof (RFC 9449 §4.3); [`Unrecorded::record`] then records its `jti`
+/// (scoped by the key thumbprint, RFC 9449 §11.1) and yields the [`AcceptedDpopProof`].
 ///
 /// Order: the request URI is valid; strict parse (a `jwk` with private members is refused
 /// there, point 7); `typ`; `alg` allowed (never `none` or MAC); `crit`; `jwk` present; `alg`
@@ -183,8 +199,8 @@ pub fn access_token_hash(access_token: &str) -> String {
 /// (case-sensitive); `htu` equals the URI after [`normalize_htu`] on both; `nonce`; `iat`
 /// within `now - max_age - skew ..= now + skew`; `ath` when an access token is presented.
 ///
-/// The `jti` is **not** recorded, and `jkt` is not compared with any token binding: both are
-/// the caller's, with the returned value.
+/// `jkt` is not compared with any token binding: that is the caller's, with the accepted
+/// value.
 ///
 /// # Errors
 /// [`Error::InvalidRequestUri`], [`Error::Malformed`], [`Error::WrongType`],
@@ -199,7 +215,7 @@ pub fn verify_dpop_proof(
     policy: &DpopPolicy<'_>,
     now: UnixTime,
     limits: &Limits,
-) -> Result<VerifiedDpopProof, Error> {
+) -> Result<Unrecorded<AcceptedDpopProof>, Error> {
     let expected_htu = normalize_htu(policy.uri).ok_or(Error::InvalidRequestUri)?;
     let jws = parse(token, limits)?;
     check_header(&jws, DPOP_TYP, policy.algorithms)?;
@@ -222,7 +238,7 @@ pub fn verify_dpop_proof(
     let nonce = claims::optional_str(claims, "nonce").map_err(claim_error)?;
     check_expected(
         policy.nonce,
-        policy.nonce_required,
+        policy.nonce_mode,
         nonce,
         NoncePurpose::DpopNonce,
         now,
@@ -237,14 +253,20 @@ pub fn verify_dpop_proof(
             return Err(Error::AthMismatch);
         }
     }
-    Ok(VerifiedDpopProof {
-        jkt: jwk.thumbprint_base64url(),
+    let jkt = jwk.thumbprint_base64url();
+    let key = replay_key("dpop", &jkt, &jti);
+    let accepted = AcceptedDpopProof {
+        jkt,
         jwk: jwk.clone(),
         jti,
         iat,
         nonce: nonce.map(str::to_owned),
-        replay_expires_at: policy.window.replay_expiry(iat),
-    })
+    };
+    Ok(Unrecorded::new(
+        accepted,
+        key,
+        policy.window.replay_expiry(iat),
+    ))
 }
 
 #[cfg(test)]

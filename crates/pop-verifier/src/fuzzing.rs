@@ -1,4 +1,5 @@
-//! Entry points for fuzz targets. Not part of the stable API.
+//! Entry points for fuzz targets. Not part of the stable API: compiled only under
+//! `--cfg fuzzing` (cargo-fuzz passes it) and for this crate's own tests.
 //!
 //! Each takes raw fuzzer bytes. The first byte picks the mode: even runs the rest as a token
 //! string through the verifier; odd takes the rest as a JWT payload, signs it with a fixed
@@ -11,8 +12,9 @@ use jose_core::{
 };
 
 use crate::{
-    AttestationPopPolicy, DpopPolicy, Error, KeyProofPolicy, NoncePurpose, ProofClient,
-    StatelessNonces, verify_attestation_pop, verify_dpop_proof, verify_key_proof,
+    AttestationPopPolicy, DpopPolicy, Error, InMemoryReplayGuard, KeyProofPolicy, NonceCheck,
+    NoncePurpose, ProofClient, ReplayError, StatelessNonces, verify_attestation_pop,
+    verify_dpop_proof, verify_key_proof,
 };
 
 const NOW: i64 = 1_772_487_600;
@@ -38,6 +40,27 @@ fn nonces() -> &'static StatelessNonces {
     NONCES.get_or_init(|| StatelessNonces::new(&[7; 32], None).expect("secret"))
 }
 
+/// The fuzzers' challenge and nonce check: stateless nonces, a carried value checked, a
+/// missing one tolerated so that the signed mode reaches the claims after it.
+fn stateless() -> NonceCheck<'static> {
+    NonceCheck::Stateless {
+        nonces: nonces(),
+        max_age: 300,
+    }
+}
+
+/// Records a verified proof in a fresh guard at the verification time. A fresh guard has room
+/// and no entry, and a verified proof's record outlives `now` (the `iat` check guarantees it),
+/// so a refusal is a bug of this crate: the fuzzer is told by a panic.
+fn record<T>(verified: crate::Unrecorded<T>) -> Result<(), Error> {
+    let result: Result<T, ReplayError> =
+        verified.record(&InMemoryReplayGuard::new(1), UnixTime::from_secs(NOW));
+    if let Err(e) = result {
+        panic!("a fresh replay guard refused a verified proof: {e}");
+    }
+    Ok(())
+}
+
 /// Splits the mode byte off and produces the token to verify.
 fn token(data: &[u8], header: &Header) -> Option<String> {
     let (mode, rest) = data.split_first()?;
@@ -59,18 +82,20 @@ pub fn attestation_pop_verify(data: &[u8]) -> Result<(), Error> {
         return Ok(());
     };
     let key: PublicJwk = signer().public_jwk();
-    let policy = AttestationPopPolicy::new("https://as.example.com", ALGS)
-        .with_client_id("https://client.example.com")
-        .with_stateless_challenges(nonces(), 300, false);
-    let verified = verify_attestation_pop(
+    let policy = AttestationPopPolicy::new(
+        "https://as.example.com",
+        "https://client.example.com",
+        ALGS,
+        stateless(),
+    )
+    .danger_allow_missing_challenge();
+    record(verify_attestation_pop(
         &token,
         &key,
         &policy,
         UnixTime::from_secs(NOW),
         &Limits::default(),
-    )?;
-    let _ = verified.replay_key("https://client.example.com");
-    Ok(())
+    )?)
 }
 
 /// Fuzz entry for [`verify_dpop_proof`].
@@ -84,16 +109,20 @@ pub fn dpop_verify(data: &[u8]) -> Result<(), Error> {
     let Some(token) = token(data, &header) else {
         return Ok(());
     };
-    let policy = DpopPolicy::new("POST", "https://server.example.com/token", ALGS)
-        .with_access_token("Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU")
-        .with_stateless_nonces(nonces(), 300, false);
-    verify_dpop_proof(
+    let policy = DpopPolicy::new(
+        "POST",
+        "https://server.example.com/token",
+        ALGS,
+        stateless(),
+    )
+    .with_access_token("Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU")
+    .danger_allow_missing_nonce();
+    record(verify_dpop_proof(
         &token,
         &policy,
         UnixTime::from_secs(NOW),
         &Limits::default(),
-    )
-    .map(|_| ())
+    )?)
 }
 
 /// Fuzz entry for [`verify_key_proof`], with a `kid` resolver and an `x5c` validator that
@@ -110,18 +139,17 @@ pub fn key_proof_verify(data: &[u8]) -> Result<(), Error> {
     };
     let resolver = |_: &str, _: &Header| -> Result<PublicJwk, String> { Ok(signer().public_jwk()) };
     let validator = |_: &[Vec<u8>]| -> Result<PublicJwk, String> { Ok(signer().public_jwk()) };
-    let policy = KeyProofPolicy::new("https://credential-issuer.example.com", ALGS)
-        .with_stateless_nonces(nonces(), 300, false)
+    let policy = KeyProofPolicy::new("https://credential-issuer.example.com", ALGS, stateless())
+        .danger_allow_missing_nonce()
         .with_client(ProofClient::ClientId("wallet"))
         .with_kid_resolver(&resolver)
         .with_chain_validator(&validator);
-    verify_key_proof(
+    record(verify_key_proof(
         &token,
         &policy,
         UnixTime::from_secs(NOW),
         &Limits::default(),
-    )
-    .map(|_| ())
+    )?)
 }
 
 /// Fuzz entry for [`StatelessNonces::verify`] (any string, each purpose).
@@ -134,3 +162,6 @@ pub fn nonce_verify(data: &str) -> Result<(), crate::NonceError> {
     n.verify(data, NoncePurpose::CNonce, UnixTime::from_secs(NOW), 300)
         .map(|_| ())
 }
+
+#[cfg(test)]
+mod tests;

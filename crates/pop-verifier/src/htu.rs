@@ -22,8 +22,10 @@ pub fn normalize_htu(uri: &str) -> Option<String> {
     if !uri.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
         return None;
     }
-    let without_fragment = uri.split('#').next().unwrap_or_default();
-    let without_query = without_fragment.split('?').next().unwrap_or_default();
+    let without_fragment = uri.split_once('#').map_or(uri, |(before, _)| before);
+    let without_query = without_fragment
+        .split_once('?')
+        .map_or(without_fragment, |(before, _)| before);
     let (scheme, rest) = without_query.split_once("://")?;
     let scheme = scheme.to_ascii_lowercase();
     let default_port = match scheme.as_str() {

@@ -1,16 +1,20 @@
 //! Verification of OpenID4VCI `jwt` key proofs (`openid4vci-proof+jwt`, OpenID4VCI 1.0
 //! App. F.1, F.4).
 
-use jose_core::{Algorithm, Header, Limits, PublicJwk, UnixTime, claims};
+use jose_core::{
+    Algorithm, DEFAULT_HOLDER_CLOCK_SKEW_SECONDS, Header, Limits, PublicJwk, UnixTime, base64url,
+    claims,
+};
 use serde_json::Value;
 
 use crate::common::{
-    Expected, TimeWindow, check_audience, check_expected, check_header, check_signature,
-    claim_error, nonce_error, parse,
+    NonceCheck, NonceMode, TimeWindow, check_audience, check_expected, check_header,
+    check_signature, claim_error, nonce_error, parse,
 };
 use crate::error::{Error, short};
-use crate::limits::{DEFAULT_CLOCK_SKEW_SECS, DEFAULT_REPLAY_WINDOW_SECS};
-use crate::nonce::{NoncePurpose, StatelessNonces};
+use crate::limits::DEFAULT_REPLAY_WINDOW_SECS;
+use crate::nonce::NoncePurpose;
+use crate::replay::{Unrecorded, replay_key};
 
 /// The `typ` of an OpenID4VCI key proof JWT (OpenID4VCI 1.0 App. F.1).
 pub const KEY_PROOF_TYP: &str = "openid4vci-proof+jwt";
@@ -75,8 +79,8 @@ pub struct KeyProofPolicy<'a> {
     credential_issuer: &'a str,
     algorithms: &'a [Algorithm],
     window: TimeWindow,
-    nonce: Expected<'a>,
-    nonce_required: bool,
+    nonce: NonceCheck<'a>,
+    nonce_mode: NonceMode,
     client: ProofClient<'a>,
     kid_resolver: Option<&'a dyn KidResolver>,
     chain_validator: Option<&'a dyn ChainValidator>,
@@ -89,7 +93,7 @@ impl core::fmt::Debug for KeyProofPolicy<'_> {
             .field("algorithms", &self.algorithms)
             .field("window", &self.window)
             .field("nonce", &self.nonce)
-            .field("nonce_required", &self.nonce_required)
+            .field("nonce_mode", &self.nonce_mode)
             .field("client", &self.client)
             .field("kid_resolver", &self.kid_resolver.is_some())
             .field("chain_validator", &self.chain_validator.is_some())
@@ -99,22 +103,40 @@ impl core::fmt::Debug for KeyProofPolicy<'_> {
 
 impl<'a> KeyProofPolicy<'a> {
     /// Proofs for `credential_issuer` (the Credential Issuer Identifier) signed with one of
-    /// `algorithms` (the configuration's `proof_signing_alg_values_supported`).
+    /// `algorithms` (the configuration's `proof_signing_alg_values_supported`), carrying a
+    /// `nonce` that passes `c_nonce` (a [`NoncePurpose::CNonce`] when stateless).
     ///
-    /// Defaults: skew [`DEFAULT_CLOCK_SKEW_SECS`], `iat` max age [`DEFAULT_REPLAY_WINDOW_SECS`],
-    /// no nonce check, client [`ProofClient::Unknown`], only `jwk` keys (no `kid` resolver, no
-    /// `x5c` validator).
+    /// Defaults: nonce required (OpenID4VCI 1.0 App. F.1: it MUST be present when the issuer
+    /// has a Nonce Endpoint), skew [`DEFAULT_HOLDER_CLOCK_SKEW_SECONDS`], `iat` max age
+    /// [`DEFAULT_REPLAY_WINDOW_SECS`], client [`ProofClient::Unknown`], only `jwk` keys (no
+    /// `kid` resolver, no `x5c` validator).
+    ///
+    /// ```
+    /// use jose_core::Algorithm;
+    /// use pop_verifier::{KeyProofPolicy, NonceCheck, ProofClient};
+    /// let policy = KeyProofPolicy::new(
+    ///     "https://issuer.example",
+    ///     &[Algorithm::Es256],
+    ///     NonceCheck::Value("LarRGSbmUPYtRYO6BQ4yn8"),
+    /// )
+    /// .with_client(ProofClient::AnonymousPreAuthorized);
+    /// # let _ = policy;
+    /// ```
     #[must_use]
-    pub const fn new(credential_issuer: &'a str, algorithms: &'a [Algorithm]) -> Self {
+    pub const fn new(
+        credential_issuer: &'a str,
+        algorithms: &'a [Algorithm],
+        c_nonce: NonceCheck<'a>,
+    ) -> Self {
         Self {
             credential_issuer,
             algorithms,
             window: TimeWindow {
-                skew: DEFAULT_CLOCK_SKEW_SECS,
+                skew: DEFAULT_HOLDER_CLOCK_SKEW_SECONDS,
                 window: DEFAULT_REPLAY_WINDOW_SECS,
             },
-            nonce: Expected::Nothing,
-            nonce_required: false,
+            nonce: c_nonce,
+            nonce_mode: NonceMode::Required,
             client: ProofClient::Unknown,
             kid_resolver: None,
             chain_validator: None,
@@ -123,7 +145,7 @@ impl<'a> KeyProofPolicy<'a> {
 
     /// Sets the tolerated clock skew in seconds.
     #[must_use]
-    pub const fn with_clock_skew(mut self, secs: u64) -> Self {
+    pub const fn with_clock_skew_seconds(mut self, secs: u64) -> Self {
         self.window.skew = secs;
         self
     }
@@ -135,38 +157,24 @@ impl<'a> KeyProofPolicy<'a> {
         self
     }
 
-    /// Expects `nonce` to be this `c_nonce`. With `required` (the issuer has a Nonce Endpoint),
-    /// a proof without `nonce` is refused with [`Error::NonceMissing`].
+    /// Accepts a proof without `nonce`; a carried `nonce` is still checked.
+    ///
+    /// Dangerous: a wallet's proof made in advance, or an attacker's stolen one, omits the
+    /// nonce and is accepted within the `iat` window.
     #[must_use]
-    pub const fn with_expected_nonce(mut self, c_nonce: Option<&'a str>, required: bool) -> Self {
-        self.nonce = Expected::value_or_nothing(c_nonce);
-        self.nonce_required = required;
+    pub const fn danger_allow_missing_nonce(mut self) -> Self {
+        self.nonce_mode = NonceMode::DangerOptional;
         self
     }
 
-    /// Checks `nonce` with the caller's predicate (e.g. a lookup in a store of issued nonces).
+    /// Checks no `nonce` at all: for an issuer without a Nonce Endpoint. A carried `nonce` is
+    /// reported in [`AcceptedKeyProof::nonce`], unchecked.
+    ///
+    /// Dangerous: proofs made in advance are accepted within the `iat` window (each one once,
+    /// through [`Unrecorded::record`]).
     #[must_use]
-    pub const fn with_nonce_validator(
-        mut self,
-        validator: &'a dyn Fn(&str) -> bool,
-        required: bool,
-    ) -> Self {
-        self.nonce = Expected::Validator(validator);
-        self.nonce_required = required;
-        self
-    }
-
-    /// Checks `nonce` as a stateless nonce of purpose [`NoncePurpose::CNonce`] no older than
-    /// `max_age` seconds.
-    #[must_use]
-    pub const fn with_stateless_nonces(
-        mut self,
-        nonces: &'a StatelessNonces,
-        max_age: u64,
-        required: bool,
-    ) -> Self {
-        self.nonce = Expected::Stateless { nonces, max_age };
-        self.nonce_required = required;
+    pub const fn danger_skip_nonce_check(mut self) -> Self {
+        self.nonce_mode = NonceMode::DangerSkipped;
         self
     }
 
@@ -204,26 +212,69 @@ pub enum KeySource {
     X5c,
 }
 
-/// A key proof that passed every check: the key to bind into the credential (`cnf`).
+/// A key proof that passed every check and is recorded: the key to bind into the credential
+/// (`cnf`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct VerifiedKeyProof {
-    /// The verified holder key.
-    pub holder_key: PublicJwk,
-    /// Where it came from.
-    pub key_source: KeySource,
-    /// The `iat`.
-    pub iat: UnixTime,
-    /// The `nonce`, if carried.
-    pub nonce: Option<String>,
-    /// The `iss`, if carried.
-    pub iss: Option<String>,
-    /// The `key_attestation` header (a compact JWT), undecoded, if present: the issuer verifies
-    /// it (OpenID4VCI 1.0 App. D) and may require it.
-    pub key_attestation: Option<String>,
+pub struct AcceptedKeyProof {
+    holder_key: PublicJwk,
+    key_source: KeySource,
+    iat: UnixTime,
+    nonce: Option<String>,
+    iss: Option<String>,
+    key_attestation: Option<String>,
 }
 
-/// Verifies an OpenID4VCI `jwt` key proof and returns the holder key.
+impl AcceptedKeyProof {
+    /// The verified holder key.
+    #[must_use]
+    pub const fn holder_key(&self) -> &PublicJwk {
+        &self.holder_key
+    }
+
+    /// The holder key, by value.
+    #[must_use]
+    pub fn into_holder_key(self) -> PublicJwk {
+        self.holder_key
+    }
+
+    /// Where the holder key came from.
+    #[must_use]
+    pub const fn key_source(&self) -> &KeySource {
+        &self.key_source
+    }
+
+    /// The `iat`.
+    #[must_use]
+    pub const fn iat(&self) -> UnixTime {
+        self.iat
+    }
+
+    /// The `nonce`, if carried (checked unless the policy skipped the check).
+    #[must_use]
+    pub fn nonce(&self) -> Option<&str> {
+        self.nonce.as_deref()
+    }
+
+    /// The `iss`, if carried (checked per [`ProofClient`]).
+    #[must_use]
+    pub fn iss(&self) -> Option<&str> {
+        self.iss.as_deref()
+    }
+
+    /// The `key_attestation` header (a compact JWT), undecoded, if present: the issuer
+    /// verifies it (OpenID4VCI 1.0 App. D) and may require it.
+    #[must_use]
+    pub fn key_attestation(&self) -> Option<&str> {
+        self.key_attestation.as_deref()
+    }
+}
+
+/// Verifies an OpenID4VCI `jwt` key proof; [`Unrecorded::record`] then records it and yields
+/// the [`AcceptedKeyProof`] with the holder key.
+///
+/// Key proofs carry no `jti`: the replay key is the SHA-256 of the signing input, so each
+/// proof is accepted once within its `iat` window even when the nonce check is skipped or the
+/// nonce is reusable (stateless nonces are).
 ///
 /// Checks (OpenID4VCI 1.0 App. F.1, F.4): strict parse (a `jwk` with private members is
 /// refused there); `typ`; `alg` allowed (never `none` or MAC); `crit`; exactly one of `kid`,
@@ -245,7 +296,7 @@ pub fn verify_key_proof(
     policy: &KeyProofPolicy<'_>,
     now: UnixTime,
     limits: &Limits,
-) -> Result<VerifiedKeyProof, Error> {
+) -> Result<Unrecorded<AcceptedKeyProof>, Error> {
     let jws = parse(token, limits)?;
     check_header(&jws, KEY_PROOF_TYP, policy.algorithms)?;
     let header = jws.header();
@@ -269,7 +320,7 @@ pub fn verify_key_proof(
     let nonce = claims::optional_str(claims, "nonce").map_err(claim_error)?;
     check_expected(
         policy.nonce,
-        policy.nonce_required,
+        policy.nonce_mode,
         nonce,
         NoncePurpose::CNonce,
         now,
@@ -283,14 +334,27 @@ pub fn verify_key_proof(
         (ProofClient::AnonymousPreAuthorized, Some(_)) => return Err(Error::IssuerNotAllowed),
         _ => {}
     }
-    Ok(VerifiedKeyProof {
+    let digest = ring::digest::digest(&ring::digest::SHA256, jws.signing_input());
+    // The digest names the proof itself; nobody can make it collide with another wallet's
+    // proof, so unlike a `jti` it needs no scope beyond naming the hash.
+    let key = replay_key(
+        "openid4vci-proof",
+        "sha256",
+        &base64url::encode(digest.as_ref()),
+    );
+    let accepted = AcceptedKeyProof {
         holder_key,
         key_source,
         iat,
         nonce: nonce.map(str::to_owned),
         iss: iss.map(str::to_owned),
         key_attestation,
-    })
+    };
+    Ok(Unrecorded::new(
+        accepted,
+        key,
+        policy.window.replay_expiry(iat),
+    ))
 }
 
 /// Exactly one of `kid`, `jwk`, `x5c`, resolved to a key.
@@ -298,37 +362,32 @@ fn holder_key(
     header: &Header,
     policy: &KeyProofPolicy<'_>,
 ) -> Result<(PublicJwk, KeySource), Error> {
-    let found = [
-        header.kid().is_some(),
-        header.jwk().is_some(),
-        header.x5c().is_some(),
-    ]
-    .iter()
-    .filter(|present| **present)
-    .count();
-    if found != 1 {
-        return Err(Error::KeySourceCount { found });
+    match (header.kid(), header.jwk(), header.x5c()) {
+        (None, Some(jwk), None) => Ok((jwk.clone(), KeySource::Jwk)),
+        (Some(kid), None, None) => {
+            let resolver = policy.kid_resolver.ok_or_else(|| Error::KeyResolution {
+                reason: "kid keys are not accepted (no resolver configured)".to_owned(),
+            })?;
+            let key = resolver
+                .resolve_kid(kid, header)
+                .map_err(|reason| Error::KeyResolution { reason })?;
+            Ok((key, KeySource::Kid(kid.to_owned())))
+        }
+        (None, None, Some(chain)) => {
+            let validator = policy.chain_validator.ok_or_else(|| Error::KeyResolution {
+                reason: "x5c keys are not accepted (no chain validator configured)".to_owned(),
+            })?;
+            let key = validator
+                .leaf_key(chain)
+                .map_err(|reason| Error::KeyResolution { reason })?;
+            Ok((key, KeySource::X5c))
+        }
+        (kid, jwk, x5c) => Err(Error::KeySourceCount {
+            found: usize::from(kid.is_some())
+                + usize::from(jwk.is_some())
+                + usize::from(x5c.is_some()),
+        }),
     }
-    if let Some(jwk) = header.jwk() {
-        return Ok((jwk.clone(), KeySource::Jwk));
-    }
-    if let Some(kid) = header.kid() {
-        let resolver = policy.kid_resolver.ok_or_else(|| Error::KeyResolution {
-            reason: "kid keys are not accepted (no resolver configured)".to_owned(),
-        })?;
-        let key = resolver
-            .resolve_kid(kid, header)
-            .map_err(|reason| Error::KeyResolution { reason })?;
-        return Ok((key, KeySource::Kid(kid.to_owned())));
-    }
-    let chain = header.x5c().unwrap_or_default();
-    let validator = policy.chain_validator.ok_or_else(|| Error::KeyResolution {
-        reason: "x5c keys are not accepted (no chain validator configured)".to_owned(),
-    })?;
-    let key = validator
-        .leaf_key(chain)
-        .map_err(|reason| Error::KeyResolution { reason })?;
-    Ok((key, KeySource::X5c))
 }
 
 #[cfg(test)]

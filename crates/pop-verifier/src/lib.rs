@@ -1,9 +1,11 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod build;
 mod common;
 mod dpop;
 mod error;
+#[cfg(any(fuzzing, test))]
 #[doc(hidden)]
 pub mod fuzzing;
 mod htu;
@@ -13,20 +15,25 @@ mod nonce;
 mod pop;
 mod replay;
 
-pub use dpop::{DPOP_TYP, DpopPolicy, VerifiedDpopProof, access_token_hash, verify_dpop_proof};
+pub use build::{
+    DpopProofClaims, KeyProofClaims, ProofKey, build_dpop_proof, build_key_proof,
+    prepare_dpop_proof, prepare_key_proof,
+};
+pub use common::NonceCheck;
+pub use dpop::{AcceptedDpopProof, DPOP_TYP, DpopPolicy, access_token_hash, verify_dpop_proof};
 pub use error::{Error, NonceError, ReplayError};
 pub use htu::normalize_htu;
 pub use key_proof::{
-    ChainValidator, KEY_PROOF_TYP, KeyProofPolicy, KeySource, KidResolver, ProofClient,
-    VerifiedKeyProof, verify_key_proof,
+    AcceptedKeyProof, ChainValidator, KEY_PROOF_TYP, KeyProofPolicy, KeySource, KidResolver,
+    ProofClient, verify_key_proof,
 };
 pub use limits::{
-    DEFAULT_CLOCK_SKEW_SECS, DEFAULT_MAX_JTI_LEN, DEFAULT_MAX_REPLAY_ENTRIES,
-    DEFAULT_NONCE_FUTURE_SKEW_SECS, DEFAULT_REPLAY_WINDOW_SECS, MIN_NONCE_SECRET_LEN,
+    DEFAULT_MAX_JTI_LEN, DEFAULT_MAX_REPLAY_ENTRIES, DEFAULT_NONCE_FUTURE_SKEW_SECS,
+    DEFAULT_REPLAY_WINDOW_SECS, MIN_NONCE_SECRET_LEN,
 };
 pub use nonce::{NoncePurpose, StatelessNonces};
 pub use pop::{
-    ATTESTATION_POP_TYP, AttestationPopPolicy, PopShape, VerifiedAttestationPop,
+    ATTESTATION_POP_TYP, AcceptedAttestationPop, AttestationPopPolicy, PopShape,
     verify_attestation_pop,
 };
-pub use replay::{InMemoryReplayGuard, ReplayGuard, replay_key};
+pub use replay::{InMemoryReplayGuard, ReplayGuard, Unrecorded, replay_key};

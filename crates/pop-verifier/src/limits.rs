@@ -1,10 +1,10 @@
 //! Named defaults for every time window and size this crate bounds.
-
-/// Default tolerated clock difference between the signer and this server: 300 s.
-///
-/// The `clientAttestationConfig` default (`clockSkewSeconds`), see the workspace architecture
-/// notes; RFC 9449 §11.1 likewise asks for "a reasonable window" around `iat`.
-pub const DEFAULT_CLOCK_SKEW_SECS: u64 = 300;
+//!
+//! The default clock skew is jose-core's
+//! [`DEFAULT_HOLDER_CLOCK_SKEW_SECONDS`](jose_core::DEFAULT_HOLDER_CLOCK_SKEW_SECONDS) (300 s):
+//! every proof here is signed by a wallet or client device, whose clock is the holder's
+//! (the `clientAttestationConfig` default `clockSkewSeconds`; RFC 9449 §11.1 likewise asks
+//! for "a reasonable window" around `iat`).
 
 /// Default replay window: how long after its `iat` a proof is still accepted: 300 s.
 ///

@@ -162,7 +162,8 @@ impl StatelessNonces {
         let bytes: [u8; NONCE_LEN] =
             jose_core::base64url::decode_array(value).ok_or(NonceError::Malformed)?;
         let (body, tag) = bytes.split_at(BODY_LEN);
-        if body.first() != Some(&VERSION) {
+        let [version, purpose_tag, t0, t1, t2, t3, t4, t5, t6, t7, ..] = bytes;
+        if version != VERSION {
             return Err(NonceError::Malformed);
         }
         let data = [DOMAIN, body].concat();
@@ -174,21 +175,14 @@ impl StatelessNonces {
         if !valid {
             return Err(NonceError::InvalidMac);
         }
-        let found = body
-            .get(1)
-            .copied()
-            .and_then(NoncePurpose::from_tag)
-            .ok_or(NonceError::Malformed)?;
+        let found = NoncePurpose::from_tag(purpose_tag).ok_or(NonceError::Malformed)?;
         if found != purpose {
             return Err(NonceError::WrongPurpose {
                 expected: purpose,
                 found,
             });
         }
-        let time: [u8; 8] = body
-            .get(2..10)
-            .and_then(|s| s.try_into().ok())
-            .ok_or(NonceError::Malformed)?;
+        let time = [t0, t1, t2, t3, t4, t5, t6, t7];
         let issued_at = UnixTime::from_secs(i64::from_be_bytes(time));
         if issued_at > now.saturating_add(self.future_skew) {
             return Err(NonceError::IssuedInFuture {

@@ -1,70 +1,86 @@
 //! Verification of the ABCA Client Attestation PoP JWT (`oauth-client-attestation-pop+jwt`),
 //! draft -07 (with `iss`) and draft -10 (without).
 
-use jose_core::{Algorithm, Limits, PublicJwk, UnixTime, claims};
+use jose_core::{
+    Algorithm, DEFAULT_HOLDER_CLOCK_SKEW_SECONDS, Limits, PublicJwk, UnixTime, claims,
+};
 
 use crate::common::{
-    Expected, ExpectedError, TimeWindow, check_audience, check_expected, check_header,
+    ExpectedError, NonceCheck, NonceMode, TimeWindow, check_audience, check_expected, check_header,
     check_signature, claim_error, jti, parse,
 };
 use crate::error::{Error, short};
-use crate::limits::{DEFAULT_CLOCK_SKEW_SECS, DEFAULT_MAX_JTI_LEN, DEFAULT_REPLAY_WINDOW_SECS};
-use crate::nonce::{NoncePurpose, StatelessNonces};
-use crate::replay::replay_key;
+use crate::limits::{DEFAULT_MAX_JTI_LEN, DEFAULT_REPLAY_WINDOW_SECS};
+use crate::nonce::NoncePurpose;
+use crate::replay::{Unrecorded, replay_key};
 
 /// The `typ` of a Client Attestation PoP JWT (ABCA -10 §5.1, §13.8).
 pub const ATTESTATION_POP_TYP: &str = "oauth-client-attestation-pop+jwt";
 
 /// What the server requires of a Client Attestation PoP JWT.
 ///
-/// The lifetime `'a` is that of the borrowed issuer identifier, algorithm list, client id and
-/// challenge expectation.
+/// The lifetime `'a` is that of the borrowed issuer identifier, client id, algorithm list and
+/// challenge expectation. The challenge is required by default; a server that issues none
+/// says so with [`Self::danger_skip_challenge_check`].
 ///
 /// ```
 /// use jose_core::Algorithm;
-/// use pop_verifier::AttestationPopPolicy;
-/// let policy = AttestationPopPolicy::new("https://as.example.com", &[Algorithm::Es256])
-///     .with_clock_skew(60)
-///     .with_expected_challenge(Some("5c1a9e10"), true);
+/// use pop_verifier::{AttestationPopPolicy, NonceCheck};
+/// let policy = AttestationPopPolicy::new(
+///     "https://as.example.com",
+///     "https://client.example.com",
+///     &[Algorithm::Es256],
+///     NonceCheck::Value("5c1a9e10"),
+/// )
+/// .with_clock_skew_seconds(60);
 /// # let _ = policy;
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct AttestationPopPolicy<'a> {
     audience: &'a str,
+    client_id: &'a str,
     algorithms: &'a [Algorithm],
     window: TimeWindow,
-    challenge: Expected<'a>,
-    challenge_required: bool,
-    client_id: Option<&'a str>,
+    challenge: NonceCheck<'a>,
+    challenge_mode: NonceMode,
     max_jti_len: usize,
 }
 
 impl<'a> AttestationPopPolicy<'a> {
     /// A policy for PoPs addressed to `as_issuer` (the AS issuer identifier of RFC 8414, or at an
-    /// RS its resource identifier of RFC 9728), signed with one of `algorithms`.
+    /// RS its resource identifier of RFC 9728) by `client_id` (the attestation's `sub`), signed
+    /// with one of `algorithms`, carrying a `challenge` that passes `challenge` (a
+    /// [`NoncePurpose::AttestationChallenge`] when stateless).
     ///
-    /// Defaults: clock skew [`DEFAULT_CLOCK_SKEW_SECS`], replay window
-    /// [`DEFAULT_REPLAY_WINDOW_SECS`], no challenge required, no client id check, `jti` at most
-    /// [`DEFAULT_MAX_JTI_LEN`] bytes.
+    /// A draft -07 PoP `iss`, when present, must equal `client_id`; the `jti` is recorded
+    /// scoped by it, so two clients cannot block each other's `jti`s.
+    ///
+    /// Defaults: challenge required, clock skew [`DEFAULT_HOLDER_CLOCK_SKEW_SECONDS`], replay window
+    /// [`DEFAULT_REPLAY_WINDOW_SECS`], `jti` at most [`DEFAULT_MAX_JTI_LEN`] bytes.
     #[must_use]
-    pub const fn new(as_issuer: &'a str, algorithms: &'a [Algorithm]) -> Self {
+    pub const fn new(
+        as_issuer: &'a str,
+        client_id: &'a str,
+        algorithms: &'a [Algorithm],
+        challenge: NonceCheck<'a>,
+    ) -> Self {
         Self {
             audience: as_issuer,
+            client_id,
             algorithms,
             window: TimeWindow {
-                skew: DEFAULT_CLOCK_SKEW_SECS,
+                skew: DEFAULT_HOLDER_CLOCK_SKEW_SECONDS,
                 window: DEFAULT_REPLAY_WINDOW_SECS,
             },
-            challenge: Expected::Nothing,
-            challenge_required: false,
-            client_id: None,
+            challenge,
+            challenge_mode: NonceMode::Required,
             max_jti_len: DEFAULT_MAX_JTI_LEN,
         }
     }
 
     /// Sets the tolerated clock skew in seconds.
     #[must_use]
-    pub const fn with_clock_skew(mut self, secs: u64) -> Self {
+    pub const fn with_clock_skew_seconds(mut self, secs: u64) -> Self {
         self.window.skew = secs;
         self
     }
@@ -76,54 +92,24 @@ impl<'a> AttestationPopPolicy<'a> {
         self
     }
 
-    /// Expects `challenge` (the value this server issued). With `required`, a PoP without a
-    /// `challenge` is refused with [`Error::ChallengeMissing`]; a carried challenge is checked
-    /// whenever an expectation is set, required or not. `None` with `required` refuses every
-    /// PoP that carries a challenge it cannot check, and every PoP without one.
+    /// Accepts a PoP without `challenge`; a carried `challenge` is still checked (the
+    /// `challengeRequired: false` configuration).
+    ///
+    /// Dangerous: a PoP made in advance omits the challenge and is accepted within the `iat`
+    /// window (each `jti` once).
     #[must_use]
-    pub const fn with_expected_challenge(
-        mut self,
-        challenge: Option<&'a str>,
-        required: bool,
-    ) -> Self {
-        self.challenge = Expected::value_or_nothing(challenge);
-        self.challenge_required = required;
+    pub const fn danger_allow_missing_challenge(mut self) -> Self {
+        self.challenge_mode = NonceMode::DangerOptional;
         self
     }
 
-    /// Checks a carried challenge with the caller's predicate (e.g. a lookup in a store of
-    /// issued challenges); `required` as in [`Self::with_expected_challenge`].
+    /// Checks no `challenge` at all: for a server that issued none and does not require one.
+    /// A carried `challenge` is reported in [`AcceptedAttestationPop::challenge`], unchecked.
+    ///
+    /// Dangerous: freshness rests on `iat` and the single-use `jti` alone.
     #[must_use]
-    pub const fn with_challenge_validator(
-        mut self,
-        validator: &'a dyn Fn(&str) -> bool,
-        required: bool,
-    ) -> Self {
-        self.challenge = Expected::Validator(validator);
-        self.challenge_required = required;
-        self
-    }
-
-    /// Checks a carried challenge as a stateless nonce of purpose
-    /// [`NoncePurpose::AttestationChallenge`] no older than `max_age` seconds; `required` as in
-    /// [`Self::with_expected_challenge`].
-    #[must_use]
-    pub const fn with_stateless_challenges(
-        mut self,
-        nonces: &'a StatelessNonces,
-        max_age: u64,
-        required: bool,
-    ) -> Self {
-        self.challenge = Expected::Stateless { nonces, max_age };
-        self.challenge_required = required;
-        self
-    }
-
-    /// Sets the client identifier (the attestation's `sub`): a PoP `iss` (draft -07), when
-    /// present, must equal it.
-    #[must_use]
-    pub const fn with_client_id(mut self, client_id: &'a str) -> Self {
-        self.client_id = Some(client_id);
+    pub const fn danger_skip_challenge_check(mut self) -> Self {
+        self.challenge_mode = NonceMode::DangerSkipped;
         self
     }
 
@@ -134,7 +120,8 @@ impl<'a> AttestationPopPolicy<'a> {
         self
     }
 
-    /// When a replay record of a PoP issued at `iat` may be forgotten: `iat + window + skew`.
+    /// When a replay record of a PoP issued at `iat` may be forgotten:
+    /// `iat + window + skew + 1`, the first instant at which the `iat` check refuses it.
     #[must_use]
     pub fn replay_expiry(&self, iat: UnixTime) -> UnixTime {
         self.window.replay_expiry(iat)
@@ -151,50 +138,57 @@ pub enum PopShape {
     Draft10,
 }
 
-/// A PoP that passed every check. Record its `jti` with a
-/// [`ReplayGuard`](crate::ReplayGuard) under [`Self::replay_key`] until
-/// [`Self::replay_expires_at`] before accepting the request (ABCA -10 §7.1 step 15).
+/// A PoP that passed every check and whose `jti` is recorded.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct VerifiedAttestationPop {
+pub struct AcceptedAttestationPop {
+    jti: String,
+    iat: UnixTime,
+    challenge: Option<String>,
+    iss: Option<String>,
+    shape: PopShape,
+}
+
+impl AcceptedAttestationPop {
     /// The `jti`.
-    pub jti: String,
+    #[must_use]
+    pub fn jti(&self) -> &str {
+        &self.jti
+    }
+
     /// The `iat`.
-    pub iat: UnixTime,
-    /// The `challenge`, if carried.
-    pub challenge: Option<String>,
-    /// The `iss`, if carried (draft -07).
-    pub iss: Option<String>,
+    #[must_use]
+    pub const fn iat(&self) -> UnixTime {
+        self.iat
+    }
+
+    /// The `challenge`, if carried (checked unless the policy skipped the check).
+    #[must_use]
+    pub fn challenge(&self) -> Option<&str> {
+        self.challenge.as_deref()
+    }
+
+    /// The `iss`, if carried (draft -07; equal to the client id).
+    #[must_use]
+    pub fn iss(&self) -> Option<&str> {
+        self.iss.as_deref()
+    }
+
     /// Which draft shape was seen.
-    pub shape: PopShape,
-    /// `iat + window + skew`: until when the `jti` must be remembered.
-    pub replay_expires_at: UnixTime,
-}
-
-impl VerifiedAttestationPop {
-    /// The replay-guard key: the `jti` scoped by the client id (the attestation `sub`), so two
-    /// clients cannot block each other's `jti`s.
     #[must_use]
-    pub fn replay_key(&self, client_id: &str) -> String {
-        replay_key("abca-pop", client_id, &self.jti)
-    }
-
-    /// Until when the replay record must be kept.
-    #[must_use]
-    pub const fn replay_expires_at(&self) -> UnixTime {
-        self.replay_expires_at
+    pub const fn shape(&self) -> PopShape {
+        self.shape
     }
 }
 
-/// Verifies a Client Attestation PoP JWT against the attestation's `cnf.jwk`.
+/// Verifies a Client Attestation PoP JWT against the attestation's `cnf.jwk`;
+/// [`Unrecorded::record`] then records its `jti` (ABCA -10 §7.1 step 15, scoped by the client
+/// id) and yields the [`AcceptedAttestationPop`].
 ///
 /// Order (ABCA -10 §7.1 steps 9-14): parse strictly; `typ`; `alg` in the allow-list (never
 /// `none` or MAC); `crit`; `alg` fits `cnf_jwk`; signature; claims `aud`, `jti` (non-empty),
-/// `iat` present and well-typed; `iss` (if present and a client id is configured); `challenge`;
+/// `iat` present and well-typed; `iss` (if present); `challenge`;
 /// `iat` window (`now - window - skew <= iat <= now + skew`); `exp` and `nbf` if present
 /// (draft -07 tolerance, each with the skew); `aud` value.
-///
-/// The `jti` is **not** recorded: do that only after every other check of the request passed.
 ///
 /// # Errors
 /// [`Error::Malformed`], [`Error::WrongType`], [`Error::AlgorithmNotAllowed`],
@@ -210,7 +204,7 @@ pub fn verify_attestation_pop(
     policy: &AttestationPopPolicy<'_>,
     now: UnixTime,
     limits: &Limits,
-) -> Result<VerifiedAttestationPop, Error> {
+) -> Result<Unrecorded<AcceptedAttestationPop>, Error> {
     let jws = parse(token, limits)?;
     check_header(&jws, ATTESTATION_POP_TYP, policy.algorithms)?;
     check_signature(&jws, cnf_jwk)?;
@@ -219,15 +213,15 @@ pub fn verify_attestation_pop(
     let jti = jti(claims, policy.max_jti_len)?;
     let iat = claims::required_time(claims, "iat").map_err(claim_error)?;
     let iss = claims::optional_str(claims, "iss").map_err(claim_error)?;
-    if let (Some(iss), Some(client_id)) = (iss, policy.client_id)
-        && iss != client_id
+    if let Some(iss) = iss
+        && iss != policy.client_id
     {
         return Err(Error::IssuerMismatch { found: short(iss) });
     }
     let challenge = claims::optional_str(claims, "challenge").map_err(claim_error)?;
     check_expected(
         policy.challenge,
-        policy.challenge_required,
+        policy.challenge_mode,
         challenge,
         NoncePurpose::AttestationChallenge,
         now,
@@ -249,7 +243,8 @@ pub fn verify_attestation_pop(
         return Err(Error::NotYetValid { nbf: nbf.secs() });
     }
     check_audience(claims, policy.audience)?;
-    Ok(VerifiedAttestationPop {
+    let key = replay_key("abca-pop", policy.client_id, &jti);
+    let accepted = AcceptedAttestationPop {
         jti,
         iat,
         challenge: challenge.map(str::to_owned),
@@ -259,8 +254,12 @@ pub fn verify_attestation_pop(
         } else {
             PopShape::Draft10
         },
-        replay_expires_at: policy.window.replay_expiry(iat),
-    })
+    };
+    Ok(Unrecorded::new(
+        accepted,
+        key,
+        policy.window.replay_expiry(iat),
+    ))
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
-//! Replay protection: the [`ReplayGuard`] seam and a bounded in-memory guard.
+//! Replay protection: the [`ReplayGuard`] seam, the [`Unrecorded`] marker every verifier
+//! returns, and a bounded in-memory guard.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 
 use jose_core::UnixTime;
 
@@ -38,6 +39,63 @@ pub trait ReplayGuard: Send + Sync {
 #[must_use]
 pub fn replay_key(namespace: &str, scope: &str, jti: &str) -> String {
     format!("{namespace}|{}:{scope}|{jti}", scope.len())
+}
+
+/// A proof that passed every check but is not accepted yet: its identifier has not been
+/// recorded in a [`ReplayGuard`].
+///
+/// Every verifier of this crate returns one. It exposes nothing of the proof: the only way to
+/// the accepted value (the holder key, the DPoP `jkt`, the claims) is [`Self::record`], which
+/// records the proof's replay key until the end of its acceptance window and refuses a replay.
+/// A forgotten replay check therefore does not compile (compare rustls-webpki's
+/// `CertNotRevoked`). Dropping it accepts nothing.
+///
+/// Record it after every other check of the request passed (ABCA -10 §7.1 step 15), so a
+/// request refused for another reason does not consume the proof.
+#[derive(Debug, PartialEq, Eq)]
+#[must_use = "a verified proof is accepted only through `record`"]
+pub struct Unrecorded<T> {
+    accepted: T,
+    key: String,
+    expires_at: UnixTime,
+}
+
+impl<T> Unrecorded<T> {
+    /// Wraps the accepted value with its replay key and the end of its acceptance window.
+    pub(crate) const fn new(accepted: T, key: String, expires_at: UnixTime) -> Self {
+        Self {
+            accepted,
+            key,
+            expires_at,
+        }
+    }
+
+    /// Records the proof in `guard` and returns the accepted proof.
+    ///
+    /// The key is namespaced and scoped ([`replay_key`]): `abca-pop` by the client id,
+    /// `dpop` by the key thumbprint, `openid4vci-proof` the SHA-256 of the proof; it lives
+    /// until `iat + window + skew + 1`, from when the `iat` check refuses the proof by itself.
+    ///
+    /// # Errors
+    /// The guard's: [`ReplayError::Replayed`] for a replay; [`ReplayError::Full`] or
+    /// [`ReplayError::Unavailable`] when it cannot record (it fails closed: answer 503,
+    /// never accept); [`ReplayError::AlreadyExpired`] when `now` is past the window.
+    pub fn record(self, guard: &dyn ReplayGuard, now: UnixTime) -> Result<T, ReplayError> {
+        guard.check_and_record(&self.key, self.expires_at, now)?;
+        Ok(self.accepted)
+    }
+
+    /// The replay key (tests only).
+    #[cfg(test)]
+    pub(crate) fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// Until when the key is kept (tests only).
+    #[cfg(test)]
+    pub(crate) const fn expires_at(&self) -> UnixTime {
+        self.expires_at
+    }
 }
 
 /// A bounded, thread-safe, in-process [`ReplayGuard`].
@@ -93,9 +151,15 @@ impl InMemoryReplayGuard {
     }
 
     /// How many entries are held (expired ones included until the next call purges them).
+    ///
+    /// A poisoned lock still reports the true count (recording through it fails closed).
     #[must_use]
     pub fn len(&self) -> usize {
-        self.state.lock().map_or(0, |s| s.by_key.len())
+        self.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .by_key
+            .len()
     }
 
     /// Whether no entry is held.

@@ -8,7 +8,5 @@
 
 #[path = "api/flows.rs"]
 mod flows;
-#[path = "api/fuzz_smoke.rs"]
-mod fuzz_smoke;
 #[path = "api/vectors.rs"]
 mod vectors;

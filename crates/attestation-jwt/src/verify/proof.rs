@@ -2,7 +2,10 @@
 //! replay record.
 
 use jose_core::UnixTime;
-use pop_verifier::{AttestationPopPolicy, DpopPolicy, NoncePurpose, ReplayError, ReplayGuard};
+use pop_verifier::{
+    AcceptedAttestationPop, AcceptedDpopProof, AttestationPopPolicy, DpopPolicy, NonceCheck,
+    NoncePurpose, ReplayError, ReplayGuard, Unrecorded,
+};
 
 use super::attestation::CheckedAttestation;
 use super::{ChallengeCheck, ClientAttestationVerifier};
@@ -13,9 +16,26 @@ use crate::request::{ClientAuthRequest, DPOP_HEADER, POP_HEADER};
 #[derive(Debug)]
 pub(crate) struct Proof {
     pub(crate) token: Token,
-    pub(crate) replay_key: String,
-    pub(crate) expires_at: UnixTime,
+    pending: Pending,
     pub(crate) has_iss: bool,
+}
+
+/// The verified proof, accepted only through the replay guard ([`record`]).
+#[derive(Debug)]
+enum Pending {
+    Pop(Unrecorded<AcceptedAttestationPop>),
+    Dpop(Box<(Unrecorded<AcceptedDpopProof>, jose_core::PublicJwk)>),
+    Recorded,
+}
+
+/// The challenge expectation and how strictly it applies (`challengeRequired`).
+fn nonce_check<'c>(challenge: &ChallengeCheck<'c>) -> NonceCheck<'c> {
+    match *challenge {
+        ChallengeCheck::None => NonceCheck::NoneIssued,
+        ChallengeCheck::Expected(value) => NonceCheck::Value(value),
+        ChallengeCheck::Stateless { nonces, max_age } => NonceCheck::Stateless { nonces, max_age },
+        ChallengeCheck::Validator(validator) => NonceCheck::Validator(validator),
+    }
 }
 
 /// Steps 9-14 for a PoP JWT (the `jti` is recorded by [`record`] after everything passed).
@@ -35,18 +55,18 @@ pub(crate) fn check_pop(
         });
     }
     let config = &verifier.config;
-    let required = config.challenge_required;
-    let base = AttestationPopPolicy::new(&verifier.issuer, &verifier.pop_algs)
-        .with_clock_skew(config.clock_skew_seconds)
-        .with_replay_window(config.replay_window_seconds)
-        .with_client_id(&attestation.sub);
-    let policy = match challenge {
-        ChallengeCheck::None => base.with_expected_challenge(None, required),
-        ChallengeCheck::Expected(value) => base.with_expected_challenge(Some(value), required),
-        ChallengeCheck::Stateless { nonces, max_age } => {
-            base.with_stateless_challenges(nonces, max_age, required)
-        }
-        ChallengeCheck::Validator(validator) => base.with_challenge_validator(validator, required),
+    let strict = AttestationPopPolicy::new(
+        &verifier.issuer,
+        &attestation.sub,
+        &verifier.pop_algs,
+        nonce_check(&challenge),
+    )
+    .with_clock_skew_seconds(config.clock_skew_seconds)
+    .with_replay_window(config.replay_window_seconds);
+    let policy = match (config.challenge_required, challenge) {
+        (true, _) => strict,
+        (false, ChallengeCheck::None) => strict.danger_skip_challenge_check(),
+        (false, _) => strict.danger_allow_missing_challenge(),
     };
     let verified = pop_verifier::verify_attestation_pop(
         pop,
@@ -58,9 +78,8 @@ pub(crate) fn check_pop(
     .map_err(Error::Pop)?;
     Ok(Proof {
         token: Token::Pop,
-        replay_key: verified.replay_key(&attestation.sub),
-        expires_at: verified.replay_expires_at(),
-        has_iss: verified.iss.is_some(),
+        pending: Pending::Pop(verified),
+        has_iss: false,
     })
 }
 
@@ -90,43 +109,67 @@ pub(crate) fn check_dpop(
         return Err(Error::DpopRequestTargetMissing);
     };
     let config = &verifier.config;
-    let required = config.challenge_required;
-    let base = DpopPolicy::new(method, uri, &verifier.pop_algs)
-        .with_clock_skew(config.clock_skew_seconds)
-        .with_max_age(config.replay_window_seconds);
     let stateless_check;
-    let policy = match challenge {
-        ChallengeCheck::None => base.with_expected_nonce(None, required),
-        ChallengeCheck::Expected(value) => base.with_expected_nonce(Some(value), required),
+    let check = match challenge {
         ChallengeCheck::Stateless { nonces, max_age } => {
             stateless_check = move |value: &str| {
                 nonces
                     .verify(value, NoncePurpose::AttestationChallenge, now, max_age)
                     .is_ok()
             };
-            base.with_nonce_validator(&stateless_check, required)
+            NonceCheck::Validator(&stateless_check)
         }
-        ChallengeCheck::Validator(validator) => base.with_nonce_validator(validator, required),
+        other => nonce_check(&other),
+    };
+    let strict = DpopPolicy::new(method, uri, &verifier.pop_algs, check)
+        .with_clock_skew_seconds(config.clock_skew_seconds)
+        .with_max_age(config.replay_window_seconds);
+    let policy = match (config.challenge_required, challenge) {
+        (true, _) => strict,
+        (false, ChallengeCheck::None) => strict.danger_skip_nonce_check(),
+        (false, _) => strict.danger_allow_missing_nonce(),
     };
     let verified = pop_verifier::verify_dpop_proof(dpop, &policy, now, verifier.limits.jose())
         .map_err(Error::Dpop)?;
-    if !verified.jwk.same_key(&attestation.cnf) {
-        return Err(Error::DpopKeyMismatch);
-    }
     Ok(Proof {
         token: Token::Dpop,
-        replay_key: verified.replay_key(),
-        expires_at: verified.replay_expires_at(),
+        pending: Pending::Dpop(Box::new((verified, attestation.cnf.clone()))),
         has_iss: false,
     })
 }
 
-/// Step 15: records the proof's `jti`, refusing a replay.
-pub(crate) fn record(replay: &dyn ReplayGuard, proof: &Proof, now: UnixTime) -> Result<(), Error> {
-    replay
-        .check_and_record(&proof.replay_key, proof.expires_at, now)
-        .map_err(|e| match e {
-            ReplayError::Replayed => Error::Replayed { token: proof.token },
-            other => Error::ReplayGuard(other),
-        })
+/// Step 15: records the proof's `jti`, refusing a replay; in combined mode, then compares the
+/// DPoP key with `cnf.jwk` (the proof is accepted only once recorded).
+pub(crate) fn record(
+    replay: &dyn ReplayGuard,
+    proof: &mut Proof,
+    now: UnixTime,
+) -> Result<(), Error> {
+    let token = proof.token;
+    let replayed = |e| match e {
+        ReplayError::Replayed => Error::Replayed { token },
+        other => Error::ReplayGuard(other),
+    };
+    match core::mem::replace(&mut proof.pending, Pending::Recorded) {
+        Pending::Pop(verified) => {
+            proof.has_iss = verified
+                .record(replay, now)
+                .map_err(replayed)?
+                .iss()
+                .is_some();
+        }
+        Pending::Dpop(pending) => {
+            let (verified, cnf) = *pending;
+            if !verified
+                .record(replay, now)
+                .map_err(replayed)?
+                .jwk()
+                .same_key(&cnf)
+            {
+                return Err(Error::DpopKeyMismatch);
+            }
+        }
+        Pending::Recorded => {}
+    }
+    Ok(())
 }

@@ -101,7 +101,13 @@ impl IssuerEngine {
             (Some(bound), true) => {
                 let jkt = self
                     .dpop(request, path, Some(token), now)
-                    .map_err(|e| invalid_dpop_at_resource(e.description()))?
+                    .map_err(|e| {
+                        if e.status() >= 500 {
+                            e
+                        } else {
+                            invalid_dpop_at_resource(e.description())
+                        }
+                    })?
                     .ok_or_else(|| invalid_dpop_at_resource("DPoP proof missing"))?;
                 if &jkt != bound {
                     return Err(invalid_dpop_at_resource(
@@ -126,15 +132,12 @@ impl IssuerEngine {
         access_token: Option<&str>,
         now: UnixTime,
     ) -> Result<Option<String>, OAuthError> {
-        let invalid = |d: &str| OAuthError::from_code(TokenErrorCode::InvalidDpopProof, d);
-        let Some(proof) = request
-            .single_header("dpop")
-            .map_err(|e| invalid(&format!("DPoP: {e}")))?
+        let Some(proof) = request.single_header("dpop").map_err(|e| {
+            OAuthError::from_code(TokenErrorCode::InvalidDpopProof, &format!("DPoP: {e}"))
+        })?
         else {
             return Ok(None);
         };
-        super::proofs::dpop(self, proof, &self.settings.url(path), access_token, now)
-            .map(Some)
-            .map_err(|e| invalid(&e))
+        super::proofs::dpop(self, proof, &self.settings.url(path), access_token, now).map(Some)
     }
 }

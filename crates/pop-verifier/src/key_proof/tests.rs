@@ -2,7 +2,7 @@ use jose_core::{LocalSigner, Signer, SystemRandom, base64url};
 use serde_json::{Value, json};
 
 use super::*;
-use crate::{NonceError, StatelessNonces};
+use crate::{InMemoryReplayGuard, NonceCheck, NonceError, ReplayError, StatelessNonces};
 
 const ISSUER: &str = "https://credential-issuer.example.com";
 const NOW: i64 = 1_800_000_000;
@@ -34,12 +34,81 @@ fn claims() -> Value {
     json!({"aud": ISSUER, "iat": NOW, "nonce": "n-1"})
 }
 
+/// A policy without a nonce check (most tests are about other rules).
 fn policy() -> KeyProofPolicy<'static> {
-    KeyProofPolicy::new(ISSUER, ALGS)
+    KeyProofPolicy::new(ISSUER, ALGS, NonceCheck::NoneIssued).danger_skip_nonce_check()
 }
 
-fn verify(token: &str, policy: &KeyProofPolicy<'_>) -> Result<VerifiedKeyProof, Error> {
+/// Verifies and records in a fresh guard.
+fn verify(token: &str, policy: &KeyProofPolicy<'_>) -> Result<AcceptedKeyProof, Error> {
     verify_key_proof(token, policy, now(), &Limits::default())
+        .map(|u| u.record(&InMemoryReplayGuard::new(8), now()).unwrap())
+}
+
+#[test]
+fn each_proof_is_accepted_once() {
+    let s = key(Algorithm::Es256);
+    let token = raw(&s, &header(&s), &claims());
+    let p = KeyProofPolicy::new(ISSUER, ALGS, NonceCheck::Value("n-1"));
+    let first = verify_key_proof(&token, &p, now(), &Limits::default()).unwrap();
+    let digest = ring::digest::digest(
+        &ring::digest::SHA256,
+        token.rsplit_once('.').unwrap().0.as_bytes(),
+    );
+    assert_eq!(
+        first.key(),
+        format!(
+            "openid4vci-proof|6:sha256|{}",
+            base64url::encode(digest.as_ref())
+        )
+    );
+    assert_eq!(first.expires_at(), UnixTime::from_secs(NOW + 601));
+    let guard = InMemoryReplayGuard::new(2);
+    assert!(
+        first
+            .record(&guard, now())
+            .unwrap()
+            .holder_key()
+            .same_key(&s.public_jwk())
+    );
+    let again = verify_key_proof(&token, &p, now(), &Limits::default()).unwrap();
+    assert_eq!(again.record(&guard, now()), Err(ReplayError::Replayed));
+    // A second proof with the same nonce by the same key is a different proof.
+    let c = json!({"aud": ISSUER, "iat": NOW - 1, "nonce": "n-1"});
+    let second = verify_key_proof(&raw(&s, &header(&s), &c), &p, now(), &Limits::default());
+    assert!(second.unwrap().record(&guard, now()).is_ok());
+}
+
+#[test]
+fn nonce_is_required_by_default() {
+    let s = key(Algorithm::Es256);
+    let h = header(&s);
+    let without = json!({"aud": ISSUER, "iat": NOW});
+    let strict = KeyProofPolicy::new(ISSUER, ALGS, NonceCheck::Value("n-1"));
+    assert_eq!(
+        verify(&raw(&s, &h, &without), &strict),
+        Err(Error::NonceMissing)
+    );
+    let issued_none = KeyProofPolicy::new(ISSUER, ALGS, NonceCheck::NoneIssued);
+    assert_eq!(
+        verify(&raw(&s, &h, &claims()), &issued_none),
+        Err(Error::NonceMismatch)
+    );
+    let optional = strict.danger_allow_missing_nonce();
+    assert_eq!(
+        verify(&raw(&s, &h, &without), &optional).unwrap().nonce(),
+        None
+    );
+    let c = json!({"aud": ISSUER, "iat": NOW, "nonce": "n-2"});
+    assert_eq!(
+        verify(&raw(&s, &h, &c), &optional),
+        Err(Error::NonceMismatch)
+    );
+    let skipped = strict.danger_skip_nonce_check();
+    assert_eq!(
+        verify(&raw(&s, &h, &c), &skipped).unwrap().nonce(),
+        Some("n-2")
+    );
 }
 
 #[test]
@@ -47,14 +116,16 @@ fn jwk_proof_verifies_and_returns_holder_key() {
     let s = key(Algorithm::EdDsa);
     let v = verify(
         &raw(&s, &header(&s), &claims()),
-        &policy().with_expected_nonce(Some("n-1"), true),
+        &KeyProofPolicy::new(ISSUER, ALGS, NonceCheck::Value("n-1")),
     )
     .unwrap();
-    assert!(v.holder_key.same_key(&s.public_jwk()));
-    assert_eq!(v.key_source, KeySource::Jwk);
-    assert_eq!(v.nonce.as_deref(), Some("n-1"));
-    assert_eq!(v.iat, now());
-    assert_eq!(v.key_attestation, None);
+    assert!(v.holder_key().same_key(&s.public_jwk()));
+    assert_eq!(v.key_source(), &KeySource::Jwk);
+    assert_eq!(v.nonce(), Some("n-1"));
+    assert_eq!(v.iat(), now());
+    assert_eq!(v.iss(), None);
+    assert_eq!(v.key_attestation(), None);
+    assert!(v.into_holder_key().same_key(&s.public_jwk()));
 }
 
 #[test]
@@ -91,7 +162,7 @@ fn kid_needs_a_resolver() {
         }
     };
     let v = verify(&token, &policy().with_kid_resolver(&resolver)).unwrap();
-    assert_eq!(v.key_source, KeySource::Kid("did:example:123#0".into()));
+    assert_eq!(v.key_source(), &KeySource::Kid("did:example:123#0".into()));
     let h = json!({"typ": KEY_PROOF_TYP, "alg": "ES256", "kid": "did:example:other"});
     assert_eq!(
         verify(
@@ -119,7 +190,7 @@ fn x5c_uses_the_chain_validator() {
         Ok(jwk.clone())
     };
     let v = verify(&token, &policy().with_chain_validator(&validator)).unwrap();
-    assert_eq!(v.key_source, KeySource::X5c);
+    assert_eq!(v.key_source(), &KeySource::X5c);
     let refuse = |_: &[Vec<u8>]| -> Result<PublicJwk, String> { Err("untrusted root".into()) };
     assert_eq!(
         verify(&token, &policy().with_chain_validator(&refuse)),
@@ -179,7 +250,7 @@ fn header_rules() {
     let mut h = header(&s);
     h["key_attestation"] = json!("eyJ.a.b");
     let v = verify(&raw(&s, &h, &claims()), &policy()).unwrap();
-    assert_eq!(v.key_attestation.as_deref(), Some("eyJ.a.b"));
+    assert_eq!(v.key_attestation(), Some("eyJ.a.b"));
 }
 
 #[test]
@@ -203,7 +274,7 @@ fn claim_rules() {
         verify(&raw(&s, &h, &c), &policy()),
         Err(Error::MissingClaim { name: "iat" })
     );
-    let p = policy().with_clock_skew(5).with_max_age(60);
+    let p = policy().with_clock_skew_seconds(5).with_max_age(60);
     let c = json!({"aud": ISSUER, "iat": NOW - 66});
     assert_eq!(
         verify(&raw(&s, &h, &c), &p),
@@ -226,7 +297,7 @@ fn claim_rules() {
 fn nonce_rules() {
     let s = key(Algorithm::Es256);
     let h = header(&s);
-    let p = policy().with_expected_nonce(Some("n-1"), true);
+    let p = KeyProofPolicy::new(ISSUER, ALGS, NonceCheck::Value("n-1"));
     let c = json!({"aud": ISSUER, "iat": NOW});
     assert_eq!(verify(&raw(&s, &h, &c), &p), Err(Error::NonceMissing));
     let c = json!({"aud": ISSUER, "iat": NOW, "nonce": "n-2"});
@@ -239,7 +310,14 @@ fn nonce_rules() {
     };
     let c_nonce = nonces.issue(NoncePurpose::CNonce, now(), &rng).unwrap();
     let dpop_nonce = nonces.issue(NoncePurpose::DpopNonce, now(), &rng).unwrap();
-    let p = policy().with_stateless_nonces(&nonces, 300, true);
+    let p = KeyProofPolicy::new(
+        ISSUER,
+        ALGS,
+        NonceCheck::Stateless {
+            nonces: &nonces,
+            max_age: 300,
+        },
+    );
     let c = json!({"aud": ISSUER, "iat": NOW, "nonce": c_nonce});
     assert!(verify(&raw(&s, &h, &c), &p).is_ok());
     let c = json!({"aud": ISSUER, "iat": NOW, "nonce": dpop_nonce});
@@ -262,10 +340,7 @@ fn iss_rules() {
     let without = json!({"aud": ISSUER, "iat": NOW});
     let client = policy().with_client(ProofClient::ClientId("wallet-1"));
     assert_eq!(
-        verify(&raw(&s, &h, &with_iss), &client)
-            .unwrap()
-            .iss
-            .as_deref(),
+        verify(&raw(&s, &h, &with_iss), &client).unwrap().iss(),
         Some("wallet-1")
     );
     assert!(verify(&raw(&s, &h, &without), &client).is_ok());

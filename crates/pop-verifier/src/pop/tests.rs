@@ -2,7 +2,7 @@ use jose_core::{LocalSigner, Signer, SystemRandom, base64url};
 use serde_json::{Value, json};
 
 use super::*;
-use crate::{NonceError, StatelessNonces};
+use crate::{InMemoryReplayGuard, NonceCheck, NonceError, ReplayError, StatelessNonces};
 
 const AS: &str = "https://as.example.com";
 const NOW: i64 = 1_800_000_000;
@@ -36,15 +36,21 @@ fn claims() -> Value {
     json!({"aud": AS, "jti": "j-1", "iat": NOW})
 }
 
+/// A policy for client `c1` without a challenge check (most tests are about other rules).
 fn policy() -> AttestationPopPolicy<'static> {
-    AttestationPopPolicy::new(AS, ALGS)
+    with_challenge(NonceCheck::NoneIssued).danger_skip_challenge_check()
 }
 
+fn with_challenge(challenge: NonceCheck<'_>) -> AttestationPopPolicy<'_> {
+    AttestationPopPolicy::new(AS, "c1", ALGS, challenge)
+}
+
+/// Verifies and records in a fresh guard.
 fn verify(
     token: &str,
     signer: &LocalSigner,
     policy: &AttestationPopPolicy<'_>,
-) -> Result<VerifiedAttestationPop, Error> {
+) -> Result<AcceptedAttestationPop, Error> {
     verify_attestation_pop(
         token,
         &signer.public_jwk(),
@@ -52,28 +58,92 @@ fn verify(
         now(),
         &Limits::default(),
     )
+    .map(|u| u.record(&InMemoryReplayGuard::new(8), now()).unwrap())
 }
 
 #[test]
 fn draft10_shape_verifies() {
     let s = key(Algorithm::Es256);
-    let v = verify(&pop(&s, &claims()), &s, &policy()).unwrap();
-    assert_eq!(v.jti, "j-1");
-    assert_eq!(v.iat, now());
-    assert_eq!(v.shape, PopShape::Draft10);
-    assert_eq!(v.iss, None);
-    assert_eq!(v.challenge, None);
-    assert_eq!(v.replay_expires_at(), UnixTime::from_secs(NOW + 600));
-    assert_eq!(v.replay_key("c1"), "abca-pop|2:c1|j-1");
+    let token = pop(&s, &claims());
+    let unrecorded = verify_attestation_pop(
+        &token,
+        &s.public_jwk(),
+        &policy(),
+        now(),
+        &Limits::default(),
+    )
+    .unwrap();
+    assert_eq!(unrecorded.expires_at(), UnixTime::from_secs(NOW + 601));
+    assert_eq!(unrecorded.key(), "abca-pop|2:c1|j-1");
+    let v = unrecorded
+        .record(&InMemoryReplayGuard::new(1), now())
+        .unwrap();
+    assert_eq!(v.jti(), "j-1");
+    assert_eq!(v.iat(), now());
+    assert_eq!(v.shape(), PopShape::Draft10);
+    assert_eq!(v.iss(), None);
+    assert_eq!(v.challenge(), None);
+}
+
+#[test]
+fn a_proof_at_the_window_edge_is_still_recorded() {
+    let s = key(Algorithm::Es256);
+    let token = pop(&s, &claims());
+    let edge = UnixTime::from_secs(NOW + 600);
+    let guard = InMemoryReplayGuard::new(1);
+    let verify_at =
+        |at| verify_attestation_pop(&token, &s.public_jwk(), &policy(), at, &Limits::default());
+    assert!(verify_at(edge).unwrap().record(&guard, edge).is_ok());
+    assert_eq!(
+        verify_at(edge).unwrap().record(&guard, edge),
+        Err(ReplayError::Replayed)
+    );
+    let after = UnixTime::from_secs(NOW + 601);
+    assert_eq!(
+        verify_at(after),
+        Err(Error::IatTooOld {
+            iat: NOW,
+            earliest: NOW + 1
+        })
+    );
+}
+
+#[test]
+fn jti_is_recorded_per_client() {
+    let s = key(Algorithm::Es256);
+    let token = pop(&s, &claims());
+    let guard = InMemoryReplayGuard::new(2);
+    let verify_for = |client: &'static str| {
+        let p = AttestationPopPolicy::new(AS, client, ALGS, NonceCheck::NoneIssued)
+            .danger_skip_challenge_check();
+        verify_attestation_pop(&token, &s.public_jwk(), &p, now(), &Limits::default()).unwrap()
+    };
+    assert!(verify_for("c1").record(&guard, now()).is_ok());
+    assert_eq!(
+        verify_for("c1").record(&guard, now()),
+        Err(ReplayError::Replayed)
+    );
+    // The same jti under another client is another key.
+    assert!(verify_for("c2").record(&guard, now()).is_ok());
+    assert_eq!(
+        verify_for("c3").record(&guard, now()),
+        Err(ReplayError::Full { max: 2 })
+    );
+    // Past the window, the guard refuses to record rather than silently forgetting.
+    let late = UnixTime::from_secs(NOW + 601);
+    assert_eq!(
+        verify_for("c3").record(&guard, late),
+        Err(ReplayError::AlreadyExpired)
+    );
 }
 
 #[test]
 fn draft07_shape_verifies_with_exp_and_nbf() {
     let s = key(Algorithm::EdDsa);
     let c = json!({"iss": "c1", "aud": AS, "jti": "j", "iat": NOW, "nbf": NOW, "exp": NOW + 60});
-    let v = verify(&pop(&s, &c), &s, &policy().with_client_id("c1")).unwrap();
-    assert_eq!(v.shape, PopShape::Draft07);
-    assert_eq!(v.iss.as_deref(), Some("c1"));
+    let v = verify(&pop(&s, &c), &s, &policy()).unwrap();
+    assert_eq!(v.shape(), PopShape::Draft07);
+    assert_eq!(v.iss(), Some("c1"));
 }
 
 #[test]
@@ -81,7 +151,7 @@ fn draft07_iss_must_equal_client_id() {
     let s = key(Algorithm::Es256);
     let c = json!({"iss": "other", "aud": AS, "jti": "j", "iat": NOW});
     assert_eq!(
-        verify(&pop(&s, &c), &s, &policy().with_client_id("c1")),
+        verify(&pop(&s, &c), &s, &policy()),
         Err(Error::IssuerMismatch {
             found: "other".into()
         })
@@ -91,7 +161,7 @@ fn draft07_iss_must_equal_client_id() {
 #[test]
 fn draft07_exp_and_nbf_are_enforced_with_skew() {
     let s = key(Algorithm::Es256);
-    let p = policy().with_clock_skew(10);
+    let p = policy().with_clock_skew_seconds(10);
     let expired = json!({"aud": AS, "jti": "j", "iat": NOW, "exp": NOW - 11});
     assert_eq!(
         verify(&pop(&s, &expired), &s, &p),
@@ -240,7 +310,7 @@ fn audience_rules() {
 #[test]
 fn iat_window_is_exact() {
     let s = key(Algorithm::Es256);
-    let p = policy().with_clock_skew(30).with_replay_window(120);
+    let p = policy().with_clock_skew_seconds(30).with_replay_window(120);
     let at = |iat: i64| json!({"aud": AS, "jti": "j", "iat": iat});
     assert!(verify(&pop(&s, &at(NOW - 150)), &s, &p).is_ok());
     assert_eq!(
@@ -299,12 +369,11 @@ fn jti_rules() {
 fn challenge_rules() {
     let s = key(Algorithm::Es256);
     let with = |c: &str| json!({"aud": AS, "jti": "j", "iat": NOW, "challenge": c});
-    let required = policy().with_expected_challenge(Some("abc"), true);
+    let required = with_challenge(NonceCheck::Value("abc"));
     assert_eq!(
         verify(&pop(&s, &with("abc")), &s, &required)
             .unwrap()
-            .challenge
-            .as_deref(),
+            .challenge(),
         Some("abc")
     );
     assert_eq!(
@@ -315,25 +384,28 @@ fn challenge_rules() {
         verify(&pop(&s, &claims()), &s, &required),
         Err(Error::ChallengeMissing)
     );
-    // Not required: absence is fine, but a carried challenge is still checked.
-    let optional = policy().with_expected_challenge(Some("abc"), false);
+    // Explicitly optional: absence is fine, but a carried challenge is still checked.
+    let optional = required.danger_allow_missing_challenge();
     assert!(verify(&pop(&s, &claims()), &s, &optional).is_ok());
     assert_eq!(
         verify(&pop(&s, &with("abd")), &s, &optional),
         Err(Error::ChallengeMismatch)
     );
-    // Required but nothing to compare with: fail closed.
-    let blind = policy().with_expected_challenge(None, true);
+    // Required but none issued: fail closed, asking for one.
+    let blind = with_challenge(NonceCheck::NoneIssued);
     assert_eq!(
         verify(&pop(&s, &with("abc")), &s, &blind),
         Err(Error::ChallengeMismatch)
     );
-    // Nothing configured: reported, not checked.
+    assert_eq!(
+        verify(&pop(&s, &claims()), &s, &blind),
+        Err(Error::ChallengeMissing)
+    );
+    // Explicitly skipped: reported, not checked.
     assert_eq!(
         verify(&pop(&s, &with("x")), &s, &policy())
             .unwrap()
-            .challenge
-            .as_deref(),
+            .challenge(),
         Some("x")
     );
     let number = json!({"aud": AS, "jti": "j", "iat": NOW, "challenge": 5});
@@ -348,7 +420,7 @@ fn challenge_validator_and_stateless_challenges() {
     let s = key(Algorithm::Es256);
     let with = |c: &str| json!({"aud": AS, "jti": "j", "iat": NOW, "challenge": c});
     let store = |c: &str| c == "issued";
-    let p = policy().with_challenge_validator(&store, true);
+    let p = with_challenge(NonceCheck::Validator(&store));
     assert!(verify(&pop(&s, &with("issued")), &s, &p).is_ok());
     assert_eq!(
         verify(&pop(&s, &with("other")), &s, &p),
@@ -371,7 +443,10 @@ fn challenge_validator_and_stateless_challenges() {
             &rng,
         )
         .unwrap();
-    let p = policy().with_stateless_challenges(&nonces, 60, true);
+    let p = with_challenge(NonceCheck::Stateless {
+        nonces: &nonces,
+        max_age: 60,
+    });
     assert!(verify(&pop(&s, &with(&challenge)), &s, &p).is_ok());
     assert_eq!(
         verify(&pop(&s, &with(&c_nonce)), &s, &p),

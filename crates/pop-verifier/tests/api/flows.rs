@@ -1,10 +1,10 @@
-//! End-to-end flows: a wallet's PoP, DPoP and key proof checked, recorded, and replayed.
+//! End-to-end flows: a wallet's PoP, DPoP and key proof built, checked, recorded, and replayed.
 
 use jose_core::{Algorithm, Header, Limits, LocalSigner, SystemRandom, UnixTime, UnsignedJws};
 use pop_verifier::{
-    AttestationPopPolicy, DpopPolicy, InMemoryReplayGuard, KeyProofPolicy, NoncePurpose,
-    ReplayError, ReplayGuard, StatelessNonces, verify_attestation_pop, verify_dpop_proof,
-    verify_key_proof,
+    AttestationPopPolicy, DpopPolicy, DpopProofClaims, Error, InMemoryReplayGuard, KeyProofClaims,
+    KeyProofPolicy, NonceCheck, NoncePurpose, ProofKey, ReplayError, StatelessNonces,
+    build_dpop_proof, build_key_proof, verify_attestation_pop, verify_dpop_proof, verify_key_proof,
 };
 use serde_json::json;
 
@@ -31,54 +31,34 @@ fn pop_with_stateless_challenge_then_replay_is_refused() {
         &Header::new(Algorithm::Es256).with_typ("oauth-client-attestation-pop+jwt"),
         &json!({"iss": "client-1", "aud": "https://as.example.com", "jti": "abc", "iat": NOW, "challenge": challenge}),
     );
-    let policy = AttestationPopPolicy::new("https://as.example.com", &[Algorithm::Es256])
-        .with_client_id("client-1")
-        .with_stateless_challenges(&nonces, 300, true);
+    let policy = AttestationPopPolicy::new(
+        "https://as.example.com",
+        "client-1",
+        &[Algorithm::Es256],
+        NonceCheck::Stateless {
+            nonces: &nonces,
+            max_age: 3600,
+        },
+    );
     let guard = InMemoryReplayGuard::new(10);
     let later = now.saturating_add(5);
-    let first = verify_attestation_pop(
-        &pop,
-        &wallet.public_jwk(),
-        &policy,
-        later,
-        &Limits::default(),
-    )
-    .unwrap();
-    guard
-        .check_and_record(
-            &first.replay_key("client-1"),
-            first.replay_expires_at(),
-            later,
-        )
-        .unwrap();
+    let verify = |at: UnixTime| {
+        verify_attestation_pop(&pop, &wallet.public_jwk(), &policy, at, &Limits::default())
+    };
+    let accepted = verify(later).unwrap().record(&guard, later).unwrap();
+    assert_eq!(accepted.iss(), Some("client-1"));
     // The same PoP again: it verifies by itself but the guard refuses the jti.
-    let again = verify_attestation_pop(
-        &pop,
-        &wallet.public_jwk(),
-        &policy,
-        later,
-        &Limits::default(),
-    )
-    .unwrap();
     assert_eq!(
-        guard.check_and_record(
-            &again.replay_key("client-1"),
-            again.replay_expires_at(),
-            later
-        ),
+        verify(later).unwrap().record(&guard, later),
         Err(ReplayError::Replayed)
     );
-    // After the record expires, the iat check refuses the PoP by itself.
-    let after = first.replay_expires_at().saturating_add(1);
-    assert!(
-        verify_attestation_pop(
-            &pop,
-            &wallet.public_jwk(),
-            &policy,
-            after,
-            &Limits::default()
-        )
-        .is_err()
+    // From when the record expires (iat + 601), the iat check refuses the PoP by itself.
+    assert_eq!(
+        verify(now.saturating_add(601)),
+        Err(Error::IatTooOld {
+            iat: NOW,
+            earliest: NOW + 1
+        })
     );
 }
 
@@ -89,50 +69,59 @@ fn dpop_and_key_proof_share_the_wallet_key() {
     let wallet = LocalSigner::generate(Algorithm::EdDsa, &rng).unwrap();
     let nonces = StatelessNonces::new(&[1; 32], None).unwrap();
     let c_nonce = nonces.issue(NoncePurpose::CNonce, now, &rng).unwrap();
-    let dpop = sign(
+    let dpop = build_dpop_proof(
+        &DpopProofClaims::new("POST", "https://issuer.example/credential", "d1", now)
+            .with_access_token("at-1"),
+        &wallet.public_jwk(),
         &wallet,
-        &Header::new(Algorithm::EdDsa)
-            .with_typ("dpop+jwt")
-            .with_jwk(wallet.public_jwk()),
-        &json!({"jti": "d1", "htm": "POST", "htu": "https://issuer.example/credential", "iat": NOW, "ath": pop_verifier::access_token_hash("at-1")}),
-    );
-    let proof = sign(
+    )
+    .unwrap();
+    let proof = build_key_proof(
+        &KeyProofClaims::new("https://issuer.example", now).with_nonce(c_nonce),
+        &ProofKey::Jwk(wallet.public_jwk()),
         &wallet,
-        &Header::new(Algorithm::EdDsa)
-            .with_typ("openid4vci-proof+jwt")
-            .with_jwk(wallet.public_jwk()),
-        &json!({"aud": "https://issuer.example", "iat": NOW, "nonce": c_nonce}),
-    );
+    )
+    .unwrap();
+    let guard = InMemoryReplayGuard::new(10);
     let d = verify_dpop_proof(
         &dpop,
         &DpopPolicy::new(
             "POST",
             "https://issuer.example/credential",
             &[Algorithm::EdDsa],
+            NonceCheck::NoneIssued,
         )
+        .danger_skip_nonce_check()
         .with_access_token("at-1"),
         now,
         &Limits::default(),
     )
+    .unwrap()
+    .record(&guard, now)
     .unwrap();
+    let stateless = NonceCheck::Stateless {
+        nonces: &nonces,
+        max_age: 300,
+    };
     let k = verify_key_proof(
         &proof,
-        &KeyProofPolicy::new("https://issuer.example", &[Algorithm::EdDsa])
-            .with_stateless_nonces(&nonces, 300, true),
+        &KeyProofPolicy::new("https://issuer.example", &[Algorithm::EdDsa], stateless),
         now,
         &Limits::default(),
     )
+    .unwrap()
+    .record(&guard, now)
     .unwrap();
-    assert_eq!(d.jkt, k.holder_key.thumbprint_base64url());
-    // A c_nonce is not a DPoP nonce.
+    assert_eq!(d.jkt(), k.holder_key().thumbprint_base64url());
+    // A c_nonce is not a DPoP nonce; the DPoP proof carries none, so it is missing.
     let c_as_dpop = DpopPolicy::new(
         "POST",
         "https://issuer.example/credential",
         &[Algorithm::EdDsa],
-    )
-    .with_stateless_nonces(&nonces, 300, true);
+        stateless,
+    );
     assert_eq!(
         verify_dpop_proof(&dpop, &c_as_dpop, now, &Limits::default()),
-        Err(pop_verifier::Error::NonceMissing)
+        Err(Error::NonceMissing)
     );
 }

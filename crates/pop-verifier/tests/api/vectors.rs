@@ -3,8 +3,9 @@
 
 use jose_core::{Algorithm, Limits, PublicJwk, UnixTime};
 use pop_verifier::{
-    AttestationPopPolicy, DpopPolicy, Error, KeyProofPolicy, KeySource, PopShape, ProofClient,
-    access_token_hash, verify_attestation_pop, verify_dpop_proof, verify_key_proof,
+    AttestationPopPolicy, DpopPolicy, Error, InMemoryReplayGuard, KeyProofPolicy, KeySource,
+    NonceCheck, PopShape, ProofClient, access_token_hash, verify_attestation_pop,
+    verify_dpop_proof, verify_key_proof,
 };
 use serde_json::Value;
 
@@ -45,32 +46,40 @@ fn test_abca_draft10_pop_examples_verify_with_cnf_jwk() {
         let e = example(id);
         let token = e["compact"].as_str().unwrap();
         let challenge = e["payload"]["challenge"].as_str().unwrap();
-        let policy = AttestationPopPolicy::new(audience, &[Algorithm::Es256])
-            .with_expected_challenge(Some(challenge), true)
-            .with_client_id("https://client.example.com");
-        let v = verify_attestation_pop(
-            token,
-            &cnf,
-            &policy,
-            UnixTime::from_secs(ABCA_NOW),
-            &Limits::default(),
-        )
-        .unwrap_or_else(|err| panic!("{id}: {err}"));
-        assert_eq!(v.jti, "d25d00ab-552b-46fc-ae19-98f440f25064");
-        assert_eq!(v.iat, UnixTime::from_secs(1_772_487_595));
-        assert_eq!(v.shape, PopShape::Draft10);
-        assert_eq!(
-            v.challenge.as_deref(),
-            Some("5c1a9e10-29ff-4c2b-ae73-57c0957c09c4")
+        let policy = AttestationPopPolicy::new(
+            audience,
+            "https://client.example.com",
+            &[Algorithm::Es256],
+            NonceCheck::Value(challenge),
         );
+        let now = UnixTime::from_secs(ABCA_NOW);
+        let v = verify_attestation_pop(token, &cnf, &policy, now, &Limits::default())
+            .unwrap_or_else(|err| panic!("{id}: {err}"))
+            .record(&InMemoryReplayGuard::new(1), now)
+            .unwrap();
+        assert_eq!(v.jti(), "d25d00ab-552b-46fc-ae19-98f440f25064");
+        assert_eq!(v.iat(), UnixTime::from_secs(1_772_487_595));
+        assert_eq!(v.shape(), PopShape::Draft10);
+        assert_eq!(v.challenge(), Some("5c1a9e10-29ff-4c2b-ae73-57c0957c09c4"));
     }
+}
+
+/// A PoP policy for the examples' client without a challenge check.
+fn unchecked_pop_policy(audience: &str) -> AttestationPopPolicy<'_> {
+    AttestationPopPolicy::new(
+        audience,
+        "https://client.example.com",
+        &[Algorithm::Es256],
+        NonceCheck::NoneIssued,
+    )
+    .danger_skip_challenge_check()
 }
 
 #[test]
 fn test_abca_draft10_pop_examples_refused_for_the_other_audience_and_late() {
     let cnf = attestation_cnf_jwk();
     let token = example("att-3")["compact"].as_str().unwrap().to_owned();
-    let policy = AttestationPopPolicy::new("https://as.example.com", &[Algorithm::Es256]);
+    let policy = unchecked_pop_policy("https://as.example.com");
     assert_eq!(
         verify_attestation_pop(
             &token,
@@ -88,7 +97,7 @@ fn test_abca_draft10_pop_examples_refused_for_the_other_audience_and_late() {
         verify_attestation_pop(
             &token,
             &cnf,
-            &AttestationPopPolicy::new("https://rs.example.com", &[Algorithm::Es256]),
+            &unchecked_pop_policy("https://rs.example.com"),
             UnixTime::from_secs(1_772_487_595 + 601),
             &Limits::default()
         ),
@@ -103,7 +112,7 @@ fn test_abca_draft10_pop_examples_refused_for_the_other_audience_and_late() {
 fn test_abca_attestation_example_is_not_a_pop() {
     // att-1 is the attestation itself: its typ is refused, so it cannot be replayed as a PoP.
     let e = example("att-1");
-    let policy = AttestationPopPolicy::new("https://as.example.com", &[Algorithm::Es256]);
+    let policy = unchecked_pop_policy("https://as.example.com");
     assert_eq!(
         verify_attestation_pop(
             e["compact"].as_str().unwrap(),
@@ -125,24 +134,29 @@ const OID4VCI_F1_PROOF: &str = "eyJ0eXAiOiJvcGVuaWQ0dmNpLXByb29mK2p3dCIsImFsZyI6
 
 #[test]
 fn test_openid4vci_f1_proof_example_verifies() {
-    let policy = KeyProofPolicy::new("https://credential-issuer.example.com", &[Algorithm::Es256])
-        .with_expected_nonce(Some("LarRGSbmUPYtRYO6BQ4yn8"), true)
-        .with_client(ProofClient::AnonymousPreAuthorized);
-    let v = verify_key_proof(
-        OID4VCI_F1_PROOF,
-        &policy,
-        UnixTime::from_secs(1_701_960_444 + 10),
-        &Limits::default(),
+    let policy = KeyProofPolicy::new(
+        "https://credential-issuer.example.com",
+        &[Algorithm::Es256],
+        NonceCheck::Value("LarRGSbmUPYtRYO6BQ4yn8"),
     )
-    .unwrap();
-    assert_eq!(v.key_source, KeySource::Jwk);
+    .with_client(ProofClient::AnonymousPreAuthorized);
+    let now = UnixTime::from_secs(1_701_960_444 + 10);
+    let v = verify_key_proof(OID4VCI_F1_PROOF, &policy, now, &Limits::default())
+        .unwrap()
+        .record(&InMemoryReplayGuard::new(1), now)
+        .unwrap();
+    assert_eq!(v.key_source(), &KeySource::Jwk);
     let expected = PublicJwk::from_json(
         br#"{"kty":"EC","crv":"P-256","x":"nUWAoAv3XZith8E7i19OdaxOLYFOwM-Z2EuM02TirT4","y":"HskHU8BjUi1U9Xqi7Swmj8gwAK_0xkcDjEW_71SosEY"}"#,
     )
     .unwrap();
-    assert!(v.holder_key.same_key(&expected));
+    assert!(v.holder_key().same_key(&expected));
     // The same proof with another c_nonce is refused.
-    let other = policy.with_expected_nonce(Some("another"), true);
+    let other = KeyProofPolicy::new(
+        "https://credential-issuer.example.com",
+        &[Algorithm::Es256],
+        NonceCheck::Value("another"),
+    );
     assert_eq!(
         verify_key_proof(
             OID4VCI_F1_PROOF,
@@ -166,27 +180,23 @@ const RFC9449_JKT: &str = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
 /// RFC 9449 §7.1 Figure 12: the access token.
 const RFC9449_ACCESS_TOKEN: &str = "Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU";
 
+/// A DPoP policy for a server that issues no DPoP nonces (as in the RFC's examples).
+fn dpop_policy<'a>(method: &'a str, uri: &'a str) -> DpopPolicy<'a> {
+    DpopPolicy::new(method, uri, &[Algorithm::Es256], NonceCheck::NoneIssued)
+        .danger_skip_nonce_check()
+}
+
 #[test]
 fn test_rfc9449_token_request_proof_verifies() {
-    let policy = DpopPolicy::new(
-        "POST",
-        "https://server.example.com/token",
-        &[Algorithm::Es256],
-    );
-    let v = verify_dpop_proof(
-        RFC9449_TOKEN_PROOF,
-        &policy,
-        UnixTime::from_secs(1_562_262_616),
-        &Limits::default(),
-    )
-    .unwrap();
-    assert_eq!(v.jkt, RFC9449_JKT);
-    assert_eq!(v.jti, "-BwC3ESc6acc2lTc");
-    let elsewhere = DpopPolicy::new(
-        "POST",
-        "https://server.example.com/par",
-        &[Algorithm::Es256],
-    );
+    let policy = dpop_policy("POST", "https://server.example.com/token");
+    let now = UnixTime::from_secs(1_562_262_616);
+    let v = verify_dpop_proof(RFC9449_TOKEN_PROOF, &policy, now, &Limits::default())
+        .unwrap()
+        .record(&InMemoryReplayGuard::new(1), now)
+        .unwrap();
+    assert_eq!(v.jkt(), RFC9449_JKT);
+    assert_eq!(v.jti(), "-BwC3ESc6acc2lTc");
+    let elsewhere = dpop_policy("POST", "https://server.example.com/par");
     assert_eq!(
         verify_dpop_proof(
             RFC9449_TOKEN_PROOF,
@@ -206,16 +216,27 @@ fn test_rfc9449_resource_request_proof_verifies_with_ath() {
         access_token_hash(RFC9449_ACCESS_TOKEN),
         "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo"
     );
-    let policy = DpopPolicy::new(
+    let policy = dpop_policy("GET", "https://resource.example.org/protectedresource")
+        .with_access_token(RFC9449_ACCESS_TOKEN);
+    let now = UnixTime::from_secs(1_562_262_618);
+    let v = verify_dpop_proof(RFC9449_RESOURCE_PROOF, &policy, now, &Limits::default())
+        .unwrap()
+        .record(&InMemoryReplayGuard::new(1), now)
+        .unwrap();
+    assert_eq!(v.jkt(), RFC9449_JKT);
+    assert_eq!(v.jti(), "e1j3V_bKic8-LAEB");
+    // A server that requires DPoP nonces refuses the proof, which carries none.
+    let strict = DpopPolicy::new(
         "GET",
         "https://resource.example.org/protectedresource",
         &[Algorithm::Es256],
+        NonceCheck::NoneIssued,
     )
     .with_access_token(RFC9449_ACCESS_TOKEN);
-    let now = UnixTime::from_secs(1_562_262_618);
-    let v = verify_dpop_proof(RFC9449_RESOURCE_PROOF, &policy, now, &Limits::default()).unwrap();
-    assert_eq!(v.jkt, RFC9449_JKT);
-    assert_eq!(v.jti, "e1j3V_bKic8-LAEB");
+    assert_eq!(
+        verify_dpop_proof(RFC9449_RESOURCE_PROOF, &strict, now, &Limits::default()),
+        Err(Error::NonceMissing)
+    );
     let wrong_token = policy.with_access_token("another-token");
     assert_eq!(
         verify_dpop_proof(

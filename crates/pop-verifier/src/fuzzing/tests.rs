@@ -1,8 +1,9 @@
 //! The fuzz entry points run on their seeds and on random input without panicking, and the
 //! signed mode reaches the claim checks.
 
-use pop_verifier::{Error, fuzzing};
 use proptest::prelude::*;
+
+use crate::{Error, fuzzing};
 
 #[test]
 fn signed_mode_reaches_claim_checks() {
@@ -71,7 +72,7 @@ proptest! {
         let _ = fuzzing::key_proof_verify(&data);
         if let Ok(text) = core::str::from_utf8(&data) {
             let _ = fuzzing::nonce_verify(text);
-            let _ = pop_verifier::normalize_htu(text);
+            let _ = crate::normalize_htu(text);
         }
     }
 
