@@ -24,8 +24,10 @@ fn run() -> Result<(), DemoError> {
     let keystore = match &config.keystore {
         Some(path) if Path::new(path).exists() => Keystore::load(path)?,
         Some(path) => {
-            tracing::warn!(path = %path.display(), "keystore file not found: kms-key references will not resolve");
-            Keystore::new()
+            return Err(DemoError::Config(format!(
+                "keystore: {} does not exist (run the attester once to create it, or remove \"keystore\")",
+                path.display()
+            )));
         }
         None => Keystore::new(),
     };
