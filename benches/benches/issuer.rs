@@ -1,0 +1,141 @@
+//! oid4vci-issuer: the token endpoint path of `IssuerEngine::token` (form parse, client
+//! attestation + PoP verification, pre-authorized code redemption, grant, access and refresh
+//! token issuance) against two bare ring verifications of the same algorithm (the attestation
+//! signature and the PoP signature: the cryptographic floor of an attested token request).
+//!
+//! The engine and its attestation verifier are built once, before the loop, as a server builds
+//! them: a request parses no configuration and no trust anchor. Each call redeems a fresh
+//! pre-authorized code (created inside the timed call, so the ratio includes that insert); the
+//! replay guard accepts every `jti`, since the same PoP is presented over and over (the
+//! in-memory guard's own cost is measured by the pop_verifier bench).
+#![allow(
+    clippy::unwrap_used,
+    reason = "benchmark setup: a failure is a broken fixture"
+)]
+
+use core::hint::black_box;
+use std::sync::Arc;
+
+use attestation_jwt::{
+    AttestationClaims, AttesterKeyId, ClientAttestationConfig, ClientAttestationVerifier,
+    PopClaims, VerificationMethod, build_pop, issue_attestation,
+};
+use criterion::{Criterion, criterion_group, criterion_main};
+use jose_core::{Algorithm, LocalSigner, SystemRandom, UnixTime};
+use oid4vci_issuer::{
+    CredentialFormat, CredentialProfile, EndpointRequest, IssuerEngine, IssuerKeys, IssuerSettings,
+    SigningKey, StoreLimits, Stores,
+};
+use pop_verifier::{ReplayError, ReplayGuard};
+use ring::signature::{ECDSA_P256_SHA256_FIXED, ED25519, UnparsedPublicKey, VerificationAlgorithm};
+use serde_json::Map;
+
+const NOW: i64 = 1_800_000_000;
+const ISSUER: &str = "https://issuer.example.com";
+
+#[derive(Debug)]
+struct AcceptAll;
+
+impl ReplayGuard for AcceptAll {
+    fn check_and_record(&self, _: &str, _: UnixTime, _: UnixTime) -> Result<(), ReplayError> {
+        Ok(())
+    }
+}
+
+fn engine(attester: &LocalSigner, rng: &SystemRandom) -> IssuerEngine {
+    let config = ClientAttestationConfig::new(VerificationMethod::StaticJwk {
+        jwk: attester.public_jwk(),
+    });
+    let verifier = ClientAttestationVerifier::builder(config, ISSUER)
+        .build()
+        .unwrap();
+    let signer = LocalSigner::generate(Algorithm::Es256, rng).unwrap();
+    let profile = CredentialProfile::new(
+        "pid",
+        CredentialFormat::SdJwtVc {
+            vct: "urn:eudi:pid:1".into(),
+            always_disclosed: Vec::new(),
+        },
+    );
+    // Room for every call criterion makes: a full store would end the run.
+    let limits = StoreLimits::new()
+        .with_max_pre_authorized_codes(1 << 24)
+        .with_max_access_tokens(1 << 24)
+        .with_max_refresh_tokens(1 << 24);
+    IssuerEngine::builder(
+        IssuerSettings::new(ISSUER),
+        vec![profile],
+        IssuerKeys::new(SigningKey::new(Arc::new(signer), Vec::new())),
+        &[7u8; 32],
+        Arc::new(SystemRandom::new()),
+    )
+    .with_stores(Stores::in_memory(&limits, 1024))
+    .with_replay_guard(Arc::new(AcceptAll))
+    .with_client_authenticator(verifier)
+    .build()
+    .unwrap()
+}
+
+fn bench(c: &mut Criterion) {
+    let now = UnixTime::from_secs(NOW);
+    let rng = SystemRandom::new();
+    let cases: [(Algorithm, &'static dyn VerificationAlgorithm, &str); 2] = [
+        (Algorithm::Es256, &ECDSA_P256_SHA256_FIXED, "ES256"),
+        (Algorithm::EdDsa, &ED25519, "EdDSA"),
+    ];
+    for (alg, ring_alg, name) in cases {
+        let attester = LocalSigner::generate(alg, &rng).unwrap();
+        let instance = LocalSigner::generate(alg, &rng).unwrap();
+        let claims = AttestationClaims::new(
+            "https://wallet.example.com",
+            instance.public_jwk(),
+            now.saturating_sub(60),
+            now.saturating_add(86_400),
+        );
+        let attestation =
+            issue_attestation(&claims, &AttesterKeyId::Kid("att-1".into()), &attester).unwrap();
+        let pop = build_pop(&PopClaims::new(ISSUER, now), &instance, &rng).unwrap();
+        let engine = engine(&attester, &rng);
+        let headers: [(&str, &[u8]); 3] = [
+            ("content-type", b"application/x-www-form-urlencoded"),
+            ("oauth-client-attestation", attestation.as_bytes()),
+            ("oauth-client-attestation-pop", pop.as_bytes()),
+        ];
+        let ours = || {
+            let code = engine
+                .create_pre_authorized_code(vec!["pid".into()], Map::new(), None, now)
+                .unwrap();
+            let body = format!(
+                "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Apre-authorized_code&pre-authorized_code={code}"
+            );
+            let answer = engine
+                .token(&EndpointRequest::new(&headers, body.as_bytes()), now)
+                .unwrap();
+            black_box(answer);
+        };
+        let (att_input, att_sig) = benches::split_jws(&attestation);
+        let (pop_input, pop_sig) = benches::split_jws(&pop);
+        let (att_key, pop_key) = (
+            benches::raw_public_key(&attester),
+            benches::raw_public_key(&instance),
+        );
+        let floor = || {
+            UnparsedPublicKey::new(ring_alg, &att_key)
+                .verify(black_box(&att_input), black_box(&att_sig))
+                .unwrap();
+            UnparsedPublicKey::new(ring_alg, &pop_key)
+                .verify(black_box(&pop_input), black_box(&pop_sig))
+                .unwrap();
+        };
+        c.bench_function(&format!("issuer/token/{name}"), |b| b.iter(ours));
+        benches::print_ratio(
+            &format!(
+                "oid4vci-issuer token endpoint (attested, pre-authorized code) {name} vs two bare ring verifies"
+            ),
+            &benches::measure_ratio(30, 50, ours, floor),
+        );
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
