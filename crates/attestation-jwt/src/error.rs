@@ -141,7 +141,7 @@ impl core::fmt::Display for Token {
 /// Everything that can go wrong in this crate.
 ///
 /// The verification variants follow the order of ABCA draft -10 §7.1 (spec notes §A.5); each
-/// failing step has its own variant. [`OAuthError::from_error`](crate::OAuthError::from_error)
+/// failing step has its own variant. [`oauth_error`](crate::oauth_error)
 /// maps them to the OAuth error response. Messages name what failed but never contain key
 /// material, secrets or whole tokens; attacker-chosen strings are truncated.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -362,7 +362,7 @@ impl Error {
     ///
     /// Lenient mode (`required: false`) tolerates a bad *client*, never a broken *server*:
     /// these errors are returned in both modes, and
-    /// [`OAuthError::from_error`](crate::OAuthError::from_error) answers them with
+    /// [`oauth_error`](crate::oauth_error) answers them with
     /// `server_error` (500).
     ///
     /// ```

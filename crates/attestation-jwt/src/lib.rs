@@ -26,7 +26,8 @@ pub use limits::{
     DEFAULT_MAX_CONFIG_LEN, DEFAULT_MAX_HEADER_LEN, DEFAULT_MAX_TRUSTED_ROOTS,
     DEFAULT_REPLAY_WINDOW_SECONDS, Limits, MAX_CONFIGURED_SECONDS,
 };
-pub use oauth::{CHALLENGE_HEADER, OAuthError, error_description};
+pub use oauth::{CHALLENGE_HEADER, CHALLENGE_SCHEME, oauth_error};
+pub use oid4vci_types::OAuthError;
 pub use request::{
     ATTESTATION_HEADER, ClientAuthRequest, DPOP_HEADER, JWT_BEARER_ASSERTION_TYPE,
     LEGACY_ASSERTION_TYPE, POP_HEADER,

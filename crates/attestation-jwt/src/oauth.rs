@@ -1,114 +1,60 @@
-//! Mapping of verification failures to OAuth 2.0 error responses (RFC 6749 §5.2; ABCA -10 §7.4).
+//! Mapping of verification failures to the OAuth 2.0 error answer (RFC 6749 §5.2; ABCA -10
+//! §7.4), as the workspace's one error type, [`oid4vci_types::OAuthError`].
 
-use serde_json::{Map, Value};
+use oid4vci_types::OAuthError;
 
 use crate::error::Error;
 
-/// The header that carries a fresh challenge (ABCA -10 §6.2).
-pub const CHALLENGE_HEADER: &str = "OAuth-Client-Attestation-Challenge";
+/// The header that carries a fresh challenge (ABCA -10 §6.2), in the lower case HTTP/2
+/// requires (header names are case-insensitive).
+pub const CHALLENGE_HEADER: &str = "oauth-client-attestation-challenge";
 
-/// An OAuth error response for a refused client authentication.
+/// The `WWW-Authenticate` scheme of a 401 from client authentication: the registered name of
+/// the token endpoint authentication method (ABCA §13.2), since RFC 6749 §5.2 asks a 401 to
+/// name the method the client should use.
+pub const CHALLENGE_SCHEME: &str = "attest_jwt_client_auth";
+
+/// The OAuth error answer for a refused client authentication.
 ///
 /// | Error | `error` | HTTP |
 /// |---|---|---|
-/// | missing headers, malformed tokens, bad signatures, failed claims, replays, fallback failures | `invalid_client` | 401 |
+/// | missing headers, malformed tokens, bad signatures, failed claims, replays, fallback failures | `invalid_client` (+ `WWW-Authenticate: attest_jwt_client_auth …`) | 401 |
 /// | [`Error::AttestationExpired`] | `use_fresh_attestation` | 400 |
 /// | PoP challenge missing, wrong or invalid | `use_attestation_challenge` (+ [`CHALLENGE_HEADER`]) | 400 |
 /// | [server faults](Error::is_server_fault): configuration, trust store, key resolution, replay guard full or unavailable, API misuse, signing | `server_error` | 500 |
 ///
-/// The `error_description` is the error's message passed through [`error_description`]: it
-/// never holds a character outside RFC 6749 §5.2's set.
+/// `fresh_challenge` is called only for `use_attestation_challenge`, to issue the value of the
+/// [`CHALLENGE_HEADER`] (return `None` if no challenge can be issued). The description is the
+/// error's message, kept by [`OAuthError`] within RFC 6749 §5.2's character set; a server
+/// fault's message stays out of the answer (it is the [`OAuthError::internal_detail`], for the
+/// server's log).
 ///
 /// ```
-/// use attestation_jwt::{Error, OAuthError};
-/// let e = OAuthError::from_error(&Error::AttestationMissing, || None);
-/// assert_eq!(e.http_status, 401);
+/// use attestation_jwt::{Error, oauth_error};
+/// let e = oauth_error(&Error::AttestationMissing, || None);
+/// assert_eq!((e.status(), e.error()), (401, "invalid_client"));
 /// assert_eq!(e.to_json()["error"], "invalid_client");
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct OAuthError {
-    /// The `error` code.
-    pub error: &'static str,
-    /// A human-readable `error_description` (never key material or secrets), within RFC 6749
-    /// §5.2's character set when built by [`OAuthError::from_error`] (see
-    /// [`error_description`]).
-    pub error_description: String,
-    /// The HTTP status to answer with.
-    pub http_status: u16,
-    /// A fresh challenge to send in the [`CHALLENGE_HEADER`] response header.
-    pub challenge_header: Option<String>,
-}
-
-impl OAuthError {
-    /// Maps `error` to its response. `fresh_challenge` is called only for
-    /// `use_attestation_challenge`, to issue the value for the [`CHALLENGE_HEADER`] (return
-    /// `None` if no challenge can be issued).
-    #[must_use]
-    pub fn from_error(error: &Error, fresh_challenge: impl FnOnce() -> Option<String>) -> Self {
-        let (code, status) = classify(error);
-        let challenge_header = if code == "use_attestation_challenge" {
-            fresh_challenge()
-        } else {
-            None
-        };
-        Self {
-            error: code,
-            error_description: error_description(&error.to_string()),
-            http_status: status,
-            challenge_header,
-        }
-    }
-
-    /// The JSON body: `{"error": ..., "error_description": ...}`. The description is passed
-    /// through [`error_description`] again, so a value assigned to the public field cannot
-    /// leave the RFC 6749 §5.2 set either.
-    #[must_use]
-    pub fn to_json(&self) -> Value {
-        let mut map = Map::new();
-        map.insert("error".into(), self.error.into());
-        map.insert(
-            "error_description".into(),
-            error_description(&self.error_description).into(),
-        );
-        Value::Object(map)
-    }
-}
-
-/// `text` within RFC 6749 §5.2's `error_description` character set (`%x20-21 / %x23-5B /
-/// %x5D-7E`): `"` becomes `'`, `\` becomes `/`, control characters (tab, line breaks, ...)
-/// become a space, and every other character outside the set (non-ASCII) becomes `?`.
-/// Characters inside the set are kept, so the function is idempotent.
-///
-/// ```
-/// use attestation_jwt::error_description;
-/// assert_eq!(error_description("typ \"jwt\"\tin C:\\x é"), "typ 'jwt' in C:/x ?");
-/// ```
 #[must_use]
-pub fn error_description(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '"' => '\'',
-            '\\' => '/',
-            ' '..='~' => c,
-            c if c.is_control() => ' ',
-            _ => '?',
-        })
-        .collect()
-}
-
-fn classify(error: &Error) -> (&'static str, u16) {
+pub fn oauth_error(error: &Error, fresh_challenge: impl FnOnce() -> Option<String>) -> OAuthError {
     use pop_verifier::Error as P;
     if error.is_server_fault() {
-        return ("server_error", 500);
+        return OAuthError::server_error().with_internal_detail(error.to_string());
     }
+    let description = error.to_string();
     match error {
-        Error::AttestationExpired { .. } => ("use_fresh_attestation", 400),
+        Error::AttestationExpired { .. } => {
+            OAuthError::new(400, "use_fresh_attestation", &description)
+        }
         Error::Pop(P::ChallengeMissing | P::ChallengeMismatch | P::ChallengeInvalid { .. })
         | Error::Dpop(P::NonceMissing | P::NonceMismatch | P::NonceInvalid { .. }) => {
-            ("use_attestation_challenge", 400)
+            let answer = OAuthError::new(400, "use_attestation_challenge", &description);
+            match fresh_challenge() {
+                Some(challenge) => answer.with_header(CHALLENGE_HEADER, challenge),
+                None => answer,
+            }
         }
-        _ => ("invalid_client", 401),
+        _ => OAuthError::new(401, "invalid_client", &description).with_challenge(CHALLENGE_SCHEME),
     }
 }
 
@@ -118,22 +64,20 @@ mod tests {
 
     #[test]
     fn expired_maps_to_use_fresh_attestation() {
-        let e = OAuthError::from_error(&Error::AttestationExpired { exp: 1, now: 2 }, || {
+        let e = oauth_error(&Error::AttestationExpired { exp: 1, now: 2 }, || {
             Some("unused".into())
         });
-        assert_eq!(e.error, "use_fresh_attestation");
-        assert_eq!(e.http_status, 400);
-        assert_eq!(e.challenge_header, None);
+        assert_eq!((e.error(), e.status()), ("use_fresh_attestation", 400));
+        assert_eq!(e.header(CHALLENGE_HEADER), None);
     }
 
     #[test]
     fn challenge_errors_carry_a_fresh_challenge() {
-        let e = OAuthError::from_error(&Error::Pop(pop_verifier::Error::ChallengeMissing), || {
+        let e = oauth_error(&Error::Pop(pop_verifier::Error::ChallengeMissing), || {
             Some("c-1".into())
         });
-        assert_eq!(e.error, "use_attestation_challenge");
-        assert_eq!(e.http_status, 400);
-        assert_eq!(e.challenge_header.as_deref(), Some("c-1"));
+        assert_eq!((e.error(), e.status()), ("use_attestation_challenge", 400));
+        assert_eq!(e.header(CHALLENGE_HEADER), Some("c-1"));
         assert_eq!(
             e.to_json(),
             serde_json::json!({"error": "use_attestation_challenge",
@@ -142,36 +86,42 @@ mod tests {
     }
 
     #[test]
-    fn descriptions_stay_in_the_rfc_6749_set() {
-        let text = "a \"quoted\" C:\\path\u{7f}\ttab\nline \u{e9}\u{1F600} ok!#[]~";
-        let clean = error_description(text);
-        assert_eq!(clean, "a 'quoted' C:/path  tab line ?? ok!#[]~");
+    fn invalid_client_names_the_authentication_method_in_its_challenge() {
+        let e = oauth_error(&Error::AttestationMissing, || None);
+        let challenge = e
+            .headers()
+            .find(|(name, _)| *name == "www-authenticate")
+            .map(|(_, value)| value.into_owned());
         assert!(
-            clean
-                .bytes()
-                .all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+            challenge
+                .as_deref()
+                .is_some_and(|c| c.starts_with("attest_jwt_client_auth error=\"invalid_client\"")),
+            "{challenge:?}"
         );
-        assert_eq!(error_description(&clean), clean, "idempotent");
     }
 
     #[test]
-    fn from_error_sanitizes_the_message() {
+    fn attacker_text_stays_in_the_rfc_6749_set() {
         // A typ value is attacker-chosen; Debug formatting puts it in quotes.
         let error = Error::AttestationType {
             found: Some("x\"\\\u{0}\u{e9}".into()),
         };
-        let e = OAuthError::from_error(&error, || None);
-        assert_eq!(
-            e.error_description,
-            "client attestation typ Some('x/'///0?') is not oauth-client-attestation+jwt"
+        let e = oauth_error(&error, || None);
+        assert!(
+            e.description()
+                .bytes()
+                .all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E)),
+            "{}",
+            e.description()
         );
-        let mut tampered = e.clone();
-        tampered.error_description = "bad \" \\ \u{1}".into();
-        assert_eq!(tampered.to_json()["error_description"], "bad ' /  ");
+        assert!(
+            e.description()
+                .starts_with("client attestation typ Some('x/")
+        );
     }
 
     #[test]
-    fn server_faults_are_server_error() {
+    fn server_faults_are_server_error_without_their_detail() {
         for error in [
             Error::KeyResolution {
                 reason: "KMS down".into(),
@@ -185,14 +135,16 @@ mod tests {
             },
             Error::Config(crate::ConfigError::KeyResolverMissing),
         ] {
-            let e = OAuthError::from_error(&error, || None);
-            assert_eq!((e.error, e.http_status), ("server_error", 500), "{error}");
+            let e = oauth_error(&error, || None);
+            assert_eq!((e.error(), e.status()), ("server_error", 500), "{error}");
+            assert_eq!(e.internal_detail(), Some(error.to_string().as_str()));
+            assert!(!e.description().contains("KMS"));
         }
-        let e = OAuthError::from_error(
+        let e = oauth_error(
             &Error::ReplayGuard(pop_verifier::ReplayError::AlreadyExpired),
             || None,
         );
-        assert_eq!((e.error, e.http_status), ("invalid_client", 401));
+        assert_eq!((e.error(), e.status()), ("invalid_client", 401));
     }
 
     #[test]
@@ -204,8 +156,8 @@ mod tests {
             Error::AttestationSignature(jose_core::Error::SignatureInvalid),
             Error::ClientSecretMismatch,
         ] {
-            let e = OAuthError::from_error(&error, || None);
-            assert_eq!((e.error, e.http_status), ("invalid_client", 401), "{error}");
+            let e = oauth_error(&error, || None);
+            assert_eq!((e.error(), e.status()), ("invalid_client", 401), "{error}");
         }
     }
 }

@@ -369,7 +369,7 @@ impl ClientAttestationVerifier {
     ///
     /// # Errors
     /// Every step of ABCA -10 §7.1 has its [`Error`] variant; map it to the response with
-    /// [`OAuthError::from_error`](crate::OAuthError::from_error).
+    /// [`oauth_error`](crate::oauth_error).
     pub fn verify(
         &self,
         request: &ClientAuthRequest<'_>,

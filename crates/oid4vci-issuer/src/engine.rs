@@ -16,10 +16,7 @@ use pop_verifier::{InMemoryReplayGuard, NoncePurpose, ReplayGuard, StatelessNonc
 use serde_json::{Map, Value};
 
 pub use access::Authorized;
-pub use client_auth::{
-    CHALLENGE_HEADER, CLIENT_ATTESTATION_CHALLENGE_SCHEME, ClientAuthContext, ClientAuthenticator,
-    ClientIdentity,
-};
+pub use client_auth::{ClientAuthContext, ClientAuthenticator, ClientIdentity};
 pub use credential::STATUS_LIST_PATH;
 
 use crate::mint::IssuerKeys;

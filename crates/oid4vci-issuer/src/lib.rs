@@ -11,9 +11,8 @@ mod settings;
 mod store;
 
 pub use engine::{
-    Authorized, CHALLENGE_HEADER, CLIENT_ATTESTATION_CHALLENGE_SCHEME, ClientAuthContext,
-    ClientAuthenticator, ClientIdentity, IssuerEngine, IssuerEngineBuilder, STATUS_LIST_PATH,
-    Stores,
+    Authorized, ClientAuthContext, ClientAuthenticator, ClientIdentity, IssuerEngine,
+    IssuerEngineBuilder, STATUS_LIST_PATH, Stores,
 };
 pub use error::EngineError;
 pub use grant::GrantId;

@@ -117,6 +117,15 @@ impl OAuthError {
         self.internal_detail.as_deref()
     }
 
+    /// The value of a header added with [`Self::with_header`] (`name` in lower case).
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The HTTP status.
     #[must_use]
     pub const fn status(&self) -> u16 {

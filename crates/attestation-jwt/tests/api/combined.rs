@@ -1,7 +1,7 @@
 //! DPoP combined mode (ABCA drafts -09/-10 §7.3).
 
 use attestation_jwt::{
-    AuthMethod, ClientAuthRequest, DPOP_HEADER, Error, OAuthError, PopMode, Token,
+    AuthMethod, ClientAuthRequest, DPOP_HEADER, Error, PopMode, Token, oauth_error,
 };
 use pop_verifier::{NoncePurpose, StatelessNonces};
 
@@ -148,7 +148,7 @@ fn the_challenge_travels_as_the_dpop_nonce() {
     )
     .unwrap_err();
     assert_eq!(error, Error::Dpop(pop_verifier::Error::NonceMissing));
-    let oauth = OAuthError::from_error(&error, || {
+    let oauth = oauth_error(&error, || {
         nonces
             .issue(
                 NoncePurpose::AttestationChallenge,
@@ -157,8 +157,11 @@ fn the_challenge_travels_as_the_dpop_nonce() {
             )
             .ok()
     });
-    assert_eq!(oauth.error, "use_attestation_challenge");
-    let challenge = oauth.challenge_header.unwrap();
+    assert_eq!(oauth.error(), "use_attestation_challenge");
+    let challenge = oauth
+        .header(attestation_jwt::CHALLENGE_HEADER)
+        .unwrap()
+        .to_owned();
     let verdict = run(
         &fx,
         &verifier,

@@ -210,9 +210,9 @@ fn client_secret_is_the_lowest_assurance() {
     );
     assert_eq!(run("secret-app", ""), Err(Error::ClientSecretMismatch));
     assert_eq!(run("legacy-app", "x"), Err(Error::UnknownClient));
-    let oauth = attestation_jwt::OAuthError::from_error(&Error::ClientSecretMismatch, || None);
-    assert_eq!((oauth.error, oauth.http_status), ("invalid_client", 401));
-    assert!(!oauth.error_description.contains("staple"));
+    let oauth = attestation_jwt::oauth_error(&Error::ClientSecretMismatch, || None);
+    assert_eq!((oauth.error(), oauth.status()), ("invalid_client", 401));
+    assert!(!oauth.description().contains("staple"));
 }
 
 #[test]

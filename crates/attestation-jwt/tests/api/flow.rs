@@ -2,7 +2,7 @@
 
 use attestation_jwt::{
     AssuranceLevel, AuthMethod, ClientAuthRequest, ConfigError, DraftShape, Error, KeyResolver,
-    LenientReason, MethodKind, OAuthError, PopMode, ResolveError, Warning, prepare_attestation,
+    LenientReason, MethodKind, PopMode, ResolveError, Warning, oauth_error, prepare_attestation,
     prepare_pop,
 };
 use pop_verifier::{NoncePurpose, StatelessNonces};
@@ -236,7 +236,7 @@ fn required_challenge_missing_gives_use_attestation_challenge_with_a_fresh_one()
         )
         .unwrap_err();
     assert_eq!(error, Error::Pop(pop_verifier::Error::ChallengeMissing));
-    let oauth = OAuthError::from_error(&error, || {
+    let oauth = oauth_error(&error, || {
         nonces
             .issue(
                 NoncePurpose::AttestationChallenge,
@@ -246,10 +246,13 @@ fn required_challenge_missing_gives_use_attestation_challenge_with_a_fresh_one()
             .ok()
     });
     assert_eq!(
-        (oauth.error, oauth.http_status),
+        (oauth.error(), oauth.status()),
         ("use_attestation_challenge", 400)
     );
-    let fresh = oauth.challenge_header.unwrap();
+    let fresh = oauth
+        .header(attestation_jwt::CHALLENGE_HEADER)
+        .unwrap()
+        .to_owned();
     // The fresh challenge then works.
     let pop = fx.pop_from(&fx.pop_claims().with_challenge(fresh));
     let request = request.with_pop(Some(&pop));

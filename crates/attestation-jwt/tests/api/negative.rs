@@ -3,7 +3,7 @@
 
 use attestation_jwt::{
     ATTESTATION_HEADER, AssuranceLevel, AuthMethod, ClientAuthRequest, Error, LenientReason,
-    OAuthError, POP_TYP,
+    POP_TYP, oauth_error,
 };
 use jose_core::{ClaimError, JsonError, JwsPart};
 use pop_verifier::Error as PopError;
@@ -622,13 +622,13 @@ fn expired_attestation_maps_to_use_fresh_attestation() {
     let error = fx
         .verify(true, &fx.attestation_from(&claims), &fx.pop(), None)
         .unwrap_err();
-    let oauth = OAuthError::from_error(&error, || None);
+    let oauth = oauth_error(&error, || None);
     assert_eq!(
-        (oauth.error, oauth.http_status),
+        (oauth.error(), oauth.status()),
         ("use_fresh_attestation", 400)
     );
     assert_eq!(
-        oauth.error_description,
+        oauth.description(),
         format!("client attestation expired at {} (now {NOW})", NOW - 301)
     );
 }
@@ -656,8 +656,8 @@ fn missing_headers_strict_and_lenient() {
             .verify(&request, ChallengeCheck::None, &guard, fx.now),
         Err(Error::AttestationMissing)
     );
-    let oauth = OAuthError::from_error(&Error::AttestationMissing, || None);
-    assert_eq!((oauth.error, oauth.http_status), ("invalid_client", 401));
+    let oauth = oauth_error(&Error::AttestationMissing, || None);
+    assert_eq!((oauth.error(), oauth.status()), ("invalid_client", 401));
     let verdict = fx
         .verifier(false)
         .verify(&request, ChallengeCheck::None, &guard, fx.now)
@@ -694,8 +694,8 @@ fn descriptions_never_contain_key_material() {
         .to_owned();
     let token = with_payload(&fx, |p| p["cnf"]["jwk"]["d"] = json!(private.clone()));
     let error = fx.verify(true, &token, &fx.pop(), None).unwrap_err();
-    let oauth = OAuthError::from_error(&error, || None);
-    assert!(!oauth.error_description.contains(&private));
+    let oauth = oauth_error(&error, || None);
+    assert!(!oauth.description().contains(&private));
     assert!(!format!("{error:?}").contains(&private));
     // The message quotes the member; the description stays in RFC 6749 §5.2's set.
     assert_eq!(
@@ -703,7 +703,7 @@ fn descriptions_never_contain_key_material() {
         "client attestation cnf.jwk refused: JWK carries private key member \"d\" where a public key is expected"
     );
     assert_eq!(
-        oauth.error_description,
+        oauth.description(),
         "client attestation cnf.jwk refused: JWK carries private key member 'd' where a public key is expected"
     );
 }

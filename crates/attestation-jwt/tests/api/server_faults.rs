@@ -4,7 +4,7 @@
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use attestation_jwt::{
-    ClientAuthRequest, ConfigError, Error, KeyResolver, OAuthError, ResolveError,
+    ClientAuthRequest, ConfigError, Error, KeyResolver, ResolveError, oauth_error,
 };
 use pop_verifier::{ReplayError, ReplayGuard};
 
@@ -46,8 +46,8 @@ fn request<'a>(attestation: &'a str, pop: &'a str) -> ClientAuthRequest<'a> {
 
 fn assert_server_error(error: &Error) {
     assert!(error.is_server_fault(), "{error}");
-    let oauth = OAuthError::from_error(error, || None);
-    assert_eq!((oauth.error, oauth.http_status), ("server_error", 500));
+    let oauth = oauth_error(error, || None);
+    assert_eq!((oauth.error(), oauth.status()), ("server_error", 500));
 }
 
 #[test]

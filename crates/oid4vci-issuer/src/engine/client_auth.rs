@@ -85,14 +85,6 @@ pub trait ClientAuthenticator: Send + Sync + core::fmt::Debug {
     ) -> Result<ClientIdentity, OAuthError>;
 }
 
-/// The response header of a fresh attestation challenge (ABCA §8), lower-case.
-pub const CHALLENGE_HEADER: &str = "oauth-client-attestation-challenge";
-
-/// The `WWW-Authenticate` scheme of a 401 from client authentication: the registered name of
-/// the token endpoint authentication method (ABCA §13.2), since RFC 6749 §5.2 asks a 401 to
-/// name the method the client should use.
-pub const CLIENT_ATTESTATION_CHALLENGE_SCHEME: &str = "attest_jwt_client_auth";
-
 impl ClientAuthenticator for ClientAttestationVerifier {
     fn authenticate(
         &self,
@@ -123,21 +115,9 @@ impl ClientAuthenticator for ClientAttestationVerifier {
                 client_id: verdict.client_id,
                 instance_key: verdict.instance_key_thumbprint,
             }),
-            Err(error) => {
-                let mapped = attestation_jwt::OAuthError::from_error(&error, || {
-                    context.fresh_challenge(now)
-                });
-                let mut answer =
-                    OAuthError::new(mapped.http_status, mapped.error, &mapped.error_description)
-                        .with_internal_detail(error.to_string());
-                if mapped.http_status == 401 {
-                    answer = answer.with_challenge(CLIENT_ATTESTATION_CHALLENGE_SCHEME);
-                }
-                if let Some(challenge) = mapped.challenge_header {
-                    answer = answer.with_header(CHALLENGE_HEADER, challenge);
-                }
-                Err(answer)
-            }
+            Err(error) => Err(attestation_jwt::oauth_error(&error, || {
+                context.fresh_challenge(now)
+            })),
         }
     }
 }
