@@ -10,6 +10,10 @@ mod request;
 mod settings;
 mod store;
 
+#[cfg(any(fuzzing, test))]
+#[doc(hidden)]
+pub mod fuzzing;
+
 pub use engine::{
     Authorized, ClientAuthContext, ClientAuthenticator, ClientIdentity, IssuerEngine,
     IssuerEngineBuilder, STATUS_LIST_PATH, Stores,
