@@ -36,6 +36,8 @@ pub use trust::{DocumentSignerTrust, PinnedKey};
 pub use value::ElementValue;
 pub use verify::{DEFAULT_CLOCK_SKEW_SECS, VerifiedMdoc, Verifier};
 
-/// Helpers for fuzz targets. Not part of the stable API.
+/// Helpers for fuzz targets, compiled only under `--cfg fuzzing` (cargo-fuzz sets it). Not
+/// part of the stable API.
+#[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing;

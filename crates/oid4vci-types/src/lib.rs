@@ -26,6 +26,9 @@ mod token;
 mod validate;
 mod well_known;
 
+/// Helpers for fuzz targets, compiled only under `--cfg fuzzing` (cargo-fuzz sets it). Not
+/// part of the stable API.
+#[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing;
 

@@ -34,7 +34,9 @@ pub use verify::{DEFAULT_SKEW, Verified, Verifier};
 #[cfg_attr(docsrs, doc(cfg(feature = "x509")))]
 pub use x509::X5cTrust;
 
-/// Helpers for fuzz targets. Not part of the stable API.
+/// Helpers for fuzz targets, compiled only under `--cfg fuzzing` (cargo-fuzz sets it). Not
+/// part of the stable API.
+#[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing {
     use jose_core::{Algorithm, PublicJwk, UnixTime};

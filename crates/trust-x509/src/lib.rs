@@ -22,7 +22,9 @@ pub use policy::{KeyPurpose, Policy, Profile};
 pub use profile::{MDOC_DS_MAX_VALIDITY_DAYS, MDOC_IACA_MAX_VALIDITY_DAYS};
 pub use validate::{ValidatedChain, validate_chain};
 
-/// Helpers for fuzz targets. Not part of the stable API.
+/// Helpers for fuzz targets, compiled only under `--cfg fuzzing` (cargo-fuzz sets it). Not
+/// part of the stable API.
+#[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing {
     use jose_core::UnixTime;

@@ -248,6 +248,8 @@ fn test_annex_d_wrong_ds_key_fails_signature() {
     );
 }
 
+// Runs under `RUSTFLAGS="--cfg fuzzing"` (the fuzz helpers are compiled only there).
+#[cfg(fuzzing)]
 #[test]
 fn test_annex_d_fuzz_helpers_reach_the_end() {
     // The fuzz targets' fixed key and time accept the Annex D seeds, so mutations start from a
