@@ -1,6 +1,6 @@
 //! JOSE signature algorithms and their COSE identifiers.
 
-use crate::error::{Error, short};
+use crate::error::{Error, short_text};
 
 /// A public-key signature algorithm this crate can verify.
 ///
@@ -59,8 +59,16 @@ impl Algorithm {
             "PS256" => Self::Ps256,
             "RS256" => Self::Rs256,
             n if n.eq_ignore_ascii_case("none") => return Err(Error::AlgorithmNone),
-            n if n.starts_with("HS") => return Err(Error::SymmetricAlgorithm { name: short(n) }),
-            n => return Err(Error::UnsupportedAlgorithm { name: short(n) }),
+            n if n.starts_with("HS") => {
+                return Err(Error::SymmetricAlgorithm {
+                    name: short_text(n),
+                });
+            }
+            n => {
+                return Err(Error::UnsupportedAlgorithm {
+                    name: short_text(n),
+                });
+            }
         })
     }
 

@@ -263,7 +263,7 @@ impl<'p> HeaderPolicy<'p> {
         {
             return Err(Error::WrongType {
                 expected: expected.to_owned(),
-                found: header.typ().map(crate::error::short),
+                found: header.typ().map(crate::error::short_text),
             });
         }
         if !self.allows(header.alg()) {
@@ -272,7 +272,7 @@ impl<'p> HeaderPolicy<'p> {
         for name in header.crit().unwrap_or_default() {
             if !self.understood_crit.contains(&name.as_str()) {
                 return Err(Error::CriticalNotUnderstood {
-                    name: crate::error::short(name),
+                    name: crate::error::short_text(name),
                 });
             }
         }

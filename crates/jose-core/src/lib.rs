@@ -21,13 +21,13 @@ mod verify;
 
 pub use algorithm::{ALL_ALGORITHMS, Algorithm};
 pub use claims::{ClaimError, UnixTime};
-pub use error::{Error, JsonError, JwsPart};
+pub use error::{Error, JsonError, JwsPart, short_text};
 pub use header::{Header, media_type_eq};
 pub use jwk::{EcCurve, PRIVATE_MEMBERS, PublicJwk, PublicKey};
 pub use jws::{CompactJws, HeaderPolicy, OpaqueJws};
 pub use limits::{
     DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_HOLDER_CLOCK_SKEW_SECONDS, DEFAULT_MAX_JSON_DEPTH,
-    DEFAULT_MAX_TOKEN_LEN, Limits,
+    DEFAULT_MAX_TOKEN_LEN, Limits, MAX_ERROR_TEXT_CHARS,
 };
 pub use random::{RandomSource, SystemRandom, random_base64url};
 pub use signer::{LocalSigner, Pkcs8Secret, Signer, ecdsa_signature_from_der};

@@ -3,12 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use jose_core::{PublicKey, UnixTime};
+use jose_core::{PublicKey, UnixTime, short_text};
 
 use crate::cbor::{Reader, TAG_TDATE, Writer};
 use crate::cose;
 use crate::date;
-use crate::error::{Error, short};
+use crate::error::Error;
 use crate::limits::Limits;
 
 /// The largest digestID plus one (ISO 18013-5 §9.1.2.4: `0 <= digestID < 2^31`).
@@ -49,7 +49,9 @@ impl DigestAlgorithm {
             "SHA-256" => Ok(Self::Sha256),
             "SHA-384" => Ok(Self::Sha384),
             "SHA-512" => Ok(Self::Sha512),
-            other => Err(Error::UnsupportedDigestAlgorithm { name: short(other) }),
+            other => Err(Error::UnsupportedDigestAlgorithm {
+                name: short_text(other),
+            }),
         }
     }
 

@@ -142,8 +142,8 @@ impl<'t> Verifier<'t> {
         let mso = MobileSecurityObject::from_tagged_cbor(&sign1.payload, &self.limits)?;
         if mso.doc_type != expected_doc_type {
             return Err(Error::DocTypeMismatch {
-                expected: crate::error::short(expected_doc_type),
-                found: crate::error::short(&mso.doc_type),
+                expected: jose_core::short_text(expected_doc_type),
+                found: jose_core::short_text(&mso.doc_type),
             });
         }
         self.check_validity(&mso.validity, now)?;
@@ -214,7 +214,7 @@ fn check_digests(
             {
                 return Err(Error::DuplicateElement {
                     name_space: (*name_space).to_owned(),
-                    identifier: crate::error::short(item.identifier),
+                    identifier: jose_core::short_text(item.identifier),
                 });
             }
         }

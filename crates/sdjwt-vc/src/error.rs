@@ -267,8 +267,3 @@ impl Error {
         }
     }
 }
-
-/// Truncates an attacker-chosen string before it goes into an error.
-pub(crate) fn short(text: &str) -> String {
-    text.chars().take(64).collect()
-}

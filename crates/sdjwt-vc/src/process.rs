@@ -2,11 +2,12 @@
 
 use std::collections::HashSet;
 
+use jose_core::short_text;
 use serde_json::{Map, Value};
 
 use crate::digest::SD_ALG_SHA256;
 use crate::disclosure::Disclosure;
-use crate::error::{Error, short};
+use crate::error::Error;
 use crate::path::{ClaimPath, PathSegment};
 
 /// The payload with every disclosure applied, and where each disclosure landed.
@@ -80,7 +81,11 @@ pub(crate) fn process(
     match payload.remove("_sd_alg") {
         None => {}
         Some(Value::String(alg)) if alg == SD_ALG_SHA256 => {}
-        Some(Value::String(alg)) => return Err(Error::UnsupportedSdAlg { alg: short(&alg) }),
+        Some(Value::String(alg)) => {
+            return Err(Error::UnsupportedSdAlg {
+                alg: short_text(&alg),
+            });
+        }
         Some(_) => {
             return Err(Error::UnsupportedSdAlg {
                 alg: "(not a string)".into(),
@@ -138,14 +143,14 @@ impl Walker<'_> {
                 return Ok(None);
             }
             return Err(Error::DuplicateDigest {
-                digest: short(digest),
+                digest: short_text(digest),
             });
         };
         match self.used.get_mut(index) {
             Some(used) if !*used => *used = true,
             _ => {
                 return Err(Error::DuplicateDigest {
-                    digest: short(digest),
+                    digest: short_text(digest),
                 });
             }
         }
@@ -234,14 +239,14 @@ impl Walker<'_> {
             let disclosure = self.disclosures.get(index);
             let Some(name) = disclosure.and_then(Disclosure::name) else {
                 return Err(Error::DisclosureKindMismatch {
-                    digest: short(&digest),
+                    digest: short_text(&digest),
                     expected: 3,
                     found: 2,
                 });
             };
             if out.contains_key(name) {
                 return Err(Error::ClaimNameConflict {
-                    name: short(name),
+                    name: short_text(name),
                     path: self.path.clone(),
                 });
             }
@@ -291,7 +296,7 @@ impl Walker<'_> {
             && disclosure.name().is_some()
         {
             return Err(Error::DisclosureKindMismatch {
-                digest: short(&digest),
+                digest: short_text(&digest),
                 expected: 2,
                 found: 3,
             });

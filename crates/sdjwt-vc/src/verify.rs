@@ -158,7 +158,7 @@ impl<'r, R: IssuerKeyResolver + ?Sized> Verifier<'r, R> {
         };
         Err(Error::issuer_jwt(jose_core::Error::WrongType {
             expected,
-            found: header.typ().map(crate::error::short),
+            found: header.typ().map(jose_core::short_text),
         }))
     }
 

@@ -226,7 +226,7 @@ impl StatusListToken {
                 return Err(Error::WrongType {
                     expected: CWT_TYP,
                     found: other.map(|v| match v {
-                        Value::Text(t) => crate::error::short(t, 64),
+                        Value::Text(t) => jose_core::short_text(t),
                         _ => "(not text)".to_owned(),
                     }),
                 });

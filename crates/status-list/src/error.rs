@@ -139,7 +139,7 @@ pub enum Error {
     SubjectMismatch {
         /// The `uri` of the reference.
         expected: String,
-        /// The token's `sub` (truncated to 256 characters).
+        /// The token's `sub` (truncated to `jose_core::MAX_ERROR_TEXT_CHARS` characters).
         found: String,
     },
     /// The token is longer than [`Limits::max_token_len`](crate::Limits::max_token_len).
@@ -162,7 +162,7 @@ pub enum Error {
     WrongType {
         /// The required type.
         expected: &'static str,
-        /// What the token carried (truncated to 64 characters).
+        /// What the token carried (truncated to `jose_core::MAX_ERROR_TEXT_CHARS` characters).
         found: Option<String>,
     },
 }
@@ -175,9 +175,4 @@ impl From<jose_core::ClaimError> for Error {
             _ => Self::InvalidClaim { name: "(unknown)" },
         }
     }
-}
-
-/// Truncates an attacker-chosen string before it goes into an error.
-pub(crate) fn short(text: &str, max: usize) -> String {
-    text.chars().take(max).collect()
 }

@@ -8,7 +8,7 @@ use jose_core::{
 };
 use serde_json::{Map, Value};
 
-use crate::error::{Error, short};
+use crate::error::Error;
 use crate::limits::Limits;
 use crate::list::StatusList;
 use crate::status::Bits;
@@ -216,7 +216,7 @@ impl StatusListToken {
         if !jws.header().typ_matches(JWT_TYP) {
             return Err(Error::WrongType {
                 expected: JWT_TYP,
-                found: jws.header().typ().map(|t| short(t, 64)),
+                found: jws.header().typ().map(|t| jose_core::short_text(t)),
             });
         }
         jws.verify(key, &HeaderPolicy::new(options.algorithms))?;
@@ -268,7 +268,7 @@ pub(crate) fn check_subject(subject: &str, expected_uri: &str) -> Result<(), Err
     } else {
         Err(Error::SubjectMismatch {
             expected: expected_uri.to_owned(),
-            found: short(subject, 256),
+            found: jose_core::short_text(subject),
         })
     }
 }
