@@ -8,14 +8,10 @@ use crate::cbor::{Writer, head_len, len_u64, tag24_len};
 use crate::cose;
 use crate::error::Error;
 use crate::item::write_item;
+use crate::limits::{DEFAULT_RANDOM_LEN, MIN_RANDOM_LEN};
 use crate::mdl;
 use crate::mso::{DigestAlgorithm, MsoFields, StatusListReference, ValidityInfo};
 use crate::value::ElementValue;
-
-/// The default length of each item's `random` salt: 32 bytes, as in ISO 18013-5 Annex D.
-pub const DEFAULT_RANDOM_LEN: usize = 32;
-/// The shortest `random` salt ISO 18013-5 §9.1.2.4 allows: 16 bytes.
-pub const MIN_RANDOM_LEN: usize = 16;
 
 /// Random bytes drawn per item for the digestID permutation (one 64-bit word).
 const PERMUTATION_WORD_LEN: usize = 8;

@@ -9,10 +9,7 @@ use crate::cbor::{Reader, TAG_TDATE, Writer};
 use crate::cose;
 use crate::date;
 use crate::error::Error;
-use crate::limits::Limits;
-
-/// The largest digestID plus one (ISO 18013-5 §9.1.2.4: `0 <= digestID < 2^31`).
-pub const DIGEST_ID_BOUND: u64 = 1 << 31;
+use crate::limits::{DIGEST_ID_BOUND, Limits};
 
 /// Digest of one `valueDigests` entry, keyed by name space then digestID.
 pub type ValueDigests = BTreeMap<String, BTreeMap<u64, Vec<u8>>>;

@@ -11,9 +11,7 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, V
 use serde_json::{Map, Value};
 
 use crate::error::{Error, MessageKind};
-
-/// Longest deserializer detail kept in [`Error::InvalidMember`].
-const MAX_DETAIL_CHARS: usize = 160;
+use crate::limits::MAX_DETAIL_CHARS;
 
 /// Parses `bytes` as one JSON value under the given limits.
 pub(crate) fn parse_value(

@@ -57,6 +57,7 @@ pub use crate::issuer_metadata::{
 };
 pub use crate::limits::{
     Limits, MAX_FORM_PARAMS, MAX_JSON_DEPTH, MAX_MESSAGE_LEN, MAX_METADATA_LEN, MAX_PROOFS,
+    MAX_TX_CODE_DESCRIPTION_CHARS,
 };
 pub use crate::notification::{NotificationEvent, NotificationRequest};
 pub use crate::oauth_error::{
@@ -66,8 +67,8 @@ pub use crate::oauth_error::{
 pub use crate::offer::uri::{CredentialOfferRequest, OFFER_URI_SCHEME};
 pub use crate::offer::{
     AUTHORIZATION_CODE_GRANT, AuthorizationCodeGrant, CredentialOffer, Grants,
-    MAX_TX_CODE_DESCRIPTION_CHARS, PRE_AUTHORIZED_CODE_GRANT, PreAuthorizedCodeGrant,
-    REFRESH_TOKEN_GRANT, TxCode, TxCodeInputMode,
+    PRE_AUTHORIZED_CODE_GRANT, PreAuthorizedCodeGrant, REFRESH_TOKEN_GRANT, TxCode,
+    TxCodeInputMode,
 };
 pub use crate::options::ParseOptions;
 pub use crate::text::{Description, REPLACEMENT_CHAR};

@@ -198,7 +198,7 @@ fn test_annex_d_base64url_form() {
 #[test]
 fn test_annex_d_validity_bounds() {
     let trust = PinnedKey::new(ds_key());
-    let verifier = Verifier::new(&trust).with_clock_skew_secs(0);
+    let verifier = Verifier::new(&trust).with_clock_skew_seconds(0);
     let bytes = issuer_signed();
     assert_eq!(
         verifier.verify(&bytes, MDL_DOC_TYPE, UnixTime::from_secs(1_633_095_003)),
@@ -303,7 +303,7 @@ mod x509 {
         let now = UnixTime::from_secs(1_633_060_800); // 2021-10-01T04:00:00Z
         let trust = trust();
         assert_eq!(
-            Verifier::new(&trust).with_clock_skew_secs(0).verify(
+            Verifier::new(&trust).with_clock_skew_seconds(0).verify(
                 &issuer_signed(),
                 MDL_DOC_TYPE,
                 now

@@ -140,7 +140,7 @@ fn relying_party_errors() {
             .is_ok()
     );
     // Freshness policy.
-    let fresh = options.with_max_age(100).with_clock_skew(0);
+    let fresh = options.with_max_age(100).with_clock_skew_seconds(0);
     assert_eq!(
         reference(0).check_jwt(jwt.as_bytes(), &key, &fresh, now(101)),
         Err(Error::NotFresh {
