@@ -15,7 +15,7 @@ mod trust;
 mod value;
 mod verify;
 
-pub use cose::X5CHAIN_LABEL;
+pub use cose::{ISSUER_AUTH_ALGORITHMS, X5CHAIN_LABEL};
 pub use error::Error;
 pub use issue::{Issuance, IssuedMdoc, PreparedMdoc};
 pub use issuer_signed::{DeviceResponse, Document, IssuerSigned};
