@@ -19,6 +19,7 @@ pub use limits::{
     DEFAULT_MAX_ANCHORS, DEFAULT_MAX_CERT_LEN, DEFAULT_MAX_CHAIN_LEN, DEFAULT_MAX_PEM_LEN, Limits,
     MAX_RSA_BITS, MIN_RSA_BITS,
 };
+pub use pem::pem_certificates;
 pub use policy::{KeyPurpose, Policy, Profile};
 pub use profile::{MDOC_DS_MAX_VALIDITY_DAYS, MDOC_IACA_MAX_VALIDITY_DAYS};
 pub use validate::{ValidatedChain, validate_chain};
