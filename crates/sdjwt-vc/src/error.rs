@@ -130,6 +130,14 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// The issuer key came from a validated `x5c` chain, but the leaf certificate does not name
+    /// the payload's `iss` (SD-JWT VC §3.5, X.509 key resolution: a `dns:` `iss` must equal a
+    /// `dNSName` SubjectAltName entry, any other `iss` a `uniformResourceIdentifier` entry).
+    #[error("the x5c leaf certificate's SubjectAltName does not name iss {iss:?}")]
+    IssuerNotInCertificate {
+        /// The `iss` received (truncated to `jose_core::MAX_ERROR_TEXT_CHARS` characters).
+        iss: String,
+    },
     /// The verifier requires a KB-JWT wherever the request came from and none was sent
     /// (RFC 9901 §7.3).
     #[error("a key binding JWT is required and none was presented")]

@@ -193,7 +193,18 @@ impl<'r, R: IssuerKeyResolver + ?Sized> Verifier<'r, R> {
         HeaderPolicy::new(&self.algorithms)
             .check(jws.header())
             .map_err(Error::issuer_jwt)?;
-        let issuer = jws.claims().get("iss").and_then(Value::as_str);
+        // RFC 7519 §4.1.1: a StringOrURI. Refused otherwise, so that no resolver (X5cTrust's
+        // iss-to-certificate match included) sees "no iss" for an `iss` that is present.
+        let issuer = match jws.claims().get("iss") {
+            None => None,
+            Some(Value::String(iss)) => Some(iss.as_str()),
+            Some(_) => {
+                return Err(Error::InvalidClaim {
+                    name: "iss",
+                    reason: "not a string",
+                });
+            }
+        };
         let keys = self
             .resolver
             .resolve(&request(jws.header(), issuer, unprotected_kid, now))?;
