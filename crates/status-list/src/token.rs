@@ -213,7 +213,7 @@ impl StatusListToken {
         if !jws.header().typ_matches(JWT_TYP) {
             return Err(Error::WrongType {
                 expected: JWT_TYP,
-                found: jws.header().typ().map(|t| jose_core::short_text(t)),
+                found: jws.header().typ().map(jose_core::short_text),
             });
         }
         jws.verify(key, &HeaderPolicy::new(options.algorithms))?;

@@ -42,7 +42,10 @@ fn sd_jwt_vc_x5c_leaves_out_the_root_and_validates_to_the_served_root() {
         "CN=Demo Credential Issuer,O=Demo Credential Issuer (not for production),C=DE"
     );
     // SD-JWT VC: the leaf names the issuer identifier as a SAN URI.
-    assert_eq!(validated.leaf_san_uris(), [t.env.issuer_url.clone()]);
+    assert_eq!(
+        validated.leaf_san_uris(),
+        core::slice::from_ref(&t.env.issuer_url)
+    );
     // The jwks key named by kid is the certified key.
     assert_eq!(
         validated.public_key(),
