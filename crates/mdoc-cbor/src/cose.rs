@@ -110,8 +110,8 @@ pub(crate) fn sig_structure(protected: &[u8], payload: &[u8]) -> Vec<u8> {
 fn write_int(w: &mut Writer, value: i64) {
     match u64::try_from(value) {
         Ok(unsigned) => w.uint(unsigned),
-        // -1 - value, which is non-negative for a negative value.
-        Err(_) => w.negative(u64::try_from(value.saturating_add(1).saturating_neg()).unwrap_or(0)),
+        // CBOR major type 1 carries -1 - value = |value| - 1 (RFC 8949 §3.1).
+        Err(_) => w.negative(value.unsigned_abs().saturating_sub(1)),
     };
 }
 

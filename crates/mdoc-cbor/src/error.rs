@@ -67,6 +67,14 @@ pub enum Error {
         /// The item's digestID.
         digest_id: u64,
     },
+    /// An internal invariant of this crate failed: a bug, never a property of the input.
+    /// Returned instead of a silent fallback value (such as an empty salt) where the code
+    /// relies on a fact it established itself; report it.
+    #[error("internal error (a bug, not the input): {invariant}")]
+    Internal {
+        /// The invariant that failed.
+        invariant: &'static str,
+    },
     /// The value of a data element is not valid for issuance (an integer outside the CBOR
     /// range, a malformed `full-date` or `tdate`, an empty identifier, a repeated identifier).
     #[error("invalid data element {identifier:?}: {reason}")]

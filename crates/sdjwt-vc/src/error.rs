@@ -81,6 +81,14 @@ pub enum Error {
         /// The underlying error.
         error: jose_core::Error,
     },
+    /// An internal invariant of this crate failed: a bug, never a property of the input.
+    /// Returned instead of a silent fallback value (such as an empty salt) where the code
+    /// relies on a fact it established itself; report it.
+    #[error("internal error (a bug, not the input): {invariant}")]
+    Internal {
+        /// The invariant that failed.
+        invariant: &'static str,
+    },
     /// An array element digest object (`{"...": digest}`) has other members, or `...` appears
     /// anywhere else (RFC 9901 §4.2.4.2).
     #[error("invalid array element digest at {path}")]

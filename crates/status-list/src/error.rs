@@ -39,6 +39,14 @@ pub enum Error {
         /// The number of entries in the list.
         len: u64,
     },
+    /// An internal invariant of this crate failed: a bug, never a property of the input.
+    /// Returned instead of a silent fallback value (such as an empty salt) where the code
+    /// relies on a fact it established itself; report it.
+    #[error("internal error (a bug, not the input): {invariant}")]
+    Internal {
+        /// The invariant that failed.
+        invariant: &'static str,
+    },
     /// `bits` is not 1, 2, 4 or 8 (§4.1).
     #[error("bits must be 1, 2, 4 or 8, found {bits}")]
     InvalidBits {
