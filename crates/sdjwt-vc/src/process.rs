@@ -170,11 +170,14 @@ impl Walker<'_> {
 
     /// Applies a matched disclosure's value at the current path.
     fn disclose(&mut self, index: usize, depth: usize) -> Result<Value, Error> {
+        // `index` came from the digest lookup over these disclosures; never disclose `null`.
         let value = self
             .disclosures
             .get(index)
             .map(|d| d.value().clone())
-            .unwrap_or_default();
+            .ok_or(Error::Internal {
+                invariant: "a matched digest names one of the disclosures",
+            })?;
         let outer = self.current.replace(index);
         let value = self.value(value, depth);
         self.current = outer;
