@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 pub use flow::{FlowOutcome, IssuerInfo, Tokens};
 pub use http::{Http, Reply};
-pub use trust::{IssuerTrust, anchors, jws_x5c_key, san_uris, x5c_key};
+pub use trust::{IssuerTrust, anchors, jws_x5c_key, x5c_key};
 pub use verify::VerifiedCredential;
 
 use crate::clock::Clock;

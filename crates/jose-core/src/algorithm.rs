@@ -1,11 +1,22 @@
 //! JOSE signature algorithms and their COSE identifiers.
 
-use crate::error::{Error, short};
+use crate::error::{Error, short_text};
 
 /// A public-key signature algorithm this crate can verify.
 ///
 /// The JOSE names come from RFC 7518 §3.1 and RFC 8037 §3.1, the COSE identifiers from the IANA
-/// "COSE Algorithms" registry (RFC 9053). `none` and the HMAC algorithms are deliberately not
+/// "COSE Algorithms" registry (RFC 9053, RFC 9864). This is the workspace's one algorithm table:
+/// JWS headers, status-list CWTs and mdoc `issuerAuth` all map identifiers through it.
+///
+/// **Fully specified COSE identifiers (RFC 9864).** In COSE, `-7` "ES256" names ECDSA with
+/// SHA-256 on *any* curve; `-9` "ESP256" names ECDSA with SHA-256 on P-256 only, which is exactly
+/// what JOSE `ES256` (and this crate's [`Algorithm::Es256`], whose key must be a P-256 key) means.
+/// So on input `-9`, `-51` and `-52` are aliases of [`Es256`](Self::Es256),
+/// [`Es384`](Self::Es384) and [`Es512`](Self::Es512), as `-19` "Ed25519" is of
+/// [`EdDsa`](Self::EdDsa); verification is the same and the key's curve is checked either way.
+/// On output [`cose_id`](Self::cose_id) writes the polymorphic identifiers (`-7`, `-35`, `-36`,
+/// `-8`), which ISO 18013-5 and the Token Status List examples use and every verifier accepts.
+/// `none` and the HMAC algorithms are deliberately not
 /// representable: where a public key is expected they are refused while parsing the name
 /// ([`Error::AlgorithmNone`], [`Error::SymmetricAlgorithm`]).
 ///
@@ -59,8 +70,16 @@ impl Algorithm {
             "PS256" => Self::Ps256,
             "RS256" => Self::Rs256,
             n if n.eq_ignore_ascii_case("none") => return Err(Error::AlgorithmNone),
-            n if n.starts_with("HS") => return Err(Error::SymmetricAlgorithm { name: short(n) }),
-            n => return Err(Error::UnsupportedAlgorithm { name: short(n) }),
+            n if n.starts_with("HS") => {
+                return Err(Error::SymmetricAlgorithm {
+                    name: short_text(n),
+                });
+            }
+            n => {
+                return Err(Error::UnsupportedAlgorithm {
+                    name: short_text(n),
+                });
+            }
         })
     }
 
@@ -91,14 +110,23 @@ impl Algorithm {
         }
     }
 
-    /// The algorithm with this COSE identifier, if it is one of ours.
+    /// The algorithm with this COSE identifier, if it is one of ours. The fully specified
+    /// identifiers of RFC 9864 (`-9` ESP256, `-51` ESP384, `-52` ESP512, `-19` Ed25519) map to
+    /// the same algorithms as `-7`, `-35`, `-36` and `-8` (see the type's documentation).
+    ///
+    /// ```
+    /// use jose_core::Algorithm;
+    /// assert_eq!(Algorithm::from_cose_id(-9), Some(Algorithm::Es256));
+    /// assert_eq!(Algorithm::from_cose_id(-7), Some(Algorithm::Es256));
+    /// assert_eq!(Algorithm::Es256.cose_id(), -7);
+    /// ```
     #[must_use]
     pub const fn from_cose_id(id: i64) -> Option<Self> {
         Some(match id {
             -8 | -19 => Self::EdDsa,
-            -7 => Self::Es256,
-            -35 => Self::Es384,
-            -36 => Self::Es512,
+            -7 | -9 => Self::Es256,
+            -35 | -51 => Self::Es384,
+            -36 | -52 => Self::Es512,
             -37 => Self::Ps256,
             -257 => Self::Rs256,
             _ => return None,
@@ -180,6 +208,32 @@ mod tests {
         assert_eq!(Algorithm::Es384.cose_id(), -35);
         assert_eq!(Algorithm::Es512.cose_id(), -36);
         assert_eq!(Algorithm::EdDsa.cose_id(), -8);
-        assert_eq!(Algorithm::from_cose_id(-9), None);
+        assert_eq!(Algorithm::Ps256.cose_id(), -37);
+        assert_eq!(Algorithm::Rs256.cose_id(), -257);
+    }
+
+    #[test]
+    fn fully_specified_cose_ids_are_aliases_on_input() {
+        let table = [
+            (-7, Some(Algorithm::Es256)),
+            (-9, Some(Algorithm::Es256)),
+            (-35, Some(Algorithm::Es384)),
+            (-51, Some(Algorithm::Es384)),
+            (-36, Some(Algorithm::Es512)),
+            (-52, Some(Algorithm::Es512)),
+            (-8, Some(Algorithm::EdDsa)),
+            (-19, Some(Algorithm::EdDsa)),
+            (-37, Some(Algorithm::Ps256)),
+            (-257, Some(Algorithm::Rs256)),
+            // ES256K, Ed448, PS384, HMAC 256/256, and an unassigned id.
+            (-47, None),
+            (-53, None),
+            (-38, None),
+            (5, None),
+            (0, None),
+        ];
+        for (id, alg) in table {
+            assert_eq!(Algorithm::from_cose_id(id), alg, "COSE id {id}");
+        }
     }
 }

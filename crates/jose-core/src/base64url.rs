@@ -35,8 +35,10 @@ pub const fn encoded_len(len: usize) -> usize {
 }
 
 fn symbol(n: u32, shift: u32) -> u8 {
-    let index = usize::try_from((n >> shift) & 0x3f).unwrap_or(0);
-    ALPHABET.0.get(index).copied().unwrap_or(b'A')
+    // The low byte masked to six bits: an index below 64 by construction, so the lookup can
+    // neither fail nor need a fallback symbol.
+    let [low, ..] = (n >> shift).to_le_bytes();
+    ALPHABET.0[usize::from(low & 0x3f)]
 }
 
 /// Writes the encoding of `bytes` to the start of `target` and returns how many bytes were

@@ -1,6 +1,7 @@
 //! The one error type of this crate.
 
 use crate::algorithm::Algorithm;
+use crate::limits::MAX_ERROR_TEXT_CHARS;
 
 /// Which part of a compact JWS a decoding error was found in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -194,7 +195,7 @@ pub enum Error {
     /// The algorithm name is not one this crate implements (e.g. `ES256K`, `Ed448`).
     #[error("unsupported algorithm {name:?}")]
     UnsupportedAlgorithm {
-        /// The JOSE name as received (truncated to 32 characters).
+        /// The JOSE name as received (truncated to [`MAX_ERROR_TEXT_CHARS`] characters).
         name: String,
     },
     /// This build cannot do what was asked (e.g. ES512 without the `es512` feature).
@@ -205,7 +206,16 @@ pub enum Error {
     },
 }
 
-/// Truncates an attacker-chosen name before it goes into an error.
-pub(crate) fn short(name: &str) -> String {
-    name.chars().take(32).collect()
+/// Truncates an attacker-chosen string to [`MAX_ERROR_TEXT_CHARS`] characters before it goes
+/// into an error value or message. Every crate of the workspace uses this one helper, so every
+/// error text from input has the same bound.
+///
+/// ```
+/// let long = "x".repeat(1000);
+/// assert_eq!(jose_core::short_text(&long).chars().count(), jose_core::MAX_ERROR_TEXT_CHARS);
+/// assert_eq!(jose_core::short_text("ES256K"), "ES256K");
+/// ```
+#[must_use]
+pub fn short_text(text: &str) -> String {
+    text.chars().take(MAX_ERROR_TEXT_CHARS).collect()
 }

@@ -150,7 +150,7 @@ impl<'de> Visitor<'de> for StrictVisitor<'_> {
                 Entry::Vacant(slot) => slot,
                 Entry::Occupied(taken) => {
                     return Err(self.fail(JsonError::DuplicateMember {
-                        name: crate::error::short(taken.key()),
+                        name: crate::error::short_text(taken.key()),
                     }));
                 }
             };

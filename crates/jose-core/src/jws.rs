@@ -21,7 +21,11 @@ use crate::limits::Limits;
 ///
 /// ```
 /// use jose_core::{Algorithm, CompactJws, HeaderPolicy, Limits};
-/// # let (signer, token) = jose_core::fuzzing::sample_token();
+/// # use jose_core::{Header, LocalSigner, SystemRandom, UnsignedJws};
+/// # let signer = LocalSigner::generate(Algorithm::Es256, &SystemRandom::new())?;
+/// # let claims = serde_json::json!({"sub": "alice"});
+/// # let header = Header::new(Algorithm::Es256).with_typ("example+jwt");
+/// # let token = UnsignedJws::new(&header, claims.as_object().unwrap())?.sign(&signer)?;
 /// let jws = CompactJws::parse(&token, &Limits::default())?;
 /// let policy = HeaderPolicy::new(&[Algorithm::Es256]).with_typ("example+jwt");
 /// jws.verify(&signer.public_jwk(), &policy)?;
@@ -259,7 +263,7 @@ impl<'p> HeaderPolicy<'p> {
         {
             return Err(Error::WrongType {
                 expected: expected.to_owned(),
-                found: header.typ().map(crate::error::short),
+                found: header.typ().map(crate::error::short_text),
             });
         }
         if !self.allows(header.alg()) {
@@ -268,7 +272,7 @@ impl<'p> HeaderPolicy<'p> {
         for name in header.crit().unwrap_or_default() {
             if !self.understood_crit.contains(&name.as_str()) {
                 return Err(Error::CriticalNotUnderstood {
-                    name: crate::error::short(name),
+                    name: crate::error::short_text(name),
                 });
             }
         }

@@ -21,25 +21,24 @@ mod verify;
 
 pub use algorithm::{ALL_ALGORITHMS, Algorithm};
 pub use claims::{ClaimError, UnixTime};
-pub use error::{Error, JsonError, JwsPart};
+pub use error::{Error, JsonError, JwsPart, short_text};
 pub use header::{Header, media_type_eq};
 pub use jwk::{EcCurve, PRIVATE_MEMBERS, PublicJwk, PublicKey};
 pub use jws::{CompactJws, HeaderPolicy, OpaqueJws};
 pub use limits::{
     DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_HOLDER_CLOCK_SKEW_SECONDS, DEFAULT_MAX_JSON_DEPTH,
-    DEFAULT_MAX_TOKEN_LEN, Limits,
+    DEFAULT_MAX_TOKEN_LEN, Limits, MAX_ERROR_TEXT_CHARS,
 };
 pub use random::{RandomSource, SystemRandom, random_base64url};
 pub use signer::{LocalSigner, Pkcs8Secret, Signer, ecdsa_signature_from_der};
 pub use unsigned::UnsignedJws;
 
-/// Helpers for fuzz targets and doctests. Not part of the stable API.
+/// Helpers for fuzz targets, compiled only under `--cfg fuzzing` (cargo-fuzz sets it). Not
+/// part of the stable API.
+#[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing {
-    use crate::{
-        Algorithm, CompactJws, Error, Header, HeaderPolicy, Limits, LocalSigner, PublicJwk,
-        SystemRandom, UnsignedJws,
-    };
+    use crate::{CompactJws, Error, HeaderPolicy, Limits, PublicJwk};
 
     /// A fixed P-256 public key (RFC 7515 A.3) for fuzz targets that must reach verification.
     const FIXED_JWK: &[u8] = br#"{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}"#;
@@ -68,24 +67,5 @@ pub mod fuzzing {
         let again = PublicJwk::from_value(&jwk.to_value())?;
         assert_eq!(again, jwk, "JWK round trip changed the key");
         Ok(())
-    }
-
-    /// A fresh ES256 signer and a token it signed (`typ` `example+jwt`, `sub` `alice`).
-    ///
-    /// # Panics
-    /// Never in practice: key generation and signing with a fresh ring key cannot fail.
-    #[must_use]
-    #[expect(
-        clippy::expect_used,
-        reason = "test helper; failure means a broken ring build"
-    )]
-    pub fn sample_token() -> (LocalSigner, String) {
-        let signer = LocalSigner::generate(Algorithm::Es256, &SystemRandom::new()).expect("keygen");
-        let claims = serde_json::json!({"sub": "alice"});
-        let header = Header::new(Algorithm::Es256).with_typ("example+jwt");
-        let token = UnsignedJws::new(&header, claims.as_object().expect("object"))
-            .and_then(|u| u.sign(&signer))
-            .expect("sign");
-        (signer, token)
     }
 }

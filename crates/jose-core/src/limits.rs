@@ -24,6 +24,14 @@ pub const DEFAULT_CLOCK_SKEW_SECONDS: u64 = 60;
 /// `clientAttestationConfig.clockSkewSeconds` default of the product's configuration contract.
 pub const DEFAULT_HOLDER_CLOCK_SKEW_SECONDS: u64 = 300;
 
+/// Maximum number of characters of an attacker-chosen string (an algorithm name, a member name,
+/// a digest, a `typ`, a `sub`, a doctype) that any crate of the workspace copies into an error.
+///
+/// Long enough to recognise the value in a log (a base64url SHA-256 digest is 43 characters, a
+/// typical media type or URI fits), short enough that an error never carries a large part of an
+/// attacker's input. [`short_text`](crate::short_text) applies it.
+pub const MAX_ERROR_TEXT_CHARS: usize = 64;
+
 /// Limits applied while parsing untrusted tokens.
 ///
 /// ```

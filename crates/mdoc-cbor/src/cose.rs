@@ -21,16 +21,19 @@ const KEY_CRV: i64 = -1;
 const KEY_X: i64 = -2;
 const KEY_Y: i64 = -3;
 
-/// The algorithms ISO 18013-5 §9.1.3.6 allows for `issuerAuth`, by COSE identifier, including
-/// the fully specified ESP256/ESP384/ESP512 and Ed25519 identifiers (RFC 9864).
+/// The algorithms ISO 18013-5 §9.1.3.6 allows for `issuerAuth`.
+pub const ISSUER_AUTH_ALGORITHMS: &[Algorithm] = &[
+    Algorithm::Es256,
+    Algorithm::Es384,
+    Algorithm::Es512,
+    Algorithm::EdDsa,
+];
+
+/// The `issuerAuth` algorithm with this COSE identifier: jose-core's one table
+/// ([`Algorithm::from_cose_id`], which maps the fully specified ESP256/ESP384/ESP512 and Ed25519
+/// identifiers of RFC 9864 too), restricted to [`ISSUER_AUTH_ALGORITHMS`].
 pub(crate) fn algorithm_from_cose(id: i64) -> Option<Algorithm> {
-    match id {
-        -7 | -9 => Some(Algorithm::Es256),
-        -35 | -51 => Some(Algorithm::Es384),
-        -36 | -52 => Some(Algorithm::Es512),
-        -8 | -19 => Some(Algorithm::EdDsa),
-        _ => None,
-    }
+    Algorithm::from_cose_id(id).filter(|alg| ISSUER_AUTH_ALGORITHMS.contains(alg))
 }
 
 fn cose_error(error: &CoseError) -> Error {
@@ -54,7 +57,7 @@ fn cose_error(error: &CoseError) -> Error {
 /// [`Error::UnsupportedAlgorithm`] for an algorithm ISO 18013-5 does not allow.
 pub(crate) fn protected_header(alg: Algorithm) -> Result<Vec<u8>, Error> {
     let id = alg.cose_id();
-    if algorithm_from_cose(id).is_none() {
+    if !ISSUER_AUTH_ALGORITHMS.contains(&alg) {
         return Err(Error::UnsupportedAlgorithm { cose_id: Some(id) });
     }
     let mut w = Writer::with_capacity(4);
@@ -107,8 +110,8 @@ pub(crate) fn sig_structure(protected: &[u8], payload: &[u8]) -> Vec<u8> {
 fn write_int(w: &mut Writer, value: i64) {
     match u64::try_from(value) {
         Ok(unsigned) => w.uint(unsigned),
-        // -1 - value, which is non-negative for a negative value.
-        Err(_) => w.negative(u64::try_from(value.saturating_add(1).saturating_neg()).unwrap_or(0)),
+        // CBOR major type 1 carries -1 - value = |value| - 1 (RFC 8949 §3.1).
+        Err(_) => w.negative(value.unsigned_abs().saturating_sub(1)),
     };
 }
 
@@ -327,6 +330,22 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// mdoc and jose-core (and so the status-list CWT, which maps through jose-core directly)
+    /// agree on every COSE identifier; mdoc only narrows to the ISO 18013-5 algorithms.
+    #[test]
+    fn cose_ids_come_from_the_jose_core_table() {
+        for id in -300..=300 {
+            let expected = Algorithm::from_cose_id(id)
+                .filter(|alg| !matches!(alg, Algorithm::Ps256 | Algorithm::Rs256));
+            assert_eq!(algorithm_from_cose(id), expected, "COSE id {id}");
+        }
+        assert_eq!(algorithm_from_cose(-9), Some(Algorithm::Es256));
+        assert_eq!(algorithm_from_cose(-51), Some(Algorithm::Es384));
+        assert_eq!(algorithm_from_cose(-52), Some(Algorithm::Es512));
+        assert_eq!(algorithm_from_cose(-19), Some(Algorithm::EdDsa));
+        assert_eq!(algorithm_from_cose(-37), None);
     }
 
     #[test]

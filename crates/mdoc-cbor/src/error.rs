@@ -39,7 +39,7 @@ pub enum Error {
     DuplicateElement {
         /// The name space.
         name_space: String,
-        /// The repeated element identifier (truncated to 32 characters).
+        /// The repeated element identifier (truncated to `jose_core::MAX_ERROR_TEXT_CHARS` characters).
         identifier: String,
     },
     /// A map has the same key twice (RFC 8949 §5.6: such maps are invalid).
@@ -66,6 +66,14 @@ pub enum Error {
         name_space: String,
         /// The item's digestID.
         digest_id: u64,
+    },
+    /// An internal invariant of this crate failed: a bug, never a property of the input.
+    /// Returned instead of a silent fallback value (such as an empty salt) where the code
+    /// relies on a fact it established itself; report it.
+    #[error("internal error (a bug, not the input): {invariant}")]
+    Internal {
+        /// The invariant that failed.
+        invariant: &'static str,
     },
     /// The value of a data element is not valid for issuance (an integer outside the CBOR
     /// range, a malformed `full-date` or `tdate`, an empty identifier, a repeated identifier).
@@ -210,7 +218,7 @@ pub enum Error {
     /// The MSO uses a digest algorithm other than SHA-256, SHA-384, SHA-512.
     #[error("digest algorithm {name:?} is not supported")]
     UnsupportedDigestAlgorithm {
-        /// The algorithm name (truncated to 32 characters).
+        /// The algorithm name (truncated to `jose_core::MAX_ERROR_TEXT_CHARS` characters).
         name: String,
     },
     /// A fixed value has an unexpected content (MSO `version` other than "1.0", a tag other
@@ -231,9 +239,4 @@ impl From<jose_core::Error> for Error {
             other => Self::Jose(other),
         }
     }
-}
-
-/// Truncates an attacker-chosen string before it goes into an error.
-pub(crate) fn short(text: &str) -> String {
-    text.chars().take(32).collect()
 }

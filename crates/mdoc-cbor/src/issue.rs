@@ -8,14 +8,10 @@ use crate::cbor::{Writer, head_len, len_u64, tag24_len};
 use crate::cose;
 use crate::error::Error;
 use crate::item::write_item;
+use crate::limits::{DEFAULT_RANDOM_LEN, MIN_RANDOM_LEN};
 use crate::mdl;
 use crate::mso::{DigestAlgorithm, MsoFields, StatusListReference, ValidityInfo};
 use crate::value::ElementValue;
-
-/// The default length of each item's `random` salt: 32 bytes, as in ISO 18013-5 Annex D.
-pub const DEFAULT_RANDOM_LEN: usize = 32;
-/// The shortest `random` salt ISO 18013-5 §9.1.2.4 allows: 16 bytes.
-pub const MIN_RANDOM_LEN: usize = 16;
 
 /// Random bytes drawn per item for the digestID permutation (one 64-bit word).
 const PERMUTATION_WORD_LEN: usize = 8;
@@ -204,7 +200,9 @@ impl Issuance {
         let words_len = count.saturating_mul(PERMUTATION_WORD_LEN);
         let mut random = vec![0u8; words_len.saturating_add(count.saturating_mul(self.random_len))];
         rng.fill(&mut random)?;
-        let (mut words, salts) = random.split_at(words_len);
+        let (mut words, salts) = random.split_at_checked(words_len).ok_or(Error::Internal {
+            invariant: "the random pool holds the permutation words",
+        })?;
         let mut salts = salts.chunks_exact(self.random_len);
 
         // `IssuerSigned` is written in one buffer, up to the signature that `attach_signature`
@@ -219,18 +217,26 @@ impl Issuance {
         for (name_space, elements) in &self.name_spaces {
             let (ns_words, rest) = words
                 .split_at_checked(elements.len().saturating_mul(PERMUTATION_WORD_LEN))
-                .unwrap_or((words, &[]));
+                .ok_or(Error::Internal {
+                    invariant: "the random pool holds a permutation word per item",
+                })?;
             words = rest;
-            let ids = random_permutation(elements.len(), ns_words);
+            let ids = random_permutation(elements.len(), ns_words)?;
             out.text(name_space).array(elements.len());
             let mut digests = Vec::with_capacity(elements.len());
             for ((identifier, value), id) in elements.iter().zip(ids) {
-                let salt = salts.next().unwrap_or_default();
+                // Never an empty or short salt: `chunks_exact` yields `random_len` bytes or
+                // nothing, and nothing is an error.
+                let salt = salts.next().ok_or(Error::Internal {
+                    invariant: "the random pool holds a salt per item",
+                })?;
                 scratch.clear();
                 write_item(&mut scratch, id, salt, identifier, value);
                 let start = out.len();
                 out.tag24(scratch.as_slice());
-                let item = out.as_slice().get(start..).unwrap_or_default();
+                let item = out.as_slice().get(start..).ok_or(Error::Internal {
+                    invariant: "the item just written lies in the buffer",
+                })?;
                 digests.push((id, digest_algorithm.digest_fixed(item)));
             }
             digests.sort_unstable_by_key(|(id, _)| *id);
@@ -265,7 +271,9 @@ impl Issuance {
         out.bytes_head(tag24_len(mso.len()));
         let payload_start = out.len();
         out.tag24(mso);
-        let payload = out.as_slice().get(payload_start..).unwrap_or_default();
+        let payload = out.as_slice().get(payload_start..).ok_or(Error::Internal {
+            invariant: "the MSO just written lies in the buffer",
+        })?;
         let to_be_signed = cose::sig_structure(&protected, payload);
         Ok(PreparedMdoc {
             alg,
@@ -326,19 +334,26 @@ impl Issuance {
 
 /// A random permutation of `0..n` (Fisher–Yates over 64-bit random words taken from `words`;
 /// the modulo bias is below 2^-40 for any realistic `n`).
-fn random_permutation(n: usize, words: &[u8]) -> Vec<u64> {
+///
+/// # Errors
+/// [`Error::Internal`] if `words` holds fewer than `n - 1` words (the caller draws `n`), rather
+/// than a predictable permutation.
+fn random_permutation(n: usize, words: &[u8]) -> Result<Vec<u64>, Error> {
+    let internal = |invariant| Error::Internal { invariant };
     let mut ids: Vec<u64> = (0..len_u64(n)).collect();
-    let mut chunks = words.chunks_exact(PERMUTATION_WORD_LEN);
+    let (words, _) = words.as_chunks::<PERMUTATION_WORD_LEN>();
+    let mut words = words.iter();
     for i in (1..n).rev() {
-        let word = chunks
+        let word = words
             .next()
-            .and_then(|c| <[u8; 8]>::try_from(c).ok())
-            .map_or(0, u64::from_be_bytes);
+            .ok_or_else(|| internal("a permutation word per item"))?;
         let bound = len_u64(i).saturating_add(1);
-        let j = usize::try_from(word % bound).unwrap_or(0);
+        // `word % bound <= i`, an index of `ids`.
+        let j = usize::try_from(u64::from_be_bytes(*word) % bound)
+            .map_err(|_| internal("the drawn index fits usize"))?;
         ids.swap(i, j);
     }
-    ids
+    Ok(ids)
 }
 
 /// An mdoc whose `issuerAuth` awaits its signature (two-phase signing).

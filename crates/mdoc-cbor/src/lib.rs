@@ -15,27 +15,28 @@ mod trust;
 mod value;
 mod verify;
 
-pub use cose::X5CHAIN_LABEL;
+pub use cose::{ISSUER_AUTH_ALGORITHMS, X5CHAIN_LABEL};
 pub use error::Error;
-pub use issue::{DEFAULT_RANDOM_LEN, Issuance, IssuedMdoc, MIN_RANDOM_LEN, PreparedMdoc};
+pub use issue::{Issuance, IssuedMdoc, PreparedMdoc};
 pub use issuer_signed::{DeviceResponse, Document, IssuerSigned};
 pub use item::ReceivedItem;
 pub use limits::{
     DEFAULT_MAX_CONTAINER_LEN, DEFAULT_MAX_DEPTH, DEFAULT_MAX_DOCUMENTS, DEFAULT_MAX_INPUT_LEN,
     DEFAULT_MAX_ITEMS_PER_NAME_SPACE, DEFAULT_MAX_NAME_SPACES, DEFAULT_MAX_STRUCT_ENTRIES,
-    DEFAULT_MAX_X5CHAIN_LEN, Limits,
+    DEFAULT_MAX_X5CHAIN_LEN, DEFAULT_RANDOM_LEN, DIGEST_ID_BOUND, Limits, MIN_RANDOM_LEN,
 };
 pub use mdl::{MDL_DOC_TYPE, MDL_NAME_SPACE, PID_NAME_SPACE, element_from_json};
 pub use mso::{
-    DIGEST_ID_BOUND, DigestAlgorithm, MobileSecurityObject, StatusListReference, ValidityInfo,
-    ValueDigests,
+    DigestAlgorithm, MobileSecurityObject, StatusListReference, ValidityInfo, ValueDigests,
 };
 #[cfg(feature = "x509")]
 pub use trust::IacaTrust;
 pub use trust::{DocumentSignerTrust, PinnedKey};
 pub use value::ElementValue;
-pub use verify::{DEFAULT_CLOCK_SKEW_SECS, VerifiedMdoc, Verifier};
+pub use verify::{VerifiedMdoc, Verifier};
 
-/// Helpers for fuzz targets. Not part of the stable API.
+/// Helpers for fuzz targets, compiled only under `--cfg fuzzing` (cargo-fuzz sets it). Not
+/// part of the stable API.
+#[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing;

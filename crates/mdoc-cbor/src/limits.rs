@@ -109,3 +109,11 @@ impl Limits {
         max_struct_entries, with_max_struct_entries, "number of entries in a structural map";
     }
 }
+
+/// The default length of each item's `random` salt: 32 bytes, as in ISO 18013-5 Annex D.
+pub const DEFAULT_RANDOM_LEN: usize = 32;
+/// The shortest `random` salt ISO 18013-5 §9.1.2.4 allows: 16 bytes.
+pub const MIN_RANDOM_LEN: usize = 16;
+
+/// The largest digestID plus one (ISO 18013-5 §9.1.2.4: `0 <= digestID < 2^31`).
+pub const DIGEST_ID_BOUND: u64 = 1 << 31;

@@ -3,16 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use jose_core::{PublicKey, UnixTime};
+use jose_core::{PublicKey, UnixTime, short_text};
 
 use crate::cbor::{Reader, TAG_TDATE, Writer};
 use crate::cose;
 use crate::date;
-use crate::error::{Error, short};
-use crate::limits::Limits;
-
-/// The largest digestID plus one (ISO 18013-5 §9.1.2.4: `0 <= digestID < 2^31`).
-pub const DIGEST_ID_BOUND: u64 = 1 << 31;
+use crate::error::Error;
+use crate::limits::{DIGEST_ID_BOUND, Limits};
 
 /// Digest of one `valueDigests` entry, keyed by name space then digestID.
 pub type ValueDigests = BTreeMap<String, BTreeMap<u64, Vec<u8>>>;
@@ -49,7 +46,9 @@ impl DigestAlgorithm {
             "SHA-256" => Ok(Self::Sha256),
             "SHA-384" => Ok(Self::Sha384),
             "SHA-512" => Ok(Self::Sha512),
-            other => Err(Error::UnsupportedDigestAlgorithm { name: short(other) }),
+            other => Err(Error::UnsupportedDigestAlgorithm {
+                name: short_text(other),
+            }),
         }
     }
 

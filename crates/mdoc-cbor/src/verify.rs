@@ -13,10 +13,6 @@ use crate::mso::{DigestAlgorithm, MobileSecurityObject, StatusListReference, Val
 use crate::trust::DocumentSignerTrust;
 use crate::value::ElementValue;
 
-/// Default tolerance for clock differences when checking `validFrom`/`validUntil`: 300 s, the
-/// workspace-wide default.
-pub const DEFAULT_CLOCK_SKEW_SECS: u64 = 300;
-
 /// Verifies `IssuerSigned` structures against a trust policy.
 ///
 /// The checks, in order: parse within [`Limits`]; decode `issuerAuth` (COSE_Sign1, algorithm
@@ -29,26 +25,27 @@ pub const DEFAULT_CLOCK_SKEW_SECS: u64 = 300;
 pub struct Verifier<'t> {
     trust: &'t dyn DocumentSignerTrust,
     limits: Limits,
-    clock_skew_secs: u64,
+    clock_skew_seconds: u64,
 }
 
 impl core::fmt::Debug for Verifier<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Verifier")
             .field("limits", &self.limits)
-            .field("clock_skew_secs", &self.clock_skew_secs)
+            .field("clock_skew_seconds", &self.clock_skew_seconds)
             .finish_non_exhaustive()
     }
 }
 
 impl<'t> Verifier<'t> {
-    /// A verifier with default limits and [`DEFAULT_CLOCK_SKEW_SECS`].
+    /// A verifier with default limits and [`jose_core::DEFAULT_CLOCK_SKEW_SECONDS`] (the skew
+    /// for artefacts a server signed, as the MSO is).
     #[must_use]
     pub fn new(trust: &'t dyn DocumentSignerTrust) -> Self {
         Self {
             trust,
             limits: Limits::default(),
-            clock_skew_secs: DEFAULT_CLOCK_SKEW_SECS,
+            clock_skew_seconds: jose_core::DEFAULT_CLOCK_SKEW_SECONDS,
         }
     }
 
@@ -61,8 +58,8 @@ impl<'t> Verifier<'t> {
 
     /// Sets the clock skew tolerance in seconds.
     #[must_use]
-    pub const fn with_clock_skew_secs(mut self, secs: u64) -> Self {
-        self.clock_skew_secs = secs;
+    pub const fn with_clock_skew_seconds(mut self, secs: u64) -> Self {
+        self.clock_skew_seconds = secs;
         self
     }
 
@@ -142,8 +139,8 @@ impl<'t> Verifier<'t> {
         let mso = MobileSecurityObject::from_tagged_cbor(&sign1.payload, &self.limits)?;
         if mso.doc_type != expected_doc_type {
             return Err(Error::DocTypeMismatch {
-                expected: crate::error::short(expected_doc_type),
-                found: crate::error::short(&mso.doc_type),
+                expected: jose_core::short_text(expected_doc_type),
+                found: jose_core::short_text(&mso.doc_type),
             });
         }
         self.check_validity(&mso.validity, now)?;
@@ -161,13 +158,13 @@ impl<'t> Verifier<'t> {
     }
 
     fn check_validity(&self, validity: &ValidityInfo, now: UnixTime) -> Result<(), Error> {
-        if now.saturating_add(self.clock_skew_secs) < validity.valid_from {
+        if now.saturating_add(self.clock_skew_seconds) < validity.valid_from {
             return Err(Error::NotYetValid {
                 now,
                 valid_from: validity.valid_from,
             });
         }
-        if now.saturating_sub(self.clock_skew_secs) > validity.valid_until {
+        if now.saturating_sub(self.clock_skew_seconds) > validity.valid_until {
             return Err(Error::Expired {
                 now,
                 valid_until: validity.valid_until,
@@ -214,7 +211,7 @@ fn check_digests(
             {
                 return Err(Error::DuplicateElement {
                     name_space: (*name_space).to_owned(),
-                    identifier: crate::error::short(item.identifier),
+                    identifier: jose_core::short_text(item.identifier),
                 });
             }
         }

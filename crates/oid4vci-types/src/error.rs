@@ -280,7 +280,7 @@ pub enum Error {
     },
     /// `grant_type` is not one this crate models (RFC 6749 §5.2 `unsupported_grant_type`).
     UnsupportedGrantType {
-        /// The received `grant_type`.
+        /// The received `grant_type` (truncated to `jose_core::MAX_ERROR_TEXT_CHARS` characters).
         grant_type: String,
     },
     /// The proof type is not in the configuration's `proof_types_supported`.

@@ -1,21 +1,20 @@
-//! Strict JSON reading: size limit, depth limit, duplicate member names refused, trailing data
-//! refused; then typed deserialization with errors mapped to [`Error`].
+//! Strict JSON reading: size limit, then jose-core's strict parser (depth limit, duplicate
+//! member names refused, trailing data refused); then typed deserialization with errors mapped
+//! to [`Error`].
 
 use alloc::borrow::ToOwned;
 use alloc::string::{String, ToString};
-use alloc::vec::Vec;
-use core::cell::RefCell;
-use core::fmt;
 
-use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use jose_core::JsonError;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, MessageKind};
+use crate::limits::MAX_DETAIL_CHARS;
 
-/// Longest deserializer detail kept in [`Error::InvalidMember`].
-const MAX_DETAIL_CHARS: usize = 160;
-
-/// Parses `bytes` as one JSON value under the given limits.
+/// Parses `bytes` as one JSON value under the given limits, through jose-core's strict parser
+/// (the workspace's one strict JSON visitor: duplicate member names refused at every depth,
+/// nesting limited, trailing data refused).
 pub(crate) fn parse_value(
     bytes: &[u8],
     max_len: usize,
@@ -28,18 +27,23 @@ pub(crate) fn parse_value(
             max: max_len,
         });
     }
-    let failure = RefCell::new(None);
-    let seed = Strict {
-        depth_left: max_depth,
-        max_depth,
-        failure: &failure,
-    };
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let result = seed.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
-    if let Some(err) = failure.into_inner() {
-        return Err(err);
-    }
-    result.map_err(|e| map_error(&e, message))
+    jose_core::json::parse_value(bytes, max_depth).map_err(|error| match error {
+        JsonError::DuplicateMember { name } => Error::DuplicateMember { name },
+        JsonError::TooDeep { max } => Error::JsonTooDeep { max },
+        JsonError::NotAnObject => Error::NotAnObject { message },
+        JsonError::Syntax { line, column } => Error::InvalidJson {
+            message,
+            line,
+            column,
+        },
+        // A refusal a later jose-core adds: still "not the JSON this message allows", without
+        // a position.
+        _ => Error::InvalidJson {
+            message,
+            line: 0,
+            column: 0,
+        },
+    })
 }
 
 /// Parses `bytes` as a JSON object under the given limits.
@@ -108,102 +112,6 @@ pub(crate) fn data_error(text: &str, message: MessageKind) -> Error {
     Error::InvalidMember {
         message,
         detail: text.chars().take(MAX_DETAIL_CHARS).collect(),
-    }
-}
-
-/// A seed that builds a [`Value`] while enforcing depth and member uniqueness.
-struct Strict<'a> {
-    depth_left: usize,
-    max_depth: usize,
-    failure: &'a RefCell<Option<Error>>,
-}
-
-impl Strict<'_> {
-    fn fail<E: de::Error>(&self, err: Error) -> E {
-        let text = err.to_string();
-        *self.failure.borrow_mut() = Some(err);
-        E::custom(text)
-    }
-
-    fn nested<E: de::Error>(&self) -> Result<Self, E> {
-        match self.depth_left.checked_sub(1) {
-            Some(depth_left) => Ok(Strict {
-                depth_left,
-                max_depth: self.max_depth,
-                failure: self.failure,
-            }),
-            None => Err(self.fail(Error::JsonTooDeep {
-                max: self.max_depth,
-            })),
-        }
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for Strict<'_> {
-    type Value = Value;
-
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Strict<'_> {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
-        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut out = Vec::new();
-        while let Some(v) = seq.next_element_seed(self.nested()?)? {
-            out.push(v);
-        }
-        Ok(Value::Array(out))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
-        let mut out = Map::new();
-        while let Some(key) = access.next_key::<String>()? {
-            if out.contains_key(&key) {
-                return Err(self.fail(Error::DuplicateMember { name: key }));
-            }
-            let value = access.next_value_seed(self.nested()?)?;
-            out.insert(key, value);
-        }
-        Ok(Value::Object(out))
     }
 }
 

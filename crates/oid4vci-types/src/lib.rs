@@ -27,6 +27,9 @@ mod token;
 mod validate;
 mod well_known;
 
+/// Helpers for fuzz targets, compiled only under `--cfg fuzzing` (cargo-fuzz sets it). Not
+/// part of the stable API.
+#[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing;
 
@@ -56,6 +59,7 @@ pub use crate::issuer_metadata::{
 };
 pub use crate::limits::{
     Limits, MAX_FORM_PARAMS, MAX_JSON_DEPTH, MAX_MESSAGE_LEN, MAX_METADATA_LEN, MAX_PROOFS,
+    MAX_TX_CODE_DESCRIPTION_CHARS,
 };
 pub use crate::notification::{NotificationEvent, NotificationRequest};
 pub use crate::oauth_error::{
@@ -65,8 +69,8 @@ pub use crate::oauth_error::{
 pub use crate::offer::uri::{CredentialOfferRequest, OFFER_URI_SCHEME};
 pub use crate::offer::{
     AUTHORIZATION_CODE_GRANT, AuthorizationCodeGrant, CredentialOffer, Grants,
-    MAX_TX_CODE_DESCRIPTION_CHARS, PRE_AUTHORIZED_CODE_GRANT, PreAuthorizedCodeGrant,
-    REFRESH_TOKEN_GRANT, TxCode, TxCodeInputMode,
+    PRE_AUTHORIZED_CODE_GRANT, PreAuthorizedCodeGrant, REFRESH_TOKEN_GRANT, TxCode,
+    TxCodeInputMode,
 };
 pub use crate::options::ParseOptions;
 pub use crate::text::{Description, REPLACEMENT_CHAR};

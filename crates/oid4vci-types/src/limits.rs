@@ -46,3 +46,9 @@ impl Default for Limits {
         }
     }
 }
+
+/// The longest `tx_code.description` allowed (§4.1.1): 300 characters.
+pub const MAX_TX_CODE_DESCRIPTION_CHARS: usize = 300;
+
+/// Longest deserializer detail kept in [`Error::InvalidMember`](crate::Error::InvalidMember).
+pub(crate) const MAX_DETAIL_CHARS: usize = 160;

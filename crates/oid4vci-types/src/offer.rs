@@ -13,6 +13,7 @@ use crate::display::Extra;
 use crate::error::{Error, MessageKind};
 use crate::json;
 use crate::limits::Limits;
+use crate::limits::MAX_TX_CODE_DESCRIPTION_CHARS;
 use crate::well_known::check_issuer_identifier;
 
 /// The grant type of the Pre-Authorized Code Flow (§3.5).
@@ -21,8 +22,6 @@ pub const PRE_AUTHORIZED_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:pr
 pub const AUTHORIZATION_CODE_GRANT: &str = "authorization_code";
 /// The refresh token grant type (RFC 6749 §6).
 pub const REFRESH_TOKEN_GRANT: &str = "refresh_token";
-/// The longest `tx_code.description` allowed (§4.1.1): 300 characters.
-pub const MAX_TX_CODE_DESCRIPTION_CHARS: usize = 300;
 
 /// A Credential Offer object (§4.1.1).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

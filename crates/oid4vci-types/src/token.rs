@@ -206,7 +206,7 @@ impl TokenRequest {
             },
             other => {
                 return Err(Error::UnsupportedGrantType {
-                    grant_type: other.chars().take(64).collect(),
+                    grant_type: jose_core::short_text(other),
                 });
             }
         };

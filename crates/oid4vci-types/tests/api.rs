@@ -12,6 +12,8 @@
 mod credential;
 #[path = "api/errors.rs"]
 mod errors;
+// Runs under `RUSTFLAGS="--cfg fuzzing"` (the fuzz helpers are compiled only there).
+#[cfg(fuzzing)]
 #[path = "api/fuzz_seeds.rs"]
 mod fuzz_seeds;
 #[path = "api/metadata.rs"]

@@ -81,6 +81,14 @@ pub enum Error {
         /// The underlying error.
         error: jose_core::Error,
     },
+    /// An internal invariant of this crate failed: a bug, never a property of the input.
+    /// Returned instead of a silent fallback value (such as an empty salt) where the code
+    /// relies on a fact it established itself; report it.
+    #[error("internal error (a bug, not the input): {invariant}")]
+    Internal {
+        /// The invariant that failed.
+        invariant: &'static str,
+    },
     /// An array element digest object (`{"...": digest}`) has other members, or `...` appears
     /// anywhere else (RFC 9901 §4.2.4.2).
     #[error("invalid array element digest at {path}")]
@@ -129,6 +137,14 @@ pub enum Error {
     IssuerKey {
         /// Why.
         reason: String,
+    },
+    /// The issuer key came from a validated `x5c` chain, but the leaf certificate does not name
+    /// the payload's `iss` (SD-JWT VC §3.5, X.509 key resolution: a `dns:` `iss` must equal a
+    /// `dNSName` SubjectAltName entry, any other `iss` a `uniformResourceIdentifier` entry).
+    #[error("the x5c leaf certificate's SubjectAltName does not name iss {iss:?}")]
+    IssuerNotInCertificate {
+        /// The `iss` received (truncated to `jose_core::MAX_ERROR_TEXT_CHARS` characters).
+        iss: String,
     },
     /// The verifier requires a KB-JWT wherever the request came from and none was sent
     /// (RFC 9901 §7.3).
@@ -266,9 +282,4 @@ impl Error {
             error,
         }
     }
-}
-
-/// Truncates an attacker-chosen string before it goes into an error.
-pub(crate) fn short(text: &str) -> String {
-    text.chars().take(64).collect()
 }

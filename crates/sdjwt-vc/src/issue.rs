@@ -417,8 +417,13 @@ struct Maker<'p> {
 }
 
 impl Maker<'_> {
-    fn selected(&mut self) -> bool {
-        self.selected.next().copied().unwrap_or(false)
+    /// Whether the plan selected the next claim in visiting order. The plan visited the same
+    /// claims in the same order; if it ran short that is a bug, and guessing "not selected"
+    /// would put a claim meant to be selectively disclosable in clear.
+    fn selected(&mut self) -> Result<bool, Error> {
+        self.selected.next().copied().ok_or(Error::Internal {
+            invariant: "the plan has a decision for every claim",
+        })
     }
 
     /// The next `salt_len` pooled bytes, base64url-encoded. The plan counted every draw, so
@@ -456,7 +461,7 @@ impl Maker<'_> {
         let mut digests = Vec::new();
         for (name, value) in map {
             let value = self.value(value)?;
-            if self.selected() {
+            if self.selected()? {
                 if digests.is_empty() {
                     // Room for every member at once; objects with nothing selected allocate none.
                     digests.reserve(members);
@@ -489,7 +494,7 @@ impl Maker<'_> {
         let mut out = Vec::with_capacity(items.len());
         for item in items {
             let value = self.value(item)?;
-            if self.selected() {
+            if self.selected()? {
                 let digest = self.disclose(None, value)?;
                 let mut placeholder = Map::new();
                 placeholder.insert("...".into(), Value::String(digest));

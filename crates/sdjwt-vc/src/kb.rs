@@ -8,13 +8,10 @@ use serde_json::{Map, Value};
 
 use crate::digest::sha256_base64url;
 use crate::error::Error;
-use crate::limits::Limits;
+use crate::limits::{DEFAULT_KB_MAX_AGE, Limits};
 
 /// The KB-JWT `typ` (RFC 9901 §4.3).
-pub const TYP_KB_JWT: &str = "kb+jwt";
-
-/// Default accepted age of a KB-JWT `iat`: 300 seconds.
-pub const DEFAULT_KB_MAX_AGE: u64 = 300;
+pub const KB_JWT_TYP: &str = "kb+jwt";
 
 /// The verifier's decision, made before looking at the input (RFC 9901 §7.3), on whether a
 /// KB-JWT must be present, and what it must say.
@@ -110,7 +107,7 @@ pub(crate) fn verify(
         return Err(Error::KeyBindingUnexpected);
     };
     let jws = CompactJws::parse(kb, &limits.jose()).map_err(Error::kb_jwt)?;
-    jws.verify(holder, &HeaderPolicy::new(algorithms).with_typ(TYP_KB_JWT))
+    jws.verify(holder, &HeaderPolicy::new(algorithms).with_typ(KB_JWT_TYP))
         .map_err(Error::kb_jwt)?;
     let claims = jws.claims();
     let text = |name: &'static str| match claims.get(name) {
@@ -163,7 +160,7 @@ impl UnsignedKbJwt {
         claims.insert("aud".into(), audience.into());
         claims.insert("nonce".into(), nonce.into());
         claims.insert("sd_hash".into(), sha256_base64url(&presented).into());
-        let header = Header::new(alg).with_typ(TYP_KB_JWT);
+        let header = Header::new(alg).with_typ(KB_JWT_TYP);
         let jws = UnsignedJws::new(&header, &claims).map_err(Error::kb_jwt)?;
         Ok(Self { presented, jws })
     }

@@ -22,19 +22,23 @@ pub use digest::{DisclosureEncoding, SD_ALG_SHA256, sha256_base64url};
 pub use disclosure::Disclosure;
 pub use error::Error;
 pub use issue::{DEFAULT_SALT_LEN, Decoys, IssuedSdJwt, SdJwtBuilder, SdJwtPayload, UnsignedSdJwt};
-pub use kb::{DEFAULT_KB_MAX_AGE, KbClaims, KeyBinding, TYP_KB_JWT, UnsignedKbJwt};
-pub use limits::{DEFAULT_MAX_DEPTH, DEFAULT_MAX_DISCLOSURES, DEFAULT_MAX_LEN, Limits};
+pub use kb::{KB_JWT_TYP, KbClaims, KeyBinding, UnsignedKbJwt};
+pub use limits::{
+    DEFAULT_KB_MAX_AGE, DEFAULT_MAX_DEPTH, DEFAULT_MAX_DISCLOSURES, DEFAULT_MAX_LEN, Limits,
+};
 pub use path::{ClaimPath, PathSegment};
 pub use present::{Presentation, SdJwt};
 pub use resolver::{IssuerKeyResolver, IssuerMetadata, KeyRequest, StaticKeys, X5cResolver};
 pub use status_list::{StatusClaim, StatusIndex, StatusListReference};
-pub use vc::{NEVER_DISCLOSABLE, SdJwtVcBuilder, TYP_DC_SD_JWT, TYP_VC_SD_JWT_LEGACY};
-pub use verify::{DEFAULT_SKEW, Verified, Verifier};
+pub use vc::{DC_SD_JWT_TYP, NEVER_DISCLOSABLE, SdJwtVcBuilder, VC_SD_JWT_LEGACY_TYP};
+pub use verify::{Verified, Verifier};
 #[cfg(feature = "x509")]
 #[cfg_attr(docsrs, doc(cfg(feature = "x509")))]
 pub use x509::X5cTrust;
 
-/// Helpers for fuzz targets. Not part of the stable API.
+/// Helpers for fuzz targets, compiled only under `--cfg fuzzing` (cargo-fuzz sets it). Not
+/// part of the stable API.
+#[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing {
     use jose_core::{Algorithm, PublicJwk, UnixTime};

@@ -92,3 +92,6 @@ impl Default for Limits {
         Self::new()
     }
 }
+
+/// Default accepted age of a KB-JWT `iat`: 300 seconds.
+pub const DEFAULT_KB_MAX_AGE: u64 = 300;

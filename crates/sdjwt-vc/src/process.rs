@@ -2,11 +2,12 @@
 
 use std::collections::HashSet;
 
+use jose_core::short_text;
 use serde_json::{Map, Value};
 
 use crate::digest::SD_ALG_SHA256;
 use crate::disclosure::Disclosure;
-use crate::error::{Error, short};
+use crate::error::Error;
 use crate::path::{ClaimPath, PathSegment};
 
 /// The payload with every disclosure applied, and where each disclosure landed.
@@ -80,7 +81,11 @@ pub(crate) fn process(
     match payload.remove("_sd_alg") {
         None => {}
         Some(Value::String(alg)) if alg == SD_ALG_SHA256 => {}
-        Some(Value::String(alg)) => return Err(Error::UnsupportedSdAlg { alg: short(&alg) }),
+        Some(Value::String(alg)) => {
+            return Err(Error::UnsupportedSdAlg {
+                alg: short_text(&alg),
+            });
+        }
         Some(_) => {
             return Err(Error::UnsupportedSdAlg {
                 alg: "(not a string)".into(),
@@ -138,14 +143,14 @@ impl Walker<'_> {
                 return Ok(None);
             }
             return Err(Error::DuplicateDigest {
-                digest: short(digest),
+                digest: short_text(digest),
             });
         };
         match self.used.get_mut(index) {
             Some(used) if !*used => *used = true,
             _ => {
                 return Err(Error::DuplicateDigest {
-                    digest: short(digest),
+                    digest: short_text(digest),
                 });
             }
         }
@@ -165,11 +170,14 @@ impl Walker<'_> {
 
     /// Applies a matched disclosure's value at the current path.
     fn disclose(&mut self, index: usize, depth: usize) -> Result<Value, Error> {
+        // `index` came from the digest lookup over these disclosures; never disclose `null`.
         let value = self
             .disclosures
             .get(index)
             .map(|d| d.value().clone())
-            .unwrap_or_default();
+            .ok_or(Error::Internal {
+                invariant: "a matched digest names one of the disclosures",
+            })?;
         let outer = self.current.replace(index);
         let value = self.value(value, depth);
         self.current = outer;
@@ -234,14 +242,14 @@ impl Walker<'_> {
             let disclosure = self.disclosures.get(index);
             let Some(name) = disclosure.and_then(Disclosure::name) else {
                 return Err(Error::DisclosureKindMismatch {
-                    digest: short(&digest),
+                    digest: short_text(&digest),
                     expected: 3,
                     found: 2,
                 });
             };
             if out.contains_key(name) {
                 return Err(Error::ClaimNameConflict {
-                    name: short(name),
+                    name: short_text(name),
                     path: self.path.clone(),
                 });
             }
@@ -291,7 +299,7 @@ impl Walker<'_> {
             && disclosure.name().is_some()
         {
             return Err(Error::DisclosureKindMismatch {
-                digest: short(&digest),
+                digest: short_text(&digest),
                 expected: 2,
                 found: 3,
             });

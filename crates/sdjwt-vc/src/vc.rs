@@ -11,11 +11,11 @@ use crate::issue::{Decoys, IssuedSdJwt, SdJwtBuilder, UnsignedSdJwt};
 use crate::path::ClaimPath;
 
 /// The `typ` of an SD-JWT VC (SD-JWT VC §2.2.1).
-pub const TYP_DC_SD_JWT: &str = "dc+sd-jwt";
+pub const DC_SD_JWT_TYP: &str = "dc+sd-jwt";
 
 /// The `typ` SD-JWT VC drafts used until November 2024; accepted only under
 /// [`Verifier::with_legacy_vc_typ`](crate::Verifier::with_legacy_vc_typ).
-pub const TYP_VC_SD_JWT_LEGACY: &str = "vc+sd-jwt";
+pub const VC_SD_JWT_LEGACY_TYP: &str = "vc+sd-jwt";
 
 /// Claims that SD-JWT VC §2.2.2 forbids from being selectively disclosable (with all their
 /// sub-claims). `iat` and `sub` may be disclosable and are not listed.
@@ -214,7 +214,7 @@ impl SdJwtVcBuilder {
                 });
             }
         }
-        let mut header = Header::new(alg).with_typ(TYP_DC_SD_JWT);
+        let mut header = Header::new(alg).with_typ(DC_SD_JWT_TYP);
         if let Some(kid) = self.key_id {
             header = header.with_kid(kid);
         }

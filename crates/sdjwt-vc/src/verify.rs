@@ -12,10 +12,7 @@ use crate::path::ClaimPath;
 use crate::process::process;
 use crate::resolver::{IssuerKeyResolver, request};
 use crate::serialization::{self, Split};
-use crate::vc::{NEVER_DISCLOSABLE, TYP_DC_SD_JWT, TYP_VC_SD_JWT_LEGACY};
-
-/// Default clock skew: 60 seconds.
-pub const DEFAULT_SKEW: u64 = 60;
+use crate::vc::{DC_SD_JWT_TYP, NEVER_DISCLOSABLE, VC_SD_JWT_LEGACY_TYP};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Profile {
@@ -50,7 +47,7 @@ impl<'r, R: IssuerKeyResolver + ?Sized> Verifier<'r, R> {
             algorithms: algorithms.to_vec(),
             key_binding,
             profile: Profile::SdJwtVc { legacy_typ: false },
-            skew: DEFAULT_SKEW,
+            skew: jose_core::DEFAULT_CLOCK_SKEW_SECONDS,
             limits: Limits::new(),
         }
     }
@@ -73,9 +70,10 @@ impl<'r, R: IssuerKeyResolver + ?Sized> Verifier<'r, R> {
         self
     }
 
-    /// Sets the clock skew allowed on `exp`, `nbf`, `iat` and the KB-JWT `iat`, in seconds.
+    /// Sets the clock skew allowed on `exp`, `nbf`, `iat` and the KB-JWT `iat`, in seconds
+    /// (default [`jose_core::DEFAULT_CLOCK_SKEW_SECONDS`]).
     #[must_use]
-    pub const fn with_skew(mut self, seconds: u64) -> Self {
+    pub const fn with_clock_skew_seconds(mut self, seconds: u64) -> Self {
         self.skew = seconds;
         self
     }
@@ -143,8 +141,8 @@ impl<'r, R: IssuerKeyResolver + ?Sized> Verifier<'r, R> {
     fn check_typ(&self, header: &Header) -> Result<(), Error> {
         let ok = match &self.profile {
             Profile::SdJwtVc { legacy_typ } => {
-                header.typ_matches(TYP_DC_SD_JWT)
-                    || (*legacy_typ && header.typ_matches(TYP_VC_SD_JWT_LEGACY))
+                header.typ_matches(DC_SD_JWT_TYP)
+                    || (*legacy_typ && header.typ_matches(VC_SD_JWT_LEGACY_TYP))
             }
             Profile::Plain { typ: Some(typ) } => header.typ_matches(typ),
             Profile::Plain { typ: None } => true,
@@ -154,11 +152,11 @@ impl<'r, R: IssuerKeyResolver + ?Sized> Verifier<'r, R> {
         }
         let expected = match &self.profile {
             Profile::Plain { typ: Some(typ) } => typ.clone(),
-            _ => TYP_DC_SD_JWT.to_owned(),
+            _ => DC_SD_JWT_TYP.to_owned(),
         };
         Err(Error::issuer_jwt(jose_core::Error::WrongType {
             expected,
-            found: header.typ().map(crate::error::short),
+            found: header.typ().map(jose_core::short_text),
         }))
     }
 
@@ -195,7 +193,18 @@ impl<'r, R: IssuerKeyResolver + ?Sized> Verifier<'r, R> {
         HeaderPolicy::new(&self.algorithms)
             .check(jws.header())
             .map_err(Error::issuer_jwt)?;
-        let issuer = jws.claims().get("iss").and_then(Value::as_str);
+        // RFC 7519 §4.1.1: a StringOrURI. Refused otherwise, so that no resolver (X5cTrust's
+        // iss-to-certificate match included) sees "no iss" for an `iss` that is present.
+        let issuer = match jws.claims().get("iss") {
+            None => None,
+            Some(Value::String(iss)) => Some(iss.as_str()),
+            Some(_) => {
+                return Err(Error::InvalidClaim {
+                    name: "iss",
+                    reason: "not a string",
+                });
+            }
+        };
         let keys = self
             .resolver
             .resolve(&request(jws.header(), issuer, unprotected_kid, now))?;

@@ -1,9 +1,9 @@
 //! Issuer keys from the `x5c` header (SD-JWT VC §3.5, HAIP): the chain is validated to
-//! configured trust anchors with `trust-x509` at the verification time, and the leaf's key
-//! verifies the issuer-signed JWT.
+//! configured trust anchors with `trust-x509` at the verification time, the leaf must name the
+//! `iss`, and the leaf's key verifies the issuer-signed JWT.
 
 use jose_core::PublicJwk;
-use trust_x509::{Policy, TrustAnchors, validate_chain};
+use trust_x509::{Policy, TrustAnchors, ValidatedChain, validate_chain};
 
 use crate::error::Error;
 use crate::resolver::{IssuerKeyResolver, KeyRequest};
@@ -15,13 +15,17 @@ use crate::resolver::{IssuerKeyResolver, KeyRequest};
 /// the policy (by default [`Policy::any_eku`]: validity, signatures, CA constraints, KeyUsage
 /// digitalSignature on the leaf). The leaf's public key is then the only candidate key.
 ///
+/// The leaf must name the payload's `iss` in its SubjectAltName (SD-JWT VC §3.5): an `iss` in
+/// the DNS URI scheme (`dns:issuer.example`, RFC 4501) must equal a `dNSName` entry (ASCII
+/// case-insensitively), any other `iss` must equal a `uniformResourceIdentifier` entry exactly.
+/// Without `iss` (it is optional) the leaf itself identifies the issuer and nothing is
+/// matched. So several issuers can share a CA without impersonating each other.
+///
 /// Refused, each with its error: no `x5c` ([`Error::IssuerKey`]), a chain that does not
 /// validate ([`Error::X509`] with the `trust-x509` reason, such as `UnknownIssuer` for a
-/// chain of another CA or `Expired`), and an `x5c` that includes the anchor certificate
-/// itself ([`Error::IssuerKey`]).
-///
-/// Not checked: that the leaf names the `iss` value. Configure anchors per issuer (or wrap
-/// this resolver) when several issuers share a CA.
+/// chain of another CA or `Expired`), an `x5c` that includes the anchor certificate
+/// itself ([`Error::IssuerKey`]), and a leaf that does not name `iss`
+/// ([`Error::IssuerNotInCertificate`]).
 ///
 /// ```no_run
 /// use jose_core::{Algorithm, UnixTime};
@@ -79,6 +83,57 @@ impl IssuerKeyResolver for X5cTrust {
                 reason: "x5c includes the trust anchor certificate (HAIP: leave it out)".into(),
             });
         }
+        if let Some(iss) = request.issuer()
+            && !leaf_names_issuer(&validated, iss)
+        {
+            return Err(Error::IssuerNotInCertificate {
+                iss: jose_core::short_text(iss),
+            });
+        }
         Ok(vec![PublicJwk::new(validated.public_key().clone())])
+    }
+}
+
+/// SD-JWT VC §3.5: a `dns:` `iss` (RFC 4501) names a `dNSName` SubjectAltName entry, any other
+/// `iss` a `uniformResourceIdentifier` entry.
+fn leaf_names_issuer(leaf: &ValidatedChain, iss: &str) -> bool {
+    match dns_name(iss) {
+        Some(name) => leaf
+            .leaf_san_dns_names()
+            .iter()
+            .any(|dns| dns.eq_ignore_ascii_case(name)),
+        None => leaf.leaf_san_uris().iter().any(|uri| uri == iss),
+    }
+}
+
+/// The host name of a DNS URI (RFC 4501 §3: `dns:[//authority/]name[?query]`), if `iss` is one.
+fn dns_name(iss: &str) -> Option<&str> {
+    let scheme = iss.get(..4)?;
+    if !scheme.eq_ignore_ascii_case("dns:") {
+        return None;
+    }
+    let rest = iss.get(4..)?;
+    let rest = match rest.strip_prefix("//") {
+        // The authority names the DNS server to ask, not the name.
+        Some(with_authority) => with_authority.split_once('/').map_or("", |(_, name)| name),
+        None => rest,
+    };
+    Some(rest.split_once('?').map_or(rest, |(name, _)| name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dns_name;
+
+    #[test]
+    fn dns_uris_give_their_name() {
+        assert_eq!(dns_name("dns:issuer.example"), Some("issuer.example"));
+        assert_eq!(dns_name("DNS:issuer.example"), Some("issuer.example"));
+        assert_eq!(
+            dns_name("dns://192.0.2.1/issuer.example?type=A"),
+            Some("issuer.example")
+        );
+        assert_eq!(dns_name("https://issuer.example"), None);
+        assert_eq!(dns_name("dns"), None);
     }
 }

@@ -81,11 +81,24 @@ impl IndexAllocator {
                 capacity: u64::try_from(self.free.len()).unwrap_or(u64::MAX),
             });
         }
-        let j = usize::try_from(uniform_below(rng, n)?).unwrap_or(0);
+        let internal = |invariant| Error::Internal { invariant };
+        let j = usize::try_from(uniform_below(rng, n)?)
+            .map_err(|_| internal("a drawn index fits usize"))?;
         let last = self.remaining.saturating_sub(1);
-        self.free.swap(j, last);
+        // `j < n <= remaining`: both are positions of the free part of `free`. Never index 0 as
+        // a fallback, which would hand out an index twice.
+        let free = self
+            .free
+            .get_mut(..self.remaining)
+            .ok_or_else(|| internal("the free indices lie in the list"))?;
+        if j > last {
+            return Err(internal("the drawn position is among the free indices"));
+        }
+        free.swap(j, last);
+        let idx = *free
+            .get(last)
+            .ok_or_else(|| internal("the free indices lie in the list"))?;
         self.remaining = last;
-        let idx = self.free.get(last).copied().unwrap_or(0);
         Ok(StatusIndex::from(idx))
     }
 }
@@ -102,7 +115,9 @@ fn uniform_below(rng: &dyn RandomSource, n: u32) -> Result<u32, Error> {
         let x = u64::from(u32::from_le_bytes(word));
         if x < zone {
             // `x % range < n`, so it always fits in u32.
-            return Ok(u32::try_from(x % range).unwrap_or_default());
+            return u32::try_from(x % range).map_err(|_| Error::Internal {
+                invariant: "a uniform draw below a u32 fits u32",
+            });
         }
     }
 }

@@ -31,7 +31,8 @@ const CLAIM_TTL: i64 = 65534;
 /// ```
 /// use status_list::{Bits, KeyHint, Limits, StatusList, StatusListToken, VerifyOptions};
 /// use jose_core::{Algorithm, Signer, UnixTime};
-/// let signer = status_list::fuzzing::signer();
+/// # use jose_core::{LocalSigner, SystemRandom};
+/// let signer = LocalSigner::generate(Algorithm::Es256, &SystemRandom::new())?;
 /// let list = StatusList::new(Bits::One, 16, &Limits::default())?;
 /// let token = StatusListToken::new("https://example.com/statuslists/1",
 ///     UnixTime::from_secs(1_700_000_000), list);
@@ -225,7 +226,7 @@ impl StatusListToken {
                 return Err(Error::WrongType {
                     expected: CWT_TYP,
                     found: other.map(|v| match v {
-                        Value::Text(t) => crate::error::short(t, 64),
+                        Value::Text(t) => jose_core::short_text(t),
                         _ => "(not text)".to_owned(),
                     }),
                 });

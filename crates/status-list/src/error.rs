@@ -39,6 +39,14 @@ pub enum Error {
         /// The number of entries in the list.
         len: u64,
     },
+    /// An internal invariant of this crate failed: a bug, never a property of the input.
+    /// Returned instead of a silent fallback value (such as an empty salt) where the code
+    /// relies on a fact it established itself; report it.
+    #[error("internal error (a bug, not the input): {invariant}")]
+    Internal {
+        /// The invariant that failed.
+        invariant: &'static str,
+    },
     /// `bits` is not 1, 2, 4 or 8 (§4.1).
     #[error("bits must be 1, 2, 4 or 8, found {bits}")]
     InvalidBits {
@@ -139,7 +147,7 @@ pub enum Error {
     SubjectMismatch {
         /// The `uri` of the reference.
         expected: String,
-        /// The token's `sub` (truncated to 256 characters).
+        /// The token's `sub` (truncated to `jose_core::MAX_ERROR_TEXT_CHARS` characters).
         found: String,
     },
     /// The token is longer than [`Limits::max_token_len`](crate::Limits::max_token_len).
@@ -162,7 +170,7 @@ pub enum Error {
     WrongType {
         /// The required type.
         expected: &'static str,
-        /// What the token carried (truncated to 64 characters).
+        /// What the token carried (truncated to `jose_core::MAX_ERROR_TEXT_CHARS` characters).
         found: Option<String>,
     },
 }
@@ -175,9 +183,4 @@ impl From<jose_core::ClaimError> for Error {
             _ => Self::InvalidClaim { name: "(unknown)" },
         }
     }
-}
-
-/// Truncates an attacker-chosen string before it goes into an error.
-pub(crate) fn short(text: &str, max: usize) -> String {
-    text.chars().take(max).collect()
 }

@@ -59,7 +59,6 @@ pub fn verify_token(data: &[u8]) -> Result<(), Error> {
 ///
 /// # Errors
 /// Whatever verification returns.
-#[cfg(any(feature = "cwt", fuzzing))]
 pub fn parse_cwt(data: &[u8]) -> Result<(), Error> {
     let key = PublicJwk::from_json(EXAMPLE_JWK)?;
     let options = VerifyOptions::new(&[Algorithm::Es256]).with_limits(FUZZ_LIMITS);
@@ -71,15 +70,4 @@ pub fn parse_cwt(data: &[u8]) -> Result<(), Error> {
         UnixTime::from_secs(1_686_920_170),
     )
     .map(|_| ())
-}
-
-/// A fresh ES256 signer for doctests.
-///
-/// # Panics
-/// Never in practice: key generation with ring cannot fail.
-#[must_use]
-#[expect(clippy::expect_used, reason = "doctest helper")]
-pub fn signer() -> jose_core::LocalSigner {
-    jose_core::LocalSigner::generate(Algorithm::Es256, &jose_core::SystemRandom::new())
-        .expect("keygen")
 }

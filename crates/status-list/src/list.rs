@@ -114,7 +114,10 @@ impl StatusList {
     /// [`Error::IndexOutOfRange`] when `idx` is not inside the list.
     pub fn get(&self, idx: StatusIndex) -> Result<Status, Error> {
         let (byte, shift) = self.locate(idx)?;
-        let value = self.bytes.get(byte).copied().unwrap_or(0);
+        // `locate` checked the index; never read a missing byte as 0 (VALID).
+        let value = *self.bytes.get(byte).ok_or(Error::Internal {
+            invariant: "a located status lies in the list",
+        })?;
         Ok(Status::new((value >> shift) & self.bits.mask()))
     }
 

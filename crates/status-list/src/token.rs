@@ -8,16 +8,13 @@ use jose_core::{
 };
 use serde_json::{Map, Value};
 
-use crate::error::{Error, short};
+use crate::error::Error;
 use crate::limits::Limits;
 use crate::list::StatusList;
 use crate::status::Bits;
 
 /// The JOSE `typ` of a Status List Token (§5.1).
 pub const JWT_TYP: &str = "statuslist+jwt";
-
-/// Default clock skew tolerated on `exp` and `iat`: 60 seconds.
-pub const DEFAULT_CLOCK_SKEW_SECS: u64 = 60;
 
 /// How the verifier finds the signing key, written into the protected header.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -216,7 +213,7 @@ impl StatusListToken {
         if !jws.header().typ_matches(JWT_TYP) {
             return Err(Error::WrongType {
                 expected: JWT_TYP,
-                found: jws.header().typ().map(|t| short(t, 64)),
+                found: jws.header().typ().map(jose_core::short_text),
             });
         }
         jws.verify(key, &HeaderPolicy::new(options.algorithms))?;
@@ -268,7 +265,7 @@ pub(crate) fn check_subject(subject: &str, expected_uri: &str) -> Result<(), Err
     } else {
         Err(Error::SubjectMismatch {
             expected: expected_uri.to_owned(),
-            found: short(subject, 256),
+            found: jose_core::short_text(subject),
         })
     }
 }
@@ -318,9 +315,9 @@ fn parse_json_list(
 /// ```
 /// use jose_core::Algorithm;
 /// let options = status_list::VerifyOptions::new(&[Algorithm::Es256])
-///     .with_clock_skew(30)
+///     .with_clock_skew_seconds(30)
 ///     .with_max_age(3600);
-/// assert_eq!(options.clock_skew(), 30);
+/// assert_eq!(options.clock_skew_seconds(), 30);
 /// ```
 #[derive(Clone, Copy, Debug)]
 #[non_exhaustive]
@@ -332,13 +329,13 @@ pub struct VerifyOptions<'a> {
 }
 
 impl<'a> VerifyOptions<'a> {
-    /// Accept signatures by `algorithms`; skew [`DEFAULT_CLOCK_SKEW_SECS`], no freshness
+    /// Accept signatures by `algorithms`; skew [`jose_core::DEFAULT_CLOCK_SKEW_SECONDS`], no freshness
     /// policy, default [`Limits`].
     #[must_use]
     pub const fn new(algorithms: &'a [Algorithm]) -> Self {
         Self {
             algorithms,
-            clock_skew: DEFAULT_CLOCK_SKEW_SECS,
+            clock_skew: jose_core::DEFAULT_CLOCK_SKEW_SECONDS,
             max_age: None,
             limits: Limits::new(),
         }
@@ -346,7 +343,7 @@ impl<'a> VerifyOptions<'a> {
 
     /// Sets the clock skew tolerated on `exp` and `iat`, in seconds.
     #[must_use]
-    pub const fn with_clock_skew(mut self, secs: u64) -> Self {
+    pub const fn with_clock_skew_seconds(mut self, secs: u64) -> Self {
         self.clock_skew = secs;
         self
     }
@@ -374,7 +371,7 @@ impl<'a> VerifyOptions<'a> {
 
     /// The clock skew in seconds.
     #[must_use]
-    pub const fn clock_skew(&self) -> u64 {
+    pub const fn clock_skew_seconds(&self) -> u64 {
         self.clock_skew
     }
 

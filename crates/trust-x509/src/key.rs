@@ -9,6 +9,7 @@ use x509_cert::SubjectPublicKeyInfo as SubjectPublicKeyInfoOwned;
 
 use crate::cert::parse_certificate;
 use crate::error::{CertRef, Error};
+use crate::limits::{MAX_RSA_BITS, MIN_RSA_BITS};
 
 const ID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 const SECP256R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
@@ -16,11 +17,6 @@ const SECP384R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34")
 const SECP521R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35");
 const ID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
 const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
-
-/// Smallest RSA modulus accepted, in bits.
-pub const MIN_RSA_BITS: usize = 2048;
-/// Largest RSA modulus accepted, in bits (ring's limit).
-pub const MAX_RSA_BITS: usize = 8192;
 
 /// Certificate signature algorithms we accept, as passed to rustls-webpki: ECDSA P-256 with
 /// SHA-256, ECDSA P-384 with SHA-384, Ed25519, RSA PKCS#1 v1.5 and RSA-PSS with SHA-256/384/512

@@ -14,15 +14,19 @@ mod validate;
 
 pub use anchors::TrustAnchors;
 pub use error::{CertRef, Error, KeyUsageBit, PemError, ProfileRule};
-pub use key::{MAX_RSA_BITS, MIN_RSA_BITS, leaf_public_key};
+pub use key::leaf_public_key;
 pub use limits::{
     DEFAULT_MAX_ANCHORS, DEFAULT_MAX_CERT_LEN, DEFAULT_MAX_CHAIN_LEN, DEFAULT_MAX_PEM_LEN, Limits,
+    MAX_RSA_BITS, MIN_RSA_BITS,
 };
+pub use pem::pem_certificates;
 pub use policy::{KeyPurpose, Policy, Profile};
 pub use profile::{MDOC_DS_MAX_VALIDITY_DAYS, MDOC_IACA_MAX_VALIDITY_DAYS};
 pub use validate::{ValidatedChain, validate_chain};
 
-/// Helpers for fuzz targets. Not part of the stable API.
+/// Helpers for fuzz targets, compiled only under `--cfg fuzzing` (cargo-fuzz sets it). Not
+/// part of the stable API.
+#[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing {
     use jose_core::UnixTime;

@@ -77,3 +77,8 @@ impl Limits {
         self
     }
 }
+
+/// Smallest RSA modulus accepted, in bits.
+pub const MIN_RSA_BITS: usize = 2048;
+/// Largest RSA modulus accepted, in bits (ring's limit).
+pub const MAX_RSA_BITS: usize = 8192;

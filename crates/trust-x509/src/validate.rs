@@ -7,6 +7,7 @@ use core::time::Duration;
 use jose_core::{PublicKey, UnixTime};
 use rustls_pki_types::CertificateDer;
 use webpki::{EndEntityCert, KeyPurposeIdIter, VerifiedPath};
+use x509_cert::ext::pkix::name::GeneralName;
 
 use crate::anchors::TrustAnchors;
 use crate::cert::CertInfo;
@@ -25,8 +26,34 @@ pub struct ValidatedChain {
     anchor_index: usize,
     public_key: PublicKey,
     leaf_subject: String,
+    leaf_names: LeafNames,
     leaf_not_before: UnixTime,
     leaf_not_after: UnixTime,
+}
+
+/// The names of the leaf's SubjectAltName that relying parties match identifiers against.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct LeafNames {
+    dns: Vec<String>,
+    uris: Vec<String>,
+}
+
+impl LeafNames {
+    fn of(leaf: &CertInfo) -> Self {
+        let mut names = Self::default();
+        if let Some((_, san)) = &leaf.san {
+            for name in &san.0 {
+                match name {
+                    GeneralName::DnsName(dns) => names.dns.push(dns.to_string()),
+                    GeneralName::UniformResourceIdentifier(uri) => {
+                        names.uris.push(uri.to_string());
+                    }
+                    _ => {}
+                }
+            }
+        }
+        names
+    }
 }
 
 impl ValidatedChain {
@@ -60,6 +87,19 @@ impl ValidatedChain {
     #[must_use]
     pub fn leaf_subject(&self) -> &str {
         &self.leaf_subject
+    }
+
+    /// The `dNSName` entries of the leaf's SubjectAltName (RFC 5280 §4.2.1.6), in order.
+    #[must_use]
+    pub fn leaf_san_dns_names(&self) -> &[String] {
+        &self.leaf_names.dns
+    }
+
+    /// The `uniformResourceIdentifier` entries of the leaf's SubjectAltName (RFC 5280
+    /// §4.2.1.6), in order.
+    #[must_use]
+    pub fn leaf_san_uris(&self) -> &[String] {
+        &self.leaf_names.uris
     }
 
     /// The leaf's `notBefore`.
@@ -185,6 +225,7 @@ pub fn validate_chain<C: AsRef<[u8]>>(
                 anchor_index,
                 public_key,
                 leaf_subject: leaf.cert.tbs_certificate().subject().to_string(),
+                leaf_names: LeafNames::of(leaf),
                 leaf_not_before: leaf.not_before,
                 leaf_not_after: leaf.not_after,
             })
@@ -265,6 +306,7 @@ fn direct_trust(
         anchor_index: index,
         public_key,
         leaf_subject: leaf.cert.tbs_certificate().subject().to_string(),
+        leaf_names: LeafNames::of(leaf),
         leaf_not_before: leaf.not_before,
         leaf_not_after: leaf.not_after,
     })

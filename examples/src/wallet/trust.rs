@@ -80,35 +80,6 @@ pub fn jws_x5c_key(
     x5c_key(chain, anchors, now)
 }
 
-/// The `uniformResourceIdentifier` entries of a certificate's SubjectAltName (SD-JWT VC: the
-/// leaf of an issuer's `x5c` names the `iss` URI there).
-///
-/// # Errors
-/// [`DemoError::Protocol`] when the certificate or its SubjectAltName does not decode.
-pub fn san_uris(certificate: &[u8]) -> Result<Vec<String>, DemoError> {
-    use der::Decode;
-    use x509_cert::ext::pkix::SubjectAltName;
-    use x509_cert::ext::pkix::name::GeneralName;
-    const OID_SAN: der::asn1::ObjectIdentifier =
-        der::asn1::ObjectIdentifier::new_unwrap("2.5.29.17");
-    let cert = x509_cert::Certificate::from_der(certificate)
-        .map_err(|e| DemoError::Protocol(format!("certificate: {e}")))?;
-    let mut uris = Vec::new();
-    for extension in cert.tbs_certificate().extensions().into_iter().flatten() {
-        if extension.extn_id != OID_SAN {
-            continue;
-        }
-        let san = SubjectAltName::from_der(extension.extn_value.as_bytes())
-            .map_err(|e| DemoError::Protocol(format!("SubjectAltName: {e}")))?;
-        for name in san.0 {
-            if let GeneralName::UniformResourceIdentifier(uri) = name {
-                uris.push(uri.to_string());
-            }
-        }
-    }
-    Ok(uris)
-}
-
 impl Wallet {
     /// Reads the issuer's trust anchors from `GET {issuer}/admin/trust-anchors`. `None` when
     /// the issuer does not serve them (the wallet then trusts `jwt-vc-issuer` keys only).

@@ -2,7 +2,7 @@
 
 use jose_core::PublicJwk;
 use oid4vci_types::WellKnown;
-use sdjwt_vc::{IssuerMetadata, KeyBinding, Verifier, X5cResolver};
+use sdjwt_vc::{IssuerMetadata, KeyBinding, Verifier, X5cTrust};
 use serde_json::{Map, Value};
 use status_list::{Status, StatusIndex, StatusListToken, VerifyOptions};
 use trust_x509::TrustAnchors;
@@ -61,7 +61,8 @@ impl Wallet {
 
     /// Verifies an SD-JWT VC and reads its status. With the issuer's trust anchors (see
     /// [`IssuerInfo::trust`](super::IssuerInfo)) the key is the `x5c` leaf once the chain
-    /// validates to the `credential_issuer` root, its SubjectAltName must name the issuer URI,
+    /// validates to the `credential_issuer` root, its SubjectAltName must name the `iss`
+    /// (checked by sdjwt-vc's [`X5cTrust`]),
     /// and the `jwt-vc-issuer` key named by `kid` must be that same key; without anchors the `jwt-vc-issuer` key is trusted.
     ///
     /// # Errors
@@ -73,19 +74,15 @@ impl Wallet {
         compact: &str,
     ) -> Result<VerifiedCredential, DemoError> {
         let metadata = self.issuer_keys(&info.issuer)?;
-        let anchors = match &info.trust {
-            Some(trust) => trust::anchors(&trust.credential_issuer)?,
+        let x5c_trust = match &info.trust {
+            Some(trust) => trust::anchors(&trust.credential_issuer)?.map(X5cTrust::new),
             None => None,
         };
         let now = self.now();
-        let verified = match &anchors {
-            Some(anchors) => {
-                let resolver = X5cResolver::new(|chain: &[Vec<u8>], _iss: Option<&str>| {
-                    trust::x5c_key(chain, anchors, now).map_err(|e| sdjwt_vc::Error::IssuerKey {
-                        reason: e.to_string(),
-                    })
-                });
-                Verifier::new(&resolver, ACCEPTED_ALGORITHMS, KeyBinding::forbidden())
+        let verified = match &x5c_trust {
+            // The chain, and that its leaf names `iss`: sdjwt-vc's X5cTrust.
+            Some(x5c_trust) => {
+                Verifier::new(x5c_trust, ACCEPTED_ALGORITHMS, KeyBinding::forbidden())
                     .verify(compact, now)
             }
             None => Verifier::new(&metadata, ACCEPTED_ALGORITHMS, KeyBinding::forbidden())
@@ -93,15 +90,9 @@ impl Wallet {
         }
         .map_err(|e| DemoError::Protocol(format!("credential: {e}")))?;
         let kid = verified.header().kid().unwrap_or_default().to_owned();
-        let x5c_key = match (&anchors, verified.header().x5c()) {
-            (Some(anchors), Some(chain)) => {
-                let leaf = chain.first().map(Vec::as_slice).unwrap_or_default();
-                if !trust::san_uris(leaf)?.contains(&info.issuer) {
-                    return Err(protocol(
-                        "the x5c leaf certificate's SAN does not name the issuer",
-                    ));
-                }
-                Some(trust::x5c_key(chain, anchors, now)?)
+        let x5c_key = match (&x5c_trust, verified.header().x5c()) {
+            (Some(x5c_trust), Some(chain)) => {
+                Some(trust::x5c_key(chain, x5c_trust.anchors(), now)?)
             }
             _ => None,
         };
@@ -138,8 +129,8 @@ impl Wallet {
             .find(|k| k.kid() == Some(kid.as_str()))
             .cloned()
             .ok_or_else(|| protocol("no issuer key with the credential's kid"))?;
-        let (trusted_by, status) = match (&anchors, x5c_key) {
-            (Some(anchors), Some(leaf)) => {
+        let (trusted_by, status) = match (&x5c_trust, x5c_key) {
+            (Some(x5c_trust), Some(leaf)) => {
                 if !leaf.same_key(&key) {
                     return Err(protocol(
                         "the jwt-vc-issuer key named by kid is not the x5c leaf key",
@@ -147,7 +138,7 @@ impl Wallet {
                 }
                 (
                     "x5c chain to the credential_issuer root".to_owned(),
-                    self.read_status_x5c(&status_uri, status_idx, anchors)?,
+                    self.read_status_x5c(&status_uri, status_idx, x5c_trust.anchors())?,
                 )
             }
             _ => (

@@ -144,7 +144,7 @@ fn wrong_doc_type() {
 fn expired_and_not_yet_valid() {
     let (key, cbor) = setup();
     let trust = PinnedKey::from_jwk(&key.public_jwk());
-    let verifier = Verifier::new(&trust).with_clock_skew_secs(0);
+    let verifier = Verifier::new(&trust).with_clock_skew_seconds(0);
     let until = UnixTime::from_secs(NOW + 86_400 * 365);
     let late = until.saturating_add(1);
     assert_eq!(

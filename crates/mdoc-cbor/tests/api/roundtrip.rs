@@ -42,6 +42,51 @@ fn issued_mdoc_verifies_with_every_signing_algorithm() {
     }
 }
 
+/// Replaces the first `needle` in `bytes` by `with` (same length).
+fn patched(bytes: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
+    let pos = bytes
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .unwrap();
+    let mut out = bytes.to_vec();
+    out[pos..pos + with.len()].copy_from_slice(with);
+    out
+}
+
+/// An `issuerAuth` whose protected header names the fully specified ESP256 (-9, RFC 9864)
+/// verifies as ES256: mdoc reads COSE ids through jose-core's one table, as the status-list CWT
+/// does (whose test is the same with a CWT).
+#[test]
+fn fully_specified_esp256_issuer_auth_verifies() {
+    let key = signer(Algorithm::Es256);
+    let prepared = sample_issuance()
+        .prepare(Algorithm::Es256, &[], &counter_rng())
+        .unwrap();
+    // Protected header {1: -7} is a1 01 26; -9 is 28.
+    let tbs = patched(
+        prepared.to_be_signed(),
+        b"\x43\xa1\x01\x26",
+        b"\x43\xa1\x01\x28",
+    );
+    let signature = key.sign(&tbs).unwrap();
+    let issued = prepared.attach_signature(&signature).unwrap();
+    let cbor = patched(
+        issued.as_cbor(),
+        b"issuerAuth\x84\x43\xa1\x01\x26",
+        b"issuerAuth\x84\x43\xa1\x01\x28",
+    );
+    let trust = PinnedKey::from_jwk(&key.public_jwk());
+    let mdoc = Verifier::new(&trust)
+        .verify(&cbor, MDL_DOC_TYPE, now())
+        .unwrap();
+    assert_eq!(mdoc.algorithm, Algorithm::Es256);
+    // The unpatched signature does not cover the patched header.
+    assert_eq!(
+        Verifier::new(&trust).verify(issued.as_cbor(), MDL_DOC_TYPE, now()),
+        Err(Error::SignatureInvalid)
+    );
+}
+
 #[test]
 fn issued_structure_is_what_iso_and_oid4vci_expect() {
     let key = signer(Algorithm::Es256);

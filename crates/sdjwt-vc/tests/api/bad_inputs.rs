@@ -424,7 +424,7 @@ fn ten_thousand_disclosures_are_refused() {
 #[test]
 fn time_claims_are_checked_with_skew() {
     let f = fixture();
-    let verifier = plain(&f).with_skew(60);
+    let verifier = plain(&f).with_clock_skew_seconds(60);
     let check = |payload: Value| verifier.verify(&forge(&f, &payload, "x", &[]), now());
     assert_eq!(
         check(json!({"exp": NOW - 61})).unwrap_err(),

@@ -245,6 +245,8 @@ fn issuer_metadata_and_x5c_resolvers() {
     );
 }
 
+// Runs under `RUSTFLAGS="--cfg fuzzing"` (the fuzz helpers are compiled only there).
+#[cfg(fuzzing)]
 #[test]
 fn fuzz_helpers_accept_their_seeds() {
     let doc = crate::common::read_json("sd-jwt-rfc-draft/extracted_examples.json");

@@ -18,12 +18,21 @@ fn trust() -> X5cTrust {
     X5cTrust::new(TrustAnchors::from_pem(&pem).unwrap())
 }
 
-/// An SD-JWT VC signed with `key` (a PKCS#8 file) carrying `x5c`.
+/// An SD-JWT VC signed with `key` (a PKCS#8 file) carrying `x5c`, issued by the `iss` the
+/// test leaf certificates name.
 fn issue(key: &str, x5c: Option<Vec<Vec<u8>>>) -> String {
+    issue_as(Some("https://pid-issuer.example"), key, x5c)
+}
+
+/// As [`issue`], with another (or no) `iss`.
+fn issue_as(iss: Option<&str>, key: &str, x5c: Option<Vec<Vec<u8>>>) -> String {
     let signer = LocalSigner::from_pkcs8(Algorithm::Es256, &data(key)).unwrap();
     let claims = json!({"given_name": "Erika", "family_name": "Mustermann"});
-    let mut builder = SdJwtVcBuilder::new("urn:eudi:pid:1", claims.as_object().unwrap().clone())
-        .with_issuer("https://pid-issuer.example")
+    let mut builder = SdJwtVcBuilder::new("urn:eudi:pid:1", claims.as_object().unwrap().clone());
+    if let Some(iss) = iss {
+        builder = builder.with_issuer(iss);
+    }
+    builder = builder
         .with_issued_at(UnixTime::from_secs(NOW - 3600))
         .with_disclosable(ClaimPath::key("given_name"));
     if let Some(chain) = x5c {
@@ -53,6 +62,58 @@ fn chain_to_the_anchor_is_accepted() {
         verified.header().x5c().map(<[Vec<u8>]>::len),
         Some(2),
         "the header keeps the received chain"
+    );
+}
+
+fn leaf_chain() -> Option<Vec<Vec<u8>>> {
+    Some(vec![data("x5c_leaf.der"), data("x5c_inter.der")])
+}
+
+#[test]
+fn iss_named_by_the_leaf_san_is_accepted() {
+    // URI SAN https://pid-issuer.example, DNS SAN pid-issuer.example (make_x5c_pki.py).
+    for iss in [
+        "https://pid-issuer.example",
+        "dns:pid-issuer.example",
+        "dns:PID-Issuer.Example",
+        "dns://192.0.2.53/pid-issuer.example",
+    ] {
+        let sd_jwt = issue_as(Some(iss), "x5c_leaf.pk8", leaf_chain());
+        let verified = verify(&trust(), &sd_jwt).unwrap();
+        assert_eq!(verified.claims()["iss"], iss);
+    }
+    // Without iss the leaf itself identifies the issuer.
+    let sd_jwt = issue_as(None, "x5c_leaf.pk8", leaf_chain());
+    assert!(verify(&trust(), &sd_jwt).is_ok());
+}
+
+#[test]
+fn iss_not_named_by_the_leaf_san_is_refused() {
+    for iss in [
+        // Another issuer under the same CA must not be able to use this leaf.
+        "https://other-issuer.example",
+        // URIs match exactly: no normalisation, no trailing slash, no prefix match.
+        "https://pid-issuer.example/",
+        "HTTPS://pid-issuer.example",
+        // A DNS name matches dNSName entries only, and a URI SAN is not a DNS name.
+        "dns:other-issuer.example",
+        "pid-issuer.example",
+    ] {
+        let sd_jwt = issue_as(Some(iss), "x5c_leaf.pk8", leaf_chain());
+        assert_eq!(
+            verify(&trust(), &sd_jwt).unwrap_err(),
+            Error::IssuerNotInCertificate { iss: iss.into() },
+            "{iss}"
+        );
+    }
+    let sd_jwt = issue_as(
+        Some("https://other-issuer.example"),
+        "x5c_leaf.pk8",
+        leaf_chain(),
+    );
+    assert_eq!(
+        verify(&trust(), &sd_jwt).unwrap_err().to_string(),
+        "the x5c leaf certificate's SubjectAltName does not name iss \"https://other-issuer.example\""
     );
 }
 

@@ -9,7 +9,8 @@ tests pin `now` to 2026-01-01T00:00:00Z (1767225600).
   (HAIP).
 - x5c_inter.der: intermediate CA under the root.
 - x5c_leaf.der + x5c_leaf.pk8: the issuer's signing certificate (digitalSignature) and its
-  PKCS#8 key, valid 2025-06-01 .. 2026-06-01.
+  PKCS#8 key, valid 2025-06-01 .. 2026-06-01, SubjectAltName URI https://pid-issuer.example and
+  DNS pid-issuer.example (SD-JWT VC: the leaf names the `iss`).
 - x5c_expired_leaf.der + .pk8: the same issuer, valid 2024-06-01 .. 2025-06-01.
 - x5c_other_root.der, x5c_other_leaf.der + .pk8: a leaf of another CA (not an anchor).
 """
@@ -29,8 +30,9 @@ def key():
     return ec.generate_private_key(ec.SECP256R1())
 
 
-def cert(cn, subject_key, issuer=None, issuer_key=None, ca=False, nb=CA_FROM, na=CA_TO):
-    """issuer=None means self-signed."""
+def cert(cn, subject_key, issuer=None, issuer_key=None, ca=False, nb=CA_FROM, na=CA_TO,
+         san=None):
+    """issuer=None means self-signed; san: SubjectAltName entries of a leaf."""
     serial[0] += 1
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn),
                          x509.NameAttribute(NameOID.COUNTRY_NAME, "DE")])
@@ -45,6 +47,8 @@ def cert(cn, subject_key, issuer=None, issuer_key=None, ca=False, nb=CA_FROM, na
              encipher_only=False, decipher_only=False), critical=True)
          .add_extension(x509.SubjectKeyIdentifier.from_public_key(subject_key.public_key()),
                         critical=False))
+    if san:
+        b = b.add_extension(x509.SubjectAlternativeName(san), critical=False)
     if issuer is not None:
         b = b.add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
@@ -73,20 +77,22 @@ def main():
     save("x5c_inter.der", inter)
 
     leaf_k = key()
+    names = [x509.UniformResourceIdentifier("https://pid-issuer.example"),
+             x509.DNSName("pid-issuer.example")]
     save("x5c_leaf.der", cert("PID Issuer", leaf_k, inter, inter_k,
-                              nb=D(2025, 6, 1), na=D(2026, 6, 1)))
+                              nb=D(2025, 6, 1), na=D(2026, 6, 1), san=names))
     save_key("x5c_leaf.pk8", leaf_k)
 
     expired_k = key()
     save("x5c_expired_leaf.der", cert("PID Issuer 2024", expired_k, inter, inter_k,
-                                      nb=D(2024, 6, 1), na=D(2025, 6, 1)))
+                                      nb=D(2024, 6, 1), na=D(2025, 6, 1), san=names))
     save_key("x5c_expired_leaf.pk8", expired_k)
 
     other_k, other_leaf_k = key(), key()
     other = cert("Other Root CA", other_k, ca=True)
     save("x5c_other_root.der", other)
     save("x5c_other_leaf.der", cert("Other Issuer", other_leaf_k, other, other_k,
-                                    nb=D(2025, 6, 1), na=D(2026, 6, 1)))
+                                    nb=D(2025, 6, 1), na=D(2026, 6, 1), san=names))
     save_key("x5c_other_leaf.pk8", other_leaf_k)
 
 

@@ -140,7 +140,7 @@ fn relying_party_errors() {
             .is_ok()
     );
     // Freshness policy.
-    let fresh = options.with_max_age(100).with_clock_skew(0);
+    let fresh = options.with_max_age(100).with_clock_skew_seconds(0);
     assert_eq!(
         reference(0).check_jwt(jwt.as_bytes(), &key, &fresh, now(101)),
         Err(Error::NotFresh {
@@ -405,6 +405,39 @@ mod cwt {
                     .unwrap();
             assert_eq!(back, token());
         }
+    }
+
+    /// A CWT whose protected header names the fully specified ESP256 (-9, RFC 9864) verifies
+    /// as ES256: the CWT reads COSE ids through jose-core's one table, as mdoc's `issuerAuth`
+    /// does (whose test is the same with an mdoc).
+    #[test]
+    fn cwt_with_fully_specified_esp256_verifies() {
+        use jose_core::Signer as _;
+        let signer = signer();
+        let unsigned = token()
+            .unsigned_cwt(Algorithm::Es256, &KeyHint::None)
+            .unwrap();
+        // The protected header {1: -7, 16: typ} starts a2 01 26; -9 is 28.
+        let patch = |bytes: &[u8]| {
+            let pos = bytes
+                .windows(3)
+                .position(|w| w == [0xa2, 0x01, 0x26])
+                .unwrap();
+            let mut out = bytes.to_vec();
+            out[pos + 2] = 0x28;
+            out
+        };
+        let signature = signer.sign(&patch(unsigned.signing_input())).unwrap();
+        let original = unsigned.attach_signature(signature).unwrap();
+        let cwt = patch(&original);
+        let key = signer.public_jwk();
+        let options = VerifyOptions::new(ES256);
+        let back = StatusListToken::verify_cwt(&cwt, URI, &key, &options, now(1)).unwrap();
+        assert_eq!(back, token());
+        assert_eq!(
+            StatusListToken::verify_cwt(&original, URI, &key, &options, now(1)),
+            Err(Error::Jose(jose_core::Error::SignatureInvalid))
+        );
     }
 
     #[test]
