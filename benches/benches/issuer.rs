@@ -16,31 +16,18 @@
 use core::hint::black_box;
 use std::sync::Arc;
 
-use attestation_jwt::{
-    AttestationClaims, AttesterKeyId, ClientAttestationConfig, ClientAttestationVerifier,
-    PopClaims, VerificationMethod, build_pop, issue_attestation,
-};
+use attestation_jwt::{ClientAttestationConfig, ClientAttestationVerifier, VerificationMethod};
 use criterion::{Criterion, criterion_group, criterion_main};
 use jose_core::{Algorithm, LocalSigner, SystemRandom, UnixTime};
 use oid4vci_issuer::{
     CredentialFormat, CredentialProfile, EndpointRequest, IssuerEngine, IssuerKeys, IssuerSettings,
     SigningKey, StoreLimits, Stores,
 };
-use pop_verifier::{ReplayError, ReplayGuard};
-use ring::signature::{ECDSA_P256_SHA256_FIXED, ED25519, UnparsedPublicKey, VerificationAlgorithm};
+use ring::signature::{ECDSA_P256_SHA256_FIXED, ED25519, VerificationAlgorithm};
 use serde_json::Map;
 
 const NOW: i64 = 1_800_000_000;
 const ISSUER: &str = "https://issuer.example.com";
-
-#[derive(Debug)]
-struct AcceptAll;
-
-impl ReplayGuard for AcceptAll {
-    fn check_and_record(&self, _: &str, _: UnixTime, _: UnixTime) -> Result<(), ReplayError> {
-        Ok(())
-    }
-}
 
 fn engine(attester: &LocalSigner, rng: &SystemRandom) -> IssuerEngine {
     let config = ClientAttestationConfig::new(VerificationMethod::StaticJwk {
@@ -70,7 +57,7 @@ fn engine(attester: &LocalSigner, rng: &SystemRandom) -> IssuerEngine {
         Arc::new(SystemRandom::new()),
     )
     .with_stores(Stores::in_memory(&limits, 1024))
-    .with_replay_guard(Arc::new(AcceptAll))
+    .with_replay_guard(Arc::new(benches::AcceptAll))
     .with_client_authenticator(verifier)
     .build()
     .unwrap()
@@ -84,18 +71,9 @@ fn bench(c: &mut Criterion) {
         (Algorithm::EdDsa, &ED25519, "EdDSA"),
     ];
     for (alg, ring_alg, name) in cases {
-        let attester = LocalSigner::generate(alg, &rng).unwrap();
-        let instance = LocalSigner::generate(alg, &rng).unwrap();
-        let claims = AttestationClaims::new(
-            "https://wallet.example.com",
-            instance.public_jwk(),
-            now.saturating_sub(60),
-            now.saturating_add(86_400),
-        );
-        let attestation =
-            issue_attestation(&claims, &AttesterKeyId::Kid("att-1".into()), &attester).unwrap();
-        let pop = build_pop(&PopClaims::new(ISSUER, now), &instance, &rng).unwrap();
-        let engine = engine(&attester, &rng);
+        let client = benches::AttestedClient::new(alg, ISSUER, now);
+        let (attestation, pop) = (&client.attestation, &client.pop);
+        let engine = engine(&client.attester, &rng);
         let headers: [(&str, &[u8]); 3] = [
             ("content-type", b"application/x-www-form-urlencoded"),
             ("oauth-client-attestation", attestation.as_bytes()),
@@ -113,20 +91,7 @@ fn bench(c: &mut Criterion) {
                 .unwrap();
             black_box(answer);
         };
-        let (att_input, att_sig) = benches::split_jws(&attestation);
-        let (pop_input, pop_sig) = benches::split_jws(&pop);
-        let (att_key, pop_key) = (
-            benches::raw_public_key(&attester),
-            benches::raw_public_key(&instance),
-        );
-        let floor = || {
-            UnparsedPublicKey::new(ring_alg, &att_key)
-                .verify(black_box(&att_input), black_box(&att_sig))
-                .unwrap();
-            UnparsedPublicKey::new(ring_alg, &pop_key)
-                .verify(black_box(&pop_input), black_box(&pop_sig))
-                .unwrap();
-        };
+        let floor = client.floor(ring_alg);
         c.bench_function(&format!("issuer/token/{name}"), |b| b.iter(ours));
         benches::print_ratio(
             &format!(

@@ -6,7 +6,10 @@
 
 use core::hint::black_box;
 
-use jose_core::{LocalSigner, PublicKey};
+use attestation_jwt::{AttestationClaims, AttesterKeyId, PopClaims, build_pop, issue_attestation};
+use jose_core::{Algorithm, LocalSigner, PublicKey, SystemRandom, UnixTime};
+use pop_verifier::{ReplayError, ReplayGuard};
+use ring::signature::{UnparsedPublicKey, VerificationAlgorithm};
 use std::time::Instant;
 
 /// Median time in nanoseconds of one call of `op` and one call of `floor`, measured in
@@ -93,5 +96,88 @@ pub fn raw_public_key(signer: &LocalSigner) -> Vec<u8> {
         PublicKey::Ec { point, .. } => point.clone(),
         PublicKey::Ed25519 { x } => x.to_vec(),
         other => panic!("no raw ring key for {}", other.describe()),
+    }
+}
+
+/// A replay guard that accepts every `jti`: benches present the same proof over and over (the
+/// in-memory guard's own cost is measured by the pop_verifier bench).
+#[derive(Debug)]
+#[expect(
+    clippy::exhaustive_structs,
+    reason = "a unit guard, complete by definition"
+)]
+pub struct AcceptAll;
+
+impl ReplayGuard for AcceptAll {
+    fn check_and_record(&self, _: &str, _: UnixTime, _: UnixTime) -> Result<(), ReplayError> {
+        Ok(())
+    }
+}
+
+/// A wallet instance attested by an attester, both with `alg` keys, and one attestation and
+/// one PoP for `audience` at `now`: the input of every attested token request bench.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct AttestedClient {
+    /// The attester's key.
+    pub attester: LocalSigner,
+    /// The wallet instance key (`cnf.jwk`).
+    pub instance: LocalSigner,
+    /// The client attestation JWT.
+    pub attestation: String,
+    /// The PoP JWT.
+    pub pop: String,
+}
+
+impl AttestedClient {
+    /// Fresh keys, an attestation valid around `now` and a PoP for `audience`.
+    ///
+    /// # Panics
+    /// When a key cannot be generated or a token signed (a broken fixture).
+    #[must_use]
+    #[expect(clippy::expect_used, reason = "benchmark fixture")]
+    pub fn new(alg: Algorithm, audience: &str, now: UnixTime) -> Self {
+        let rng = SystemRandom::new();
+        let attester = LocalSigner::generate(alg, &rng).expect("attester key");
+        let instance = LocalSigner::generate(alg, &rng).expect("instance key");
+        let claims = AttestationClaims::new(
+            "https://wallet.example.com",
+            instance.public_jwk(),
+            now.saturating_sub(60),
+            now.saturating_add(86_400),
+        );
+        let attestation =
+            issue_attestation(&claims, &AttesterKeyId::Kid("att-1".into()), &attester)
+                .expect("attestation");
+        let pop = build_pop(&PopClaims::new(audience, now), &instance, &rng).expect("PoP");
+        Self {
+            attester,
+            instance,
+            attestation,
+            pop,
+        }
+    }
+
+    /// The cryptographic floor of verifying this client: two bare ring verifications (the
+    /// attestation signature, the PoP signature).
+    ///
+    /// # Panics
+    /// When a signature does not verify (a broken fixture).
+    #[expect(clippy::expect_used, reason = "benchmark fixture")]
+    pub fn floor(&self, ring_alg: &'static dyn VerificationAlgorithm) -> impl Fn() + use<> {
+        let (att_input, att_sig) = split_jws(&self.attestation);
+        let (pop_input, pop_sig) = split_jws(&self.pop);
+        let (att_key, pop_key) = (
+            raw_public_key(&self.attester),
+            raw_public_key(&self.instance),
+        );
+        move || {
+            UnparsedPublicKey::new(ring_alg, &att_key)
+                .verify(black_box(&att_input), black_box(&att_sig))
+                .expect("attestation signature");
+            UnparsedPublicKey::new(ring_alg, &pop_key)
+                .verify(black_box(&pop_input), black_box(&pop_sig))
+                .expect("PoP signature");
+        }
     }
 }
