@@ -364,4 +364,25 @@ impl Verified {
     pub const fn status_list(&self) -> Option<&StatusListReference> {
         self.status_list.as_ref()
     }
+
+    /// The `iss` claim (checked to be a string, and to be named by the `x5c` leaf when the
+    /// key came from [`crate::X5cTrust`]).
+    #[must_use]
+    pub fn issuer(&self) -> Option<&str> {
+        self.claims.get("iss").and_then(Value::as_str)
+    }
+
+    /// The `vct` claim (SD-JWT VC profile: always present).
+    #[must_use]
+    pub fn vct(&self) -> Option<&str> {
+        self.claims.get("vct").and_then(Value::as_str)
+    }
+
+    /// The holder key, `cnf.jwk`.
+    ///
+    /// # Errors
+    /// [`Error::HolderKey`] when there is no `cnf.jwk` or it is not a valid public JWK.
+    pub fn holder_key(&self) -> Result<PublicJwk, Error> {
+        holder_key(&self.claims)
+    }
 }

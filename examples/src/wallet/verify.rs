@@ -96,33 +96,18 @@ impl Wallet {
             }
             _ => None,
         };
-        let claims = verified.into_claims();
-        if claims.get("iss").and_then(Value::as_str) != Some(info.issuer.as_str()) {
+        if verified.issuer() != Some(info.issuer.as_str()) {
             return Err(protocol("credential iss is not the issuer"));
         }
-        let holder_key = claims
-            .get("cnf")
-            .and_then(|c| c.get("jwk"))
-            .and_then(|j| PublicJwk::from_value(j).ok())
-            .ok_or_else(|| protocol("credential has no cnf.jwk"))?;
-        let vct = claims
-            .get("vct")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        let list = claims
-            .get("status")
-            .and_then(|s| s.get("status_list"))
+        let holder_key = verified
+            .holder_key()
+            .map_err(|e| DemoError::Protocol(format!("credential: {e}")))?;
+        let vct = verified.vct().unwrap_or_default().to_owned();
+        let reference = verified
+            .status_list()
             .ok_or_else(|| protocol("credential has no status_list reference"))?;
-        let status_uri = list
-            .get("uri")
-            .and_then(Value::as_str)
-            .ok_or_else(|| protocol("status_list.uri missing"))?
-            .to_owned();
-        let status_idx = list
-            .get("idx")
-            .and_then(Value::as_u64)
-            .ok_or_else(|| protocol("status_list.idx missing"))?;
+        let status_uri = reference.uri().to_owned();
+        let status_idx = reference.idx().get();
         let key = metadata
             .keys()
             .iter()
@@ -149,7 +134,7 @@ impl Wallet {
         Ok(VerifiedCredential {
             format: "dc+sd-jwt".to_owned(),
             compact: compact.to_owned(),
-            claims,
+            claims: verified.into_claims(),
             credential_type: vct,
             trusted_by,
             kid,
