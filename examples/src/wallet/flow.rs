@@ -425,7 +425,9 @@ impl Wallet {
                 "/credential_configurations_supported/{configuration_id}/format"
             ))
             .and_then(Value::as_str)
-            .unwrap_or("unknown")
+            .ok_or_else(|| {
+                DemoError::Protocol(format!("the metadata gives {configuration_id} no format"))
+            })?
             .to_owned();
         n.say(&format!(
             "received {} {format} credential(s)",
