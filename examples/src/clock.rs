@@ -27,9 +27,13 @@ impl SystemClock {
 
 impl Clock for SystemClock {
     fn now(&self) -> UnixTime {
-        let secs = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        // Before 1970 the time is negative, not 0; beyond i64 seconds it saturates.
+        let secs = match SystemTime::now().duration_since(UNIX_EPOCH) {
+            Ok(after) => i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
+            Err(before) => {
+                i64::try_from(before.duration().as_secs()).map_or(i64::MIN, |s| s.saturating_neg())
+            }
+        };
         UnixTime::from_secs(secs)
     }
 }

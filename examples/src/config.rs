@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use jose_core::Algorithm;
+use oid4vci_types::CredentialFormat;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -86,8 +87,10 @@ pub enum SigningKeyConfig {
 pub struct CredentialConfiguration {
     /// The `credential_configuration_id`.
     pub id: String,
-    /// `dc+sd-jwt` or `mso_mdoc`.
-    pub format: String,
+    /// [`CredentialFormat::SdJwtVc`] (`dc+sd-jwt`) or [`CredentialFormat::MsoMdoc`]
+    /// (`mso_mdoc`); any other `format` is refused when the file is read.
+    #[serde(with = "format_name")]
+    pub format: CredentialFormat,
     /// The SD-JWT VC type (`dc+sd-jwt`).
     #[serde(default)]
     pub vct: Option<String>,
@@ -111,6 +114,45 @@ pub struct CredentialConfiguration {
     #[serde(default)]
     pub name_space: Option<String>,
 }
+
+/// `format` in the file: the OpenID4VCI identifier of one of [`SUPPORTED_FORMATS`].
+mod format_name {
+    use oid4vci_types::CredentialFormat;
+    use serde::de::Error as _;
+    use serde::ser::Error as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::SUPPORTED_FORMATS;
+
+    pub(super) fn serialize<S: Serializer>(
+        format: &CredentialFormat,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match format.name() {
+            Some(name) if SUPPORTED_FORMATS.contains(format) => serializer.serialize_str(name),
+            _ => Err(S::Error::custom(format!(
+                "format: the demo issues no {format:?} credentials"
+            ))),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<CredentialFormat, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        let format = CredentialFormat::from_name(&name);
+        if SUPPORTED_FORMATS.contains(&format) {
+            return Ok(format);
+        }
+        Err(D::Error::custom(format!(
+            "format: unsupported credential format `{name}` (expected `dc+sd-jwt` or `mso_mdoc`)"
+        )))
+    }
+}
+
+/// The formats the demo issues.
+pub const SUPPORTED_FORMATS: &[CredentialFormat] =
+    &[CredentialFormat::SdJwtVc, CredentialFormat::MsoMdoc];
 
 mod defaults {
     pub(super) const fn batch_size() -> usize {
@@ -157,7 +199,7 @@ impl CredentialConfiguration {
     pub fn sd_jwt(id: &str, vct: &str) -> Self {
         Self {
             id: id.to_owned(),
-            format: "dc+sd-jwt".to_owned(),
+            format: CredentialFormat::SdJwtVc,
             vct: Some(vct.to_owned()),
             doctype: None,
             scope: Some(id.to_owned()),
@@ -173,7 +215,7 @@ impl CredentialConfiguration {
     pub fn mso_mdoc(id: &str, doctype: &str) -> Self {
         Self {
             id: id.to_owned(),
-            format: "mso_mdoc".to_owned(),
+            format: CredentialFormat::MsoMdoc,
             vct: None,
             doctype: Some(doctype.to_owned()),
             scope: Some(id.to_owned()),
@@ -184,15 +226,62 @@ impl CredentialConfiguration {
         }
     }
 
-    /// The name space of flat mdoc claims: `nameSpace`, else `org.iso.18013.5.1` for the mDL,
-    /// else the doctype.
+    /// The name space of flat mdoc claims of a configuration of `doctype`: `nameSpace`,
+    /// else `org.iso.18013.5.1` for the mDL, else the doctype.
     #[must_use]
-    pub fn mdoc_name_space(&self) -> &str {
-        match (&self.name_space, self.doctype.as_deref()) {
+    pub fn mdoc_name_space<'a>(&'a self, doctype: &'a str) -> &'a str {
+        match (&self.name_space, doctype) {
             (Some(ns), _) => ns,
-            (None, Some(mdoc_cbor::MDL_DOC_TYPE)) => mdoc_cbor::MDL_NAME_SPACE,
-            (None, Some(doctype)) => doctype,
-            (None, None) => "",
+            (None, mdoc_cbor::MDL_DOC_TYPE) => mdoc_cbor::MDL_NAME_SPACE,
+            (None, doctype) => doctype,
+        }
+    }
+
+    /// The `format` identifier.
+    ///
+    /// # Errors
+    /// [`DemoError::Config`] naming the configuration when the format is not one of
+    /// [`SUPPORTED_FORMATS`].
+    pub fn format_name(&self) -> Result<&'static str, DemoError> {
+        match self.format {
+            CredentialFormat::SdJwtVc => Ok(oid4vci_types::FORMAT_SD_JWT_VC),
+            CredentialFormat::MsoMdoc => Ok(oid4vci_types::FORMAT_MSO_MDOC),
+            _ => Err(self.unsupported_format()),
+        }
+    }
+
+    fn unsupported_format(&self) -> DemoError {
+        DemoError::Config(format!(
+            "{}: unsupported format {:?} (expected dc+sd-jwt or mso_mdoc)",
+            self.id, self.format
+        ))
+    }
+
+    /// What the engine issues for this configuration: `dc+sd-jwt` needs `vct`, `mso_mdoc`
+    /// needs `doctype`.
+    ///
+    /// # Errors
+    /// [`DemoError::Config`] naming the configuration when its format lacks its type member
+    /// or is not one of [`SUPPORTED_FORMATS`].
+    pub fn engine_format(&self) -> Result<oid4vci_issuer::CredentialFormat, DemoError> {
+        use oid4vci_issuer::CredentialFormat as Engine;
+        let id = &self.id;
+        match (self.format, &self.vct, &self.doctype) {
+            (CredentialFormat::SdJwtVc, Some(vct), _) => Ok(Engine::SdJwtVc {
+                vct: vct.clone(),
+                always_disclosed: self.always_disclosed.clone(),
+            }),
+            (CredentialFormat::SdJwtVc, None, _) => {
+                Err(DemoError::Config(format!("{id}: dc+sd-jwt needs vct")))
+            }
+            (CredentialFormat::MsoMdoc, _, Some(doctype)) => Ok(Engine::Mdoc {
+                doctype: doctype.clone(),
+                name_space: self.mdoc_name_space(doctype).to_owned(),
+            }),
+            (CredentialFormat::MsoMdoc, _, None) => {
+                Err(DemoError::Config(format!("{id}: mso_mdoc needs doctype")))
+            }
+            _ => Err(self.unsupported_format()),
         }
     }
 }
@@ -214,30 +303,20 @@ impl IssuerConfig {
         settings
     }
 
-    /// The engine's credential profiles of [`Self::credential_configurations`] (checked by
-    /// [`Self::check`] first: every `dc+sd-jwt` has a `vct`, every `mso_mdoc` a `doctype`).
-    #[must_use]
-    pub fn engine_profiles(&self) -> Vec<oid4vci_issuer::CredentialProfile> {
-        use oid4vci_issuer::{CredentialFormat, CredentialProfile};
+    /// The engine's credential profiles of [`Self::credential_configurations`].
+    ///
+    /// # Errors
+    /// As [`CredentialConfiguration::engine_format`].
+    pub fn engine_profiles(&self) -> Result<Vec<oid4vci_issuer::CredentialProfile>, DemoError> {
         self.credential_configurations
             .iter()
             .map(|c| {
-                let format = match c.doctype.as_deref() {
-                    Some(doctype) if c.format == "mso_mdoc" => CredentialFormat::Mdoc {
-                        doctype: doctype.to_owned(),
-                        name_space: c.mdoc_name_space().to_owned(),
-                    },
-                    _ => CredentialFormat::SdJwtVc {
-                        vct: c.vct.clone().unwrap_or_default(),
-                        always_disclosed: c.always_disclosed.clone(),
-                    },
-                };
-                let profile = CredentialProfile::new(&c.id, format);
-                if c.deferred {
+                let profile = oid4vci_issuer::CredentialProfile::new(&c.id, c.engine_format()?);
+                Ok(if c.deferred {
                     profile.deferred()
                 } else {
                     profile
-                }
+                })
             })
             .collect()
     }
@@ -300,9 +379,12 @@ impl IssuerConfig {
     }
 
     /// The configuration as pretty JSON.
-    #[must_use]
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default()
+    ///
+    /// # Errors
+    /// [`DemoError::Config`] when a credential configuration's format is not one of
+    /// [`SUPPORTED_FORMATS`] (the file could not be read back).
+    pub fn to_json(&self) -> Result<String, DemoError> {
+        serde_json::to_string_pretty(self).map_err(|e| DemoError::Config(e.to_string()))
     }
 
     /// The configuration with `id`.
@@ -329,16 +411,7 @@ impl IssuerConfig {
             {
                 return bad(format!("duplicate credential configuration id {}", c.id));
             }
-            match c.format.as_str() {
-                "dc+sd-jwt" if c.vct.is_none() => {
-                    return bad(format!("{}: dc+sd-jwt needs vct", c.id));
-                }
-                "mso_mdoc" if c.doctype.is_none() => {
-                    return bad(format!("{}: mso_mdoc needs doctype", c.id));
-                }
-                "dc+sd-jwt" | "mso_mdoc" => {}
-                other => return bad(format!("{}: unsupported format {other}", c.id)),
-            }
+            c.engine_format()?;
         }
         if self.batch_size == 0 {
             return bad("batchSize must be at least 1".into());

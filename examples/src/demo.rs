@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use jose_core::{Algorithm, SystemRandom};
+use oid4vci_types::CredentialFormat;
 use serde_json::{Value, json};
 use status_list::Status;
 
@@ -145,12 +146,15 @@ pub fn create_offer(
             &[],
         )?
         .expect("admin offer", 201)?;
-    let uri = reply.str("offer_uri").unwrap_or_default().to_owned();
+    let uri = reply
+        .str("offer_uri")
+        .ok_or_else(|| DemoError::Protocol("admin offer reply without offer_uri".into()))?
+        .to_owned();
     let code = reply
         .body
         .pointer("/offer/grants/urn:ietf:params:oauth:grant-type:pre-authorized_code/pre-authorized_code")
         .and_then(Value::as_str)
-        .unwrap_or_default()
+        .ok_or_else(|| DemoError::Protocol("admin offer reply without a pre-authorized code".into()))?
         .to_owned();
     Ok((uri, reply.str("tx_code").map(str::to_owned), code))
 }
@@ -275,7 +279,10 @@ pub fn run(n: Narrator) -> Result<(), DemoError> {
         .clone()
         .ok_or_else(|| DemoError::Protocol("no refresh token".into()))?;
     let refreshed = wallet.refresh(&outcome.info, &old)?;
-    let new = refreshed.refresh_token.clone().unwrap_or_default();
+    let new = refreshed
+        .refresh_token
+        .clone()
+        .ok_or_else(|| DemoError::Protocol("refresh response without refresh_token".into()))?;
     if new == old || new.is_empty() {
         return Err(DemoError::Protocol("refresh token was not rotated".into()));
     }
@@ -350,7 +357,7 @@ fn refusals(
         now.saturating_sub(7200),
         now.saturating_sub(3600),
     )?;
-    let pop = wallet.pop(info.as_issuer(), None)?;
+    let pop = wallet.pop(info.as_issuer()?, None)?;
     let code = identity_code(http, &env.issuer_url)?;
     let form = [
         ("grant_type", PRE_AUTHORIZED_GRANT),
@@ -387,11 +394,12 @@ fn issue_mdl(env: &DemoEnv, wallet: &Wallet, n: Narrator) -> Result<VerifiedCred
         .into_iter()
         .next()
         .ok_or_else(|| DemoError::Protocol("no mDL".into()))?;
-    let elements = mdl
-        .claims
-        .get(mdoc_cbor::MDL_NAME_SPACE)
-        .cloned()
-        .unwrap_or(Value::Null);
+    let elements = mdl.claims.get(mdoc_cbor::MDL_NAME_SPACE).ok_or_else(|| {
+        DemoError::Protocol(format!(
+            "the mDL has no {} name space",
+            mdoc_cbor::MDL_NAME_SPACE
+        ))
+    })?;
     n.say(&format!(
         "IssuerSigned ({} base64url chars): issuerAuth ES256 (COSE -7) by the Document Signer, x5chain -> \"{}\"; every digest matched",
         mdl.compact.len(),
@@ -433,7 +441,8 @@ fn revoke(
         n.json("HTTP 200", &reply.body);
     }
     for credential in credentials {
-        let again = if credential.format == "mso_mdoc" {
+        let again = if CredentialFormat::from_name(&credential.format) == CredentialFormat::MsoMdoc
+        {
             wallet.verify_mdoc(info, &credential.compact, &credential.credential_type)?
         } else {
             wallet.verify_credential(info, &credential.compact)?

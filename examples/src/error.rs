@@ -1,5 +1,7 @@
 //! Errors: the JSON error responses the servers send, and the demo's own failures.
 
+use std::borrow::Cow;
+
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use oid4vci_types::OAuthError;
@@ -64,16 +66,46 @@ impl IntoResponse for ApiError {
         if let Some(detail) = e.internal_detail() {
             tracing::error!(error = e.error(), detail = %detail, "request failed inside the server");
         }
-        let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut response = (status, axum::Json(e.to_json())).into_response();
-        let headers = response.headers_mut();
-        for (name, value) in e.headers() {
-            if let Ok(value) = HeaderValue::from_str(&value) {
-                headers.insert(HeaderName::from_static(name), value);
-            }
-        }
-        response
+        http_response(e.status(), Some(e.to_json()), e.headers())
     }
+}
+
+/// The HTTP response of an engine or error answer: `status`, a JSON `body` and `headers`. A
+/// status or header that is not valid HTTP (the engine and oid4vci-types produce none) is
+/// logged and answered 500 `server_error`: never sent as some other status, never with the
+/// header silently dropped.
+pub(crate) fn http_response<'a>(
+    status: u16,
+    body: Option<serde_json::Value>,
+    headers: impl IntoIterator<Item = (&'static str, Cow<'a, str>)>,
+) -> Response {
+    match assemble(status, body, headers) {
+        Ok(response) => response,
+        Err(detail) => {
+            tracing::error!(%detail, "the server built an invalid HTTP answer");
+            let body = OAuthError::server_error().to_json();
+            (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response()
+        }
+    }
+}
+
+fn assemble<'a>(
+    status: u16,
+    body: Option<serde_json::Value>,
+    headers: impl IntoIterator<Item = (&'static str, Cow<'a, str>)>,
+) -> Result<Response, String> {
+    let status = StatusCode::from_u16(status).map_err(|e| format!("status {status}: {e}"))?;
+    let mut response = match body {
+        Some(body) => (status, axum::Json(body)).into_response(),
+        None => status.into_response(),
+    };
+    for (name, value) in headers {
+        let header = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|e| format!("header name {name}: {e}"))?;
+        let value = HeaderValue::from_str(&value).map_err(|e| format!("header {name}: {e}"))?;
+        response.headers_mut().insert(header, value);
+    }
+    Ok(response)
 }
 
 /// Why a demo component (configuration, keystore, wallet flow) failed.
@@ -152,6 +184,23 @@ mod tests {
         assert_eq!(
             headers.get("www-authenticate").map(|v| v.as_bytes()),
             Some(&b"Bearer error=\"insufficient_scope\", error_description=\"not 'x'\""[..])
+        );
+    }
+
+    #[test]
+    fn an_invalid_status_or_header_is_a_500_not_a_silent_fallback() {
+        let status = http_response(1000, None, []);
+        assert_eq!(status.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let header = http_response(200, None, [("dpop-nonce", Cow::Borrowed("a\nb"))]);
+        assert_eq!(header.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(header.headers().get("dpop-nonce").is_none());
+        let name = http_response(200, None, [("Bad Name", Cow::Borrowed("v"))]);
+        assert_eq!(name.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let fine = http_response(204, None, [("dpop-nonce", Cow::Borrowed("n"))]);
+        assert_eq!(fine.status(), StatusCode::NO_CONTENT);
+        assert_eq!(
+            fine.headers().get("dpop-nonce").map(|v| v.as_bytes()),
+            Some(&b"n"[..])
         );
     }
 }

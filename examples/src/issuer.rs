@@ -78,6 +78,10 @@ pub struct IssuerState {
     pub trust_anchors: TrustAnchors,
     /// Lenient-mode acceptances, also logged as warnings (read by tests and the demo).
     pub lenient_log: LenientLog,
+    /// The `kid` of the credential signing key (its JWK thumbprint).
+    kid: String,
+    /// The served metadata documents, built at start-up.
+    metadata: metadata::ServedMetadata,
 }
 
 impl core::fmt::Debug for IssuerState {
@@ -199,7 +203,7 @@ impl IssuerState {
         let stores = Stores::in_memory(&StoreLimits::default(), config.status_list_size);
         let mut builder = IssuerEngine::builder(
             config.engine_settings(&base_url),
-            config.engine_profiles(),
+            config.engine_profiles()?,
             engine_keys,
             &secret,
             Arc::new(rng),
@@ -211,6 +215,13 @@ impl IssuerState {
         let engine = builder
             .build()
             .map_err(|e| DemoError::Config(e.to_string()))?;
+        let metadata = metadata::ServedMetadata::new(metadata::Sources {
+            config: &config,
+            engine: &engine,
+            attestation: attestation.as_ref(),
+            verifier: client_attestation.as_deref(),
+            signer_jwk: signer_jwk.clone().with_kid(&kid),
+        })?;
         Ok(Self {
             config,
             engine,
@@ -220,6 +231,8 @@ impl IssuerState {
             clock,
             trust_anchors: keys.anchors,
             lenient_log: LenientLog::default(),
+            kid,
+            metadata,
         })
     }
 
@@ -238,7 +251,7 @@ impl IssuerState {
     /// The `kid` of the credential signing key (its JWK thumbprint).
     #[must_use]
     pub fn kid(&self) -> &str {
-        self.engine.keys().credential.kid().unwrap_or_default()
+        &self.kid
     }
 
     /// The `x5c` of credentials and status list tokens: the signing key's certificate from
@@ -248,10 +261,11 @@ impl IssuerState {
         self.engine.keys().credential.chain()
     }
 
-    /// The `x5chain` of mdoc `issuerAuth`: the Document Signer certificate (no IACA).
+    /// The `x5chain` of mdoc `issuerAuth`: the Document Signer certificate (no IACA);
+    /// `None` when the engine has no mdoc signing key.
     #[must_use]
-    pub fn mdoc_x5chain(&self) -> &[Vec<u8>] {
-        self.engine.keys().mdoc.as_ref().map_or(&[], |k| k.chain())
+    pub fn mdoc_x5chain(&self) -> Option<&[Vec<u8>]> {
+        self.engine.keys().mdoc.as_ref().map(|k| k.chain())
     }
 
     /// The lenient-mode acceptances logged so far.

@@ -94,17 +94,19 @@ impl Keystore {
     /// # Errors
     /// [`DemoError::Io`] when it cannot be written.
     pub fn save(&self, path: &Path) -> Result<(), DemoError> {
-        std::fs::write(path, self.to_json())?;
+        std::fs::write(path, self.to_json()?)?;
         Ok(())
     }
 
     /// The keystore as the JSON file format.
-    #[must_use]
-    pub fn to_json(&self) -> String {
+    ///
+    /// # Errors
+    /// [`DemoError::Keystore`] when a key cannot be written as JSON.
+    pub fn to_json(&self) -> Result<String, DemoError> {
         let file = KeystoreFile {
             keys: self.file.iter().map(|e| e.0.clone()).collect(),
         };
-        serde_json::to_string_pretty(&file).unwrap_or_default()
+        serde_json::to_string_pretty(&file).map_err(|e| DemoError::Keystore(e.to_string()))
     }
 
     /// Generates a key under `key_reference`.

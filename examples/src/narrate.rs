@@ -44,8 +44,11 @@ impl Narrator {
 /// The first `n` characters of `s` followed by an ellipsis when longer (tokens in narration).
 #[must_use]
 pub fn abbreviate(s: &str, n: usize) -> String {
-    match s.char_indices().nth(n) {
-        Some((i, _)) => format!("{}…", s.get(..i).unwrap_or(s)),
-        None => s.to_owned(),
+    let mut chars = s.chars();
+    let head: String = chars.by_ref().take(n).collect();
+    if chars.next().is_some() {
+        format!("{head}…")
+    } else {
+        head
     }
 }

@@ -11,6 +11,8 @@ mod credential;
 mod lifecycle;
 #[path = "api/mdoc.rs"]
 mod mdoc;
+#[path = "api/metadata.rs"]
+mod metadata;
 #[path = "api/pki.rs"]
 mod pki;
 #[path = "api/startup.rs"]

@@ -4,7 +4,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::display::Extra;
 use crate::error::{Error, MessageKind};
@@ -171,8 +171,60 @@ impl AuthorizationServerMetadata {
             limits.max_json_depth,
             MessageKind::AuthorizationServerMetadata,
         )?;
-        check_issuer_identifier(&meta.issuer, "issuer")?;
+        meta.check()?;
         Ok(meta)
+    }
+
+    /// Checks the rules serde cannot: `issuer` is an https URL (plain http only on a loopback
+    /// host) without query or fragment.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidUrl`].
+    pub fn check(&self) -> Result<(), Error> {
+        check_issuer_identifier(&self.issuer, "issuer")
+    }
+
+    /// Merges members another component contributes to this document (for example the
+    /// client authentication members of `attestation_jwt::ClientAttestationVerifier::metadata`):
+    /// each member replaces the one of the same name, and the result is read back through
+    /// this type, so a known member lands in its typed field, an unknown one in
+    /// [`Self::extra`], and a mistyped one is refused. On error `self` is unchanged.
+    ///
+    /// ```
+    /// use oid4vci_types::AuthorizationServerMetadata;
+    /// let mut meta = AuthorizationServerMetadata::new("https://as.example.com");
+    /// let mut fragment = serde_json::Map::new();
+    /// fragment.insert(
+    ///     "token_endpoint_auth_methods_supported".into(),
+    ///     serde_json::json!(["attest_jwt_client_auth"]),
+    /// );
+    /// fragment.insert("challenge_endpoint".into(), "https://as.example.com/challenge".into());
+    /// meta.merge_members(fragment)?;
+    /// assert_eq!(
+    ///     meta.token_endpoint_auth_methods_supported,
+    ///     Some(vec!["attest_jwt_client_auth".to_owned()])
+    /// );
+    /// assert_eq!(meta.challenge_endpoint.as_deref(), Some("https://as.example.com/challenge"));
+    /// # Ok::<(), oid4vci_types::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidMember`] for a member of the wrong type, [`Error::InvalidUrl`] when a
+    /// contributed `issuer` is not a valid issuer identifier.
+    pub fn merge_members(&mut self, members: Map<String, Value>) -> Result<(), Error> {
+        let message = MessageKind::AuthorizationServerMetadata;
+        let mut document = match serde_json::to_value(&*self) {
+            Ok(Value::Object(document)) => document,
+            Ok(_) => return Err(Error::NotAnObject { message }),
+            Err(e) => return Err(json::map_error(&e, message)),
+        };
+        document.extend(members);
+        let merged: Self = json::from_value(Value::Object(document), message)?;
+        merged.check()?;
+        *self = merged;
+        Ok(())
     }
 
     /// Serializes to a JSON value.

@@ -52,6 +52,27 @@ impl CredentialFormat {
             _ => Self::Other,
         }
     }
+
+    /// The `format` identifier (App. A), or `None` for [`Self::Other`], whose identifier is
+    /// the configuration's `format` string.
+    ///
+    /// ```
+    /// use oid4vci_types::CredentialFormat;
+    /// assert_eq!(CredentialFormat::MsoMdoc.name(), Some("mso_mdoc"));
+    /// assert_eq!(CredentialFormat::from_name("dc+sd-jwt").name(), Some("dc+sd-jwt"));
+    /// assert_eq!(CredentialFormat::from_name("x-custom").name(), None);
+    /// ```
+    #[must_use]
+    pub const fn name(self) -> Option<&'static str> {
+        match self {
+            Self::SdJwtVc => Some(FORMAT_SD_JWT_VC),
+            Self::MsoMdoc => Some(FORMAT_MSO_MDOC),
+            Self::JwtVcJson => Some(FORMAT_JWT_VC_JSON),
+            Self::JwtVcJsonLd => Some(FORMAT_JWT_VC_JSON_LD),
+            Self::LdpVc => Some(FORMAT_LDP_VC),
+            Self::Other => None,
+        }
+    }
 }
 
 /// An entry of `credential_signing_alg_values_supported`: a COSE algorithm integer

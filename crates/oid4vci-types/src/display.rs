@@ -73,6 +73,23 @@ pub struct CredentialDisplay {
     pub extra: Extra,
 }
 
+impl CredentialDisplay {
+    /// A display entry with only its REQUIRED `name`; set the other fields afterwards.
+    #[must_use]
+    pub fn new(name: &str) -> Self {
+        Self {
+            name: name.into(),
+            locale: None,
+            logo: None,
+            description: None,
+            background_color: None,
+            background_image: None,
+            text_color: None,
+            extra: Extra::new(),
+        }
+    }
+}
+
 /// `background_image`: `uri` REQUIRED.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]

@@ -142,6 +142,29 @@ fn metadata_err(reason: &str) -> Error {
 }
 
 impl IssuerMetadata {
+    /// The metadata of `issuer` with inline `keys`: what an issuer serves at
+    /// `/.well-known/jwt-vc-issuer` (write it with [`Self::to_value`]).
+    #[must_use]
+    pub fn new(issuer: impl Into<String>, keys: Vec<PublicJwk>) -> Self {
+        Self {
+            issuer: issuer.into(),
+            keys,
+        }
+    }
+
+    /// The document with an inline `jwks`, `{"issuer": …, "jwks": {"keys": […]}}`, which
+    /// [`Self::from_json`] reads back.
+    #[must_use]
+    pub fn to_value(&self) -> Value {
+        let keys: Vec<Value> = self.keys.iter().map(PublicJwk::to_value).collect();
+        let mut jwks = serde_json::Map::new();
+        jwks.insert("keys".into(), Value::Array(keys));
+        let mut document = serde_json::Map::new();
+        document.insert("issuer".into(), Value::String(self.issuer.clone()));
+        document.insert("jwks".into(), Value::Object(jwks));
+        Value::Object(document)
+    }
+
     /// Parses a metadata document with an inline `jwks`.
     ///
     /// # Errors

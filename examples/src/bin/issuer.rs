@@ -13,7 +13,7 @@ use examples::keystore::Keystore;
 fn run() -> Result<(), DemoError> {
     let args = Args::parse(&["print-default-config"], &["config", "listen"])?;
     if args.flag("print-default-config") {
-        println!("{}", IssuerConfig::default_config().to_json());
+        println!("{}", IssuerConfig::default_config().to_json()?);
         return Ok(());
     }
     examples::logging::init("info");

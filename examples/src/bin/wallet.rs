@@ -59,10 +59,9 @@ fn run() -> Result<(), DemoError> {
     let outcome = wallet.run_offer(&offer, tx_code.as_deref(), count)?;
     for credential in &outcome.credentials {
         let claims = serde_json::Value::Object(credential.claims.clone());
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&claims).unwrap_or_default()
-        );
+        let text = serde_json::to_string_pretty(&claims)
+            .map_err(|e| DemoError::Protocol(format!("claims: {e}")))?;
+        println!("{text}");
     }
     Ok(())
 }

@@ -79,7 +79,7 @@ pub(super) async fn create_offer(
     if tx_code.is_some() {
         let mut tx = TxCode::default();
         tx.input_mode = Some(TxCodeInputMode::Numeric);
-        tx.length = u64::try_from(TX_CODE_LENGTH).ok();
+        tx.length = Some(u64::try_from(TX_CODE_LENGTH).map_err(|e| ApiError::server_error(&e))?);
         tx.description = Some("Enter the code shown by the issuer".to_owned());
         grant.tx_code = Some(tx);
     }

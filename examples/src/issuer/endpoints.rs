@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use oid4vci_issuer::{EndpointRequest, EndpointResponse, IssuerEngine};
 use oid4vci_types::OAuthError;
@@ -49,19 +49,7 @@ fn run(
 
 /// An engine answer as an HTTP response.
 fn respond(answer: EndpointResponse) -> Response {
-    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
-    let mut response = match answer.body {
-        Some(body) => (status, axum::Json(body)).into_response(),
-        None => status.into_response(),
-    };
-    for (name, value) in answer.headers {
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            response
-                .headers_mut()
-                .insert(HeaderName::from_static(name), value);
-        }
-    }
-    response
+    crate::error::http_response(answer.status, answer.body, answer.headers)
 }
 
 /// `POST /token`.

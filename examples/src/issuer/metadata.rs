@@ -1,127 +1,181 @@
-//! The three metadata documents.
+//! The three metadata documents, built once at start-up from the types a wallet parses them
+//! with: oid4vci-types' [`CredentialIssuerMetadata`] and [`AuthorizationServerMetadata`], and
+//! sdjwt-vc's [`IssuerMetadata`] (JWT VC Issuer Metadata).
 
 use std::sync::Arc;
 
+use attestation_jwt::{ClientAttestationConfig, ClientAttestationVerifier};
 use axum::Json;
 use axum::extract::State;
-use serde_json::{Map, Value, json};
+use jose_core::PublicJwk;
+use oid4vci_issuer::IssuerEngine;
+use oid4vci_types::{
+    AlgorithmIdentifier, AuthorizationServerMetadata, BatchCredentialIssuance,
+    CredentialConfiguration, CredentialDisplay, CredentialFormat, CredentialIssuerMetadata,
+    CredentialMetadata, IssuerDisplay, OPENID_CREDENTIAL, PRE_AUTHORIZED_CODE_GRANT,
+    ProofTypeMetadata, REFRESH_TOKEN_GRANT,
+};
+use sdjwt_vc::IssuerMetadata;
+use serde_json::Value;
 
 use super::{ACCEPTED_ALGORITHMS, IssuerState};
-use crate::config::CredentialConfiguration;
+use crate::config::{self, IssuerConfig};
+use crate::error::DemoError;
+
+/// The served metadata documents.
+#[derive(Debug)]
+pub(super) struct ServedMetadata {
+    credential_issuer: CredentialIssuerMetadata,
+    authorization_server: AuthorizationServerMetadata,
+    jwt_vc_issuer: IssuerMetadata,
+}
+
+/// What the documents are built from.
+pub(super) struct Sources<'a> {
+    /// The configuration.
+    pub(super) config: &'a IssuerConfig,
+    /// The engine (settings and keys).
+    pub(super) engine: &'a IssuerEngine,
+    /// The parsed `clientAttestationConfig`.
+    pub(super) attestation: Option<&'a ClientAttestationConfig>,
+    /// The client attestation verifier, which contributes its AS metadata members.
+    pub(super) verifier: Option<&'a ClientAttestationVerifier>,
+    /// The credential signing key, with the `kid` credential headers name.
+    pub(super) signer_jwk: PublicJwk,
+}
+
+impl ServedMetadata {
+    /// Builds the three documents.
+    ///
+    /// # Errors
+    /// [`DemoError::Config`] when a credential configuration cannot be described (an
+    /// unsupported format, an `mso_mdoc` configuration without an mdoc signing key, a batch
+    /// size beyond `u64`) or the attestation verifier's metadata members do not fit the AS
+    /// metadata.
+    pub(super) fn new(sources: Sources<'_>) -> Result<Self, DemoError> {
+        let issuer = &sources.engine.settings().credential_issuer;
+        Ok(Self {
+            credential_issuer: credential_issuer_metadata(&sources)?,
+            authorization_server: authorization_server_metadata(&sources)?,
+            jwt_vc_issuer: IssuerMetadata::new(issuer.as_str(), vec![sources.signer_jwk]),
+        })
+    }
+}
 
 /// `GET /.well-known/openid-credential-issuer` (OpenID4VCI 1.0 §12.2).
-pub(super) async fn credential_issuer(State(state): State<Arc<IssuerState>>) -> Json<Value> {
-    Json(credential_issuer_metadata(&state))
-}
-
-/// The credential issuer metadata document.
-pub(super) fn credential_issuer_metadata(state: &IssuerState) -> Value {
-    let configurations: Map<String, Value> = state
-        .config
-        .credential_configurations
-        .iter()
-        .map(|c| (c.id.clone(), configuration_metadata(state, c)))
-        .collect();
-    let mut doc = json!({
-        "credential_issuer": state.base_url(),
-        "credential_endpoint": state.url("/credential"),
-        "nonce_endpoint": state.url("/nonce"),
-        "deferred_credential_endpoint": state.url("/deferred_credential"),
-        "notification_endpoint": state.url("/notification"),
-        "display": [{"name": "Demo Credential Issuer", "locale": "en"}],
-        "credential_configurations_supported": configurations,
-    });
-    if let (true, Some(map)) = (state.config.batch_size >= 2, doc.as_object_mut()) {
-        map.insert(
-            "batch_credential_issuance".into(),
-            json!({"batch_size": state.config.batch_size}),
-        );
-    }
-    doc
-}
-
-fn algorithm_names() -> Vec<&'static str> {
-    ACCEPTED_ALGORITHMS.iter().map(|a| a.jose_name()).collect()
-}
-
-fn configuration_metadata(state: &IssuerState, c: &CredentialConfiguration) -> Value {
-    let binding = if c.format == "mso_mdoc" {
-        "cose_key"
-    } else {
-        "jwk"
-    };
-    let mut m = json!({
-        "format": c.format,
-        "cryptographic_binding_methods_supported": [binding],
-        "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": algorithm_names()}},
-        "credential_metadata": {"display": [{"name": c.display_name.as_deref().unwrap_or(&c.id), "locale": "en"}]},
-    });
-    let Some(map) = m.as_object_mut() else {
-        return m;
-    };
-    if let Some(scope) = &c.scope {
-        map.insert("scope".into(), scope.as_str().into());
-    }
-    if let Some(vct) = &c.vct {
-        map.insert("vct".into(), vct.as_str().into());
-        map.insert(
-            "credential_signing_alg_values_supported".into(),
-            json!([state
-                .engine
-                .keys()
-                .credential
-                .signer()
-                .algorithm()
-                .jose_name()]),
-        );
-    }
-    if let Some(doctype) = &c.doctype {
-        map.insert("doctype".into(), doctype.as_str().into());
-        // mso_mdoc: the COSE algorithm integer of issuerAuth (OpenID4VCI 1.0 App. A.2.2).
-        let alg = state
-            .engine
-            .keys()
-            .mdoc
-            .as_ref()
-            .map(|k| k.signer().algorithm().cose_id());
-        map.insert(
-            "credential_signing_alg_values_supported".into(),
-            json!([alg]),
-        );
-    }
-    m
+pub(super) async fn credential_issuer(
+    State(state): State<Arc<IssuerState>>,
+) -> Json<CredentialIssuerMetadata> {
+    Json(state.metadata.credential_issuer.clone())
 }
 
 /// `GET /.well-known/oauth-authorization-server` (RFC 8414 + ABCA metadata).
-pub(super) async fn authorization_server(State(state): State<Arc<IssuerState>>) -> Json<Value> {
-    let anonymous = state.attestation.as_ref().is_none_or(|a| !a.required);
-    let mut doc = json!({
-        "issuer": state.base_url(),
-        "token_endpoint": state.url("/token"),
-        "grant_types_supported": [
-            "urn:ietf:params:oauth:grant-type:pre-authorized_code",
-            "refresh_token"
-        ],
-        "pre-authorized_grant_anonymous_access_supported": anonymous,
-        "dpop_signing_alg_values_supported": algorithm_names(),
-        // Token requests may carry openid_credential authorization_details; the token
-        // response then hands out credential_identifiers (OpenID4VCI 1.0 §6.2, RFC 9396 §10).
-        "authorization_details_types_supported": [oid4vci_types::OPENID_CREDENTIAL],
-    });
-    if let (Some(map), Some(verifier)) = (doc.as_object_mut(), &state.client_attestation) {
-        let challenge = state
-            .attestation
-            .as_ref()
-            .is_some_and(|c| c.challenge_required)
-            .then(|| state.url("/challenge"));
-        map.extend(verifier.metadata(challenge.as_deref()));
-    }
-    Json(doc)
+pub(super) async fn authorization_server(
+    State(state): State<Arc<IssuerState>>,
+) -> Json<AuthorizationServerMetadata> {
+    Json(state.metadata.authorization_server.clone())
 }
 
 /// `GET /.well-known/jwt-vc-issuer` (SD-JWT VC issuer metadata): the keys, each with the
 /// `kid` that credential headers name.
 pub(super) async fn jwt_vc_issuer(State(state): State<Arc<IssuerState>>) -> Json<Value> {
-    let jwk = state.signer_jwk.clone().with_kid(state.kid());
-    Json(json!({"issuer": state.base_url(), "jwks": {"keys": [jwk.to_value()]}}))
+    Json(state.metadata.jwt_vc_issuer.to_value())
+}
+
+fn algorithm_names() -> Vec<String> {
+    ACCEPTED_ALGORITHMS
+        .iter()
+        .map(|a| a.jose_name().to_owned())
+        .collect()
+}
+
+/// The credential issuer metadata document.
+fn credential_issuer_metadata(
+    sources: &Sources<'_>,
+) -> Result<CredentialIssuerMetadata, DemoError> {
+    let settings = sources.engine.settings();
+    let mut doc =
+        CredentialIssuerMetadata::new(&settings.credential_issuer, &settings.url("/credential"));
+    doc.nonce_endpoint = Some(settings.url("/nonce"));
+    doc.deferred_credential_endpoint = Some(settings.url("/deferred_credential"));
+    doc.notification_endpoint = Some(settings.url("/notification"));
+    let mut display = IssuerDisplay::default();
+    display.name = Some("Demo Credential Issuer".to_owned());
+    display.locale = Some("en".to_owned());
+    doc.display = Some(vec![display]);
+    if sources.config.batch_size >= 2 {
+        let batch_size = u64::try_from(sources.config.batch_size)
+            .map_err(|_| DemoError::Config("batchSize does not fit in 64 bits".into()))?;
+        doc.batch_credential_issuance = Some(BatchCredentialIssuance::new(batch_size));
+    }
+    for c in &sources.config.credential_configurations {
+        doc.credential_configurations_supported
+            .insert(c.id.clone(), configuration_metadata(sources, c)?);
+    }
+    Ok(doc)
+}
+
+/// One `credential_configurations_supported` entry.
+fn configuration_metadata(
+    sources: &Sources<'_>,
+    c: &config::CredentialConfiguration,
+) -> Result<CredentialConfiguration, DemoError> {
+    let keys = sources.engine.keys();
+    let mut m = CredentialConfiguration::new(c.format_name()?);
+    let (binding, alg) = if c.format == CredentialFormat::MsoMdoc {
+        // mso_mdoc: the COSE algorithm integer of issuerAuth (OpenID4VCI 1.0 App. A.2.2).
+        let key = keys.mdoc.as_ref().ok_or_else(|| {
+            DemoError::Config(format!("{}: mso_mdoc needs an mdoc signing key", c.id))
+        })?;
+        (
+            "cose_key",
+            AlgorithmIdentifier::Cose(key.signer().algorithm().cose_id()),
+        )
+    } else {
+        let name = keys.credential.signer().algorithm().jose_name();
+        ("jwk", AlgorithmIdentifier::Name(name.to_owned()))
+    };
+    m.scope.clone_from(&c.scope);
+    m.vct.clone_from(&c.vct);
+    m.doctype.clone_from(&c.doctype);
+    m.cryptographic_binding_methods_supported = Some(vec![binding.to_owned()]);
+    m.credential_signing_alg_values_supported = Some(vec![alg]);
+    let algorithms: Vec<&str> = ACCEPTED_ALGORITHMS.iter().map(|a| a.jose_name()).collect();
+    m.proof_types_supported =
+        Some([("jwt".to_owned(), ProofTypeMetadata::new(&algorithms))].into());
+    let mut display = CredentialDisplay::new(c.display_name.as_deref().unwrap_or(&c.id));
+    display.locale = Some("en".to_owned());
+    let mut credential_metadata = CredentialMetadata::default();
+    credential_metadata.display = Some(vec![display]);
+    m.credential_metadata = Some(credential_metadata);
+    Ok(m)
+}
+
+/// The authorization server metadata document, with the client attestation verifier's
+/// members merged in.
+fn authorization_server_metadata(
+    sources: &Sources<'_>,
+) -> Result<AuthorizationServerMetadata, DemoError> {
+    let settings = sources.engine.settings();
+    let mut doc = AuthorizationServerMetadata::new(&settings.credential_issuer);
+    doc.token_endpoint = Some(settings.url("/token"));
+    doc.grant_types_supported = Some(vec![
+        PRE_AUTHORIZED_CODE_GRANT.to_owned(),
+        REFRESH_TOKEN_GRANT.to_owned(),
+    ]);
+    doc.pre_authorized_grant_anonymous_access_supported =
+        Some(sources.attestation.is_none_or(|a| !a.required));
+    doc.dpop_signing_alg_values_supported = Some(algorithm_names());
+    // Token requests may carry openid_credential authorization_details; the token response
+    // then hands out credential_identifiers (OpenID4VCI 1.0 §6.2, RFC 9396 §10).
+    doc.authorization_details_types_supported = Some(vec![OPENID_CREDENTIAL.to_owned()]);
+    if let Some(verifier) = sources.verifier {
+        let challenge = sources
+            .attestation
+            .is_some_and(|c| c.challenge_required)
+            .then(|| settings.url("/challenge"));
+        doc.merge_members(verifier.metadata(challenge.as_deref()))
+            .map_err(|e| DemoError::Config(format!("clientAttestationConfig: metadata: {e}")))?;
+    }
+    Ok(doc)
 }

@@ -1,6 +1,6 @@
 //! The wallet's protocol steps and the whole flow.
 
-use oid4vci_types::{CredentialOfferRequest, WellKnown};
+use oid4vci_types::{CredentialFormat, CredentialOfferRequest, WellKnown};
 use serde_json::{Value, json};
 
 use super::{
@@ -56,10 +56,12 @@ impl IssuerInfo {
         self.need(self.endpoint("credential_endpoint"), "credential_endpoint")
     }
 
-    /// The AS issuer identifier (the PoP audience).
-    #[must_use]
-    pub fn as_issuer(&self) -> &str {
-        self.as_endpoint("issuer").unwrap_or(&self.issuer)
+    /// The AS issuer identifier (the PoP audience; REQUIRED in AS metadata, RFC 8414 §2).
+    ///
+    /// # Errors
+    /// [`DemoError::Protocol`] when the AS metadata has none.
+    pub fn as_issuer(&self) -> Result<&str, DemoError> {
+        self.need(self.as_endpoint("issuer"), "issuer")
     }
 }
 
@@ -82,7 +84,10 @@ impl Tokens {
             .ok_or_else(|| DemoError::Protocol("token response without access_token".into()))?;
         Ok(Self {
             access_token: access_token.to_owned(),
-            token_type: reply.str("token_type").unwrap_or("Bearer").to_owned(),
+            token_type: reply
+                .str("token_type")
+                .ok_or_else(|| DemoError::Protocol("token response without token_type".into()))?
+                .to_owned(),
             refresh_token: reply.str("refresh_token").map(str::to_owned),
         })
     }
@@ -156,7 +161,7 @@ impl Wallet {
                 None => None,
             };
             headers.push(("OAuth-Client-Attestation".to_owned(), attestation.clone()));
-            let pop = self.pop(info.as_issuer(), challenge.as_deref())?;
+            let pop = self.pop(info.as_issuer()?, challenge.as_deref())?;
             headers.push(("OAuth-Client-Attestation-PoP".to_owned(), pop));
         }
         if let Some(dpop) = self.dpop_proof("POST", info.token_endpoint()?, None)? {
@@ -298,7 +303,7 @@ impl Wallet {
                 .body
                 .get("interval")
                 .and_then(Value::as_u64)
-                .unwrap_or(1)
+                .ok_or_else(|| DemoError::Protocol("202 without interval".into()))?
                 .min(5);
             self.narrator.say(&format!(
                 "deferred: transaction {}, polling again in {interval} s",
@@ -320,13 +325,17 @@ impl Wallet {
             .body
             .get("credentials")
             .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|c| c.get("credential").and_then(Value::as_str))
+            .ok_or_else(|| DemoError::Protocol("credential response without credentials".into()))?
+            .iter()
+            .map(|c| {
+                c.get("credential")
+                    .and_then(Value::as_str)
                     .map(str::to_owned)
-                    .collect::<Vec<_>>()
+                    .ok_or_else(|| {
+                        DemoError::Protocol("a credentials entry without credential".into())
+                    })
             })
-            .unwrap_or_default();
+            .collect::<Result<Vec<_>, _>>()?;
         if credentials.len() != count {
             return Err(DemoError::Protocol(format!(
                 "asked for {count} credentials, received {}",
@@ -416,7 +425,9 @@ impl Wallet {
                 "/credential_configurations_supported/{configuration_id}/format"
             ))
             .and_then(Value::as_str)
-            .unwrap_or("unknown")
+            .ok_or_else(|| {
+                DemoError::Protocol(format!("the metadata gives {configuration_id} no format"))
+            })?
             .to_owned();
         n.say(&format!(
             "received {} {format} credential(s)",
@@ -429,7 +440,7 @@ impl Wallet {
             n.say(&format!(
                 "signature OK ({}), {} {}, status list idx {} -> {}",
                 v.trusted_by,
-                if v.format == "mso_mdoc" {
+                if CredentialFormat::from_name(&v.format) == CredentialFormat::MsoMdoc {
                     "docType"
                 } else {
                     "vct"
@@ -441,7 +452,9 @@ impl Wallet {
             verified.push(v);
         }
         if let Some(id) = &notification_id {
-            let url = info.endpoint("notification_endpoint").unwrap_or_default();
+            let url = info.endpoint("notification_endpoint").ok_or_else(|| {
+                DemoError::Protocol("a notification_id without notification_endpoint".into())
+            })?;
             let body = json!({"notification_id": id, "event": "credential_accepted"});
             let reply = self.post_authorized("notification", url, &tokens, &body)?;
             n.say(&format!(

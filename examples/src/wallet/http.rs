@@ -92,7 +92,11 @@ impl Http {
         let headers = response
             .headers()
             .iter()
-            .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+            .map(|(n, v)| {
+                // A header value may carry obs-text (RFC 9110 §5.5): shown, not dropped.
+                let value = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                (n.as_str().to_owned(), value)
+            })
             .collect();
         let text = response
             .body_mut()

@@ -3,6 +3,7 @@
 
 use jose_core::PublicJwk;
 use mdoc_cbor::IacaTrust;
+use oid4vci_types::CredentialFormat;
 use serde_json::Value;
 
 use super::verify::protocol;
@@ -40,12 +41,11 @@ impl Wallet {
             .clone()
             .ok_or_else(|| protocol("the MSO has no status list reference"))?;
         let status = self.read_status_x5c(&reference.uri, reference.idx, &issuer_roots)?;
-        let claims = match verified.to_json() {
-            Value::Object(map) => map,
-            _ => serde_json::Map::new(),
+        let Value::Object(claims) = verified.to_json() else {
+            return Err(protocol("the mdoc claims are not a JSON object"));
         };
         Ok(VerifiedCredential {
-            format: "mso_mdoc".to_owned(),
+            format: oid4vci_types::FORMAT_MSO_MDOC.to_owned(),
             compact: credential.to_owned(),
             claims,
             credential_type: verified.doc_type.clone(),
@@ -76,18 +76,20 @@ impl Wallet {
             .get("credential_configurations_supported")
             .and_then(|c| c.get(configuration_id))
             .ok_or_else(|| protocol("the metadata does not list the offered configuration"))?;
-        match configuration.get("format").and_then(Value::as_str) {
-            Some("dc+sd-jwt") => self.verify_credential(info, credential),
-            Some("mso_mdoc") => {
+        let Some(format) = configuration.get("format").and_then(Value::as_str) else {
+            return Err(protocol("the wallet cannot verify format (none)"));
+        };
+        match CredentialFormat::from_name(format) {
+            CredentialFormat::SdJwtVc => self.verify_credential(info, credential),
+            CredentialFormat::MsoMdoc => {
                 let doctype = configuration
                     .get("doctype")
                     .and_then(Value::as_str)
                     .ok_or_else(|| protocol("mso_mdoc configuration without doctype"))?;
                 self.verify_mdoc(info, credential, doctype)
             }
-            other => Err(DemoError::Protocol(format!(
-                "the wallet cannot verify format {}",
-                other.unwrap_or("(none)")
+            _ => Err(DemoError::Protocol(format!(
+                "the wallet cannot verify format {format}"
             ))),
         }
     }

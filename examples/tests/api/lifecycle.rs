@@ -200,9 +200,9 @@ fn metadata_documents() {
 
 #[test]
 fn default_config_round_trips_and_refuses_unknown_members() {
-    let text = IssuerConfig::default_config().to_json();
+    let text = IssuerConfig::default_config().to_json().unwrap();
     let parsed = IssuerConfig::from_json(&text).unwrap();
-    assert_eq!(parsed.to_json(), text);
+    assert_eq!(parsed.to_json().unwrap(), text);
     let bad = text.replacen("\"batchSize\"", "\"batchSise\"", 1);
     assert!(matches!(
         IssuerConfig::from_json(&bad),

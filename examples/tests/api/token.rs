@@ -59,7 +59,7 @@ fn lenient_mode_accepts_an_invalid_attestation_with_its_reason() {
         ),
         (
             "OAuth-Client-Attestation-PoP".to_owned(),
-            wallet.pop(info.as_issuer(), None).unwrap(),
+            wallet.pop(info.as_issuer().unwrap(), None).unwrap(),
         ),
     ];
     let reply = wallet
@@ -142,7 +142,7 @@ fn challenge_required_refuses_a_pop_without_challenge_with_a_fresh_one() {
         ),
         (
             "OAuth-Client-Attestation-PoP".to_owned(),
-            wallet.pop(info.as_issuer(), None).unwrap(),
+            wallet.pop(info.as_issuer().unwrap(), None).unwrap(),
         ),
     ];
     let reply = wallet

@@ -2,7 +2,8 @@
 
 use oid4vci_types::{
     AlgorithmIdentifier, AlgorithmKind, AuthorizationServerMetadata, ClaimsPathElement,
-    CredentialFormat, CredentialIssuerMetadata, Error, Limits, MessageKind, SignedMetadataClaims,
+    CredentialDisplay, CredentialFormat, CredentialIssuerMetadata, Error, Limits, MessageKind,
+    SignedMetadataClaims,
 };
 use serde_json::{Value, json};
 
@@ -280,6 +281,79 @@ fn authorization_server_metadata() {
             member: "issuer",
             reason: "has a fragment component"
         }
+    );
+}
+
+#[test]
+fn merged_members_land_in_typed_fields_and_a_mistyped_one_is_refused() {
+    let mut meta = AuthorizationServerMetadata::new("https://as.example");
+    meta.dpop_signing_alg_values_supported = Some(vec!["ES256".into(), "EdDSA".into()]);
+    let fragment = json!({
+        "token_endpoint_auth_methods_supported": ["attest_jwt_client_auth"],
+        "client_attestation_pop_methods_supported": ["attestation_pop_jwt", "none"],
+        "dpop_signing_alg_values_supported": ["ES256"],
+        "future": 1
+    });
+    meta.merge_members(fragment.as_object().unwrap().clone())
+        .unwrap();
+    assert_eq!(
+        meta.token_endpoint_auth_methods_supported,
+        Some(vec!["attest_jwt_client_auth".to_owned()])
+    );
+    assert_eq!(
+        meta.client_attestation_pop_methods_supported,
+        Some(vec!["attestation_pop_jwt".to_owned(), "none".to_owned()])
+    );
+    // A contributed member replaces the one already there.
+    assert_eq!(
+        meta.dpop_signing_alg_values_supported,
+        Some(vec!["ES256".to_owned()])
+    );
+    assert_eq!(meta.extra["future"], 1);
+    assert!(
+        !meta
+            .extra
+            .contains_key("token_endpoint_auth_methods_supported")
+    );
+
+    let before = meta.clone();
+    let mistyped = json!({"challenge_endpoint": 7});
+    assert!(matches!(
+        meta.merge_members(mistyped.as_object().unwrap().clone()),
+        Err(Error::InvalidMember {
+            message: MessageKind::AuthorizationServerMetadata,
+            ..
+        })
+    ));
+    let bad_issuer = json!({"issuer": "https://as.example?q"});
+    assert_eq!(
+        meta.merge_members(bad_issuer.as_object().unwrap().clone()),
+        Err(Error::InvalidUrl {
+            member: "issuer",
+            reason: "has a query component"
+        })
+    );
+    assert_eq!(meta, before);
+}
+
+#[test]
+fn format_names_and_credential_display() {
+    for format in [
+        CredentialFormat::SdJwtVc,
+        CredentialFormat::MsoMdoc,
+        CredentialFormat::JwtVcJson,
+        CredentialFormat::JwtVcJsonLd,
+        CredentialFormat::LdpVc,
+    ] {
+        let name = format.name().unwrap();
+        assert_eq!(CredentialFormat::from_name(name), format);
+    }
+    assert_eq!(CredentialFormat::Other.name(), None);
+    let mut display = CredentialDisplay::new("Identity");
+    display.locale = Some("en".into());
+    assert_eq!(
+        serde_json::to_value(&display).unwrap(),
+        json!({"name": "Identity", "locale": "en"})
     );
 }
 

@@ -193,6 +193,13 @@ fn issuer_metadata_and_x5c_resolvers() {
     let resolver = IssuerMetadata::from_json(metadata.to_string().as_bytes()).unwrap();
     let verifier = Verifier::new(&resolver, &[Algorithm::Es256], KeyBinding::forbidden());
     assert!(verifier.verify(&issued, now()).is_ok());
+    // What an issuer serves is what the parser reads.
+    let served = IssuerMetadata::new(
+        "https://issuer.example",
+        vec![issuer.public_jwk().with_kid("k1")],
+    );
+    assert_eq!(served.to_value(), metadata);
+    assert_eq!(resolver, served);
 
     let other = json!({"issuer": "https://other.example", "jwks": {"keys": [jwk]}});
     let resolver = IssuerMetadata::from_json(other.to_string().as_bytes()).unwrap();
