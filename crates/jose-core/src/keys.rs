@@ -149,7 +149,7 @@ pub enum KeyLookupError {
         reason: String,
         /// The typed cause, if any (for example a `trust_x509::Error`); a verifier may
         /// downcast it to report its own typed error.
-        cause: Option<Arc<dyn std::error::Error + Send + Sync>>,
+        cause: Option<Arc<dyn core::error::Error + Send + Sync>>,
     },
     /// The source cannot answer now: the server's fault.
     Unavailable {
@@ -170,7 +170,7 @@ impl KeyLookupError {
 
     /// [`Self::NoTrustedKey`] caused by `cause`; the reason is its message.
     #[must_use]
-    pub fn untrusted(cause: impl std::error::Error + Send + Sync + 'static) -> Self {
+    pub fn untrusted(cause: impl core::error::Error + Send + Sync + 'static) -> Self {
         Self::NoTrustedKey {
             reason: cause.to_string(),
             cause: Some(Arc::new(cause)),
@@ -201,12 +201,12 @@ impl KeyLookupError {
 
     /// The typed cause, if it is a `T`.
     #[must_use]
-    pub fn cause<T: std::error::Error + 'static>(&self) -> Option<&T> {
+    pub fn cause<T: core::error::Error + 'static>(&self) -> Option<&T> {
         match self {
             Self::NoTrustedKey {
                 cause: Some(cause), ..
             } => {
-                let cause: &(dyn std::error::Error + 'static) = cause.as_ref();
+                let cause: &(dyn core::error::Error + 'static) = cause.as_ref();
                 cause.downcast_ref::<T>()
             }
             _ => None,
@@ -247,8 +247,8 @@ impl core::fmt::Display for KeyLookupError {
     }
 }
 
-impl std::error::Error for KeyLookupError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+impl core::error::Error for KeyLookupError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
             Self::NoTrustedKey {
                 cause: Some(cause), ..

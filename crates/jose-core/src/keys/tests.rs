@@ -106,10 +106,10 @@ fn errors_carry_their_typed_cause() {
     let error = KeyLookupError::untrusted(Error::SignatureInvalid);
     assert_eq!(error.reason(), Error::SignatureInvalid.to_string());
     assert_eq!(error.cause::<Error>(), Some(&Error::SignatureInvalid));
-    assert_eq!(error.cause::<std::fmt::Error>(), None);
+    assert_eq!(error.cause::<core::fmt::Error>(), None);
     assert_ne!(error, KeyLookupError::no_trusted_key(error.reason()));
     assert_eq!(
-        std::error::Error::source(&error).map(ToString::to_string),
+        core::error::Error::source(&error).map(ToString::to_string),
         Some(Error::SignatureInvalid.to_string())
     );
 }
