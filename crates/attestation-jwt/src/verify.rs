@@ -328,11 +328,11 @@ impl ClientAttestationVerifierBuilder {
                     .clone()
                     .ok_or(ConfigError::KeyResolverMissing)?;
                 let query = KeyQuery::new().with_key_reference(key_reference);
-                let keys = lookup
-                    .keys(&query, now)
-                    .map_err(|e: KeyLookupError| ConfigError::KeyUnresolved {
+                let keys = lookup.keys(&query, now).map_err(|e: KeyLookupError| {
+                    ConfigError::KeyUnresolved {
                         reason: e.reason().to_owned(),
-                    })?;
+                    }
+                })?;
                 let Some(key) = keys.first() else {
                     return Err(ConfigError::KeyUnresolved {
                         reason: "the key lookup returned no key".to_owned(),

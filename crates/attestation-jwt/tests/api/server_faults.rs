@@ -3,9 +3,7 @@
 
 use core::sync::atomic::{AtomicBool, Ordering};
 
-use attestation_jwt::{
-    ClientAuthRequest, ConfigError, Error, LenientReason, oauth_error,
-};
+use attestation_jwt::{ClientAuthRequest, ConfigError, Error, LenientReason, oauth_error};
 use jose_core::keys::{KeyLookup, KeyLookupError, KeyQuery};
 use pop_verifier::{ReplayError, ReplayGuard};
 
