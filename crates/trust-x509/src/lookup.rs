@@ -36,6 +36,13 @@ impl AnchorLookup {
         Self { anchors, policy }
     }
 
+    /// Replaces the policy.
+    #[must_use]
+    pub fn with_policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
     /// The trust anchors.
     #[must_use]
     pub const fn anchors(&self) -> &TrustAnchors {
