@@ -27,9 +27,10 @@ use core::hint::black_box;
 
 use benches::{measure_ratio, print_ratio};
 use criterion::{Criterion, criterion_group, criterion_main};
+use jose_core::keys::StaticKeys;
 use jose_core::{Algorithm, LocalSigner, PublicKey, SystemRandom, UnixTime};
 use mdoc_cbor::{
-    ElementValue, Issuance, IssuerSigned, Limits, MDL_DOC_TYPE, MDL_NAME_SPACE, PinnedKey,
+    ElementValue, Issuance, IssuerSigned, Limits, MDL_DOC_TYPE, MDL_NAME_SPACE,
     StatusListReference, ValidityInfo, Verifier,
 };
 use ring::signature::{
@@ -184,7 +185,7 @@ fn workload(c: &mut Criterion, keys: &Keys, name: &str, portrait: bool) {
         black_box(keys.ring_key.sign(&keys.ring_rng, black_box(&tbs)).unwrap());
         digests();
     };
-    let trust = PinnedKey::from_jwk(&keys.signer.public_jwk());
+    let trust = StaticKeys::from(keys.signer.public_jwk());
     let verifier = Verifier::new(&trust);
     let verify = || {
         black_box(

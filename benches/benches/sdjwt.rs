@@ -13,6 +13,7 @@ use core::hint::black_box;
 
 use benches::{measure_ratio, print_ratio};
 use criterion::{Criterion, criterion_group, criterion_main};
+use jose_core::keys::StaticKeys;
 use jose_core::{Algorithm, LocalSigner, PublicKey, UnixTime};
 use ring::rand::SystemRandom as RingRandom;
 use ring::signature::{
@@ -22,7 +23,7 @@ use ring::signature::{
 use sd_jwt_rs::issuer::ClaimsForSelectiveDisclosureStrategy;
 #[cfg(feature = "peers")]
 use sd_jwt_rs::{SDJWTIssuer, SDJWTSerializationFormat, SDJWTVerifier};
-use sdjwt_vc::{ClaimPath, KeyBinding, SdJwtVcBuilder, StaticKeys, Verifier};
+use sdjwt_vc::{ClaimPath, KeyBinding, SdJwtVcBuilder, Verifier};
 use serde_json::{Map, Value, json};
 
 const NOW: i64 = 1_750_000_000;

@@ -183,7 +183,7 @@ impl IssuerState {
             .clone()
             .map(|config| {
                 ClientAttestationVerifier::builder(config, &base_url)
-                    .with_key_resolver(Arc::new(keystore.clone()))
+                    .with_key_lookup(Arc::new(keystore.clone()), clock.now())
                     .with_attestation_algorithms(ACCEPTED_ALGORITHMS)
                     .with_pop_algorithms(ACCEPTED_ALGORITHMS)
                     .build()

@@ -158,12 +158,22 @@ impl Keystore {
     }
 }
 
-impl attestation_jwt::KeyResolver for Keystore {
-    fn resolve(&self, key_reference: &str) -> Result<PublicJwk, attestation_jwt::ResolveError> {
-        self.public_jwk(key_reference).ok_or_else(|| {
-            attestation_jwt::ResolveError::new(format!(
-                "keyReference {key_reference} is not in the keystore"
-            ))
-        })
+/// The demo's KMS: the `kms-key` attester key through jose-core's key lookup seam.
+impl jose_core::KeyLookup for Keystore {
+    fn keys(
+        &self,
+        query: &jose_core::KeyQuery<'_>,
+        _now: jose_core::UnixTime,
+    ) -> Result<Vec<PublicJwk>, jose_core::KeyLookupError> {
+        let key_reference = query.key_reference().ok_or_else(|| {
+            jose_core::KeyLookupError::no_trusted_key("no keyReference in the query")
+        })?;
+        self.public_jwk(key_reference)
+            .map(|key| vec![key])
+            .ok_or_else(|| {
+                jose_core::KeyLookupError::no_trusted_key(format!(
+                    "keyReference {key_reference} is not in the keystore"
+                ))
+            })
     }
 }

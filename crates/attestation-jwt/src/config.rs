@@ -20,7 +20,7 @@ pub enum VerificationMethod {
         jwk: PublicJwk,
     },
     /// `{"type":"kms-key","keyReference":"..."}`: a key the caller's
-    /// [`KeyResolver`](crate::KeyResolver) turns into a public JWK.
+    /// [`KeyLookup`](jose_core::KeyLookup) returns for a query carrying this reference.
     KmsKey {
         /// The opaque reference (an ARN, a key URI, a key id).
         key_reference: String,

@@ -88,8 +88,9 @@ pub enum ConfigError {
     /// `x509` feature is off).
     #[error("verificationMethod.type: x509-chain needs the x509 feature of attestation-jwt")]
     X509Unavailable,
-    /// The `kms-key` method is configured, but no
-    /// [`KeyResolver`](crate::KeyResolver) was given to the builder.
+    /// The `kms-key` method is configured, but no [`KeyLookup`](jose_core::KeyLookup) was
+    /// given to the builder
+    /// ([`with_key_lookup`](crate::ClientAttestationVerifierBuilder::with_key_lookup)).
     #[error("verificationMethod.keyReference: kms-key needs a key resolver")]
     KeyResolverMissing,
     /// The `kms-key` reference did not resolve when the verifier was built.
@@ -226,11 +227,20 @@ pub enum Error {
     /// does not fit that key (§7.1 step 5).
     #[error("client attestation signature: {0}")]
     AttestationSignature(jose_core::Error),
-    /// The caller's [`KeyResolver`](crate::KeyResolver) could not provide the attester key
-    /// (e.g. the KMS is unavailable): a server fault.
+    /// The `kms-key` [`KeyLookup`](jose_core::KeyLookup) could not answer
+    /// ([`KeyLookupError::Unavailable`](jose_core::KeyLookupError::Unavailable), e.g. the KMS
+    /// is down): a server fault.
     #[error("attester key could not be resolved: {reason}")]
     KeyResolution {
-        /// Why (from the resolver).
+        /// Why (from the key lookup).
+        reason: String,
+    },
+    /// The `kms-key` [`KeyLookup`](jose_core::KeyLookup) trusts no key for this attestation
+    /// ([`KeyLookupError::NoTrustedKey`](jose_core::KeyLookupError::NoTrustedKey), e.g. its
+    /// `kid` names no key of the KMS): the client's fault.
+    #[error("no trusted attester key for the client attestation: {reason}")]
+    AttesterKeyUntrusted {
+        /// Why (from the key lookup).
         reason: String,
     },
     /// The `x509-chain` method is configured, but the attestation carries no `x5c`.
@@ -399,6 +409,7 @@ impl Error {
             | Self::AttestationSignature(_)
             | Self::X5cMissing
             | Self::X5cUntrusted { .. }
+            | Self::AttesterKeyUntrusted { .. }
             | Self::ConfirmationKey(_)
             | Self::AttestationExpired { .. } => Some(Token::Attestation),
             Self::Pop(_) | Self::PopMissing => Some(Token::Pop),

@@ -63,7 +63,7 @@ pub fn attestation_verify(data: &str) -> Result<(), Error> {
 }
 
 /// Fuzz entry: parse a `clientAttestationConfig`, and if it parses, build a verifier (with a
-/// resolver that answers the fixed key for every reference) and, if that succeeds, its
+/// key lookup that answers the fixed key for every reference) and, if that succeeds, its
 /// metadata.
 ///
 /// # Errors
@@ -71,9 +71,10 @@ pub fn attestation_verify(data: &str) -> Result<(), Error> {
 pub fn attestation_config_parse(data: &[u8]) -> Result<(), Error> {
     let config = ClientAttestationConfig::from_json(data)?;
     let jwk = PublicJwk::from_json(FIXED_JWK).map_err(Error::Signing)?;
-    let resolver = move |_: &str| Ok::<_, crate::ResolveError>(jwk.clone());
+    let kms = jose_core::keys::StaticKeys::from(jwk);
+    let now = UnixTime::from_secs(1_700_000_000);
     let verifier = ClientAttestationVerifier::builder(config, "https://as.example.com")
-        .with_key_resolver(std::sync::Arc::new(resolver))
+        .with_key_lookup(std::sync::Arc::new(kms), now)
         .build()?;
     let _ = verifier.metadata(Some("https://as.example.com/challenge"));
     Ok(())

@@ -1,45 +1,8 @@
-//! Caller-provided key material: the attester key resolver, the client registry for fallback
-//! methods, and the client secret container.
+//! Caller-provided key material: the client registry for fallback methods and the client
+//! secret container. The `kms-key` attester key comes through `jose_core::keys::KeyLookup`.
 
 use jose_core::PublicJwk;
 use ring::hmac;
-
-/// Why a [`KeyResolver`] or [`ClientRegistry`] could not answer.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ResolveError {
-    /// What failed (logged and put in [`Error::KeyResolution`](crate::Error::KeyResolution);
-    /// never include secrets).
-    pub reason: String,
-}
-
-impl ResolveError {
-    /// A resolution failure with a reason.
-    #[must_use]
-    pub fn new(reason: impl Into<String>) -> Self {
-        Self {
-            reason: reason.into(),
-        }
-    }
-}
-
-/// Turns a `kms-key` `keyReference` into the attester's public key.
-///
-/// Implement it over a KMS client's "get public key" call (cache the answer: it runs on every
-/// request). Closures `Fn(&str) -> Result<PublicJwk, ResolveError>` implement it.
-pub trait KeyResolver {
-    /// The public key for `key_reference`.
-    ///
-    /// # Errors
-    /// A [`ResolveError`] when the key cannot be obtained.
-    fn resolve(&self, key_reference: &str) -> Result<PublicJwk, ResolveError>;
-}
-
-impl<F: Fn(&str) -> Result<PublicJwk, ResolveError>> KeyResolver for F {
-    fn resolve(&self, key_reference: &str) -> Result<PublicJwk, ResolveError> {
-        self(key_reference)
-    }
-}
 
 /// The registered credentials of clients that may use a fallback method.
 pub trait ClientRegistry {

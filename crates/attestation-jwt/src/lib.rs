@@ -20,7 +20,7 @@ pub use issue::{
     ATTESTATION_TYP, AttestationClaims, AttesterKeyId, POP_JTI_BYTES, POP_TYP, PopClaims,
     build_pop, issue_attestation, prepare_attestation, prepare_pop,
 };
-pub use keys::{ClientRegistry, ClientSecret, KeyResolver, ResolveError};
+pub use keys::{ClientRegistry, ClientSecret};
 pub use limits::{
     DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_MAX_CLIENT_ID_LEN, DEFAULT_MAX_CLIENT_SECRET_LEN,
     DEFAULT_MAX_CONFIG_LEN, DEFAULT_MAX_HEADER_LEN, DEFAULT_MAX_TRUSTED_ROOTS,

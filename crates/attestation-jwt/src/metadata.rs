@@ -26,11 +26,10 @@ impl ClientAttestationVerifier {
     /// # let attester = jose_core::LocalSigner::generate(
     /// #     jose_core::Algorithm::Es256, &jose_core::SystemRandom::new())?;
     /// # let public = attester.public_jwk();
-    /// # let resolver = std::sync::Arc::new(move |_: &str| {
-    /// #     Ok::<_, attestation_jwt::ResolveError>(public.clone())
-    /// # });
+    /// # let kms = std::sync::Arc::new(jose_core::keys::StaticKeys::from(public));
+    /// # let now = jose_core::UnixTime::from_secs(1_700_000_000);
     /// let verifier = ClientAttestationVerifier::builder(config, "https://as.example.com")
-    ///     .with_key_resolver(resolver)
+    ///     .with_key_lookup(kms, now)
     ///     .with_attestation_algorithms(&[jose_core::Algorithm::Es256])
     ///     .with_pop_algorithms(&[jose_core::Algorithm::Es256])
     ///     .build()?;

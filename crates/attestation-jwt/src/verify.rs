@@ -2,13 +2,13 @@
 
 use std::sync::Arc;
 
+use jose_core::keys::{KeyLookup, KeyLookupError, KeyQuery};
 use jose_core::{Algorithm, PublicJwk, UnixTime};
 use pop_verifier::{ReplayGuard, StatelessNonces};
 
 use crate::config::{ClientAttestationConfig, VerificationMethod};
 use crate::error::{ConfigError, Error};
 use crate::fallback::{self, Fallback};
-use crate::keys::KeyResolver;
 use crate::limits::Limits;
 use crate::request::{ClientAuthRequest, JWT_BEARER_ASSERTION_TYPE, LEGACY_ASSERTION_TYPE};
 use crate::verdict::{LenientReason, PopMode, Verdict};
@@ -87,11 +87,11 @@ pub struct ClientAttestationVerifier {
 pub(crate) enum Attester {
     /// `static-jwk`.
     Static(PublicJwk),
-    /// `kms-key`: resolved on every request (so a rotated KMS key is picked up; the resolver
+    /// `kms-key`: looked up on every request (so a rotated KMS key is picked up; the lookup
     /// caches), and once at build time to refuse a reference that does not resolve.
     Kms {
         key_reference: String,
-        resolver: Arc<dyn KeyResolver + Send + Sync>,
+        lookup: Arc<dyn KeyLookup>,
     },
     /// `x509-chain`: the parsed and checked anchors.
     #[cfg(feature = "x509")]
@@ -136,7 +136,7 @@ pub struct ClientAttestationVerifierBuilder {
     issuer: String,
     attestation_algs: Vec<Algorithm>,
     pop_algs: Vec<Algorithm>,
-    key_resolver: Option<Arc<dyn KeyResolver + Send + Sync>>,
+    key_lookup: Option<(Arc<dyn KeyLookup>, UnixTime)>,
     limits: Limits,
     legacy_body_form: bool,
     combined_mode: bool,
@@ -151,7 +151,7 @@ impl core::fmt::Debug for ClientAttestationVerifierBuilder {
             .field("issuer", &self.issuer)
             .field("attestation_algs", &self.attestation_algs)
             .field("pop_algs", &self.pop_algs)
-            .field("key_resolver", &self.key_resolver.is_some())
+            .field("key_lookup", &self.key_lookup.is_some())
             .field("limits", &self.limits)
             .field("legacy_body_form", &self.legacy_body_form)
             .field("combined_mode", &self.combined_mode)
@@ -168,7 +168,8 @@ impl ClientAttestationVerifier {
     /// ```
     /// use std::sync::Arc;
     /// use attestation_jwt::{ClientAttestationConfig, ClientAttestationVerifier, ConfigError,
-    ///     KeyResolver, ResolveError, VerificationMethod};
+    ///     VerificationMethod};
+    /// use jose_core::keys::{KeyFn, KeyLookupError, KeyQuery};
     /// let config = ClientAttestationConfig::new(VerificationMethod::KmsKey {
     ///     key_reference: "attester-1".into() });
     /// // kms-key without a resolver: refused when built, with the configuration path.
@@ -181,12 +182,13 @@ impl ClientAttestationVerifier {
     /// let attester = jose_core::LocalSigner::generate(
     ///     jose_core::Algorithm::Es256, &jose_core::SystemRandom::new())?;
     /// let public = attester.public_jwk();
-    /// let resolver = move |reference: &str| match reference {
-    ///     "attester-1" => Ok(public.clone()),
-    ///     _ => Err(ResolveError::new("unknown key")),
-    /// };
+    /// let kms = KeyFn::new(move |query: &KeyQuery<'_>, _now| match query.key_reference() {
+    ///     Some("attester-1") => Ok(vec![public.clone()]),
+    ///     _ => Err(KeyLookupError::no_trusted_key("unknown key")),
+    /// });
+    /// let now = jose_core::UnixTime::from_secs(1_700_000_000);
     /// let verifier = ClientAttestationVerifier::builder(config, "https://as.example.com")
-    ///     .with_key_resolver(Arc::new(resolver))
+    ///     .with_key_lookup(Arc::new(kms), now)
     ///     .build()?;
     /// std::thread::spawn(move || drop(verifier)); // Send + Sync + 'static
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -200,7 +202,7 @@ impl ClientAttestationVerifier {
             issuer: issuer.into(),
             attestation_algs: DEFAULT_ALGORITHMS.to_vec(),
             pop_algs: DEFAULT_ALGORITHMS.to_vec(),
-            key_resolver: None,
+            key_lookup: None,
             limits: Limits::default(),
             legacy_body_form: false,
             combined_mode: false,
@@ -226,14 +228,22 @@ impl ClientAttestationVerifierBuilder {
         self
     }
 
-    /// Sets the resolver for the `kms-key` method (required with it).
+    /// Sets the key lookup for the `kms-key` method (required with it), for example a
+    /// [`KeyFn`](jose_core::keys::KeyFn) over a KMS client.
     ///
-    /// [`build`](Self::build) resolves the configured `keyReference` once, so a reference that
-    /// does not resolve is a configuration error; every verification resolves it again (the
-    /// resolver caches), so a rotated KMS key is picked up. [`KeyResolver::resolve`] takes no
-    /// time parameter, so building needs none.
-    pub fn with_key_resolver(mut self, resolver: Arc<dyn KeyResolver + Send + Sync>) -> Self {
-        self.key_resolver = Some(resolver);
+    /// Every verification asks it with a [`KeyQuery`] carrying the configured `keyReference`
+    /// (plus the attestation's header and `kid`) and the verification time; the candidates are
+    /// tried in order. [`KeyLookupError::Unavailable`] is answered as
+    /// [`Error::KeyResolution`](crate::Error::KeyResolution) (a server fault, in both modes),
+    /// [`KeyLookupError::NoTrustedKey`] as
+    /// [`Error::AttesterKeyUntrusted`](crate::Error::AttesterKeyUntrusted) (the client's).
+    ///
+    /// [`build`](Self::build) asks it once, at `now` (the caller's clock: the library reads
+    /// none), with the `keyReference` only, so a reference that does not resolve is a
+    /// configuration error; verifications ask again (the lookup caches), so a rotated KMS key
+    /// is picked up.
+    pub fn with_key_lookup(mut self, lookup: Arc<dyn KeyLookup>, now: UnixTime) -> Self {
+        self.key_lookup = Some((lookup, now));
         self
     }
 
@@ -313,17 +323,25 @@ impl ClientAttestationVerifierBuilder {
                 Attester::Static(jwk.clone())
             }
             VerificationMethod::KmsKey { key_reference } => {
-                let resolver = self
-                    .key_resolver
+                let (lookup, now) = self
+                    .key_lookup
                     .clone()
                     .ok_or(ConfigError::KeyResolverMissing)?;
-                let key = resolver
-                    .resolve(key_reference)
-                    .map_err(|e| ConfigError::KeyUnresolved { reason: e.reason })?;
-                fits(&key, "verificationMethod.keyReference")?;
+                let query = KeyQuery::new().with_key_reference(key_reference);
+                let keys = lookup.keys(&query, now).map_err(|e: KeyLookupError| {
+                    ConfigError::KeyUnresolved {
+                        reason: e.reason().to_owned(),
+                    }
+                })?;
+                let Some(key) = keys.first() else {
+                    return Err(ConfigError::KeyUnresolved {
+                        reason: "the key lookup returned no key".to_owned(),
+                    });
+                };
+                fits(key, "verificationMethod.keyReference")?;
                 Attester::Kms {
                     key_reference: key_reference.clone(),
-                    resolver,
+                    lookup,
                 }
             }
             #[cfg(feature = "x509")]

@@ -12,6 +12,7 @@ pub mod json;
 pub mod jsonwebtoken_provider;
 mod jwk;
 mod jws;
+pub mod keys;
 mod limits;
 mod random;
 mod roca;
@@ -25,6 +26,7 @@ pub use error::{Error, JsonError, JwsPart, short_text};
 pub use header::{Header, media_type_eq};
 pub use jwk::{EcCurve, PRIVATE_MEMBERS, PublicJwk, PublicKey};
 pub use jws::{CompactJws, HeaderPolicy, OpaqueJws};
+pub use keys::{KeyLookup, KeyLookupError, KeyQuery};
 pub use limits::{
     DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_HOLDER_CLOCK_SKEW_SECONDS, DEFAULT_MAX_JSON_DEPTH,
     DEFAULT_MAX_TOKEN_LEN, Limits, MAX_ERROR_TEXT_CHARS,

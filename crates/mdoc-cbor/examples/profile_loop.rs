@@ -12,10 +12,11 @@
 
 use core::hint::black_box;
 
+use jose_core::keys::StaticKeys;
 use jose_core::{Algorithm, LocalSigner, SystemRandom, UnixTime};
 use mdoc_cbor::{
-    ElementValue, Issuance, MDL_DOC_TYPE, MDL_NAME_SPACE, PinnedKey, StatusListReference,
-    ValidityInfo, Verifier,
+    ElementValue, Issuance, MDL_DOC_TYPE, MDL_NAME_SPACE, StatusListReference, ValidityInfo,
+    Verifier,
 };
 
 fn mdl(holder: &jose_core::PublicJwk, now: UnixTime, portrait: bool) -> Issuance {
@@ -84,7 +85,7 @@ fn main() {
     let issuance = mdl(&holder, now, portrait);
     let issued = issuance.sign(&signer, &x5chain, &rng).unwrap();
     println!("IssuerSigned {} bytes", issued.as_cbor().len());
-    let trust = PinnedKey::from_jwk(&signer.public_jwk());
+    let trust = StaticKeys::from(signer.public_jwk());
     let verifier = Verifier::new(&trust);
     for _ in 0..n {
         match mode {

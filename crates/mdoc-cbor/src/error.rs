@@ -202,10 +202,20 @@ pub enum Error {
     #[cfg(feature = "x509")]
     #[error("x5chain rejected: {0}")]
     X509(trust_x509::Error),
-    /// The x5chain was not accepted by the trust policy.
+    /// The Document Signer key lookup trusts no key for this `x5chain`
+    /// ([`KeyLookupError::NoTrustedKey`](jose_core::KeyLookupError::NoTrustedKey) without a
+    /// typed cause).
     #[error("x5chain rejected: {reason}")]
     UntrustedChain {
-        /// Why, from the trust policy (no certificate contents).
+        /// Why, from the key lookup (no certificate contents).
+        reason: String,
+    },
+    /// The Document Signer key lookup cannot answer now
+    /// ([`KeyLookupError::Unavailable`](jose_core::KeyLookupError::Unavailable), e.g. a broken
+    /// trust store): the server's fault, not the document's.
+    #[error("Document Signer key lookup unavailable: {reason}")]
+    KeyLookupUnavailable {
+        /// Why, from the key lookup.
         reason: String,
     },
     /// The algorithm in the protected header is absent or not one of ES256, ES384, ES512,

@@ -1,8 +1,9 @@
 //! Fuzz entry points: each parses hostile bytes and must never panic.
 
+use jose_core::keys::StaticKeys;
 use jose_core::{EcCurve, PublicKey, UnixTime};
 
-use crate::{DeviceResponse, Error, Limits, MobileSecurityObject, PinnedKey, Verifier};
+use crate::{DeviceResponse, Error, Limits, MobileSecurityObject, Verifier};
 
 /// The ISO 18013-5 Annex D Document Signer public key (P-256), so that inputs derived from the
 /// Annex D seed reach the digest checks.
@@ -21,7 +22,7 @@ const ANNEX_D_DS_POINT: [u8; 65] = [
 /// Whatever verification returns.
 pub fn issuer_signed_verify(data: &[u8]) -> Result<(), Error> {
     let key = PublicKey::from_ec_point(EcCurve::P256, &ANNEX_D_DS_POINT)?;
-    let trust = PinnedKey::new(key);
+    let trust = StaticKeys::from(jose_core::PublicJwk::new(key));
     Verifier::new(&trust)
         .verify(
             data,

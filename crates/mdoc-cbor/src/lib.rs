@@ -31,7 +31,6 @@ pub use mso::{
 };
 #[cfg(feature = "x509")]
 pub use trust::IacaTrust;
-pub use trust::{DocumentSignerTrust, PinnedKey};
 pub use value::ElementValue;
 pub use verify::{VerifiedMdoc, Verifier};
 

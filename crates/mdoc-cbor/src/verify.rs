@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use jose_core::keys::{KeyLookup, KeyQuery};
 use jose_core::{Algorithm, PublicKey, UnixTime};
 use serde_json::{Map, Value as Json};
 
@@ -10,7 +11,7 @@ use crate::error::Error;
 use crate::issuer_signed::{DeviceResponse, IssuerSigned};
 use crate::limits::Limits;
 use crate::mso::{DigestAlgorithm, MobileSecurityObject, StatusListReference, ValidityInfo};
-use crate::trust::DocumentSignerTrust;
+use crate::trust::lookup_error;
 use crate::value::ElementValue;
 
 /// Verifies `IssuerSigned` structures against a trust policy.
@@ -23,7 +24,7 @@ use crate::value::ElementValue;
 /// look its digestID up in `valueDigests` and compare the digest of the *received* tag-24 bytes.
 #[derive(Clone, Copy)]
 pub struct Verifier<'t> {
-    trust: &'t dyn DocumentSignerTrust,
+    trust: &'t dyn KeyLookup,
     limits: Limits,
     clock_skew_seconds: u64,
 }
@@ -39,9 +40,16 @@ impl core::fmt::Debug for Verifier<'_> {
 
 impl<'t> Verifier<'t> {
     /// A verifier with default limits and [`jose_core::DEFAULT_CLOCK_SKEW_SECONDS`] (the skew
-    /// for artefacts a server signed, as the MSO is).
+    /// for artefacts a server signed, as the MSO is), taking the Document Signer key from
+    /// `trust`: [`IacaTrust`](crate::IacaTrust) (the ISO 18013-5 model),
+    /// [`StaticKeys`](jose_core::keys::StaticKeys) (a key known in advance), a
+    /// [`KeyFn`](jose_core::keys::KeyFn) or any other [`KeyLookup`]. It is asked with a
+    /// [`KeyQuery`] whose `x5c` is the received `x5chain` (Document Signer first) at the
+    /// verification time; candidates are tried in order. Its errors: the typed cause when it is
+    /// this crate's [`Error`] or a `trust_x509::Error` ([`Error::X509`]), else
+    /// [`Error::UntrustedChain`], or [`Error::KeyLookupUnavailable`] when it cannot answer.
     #[must_use]
-    pub fn new(trust: &'t dyn DocumentSignerTrust) -> Self {
+    pub fn new(trust: &'t dyn KeyLookup) -> Self {
         Self {
             trust,
             limits: Limits::default(),
@@ -68,7 +76,7 @@ impl<'t> Verifier<'t> {
     /// # Errors
     /// Every parse error of [`IssuerSigned::parse`] and [`MobileSecurityObject::from_cbor`];
     /// [`Error::InvalidCose`], [`Error::CriticalHeader`], [`Error::UnsupportedAlgorithm`];
-    /// whatever the trust policy returns; [`Error::Jose`] when the key does not fit the
+    /// whatever the key lookup returns (see [`Verifier::new`]); [`Error::Jose`] when the key does not fit the
     /// algorithm; [`Error::SignatureInvalid`]; [`Error::DocTypeMismatch`];
     /// [`Error::NotYetValid`], [`Error::Expired`]; [`Error::DuplicateDigestId`],
     /// [`Error::DigestMissing`], [`Error::DigestMismatch`]; [`Error::DuplicateElement`].
@@ -133,9 +141,35 @@ impl<'t> Verifier<'t> {
         now: UnixTime,
     ) -> Result<VerifiedMdoc, Error> {
         let sign1 = ReceivedSign1::parse(issuer_signed.issuer_auth, self.limits.max_x5chain_len())?;
-        let ds_key = self.trust.document_signer_key(&sign1.x5chain, now)?;
-        ds_key.check_algorithm(sign1.alg)?;
-        ds_key.verify(sign1.alg, &sign1.to_be_signed, &sign1.signature)?;
+        let candidates = self
+            .trust
+            .keys(&KeyQuery::new().with_x5c(&sign1.x5chain), now)
+            .map_err(|e| lookup_error(&e))?;
+        let mut first_error = None;
+        let mut verified = false;
+        for candidate in &candidates {
+            let ds_key = candidate.key();
+            match ds_key
+                .check_algorithm(sign1.alg)
+                .and_then(|()| ds_key.verify(sign1.alg, &sign1.to_be_signed, &sign1.signature))
+            {
+                Ok(()) => {
+                    verified = true;
+                    break;
+                }
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        if !verified {
+            return Err(first_error.map_or_else(
+                || Error::UntrustedChain {
+                    reason: "the key lookup returned no key".to_owned(),
+                },
+                Error::from,
+            ));
+        }
         let mso = MobileSecurityObject::from_tagged_cbor(&sign1.payload, &self.limits)?;
         if mso.doc_type != expected_doc_type {
             return Err(Error::DocTypeMismatch {

@@ -195,10 +195,19 @@ pub enum Error {
         /// How many were present.
         found: usize,
     },
-    /// The key could not be obtained: no resolver for `kid`/`x5c`, or the resolver refused.
+    /// The key could not be obtained: no key lookup for `kid`/`x5c`, or the lookup trusts no
+    /// key for this proof ([`KeyLookupError::NoTrustedKey`](jose_core::KeyLookupError)).
     #[error("key resolution failed: {reason}")]
     KeyResolution {
-        /// Why (from the resolver).
+        /// Why (from the key lookup).
+        reason: String,
+    },
+    /// The key lookup for `kid`/`x5c` cannot answer now
+    /// ([`KeyLookupError::Unavailable`](jose_core::KeyLookupError), e.g. a DID resolver or
+    /// trust store that is down): the server's fault, not the proof's.
+    #[error("key lookup unavailable: {reason}")]
+    KeyLookupUnavailable {
+        /// Why (from the key lookup).
         reason: String,
     },
     /// The token is not a well-formed compact JWS: length, parts, base64url, JSON, duplicate

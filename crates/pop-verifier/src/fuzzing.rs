@@ -125,8 +125,8 @@ pub fn dpop_verify(data: &[u8]) -> Result<(), Error> {
     )?)
 }
 
-/// Fuzz entry for [`verify_key_proof`], with a `kid` resolver and an `x5c` validator that
-/// both answer with the fixed key.
+/// Fuzz entry for [`verify_key_proof`], with `kid` and `x5c` key lookups that both answer
+/// with the fixed key.
 ///
 /// # Errors
 /// Whatever verification returns.
@@ -137,13 +137,12 @@ pub fn key_proof_verify(data: &[u8]) -> Result<(), Error> {
     let Some(token) = token(data, &header) else {
         return Ok(());
     };
-    let resolver = |_: &str, _: &Header| -> Result<PublicJwk, String> { Ok(signer().public_jwk()) };
-    let validator = |_: &[Vec<u8>]| -> Result<PublicJwk, String> { Ok(signer().public_jwk()) };
+    let fixed = jose_core::keys::StaticKeys::from(signer().public_jwk());
     let policy = KeyProofPolicy::new("https://credential-issuer.example.com", ALGS, stateless())
         .danger_allow_missing_nonce()
         .with_client(ProofClient::ClientId("wallet"))
-        .with_kid_resolver(&resolver)
-        .with_chain_validator(&validator);
+        .with_kid_keys(&fixed)
+        .with_x5c_keys(&fixed);
     record(verify_key_proof(
         &token,
         &policy,

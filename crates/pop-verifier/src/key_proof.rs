@@ -1,9 +1,10 @@
 //! Verification of OpenID4VCI `jwt` key proofs (`openid4vci-proof+jwt`, OpenID4VCI 1.0
 //! App. F.1, F.4).
 
+use jose_core::keys::{KeyLookup, KeyLookupError, KeyQuery};
 use jose_core::{
-    Algorithm, DEFAULT_HOLDER_CLOCK_SKEW_SECONDS, Header, Limits, PublicJwk, UnixTime, base64url,
-    claims,
+    Algorithm, CompactJws, DEFAULT_HOLDER_CLOCK_SKEW_SECONDS, Header, Limits, PublicJwk, UnixTime,
+    base64url, claims,
 };
 use serde_json::Value;
 
@@ -18,43 +19,6 @@ use crate::replay::{Unrecorded, replay_key};
 
 /// The `typ` of an OpenID4VCI key proof JWT (OpenID4VCI 1.0 App. F.1).
 pub const KEY_PROOF_TYP: &str = "openid4vci-proof+jwt";
-
-/// Resolves a `kid` header to the holder's public key: a DID URL through a DID resolver, or a
-/// key listed in a verified key attestation (the `key_attestation` header is in `header`).
-///
-/// Closures `Fn(&str, &Header) -> Result<PublicJwk, String>` implement it. The error string is
-/// reported in [`Error::KeyResolution`]; it must not contain secrets.
-pub trait KidResolver {
-    /// The key `kid` names.
-    ///
-    /// # Errors
-    /// A short reason when the key cannot be resolved or is not trusted.
-    fn resolve_kid(&self, kid: &str, header: &Header) -> Result<PublicJwk, String>;
-}
-
-impl<F: Fn(&str, &Header) -> Result<PublicJwk, String>> KidResolver for F {
-    fn resolve_kid(&self, kid: &str, header: &Header) -> Result<PublicJwk, String> {
-        self(kid, header)
-    }
-}
-
-/// Validates an `x5c` chain (DER certificates, leaf first) to the caller's trust anchors at the
-/// caller's time and returns the leaf's public key (e.g. through `trust-x509`).
-///
-/// Closures `Fn(&[Vec<u8>]) -> Result<PublicJwk, String>` implement it.
-pub trait ChainValidator {
-    /// The public key of the validated leaf certificate.
-    ///
-    /// # Errors
-    /// A short reason when the chain does not validate.
-    fn leaf_key(&self, chain: &[Vec<u8>]) -> Result<PublicJwk, String>;
-}
-
-impl<F: Fn(&[Vec<u8>]) -> Result<PublicJwk, String>> ChainValidator for F {
-    fn leaf_key(&self, chain: &[Vec<u8>]) -> Result<PublicJwk, String> {
-        self(chain)
-    }
-}
 
 /// What the issuer knows about the client making the Credential Request, for the `iss` rule of
 /// OpenID4VCI 1.0 App. F.1.
@@ -73,7 +37,7 @@ pub enum ProofClient<'a> {
 /// What the credential issuer requires of a key proof.
 ///
 /// The lifetime `'a` is that of the borrowed issuer identifier, algorithms, nonce expectation,
-/// client id and resolvers.
+/// client id and key lookups.
 #[derive(Clone, Copy)]
 pub struct KeyProofPolicy<'a> {
     credential_issuer: &'a str,
@@ -82,8 +46,8 @@ pub struct KeyProofPolicy<'a> {
     nonce: NonceCheck<'a>,
     nonce_mode: NonceMode,
     client: ProofClient<'a>,
-    kid_resolver: Option<&'a dyn KidResolver>,
-    chain_validator: Option<&'a dyn ChainValidator>,
+    kid_keys: Option<&'a dyn KeyLookup>,
+    x5c_keys: Option<&'a dyn KeyLookup>,
 }
 
 impl core::fmt::Debug for KeyProofPolicy<'_> {
@@ -95,8 +59,8 @@ impl core::fmt::Debug for KeyProofPolicy<'_> {
             .field("nonce", &self.nonce)
             .field("nonce_mode", &self.nonce_mode)
             .field("client", &self.client)
-            .field("kid_resolver", &self.kid_resolver.is_some())
-            .field("chain_validator", &self.chain_validator.is_some())
+            .field("kid_keys", &self.kid_keys.is_some())
+            .field("x5c_keys", &self.x5c_keys.is_some())
             .finish()
     }
 }
@@ -109,7 +73,7 @@ impl<'a> KeyProofPolicy<'a> {
     /// Defaults: nonce required (OpenID4VCI 1.0 App. F.1: it MUST be present when the issuer
     /// has a Nonce Endpoint), skew [`DEFAULT_HOLDER_CLOCK_SKEW_SECONDS`], `iat` max age
     /// [`DEFAULT_REPLAY_WINDOW_SECS`], client [`ProofClient::Unknown`], only `jwk` keys (no
-    /// `kid` resolver, no `x5c` validator).
+    /// key lookup for `kid`, none for `x5c`).
     ///
     /// ```
     /// use jose_core::Algorithm;
@@ -138,8 +102,8 @@ impl<'a> KeyProofPolicy<'a> {
             nonce: c_nonce,
             nonce_mode: NonceMode::Required,
             client: ProofClient::Unknown,
-            kid_resolver: None,
-            chain_validator: None,
+            kid_keys: None,
+            x5c_keys: None,
         }
     }
 
@@ -185,17 +149,23 @@ impl<'a> KeyProofPolicy<'a> {
         self
     }
 
-    /// Accepts `kid` keys through this resolver.
+    /// Accepts `kid` keys through this key lookup: a DID resolver, or the `attested_keys` of
+    /// a verified key attestation (the query carries the whole header, `key_attestation`
+    /// included), for example a [`KeyFn`](jose_core::keys::KeyFn) or
+    /// [`StaticKeys`](jose_core::keys::StaticKeys). It is asked with
+    /// [`KeyQuery::from_header`] at the verification time; its candidates are tried in order.
     #[must_use]
-    pub const fn with_kid_resolver(mut self, resolver: &'a dyn KidResolver) -> Self {
-        self.kid_resolver = Some(resolver);
+    pub const fn with_kid_keys(mut self, lookup: &'a dyn KeyLookup) -> Self {
+        self.kid_keys = Some(lookup);
         self
     }
 
-    /// Accepts `x5c` keys through this chain validator.
+    /// Accepts `x5c` keys through this key lookup, which validates the chain (DER, leaf first)
+    /// at the verification time and returns the leaf's key: for example
+    /// `trust_x509::AnchorLookup`.
     #[must_use]
-    pub const fn with_chain_validator(mut self, validator: &'a dyn ChainValidator) -> Self {
-        self.chain_validator = Some(validator);
+    pub const fn with_x5c_keys(mut self, lookup: &'a dyn KeyLookup) -> Self {
+        self.x5c_keys = Some(lookup);
         self
     }
 }
@@ -206,9 +176,11 @@ impl<'a> KeyProofPolicy<'a> {
 pub enum KeySource {
     /// The `jwk` header.
     Jwk,
-    /// The `kid` header, resolved by the caller's [`KidResolver`].
+    /// The `kid` header, resolved by the policy's `kid` key lookup
+    /// ([`KeyProofPolicy::with_kid_keys`]).
     Kid(String),
-    /// The leaf of the `x5c` header, validated by the caller's [`ChainValidator`].
+    /// The leaf of the `x5c` header, validated by the policy's `x5c` key lookup
+    /// ([`KeyProofPolicy::with_x5c_keys`]).
     X5c,
 }
 
@@ -286,6 +258,7 @@ impl AcceptedKeyProof {
 /// # Errors
 /// [`Error::Malformed`], [`Error::WrongType`], [`Error::AlgorithmNotAllowed`],
 /// [`Error::Header`], [`Error::KeySourceCount`], [`Error::KeyResolution`],
+/// [`Error::KeyLookupUnavailable`] (a server fault),
 /// [`Error::KeyAlgorithmMismatch`], [`Error::SignatureInvalid`], [`Error::MissingClaim`],
 /// [`Error::InvalidClaim`], [`Error::AudienceMultiple`], [`Error::AudienceMismatch`],
 /// [`Error::IatInFuture`], [`Error::IatTooOld`], [`Error::NonceMissing`],
@@ -311,8 +284,8 @@ pub fn verify_key_proof(
             });
         }
     };
-    let (holder_key, key_source) = holder_key(header, policy)?;
-    check_signature(&jws, &holder_key)?;
+    let (candidates, key_source) = holder_keys(header, policy, now)?;
+    let holder_key = first_verifying(&jws, candidates)?;
     let claims = jws.claims();
     check_audience(claims, policy.credential_issuer)?;
     let iat = claims::required_time(claims, "iat").map_err(claim_error)?;
@@ -357,30 +330,59 @@ pub fn verify_key_proof(
     ))
 }
 
-/// Exactly one of `kid`, `jwk`, `x5c`, resolved to a key.
-fn holder_key(
+/// The first candidate whose signature verifies; else the first candidate's error.
+fn first_verifying(jws: &CompactJws<'_>, candidates: Vec<PublicJwk>) -> Result<PublicJwk, Error> {
+    let mut first_error = None;
+    for key in candidates {
+        match check_signature(jws, &key) {
+            Ok(()) => return Ok(key),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    Err(first_error.unwrap_or_else(|| Error::KeyResolution {
+        reason: "the key lookup returned no key".to_owned(),
+    }))
+}
+
+/// Asks `lookup` for the candidates of `header`.
+fn lookup_keys(
+    lookup: &dyn KeyLookup,
+    header: &Header,
+    now: UnixTime,
+) -> Result<Vec<PublicJwk>, Error> {
+    lookup
+        .keys(&KeyQuery::from_header(header), now)
+        .map_err(|e| match e {
+            KeyLookupError::Unavailable { reason } => Error::KeyLookupUnavailable { reason },
+            other => Error::KeyResolution {
+                reason: other.reason().to_owned(),
+            },
+        })
+}
+
+/// Exactly one of `kid`, `jwk`, `x5c`, resolved to candidate keys.
+fn holder_keys(
     header: &Header,
     policy: &KeyProofPolicy<'_>,
-) -> Result<(PublicJwk, KeySource), Error> {
+    now: UnixTime,
+) -> Result<(Vec<PublicJwk>, KeySource), Error> {
     match (header.kid(), header.jwk(), header.x5c()) {
-        (None, Some(jwk), None) => Ok((jwk.clone(), KeySource::Jwk)),
+        (None, Some(jwk), None) => Ok((vec![jwk.clone()], KeySource::Jwk)),
         (Some(kid), None, None) => {
-            let resolver = policy.kid_resolver.ok_or_else(|| Error::KeyResolution {
-                reason: "kid keys are not accepted (no resolver configured)".to_owned(),
+            let lookup = policy.kid_keys.ok_or_else(|| Error::KeyResolution {
+                reason: "kid keys are not accepted (no key lookup configured)".to_owned(),
             })?;
-            let key = resolver
-                .resolve_kid(kid, header)
-                .map_err(|reason| Error::KeyResolution { reason })?;
-            Ok((key, KeySource::Kid(kid.to_owned())))
+            let keys = lookup_keys(lookup, header, now)?;
+            Ok((keys, KeySource::Kid(kid.to_owned())))
         }
-        (None, None, Some(chain)) => {
-            let validator = policy.chain_validator.ok_or_else(|| Error::KeyResolution {
-                reason: "x5c keys are not accepted (no chain validator configured)".to_owned(),
+        (None, None, Some(_)) => {
+            let lookup = policy.x5c_keys.ok_or_else(|| Error::KeyResolution {
+                reason: "x5c keys are not accepted (no key lookup configured)".to_owned(),
             })?;
-            let key = validator
-                .leaf_key(chain)
-                .map_err(|reason| Error::KeyResolution { reason })?;
-            Ok((key, KeySource::X5c))
+            let keys = lookup_keys(lookup, header, now)?;
+            Ok((keys, KeySource::X5c))
         }
         (kid, jwk, x5c) => Err(Error::KeySourceCount {
             found: usize::from(kid.is_some())

@@ -24,8 +24,7 @@ pub use dpop::{AcceptedDpopProof, DPOP_TYP, DpopPolicy, access_token_hash, verif
 pub use error::{Error, NonceError, ReplayError};
 pub use htu::normalize_htu;
 pub use key_proof::{
-    AcceptedKeyProof, ChainValidator, KEY_PROOF_TYP, KeyProofPolicy, KeySource, KidResolver,
-    ProofClient, verify_key_proof,
+    AcceptedKeyProof, KEY_PROOF_TYP, KeyProofPolicy, KeySource, ProofClient, verify_key_proof,
 };
 pub use limits::{
     DEFAULT_MAX_JTI_LEN, DEFAULT_MAX_REPLAY_ENTRIES, DEFAULT_NONCE_FUTURE_SKEW_SECS,

@@ -138,6 +138,15 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// The issuer key lookup cannot answer now
+    /// ([`KeyLookupError::Unavailable`](jose_core::KeyLookupError::Unavailable), e.g. the
+    /// issuer metadata cannot be fetched or the trust store is broken): the server's fault,
+    /// not the token's.
+    #[error("issuer key lookup unavailable: {reason}")]
+    KeyLookupUnavailable {
+        /// Why (from the key lookup).
+        reason: String,
+    },
     /// The issuer key came from a validated `x5c` chain, but the leaf certificate does not name
     /// the payload's `iss` (SD-JWT VC §3.5, X.509 key resolution: a `dns:` `iss` must equal a
     /// `dNSName` SubjectAltName entry, any other `iss` a `uniformResourceIdentifier` entry).

@@ -28,7 +28,7 @@ pub use limits::{
 };
 pub use path::{ClaimPath, PathSegment};
 pub use present::{Presentation, SdJwt};
-pub use resolver::{IssuerKeyResolver, IssuerMetadata, KeyRequest, StaticKeys, X5cResolver};
+pub use resolver::IssuerMetadata;
 pub use status_list::{StatusClaim, StatusIndex, StatusListReference};
 pub use vc::{DC_SD_JWT_TYP, NEVER_DISCLOSABLE, SdJwtVcBuilder, VC_SD_JWT_LEGACY_TYP};
 pub use verify::{Verified, Verifier};
@@ -43,7 +43,9 @@ pub use x509::X5cTrust;
 pub mod fuzzing {
     use jose_core::{Algorithm, PublicJwk, UnixTime};
 
-    use crate::{Disclosure, Error, KeyBinding, Limits, StaticKeys, Verifier};
+    use jose_core::keys::StaticKeys;
+
+    use crate::{Disclosure, Error, KeyBinding, Limits, Verifier};
 
     /// The RFC 9901 example issuer key (Appendix A.5), public part.
     const ISSUER_JWK: &[u8] = br#"{"kty":"EC","crv":"P-256","x":"b28d4MwZMjw8-00CG4xfnn9SLMVMM19SlqZpVb_uNtQ","y":"Xv5zWwuoaTgdS6hV43yI6gBwTnjukmFQQnJ_kCxzqk8"}"#;

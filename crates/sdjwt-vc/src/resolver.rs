@@ -1,138 +1,61 @@
-//! Where the verifier gets the issuer's key (RFC 9901 §7.1 step 2.c, SD-JWT VC §2.5): a
-//! caller-supplied [`IssuerKeyResolver`], with static keys, JWT VC Issuer Metadata and `x5c`
-//! adapters.
+//! Where the verifier gets the issuer's key (RFC 9901 §7.1 step 2.c, SD-JWT VC §2.5): the
+//! workspace's one key lookup seam, [`jose_core::KeyLookup`]. This module adds the SD-JWT VC
+//! source (JWT VC Issuer Metadata) and maps lookup errors to [`Error`].
 
+use jose_core::keys::{JwkSet, KeyLookup, KeyLookupError, KeyQuery, StaticKeys};
 use jose_core::{Header, PublicJwk, UnixTime};
 use serde_json::Value;
 
 use crate::error::Error;
 
-/// What the resolver is told about the SD-JWT being verified. Nothing here is trusted yet: the
-/// key it returns is what makes it so.
-#[derive(Clone, Copy, Debug)]
-pub struct KeyRequest<'a> {
+/// The query for the issuer-signed JWT: its header (`kid`, `x5c`), the payload's `iss`, and,
+/// when the protected header has no `kid`, the unprotected one of a JWS JSON serialization
+/// (a hint only).
+pub(crate) fn query<'a>(
     header: &'a Header,
     issuer: Option<&'a str>,
     unprotected_kid: Option<&'a str>,
-    now: UnixTime,
+) -> KeyQuery<'a> {
+    let mut query = KeyQuery::from_header(header);
+    if let Some(iss) = issuer {
+        query = query.with_issuer(iss);
+    }
+    if let (None, Some(kid)) = (header.kid(), unprotected_kid) {
+        query = query.with_kid(kid);
+    }
+    query
 }
 
-impl<'a> KeyRequest<'a> {
-    /// The protected header of the issuer-signed JWT.
-    #[must_use]
-    pub const fn header(&self) -> &'a Header {
-        self.header
+/// The verifier's error for a key lookup that gave no key: the typed cause when it is this
+/// crate's [`Error`] (the [`X5cTrust`](crate::X5cTrust) adapter) or a `trust_x509::Error`
+/// ([`Error::X509`]); [`Error::IssuerKey`] for any other untrusted token;
+/// [`Error::KeyLookupUnavailable`] when the source cannot answer.
+pub(crate) fn lookup_error(error: &KeyLookupError) -> Error {
+    if let Some(own) = error.cause::<Error>() {
+        return own.clone();
     }
-
-    /// The payload's `iss`, if it is a string.
-    #[must_use]
-    pub const fn issuer(&self) -> Option<&'a str> {
-        self.issuer
+    #[cfg(feature = "x509")]
+    if let Some(x509) = error.cause::<trust_x509::Error>() {
+        return Error::X509(x509.clone());
     }
-
-    /// The protected `kid`, or else the unprotected one of a JWS JSON serialization (a hint only).
-    #[must_use]
-    pub fn kid(&self) -> Option<&'a str> {
-        self.header.kid().or(self.unprotected_kid)
-    }
-
-    /// The verification time (for certificate validity, key rotation windows).
-    #[must_use]
-    pub const fn now(&self) -> UnixTime {
-        self.now
-    }
-}
-
-/// Resolves the keys that may have signed an SD-JWT. Implement it for the caller's trust
-/// policy; it must not let the token choose the key-discovery method for an issuer (SD-JWT VC
-/// §7). Closures `Fn(&KeyRequest<'_>) -> Result<Vec<PublicJwk>, Error>` implement it.
-pub trait IssuerKeyResolver {
-    /// The candidate keys, tried in order.
-    ///
-    /// # Errors
-    /// [`Error::IssuerKey`] (or any error) when no key can be trusted for this request.
-    fn resolve(&self, request: &KeyRequest<'_>) -> Result<Vec<PublicJwk>, Error>;
-}
-
-impl<F: Fn(&KeyRequest<'_>) -> Result<Vec<PublicJwk>, Error>> IssuerKeyResolver for F {
-    fn resolve(&self, request: &KeyRequest<'_>) -> Result<Vec<PublicJwk>, Error> {
-        self(request)
-    }
-}
-
-pub(crate) const fn request<'a>(
-    header: &'a Header,
-    issuer: Option<&'a str>,
-    unprotected_kid: Option<&'a str>,
-    now: UnixTime,
-) -> KeyRequest<'a> {
-    KeyRequest {
-        header,
-        issuer,
-        unprotected_kid,
-        now,
-    }
-}
-
-/// Keys with a matching `kid` (keys without `kid` match any), or all keys when there is no `kid`.
-fn select(keys: &[PublicJwk], kid: Option<&str>) -> Result<Vec<PublicJwk>, Error> {
-    let chosen: Vec<PublicJwk> = keys
-        .iter()
-        .filter(|key| match (kid, key.kid()) {
-            (Some(wanted), Some(have)) => wanted == have,
-            _ => true,
-        })
-        .cloned()
-        .collect();
-    if chosen.is_empty() {
-        return Err(Error::IssuerKey {
-            reason: "no configured key matches the kid".into(),
-        });
-    }
-    Ok(chosen)
-}
-
-/// A fixed set of trusted issuer keys (for example from configuration).
-///
-/// ```
-/// use jose_core::{Algorithm, LocalSigner, SystemRandom};
-/// let key = LocalSigner::generate(Algorithm::Es256, &SystemRandom::new())?.public_jwk();
-/// let keys = sdjwt_vc::StaticKeys::new(vec![key.with_kid("k1")]);
-/// assert_eq!(keys.keys().len(), 1);
-/// # Ok::<(), jose_core::Error>(())
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StaticKeys {
-    keys: Vec<PublicJwk>,
-}
-
-impl StaticKeys {
-    /// These keys.
-    #[must_use]
-    pub const fn new(keys: Vec<PublicJwk>) -> Self {
-        Self { keys }
-    }
-
-    /// The keys.
-    #[must_use]
-    pub fn keys(&self) -> &[PublicJwk] {
-        &self.keys
-    }
-}
-
-impl IssuerKeyResolver for StaticKeys {
-    fn resolve(&self, request: &KeyRequest<'_>) -> Result<Vec<PublicJwk>, Error> {
-        select(&self.keys, request.kid())
+    match error {
+        KeyLookupError::Unavailable { reason } => Error::KeyLookupUnavailable {
+            reason: reason.clone(),
+        },
+        other => Error::IssuerKey {
+            reason: other.reason().to_owned(),
+        },
     }
 }
 
 /// JWT VC Issuer Metadata (SD-JWT VC §4): the document fetched by the caller from
 /// `/.well-known/jwt-vc-issuer`, parsed from bytes. It applies only to SD-JWTs whose `iss`
-/// equals its `issuer`.
+/// equals its `issuer`; keys are then selected by `kid` like
+/// [`StaticKeys`](jose_core::keys::StaticKeys).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IssuerMetadata {
     issuer: String,
-    keys: Vec<PublicJwk>,
+    keys: StaticKeys,
 }
 
 fn metadata_err(reason: &str) -> Error {
@@ -209,57 +132,27 @@ impl IssuerMetadata {
     /// The keys.
     #[must_use]
     pub fn keys(&self) -> &[PublicJwk] {
-        &self.keys
+        self.keys.as_slice()
     }
 }
 
-fn parse_jwks(jwks: &Value) -> Result<Vec<PublicJwk>, Error> {
-    let Some(Value::Array(keys)) = jwks.get("keys") else {
-        return Err(metadata_err("jwks has no keys array"));
-    };
-    keys.iter()
-        .map(|key| PublicJwk::from_value(key).map_err(|e| metadata_err(&e.to_string())))
-        .collect()
+fn parse_jwks(jwks: &Value) -> Result<StaticKeys, Error> {
+    let set = JwkSet::from_value(jwks).map_err(|e| match e {
+        jose_core::Error::InvalidKey {
+            reason: "JWK Set has no keys array",
+        } => metadata_err("jwks has no keys array"),
+        other => metadata_err(&other.to_string()),
+    })?;
+    Ok(StaticKeys::new(set.as_slice().to_vec()))
 }
 
-impl IssuerKeyResolver for IssuerMetadata {
-    fn resolve(&self, request: &KeyRequest<'_>) -> Result<Vec<PublicJwk>, Error> {
-        if request.issuer() != Some(self.issuer.as_str()) {
-            return Err(metadata_err("iss does not equal the metadata issuer"));
+impl KeyLookup for IssuerMetadata {
+    fn keys(&self, query: &KeyQuery<'_>, now: UnixTime) -> Result<Vec<PublicJwk>, KeyLookupError> {
+        if query.issuer() != Some(self.issuer.as_str()) {
+            return Err(KeyLookupError::no_trusted_key(
+                "issuer metadata: iss does not equal the metadata issuer",
+            ));
         }
-        select(&self.keys, request.kid())
-    }
-}
-
-/// Trusts the leaf key of the `x5c` header after a caller-supplied chain validation (for
-/// example `trust-x509` path validation to the issuer's anchors at `now`).
-///
-/// The closure receives the DER certificates, leaf first, and the payload `iss`; it returns
-/// the leaf's public key only if the chain is trusted for that issuer.
-pub struct X5cResolver<F> {
-    validate: F,
-}
-
-impl<F> core::fmt::Debug for X5cResolver<F> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("X5cResolver")
-    }
-}
-
-impl<F: Fn(&[Vec<u8>], Option<&str>) -> Result<PublicJwk, Error>> X5cResolver<F> {
-    /// With this chain validator.
-    pub const fn new(validate: F) -> Self {
-        Self { validate }
-    }
-}
-
-impl<F: Fn(&[Vec<u8>], Option<&str>) -> Result<PublicJwk, Error>> IssuerKeyResolver
-    for X5cResolver<F>
-{
-    fn resolve(&self, request: &KeyRequest<'_>) -> Result<Vec<PublicJwk>, Error> {
-        let chain = request.header().x5c().ok_or_else(|| Error::IssuerKey {
-            reason: "no x5c header".into(),
-        })?;
-        (self.validate)(chain, request.issuer()).map(|key| vec![key])
+        self.keys.keys(query, now)
     }
 }

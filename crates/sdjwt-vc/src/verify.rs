@@ -1,5 +1,6 @@
 //! The verifier (RFC 9901 §7.1, §7.3; SD-JWT VC §2.4), also used by wallets on receipt.
 
+use jose_core::keys::KeyLookup;
 use jose_core::{Algorithm, CompactJws, Header, HeaderPolicy, PublicJwk, UnixTime};
 use serde_json::{Map, Value};
 use status_list::StatusListReference;
@@ -10,7 +11,7 @@ use crate::kb::{self, KbClaims, KeyBinding};
 use crate::limits::Limits;
 use crate::path::ClaimPath;
 use crate::process::process;
-use crate::resolver::{IssuerKeyResolver, request};
+use crate::resolver::{lookup_error, query};
 use crate::serialization::{self, Split};
 use crate::vc::{DC_SD_JWT_TYP, NEVER_DISCLOSABLE, VC_SD_JWT_LEGACY_TYP};
 
@@ -25,7 +26,9 @@ enum Profile {
 ///
 /// Order: limits and splitting; the key binding decision against the presence of a KB-JWT;
 /// each disclosure's encoding and shape; the issuer JWT (`typ`, algorithm allow-list, `crit`,
-/// signature with a key from the resolver); disclosure processing (RFC 9901 §7.1); SD-JWT VC
+/// signature with a key from the issuer key lookup, a [`jose_core::KeyLookup`] such as
+/// [`jose_core::keys::StaticKeys`], [`IssuerMetadata`](crate::IssuerMetadata) or
+/// [`X5cTrust`](crate::X5cTrust)); disclosure processing (RFC 9901 §7.1); SD-JWT VC
 /// rules (`vct`, never-disclosable claims); `exp`/`nbf`/`iat` with skew; the KB-JWT.
 #[derive(Debug)]
 pub struct Verifier<'r, R: ?Sized> {
@@ -37,7 +40,7 @@ pub struct Verifier<'r, R: ?Sized> {
     limits: Limits,
 }
 
-impl<'r, R: IssuerKeyResolver + ?Sized> Verifier<'r, R> {
+impl<'r, R: KeyLookup + ?Sized> Verifier<'r, R> {
     /// An SD-JWT VC verifier (`typ` `dc+sd-jwt`, `vct` required, never-disclosable claims
     /// refused) accepting issuer and KB-JWT signatures made with `algorithms`.
     #[must_use]
@@ -207,7 +210,8 @@ impl<'r, R: IssuerKeyResolver + ?Sized> Verifier<'r, R> {
         };
         let keys = self
             .resolver
-            .resolve(&request(jws.header(), issuer, unprotected_kid, now))?;
+            .keys(&query(jws.header(), issuer, unprotected_kid), now)
+            .map_err(|e| lookup_error(&e))?;
         let mut first_error = None;
         for key in &keys {
             let result = key

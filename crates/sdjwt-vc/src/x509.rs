@@ -2,13 +2,14 @@
 //! configured trust anchors with `trust-x509` at the verification time, the leaf must name the
 //! `iss`, and the leaf's key verifies the issuer-signed JWT.
 
-use jose_core::PublicJwk;
-use trust_x509::{Policy, TrustAnchors, ValidatedChain, validate_chain};
+use jose_core::keys::{KeyLookup, KeyLookupError, KeyQuery};
+use jose_core::{PublicJwk, UnixTime};
+use trust_x509::{AnchorLookup, Policy, TrustAnchors, ValidatedChain};
 
 use crate::error::Error;
-use crate::resolver::{IssuerKeyResolver, KeyRequest};
 
-/// An [`IssuerKeyResolver`] for issuers identified by X.509 certificates (feature `x509`).
+/// A [`KeyLookup`] for issuers identified by X.509 certificates (feature `x509`): the SD-JWT VC
+/// adapter over [`trust_x509::AnchorLookup`], adding the rules of this specification.
 ///
 /// The protected header's `x5c` (leaf first, then the intermediates, **without** the trust
 /// anchor, as HAIP requires) must validate to one of the anchors at the verifier's `now` under
@@ -21,11 +22,12 @@ use crate::resolver::{IssuerKeyResolver, KeyRequest};
 /// Without `iss` (it is optional) the leaf itself identifies the issuer and nothing is
 /// matched. So several issuers can share a CA without impersonating each other.
 ///
-/// Refused, each with its error: no `x5c` ([`Error::IssuerKey`]), a chain that does not
-/// validate ([`Error::X509`] with the `trust-x509` reason, such as `UnknownIssuer` for a
+/// Refused, each with the verifier's error: no `x5c` ([`Error::IssuerKey`]), a chain that does
+/// not validate ([`Error::X509`] with the `trust-x509` reason, such as `UnknownIssuer` for a
 /// chain of another CA or `Expired`), an `x5c` that includes the anchor certificate
 /// itself ([`Error::IssuerKey`]), and a leaf that does not name `iss`
-/// ([`Error::IssuerNotInCertificate`]).
+/// ([`Error::IssuerNotInCertificate`]). As a [`KeyLookup`] each is a
+/// [`KeyLookupError::NoTrustedKey`] whose cause ([`KeyLookupError::cause`]) is that [`Error`].
 ///
 /// ```no_run
 /// use jose_core::{Algorithm, UnixTime};
@@ -42,8 +44,7 @@ use crate::resolver::{IssuerKeyResolver, KeyRequest};
 /// ```
 #[derive(Debug)]
 pub struct X5cTrust {
-    anchors: TrustAnchors,
-    policy: Policy,
+    chains: AnchorLookup,
 }
 
 impl X5cTrust {
@@ -51,46 +52,52 @@ impl X5cTrust {
     #[must_use]
     pub fn new(anchors: TrustAnchors) -> Self {
         Self {
-            anchors,
-            policy: Policy::any_eku(),
+            chains: AnchorLookup::new(anchors, Policy::any_eku()),
         }
     }
 
     /// Uses another certificate policy (for example a required leaf EKU).
     #[must_use]
-    pub fn with_policy(mut self, policy: Policy) -> Self {
-        self.policy = policy;
-        self
+    pub fn with_policy(self, policy: Policy) -> Self {
+        Self {
+            chains: self.chains.with_policy(policy),
+        }
     }
 
     /// The trust anchors.
     #[must_use]
     pub const fn anchors(&self) -> &TrustAnchors {
-        &self.anchors
+        self.chains.anchors()
     }
-}
 
-impl IssuerKeyResolver for X5cTrust {
-    fn resolve(&self, request: &KeyRequest<'_>) -> Result<Vec<PublicJwk>, Error> {
-        let chain = request.header().x5c().ok_or_else(|| Error::IssuerKey {
+    /// The issuer key of the query, as the verifier's [`Error`].
+    fn leaf_key(&self, query: &KeyQuery<'_>, now: UnixTime) -> Result<PublicJwk, Error> {
+        let chain = query.x5c().ok_or_else(|| Error::IssuerKey {
             reason: "no x5c header".into(),
         })?;
-        let validated = validate_chain(chain, &self.anchors, request.now(), &self.policy)
-            .map_err(Error::X509)?;
+        let validated = self.chains.validate(chain, now).map_err(Error::X509)?;
         let anchor = validated.path().last();
         if chain.iter().any(|cert| Some(cert) == anchor) {
             return Err(Error::IssuerKey {
                 reason: "x5c includes the trust anchor certificate (HAIP: leave it out)".into(),
             });
         }
-        if let Some(iss) = request.issuer()
+        if let Some(iss) = query.issuer()
             && !leaf_names_issuer(&validated, iss)
         {
             return Err(Error::IssuerNotInCertificate {
                 iss: jose_core::short_text(iss),
             });
         }
-        Ok(vec![PublicJwk::new(validated.public_key().clone())])
+        Ok(PublicJwk::new(validated.public_key().clone()))
+    }
+}
+
+impl KeyLookup for X5cTrust {
+    fn keys(&self, query: &KeyQuery<'_>, now: UnixTime) -> Result<Vec<PublicJwk>, KeyLookupError> {
+        self.leaf_key(query, now)
+            .map(|key| vec![key])
+            .map_err(KeyLookupError::untrusted)
     }
 }
 

@@ -7,6 +7,7 @@ mod diagnose;
 mod error;
 mod key;
 mod limits;
+mod lookup;
 mod pem;
 mod policy;
 mod profile;
@@ -19,6 +20,7 @@ pub use limits::{
     DEFAULT_MAX_ANCHORS, DEFAULT_MAX_CERT_LEN, DEFAULT_MAX_CHAIN_LEN, DEFAULT_MAX_PEM_LEN, Limits,
     MAX_RSA_BITS, MIN_RSA_BITS,
 };
+pub use lookup::AnchorLookup;
 pub use pem::pem_certificates;
 pub use policy::{KeyPurpose, Policy, Profile};
 pub use profile::{MDOC_DS_MAX_VALIDITY_DAYS, MDOC_IACA_MAX_VALIDITY_DAYS};

@@ -9,6 +9,8 @@
 mod common;
 #[path = "api/limbo.rs"]
 mod limbo;
+#[path = "api/lookup.rs"]
+mod lookup;
 #[path = "api/own.rs"]
 mod own;
 #[path = "api/vectors.rs"]

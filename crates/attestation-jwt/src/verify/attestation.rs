@@ -1,5 +1,6 @@
 //! ABCA -10 §7.1 steps 3-8: the Client Attestation JWT.
 
+use jose_core::keys::{KeyLookupError, KeyQuery};
 use jose_core::{ClaimError, CompactJws, HeaderPolicy, PublicJwk, UnixTime, claims};
 use serde_json::{Map, Value};
 
@@ -105,12 +106,30 @@ pub(crate) fn check(
             other => Error::AttestationCritical(other),
         })?;
 
-    // Step 5: the signature, with a trusted attester key.
-    let attester_key = attester_key(verifier, &jws, now)?;
-    attester_key
-        .check_algorithm(header.alg())
-        .and_then(|()| jws.verify_signature(attester_key.key()))
-        .map_err(Error::AttestationSignature)?;
+    // Step 5: the signature, with a trusted attester key (the first candidate that verifies;
+    // else the first candidate's error).
+    let candidates = attester_keys(verifier, &jws, now)?;
+    let mut first_error = None;
+    let mut verified = false;
+    for attester_key in &candidates {
+        match attester_key
+            .check_algorithm(header.alg())
+            .and_then(|()| jws.verify_signature(attester_key.key()))
+        {
+            Ok(()) => {
+                verified = true;
+                break;
+            }
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    if !verified {
+        return Err(Error::AttestationSignature(
+            first_error.unwrap_or(jose_core::Error::SignatureInvalid),
+        ));
+    }
 
     // Step 6: cnf.jwk is a public key.
     let cnf = PublicJwk::from_map(cnf_jwk).map_err(Error::ConfirmationKey)?;
@@ -171,23 +190,33 @@ fn confirmation_jwk(claims: &Map<String, Value>) -> Result<&Map<String, Value>, 
     }
 }
 
-/// The trusted attester key of the configured method.
-fn attester_key(
+/// The trusted attester keys of the configured method (never empty).
+fn attester_keys(
     verifier: &ClientAttestationVerifier,
     jws: &CompactJws<'_>,
     now: UnixTime,
-) -> Result<PublicJwk, Error> {
-    #[cfg(not(feature = "x509"))]
-    let _ = (jws, now);
+) -> Result<Vec<PublicJwk>, Error> {
     match &verifier.attester {
-        Attester::Static(jwk) => Ok(jwk.clone()),
+        Attester::Static(jwk) => Ok(vec![jwk.clone()]),
         Attester::Kms {
             key_reference,
-            resolver,
-        } => resolver
-            .resolve(key_reference)
-            .map_err(|e| Error::KeyResolution { reason: e.reason }),
+            lookup,
+        } => {
+            let query = KeyQuery::from_header(jws.header()).with_key_reference(key_reference);
+            let keys = lookup.keys(&query, now).map_err(|e| match e {
+                KeyLookupError::Unavailable { reason } => Error::KeyResolution { reason },
+                other => Error::AttesterKeyUntrusted {
+                    reason: other.reason().to_owned(),
+                },
+            })?;
+            if keys.is_empty() {
+                return Err(Error::AttesterKeyUntrusted {
+                    reason: "the key lookup returned no key".to_owned(),
+                });
+            }
+            Ok(keys)
+        }
         #[cfg(feature = "x509")]
-        Attester::X509(trust) => trust.leaf_key(jws, now),
+        Attester::X509(trust) => trust.leaf_key(jws, now).map(|key| vec![key]),
     }
 }

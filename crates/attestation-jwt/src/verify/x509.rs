@@ -1,16 +1,17 @@
 //! The `x509-chain` verification method: the attestation's `x5c` must chain to a configured
 //! root (HAIP: leaf and intermediates in `x5c`, the anchor left out).
 
+use jose_core::keys::{KeyLookup, KeyLookupError, KeyQuery};
 use jose_core::{CompactJws, PublicJwk, UnixTime};
-use trust_x509::{CertRef, TrustAnchors};
+use trust_x509::{AnchorLookup, CertRef, Policy, TrustAnchors};
 
 use crate::error::{ConfigError, Error};
 
-/// The trust anchors of an `x509-chain` configuration, parsed and checked once per verifier.
+/// The trust anchors of an `x509-chain` configuration, parsed and checked once per verifier:
+/// the workspace's X.509 key lookup, [`AnchorLookup`], under the ABCA attester profile.
 #[derive(Debug)]
 pub(crate) struct X509Trust {
-    anchors: TrustAnchors,
-    direct_trust: bool,
+    chains: AnchorLookup,
 }
 
 /// The configuration error for a trust-x509 refusal of the configured roots: an error about
@@ -36,9 +37,12 @@ impl X509Trust {
     pub(crate) fn new(roots_der: &[Vec<u8>], direct_trust: bool) -> Result<Self, ConfigError> {
         let anchors = TrustAnchors::from_der(roots_der.to_vec()).map_err(|e| config_error(&e))?;
         anchors.check_profile().map_err(|e| config_error(&e))?;
+        let mut policy = Policy::attester();
+        if direct_trust {
+            policy = policy.with_direct_trust();
+        }
         Ok(Self {
-            anchors,
-            direct_trust,
+            chains: AnchorLookup::new(anchors, policy),
         })
     }
 
@@ -49,30 +53,23 @@ impl X509Trust {
     ///
     /// # Errors
     /// [`Error::X5cMissing`], [`Error::X5cUntrusted`], and [`Error::TrustedRootsInvalid`]
-    /// (a server fault) when the path ends at a root that is expired or not yet valid.
+    /// (a server fault: [`KeyLookupError::Unavailable`] from [`AnchorLookup`]) when the path
+    /// ends at a root that is expired or not yet valid.
     pub(crate) fn leaf_key(&self, jws: &CompactJws<'_>, now: UnixTime) -> Result<PublicJwk, Error> {
-        let chain = jws.header().x5c().ok_or(Error::X5cMissing)?;
-        let mut policy = trust_x509::Policy::attester();
-        if self.direct_trust {
-            policy = policy.with_direct_trust();
+        if jws.header().x5c().is_none() {
+            return Err(Error::X5cMissing);
         }
-        let validated = trust_x509::validate_chain(chain, &self.anchors, now, &policy).map_err(
-            |e| match e {
-                trust_x509::Error::Expired {
-                    cert: CertRef::Anchor(_),
-                    ..
-                }
-                | trust_x509::Error::NotYetValid {
-                    cert: CertRef::Anchor(_),
-                    ..
-                } => Error::TrustedRootsInvalid {
-                    reason: e.to_string(),
-                },
+        let keys = self
+            .chains
+            .keys(&KeyQuery::from_header(jws.header()), now)
+            .map_err(|e| match e {
+                KeyLookupError::Unavailable { reason } => Error::TrustedRootsInvalid { reason },
                 other => Error::X5cUntrusted {
-                    reason: other.to_string(),
+                    reason: other.reason().to_owned(),
                 },
-            },
-        )?;
-        Ok(PublicJwk::new(validated.public_key().clone()))
+            })?;
+        keys.into_iter().next().ok_or_else(|| Error::X5cUntrusted {
+            reason: "the key lookup returned no key".to_owned(),
+        })
     }
 }

@@ -1,10 +1,10 @@
 //! Successful flows: attester issues, wallet proves, issuer verifies.
 
 use attestation_jwt::{
-    AssuranceLevel, AuthMethod, ClientAuthRequest, ConfigError, DraftShape, Error, KeyResolver,
-    LenientReason, MethodKind, PopMode, ResolveError, Warning, oauth_error, prepare_attestation,
-    prepare_pop,
+    AssuranceLevel, AuthMethod, ClientAuthRequest, ConfigError, DraftShape, Error, LenientReason,
+    MethodKind, PopMode, Warning, oauth_error, prepare_attestation, prepare_pop,
 };
+use jose_core::keys::{KeyFn, KeyLookup, KeyLookupError, KeyQuery};
 use pop_verifier::{NoncePurpose, StatelessNonces};
 
 use super::*;
@@ -149,20 +149,23 @@ pub(super) fn kms_config(reference: &str, required: bool) -> ClientAttestationCo
 fn kms_key_method_uses_the_resolver() {
     let fx = Fixture::new();
     let attester = fx.attester.public_jwk();
-    let resolver: Arc<dyn KeyResolver + Send + Sync> =
-        Arc::new(move |reference: &str| -> Result<PublicJwk, ResolveError> {
-            if reference == KMS_REFERENCE {
-                Ok(attester.clone())
+    let now = fx.now;
+    let resolver: Arc<dyn KeyLookup> = Arc::new(KeyFn::new(
+        move |query: &KeyQuery<'_>, at: UnixTime| -> Result<Vec<PublicJwk>, KeyLookupError> {
+            assert_eq!(at, now);
+            if query.key_reference() == Some(KMS_REFERENCE) {
+                Ok(vec![attester.clone()])
             } else {
-                Err(ResolveError::new("no such key"))
+                Err(KeyLookupError::no_trusted_key("no such key"))
             }
-        });
+        },
+    ));
     let (attestation, pop) = (fx.attestation(), fx.pop());
     let request = ClientAuthRequest::new()
         .with_attestation(Some(&attestation))
         .with_pop(Some(&pop));
     let verifier = ClientAttestationVerifier::builder(kms_config(KMS_REFERENCE, true), ISSUER)
-        .with_key_resolver(Arc::clone(&resolver))
+        .with_key_lookup(Arc::clone(&resolver), fx.now)
         .build()
         .unwrap();
     let verdict = verifier
@@ -185,7 +188,7 @@ fn kms_key_method_uses_the_resolver() {
     for required in [true, false] {
         let other = "arn:aws:kms:eu-west-1:1:key/other";
         let error = ClientAttestationVerifier::builder(kms_config(other, required), ISSUER)
-            .with_key_resolver(Arc::clone(&resolver))
+            .with_key_lookup(Arc::clone(&resolver), fx.now)
             .build()
             .unwrap_err();
         assert_eq!(

@@ -3,9 +3,8 @@
 
 use core::sync::atomic::{AtomicBool, Ordering};
 
-use attestation_jwt::{
-    ClientAuthRequest, ConfigError, Error, KeyResolver, ResolveError, oauth_error,
-};
+use attestation_jwt::{ClientAuthRequest, ConfigError, Error, LenientReason, oauth_error};
+use jose_core::keys::{KeyLookup, KeyLookupError, KeyQuery};
 use pop_verifier::{ReplayError, ReplayGuard};
 
 use super::flow::{KMS_REFERENCE, kms_config};
@@ -17,12 +16,17 @@ struct Kms {
     up: AtomicBool,
 }
 
-impl KeyResolver for Kms {
-    fn resolve(&self, _: &str) -> Result<PublicJwk, ResolveError> {
-        if self.up.load(Ordering::SeqCst) {
-            Ok(self.key.clone())
-        } else {
-            Err(ResolveError::new("KMS unavailable"))
+impl KeyLookup for Kms {
+    fn keys(&self, query: &KeyQuery<'_>, _: UnixTime) -> Result<Vec<PublicJwk>, KeyLookupError> {
+        if !self.up.load(Ordering::SeqCst) {
+            return Err(KeyLookupError::unavailable("KMS unavailable"));
+        }
+        // The KMS knows the key under no kid but its own.
+        match query.kid() {
+            Some(kid) if kid != "att-1" => Err(KeyLookupError::no_trusted_key(format!(
+                "the KMS has no key {kid}"
+            ))),
+            _ => Ok(vec![self.key.clone()]),
         }
     }
 }
@@ -61,7 +65,7 @@ fn kms_outage_is_an_error_in_both_modes() {
         });
         let verifier =
             ClientAttestationVerifier::builder(kms_config(KMS_REFERENCE, required), ISSUER)
-                .with_key_resolver(kms.clone())
+                .with_key_lookup(kms.clone(), fx.now)
                 .build()
                 .unwrap();
         kms.up.store(false, Ordering::SeqCst);
@@ -80,6 +84,50 @@ fn kms_outage_is_an_error_in_both_modes() {
             }
         );
         assert_server_error(&error);
+    }
+}
+
+#[test]
+fn a_kid_the_kms_does_not_trust_is_a_client_fault() {
+    let fx = Fixture::new();
+    let attestation = issue_attestation(
+        &fx.claims(),
+        &AttesterKeyId::Kid("att-2".into()),
+        &fx.attester,
+    )
+    .unwrap();
+    let pop = fx.pop();
+    let kms = Arc::new(Kms {
+        key: fx.attester.public_jwk(),
+        up: AtomicBool::new(true),
+    });
+    let expected = Error::AttesterKeyUntrusted {
+        reason: "the KMS has no key att-2".into(),
+    };
+    for required in [true, false] {
+        let verifier =
+            ClientAttestationVerifier::builder(kms_config(KMS_REFERENCE, required), ISSUER)
+                .with_key_lookup(kms.clone(), fx.now)
+                .build()
+                .unwrap();
+        let result = verifier.verify(
+            &request(&attestation, &pop),
+            ChallengeCheck::None,
+            &InMemoryReplayGuard::new(10),
+            fx.now,
+        );
+        if required {
+            let error = result.unwrap_err();
+            assert_eq!(error, expected);
+            assert!(!error.is_server_fault());
+            let oauth = oauth_error(&error, || None);
+            assert_eq!((oauth.error(), oauth.status()), ("invalid_client", 401));
+        } else {
+            assert_eq!(
+                result.unwrap().lenient,
+                Some(LenientReason::Invalid(expected.clone()))
+            );
+        }
     }
 }
 
@@ -206,7 +254,7 @@ fn client_faults_stay_lenient() {
         .unwrap();
     assert_eq!(
         replay.lenient,
-        Some(attestation_jwt::LenientReason::Invalid(Error::Replayed {
+        Some(LenientReason::Invalid(Error::Replayed {
             token: attestation_jwt::Token::Pop
         }))
     );

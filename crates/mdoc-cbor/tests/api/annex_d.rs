@@ -1,10 +1,11 @@
 //! ISO/IEC 18013-5:2021 Annex D vectors (../shared/vectors/isomdl/annexD and
 //! ../shared/vectors/extracted/mdoc-annex-d.json). Every case runs; none is skipped.
 
+use jose_core::keys::StaticKeys;
 use jose_core::{EcCurve, PublicKey, UnixTime};
 use mdoc_cbor::{
     DeviceResponse, DigestAlgorithm, ElementValue, Error, IssuerSigned, Limits, MDL_DOC_TYPE,
-    MDL_NAME_SPACE, PinnedKey, Verifier,
+    MDL_NAME_SPACE, Verifier,
 };
 
 use crate::support::{hex, vector};
@@ -79,7 +80,7 @@ fn test_annex_d_issuer_signed_parses() {
 
 #[test]
 fn test_annex_d_issuer_signed_verifies_with_pinned_ds_key() {
-    let trust = PinnedKey::new(ds_key());
+    let trust = StaticKeys::from(jose_core::PublicJwk::new(ds_key()));
     let mdoc = Verifier::new(&trust)
         .verify(&issuer_signed(), MDL_DOC_TYPE, UnixTime::from_secs(PINNED))
         .unwrap();
@@ -168,7 +169,7 @@ fn test_annex_d_device_response_parses_and_verifies() {
             .any(|w| w == standalone.as_slice())
     );
 
-    let trust = PinnedKey::new(ds_key());
+    let trust = StaticKeys::from(jose_core::PublicJwk::new(ds_key()));
     let docs = Verifier::new(&trust)
         .verify_device_response(&bytes, UnixTime::from_secs(PINNED))
         .unwrap();
@@ -180,7 +181,7 @@ fn test_annex_d_device_response_parses_and_verifies() {
 fn test_annex_d_base64url_form() {
     let b64 = jose_core::base64url::encode(&issuer_signed());
     assert!(b64.starts_with("ompuYW1lU3BhY2Vz"));
-    let trust = PinnedKey::new(ds_key());
+    let trust = StaticKeys::from(jose_core::PublicJwk::new(ds_key()));
     let mdoc = Verifier::new(&trust)
         .verify_base64url(&b64, MDL_DOC_TYPE, UnixTime::from_secs(PINNED))
         .unwrap();
@@ -197,7 +198,7 @@ fn test_annex_d_base64url_form() {
 
 #[test]
 fn test_annex_d_validity_bounds() {
-    let trust = PinnedKey::new(ds_key());
+    let trust = StaticKeys::from(jose_core::PublicJwk::new(ds_key()));
     let verifier = Verifier::new(&trust).with_clock_skew_seconds(0);
     let bytes = issuer_signed();
     assert_eq!(
@@ -246,7 +247,7 @@ fn test_annex_d_validity_bounds() {
 #[test]
 fn test_annex_d_wrong_ds_key_fails_signature() {
     let other = crate::support::signer(jose_core::Algorithm::Es256).public_jwk();
-    let trust = PinnedKey::from_jwk(&other);
+    let trust = StaticKeys::from(other.clone());
     assert_eq!(
         Verifier::new(&trust).verify(&issuer_signed(), MDL_DOC_TYPE, UnixTime::from_secs(PINNED)),
         Err(Error::SignatureInvalid)

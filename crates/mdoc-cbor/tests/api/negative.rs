@@ -1,9 +1,10 @@
 //! Bad inputs, each asserting the exact error. Inputs that must reach a check behind the
 //! signature are re-signed with the test issuer's key (see `support::resign`).
 
+use jose_core::keys::StaticKeys;
 use jose_core::{Algorithm, LocalSigner, UnixTime};
 use mdoc_cbor::{
-    DigestAlgorithm, Error, IssuerSigned, Limits, MDL_DOC_TYPE, MDL_NAME_SPACE, PinnedKey, Verifier,
+    DigestAlgorithm, Error, IssuerSigned, Limits, MDL_DOC_TYPE, MDL_NAME_SPACE, Verifier,
 };
 
 use crate::support::{
@@ -21,7 +22,7 @@ fn setup() -> (LocalSigner, Vec<u8>) {
 }
 
 fn verify(key: &LocalSigner, bytes: &[u8]) -> Result<mdoc_cbor::VerifiedMdoc, Error> {
-    let trust = PinnedKey::from_jwk(&key.public_jwk());
+    let trust = StaticKeys::from(key.public_jwk());
     Verifier::new(&trust).verify(bytes, MDL_DOC_TYPE, now())
 }
 
@@ -106,7 +107,7 @@ fn duplicate_digest_id() {
 #[test]
 fn wrong_doc_type() {
     let (key, cbor) = setup();
-    let trust = PinnedKey::from_jwk(&key.public_jwk());
+    let trust = StaticKeys::from(key.public_jwk());
     assert_eq!(
         Verifier::new(&trust)
             .verify(&cbor, "org.iso.23220.photoid.1", now())
@@ -143,7 +144,7 @@ fn wrong_doc_type() {
 #[test]
 fn expired_and_not_yet_valid() {
     let (key, cbor) = setup();
-    let trust = PinnedKey::from_jwk(&key.public_jwk());
+    let trust = StaticKeys::from(key.public_jwk());
     let verifier = Verifier::new(&trust).with_clock_skew_seconds(0);
     let until = UnixTime::from_secs(NOW + 86_400 * 365);
     let late = until.saturating_add(1);

@@ -1,7 +1,8 @@
 //! Property tests: element values survive encode → decode, and issue → verify.
 
+use jose_core::keys::StaticKeys;
 use jose_core::{Algorithm, UnixTime};
-use mdoc_cbor::{ElementValue, Issuance, Limits, MDL_DOC_TYPE, PinnedKey, Verifier};
+use mdoc_cbor::{ElementValue, Issuance, Limits, MDL_DOC_TYPE, Verifier};
 use proptest::prelude::*;
 
 use crate::support::{NOW, counter_rng, holder, signer, validity};
@@ -77,7 +78,7 @@ proptest! {
             .unwrap()
             .sign(&key, &[], &counter_rng())
             .unwrap();
-        let trust = PinnedKey::from_jwk(&key.public_jwk());
+        let trust = StaticKeys::from(key.public_jwk());
         let mdoc = Verifier::new(&trust)
             .verify(issued.as_cbor(), MDL_DOC_TYPE, UnixTime::from_secs(NOW))
             .unwrap();

@@ -1,8 +1,9 @@
 //! Our own output through our own verifier.
 
-use jose_core::{Algorithm, PublicKey, Signer as _, UnixTime};
+use jose_core::keys::{KeyFn, KeyLookupError, KeyQuery, StaticKeys};
+use jose_core::{Algorithm, PublicJwk, Signer as _, UnixTime};
 use mdoc_cbor::{
-    ElementValue, Error, Issuance, IssuerSigned, Limits, MDL_DOC_TYPE, MDL_NAME_SPACE, PinnedKey,
+    ElementValue, Error, Issuance, IssuerSigned, Limits, MDL_DOC_TYPE, MDL_NAME_SPACE,
     StatusListReference, ValidityInfo, Verifier,
 };
 
@@ -22,7 +23,7 @@ fn issued_mdoc_verifies_with_every_signing_algorithm() {
     ] {
         let key = signer(alg);
         let issued = issue(&key);
-        let trust = PinnedKey::from_jwk(&key.public_jwk());
+        let trust = StaticKeys::from(key.public_jwk());
         let mdoc = Verifier::new(&trust)
             .verify(issued.as_cbor(), MDL_DOC_TYPE, now())
             .unwrap();
@@ -75,7 +76,7 @@ fn fully_specified_esp256_issuer_auth_verifies() {
         b"issuerAuth\x84\x43\xa1\x01\x26",
         b"issuerAuth\x84\x43\xa1\x01\x28",
     );
-    let trust = PinnedKey::from_jwk(&key.public_jwk());
+    let trust = StaticKeys::from(key.public_jwk());
     let mdoc = Verifier::new(&trust)
         .verify(&cbor, MDL_DOC_TYPE, now())
         .unwrap();
@@ -125,16 +126,16 @@ fn x5chain_goes_to_unprotected_label_33() {
     assert_eq!(sign1.unprotected.rest.len(), 1);
     assert_eq!(sign1.unprotected.rest[0].0, coset::Label::Int(33));
     // The verifier hands the chain to the trust policy as received.
-    let seen = core::cell::RefCell::new(Vec::new());
+    let seen = std::sync::Mutex::new(Vec::new());
     let public = key.public_jwk().key().clone();
-    let trust = |x5chain: &[Vec<u8>], _now: UnixTime| -> Result<PublicKey, Error> {
-        seen.replace(x5chain.to_vec());
-        Ok(public.clone())
-    };
+    let trust = KeyFn::new(|query: &KeyQuery<'_>, _now: UnixTime| {
+        *seen.lock().unwrap() = query.x5c().unwrap_or_default().to_vec();
+        Ok(vec![PublicJwk::new(public.clone())])
+    });
     let mdoc = Verifier::new(&trust)
         .verify(issued.as_cbor(), MDL_DOC_TYPE, now())
         .unwrap();
-    assert_eq!(*seen.borrow(), chain);
+    assert_eq!(*seen.lock().unwrap(), chain);
     assert_eq!(mdoc.x5chain, chain);
     // A single certificate is a bare bstr.
     let single = sample_issuance()
@@ -150,16 +151,55 @@ fn x5chain_goes_to_unprotected_label_33() {
 fn trust_policy_errors_are_returned() {
     let key = signer(Algorithm::Es256);
     let issued = issue(&key);
-    let trust = |x5chain: &[Vec<u8>], _now: UnixTime| -> Result<PublicKey, Error> {
-        if x5chain.is_empty() {
-            Err(Error::MissingX5Chain)
+    let trust = KeyFn::new(|query: &KeyQuery<'_>, _now: UnixTime| {
+        if query.x5c().is_none() {
+            Err(KeyLookupError::untrusted(Error::MissingX5Chain))
         } else {
             unreachable!()
         }
-    };
+    });
     assert_eq!(
         Verifier::new(&trust).verify(issued.as_cbor(), MDL_DOC_TYPE, now()),
         Err(Error::MissingX5Chain)
+    );
+    // A refusal without a typed cause, and a lookup that cannot answer.
+    let refuse = KeyFn::new(|_: &KeyQuery<'_>, _: UnixTime| {
+        Err(KeyLookupError::no_trusted_key("not on the trust list"))
+    });
+    assert_eq!(
+        Verifier::new(&refuse).verify(issued.as_cbor(), MDL_DOC_TYPE, now()),
+        Err(Error::UntrustedChain {
+            reason: "not on the trust list".into()
+        })
+    );
+    let down = KeyFn::new(|_: &KeyQuery<'_>, _: UnixTime| {
+        Err(KeyLookupError::unavailable("trust list fetch failed"))
+    });
+    assert_eq!(
+        Verifier::new(&down).verify(issued.as_cbor(), MDL_DOC_TYPE, now()),
+        Err(Error::KeyLookupUnavailable {
+            reason: "trust list fetch failed".into()
+        })
+    );
+}
+
+#[test]
+fn document_signer_candidates_are_tried_in_order() {
+    let key = signer(Algorithm::Es256);
+    let other = signer(Algorithm::Es256);
+    let issued = issue(&key);
+    let both = StaticKeys::new(vec![other.public_jwk(), key.public_jwk()]);
+    assert!(
+        Verifier::new(&both)
+            .verify(issued.as_cbor(), MDL_DOC_TYPE, now())
+            .is_ok()
+    );
+    let wrong = StaticKeys::from(other.public_jwk());
+    assert_eq!(
+        Verifier::new(&wrong)
+            .verify(issued.as_cbor(), MDL_DOC_TYPE, now())
+            .map(|_| ()),
+        Err(Error::SignatureInvalid)
     );
 }
 
@@ -177,7 +217,7 @@ fn two_phase_signing_matches_signer_path() {
     );
     let signature = key.sign(prepared.to_be_signed()).unwrap();
     let issued = prepared.attach_signature(&signature).unwrap();
-    let trust = PinnedKey::from_jwk(&key.public_jwk());
+    let trust = StaticKeys::from(key.public_jwk());
     assert!(
         Verifier::new(&trust)
             .verify(issued.as_cbor(), MDL_DOC_TYPE, now())
@@ -211,14 +251,14 @@ fn device_keys_convert_to_cose_and_back() {
             .unwrap()
             .sign(&key, &[], &counter_rng())
             .unwrap();
-        let trust = PinnedKey::from_jwk(&key.public_jwk());
+        let trust = StaticKeys::from(key.public_jwk());
         let mdoc = Verifier::new(&trust)
             .verify(issued.as_cbor(), MDL_DOC_TYPE, now())
             .unwrap();
         assert_eq!(&mdoc.device_key, device.key(), "{alg}");
         assert!(mdoc.name_spaces.is_empty());
     }
-    let rsa = jose_core::PublicJwk::from_json(br#"{"kty":"RSA","n":"sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw","e":"AQAB"}"#).unwrap();
+    let rsa = PublicJwk::from_json(br#"{"kty":"RSA","n":"sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw","e":"AQAB"}"#).unwrap();
     assert_eq!(
         Issuance::new(MDL_DOC_TYPE, &rsa, validity()).err(),
         Some(Error::InvalidDeviceKey {
@@ -235,7 +275,7 @@ fn status_reference_round_trips() {
         .with_status(status.clone())
         .sign(&key, &[], &counter_rng())
         .unwrap();
-    let trust = PinnedKey::from_jwk(&key.public_jwk());
+    let trust = StaticKeys::from(key.public_jwk());
     let mdoc = Verifier::new(&trust)
         .verify(issued.as_cbor(), MDL_DOC_TYPE, now())
         .unwrap();
@@ -266,7 +306,7 @@ fn issue_from_json_claims_with_mdl_types() {
     .unwrap()
     .sign(&key, &[], &counter_rng())
     .unwrap();
-    let trust = PinnedKey::from_jwk(&key.public_jwk());
+    let trust = StaticKeys::from(key.public_jwk());
     let mdoc = Verifier::new(&trust)
         .verify_base64url(&issued.to_base64url(), MDL_DOC_TYPE, now())
         .unwrap();

@@ -1,10 +1,10 @@
 //! The MSO `status` claim and its interplay with the shared `status-list` reference type.
 
 use coset::{CborSerializable as _, CoseSign1};
+use jose_core::keys::StaticKeys;
 use jose_core::{Algorithm, UnixTime};
 use mdoc_cbor::{
-    IssuerSigned, Limits, MDL_DOC_TYPE, MobileSecurityObject, PinnedKey, StatusListReference,
-    Verifier,
+    IssuerSigned, Limits, MDL_DOC_TYPE, MobileSecurityObject, StatusListReference, Verifier,
 };
 use status_list::StatusIndex;
 
@@ -19,7 +19,7 @@ fn issue_with(status: impl Into<StatusListReference>) -> (StatusListReference, V
         .with_status(status)
         .sign(&key, &[], &counter_rng())
         .unwrap();
-    let trust = PinnedKey::from_jwk(&key.public_jwk());
+    let trust = StaticKeys::from(key.public_jwk());
     let mdoc = Verifier::new(&trust)
         .verify(issued.as_cbor(), MDL_DOC_TYPE, UnixTime::from_secs(NOW))
         .unwrap();

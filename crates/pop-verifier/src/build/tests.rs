@@ -119,16 +119,16 @@ fn key_proof_with_kid_two_phase() {
     let signature = holder.sign(unsigned.signing_input()).unwrap();
     let proof = unsigned.attach_signature(&signature).unwrap();
     let public = holder.public_jwk();
-    let resolver = |kid: &str, _: &Header| -> Result<PublicJwk, String> {
-        if kid == "did:example:1#0" {
-            Ok(public.clone())
+    let resolver = jose_core::keys::KeyFn::new(|query: &jose_core::KeyQuery<'_>, _: UnixTime| {
+        if query.kid() == Some("did:example:1#0") {
+            Ok(vec![public.clone()])
         } else {
-            Err("unknown".into())
+            Err(jose_core::KeyLookupError::no_trusted_key("unknown"))
         }
-    };
+    });
     let policy = KeyProofPolicy::new(ISSUER, ALGS, NonceCheck::Value("c-1"))
         .with_client(ProofClient::AnonymousPreAuthorized)
-        .with_kid_resolver(&resolver);
+        .with_kid_keys(&resolver);
     let accepted = verify_key_proof(&proof, &policy, now(), &Limits::default())
         .unwrap()
         .record(&InMemoryReplayGuard::new(1), now())
@@ -161,13 +161,13 @@ fn key_proof_with_x5c_names_the_chain() {
     let signature = holder.sign(unsigned.signing_input()).unwrap();
     let proof = unsigned.attach_signature(&signature).unwrap();
     let public = holder.public_jwk();
-    let validator = |c: &[Vec<u8>]| -> Result<PublicJwk, String> {
-        assert_eq!(c, [vec![0x30, 0x00]]);
-        Ok(public.clone())
-    };
+    let validator = jose_core::keys::KeyFn::new(|query: &jose_core::KeyQuery<'_>, _: UnixTime| {
+        assert_eq!(query.x5c(), Some(&[vec![0x30, 0x00]][..]));
+        Ok(vec![public.clone()])
+    });
     let policy = KeyProofPolicy::new(ISSUER, ALGS, NonceCheck::NoneIssued)
         .danger_skip_nonce_check()
-        .with_chain_validator(&validator);
+        .with_x5c_keys(&validator);
     let accepted = verify_key_proof(&proof, &policy, now(), &Limits::default())
         .unwrap()
         .record(&InMemoryReplayGuard::new(1), now())

@@ -1,3 +1,4 @@
+use jose_core::keys::{KeyFn, StaticKeys};
 use jose_core::{LocalSigner, Signer, SystemRandom, base64url};
 use serde_json::{Value, json};
 
@@ -154,23 +155,64 @@ fn kid_needs_a_resolver() {
         Err(Error::KeyResolution { .. })
     ));
     let jwk = s.public_jwk();
-    let resolver = move |kid: &str, _: &Header| -> Result<PublicJwk, String> {
-        if kid == "did:example:123#0" {
-            Ok(jwk.clone())
+    let resolver = KeyFn::new(move |query: &KeyQuery<'_>, _: UnixTime| {
+        if query.kid() == Some("did:example:123#0") && query.header().is_some() {
+            Ok(vec![jwk.clone()])
         } else {
-            Err("unknown DID".to_owned())
+            Err(KeyLookupError::no_trusted_key("unknown DID"))
         }
-    };
-    let v = verify(&token, &policy().with_kid_resolver(&resolver)).unwrap();
+    });
+    let v = verify(&token, &policy().with_kid_keys(&resolver)).unwrap();
     assert_eq!(v.key_source(), &KeySource::Kid("did:example:123#0".into()));
     let h = json!({"typ": KEY_PROOF_TYP, "alg": "ES256", "kid": "did:example:other"});
     assert_eq!(
-        verify(
-            &raw(&s, &h, &claims()),
-            &policy().with_kid_resolver(&resolver)
-        ),
+        verify(&raw(&s, &h, &claims()), &policy().with_kid_keys(&resolver)),
         Err(Error::KeyResolution {
             reason: "unknown DID".into()
+        })
+    );
+}
+
+#[test]
+fn kid_candidates_are_tried_in_order() {
+    let s = key(Algorithm::Es256);
+    let other = key(Algorithm::Es256);
+    let h = json!({"typ": KEY_PROOF_TYP, "alg": "ES256", "kid": "k"});
+    let token = raw(&s, &h, &claims());
+    // Two keys named "k": the first does not verify, the second does.
+    let keys = StaticKeys::new(vec![
+        other.public_jwk().with_kid("k"),
+        s.public_jwk().with_kid("k"),
+    ]);
+    let v = verify(&token, &policy().with_kid_keys(&keys)).unwrap();
+    assert!(v.holder_key().same_key(&s.public_jwk()));
+    // Only the wrong key: the signature error.
+    let wrong = StaticKeys::new(vec![other.public_jwk().with_kid("k")]);
+    assert_eq!(
+        verify(&token, &policy().with_kid_keys(&wrong)),
+        Err(Error::SignatureInvalid)
+    );
+    // A kid no configured key has: the lookup's exact miss.
+    let miss = StaticKeys::new(vec![s.public_jwk().with_kid("j")]);
+    assert_eq!(
+        verify(&token, &policy().with_kid_keys(&miss)),
+        Err(Error::KeyResolution {
+            reason: "no configured key matches the kid".into()
+        })
+    );
+}
+
+#[test]
+fn an_unavailable_key_lookup_is_not_the_proofs_fault() {
+    let s = key(Algorithm::Es256);
+    let h = json!({"typ": KEY_PROOF_TYP, "alg": "ES256", "kid": "did:example:123#0"});
+    let down = KeyFn::new(|_: &KeyQuery<'_>, _: UnixTime| {
+        Err(KeyLookupError::unavailable("DID resolver timeout"))
+    });
+    assert_eq!(
+        verify(&raw(&s, &h, &claims()), &policy().with_kid_keys(&down)),
+        Err(Error::KeyLookupUnavailable {
+            reason: "DID resolver timeout".into()
         })
     );
 }
@@ -185,15 +227,17 @@ fn x5c_uses_the_chain_validator() {
         Err(Error::KeyResolution { .. })
     ));
     let jwk = s.public_jwk();
-    let validator = move |chain: &[Vec<u8>]| -> Result<PublicJwk, String> {
-        assert_eq!(chain, [vec![1, 2, 3], vec![4, 5, 6]]);
-        Ok(jwk.clone())
-    };
-    let v = verify(&token, &policy().with_chain_validator(&validator)).unwrap();
+    let validator = KeyFn::new(move |query: &KeyQuery<'_>, _: UnixTime| {
+        assert_eq!(query.x5c(), Some(&[vec![1, 2, 3], vec![4, 5, 6]][..]));
+        Ok(vec![jwk.clone()])
+    });
+    let v = verify(&token, &policy().with_x5c_keys(&validator)).unwrap();
     assert_eq!(v.key_source(), &KeySource::X5c);
-    let refuse = |_: &[Vec<u8>]| -> Result<PublicJwk, String> { Err("untrusted root".into()) };
+    let refuse = KeyFn::new(|_: &KeyQuery<'_>, _: UnixTime| {
+        Err(KeyLookupError::no_trusted_key("untrusted root"))
+    });
     assert_eq!(
-        verify(&token, &policy().with_chain_validator(&refuse)),
+        verify(&token, &policy().with_x5c_keys(&refuse)),
         Err(Error::KeyResolution {
             reason: "untrusted root".into()
         })

@@ -1,9 +1,10 @@
 //! Every bad input named by RFC 9901 §7 and the issue, each asserting the exact error.
 
+use jose_core::keys::StaticKeys;
 use jose_core::{Algorithm, Header, LocalSigner, SystemRandom, UnixTime, UnsignedJws};
 use sdjwt_vc::{
     ClaimPath, Disclosure, DisclosureEncoding, Error, KeyBinding, Limits, SdJwt, SdJwtBuilder,
-    SdJwtVcBuilder, StaticKeys, Verifier,
+    SdJwtVcBuilder, Verifier,
 };
 use serde_json::{Value, json};
 

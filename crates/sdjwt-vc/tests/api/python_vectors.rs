@@ -12,10 +12,11 @@
 
 use std::collections::BTreeSet;
 
+use jose_core::keys::StaticKeys;
 use jose_core::{Algorithm, UnixTime};
 use sdjwt_vc::{
     ClaimPath, Disclosure, DisclosureEncoding, Error, KeyBinding, Limits, SdJwt, SdJwtBuilder,
-    StaticKeys, Verifier,
+    Verifier,
 };
 use serde_json::{Value, json};
 

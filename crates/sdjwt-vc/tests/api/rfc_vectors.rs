@@ -1,8 +1,9 @@
 //! RFC 9901 examples (`sd-jwt-rfc-draft/`), SD-JWT VC draft examples (`sd-jwt-vc-draft/`) and
 //! the extracted known answers (`extracted/sd-jwt-vectors.json`). SOURCES.md §3b, §3c.
 
+use jose_core::keys::StaticKeys;
 use jose_core::{Algorithm, UnixTime};
-use sdjwt_vc::{Disclosure, DisclosureEncoding, Error, KeyBinding, StaticKeys, Verifier};
+use sdjwt_vc::{Disclosure, DisclosureEncoding, Error, KeyBinding, Verifier};
 use serde_json::Value;
 
 use crate::common::{example_issuer_key, order_preserved_for, read_json};

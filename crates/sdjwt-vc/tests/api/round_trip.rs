@@ -1,10 +1,11 @@
 //! Issue, present and verify end to end: nested and array disclosures, decoys, the two-phase
 //! signing forms, JSON serialization, resolvers.
 
+use jose_core::keys::{KeyFn, KeyLookup, KeyLookupError, KeyQuery, StaticKeys};
 use jose_core::{Algorithm, LocalSigner, PublicJwk, Signer, SystemRandom, UnixTime};
 use sdjwt_vc::{
-    ClaimPath, Decoys, Error, IssuerMetadata, KeyBinding, KeyRequest, Limits, SdJwt,
-    SdJwtVcBuilder, StaticKeys, StatusIndex, StatusListReference, Verifier, X5cResolver,
+    ClaimPath, Decoys, Error, IssuerMetadata, KeyBinding, Limits, SdJwt, SdJwtVcBuilder,
+    StatusIndex, StatusListReference, Verifier,
 };
 use serde_json::{Value, json};
 
@@ -221,33 +222,54 @@ fn issuer_metadata_and_x5c_resolvers() {
 
     // x5c: the closure sees the chain and iss, and returns the trusted leaf key.
     let leaf = issuer.public_jwk();
-    let x5c = X5cResolver::new(move |chain: &[Vec<u8>], iss: Option<&str>| {
-        assert_eq!(chain, &[vec![0x30, 0x00]]);
-        assert_eq!(iss, Some("https://issuer.example"));
-        Ok::<PublicJwk, Error>(leaf.clone())
+    let x5c = KeyFn::new(move |query: &KeyQuery<'_>, at: UnixTime| {
+        assert_eq!(query.x5c(), Some(&[vec![0x30, 0x00]][..]));
+        assert_eq!(query.issuer(), Some("https://issuer.example"));
+        assert_eq!(at, now());
+        Ok(vec![leaf.clone()])
     });
     let verifier = Verifier::new(&x5c, &[Algorithm::Es256], KeyBinding::forbidden());
     assert!(verifier.verify(&issued, now()).is_ok());
 
     // Closures are resolvers too; a kid that matches nothing is refused.
-    let closure = |request: &KeyRequest<'_>| -> Result<Vec<PublicJwk>, Error> {
-        StaticKeys::new(vec![
+    let closure = KeyFn::new(|query: &KeyQuery<'_>, _: UnixTime| {
+        Ok(StaticKeys::new(vec![
             PublicJwk::from_value(&json!({"kty": "OKP", "crv": "Ed25519",
             "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", "kid": "other"}))
             .unwrap(),
         ])
-        .keys()
+        .as_slice()
         .iter()
-        .filter(|k| k.kid() == request.kid())
+        .filter(|k| k.kid() == query.kid())
         .cloned()
-        .map(Ok)
-        .collect()
-    };
+        .collect())
+    });
     let verifier = Verifier::new(&closure, &[Algorithm::Es256], KeyBinding::forbidden());
     assert_eq!(
         verifier.verify(&issued, now()).unwrap_err(),
         Error::IssuerKey {
             reason: "the resolver returned no key".into()
+        }
+    );
+
+    // A kid no static key has: the lookup's miss, as IssuerKey.
+    let keys = StaticKeys::new(vec![issuer.public_jwk().with_kid("k2")]);
+    let verifier = Verifier::new(&keys, &[Algorithm::Es256], KeyBinding::forbidden());
+    assert_eq!(
+        verifier.verify(&issued, now()).unwrap_err(),
+        Error::IssuerKey {
+            reason: "no configured key matches the kid".into()
+        }
+    );
+    // A lookup that cannot answer is the server's fault, not the token's.
+    let down: &dyn KeyLookup = &KeyFn::new(|_: &KeyQuery<'_>, _: UnixTime| {
+        Err(KeyLookupError::unavailable("metadata fetch timed out"))
+    });
+    let verifier = Verifier::new(down, &[Algorithm::Es256], KeyBinding::forbidden());
+    assert_eq!(
+        verifier.verify(&issued, now()).unwrap_err(),
+        Error::KeyLookupUnavailable {
+            reason: "metadata fetch timed out".into()
         }
     );
 }

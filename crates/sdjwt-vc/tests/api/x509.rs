@@ -189,3 +189,36 @@ fn missing_x5c_is_refused() {
         }
     );
 }
+
+#[test]
+fn the_plain_trust_x509_lookup_reports_the_same_typed_errors() {
+    // Without this crate's iss rule: trust_x509::AnchorLookup directly.
+    let pem = String::from_utf8(data("x5c_root.pem")).unwrap();
+    let anchors = trust_x509::AnchorLookup::new(
+        TrustAnchors::from_pem(&pem).unwrap(),
+        trust_x509::Policy::any_eku(),
+    );
+    let verifier = Verifier::new(&anchors, &[Algorithm::Es256], KeyBinding::forbidden());
+    let good = issue(
+        "x5c_leaf.pk8",
+        Some(vec![data("x5c_leaf.der"), data("x5c_inter.der")]),
+    );
+    assert!(verifier.verify(&good, UnixTime::from_secs(NOW)).is_ok());
+    let other = issue("x5c_other_leaf.pk8", Some(vec![data("x5c_other_leaf.der")]));
+    assert_eq!(
+        verifier
+            .verify(&other, UnixTime::from_secs(NOW))
+            .unwrap_err(),
+        Error::X509(trust_x509::Error::UnknownIssuer {
+            cert: CertRef::Chain(0)
+        })
+    );
+    assert_eq!(
+        verifier
+            .verify(&issue("x5c_leaf.pk8", None), UnixTime::from_secs(NOW))
+            .unwrap_err(),
+        Error::IssuerKey {
+            reason: "no x5c certificate chain".into()
+        }
+    );
+}
