@@ -4,3 +4,5 @@
 mod binding;
 #[path = "api/bounds.rs"]
 mod bounds;
+#[path = "api/engine.rs"]
+mod engine;

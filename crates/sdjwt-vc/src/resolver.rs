@@ -71,7 +71,7 @@ impl IssuerMetadata {
     pub fn new(issuer: impl Into<String>, keys: Vec<PublicJwk>) -> Self {
         Self {
             issuer: issuer.into(),
-            keys,
+            keys: StaticKeys::new(keys),
         }
     }
 
@@ -79,7 +79,12 @@ impl IssuerMetadata {
     /// [`Self::from_json`] reads back.
     #[must_use]
     pub fn to_value(&self) -> Value {
-        let keys: Vec<Value> = self.keys.iter().map(PublicJwk::to_value).collect();
+        let keys: Vec<Value> = self
+            .keys
+            .as_slice()
+            .iter()
+            .map(PublicJwk::to_value)
+            .collect();
         let mut jwks = serde_json::Map::new();
         jwks.insert("keys".into(), Value::Array(keys));
         let mut document = serde_json::Map::new();

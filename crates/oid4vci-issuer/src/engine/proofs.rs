@@ -8,16 +8,22 @@ use pop_verifier::{DpopPolicy, KeyProofPolicy, NonceCheck, ProofClient, ReplayEr
 
 use super::IssuerEngine;
 
+/// 503 `temporarily_unavailable` (RFC 6749 §4.1.2.1): a part of the server (a replay guard, a
+/// key source) cannot answer now; the detail goes to the log only.
+fn unavailable(detail: String) -> OAuthError {
+    OAuthError::new(
+        503,
+        "temporarily_unavailable",
+        "the server cannot check proofs right now; retry later",
+    )
+    .with_internal_detail(detail)
+}
+
 /// A replay guard that cannot record is the server's fault: 503 `temporarily_unavailable`
 /// (RFC 6749 §4.1.2.1), never a client error. A replay is the client's.
 fn replay_failure(e: ReplayError, client_error: OAuthError) -> OAuthError {
     match e {
-        ReplayError::Full { .. } | ReplayError::Unavailable { .. } => OAuthError::new(
-            503,
-            "temporarily_unavailable",
-            "the server cannot record proofs right now; retry later",
-        )
-        .with_internal_detail(e.to_string()),
+        ReplayError::Full { .. } | ReplayError::Unavailable { .. } => unavailable(e.to_string()),
         _ => client_error,
     }
 }
@@ -77,9 +83,12 @@ pub(super) fn key_proof(
             .map_err(|e| {
                 use pop_verifier::Error as P;
                 // A missing c_nonce is `invalid_proof`; a wrong or stale one `invalid_nonce`
-                // (OpenID4VCI 1.0 §8.3.1.2).
+                // (OpenID4VCI 1.0 §8.3.1.2); a key source that cannot answer is the server's.
                 let code = match e {
                     P::NonceMismatch | P::NonceInvalid { .. } => CredentialErrorCode::InvalidNonce,
+                    P::KeyLookupUnavailable { .. } => {
+                        return unavailable(e.to_string());
+                    }
                     _ => CredentialErrorCode::InvalidProof,
                 };
                 OAuthError::from_code(code, &format!("proof: {e}"))

@@ -1,0 +1,138 @@
+//! The engine end to end, without HTTP: exact answers at its edges.
+
+use std::sync::Arc;
+
+use jose_core::{Algorithm, LocalSigner, SystemRandom, UnixTime};
+use oid4vci_issuer::{
+    CredentialFormat, CredentialProfile, EndpointRequest, IssuerEngine, IssuerKeys, IssuerSettings,
+    SigningKey,
+};
+use pop_verifier::{DpopProofClaims, ReplayError, ReplayGuard, build_dpop_proof};
+use serde_json::Map;
+
+const NOW: UnixTime = UnixTime::from_secs(1_800_000_000);
+const ISSUER: &str = "https://issuer.example";
+const PRE_AUTH: &str = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Apre-authorized_code";
+
+#[derive(Debug)]
+struct BrokenGuard;
+
+impl ReplayGuard for BrokenGuard {
+    fn check_and_record(&self, _: &str, _: UnixTime, _: UnixTime) -> Result<(), ReplayError> {
+        Err(ReplayError::Unavailable {
+            reason: "replay store down".into(),
+        })
+    }
+}
+
+fn profile() -> CredentialProfile {
+    CredentialProfile::new(
+        "pid",
+        CredentialFormat::SdJwtVc {
+            vct: "urn:example:pid".into(),
+            always_disclosed: Vec::new(),
+        },
+    )
+}
+
+fn engine(guard: Option<Arc<dyn ReplayGuard>>) -> IssuerEngine {
+    let rng = SystemRandom::new();
+    let signer = LocalSigner::generate(Algorithm::Es256, &rng).unwrap_or_else(|e| panic!("{e}"));
+    let mut builder = IssuerEngine::builder(
+        IssuerSettings::new(ISSUER),
+        vec![profile()],
+        IssuerKeys::new(SigningKey::new(Arc::new(signer), Vec::new())),
+        &[5u8; 32],
+        Arc::new(rng),
+    );
+    if let Some(guard) = guard {
+        builder = builder.with_replay_guard(guard);
+    }
+    builder.build().unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn dpop_proof(jti: &str) -> String {
+    let key = LocalSigner::generate(Algorithm::Es256, &SystemRandom::new())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let claims = DpopProofClaims::new("POST", format!("{ISSUER}/token"), jti, NOW);
+    build_dpop_proof(&claims, &key.public_jwk(), &key).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn a_replay_guard_that_cannot_record_is_503_and_the_code_survives() {
+    let engine = engine(Some(Arc::new(BrokenGuard)));
+    let code = engine
+        .create_pre_authorized_code(vec!["pid".into()], Map::new(), None, NOW)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let body = format!("{PRE_AUTH}&pre-authorized_code={code}");
+    let proof = dpop_proof("jti-1");
+    let headers: [(&str, &[u8]); 1] = [("dpop", proof.as_bytes())];
+    let error = engine
+        .token(&EndpointRequest::new(&headers, body.as_bytes()), NOW)
+        .err()
+        .unwrap_or_else(|| panic!("accepted"));
+    assert_eq!(
+        (error.status(), error.error()),
+        (503, "temporarily_unavailable")
+    );
+    assert_eq!(
+        error.internal_detail(),
+        Some("replay guard unavailable: replay store down")
+    );
+    // Without DPoP the same code still redeems: the failure burnt nothing.
+    let answer = engine
+        .token(&EndpointRequest::new(&[], body.as_bytes()), NOW)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(answer.status, 200);
+}
+
+#[test]
+fn a_replayed_dpop_proof_is_invalid_dpop_proof() {
+    let engine = engine(None);
+    let proof = dpop_proof("jti-2");
+    let headers: [(&str, &[u8]); 1] = [("dpop", proof.as_bytes())];
+    let mut answers = Vec::new();
+    for _ in 0..2 {
+        let code = engine
+            .create_pre_authorized_code(vec!["pid".into()], Map::new(), None, NOW)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let body = format!("{PRE_AUTH}&pre-authorized_code={code}");
+        answers.push(
+            engine
+                .token(&EndpointRequest::new(&headers, body.as_bytes()), NOW)
+                .map(|a| a.status)
+                .map_err(|e| (e.status(), e.error().to_owned())),
+        );
+    }
+    assert_eq!(
+        answers,
+        vec![Ok(200), Err((400, "invalid_dpop_proof".to_owned()))]
+    );
+}
+
+#[test]
+fn a_bad_configuration_is_refused_at_build_with_its_path() {
+    let rng = SystemRandom::new();
+    let signer = LocalSigner::generate(Algorithm::Es256, &rng).unwrap_or_else(|e| panic!("{e}"));
+    let mdoc = CredentialProfile::new(
+        "mdl",
+        CredentialFormat::Mdoc {
+            doctype: "org.iso.18013.5.1.mDL".into(),
+            name_space: "org.iso.18013.5.1".into(),
+        },
+    );
+    let error = IssuerEngine::builder(
+        IssuerSettings::new(ISSUER),
+        vec![profile(), mdoc, profile()],
+        IssuerKeys::new(SigningKey::new(Arc::new(signer), Vec::new())),
+        &[5u8; 32],
+        Arc::new(rng),
+    )
+    .build()
+    .err()
+    .map(|e| e.to_string());
+    assert_eq!(
+        error.as_deref(),
+        Some("credentialConfigurations[1].format: mso_mdoc needs an mdoc Document Signer key")
+    );
+}
