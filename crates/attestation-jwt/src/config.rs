@@ -1,13 +1,14 @@
 //! The issuer's attestation policy: the `clientAttestationConfig` JSON object.
 
-use base64ct::{Base64, Encoding};
 use jose_core::PublicJwk;
 use serde_json::{Map, Value};
 
 use crate::error::ConfigError;
+#[cfg(feature = "x509")]
+use crate::limits::DEFAULT_MAX_TRUSTED_ROOTS;
 use crate::limits::{
-    DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_MAX_CONFIG_LEN, DEFAULT_MAX_TRUSTED_ROOTS,
-    DEFAULT_REPLAY_WINDOW_SECONDS, MAX_CONFIGURED_SECONDS,
+    DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_MAX_CONFIG_LEN, DEFAULT_REPLAY_WINDOW_SECONDS,
+    MAX_CONFIGURED_SECONDS,
 };
 
 /// How the issuer decides that an attestation was signed by a trusted Client Attester.
@@ -272,48 +273,32 @@ fn parse_method(method: &Map<String, Value>) -> Result<VerificationMethod, Confi
             })
         }
         other => Err(ConfigError::UnknownMethodType {
-            found: other.chars().take(32).collect(),
+            found: jose_core::short_text(other),
         }),
     }
 }
 
-/// Appends every `CERTIFICATE` block of a PEM text (RFC 7468) to `out` as DER.
+/// Appends every `CERTIFICATE` block of a PEM text (RFC 7468) to `out` as DER, through the
+/// workspace's one PEM reader, trust-x509's (strict RFC 7468).
+#[cfg(feature = "x509")]
 fn parse_pem_certificates(text: &str, out: &mut Vec<Vec<u8>>) -> Result<(), ConfigError> {
-    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
-    const END: &str = "-----END CERTIFICATE-----";
-    let mut rest = text;
-    let mut found = false;
-    while let Some(start) = rest.find(BEGIN) {
-        let after_begin = rest.get(start.saturating_add(BEGIN.len())..).unwrap_or("");
-        let end = after_begin
-            .find(END)
-            .ok_or(ConfigError::InvalidPem { index: out.len() })?;
-        let body: String = after_begin
-            .get(..end)
-            .unwrap_or("")
-            .chars()
-            .filter(|c| !c.is_ascii_whitespace())
-            .collect();
-        let der = Base64::decode_vec(&body)
-            .ok()
-            .filter(|der| !der.is_empty())
-            .ok_or(ConfigError::InvalidPem { index: out.len() })?;
+    let certificates = trust_x509::pem_certificates(text, &trust_x509::Limits::default())
+        .map_err(|_| ConfigError::InvalidPem { index: out.len() })?;
+    for der in certificates {
         if out.len() >= DEFAULT_MAX_TRUSTED_ROOTS {
             return Err(ConfigError::TooManyRoots {
                 max: DEFAULT_MAX_TRUSTED_ROOTS,
             });
         }
         out.push(der);
-        found = true;
-        rest = after_begin
-            .get(end.saturating_add(END.len())..)
-            .unwrap_or("");
     }
-    if found {
-        Ok(())
-    } else {
-        Err(ConfigError::InvalidPem { index: out.len() })
-    }
+    Ok(())
+}
+
+/// Without the `x509` feature there is no PEM reader, and no `x509-chain` method to use one.
+#[cfg(not(feature = "x509"))]
+fn parse_pem_certificates(_: &str, _: &mut Vec<Vec<u8>>) -> Result<(), ConfigError> {
+    Err(ConfigError::X509Unavailable)
 }
 
 fn reject_unknown(
@@ -323,7 +308,7 @@ fn reject_unknown(
 ) -> Result<(), ConfigError> {
     match map.keys().find(|name| !known.contains(&name.as_str())) {
         Some(name) => Err(ConfigError::UnknownField {
-            name: format!("{prefix}{}", name.chars().take(64).collect::<String>()),
+            name: format!("{prefix}{}", jose_core::short_text(name)),
         }),
         None => Ok(()),
     }

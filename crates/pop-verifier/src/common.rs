@@ -4,7 +4,7 @@
 use jose_core::{Algorithm, CompactJws, HeaderPolicy, PublicJwk, UnixTime, claims};
 use serde_json::{Map, Value};
 
-use crate::error::{Error, NonceError, short};
+use crate::error::{Error, NonceError};
 use crate::nonce::{NoncePurpose, StatelessNonces};
 
 /// Checks `typ` (RFC 7515 §4.1.9 comparison), the `alg` allow-list and `crit`, in that order.
@@ -17,7 +17,7 @@ pub(crate) fn check_header(
     if !header.typ_matches(typ) {
         return Err(Error::WrongType {
             expected: typ,
-            found: header.typ().map(short),
+            found: header.typ().map(jose_core::short_text),
         });
     }
     if !algorithms.contains(&header.alg()) {
@@ -70,7 +70,9 @@ pub(crate) fn check_audience(claims: &Map<String, Value>, expected: &str) -> Res
     let auds = claims::audiences(claims).map_err(claim_error)?;
     match auds.as_slice() {
         [one] if *one == expected => Ok(()),
-        [one] => Err(Error::AudienceMismatch { found: short(one) }),
+        [one] => Err(Error::AudienceMismatch {
+            found: jose_core::short_text(one),
+        }),
         more => Err(Error::AudienceMultiple { count: more.len() }),
     }
 }

@@ -8,7 +8,7 @@ use crate::common::{
     NonceCheck, NonceMode, TimeWindow, check_expected, check_header, check_signature, claim_error,
     jti, nonce_error, parse,
 };
-use crate::error::{Error, short};
+use crate::error::Error;
 use crate::htu::normalize_htu;
 use crate::limits::{DEFAULT_MAX_JTI_LEN, DEFAULT_REPLAY_WINDOW_SECS};
 use crate::nonce::NoncePurpose;
@@ -230,10 +230,14 @@ pub fn verify_dpop_proof(
     let htu = claims::required_str(claims, "htu").map_err(claim_error)?;
     let iat = claims::required_time(claims, "iat").map_err(claim_error)?;
     if htm != policy.method {
-        return Err(Error::HtmMismatch { found: short(htm) });
+        return Err(Error::HtmMismatch {
+            found: jose_core::short_text(htm),
+        });
     }
     if normalize_htu(htu).as_deref() != Some(expected_htu.as_str()) {
-        return Err(Error::HtuMismatch { found: short(htu) });
+        return Err(Error::HtuMismatch {
+            found: jose_core::short_text(htu),
+        });
     }
     let nonce = claims::optional_str(claims, "nonce").map_err(claim_error)?;
     check_expected(

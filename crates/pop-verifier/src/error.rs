@@ -265,8 +265,3 @@ pub enum Error {
         found: Option<String>,
     },
 }
-
-/// Truncates an attacker-chosen string before it goes into an error.
-pub(crate) fn short(value: &str) -> String {
-    value.chars().take(64).collect()
-}

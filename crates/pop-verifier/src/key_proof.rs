@@ -12,7 +12,7 @@ use crate::common::{
     NonceCheck, NonceMode, TimeWindow, check_audience, check_expected, check_header,
     check_signature, claim_error, nonce_error, parse,
 };
-use crate::error::{Error, short};
+use crate::error::Error;
 use crate::limits::DEFAULT_REPLAY_WINDOW_SECS;
 use crate::nonce::NoncePurpose;
 use crate::replay::{Unrecorded, replay_key};
@@ -302,7 +302,9 @@ pub fn verify_key_proof(
     let iss = claims::optional_str(claims, "iss").map_err(claim_error)?;
     match (policy.client, iss) {
         (ProofClient::ClientId(expected), Some(iss)) if iss != expected => {
-            return Err(Error::IssuerMismatch { found: short(iss) });
+            return Err(Error::IssuerMismatch {
+                found: jose_core::short_text(iss),
+            });
         }
         (ProofClient::AnonymousPreAuthorized, Some(_)) => return Err(Error::IssuerNotAllowed),
         _ => {}

@@ -9,7 +9,7 @@ use crate::common::{
     ExpectedError, NonceCheck, NonceMode, TimeWindow, check_audience, check_expected, check_header,
     check_signature, claim_error, jti, parse,
 };
-use crate::error::{Error, short};
+use crate::error::Error;
 use crate::limits::{DEFAULT_MAX_JTI_LEN, DEFAULT_REPLAY_WINDOW_SECS};
 use crate::nonce::NoncePurpose;
 use crate::replay::{Unrecorded, replay_key};
@@ -216,7 +216,9 @@ pub fn verify_attestation_pop(
     if let Some(iss) = iss
         && iss != policy.client_id
     {
-        return Err(Error::IssuerMismatch { found: short(iss) });
+        return Err(Error::IssuerMismatch {
+            found: jose_core::short_text(iss),
+        });
     }
     let challenge = claims::optional_str(claims, "challenge").map_err(claim_error)?;
     check_expected(

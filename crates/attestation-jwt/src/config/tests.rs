@@ -1,6 +1,7 @@
 use super::*;
 
 #[test]
+#[cfg(feature = "x509")]
 fn pem_bundles_yield_every_certificate() {
     let mut out = Vec::new();
     let text = "junk\n-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n\
@@ -10,6 +11,7 @@ fn pem_bundles_yield_every_certificate() {
 }
 
 #[test]
+#[cfg(feature = "x509")]
 fn unterminated_or_empty_pem_is_refused() {
     let mut out = Vec::new();
     assert_eq!(
@@ -33,6 +35,7 @@ fn unterminated_or_empty_pem_is_refused() {
 }
 
 #[test]
+#[cfg(feature = "x509")]
 fn root_count_is_bounded() {
     let one = "-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n";
     let mut out = Vec::new();

@@ -75,7 +75,7 @@ pub(crate) fn check(
     // Step 3: typ and the required claims; nbf enforced when present.
     if !header.typ_matches(ATTESTATION_TYP) {
         return Err(Error::AttestationType {
-            found: header.typ().map(|t| t.chars().take(64).collect()),
+            found: header.typ().map(jose_core::short_text),
         });
     }
     let claims = jws.claims();

@@ -18,10 +18,17 @@ fn pki(name: &str) -> Vec<u8> {
     std::fs::read(path).unwrap()
 }
 
+/// PEM as RFC 7468 writes it: base64 lines of 64 characters.
 fn pem(der: &[u8]) -> String {
+    let base64 = Base64::encode_string(der);
+    let lines: Vec<&str> = base64
+        .as_bytes()
+        .chunks(64)
+        .map(|line| core::str::from_utf8(line).unwrap())
+        .collect();
     format!(
         "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-        Base64::encode_string(der)
+        lines.join("\n")
     )
 }
 
