@@ -39,6 +39,7 @@ pub use verify::{
     ChallengeCheck, ClientAttestationVerifier, ClientAttestationVerifierBuilder, DEFAULT_ALGORITHMS,
 };
 
-/// Helpers for fuzz targets. Not part of the stable API.
+/// Helpers for fuzz targets (built only with `--cfg fuzzing`). Not part of the stable API.
+#[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing;
