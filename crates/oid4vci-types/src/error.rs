@@ -33,6 +33,8 @@ pub enum MessageKind {
     NotificationRequest,
     /// Signed Credential Issuer Metadata claims (§12.2.3).
     SignedMetadata,
+    /// Pushed Authorization Request (RFC 9126 §2.1, OpenID4VCI 1.0 §5.1).
+    PushedAuthorizationRequest,
     /// Token Request (§6.1, RFC 6749 §4.1.3 / §6).
     TokenRequest,
     /// Token Response (§6.2).
@@ -43,6 +45,7 @@ impl fmt::Display for MessageKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::AuthorizationDetails => "authorization_details",
+            Self::PushedAuthorizationRequest => "pushed authorization request",
             Self::AuthorizationServerMetadata => "authorization server metadata",
             Self::CredentialConfiguration => "credential configuration",
             Self::CredentialIssuerMetadata => "credential issuer metadata",
@@ -112,6 +115,12 @@ pub enum Error {
         /// The repeated name.
         name: String,
     },
+    /// An authorization request carries a parameter besides `client_id` and `request_uri`
+    /// while pushed authorization requests are required (RFC 9126 §4, HAIP).
+    ParameterOutsideRequestUri {
+        /// The parameter name (shortened).
+        name: String,
+    },
     /// A form or query parameter appears twice (RFC 6749 §3.1).
     DuplicateParameter {
         /// The repeated parameter name.
@@ -142,6 +151,9 @@ pub enum Error {
         /// Byte offset of the first offending character.
         position: usize,
     },
+    /// The PKCE `code_challenge` is not 43-128 unreserved characters (RFC 7636 §4.2: an S256
+    /// challenge is the 43-character base64url of a SHA-256 digest).
+    InvalidCodeChallenge,
     /// The PKCE `code_verifier` is not 43-128 unreserved characters (RFC 7636 §4.1).
     InvalidCodeVerifier,
     /// The text is not valid JSON.
@@ -283,6 +295,16 @@ pub enum Error {
         /// The received `grant_type` (truncated to `jose_core::MAX_ERROR_TEXT_CHARS` characters).
         grant_type: String,
     },
+    /// `code_challenge_method` is not `S256` (HAIP and RFC 9700 §2.1.1 refuse `plain`).
+    UnsupportedCodeChallengeMethod {
+        /// The received method, `plain` when absent (RFC 7636 §4.3 default).
+        method: String,
+    },
+    /// `response_type` is not `code` (RFC 6749 §3.1.1).
+    UnsupportedResponseType {
+        /// The received value (shortened).
+        response_type: String,
+    },
     /// The proof type is not in the configuration's `proof_types_supported`.
     UnsupportedProofType {
         /// The received proof type.
@@ -328,6 +350,20 @@ impl fmt::Display for Error {
             }
             Self::DuplicateMember { name } => write!(f, "duplicate member name {name:?}"),
             Self::DuplicateParameter { name } => write!(f, "duplicate parameter {name:?}"),
+            Self::ParameterOutsideRequestUri { name } => write!(
+                f,
+                "parameter {name:?} must be pushed (PAR): send only client_id and request_uri"
+            ),
+            Self::UnsupportedCodeChallengeMethod { method } => write!(
+                f,
+                "code_challenge_method {method:?} is not supported: use S256"
+            ),
+            Self::UnsupportedResponseType { response_type } => {
+                write!(
+                    f,
+                    "response_type {response_type:?} is not supported: use code"
+                )
+            }
             Self::EmptyArray { message, member } => write!(f, "{message}: {member} is empty"),
             Self::GrantNotOffered { grant_type } => {
                 write!(f, "grant {grant_type} was not offered")
@@ -339,6 +375,9 @@ impl fmt::Display for Error {
                 f,
                 "description has a character outside %x20-21/%x23-5B/%x5D-7E at byte {position}"
             ),
+            Self::InvalidCodeChallenge => {
+                f.write_str("code_challenge is not 43-128 unreserved characters")
+            }
             Self::InvalidCodeVerifier => {
                 f.write_str("code_verifier is not 43-128 unreserved characters")
             }

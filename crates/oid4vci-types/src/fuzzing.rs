@@ -28,6 +28,24 @@ pub fn token_request(data: &[u8]) {
     }
 }
 
+/// Pushed authorization request form: parse; on success, re-encode and check it parses to the
+/// same value.
+pub fn par_request(data: &[u8]) {
+    if let Ok(parsed) = crate::PushedAuthorizationRequest::parse_form(data) {
+        let again = crate::PushedAuthorizationRequest::parse_form(parsed.to_form().as_bytes());
+        assert_eq!(again.as_ref().ok(), Some(&parsed), "PAR form round trip");
+    }
+}
+
+/// Authorization request query (`client_id` + `request_uri` only): parse; on success,
+/// re-encode and check it parses to the same value.
+pub fn authorization_request(data: &[u8]) {
+    if let Ok(parsed) = crate::AuthorizationRequest::parse_query(data) {
+        let again = crate::AuthorizationRequest::parse_query(parsed.to_query().as_bytes());
+        assert_eq!(again.as_ref().ok(), Some(&parsed), "authorization query round trip");
+    }
+}
+
 /// Credential request: parse strictly and with draft-13 compatibility.
 pub fn credential_request(data: &[u8]) {
     for options in [ParseOptions::strict(), ParseOptions::draft13_compatible()] {

@@ -7,6 +7,7 @@ extern crate alloc;
 extern crate std;
 
 mod as_metadata;
+mod authorization;
 mod authorization_details;
 mod configuration;
 mod credential_request;
@@ -34,6 +35,10 @@ mod well_known;
 pub mod fuzzing;
 
 pub use crate::as_metadata::{AUTH_METHOD_ATTEST_JWT_CLIENT_AUTH, AuthorizationServerMetadata};
+pub use crate::authorization::{
+    AuthorizationErrorResponse, AuthorizationRequest, AuthorizationResponse, PKCE_S256,
+    PushedAuthorizationRequest, PushedAuthorizationResponse, REQUEST_URI_PREFIX, pkce_s256_matches,
+};
 pub use crate::authorization_details::{AuthorizationDetail, OPENID_CREDENTIAL};
 pub use crate::configuration::{
     AlgorithmIdentifier, CredentialConfiguration, CredentialFormat, CredentialMetadata,
