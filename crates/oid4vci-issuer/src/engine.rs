@@ -2,6 +2,7 @@
 //! shared by every request (`Send + Sync`).
 
 mod access;
+mod authorize;
 mod client_auth;
 mod credential;
 mod deferred;
@@ -16,14 +17,16 @@ use pop_verifier::{InMemoryReplayGuard, NoncePurpose, ReplayGuard, StatelessNonc
 use serde_json::{Map, Value};
 
 pub use access::Authorized;
+pub use authorize::{PAR_PATH, PendingAuthorization};
 pub use client_auth::{ClientAuthContext, ClientAuthenticator, ClientIdentity};
 pub use credential::STATUS_LIST_PATH;
 
 use crate::mint::IssuerKeys;
 use crate::settings::{CredentialFormat, CredentialProfile, IssuerSettings};
 use crate::{
-    AccessTokenStore, CredentialRegistry, DeferredStore, NotificationStore, PreAuthCodeStore,
-    RefreshTokenStore, StatusListStore,
+    AccessTokenStore, AuthorizationStore, CredentialRegistry, DeferredStore,
+    InMemoryAuthorizations, NotificationStore, PreAuthCodeStore, RefreshTokenStore,
+    StatusListStore,
 };
 use crate::{
     EngineError, InMemoryAccessTokens, InMemoryCredentialRegistry, InMemoryDeferred,
@@ -49,6 +52,8 @@ pub struct Stores {
     pub registry: Arc<dyn CredentialRegistry>,
     /// Status lists.
     pub status: Arc<dyn StatusListStore>,
+    /// Pushed authorization requests and authorization codes.
+    pub authorizations: Arc<dyn AuthorizationStore>,
 }
 
 impl Stores {
@@ -66,6 +71,9 @@ impl Stores {
                 limits.max_issued_credentials(),
             )),
             status: Arc::new(InMemoryStatusLists::new(status_list_size)),
+            authorizations: Arc::new(InMemoryAuthorizations::new(
+                limits.max_pre_authorized_codes(),
+            )),
         }
     }
 }

@@ -16,7 +16,7 @@ pub mod fuzzing;
 
 pub use engine::{
     Authorized, ClientAuthContext, ClientAuthenticator, ClientIdentity, IssuerEngine,
-    IssuerEngineBuilder, STATUS_LIST_PATH, Stores,
+    IssuerEngineBuilder, PAR_PATH, PendingAuthorization, STATUS_LIST_PATH, Stores,
 };
 pub use error::EngineError;
 pub use grant::GrantId;
@@ -30,9 +30,10 @@ pub use mint::{IssuerKeys, SigningKey};
 pub use request::{EndpointRequest, EndpointResponse};
 pub use settings::{CredentialFormat, CredentialProfile, IssuerSettings};
 pub use store::{
-    AccessGrant, AccessTokenStore, CredentialRegistry, DeferredError, DeferredStore,
-    InMemoryAccessTokens, InMemoryCredentialRegistry, InMemoryDeferred, InMemoryNotifications,
-    InMemoryPreAuthCodes, InMemoryRefreshTokens, InMemoryStatusLists, IssuedCredential,
-    NotificationStore, PreAuthCodeStore, PreAuthGrant, RedeemError, RefreshError, RefreshGrant,
+    AccessGrant, AccessTokenStore, AuthorizationStore, CodeError, CodeRefusal, CredentialRegistry,
+    DeferredError, DeferredStore, InMemoryAccessTokens, InMemoryAuthorizations,
+    InMemoryCredentialRegistry, InMemoryDeferred, InMemoryNotifications, InMemoryPreAuthCodes,
+    InMemoryRefreshTokens, InMemoryStatusLists, IssuedCode, IssuedCredential, NotificationStore,
+    PreAuthCodeStore, PreAuthGrant, PushedRequest, RedeemError, RefreshError, RefreshGrant,
     RefreshTokenStore, StatusListStore, StoreError,
 };

@@ -31,12 +31,17 @@ pub struct IssuerSettings {
     pub deferred_interval_seconds: u64,
     /// The algorithms accepted for key proofs and DPoP proofs.
     pub proof_algorithms: Vec<Algorithm>,
+    /// Lifetime of a pushed authorization request's `request_uri` (RFC 9126 §2.2: short).
+    pub par_ttl_seconds: u64,
+    /// Lifetime of an authorization code (RFC 6749 §4.1.2: at most ten minutes, short is
+    /// better).
+    pub authorization_code_ttl_seconds: u64,
 }
 
 impl IssuerSettings {
     /// The settings of `credential_issuer` with the defaults: batch 3, code 300 s, 3 `tx_code`
     /// attempts, access token 600 s, refresh family 1 day, nonce 300 s, credential 1 year,
-    /// deferred 1 s, ES256/ES384/ES512/EdDSA.
+    /// deferred 1 s, ES256/ES384/ES512/EdDSA, `request_uri` 60 s, authorization code 60 s.
     #[must_use]
     pub fn new(credential_issuer: &str) -> Self {
         Self {
@@ -55,6 +60,8 @@ impl IssuerSettings {
                 Algorithm::Es512,
                 Algorithm::EdDsa,
             ],
+            par_ttl_seconds: 60,
+            authorization_code_ttl_seconds: 60,
         }
     }
 
@@ -91,6 +98,11 @@ impl IssuerSettings {
             ("refreshTokenTtlSeconds", self.refresh_token_ttl_seconds),
             ("nonceMaxAgeSeconds", self.nonce_max_age_seconds),
             ("credentialTtlSeconds", self.credential_ttl_seconds),
+            ("parTtlSeconds", self.par_ttl_seconds),
+            (
+                "authorizationCodeTtlSeconds",
+                self.authorization_code_ttl_seconds,
+            ),
         ] {
             if value == 0 {
                 return bad(path, "must be at least 1");
@@ -145,6 +157,9 @@ pub struct CredentialProfile {
     pub format: CredentialFormat,
     /// Issue through the deferred endpoint (202 + `transaction_id`).
     pub deferred: bool,
+    /// The OAuth `scope` value that asks for it in an authorization request (OpenID4VCI 1.0
+    /// §5.1.2), if any.
+    pub scope: Option<String>,
 }
 
 impl CredentialProfile {
@@ -155,7 +170,15 @@ impl CredentialProfile {
             id: id.to_owned(),
             format,
             deferred: false,
+            scope: None,
         }
+    }
+
+    /// Names the `scope` value that asks for this configuration.
+    #[must_use]
+    pub fn with_scope(mut self, scope: &str) -> Self {
+        self.scope = Some(scope.to_owned());
+        self
     }
 
     /// Issues through the deferred endpoint.

@@ -6,6 +6,7 @@
 //! under its [`crate::GrantId`], and every lookup takes the grant: the binding of ids to grants
 //! is part of the trait signatures, not a check a caller could leave out.
 
+mod authorization;
 mod bounded;
 mod codes;
 mod credentials;
@@ -14,6 +15,9 @@ mod notifications;
 mod refresh;
 mod tokens;
 
+pub use authorization::{
+    AuthorizationStore, CodeError, CodeRefusal, InMemoryAuthorizations, IssuedCode, PushedRequest,
+};
 pub use codes::{InMemoryPreAuthCodes, PreAuthCodeStore, PreAuthGrant, RedeemError};
 pub use credentials::{
     CredentialRegistry, InMemoryCredentialRegistry, InMemoryStatusLists, IssuedCredential,

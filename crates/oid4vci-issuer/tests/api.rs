@@ -4,5 +4,7 @@
 mod binding;
 #[path = "api/bounds.rs"]
 mod bounds;
+#[path = "api/code_flow.rs"]
+mod code_flow;
 #[path = "api/engine.rs"]
 mod engine;

@@ -42,7 +42,11 @@ pub fn par_request(data: &[u8]) {
 pub fn authorization_request(data: &[u8]) {
     if let Ok(parsed) = crate::AuthorizationRequest::parse_query(data) {
         let again = crate::AuthorizationRequest::parse_query(parsed.to_query().as_bytes());
-        assert_eq!(again.as_ref().ok(), Some(&parsed), "authorization query round trip");
+        assert_eq!(
+            again.as_ref().ok(),
+            Some(&parsed),
+            "authorization query round trip"
+        );
     }
 }
 

@@ -12,9 +12,18 @@ use oid4vci_types::{
 
 use super::{ClientIdentity, IssuerEngine, store_failure};
 use crate::{
-    AccessGrant, EndpointRequest, EndpointResponse, GrantId, RedeemError, RefreshError,
-    RefreshGrant,
+    AccessGrant, CodeError, CodeRefusal, EndpointRequest, EndpointResponse, GrantId, IssuedCode,
+    RedeemError, RefreshError, RefreshGrant,
 };
+
+/// What a token request with the `authorization_code` grant presents.
+struct CodeRedemption<'a> {
+    code: &'a str,
+    redirect_uri: Option<&'a str>,
+    code_verifier: Option<&'a str>,
+    client_id: Option<&'a str>,
+    authorization_details: Option<&'a [AuthorizationDetail]>,
+}
 
 /// The path of the token endpoint (the `htu` of its DPoP proofs).
 pub(crate) const TOKEN_PATH: &str = "/token";
@@ -55,18 +64,7 @@ impl IssuerEngine {
             other => invalid_request(&format!("token request: {other}")),
         })?;
         let dpop_jkt = self.dpop(request, TOKEN_PATH, None, now)?;
-        let identity = match &self.client_auth {
-            Some(auth) => {
-                let context = super::ClientAuthContext {
-                    nonces: &self.nonces,
-                    nonce_max_age: self.settings.nonce_max_age_seconds,
-                    replay: self.replay.as_ref(),
-                    rng: self.rng.as_ref(),
-                };
-                auth.authenticate(request, parsed.client_id.as_deref(), &context, now)?
-            }
-            None => ClientIdentity::default(),
-        };
+        let identity = self.authenticate_client(request, parsed.client_id.as_deref(), now)?;
         let warning = identity.lenient_warning.clone();
         let mut response = match &parsed.grant {
             TokenGrant::PreAuthorizedCode {
@@ -83,6 +81,22 @@ impl IssuerEngine {
             TokenGrant::RefreshToken { refresh_token } => {
                 self.refresh(refresh_token, &identity, dpop_jkt, now)
             }
+            TokenGrant::AuthorizationCode {
+                code,
+                redirect_uri,
+                code_verifier,
+            } => self.authorization_code(
+                &CodeRedemption {
+                    code,
+                    redirect_uri: redirect_uri.as_deref(),
+                    code_verifier: code_verifier.as_deref(),
+                    client_id: parsed.client_id.as_deref(),
+                    authorization_details: parsed.authorization_details.as_deref(),
+                },
+                identity,
+                dpop_jkt,
+                now,
+            ),
             other => Err(OAuthError::from_code(
                 TokenErrorCode::UnsupportedGrantType,
                 &format!("grant_type {} is not supported", other.grant_type()),
@@ -137,6 +151,110 @@ impl IssuerEngine {
             .insert(refresh_token, refresh, now)
             .map_err(store_failure)?;
         Ok(response)
+    }
+
+    /// The `authorization_code` grant (RFC 6749 §4.1.3, RFC 7636 §4.6, RFC 9449 §10): the code
+    /// must be this client's, for this redirect URI, answered by the PKCE verifier, presented
+    /// with the DPoP key and attested instance it is bound to; a refused check leaves it
+    /// unused. A second redemption revokes every token of the first (RFC 6749 §4.1.2).
+    fn authorization_code(
+        &self,
+        redemption: &CodeRedemption<'_>,
+        identity: ClientIdentity,
+        dpop_jkt: Option<String>,
+        now: UnixTime,
+    ) -> Result<EndpointResponse, OAuthError> {
+        let client_id = redemption
+            .client_id
+            .or(identity.client_id.as_deref())
+            .unwrap_or_default();
+        let accept = |issued: &IssuedCode| {
+            let request = &issued.request;
+            if request.client_id != client_id {
+                return Err(CodeRefusal::ClientMismatch);
+            }
+            if redemption.redirect_uri != Some(request.redirect_uri.as_str()) {
+                return Err(CodeRefusal::RedirectUriMismatch);
+            }
+            let verifier = redemption.code_verifier.ok_or(CodeRefusal::PkceMissing)?;
+            if !oid4vci_types::pkce_s256_matches(verifier, &request.code_challenge) {
+                return Err(CodeRefusal::PkceMismatch);
+            }
+            if request.dpop_jkt.is_some() && request.dpop_jkt != dpop_jkt {
+                return Err(CodeRefusal::DpopMismatch);
+            }
+            if request.instance_key.is_some() && request.instance_key != identity.instance_key {
+                return Err(CodeRefusal::InstanceKeyMismatch);
+            }
+            Ok(())
+        };
+        let refresh_until = now.saturating_add(self.settings.refresh_token_ttl_seconds);
+        let issued = self
+            .stores
+            .authorizations
+            .redeem_code(redemption.code, now, refresh_until, &accept)
+            .map_err(|e| self.code_error(e, refresh_until, now))?;
+        let mut refresh = RefreshGrant::new(
+            issued.grant,
+            issued.request.configuration_ids,
+            issued.claims,
+            refresh_until,
+        );
+        refresh.credential_identifiers = match redemption.authorization_details {
+            Some(details) => self.credential_identifiers(details, &refresh.configuration_ids)?,
+            None if issued.request.by_authorization_details => {
+                let mut identifiers = Vec::with_capacity(refresh.configuration_ids.len());
+                for id in &refresh.configuration_ids {
+                    identifiers.push((id.clone(), self.handle()?));
+                }
+                identifiers
+            }
+            None => Vec::new(),
+        };
+        refresh.client_id = Some(issued.request.client_id);
+        refresh.instance_key = issued.request.instance_key;
+        refresh.dpop_jkt.clone_from(&dpop_jkt);
+        let refresh_token = self.handle()?;
+        let response = self.issue_access(&refresh, &refresh_token, dpop_jkt, now)?;
+        self.stores
+            .refresh
+            .insert(refresh_token, refresh, now)
+            .map_err(store_failure)?;
+        Ok(response)
+    }
+
+    /// The answer to a code that did not redeem; a reused one revokes its grant first.
+    fn code_error(&self, error: CodeError, until: UnixTime, now: UnixTime) -> OAuthError {
+        let refused = |d: &str| invalid_grant(d);
+        match error {
+            CodeError::Reused { grant } => {
+                self.stores.tokens.revoke_grant(&grant);
+                if let Err(e) = self.stores.refresh.revoke_grant(&grant, until, now) {
+                    return store_failure(e);
+                }
+                refused("the authorization code was already used: its tokens are revoked")
+            }
+            CodeError::Expired => refused("the authorization code has expired"),
+            CodeError::Refused(CodeRefusal::ClientMismatch) => {
+                refused("the authorization code was issued to another client")
+            }
+            CodeError::Refused(CodeRefusal::RedirectUriMismatch) => {
+                refused("redirect_uri differs from the authorization request's")
+            }
+            CodeError::Refused(CodeRefusal::PkceMissing) => refused("code_verifier is missing"),
+            CodeError::Refused(CodeRefusal::PkceMismatch) => {
+                refused("code_verifier does not match the code_challenge")
+            }
+            CodeError::Refused(CodeRefusal::DpopMismatch) => OAuthError::from_code(
+                TokenErrorCode::InvalidDpopProof,
+                "the authorization code is bound to another DPoP key",
+            ),
+            CodeError::Refused(CodeRefusal::InstanceKeyMismatch) => {
+                refused("the authorization code is bound to another wallet instance key")
+            }
+            CodeError::Store(e) => store_failure(e),
+            _ => refused("the authorization code is unknown"),
+        }
     }
 
     /// `authorization_details` of a token request (OpenID4VCI 1.0 §6.1, RFC 9396): each entry

@@ -98,6 +98,18 @@ pub trait RefreshTokenStore: Send + Sync + core::fmt::Debug {
 
     /// Whether `grant` was revoked.
     fn is_revoked(&self, grant: &GrantId, now: UnixTime) -> bool;
+
+    /// Revokes `grant` (e.g. its authorization code was presented twice): its current refresh
+    /// token stops working, and [`Self::is_revoked`] says so until `until`.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the revocation cannot be kept.
+    fn revoke_grant(
+        &self,
+        grant: &GrantId,
+        until: UnixTime,
+        now: UnixTime,
+    ) -> Result<(), StoreError>;
 }
 
 #[derive(Debug)]
@@ -180,5 +192,16 @@ impl RefreshTokenStore for InMemoryRefreshTokens {
 
     fn is_revoked(&self, grant: &GrantId, now: UnixTime) -> bool {
         lock(&self.inner).revoked.get(grant, now).is_some()
+    }
+
+    fn revoke_grant(
+        &self,
+        grant: &GrantId,
+        until: UnixTime,
+        now: UnixTime,
+    ) -> Result<(), StoreError> {
+        let mut f = lock(&self.inner);
+        f.current.retain(|_, g| &g.grant != grant);
+        f.revoked.insert(grant.clone(), (), until, now)
     }
 }

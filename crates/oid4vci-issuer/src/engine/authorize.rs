@@ -1,0 +1,266 @@
+//! The authorization code flow (HAIP 1.0, OpenID4VCI 1.0 §5): `POST /par`, then the
+//! authorization request by `request_uri`, then the user's consent or refusal as a redirect.
+//! The login and consent pages are the adapter's; the engine decides what they may grant.
+
+use jose_core::UnixTime;
+use oid4vci_types::{
+    AuthorizationDetail, AuthorizationErrorResponse, AuthorizationRequest, AuthorizationResponse,
+    OAuthError, OPENID_CREDENTIAL, PushedAuthorizationRequest, PushedAuthorizationResponse,
+    REQUEST_URI_PREFIX, TokenErrorCode,
+};
+use serde_json::{Map, Value};
+
+use super::{ClientAuthContext, ClientIdentity, IssuerEngine, store_failure};
+use crate::{EndpointRequest, EndpointResponse, GrantId, IssuedCode, PushedRequest};
+
+/// The path of the pushed authorization request endpoint (the `htu` of its DPoP proofs).
+pub const PAR_PATH: &str = "/par";
+
+/// A pushed request taken by its `request_uri`: what the login and consent pages show, and
+/// the only way to complete the authorization ([`IssuerEngine::approve`] or
+/// [`IssuerEngine::deny`]). Only the engine makes one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingAuthorization {
+    request: PushedRequest,
+}
+
+impl PendingAuthorization {
+    /// The client asking.
+    #[must_use]
+    pub fn client_id(&self) -> &str {
+        &self.request.client_id
+    }
+
+    /// The credential configurations the user is asked to consent to.
+    #[must_use]
+    pub fn configuration_ids(&self) -> &[String] {
+        &self.request.configuration_ids
+    }
+
+    /// Where the answer goes.
+    #[must_use]
+    pub fn redirect_uri(&self) -> &str {
+        &self.request.redirect_uri
+    }
+
+    /// `issuer_state` from an offer, if the wallet sent one.
+    #[must_use]
+    pub fn issuer_state(&self) -> Option<&str> {
+        self.request.issuer_state.as_deref()
+    }
+
+    /// Whether this authorization is still usable at `now` (an adapter keeps it between the
+    /// login and the consent page; the engine answers a stale one with `invalid_request`).
+    #[must_use]
+    pub fn is_live(&self, now: UnixTime) -> bool {
+        self.request.expires_at > now
+    }
+}
+
+fn invalid_request(description: &str) -> OAuthError {
+    OAuthError::from_code(TokenErrorCode::InvalidRequest, description)
+}
+
+impl IssuerEngine {
+    /// `POST /par` (RFC 9126 §2, HAIP): parses the pushed request, verifies an optional DPoP
+    /// proof (its key, or the `dpop_jkt` parameter, binds the code, RFC 9449 §10),
+    /// authenticates the client, resolves `authorization_details` and `scope` into credential
+    /// configurations, and stores the request under a fresh single-use `request_uri` bound to
+    /// the client.
+    ///
+    /// # Errors
+    /// `invalid_request` (not a form, malformed, PKCE missing or not S256, a redirect URI with
+    /// a fragment), `unsupported_response_type`, `invalid_dpop_proof` (also a `dpop_jkt` that
+    /// differs from the proof's key), the client authenticator's errors,
+    /// `invalid_authorization_details`, `invalid_scope`, `server_error`.
+    pub fn par(
+        &self,
+        request: &EndpointRequest<'_>,
+        now: UnixTime,
+    ) -> Result<EndpointResponse, OAuthError> {
+        request.require_media_type("application/x-www-form-urlencoded", "invalid_request")?;
+        let pushed = PushedAuthorizationRequest::parse_form(request.body()).map_err(|e| {
+            use oid4vci_types::Error as E;
+            match e {
+                E::UnsupportedResponseType { .. } => {
+                    OAuthError::bad_request("unsupported_response_type", &e.to_string())
+                }
+                E::InvalidJson { .. } | E::InvalidMember { .. } | E::MissingMember { .. } => {
+                    OAuthError::bad_request("invalid_authorization_details", &e.to_string())
+                }
+                other => invalid_request(&format!("pushed authorization request: {other}")),
+            }
+        })?;
+        let proof_jkt = self.dpop(request, PAR_PATH, None, now)?;
+        let dpop_jkt = match (proof_jkt, pushed.extra.get("dpop_jkt")) {
+            (Some(proof), Some(param)) if &proof != param => {
+                return Err(OAuthError::from_code(
+                    TokenErrorCode::InvalidDpopProof,
+                    "dpop_jkt does not match the key of the DPoP proof",
+                ));
+            }
+            (Some(proof), _) => Some(proof),
+            (None, param) => param.cloned(),
+        };
+        let identity = self.authenticate_client(request, Some(&pushed.client_id), now)?;
+        let configuration_ids = self.requested_configurations(&pushed)?;
+        let request_uri = format!("{REQUEST_URI_PREFIX}{}", self.handle()?);
+        let stored = PushedRequest {
+            client_id: pushed.client_id,
+            redirect_uri: pushed.redirect_uri,
+            state: pushed.state,
+            code_challenge: pushed.code_challenge,
+            configuration_ids,
+            by_authorization_details: pushed.authorization_details.is_some(),
+            issuer_state: pushed.issuer_state,
+            dpop_jkt,
+            instance_key: identity.instance_key,
+            expires_at: now.saturating_add(self.settings.par_ttl_seconds),
+        };
+        self.stores
+            .authorizations
+            .push(request_uri.clone(), stored, now)
+            .map_err(store_failure)?;
+        let body = PushedAuthorizationResponse::new(&request_uri, self.settings.par_ttl_seconds);
+        let mut response = EndpointResponse::json(201, body.to_value());
+        response.warnings.extend(identity.lenient_warning);
+        Ok(response)
+    }
+
+    /// Client authentication through the configured authenticator (anonymous without one).
+    pub(super) fn authenticate_client(
+        &self,
+        request: &EndpointRequest<'_>,
+        client_id: Option<&str>,
+        now: UnixTime,
+    ) -> Result<ClientIdentity, OAuthError> {
+        let Some(auth) = &self.client_auth else {
+            return Ok(ClientIdentity::default());
+        };
+        let context = ClientAuthContext {
+            nonces: &self.nonces,
+            nonce_max_age: self.settings.nonce_max_age_seconds,
+            replay: self.replay.as_ref(),
+            rng: self.rng.as_ref(),
+        };
+        auth.authenticate(request, client_id, &context, now)
+    }
+
+    /// The configurations a pushed request asks for: each `openid_credential` detail's
+    /// `credential_configuration_id`, then each scope's configuration, without repeats.
+    fn requested_configurations(
+        &self,
+        pushed: &PushedAuthorizationRequest,
+    ) -> Result<Vec<String>, OAuthError> {
+        let mut ids: Vec<String> = Vec::new();
+        for detail in pushed.authorization_details.iter().flatten() {
+            let id = self.detail_configuration(detail)?;
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        for scope in pushed.scopes() {
+            let profile = self
+                .profiles
+                .iter()
+                .find(|p| p.scope.as_deref() == Some(scope))
+                .ok_or_else(|| {
+                    OAuthError::bad_request("invalid_scope", &format!("unknown scope {scope}"))
+                })?;
+            if !ids.contains(&profile.id) {
+                ids.push(profile.id.clone());
+            }
+        }
+        Ok(ids)
+    }
+
+    fn detail_configuration(&self, detail: &AuthorizationDetail) -> Result<String, OAuthError> {
+        let invalid = |d: &str| OAuthError::bad_request("invalid_authorization_details", d);
+        if detail.detail_type != OPENID_CREDENTIAL {
+            return Err(invalid(&format!(
+                "authorization_details type {} is not supported",
+                detail.detail_type
+            )));
+        }
+        let id = detail
+            .credential_configuration_id
+            .as_deref()
+            .ok_or_else(|| invalid("openid_credential needs credential_configuration_id"))?;
+        self.profile(id)
+            .map(|p| p.id.clone())
+            .ok_or_else(|| invalid(&format!("unknown credential configuration {id}")))
+    }
+
+    /// `GET /authorize?client_id&request_uri` (RFC 9126 §4): takes the pushed request (single
+    /// use, only by the client that pushed it) for the login and consent pages.
+    ///
+    /// # Errors
+    /// `invalid_request` for another parameter besides `client_id` and `request_uri`, and for
+    /// a `request_uri` that is unknown, expired, used, or another client's (one answer for
+    /// all). Show it as a page: the redirect URI is not trusted yet.
+    pub fn begin_authorization(
+        &self,
+        query: &[u8],
+        now: UnixTime,
+    ) -> Result<PendingAuthorization, OAuthError> {
+        let request = AuthorizationRequest::parse_query(query)
+            .map_err(|e| invalid_request(&format!("authorization request: {e}")))?;
+        self.stores
+            .authorizations
+            .take_pushed(&request.request_uri, &request.client_id, now)
+            .map(|request| PendingAuthorization { request })
+            .ok_or_else(|| {
+                invalid_request(
+                    "request_uri is unknown, expired, already used, or not this client's",
+                )
+            })
+    }
+
+    /// The user consented: issues a single-use authorization code bound to the client, the
+    /// redirect URI, the PKCE challenge, the DPoP key and the attested instance, and returns
+    /// the URL to redirect to (`code`, `state`, `iss`).
+    ///
+    /// # Errors
+    /// `invalid_request` for a pending authorization past its `request_uri` lifetime;
+    /// `server_error` when the code cannot be stored.
+    pub fn approve(
+        &self,
+        pending: PendingAuthorization,
+        claims: Map<String, Value>,
+        now: UnixTime,
+    ) -> Result<String, OAuthError> {
+        if !pending.is_live(now) {
+            return Err(invalid_request("the authorization request has expired"));
+        }
+        let code = self.handle()?;
+        let response = AuthorizationResponse::new(
+            &code,
+            pending.request.state.as_deref(),
+            &self.settings.credential_issuer,
+        );
+        let url = response.redirect_url(&pending.request.redirect_uri);
+        let issued = IssuedCode {
+            grant: GrantId::new(self.handle()?),
+            request: pending.request,
+            claims,
+            expires_at: now.saturating_add(self.settings.authorization_code_ttl_seconds),
+        };
+        self.stores
+            .authorizations
+            .insert_code(code, issued, now)
+            .map_err(store_failure)?;
+        Ok(url)
+    }
+
+    /// The user declined: the URL to redirect to with `error=access_denied`, `state`, `iss`.
+    #[must_use]
+    pub fn deny(&self, pending: PendingAuthorization) -> String {
+        AuthorizationErrorResponse::new(
+            "access_denied",
+            "the user declined the request",
+            pending.request.state.as_deref(),
+            &self.settings.credential_issuer,
+        )
+        .redirect_url(&pending.request.redirect_uri)
+    }
+}

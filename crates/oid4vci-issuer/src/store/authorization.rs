@@ -1,0 +1,246 @@
+//! The authorization code flow's state: pushed authorization requests (RFC 9126) and
+//! authorization codes (RFC 6749 §4.1), each single use and bound to its client.
+
+use std::sync::Mutex;
+
+use jose_core::UnixTime;
+use serde_json::{Map, Value};
+
+use super::bounded::BoundedMap;
+use super::{StoreError, lock};
+use crate::GrantId;
+
+/// A pushed authorization request, as the PAR endpoint accepted it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PushedRequest {
+    /// The client that pushed it: only this client may use its `request_uri`.
+    pub client_id: String,
+    /// The `redirect_uri` the code goes to.
+    pub redirect_uri: String,
+    /// `state`, returned unchanged.
+    pub state: Option<String>,
+    /// The PKCE S256 `code_challenge`.
+    pub code_challenge: String,
+    /// The credential configurations asked for (from `authorization_details` and `scope`).
+    pub configuration_ids: Vec<String>,
+    /// Whether they were asked for with `authorization_details` (the token response then
+    /// hands out `credential_identifiers`).
+    pub by_authorization_details: bool,
+    /// `issuer_state` from an offer, if any.
+    pub issuer_state: Option<String>,
+    /// The DPoP key thumbprint the code will be bound to (RFC 9449 §10), if any.
+    pub dpop_jkt: Option<String>,
+    /// The attested wallet instance key thumbprint, if the client was attested.
+    pub instance_key: Option<String>,
+    /// When the `request_uri` stops working.
+    pub expires_at: UnixTime,
+}
+
+/// An authorization code and everything it is bound to.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct IssuedCode {
+    /// The grant the code's tokens will belong to (chosen when the code is issued, so a
+    /// second redemption can revoke what the first one got).
+    pub grant: GrantId,
+    /// The pushed request it answers.
+    pub request: PushedRequest,
+    /// The subject claims the user consented to.
+    pub claims: Map<String, Value>,
+    /// When the code stops working.
+    pub expires_at: UnixTime,
+}
+
+/// Why a redemption check refused a code (the code stays unused).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CodeRefusal {
+    /// Another client presents it.
+    ClientMismatch,
+    /// The `redirect_uri` differs from the pushed one.
+    RedirectUriMismatch,
+    /// No `code_verifier`.
+    PkceMissing,
+    /// The `code_verifier` does not answer the `code_challenge`.
+    PkceMismatch,
+    /// The code is bound to a DPoP key and the request's proof is by another key, or absent.
+    DpopMismatch,
+    /// The code was issued to an attested instance and another instance presents it.
+    InstanceKeyMismatch,
+}
+
+/// Why an authorization code was not redeemed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CodeError {
+    /// Never issued, or forgotten.
+    Unknown,
+    /// Past its expiry (it is now forgotten).
+    Expired,
+    /// Already redeemed: the grant it created must be revoked (RFC 6749 §4.1.2).
+    Reused {
+        /// The grant of the first redemption.
+        grant: GrantId,
+    },
+    /// The caller's check refused it; it stays unused.
+    Refused(CodeRefusal),
+    /// The store failed.
+    Store(StoreError),
+}
+
+/// Stores pushed requests and authorization codes.
+pub trait AuthorizationStore: Send + Sync + core::fmt::Debug {
+    /// Stores a pushed request under `request_uri` until its `expires_at`.
+    ///
+    /// # Errors
+    /// [`StoreError`] when it cannot be kept.
+    fn push(
+        &self,
+        request_uri: String,
+        request: PushedRequest,
+        now: UnixTime,
+    ) -> Result<(), StoreError>;
+
+    /// Takes (single use) the live pushed request of `request_uri` if `client_id` pushed it; a
+    /// `request_uri` of another client is answered `None` and left in place.
+    fn take_pushed(
+        &self,
+        request_uri: &str,
+        client_id: &str,
+        now: UnixTime,
+    ) -> Option<PushedRequest>;
+
+    /// Stores an authorization code until its `expires_at`.
+    ///
+    /// # Errors
+    /// [`StoreError`] when it cannot be kept.
+    fn insert_code(
+        &self,
+        code: String,
+        issued: IssuedCode,
+        now: UnixTime,
+    ) -> Result<(), StoreError>;
+
+    /// Redeems `code` atomically if `accept` accepts it; a refused code stays unused. A code
+    /// redeemed before answers [`CodeError::Reused`] with its grant (remembered until the
+    /// refresh tokens of that grant expire at `remember_until`).
+    ///
+    /// # Errors
+    /// The [`CodeError`].
+    fn redeem_code(
+        &self,
+        code: &str,
+        now: UnixTime,
+        remember_until: UnixTime,
+        accept: &dyn Fn(&IssuedCode) -> Result<(), CodeRefusal>,
+    ) -> Result<IssuedCode, CodeError>;
+}
+
+#[derive(Debug)]
+struct State {
+    pushed: BoundedMap<String, PushedRequest>,
+    codes: BoundedMap<String, IssuedCode>,
+    redeemed: BoundedMap<String, GrantId>,
+}
+
+/// In-memory [`AuthorizationStore`], bounded, forgetting expired entries.
+#[derive(Debug)]
+pub struct InMemoryAuthorizations {
+    state: Mutex<State>,
+}
+
+impl InMemoryAuthorizations {
+    /// A store of at most `capacity` pushed requests, `capacity` live codes and `capacity`
+    /// remembered redeemed codes.
+    #[must_use]
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            state: Mutex::new(State {
+                pushed: BoundedMap::new("pushed authorization request", capacity),
+                codes: BoundedMap::new("authorization code", capacity),
+                redeemed: BoundedMap::new("redeemed authorization code", capacity),
+            }),
+        }
+    }
+}
+
+impl Default for InMemoryAuthorizations {
+    fn default() -> Self {
+        Self::new(crate::limits::DEFAULT_MAX_PRE_AUTHORIZED_CODES)
+    }
+}
+
+impl AuthorizationStore for InMemoryAuthorizations {
+    fn push(
+        &self,
+        request_uri: String,
+        request: PushedRequest,
+        now: UnixTime,
+    ) -> Result<(), StoreError> {
+        let expires_at = request.expires_at;
+        lock(&self.state)
+            .pushed
+            .insert(request_uri, request, expires_at, now)
+    }
+
+    fn take_pushed(
+        &self,
+        request_uri: &str,
+        client_id: &str,
+        now: UnixTime,
+    ) -> Option<PushedRequest> {
+        let key = request_uri.to_owned();
+        let mut state = lock(&self.state);
+        if state.pushed.get(&key, now)?.client_id != client_id {
+            return None;
+        }
+        state.pushed.remove(&key).map(|(request, _)| request)
+    }
+
+    fn insert_code(
+        &self,
+        code: String,
+        issued: IssuedCode,
+        now: UnixTime,
+    ) -> Result<(), StoreError> {
+        let expires_at = issued.expires_at;
+        lock(&self.state)
+            .codes
+            .insert(code, issued, expires_at, now)
+    }
+
+    fn redeem_code(
+        &self,
+        code: &str,
+        now: UnixTime,
+        remember_until: UnixTime,
+        accept: &dyn Fn(&IssuedCode) -> Result<(), CodeRefusal>,
+    ) -> Result<IssuedCode, CodeError> {
+        let key = code.to_owned();
+        let mut state = lock(&self.state);
+        if let Some(grant) = state.redeemed.get(&key, now) {
+            return Err(CodeError::Reused {
+                grant: grant.clone(),
+            });
+        }
+        let Some((issued, expires_at)) = state.codes.get_mut_with_expiry(&key) else {
+            return Err(CodeError::Unknown);
+        };
+        if expires_at <= now {
+            state.codes.remove(&key);
+            return Err(CodeError::Expired);
+        }
+        accept(issued).map_err(CodeError::Refused)?;
+        let grant = issued.grant.clone();
+        state
+            .redeemed
+            .insert(key.clone(), grant, remember_until, now)
+            .map_err(CodeError::Store)?;
+        state
+            .codes
+            .remove(&key)
+            .map(|(issued, _)| issued)
+            .ok_or(CodeError::Unknown)
+    }
+}

@@ -1,0 +1,435 @@
+//! The authorization code flow through the engine (issue 11): PAR, the authorization request
+//! by `request_uri`, consent, and code redemption, with the exact answer to each bad input.
+
+use std::sync::Arc;
+
+use jose_core::{Algorithm, LocalSigner, SystemRandom, UnixTime};
+use oid4vci_issuer::{
+    CredentialFormat, CredentialProfile, EndpointRequest, IssuerEngine, IssuerKeys, IssuerSettings,
+    PendingAuthorization, SigningKey,
+};
+use oid4vci_types::OAuthError;
+use pop_verifier::{DpopProofClaims, build_dpop_proof};
+use serde_json::{Map, Value, json};
+
+const NOW: UnixTime = UnixTime::from_secs(1_800_000_000);
+const ISSUER: &str = "https://issuer.example";
+const REDIRECT: &str = "https://wallet.example/cb";
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+const FORM: (&str, &[u8]) = ("content-type", b"application/x-www-form-urlencoded");
+
+fn engine() -> IssuerEngine {
+    let rng = SystemRandom::new();
+    let signer = LocalSigner::generate(Algorithm::Es256, &rng).unwrap_or_else(|e| panic!("{e}"));
+    let pid = CredentialProfile::new(
+        "pid",
+        CredentialFormat::SdJwtVc {
+            vct: "urn:example:pid".into(),
+            always_disclosed: Vec::new(),
+        },
+    )
+    .with_scope("pid_scope");
+    IssuerEngine::builder(
+        IssuerSettings::new(ISSUER),
+        vec![pid],
+        IssuerKeys::new(SigningKey::new(Arc::new(signer), Vec::new())),
+        &[3u8; 32],
+        Arc::new(rng),
+    )
+    .build()
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn enc(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn par_body(client_id: &str, ask: &str) -> String {
+    format!(
+        "response_type=code&client_id={client_id}&redirect_uri={}&code_challenge={CHALLENGE}\
+         &code_challenge_method=S256&state=st-1&{ask}",
+        enc(REDIRECT)
+    )
+}
+
+fn details(id: &str) -> String {
+    format!(
+        "authorization_details={}",
+        enc(&json!([{"type": "openid_credential", "credential_configuration_id": id}]).to_string())
+    )
+}
+
+/// A DPoP key and a fresh proof of it for `path`.
+struct DpopKey(LocalSigner);
+
+impl DpopKey {
+    fn new() -> Self {
+        Self(
+            LocalSigner::generate(Algorithm::Es256, &SystemRandom::new())
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+    }
+
+    fn proof(&self, path: &str, jti: &str) -> String {
+        let claims = DpopProofClaims::new("POST", format!("{ISSUER}{path}"), jti, NOW);
+        build_dpop_proof(&claims, &self.0.public_jwk(), &self.0).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A proof for a request with `access_token` (its `ath`).
+    fn proof_for_token(&self, path: &str, jti: &str, access_token: &str) -> String {
+        let claims = DpopProofClaims::new("POST", format!("{ISSUER}{path}"), jti, NOW)
+            .with_access_token(access_token);
+        build_dpop_proof(&claims, &self.0.public_jwk(), &self.0).unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+fn par(engine: &IssuerEngine, body: &str, dpop: Option<&str>) -> Result<String, OAuthError> {
+    let mut headers: Vec<(&str, &[u8])> = vec![FORM];
+    if let Some(proof) = dpop {
+        headers.push(("dpop", proof.as_bytes()));
+    }
+    let answer = engine.par(&EndpointRequest::new(&headers, body.as_bytes()), NOW)?;
+    assert_eq!(answer.status, 201);
+    let body = answer.body.unwrap_or(Value::Null);
+    assert_eq!(body["expires_in"], 60);
+    Ok(body["request_uri"].as_str().unwrap_or_default().to_owned())
+}
+
+fn begin(
+    engine: &IssuerEngine,
+    client_id: &str,
+    request_uri: &str,
+) -> Result<PendingAuthorization, OAuthError> {
+    let query = format!("client_id={client_id}&request_uri={}", enc(request_uri));
+    engine.begin_authorization(query.as_bytes(), NOW)
+}
+
+/// The code of a redirect URL, after checking its `state` and `iss`.
+fn code_of(redirect: &str) -> String {
+    let query = redirect
+        .strip_prefix(&format!("{REDIRECT}?"))
+        .unwrap_or_else(|| panic!("{redirect}"));
+    let params: Vec<(&str, &str)> = query.split('&').filter_map(|p| p.split_once('=')).collect();
+    assert!(params.contains(&("state", "st-1")), "{redirect}");
+    assert!(
+        params.contains(&("iss", "https%3A%2F%2Fissuer.example")),
+        "{redirect}"
+    );
+    params
+        .iter()
+        .find(|(n, _)| *n == "code")
+        .map(|(_, v)| (*v).to_owned())
+        .unwrap_or_else(|| panic!("{redirect}"))
+}
+
+fn claims() -> Map<String, Value> {
+    let mut claims = Map::new();
+    claims.insert("given_name".into(), "Erika".into());
+    claims
+}
+
+/// PAR (with DPoP), consent, and the code.
+fn authorized(engine: &IssuerEngine, key: &DpopKey) -> String {
+    let proof = key.proof("/par", "par-1");
+    let request_uri = par(engine, &par_body("wallet", &details("pid")), Some(&proof))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let pending = begin(engine, "wallet", &request_uri).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(pending.configuration_ids(), ["pid"]);
+    code_of(
+        &engine
+            .approve(pending, claims(), NOW)
+            .unwrap_or_else(|e| panic!("{e}")),
+    )
+}
+
+fn redeem(
+    engine: &IssuerEngine,
+    code: &str,
+    extra: &str,
+    dpop: Option<&str>,
+) -> Result<Value, (u16, String)> {
+    let body = format!(
+        "grant_type=authorization_code&code={code}&redirect_uri={}&client_id=wallet{extra}",
+        enc(REDIRECT)
+    );
+    let mut headers: Vec<(&str, &[u8])> = vec![FORM];
+    if let Some(proof) = dpop {
+        headers.push(("dpop", proof.as_bytes()));
+    }
+    engine
+        .token(&EndpointRequest::new(&headers, body.as_bytes()), NOW)
+        .map(|a| a.body.unwrap_or(Value::Null))
+        .map_err(|e| (e.status(), e.error().to_owned()))
+}
+
+fn verifier() -> String {
+    format!("&code_verifier={VERIFIER}")
+}
+
+#[test]
+fn the_code_flow_issues_dpop_bound_tokens_with_credential_identifiers() {
+    let engine = engine();
+    let key = DpopKey::new();
+    let code = authorized(&engine, &key);
+    let tokens = redeem(
+        &engine,
+        &code,
+        &verifier(),
+        Some(&key.proof("/token", "t-1")),
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(tokens["token_type"], "DPoP");
+    assert!(tokens["refresh_token"].is_string());
+    let detail = &tokens["authorization_details"][0];
+    assert_eq!(detail["credential_configuration_id"], "pid");
+    assert_eq!(
+        detail["credential_identifiers"].as_array().map(Vec::len),
+        Some(1)
+    );
+}
+
+#[test]
+fn bad_pushed_requests_get_their_exact_answers() {
+    let engine = engine();
+    let error = |body: &str| {
+        par(&engine, body, None)
+            .err()
+            .map(|e| (e.status(), e.error().to_owned()))
+    };
+    assert_eq!(
+        error(&par_body("w", &details("nope"))),
+        Some((400, "invalid_authorization_details".into()))
+    );
+    let other_type = format!(
+        "authorization_details={}",
+        enc(&json!([{"type": "payment_initiation"}]).to_string())
+    );
+    assert_eq!(
+        error(&par_body("w", &other_type)),
+        Some((400, "invalid_authorization_details".into()))
+    );
+    assert_eq!(
+        error(&par_body("w", "scope=unknown")),
+        Some((400, "invalid_scope".into()))
+    );
+    let plain = par_body("w", "scope=pid_scope")
+        .replace("code_challenge_method=S256", "code_challenge_method=plain");
+    assert_eq!(error(&plain), Some((400, "invalid_request".into())));
+    let token =
+        par_body("w", "scope=pid_scope").replace("response_type=code", "response_type=token");
+    assert_eq!(
+        error(&token),
+        Some((400, "unsupported_response_type".into()))
+    );
+    // A dpop_jkt parameter that is not the proof's key.
+    let key = DpopKey::new();
+    let proof = key.proof("/par", "p-1");
+    let mismatch = par(
+        &engine,
+        &par_body("w", "scope=pid_scope&dpop_jkt=abc"),
+        Some(&proof),
+    );
+    assert_eq!(
+        mismatch.err().map(|e| e.error().to_owned()).as_deref(),
+        Some("invalid_dpop_proof")
+    );
+    // The scope form of the request works.
+    assert!(par(&engine, &par_body("w", "scope=pid_scope"), None).is_ok());
+}
+
+#[test]
+fn a_request_uri_is_single_use_and_only_its_clients() {
+    let engine = engine();
+    let request_uri = par(&engine, &par_body("wallet", "scope=pid_scope"), None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let answer = |r: Result<PendingAuthorization, OAuthError>| {
+        r.err().map(|e| (e.status(), e.error().to_owned()))
+    };
+    assert_eq!(
+        answer(begin(&engine, "mallory", &request_uri)),
+        Some((400, "invalid_request".into()))
+    );
+    assert!(
+        begin(&engine, "wallet", &request_uri).is_ok(),
+        "untouched by the other client"
+    );
+    assert_eq!(
+        answer(begin(&engine, "wallet", &request_uri)),
+        Some((400, "invalid_request".into()))
+    );
+    let query = format!(
+        "client_id=wallet&request_uri={}&scope=pid_scope",
+        enc(&request_uri)
+    );
+    let extra = engine
+        .begin_authorization(query.as_bytes(), NOW)
+        .err()
+        .map(|e| e.error().to_owned());
+    assert_eq!(extra.as_deref(), Some("invalid_request"));
+    let stale = par(&engine, &par_body("wallet", "scope=pid_scope"), None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let later = format!("client_id=wallet&request_uri={}", enc(&stale));
+    let expired = engine.begin_authorization(later.as_bytes(), NOW.saturating_add(60));
+    assert_eq!(answer(expired), Some((400, "invalid_request".into())));
+}
+
+#[test]
+fn refused_redemptions_leave_the_code_usable() {
+    let engine = engine();
+    let key = DpopKey::new();
+    let code = authorized(&engine, &key);
+    let proof = |jti: &str| key.proof("/token", jti);
+    assert_eq!(
+        redeem(&engine, &code, "", Some(&proof("a"))).err(),
+        Some((400, "invalid_grant".into())),
+        "PKCE missing"
+    );
+    let wrong = "&code_verifier=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cMxx";
+    assert_eq!(
+        redeem(&engine, &code, wrong, Some(&proof("b"))).err(),
+        Some((400, "invalid_grant".into())),
+        "wrong verifier"
+    );
+    let other_redirect = format!(
+        "grant_type=authorization_code&code={code}&redirect_uri=https%3A%2F%2Fevil.example&client_id=wallet{}",
+        verifier()
+    );
+    let headers: Vec<(&str, &[u8])> = vec![FORM];
+    let redirect = engine.token(
+        &EndpointRequest::new(&headers, other_redirect.as_bytes()),
+        NOW,
+    );
+    assert_eq!(
+        redirect.err().map(|e| e.error().to_owned()).as_deref(),
+        Some("invalid_grant")
+    );
+    let other_client = redeem(&engine, &code, &format!("{}&client_id=x", verifier()), None);
+    assert_eq!(
+        other_client.err().map(|e| e.0),
+        Some(400),
+        "a repeated client_id is a malformed request"
+    );
+    let other_key = DpopKey::new().proof("/token", "c");
+    assert_eq!(
+        redeem(&engine, &code, &verifier(), Some(&other_key)).err(),
+        Some((400, "invalid_dpop_proof".into()))
+    );
+    assert_eq!(
+        redeem(&engine, &code, &verifier(), None).err(),
+        Some((400, "invalid_dpop_proof".into())),
+        "no proof"
+    );
+    assert!(redeem(&engine, &code, &verifier(), Some(&proof("d"))).is_ok());
+}
+
+#[test]
+fn a_code_of_another_client_is_invalid_grant() {
+    let engine = engine();
+    let key = DpopKey::new();
+    let code = authorized(&engine, &key);
+    let body = format!(
+        "grant_type=authorization_code&code={code}&redirect_uri={}&client_id=mallory{}",
+        enc(REDIRECT),
+        verifier()
+    );
+    let proof = key.proof("/token", "m");
+    let headers: Vec<(&str, &[u8])> = vec![FORM, ("dpop", proof.as_bytes())];
+    let answer = engine.token(&EndpointRequest::new(&headers, body.as_bytes()), NOW);
+    assert_eq!(
+        answer.err().map(|e| (e.status(), e.error().to_owned())),
+        Some((400, "invalid_grant".into()))
+    );
+}
+
+#[test]
+fn a_reused_code_is_refused_and_revokes_the_first_tokens() {
+    let engine = engine();
+    let key = DpopKey::new();
+    let code = authorized(&engine, &key);
+    let first = redeem(&engine, &code, &verifier(), Some(&key.proof("/token", "1")))
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let access = first["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(
+        redeem(&engine, &code, &verifier(), Some(&key.proof("/token", "2"))).err(),
+        Some((400, "invalid_grant".into()))
+    );
+    // The first access token no longer works at the credential endpoint.
+    let authorization = format!("DPoP {access}");
+    let proof = key.proof_for_token("/credential", "3", &access);
+    let headers: Vec<(&str, &[u8])> = vec![
+        ("authorization", authorization.as_bytes()),
+        ("dpop", proof.as_bytes()),
+        ("content-type", b"application/json"),
+    ];
+    let answer = engine.credential(&EndpointRequest::new(&headers, b"{}"), NOW);
+    assert_eq!(
+        answer.err().map(|e| (e.status(), e.error().to_owned())),
+        Some((401, "invalid_token".into()))
+    );
+}
+
+#[test]
+fn a_credential_request_outside_the_authorization_details_is_refused() {
+    let engine = engine();
+    let key = DpopKey::new();
+    let code = authorized(&engine, &key);
+    let tokens = redeem(&engine, &code, &verifier(), Some(&key.proof("/token", "1")))
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let access = tokens["access_token"].as_str().unwrap_or_default();
+    let authorization = format!("DPoP {access}");
+    let request = |jti: &str, body: &Value| {
+        let proof = key.proof_for_token("/credential", jti, access);
+        let headers: Vec<(&str, &[u8])> = vec![
+            ("authorization", authorization.as_bytes()),
+            ("dpop", proof.as_bytes()),
+            ("content-type", b"application/json"),
+        ];
+        engine
+            .credential(
+                &EndpointRequest::new(&headers, body.to_string().as_bytes()),
+                NOW,
+            )
+            .err()
+            .map(|e| (e.status(), e.error().to_owned()))
+    };
+    let by_id = json!({"credential_identifier": "not-issued", "proofs": {"jwt": ["a.b.c"]}});
+    assert_eq!(
+        request("2", &by_id),
+        Some((400, "unknown_credential_identifier".into()))
+    );
+    let by_configuration =
+        json!({"credential_configuration_id": "pid", "proofs": {"jwt": ["a.b.c"]}});
+    assert_eq!(
+        request("3", &by_configuration),
+        Some((400, "invalid_credential_request".into()))
+    );
+}
+
+#[test]
+fn a_denied_consent_redirects_with_access_denied() {
+    let engine = engine();
+    let request_uri = par(&engine, &par_body("wallet", "scope=pid_scope"), None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let pending = begin(&engine, "wallet", &request_uri).unwrap_or_else(|e| panic!("{e}"));
+    let url = engine.deny(pending);
+    assert!(
+        url.starts_with(&format!("{REDIRECT}?error=access_denied&")),
+        "{url}"
+    );
+    assert!(
+        url.contains("&state=st-1&iss=https%3A%2F%2Fissuer.example"),
+        "{url}"
+    );
+}
