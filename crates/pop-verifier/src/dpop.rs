@@ -83,9 +83,10 @@ impl<'a> DpopPolicy<'a> {
         self
     }
 
-    /// Sets how old (plus the skew) `iat` may be, in seconds.
+    /// Sets the replay window in seconds: how old (plus the skew) `iat` may be, which is also
+    /// how long the `jti` is remembered.
     #[must_use]
-    pub const fn with_max_age(mut self, secs: u64) -> Self {
+    pub const fn with_replay_window_seconds(mut self, secs: u64) -> Self {
         self.window.window = secs;
         self
     }

@@ -87,7 +87,7 @@ impl<'a> AttestationPopPolicy<'a> {
 
     /// Sets the replay window in seconds: how long after `iat` (plus the skew) a PoP is accepted.
     #[must_use]
-    pub const fn with_replay_window(mut self, secs: u64) -> Self {
+    pub const fn with_replay_window_seconds(mut self, secs: u64) -> Self {
         self.window.window = secs;
         self
     }

@@ -62,7 +62,7 @@ pub(crate) fn check_pop(
         nonce_check(&challenge),
     )
     .with_clock_skew_seconds(config.clock_skew_seconds)
-    .with_replay_window(config.replay_window_seconds);
+    .with_replay_window_seconds(config.replay_window_seconds);
     let policy = match (config.challenge_required, challenge) {
         (true, _) => strict,
         (false, ChallengeCheck::None) => strict.danger_skip_challenge_check(),
@@ -123,7 +123,7 @@ pub(crate) fn check_dpop(
     };
     let strict = DpopPolicy::new(method, uri, &verifier.pop_algs, check)
         .with_clock_skew_seconds(config.clock_skew_seconds)
-        .with_max_age(config.replay_window_seconds);
+        .with_replay_window_seconds(config.replay_window_seconds);
     let policy = match (config.challenge_required, challenge) {
         (true, _) => strict,
         (false, ChallengeCheck::None) => strict.danger_skip_nonce_check(),

@@ -266,7 +266,9 @@ fn required_claims() {
 fn iat_window() {
     let s = key(Algorithm::Es256);
     let h = header(&s);
-    let p = policy().with_clock_skew_seconds(10).with_max_age(60);
+    let p = policy()
+        .with_clock_skew_seconds(10)
+        .with_replay_window_seconds(60);
     let at = |iat: i64| json!({"jti": "j", "htm": "POST", "htu": URI, "iat": iat});
     assert!(verify(&raw(&s, &h, &at(NOW - 70)), &p).is_ok());
     assert_eq!(

@@ -318,7 +318,9 @@ fn claim_rules() {
         verify(&raw(&s, &h, &c), &policy()),
         Err(Error::MissingClaim { name: "iat" })
     );
-    let p = policy().with_clock_skew_seconds(5).with_max_age(60);
+    let p = policy()
+        .with_clock_skew_seconds(5)
+        .with_replay_window_seconds(60);
     let c = json!({"aud": ISSUER, "iat": NOW - 66});
     assert_eq!(
         verify(&raw(&s, &h, &c), &p),

@@ -310,7 +310,9 @@ fn audience_rules() {
 #[test]
 fn iat_window_is_exact() {
     let s = key(Algorithm::Es256);
-    let p = policy().with_clock_skew_seconds(30).with_replay_window(120);
+    let p = policy()
+        .with_clock_skew_seconds(30)
+        .with_replay_window_seconds(120);
     let at = |iat: i64| json!({"aud": AS, "jti": "j", "iat": iat});
     assert!(verify(&pop(&s, &at(NOW - 150)), &s, &p).is_ok());
     assert_eq!(
