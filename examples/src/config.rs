@@ -311,7 +311,11 @@ impl IssuerConfig {
         self.credential_configurations
             .iter()
             .map(|c| {
-                let profile = oid4vci_issuer::CredentialProfile::new(&c.id, c.engine_format()?);
+                let mut profile =
+                    oid4vci_issuer::CredentialProfile::new(&c.id, c.engine_format()?);
+                if let Some(scope) = &c.scope {
+                    profile = profile.with_scope(scope);
+                }
                 Ok(if c.deferred {
                     profile.deferred()
                 } else {
