@@ -420,10 +420,16 @@ impl Maker<'_> {
     /// Whether the plan selected the next claim in visiting order. The plan visited the same
     /// claims in the same order; if it ran short that is a bug, and guessing "not selected"
     /// would put a claim meant to be selectively disclosable in clear.
+    ///
+    /// The error is built only on that path: an eager `ok_or(Error::Internal { .. })` built and
+    /// dropped one per claim on the issuing hot path.
     fn selected(&mut self) -> Result<bool, Error> {
-        self.selected.next().copied().ok_or(Error::Internal {
-            invariant: "the plan has a decision for every claim",
-        })
+        match self.selected.next() {
+            Some(&selected) => Ok(selected),
+            None => Err(Error::Internal {
+                invariant: "the plan has a decision for every claim",
+            }),
+        }
     }
 
     /// The next `salt_len` pooled bytes, base64url-encoded. The plan counted every draw, so

@@ -171,13 +171,13 @@ impl Walker<'_> {
     /// Applies a matched disclosure's value at the current path.
     fn disclose(&mut self, index: usize, depth: usize) -> Result<Value, Error> {
         // `index` came from the digest lookup over these disclosures; never disclose `null`.
-        let value = self
-            .disclosures
-            .get(index)
-            .map(|d| d.value().clone())
-            .ok_or(Error::Internal {
+        // (The error is built only when the invariant fails, not once per disclosure.)
+        let Some(disclosure) = self.disclosures.get(index) else {
+            return Err(Error::Internal {
                 invariant: "a matched digest names one of the disclosures",
-            })?;
+            });
+        };
+        let value = disclosure.value().clone();
         let outer = self.current.replace(index);
         let value = self.value(value, depth);
         self.current = outer;
