@@ -200,9 +200,13 @@ impl Issuance {
         let words_len = count.saturating_mul(PERMUTATION_WORD_LEN);
         let mut random = vec![0u8; words_len.saturating_add(count.saturating_mul(self.random_len))];
         rng.fill(&mut random)?;
-        let (mut words, salts) = random.split_at_checked(words_len).ok_or(Error::Internal {
-            invariant: "the random pool holds the permutation words",
-        })?;
+        // Each `Error::Internal` below is built only when its invariant fails: an eager
+        // `ok_or(Error::Internal { .. })` builds and drops one per item on the issuing hot path.
+        let Some((mut words, salts)) = random.split_at_checked(words_len) else {
+            return Err(Error::Internal {
+                invariant: "the random pool holds the permutation words",
+            });
+        };
         let mut salts = salts.chunks_exact(self.random_len);
 
         // `IssuerSigned` is written in one buffer, up to the signature that `attach_signature`
@@ -215,11 +219,13 @@ impl Issuance {
             out.text("nameSpaces").map(self.name_spaces.len());
         }
         for (name_space, elements) in &self.name_spaces {
-            let (ns_words, rest) = words
-                .split_at_checked(elements.len().saturating_mul(PERMUTATION_WORD_LEN))
-                .ok_or(Error::Internal {
+            let Some((ns_words, rest)) =
+                words.split_at_checked(elements.len().saturating_mul(PERMUTATION_WORD_LEN))
+            else {
+                return Err(Error::Internal {
                     invariant: "the random pool holds a permutation word per item",
-                })?;
+                });
+            };
             words = rest;
             let ids = random_permutation(elements.len(), ns_words)?;
             out.text(name_space).array(elements.len());
@@ -227,16 +233,20 @@ impl Issuance {
             for ((identifier, value), id) in elements.iter().zip(ids) {
                 // Never an empty or short salt: `chunks_exact` yields `random_len` bytes or
                 // nothing, and nothing is an error.
-                let salt = salts.next().ok_or(Error::Internal {
-                    invariant: "the random pool holds a salt per item",
-                })?;
+                let Some(salt) = salts.next() else {
+                    return Err(Error::Internal {
+                        invariant: "the random pool holds a salt per item",
+                    });
+                };
                 scratch.clear();
                 write_item(&mut scratch, id, salt, identifier, value);
                 let start = out.len();
                 out.tag24(scratch.as_slice());
-                let item = out.as_slice().get(start..).ok_or(Error::Internal {
-                    invariant: "the item just written lies in the buffer",
-                })?;
+                let Some(item) = out.as_slice().get(start..) else {
+                    return Err(Error::Internal {
+                        invariant: "the item just written lies in the buffer",
+                    });
+                };
                 digests.push((id, digest_algorithm.digest_fixed(item)));
             }
             digests.sort_unstable_by_key(|(id, _)| *id);
@@ -271,9 +281,11 @@ impl Issuance {
         out.bytes_head(tag24_len(mso.len()));
         let payload_start = out.len();
         out.tag24(mso);
-        let payload = out.as_slice().get(payload_start..).ok_or(Error::Internal {
-            invariant: "the MSO just written lies in the buffer",
-        })?;
+        let Some(payload) = out.as_slice().get(payload_start..) else {
+            return Err(Error::Internal {
+                invariant: "the MSO just written lies in the buffer",
+            });
+        };
         let to_be_signed = cose::sig_structure(&protected, payload);
         Ok(PreparedMdoc {
             alg,

@@ -8,6 +8,7 @@ use crate::value::ElementValue;
 
 /// Writes `IssuerSignedItem` = `{digestID, random, elementIdentifier, elementValue}` (Annex D
 /// member order); the caller wraps it as `IssuerSignedItemBytes` = `#6.24(bstr)`.
+#[inline]
 pub(crate) fn write_item(
     w: &mut Writer,
     digest_id: u64,

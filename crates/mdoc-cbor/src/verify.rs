@@ -9,6 +9,7 @@ use serde_json::{Map, Value as Json};
 use crate::cose::ReceivedSign1;
 use crate::error::Error;
 use crate::issuer_signed::{DeviceResponse, IssuerSigned};
+use crate::item::ReceivedItem;
 use crate::limits::Limits;
 use crate::mso::{DigestAlgorithm, MobileSecurityObject, StatusListReference, ValidityInfo};
 use crate::trust::lookup_error;
@@ -87,7 +88,13 @@ impl<'t> Verifier<'t> {
         now: UnixTime,
     ) -> Result<VerifiedMdoc, Error> {
         let parsed = IssuerSigned::parse(bytes, &self.limits)?;
-        self.verify_parsed(&parsed, expected_doc_type, now)
+        // The parse is ours: its element values move into the result instead of being cloned.
+        self.verify_items(
+            parsed.issuer_auth,
+            parsed.name_spaces,
+            expected_doc_type,
+            now,
+        )
     }
 
     /// [`Self::verify`] for the unpadded base64url form (the OpenID4VCI `credential`).
@@ -140,7 +147,32 @@ impl<'t> Verifier<'t> {
         expected_doc_type: &str,
         now: UnixTime,
     ) -> Result<VerifiedMdoc, Error> {
-        let sign1 = ReceivedSign1::parse(issuer_signed.issuer_auth, self.limits.max_x5chain_len())?;
+        self.verify_items(
+            issuer_signed.issuer_auth,
+            issuer_signed
+                .name_spaces
+                .iter()
+                .map(|(name_space, items)| (*name_space, items)),
+            expected_doc_type,
+            now,
+        )
+    }
+
+    /// [`Self::verify_parsed`] over the name spaces' items, borrowed (values cloned into the
+    /// result) or owned (values moved).
+    fn verify_items<'a, N, I>(
+        &self,
+        issuer_auth: &[u8],
+        name_spaces: N,
+        expected_doc_type: &str,
+        now: UnixTime,
+    ) -> Result<VerifiedMdoc, Error>
+    where
+        N: IntoIterator<Item = (&'a str, I)>,
+        I: IntoIterator,
+        I::Item: Item<'a>,
+    {
+        let sign1 = ReceivedSign1::parse(issuer_auth, self.limits.max_x5chain_len())?;
         let candidates = self
             .trust
             .keys(&KeyQuery::new().with_x5c(&sign1.x5chain), now)
@@ -178,7 +210,7 @@ impl<'t> Verifier<'t> {
             });
         }
         self.check_validity(&mso.validity, now)?;
-        let name_spaces = check_digests(issuer_signed, &mso)?;
+        let name_spaces = check_digests(name_spaces, &mso)?;
         Ok(VerifiedMdoc {
             doc_type: mso.doc_type,
             name_spaces,
@@ -209,20 +241,53 @@ impl<'t> Verifier<'t> {
 }
 
 /// Digest checks over the received bytes; returns the verified elements.
-fn check_digests(
-    issuer_signed: &IssuerSigned<'_>,
+/// A received item as [`check_digests`] reads it: borrowed from a caller's parse (the value is
+/// cloned into the result) or owned (the value moves).
+trait Item<'a> {
+    fn item(&self) -> &ReceivedItem<'a>;
+    fn into_value(self) -> ElementValue;
+}
+
+impl<'a> Item<'a> for &ReceivedItem<'a> {
+    fn item(&self) -> &ReceivedItem<'a> {
+        self
+    }
+
+    fn into_value(self) -> ElementValue {
+        self.value.clone()
+    }
+}
+
+impl<'a> Item<'a> for ReceivedItem<'a> {
+    fn item(&self) -> &Self {
+        self
+    }
+
+    fn into_value(self) -> ElementValue {
+        self.value
+    }
+}
+
+fn check_digests<'a, N, I>(
+    name_spaces: N,
     mso: &MobileSecurityObject,
-) -> Result<BTreeMap<String, BTreeMap<String, ElementValue>>, Error> {
+) -> Result<BTreeMap<String, BTreeMap<String, ElementValue>>, Error>
+where
+    N: IntoIterator<Item = (&'a str, I)>,
+    I: IntoIterator,
+    I::Item: Item<'a>,
+{
     let mut out = BTreeMap::new();
-    for (name_space, items) in &issuer_signed.name_spaces {
-        let digests = mso.value_digests.get(*name_space);
+    for (name_space, items) in name_spaces {
+        let digests = mso.value_digests.get(name_space);
         let mut seen = BTreeSet::new();
         let mut elements = BTreeMap::new();
-        for item in items {
+        for received in items {
+            let item = received.item();
             let id = item.digest_id;
             if !seen.insert(id) {
                 return Err(Error::DuplicateDigestId {
-                    name_space: (*name_space).to_owned(),
+                    name_space: name_space.to_owned(),
                     digest_id: id,
                 });
             }
@@ -230,26 +295,27 @@ fn check_digests(
                 digests
                     .and_then(|d| d.get(&id))
                     .ok_or_else(|| Error::DigestMissing {
-                        name_space: (*name_space).to_owned(),
+                        name_space: name_space.to_owned(),
                         digest_id: id,
                     })?;
             if mso.digest_algorithm.digest_fixed(item.raw).as_ref() != expected.as_slice() {
                 return Err(Error::DigestMismatch {
-                    name_space: (*name_space).to_owned(),
+                    name_space: name_space.to_owned(),
                     digest_id: id,
                 });
             }
+            let identifier = item.identifier;
             if elements
-                .insert(item.identifier.to_owned(), item.value.clone())
+                .insert(identifier.to_owned(), received.into_value())
                 .is_some()
             {
                 return Err(Error::DuplicateElement {
-                    name_space: (*name_space).to_owned(),
-                    identifier: jose_core::short_text(item.identifier),
+                    name_space: name_space.to_owned(),
+                    identifier: jose_core::short_text(identifier),
                 });
             }
         }
-        out.insert((*name_space).to_owned(), elements);
+        out.insert(name_space.to_owned(), elements);
     }
     Ok(out)
 }

@@ -136,6 +136,12 @@ impl Disclosure {
     pub const fn value(&self) -> &Value {
         &self.value
     }
+
+    /// Moves the value out, leaving `null`: for the verifier, which no longer needs its
+    /// disclosures once it has applied them (see `process::process_taking`).
+    pub(crate) fn take_value(&mut self) -> Value {
+        core::mem::take(&mut self.value)
+    }
 }
 
 /// A disclosure's salt, optional claim name and value.

@@ -74,8 +74,40 @@ impl DigestIndex<'_> {
 /// [`Error::UnreferencedDisclosure`], [`Error::DuplicateDisclosure`], and
 /// [`Error::NestingTooDeep`].
 pub(crate) fn process(
+    payload: Map<String, Value>,
+    disclosures: &[Disclosure],
+    max_depth: usize,
+) -> Result<Processed, Error> {
+    walk(payload, disclosures, Vec::new(), max_depth)
+}
+
+/// As [`process`], but each applied disclosure's value is moved out of `values` (the
+/// disclosures' values in the same order, taken from them with `Disclosure::take_value` by a
+/// caller that does not need them afterwards) instead of cloned from its disclosure: the
+/// verifier's path, which so copies no disclosed value.
+///
+/// # Errors
+/// As [`process`]; [`Error::Internal`] when `values` is not one value per disclosure.
+pub(crate) fn process_taking(
+    payload: Map<String, Value>,
+    disclosures: &[Disclosure],
+    values: Vec<Value>,
+    max_depth: usize,
+) -> Result<Processed, Error> {
+    if values.len() != disclosures.len() {
+        return Err(Error::Internal {
+            invariant: "one taken value per disclosure",
+        });
+    }
+    walk(payload, disclosures, values, max_depth)
+}
+
+/// [`process`] and [`process_taking`]: `values` is empty (clone from the disclosures) or one
+/// value per disclosure (move out).
+fn walk(
     mut payload: Map<String, Value>,
     disclosures: &[Disclosure],
+    values: Vec<Value>,
     max_depth: usize,
 ) -> Result<Processed, Error> {
     match payload.remove("_sd_alg") {
@@ -94,6 +126,7 @@ pub(crate) fn process(
     }
     let mut walker = Walker {
         disclosures,
+        values,
         by_digest: index_by_digest(disclosures)?,
         unmatched: HashSet::new(),
         used: vec![false; disclosures.len()],
@@ -120,6 +153,9 @@ pub(crate) fn process(
 
 struct Walker<'d> {
     disclosures: &'d [Disclosure],
+    /// Empty, or the disclosures' values to move out (each disclosure is applied at most once:
+    /// `used`).
+    values: Vec<Value>,
     by_digest: DigestIndex<'d>,
     /// Unmatched digests (decoys, withheld claims); matched ones are tracked by `used`.
     unmatched: HashSet<String>,
@@ -171,13 +207,17 @@ impl Walker<'_> {
     /// Applies a matched disclosure's value at the current path.
     fn disclose(&mut self, index: usize, depth: usize) -> Result<Value, Error> {
         // `index` came from the digest lookup over these disclosures; never disclose `null`.
-        let value = self
-            .disclosures
-            .get(index)
-            .map(|d| d.value().clone())
-            .ok_or(Error::Internal {
-                invariant: "a matched digest names one of the disclosures",
-            })?;
+        // (The error is built only when the invariant fails, not once per disclosure.)
+        let value = if let Some(taken) = self.values.get_mut(index) {
+            core::mem::take(taken)
+        } else {
+            let Some(disclosure) = self.disclosures.get(index) else {
+                return Err(Error::Internal {
+                    invariant: "a matched digest names one of the disclosures",
+                });
+            };
+            disclosure.value().clone()
+        };
         let outer = self.current.replace(index);
         let value = self.value(value, depth);
         self.current = outer;
@@ -305,5 +345,66 @@ impl Walker<'_> {
             });
         }
         self.disclose(index, depth).map(Some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::digest::DisclosureEncoding;
+
+    fn disclosure(salt: &str, name: Option<&str>, value: Value) -> Disclosure {
+        Disclosure::create(
+            salt.to_owned(),
+            name.map(str::to_owned),
+            value,
+            DisclosureEncoding::Compact,
+        )
+    }
+
+    /// A recursively disclosed `address` whose value holds the digest of `locality`, and an
+    /// array element: what the verifier moves out is what the holder's path clones.
+    #[test]
+    fn taking_the_values_gives_what_cloning_gives() {
+        let locality = disclosure("s1", Some("locality"), json!("Köln"));
+        let address = disclosure(
+            "s2",
+            Some("address"),
+            json!({"country": "DE", "_sd": [locality.digest()]}),
+        );
+        let element = disclosure("s3", None, json!({"n": 1}));
+        let disclosures = vec![locality, address, element];
+        let Value::Object(payload) = json!({
+            "_sd": [disclosures[1].digest()],
+            "list": [{"...": disclosures[2].digest()}, 2],
+            "_sd_alg": "sha-256",
+        }) else {
+            unreachable!()
+        };
+        let cloned = process(payload.clone(), &disclosures, 8).unwrap();
+        let mut taken_from = disclosures.clone();
+        let values = taken_from.iter_mut().map(Disclosure::take_value).collect();
+        let taken = process_taking(payload, &taken_from, values, 8).unwrap();
+        assert_eq!(
+            Value::Object(taken.claims.clone()),
+            json!({"address": {"country": "DE", "locality": "Köln"}, "list": [{"n": 1}, 2]})
+        );
+        assert_eq!(taken.claims, cloned.claims);
+        assert_eq!(taken.disclosed, cloned.disclosed);
+        assert_eq!(taken.parent, cloned.parent);
+        assert_eq!(taken_from[1].value(), &Value::Null);
+    }
+
+    #[test]
+    fn taking_needs_one_value_per_disclosure() {
+        let disclosures = vec![disclosure("s1", Some("a"), json!(1))];
+        assert_eq!(
+            process_taking(Map::new(), &disclosures, Vec::new(), 8).unwrap_err(),
+            Error::Internal {
+                invariant: "one taken value per disclosure",
+            }
+        );
     }
 }

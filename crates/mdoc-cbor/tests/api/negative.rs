@@ -411,11 +411,38 @@ fn structural_errors() {
         digests.insert(100, da);
         digests.insert(101, db);
     });
+    let duplicated = assemble(&[(&ns, vec![a, b])], &auth2);
+    let expected = Error::DuplicateElement {
+        name_space: ns.clone(),
+        identifier: "family_name".into(),
+    };
+    assert_eq!(verify(&key, &duplicated).err(), Some(expected.clone()));
+    // The borrowed path (the caller's parse, values cloned) refuses it the same way as
+    // `verify` (its own parse, values moved).
+    let parsed = IssuerSigned::parse(&duplicated, &Limits::default()).unwrap();
+    let trust = StaticKeys::from(key.public_jwk());
     assert_eq!(
-        verify(&key, &assemble(&[(&ns, vec![a, b])], &auth2)).err(),
-        Some(Error::DuplicateElement {
-            name_space: ns.clone(),
-            identifier: "family_name".into()
-        })
+        Verifier::new(&trust)
+            .verify_parsed(&parsed, MDL_DOC_TYPE, now())
+            .err(),
+        Some(expected)
     );
+}
+
+/// `verify` (its own parse: element values move into the result) and `verify_parsed` (the
+/// caller's parse: values cloned) give the same result, and the caller's parse is intact.
+#[test]
+fn verify_and_verify_parsed_agree() {
+    let (key, cbor) = setup();
+    let trust = StaticKeys::from(key.public_jwk());
+    let verifier = Verifier::new(&trust);
+    let owned = verifier.verify(&cbor, MDL_DOC_TYPE, now()).unwrap();
+    let parsed = IssuerSigned::parse(&cbor, &Limits::default()).unwrap();
+    let before = parsed.clone();
+    let borrowed = verifier
+        .verify_parsed(&parsed, MDL_DOC_TYPE, now())
+        .unwrap();
+    assert_eq!(owned, borrowed);
+    assert_eq!(parsed, before);
+    assert!(!owned.name_spaces[MDL_NAME_SPACE].is_empty());
 }
