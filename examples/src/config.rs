@@ -311,8 +311,7 @@ impl IssuerConfig {
         self.credential_configurations
             .iter()
             .map(|c| {
-                let mut profile =
-                    oid4vci_issuer::CredentialProfile::new(&c.id, c.engine_format()?);
+                let mut profile = oid4vci_issuer::CredentialProfile::new(&c.id, c.engine_format()?);
                 if let Some(scope) = &c.scope {
                     profile = profile.with_scope(scope);
                 }
