@@ -90,6 +90,24 @@ pub(crate) fn parse_form(input: &[u8], max_params: usize) -> Result<Vec<(String,
     Ok(pairs)
 }
 
+/// A request's form parameters by name: the body within `limits.max_message_len`, parsed by
+/// [`parse_form`], parameters with an empty value treated as omitted (RFC 6749 §3.1).
+pub(crate) fn form_params(
+    body: &[u8],
+    limits: &crate::limits::Limits,
+) -> Result<alloc::collections::BTreeMap<String, String>, Error> {
+    if body.len() > limits.max_message_len {
+        return Err(Error::InputTooLarge {
+            len: body.len(),
+            max: limits.max_message_len,
+        });
+    }
+    Ok(parse_form(body, limits.max_form_params)?
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .collect())
+}
+
 /// Serializes pairs as `application/x-www-form-urlencoded` (percent-encoding every
 /// non-unreserved byte, spaces as `%20`).
 pub(crate) fn build_form<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {

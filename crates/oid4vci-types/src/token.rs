@@ -164,17 +164,7 @@ impl TokenRequest {
     ///
     /// As [`Self::parse_form`].
     pub fn parse_form_with(body: &[u8], options: &ParseOptions) -> Result<Self, Error> {
-        let limits = &options.limits;
-        if body.len() > limits.max_message_len {
-            return Err(Error::InputTooLarge {
-                len: body.len(),
-                max: limits.max_message_len,
-            });
-        }
-        let mut params: BTreeMap<String, String> = pct::parse_form(body, limits.max_form_params)?
-            .into_iter()
-            .filter(|(_, v)| !v.is_empty())
-            .collect();
+        let mut params = pct::form_params(body, &options.limits)?;
         let mut take = |name: &'static str| params.remove(name);
         let grant_type =
             take("grant_type").ok_or(Error::MissingParameter { name: "grant_type" })?;

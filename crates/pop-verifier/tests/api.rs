@@ -8,5 +8,8 @@
 
 #[path = "api/flows.rs"]
 mod flows;
+#[cfg(fuzzing)]
+#[path = "api/fuzz_seeds.rs"]
+mod fuzz_seeds;
 #[path = "api/vectors.rs"]
 mod vectors;

@@ -5,8 +5,8 @@
 use jose_core::UnixTime;
 use oid4vci_types::{
     AuthorizationDetail, AuthorizationErrorResponse, AuthorizationRequest, AuthorizationResponse,
-    OAuthError, OPENID_CREDENTIAL, PushedAuthorizationRequest, PushedAuthorizationResponse,
-    REQUEST_URI_PREFIX, TokenErrorCode,
+    OAuthError, PushedAuthorizationRequest, PushedAuthorizationResponse, REQUEST_URI_PREFIX,
+    TokenErrorCode,
 };
 use serde_json::{Map, Value};
 
@@ -175,20 +175,13 @@ impl IssuerEngine {
     }
 
     fn detail_configuration(&self, detail: &AuthorizationDetail) -> Result<String, OAuthError> {
-        let invalid = |d: &str| OAuthError::bad_request("invalid_authorization_details", d);
-        if detail.detail_type != OPENID_CREDENTIAL {
-            return Err(invalid(&format!(
-                "authorization_details type {} is not supported",
-                detail.detail_type
-            )));
-        }
-        let id = detail
-            .credential_configuration_id
-            .as_deref()
-            .ok_or_else(|| invalid("openid_credential needs credential_configuration_id"))?;
-        self.profile(id)
-            .map(|p| p.id.clone())
-            .ok_or_else(|| invalid(&format!("unknown credential configuration {id}")))
+        let id = super::token::openid_credential_id(detail)?;
+        self.profile(id).map(|p| p.id.clone()).ok_or_else(|| {
+            OAuthError::bad_request(
+                "invalid_authorization_details",
+                &format!("unknown credential configuration {id}"),
+            )
+        })
     }
 
     /// `GET /authorize?client_id&request_uri` (RFC 9126 §4): takes the pushed request (single

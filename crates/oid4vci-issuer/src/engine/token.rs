@@ -40,6 +40,21 @@ fn invalid_details(description: &str) -> OAuthError {
     OAuthError::bad_request("invalid_authorization_details", description)
 }
 
+/// The `credential_configuration_id` of an `authorization_details` entry, which must be of
+/// type `openid_credential` (OpenID4VCI 1.0 §5.1.1); `invalid_authorization_details` otherwise.
+pub(super) fn openid_credential_id(detail: &AuthorizationDetail) -> Result<&str, OAuthError> {
+    if detail.detail_type != OPENID_CREDENTIAL {
+        return Err(invalid_details(&format!(
+            "authorization_details type {} is not supported",
+            detail.detail_type
+        )));
+    }
+    detail
+        .credential_configuration_id
+        .as_deref()
+        .ok_or_else(|| invalid_details("openid_credential needs credential_configuration_id"))
+}
+
 impl IssuerEngine {
     /// `POST /token` (OpenID4VCI 1.0 §6, RFC 6749 §5, RFC 9449 §5).
     ///
@@ -143,14 +158,7 @@ impl IssuerEngine {
         }
         refresh.client_id = identity.client_id;
         refresh.instance_key = identity.instance_key;
-        refresh.dpop_jkt.clone_from(&dpop_jkt);
-        let refresh_token = self.handle()?;
-        let response = self.issue_access(&refresh, &refresh_token, dpop_jkt, now)?;
-        self.stores
-            .refresh
-            .insert(refresh_token, refresh, now)
-            .map_err(store_failure)?;
-        Ok(response)
+        self.start_grant(refresh, dpop_jkt, now)
     }
 
     /// The `authorization_code` grant (RFC 6749 §4.1.3, RFC 7636 §4.6, RFC 9449 §10): the code
@@ -203,24 +211,13 @@ impl IssuerEngine {
         refresh.credential_identifiers = match redemption.authorization_details {
             Some(details) => self.credential_identifiers(details, &refresh.configuration_ids)?,
             None if issued.request.by_authorization_details => {
-                let mut identifiers = Vec::with_capacity(refresh.configuration_ids.len());
-                for id in &refresh.configuration_ids {
-                    identifiers.push((id.clone(), self.handle()?));
-                }
-                identifiers
+                self.identifiers_for(refresh.configuration_ids.iter().map(String::as_str))?
             }
             None => Vec::new(),
         };
         refresh.client_id = Some(issued.request.client_id);
         refresh.instance_key = issued.request.instance_key;
-        refresh.dpop_jkt.clone_from(&dpop_jkt);
-        let refresh_token = self.handle()?;
-        let response = self.issue_access(&refresh, &refresh_token, dpop_jkt, now)?;
-        self.stores
-            .refresh
-            .insert(refresh_token, refresh, now)
-            .map_err(store_failure)?;
-        Ok(response)
+        self.start_grant(refresh, dpop_jkt, now)
     }
 
     /// The answer to a code that did not redeem; a reused one revokes its grant first.
@@ -265,32 +262,48 @@ impl IssuerEngine {
         details: &[AuthorizationDetail],
         granted: &[String],
     ) -> Result<Vec<(String, String)>, OAuthError> {
-        let mut identifiers: Vec<(String, String)> = Vec::with_capacity(details.len());
+        let mut ids: Vec<&str> = Vec::with_capacity(details.len());
         for detail in details {
-            if detail.detail_type != OPENID_CREDENTIAL {
-                return Err(invalid_details(&format!(
-                    "authorization_details type {} is not supported",
-                    detail.detail_type
-                )));
-            }
-            let Some(id) = detail.credential_configuration_id.as_deref() else {
-                return Err(invalid_details(
-                    "openid_credential needs credential_configuration_id",
-                ));
-            };
+            let id = openid_credential_id(detail)?;
             if !granted.iter().any(|g| g == id) {
                 return Err(invalid_details(&format!(
                     "the grant does not cover credential configuration {id}"
                 )));
             }
-            if identifiers.iter().any(|(c, _)| c == id) {
+            if ids.contains(&id) {
                 return Err(invalid_details(&format!(
                     "credential configuration {id} is requested twice"
                 )));
             }
-            identifiers.push((id.to_owned(), self.handle()?));
+            ids.push(id);
         }
-        Ok(identifiers)
+        self.identifiers_for(ids.into_iter())
+    }
+
+    /// One fresh `credential_identifier` per configuration id.
+    fn identifiers_for<'a>(
+        &self,
+        configuration_ids: impl Iterator<Item = &'a str>,
+    ) -> Result<Vec<(String, String)>, OAuthError> {
+        configuration_ids
+            .map(|id| Ok((id.to_owned(), self.handle()?)))
+            .collect()
+    }
+
+    /// Starts `refresh`'s grant: a refresh token and an access token, stored and answered.
+    fn start_grant(
+        &self,
+        refresh: RefreshGrant,
+        dpop_jkt: Option<String>,
+        now: UnixTime,
+    ) -> Result<EndpointResponse, OAuthError> {
+        let refresh_token = self.handle()?;
+        let response = self.issue_access(&refresh, &refresh_token, dpop_jkt, now)?;
+        self.stores
+            .refresh
+            .insert(refresh_token, refresh, now)
+            .map_err(store_failure)?;
+        Ok(response)
     }
 
     fn refresh(
