@@ -36,12 +36,15 @@ pub struct IssuerSettings {
     /// Lifetime of an authorization code (RFC 6749 §4.1.2: at most ten minutes, short is
     /// better).
     pub authorization_code_ttl_seconds: u64,
+    /// How long the user has, once the `request_uri` is taken at the authorization endpoint,
+    /// to log in and consent (the login and consent pages of a [`crate::PendingAuthorization`]).
+    pub user_interaction_ttl_seconds: u64,
 }
 
 impl IssuerSettings {
     /// The settings of `credential_issuer` with the defaults: batch 3, code 300 s, 3 `tx_code`
     /// attempts, access token 600 s, refresh family 1 day, nonce 300 s, credential 1 year,
-    /// deferred 1 s, ES256/ES384/ES512/EdDSA, `request_uri` 60 s, authorization code 60 s.
+    /// deferred 1 s, ES256/ES384/ES512/EdDSA, `request_uri` 60 s, authorization code 60 s, login and consent 600 s.
     #[must_use]
     pub fn new(credential_issuer: &str) -> Self {
         Self {
@@ -62,6 +65,7 @@ impl IssuerSettings {
             ],
             par_ttl_seconds: 60,
             authorization_code_ttl_seconds: 60,
+            user_interaction_ttl_seconds: 600,
         }
     }
 
@@ -102,6 +106,10 @@ impl IssuerSettings {
             (
                 "authorizationCodeTtlSeconds",
                 self.authorization_code_ttl_seconds,
+            ),
+            (
+                "userInteractionTtlSeconds",
+                self.user_interaction_ttl_seconds,
             ),
         ] {
             if value == 0 {

@@ -185,7 +185,9 @@ impl IssuerEngine {
     }
 
     /// `GET /authorize?client_id&request_uri` (RFC 9126 §4): takes the pushed request (single
-    /// use, only by the client that pushed it) for the login and consent pages.
+    /// use, only by the client that pushed it) for the login and consent pages, which then
+    /// have [`crate::IssuerSettings::user_interaction_ttl_seconds`] to reach
+    /// [`Self::approve`] or [`Self::deny`].
     ///
     /// # Errors
     /// `invalid_request` for another parameter besides `client_id` and `request_uri`, and for
@@ -201,7 +203,11 @@ impl IssuerEngine {
         self.stores
             .authorizations
             .take_pushed(&request.request_uri, &request.client_id, now)
-            .map(|request| PendingAuthorization { request })
+            .map(|mut request| {
+                // The request_uri was short-lived; the user now has the interaction window.
+                request.expires_at = now.saturating_add(self.settings.user_interaction_ttl_seconds);
+                PendingAuthorization { request }
+            })
             .ok_or_else(|| {
                 invalid_request(
                     "request_uri is unknown, expired, already used, or not this client's",

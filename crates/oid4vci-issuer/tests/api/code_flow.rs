@@ -433,3 +433,24 @@ fn a_denied_consent_redirects_with_access_denied() {
         "{url}"
     );
 }
+
+#[test]
+fn the_user_has_the_interaction_window_after_the_request_uri_is_taken() {
+    let engine = engine();
+    let window = engine.settings().user_interaction_ttl_seconds;
+    assert!(window > engine.settings().par_ttl_seconds);
+    let request_uri = par(&engine, &par_body("wallet", "scope=pid_scope"), None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let pending = begin(&engine, "wallet", &request_uri).unwrap_or_else(|e| panic!("{e}"));
+    // Past the request_uri's 60 s, within the window: the consent still counts.
+    let slow = NOW.saturating_add(window.saturating_sub(1));
+    assert!(pending.is_live(slow));
+    assert!(engine.approve(pending.clone(), claims(), slow).is_ok());
+    let late = NOW.saturating_add(window);
+    assert!(!pending.is_live(late));
+    let refused = engine.approve(pending, claims(), late).err();
+    assert_eq!(
+        refused.map(|e| (e.status(), e.error().to_owned())),
+        Some((400, "invalid_request".into()))
+    );
+}
