@@ -59,6 +59,55 @@ pub struct IssuerConfig {
     /// Seconds a deferred credential takes to become ready (and the `interval` sent).
     #[serde(default = "defaults::deferred_interval")]
     pub deferred_interval_seconds: u64,
+    /// The users who can log in at the authorization endpoint (the code flow), with the
+    /// claims issued to each.
+    #[serde(default)]
+    pub users: Vec<DemoUser>,
+}
+
+/// A user of the demo's login page. Demo only: the password is compared in constant time but
+/// kept in the configuration file in clear; a real issuer delegates login to its identity
+/// provider.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[non_exhaustive]
+pub struct DemoUser {
+    /// The login name.
+    pub username: String,
+    /// The password.
+    pub password: String,
+    /// The subject claims of every credential issued to this user.
+    pub claims: serde_json::Map<String, Value>,
+}
+
+impl core::fmt::Debug for DemoUser {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("DemoUser")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The login name of the built-in user.
+pub const DEMO_USERNAME: &str = "erika";
+/// The password of the built-in user.
+pub const DEMO_PASSWORD: &str = "mustermann-demo";
+
+impl DemoUser {
+    /// The built-in user [`DEMO_USERNAME`] with the demo claims.
+    #[must_use]
+    pub fn erika() -> Self {
+        let claims = serde_json::json!({
+            "given_name": "Erika",
+            "family_name": "Mustermann",
+            "birthdate": "1984-01-26"
+        });
+        Self {
+            username: DEMO_USERNAME.to_owned(),
+            password: DEMO_PASSWORD.to_owned(),
+            claims: claims.as_object().cloned().unwrap_or_default(),
+        }
+    }
 }
 
 /// Where the signing key comes from.
@@ -325,8 +374,9 @@ impl IssuerConfig {
     }
 
     /// The built-in configuration: a generated ES256 key, one immediate and one deferred
-    /// `dc+sd-jwt` configuration, an `mso_mdoc` mDL configuration, and lenient client attestation against the `demo-attester`
-    /// key of `demo-keystore.json` (the file the `attester` binary creates).
+    /// `dc+sd-jwt` configuration, an `mso_mdoc` mDL configuration, lenient client attestation
+    /// against the `demo-attester` key of `demo-keystore.json` (the file the `attester` binary
+    /// creates), and one user, [`DEMO_USERNAME`] / [`DEMO_PASSWORD`].
     #[must_use]
     pub fn default_config() -> Self {
         let mut deferred = CredentialConfiguration::sd_jwt(
@@ -367,6 +417,7 @@ impl IssuerConfig {
             credential_ttl_seconds: defaults::credential_ttl(),
             status_list_size: defaults::status_list_size(),
             deferred_interval_seconds: defaults::deferred_interval(),
+            users: vec![DemoUser::erika()],
         }
     }
 
@@ -421,6 +472,21 @@ impl IssuerConfig {
         }
         if self.status_list_size == 0 {
             return bad("statusListSize must be at least 1".into());
+        }
+        for (i, user) in self.users.iter().enumerate() {
+            if user.username.is_empty() || user.password.is_empty() {
+                return bad(format!(
+                    "users[{i}]: username and password must not be empty"
+                ));
+            }
+            if self
+                .users
+                .iter()
+                .take(i)
+                .any(|u| u.username == user.username)
+            {
+                return bad(format!("users[{i}]: duplicate username {}", user.username));
+            }
         }
         Ok(())
     }

@@ -2,13 +2,20 @@
 //! router, on one listener (the admin API answers loopback clients only).
 
 mod admin;
+mod authorize;
 mod endpoints;
+mod expiring;
 mod lenient;
 mod metadata;
+mod offers;
+mod pages;
 mod status;
 
 pub use admin::TX_CODE_LENGTH;
+pub use authorize::{MAX_FAILED_LOGINS, SESSION_COOKIE};
 pub use lenient::{LENIENT_LOG_CAPACITY, LenientLog};
+pub use offers::{OFFER_PAGE_PATH, offer_qr_svg};
+pub use pages::{STYLESHEET_PATH, content_security_policy};
 pub use status::STATUS_LIST_JWT_MEDIA_TYPE;
 
 use core::net::SocketAddr;
@@ -82,6 +89,10 @@ pub struct IssuerState {
     kid: String,
     /// The served metadata documents, built at start-up.
     metadata: metadata::ServedMetadata,
+    /// Users on their way through the login and consent pages.
+    login_sessions: authorize::LoginSessions,
+    /// The operator's offers (their pages and `issuer_state` values).
+    offers: offers::Offers,
 }
 
 impl core::fmt::Debug for IssuerState {
@@ -233,6 +244,8 @@ impl IssuerState {
             lenient_log: LenientLog::default(),
             kid,
             metadata,
+            login_sessions: authorize::LoginSessions::default(),
+            offers: offers::Offers::default(),
         })
     }
 
@@ -307,6 +320,18 @@ pub fn router(state: Arc<IssuerState>) -> Router {
             get(metadata::authorization_server),
         )
         .route("/.well-known/jwt-vc-issuer", get(metadata::jwt_vc_issuer))
+        .route(oid4vci_issuer::PAR_PATH, post(endpoints::par))
+        .route("/authorize", get(authorize::authorize))
+        .route("/authorize/login", post(authorize::login))
+        .route(
+            "/authorize/consent",
+            get(authorize::consent_page).post(authorize::consent),
+        )
+        .route(
+            &format!("{OFFER_PAGE_PATH}/{{id}}"),
+            get(offers::offer_page),
+        )
+        .route(STYLESHEET_PATH, get(pages::stylesheet))
         .route("/token", post(endpoints::token))
         .route("/nonce", post(endpoints::nonce))
         .route("/challenge", post(endpoints::challenge))

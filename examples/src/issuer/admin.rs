@@ -10,14 +10,15 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use oid4vci_types::{
-    CredentialOffer, CredentialOfferRequest, Grants, PreAuthorizedCodeGrant, TxCode,
-    TxCodeInputMode,
+    AuthorizationCodeGrant, CredentialOffer, CredentialOfferRequest, Grants,
+    PreAuthorizedCodeGrant, TxCode, TxCodeInputMode,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use status_list::Status;
 
 use super::IssuerState;
+use super::offers::{OFFER_PAGE_PATH, OfferEntry};
 use crate::error::ApiError;
 
 /// Digits in a generated `tx_code`.
@@ -39,6 +40,20 @@ fn json_body<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| ApiError::invalid_request(format!("body: {e}")))
 }
 
+/// The grant an offer carries.
+#[derive(Deserialize, Default, Clone, Copy, PartialEq, Eq)]
+enum OfferGrant {
+    /// `urn:ietf:params:oauth:grant-type:pre-authorized_code`: the claims come with the
+    /// offer.
+    #[default]
+    #[serde(rename = "pre-authorized_code")]
+    PreAuthorizedCode,
+    /// `authorization_code` with `issuer_state`: the user signs in and the claims are the
+    /// signed-in user's.
+    #[serde(rename = "authorization_code")]
+    AuthorizationCode,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct OfferRequest {
@@ -47,9 +62,13 @@ struct OfferRequest {
     claims: Map<String, Value>,
     #[serde(default)]
     tx_code: bool,
+    #[serde(default)]
+    grant: OfferGrant,
 }
 
-/// `POST /admin/offers`.
+/// `POST /admin/offers`: `{credential_configuration_id, grant?, claims?, tx_code?}`. The
+/// answer has the offer, its `openid-credential-offer://` URI, the URL of its QR page and,
+/// for a pre-authorized offer with `tx_code: true`, the code to give the user.
 pub(super) async fn create_offer(
     State(state): State<Arc<IssuerState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -64,36 +83,84 @@ pub(super) async fn create_offer(
             format!("no credential configuration {id}"),
         ));
     }
-    let tx_code = if request.tx_code {
-        Some(numeric_code(&state)?)
-    } else {
-        None
-    };
-    let code = state.engine.create_pre_authorized_code(
-        vec![id.clone()],
-        request.claims,
-        tx_code.clone(),
-        state.clock.now(),
-    )?;
-    let mut grant = PreAuthorizedCodeGrant::new(&code);
-    if tx_code.is_some() {
-        let mut tx = TxCode::default();
-        tx.input_mode = Some(TxCodeInputMode::Numeric);
-        tx.length = Some(u64::try_from(TX_CODE_LENGTH).map_err(|e| ApiError::server_error(&e))?);
-        tx.description = Some("Enter the code shown by the issuer".to_owned());
-        grant.tx_code = Some(tx);
-    }
+    let now = state.clock.now();
+    let expires_at = now.saturating_add(state.config.pre_authorized_code_ttl_seconds);
     let mut grants = Grants::default();
-    grants.pre_authorized_code = Some(grant);
-    let mut offer = CredentialOffer::new(state.base_url(), vec![id]);
+    let mut tx_code = None;
+    match request.grant {
+        OfferGrant::PreAuthorizedCode => {
+            tx_code = request.tx_code.then(|| numeric_code(&state)).transpose()?;
+            let code = state.engine.create_pre_authorized_code(
+                vec![id.clone()],
+                request.claims,
+                tx_code.clone(),
+                now,
+            )?;
+            let mut grant = PreAuthorizedCodeGrant::new(&code);
+            if tx_code.is_some() {
+                let mut tx = TxCode::default();
+                tx.input_mode = Some(TxCodeInputMode::Numeric);
+                tx.length =
+                    Some(u64::try_from(TX_CODE_LENGTH).map_err(|e| ApiError::server_error(&e))?);
+                tx.description = Some("Enter the code shown by the issuer".to_owned());
+                grant.tx_code = Some(tx);
+            }
+            grants.pre_authorized_code = Some(grant);
+        }
+        OfferGrant::AuthorizationCode => {
+            if request.tx_code || !request.claims.is_empty() {
+                return Err(ApiError::invalid_request(
+                    "an authorization_code offer takes neither claims nor tx_code: the user \
+                     signs in and the claims are theirs",
+                ));
+            }
+            let issuer_state = random_handle(&state)?;
+            state
+                .offers
+                .add_issuer_state(issuer_state.clone(), expires_at, now)
+                .map_err(|_| offers_full())?;
+            let mut grant = AuthorizationCodeGrant::default();
+            grant.issuer_state = Some(issuer_state);
+            grants.authorization_code = Some(grant);
+        }
+    }
+    let mut offer = CredentialOffer::new(state.base_url(), vec![id.clone()]);
     offer.grants = Some(grants);
     let offer_uri = CredentialOfferRequest::ByValue(Box::new(offer.clone())).to_uri();
-    tracing::info!(offer_uri = %offer_uri, "credential offer created");
-    let mut body = json!({"offer": offer.to_value(), "offer_uri": offer_uri});
+    let page_id = random_handle(&state)?;
+    let entry = OfferEntry {
+        offer_uri: offer_uri.clone(),
+        configuration_ids: vec![id],
+        tx_code_required: tx_code.is_some(),
+        sign_in_required: request.grant == OfferGrant::AuthorizationCode,
+    };
+    state
+        .offers
+        .add(page_id.clone(), entry, expires_at, now)
+        .map_err(|_| offers_full())?;
+    let page_url = state.url(&format!("{OFFER_PAGE_PATH}/{page_id}"));
+    tracing::info!(offer_uri = %offer_uri, offer_page = %page_url, "credential offer created");
+    let mut body =
+        json!({"offer": offer.to_value(), "offer_uri": offer_uri, "offer_page": page_url});
     if let (Some(map), Some(tx)) = (body.as_object_mut(), tx_code) {
         map.insert("tx_code".into(), tx.into());
     }
     Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+fn offers_full() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "temporarily_unavailable",
+        "too many open offers",
+    )
+}
+
+fn random_handle(state: &IssuerState) -> Result<String, ApiError> {
+    let mut bytes = [0u8; 32];
+    jose_core::RandomSource::fill(state.engine.rng(), &mut bytes)
+        .map_err(|e| ApiError::server_error(&e))?;
+    Ok(jose_core::base64url::encode(&bytes))
 }
 
 fn numeric_code(state: &IssuerState) -> Result<String, ApiError> {

@@ -33,7 +33,7 @@ fn run(
     match endpoint(&state.engine, &request, state.clock.now()) {
         Ok(answer) => {
             for warning in &answer.warnings {
-                tracing::warn!(reason = %warning, "lenient mode: token request accepted unauthenticated");
+                tracing::warn!(reason = %warning, "lenient mode: request accepted unauthenticated");
                 state.lenient_log.push(warning.clone());
             }
             respond(answer)
@@ -50,6 +50,15 @@ fn run(
 /// An engine answer as an HTTP response.
 fn respond(answer: EndpointResponse) -> Response {
     crate::error::http_response(answer.status, answer.body, answer.headers)
+}
+
+/// `POST /par` (RFC 9126).
+pub(super) async fn par(
+    State(state): State<Arc<IssuerState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    run(&state, &headers, &body, IssuerEngine::par)
 }
 
 /// `POST /token`.

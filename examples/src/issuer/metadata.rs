@@ -10,10 +10,10 @@ use axum::extract::State;
 use jose_core::PublicJwk;
 use oid4vci_issuer::IssuerEngine;
 use oid4vci_types::{
-    AlgorithmIdentifier, AuthorizationServerMetadata, BatchCredentialIssuance,
-    CredentialConfiguration, CredentialDisplay, CredentialFormat, CredentialIssuerMetadata,
-    CredentialMetadata, IssuerDisplay, OPENID_CREDENTIAL, PRE_AUTHORIZED_CODE_GRANT,
-    ProofTypeMetadata, REFRESH_TOKEN_GRANT,
+    AUTHORIZATION_CODE_GRANT, AlgorithmIdentifier, AuthorizationServerMetadata,
+    BatchCredentialIssuance, CredentialConfiguration, CredentialDisplay, CredentialFormat,
+    CredentialIssuerMetadata, CredentialMetadata, IssuerDisplay, OPENID_CREDENTIAL, PKCE_S256,
+    PRE_AUTHORIZED_CODE_GRANT, ProofTypeMetadata, REFRESH_TOKEN_GRANT,
 };
 use sdjwt_vc::IssuerMetadata;
 use serde_json::Value;
@@ -159,7 +159,23 @@ fn authorization_server_metadata(
     let settings = sources.engine.settings();
     let mut doc = AuthorizationServerMetadata::new(&settings.credential_issuer);
     doc.token_endpoint = Some(settings.url("/token"));
+    // The code flow as HAIP 1.0 wants it: PAR required, PKCE S256 only, `iss` in the
+    // authorization response (RFC 9207).
+    doc.authorization_endpoint = Some(settings.url("/authorize"));
+    doc.pushed_authorization_request_endpoint = Some(settings.url(oid4vci_issuer::PAR_PATH));
+    doc.require_pushed_authorization_requests = Some(true);
+    doc.code_challenge_methods_supported = Some(vec![PKCE_S256.to_owned()]);
+    doc.authorization_response_iss_parameter_supported = Some(true);
+    doc.response_types_supported = Some(vec!["code".to_owned()]);
+    let scopes: Vec<String> = sources
+        .config
+        .credential_configurations
+        .iter()
+        .filter_map(|c| c.scope.clone())
+        .collect();
+    doc.scopes_supported = (!scopes.is_empty()).then_some(scopes);
     doc.grant_types_supported = Some(vec![
+        AUTHORIZATION_CODE_GRANT.to_owned(),
         PRE_AUTHORIZED_CODE_GRANT.to_owned(),
         REFRESH_TOKEN_GRANT.to_owned(),
     ]);

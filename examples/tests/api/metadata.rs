@@ -184,9 +184,33 @@ fn authorization_server_metadata_carries_the_attestation_members_typed() {
     assert_eq!(
         meta.grant_types_supported,
         strings(&[
+            "authorization_code",
             "urn:ietf:params:oauth:grant-type:pre-authorized_code",
             "refresh_token"
         ])
+    );
+    // The HAIP code flow: PAR required, PKCE S256, RFC 9207 `iss`.
+    assert_eq!(
+        meta.authorization_endpoint,
+        Some(format!("{base}/authorize"))
+    );
+    assert_eq!(
+        meta.pushed_authorization_request_endpoint,
+        Some(format!("{base}/par"))
+    );
+    assert_eq!(meta.require_pushed_authorization_requests, Some(true));
+    assert_eq!(meta.code_challenge_methods_supported, strings(&["S256"]));
+    assert_eq!(
+        meta.authorization_response_iss_parameter_supported,
+        Some(true)
+    );
+    assert_eq!(meta.response_types_supported, strings(&["code"]));
+    assert!(
+        meta.scopes_supported
+            .as_ref()
+            .is_some_and(|s| s.contains(&"IdentityCredential".to_owned())),
+        "{:?}",
+        meta.scopes_supported
     );
     // clientAttestationConfig.required: no anonymous access.
     assert_eq!(

@@ -254,9 +254,18 @@ impl IssuerEngine {
     /// The user declined: the URL to redirect to with `error=access_denied`, `state`, `iss`.
     #[must_use]
     pub fn deny(&self, pending: PendingAuthorization) -> String {
+        self.refuse(pending, "access_denied", "the user declined the request")
+    }
+
+    /// The authorization ends without a code for another reason the adapter found (RFC 6749
+    /// §4.1.2.1: `access_denied` after too many failed logins, `invalid_request` for an
+    /// unknown `issuer_state`, …): the URL to redirect to with `error`, `error_description`,
+    /// `state` and `iss`.
+    #[must_use]
+    pub fn refuse(&self, pending: PendingAuthorization, error: &str, description: &str) -> String {
         AuthorizationErrorResponse::new(
-            "access_denied",
-            "the user declined the request",
+            error,
+            description,
             pending.request.state.as_deref(),
             &self.settings.credential_issuer,
         )

@@ -1,0 +1,460 @@
+//! The authorization endpoint's pages (the code flow): `GET /authorize` takes the pushed
+//! request through the engine and shows the login page; `POST /authorize/login` checks the
+//! user; `GET /authorize/consent` lists the credentials and claims; `POST /authorize/consent`
+//! hands the decision to the engine, which makes the redirect.
+//!
+//! A login session lives in a cookie (`HttpOnly`, `SameSite=Strict`, path `/authorize`) and
+//! carries a CSRF token that every POST must echo; the session id changes at login. The
+//! engine decides what may be granted and binds the code; these pages only ask the user.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use jose_core::UnixTime;
+use oid4vci_issuer::PendingAuthorization;
+use serde::Deserialize;
+
+use super::IssuerState;
+use super::expiring::ExpiringMap;
+use super::pages::{Page, secrets_equal, see_other};
+use crate::config::DemoUser;
+
+/// The login session cookie.
+pub const SESSION_COOKIE: &str = "issuer_login";
+/// Failed logins after which the authorization ends with `access_denied`.
+pub const MAX_FAILED_LOGINS: u32 = 5;
+/// Concurrent login sessions the demo keeps.
+const MAX_SESSIONS: usize = 10_000;
+
+/// One user's way through the pages.
+#[derive(Clone, Debug)]
+pub(super) struct LoginSession {
+    pending: PendingAuthorization,
+    csrf: String,
+    user: Option<String>,
+    failed_logins: u32,
+}
+
+/// The login sessions (in memory).
+#[derive(Debug)]
+pub(super) struct LoginSessions(ExpiringMap<LoginSession>);
+
+impl Default for LoginSessions {
+    fn default() -> Self {
+        Self(ExpiringMap::new(MAX_SESSIONS))
+    }
+}
+
+/// A fresh random handle; `None` (logged) when the random source fails.
+fn random_handle(state: &IssuerState) -> Option<String> {
+    let mut bytes = [0u8; 32];
+    match jose_core::RandomSource::fill(state.engine.rng(), &mut bytes) {
+        Ok(()) => Some(jose_core::base64url::encode(&bytes)),
+        Err(e) => {
+            tracing::error!(error = %e, "no randomness for a login session");
+            None
+        }
+    }
+}
+
+fn unavailable() -> Response {
+    Page::message(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Try again later",
+        "The issuer cannot start a sign-in right now.",
+    )
+    .into_response()
+}
+
+fn no_session() -> Response {
+    Page::message(
+        StatusCode::BAD_REQUEST,
+        "Sign-in expired",
+        "There is no sign-in in progress in this browser (it expired, was completed, or \
+         cookies are off). Start again from your wallet.",
+    )
+    .into_response()
+}
+
+fn bad_csrf() -> Response {
+    Page::message(
+        StatusCode::FORBIDDEN,
+        "Form not accepted",
+        "The form was not sent from this sign-in page (its CSRF token does not match). \
+         Go back to the page and submit it again.",
+    )
+    .into_response()
+}
+
+fn bad_form(rejection: &FormRejection) -> Response {
+    Page::message(
+        StatusCode::BAD_REQUEST,
+        "Form not accepted",
+        &format!("The form could not be read: {rejection}"),
+    )
+    .into_response()
+}
+
+fn session_cookie(state: &IssuerState, id: &str, max_age: u64) -> String {
+    let secure = if state.base_url().starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{SESSION_COOKIE}={id}; Path=/authorize; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
+    )
+}
+
+fn ended_cookie(state: &IssuerState) -> String {
+    session_cookie(state, "", 0)
+}
+
+/// The session id of the request's cookie.
+fn session_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// Opens a session for `pending` and answers with the login page.
+fn open_session(state: &IssuerState, pending: PendingAuthorization, now: UnixTime) -> Response {
+    let (Some(id), Some(csrf)) = (random_handle(state), random_handle(state)) else {
+        return unavailable();
+    };
+    let ttl = state.engine.settings().user_interaction_ttl_seconds;
+    let page = login_page(&pending, &csrf, None);
+    let session = LoginSession {
+        pending,
+        csrf,
+        user: None,
+        failed_logins: 0,
+    };
+    if state
+        .login_sessions
+        .0
+        .insert(id.clone(), session, now.saturating_add(ttl), now)
+        .is_err()
+    {
+        return unavailable();
+    }
+    page.with_cookie(session_cookie(state, &id, ttl))
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    client_id: &'a str,
+    csrf: &'a str,
+    error: Option<&'a str>,
+}
+
+fn login_page(pending: &PendingAuthorization, csrf: &str, error: Option<&str>) -> Page {
+    Page::render(
+        StatusCode::OK,
+        &LoginPage {
+            client_id: pending.client_id(),
+            csrf,
+            error,
+        },
+    )
+    .with_form_action(pending.redirect_uri())
+}
+
+/// `GET /authorize?client_id&request_uri` (RFC 9126 §4).
+pub(super) async fn authorize(
+    State(state): State<Arc<IssuerState>>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let now = state.clock.now();
+    let pending = match state
+        .engine
+        .begin_authorization(query.unwrap_or_default().as_bytes(), now)
+    {
+        Ok(pending) => pending,
+        Err(error) => {
+            tracing::info!(error = error.error(), reason = %error.description(), "authorization request refused");
+            // The redirect URI is not trusted before the request_uri resolves: a page, not
+            // a redirect (RFC 6749 §4.1.2.1).
+            return Page::message(
+                StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST),
+                "Authorization request not accepted",
+                error.description(),
+            )
+            .into_response();
+        }
+    };
+    if let Some(issuer_state) = pending.issuer_state()
+        && !state.offers.redeem_issuer_state(issuer_state, now)
+    {
+        tracing::info!("authorization request with an unknown or used issuer_state");
+        let url = state.engine.refuse(
+            pending,
+            "invalid_request",
+            "issuer_state is unknown, expired or already used",
+        );
+        return see_other(&url, None);
+    }
+    open_session(&state, pending, now)
+}
+
+/// The login form.
+#[derive(Deserialize)]
+pub(super) struct LoginForm {
+    csrf: String,
+    username: String,
+    password: String,
+}
+
+fn find_user<'a>(users: &'a [DemoUser], username: &str, password: &str) -> Option<&'a DemoUser> {
+    // Every user's password is compared, so the time does not tell which names exist.
+    let mut found = None;
+    for user in users {
+        let matches =
+            secrets_equal(&user.username, username) & secrets_equal(&user.password, password);
+        if matches {
+            found = Some(user);
+        }
+    }
+    found
+}
+
+/// `POST /authorize/login`.
+pub(super) async fn login(
+    State(state): State<Arc<IssuerState>>,
+    headers: HeaderMap,
+    form: Result<Form<LoginForm>, FormRejection>,
+) -> Response {
+    let now = state.clock.now();
+    let Some(id) = session_id(&headers) else {
+        return no_session();
+    };
+    let Some(session) = state.login_sessions.0.get(&id, now) else {
+        return no_session();
+    };
+    let Form(form) = match form {
+        Ok(form) => form,
+        Err(rejection) => return bad_form(&rejection),
+    };
+    if !secrets_equal(&session.csrf, &form.csrf) {
+        return bad_csrf();
+    }
+    let Some(user) = find_user(&state.config.users, &form.username, &form.password) else {
+        let failed = state
+            .login_sessions
+            .0
+            .update(&id, now, |s| {
+                s.failed_logins = s.failed_logins.saturating_add(1);
+                s.failed_logins
+            })
+            .unwrap_or(MAX_FAILED_LOGINS);
+        tracing::info!(failed, "failed login");
+        if failed >= MAX_FAILED_LOGINS {
+            let Some(session) = state.login_sessions.0.take(&id, now) else {
+                return no_session();
+            };
+            let url = state.engine.refuse(
+                session.pending,
+                "access_denied",
+                "too many failed sign-in attempts",
+            );
+            return see_other(&url, Some(ended_cookie(&state)));
+        }
+        return login_page(
+            &session.pending,
+            &session.csrf,
+            Some("Wrong username or password."),
+        )
+        .into_response();
+    };
+    // A new session id and CSRF token at login (no session fixation).
+    let Some(mut session) = state.login_sessions.0.take(&id, now) else {
+        return no_session();
+    };
+    let (Some(new_id), Some(csrf)) = (random_handle(&state), random_handle(&state)) else {
+        return unavailable();
+    };
+    session.user = Some(user.username.clone());
+    session.csrf = csrf;
+    let ttl = state.engine.settings().user_interaction_ttl_seconds;
+    if state
+        .login_sessions
+        .0
+        .insert(new_id.clone(), session, now.saturating_add(ttl), now)
+        .is_err()
+    {
+        return unavailable();
+    }
+    tracing::info!(user = %user.username, "user signed in");
+    see_other(
+        "/authorize/consent",
+        Some(session_cookie(&state, &new_id, ttl)),
+    )
+}
+
+/// One credential on the consent page.
+#[derive(Debug)]
+struct ConsentCredential {
+    id: String,
+    name: String,
+    format: String,
+}
+
+/// One claim on the consent page.
+#[derive(Debug)]
+struct ConsentClaim {
+    name: String,
+    value: String,
+}
+
+#[derive(Template)]
+#[template(path = "consent.html")]
+struct ConsentPage<'a> {
+    client_id: &'a str,
+    username: &'a str,
+    credentials: Vec<ConsentCredential>,
+    claims: Vec<ConsentClaim>,
+    redirect_uri: &'a str,
+    csrf: &'a str,
+}
+
+fn user<'a>(state: &'a IssuerState, session: &LoginSession) -> Option<&'a DemoUser> {
+    let name = session.user.as_deref()?;
+    state.config.users.iter().find(|u| u.username == name)
+}
+
+/// `GET /authorize/consent`.
+pub(super) async fn consent_page(
+    State(state): State<Arc<IssuerState>>,
+    headers: HeaderMap,
+) -> Response {
+    let now = state.clock.now();
+    let Some(session) = session_id(&headers).and_then(|id| state.login_sessions.0.get(&id, now))
+    else {
+        return no_session();
+    };
+    let Some(user) = user(&state, &session) else {
+        return no_session();
+    };
+    let credentials = session
+        .pending
+        .configuration_ids()
+        .iter()
+        .map(|id| {
+            let configuration = state.config.configuration(id);
+            ConsentCredential {
+                id: id.clone(),
+                name: configuration
+                    .and_then(|c| c.display_name.clone())
+                    .unwrap_or_else(|| id.clone()),
+                format: configuration
+                    .and_then(|c| c.format_name().ok())
+                    .unwrap_or_default()
+                    .to_owned(),
+            }
+        })
+        .collect();
+    let claims = user
+        .claims
+        .iter()
+        .map(|(name, value)| ConsentClaim {
+            name: name.clone(),
+            value: value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_owned),
+        })
+        .collect();
+    Page::render(
+        StatusCode::OK,
+        &ConsentPage {
+            client_id: session.pending.client_id(),
+            username: &user.username,
+            credentials,
+            claims,
+            redirect_uri: session.pending.redirect_uri(),
+            csrf: &session.csrf,
+        },
+    )
+    .with_form_action(session.pending.redirect_uri())
+    .into_response()
+}
+
+/// The consent form.
+#[derive(Deserialize)]
+pub(super) struct ConsentForm {
+    csrf: String,
+    decision: String,
+}
+
+/// `POST /authorize/consent`: `decision=approve` (signed in) or `decision=deny` (any time).
+pub(super) async fn consent(
+    State(state): State<Arc<IssuerState>>,
+    headers: HeaderMap,
+    form: Result<Form<ConsentForm>, FormRejection>,
+) -> Response {
+    let now = state.clock.now();
+    let Some(id) = session_id(&headers) else {
+        return no_session();
+    };
+    let Some(session) = state.login_sessions.0.get(&id, now) else {
+        return no_session();
+    };
+    let Form(form) = match form {
+        Ok(form) => form,
+        Err(rejection) => return bad_form(&rejection),
+    };
+    if !secrets_equal(&session.csrf, &form.csrf) {
+        return bad_csrf();
+    }
+    let approve = match form.decision.as_str() {
+        "approve" => true,
+        "deny" => false,
+        _ => {
+            return Page::message(
+                StatusCode::BAD_REQUEST,
+                "Form not accepted",
+                "decision must be approve or deny",
+            )
+            .into_response();
+        }
+    };
+    let claims = match (approve, user(&state, &session)) {
+        (true, Some(user)) => Some(user.claims.clone()),
+        (true, None) => return no_session(),
+        (false, _) => None,
+    };
+    let Some(session) = state.login_sessions.0.take(&id, now) else {
+        return no_session();
+    };
+    let url = match claims {
+        None => {
+            tracing::info!("the user declined the authorization");
+            state.engine.deny(session.pending)
+        }
+        Some(claims) => match state.engine.approve(session.pending, claims, now) {
+            Ok(url) => {
+                tracing::info!(user = ?session.user, "the user consented; code issued");
+                url
+            }
+            Err(error) => {
+                return Page::message(
+                    StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST),
+                    "Authorization not completed",
+                    error.description(),
+                )
+                .into_response();
+            }
+        },
+    };
+    see_other(&url, Some(ended_cookie(&state)))
+}
