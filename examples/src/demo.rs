@@ -10,14 +10,17 @@ use status_list::Status;
 use crate::attester::{self, Attester};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{
-    DEMO_ATTESTER_KEY_REFERENCE, IDENTITY_CONFIGURATION_ID, IssuerConfig, MDL_CONFIGURATION_ID,
+    DEMO_ATTESTER_KEY_REFERENCE, DEMO_PASSWORD, DEMO_USERNAME, IDENTITY_CONFIGURATION_ID,
+    IssuerConfig, MDL_CONFIGURATION_ID,
 };
 use crate::error::DemoError;
 use crate::issuer::{self, IssuerState};
 use crate::keystore::Keystore;
 use crate::narrate::{Narrator, abbreviate};
 use crate::pki::{DemoCa, LeafKind};
-use crate::wallet::{Http, PRE_AUTHORIZED_GRANT, VerifiedCredential, Wallet};
+use crate::wallet::{
+    CodeFlowStart, CodeRequest, Http, PRE_AUTHORIZED_GRANT, VerifiedCredential, Wallet,
+};
 
 /// The client id the demo attester puts in `sub`.
 pub const DEMO_CLIENT_ID: &str = "https://wallet.example.org/demo-wallet";
@@ -307,7 +310,95 @@ pub fn run(n: Narrator) -> Result<(), DemoError> {
     n.say("presenting the old refresh token again revokes the whole token family:");
     n.json("HTTP 400", &reuse.body);
 
+    code_flow(&env, &clock, n)?;
+
     n.step("Done: every step verified");
+    Ok(())
+}
+
+/// The HAIP authorization code flow, wallet-initiated and issuer-initiated, and a replayed
+/// code revoking what it bought.
+fn code_flow(env: &DemoEnv, clock: &Arc<dyn Clock>, n: Narrator) -> Result<(), DemoError> {
+    let mut wallet = Wallet::new(Arc::clone(clock), n)?.with_dpop()?;
+    wallet.fetch_attestation(&env.attester_url)?;
+    n.step("The authorization code flow: a user signs in (PAR, PKCE S256, DPoP, attestation)");
+    n.say(&format!(
+        "demo user {DEMO_USERNAME} (from the issuer configuration's users)"
+    ));
+    let outcome = wallet.run_code_flow(
+        CodeFlowStart::Metadata {
+            issuer: &env.issuer_url,
+            configuration_id: IDENTITY_CONFIGURATION_ID,
+        },
+        DEMO_USERNAME,
+        DEMO_PASSWORD,
+    )?;
+    let credential = outcome
+        .credentials
+        .first()
+        .ok_or_else(|| DemoError::Protocol("no credential from the code flow".into()))?;
+    n.say(&format!(
+        "the credential carries the signed-in user's claims: given_name={}",
+        credential.claims.get("given_name").unwrap_or(&Value::Null)
+    ));
+
+    n.step("Issuer operator creates an offer with the authorization_code grant");
+    let reply = wallet
+        .http
+        .post_json(
+            "admin offer",
+            &format!("{}/admin/offers", env.issuer_url),
+            &json!({"credential_configuration_id": IDENTITY_CONFIGURATION_ID, "grant": "authorization_code"}),
+            &[],
+        )?
+        .expect("admin offer", 201)?;
+    let (Some(uri), Some(page)) = (reply.str("offer_uri"), reply.str("offer_page")) else {
+        return Err(DemoError::Protocol(
+            "admin offer reply without offer_uri or offer_page".into(),
+        ));
+    };
+    n.say(&format!("offer page (what a phone wallet scans): {page}"));
+    n.block(
+        &issuer::offer_qr_terminal(uri)
+            .map_err(|e| DemoError::Protocol(format!("QR code: {e}")))?,
+    );
+    wallet.run_code_flow(CodeFlowStart::Offer(uri), DEMO_USERNAME, DEMO_PASSWORD)?;
+    n.say("issued; the issuer_state of the offer is now used up");
+
+    n.step(
+        "A second use of an authorization code is refused and revokes its tokens (RFC 6749 §4.1.2)",
+    );
+    let info = wallet.discover(&env.issuer_url)?;
+    let started = wallet.push_authorization(&info, &CodeRequest::new(IDENTITY_CONFIGURATION_ID))?;
+    let redirect = wallet.sign_in_and_consent(
+        &started.authorization_url,
+        DEMO_USERNAME,
+        DEMO_PASSWORD,
+        true,
+    )?;
+    let code = wallet.authorization_code(&info, &started, &redirect)?;
+    let tokens = wallet.redeem_code(&info, &started, &code)?;
+    let again = wallet.redeem_code(&info, &started, &code);
+    let refused = matches!(&again, Err(DemoError::Server { status: 400, body, .. }) if body.contains("invalid_grant"));
+    if !refused {
+        return Err(DemoError::Protocol(format!(
+            "a reused code was not refused: {again:?}"
+        )));
+    }
+    let url = info.credential_endpoint()?;
+    let after = wallet.post_authorized("credential", url, &tokens, &json!({}))?;
+    if after.status != 401 {
+        return Err(DemoError::Protocol(format!(
+            "the first redemption's access token still works: HTTP {}",
+            after.status
+        )));
+    }
+    n.say("second redemption: HTTP 400 invalid_grant");
+    n.say(&format!(
+        "the first redemption's access token: HTTP {} {}",
+        after.status,
+        after.error_code().unwrap_or("-")
+    ));
     Ok(())
 }
 

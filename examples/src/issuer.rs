@@ -14,7 +14,7 @@ mod status;
 pub use admin::TX_CODE_LENGTH;
 pub use authorize::{MAX_FAILED_LOGINS, SESSION_COOKIE};
 pub use lenient::{LENIENT_LOG_CAPACITY, LenientLog};
-pub use offers::{OFFER_PAGE_PATH, offer_qr_svg};
+pub use offers::{OFFER_PAGE_PATH, offer_qr_svg, offer_qr_terminal};
 pub use pages::{STYLESHEET_PATH, content_security_policy};
 pub use status::STATUS_LIST_JWT_MEDIA_TYPE;
 

@@ -33,6 +33,13 @@ impl Narrator {
         }
     }
 
+    /// A block of text as it is (a QR code), under the step.
+    pub fn block(&self, text: &str) {
+        if !self.quiet {
+            println!("{text}");
+        }
+    }
+
     /// A JSON value, compact, indented under the step.
     pub fn json(&self, label: &str, value: &serde_json::Value) {
         if !self.quiet {

@@ -4,6 +4,7 @@
 //! Every step is a public method, so tests can drive a step with a twist (a replayed PoP, a
 //! stale nonce); [`Wallet::run_offer`] runs them all in order with narration.
 
+mod code_flow;
 mod flow;
 mod http;
 mod mdoc;
@@ -17,6 +18,7 @@ use jose_core::{Algorithm, LocalSigner, PublicJwk, SystemRandom};
 use pop_verifier::{DpopProofClaims, KeyProofClaims, ProofKey, build_dpop_proof, build_key_proof};
 use serde_json::{Value, json};
 
+pub use code_flow::{CodeFlowStart, CodeRequest, DEMO_REDIRECT_URI, StartedAuthorization};
 pub use flow::{FlowOutcome, IssuerInfo, Tokens};
 pub use http::{Http, Reply};
 pub use trust::{IssuerTrust, anchors, jws_x5c_key, x5c_key};

@@ -107,6 +107,21 @@ pub fn offer_qr_svg(offer_uri: &str) -> Result<String, qrcode::types::QrError> {
         .to_owned())
 }
 
+/// The offer URI as a QR code for a terminal: two modules per character cell (Unicode half
+/// blocks), dark on light, with the quiet zone.
+///
+/// # Errors
+/// The `qrcode` error when the URI is too long for a QR code.
+pub fn offer_qr_terminal(offer_uri: &str) -> Result<String, qrcode::types::QrError> {
+    let code = QrCode::new(offer_uri.as_bytes())?;
+    Ok(code
+        .render::<qrcode::render::unicode::Dense1x2>()
+        .dark_color(qrcode::render::unicode::Dense1x2::Light)
+        .light_color(qrcode::render::unicode::Dense1x2::Dark)
+        .quiet_zone(true)
+        .build())
+}
+
 /// `GET /offers/{id}`: the offer's page.
 pub(super) async fn offer_page(
     State(state): State<Arc<IssuerState>>,

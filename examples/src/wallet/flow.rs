@@ -75,10 +75,14 @@ pub struct Tokens {
     pub token_type: String,
     /// The refresh token, if any.
     pub refresh_token: Option<String>,
+    /// `(credential_configuration_id, credential_identifier)` pairs from the token
+    /// response's `authorization_details` (OpenID4VCI 1.0 §6.2): credential requests then
+    /// name the identifier instead of the configuration.
+    pub credential_identifiers: Vec<(String, String)>,
 }
 
 impl Tokens {
-    fn from_reply(reply: &Reply) -> Result<Self, DemoError> {
+    pub(super) fn from_reply(reply: &Reply) -> Result<Self, DemoError> {
         let access_token = reply
             .str("access_token")
             .ok_or_else(|| DemoError::Protocol("token response without access_token".into()))?;
@@ -89,8 +93,46 @@ impl Tokens {
                 .ok_or_else(|| DemoError::Protocol("token response without token_type".into()))?
                 .to_owned(),
             refresh_token: reply.str("refresh_token").map(str::to_owned),
+            credential_identifiers: credential_identifiers(&reply.body),
         })
     }
+
+    /// The first credential identifier the token response gave for `configuration_id`.
+    #[must_use]
+    pub fn credential_identifier(&self, configuration_id: &str) -> Option<&str> {
+        self.credential_identifiers
+            .iter()
+            .find(|(c, _)| c == configuration_id)
+            .map(|(_, id)| id.as_str())
+    }
+}
+
+/// The `credential_identifiers` of each `openid_credential` entry of `authorization_details`.
+fn credential_identifiers(body: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for detail in body
+        .get("authorization_details")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(configuration) = detail
+            .get("credential_configuration_id")
+            .and_then(Value::as_str)
+        else {
+            continue;
+        };
+        for id in detail
+            .get("credential_identifiers")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            out.push((configuration.to_owned(), id.to_owned()));
+        }
+    }
+    out
 }
 
 /// The result of [`Wallet::run_offer`].
@@ -149,6 +191,22 @@ impl Wallet {
     /// # Errors
     /// [`DemoError`] when the challenge cannot be fetched or signing fails.
     pub fn token_headers(&self, info: &IssuerInfo) -> Result<Vec<(String, String)>, DemoError> {
+        let mut headers = self.client_auth_headers(info)?;
+        if let Some(dpop) = self.dpop_proof("POST", info.token_endpoint()?, None)? {
+            headers.push(("DPoP".to_owned(), dpop));
+        }
+        Ok(headers)
+    }
+
+    /// The client authentication headers: the attestation and a fresh PoP (with a fresh
+    /// challenge when the AS advertises a challenge endpoint); none without an attestation.
+    ///
+    /// # Errors
+    /// [`DemoError`] when the challenge cannot be fetched or signing fails.
+    pub fn client_auth_headers(
+        &self,
+        info: &IssuerInfo,
+    ) -> Result<Vec<(String, String)>, DemoError> {
         let mut headers = Vec::new();
         if let Some(attestation) = &self.attestation {
             let challenge = match info.as_endpoint("challenge_endpoint") {
@@ -163,9 +221,6 @@ impl Wallet {
             headers.push(("OAuth-Client-Attestation".to_owned(), attestation.clone()));
             let pop = self.pop(info.as_issuer()?, challenge.as_deref())?;
             headers.push(("OAuth-Client-Attestation-PoP".to_owned(), pop));
-        }
-        if let Some(dpop) = self.dpop_proof("POST", info.token_endpoint()?, None)? {
-            headers.push(("DPoP".to_owned(), dpop));
         }
         Ok(headers)
     }
@@ -291,7 +346,12 @@ impl Wallet {
             let key = self.new_holder_key()?;
             proofs.push(self.proof(&info.issuer, &key, &nonce)?);
         }
-        let body = credential_request_body(configuration_id, &proofs);
+        let body = match tokens.credential_identifier(configuration_id) {
+            Some(identifier) => {
+                json!({"credential_identifier": identifier, "proofs": {"jwt": proofs}})
+            }
+            None => credential_request_body(configuration_id, &proofs),
+        };
         let mut reply =
             self.post_authorized("credential", info.credential_endpoint()?, tokens, &body)?;
         while reply.status == 202 {
@@ -414,6 +474,22 @@ impl Wallet {
             tokens.token_type,
             abbreviate(&tokens.access_token, 10)
         ));
+        self.receive(info, tokens, configuration_id, count)
+    }
+
+    /// With tokens in hand: requests `count` credentials of `configuration_id`, verifies each
+    /// and its status, and notifies `credential_accepted`.
+    ///
+    /// # Errors
+    /// [`DemoError`] naming the step that failed.
+    pub fn receive(
+        &self,
+        info: IssuerInfo,
+        tokens: Tokens,
+        configuration_id: &str,
+        count: usize,
+    ) -> Result<FlowOutcome, DemoError> {
+        let n = &self.narrator;
         n.step(&format!(
             "Wallet requests {count} credential(s) with key proofs"
         ));

@@ -78,6 +78,9 @@ impl Http {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(10)))
+            // A redirect is an answer the wallet reads (the authorization endpoint's), never
+            // one it follows with its credentials.
+            .max_redirects(0)
             .build()
             .new_agent();
         Self { agent }
@@ -123,6 +126,23 @@ impl Http {
     /// [`DemoError::Transport`] when the server cannot be reached.
     pub fn get(&self, step: &'static str, url: &str) -> Result<Reply, DemoError> {
         Self::read(step, self.agent.get(url).call())
+    }
+
+    /// `GET url` with extra headers.
+    ///
+    /// # Errors
+    /// [`DemoError::Transport`] when the server cannot be reached.
+    pub fn get_with(
+        &self,
+        step: &'static str,
+        url: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Reply, DemoError> {
+        let mut request = self.agent.get(url);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        Self::read(step, request.call())
     }
 
     /// `POST url` with a form body and extra headers.
