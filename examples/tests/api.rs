@@ -3,6 +3,8 @@
 
 #[path = "api/binding.rs"]
 mod binding;
+#[path = "api/code_flow.rs"]
+mod code_flow;
 #[path = "api/common.rs"]
 mod common;
 #[path = "api/credential.rs"]

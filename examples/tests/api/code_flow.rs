@@ -1,0 +1,720 @@
+//! The authorization code flow over HTTP (issue 11): PAR, the login and consent pages, the
+//! redirect, code redemption, credential requests; each bad input with its exact answer.
+
+use examples::config::{
+    DEMO_PASSWORD, DEMO_USERNAME, IDENTITY_CONFIGURATION_ID, MDL_CONFIGURATION_ID,
+};
+use examples::wallet::{
+    CodeFlowStart, CodeRequest, DEMO_REDIRECT_URI, Http, IssuerInfo, Reply, StartedAuthorization,
+    Wallet,
+};
+use serde_json::json;
+
+use crate::common::TestEnv;
+
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+fn discover(t: &TestEnv, wallet: &Wallet) -> IssuerInfo {
+    wallet.discover(&t.env.issuer_url).unwrap()
+}
+
+/// A PAR with `form` (plus `client_id`) and the wallet's client authentication headers.
+fn raw_par(t: &TestEnv, wallet: &Wallet, info: &IssuerInfo, form: &[(&str, &str)]) -> Reply {
+    let client_id = wallet.client_id().unwrap();
+    let mut fields = vec![("client_id", client_id.as_str())];
+    fields.extend_from_slice(form);
+    let headers = wallet.client_auth_headers(info).unwrap();
+    let headers: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    Http::new()
+        .post_form(
+            "par",
+            &format!("{}/par", t.env.issuer_url),
+            &fields,
+            &headers,
+        )
+        .unwrap()
+}
+
+fn pkce_form<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![
+        ("response_type", "code"),
+        ("redirect_uri", DEMO_REDIRECT_URI),
+        ("state", "s-1"),
+        ("code_challenge", CHALLENGE),
+        ("code_challenge_method", "S256"),
+    ];
+    form.extend_from_slice(extra);
+    form
+}
+
+fn error_of(reply: &Reply) -> (u16, String) {
+    (
+        reply.status,
+        reply.error_code().unwrap_or_default().to_owned(),
+    )
+}
+
+/// The value of query parameter `name` of a redirect.
+fn param(url: &str, name: &str) -> Option<String> {
+    url.split_once('?')?.1.split('&').find_map(|pair| {
+        let (n, v) = pair.split_once('=')?;
+        (n == name).then(|| v.to_owned())
+    })
+}
+
+/// PAR + sign-in + consent: the started authorization and the code.
+fn authorized(wallet: &Wallet, info: &IssuerInfo) -> (StartedAuthorization, String) {
+    let started = wallet
+        .push_authorization(info, &CodeRequest::new(IDENTITY_CONFIGURATION_ID))
+        .unwrap();
+    let redirect = wallet
+        .sign_in_and_consent(
+            &started.authorization_url,
+            DEMO_USERNAME,
+            DEMO_PASSWORD,
+            true,
+        )
+        .unwrap();
+    let code = wallet
+        .authorization_code(info, &started, &redirect)
+        .unwrap();
+    (started, code)
+}
+
+fn token(wallet: &Wallet, info: &IssuerInfo, form: &[(&str, &str)]) -> Reply {
+    let headers = wallet.token_headers(info).unwrap();
+    wallet.post_token(info, form, &headers).unwrap()
+}
+
+fn code_form<'a>(started: &'a StartedAuthorization, code: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", started.redirect_uri.as_str()),
+        ("client_id", started.client_id.as_str()),
+        ("code_verifier", started.code_verifier.as_str()),
+    ]
+}
+
+#[test]
+fn wallet_and_issuer_initiated_code_flows_issue_the_users_credentials() {
+    let t = TestEnv::start();
+    let wallet = t.wallet().with_dpop().unwrap();
+    let outcome = wallet
+        .run_code_flow(
+            CodeFlowStart::Metadata {
+                issuer: &t.env.issuer_url,
+                configuration_id: IDENTITY_CONFIGURATION_ID,
+            },
+            DEMO_USERNAME,
+            DEMO_PASSWORD,
+        )
+        .unwrap();
+    assert_eq!(outcome.tokens.token_type, "DPoP");
+    assert_eq!(outcome.tokens.credential_identifiers.len(), 1);
+    assert_eq!(outcome.credentials[0].claims["given_name"], "Erika");
+
+    let offer = Http::new()
+        .post_json(
+            "offer",
+            &format!("{}/admin/offers", t.env.issuer_url),
+            &json!({"credential_configuration_id": MDL_CONFIGURATION_ID, "grant": "authorization_code"}),
+            &[],
+        )
+        .unwrap()
+        .expect("offer", 201)
+        .unwrap();
+    let issuer_state = offer.body["offer"]["grants"]["authorization_code"]["issuer_state"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        offer.body["offer"]["grants"]
+            .get("urn:ietf:params:oauth:grant-type:pre-authorized_code")
+            .is_none()
+    );
+    let uri = offer.str("offer_uri").unwrap();
+    let outcome = wallet
+        .run_code_flow(CodeFlowStart::Offer(uri), DEMO_USERNAME, DEMO_PASSWORD)
+        .unwrap();
+    assert_eq!(outcome.credentials[0].format, "mso_mdoc");
+    // The offer's issuer_state is single use.
+    let info = discover(&t, &wallet);
+    let mut again = CodeRequest::new(MDL_CONFIGURATION_ID);
+    again.issuer_state = Some(issuer_state);
+    let started = wallet.push_authorization(&info, &again).unwrap();
+    let answer = Http::new()
+        .get("authorize", &started.authorization_url)
+        .unwrap();
+    assert_eq!(answer.status, 303);
+    let location = answer.header("location").unwrap();
+    assert!(
+        location.starts_with(&format!("{DEMO_REDIRECT_URI}?")),
+        "{location}"
+    );
+    assert_eq!(param(location, "error").as_deref(), Some("invalid_request"));
+    assert_eq!(
+        param(location, "state").as_deref(),
+        Some(started.state.as_str())
+    );
+}
+
+#[test]
+fn par_refuses_a_missing_or_invalid_attestation_and_bad_pkce() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let info = discover(&t, &wallet);
+    let url = format!("{}/par", t.env.issuer_url);
+    let details = json!([{"type": "openid_credential", "credential_configuration_id": IDENTITY_CONFIGURATION_ID}]).to_string();
+    let mut form = pkce_form(&[("authorization_details", &details)]);
+    form.push(("client_id", "https://wallet.example.org/demo-wallet"));
+    let bare = Http::new().post_form("par", &url, &form, &[]).unwrap();
+    assert_eq!(error_of(&bare), (401, "invalid_client".into()));
+    assert!(
+        bare.header("www-authenticate")
+            .is_some_and(|v| v.starts_with("attest_jwt_client_auth"))
+    );
+    let headers = wallet.client_auth_headers(&info).unwrap();
+    let pop = headers
+        .iter()
+        .find(|(n, _)| n == "OAuth-Client-Attestation-PoP")
+        .unwrap();
+    let forged = Http::new()
+        .post_form(
+            "par",
+            &url,
+            &form,
+            &[
+                ("OAuth-Client-Attestation", "e30.e30.c2ln"),
+                ("OAuth-Client-Attestation-PoP", &pop.1),
+            ],
+        )
+        .unwrap();
+    assert_eq!(error_of(&forged), (401, "invalid_client".into()));
+
+    let no_pkce = raw_par(
+        &t,
+        &wallet,
+        &info,
+        &[
+            ("response_type", "code"),
+            ("redirect_uri", DEMO_REDIRECT_URI),
+            ("authorization_details", &details),
+        ],
+    );
+    assert_eq!(error_of(&no_pkce), (400, "invalid_request".into()));
+    let plain = raw_par(
+        &t,
+        &wallet,
+        &info,
+        &[
+            ("response_type", "code"),
+            ("redirect_uri", DEMO_REDIRECT_URI),
+            ("code_challenge", CHALLENGE),
+            ("code_challenge_method", "plain"),
+            ("authorization_details", &details),
+        ],
+    );
+    assert_eq!(error_of(&plain), (400, "invalid_request".into()));
+    let bad_type = json!([{"type": "payment_initiation", "credential_configuration_id": IDENTITY_CONFIGURATION_ID}]).to_string();
+    let unknown_type = raw_par(
+        &t,
+        &wallet,
+        &info,
+        &pkce_form(&[("authorization_details", &bad_type)]),
+    );
+    assert_eq!(
+        error_of(&unknown_type),
+        (400, "invalid_authorization_details".into())
+    );
+    let bad_id =
+        json!([{"type": "openid_credential", "credential_configuration_id": "NoSuchCredential"}])
+            .to_string();
+    let unknown_id = raw_par(
+        &t,
+        &wallet,
+        &info,
+        &pkce_form(&[("authorization_details", &bad_id)]),
+    );
+    assert_eq!(
+        error_of(&unknown_id),
+        (400, "invalid_authorization_details".into())
+    );
+    let unknown_scope = raw_par(
+        &t,
+        &wallet,
+        &info,
+        &pkce_form(&[("scope", "no_such_scope")]),
+    );
+    assert_eq!(error_of(&unknown_scope), (400, "invalid_scope".into()));
+    let ok = raw_par(
+        &t,
+        &wallet,
+        &info,
+        &pkce_form(&[("scope", IDENTITY_CONFIGURATION_ID)]),
+    );
+    assert_eq!(ok.status, 201, "{:?}", ok.body);
+    assert_eq!(ok.body["expires_in"], 60);
+    assert_eq!(ok.header("cache-control"), Some("no-store"));
+}
+
+#[test]
+fn a_request_uri_is_single_use_short_lived_and_the_pushing_clients_only() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let info = discover(&t, &wallet);
+    let http = Http::new();
+    let request = CodeRequest::new(IDENTITY_CONFIGURATION_ID);
+    let page_error = |reply: &Reply| {
+        assert_eq!(reply.status, 400, "{:?}", reply.body);
+        assert_eq!(
+            reply.header("content-type"),
+            Some("text/html; charset=utf-8")
+        );
+        assert!(
+            reply.header("location").is_none(),
+            "no redirect to an untrusted URI"
+        );
+        let html = reply.body.as_str().unwrap_or_default().to_owned();
+        assert!(
+            html.contains("request_uri is unknown, expired, already used, or not this client"),
+            "{html}"
+        );
+    };
+    // Another client.
+    let started = wallet.push_authorization(&info, &request).unwrap();
+    let other = started.authorization_url.replace(
+        "client_id=https%3A%2F%2Fwallet.example.org%2Fdemo-wallet",
+        "client_id=mallory",
+    );
+    assert_ne!(other, started.authorization_url);
+    page_error(&http.get("authorize", &other).unwrap());
+    // Its own client: once.
+    assert_eq!(
+        http.get("authorize", &started.authorization_url)
+            .unwrap()
+            .status,
+        200
+    );
+    page_error(&http.get("authorize", &started.authorization_url).unwrap());
+    // Expired.
+    let late = wallet.push_authorization(&info, &request).unwrap();
+    t.clock.advance(61);
+    page_error(&http.get("authorize", &late.authorization_url).unwrap());
+    // A parameter outside the request_uri.
+    let fresh = wallet.push_authorization(&info, &request).unwrap();
+    let extra = http
+        .get(
+            "authorize",
+            &format!("{}&scope=IdentityCredential", fresh.authorization_url),
+        )
+        .unwrap();
+    assert_eq!(extra.status, 400);
+    assert!(
+        extra
+            .body
+            .as_str()
+            .unwrap_or_default()
+            .contains("authorization request")
+    );
+}
+
+#[test]
+fn the_pages_carry_a_strict_policy_and_refuse_a_wrong_csrf_token() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let info = discover(&t, &wallet);
+    let http = Http::new();
+    let started = wallet
+        .push_authorization(&info, &CodeRequest::new(IDENTITY_CONFIGURATION_ID))
+        .unwrap();
+    let login = http.get("authorize", &started.authorization_url).unwrap();
+    assert_eq!(login.status, 200);
+    let csp = login.header("content-security-policy").unwrap();
+    assert!(csp.starts_with("default-src 'none';"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(
+        csp.contains("form-action 'self' https://wallet.example;"),
+        "{csp}"
+    );
+    assert!(!csp.contains("script-src"), "{csp}");
+    assert_eq!(login.header("cache-control"), Some("no-store"));
+    assert_eq!(login.header("x-frame-options"), Some("DENY"));
+    assert_eq!(login.header("referrer-policy"), Some("no-referrer"));
+    let cookie_header = login.header("set-cookie").unwrap().to_owned();
+    assert!(
+        cookie_header.contains("HttpOnly") && cookie_header.contains("SameSite=Strict"),
+        "{cookie_header}"
+    );
+    let cookie = cookie_header.split(';').next().unwrap().to_owned();
+    let html = login.body.as_str().unwrap().to_owned();
+    assert!(html.contains("<label for=\"username\">"), "accessible form");
+    let csrf = html
+        .split_once("name=\"csrf\" value=\"")
+        .unwrap()
+        .1
+        .split_once('"')
+        .unwrap()
+        .0
+        .to_owned();
+    let base = &t.env.issuer_url;
+
+    // A wrong CSRF token at login: 403, the session survives.
+    let forged = http
+        .post_form(
+            "login",
+            &format!("{base}/authorize/login"),
+            &[
+                ("csrf", "forged"),
+                ("username", DEMO_USERNAME),
+                ("password", DEMO_PASSWORD),
+            ],
+            &[("Cookie", &cookie)],
+        )
+        .unwrap();
+    assert_eq!(forged.status, 403);
+    assert!(
+        forged
+            .body
+            .as_str()
+            .unwrap()
+            .contains("CSRF token does not match")
+    );
+    // Wrong password: the page again, with the error.
+    let wrong = http
+        .post_form(
+            "login",
+            &format!("{base}/authorize/login"),
+            &[
+                ("csrf", &csrf),
+                ("username", DEMO_USERNAME),
+                ("password", "guess"),
+            ],
+            &[("Cookie", &cookie)],
+        )
+        .unwrap();
+    assert_eq!(wrong.status, 200);
+    assert!(
+        wrong
+            .body
+            .as_str()
+            .unwrap()
+            .contains("Wrong username or password.")
+    );
+    // No cookie: no session.
+    let cookieless = http
+        .post_form(
+            "login",
+            &format!("{base}/authorize/login"),
+            &[
+                ("csrf", &csrf),
+                ("username", DEMO_USERNAME),
+                ("password", DEMO_PASSWORD),
+            ],
+            &[],
+        )
+        .unwrap();
+    assert_eq!(cookieless.status, 400);
+    let signed_in = http
+        .post_form(
+            "login",
+            &format!("{base}/authorize/login"),
+            &[
+                ("csrf", &csrf),
+                ("username", DEMO_USERNAME),
+                ("password", DEMO_PASSWORD),
+            ],
+            &[("Cookie", &cookie)],
+        )
+        .unwrap();
+    assert_eq!(signed_in.status, 303);
+    assert_eq!(signed_in.header("location"), Some("/authorize/consent"));
+    let new_cookie = signed_in
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_ne!(new_cookie, cookie, "the session id changes at sign-in");
+    // The old session id is gone.
+    let stale = http
+        .get_with(
+            "consent",
+            &format!("{base}/authorize/consent"),
+            &[("Cookie", &cookie)],
+        )
+        .unwrap();
+    assert_eq!(stale.status, 400);
+    let consent = http
+        .get_with(
+            "consent",
+            &format!("{base}/authorize/consent"),
+            &[("Cookie", &new_cookie)],
+        )
+        .unwrap();
+    assert_eq!(consent.status, 200);
+    let page = consent.body.as_str().unwrap().to_owned();
+    assert!(
+        page.contains(IDENTITY_CONFIGURATION_ID)
+            && page.contains("given_name")
+            && page.contains("Erika"),
+        "{page}"
+    );
+    let consent_csrf = page
+        .split_once("name=\"csrf\" value=\"")
+        .unwrap()
+        .1
+        .split_once('"')
+        .unwrap()
+        .0
+        .to_owned();
+    assert_ne!(consent_csrf, csrf, "a new CSRF token at sign-in");
+    // A wrong CSRF token on the consent POST: 403, no redirect, the session survives.
+    let forged = http
+        .post_form(
+            "consent",
+            &format!("{base}/authorize/consent"),
+            &[("csrf", &csrf), ("decision", "approve")],
+            &[("Cookie", &new_cookie)],
+        )
+        .unwrap();
+    assert_eq!(forged.status, 403);
+    assert!(forged.header("location").is_none());
+    // Denied: the wallet gets access_denied with state and iss.
+    let denied = http
+        .post_form(
+            "consent",
+            &format!("{base}/authorize/consent"),
+            &[("csrf", &consent_csrf), ("decision", "deny")],
+            &[("Cookie", &new_cookie)],
+        )
+        .unwrap();
+    assert_eq!(denied.status, 303);
+    let location = denied.header("location").unwrap();
+    assert_eq!(param(location, "error").as_deref(), Some("access_denied"));
+    assert_eq!(
+        param(location, "state").as_deref(),
+        Some(started.state.as_str())
+    );
+    assert_eq!(
+        param(location, "iss"),
+        Some(base.replace(':', "%3A").replace('/', "%2F"))
+    );
+    assert!(param(location, "code").is_none());
+    let err = wallet
+        .authorization_code(&info, &started, location)
+        .unwrap_err();
+    assert!(err.to_string().contains("access_denied"), "{err}");
+}
+
+#[test]
+fn too_many_failed_sign_ins_end_the_authorization() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let info = discover(&t, &wallet);
+    let http = Http::new();
+    let started = wallet
+        .push_authorization(&info, &CodeRequest::new(IDENTITY_CONFIGURATION_ID))
+        .unwrap();
+    let login = http.get("authorize", &started.authorization_url).unwrap();
+    let cookie = login
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let html = login.body.as_str().unwrap().to_owned();
+    let csrf = html
+        .split_once("name=\"csrf\" value=\"")
+        .unwrap()
+        .1
+        .split_once('"')
+        .unwrap()
+        .0
+        .to_owned();
+    let url = format!("{}/authorize/login", t.env.issuer_url);
+    let attempt = || {
+        http.post_form(
+            "login",
+            &url,
+            &[("csrf", &csrf), ("username", "erika"), ("password", "x")],
+            &[("Cookie", &cookie)],
+        )
+        .unwrap()
+    };
+    for _ in 1..examples::issuer::MAX_FAILED_LOGINS {
+        assert_eq!(attempt().status, 200);
+    }
+    let last = attempt();
+    assert_eq!(last.status, 303);
+    let location = last.header("location").unwrap();
+    assert_eq!(param(location, "error").as_deref(), Some("access_denied"));
+    assert_eq!(attempt().status, 400, "the session is over");
+}
+
+#[test]
+fn codes_are_bound_to_pkce_redirect_uri_dpop_key_and_instance() {
+    let t = TestEnv::start();
+    let wallet = t.wallet().with_dpop().unwrap();
+    let info = discover(&t, &wallet);
+    let (started, code) = authorized(&wallet, &info);
+    let mut form = code_form(&started, &code);
+    let verifier_at = form
+        .iter()
+        .position(|(n, _)| *n == "code_verifier")
+        .unwrap();
+    let without_verifier: Vec<_> = form
+        .iter()
+        .copied()
+        .filter(|(n, _)| *n != "code_verifier")
+        .collect();
+    assert_eq!(
+        error_of(&token(&wallet, &info, &without_verifier)),
+        (400, "invalid_grant".into())
+    );
+    form[verifier_at].1 = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    assert_eq!(
+        error_of(&token(&wallet, &info, &form)),
+        (400, "invalid_grant".into()),
+        "wrong verifier"
+    );
+    let mut moved = code_form(&started, &code);
+    moved[2].1 = "https://wallet.example/elsewhere";
+    assert_eq!(
+        error_of(&token(&wallet, &info, &moved)),
+        (400, "invalid_grant".into()),
+        "redirect_uri"
+    );
+    // Another wallet instance, with its own attestation and DPoP key.
+    let other_instance = t.wallet().with_dpop().unwrap();
+    assert_eq!(
+        error_of(&token(&other_instance, &info, &code_form(&started, &code))),
+        (400, "invalid_dpop_proof".into()),
+        "another wallet's DPoP key"
+    );
+    // Every refusal left the code usable; now it is redeemed once.
+    let tokens = wallet.redeem_code(&info, &started, &code).unwrap();
+    let again = token(&wallet, &info, &code_form(&started, &code));
+    assert_eq!(error_of(&again), (400, "invalid_grant".into()));
+    // The second use revoked the first redemption's tokens.
+    let after = wallet
+        .post_authorized(
+            "credential",
+            info.credential_endpoint().unwrap(),
+            &tokens,
+            &json!({}),
+        )
+        .unwrap();
+    assert_eq!(error_of(&after), (401, "invalid_token".into()));
+}
+
+#[test]
+fn a_code_expires_and_an_instance_cannot_use_anothers_code() {
+    let t = TestEnv::start();
+    // Without DPoP: the code is bound to the attested instance key alone.
+    let wallet = t.wallet();
+    let info = discover(&t, &wallet);
+    let (started, code) = authorized(&wallet, &info);
+    let other = t.wallet();
+    assert_eq!(
+        error_of(&token(&other, &info, &code_form(&started, &code))),
+        (400, "invalid_grant".into()),
+        "another attested instance"
+    );
+    t.clock.advance(61);
+    assert_eq!(
+        error_of(&token(&wallet, &info, &code_form(&started, &code))),
+        (400, "invalid_grant".into()),
+        "expired"
+    );
+}
+
+#[test]
+fn credential_requests_stay_within_the_authorization_details() {
+    let t = TestEnv::start();
+    let wallet = t.wallet().with_dpop().unwrap();
+    let info = discover(&t, &wallet);
+    let (started, code) = authorized(&wallet, &info);
+    let tokens = wallet.redeem_code(&info, &started, &code).unwrap();
+    let identifier = tokens
+        .credential_identifier(IDENTITY_CONFIGURATION_ID)
+        .unwrap()
+        .to_owned();
+    let nonce = wallet.nonce(&info).unwrap();
+    let key = wallet.new_holder_key().unwrap();
+    let proof = wallet.proof(&info.issuer, &key, &nonce).unwrap();
+    let url = info.credential_endpoint().unwrap();
+    let not_covered = wallet
+        .post_authorized(
+            "credential",
+            url,
+            &tokens,
+            &json!({"credential_configuration_id": MDL_CONFIGURATION_ID, "proofs": {"jwt": [proof]}}),
+        )
+        .unwrap();
+    assert_eq!(
+        error_of(&not_covered),
+        (400, "invalid_credential_request".into())
+    );
+    let by_identifier = wallet
+        .post_authorized(
+            "credential",
+            url,
+            &tokens,
+            &json!({"credential_identifier": identifier, "proofs": {"jwt": [proof]}}),
+        )
+        .unwrap();
+    assert_eq!(by_identifier.status, 200, "{:?}", by_identifier.body);
+    assert_eq!(
+        by_identifier.body["credentials"].as_array().map(Vec::len),
+        Some(1)
+    );
+}
+
+#[test]
+fn the_offer_page_shows_the_offer_as_a_qr_code_and_a_deep_link() {
+    let t = TestEnv::start();
+    let http = Http::new();
+    let offer = http
+        .post_json(
+            "offer",
+            &format!("{}/admin/offers", t.env.issuer_url),
+            &json!({"credential_configuration_id": IDENTITY_CONFIGURATION_ID, "grant": "authorization_code"}),
+            &[],
+        )
+        .unwrap()
+        .expect("offer", 201)
+        .unwrap();
+    let page_url = offer.str("offer_page").unwrap();
+    assert!(page_url.starts_with(&format!("{}/offers/", t.env.issuer_url)));
+    let page = http.get("offer page", page_url).unwrap();
+    assert_eq!(page.status, 200);
+    assert!(
+        page.header("content-security-policy")
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
+    let html = page.body.as_str().unwrap();
+    assert!(html.contains("<svg"), "inline QR code");
+    let uri = offer.str("offer_uri").unwrap().replace('&', "&amp;");
+    assert!(html.contains(&format!("href=\"{uri}\"")), "deep link");
+    assert!(html.contains("id=\"sign-in-note\""));
+    let refused = http
+        .post_json(
+            "offer",
+            &format!("{}/admin/offers", t.env.issuer_url),
+            &json!({"credential_configuration_id": IDENTITY_CONFIGURATION_ID, "grant": "authorization_code", "tx_code": true}),
+            &[],
+        )
+        .unwrap();
+    assert_eq!(error_of(&refused), (400, "invalid_request".into()));
+    let missing = http
+        .get("offer page", &format!("{}/offers/nope", t.env.issuer_url))
+        .unwrap();
+    assert_eq!(missing.status, 404);
+}
