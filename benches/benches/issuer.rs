@@ -1,4 +1,5 @@
-//! oid4vci-issuer: the token endpoint path of `IssuerEngine::token` (form parse, client
+//! oid4vci-issuer, two benchmarks: the code flow of `issuer/code_flow.rs` (PAR, authorization,
+//! consent and code redemption; see that file), and the token endpoint path of `IssuerEngine::token` (form parse, client
 //! attestation + PoP verification, pre-authorized code redemption, grant, access and refresh
 //! token issuance) against two bare ring verifications of the same algorithm (the attestation
 //! signature and the PoP signature: the cryptographic floor of an attested token request).
@@ -12,6 +13,9 @@
     clippy::unwrap_used,
     reason = "benchmark setup: a failure is a broken fixture"
 )]
+
+#[path = "issuer/code_flow.rs"]
+mod code_flow;
 
 use core::hint::black_box;
 use std::sync::Arc;
@@ -44,7 +48,9 @@ fn engine(attester: &LocalSigner, rng: &SystemRandom) -> IssuerEngine {
             always_disclosed: Vec::new(),
         },
     );
-    // Room for every call criterion makes: a full store would end the run.
+    // Room for every call criterion makes: a full store would end the run. The authorization
+    // store (pushed requests, live codes, redeemed codes, the last kept to refuse a second
+    // redemption) is sized by the pre-authorized code limit.
     let limits = StoreLimits::new()
         .with_max_pre_authorized_codes(1 << 24)
         .with_max_access_tokens(1 << 24)
@@ -102,5 +108,5 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench);
+criterion_group!(benches, bench, code_flow::bench);
 criterion_main!(benches);

@@ -19,27 +19,17 @@
 //! attestation, PoP (its `aud` is the issuer, valid at both endpoints) and DPoP proofs (one
 //! for `/par`, one for `/token`: their `htu` differ) are presented over and over. The setup
 //! runs the flow once and asserts its answers, so a broken fixture fails before timing.
-#![allow(
-    clippy::unwrap_used,
-    reason = "benchmark setup: a failure is a broken fixture"
-)]
 
 use core::hint::black_box;
-use std::sync::Arc;
 
-use attestation_jwt::{ClientAttestationConfig, ClientAttestationVerifier, VerificationMethod};
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::Criterion;
 use jose_core::{Algorithm, LocalSigner, SystemRandom, UnixTime};
-use oid4vci_issuer::{
-    CredentialFormat, CredentialProfile, EndpointRequest, EndpointResponse, IssuerEngine,
-    IssuerKeys, IssuerSettings, PAR_PATH, SigningKey, StoreLimits, Stores,
-};
+use oid4vci_issuer::{EndpointRequest, EndpointResponse, IssuerEngine, PAR_PATH};
 use pop_verifier::{DpopProofClaims, build_dpop_proof};
 use ring::signature::{ECDSA_P256_SHA256_FIXED, ED25519, UnparsedPublicKey, VerificationAlgorithm};
 use serde_json::{Map, Value, json};
 
-const NOW: i64 = 1_800_000_000;
-const ISSUER: &str = "https://issuer.example.com";
+use super::{ISSUER, NOW, engine};
 /// The attestation `sub` of [`benches::AttestedClient`]: the client id at both endpoints.
 const CLIENT_ID: &str = "https://wallet.example.com";
 const REDIRECT: &str = "https://wallet.example.com/cb";
@@ -47,42 +37,6 @@ const REDIRECT: &str = "https://wallet.example.com/cb";
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 const TOKEN_PATH: &str = "/token";
-
-fn engine(attester: &LocalSigner, rng: &SystemRandom) -> IssuerEngine {
-    let config = ClientAttestationConfig::new(VerificationMethod::StaticJwk {
-        jwk: attester.public_jwk(),
-    });
-    let verifier = ClientAttestationVerifier::builder(config, ISSUER)
-        .build()
-        .unwrap();
-    let signer = LocalSigner::generate(Algorithm::Es256, rng).unwrap();
-    let profile = CredentialProfile::new(
-        "pid",
-        CredentialFormat::SdJwtVc {
-            vct: "urn:eudi:pid:1".into(),
-            always_disclosed: Vec::new(),
-        },
-    );
-    // Room for every call criterion makes: a full store would end the run. The authorization
-    // store (pushed requests, live codes, redeemed codes, the last kept to refuse a second
-    // redemption) is sized by the pre-authorized code limit.
-    let limits = StoreLimits::new()
-        .with_max_pre_authorized_codes(1 << 24)
-        .with_max_access_tokens(1 << 24)
-        .with_max_refresh_tokens(1 << 24);
-    IssuerEngine::builder(
-        IssuerSettings::new(ISSUER),
-        vec![profile],
-        IssuerKeys::new(SigningKey::new(Arc::new(signer), Vec::new())),
-        &[7u8; 32],
-        Arc::new(SystemRandom::new()),
-    )
-    .with_stores(Stores::in_memory(&limits, 1024))
-    .with_replay_guard(Arc::new(benches::AcceptAll))
-    .with_client_authenticator(verifier)
-    .build()
-    .unwrap()
-}
 
 /// Percent-encodes `text` for a form or query value.
 fn enc(text: &str) -> String {
@@ -229,7 +183,8 @@ fn verify_floor(
     }
 }
 
-fn bench(c: &mut Criterion) {
+/// The code-flow benchmarks (called from the issuer bench's group).
+pub(crate) fn bench(c: &mut Criterion) {
     let now = UnixTime::from_secs(NOW);
     let rng = SystemRandom::new();
     let cases: [(Algorithm, &'static dyn VerificationAlgorithm, &str); 2] = [
@@ -285,6 +240,3 @@ fn bench(c: &mut Criterion) {
         );
     }
 }
-
-criterion_group!(benches, bench);
-criterion_main!(benches);
