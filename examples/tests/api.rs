@@ -3,6 +3,8 @@
 
 #[path = "api/binding.rs"]
 mod binding;
+#[path = "api/browser.rs"]
+mod browser;
 #[path = "api/common.rs"]
 mod common;
 #[path = "api/credential.rs"]
