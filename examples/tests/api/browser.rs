@@ -125,6 +125,7 @@ impl Browser {
                             "--disable-component-update",
                             "--disable-sync",
                             "--disable-dev-shm-usage",
+                            "--window-size=1280,1024",
                             format!("--user-data-dir={}", profile.display()),
                         ],
                     },
@@ -573,21 +574,25 @@ mod tests {
 
     #[test]
     fn browser_screenshot_of_an_inline_svg_qr_code_decodes() {
-        let offer = "openid-credential-offer://?credential_offer_uri=\
-                     http%3A%2F%2F127.0.0.1%3A8080%2Foffers%2F5f0c1b2e";
-        let code = QrCode::new(offer.as_bytes()).unwrap();
-        let image = code
-            .render::<svg::Color<'_>>()
-            .quiet_zone(true)
-            .min_dimensions(256, 256)
-            .build();
-        // The renderer starts with an XML declaration, which has no place inside HTML.
-        let svg = &image[image.find("<svg").unwrap()..];
+        // An offer by reference, as the offer page shows it, and a longer one by value (a
+        // denser code: more modules in the same 256 px).
+        let by_reference = "openid-credential-offer://?credential_offer_uri=\
+                            http%3A%2F%2F127.0.0.1%3A8080%2Foffers%2F5f0c1b2e";
+        let by_value = format!(
+            "openid-credential-offer://?credential_offer={}",
+            "%7B%22credential_issuer%22%3A%22http%3A%2F%2F127.0.0.1%3A8080%22%2C\
+             %22credential_configuration_ids%22%3A%5B%22eu.europa.ec.eudi.pid.1%22%5D%2C\
+             %22grants%22%3A%7B%22authorization_code%22%3A%7B%22issuer_state%22%3A\
+             %22eyJhbGciOiJFUzI1NiJ9.c3RhdGUtb2YtdGhlLWlzc3Vlcg.c2lnbmF0dXJl%22%7D%7D%7D"
+        );
         let page = format!(
             r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Offer</title></head>
-<body><main><h1>Scan with your wallet</h1><figure id="qr">{svg}</figure>
-<a id="link" href="{link}">Open in wallet</a></main></body></html>"#,
-            link = escape(offer)
+<body><main><h1>Scan with your wallet</h1>
+<figure id="qr">{}</figure><figure id="dense">{}</figure>
+<a id="link" href="{}">Open in wallet</a></main></body></html>"#,
+            qr_svg(by_reference),
+            qr_svg(&by_value),
+            escape(by_reference)
         );
         let site =
             Site::serve(Router::new().route("/offer", get(move || async move { Html(page) })));
@@ -595,12 +600,36 @@ mod tests {
         browser.goto(&format!("{}/offer", site.url));
         assert_eq!(
             browser.find("#link").attribute("href").as_deref(),
-            Some(offer)
+            Some(by_reference)
         );
         let png = browser.find("#qr svg").screenshot_png();
-        assert_eq!(decode_qr(&png), vec![offer.to_owned()]);
+        assert_eq!(decode_qr(&png), vec![by_reference.to_owned()]);
+        let png = browser.find("#dense svg").screenshot_png();
+        assert_eq!(decode_qr(&png), vec![by_value]);
         // And a screenshot without a code decodes to nothing.
         let heading = browser.find("h1").screenshot_png();
         assert!(decode_qr(&heading).is_empty());
+    }
+
+    /// `text` as an inline SVG QR code: quiet zone, at least 256 px square.
+    fn qr_svg(text: &str) -> String {
+        let image = QrCode::new(text.as_bytes())
+            .unwrap()
+            .render::<svg::Color<'_>>()
+            .quiet_zone(true)
+            .min_dimensions(256, 256)
+            .build();
+        // The renderer starts with an XML declaration, which has no place inside HTML.
+        image[image.find("<svg").unwrap()..].to_owned()
+    }
+
+    #[test]
+    #[should_panic(expected = "no element matches `#absent`")]
+    fn browser_find_of_a_missing_element_panics_with_the_page() {
+        let site = Site::serve(Router::new().route("/form", get(|| async { Html(FORM) })));
+        let browser = Browser::launch();
+        browser.goto(&format!("{}/form", site.url));
+        // Dropped while unwinding: the session, chromedriver and the profile go too.
+        let _never = browser.find("#absent");
     }
 }
