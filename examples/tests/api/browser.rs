@@ -153,15 +153,8 @@ impl Browser {
                 panic!("chromedriver exited at start-up ({status}){}", self.log());
             }
             let ready = self
-                .agent
-                .get(&url)
-                .config()
-                .timeout_global(Some(Duration::from_secs(1)))
-                .build()
-                .call()
-                .ok()
-                .and_then(|mut r| r.body_mut().read_json::<Value>().ok())
-                .is_some_and(|v| v["value"]["ready"] == Value::Bool(true));
+                .call_within(Duration::from_secs(1), "GET", &url, None)
+                .is_ok_and(|v| v["ready"] == Value::Bool(true));
             if ready {
                 return;
             }
@@ -184,13 +177,43 @@ impl Browser {
         format!("\n--- chromedriver log (end) ---\n{}", &text[start..])
     }
 
-    /// One WebDriver call: the answer's `value`, or its error.
+    /// One WebDriver call within [`CALL_TIMEOUT`]: the answer's `value`, or its error.
     fn call(&self, method: &str, url: &str, body: Option<&Value>) -> Result<Value, WebDriverError> {
+        self.call_within(CALL_TIMEOUT, method, url, body)
+    }
+
+    /// One WebDriver call within `timeout`.
+    fn call_within(
+        &self,
+        timeout: Duration,
+        method: &str,
+        url: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, WebDriverError> {
+        let timeout = Some(timeout);
         let result = match method {
-            "GET" => self.agent.get(url).call(),
-            "DELETE" => self.agent.delete(url).call(),
+            "GET" => self
+                .agent
+                .get(url)
+                .config()
+                .timeout_global(timeout)
+                .build()
+                .call(),
+            "DELETE" => self
+                .agent
+                .delete(url)
+                .config()
+                .timeout_global(timeout)
+                .build()
+                .call(),
             // WebDriver POSTs always carry a JSON object, `{}` when there are no parameters.
-            _ => self.agent.post(url).send_json(body.unwrap_or(&json!({}))),
+            _ => self
+                .agent
+                .post(url)
+                .config()
+                .timeout_global(timeout)
+                .build()
+                .send_json(body.unwrap_or(&json!({}))),
         };
         let mut response = result.map_err(|e| WebDriverError {
             status: 0,
@@ -320,11 +343,12 @@ impl Browser {
 impl Drop for Browser {
     fn drop(&mut self) {
         // Never panic here: this also runs while a failed test unwinds.
+        let quick = Duration::from_secs(5);
         if !self.session_url.is_empty() {
-            let _ended = self.call("DELETE", &self.session_url, None);
+            let _ended = self.call_within(quick, "DELETE", &self.session_url, None);
         }
         let shutdown = format!("{}/shutdown", self.driver_url);
-        let _asked = self.call("GET", &shutdown, None);
+        let _asked = self.call_within(quick, "GET", &shutdown, None);
         let deadline = Instant::now() + Duration::from_secs(3);
         while matches!(self.driver.try_wait(), Ok(None)) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
