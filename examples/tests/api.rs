@@ -3,6 +3,8 @@
 
 #[path = "api/binding.rs"]
 mod binding;
+#[path = "api/browser.rs"]
+mod browser;
 #[path = "api/code_flow.rs"]
 mod code_flow;
 #[path = "api/common.rs"]
