@@ -17,6 +17,8 @@ mod lifecycle;
 mod mdoc;
 #[path = "api/metadata.rs"]
 mod metadata;
+#[path = "api/pages.rs"]
+mod pages;
 #[path = "api/pki.rs"]
 mod pki;
 #[path = "api/startup.rs"]

@@ -408,7 +408,7 @@ fn as_string(value: Value) -> String {
 }
 
 /// A port that was free a moment ago on loopback (chromedriver binds it next).
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
 }
