@@ -1,23 +1,30 @@
-//! `wallet --offer URI | --issuer URL [--mdl] [--attester URL] [--tx-code CODE] [--dpop] [--count N]`:
-//! runs the flow and prints the verified credentials' claims. With `--issuer`, the offer is
-//! created through that issuer's admin API (the demo issuer, on loopback): an SD-JWT VC, or
-//! with `--mdl` an mDL (`mso_mdoc`).
+//! `wallet --offer URI | --issuer URL [--mdl] [--attester URL] [--tx-code CODE] [--dpop] [--count N]
+//! [--code-flow [--user NAME]]`: runs the flow and prints the verified credentials' claims. With
+//! `--issuer`, the offer is created through that issuer's admin API (the demo issuer, on
+//! loopback): an SD-JWT VC, or with `--mdl` an mDL (`mso_mdoc`).
+//!
+//! `--code-flow` runs the authorization code flow instead (it needs `--attester`): with
+//! `--issuer`, wallet-initiated from the metadata; with `--offer`, an offer with the
+//! `authorization_code` grant. The wallet signs in as the demo user, or as `--user NAME` with the
+//! password from the `WALLET_PASSWORD` environment variable (never from the command line).
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use examples::args::Args;
 use examples::clock::SystemClock;
-use examples::config::{IDENTITY_CONFIGURATION_ID, MDL_CONFIGURATION_ID};
+use examples::config::{
+    DEMO_PASSWORD, DEMO_USERNAME, IDENTITY_CONFIGURATION_ID, MDL_CONFIGURATION_ID,
+};
 use examples::demo;
 use examples::error::DemoError;
 use examples::narrate::Narrator;
-use examples::wallet::Wallet;
+use examples::wallet::{CodeFlowStart, VerifiedCredential, Wallet};
 
 fn run() -> Result<(), DemoError> {
     let args = Args::parse(
-        &["dpop", "mdl"],
-        &["offer", "issuer", "attester", "tx-code", "count"],
+        &["dpop", "mdl", "code-flow"],
+        &["offer", "issuer", "attester", "tx-code", "count", "user"],
     )?;
     examples::logging::init("warn");
     let mut wallet = Wallet::new(Arc::new(SystemClock::new()), Narrator::stdout())?;
@@ -33,13 +40,43 @@ fn run() -> Result<(), DemoError> {
         .transpose()
         .map_err(|_| DemoError::Config("--count must be a number".into()))?
         .unwrap_or(1);
+    let configuration = if args.flag("mdl") {
+        MDL_CONFIGURATION_ID
+    } else {
+        IDENTITY_CONFIGURATION_ID
+    };
+    if args.flag("code-flow") {
+        let (user, password) = match args.value("user") {
+            None => (DEMO_USERNAME.to_owned(), DEMO_PASSWORD.to_owned()),
+            Some(user) => (
+                user.to_owned(),
+                std::env::var("WALLET_PASSWORD").map_err(|_| {
+                    DemoError::Config("--user needs WALLET_PASSWORD in the environment".into())
+                })?,
+            ),
+        };
+        let start = match (args.value("offer"), args.value("issuer")) {
+            (Some(offer), None) => CodeFlowStart::Offer(offer),
+            (None, Some(issuer)) => CodeFlowStart::Metadata {
+                issuer: issuer.trim_end_matches('/'),
+                configuration_id: configuration,
+            },
+            _ => {
+                return Err(DemoError::Config(
+                    "give exactly one of --offer and --issuer".into(),
+                ));
+            }
+        };
+        let outcome = wallet.run_code_flow(start, &user, &password)?;
+        return print_claims(&outcome.credentials);
+    }
     let (offer, tx_code) = match (args.value("offer"), args.value("issuer")) {
         (Some(offer), None) => (offer.to_owned(), args.value("tx-code").map(str::to_owned)),
         (None, Some(issuer)) => {
-            let (configuration, claims) = if args.flag("mdl") {
-                (MDL_CONFIGURATION_ID, demo::mdl_claims())
+            let claims = if args.flag("mdl") {
+                demo::mdl_claims()
             } else {
-                (IDENTITY_CONFIGURATION_ID, demo::demo_claims())
+                demo::demo_claims()
             };
             let (uri, tx, _) = demo::create_offer(
                 &wallet.http,
@@ -57,7 +94,11 @@ fn run() -> Result<(), DemoError> {
         }
     };
     let outcome = wallet.run_offer(&offer, tx_code.as_deref(), count)?;
-    for credential in &outcome.credentials {
+    print_claims(&outcome.credentials)
+}
+
+fn print_claims(credentials: &[VerifiedCredential]) -> Result<(), DemoError> {
+    for credential in credentials {
         let claims = serde_json::Value::Object(credential.claims.clone());
         let text = serde_json::to_string_pretty(&claims)
             .map_err(|e| DemoError::Protocol(format!("claims: {e}")))?;
