@@ -90,15 +90,6 @@ fn bad_csrf() -> Response {
     .into_response()
 }
 
-fn bad_form(rejection: &FormRejection) -> Response {
-    Page::message(
-        StatusCode::BAD_REQUEST,
-        "Form not accepted",
-        &format!("The form could not be read: {rejection}"),
-    )
-    .into_response()
-}
-
 fn session_cookie(state: &IssuerState, id: &str, max_age: u64) -> String {
     let secure = if state.base_url().starts_with("https://") {
         "; Secure"
@@ -229,6 +220,50 @@ fn find_user<'a>(users: &'a [DemoUser], username: &str, password: &str) -> Optio
     found
 }
 
+/// Why a form POST was not taken.
+enum Refusal {
+    NoSession,
+    BadForm(String),
+    BadCsrf,
+}
+
+impl Refusal {
+    fn page(self) -> Response {
+        match self {
+            Self::NoSession => no_session(),
+            Self::BadForm(reason) => Page::message(
+                StatusCode::BAD_REQUEST,
+                "Form not accepted",
+                &format!("The form could not be read: {reason}"),
+            )
+            .into_response(),
+            Self::BadCsrf => bad_csrf(),
+        }
+    }
+}
+
+/// The live session of a form POST whose CSRF token (`csrf` of the form) matches it: the
+/// session id, the session and the form.
+fn posted<F>(
+    state: &IssuerState,
+    headers: &HeaderMap,
+    form: Result<Form<F>, FormRejection>,
+    csrf: impl FnOnce(&F) -> &str,
+    now: UnixTime,
+) -> Result<(String, LoginSession, F), Refusal> {
+    let id = session_id(headers).ok_or(Refusal::NoSession)?;
+    let session = state
+        .login_sessions
+        .0
+        .get(&id, now)
+        .ok_or(Refusal::NoSession)?;
+    let Form(form) = form.map_err(|rejection| Refusal::BadForm(rejection.to_string()))?;
+    if !secrets_equal(&session.csrf, csrf(&form)) {
+        return Err(Refusal::BadCsrf);
+    }
+    Ok((id, session, form))
+}
+
 /// `POST /authorize/login`.
 pub(super) async fn login(
     State(state): State<Arc<IssuerState>>,
@@ -236,19 +271,10 @@ pub(super) async fn login(
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
     let now = state.clock.now();
-    let Some(id) = session_id(&headers) else {
-        return no_session();
+    let (id, session, form) = match posted(&state, &headers, form, |f: &LoginForm| &f.csrf, now) {
+        Ok(posted) => posted,
+        Err(refusal) => return refusal.page(),
     };
-    let Some(session) = state.login_sessions.0.get(&id, now) else {
-        return no_session();
-    };
-    let Form(form) = match form {
-        Ok(form) => form,
-        Err(rejection) => return bad_form(&rejection),
-    };
-    if !secrets_equal(&session.csrf, &form.csrf) {
-        return bad_csrf();
-    }
     let Some(user) = find_user(&state.config.users, &form.username, &form.password) else {
         let failed = state
             .login_sessions
@@ -403,19 +429,10 @@ pub(super) async fn consent(
     form: Result<Form<ConsentForm>, FormRejection>,
 ) -> Response {
     let now = state.clock.now();
-    let Some(id) = session_id(&headers) else {
-        return no_session();
+    let (id, session, form) = match posted(&state, &headers, form, |f: &ConsentForm| &f.csrf, now) {
+        Ok(posted) => posted,
+        Err(refusal) => return refusal.page(),
     };
-    let Some(session) = state.login_sessions.0.get(&id, now) else {
-        return no_session();
-    };
-    let Form(form) = match form {
-        Ok(form) => form,
-        Err(rejection) => return bad_form(&rejection),
-    };
-    if !secrets_equal(&session.csrf, &form.csrf) {
-        return bad_csrf();
-    }
     let approve = match form.decision.as_str() {
         "approve" => true,
         "deny" => false,

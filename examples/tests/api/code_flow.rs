@@ -84,6 +84,31 @@ fn authorized(wallet: &Wallet, info: &IssuerInfo) -> (StartedAuthorization, Stri
     (started, code)
 }
 
+/// A wallet's pushed request for the identity credential, and its login page.
+fn open_login_page(t: &TestEnv) -> (Wallet, IssuerInfo, StartedAuthorization, Reply) {
+    let wallet = t.wallet();
+    let info = discover(t, &wallet);
+    let started = wallet
+        .push_authorization(&info, &CodeRequest::new(IDENTITY_CONFIGURATION_ID))
+        .unwrap();
+    let login = Http::new()
+        .get("authorize", &started.authorization_url)
+        .unwrap();
+    (wallet, info, started, login)
+}
+
+/// The hidden CSRF field of a page.
+fn csrf_in(html: &str) -> String {
+    let (_, rest) = html.split_once("name=\"csrf\" value=\"").unwrap();
+    rest.split_once('"').unwrap().0.to_owned()
+}
+
+/// The `name=value` of the cookie an answer sets.
+fn cookie_of(reply: &Reply) -> String {
+    let header = reply.header("set-cookie").unwrap();
+    header.split(';').next().unwrap().to_owned()
+}
+
 fn token(wallet: &Wallet, info: &IssuerInfo, form: &[(&str, &str)]) -> Reply {
     let headers = wallet.token_headers(info).unwrap();
     wallet.post_token(info, form, &headers).unwrap()
@@ -117,14 +142,7 @@ fn wallet_and_issuer_initiated_code_flows_issue_the_users_credentials() {
     assert_eq!(outcome.tokens.credential_identifiers.len(), 1);
     assert_eq!(outcome.credentials[0].claims["given_name"], "Erika");
 
-    let offer = Http::new()
-        .post_json(
-            "offer",
-            &format!("{}/admin/offers", t.env.issuer_url),
-            &json!({"credential_configuration_id": MDL_CONFIGURATION_ID, "grant": "authorization_code"}),
-            &[],
-        )
-        .unwrap()
+    let offer = t.admin_offer(&json!({"credential_configuration_id": MDL_CONFIGURATION_ID, "grant": "authorization_code"}))
         .expect("offer", 201)
         .unwrap();
     let issuer_state = offer.body["offer"]["grants"]["authorization_code"]["issuer_state"]
@@ -325,13 +343,8 @@ fn a_request_uri_is_single_use_short_lived_and_the_pushing_clients_only() {
 #[test]
 fn the_pages_carry_a_strict_policy_and_refuse_a_wrong_csrf_token() {
     let t = TestEnv::start();
-    let wallet = t.wallet();
-    let info = discover(&t, &wallet);
+    let (wallet, info, started, login) = open_login_page(&t);
     let http = Http::new();
-    let started = wallet
-        .push_authorization(&info, &CodeRequest::new(IDENTITY_CONFIGURATION_ID))
-        .unwrap();
-    let login = http.get("authorize", &started.authorization_url).unwrap();
     assert_eq!(login.status, 200);
     let csp = login.header("content-security-policy").unwrap();
     assert!(csp.starts_with("default-src 'none';"), "{csp}");
@@ -352,14 +365,7 @@ fn the_pages_carry_a_strict_policy_and_refuse_a_wrong_csrf_token() {
     let cookie = cookie_header.split(';').next().unwrap().to_owned();
     let html = login.body.as_str().unwrap().to_owned();
     assert!(html.contains("<label for=\"username\">"), "accessible form");
-    let csrf = html
-        .split_once("name=\"csrf\" value=\"")
-        .unwrap()
-        .1
-        .split_once('"')
-        .unwrap()
-        .0
-        .to_owned();
+    let csrf = csrf_in(&html);
     let base = &t.env.issuer_url;
 
     // A wrong CSRF token at login: 403, the session survives.
@@ -432,13 +438,7 @@ fn the_pages_carry_a_strict_policy_and_refuse_a_wrong_csrf_token() {
         .unwrap();
     assert_eq!(signed_in.status, 303);
     assert_eq!(signed_in.header("location"), Some("/authorize/consent"));
-    let new_cookie = signed_in
-        .header("set-cookie")
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let new_cookie = cookie_of(&signed_in);
     assert_ne!(new_cookie, cookie, "the session id changes at sign-in");
     // The old session id is gone.
     let stale = http
@@ -464,14 +464,7 @@ fn the_pages_carry_a_strict_policy_and_refuse_a_wrong_csrf_token() {
             && page.contains("Erika"),
         "{page}"
     );
-    let consent_csrf = page
-        .split_once("name=\"csrf\" value=\"")
-        .unwrap()
-        .1
-        .split_once('"')
-        .unwrap()
-        .0
-        .to_owned();
+    let consent_csrf = csrf_in(&page);
     assert_ne!(consent_csrf, csrf, "a new CSRF token at sign-in");
     // A wrong CSRF token on the consent POST: 403, no redirect, the session survives.
     let forged = http
@@ -514,29 +507,11 @@ fn the_pages_carry_a_strict_policy_and_refuse_a_wrong_csrf_token() {
 #[test]
 fn too_many_failed_sign_ins_end_the_authorization() {
     let t = TestEnv::start();
-    let wallet = t.wallet();
-    let info = discover(&t, &wallet);
+    let (_, _, _, login) = open_login_page(&t);
     let http = Http::new();
-    let started = wallet
-        .push_authorization(&info, &CodeRequest::new(IDENTITY_CONFIGURATION_ID))
-        .unwrap();
-    let login = http.get("authorize", &started.authorization_url).unwrap();
-    let cookie = login
-        .header("set-cookie")
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = cookie_of(&login);
     let html = login.body.as_str().unwrap().to_owned();
-    let csrf = html
-        .split_once("name=\"csrf\" value=\"")
-        .unwrap()
-        .1
-        .split_once('"')
-        .unwrap()
-        .0
-        .to_owned();
+    let csrf = csrf_in(&html);
     let url = format!("{}/authorize/login", t.env.issuer_url);
     let attempt = || {
         http.post_form(
@@ -680,14 +655,7 @@ fn credential_requests_stay_within_the_authorization_details() {
 fn the_offer_page_shows_the_offer_as_a_qr_code_and_a_deep_link() {
     let t = TestEnv::start();
     let http = Http::new();
-    let offer = http
-        .post_json(
-            "offer",
-            &format!("{}/admin/offers", t.env.issuer_url),
-            &json!({"credential_configuration_id": IDENTITY_CONFIGURATION_ID, "grant": "authorization_code"}),
-            &[],
-        )
-        .unwrap()
+    let offer = t.admin_offer(&json!({"credential_configuration_id": IDENTITY_CONFIGURATION_ID, "grant": "authorization_code"}))
         .expect("offer", 201)
         .unwrap();
     let page_url = offer.str("offer_page").unwrap();
@@ -704,14 +672,7 @@ fn the_offer_page_shows_the_offer_as_a_qr_code_and_a_deep_link() {
     let uri = offer.str("offer_uri").unwrap().replace('&', "&amp;");
     assert!(html.contains(&format!("href=\"{uri}\"")), "deep link");
     assert!(html.contains("id=\"sign-in-note\""));
-    let refused = http
-        .post_json(
-            "offer",
-            &format!("{}/admin/offers", t.env.issuer_url),
-            &json!({"credential_configuration_id": IDENTITY_CONFIGURATION_ID, "grant": "authorization_code", "tx_code": true}),
-            &[],
-        )
-        .unwrap();
+    let refused = t.admin_offer(&json!({"credential_configuration_id": IDENTITY_CONFIGURATION_ID, "grant": "authorization_code", "tx_code": true}));
     assert_eq!(error_of(&refused), (400, "invalid_request".into()));
     let missing = http
         .get("offer page", &format!("{}/offers/nope", t.env.issuer_url))

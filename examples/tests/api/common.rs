@@ -98,6 +98,18 @@ impl TestEnv {
         .unwrap()
     }
 
+    /// `POST /admin/offers` with `body`, answered as it is.
+    pub(crate) fn admin_offer(&self, body: &Value) -> examples::wallet::Reply {
+        examples::wallet::Http::new()
+            .post_json(
+                "offer",
+                &format!("{}/admin/offers", self.env.issuer_url),
+                body,
+                &[],
+            )
+            .unwrap()
+    }
+
     /// The served `GET /admin/trust-anchors` document.
     pub(crate) fn served_anchors(&self) -> Value {
         examples::wallet::Http::new()

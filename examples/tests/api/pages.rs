@@ -3,7 +3,7 @@
 //! offer's QR code. Assertions are on page content and URLs, never on screenshots of text.
 
 use examples::config::{DEMO_PASSWORD, DEMO_USERNAME, IDENTITY_CONFIGURATION_ID};
-use examples::wallet::{CodeRequest, Http, IssuerInfo, StartedAuthorization, Wallet};
+use examples::wallet::{CodeRequest, IssuerInfo, StartedAuthorization, Wallet};
 use serde_json::json;
 
 use crate::browser::{Browser, decode_qr, free_port};
@@ -90,14 +90,7 @@ fn a_user_who_denies_sends_the_wallet_access_denied() {
 #[test]
 fn the_offer_page_qr_code_scans_back_to_the_offer_uri() {
     let t = TestEnv::start();
-    let offer = Http::new()
-        .post_json(
-            "offer",
-            &format!("{}/admin/offers", t.env.issuer_url),
-            &json!({"credential_configuration_id": IDENTITY_CONFIGURATION_ID, "grant": "authorization_code"}),
-            &[],
-        )
-        .unwrap()
+    let offer = t.admin_offer(&json!({"credential_configuration_id": IDENTITY_CONFIGURATION_ID, "grant": "authorization_code"}))
         .expect("offer", 201)
         .unwrap();
     let offer_uri = offer.str("offer_uri").unwrap();
