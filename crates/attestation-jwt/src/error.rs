@@ -168,6 +168,13 @@ pub enum Error {
         /// The limit.
         max: usize,
     },
+    /// A header value is not an RFC 9651 structured-field Token without parameters (a
+    /// `;param` suffix, a quoted string, whitespace inside, a list).
+    #[error("header {header} is not a structured-field token (RFC 9651) without parameters")]
+    HeaderNotToken {
+        /// The header name.
+        header: &'static str,
+    },
     /// More than one client authentication method was used in one request (RFC 6749 §2.3).
     #[error("more than one client authentication method was used")]
     MultipleAuthenticationMethods,
@@ -423,6 +430,43 @@ impl Error {
             Self::Replayed { token } => Some(*token),
             _ => None,
         }
+    }
+
+    /// Whether a presented attestation or its proof failed verification (the ABCA
+    /// `invalid_client_attestation` cases): not an absent attestation, not a fallback
+    /// method's failure, not a server fault.
+    ///
+    /// ```
+    /// use attestation_jwt::Error;
+    /// assert!(Error::ClientIdMismatch.is_attestation_defect());
+    /// assert!(!Error::AttestationMissing.is_attestation_defect());
+    /// ```
+    #[must_use]
+    pub fn is_attestation_defect(&self) -> bool {
+        !self.is_server_fault()
+            && matches!(
+                self,
+                Self::HeaderRepeated { .. }
+                    | Self::HeaderTooLong { .. }
+                    | Self::HeaderNotToken { .. }
+                    | Self::LegacyFormMalformed
+                    | Self::AttestationMalformed(_)
+                    | Self::AttestationType { .. }
+                    | Self::AttestationClaim(_)
+                    | Self::AttestationNotYetValid { .. }
+                    | Self::AttestationIssuedInFuture { .. }
+                    | Self::AttestationAlgorithm(_)
+                    | Self::AttestationCritical(_)
+                    | Self::AttestationSignature(_)
+                    | Self::AttesterKeyUntrusted { .. }
+                    | Self::ConfirmationKey(_)
+                    | Self::ClientIdMismatch
+                    | Self::PopMissing
+                    | Self::Pop(_)
+                    | Self::Dpop(_)
+                    | Self::DpopKeyMismatch
+                    | Self::Replayed { .. }
+            )
     }
 }
 

@@ -62,6 +62,35 @@ pub fn attestation_verify(data: &str) -> Result<(), Error> {
     result
 }
 
+/// Fuzz entry: `data` is HTTP header lines (`name: value`), read as a server reads them
+/// ([`ClientAuthRequest::from_headers`]: repeated headers, the structured-field Token rule
+/// on both attestation headers), then verified strictly against the fixed configuration.
+///
+/// # Errors
+/// Whatever the verification returns.
+pub fn attestation_headers(data: &str) -> Result<(), Error> {
+    let pairs: Vec<(&str, &str)> = data
+        .lines()
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim(), value.trim()))
+        .collect();
+    let jwk = PublicJwk::from_json(FIXED_JWK).map_err(Error::Signing)?;
+    let config = ClientAttestationConfig::new(VerificationMethod::StaticJwk { jwk });
+    let verifier = ClientAttestationVerifier::builder(config, "https://as.example.com")
+        .with_combined_mode(true)
+        .build()
+        .map_err(Error::Config)?;
+    let request = ClientAuthRequest::from_headers(pairs.iter().copied());
+    verifier
+        .verify(
+            &request,
+            ChallengeCheck::None,
+            &InMemoryReplayGuard::new(16),
+            UnixTime::from_secs(FIXED_NOW),
+        )
+        .map(|_| ())
+}
+
 /// Fuzz entry: parse a `clientAttestationConfig`, and if it parses, build a verifier (with a
 /// key lookup that answers the fixed key for every reference) and, if that succeeds, its
 /// metadata.

@@ -26,7 +26,7 @@ pub use limits::{
     DEFAULT_MAX_CONFIG_LEN, DEFAULT_MAX_HEADER_LEN, DEFAULT_MAX_TRUSTED_ROOTS,
     DEFAULT_REPLAY_WINDOW_SECONDS, Limits, MAX_CONFIGURED_SECONDS,
 };
-pub use oauth::{CHALLENGE_HEADER, CHALLENGE_SCHEME, oauth_error};
+pub use oauth::{CHALLENGE_HEADER, CHALLENGE_SCHEME, DPOP_NONCE_HEADER, oauth_error};
 pub use oid4vci_types::OAuthError;
 pub use request::{
     ATTESTATION_HEADER, ClientAuthRequest, DPOP_HEADER, JWT_BEARER_ASSERTION_TYPE,
@@ -36,7 +36,8 @@ pub use verdict::{
     AssuranceLevel, AuthMethod, DraftShape, LenientReason, PopMode, Verdict, Warning,
 };
 pub use verify::{
-    ChallengeCheck, ClientAttestationVerifier, ClientAttestationVerifierBuilder, DEFAULT_ALGORITHMS,
+    AttestationErrorCode, ChallengeCheck, ClientAttestationVerifier,
+    ClientAttestationVerifierBuilder, DEFAULT_ALGORITHMS,
 };
 
 /// Helpers for fuzz targets (built only with `--cfg fuzzing`). Not part of the stable API.

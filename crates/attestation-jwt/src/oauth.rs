@@ -4,10 +4,15 @@
 use oid4vci_types::OAuthError;
 
 use crate::error::Error;
+use crate::verify::AttestationErrorCode;
 
 /// The header that carries a fresh challenge (ABCA -10 §6.2), in the lower case HTTP/2
 /// requires (header names are case-insensitive).
 pub const CHALLENGE_HEADER: &str = "oauth-client-attestation-challenge";
+
+/// The header that carries a fresh DPoP nonce (RFC 9449 §8): in DPoP combined mode it is the
+/// attestation's freshness value (ABCA -11).
+pub const DPOP_NONCE_HEADER: &str = "dpop-nonce";
 
 /// The `WWW-Authenticate` scheme of a 401 from client authentication: the registered name of
 /// the token endpoint authentication method (ABCA §13.2), since RFC 6749 §5.2 asks a 401 to
@@ -19,12 +24,16 @@ pub const CHALLENGE_SCHEME: &str = "attest_jwt_client_auth";
 /// | Error | `error` | HTTP |
 /// |---|---|---|
 /// | missing headers, malformed tokens, bad signatures, failed claims, replays, fallback failures | `invalid_client` (+ `WWW-Authenticate: attest_jwt_client_auth …`) | 401 |
+/// | the same for a presented attestation or PoP, under [`AttestationErrorCode::InvalidClientAttestation`] ([`crate::ClientAttestationVerifier::oauth_error`]) | `invalid_client_attestation` | 400 |
 /// | [`Error::AttestationExpired`] | `use_fresh_attestation` | 400 |
 /// | PoP challenge missing, wrong or invalid | `use_attestation_challenge` (+ [`CHALLENGE_HEADER`]) | 400 |
+/// | DPoP nonce missing, wrong or invalid (combined mode) | `use_dpop_nonce` (+ [`DPOP_NONCE_HEADER`]) | 400 |
 /// | [server faults](Error::is_server_fault): configuration, trust store, key resolution, replay guard full or unavailable, API misuse, signing | `server_error` | 500 |
 ///
-/// `fresh_challenge` is called only for `use_attestation_challenge`, to issue the value of the
-/// [`CHALLENGE_HEADER`] (return `None` if no challenge can be issued). The description is the
+/// `fresh_challenge` is called only for `use_attestation_challenge` and `use_dpop_nonce`, to
+/// issue the value of the [`CHALLENGE_HEADER`] or [`DPOP_NONCE_HEADER`]; `None` (no challenge
+/// can be issued) makes the answer `server_error`, since ABCA -11 requires a fresh value in
+/// every such error. The description is the
 /// error's message, kept by [`OAuthError`] within RFC 6749 §5.2's character set; a server
 /// fault's message stays out of the answer (it is the [`OAuthError::internal_detail`], for the
 /// server's log).
@@ -37,22 +46,46 @@ pub const CHALLENGE_SCHEME: &str = "attest_jwt_client_auth";
 /// ```
 #[must_use]
 pub fn oauth_error(error: &Error, fresh_challenge: impl FnOnce() -> Option<String>) -> OAuthError {
+    oauth_error_as(error, AttestationErrorCode::InvalidClient, fresh_challenge)
+}
+
+/// [`oauth_error`] with `code` for a presented attestation or PoP that fails.
+///
+/// `use_attestation_challenge` always carries a fresh challenge (ABCA -11: a server that uses
+/// challenges MUST); in DPoP combined mode the freshness is the DPoP nonce (-11), so a DPoP
+/// nonce defect is `use_dpop_nonce` with a fresh `DPoP-Nonce`. Without a fresh value to send
+/// (no randomness), the answer is `server_error`.
+pub(crate) fn oauth_error_as(
+    error: &Error,
+    code: AttestationErrorCode,
+    fresh_challenge: impl FnOnce() -> Option<String>,
+) -> OAuthError {
     use pop_verifier::Error as P;
     if error.is_server_fault() {
         return OAuthError::server_error().with_internal_detail(error.to_string());
     }
     let description = error.to_string();
+    let retry_with = |code: &str, header: &'static str| match fresh_challenge() {
+        Some(value) => {
+            OAuthError::new(400, String::from(code), &description).with_header(header, value)
+        }
+        None => OAuthError::server_error()
+            .with_internal_detail(format!("no fresh value for {header}: {description}")),
+    };
     match error {
         Error::AttestationExpired { .. } => {
             OAuthError::new(400, "use_fresh_attestation", &description)
         }
-        Error::Pop(P::ChallengeMissing | P::ChallengeMismatch | P::ChallengeInvalid { .. })
-        | Error::Dpop(P::NonceMissing | P::NonceMismatch | P::NonceInvalid { .. }) => {
-            let answer = OAuthError::new(400, "use_attestation_challenge", &description);
-            match fresh_challenge() {
-                Some(challenge) => answer.with_header(CHALLENGE_HEADER, challenge),
-                None => answer,
-            }
+        Error::Pop(P::ChallengeMissing | P::ChallengeMismatch | P::ChallengeInvalid { .. }) => {
+            retry_with("use_attestation_challenge", CHALLENGE_HEADER)
+        }
+        Error::Dpop(P::NonceMissing | P::NonceMismatch | P::NonceInvalid { .. }) => {
+            retry_with("use_dpop_nonce", DPOP_NONCE_HEADER)
+        }
+        e if code == AttestationErrorCode::InvalidClientAttestation
+            && e.is_attestation_defect() =>
+        {
+            OAuthError::new(400, "invalid_client_attestation", &description)
         }
         _ => OAuthError::new(401, "invalid_client", &description).with_challenge(CHALLENGE_SCHEME),
     }
@@ -83,6 +116,22 @@ mod tests {
             serde_json::json!({"error": "use_attestation_challenge",
                 "error_description": "client attestation PoP: challenge is missing"})
         );
+    }
+
+    #[test]
+    fn a_challenge_error_without_a_fresh_challenge_is_a_server_error() {
+        let e = oauth_error(&Error::Pop(pop_verifier::Error::ChallengeMissing), || None);
+        assert_eq!((e.error(), e.status()), ("server_error", 500));
+        assert_eq!(e.header(CHALLENGE_HEADER), None);
+    }
+
+    #[test]
+    fn a_dpop_nonce_error_asks_for_the_fresh_dpop_nonce() {
+        let e = oauth_error(&Error::Dpop(pop_verifier::Error::NonceMismatch), || {
+            Some("n-1".into())
+        });
+        assert_eq!((e.error(), e.status()), ("use_dpop_nonce", 400));
+        assert_eq!(e.header(DPOP_NONCE_HEADER), Some("n-1"));
     }
 
     #[test]

@@ -10,7 +10,10 @@ use crate::config::{ClientAttestationConfig, VerificationMethod};
 use crate::error::{ConfigError, Error};
 use crate::fallback::{self, Fallback};
 use crate::limits::Limits;
-use crate::request::{ClientAuthRequest, JWT_BEARER_ASSERTION_TYPE, LEGACY_ASSERTION_TYPE};
+use crate::request::{
+    ATTESTATION_HEADER, ClientAuthRequest, JWT_BEARER_ASSERTION_TYPE, LEGACY_ASSERTION_TYPE,
+    POP_HEADER,
+};
 use crate::verdict::{LenientReason, PopMode, Verdict};
 
 mod attestation;
@@ -80,6 +83,8 @@ pub struct ClientAttestationVerifier {
     pub(crate) limits: Limits,
     pub(crate) legacy_body_form: bool,
     pub(crate) combined_mode: bool,
+    pub(crate) missing_iat_tolerated: bool,
+    pub(crate) error_code: AttestationErrorCode,
     pub(crate) fallback: Option<Fallback>,
 }
 
@@ -140,6 +145,8 @@ pub struct ClientAttestationVerifierBuilder {
     limits: Limits,
     legacy_body_form: bool,
     combined_mode: bool,
+    missing_iat_tolerated: bool,
+    error_code: AttestationErrorCode,
     fallback: Option<Fallback>,
     x509_direct_trust: bool,
 }
@@ -206,6 +213,8 @@ impl ClientAttestationVerifier {
             limits: Limits::default(),
             legacy_body_form: false,
             combined_mode: false,
+            missing_iat_tolerated: false,
+            error_code: AttestationErrorCode::InvalidClient,
             fallback: None,
             x509_direct_trust: false,
         }
@@ -257,6 +266,23 @@ impl ClientAttestationVerifierBuilder {
     /// `client_assertion=<attestation>~<pop>`, drafts -00 to -07). Off by default.
     pub const fn with_legacy_body_form(mut self, enabled: bool) -> Self {
         self.legacy_body_form = enabled;
+        self
+    }
+
+    /// Accepts an attestation without `iat`, as drafts -07 to -10 allowed (the verdict then
+    /// carries [`crate::Warning::AttestationWithoutIat`]). Off by default: the newest draft
+    /// (the editor's copy toward -12) makes `iat` REQUIRED.
+    pub const fn with_missing_iat_tolerated(mut self, tolerated: bool) -> Self {
+        self.missing_iat_tolerated = tolerated;
+        self
+    }
+
+    /// The error code a presented but failing attestation or PoP is answered with by
+    /// [`ClientAttestationVerifier::oauth_error`]: [`AttestationErrorCode::InvalidClient`]
+    /// (401, RFC 6749 §5.2; the default, what every deployed wallet knows) or
+    /// [`AttestationErrorCode::InvalidClientAttestation`] (400, the draft's own code).
+    pub const fn with_error_code(mut self, code: AttestationErrorCode) -> Self {
+        self.error_code = code;
         self
     }
 
@@ -360,12 +386,37 @@ impl ClientAttestationVerifierBuilder {
             limits: self.limits,
             legacy_body_form: self.legacy_body_form,
             combined_mode: self.combined_mode,
+            missing_iat_tolerated: self.missing_iat_tolerated,
+            error_code: self.error_code,
             fallback: self.fallback,
         }))
     }
 }
 
+/// How a presented attestation or PoP that fails verification is answered (an absent one is
+/// always `invalid_client`, 401).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum AttestationErrorCode {
+    /// `invalid_client`, 401 with `WWW-Authenticate: attest_jwt_client_auth …`.
+    #[default]
+    InvalidClient,
+    /// `invalid_client_attestation`, 400 (the ABCA editor's copy: an AS SHOULD answer 400).
+    InvalidClientAttestation,
+}
+
 impl ClientAttestationVerifier {
+    /// The OAuth answer to `error` under this verifier's [`AttestationErrorCode`]; otherwise
+    /// as [`crate::oauth_error`].
+    #[must_use]
+    pub fn oauth_error(
+        &self,
+        error: &Error,
+        fresh_challenge: impl FnOnce() -> Option<String>,
+    ) -> oid4vci_types::OAuthError {
+        crate::oauth::oauth_error_as(error, self.error_code, fresh_challenge)
+    }
+
     /// The configuration.
     #[must_use]
     pub const fn config(&self) -> &ClientAttestationConfig {
@@ -450,6 +501,10 @@ impl ClientAttestationVerifier {
             (att, Some(pop), PopMode::LegacyBody)
         } else {
             let attestation = request.attestation.ok_or(Error::AttestationMissing)?;
+            structured_field_token(attestation, ATTESTATION_HEADER)?;
+            if let Some(pop) = request.pop {
+                structured_field_token(pop, POP_HEADER)?;
+            }
             let mode = if request.pop.is_some() || !self.combined_mode || request.dpop.is_none() {
                 PopMode::PopJwt
             } else {
@@ -487,6 +542,23 @@ fn lenient(required: bool, result: Result<Verdict, Error>) -> Result<Verdict, Er
             Ok(Verdict::unauthenticated(LenientReason::Invalid(error)))
         }
         other => other,
+    }
+}
+
+/// Both header values are RFC 9651 structured-field Items of type Token without parameters
+/// (ABCA editor's copy toward -12): `( ALPHA / "*" ) *( tchar / ":" / "/" )`. A compact JWS
+/// (`eyJ…`, base64url and `.`) is one; a `;param` suffix, a quoted string, a space or a list is
+/// not.
+fn structured_field_token(value: &str, header: &'static str) -> Result<(), Error> {
+    let mut bytes = value.bytes();
+    let first_ok = bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'*');
+    let rest_ok = bytes.all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~:/".contains(&b));
+    if first_ok && rest_ok {
+        Ok(())
+    } else {
+        Err(Error::HeaderNotToken { header })
     }
 }
 

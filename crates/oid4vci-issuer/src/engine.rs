@@ -278,15 +278,19 @@ impl IssuerEngine {
         Ok(crate::EndpointResponse::json(200, body.to_value()))
     }
 
-    /// `POST /challenge` (ABCA challenge endpoint): a fresh stateless attestation challenge.
+    /// `POST /challenge` (ABCA challenge endpoint): a fresh stateless attestation challenge,
+    /// also as `DPoP-Nonce` (ABCA -11: in DPoP combined mode the DPoP nonce is the
+    /// attestation's freshness, and the challenge endpoint may hand it out).
     ///
     /// # Errors
     /// `server_error` when no randomness is available.
     pub fn challenge(&self, now: UnixTime) -> Result<crate::EndpointResponse, OAuthError> {
         let value = self.fresh(NoncePurpose::AttestationChallenge, now)?;
         let mut body = Map::new();
-        body.insert("attestation_challenge".into(), Value::String(value));
-        Ok(crate::EndpointResponse::json(200, Value::Object(body)))
+        body.insert("attestation_challenge".into(), Value::String(value.clone()));
+        let mut response = crate::EndpointResponse::json(200, Value::Object(body));
+        response.headers.push(("dpop-nonce", value.into()));
+        Ok(response)
     }
 
     /// A fresh stateless nonce of `purpose`.

@@ -132,8 +132,9 @@ error_codes! {
         UseAttestationChallenge = "use_attestation_challenge" => 400,
         /// ABCA: the attestation is too old.
         UseFreshAttestation = "use_fresh_attestation" => 400,
-        /// ABCA: the attestation or its PoP failed.
-        InvalidClientAttestation = "invalid_client_attestation" => 401,
+        /// ABCA: the attestation or its PoP failed (400 at an AS: the editor's copy toward
+        /// -12 says SHOULD 400, MAY 401).
+        InvalidClientAttestation = "invalid_client_attestation" => 400,
     }
 }
 

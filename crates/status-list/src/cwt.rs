@@ -222,11 +222,16 @@ impl StatusListToken {
             .map(|(_, v)| v);
         match typ {
             Some(Value::Text(t)) if jose_core::media_type_eq(t, CWT_TYP) => {}
+            Some(Value::Integer(id))
+                if options
+                    .cwt_content_format()
+                    .is_some_and(|accepted| u64::try_from(*id).ok() == Some(accepted)) => {}
             other => {
                 return Err(Error::WrongType {
                     expected: CWT_TYP,
                     found: other.map(|v| match v {
                         Value::Text(t) => jose_core::short_text(t),
+                        Value::Integer(id) => format!("content-format {}", i128::from(*id)),
                         _ => "(not text)".to_owned(),
                     }),
                 });

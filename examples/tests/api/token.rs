@@ -153,6 +153,21 @@ fn challenge_required_refuses_a_pop_without_challenge_with_a_fresh_one() {
     let challenge = reply.header("oauth-client-attestation-challenge").unwrap();
     // The wallet's normal path fetches a challenge from the endpoint and succeeds.
     assert!(!challenge.is_empty());
+    let endpoint = wallet
+        .http
+        .post_json(
+            "challenge",
+            &format!("{}/challenge", t.env.issuer_url),
+            &json!(null),
+            &[],
+        )
+        .unwrap();
+    assert_eq!(endpoint.header("cache-control"), Some("no-store"));
+    // ABCA -11: the same fresh value as DPoP-Nonce, for DPoP combined mode.
+    assert_eq!(
+        endpoint.header("dpop-nonce"),
+        endpoint.str("attestation_challenge")
+    );
     assert!(wallet.redeem(&info, &code, None).is_ok());
 }
 

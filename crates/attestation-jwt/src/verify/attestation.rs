@@ -153,7 +153,8 @@ pub(crate) fn check(
             });
         }
         Some(_) => {}
-        None => warnings.push(Warning::AttestationWithoutIat),
+        None if verifier.missing_iat_tolerated => warnings.push(Warning::AttestationWithoutIat),
+        None => return Err(Error::AttestationClaim(ClaimError::Missing { name: "iat" })),
     }
 
     // Step 8: the request's client_id is the attestation's sub.

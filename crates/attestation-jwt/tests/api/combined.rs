@@ -157,9 +157,11 @@ fn the_challenge_travels_as_the_dpop_nonce() {
             )
             .ok()
     });
-    assert_eq!(oauth.error(), "use_attestation_challenge");
+    // ABCA -11: in combined mode the freshness is the DPoP nonce.
+    assert_eq!((oauth.error(), oauth.status()), ("use_dpop_nonce", 400));
+    assert_eq!(oauth.header(attestation_jwt::CHALLENGE_HEADER), None);
     let challenge = oauth
-        .header(attestation_jwt::CHALLENGE_HEADER)
+        .header(attestation_jwt::DPOP_NONCE_HEADER)
         .unwrap()
         .to_owned();
     let verdict = run(

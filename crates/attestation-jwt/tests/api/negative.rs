@@ -3,7 +3,7 @@
 
 use attestation_jwt::{
     ATTESTATION_HEADER, AssuranceLevel, AuthMethod, ClientAuthRequest, Error, LenientReason,
-    POP_TYP, oauth_error,
+    POP_HEADER, POP_TYP, oauth_error,
 };
 use jose_core::{ClaimError, JsonError, JwsPart};
 use pop_verifier::Error as PopError;
@@ -457,9 +457,10 @@ case!(
         replace_part(&fx.attestation(), 0, |h| format!("{h}=")),
         fx.pop()
     ),
-    |_| Error::AttestationMalformed(jose_core::Error::InvalidBase64 {
-        part: JwsPart::Header
-    })
+    // `=` is not a structured-field token character: refused before the JWS is parsed.
+    |_| Error::HeaderNotToken {
+        header: ATTESTATION_HEADER
+    }
 );
 
 case!(
@@ -479,11 +480,7 @@ case!(
         fx.attestation(),
         replace_part(&fx.pop(), 2, |s| format!("{s}=="))
     ),
-    |_| Error::Pop(PopError::Malformed {
-        source: jose_core::Error::InvalidBase64 {
-            part: JwsPart::Signature
-        }
-    })
+    |_| Error::HeaderNotToken { header: POP_HEADER }
 );
 
 case!(
@@ -706,4 +703,96 @@ fn descriptions_never_contain_key_material() {
         oauth.description(),
         "client attestation cnf.jwk refused: JWK carries private key member 'd' where a public key is expected"
     );
+}
+
+case!(
+    attestation_header_with_a_parameter,
+    |fx| input(format!("{};v=1", fx.attestation()), fx.pop()),
+    |_| Error::HeaderNotToken {
+        header: ATTESTATION_HEADER
+    }
+);
+
+case!(
+    pop_header_as_a_quoted_string,
+    |fx| input(fx.attestation(), format!("\"{}\"", fx.pop())),
+    |_| Error::HeaderNotToken { header: POP_HEADER }
+);
+
+case!(
+    attestation_header_as_a_list,
+    |fx| input(
+        format!("{}, {}", fx.attestation(), fx.attestation()),
+        fx.pop()
+    ),
+    |_| Error::HeaderNotToken {
+        header: ATTESTATION_HEADER
+    }
+);
+
+case!(
+    attestation_without_iat,
+    |fx| input(
+        with_payload(fx, |p| {
+            p.as_object_mut().map(|m| m.remove("iat"));
+        }),
+        fx.pop()
+    ),
+    |_| Error::AttestationClaim(ClaimError::Missing { name: "iat" })
+);
+
+#[test]
+fn an_attestation_without_iat_passes_only_where_the_older_shapes_are_tolerated() {
+    let fx = Fixture::new();
+    let token = with_payload(&fx, |p| {
+        p.as_object_mut().map(|m| m.remove("iat"));
+    });
+    let pop = fx.pop();
+    let request = ClientAuthRequest::new()
+        .with_attestation(Some(&token))
+        .with_pop(Some(&pop));
+    let verdict = fx
+        .builder(true)
+        .with_missing_iat_tolerated(true)
+        .build()
+        .unwrap()
+        .verify(
+            &request,
+            ChallengeCheck::None,
+            &InMemoryReplayGuard::new(10),
+            fx.now,
+        )
+        .unwrap();
+    assert!(verdict.is_attested());
+    assert!(
+        verdict
+            .warnings
+            .contains(&attestation_jwt::Warning::AttestationWithoutIat),
+        "{:?}",
+        verdict.warnings
+    );
+}
+
+#[test]
+fn the_draft_error_code_answers_a_failed_attestation_with_400() {
+    let fx = Fixture::new();
+    let verifier = fx
+        .builder(true)
+        .with_error_code(attestation_jwt::AttestationErrorCode::InvalidClientAttestation)
+        .build()
+        .unwrap();
+    let failed = verifier.oauth_error(&Error::ClientIdMismatch, || None);
+    assert_eq!(
+        (failed.error(), failed.status()),
+        ("invalid_client_attestation", 400)
+    );
+    assert_eq!(failed.header("www-authenticate"), None);
+    // An absent attestation is still invalid_client: no attestation was presented.
+    let absent = verifier.oauth_error(&Error::AttestationMissing, || None);
+    assert_eq!((absent.error(), absent.status()), ("invalid_client", 401));
+    // The default stays invalid_client.
+    let default = fx
+        .verifier(true)
+        .oauth_error(&Error::ClientIdMismatch, || None);
+    assert_eq!((default.error(), default.status()), ("invalid_client", 401));
 }

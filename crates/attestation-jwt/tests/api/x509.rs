@@ -163,6 +163,7 @@ fn test_openid4vci_wallet_attestation_x5c_with_direct_trust() {
     // instance key is unpublished.
     let pinned = x509_builder(&[leaf], true)
         .with_x509_direct_trust(true)
+        .with_missing_iat_tolerated(true)
         .build()
         .unwrap();
     assert_eq!(

@@ -115,9 +115,7 @@ impl ClientAuthenticator for ClientAttestationVerifier {
                 client_id: verdict.client_id,
                 instance_key: verdict.instance_key_thumbprint,
             }),
-            Err(error) => Err(attestation_jwt::oauth_error(&error, || {
-                context.fresh_challenge(now)
-            })),
+            Err(error) => Err(self.oauth_error(&error, || context.fresh_challenge(now))),
         }
     }
 }

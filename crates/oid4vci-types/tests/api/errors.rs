@@ -44,7 +44,7 @@ fn token_error_codes_and_status() {
         (
             TokenErrorCode::InvalidClientAttestation,
             "invalid_client_attestation",
-            401,
+            400,
         ),
         (
             TokenErrorCode::Other("invalid_tx_code".into()),

@@ -507,4 +507,37 @@ mod cwt {
             })
         );
     }
+
+    #[test]
+    fn cwt_typ_may_be_the_configured_coap_content_format() {
+        use coset::cbor::value::Value;
+        use coset::{CborSerializable, CoseSign1, Label, TaggedCborSerializable};
+        use jose_core::Signer;
+        // Not an IANA number (none is assigned yet): the option takes whatever will be.
+        const CONTENT_FORMAT: u64 = 65_000;
+        let signer = signer();
+        let cwt = token().sign_cwt(&signer, &KeyHint::None).unwrap();
+        let mut sign1 = CoseSign1::from_tagged_slice(&cwt).unwrap();
+        for (label, value) in &mut sign1.protected.header.rest {
+            if *label == Label::Int(16) {
+                *value = Value::Integer(CONTENT_FORMAT.into());
+            }
+        }
+        sign1.protected.original_data = None;
+        sign1.signature = signer.sign(&sign1.tbs_data(&[])).unwrap();
+        let bytes = sign1.to_tagged_vec().unwrap();
+        let key = signer.public_jwk();
+        assert_eq!(
+            StatusListToken::verify_cwt(&bytes, URI, &key, &VerifyOptions::new(ES256), now(0))
+                .err(),
+            Some(Error::WrongType {
+                expected: "application/statuslist+cwt",
+                found: Some("content-format 65000".into())
+            })
+        );
+        let accepting = VerifyOptions::new(ES256).with_cwt_content_format(CONTENT_FORMAT);
+        assert!(StatusListToken::verify_cwt(&bytes, URI, &key, &accepting, now(0)).is_ok());
+        let other = VerifyOptions::new(ES256).with_cwt_content_format(CONTENT_FORMAT + 1);
+        assert!(StatusListToken::verify_cwt(&bytes, URI, &key, &other, now(0)).is_err());
+    }
 }
