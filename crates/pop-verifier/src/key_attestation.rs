@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use jose_core::keys::{KeyLookup, KeyLookupError, KeyQuery};
 use jose_core::{
-    Algorithm, DEFAULT_HOLDER_CLOCK_SKEW_SECONDS, Limits, PublicJwk, UnixTime, claims,
+    Algorithm, DEFAULT_HOLDER_CLOCK_SKEW_SECONDS, Limits, PublicJwk, UnixTime, base64url, claims,
 };
 use serde_json::{Map, Value};
 
@@ -17,6 +17,7 @@ use crate::common::{
 use crate::error::Error;
 use crate::key_proof::AcceptedKeyProof;
 use crate::nonce::NoncePurpose;
+use crate::replay::replay_key;
 
 /// The `typ` of a key attestation JWT (OpenID4VCI 1.0 App. D.1).
 pub const KEY_ATTESTATION_TYP: &str = "key-attestation+jwt";
@@ -216,6 +217,7 @@ pub struct VerifiedKeyAttestation {
     nonce: Option<String>,
     certification: Option<String>,
     status: Option<Value>,
+    replay_key: String,
 }
 
 impl VerifiedKeyAttestation {
@@ -266,6 +268,15 @@ impl VerifiedKeyAttestation {
     #[must_use]
     pub const fn status(&self) -> Option<&Value> {
         self.status.as_ref()
+    }
+
+    /// A replay-guard key naming this attestation (the SHA-256 of its signing input), for the
+    /// `attestation` proof type (OpenID4VCI 1.0 App. F.3), where the attestation is the whole
+    /// proof and should be accepted once. Not for the `key_attestation` header, whose one
+    /// attestation legitimately accompanies every proof of a batch.
+    #[must_use]
+    pub fn replay_key(&self) -> &str {
+        &self.replay_key
     }
 
     /// Whether `key` (compared by RFC 7638 thumbprint) is one of the attested keys.
@@ -429,6 +440,12 @@ impl KeyAttestationVerifier {
             AttestationNonce::Unchecked => (NonceCheck::NoneIssued, NonceMode::DangerSkipped),
         };
         check_expected(check, mode, carried, NoncePurpose::CNonce, now).map_err(nonce_error)?;
+        let digest = ring::digest::digest(&ring::digest::SHA256, jws.signing_input());
+        let replay_key = replay_key(
+            "key-attestation",
+            "sha256",
+            &base64url::encode(digest.as_ref()),
+        );
         Ok(VerifiedKeyAttestation {
             attested_keys,
             key_storage,
@@ -438,6 +455,7 @@ impl KeyAttestationVerifier {
             nonce: carried.map(str::to_owned),
             certification,
             status,
+            replay_key,
         })
     }
 

@@ -78,6 +78,14 @@ fn verifies_and_reports_every_claim() {
     assert_eq!(ok.nonce(), Some("n-1"));
     assert_eq!(ok.certification(), Some("https://cert.example/1"));
     assert_eq!(ok.status().unwrap()["status_list"]["idx"], 1);
+    assert!(ok.replay_key().starts_with("key-attestation|6:sha256|"));
+    let again = unchecked(&v, &raw(&a, &header(), &claims(&h))).unwrap();
+    // ES256 signatures are randomised; the signing input, which names the attestation, is not.
+    assert_eq!(ok.replay_key(), again.replay_key());
+    let mut c = claims(&h);
+    c["iat"] = json!(NOW - 11);
+    let other = unchecked(&v, &raw(&a, &header(), &c)).unwrap();
+    assert_ne!(ok.replay_key(), other.replay_key());
 }
 
 #[test]
