@@ -17,8 +17,9 @@ mod pop;
 mod replay;
 
 pub use build::{
-    DpopProofClaims, KeyProofClaims, ProofKey, build_dpop_proof, build_key_proof,
-    prepare_dpop_proof, prepare_key_proof,
+    DpopProofClaims, KeyAttestationClaims, KeyProofClaims, ProofKey, build_attested_key_proof,
+    build_dpop_proof, build_key_attestation, build_key_proof, prepare_dpop_proof,
+    prepare_key_attestation, prepare_key_proof,
 };
 pub use common::NonceCheck;
 pub use dpop::{AcceptedDpopProof, DPOP_TYP, DpopPolicy, access_token_hash, verify_dpop_proof};

@@ -397,3 +397,46 @@ fn proof_key_must_be_attested() {
     // The thumbprint ignores kid and alg members.
     assert!(att.attests(&h.public_jwk().with_kid("k").with_alg(Algorithm::Es256)));
 }
+
+#[test]
+fn built_attestations_and_attested_proofs_verify() {
+    let (a, h) = (key(Algorithm::Es256), key(Algorithm::Es256));
+    let claims = crate::KeyAttestationClaims::new(
+        UnixTime::from_secs(NOW),
+        UnixTime::from_secs(NOW + 60),
+        vec![h.public_jwk()],
+    )
+    .with_levels(vec!["iso_18045_high".into()], vec![])
+    .with_nonce("n-1");
+    let att = crate::build_key_attestation(&claims, vec![vec![1, 2, 3]], &a).unwrap();
+    let ok = verifier(&a)
+        .verify(
+            &att,
+            now(),
+            AttestationNonce::Required(NonceCheck::Value("n-1")),
+        )
+        .unwrap();
+    assert!(ok.attests(&h.public_jwk()));
+    assert_eq!(ok.key_storage(), ["iso_18045_high"]);
+    assert!(ok.user_authentication().is_empty());
+    let proof = crate::build_attested_key_proof(
+        &crate::KeyProofClaims::new("https://i.example", now()),
+        &crate::ProofKey::Jwk(h.public_jwk()),
+        &att,
+        &h,
+    )
+    .unwrap();
+    let policy = KeyProofPolicy::new(
+        "https://i.example",
+        &[Algorithm::Es256],
+        NonceCheck::NoneIssued,
+    )
+    .danger_skip_nonce_check();
+    let limits = Limits::default().with_max_token_len(DEFAULT_MAX_KEY_ATTESTATION_LEN);
+    let accepted = verify_key_proof(&proof, &policy, now(), &limits)
+        .unwrap()
+        .record(&InMemoryReplayGuard::new(2), now())
+        .unwrap();
+    assert_eq!(accepted.key_attestation(), Some(att.as_str()));
+    assert_eq!(ok.check_proof_key(&accepted), Ok(()));
+}
