@@ -11,7 +11,7 @@ use crate::attester::{self, Attester};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{
     DEMO_ATTESTER_KEY_REFERENCE, DEMO_PASSWORD, DEMO_USERNAME, IDENTITY_CONFIGURATION_ID,
-    IssuerConfig, MDL_CONFIGURATION_ID,
+    IssuerConfig, KeyAttestationConfig, MDL_CONFIGURATION_ID,
 };
 use crate::error::DemoError;
 use crate::issuer::{self, IssuerState};
@@ -110,6 +110,11 @@ pub async fn start_with_attester_ca(
     issuer::spawn(listener, attester::router(Arc::clone(&attester)))?;
     let mut config = IssuerConfig::default_config();
     config.keystore = None;
+    // The attester is also the wallet provider whose key attestations the issuer trusts.
+    config.key_attestation_config = Some(KeyAttestationConfig {
+        trusted_root_certificates_pem: vec![attester_ca.root_pem().to_owned()],
+        trusted_root_certificates_file: None,
+    });
     config.client_attestation_config = Some(attestation.unwrap_or_else(|| {
         json!({
             "required": true,
