@@ -286,7 +286,7 @@ pub enum Error {
         /// The received `nbf`.
         nbf: i64,
     },
-    /// `exp` has passed by more than the clock skew (ABCA -07 PoP).
+    /// `exp` has passed by more than the clock skew (ABCA -07 PoP, key attestation).
     #[error("expired at {exp}")]
     Expired {
         /// The received `exp`.
