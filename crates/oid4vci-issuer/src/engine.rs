@@ -94,6 +94,7 @@ pub struct IssuerEngine {
     replay: Arc<dyn ReplayGuard>,
     client_auth: Option<Arc<dyn ClientAuthenticator>>,
     key_attestation: Option<Arc<KeyAttestationVerifier>>,
+    key_attestation_status: Option<Arc<dyn crate::KeyAttestationStatus>>,
     rng: Arc<dyn RandomSource + Send + Sync>,
 }
 
@@ -118,6 +119,7 @@ pub struct IssuerEngineBuilder {
     replay: Option<Arc<dyn ReplayGuard>>,
     client_auth: Option<Arc<dyn ClientAuthenticator>>,
     key_attestation: Option<Arc<KeyAttestationVerifier>>,
+    key_attestation_status: Option<Arc<dyn crate::KeyAttestationStatus>>,
     rng: Arc<dyn RandomSource + Send + Sync>,
 }
 
@@ -156,6 +158,17 @@ impl IssuerEngineBuilder {
     /// `attestation` proofs are refused and a `key_attestation` header is ignored.
     pub fn with_key_attestation_verifier(mut self, verifier: Arc<KeyAttestationVerifier>) -> Self {
         self.key_attestation = Some(verifier);
+        self
+    }
+
+    /// Checks the `status` of key attestations through the caller's Token Status List client:
+    /// an attestation whose entry is not `VALID` is refused with `invalid_proof`. Without one,
+    /// a key attestation's `status` is not checked.
+    pub fn with_key_attestation_status(
+        mut self,
+        status: Arc<dyn crate::KeyAttestationStatus>,
+    ) -> Self {
+        self.key_attestation_status = Some(status);
         self
     }
 
@@ -223,6 +236,7 @@ impl IssuerEngineBuilder {
                 .unwrap_or_else(|| Arc::new(InMemoryReplayGuard::default())),
             client_auth: self.client_auth,
             key_attestation: self.key_attestation,
+            key_attestation_status: self.key_attestation_status,
             rng: self.rng,
         })
     }
@@ -250,6 +264,7 @@ impl IssuerEngine {
             replay: None,
             client_auth: None,
             key_attestation: None,
+            key_attestation_status: None,
             rng,
         }
     }

@@ -272,6 +272,8 @@ pub struct KeyAttestationClaims {
     pub user_authentication: Vec<String>,
     /// `nonce`: a `c_nonce` of the issuer, if any.
     pub nonce: Option<String>,
+    /// `status`: a Token Status List reference (`{"status_list": {"idx", "uri"}}`), if any.
+    pub status: Option<Value>,
 }
 
 impl KeyAttestationClaims {
@@ -285,7 +287,15 @@ impl KeyAttestationClaims {
             key_storage: Vec::new(),
             user_authentication: Vec::new(),
             nonce: None,
+            status: None,
         }
+    }
+
+    /// Sets `status` (a Token Status List reference object).
+    #[must_use]
+    pub fn with_status(mut self, status: Value) -> Self {
+        self.status = Some(status);
+        self
     }
 
     /// Sets `key_storage` and `user_authentication`.
@@ -328,6 +338,9 @@ impl KeyAttestationClaims {
         }
         if let Some(nonce) = &self.nonce {
             map.insert("nonce".into(), nonce.clone().into());
+        }
+        if let Some(status) = &self.status {
+            map.insert("status".into(), status.clone());
         }
         map
     }

@@ -6,8 +6,9 @@ use jose_core::{PublicJwk, UnixTime};
 use oid4vci_types::{CredentialErrorCode, OAuthError, TokenErrorCode};
 use pop_verifier::{
     AttestationNonce, DpopPolicy, KeyAttestationRequirement, KeyProofPolicy, NonceCheck,
-    ProofClient, ReplayError,
+    ProofClient, ReplayError, VerifiedKeyAttestation,
 };
+use status_list::{Status, StatusListReference};
 
 use super::IssuerEngine;
 
@@ -98,6 +99,37 @@ const fn c_nonce(engine: &IssuerEngine) -> NonceCheck<'_> {
     }
 }
 
+/// Checks a verified key attestation's `status` through the engine's status client, if both
+/// exist: an entry other than `VALID` is `invalid_proof`; a status that cannot be determined
+/// is the server's fault (503).
+fn check_attestation_status(
+    engine: &IssuerEngine,
+    what: &str,
+    attestation: &VerifiedKeyAttestation,
+    now: UnixTime,
+) -> Result<(), OAuthError> {
+    let (Some(status), Some(client)) = (attestation.status(), &engine.key_attestation_status)
+    else {
+        return Ok(());
+    };
+    let mut claims = serde_json::Map::new();
+    claims.insert("status".to_owned(), status.clone());
+    let reference = StatusListReference::from_claims(&claims).map_err(|e| {
+        OAuthError::from_code(CredentialErrorCode::InvalidProof, &format!("{what}: {e}"))
+    })?;
+    let found = client
+        .status(&reference, now)
+        .map_err(|reason| unavailable(format!("key attestation status: {reason}")))?;
+    if found == Status::VALID {
+        Ok(())
+    } else {
+        Err(OAuthError::from_code(
+            CredentialErrorCode::InvalidProof,
+            &format!("{what}: its status list entry is {found}, not VALID"),
+        ))
+    }
+}
+
 /// Verifies one key proof (`openid4vci-proof+jwt`) against a `c_nonce` of this engine and
 /// records it; the holder key.
 ///
@@ -148,6 +180,7 @@ pub(super) fn key_proof(
                     .check_requirement(required)
                     .map_err(|e| proof_error("key_attestation", &e))?;
             }
+            check_attestation_status(engine, "key_attestation", &attestation, now)?;
         }
         (None, _, Some(_)) => {
             return Err(OAuthError::from_code(
@@ -197,6 +230,7 @@ pub(super) fn attestation_proof(
             .check_requirement(required)
             .map_err(|e| proof_error("key attestation", &e))?;
     }
+    check_attestation_status(engine, "key attestation", &verified, now)?;
     let keys = verified.attested_keys();
     let batch_size = engine.settings.batch_size;
     if keys.len() > batch_size {

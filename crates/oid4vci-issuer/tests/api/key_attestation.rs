@@ -6,7 +6,7 @@ use std::sync::Arc;
 use jose_core::{Algorithm, LocalSigner, PublicJwk, SystemRandom, UnixTime};
 use oid4vci_issuer::{
     CredentialFormat, CredentialProfile, EndpointRequest, IssuerEngine, IssuerKeys, IssuerSettings,
-    SigningKey,
+    KeyAttestationStatus, SigningKey,
 };
 use pop_verifier::{
     KeyAttestationClaims, KeyAttestationRequirement, KeyAttestationVerifier, KeyProofClaims,
@@ -17,6 +17,7 @@ use rcgen::{
     KeyUsagePurpose,
 };
 use serde_json::{Map, Value, json};
+use status_list::{Status, StatusListReference};
 use trust_x509::{AnchorLookup, Policy, TrustAnchors};
 
 const NOW: UnixTime = UnixTime::from_secs(1_800_000_000);
@@ -92,6 +93,14 @@ fn attestation_claims(keys: Vec<PublicJwk>) -> KeyAttestationClaims {
 }
 
 fn engine(provider: &Provider, batch_size: usize) -> IssuerEngine {
+    engine_with_status(provider, batch_size, None)
+}
+
+fn engine_with_status(
+    provider: &Provider,
+    batch_size: usize,
+    status: Option<Arc<dyn KeyAttestationStatus>>,
+) -> IssuerEngine {
     let rng = SystemRandom::new();
     let signer = LocalSigner::generate(Algorithm::Es256, &rng).unwrap_or_else(|e| panic!("{e}"));
     let anchors =
@@ -111,7 +120,7 @@ fn engine(provider: &Provider, batch_size: usize) -> IssuerEngine {
     );
     let mut settings = IssuerSettings::new(ISSUER);
     settings.batch_size = batch_size;
-    IssuerEngine::builder(
+    let builder = IssuerEngine::builder(
         settings,
         vec![
             CredentialProfile::new("pid", format.clone()).requires_key_attestation(required),
@@ -121,9 +130,12 @@ fn engine(provider: &Provider, batch_size: usize) -> IssuerEngine {
         &[5u8; 32],
         Arc::new(rng),
     )
-    .with_key_attestation_verifier(Arc::new(verifier))
-    .build()
-    .unwrap_or_else(|e| panic!("{e}"))
+    .with_key_attestation_verifier(Arc::new(verifier));
+    let builder = match status {
+        Some(status) => builder.with_key_attestation_status(status),
+        None => builder,
+    };
+    builder.build().unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// An access token for `id` (pre-authorized code, anonymous, Bearer).
@@ -497,5 +509,75 @@ fn a_profile_requiring_attestation_needs_a_verifier_at_build() {
     assert_eq!(
         error.to_string(),
         "credentialConfigurations[0].keyAttestationsRequired: requires key attestation, but no key attestation verifier is configured"
+    );
+}
+
+/// A status client that knows one list: entry 1 is revoked, entry 2 cannot be determined.
+struct Lists;
+
+impl KeyAttestationStatus for Lists {
+    fn status(&self, reference: &StatusListReference, _: UnixTime) -> Result<Status, String> {
+        assert_eq!(reference.uri(), "https://wallet-provider.example/status/1");
+        match reference.idx().get() {
+            1 => Ok(Status::INVALID),
+            2 => Err("status list unreachable".to_owned()),
+            _ => Ok(Status::VALID),
+        }
+    }
+}
+
+#[test]
+fn a_revoked_attestation_is_invalid_proof_when_status_is_checked() {
+    let provider = Provider::new();
+    let engine = engine_with_status(&provider, 4, Some(Arc::new(Lists)));
+    let h = holder();
+    let with_status = |idx: u32| {
+        provider.attest(
+            &attestation_claims(vec![h.public_jwk()]).with_status(json!({
+                "status_list": {"idx": idx, "uri": "https://wallet-provider.example/status/1"}
+            })),
+        )
+    };
+    let post = |att: &str| {
+        request(
+            &engine,
+            "pid",
+            &json!({"jwt": [proof(&engine, &h, Some(att))]}),
+        )
+    };
+    assert_eq!(post(&with_status(0)), Ok(1));
+    assert_eq!(
+        post(&with_status(1)),
+        refused(
+            "invalid_proof",
+            "key_attestation: its status list entry is INVALID, not VALID"
+        )
+    );
+    assert_eq!(
+        post(&with_status(2)),
+        refused(
+            "temporarily_unavailable",
+            "the server cannot check proofs right now; retry later"
+        )
+    );
+    let malformed = provider.attest(
+        &attestation_claims(vec![h.public_jwk()]).with_status(json!({"status_list": {"idx": 0}})),
+    );
+    assert_eq!(
+        post(&malformed),
+        refused(
+            "invalid_proof",
+            "key_attestation: claim 'status.status_list.uri' is missing"
+        )
+    );
+    // Without a status client, the status is not checked.
+    let unchecked = self::engine(&provider, 4);
+    assert_eq!(
+        request(
+            &unchecked,
+            "pid",
+            &json!({"jwt": [proof(&unchecked, &h, Some(&with_status(1)))]})
+        ),
+        Ok(1)
     );
 }
