@@ -97,7 +97,9 @@ impl KeyAttestationVerifierBuilder {
     /// the `x5c` chain (DER, leaf first) to the configured roots at the verification time and
     /// returns the leaf's key, such as `trust_x509::AnchorLookup` with
     /// `trust_x509::Policy::attester()` (which refuses a self-issued leaf and, without direct
-    /// trust, a chain that is only an anchor).
+    /// trust, a chain that is only an anchor). Do not enable direct trust here: HAIP wants the
+    /// wallet provider's `x5c` signer certified by a root, never the root or a pinned
+    /// self-signed certificate.
     pub fn wallet_provider_roots(mut self, x5c_keys: Arc<dyn KeyLookup>) -> Self {
         self.x5c_keys = Some(x5c_keys);
         self
