@@ -2,8 +2,12 @@
 //! key it holds in the keystore (the demo's KMS).
 //!
 //! HTTP: `POST /attestations` with `{"jwk": {public instance key}}` answers
-//! `{"attestation": "<oauth-client-attestation+jwt>"}`. A real attester first checks the
-//! device (key attestation, app integrity); the demo attests every key it is shown.
+//! `{"attestation": "<oauth-client-attestation+jwt>"}`. As a wallet provider it also issues
+//! key attestations (OpenID4VCI 1.0 App. D): `POST /key-attestations` with
+//! `{"keys": [{public holder key}, ...], "nonce": "<c_nonce>"?}` answers
+//! `{"key_attestation": "<key-attestation+jwt>"}`, signed with the same key and `x5c`. A real
+//! attester first checks the device (platform key attestation, app integrity) and reports the
+//! storage it saw; the demo attests every key it is shown at [`DEMO_KEY_STORAGE`].
 
 use std::sync::Arc;
 
@@ -14,6 +18,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::routing::post;
 use jose_core::{PublicJwk, UnixTime};
+use pop_verifier::KeyAttestationClaims;
 use serde_json::{Value, json};
 
 use crate::clock::Clock;
@@ -22,6 +27,13 @@ use crate::keystore::Keystore;
 
 /// Default attestation lifetime: one hour.
 pub const DEFAULT_ATTESTATION_TTL_SECS: u64 = 3600;
+
+/// The `key_storage` and `user_authentication` level the demo claims for every attested key
+/// (OpenID4VCI 1.0 App. D.2).
+pub const DEMO_KEY_STORAGE: &str = "iso_18045_moderate";
+
+/// The most keys one key attestation request may name.
+pub const MAX_KEYS_PER_KEY_ATTESTATION: usize = 16;
 
 /// The attester.
 #[derive(Debug, Clone)]
@@ -118,11 +130,79 @@ impl Attester {
     }
 }
 
-/// The attester's router: `POST /attestations`.
+impl Attester {
+    /// A key attestation (`key-attestation+jwt`) for `keys`, valid for the attestation
+    /// lifetime, carrying `nonce` (a `c_nonce` of the issuer) when given.
+    ///
+    /// # Errors
+    /// [`DemoError::Config`] when the attester has no `x5c` chain (key attestations name the
+    /// provider key by `x5c` only); [`DemoError::Protocol`] when signing fails.
+    pub fn attest_keys(
+        &self,
+        keys: Vec<PublicJwk>,
+        nonce: Option<&str>,
+    ) -> Result<String, DemoError> {
+        let chain = self.x5c.clone().ok_or_else(|| {
+            DemoError::Config("key attestations need the attester's x5c chain".into())
+        })?;
+        let signer = self
+            .keystore
+            .signer(&self.key_reference)
+            .ok_or_else(|| DemoError::Keystore("attester key vanished".into()))?;
+        let now = self.clock.now();
+        let mut claims = KeyAttestationClaims::new(now, now.saturating_add(self.ttl), keys)
+            .with_levels(vec![DEMO_KEY_STORAGE.into()], vec![DEMO_KEY_STORAGE.into()]);
+        if let Some(nonce) = nonce {
+            claims = claims.with_nonce(nonce);
+        }
+        pop_verifier::build_key_attestation(&claims, chain, signer.as_ref())
+            .map_err(|e| DemoError::Protocol(format!("key attestation signing: {e}")))
+    }
+}
+
+/// The attester's router: `POST /attestations` and `POST /key-attestations`.
 pub fn router(attester: Arc<Attester>) -> Router {
     Router::new()
         .route("/attestations", post(attest))
+        .route("/key-attestations", post(attest_keys))
         .with_state(attester)
+}
+
+async fn attest_keys(
+    State(attester): State<Arc<Attester>>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let value: Value = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::invalid_request(format!("body: {e}")))?;
+    let keys = value
+        .get("keys")
+        .and_then(Value::as_array)
+        .filter(|keys| !keys.is_empty())
+        .ok_or_else(|| ApiError::invalid_request("keys must be a non-empty array of JWKs"))?;
+    if keys.len() > MAX_KEYS_PER_KEY_ATTESTATION {
+        return Err(ApiError::invalid_request(format!(
+            "at most {MAX_KEYS_PER_KEY_ATTESTATION} keys per key attestation"
+        )));
+    }
+    let keys = keys
+        .iter()
+        .enumerate()
+        .map(|(i, jwk)| {
+            PublicJwk::from_value(jwk)
+                .map_err(|e| ApiError::invalid_request(format!("keys[{i}]: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let nonce = match value.get("nonce") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(nonce)) => Some(nonce.as_str()),
+        Some(_) => return Err(ApiError::invalid_request("nonce must be a string")),
+    };
+    let count = keys.len();
+    let key_attestation = attester
+        .attest_keys(keys, nonce)
+        .map_err(|e| ApiError::server_error(&e))?;
+    tracing::info!(keys = count, "key attestation issued");
+    Ok(Json(json!({"key_attestation": key_attestation})))
 }
 
 async fn attest(

@@ -29,6 +29,10 @@ pub struct IssuerConfig {
     /// `attestation-jwt` crate). `null`: no client attestation (anonymous pre-authorized access).
     #[serde(default)]
     pub client_attestation_config: Option<Value>,
+    /// Trust for key attestations (OpenID4VCI 1.0 App. D), required when a credential
+    /// configuration has `keyAttestationsRequired`. `null`: key attestations are not verified.
+    #[serde(default)]
+    pub key_attestation_config: Option<KeyAttestationConfig>,
     /// The local keystore file that `kms-key` references resolve against.
     #[serde(default)]
     pub keystore: Option<PathBuf>,
@@ -158,10 +162,45 @@ pub struct CredentialConfiguration {
     /// Subject claims that are always disclosed (all others are selectively disclosable).
     #[serde(default)]
     pub always_disclosed: Vec<String>,
+    /// Requires a key attestation with the proofs of this configuration
+    /// (`proof_types_supported.jwt.key_attestations_required`): the accepted `keyStorage` and
+    /// `userAuthentication` values (an empty list: no constraint).
+    #[serde(default)]
+    pub key_attestations_required: Option<KeyAttestationsRequiredConfig>,
     /// The mdoc name space that flat offer claims go into (`mso_mdoc`; default: the mDL name
     /// space for the mDL doctype, else the doctype).
     #[serde(default)]
     pub name_space: Option<String>,
+}
+
+/// `keyAttestationsRequired` of a credential configuration (OpenID4VCI 1.0 §12.2.4 and
+/// App. D.2 values such as `iso_18045_high`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[non_exhaustive]
+pub struct KeyAttestationsRequiredConfig {
+    /// Accepted `key_storage` values; the attestation must carry one of them.
+    #[serde(default)]
+    pub key_storage: Vec<String>,
+    /// Accepted `user_authentication` values; the attestation must carry one of them.
+    #[serde(default)]
+    pub user_authentication: Vec<String>,
+}
+
+/// `keyAttestationConfig`: the wallet providers whose key attestations the issuer trusts.
+/// Their `x5c` chain must validate to one of the roots (never the root itself, never a
+/// self-signed leaf).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[non_exhaustive]
+pub struct KeyAttestationConfig {
+    /// Root certificates (PEM).
+    #[serde(default)]
+    pub trusted_root_certificates_pem: Vec<String>,
+    /// A PEM file of root certificates, read at start (the `attester` binary writes its CA
+    /// root to `demo-attester-ca.pem`).
+    #[serde(default)]
+    pub trusted_root_certificates_file: Option<PathBuf>,
 }
 
 /// `format` in the file: the OpenID4VCI identifier of one of [`SUPPORTED_FORMATS`].
@@ -237,6 +276,12 @@ mod defaults {
 pub const IDENTITY_CONFIGURATION_ID: &str = "IdentityCredential";
 /// The deferred SD-JWT VC configuration id of the default configuration.
 pub const DEFERRED_CONFIGURATION_ID: &str = "IdentityCredentialDeferred";
+/// The SD-JWT VC configuration id that requires key attestation in the default configuration.
+pub const KEY_ATTESTED_CONFIGURATION_ID: &str = "IdentityCredentialKeyAttested";
+/// The `key_storage` values the default key-attested configuration accepts.
+pub const DEMO_KEY_STORAGE_REQUIRED: &[&str] = &["iso_18045_high", "iso_18045_moderate"];
+/// The `user_authentication` values the default key-attested configuration accepts.
+pub const DEMO_USER_AUTHENTICATION_REQUIRED: &[&str] = &["iso_18045_high", "iso_18045_moderate"];
 /// The mDL (`mso_mdoc`) configuration id of the default configuration.
 pub const MDL_CONFIGURATION_ID: &str = "mDL";
 /// The key reference the default configuration trusts for attestations.
@@ -255,6 +300,7 @@ impl CredentialConfiguration {
             display_name: Some(id.to_owned()),
             deferred: false,
             always_disclosed: Vec::new(),
+            key_attestations_required: None,
             name_space: None,
         }
     }
@@ -271,6 +317,7 @@ impl CredentialConfiguration {
             display_name: Some(id.to_owned()),
             deferred: false,
             always_disclosed: Vec::new(),
+            key_attestations_required: None,
             name_space: None,
         }
     }
@@ -364,6 +411,14 @@ impl IssuerConfig {
                 if let Some(scope) = &c.scope {
                     profile = profile.with_scope(scope);
                 }
+                if let Some(required) = &c.key_attestations_required {
+                    profile = profile.requires_key_attestation(
+                        pop_verifier::KeyAttestationRequirement::new(
+                            required.key_storage.clone(),
+                            required.user_authentication.clone(),
+                        ),
+                    );
+                }
                 Ok(if c.deferred {
                     profile.deferred()
                 } else {
@@ -374,7 +429,9 @@ impl IssuerConfig {
     }
 
     /// The built-in configuration: a generated ES256 key, one immediate and one deferred
-    /// `dc+sd-jwt` configuration, an `mso_mdoc` mDL configuration, lenient client attestation
+    /// `dc+sd-jwt` configuration, an `mso_mdoc` mDL configuration, a `dc+sd-jwt` configuration
+    /// that requires key attestation from the wallet providers of `demo-attester-ca.pem` (the
+    /// root the `attester` binary writes), lenient client attestation
     /// against the `demo-attester` key of `demo-keystore.json` (the file the `attester` binary
     /// creates), and one user, [`DEMO_USERNAME`] / [`DEMO_PASSWORD`].
     #[must_use]
@@ -384,6 +441,15 @@ impl IssuerConfig {
             "https://credentials.example.com/identity_credential",
         );
         deferred.deferred = true;
+        let mut key_attested = CredentialConfiguration::sd_jwt(
+            KEY_ATTESTED_CONFIGURATION_ID,
+            "https://credentials.example.com/identity_credential",
+        );
+        let owned = |values: &[&str]| values.iter().map(|v| (*v).to_owned()).collect();
+        key_attested.key_attestations_required = Some(KeyAttestationsRequiredConfig {
+            key_storage: owned(DEMO_KEY_STORAGE_REQUIRED),
+            user_authentication: owned(DEMO_USER_AUTHENTICATION_REQUIRED),
+        });
         Self {
             base_url: None,
             signing_key: SigningKeyConfig::Generated {
@@ -396,6 +462,7 @@ impl IssuerConfig {
                 ),
                 deferred,
                 CredentialConfiguration::mso_mdoc(MDL_CONFIGURATION_ID, mdoc_cbor::MDL_DOC_TYPE),
+                key_attested,
             ],
             client_attestation_config: Some(serde_json::json!({
                 "required": false,
@@ -407,6 +474,10 @@ impl IssuerConfig {
                 "replayWindowSeconds": 300,
                 "challengeRequired": false
             })),
+            key_attestation_config: Some(KeyAttestationConfig {
+                trusted_root_certificates_pem: Vec::new(),
+                trusted_root_certificates_file: Some(PathBuf::from("demo-attester-ca.pem")),
+            }),
             keystore: Some(PathBuf::from("demo-keystore.json")),
             batch_size: defaults::batch_size(),
             pre_authorized_code_ttl_seconds: defaults::pre_authorized_code_ttl(),

@@ -11,7 +11,7 @@ use crate::attester::{self, Attester};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{
     DEMO_ATTESTER_KEY_REFERENCE, DEMO_PASSWORD, DEMO_USERNAME, IDENTITY_CONFIGURATION_ID,
-    IssuerConfig, MDL_CONFIGURATION_ID,
+    IssuerConfig, KEY_ATTESTED_CONFIGURATION_ID, KeyAttestationConfig, MDL_CONFIGURATION_ID,
 };
 use crate::error::DemoError;
 use crate::issuer::{self, IssuerState};
@@ -110,6 +110,11 @@ pub async fn start_with_attester_ca(
     issuer::spawn(listener, attester::router(Arc::clone(&attester)))?;
     let mut config = IssuerConfig::default_config();
     config.keystore = None;
+    // The attester is also the wallet provider whose key attestations the issuer trusts.
+    config.key_attestation_config = Some(KeyAttestationConfig {
+        trusted_root_certificates_pem: vec![attester_ca.root_pem().to_owned()],
+        trusted_root_certificates_file: None,
+    });
     config.client_attestation_config = Some(attestation.unwrap_or_else(|| {
         json!({
             "required": true,
@@ -231,7 +236,9 @@ pub fn run(n: Narrator) -> Result<(), DemoError> {
         anchors.credential_issuer.len() + anchors.mdoc_iaca.len() + anchors.attester.len()
     ));
 
-    let mut wallet = Wallet::new(Arc::clone(&clock), n)?.with_dpop()?;
+    let mut wallet = Wallet::new(Arc::clone(&clock), n)?
+        .with_dpop()?
+        .with_key_attester(&env.attester_url);
     n.step("Wallet asks the attester to attest its instance key");
     wallet.fetch_attestation(&env.attester_url)?;
     n.say(&format!(
@@ -272,6 +279,21 @@ pub fn run(n: Narrator) -> Result<(), DemoError> {
     ));
 
     let mdl = issue_mdl(&env, &wallet, n)?;
+
+    n.step("A configuration that requires key attestation (OpenID4VCI 1.0 App. D)");
+    let (uri, _, _) = create_offer(
+        &wallet.http,
+        &env.issuer_url,
+        KEY_ATTESTED_CONFIGURATION_ID,
+        &demo_claims(),
+        false,
+    )?;
+    let attested = wallet.run_offer(&uri, None, 2)?;
+    n.say(&format!(
+        "{} credentials of {KEY_ATTESTED_CONFIGURATION_ID}, each bound to a key the wallet provider attested (key_storage {})",
+        attested.credentials.len(),
+        attester::DEMO_KEY_STORAGE
+    ));
     refusals(&env, &wallet, &clock, n)?;
     revoke(&env, &wallet, &[first, &mdl], &outcome.info, n)?;
 

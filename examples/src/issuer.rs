@@ -26,7 +26,9 @@ use axum::Router;
 use axum::routing::{get, post};
 use jose_core::{Algorithm, LocalSigner, PublicJwk, SystemRandom};
 use oid4vci_issuer::{IssuerEngine, IssuerKeys, SigningKey, StoreLimits, Stores};
+use pop_verifier::KeyAttestationVerifier;
 use tokio::net::TcpListener;
+use trust_x509::{AnchorLookup, Policy};
 
 use crate::clock::Clock;
 use crate::config::{IssuerConfig, SigningKeyConfig};
@@ -160,6 +162,43 @@ impl DemoKeys {
     }
 }
 
+/// The key attestation verifier of `keyAttestationConfig`: ES256 (HAIP) and the other accepted
+/// algorithms, chains validated to the configured roots under the attester profile (no
+/// self-issued leaf, never the root itself as the chain).
+///
+/// # Errors
+/// [`DemoError::Config`] naming `keyAttestationConfig` when the roots cannot be read or parsed,
+/// or none are given.
+pub fn key_attestation_verifier(
+    config: &IssuerConfig,
+) -> Result<Option<Arc<KeyAttestationVerifier>>, DemoError> {
+    let Some(trust) = &config.key_attestation_config else {
+        return Ok(None);
+    };
+    let mut pem = trust.trusted_root_certificates_pem.join("\n");
+    if let Some(path) = &trust.trusted_root_certificates_file {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            DemoError::Config(format!(
+                "keyAttestationConfig.trustedRootCertificatesFile: {}: {e} (run the attester once to write it, or remove keyAttestationConfig)",
+                path.display()
+            ))
+        })?;
+        pem.push('\n');
+        pem.push_str(&text);
+    }
+    let anchors = trust_x509::TrustAnchors::from_pem(&pem).map_err(|e| {
+        DemoError::Config(format!(
+            "keyAttestationConfig.trustedRootCertificatesPem: {e}"
+        ))
+    })?;
+    let verifier = KeyAttestationVerifier::builder()
+        .algorithms(ACCEPTED_ALGORITHMS)
+        .wallet_provider_roots(Arc::new(AnchorLookup::new(anchors, Policy::attester())))
+        .build()
+        .map_err(|e| DemoError::Config(e.to_string()))?;
+    Ok(Some(Arc::new(verifier)))
+}
+
 impl IssuerState {
     /// Builds the state with in-memory stores.
     ///
@@ -222,6 +261,9 @@ impl IssuerState {
         .with_stores(stores);
         if let Some(verifier) = &client_attestation {
             builder = builder.with_client_authenticator(verifier.clone());
+        }
+        if let Some(verifier) = key_attestation_verifier(&config)? {
+            builder = builder.with_key_attestation_verifier(verifier);
         }
         let engine = builder
             .build()

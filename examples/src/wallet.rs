@@ -39,6 +39,7 @@ pub struct Wallet {
     instance: LocalSigner,
     dpop_key: Option<LocalSigner>,
     attestation: Option<String>,
+    key_attester: Option<String>,
     clock: Arc<dyn Clock>,
     rng: SystemRandom,
     narrator: Narrator,
@@ -56,6 +57,7 @@ impl Wallet {
             instance: LocalSigner::generate(Algorithm::Es256, &rng)?,
             dpop_key: None,
             attestation: None,
+            key_attester: None,
             clock,
             rng,
             narrator,
@@ -80,6 +82,69 @@ impl Wallet {
     /// Sets the Client Attestation to present (`None`: present none).
     pub fn set_attestation(&mut self, attestation: Option<String>) {
         self.attestation = attestation;
+    }
+
+    /// Gets key attestations for its holder keys from the wallet provider at `attester_url`
+    /// (`POST /key-attestations`) when a credential configuration requires them.
+    #[must_use]
+    pub fn with_key_attester(mut self, attester_url: &str) -> Self {
+        self.key_attester = Some(attester_url.trim_end_matches('/').to_owned());
+        self
+    }
+
+    /// Asks the wallet provider for a key attestation of `keys` (with the issuer's `nonce`).
+    ///
+    /// # Errors
+    /// [`DemoError::Config`] when no key attester is set; [`DemoError`] when it cannot be
+    /// reached or refuses.
+    pub fn fetch_key_attestation(
+        &self,
+        keys: &[PublicJwk],
+        nonce: &str,
+    ) -> Result<String, DemoError> {
+        let base = self.key_attester.as_deref().ok_or_else(|| {
+            DemoError::Config(
+                "the credential configuration requires key attestation: no key attester is set"
+                    .into(),
+            )
+        })?;
+        let body = json!({
+            "keys": keys.iter().map(PublicJwk::to_value).collect::<Vec<_>>(),
+            "nonce": nonce,
+        });
+        let reply = self
+            .http
+            .post_json(
+                "key attestation",
+                &format!("{base}/key-attestations"),
+                &body,
+                &[],
+            )?
+            .expect("key attestation", 200)?;
+        reply
+            .str("key_attestation")
+            .map(str::to_owned)
+            .ok_or_else(|| DemoError::Protocol("attester answered without key_attestation".into()))
+    }
+
+    /// An OpenID4VCI `jwt` key proof like [`Self::proof`] carrying `key_attestation`.
+    ///
+    /// # Errors
+    /// [`DemoError::Protocol`] when signing fails.
+    pub fn attested_proof(
+        &self,
+        issuer: &str,
+        key: &LocalSigner,
+        nonce: &str,
+        key_attestation: &str,
+    ) -> Result<String, DemoError> {
+        let claims = KeyProofClaims::new(issuer, self.clock.now()).with_nonce(nonce);
+        Ok(pop_verifier::build_attested_key_proof(
+            &claims,
+            &ProofKey::Jwk(key.public_jwk()),
+            key_attestation,
+            key,
+        )?)
     }
 
     /// The current attestation.

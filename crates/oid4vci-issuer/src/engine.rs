@@ -13,7 +13,9 @@ use std::sync::Arc;
 
 use jose_core::{RandomSource, UnixTime};
 use oid4vci_types::OAuthError;
-use pop_verifier::{InMemoryReplayGuard, NoncePurpose, ReplayGuard, StatelessNonces};
+use pop_verifier::{
+    InMemoryReplayGuard, KeyAttestationVerifier, NoncePurpose, ReplayGuard, StatelessNonces,
+};
 use serde_json::{Map, Value};
 
 pub use access::Authorized;
@@ -91,6 +93,8 @@ pub struct IssuerEngine {
     nonces: StatelessNonces,
     replay: Arc<dyn ReplayGuard>,
     client_auth: Option<Arc<dyn ClientAuthenticator>>,
+    key_attestation: Option<Arc<KeyAttestationVerifier>>,
+    key_attestation_status: Option<Arc<dyn crate::KeyAttestationStatus>>,
     rng: Arc<dyn RandomSource + Send + Sync>,
 }
 
@@ -114,6 +118,8 @@ pub struct IssuerEngineBuilder {
     stores: Option<Stores>,
     replay: Option<Arc<dyn ReplayGuard>>,
     client_auth: Option<Arc<dyn ClientAuthenticator>>,
+    key_attestation: Option<Arc<KeyAttestationVerifier>>,
+    key_attestation_status: Option<Arc<dyn crate::KeyAttestationStatus>>,
     rng: Arc<dyn RandomSource + Send + Sync>,
 }
 
@@ -146,12 +152,33 @@ impl IssuerEngineBuilder {
         self
     }
 
+    /// Verifies key attestations (OpenID4VCI 1.0 App. D): the `key_attestation` header of
+    /// `jwt` proofs and the `attestation` proof type. Required when a profile
+    /// [requires key attestation](CredentialProfile::requires_key_attestation); without one,
+    /// `attestation` proofs are refused and a `key_attestation` header is ignored.
+    pub fn with_key_attestation_verifier(mut self, verifier: Arc<KeyAttestationVerifier>) -> Self {
+        self.key_attestation = Some(verifier);
+        self
+    }
+
+    /// Checks the `status` of key attestations through the caller's Token Status List client:
+    /// an attestation whose entry is not `VALID` is refused with `invalid_proof`. Without one,
+    /// a key attestation's `status` is not checked.
+    pub fn with_key_attestation_status(
+        mut self,
+        status: Arc<dyn crate::KeyAttestationStatus>,
+    ) -> Self {
+        self.key_attestation_status = Some(status);
+        self
+    }
+
     /// Checks everything and builds the engine.
     ///
     /// # Errors
     /// [`EngineError::Config`] naming the setting or profile at fault: a bad setting, no or
     /// duplicate profiles, an SD-JWT VC profile without `vct`, an mdoc profile without
-    /// `doctype` or without an mdoc signing key; [`EngineError::NonceSecret`].
+    /// `doctype` or without an mdoc signing key, a profile requiring key attestation without a
+    /// key attestation verifier; [`EngineError::NonceSecret`].
     pub fn build(self) -> Result<IssuerEngine, EngineError> {
         self.settings.check()?;
         let config = |path: String, reason: &str| EngineError::Config {
@@ -187,6 +214,12 @@ impl IssuerEngineBuilder {
                 }
                 _ => {}
             }
+            if profile.key_attestation.is_some() && self.key_attestation.is_none() {
+                return Err(config(
+                    format!("{path}.keyAttestationsRequired"),
+                    "requires key attestation, but no key attestation verifier is configured",
+                ));
+            }
         }
         let nonces =
             StatelessNonces::new(&self.nonce_secret, None).map_err(EngineError::NonceSecret)?;
@@ -202,6 +235,8 @@ impl IssuerEngineBuilder {
                 .replay
                 .unwrap_or_else(|| Arc::new(InMemoryReplayGuard::default())),
             client_auth: self.client_auth,
+            key_attestation: self.key_attestation,
+            key_attestation_status: self.key_attestation_status,
             rng: self.rng,
         })
     }
@@ -228,6 +263,8 @@ impl IssuerEngine {
             stores: None,
             replay: None,
             client_auth: None,
+            key_attestation: None,
+            key_attestation_status: None,
             rng,
         }
     }

@@ -4,6 +4,7 @@
 mod engine;
 mod error;
 mod grant;
+mod key_attestation;
 mod limits;
 mod mint;
 mod request;
@@ -20,6 +21,7 @@ pub use engine::{
 };
 pub use error::EngineError;
 pub use grant::GrantId;
+pub use key_attestation::KeyAttestationStatus;
 pub use limits::{
     DEFAULT_MAX_ACCESS_TOKENS, DEFAULT_MAX_DEFERRED_TRANSACTIONS,
     DEFAULT_MAX_EVENTS_PER_NOTIFICATION, DEFAULT_MAX_ISSUED_CREDENTIALS,

@@ -168,6 +168,10 @@ pub struct CredentialProfile {
     /// The OAuth `scope` value that asks for it in an authorization request (OpenID4VCI 1.0
     /// §5.1.2), if any.
     pub scope: Option<String>,
+    /// Requires a key attestation (OpenID4VCI 1.0 App. D) meeting this requirement for every
+    /// proof: the configuration's `key_attestations_required`. `None`: not required (an
+    /// attestation that is carried is still verified).
+    pub key_attestation: Option<pop_verifier::KeyAttestationRequirement>,
 }
 
 impl CredentialProfile {
@@ -179,7 +183,21 @@ impl CredentialProfile {
             format,
             deferred: false,
             scope: None,
+            key_attestation: None,
         }
+    }
+
+    /// Requires a key attestation meeting `required` (the configuration's
+    /// `key_attestations_required`): a `jwt` proof without a `key_attestation` header is
+    /// refused, and the engine needs a key attestation verifier
+    /// ([`IssuerEngineBuilder::with_key_attestation_verifier`](crate::IssuerEngineBuilder::with_key_attestation_verifier)).
+    #[must_use]
+    pub fn requires_key_attestation(
+        mut self,
+        required: pop_verifier::KeyAttestationRequirement,
+    ) -> Self {
+        self.key_attestation = Some(required);
+        self
     }
 
     /// Names the `scope` value that asks for this configuration.

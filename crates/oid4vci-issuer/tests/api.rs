@@ -8,3 +8,5 @@ mod bounds;
 mod code_flow;
 #[path = "api/engine.rs"]
 mod engine;
+#[path = "api/key_attestation.rs"]
+mod key_attestation;

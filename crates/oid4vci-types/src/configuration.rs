@@ -236,6 +236,26 @@ impl ProofTypeMetadata {
             extra: Extra::new(),
         }
     }
+
+    /// Requires a key attestation meeting `required` with proofs of this type.
+    #[must_use]
+    pub fn with_key_attestations_required(mut self, required: KeyAttestationsRequired) -> Self {
+        self.key_attestations_required = Some(required);
+        self
+    }
+}
+
+impl KeyAttestationsRequired {
+    /// A requirement accepting these `key_storage` and `user_authentication` values; an empty
+    /// list is left out (no constraint), so `new(vec![], vec![])` is the empty object.
+    #[must_use]
+    pub fn new(key_storage: Vec<String>, user_authentication: Vec<String>) -> Self {
+        Self {
+            key_storage: (!key_storage.is_empty()).then_some(key_storage),
+            user_authentication: (!user_authentication.is_empty()).then_some(user_authentication),
+            extra: Extra::new(),
+        }
+    }
 }
 
 /// `key_attestations_required` (§12.2.4, App. D.2 values).

@@ -212,16 +212,20 @@ pub fn prepare_key_proof(
     key: &ProofKey,
     alg: Algorithm,
 ) -> Result<UnsignedJws, jose_core::Error> {
+    UnsignedJws::new(&key_proof_header(key, alg)?, &claims.to_map())
+}
+
+/// The header of a key proof naming `key`.
+fn key_proof_header(key: &ProofKey, alg: Algorithm) -> Result<Header, jose_core::Error> {
     let header = Header::new(alg).with_typ(KEY_PROOF_TYP);
-    let header = match key {
+    Ok(match key {
         ProofKey::Jwk(jwk) => {
             jwk.check_algorithm(alg)?;
             header.with_jwk(jwk.clone())
         }
         ProofKey::Kid(kid) => header.with_kid(kid.clone()),
         ProofKey::X5c(chain) => header.with_x5c(chain.clone()),
-    };
-    UnsignedJws::new(&header, &claims.to_map())
+    })
 }
 
 /// Builds a key proof signed by `signer` (the holder key named by `key`).
@@ -234,6 +238,140 @@ pub fn build_key_proof(
     signer: &dyn Signer,
 ) -> Result<String, jose_core::Error> {
     prepare_key_proof(claims, key, signer.algorithm())?.sign(signer)
+}
+
+/// Builds a key proof like [`build_key_proof`] that also carries a key attestation (a compact
+/// `key-attestation+jwt`) in its `key_attestation` header (OpenID4VCI 1.0 App. F.1).
+///
+/// # Errors
+/// Those of [`prepare_key_proof`], and the signer's.
+pub fn build_attested_key_proof(
+    claims: &KeyProofClaims,
+    key: &ProofKey,
+    key_attestation: &str,
+    signer: &dyn Signer,
+) -> Result<String, jose_core::Error> {
+    let header = key_proof_header(key, signer.algorithm())?
+        .with_member("key_attestation", key_attestation.into());
+    UnsignedJws::new(&header, &claims.to_map())?.sign(signer)
+}
+
+/// The claims of a key attestation (OpenID4VCI 1.0 App. D.1), built by a wallet provider.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct KeyAttestationClaims {
+    /// `iat`.
+    pub iat: UnixTime,
+    /// `exp`.
+    pub exp: UnixTime,
+    /// `attested_keys`: the public keys attested.
+    pub attested_keys: Vec<PublicJwk>,
+    /// `key_storage` (App. D.2 values); omitted when empty.
+    pub key_storage: Vec<String>,
+    /// `user_authentication` (App. D.2 values); omitted when empty.
+    pub user_authentication: Vec<String>,
+    /// `nonce`: a `c_nonce` of the issuer, if any.
+    pub nonce: Option<String>,
+    /// `status`: a Token Status List reference (`{"status_list": {"idx", "uri"}}`), if any.
+    pub status: Option<Value>,
+}
+
+impl KeyAttestationClaims {
+    /// Attests `attested_keys` from `iat` until `exp`.
+    #[must_use]
+    pub const fn new(iat: UnixTime, exp: UnixTime, attested_keys: Vec<PublicJwk>) -> Self {
+        Self {
+            iat,
+            exp,
+            attested_keys,
+            key_storage: Vec::new(),
+            user_authentication: Vec::new(),
+            nonce: None,
+            status: None,
+        }
+    }
+
+    /// Sets `status` (a Token Status List reference object).
+    #[must_use]
+    pub fn with_status(mut self, status: Value) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Sets `key_storage` and `user_authentication`.
+    #[must_use]
+    pub fn with_levels(
+        mut self,
+        key_storage: Vec<String>,
+        user_authentication: Vec<String>,
+    ) -> Self {
+        self.key_storage = key_storage;
+        self.user_authentication = user_authentication;
+        self
+    }
+
+    /// Sets `nonce`.
+    #[must_use]
+    pub fn with_nonce(mut self, c_nonce: impl Into<String>) -> Self {
+        self.nonce = Some(c_nonce.into());
+        self
+    }
+
+    fn to_map(&self) -> Map<String, Value> {
+        let mut map = Map::new();
+        map.insert("iat".into(), self.iat.secs().into());
+        map.insert("exp".into(), self.exp.secs().into());
+        map.insert(
+            "attested_keys".into(),
+            Value::Array(self.attested_keys.iter().map(PublicJwk::to_value).collect()),
+        );
+        for (name, values) in [
+            ("key_storage", &self.key_storage),
+            ("user_authentication", &self.user_authentication),
+        ] {
+            if !values.is_empty() {
+                map.insert(
+                    name.into(),
+                    Value::Array(values.iter().map(|v| v.clone().into()).collect()),
+                );
+            }
+        }
+        if let Some(nonce) = &self.nonce {
+            map.insert("nonce".into(), nonce.clone().into());
+        }
+        if let Some(status) = &self.status {
+            map.insert("status".into(), status.clone());
+        }
+        map
+    }
+}
+
+/// Phase one of a key attestation: the unsigned JWS (`typ` `key-attestation+jwt`, `x5c` =
+/// the wallet provider's chain, DER, leaf first, without the root) for the provider's key.
+///
+/// # Errors
+/// [`jose_core::Error::SigningFailed`] when serialisation fails.
+pub fn prepare_key_attestation(
+    claims: &KeyAttestationClaims,
+    x5c: Vec<Vec<u8>>,
+    alg: Algorithm,
+) -> Result<UnsignedJws, jose_core::Error> {
+    let header = Header::new(alg)
+        .with_typ(crate::KEY_ATTESTATION_TYP)
+        .with_x5c(x5c);
+    UnsignedJws::new(&header, &claims.to_map())
+}
+
+/// Builds a key attestation signed by the wallet provider's `signer` (the key of `x5c[0]`).
+///
+/// # Errors
+/// Those of [`prepare_key_attestation`], and the signer's.
+pub fn build_key_attestation(
+    claims: &KeyAttestationClaims,
+    x5c: Vec<Vec<u8>>,
+    signer: &dyn Signer,
+) -> Result<String, jose_core::Error> {
+    prepare_key_attestation(claims, x5c, signer.algorithm())?.sign(signer)
 }
 
 #[cfg(test)]

@@ -95,6 +95,37 @@ pub enum Error {
     /// `ath` is not the base64url SHA-256 of the presented access token (RFC 9449 §4.3 point 12).
     #[error("DPoP ath does not match the access token")]
     AthMismatch,
+    /// A key attestation's `attested_keys` is an empty array (OpenID4VCI 1.0 App. D.1).
+    #[error("attested_keys is empty")]
+    AttestedKeysEmpty,
+    /// A key attestation attests more keys than the verifier accepts.
+    #[error("attested_keys holds {count} keys, the limit is {max}")]
+    AttestedKeysTooMany {
+        /// How many keys it holds.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// An entry of a key attestation's `attested_keys` is not a public JWK (e.g. it carries the
+    /// private member `d`).
+    #[error("attested_keys[{index}] is refused: {source}")]
+    AttestedKeyInvalid {
+        /// Its index in `attested_keys`.
+        index: usize,
+        /// The JOSE error.
+        source: jose_core::Error,
+    },
+    /// A key attestation's `key_storage` or `user_authentication` holds more values than the
+    /// verifier accepts.
+    #[error("{name} holds {count} values, the limit is {max}")]
+    AttestationValuesTooMany {
+        /// The claim.
+        name: &'static str,
+        /// How many values it holds.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
     /// `aud` holds more than one value (ABCA -10 §5.1: exactly one audience).
     #[error("aud has {count} values, exactly one is required")]
     AudienceMultiple {
@@ -195,6 +226,14 @@ pub enum Error {
         /// How many were present.
         found: usize,
     },
+    /// The key proof's key is not one of the key attestation's `attested_keys`
+    /// (OpenID4VCI 1.0 App. F.1; compared by RFC 7638 thumbprint).
+    #[error("the proof key is not among the attested keys")]
+    KeyNotAttested,
+    /// The key attestation carries none of the `key_storage` values the credential
+    /// configuration accepts (`key_attestations_required`, OpenID4VCI 1.0 §12.2.4).
+    #[error("key_storage carries none of the accepted values")]
+    KeyStorageNotAccepted,
     /// The key could not be obtained: no key lookup for `kid`/`x5c`, or the lookup trusts no
     /// key for this proof ([`KeyLookupError::NoTrustedKey`](jose_core::KeyLookupError)).
     #[error("key resolution failed: {reason}")]
@@ -247,7 +286,7 @@ pub enum Error {
         /// The received `nbf`.
         nbf: i64,
     },
-    /// `exp` has passed by more than the clock skew (ABCA -07 PoP).
+    /// `exp` has passed by more than the clock skew (ABCA -07 PoP, key attestation).
     #[error("expired at {exp}")]
     Expired {
         /// The received `exp`.
@@ -256,6 +295,10 @@ pub enum Error {
     /// The signature does not verify with the key.
     #[error("signature does not verify")]
     SignatureInvalid,
+    /// The key attestation carries none of the `user_authentication` values the credential
+    /// configuration accepts (`key_attestations_required`, OpenID4VCI 1.0 §12.2.4).
+    #[error("user_authentication carries none of the accepted values")]
+    UserAuthenticationNotAccepted,
     /// `typ` is absent or not the media type this proof must carry (RFC 8725 §3.11).
     #[error("typ {found:?} where {expected:?} is required")]
     WrongType {

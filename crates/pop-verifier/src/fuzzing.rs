@@ -151,6 +151,49 @@ pub fn key_proof_verify(data: &[u8]) -> Result<(), Error> {
     )?)
 }
 
+#[expect(
+    clippy::expect_used,
+    reason = "fuzz helper; a fixed, valid configuration always builds"
+)]
+fn key_attestation_verifier() -> &'static crate::KeyAttestationVerifier {
+    static VERIFIER: OnceLock<crate::KeyAttestationVerifier> = OnceLock::new();
+    VERIFIER.get_or_init(|| {
+        crate::KeyAttestationVerifier::builder()
+            .algorithms(ALGS)
+            .wallet_provider_roots(std::sync::Arc::new(jose_core::keys::StaticKeys::from(
+                signer().public_jwk(),
+            )))
+            .build()
+            .expect("verifier")
+    })
+}
+
+/// Fuzz entry for [`KeyAttestationVerifier::verify`](crate::KeyAttestationVerifier::verify)
+/// and the requirement check, with a wallet-provider trust that answers every `x5c` with the
+/// fixed key.
+///
+/// # Errors
+/// Whatever verification returns.
+pub fn key_attestation_verify(data: &[u8]) -> Result<(), Error> {
+    let header = Header::new(Algorithm::EdDsa)
+        .with_typ(crate::KEY_ATTESTATION_TYP)
+        .with_x5c(vec![vec![0x30, 0x03, 0x02, 0x01, 0x01]]);
+    let Some(token) = token(data, &header) else {
+        return Ok(());
+    };
+    let verified = key_attestation_verifier().verify(
+        &token,
+        UnixTime::from_secs(NOW),
+        crate::AttestationNonce::IfPresent(stateless()),
+    )?;
+    let required = crate::KeyAttestationRequirement::new(
+        vec!["iso_18045_high".to_owned()],
+        vec!["iso_18045_moderate".to_owned()],
+    );
+    let _ = verified.attests(&signer().public_jwk());
+    verified.check_requirement(&required)
+}
+
 /// Fuzz entry for [`StatelessNonces::verify`] (any string, each purpose).
 ///
 /// # Errors

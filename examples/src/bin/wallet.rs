@@ -32,6 +32,8 @@ fn run() -> Result<(), DemoError> {
         wallet = wallet.with_dpop()?;
     }
     if let Some(attester) = args.value("attester") {
+        // The attester is also the wallet provider that attests holder keys.
+        wallet = wallet.with_key_attester(attester);
         wallet.fetch_attestation(attester)?;
     }
     let count = args

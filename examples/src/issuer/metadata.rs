@@ -12,8 +12,9 @@ use oid4vci_issuer::IssuerEngine;
 use oid4vci_types::{
     AUTHORIZATION_CODE_GRANT, AlgorithmIdentifier, AuthorizationServerMetadata,
     BatchCredentialIssuance, CredentialConfiguration, CredentialDisplay, CredentialFormat,
-    CredentialIssuerMetadata, CredentialMetadata, IssuerDisplay, OPENID_CREDENTIAL, PKCE_S256,
-    PRE_AUTHORIZED_CODE_GRANT, ProofTypeMetadata, REFRESH_TOKEN_GRANT,
+    CredentialIssuerMetadata, CredentialMetadata, IssuerDisplay, KeyAttestationsRequired,
+    OPENID_CREDENTIAL, PKCE_S256, PRE_AUTHORIZED_CODE_GRANT, ProofTypeMetadata,
+    REFRESH_TOKEN_GRANT,
 };
 use sdjwt_vc::IssuerMetadata;
 use serde_json::Value;
@@ -141,8 +142,27 @@ fn configuration_metadata(
     m.cryptographic_binding_methods_supported = Some(vec![binding.to_owned()]);
     m.credential_signing_alg_values_supported = Some(vec![alg]);
     let algorithms: Vec<&str> = ACCEPTED_ALGORITHMS.iter().map(|a| a.jose_name()).collect();
-    m.proof_types_supported =
-        Some([("jwt".to_owned(), ProofTypeMetadata::new(&algorithms))].into());
+    m.proof_types_supported = Some(match &c.key_attestations_required {
+        None => [("jwt".to_owned(), ProofTypeMetadata::new(&algorithms))].into(),
+        // Key attestation required: with jwt proofs (`key_attestation` header) and as the
+        // `attestation` proof type (OpenID4VCI 1.0 App. F.1, F.3).
+        Some(required) => {
+            let required = KeyAttestationsRequired::new(
+                required.key_storage.clone(),
+                required.user_authentication.clone(),
+            );
+            ["jwt", "attestation"]
+                .into_iter()
+                .map(|proof_type| {
+                    (
+                        proof_type.to_owned(),
+                        ProofTypeMetadata::new(&algorithms)
+                            .with_key_attestations_required(required.clone()),
+                    )
+                })
+                .collect()
+        }
+    });
     let mut display = CredentialDisplay::new(c.display_name.as_deref().unwrap_or(&c.id));
     display.locale = Some("en".to_owned());
     let mut credential_metadata = CredentialMetadata::default();

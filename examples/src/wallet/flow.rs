@@ -24,6 +24,17 @@ pub struct IssuerInfo {
 }
 
 impl IssuerInfo {
+    /// Whether the metadata of `configuration_id` requires a key attestation with `jwt`
+    /// proofs (`proof_types_supported.jwt.key_attestations_required`).
+    #[must_use]
+    pub fn requires_key_attestation(&self, configuration_id: &str) -> bool {
+        self.metadata
+            .get("credential_configurations_supported")
+            .and_then(|c| c.get(configuration_id))
+            .and_then(|c| c.pointer("/proof_types_supported/jwt/key_attestations_required"))
+            .is_some()
+    }
+
     /// A string member of the credential issuer metadata.
     #[must_use]
     pub fn endpoint(&self, name: &str) -> Option<&str> {
@@ -341,10 +352,27 @@ impl Wallet {
         let nonce = self.nonce(info)?;
         self.narrator
             .say(&format!("c_nonce {}", abbreviate(&nonce, 16)));
+        let keys = (0..count)
+            .map(|_| self.new_holder_key())
+            .collect::<Result<Vec<_>, _>>()?;
         let mut proofs = Vec::with_capacity(count);
-        for _ in 0..count {
-            let key = self.new_holder_key()?;
-            proofs.push(self.proof(&info.issuer, &key, &nonce)?);
+        if info.requires_key_attestation(configuration_id) {
+            // One key attestation for the whole batch, carried by every proof (HAIP).
+            let public: Vec<_> = keys
+                .iter()
+                .map(jose_core::LocalSigner::public_jwk)
+                .collect();
+            let key_attestation = self.fetch_key_attestation(&public, &nonce)?;
+            self.narrator.say(&format!(
+                "{configuration_id} requires key attestation: the wallet provider attests {count} holder key(s)"
+            ));
+            for key in &keys {
+                proofs.push(self.attested_proof(&info.issuer, key, &nonce, &key_attestation)?);
+            }
+        } else {
+            for key in &keys {
+                proofs.push(self.proof(&info.issuer, key, &nonce)?);
+            }
         }
         let body = match tokens.credential_identifier(configuration_id) {
             Some(identifier) => {

@@ -6,13 +6,14 @@
 use std::collections::BTreeMap;
 
 use examples::config::{
-    DEFERRED_CONFIGURATION_ID, IDENTITY_CONFIGURATION_ID, IssuerConfig, MDL_CONFIGURATION_ID,
+    DEFERRED_CONFIGURATION_ID, DEMO_KEY_STORAGE_REQUIRED, DEMO_USER_AUTHENTICATION_REQUIRED,
+    IDENTITY_CONFIGURATION_ID, IssuerConfig, KEY_ATTESTED_CONFIGURATION_ID, MDL_CONFIGURATION_ID,
 };
 use examples::error::DemoError;
 use jose_core::UnixTime;
 use oid4vci_types::{
     AlgorithmIdentifier, AuthorizationServerMetadata, CredentialFormat, CredentialIssuerMetadata,
-    CredentialRequest, Error, ParseOptions, validate_credential_request,
+    CredentialRequest, Error, KeyAttestationsRequired, ParseOptions, validate_credential_request,
 };
 use serde_json::{Value, json};
 
@@ -89,6 +90,7 @@ fn credential_issuer_metadata_parses_with_every_member_typed() {
         [
             IDENTITY_CONFIGURATION_ID,
             DEFERRED_CONFIGURATION_ID,
+            KEY_ATTESTED_CONFIGURATION_ID,
             MDL_CONFIGURATION_ID
         ]
     );
@@ -96,13 +98,31 @@ fn credential_issuer_metadata_parses_with_every_member_typed() {
         assert!(config.extra.is_empty(), "{id}: untyped {:?}", config.extra);
         assert_eq!(config.scope.as_deref(), Some(id.as_str()));
         let proof_types = config.proof_types_supported.as_ref().unwrap();
-        assert_eq!(proof_types.keys().collect::<Vec<_>>(), [&"jwt".to_owned()]);
         let jwt = &proof_types["jwt"];
         assert_eq!(
             jwt.proof_signing_alg_values_supported,
             strings(&ALGORITHMS).unwrap()
         );
-        assert_eq!(jwt.key_attestations_required, None);
+        if id == KEY_ATTESTED_CONFIGURATION_ID {
+            // Key attestation required, in a jwt proof's header or as the attestation proof.
+            assert_eq!(
+                proof_types.keys().collect::<Vec<_>>(),
+                [&"attestation".to_owned(), &"jwt".to_owned()]
+            );
+            let required = KeyAttestationsRequired::new(
+                strings(DEMO_KEY_STORAGE_REQUIRED).unwrap(),
+                strings(DEMO_USER_AUTHENTICATION_REQUIRED).unwrap(),
+            );
+            for proof_type in proof_types.values() {
+                assert_eq!(
+                    proof_type.key_attestations_required.as_ref(),
+                    Some(&required)
+                );
+            }
+        } else {
+            assert_eq!(proof_types.keys().collect::<Vec<_>>(), [&"jwt".to_owned()]);
+            assert_eq!(jwt.key_attestations_required, None);
+        }
         let credential_metadata = config.credential_metadata.as_ref().unwrap();
         let names: Vec<(&str, Option<&str>)> = credential_metadata
             .display

@@ -74,7 +74,7 @@ impl IssuerEngine {
             )
             .with_challenge(authorized.scheme()));
         }
-        let holder_keys = self.holder_keys(grant, parsed.proofs.as_ref(), now)?;
+        let holder_keys = self.holder_keys(grant, profile, parsed.proofs.as_ref(), now)?;
         let mut credentials = Vec::with_capacity(holder_keys.len());
         for key in holder_keys {
             credentials.push(self.mint(&authorized, profile, key, now)?);
@@ -133,20 +133,26 @@ impl IssuerEngine {
         ))
     }
 
-    /// The holder keys of the request's proofs: `jwt` proofs only, at most `batch_size`, each
-    /// verified against a `c_nonce`, one credential per distinct key.
+    /// The holder keys of the request's proofs: `jwt` proofs, at most `batch_size`, each
+    /// verified against a `c_nonce` (with its key attestation), one credential per distinct
+    /// key; or one `attestation` proof, one credential per attested key.
     fn holder_keys(
         &self,
         grant: &AccessGrant,
+        profile: &CredentialProfile,
         proofs: Option<&Proofs>,
         now: UnixTime,
     ) -> Result<Vec<PublicJwk>, OAuthError> {
+        let required = profile.key_attestation.as_ref();
         let proofs = match proofs {
             Some(Proofs::Jwt(proofs)) => proofs,
+            Some(Proofs::Attestation(attestations)) => {
+                return super::proofs::attestation_proof(self, attestations, required, now);
+            }
             Some(_) => {
                 return Err(bad(
                     CredentialErrorCode::InvalidProof,
-                    "only jwt proofs are supported",
+                    "only jwt and attestation proofs are supported",
                 ));
             }
             None => {
@@ -164,7 +170,8 @@ impl IssuerEngine {
         }
         let mut keys: Vec<PublicJwk> = Vec::with_capacity(proofs.len());
         for proof in proofs {
-            let key = super::proofs::key_proof(self, proof, grant.client_id.as_deref(), now)?;
+            let key =
+                super::proofs::key_proof(self, proof, grant.client_id.as_deref(), required, now)?;
             if keys.iter().any(|k| k.same_key(&key)) {
                 return Err(bad(
                     CredentialErrorCode::InvalidProof,

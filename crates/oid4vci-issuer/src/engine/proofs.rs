@@ -1,10 +1,14 @@
 //! The proofs of possession the engine verifies through pop-verifier: DPoP proofs and
-//! OpenID4VCI key proofs. pop-verifier hands out a verified proof only through the engine's
+//! OpenID4VCI key proofs, with their key attestations (OpenID4VCI 1.0 App. D). pop-verifier hands out a verified proof only through the engine's
 //! replay guard, so every accepted proof is single-use.
 
 use jose_core::{PublicJwk, UnixTime};
 use oid4vci_types::{CredentialErrorCode, OAuthError, TokenErrorCode};
-use pop_verifier::{DpopPolicy, KeyProofPolicy, NonceCheck, ProofClient, ReplayError};
+use pop_verifier::{
+    AttestationNonce, DpopPolicy, KeyAttestationRequirement, KeyProofPolicy, NonceCheck,
+    ProofClient, ReplayError, VerifiedKeyAttestation,
+};
+use status_list::{Status, StatusListReference};
 
 use super::IssuerEngine;
 
@@ -59,46 +63,200 @@ pub(super) fn dpop(
         .map_err(|e| replay_failure(e.clone(), invalid(&format!("DPoP proof: {e}"))))
 }
 
+/// The key proof limits: jose-core's, with room for a `key_attestation` header when the
+/// engine verifies key attestations.
+fn key_proof_limits(engine: &IssuerEngine) -> jose_core::Limits {
+    let limits = jose_core::Limits::default();
+    if engine.key_attestation.is_some() {
+        limits.with_max_token_len(
+            pop_verifier::DEFAULT_MAX_KEY_ATTESTATION_LEN
+                .saturating_mul(2)
+                .saturating_add(limits.max_token_len()),
+        )
+    } else {
+        limits
+    }
+}
+
+/// Maps a pop-verifier error of a key proof or key attestation: a missing c_nonce is
+/// `invalid_proof`; a wrong or stale one `invalid_nonce` (OpenID4VCI 1.0 §8.3.1.2); a key
+/// source that cannot answer is the server's fault.
+fn proof_error(what: &str, e: &pop_verifier::Error) -> OAuthError {
+    use pop_verifier::Error as P;
+    let code = match e {
+        P::NonceMismatch | P::NonceInvalid { .. } => CredentialErrorCode::InvalidNonce,
+        P::KeyLookupUnavailable { .. } => return unavailable(e.to_string()),
+        _ => CredentialErrorCode::InvalidProof,
+    };
+    OAuthError::from_code(code, &format!("{what}: {e}"))
+}
+
+/// The engine's c_nonce check.
+const fn c_nonce(engine: &IssuerEngine) -> NonceCheck<'_> {
+    NonceCheck::Stateless {
+        nonces: &engine.nonces,
+        max_age: engine.settings.nonce_max_age_seconds,
+    }
+}
+
+/// Checks a verified key attestation's `status` through the engine's status client, if both
+/// exist: an entry other than `VALID` is `invalid_proof`; a status that cannot be determined
+/// is the server's fault (503).
+fn check_attestation_status(
+    engine: &IssuerEngine,
+    what: &str,
+    attestation: &VerifiedKeyAttestation,
+    now: UnixTime,
+) -> Result<(), OAuthError> {
+    let (Some(status), Some(client)) = (attestation.status(), &engine.key_attestation_status)
+    else {
+        return Ok(());
+    };
+    let mut claims = serde_json::Map::new();
+    claims.insert("status".to_owned(), status.clone());
+    let reference = StatusListReference::from_claims(&claims).map_err(|e| {
+        OAuthError::from_code(CredentialErrorCode::InvalidProof, &format!("{what}: {e}"))
+    })?;
+    let found = client
+        .status(&reference, now)
+        .map_err(|reason| unavailable(format!("key attestation status: {reason}")))?;
+    if found == Status::VALID {
+        Ok(())
+    } else {
+        Err(OAuthError::from_code(
+            CredentialErrorCode::InvalidProof,
+            &format!("{what}: its status list entry is {found}, not VALID"),
+        ))
+    }
+}
+
 /// Verifies one key proof (`openid4vci-proof+jwt`) against a `c_nonce` of this engine and
 /// records it; the holder key.
+///
+/// A `key_attestation` header (OpenID4VCI 1.0 App. F.1) is verified when the engine has a key
+/// attestation verifier: its `nonce`, if carried, must be a valid c_nonce, the proof's key must
+/// be one of its `attested_keys`, and it must meet `required`. When `required` is set, a proof
+/// without the header is refused.
 pub(super) fn key_proof(
     engine: &IssuerEngine,
     proof: &str,
     client_id: Option<&str>,
+    required: Option<&KeyAttestationRequirement>,
     now: UnixTime,
 ) -> Result<PublicJwk, OAuthError> {
     let client = client_id.map_or(ProofClient::Unknown, ProofClient::ClientId);
-    let c_nonce = NonceCheck::Stateless {
-        nonces: &engine.nonces,
-        max_age: engine.settings.nonce_max_age_seconds,
-    };
     let policy = KeyProofPolicy::new(
         &engine.settings.credential_issuer,
         &engine.settings.proof_algorithms,
-        c_nonce,
+        c_nonce(engine),
     )
     .with_client(client);
-    let verified =
-        pop_verifier::verify_key_proof(proof, &policy, now, &jose_core::Limits::default())
-            .map_err(|e| {
-                use pop_verifier::Error as P;
-                // A missing c_nonce is `invalid_proof`; a wrong or stale one `invalid_nonce`
-                // (OpenID4VCI 1.0 §8.3.1.2); a key source that cannot answer is the server's.
-                let code = match e {
-                    P::NonceMismatch | P::NonceInvalid { .. } => CredentialErrorCode::InvalidNonce,
-                    P::KeyLookupUnavailable { .. } => {
-                        return unavailable(e.to_string());
-                    }
-                    _ => CredentialErrorCode::InvalidProof,
-                };
-                OAuthError::from_code(code, &format!("proof: {e}"))
-            })?;
-    verified
-        .record(engine.replay.as_ref(), now)
-        .map(pop_verifier::AcceptedKeyProof::into_holder_key)
-        .map_err(|e| {
-            let client_error =
-                OAuthError::from_code(CredentialErrorCode::InvalidProof, &format!("proof: {e}"));
-            replay_failure(e, client_error)
-        })
+    let verified = pop_verifier::verify_key_proof(proof, &policy, now, &key_proof_limits(engine))
+        .map_err(|e| proof_error("proof", &e))?;
+    let accepted = verified.record(engine.replay.as_ref(), now).map_err(|e| {
+        let client_error =
+            OAuthError::from_code(CredentialErrorCode::InvalidProof, &format!("proof: {e}"));
+        replay_failure(e, client_error)
+    })?;
+    // The proof is recorded before its attestation is checked: a refused proof is spent.
+    match (
+        accepted.key_attestation(),
+        &engine.key_attestation,
+        required,
+    ) {
+        (Some(attestation), Some(verifier), _) => {
+            let attestation = verifier
+                .verify(
+                    attestation,
+                    now,
+                    AttestationNonce::IfPresent(c_nonce(engine)),
+                )
+                .map_err(|e| proof_error("key_attestation", &e))?;
+            attestation
+                .check_proof_key(&accepted)
+                .map_err(|e| proof_error("key_attestation", &e))?;
+            if let Some(required) = required {
+                attestation
+                    .check_requirement(required)
+                    .map_err(|e| proof_error("key_attestation", &e))?;
+            }
+            check_attestation_status(engine, "key_attestation", &attestation, now)?;
+        }
+        (None, _, Some(_)) => {
+            return Err(OAuthError::from_code(
+                CredentialErrorCode::InvalidProof,
+                "the credential configuration requires a key attestation: the jwt proof has no key_attestation header",
+            ));
+        }
+        (Some(_), None, Some(_)) => {
+            return Err(unavailable(
+                "a profile requires key attestation but no verifier is configured".to_owned(),
+            ));
+        }
+        (Some(_) | None, None, None) | (None, Some(_), None) => {}
+    }
+    Ok(accepted.into_holder_key())
+}
+
+/// Verifies the `attestation` proof type (OpenID4VCI 1.0 App. F.3): exactly one key
+/// attestation whose `nonce` is a valid c_nonce, meeting `required`, attesting at most
+/// `batch_size` distinct keys; it is accepted once. The attested keys, one credential each.
+pub(super) fn attestation_proof(
+    engine: &IssuerEngine,
+    attestations: &[String],
+    required: Option<&KeyAttestationRequirement>,
+    now: UnixTime,
+) -> Result<Vec<PublicJwk>, OAuthError> {
+    let invalid = |d: &str| OAuthError::from_code(CredentialErrorCode::InvalidProof, d);
+    let Some(verifier) = &engine.key_attestation else {
+        return Err(invalid(
+            "attestation proofs are not supported by this issuer",
+        ));
+    };
+    let [attestation] = attestations else {
+        return Err(invalid(
+            "proofs.attestation must hold exactly one key attestation",
+        ));
+    };
+    let verified = verifier
+        .verify(
+            attestation,
+            now,
+            AttestationNonce::Required(c_nonce(engine)),
+        )
+        .map_err(|e| proof_error("key attestation", &e))?;
+    if let Some(required) = required {
+        verified
+            .check_requirement(required)
+            .map_err(|e| proof_error("key attestation", &e))?;
+    }
+    check_attestation_status(engine, "key attestation", &verified, now)?;
+    let keys = verified.attested_keys();
+    let batch_size = engine.settings.batch_size;
+    if keys.len() > batch_size {
+        return Err(invalid(&format!(
+            "the key attestation attests {} keys, at most {batch_size} credentials are issued per request",
+            keys.len()
+        )));
+    }
+    let mut distinct: Vec<PublicJwk> = Vec::with_capacity(keys.len());
+    for key in keys {
+        if distinct.iter().any(|k| k.same_key(key)) {
+            return Err(invalid(
+                "the key attestation attests the same key twice: one credential per key",
+            ));
+        }
+        distinct.push(key.clone());
+    }
+    // The c_nonce is stateless and reusable within its age: the attestation, which is the
+    // whole proof, is accepted once until that age has passed.
+    let expires_at = now
+        .saturating_add(engine.settings.nonce_max_age_seconds)
+        .saturating_add(pop_verifier::DEFAULT_NONCE_FUTURE_SKEW_SECS)
+        .saturating_add(1);
+    engine
+        .replay
+        .check_and_record(verified.replay_key(), expires_at, now)
+        .map_err(|e| replay_failure(e.clone(), invalid(&format!("key attestation: {e}"))))?;
+    Ok(distinct)
 }

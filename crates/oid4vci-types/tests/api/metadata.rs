@@ -2,8 +2,8 @@
 
 use oid4vci_types::{
     AlgorithmIdentifier, AlgorithmKind, AuthorizationServerMetadata, ClaimsPathElement,
-    CredentialDisplay, CredentialFormat, CredentialIssuerMetadata, Error, Limits, MessageKind,
-    SignedMetadataClaims,
+    CredentialDisplay, CredentialFormat, CredentialIssuerMetadata, Error, KeyAttestationsRequired,
+    Limits, MessageKind, ProofTypeMetadata, SignedMetadataClaims,
 };
 use serde_json::{Value, json};
 
@@ -378,5 +378,34 @@ fn signed_metadata_subject_must_match() {
             message: MessageKind::SignedMetadata,
             member: "iat".into()
         }
+    );
+}
+
+#[test]
+fn key_attestations_required_round_trips() {
+    let required = KeyAttestationsRequired::new(
+        vec!["iso_18045_high".to_owned()],
+        vec!["iso_18045_moderate".to_owned()],
+    );
+    let meta = ProofTypeMetadata::new(&["ES256"]).with_key_attestations_required(required.clone());
+    let value = serde_json::to_value(&meta).unwrap();
+    assert_eq!(
+        value,
+        json!({
+            "proof_signing_alg_values_supported": ["ES256"],
+            "key_attestations_required": {
+                "key_storage": ["iso_18045_high"],
+                "user_authentication": ["iso_18045_moderate"]
+            }
+        })
+    );
+    let back: ProofTypeMetadata = serde_json::from_value(value).unwrap();
+    assert_eq!(back.key_attestations_required, Some(required));
+    // The empty object: an attestation is required, without constraint.
+    let empty = ProofTypeMetadata::new(&["ES256"])
+        .with_key_attestations_required(KeyAttestationsRequired::new(vec![], vec![]));
+    assert_eq!(
+        serde_json::to_value(&empty).unwrap()["key_attestations_required"],
+        json!({})
     );
 }

@@ -9,7 +9,7 @@ type Entry = fn(&[u8]) -> Result<(), pop_verifier::Error>;
 fn seeds_run() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus");
     let mut ran = 0;
-    let targets: [(&str, Entry); 3] = [
+    let targets: [(&str, Entry); 4] = [
         (
             "pop_attestation_pop_verify",
             pop_verifier::fuzzing::attestation_pop_verify,
@@ -18,6 +18,10 @@ fn seeds_run() {
         (
             "pop_key_proof_verify",
             pop_verifier::fuzzing::key_proof_verify,
+        ),
+        (
+            "key_attestation_verify",
+            pop_verifier::fuzzing::key_attestation_verify,
         ),
     ];
     for (target, f) in targets {

@@ -1,0 +1,583 @@
+//! Key attestation at the credential endpoint (OpenID4VCI 1.0 App. D, F.1, F.3): the exact
+//! answer for every refusal, over real X.509 chains to a wallet provider's root.
+
+use std::sync::Arc;
+
+use jose_core::{Algorithm, LocalSigner, PublicJwk, SystemRandom, UnixTime};
+use oid4vci_issuer::{
+    CredentialFormat, CredentialProfile, EndpointRequest, IssuerEngine, IssuerKeys, IssuerSettings,
+    KeyAttestationStatus, SigningKey,
+};
+use pop_verifier::{
+    KeyAttestationClaims, KeyAttestationRequirement, KeyAttestationVerifier, KeyProofClaims,
+    NoncePurpose, ProofKey, build_attested_key_proof, build_key_attestation, build_key_proof,
+};
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
+use serde_json::{Map, Value, json};
+use status_list::{Status, StatusListReference};
+use trust_x509::{AnchorLookup, Policy, TrustAnchors};
+
+const NOW: UnixTime = UnixTime::from_secs(1_800_000_000);
+const ISSUER: &str = "https://issuer.example";
+const PRE_AUTH: &str = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Apre-authorized_code";
+const HIGH: &str = "iso_18045_high";
+const MODERATE: &str = "iso_18045_moderate";
+
+/// A wallet provider: a root CA and a leaf whose key signs key attestations.
+struct Provider {
+    root_der: Vec<u8>,
+    leaf_der: Vec<u8>,
+    signer: LocalSigner,
+}
+
+fn name(common_name: &str) -> DistinguishedName {
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CommonName, common_name);
+    dn
+}
+
+fn signer_of(key: &KeyPair) -> LocalSigner {
+    LocalSigner::from_pkcs8(Algorithm::Es256, &key.serialize_der())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+impl Provider {
+    fn new() -> Self {
+        let ca_key = KeyPair::generate().unwrap_or_else(|e| panic!("{e}"));
+        let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap_or_else(|e| panic!("{e}"));
+        ca.distinguished_name = name("Demo Wallet Provider CA");
+        ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let root = ca.self_signed(&ca_key).unwrap_or_else(|e| panic!("{e}"));
+        let issuer = Issuer::new(ca, ca_key);
+        let leaf_key = KeyPair::generate().unwrap_or_else(|e| panic!("{e}"));
+        let mut leaf =
+            CertificateParams::new(Vec::<String>::new()).unwrap_or_else(|e| panic!("{e}"));
+        leaf.distinguished_name = name("Demo Wallet Provider key attester");
+        leaf.is_ca = IsCa::ExplicitNoCa;
+        leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        leaf.use_authority_key_identifier_extension = true;
+        let leaf_cert = leaf
+            .signed_by(&leaf_key, &issuer)
+            .unwrap_or_else(|e| panic!("{e}"));
+        Self {
+            root_der: root.der().to_vec(),
+            leaf_der: leaf_cert.der().to_vec(),
+            signer: signer_of(&leaf_key),
+        }
+    }
+
+    fn attest(&self, claims: &KeyAttestationClaims) -> String {
+        build_key_attestation(claims, vec![self.leaf_der.clone()], &self.signer)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+fn holder() -> LocalSigner {
+    LocalSigner::generate(Algorithm::Es256, &SystemRandom::new()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn levels(claims: KeyAttestationClaims) -> KeyAttestationClaims {
+    claims.with_levels(vec![HIGH.into()], vec![MODERATE.into()])
+}
+
+fn attestation_claims(keys: Vec<PublicJwk>) -> KeyAttestationClaims {
+    levels(KeyAttestationClaims::new(
+        NOW.saturating_sub(10),
+        NOW.saturating_add(3600),
+        keys,
+    ))
+}
+
+fn engine(provider: &Provider, batch_size: usize) -> IssuerEngine {
+    engine_with_status(provider, batch_size, None)
+}
+
+fn engine_with_status(
+    provider: &Provider,
+    batch_size: usize,
+    status: Option<Arc<dyn KeyAttestationStatus>>,
+) -> IssuerEngine {
+    let rng = SystemRandom::new();
+    let signer = LocalSigner::generate(Algorithm::Es256, &rng).unwrap_or_else(|e| panic!("{e}"));
+    let anchors =
+        TrustAnchors::from_der(vec![provider.root_der.clone()]).unwrap_or_else(|e| panic!("{e}"));
+    let verifier = KeyAttestationVerifier::builder()
+        .algorithms(&[Algorithm::Es256])
+        .wallet_provider_roots(Arc::new(AnchorLookup::new(anchors, Policy::attester())))
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let format = CredentialFormat::SdJwtVc {
+        vct: "urn:example:pid".into(),
+        always_disclosed: Vec::new(),
+    };
+    let required = KeyAttestationRequirement::new(
+        vec![HIGH.into(), "iso_18045_enhanced-basic".into()],
+        vec![MODERATE.into()],
+    );
+    let mut settings = IssuerSettings::new(ISSUER);
+    settings.batch_size = batch_size;
+    let builder = IssuerEngine::builder(
+        settings,
+        vec![
+            CredentialProfile::new("pid", format.clone()).requires_key_attestation(required),
+            CredentialProfile::new("plain", format),
+        ],
+        IssuerKeys::new(SigningKey::new(Arc::new(signer), Vec::new())),
+        &[5u8; 32],
+        Arc::new(rng),
+    )
+    .with_key_attestation_verifier(Arc::new(verifier));
+    let builder = match status {
+        Some(status) => builder.with_key_attestation_status(status),
+        None => builder,
+    };
+    builder.build().unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// An access token for `id` (pre-authorized code, anonymous, Bearer).
+fn access_token(engine: &IssuerEngine, id: &str) -> String {
+    let code = engine
+        .create_pre_authorized_code(vec![id.into()], Map::new(), None, NOW)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let body = format!("{PRE_AUTH}&pre-authorized_code={code}");
+    let answer = engine
+        .token(&EndpointRequest::new(&[], body.as_bytes()), NOW)
+        .unwrap_or_else(|e| panic!("{e}"));
+    answer
+        .body
+        .as_ref()
+        .and_then(|b| b["access_token"].as_str())
+        .unwrap_or_else(|| panic!("no access token"))
+        .to_owned()
+}
+
+fn c_nonce(engine: &IssuerEngine) -> String {
+    engine
+        .fresh(NoncePurpose::CNonce, NOW)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Posts a credential request for `id` with `proofs`: the number of credentials, or the
+/// error code and description.
+fn request(engine: &IssuerEngine, id: &str, proofs: &Value) -> Result<usize, (String, String)> {
+    let token = access_token(engine, id);
+    let authorization = format!("Bearer {token}");
+    let headers: [(&str, &[u8]); 2] = [
+        ("authorization", authorization.as_bytes()),
+        ("content-type", b"application/json"),
+    ];
+    let body = json!({"credential_configuration_id": id, "proofs": proofs}).to_string();
+    engine
+        .credential(&EndpointRequest::new(&headers, body.as_bytes()), NOW)
+        .map(|answer| {
+            answer
+                .body
+                .as_ref()
+                .and_then(|b| b["credentials"].as_array().map(Vec::len))
+                .unwrap_or_default()
+        })
+        .map_err(|e| (e.error().to_owned(), e.description().to_owned()))
+}
+
+/// A `jwt` proof by `holder` with a c_nonce, carrying `attestation` when given.
+fn proof(engine: &IssuerEngine, holder: &LocalSigner, attestation: Option<&str>) -> String {
+    let claims = KeyProofClaims::new(ISSUER, NOW).with_nonce(c_nonce(engine));
+    let key = ProofKey::Jwk(holder.public_jwk());
+    match attestation {
+        Some(a) => build_attested_key_proof(&claims, &key, a, holder),
+        None => build_key_proof(&claims, &key, holder),
+    }
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn refused(code: &str, description: &str) -> Result<usize, (String, String)> {
+    Err((code.to_owned(), description.to_owned()))
+}
+
+#[test]
+fn attested_jwt_proofs_issue_one_credential_per_key() {
+    let provider = Provider::new();
+    let engine = engine(&provider, 4);
+    let (h1, h2) = (holder(), holder());
+    // One attestation for the whole batch, carried by every proof.
+    let att = provider.attest(&attestation_claims(vec![h1.public_jwk(), h2.public_jwk()]));
+    let proofs = json!({"jwt": [proof(&engine, &h1, Some(&att)), proof(&engine, &h2, Some(&att))]});
+    assert_eq!(request(&engine, "pid", &proofs), Ok(2));
+    // A configuration without the requirement still issues for a plain proof.
+    let plain = json!({"jwt": [proof(&engine, &h1, None)]});
+    assert_eq!(request(&engine, "plain", &plain), Ok(1));
+}
+
+#[test]
+fn a_required_attestation_that_is_missing_is_invalid_proof() {
+    let provider = Provider::new();
+    let engine = engine(&provider, 4);
+    let h = holder();
+    let proofs = json!({"jwt": [proof(&engine, &h, None)]});
+    assert_eq!(
+        request(&engine, "pid", &proofs),
+        refused(
+            "invalid_proof",
+            "the credential configuration requires a key attestation: the jwt proof has no key_attestation header"
+        )
+    );
+}
+
+#[test]
+fn an_untrusted_chain_is_invalid_proof() {
+    let (trusted, other) = (Provider::new(), Provider::new());
+    let engine = engine(&trusted, 4);
+    let h = holder();
+    let att = other.attest(&attestation_claims(vec![h.public_jwk()]));
+    let (code, description) = request(
+        &engine,
+        "pid",
+        &json!({"jwt": [proof(&engine, &h, Some(&att))]}),
+    )
+    .err()
+    .unwrap_or_else(|| panic!("accepted"));
+    assert_eq!(code, "invalid_proof");
+    assert!(
+        description.starts_with("key_attestation: key resolution failed: "),
+        "{description}"
+    );
+}
+
+#[test]
+fn a_self_signed_attester_certificate_is_invalid_proof() {
+    let provider = Provider::new();
+    let engine = engine(&provider, 4);
+    // The provider's own root used as the signer: a chain of only the anchor.
+    let root_key = KeyPair::generate().unwrap_or_else(|e| panic!("{e}"));
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap_or_else(|e| panic!("{e}"));
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    let self_signed = params
+        .self_signed(&root_key)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let h = holder();
+    let att = build_key_attestation(
+        &attestation_claims(vec![h.public_jwk()]),
+        vec![self_signed.der().to_vec()],
+        &signer_of(&root_key),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (code, description) = request(
+        &engine,
+        "pid",
+        &json!({"jwt": [proof(&engine, &h, Some(&att))]}),
+    )
+    .err()
+    .unwrap_or_else(|| panic!("accepted"));
+    assert_eq!(code, "invalid_proof");
+    assert!(
+        description.starts_with("key_attestation: key resolution failed: "),
+        "{description}"
+    );
+    // The anchor itself as the only certificate of x5c (signed by the root's key) is refused too.
+    let anchor_only = Provider::new();
+    let engine = self::engine(&anchor_only, 4);
+    let att = build_key_attestation(
+        &attestation_claims(vec![h.public_jwk()]),
+        vec![anchor_only.root_der.clone()],
+        &anchor_only.signer,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        request(
+            &engine,
+            "pid",
+            &json!({"jwt": [proof(&engine, &h, Some(&att))]})
+        ),
+        refused(
+            "invalid_proof",
+            "key_attestation: key resolution failed: the chain's leaf is a trust anchor itself and direct trust is not enabled"
+        )
+    );
+}
+
+#[test]
+fn an_expired_attestation_is_invalid_proof() {
+    let provider = Provider::new();
+    let engine = engine(&provider, 4);
+    let h = holder();
+    let claims = levels(KeyAttestationClaims::new(
+        NOW.saturating_sub(7200),
+        NOW.saturating_sub(3600),
+        vec![h.public_jwk()],
+    ));
+    let att = provider.attest(&claims);
+    assert_eq!(
+        request(
+            &engine,
+            "pid",
+            &json!({"jwt": [proof(&engine, &h, Some(&att))]})
+        ),
+        refused(
+            "invalid_proof",
+            &format!("key_attestation: expired at {}", NOW.secs() - 3600)
+        )
+    );
+}
+
+#[test]
+fn a_private_member_in_attested_keys_is_invalid_proof() {
+    let provider = Provider::new();
+    let engine = engine(&provider, 4);
+    let h = holder();
+    let mut key = h.public_jwk().to_value();
+    key["d"] = json!("AAAA");
+    // Built by hand: the builder takes public keys only.
+    let header = Value::Object(
+        jose_core::Header::new(Algorithm::Es256)
+            .with_typ("key-attestation+jwt")
+            .with_x5c(vec![provider.leaf_der.clone()])
+            .to_map(),
+    );
+    let claims = json!({"iat": NOW.secs(), "exp": NOW.secs() + 60, "attested_keys": [key],
+        "key_storage": [HIGH], "user_authentication": [MODERATE]});
+    let att = sign_raw(&provider.signer, &header, &claims);
+    assert_eq!(
+        request(
+            &engine,
+            "pid",
+            &json!({"jwt": [proof(&engine, &h, Some(&att))]})
+        ),
+        refused(
+            "invalid_proof",
+            "key_attestation: attested_keys[0] is refused: JWK carries private key member 'd' where a public key is expected"
+        )
+    );
+}
+
+fn sign_raw(signer: &LocalSigner, header: &Value, claims: &Value) -> String {
+    use jose_core::{Signer, base64url};
+    let input = format!(
+        "{}.{}",
+        base64url::encode(header.to_string().as_bytes()),
+        base64url::encode(claims.to_string().as_bytes())
+    );
+    let sig = signer
+        .sign(input.as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"));
+    format!("{input}.{}", base64url::encode(&sig))
+}
+
+#[test]
+fn a_proof_key_outside_attested_keys_is_invalid_proof() {
+    let provider = Provider::new();
+    let engine = engine(&provider, 4);
+    let (h, other) = (holder(), holder());
+    let att = provider.attest(&attestation_claims(vec![other.public_jwk()]));
+    assert_eq!(
+        request(
+            &engine,
+            "pid",
+            &json!({"jwt": [proof(&engine, &h, Some(&att))]})
+        ),
+        refused(
+            "invalid_proof",
+            "key_attestation: the proof key is not among the attested keys"
+        )
+    );
+}
+
+#[test]
+fn levels_below_the_requirement_are_invalid_proof() {
+    let provider = Provider::new();
+    let engine = engine(&provider, 4);
+    let h = holder();
+    let base = KeyAttestationClaims::new(NOW, NOW.saturating_add(60), vec![h.public_jwk()]);
+    let low_storage = base
+        .clone()
+        .with_levels(vec!["iso_18045_basic".into()], vec![MODERATE.into()]);
+    assert_eq!(
+        request(
+            &engine,
+            "pid",
+            &json!({"jwt": [proof(&engine, &h, Some(&provider.attest(&low_storage)))]})
+        ),
+        refused(
+            "invalid_proof",
+            "key_attestation: key_storage carries none of the accepted values"
+        )
+    );
+    let no_user_auth = base.with_levels(vec![HIGH.into()], vec![]);
+    assert_eq!(
+        request(
+            &engine,
+            "pid",
+            &json!({"jwt": [proof(&engine, &h, Some(&provider.attest(&no_user_auth)))]})
+        ),
+        refused(
+            "invalid_proof",
+            "key_attestation: user_authentication carries none of the accepted values"
+        )
+    );
+}
+
+#[test]
+fn the_attestation_proof_type_issues_one_credential_per_attested_key() {
+    let provider = Provider::new();
+    let engine = engine(&provider, 2);
+    let (h1, h2, h3) = (holder(), holder(), holder());
+    let att = provider.attest(
+        &attestation_claims(vec![h1.public_jwk(), h2.public_jwk()]).with_nonce(c_nonce(&engine)),
+    );
+    assert_eq!(
+        request(&engine, "pid", &json!({"attestation": [att]})),
+        Ok(2)
+    );
+    // The attestation is the whole proof: it is accepted once.
+    assert_eq!(
+        request(&engine, "pid", &json!({"attestation": [att]})),
+        refused(
+            "invalid_proof",
+            "key attestation: replayed: this jti was already used"
+        )
+    );
+    let three = provider.attest(
+        &attestation_claims(vec![h1.public_jwk(), h2.public_jwk(), h3.public_jwk()])
+            .with_nonce(c_nonce(&engine)),
+    );
+    assert_eq!(
+        request(&engine, "pid", &json!({"attestation": [three]})),
+        refused(
+            "invalid_proof",
+            "the key attestation attests 3 keys, at most 2 credentials are issued per request"
+        )
+    );
+}
+
+#[test]
+fn the_attestation_proof_type_needs_a_valid_c_nonce() {
+    let provider = Provider::new();
+    let engine = engine(&provider, 2);
+    let h = holder();
+    let without = provider.attest(&attestation_claims(vec![h.public_jwk()]));
+    assert_eq!(
+        request(&engine, "pid", &json!({"attestation": [without]})),
+        refused("invalid_proof", "key attestation: nonce is missing")
+    );
+    let forged = provider.attest(&attestation_claims(vec![h.public_jwk()]).with_nonce("forged"));
+    assert_eq!(
+        request(&engine, "pid", &json!({"attestation": [forged]})),
+        refused(
+            "invalid_nonce",
+            "key attestation: nonce invalid: malformed nonce"
+        )
+    );
+    // In the key_attestation header, a carried nonce must be a valid c_nonce as well.
+    let forged = provider.attest(&attestation_claims(vec![h.public_jwk()]).with_nonce("forged"));
+    assert_eq!(
+        request(
+            &engine,
+            "pid",
+            &json!({"jwt": [proof(&engine, &h, Some(&forged))]})
+        ),
+        refused(
+            "invalid_nonce",
+            "key_attestation: nonce invalid: malformed nonce"
+        )
+    );
+}
+
+#[test]
+fn a_profile_requiring_attestation_needs_a_verifier_at_build() {
+    let rng = SystemRandom::new();
+    let signer = LocalSigner::generate(Algorithm::Es256, &rng).unwrap_or_else(|e| panic!("{e}"));
+    let format = CredentialFormat::SdJwtVc {
+        vct: "urn:example:pid".into(),
+        always_disclosed: Vec::new(),
+    };
+    let error = IssuerEngine::builder(
+        IssuerSettings::new(ISSUER),
+        vec![
+            CredentialProfile::new("pid", format)
+                .requires_key_attestation(KeyAttestationRequirement::default()),
+        ],
+        IssuerKeys::new(SigningKey::new(Arc::new(signer), Vec::new())),
+        &[5u8; 32],
+        Arc::new(rng),
+    )
+    .build()
+    .err()
+    .unwrap_or_else(|| panic!("built"));
+    assert_eq!(
+        error.to_string(),
+        "credentialConfigurations[0].keyAttestationsRequired: requires key attestation, but no key attestation verifier is configured"
+    );
+}
+
+/// A status client that knows one list: entry 1 is revoked, entry 2 cannot be determined.
+struct Lists;
+
+impl KeyAttestationStatus for Lists {
+    fn status(&self, reference: &StatusListReference, _: UnixTime) -> Result<Status, String> {
+        assert_eq!(reference.uri(), "https://wallet-provider.example/status/1");
+        match reference.idx().get() {
+            1 => Ok(Status::INVALID),
+            2 => Err("status list unreachable".to_owned()),
+            _ => Ok(Status::VALID),
+        }
+    }
+}
+
+#[test]
+fn a_revoked_attestation_is_invalid_proof_when_status_is_checked() {
+    let provider = Provider::new();
+    let engine = engine_with_status(&provider, 4, Some(Arc::new(Lists)));
+    let h = holder();
+    let with_status = |idx: u32| {
+        provider.attest(
+            &attestation_claims(vec![h.public_jwk()]).with_status(json!({
+                "status_list": {"idx": idx, "uri": "https://wallet-provider.example/status/1"}
+            })),
+        )
+    };
+    let post = |att: &str| {
+        request(
+            &engine,
+            "pid",
+            &json!({"jwt": [proof(&engine, &h, Some(att))]}),
+        )
+    };
+    assert_eq!(post(&with_status(0)), Ok(1));
+    assert_eq!(
+        post(&with_status(1)),
+        refused(
+            "invalid_proof",
+            "key_attestation: its status list entry is INVALID, not VALID"
+        )
+    );
+    assert_eq!(
+        post(&with_status(2)),
+        refused(
+            "temporarily_unavailable",
+            "the server cannot check proofs right now; retry later"
+        )
+    );
+    let malformed = provider.attest(
+        &attestation_claims(vec![h.public_jwk()]).with_status(json!({"status_list": {"idx": 0}})),
+    );
+    assert_eq!(
+        post(&malformed),
+        refused(
+            "invalid_proof",
+            "key_attestation: claim 'status.status_list.uri' is missing"
+        )
+    );
+    // Without a status client, the status is not checked.
+    let unchecked = self::engine(&provider, 4);
+    assert_eq!(
+        request(
+            &unchecked,
+            "pid",
+            &json!({"jwt": [proof(&unchecked, &h, Some(&with_status(1)))]})
+        ),
+        Ok(1)
+    );
+}
