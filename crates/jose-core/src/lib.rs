@@ -10,6 +10,7 @@ pub mod json;
 #[cfg(feature = "jsonwebtoken")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jsonwebtoken")))]
 pub mod jsonwebtoken_provider;
+pub mod jwe;
 mod jwk;
 mod jws;
 pub mod keys;

@@ -7,3 +7,6 @@
 
 #[path = "api/wycheproof.rs"]
 mod wycheproof;
+
+#[path = "api/jwe.rs"]
+mod jwe;
