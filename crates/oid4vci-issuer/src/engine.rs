@@ -6,6 +6,7 @@ mod authorize;
 mod client_auth;
 mod credential;
 mod deferred;
+mod encryption;
 mod proofs;
 mod token;
 
@@ -92,6 +93,7 @@ pub struct IssuerEngine {
     replay: Arc<dyn ReplayGuard>,
     client_auth: Option<Arc<dyn ClientAuthenticator>>,
     rng: Arc<dyn RandomSource + Send + Sync>,
+    encryption: Option<crate::EncryptionSettings>,
 }
 
 impl core::fmt::Debug for IssuerEngine {
@@ -115,6 +117,7 @@ pub struct IssuerEngineBuilder {
     replay: Option<Arc<dyn ReplayGuard>>,
     client_auth: Option<Arc<dyn ClientAuthenticator>>,
     rng: Arc<dyn RandomSource + Send + Sync>,
+    encryption: Option<crate::EncryptionSettings>,
 }
 
 impl core::fmt::Debug for IssuerEngineBuilder {
@@ -146,14 +149,26 @@ impl IssuerEngineBuilder {
         self
     }
 
+    /// Offers credential request and response encryption (OpenID4VCI 1.0 §8.2, §10); without
+    /// it, an encrypted request or a request for an encrypted response is
+    /// `invalid_encryption_parameters`.
+    pub fn with_encryption(mut self, encryption: crate::EncryptionSettings) -> Self {
+        self.encryption = Some(encryption);
+        self
+    }
+
     /// Checks everything and builds the engine.
     ///
     /// # Errors
     /// [`EngineError::Config`] naming the setting or profile at fault: a bad setting, no or
     /// duplicate profiles, an SD-JWT VC profile without `vct`, an mdoc profile without
-    /// `doctype` or without an mdoc signing key; [`EngineError::NonceSecret`].
+    /// `doctype` or without an mdoc signing key, unusable encryption settings
+    /// (`encryption.*`); [`EngineError::NonceSecret`].
     pub fn build(self) -> Result<IssuerEngine, EngineError> {
         self.settings.check()?;
+        if let Some(encryption) = &self.encryption {
+            encryption.check()?;
+        }
         let config = |path: String, reason: &str| EngineError::Config {
             path,
             reason: reason.to_owned(),
@@ -203,6 +218,7 @@ impl IssuerEngineBuilder {
                 .unwrap_or_else(|| Arc::new(InMemoryReplayGuard::default())),
             client_auth: self.client_auth,
             rng: self.rng,
+            encryption: self.encryption,
         })
     }
 }
@@ -229,6 +245,7 @@ impl IssuerEngine {
             replay: None,
             client_auth: None,
             rng,
+            encryption: None,
         }
     }
 
@@ -260,6 +277,12 @@ impl IssuerEngine {
     #[must_use]
     pub const fn stores(&self) -> &Stores {
         &self.stores
+    }
+
+    /// The encryption settings, if encryption is offered.
+    #[must_use]
+    pub const fn encryption(&self) -> Option<&crate::EncryptionSettings> {
+        self.encryption.as_ref()
     }
 
     /// The random source.

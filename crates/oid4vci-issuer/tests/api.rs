@@ -6,5 +6,7 @@ mod binding;
 mod bounds;
 #[path = "api/code_flow.rs"]
 mod code_flow;
+#[path = "api/encryption.rs"]
+mod encryption;
 #[path = "api/engine.rs"]
 mod engine;
