@@ -10,3 +10,6 @@ mod wycheproof;
 
 #[path = "api/jwe.rs"]
 mod jwe;
+
+#[path = "api/jwe_interop.rs"]
+mod jwe_interop;
