@@ -231,7 +231,9 @@ pub fn run(n: Narrator) -> Result<(), DemoError> {
         anchors.credential_issuer.len() + anchors.mdoc_iaca.len() + anchors.attester.len()
     ));
 
-    let mut wallet = Wallet::new(Arc::clone(&clock), n)?.with_dpop()?;
+    let mut wallet = Wallet::new(Arc::clone(&clock), n)?
+        .with_dpop()?
+        .with_encryption();
     n.step("Wallet asks the attester to attest its instance key");
     wallet.fetch_attestation(&env.attester_url)?;
     n.say(&format!(
