@@ -599,3 +599,53 @@ fn wycheproof_jwe_cases() {
         ]
     );
 }
+
+#[test]
+fn recipient_keys_load_from_pkcs8_and_scalars() {
+    use ring::signature::{
+        ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair,
+    };
+    let rng = ring::rand::SystemRandom::new();
+    for (alg, curve) in [
+        (&ECDSA_P256_SHA256_FIXED_SIGNING, EcCurve::P256),
+        (&ECDSA_P384_SHA384_FIXED_SIGNING, EcCurve::P384),
+    ] {
+        let der = EcdsaKeyPair::generate_pkcs8(alg, &rng).unwrap();
+        let key =
+            LocalKeyAgreement::from_pkcs8(&jose_core::Pkcs8Secret::new(der.as_ref().to_vec()))
+                .unwrap();
+        assert_eq!(key.curve(), curve);
+        // The same key from its scalar: same public key, and it decrypts what the first can.
+        let again = LocalKeyAgreement::from_scalar(curve, &key.scalar_bytes()).unwrap();
+        assert_eq!(again.public_jwk(), key.public_jwk());
+        let token = JweEncrypter::new(&key.public_jwk(), ContentEncryption::A256Gcm)
+            .unwrap()
+            .encrypt(b"pkcs8", &SystemRandom::new())
+            .unwrap();
+        assert_eq!(decrypt(&token, &again).unwrap(), b"pkcs8");
+    }
+    let refused = JweError::InvalidRecipientKey {
+        reason: "not a P-256 or P-384 PKCS#8 private key",
+    };
+    assert_eq!(
+        LocalKeyAgreement::from_pkcs8(&jose_core::Pkcs8Secret::new(vec![0x30, 0x00])).map(|_| ()),
+        Err(refused)
+    );
+    let scalar_refused = JweError::InvalidRecipientKey {
+        reason: "private scalar is not valid for the curve",
+    };
+    assert_eq!(
+        LocalKeyAgreement::from_scalar(EcCurve::P256, &[0; 32]).map(|_| ()),
+        Err(scalar_refused.clone())
+    );
+    assert_eq!(
+        LocalKeyAgreement::from_scalar(EcCurve::P256, &[1; 31]).map(|_| ()),
+        Err(scalar_refused)
+    );
+    assert_eq!(
+        LocalKeyAgreement::from_scalar(EcCurve::P521, &[1; 66]).map(|_| ()),
+        Err(JweError::InvalidRecipientKey {
+            reason: "only P-256 and P-384 are supported"
+        })
+    );
+}
