@@ -238,7 +238,8 @@ pub fn run(n: Narrator) -> Result<(), DemoError> {
 
     let mut wallet = Wallet::new(Arc::clone(&clock), n)?
         .with_dpop()?
-        .with_key_attester(&env.attester_url);
+        .with_key_attester(&env.attester_url)
+        .with_encryption();
     n.step("Wallet asks the attester to attest its instance key");
     wallet.fetch_attestation(&env.attester_url)?;
     n.say(&format!(

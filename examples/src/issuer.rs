@@ -24,8 +24,12 @@ use std::sync::Arc;
 use attestation_jwt::{ClientAttestationConfig, ClientAttestationVerifier};
 use axum::Router;
 use axum::routing::{get, post};
+use jose_core::jwe::{KeyAgreement as _, LocalKeyAgreement};
 use jose_core::{Algorithm, LocalSigner, PublicJwk, SystemRandom};
-use oid4vci_issuer::{IssuerEngine, IssuerKeys, SigningKey, StoreLimits, Stores};
+use oid4vci_issuer::{
+    EncryptionSettings, IssuerEngine, IssuerKeys, RequestDecryptionKey, SigningKey, StoreLimits,
+    Stores,
+};
 use pop_verifier::KeyAttestationVerifier;
 use tokio::net::TcpListener;
 use trust_x509::{AnchorLookup, Policy};
@@ -251,6 +255,15 @@ impl IssuerState {
                     keys.mdoc_x5chain,
                 ));
         let stores = Stores::in_memory(&StoreLimits::default(), config.status_list_size);
+        // The request-encryption key: generated at start, published in the metadata.
+        let request_key = LocalKeyAgreement::generate(jose_core::EcCurve::P256, &rng)
+            .map_err(|e| DemoError::Config(format!("request encryption key: {e}")))?;
+        let request_kid = request_key.public_jwk().thumbprint_base64url();
+        let encryption = EncryptionSettings::new(vec![RequestDecryptionKey::new(
+            &request_kid,
+            Arc::new(request_key),
+        )])
+        .with_zip(true);
         let mut builder = IssuerEngine::builder(
             config.engine_settings(&base_url),
             config.engine_profiles()?,
@@ -258,7 +271,8 @@ impl IssuerState {
             &secret,
             Arc::new(rng),
         )
-        .with_stores(stores);
+        .with_stores(stores)
+        .with_encryption(encryption);
         if let Some(verifier) = &client_attestation {
             builder = builder.with_client_authenticator(verifier.clone());
         }

@@ -43,6 +43,7 @@ pub struct Wallet {
     clock: Arc<dyn Clock>,
     rng: SystemRandom,
     narrator: Narrator,
+    encrypt: bool,
 }
 
 impl Wallet {
@@ -61,7 +62,16 @@ impl Wallet {
             clock,
             rng,
             narrator,
+            encrypt: false,
         })
+    }
+
+    /// Encrypts credential requests to the issuer's `credential_request_encryption` key and
+    /// asks for encrypted responses (OpenID4VCI 1.0 §8.2, §10) when the issuer offers both.
+    #[must_use]
+    pub const fn with_encryption(mut self) -> Self {
+        self.encrypt = true;
+        self
     }
 
     /// Uses DPoP (a fresh ES256 key) at the token and credential endpoints.

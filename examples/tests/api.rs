@@ -11,6 +11,8 @@ mod code_flow;
 mod common;
 #[path = "api/credential.rs"]
 mod credential;
+#[path = "api/encryption.rs"]
+mod encryption;
 #[path = "api/key_attestation.rs"]
 mod key_attestation;
 #[path = "api/lifecycle.rs"]

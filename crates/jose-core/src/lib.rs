@@ -10,6 +10,7 @@ pub mod json;
 #[cfg(feature = "jsonwebtoken")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jsonwebtoken")))]
 pub mod jsonwebtoken_provider;
+pub mod jwe;
 mod jwk;
 mod jws;
 pub mod keys;
@@ -53,6 +54,23 @@ pub mod fuzzing {
         let jws = CompactJws::parse(token, &Limits::default())?;
         let key = PublicJwk::from_json(FIXED_JWK)?;
         jws.verify(&key, &HeaderPolicy::new(crate::ALL_ALGORITHMS))
+    }
+
+    /// The RFC 7518 Appendix C recipient ("Bob"): the fixed P-256 key of the JWE fuzz target.
+    const FIXED_JWE_SCALAR: &str = "VEmDZpDXXK8p8N0Cndsxs924q6nS1RXFASRl6BfUqdw";
+
+    /// Fuzz entry: parse a compact JWE and decrypt it with a fixed P-256 key (RFC 7518 App. C
+    /// Bob), both GCM variants and `zip` allowed, a 64 KiB plaintext cap.
+    ///
+    /// # Errors
+    /// Whatever parsing or decryption returns.
+    pub fn parse_and_decrypt_jwe(token: &str) -> Result<Vec<u8>, crate::jwe::JweError> {
+        use crate::jwe::{CompactJwe, JweLimits, JwePolicy, LocalKeyAgreement};
+        let limits = JweLimits::default().with_max_plaintext_len(64 * 1024);
+        let jwe = CompactJwe::parse(token, &limits)?;
+        let scalar = crate::base64url::decode(FIXED_JWE_SCALAR).unwrap_or_default();
+        let key = LocalKeyAgreement::from_scalar(crate::EcCurve::P256, &scalar)?;
+        jwe.decrypt_with_limits(&key, &JwePolicy::default(), &limits)
     }
 
     /// Fuzz entry: parse a JWK and, if it parses, compute its thumbprint and re-parse its

@@ -7,3 +7,9 @@
 
 #[path = "api/wycheproof.rs"]
 mod wycheproof;
+
+#[path = "api/jwe.rs"]
+mod jwe;
+
+#[path = "api/jwe_interop.rs"]
+mod jwe_interop;

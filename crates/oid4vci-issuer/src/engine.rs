@@ -6,6 +6,7 @@ mod authorize;
 mod client_auth;
 mod credential;
 mod deferred;
+mod encryption;
 mod proofs;
 mod token;
 
@@ -96,6 +97,7 @@ pub struct IssuerEngine {
     key_attestation: Option<Arc<KeyAttestationVerifier>>,
     key_attestation_status: Option<Arc<dyn crate::KeyAttestationStatus>>,
     rng: Arc<dyn RandomSource + Send + Sync>,
+    encryption: Option<crate::EncryptionSettings>,
 }
 
 impl core::fmt::Debug for IssuerEngine {
@@ -121,6 +123,7 @@ pub struct IssuerEngineBuilder {
     key_attestation: Option<Arc<KeyAttestationVerifier>>,
     key_attestation_status: Option<Arc<dyn crate::KeyAttestationStatus>>,
     rng: Arc<dyn RandomSource + Send + Sync>,
+    encryption: Option<crate::EncryptionSettings>,
 }
 
 impl core::fmt::Debug for IssuerEngineBuilder {
@@ -172,15 +175,27 @@ impl IssuerEngineBuilder {
         self
     }
 
+    /// Offers credential request and response encryption (OpenID4VCI 1.0 §8.2, §10); without
+    /// it, an encrypted request or a request for an encrypted response is
+    /// `invalid_encryption_parameters`.
+    pub fn with_encryption(mut self, encryption: crate::EncryptionSettings) -> Self {
+        self.encryption = Some(encryption);
+        self
+    }
+
     /// Checks everything and builds the engine.
     ///
     /// # Errors
     /// [`EngineError::Config`] naming the setting or profile at fault: a bad setting, no or
     /// duplicate profiles, an SD-JWT VC profile without `vct`, an mdoc profile without
     /// `doctype` or without an mdoc signing key, a profile requiring key attestation without a
-    /// key attestation verifier; [`EngineError::NonceSecret`].
+    /// key attestation verifier, unusable encryption settings (`encryption.*`);
+    /// [`EngineError::NonceSecret`].
     pub fn build(self) -> Result<IssuerEngine, EngineError> {
         self.settings.check()?;
+        if let Some(encryption) = &self.encryption {
+            encryption.check()?;
+        }
         let config = |path: String, reason: &str| EngineError::Config {
             path,
             reason: reason.to_owned(),
@@ -238,6 +253,7 @@ impl IssuerEngineBuilder {
             key_attestation: self.key_attestation,
             key_attestation_status: self.key_attestation_status,
             rng: self.rng,
+            encryption: self.encryption,
         })
     }
 }
@@ -266,6 +282,7 @@ impl IssuerEngine {
             key_attestation: None,
             key_attestation_status: None,
             rng,
+            encryption: None,
         }
     }
 
@@ -297,6 +314,12 @@ impl IssuerEngine {
     #[must_use]
     pub const fn stores(&self) -> &Stores {
         &self.stores
+    }
+
+    /// The encryption settings, if encryption is offered.
+    #[must_use]
+    pub const fn encryption(&self) -> Option<&crate::EncryptionSettings> {
+        self.encryption.as_ref()
     }
 
     /// The random source.

@@ -6,9 +6,14 @@ use jose_core::{Algorithm, LocalSigner, SystemRandom, UnixTime};
 use serde_json::Map;
 
 use crate::{
-    AccessGrant, CredentialFormat, CredentialProfile, EndpointRequest, GrantId, IssuerEngine,
-    IssuerKeys, IssuerSettings, SigningKey, StoreLimits, Stores,
+    AccessGrant, CredentialFormat, CredentialProfile, EncryptionSettings, EndpointRequest, GrantId,
+    IssuerEngine, IssuerKeys, IssuerSettings, RequestDecryptionKey, SigningKey, StoreLimits,
+    Stores,
 };
+
+/// The fuzzing engine's request-encryption key: RFC 7518 Appendix C's recipient ("Bob"), so
+/// seeds can be encrypted to it. Its `kid` is `fuzz-key`.
+pub const FUZZ_REQUEST_KEY_SCALAR: &str = "VEmDZpDXXK8p8N0Cndsxs924q6nS1RXFASRl6BfUqdw";
 
 /// The access token the fuzzing engine knows: `Authorization: Bearer fuzz-token` reaches
 /// the request parsers behind the token check.
@@ -41,6 +46,15 @@ fn engine() -> Option<&'static IssuerEngine> {
                     always_disclosed: Vec::new(),
                 },
             );
+            let scalar = jose_core::base64url::decode(FUZZ_REQUEST_KEY_SCALAR)?;
+            let request_key =
+                jose_core::jwe::LocalKeyAgreement::from_scalar(jose_core::EcCurve::P256, &scalar)
+                    .ok()?;
+            let encryption = EncryptionSettings::new(vec![RequestDecryptionKey::new(
+                "fuzz-key",
+                Arc::new(request_key),
+            )])
+            .with_zip(true);
             IssuerEngine::builder(
                 IssuerSettings::new("https://issuer.example"),
                 vec![profile],
@@ -49,6 +63,7 @@ fn engine() -> Option<&'static IssuerEngine> {
                 Arc::new(rng),
             )
             .with_stores(stores)
+            .with_encryption(encryption)
             .build()
             .ok()
         })
@@ -101,7 +116,9 @@ mod tests {
 
     #[test]
     fn hostile_requests_get_answers() {
-        let cases: [&[u8]; 5] = [
+        let cases: [&[u8]; 7] = [
+            b"\x01authorization: Bearer fuzz-token\ncontent-type: application/jwt\x00a.b.c.d.e",
+            b"\x02authorization: Bearer fuzz-token\ncontent-type: application/jwt\x00eyJhbGciOiJFQ0RILUVTIn0....",
             b"",
             b"\x00content-type: application/x-www-form-urlencoded\x00grant_type=x",
             b"\x01authorization: Bearer fuzz-token\ncontent-type: application/json\x00{\"credential_configuration_id\":\"pid\",\"proofs\":{\"jwt\":[\"a.b.c\"]}}",
@@ -118,6 +135,25 @@ mod tests {
         let body = br#"{"transaction_id":"unknown"}"#;
         let answer =
             engine().map(|e| e.deferred_credential(&EndpointRequest::new(&headers, body), NOW));
+        let error = answer.and_then(Result::err).map(|e| e.error().to_owned());
+        assert_eq!(error.as_deref(), Some("invalid_transaction_id"));
+        // An encrypted deferred request to the fuzzing key reaches the same answer.
+        let jwe = jose_core::jwe::JweEncrypter::new(
+            &engine()
+                .and_then(|e| e.encryption())
+                .and_then(|s| s.request_keys.first())
+                .map(|k| k.key.public_jwk())
+                .unwrap_or_else(|| panic!("no fuzzing engine")),
+            jose_core::jwe::ContentEncryption::A128Gcm,
+        )
+        .and_then(|e| e.with_kid("fuzz-key").encrypt(body, &SystemRandom::new()))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let headers: [(&str, &[u8]); 2] = [
+            ("authorization", b"Bearer fuzz-token"),
+            ("content-type", b"application/jwt"),
+        ];
+        let answer = engine()
+            .map(|e| e.deferred_credential(&EndpointRequest::new(&headers, jwe.as_bytes()), NOW));
         let error = answer.and_then(Result::err).map(|e| e.error().to_owned());
         assert_eq!(error.as_deref(), Some("invalid_transaction_id"));
     }

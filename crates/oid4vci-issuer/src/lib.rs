@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod encryption;
 mod engine;
 mod error;
 mod grant;
@@ -15,6 +16,7 @@ mod store;
 #[doc(hidden)]
 pub mod fuzzing;
 
+pub use encryption::{DEFAULT_MAX_DECRYPTED_REQUEST_LEN, EncryptionSettings, RequestDecryptionKey};
 pub use engine::{
     Authorized, ClientAuthContext, ClientAuthenticator, ClientIdentity, IssuerEngine,
     IssuerEngineBuilder, PAR_PATH, PendingAuthorization, STATUS_LIST_PATH, Stores,

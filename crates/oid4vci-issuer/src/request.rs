@@ -103,8 +103,11 @@ pub struct EndpointResponse {
     pub status: u16,
     /// Headers to send.
     pub headers: Vec<(&'static str, Cow<'static, str>)>,
-    /// The JSON body (`None`: no body, e.g. 204).
+    /// The JSON body (`None`: no body, e.g. 204, or an encrypted answer).
     pub body: Option<Value>,
+    /// An encrypted answer: a compact JWE sent as the body with `Content-Type:
+    /// application/jwt` (already among `headers`); `body` is then `None`.
+    pub jwt: Option<String>,
     /// What the caller should log: lenient-mode acceptances of an unauthenticated client.
     pub warnings: Vec<String>,
 }
@@ -118,6 +121,23 @@ impl EndpointResponse {
             status,
             headers: vec![("cache-control", Cow::Borrowed("no-store"))],
             body: Some(body),
+            jwt: None,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// `status` with a compact JWE body (`Content-Type: application/jwt`) and `Cache-Control:
+    /// no-store`: an encrypted credential response.
+    #[must_use]
+    pub fn jwt(status: u16, token: String) -> Self {
+        Self {
+            status,
+            headers: vec![
+                ("cache-control", Cow::Borrowed("no-store")),
+                ("content-type", Cow::Borrowed("application/jwt")),
+            ],
+            body: None,
+            jwt: Some(token),
             warnings: Vec::new(),
         }
     }
@@ -129,6 +149,7 @@ impl EndpointResponse {
             status: 204,
             headers: Vec::new(),
             body: None,
+            jwt: None,
             warnings: Vec::new(),
         }
     }

@@ -6,6 +6,8 @@ mod binding;
 mod bounds;
 #[path = "api/code_flow.rs"]
 mod code_flow;
+#[path = "api/encryption.rs"]
+mod encryption;
 #[path = "api/engine.rs"]
 mod engine;
 #[path = "api/key_attestation.rs"]

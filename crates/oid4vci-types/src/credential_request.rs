@@ -152,6 +152,26 @@ pub struct ResponseEncryption {
     pub extra: Extra,
 }
 
+impl ResponseEncryption {
+    /// Parameters asking for a response encrypted to `jwk` with `enc`, uncompressed.
+    #[must_use]
+    pub fn new(jwk: Map<String, Value>, enc: &str) -> Self {
+        Self {
+            jwk,
+            enc: enc.into(),
+            zip: None,
+            extra: Extra::new(),
+        }
+    }
+
+    /// Sets `zip`.
+    #[must_use]
+    pub fn with_zip(mut self, zip: &str) -> Self {
+        self.zip = Some(zip.into());
+        self
+    }
+}
+
 /// A Credential Request (§8.2).
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]

@@ -177,6 +177,28 @@ pub struct RequestEncryptionMetadata {
     pub extra: Extra,
 }
 
+impl RequestEncryptionMetadata {
+    /// `credential_request_encryption` with the issuer's keys (each needs a `kid`), the `enc`
+    /// values it decrypts, and whether plaintext requests are refused; no `zip`.
+    #[must_use]
+    pub fn new(jwks: JwkSet, enc_values_supported: Vec<String>, encryption_required: bool) -> Self {
+        Self {
+            jwks,
+            enc_values_supported,
+            zip_values_supported: None,
+            encryption_required,
+            extra: Extra::new(),
+        }
+    }
+
+    /// Sets `zip_values_supported`.
+    #[must_use]
+    pub fn with_zip_values(mut self, zip_values_supported: Vec<String>) -> Self {
+        self.zip_values_supported = Some(zip_values_supported);
+        self
+    }
+}
+
 /// A JWK Set (RFC 7517 §5). Keys are kept as JSON objects; this crate does no cryptography.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -186,6 +208,17 @@ pub struct JwkSet {
     /// Unknown members.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+impl JwkSet {
+    /// A set of `keys` (public JWKs as JSON objects).
+    #[must_use]
+    pub fn new(keys: Vec<Map<String, Value>>) -> Self {
+        Self {
+            keys,
+            extra: Extra::new(),
+        }
+    }
 }
 
 /// `credential_response_encryption` metadata (§12.2.4).
@@ -204,6 +237,32 @@ pub struct ResponseEncryptionMetadata {
     /// Unknown members.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+impl ResponseEncryptionMetadata {
+    /// `credential_response_encryption` with the JWE `alg` and `enc` values the issuer
+    /// encrypts with, and whether every response is encrypted; no `zip`.
+    #[must_use]
+    pub fn new(
+        alg_values_supported: Vec<String>,
+        enc_values_supported: Vec<String>,
+        encryption_required: bool,
+    ) -> Self {
+        Self {
+            alg_values_supported,
+            enc_values_supported,
+            zip_values_supported: None,
+            encryption_required,
+            extra: Extra::new(),
+        }
+    }
+
+    /// Sets `zip_values_supported`.
+    #[must_use]
+    pub fn with_zip_values(mut self, zip_values_supported: Vec<String>) -> Self {
+        self.zip_values_supported = Some(zip_values_supported);
+        self
+    }
 }
 
 /// `batch_credential_issuance` (§12.2.4).

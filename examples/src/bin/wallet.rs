@@ -1,5 +1,7 @@
-//! `wallet --offer URI | --issuer URL [--mdl] [--attester URL] [--tx-code CODE] [--dpop] [--count N]
-//! [--code-flow [--user NAME]]`: runs the flow and prints the verified credentials' claims. With
+//! `wallet --offer URI | --issuer URL [--mdl] [--attester URL] [--tx-code CODE] [--dpop] [--encrypt]
+//! [--count N] [--code-flow [--user NAME]]`: runs the flow and prints the verified credentials'
+//! claims. `--encrypt` encrypts the credential requests and asks for encrypted answers when the
+//! issuer offers both. With
 //! `--issuer`, the offer is created through that issuer's admin API (the demo issuer, on
 //! loopback): an SD-JWT VC, or with `--mdl` an mDL (`mso_mdoc`).
 //!
@@ -23,13 +25,16 @@ use examples::wallet::{CodeFlowStart, VerifiedCredential, Wallet};
 
 fn run() -> Result<(), DemoError> {
     let args = Args::parse(
-        &["dpop", "mdl", "code-flow"],
+        &["dpop", "mdl", "code-flow", "encrypt"],
         &["offer", "issuer", "attester", "tx-code", "count", "user"],
     )?;
     examples::logging::init("warn");
     let mut wallet = Wallet::new(Arc::new(SystemClock::new()), Narrator::stdout())?;
     if args.flag("dpop") {
         wallet = wallet.with_dpop()?;
+    }
+    if args.flag("encrypt") {
+        wallet = wallet.with_encryption();
     }
     if let Some(attester) = args.value("attester") {
         // The attester is also the wallet provider that attests holder keys.

@@ -49,7 +49,16 @@ fn run(
 
 /// An engine answer as an HTTP response.
 fn respond(answer: EndpointResponse) -> Response {
-    crate::error::http_response(answer.status, answer.body, answer.headers)
+    let response = crate::error::http_response(answer.status, answer.body, answer.headers);
+    match answer.jwt {
+        // An encrypted answer: the compact JWE is the body (its Content-Type is among the
+        // headers).
+        Some(token) if response.status().as_u16() == answer.status => {
+            let (parts, _) = response.into_parts();
+            Response::from_parts(parts, axum::body::Body::from(token))
+        }
+        _ => response,
+    }
 }
 
 /// `POST /par` (RFC 9126).

@@ -100,6 +100,10 @@ fn credential_issuer_metadata(
     doc.nonce_endpoint = Some(settings.url("/nonce"));
     doc.deferred_credential_endpoint = Some(settings.url("/deferred_credential"));
     doc.notification_endpoint = Some(settings.url("/notification"));
+    if let Some(encryption) = sources.engine.encryption() {
+        doc.credential_request_encryption = Some(encryption.request_metadata());
+        doc.credential_response_encryption = Some(encryption.response_metadata());
+    }
     let mut display = IssuerDisplay::default();
     display.name = Some("Demo Credential Issuer".to_owned());
     display.locale = Some("en".to_owned());

@@ -1,5 +1,9 @@
 //! The wallet's protocol steps and the whole flow.
 
+use jose_core::jwe::{
+    CompactJwe, ContentEncryption, JweEncrypter, JweLimits, JwePolicy, KeyAgreement as _,
+    LocalKeyAgreement,
+};
 use oid4vci_types::{CredentialFormat, CredentialOfferRequest, WellKnown};
 use serde_json::{Value, json};
 
@@ -336,6 +340,111 @@ impl Wallet {
         self.http.post_json(step, url, body, &headers)
     }
 
+    /// The encryption of this wallet's credential requests: `None` unless it was built
+    /// [`with_encryption`](super::Wallet::with_encryption) and the issuer offers both request
+    /// and response encryption with A128GCM.
+    fn encryption_for(&self, info: &IssuerInfo) -> Result<Option<WalletEncryption>, DemoError> {
+        if !self.encrypt {
+            return Ok(None);
+        }
+        let offered = |member: &str| {
+            info.metadata
+                .get(member)
+                .and_then(|m| m.get("enc_values_supported"))
+                .and_then(Value::as_array)
+                .is_some_and(|encs| encs.iter().any(|e| e == "A128GCM"))
+        };
+        if !offered("credential_request_encryption") || !offered("credential_response_encryption") {
+            return Ok(None);
+        }
+        let issuer_key = info
+            .metadata
+            .pointer("/credential_request_encryption/jwks/keys/0")
+            .and_then(Value::as_object)
+            .ok_or_else(|| {
+                DemoError::Protocol("credential_request_encryption without a key".into())
+            })?;
+        let kid = issuer_key
+            .get("kid")
+            .and_then(Value::as_str)
+            .ok_or_else(|| DemoError::Protocol("request encryption key without kid".into()))?;
+        let issuer_jwk = jose_core::PublicJwk::from_map(issuer_key)
+            .map_err(|e| DemoError::Protocol(format!("request encryption key: {e}")))?;
+        let to_issuer = JweEncrypter::new(&issuer_jwk, ContentEncryption::A128Gcm)
+            .map_err(|e| DemoError::Protocol(format!("request encryption key: {e}")))?
+            .with_kid(kid);
+        let response_key = LocalKeyAgreement::generate(jose_core::EcCurve::P256, &self.rng)
+            .map_err(|e| DemoError::Protocol(format!("response key: {e}")))?;
+        self.narrator.say(&format!(
+            "encrypting the credential request to issuer key {}; answers encrypted to a fresh P-256 key",
+            abbreviate(kid, 12)
+        ));
+        Ok(Some(WalletEncryption {
+            to_issuer,
+            response_key,
+        }))
+    }
+
+    /// POSTs a credential or deferred credential request: plain JSON, or (with `encryption`)
+    /// a JWE asking for an encrypted answer, whose JSON is then decrypted into the reply.
+    fn post_credential(
+        &self,
+        step: &'static str,
+        url: &str,
+        tokens: &Tokens,
+        mut body: Value,
+        encryption: Option<&WalletEncryption>,
+    ) -> Result<Reply, DemoError> {
+        let Some(encryption) = encryption else {
+            return self.post_authorized(step, url, tokens, &body);
+        };
+        let mut jwk = encryption.response_key.public_jwk().to_value();
+        jwk["alg"] = "ECDH-ES".into();
+        body["credential_response_encryption"] = json!({"jwk": jwk, "enc": "A128GCM"});
+        let jwe = encryption
+            .to_issuer
+            .encrypt(body.to_string().as_bytes(), &self.rng)
+            .map_err(|e| DemoError::Protocol(format!("request encryption: {e}")))?;
+        let authorization = format!("{} {}", tokens.token_type, tokens.access_token);
+        let mut headers = vec![
+            ("Authorization", authorization.as_str()),
+            ("Content-Type", "application/jwt"),
+        ];
+        let dpop = if tokens.token_type.eq_ignore_ascii_case("DPoP") {
+            self.dpop_proof("POST", url, Some(&tokens.access_token))?
+        } else {
+            None
+        };
+        if let Some(dpop) = &dpop {
+            headers.push(("DPoP", dpop.as_str()));
+        }
+        let mut reply = self.http.post_raw(step, url, jwe.as_bytes(), &headers)?;
+        let encrypted = reply
+            .header("content-type")
+            .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/jwt"));
+        if encrypted {
+            let token = reply.body.as_str().unwrap_or_default().to_owned();
+            let plaintext = CompactJwe::parse(&token, &JweLimits::default())
+                .and_then(|jwe| {
+                    jwe.decrypt(
+                        &encryption.response_key,
+                        &JwePolicy::new(&[ContentEncryption::A128Gcm]).with_zip(true),
+                    )
+                })
+                .map_err(|e| DemoError::Protocol(format!("{step}: encrypted answer: {e}")))?;
+            reply.body = serde_json::from_slice(&plaintext)
+                .map_err(|e| DemoError::Protocol(format!("{step}: decrypted answer: {e}")))?;
+            self.narrator
+                .say(&format!("{step}: decrypted the {} answer", reply.status));
+        } else if reply.status < 300 {
+            return Err(DemoError::Protocol(format!(
+                "{step}: the issuer answered {} in plaintext though an encrypted answer was asked for",
+                reply.status
+            )));
+        }
+        Ok(reply)
+    }
+
     /// Requests `count` credentials of `configuration_id` (one fresh holder key each), polling
     /// the deferred endpoint if the issuer answers 202. Returns the credentials and the
     /// notification id.
@@ -380,8 +489,14 @@ impl Wallet {
             }
             None => credential_request_body(configuration_id, &proofs),
         };
-        let mut reply =
-            self.post_authorized("credential", info.credential_endpoint()?, tokens, &body)?;
+        let encryption = self.encryption_for(info)?;
+        let mut reply = self.post_credential(
+            "credential",
+            info.credential_endpoint()?,
+            tokens,
+            body,
+            encryption.as_ref(),
+        )?;
         while reply.status == 202 {
             let transaction_id = reply
                 .str("transaction_id")
@@ -401,11 +516,12 @@ impl Wallet {
             let url = info
                 .endpoint("deferred_credential_endpoint")
                 .ok_or_else(|| DemoError::Protocol("no deferred_credential_endpoint".into()))?;
-            reply = self.post_authorized(
+            reply = self.post_credential(
                 "deferred credential",
                 url,
                 tokens,
-                &json!({"transaction_id": transaction_id}),
+                json!({"transaction_id": transaction_id}),
+                encryption.as_ref(),
             )?;
         }
         let reply = reply.expect("credential", 200)?;
@@ -573,4 +689,11 @@ impl Wallet {
             notification_id,
         })
     }
+}
+
+/// A wallet's encryption for one issuance: the encrypter to the issuer's request key, and the
+/// fresh key the answers are encrypted to.
+struct WalletEncryption {
+    to_issuer: JweEncrypter,
+    response_key: LocalKeyAgreement,
 }

@@ -230,7 +230,7 @@ fn authorization_details_for_a_configuration_outside_the_grant_are_refused() {
 }
 
 #[test]
-fn requested_response_encryption_without_offered_encryption_is_invalid_encryption_parameters() {
+fn response_encryption_in_a_plaintext_request_is_invalid_encryption_parameters() {
     let t = TestEnv::start();
     let (wallet, info, tokens) = granted(&t, IDENTITY_CONFIGURATION_ID);
     let mut body = credential_body(&wallet, &info, IDENTITY_CONFIGURATION_ID);
@@ -242,6 +242,11 @@ fn requested_response_encryption_without_offered_encryption_is_invalid_encryptio
     let reply = post(&wallet, &info, "credential_endpoint", &tokens, &body);
     assert_eq!(reply.status, 400);
     assert_eq!(reply.error_code(), Some("invalid_encryption_parameters"));
+    // The demo issuer offers encryption; §8.2 then requires the request itself to be a JWE.
+    assert_eq!(
+        reply.str("error_description"),
+        Some("credential_response_encryption requires an encrypted credential request")
+    );
     assert!(reply.body.get("credentials").is_none());
 }
 

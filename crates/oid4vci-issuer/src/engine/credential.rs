@@ -49,17 +49,18 @@ impl IssuerEngine {
     ) -> Result<EndpointResponse, OAuthError> {
         let authorized = self.authorize(request, CREDENTIAL_PATH, now)?;
         let grant = authorized.grant();
-        request.require_media_type("application/json", "invalid_credential_request")?;
+        let body = self.request_body(request)?;
         let parsed =
-            CredentialRequest::parse(request.body(), &ParseOptions::default()).map_err(|e| {
+            CredentialRequest::parse(body.bytes(), &ParseOptions::default()).map_err(|e| {
                 bad(
                     CredentialErrorCode::InvalidCredentialRequest,
                     &e.to_string(),
                 )
             })?;
-        if parsed.credential_response_encryption.is_some() {
-            return Err(encryption_not_offered());
-        }
+        let sealer = self.response_encrypter(
+            parsed.credential_response_encryption.as_ref(),
+            body.encrypted(),
+        )?;
         let id = requested_configuration(grant, &parsed.target)?;
         let profile = self.profile(&id).ok_or_else(|| {
             bad(
@@ -94,12 +95,13 @@ impl IssuerEngine {
                 )
                 .map_err(store_failure)?;
             let pending = DeferredIssuance::new(&transaction_id, interval.max(1));
-            return Ok(EndpointResponse::json(
-                202,
-                CredentialResponse::Deferred(pending).to_value(),
-            ));
+            return self.seal(
+                EndpointResponse::json(202, CredentialResponse::Deferred(pending).to_value()),
+                sealer.as_ref(),
+            );
         }
-        self.issued(&authorized, &credentials, now)
+        let answer = self.issued(&authorized, &credentials, now)?;
+        self.seal(answer, sealer.as_ref())
     }
 
     /// The 200 answer for `credentials`, with a `notification_id` registered under the grant.

@@ -29,20 +29,27 @@ impl IssuerEngine {
         now: UnixTime,
     ) -> Result<EndpointResponse, OAuthError> {
         let authorized = self.authorize(request, DEFERRED_PATH, now)?;
-        request.require_media_type("application/json", "invalid_credential_request")?;
-        let parsed = DeferredCredentialRequest::from_json(request.body()).map_err(|e| {
+        let body = self.request_body(request)?;
+        let parsed = DeferredCredentialRequest::from_json(body.bytes()).map_err(|e| {
             OAuthError::from_code(DeferredErrorCode::InvalidCredentialRequest, &e.to_string())
         })?;
-        if parsed.credential_response_encryption.is_some() {
-            return Err(super::credential::encryption_not_offered());
-        }
+        let sealer = self.response_encrypter(
+            parsed.credential_response_encryption.as_ref(),
+            body.encrypted(),
+        )?;
         let id = parsed.transaction_id.as_str();
         match self.stores.deferred.take(authorized.grant_id(), id, now) {
-            Ok(credentials) => self.issued(&authorized, &credentials, now),
+            Ok(credentials) => {
+                let answer = self.issued(&authorized, &credentials, now)?;
+                self.seal(answer, sealer.as_ref())
+            }
             Err(DeferredError::Pending) => {
                 let interval = self.settings.deferred_interval_seconds.max(1);
                 let pending = CredentialResponse::Deferred(DeferredIssuance::new(id, interval));
-                Ok(EndpointResponse::json(202, pending.to_value()))
+                self.seal(
+                    EndpointResponse::json(202, pending.to_value()),
+                    sealer.as_ref(),
+                )
             }
             Err(_) => Err(OAuthError::from_code(
                 DeferredErrorCode::InvalidTransactionId,

@@ -409,3 +409,38 @@ fn key_attestations_required_round_trips() {
         json!({})
     );
 }
+
+#[test]
+fn encryption_metadata_constructors_serialise_the_12_2_4_members() {
+    use oid4vci_types::{JwkSet, RequestEncryptionMetadata, ResponseEncryptionMetadata};
+    let key = json!({"kty": "EC", "crv": "P-256", "kid": "req-1", "use": "enc", "alg": "ECDH-ES",
+        "x": "weNJy2HscCSM6AEDTDg04biOvhFhyyWvOHQfeF_PxMQ",
+        "y": "e8lnCO-AlStT-NJVX-crhB7QRYhiix03illJOVAOyck"});
+    let request = RequestEncryptionMetadata::new(
+        JwkSet::new(vec![key.as_object().unwrap().clone()]),
+        vec!["A128GCM".into(), "A256GCM".into()],
+        true,
+    )
+    .with_zip_values(vec!["DEF".into()]);
+    let response = ResponseEncryptionMetadata::new(
+        vec!["ECDH-ES".into()],
+        vec!["A128GCM".into(), "A256GCM".into()],
+        false,
+    );
+    let mut meta = base();
+    meta["credential_request_encryption"] = serde_json::to_value(&request).unwrap();
+    meta["credential_response_encryption"] = serde_json::to_value(&response).unwrap();
+    assert_eq!(
+        meta["credential_request_encryption"],
+        json!({"jwks": {"keys": [key]}, "enc_values_supported": ["A128GCM", "A256GCM"],
+            "zip_values_supported": ["DEF"], "encryption_required": true})
+    );
+    assert_eq!(
+        meta["credential_response_encryption"],
+        json!({"alg_values_supported": ["ECDH-ES"], "enc_values_supported": ["A128GCM", "A256GCM"],
+            "encryption_required": false})
+    );
+    let parsed = CredentialIssuerMetadata::from_json(meta.to_string().as_bytes()).unwrap();
+    assert_eq!(parsed.credential_request_encryption, Some(request));
+    assert_eq!(parsed.credential_response_encryption, Some(response));
+}
