@@ -135,6 +135,18 @@ impl TestEnv {
         examples::wallet::anchors(&pems).unwrap().unwrap()
     }
 
+    /// Discovery plus a redeemed pre-authorized code for `configuration_id` (demo claims).
+    pub(crate) fn tokens_for(
+        &self,
+        wallet: &Wallet,
+        configuration_id: &str,
+    ) -> (IssuerInfo, Tokens) {
+        let info = wallet.discover(&self.env.issuer_url).unwrap();
+        let (_, _, code) = self.offer_for(configuration_id, &demo::demo_claims(), false);
+        let tokens = wallet.redeem(&info, &code, None).unwrap();
+        (info, tokens)
+    }
+
     /// Discovery plus a redeemed pre-authorized code.
     pub(crate) fn tokens(&self, wallet: &Wallet) -> (IssuerInfo, Tokens) {
         let info = wallet.discover(&self.env.issuer_url).unwrap();
@@ -143,4 +155,12 @@ impl TestEnv {
         let tokens = wallet.redeem(&info, &code, None).unwrap();
         (info, tokens)
     }
+}
+
+/// A key proof by a fresh holder key, with a fresh `c_nonce`.
+pub(crate) fn fresh_proof(wallet: &Wallet, info: &IssuerInfo) -> String {
+    let nonce = wallet.nonce(info).unwrap();
+    wallet
+        .proof(&info.issuer, &wallet.new_holder_key().unwrap(), &nonce)
+        .unwrap()
 }

@@ -186,20 +186,8 @@ fn more_proofs_than_batch_size_is_refused() {
 fn deferred_configuration_answers_202_then_delivers() {
     let t = TestEnv::start();
     let wallet = t.wallet();
-    let info = wallet.discover(&t.env.issuer_url).unwrap();
-    let (_, _, code) = examples::demo::create_offer(
-        &wallet.http,
-        &t.env.issuer_url,
-        DEFERRED_CONFIGURATION_ID,
-        &examples::demo::demo_claims(),
-        false,
-    )
-    .unwrap();
-    let tokens = wallet.redeem(&info, &code, None).unwrap();
-    let nonce = wallet.nonce(&info).unwrap();
-    let proof = wallet
-        .proof(&info.issuer, &wallet.new_holder_key().unwrap(), &nonce)
-        .unwrap();
+    let (info, tokens) = t.tokens_for(&wallet, DEFERRED_CONFIGURATION_ID);
+    let proof = crate::common::fresh_proof(&wallet, &info);
     let body = credential_request_body(DEFERRED_CONFIGURATION_ID, &[proof]);
     let reply = wallet
         .post_authorized(

@@ -103,20 +103,8 @@ impl Encrypted {
 fn deferred_answers_come_encrypted_and_plaintext_with_encryption_is_refused() {
     let t = TestEnv::start();
     let wallet = t.wallet();
-    let info = wallet.discover(&t.env.issuer_url).unwrap();
-    let (_, _, code) = examples::demo::create_offer(
-        &wallet.http,
-        &t.env.issuer_url,
-        DEFERRED_CONFIGURATION_ID,
-        &examples::demo::demo_claims(),
-        false,
-    )
-    .unwrap();
-    let tokens = wallet.redeem(&info, &code, None).unwrap();
-    let nonce = wallet.nonce(&info).unwrap();
-    let proof = wallet
-        .proof(&info.issuer, &wallet.new_holder_key().unwrap(), &nonce)
-        .unwrap();
+    let (info, tokens) = t.tokens_for(&wallet, DEFERRED_CONFIGURATION_ID);
+    let proof = crate::common::fresh_proof(&wallet, &info);
     let encrypted = Encrypted::new(&info.metadata);
     let bearer = format!("Bearer {}", tokens.access_token);
     let jwt_headers = [

@@ -194,6 +194,24 @@ fn proof(engine: &IssuerEngine, holder: &LocalSigner, attestation: Option<&str>)
     .unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// One `jwt` proof by `holder` carrying `attestation` is refused with `invalid_proof` and
+/// `description`.
+fn assert_invalid_proof(
+    engine: &IssuerEngine,
+    holder: &LocalSigner,
+    attestation: &str,
+    description: &str,
+) {
+    assert_eq!(
+        request(
+            engine,
+            "pid",
+            &json!({"jwt": [proof(engine, holder, Some(attestation))]})
+        ),
+        refused("invalid_proof", description)
+    );
+}
+
 fn refused(code: &str, description: &str) -> Result<usize, (String, String)> {
     Err((code.to_owned(), description.to_owned()))
 }
@@ -286,16 +304,11 @@ fn a_self_signed_attester_certificate_is_invalid_proof() {
         &anchor_only.signer,
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(
-        request(
-            &engine,
-            "pid",
-            &json!({"jwt": [proof(&engine, &h, Some(&att))]})
-        ),
-        refused(
-            "invalid_proof",
-            "key_attestation: key resolution failed: the chain's leaf is a trust anchor itself and direct trust is not enabled"
-        )
+    assert_invalid_proof(
+        &engine,
+        &h,
+        &att,
+        "key_attestation: key resolution failed: the chain's leaf is a trust anchor itself and direct trust is not enabled",
     );
 }
 
@@ -310,16 +323,11 @@ fn an_expired_attestation_is_invalid_proof() {
         vec![h.public_jwk()],
     ));
     let att = provider.attest(&claims);
-    assert_eq!(
-        request(
-            &engine,
-            "pid",
-            &json!({"jwt": [proof(&engine, &h, Some(&att))]})
-        ),
-        refused(
-            "invalid_proof",
-            &format!("key_attestation: expired at {}", NOW.secs() - 3600)
-        )
+    assert_invalid_proof(
+        &engine,
+        &h,
+        &att,
+        &format!("key_attestation: expired at {}", NOW.secs() - 3600),
     );
 }
 
@@ -340,16 +348,11 @@ fn a_private_member_in_attested_keys_is_invalid_proof() {
     let claims = json!({"iat": NOW.secs(), "exp": NOW.secs() + 60, "attested_keys": [key],
         "key_storage": [HIGH], "user_authentication": [MODERATE]});
     let att = sign_raw(&provider.signer, &header, &claims);
-    assert_eq!(
-        request(
-            &engine,
-            "pid",
-            &json!({"jwt": [proof(&engine, &h, Some(&att))]})
-        ),
-        refused(
-            "invalid_proof",
-            "key_attestation: attested_keys[0] is refused: JWK carries private key member 'd' where a public key is expected"
-        )
+    assert_invalid_proof(
+        &engine,
+        &h,
+        &att,
+        "key_attestation: attested_keys[0] is refused: JWK carries private key member 'd' where a public key is expected",
     );
 }
 
@@ -372,16 +375,11 @@ fn a_proof_key_outside_attested_keys_is_invalid_proof() {
     let engine = engine(&provider, 4);
     let (h, other) = (holder(), holder());
     let att = provider.attest(&attestation_claims(vec![other.public_jwk()]));
-    assert_eq!(
-        request(
-            &engine,
-            "pid",
-            &json!({"jwt": [proof(&engine, &h, Some(&att))]})
-        ),
-        refused(
-            "invalid_proof",
-            "key_attestation: the proof key is not among the attested keys"
-        )
+    assert_invalid_proof(
+        &engine,
+        &h,
+        &att,
+        "key_attestation: the proof key is not among the attested keys",
     );
 }
 
