@@ -37,6 +37,33 @@ pub struct PushedRequest {
     pub expires_at: UnixTime,
 }
 
+impl PushedRequest {
+    /// A pushed request by `client_id` for `configuration_ids`, with no `state`,
+    /// `issuer_state`, DPoP key or instance key, asked for by `scope` (for stores that rebuild
+    /// a stored request; set the other public fields afterwards).
+    #[must_use]
+    pub const fn new(
+        client_id: String,
+        redirect_uri: String,
+        code_challenge: String,
+        configuration_ids: Vec<String>,
+        expires_at: UnixTime,
+    ) -> Self {
+        Self {
+            client_id,
+            redirect_uri,
+            state: None,
+            code_challenge,
+            configuration_ids,
+            by_authorization_details: false,
+            issuer_state: None,
+            dpop_jkt: None,
+            instance_key: None,
+            expires_at,
+        }
+    }
+}
+
 /// An authorization code and everything it is bound to.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -50,6 +77,24 @@ pub struct IssuedCode {
     pub claims: Map<String, Value>,
     /// When the code stops working.
     pub expires_at: UnixTime,
+}
+
+impl IssuedCode {
+    /// A code of `grant` answering `request`, for the consented `claims`.
+    #[must_use]
+    pub const fn new(
+        grant: GrantId,
+        request: PushedRequest,
+        claims: Map<String, Value>,
+        expires_at: UnixTime,
+    ) -> Self {
+        Self {
+            grant,
+            request,
+            claims,
+            expires_at,
+        }
+    }
 }
 
 /// Why a redemption check refused a code (the code stays unused).

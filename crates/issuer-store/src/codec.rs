@@ -1,0 +1,264 @@
+//! The engine's grant types as JSON rows, and back. The engine's types carry no serde
+//! derives (the engine stays free of a storage format), so the mapping is written out here.
+
+use jose_core::UnixTime;
+use oid4vci_issuer::{
+    AccessGrant, GrantId, IssuedCode, PreAuthGrant, PushedRequest, RefreshGrant, StoreError,
+};
+use serde_json::{Map, Value, json};
+
+use crate::db::corrupt;
+
+fn strings(v: &[String]) -> Value {
+    Value::Array(v.iter().cloned().map(Value::String).collect())
+}
+
+fn pairs(v: &[(String, String)]) -> Value {
+    Value::Array(v.iter().map(|(a, b)| json!([a, b])).collect::<Vec<Value>>())
+}
+
+/// A decoder over one stored JSON object; every miss is [`corrupt`].
+struct Row<'a> {
+    what: &'static str,
+    obj: &'a Map<String, Value>,
+}
+
+impl<'a> Row<'a> {
+    fn new(what: &'static str, value: &'a Value) -> Result<Self, StoreError> {
+        value
+            .as_object()
+            .map(|obj| Self { what, obj })
+            .ok_or_else(|| corrupt(what))
+    }
+
+    fn field(&self, name: &str) -> Result<&'a Value, StoreError> {
+        self.obj.get(name).ok_or_else(|| corrupt(self.what))
+    }
+
+    fn string(&self, name: &str) -> Result<String, StoreError> {
+        self.field(name)?
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| corrupt(self.what))
+    }
+
+    fn opt_string(&self, name: &str) -> Result<Option<String>, StoreError> {
+        match self.obj.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(corrupt(self.what)),
+        }
+    }
+
+    fn bool(&self, name: &str) -> Result<bool, StoreError> {
+        self.field(name)?
+            .as_bool()
+            .ok_or_else(|| corrupt(self.what))
+    }
+
+    fn time(&self, name: &str) -> Result<UnixTime, StoreError> {
+        self.field(name)?
+            .as_i64()
+            .map(UnixTime::from_secs)
+            .ok_or_else(|| corrupt(self.what))
+    }
+
+    fn strings(&self, name: &str) -> Result<Vec<String>, StoreError> {
+        self.field(name)?
+            .as_array()
+            .ok_or_else(|| corrupt(self.what))?
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| corrupt(self.what))
+            })
+            .collect()
+    }
+
+    fn pairs(&self, name: &str) -> Result<Vec<(String, String)>, StoreError> {
+        self.field(name)?
+            .as_array()
+            .ok_or_else(|| corrupt(self.what))?
+            .iter()
+            .map(|v| match v.as_array().map(Vec::as_slice) {
+                Some([Value::String(a), Value::String(b)]) => Ok((a.clone(), b.clone())),
+                _ => Err(corrupt(self.what)),
+            })
+            .collect()
+    }
+
+    fn claims(&self, name: &str) -> Result<Map<String, Value>, StoreError> {
+        self.field(name)?
+            .as_object()
+            .cloned()
+            .ok_or_else(|| corrupt(self.what))
+    }
+}
+
+/// Parses a stored JSON text.
+pub(crate) fn parse(what: &'static str, text: &str) -> Result<Value, StoreError> {
+    serde_json::from_str(text).map_err(|_| corrupt(what))
+}
+
+/// Parses a stored JSON array of strings.
+pub(crate) fn parse_strings(what: &'static str, text: &str) -> Result<Vec<String>, StoreError> {
+    let value = parse(what, text)?;
+    value
+        .as_array()
+        .ok_or_else(|| corrupt(what))?
+        .iter()
+        .map(|v| v.as_str().map(str::to_owned).ok_or_else(|| corrupt(what)))
+        .collect()
+}
+
+/// A JSON array of strings, as text.
+pub(crate) fn strings_text(v: &[String]) -> String {
+    strings(v).to_string()
+}
+
+pub(crate) fn pre_auth_to_json(g: &PreAuthGrant) -> String {
+    json!({
+        "configuration_ids": strings(&g.configuration_ids),
+        "claims": g.claims,
+        "tx_code": g.tx_code,
+        "expires_at": g.expires_at.secs(),
+    })
+    .to_string()
+}
+
+pub(crate) fn pre_auth_from_json(text: &str) -> Result<PreAuthGrant, StoreError> {
+    const WHAT: &str = "pre-authorized grant";
+    let value = parse(WHAT, text)?;
+    let r = Row::new(WHAT, &value)?;
+    Ok(PreAuthGrant::new(
+        r.strings("configuration_ids")?,
+        r.claims("claims")?,
+        r.opt_string("tx_code")?,
+        r.time("expires_at")?,
+    ))
+}
+
+pub(crate) fn access_to_json(g: &AccessGrant) -> String {
+    json!({
+        "grant": g.grant.as_str(),
+        "configuration_ids": strings(&g.configuration_ids),
+        "credential_identifiers": pairs(&g.credential_identifiers),
+        "claims": g.claims,
+        "audience": g.audience,
+        "client_id": g.client_id,
+        "dpop_jkt": g.dpop_jkt,
+        "expires_at": g.expires_at.secs(),
+    })
+    .to_string()
+}
+
+pub(crate) fn access_from_json(text: &str) -> Result<AccessGrant, StoreError> {
+    const WHAT: &str = "access grant";
+    let value = parse(WHAT, text)?;
+    let r = Row::new(WHAT, &value)?;
+    let mut g = AccessGrant::new(
+        GrantId::new(r.string("grant")?),
+        r.strings("configuration_ids")?,
+        r.claims("claims")?,
+        r.string("audience")?,
+        r.time("expires_at")?,
+    );
+    g.credential_identifiers = r.pairs("credential_identifiers")?;
+    g.client_id = r.opt_string("client_id")?;
+    g.dpop_jkt = r.opt_string("dpop_jkt")?;
+    Ok(g)
+}
+
+pub(crate) fn refresh_to_json(g: &RefreshGrant) -> String {
+    json!({
+        "grant": g.grant.as_str(),
+        "configuration_ids": strings(&g.configuration_ids),
+        "credential_identifiers": pairs(&g.credential_identifiers),
+        "claims": g.claims,
+        "client_id": g.client_id,
+        "instance_key": g.instance_key,
+        "dpop_jkt": g.dpop_jkt,
+        "expires_at": g.expires_at.secs(),
+    })
+    .to_string()
+}
+
+pub(crate) fn refresh_from_json(text: &str) -> Result<RefreshGrant, StoreError> {
+    const WHAT: &str = "refresh grant";
+    let value = parse(WHAT, text)?;
+    let r = Row::new(WHAT, &value)?;
+    let mut g = RefreshGrant::new(
+        GrantId::new(r.string("grant")?),
+        r.strings("configuration_ids")?,
+        r.claims("claims")?,
+        r.time("expires_at")?,
+    );
+    g.credential_identifiers = r.pairs("credential_identifiers")?;
+    g.client_id = r.opt_string("client_id")?;
+    g.instance_key = r.opt_string("instance_key")?;
+    g.dpop_jkt = r.opt_string("dpop_jkt")?;
+    Ok(g)
+}
+
+fn pushed_value(p: &PushedRequest) -> Value {
+    json!({
+        "client_id": p.client_id,
+        "redirect_uri": p.redirect_uri,
+        "state": p.state,
+        "code_challenge": p.code_challenge,
+        "configuration_ids": strings(&p.configuration_ids),
+        "by_authorization_details": p.by_authorization_details,
+        "issuer_state": p.issuer_state,
+        "dpop_jkt": p.dpop_jkt,
+        "instance_key": p.instance_key,
+        "expires_at": p.expires_at.secs(),
+    })
+}
+
+fn pushed_from_value(value: &Value) -> Result<PushedRequest, StoreError> {
+    let r = Row::new("pushed request", value)?;
+    let mut p = PushedRequest::new(
+        r.string("client_id")?,
+        r.string("redirect_uri")?,
+        r.string("code_challenge")?,
+        r.strings("configuration_ids")?,
+        r.time("expires_at")?,
+    );
+    p.state = r.opt_string("state")?;
+    p.by_authorization_details = r.bool("by_authorization_details")?;
+    p.issuer_state = r.opt_string("issuer_state")?;
+    p.dpop_jkt = r.opt_string("dpop_jkt")?;
+    p.instance_key = r.opt_string("instance_key")?;
+    Ok(p)
+}
+
+pub(crate) fn pushed_to_json(p: &PushedRequest) -> String {
+    pushed_value(p).to_string()
+}
+
+pub(crate) fn pushed_from_json(text: &str) -> Result<PushedRequest, StoreError> {
+    pushed_from_value(&parse("pushed request", text)?)
+}
+
+pub(crate) fn issued_code_to_json(c: &IssuedCode) -> String {
+    json!({
+        "grant": c.grant.as_str(),
+        "request": pushed_value(&c.request),
+        "claims": c.claims,
+        "expires_at": c.expires_at.secs(),
+    })
+    .to_string()
+}
+
+pub(crate) fn issued_code_from_json(text: &str) -> Result<IssuedCode, StoreError> {
+    const WHAT: &str = "authorization code";
+    let value = parse(WHAT, text)?;
+    let r = Row::new(WHAT, &value)?;
+    Ok(IssuedCode::new(
+        GrantId::new(r.string("grant")?),
+        pushed_from_value(r.field("request")?)?,
+        r.claims("claims")?,
+        r.time("expires_at")?,
+    ))
+}

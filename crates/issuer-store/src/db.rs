@@ -1,0 +1,136 @@
+//! The shared connection: opening, configuration, transactions and error mapping.
+
+use core::fmt::Write as _;
+use core::time::Duration;
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use jose_core::UnixTime;
+use oid4vci_issuer::StoreError;
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+use crate::OpenError;
+use crate::schema;
+
+/// One connection to the database file.
+#[derive(Debug)]
+pub(crate) struct Db {
+    conn: Mutex<Connection>,
+}
+
+/// A failed statement as a store failure. SQLite's message names the statement's problem,
+/// never a bound value, so no claim, token or code reaches it.
+pub(crate) fn unavailable(e: rusqlite::Error) -> StoreError {
+    StoreError::Unavailable(format!("sqlite: {e}"))
+}
+
+/// A stored value that does not decode: the file was changed behind the store.
+pub(crate) fn corrupt(what: &str) -> StoreError {
+    StoreError::Unavailable(format!("sqlite: a stored {what} does not decode"))
+}
+
+/// The key a presented secret (code, token, id) is stored under: its SHA-256, in hex.
+pub(crate) fn secret_key(secret: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, secret.as_bytes());
+    let mut hex = String::with_capacity(64);
+    for b in digest.as_ref() {
+        // Writing to a String cannot fail.
+        let _ = write!(hex, "{b:02x}");
+    }
+    hex
+}
+
+/// Every table with an `expires_at` column, purged by [`Db::purge_all`].
+const EXPIRING_TABLES: &[&str] = &[
+    "replay",
+    "pre_auth_codes",
+    "access_tokens",
+    "refresh_tokens",
+    "rotated_refresh_tokens",
+    "revoked_grants",
+    "deferred",
+    "notifications",
+    "pushed_requests",
+    "authorization_codes",
+    "redeemed_codes",
+];
+
+impl Db {
+    /// Opens and configures the file, then migrates its schema.
+    pub(crate) fn open(path: &Path, busy_timeout: Duration) -> Result<Self, OpenError> {
+        let sqlite = |e: rusqlite::Error| OpenError::Sqlite(e.to_string());
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let mut conn = Connection::open_with_flags(path, flags).map_err(sqlite)?;
+        conn.busy_timeout(busy_timeout).map_err(sqlite)?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+            .map_err(sqlite)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(OpenError::Sqlite(format!(
+                "the database refused WAL mode (journal_mode is {mode})"
+            )));
+        }
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(sqlite)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(sqlite)?;
+        schema::migrate(&mut conn)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic between two statements leaves no half-done work: every multi-statement
+        // operation is a transaction, rolled back when its guard drops during the unwind.
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `f` on the connection.
+    pub(crate) fn with<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        f(&self.lock())
+    }
+
+    /// Runs `f` in a `BEGIN IMMEDIATE` transaction (the write lock is taken at once, so no
+    /// other connection can change what `f` reads), committing when `f` returns `Ok` (a
+    /// refusal whose writes must stay, e.g. a burnt code, is an `Ok(Err(_))`) and rolling back
+    /// on `Err` (a database failure).
+    pub(crate) fn write<T>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(unavailable)?;
+        let out = f(&tx)?;
+        tx.commit().map_err(unavailable)?;
+        Ok(out)
+    }
+
+    /// Deletes the expired rows of every table.
+    pub(crate) fn purge_all(&self, now: UnixTime) -> Result<usize, StoreError> {
+        self.write(|tx| {
+            let mut total = 0usize;
+            for table in EXPIRING_TABLES {
+                total = total.saturating_add(purge(tx, table, now)?);
+            }
+            Ok(total)
+        })
+    }
+}
+
+/// Deletes the expired rows of `table` (one of this crate's table names, never input).
+pub(crate) fn purge(conn: &Connection, table: &str, now: UnixTime) -> Result<usize, StoreError> {
+    conn.execute(
+        &format!("DELETE FROM {table} WHERE expires_at <= ?1"),
+        [now.secs()],
+    )
+    .map_err(unavailable)
+}

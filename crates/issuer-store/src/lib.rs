@@ -1,0 +1,189 @@
+//! Durable stores for the [`oid4vci_issuer`] engine: every store trait of the engine and
+//! pop-verifier's [`ReplayGuard`] on SQLite, so an issuer keeps its codes, tokens, refresh
+//! families, deferred transactions, notification ids, issued-credential registry and status
+//! lists across a restart.
+//!
+//! ```no_run
+//! use issuer_store::{SqliteOptions, SqliteStores};
+//! let db = SqliteStores::open("issuer.sqlite3", &SqliteOptions::default())?;
+//! let stores = db.stores(); // an `oid4vci_issuer::Stores`, one SQLite implementation per trait
+//! let replay = db.replay_guard(); // PoP and DPoP `jti`s
+//! # let _ = (stores, replay);
+//! # Ok::<(), issuer_store::OpenError>(())
+//! ```
+//!
+//! # Semantics
+//! The same as the engine's in-memory stores, checked by one conformance suite run against
+//! both (`tests/conformance.rs`):
+//! - **Single use is atomic.** A code, `request_uri`, refresh token or deferred transaction
+//!   is consumed by one `DELETE … RETURNING` (or inside one `BEGIN IMMEDIATE` transaction
+//!   that holds SQLite's write lock from its first statement), and a replay key by a unique
+//!   insert: never a read followed by a separate write.
+//! - **Ids are bound to their grant.** Deferred transactions and notification ids are keyed
+//!   by `(grant, id)`; another grant's id is answered exactly like an unknown one.
+//! - **Expiry.** Every row carries `expires_at`; an expired row is never returned, and each
+//!   insert purges the expired rows of its table ([`SqliteStores::purge_expired`] purges
+//!   them all), so nothing grows without bound except the issued-credential registry and the
+//!   status lists, which must outlive the credentials they revoke.
+//! - **Failures fail closed.** A database error is [`StoreError::Unavailable`] or
+//!   [`ReplayError::Unavailable`] (the engine answers `503 temporarily_unavailable`). Where a
+//!   trait method cannot return an error it answers the refusing value: no token, no
+//!   grant, "revoked", "no such entry", or `Pending` for a deferred transaction (its
+//!   credentials stay stored, so the wallet may ask again when the database is back).
+//! - **Secrets are stored hashed.** Codes, tokens, `request_uri`s, transaction and
+//!   notification ids are keys by their SHA-256, so a copy of the database file hands out no
+//!   usable token. Values (grants, claims) are stored as JSON; nothing is logged.
+//!
+//! # Concurrency
+//! One [`rusqlite::Connection`] behind a [`std::sync::Mutex`]: SQLite has a single writer
+//! anyway, and nearly every call writes (single use, expiry purges), so a pool of readers would
+//! only add lock contention inside SQLite. The file is in WAL mode with a busy timeout, so
+//! another process on the same file (a second issuer, a backup) waits instead of failing at
+//! once. Every call is synchronous and blocks on file I/O: an async server must run engine
+//! calls on a blocking thread (`tokio::task::spawn_blocking`).
+//!
+//! # Schema
+//! Versioned with `PRAGMA user_version`; [`SqliteStores::open`] runs the missing migrations
+//! in one transaction and refuses a database written by a newer version
+//! ([`OpenError::SchemaTooNew`]).
+
+mod codec;
+mod db;
+mod schema;
+mod stores;
+
+use core::time::Duration;
+use std::path::Path;
+use std::sync::Arc;
+
+use jose_core::UnixTime;
+use oid4vci_issuer::{StoreError, Stores};
+use pop_verifier::ReplayGuard;
+
+pub use schema::SCHEMA_VERSION;
+
+#[doc(no_inline)]
+pub use pop_verifier::ReplayError;
+
+/// How [`SqliteStores::open`] opens the database.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct SqliteOptions {
+    /// How long a statement waits for another connection's write lock before failing with
+    /// [`StoreError::Unavailable`].
+    pub busy_timeout: Duration,
+    /// The number of entries of each new status list (existing lists keep their size).
+    pub status_list_size: u32,
+}
+
+impl Default for SqliteOptions {
+    /// A 5 s busy timeout and status lists of 131,072 entries (16 KiB each).
+    fn default() -> Self {
+        Self {
+            busy_timeout: Duration::from_secs(5),
+            status_list_size: 1 << 17,
+        }
+    }
+}
+
+impl SqliteOptions {
+    /// These options with `timeout` as the busy timeout.
+    #[must_use]
+    pub const fn with_busy_timeout(mut self, timeout: Duration) -> Self {
+        self.busy_timeout = timeout;
+        self
+    }
+
+    /// These options with new status lists of `size` entries.
+    #[must_use]
+    pub const fn with_status_list_size(mut self, size: u32) -> Self {
+        self.status_list_size = size;
+        self
+    }
+}
+
+/// Why the database could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// SQLite refused to open, configure or migrate the file (not a database, read-only,
+    /// locked past the busy timeout, ...).
+    #[error("sqlite: {0}")]
+    Sqlite(String),
+    /// The database was written by a newer version of this crate: its schema is unknown here,
+    /// and opening it could corrupt it.
+    #[error(
+        "the database schema is version {found}, newer than the {supported} this version knows; run the newer version or restore a backup"
+    )]
+    SchemaTooNew {
+        /// The file's `user_version`.
+        found: i64,
+        /// [`SCHEMA_VERSION`].
+        supported: i64,
+    },
+    /// A status list size of 0.
+    #[error("status lists need at least one entry")]
+    EmptyStatusList,
+}
+
+/// Every store of the issuer engine and the replay guard, on one SQLite file.
+///
+/// Cheap to share: the handles it gives out share its connection.
+#[derive(Debug, Clone)]
+pub struct SqliteStores {
+    db: Arc<db::Db>,
+    status_list_size: u32,
+}
+
+impl SqliteStores {
+    /// Opens (creating it if needed) the database at `path`: WAL mode, a busy timeout, foreign
+    /// keys on, and the schema migrated to [`SCHEMA_VERSION`].
+    ///
+    /// # Errors
+    /// [`OpenError::Sqlite`] when the file cannot be opened, configured or migrated;
+    /// [`OpenError::SchemaTooNew`] when it was written by a newer version;
+    /// [`OpenError::EmptyStatusList`] for a status list size of 0.
+    pub fn open(path: impl AsRef<Path>, options: &SqliteOptions) -> Result<Self, OpenError> {
+        if options.status_list_size == 0 {
+            return Err(OpenError::EmptyStatusList);
+        }
+        let db = db::Db::open(path.as_ref(), options.busy_timeout)?;
+        Ok(Self {
+            db: Arc::new(db),
+            status_list_size: options.status_list_size,
+        })
+    }
+
+    /// The engine's stores, one SQLite implementation of each trait.
+    #[must_use]
+    pub fn stores(&self) -> Stores {
+        stores::all(&self.db, self.status_list_size)
+    }
+
+    /// The replay guard for PoP, DPoP and key proof `jti`s.
+    #[must_use]
+    pub fn replay_guard(&self) -> Arc<dyn ReplayGuard> {
+        Arc::new(stores::SqliteReplayGuard::new(Arc::clone(&self.db)))
+    }
+
+    /// Deletes every expired row of every table (inserts already purge their own table; call
+    /// this from a periodic task to reclaim tables that only see reads). Returns how many rows
+    /// went.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the database fails.
+    pub fn purge_expired(&self, now: UnixTime) -> Result<usize, StoreError> {
+        self.db.purge_all(now)
+    }
+
+    /// The schema version of the open database.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the database fails.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        self.db.with(|conn| {
+            conn.pragma_query_value(None, "user_version", |row| row.get(0))
+                .map_err(db::unavailable)
+        })
+    }
+}

@@ -1,0 +1,119 @@
+//! Pre-authorized codes.
+
+use std::sync::Arc;
+
+use jose_core::UnixTime;
+use oid4vci_issuer::{PreAuthCodeStore, PreAuthGrant, RedeemError, StoreError};
+use rusqlite::{OptionalExtension, params};
+
+use crate::codec;
+use crate::db::{Db, purge, secret_key, unavailable};
+
+/// [`PreAuthCodeStore`] on SQLite.
+#[derive(Debug)]
+pub(crate) struct SqlitePreAuthCodes {
+    db: Arc<Db>,
+}
+
+impl SqlitePreAuthCodes {
+    pub(crate) const fn new(db: Arc<Db>) -> Self {
+        Self { db }
+    }
+}
+
+/// Compares two secrets without an early exit on the first differing byte.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl PreAuthCodeStore for SqlitePreAuthCodes {
+    fn insert(
+        &self,
+        code: String,
+        grant: PreAuthGrant,
+        max_attempts: u32,
+        now: UnixTime,
+    ) -> Result<(), StoreError> {
+        let json = codec::pre_auth_to_json(&grant);
+        self.db.write(|tx| {
+            purge(tx, "pre_auth_codes", now)?;
+            tx.execute(
+                "INSERT OR REPLACE INTO pre_auth_codes (code_hash, grant_json, attempts_left, expires_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![secret_key(&code), json, max_attempts, grant.expires_at.secs()],
+            )
+            .map_err(unavailable)?;
+            Ok(())
+        })
+    }
+
+    fn redeem(
+        &self,
+        code: &str,
+        tx_code: Option<&str>,
+        now: UnixTime,
+    ) -> Result<PreAuthGrant, RedeemError> {
+        let key = secret_key(code);
+        let out = self.db.write(|tx| {
+            let row: Option<(String, u32, i64)> = tx
+                .query_row(
+                    "SELECT grant_json, attempts_left, expires_at FROM pre_auth_codes
+                     WHERE code_hash = ?1",
+                    [&key],
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                )
+                .optional()
+                .map_err(unavailable)?;
+            let Some((json, attempts, expires_at)) = row else {
+                return Ok(Err(RedeemError::Unknown));
+            };
+            let delete = || {
+                tx.execute("DELETE FROM pre_auth_codes WHERE code_hash = ?1", [&key])
+                    .map_err(unavailable)
+            };
+            if UnixTime::from_secs(expires_at) <= now {
+                delete()?;
+                return Ok(Err(RedeemError::Expired));
+            }
+            let grant = codec::pre_auth_from_json(&json)?;
+            match (grant.tx_code.as_deref(), tx_code) {
+                (None, None) => {}
+                (None, Some(_)) => return Ok(Err(RedeemError::TxCodeUnexpected)),
+                (Some(_), None) => return Ok(Err(RedeemError::TxCodeMissing)),
+                (Some(expected), Some(got)) => {
+                    if !constant_time_eq(expected.as_bytes(), got.as_bytes()) {
+                        let attempts_left = attempts.saturating_sub(1);
+                        if attempts_left == 0 {
+                            delete()?;
+                        } else {
+                            tx.execute(
+                                "UPDATE pre_auth_codes SET attempts_left = ?2 WHERE code_hash = ?1",
+                                params![key, attempts_left],
+                            )
+                            .map_err(unavailable)?;
+                        }
+                        return Ok(Err(RedeemError::WrongTxCode { attempts_left }));
+                    }
+                }
+            }
+            // The write lock is held since BEGIN IMMEDIATE; the DELETE … RETURNING is the
+            // redemption itself, and only the connection that deletes the row gets the grant.
+            let taken: Option<String> = tx
+                .query_row(
+                    "DELETE FROM pre_auth_codes WHERE code_hash = ?1 RETURNING grant_json",
+                    [&key],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(unavailable)?;
+            Ok(match taken {
+                Some(_) => Ok(grant),
+                None => Err(RedeemError::Unknown),
+            })
+        });
+        out.unwrap_or_else(|e| Err(RedeemError::Store(e)))
+    }
+}
