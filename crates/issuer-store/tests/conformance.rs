@@ -1,0 +1,597 @@
+//! One suite of store behaviour, written once and run against the engine's in-memory stores
+//! and against SQLite: a durable store must answer exactly like the in-memory one.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+#[path = "support/temp.rs"]
+mod temp;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use issuer_store::{SqliteOptions, SqliteStores};
+use jose_core::{SystemRandom, UnixTime};
+use oid4vci_issuer::{
+    AccessGrant, CodeError, CodeRefusal, DEFAULT_MAX_EVENTS_PER_NOTIFICATION, DeferredError,
+    GrantId, IssuedCode, IssuedCredential, PreAuthGrant, PushedRequest, RedeemError, RefreshError,
+    RefreshGrant, StoreLimits, Stores,
+};
+use pop_verifier::{InMemoryReplayGuard, ReplayError, ReplayGuard};
+use serde_json::{Map, Value, json};
+use status_list::Status;
+
+/// Entries per status list in the suite.
+const LIST_SIZE: u32 = 64;
+
+struct Backend {
+    stores: Stores,
+    replay: Arc<dyn ReplayGuard>,
+    // Keeps the file until the test ends.
+    _file: Option<temp::TempDb>,
+}
+
+fn memory() -> Backend {
+    Backend {
+        stores: Stores::in_memory(&StoreLimits::new(), LIST_SIZE),
+        replay: Arc::new(InMemoryReplayGuard::new(10_000)),
+        _file: None,
+    }
+}
+
+fn sqlite() -> Backend {
+    let file = temp::TempDb::new("conformance");
+    let db = SqliteStores::open(
+        file.path(),
+        &SqliteOptions::default().with_status_list_size(LIST_SIZE),
+    )
+    .expect("open");
+    Backend {
+        stores: db.stores(),
+        replay: db.replay_guard(),
+        _file: Some(file),
+    }
+}
+
+fn t(secs: i64) -> UnixTime {
+    UnixTime::from_secs(secs)
+}
+
+fn g(id: &str) -> GrantId {
+    GrantId::new(id.to_owned())
+}
+
+fn claims() -> Map<String, Value> {
+    json!({"given_name": "Erika", "address": {"locality": "Berlin"}, "age": 40})
+        .as_object()
+        .cloned()
+        .unwrap()
+}
+
+fn pre_auth(tx_code: Option<&str>, expires_at: i64) -> PreAuthGrant {
+    PreAuthGrant::new(
+        vec!["pid".into(), "mdl".into()],
+        claims(),
+        tx_code.map(str::to_owned),
+        t(expires_at),
+    )
+}
+
+fn pre_auth_code_redeems_once(b: &Backend) {
+    let codes = &b.stores.codes;
+    codes
+        .insert("code-1".into(), pre_auth(None, 100), 3, t(0))
+        .unwrap();
+    let grant = codes.redeem("code-1", None, t(10)).unwrap();
+    assert_eq!(grant.configuration_ids, ["pid", "mdl"]);
+    assert_eq!(grant.claims, claims());
+    assert_eq!(grant.expires_at, t(100));
+    assert_eq!(
+        codes.redeem("code-1", None, t(11)).unwrap_err(),
+        RedeemError::Unknown
+    );
+    assert_eq!(
+        codes.redeem("never-issued", None, t(11)).unwrap_err(),
+        RedeemError::Unknown
+    );
+}
+
+fn pre_auth_code_expires(b: &Backend) {
+    let codes = &b.stores.codes;
+    codes
+        .insert("code-2".into(), pre_auth(None, 100), 3, t(0))
+        .unwrap();
+    assert_eq!(
+        codes.redeem("code-2", None, t(100)).unwrap_err(),
+        RedeemError::Expired
+    );
+    assert_eq!(
+        codes.redeem("code-2", None, t(50)).unwrap_err(),
+        RedeemError::Unknown,
+        "an expired code is forgotten"
+    );
+}
+
+fn tx_code_attempts_are_counted(b: &Backend) {
+    let codes = &b.stores.codes;
+    codes
+        .insert("code-3".into(), pre_auth(Some("493536"), 100), 3, t(0))
+        .unwrap();
+    assert_eq!(
+        codes.redeem("code-3", None, t(1)).unwrap_err(),
+        RedeemError::TxCodeMissing
+    );
+    assert_eq!(
+        codes.redeem("code-3", Some("000000"), t(1)).unwrap_err(),
+        RedeemError::WrongTxCode { attempts_left: 2 }
+    );
+    assert_eq!(
+        codes.redeem("code-3", Some("111111"), t(1)).unwrap_err(),
+        RedeemError::WrongTxCode { attempts_left: 1 }
+    );
+    let grant = codes.redeem("code-3", Some("493536"), t(2)).unwrap();
+    assert_eq!(grant.tx_code.as_deref(), Some("493536"));
+
+    codes
+        .insert("code-4".into(), pre_auth(Some("493536"), 100), 2, t(0))
+        .unwrap();
+    assert_eq!(
+        codes.redeem("code-4", Some("1"), t(1)).unwrap_err(),
+        RedeemError::WrongTxCode { attempts_left: 1 }
+    );
+    assert_eq!(
+        codes.redeem("code-4", Some("2"), t(1)).unwrap_err(),
+        RedeemError::WrongTxCode { attempts_left: 0 }
+    );
+    assert_eq!(
+        codes.redeem("code-4", Some("493536"), t(1)).unwrap_err(),
+        RedeemError::Unknown,
+        "the last wrong attempt burns the code"
+    );
+
+    codes
+        .insert("code-5".into(), pre_auth(None, 100), 3, t(0))
+        .unwrap();
+    assert_eq!(
+        codes.redeem("code-5", Some("1234"), t(1)).unwrap_err(),
+        RedeemError::TxCodeUnexpected
+    );
+    assert!(
+        codes.redeem("code-5", None, t(1)).is_ok(),
+        "an unexpected tx_code does not burn the code"
+    );
+}
+
+fn access_grant(grant: &str, expires_at: i64) -> AccessGrant {
+    let mut a = AccessGrant::new(
+        g(grant),
+        vec!["pid".into()],
+        claims(),
+        "https://issuer.example".into(),
+        t(expires_at),
+    );
+    a.credential_identifiers = vec![("pid".into(), "pid-1".into())];
+    a.client_id = Some("wallet".into());
+    a.dpop_jkt = Some("jkt".into());
+    a
+}
+
+fn access_tokens_expire_and_revoke_by_grant(b: &Backend) {
+    let tokens = &b.stores.tokens;
+    tokens
+        .insert("at-1".into(), access_grant("g1", 100), t(0))
+        .unwrap();
+    tokens
+        .insert("at-2".into(), access_grant("g2", 100), t(0))
+        .unwrap();
+    let got = tokens.get("at-1", t(10)).unwrap();
+    assert_eq!(got.grant, g("g1"));
+    assert_eq!(got.configuration_of_identifier("pid-1"), Some("pid"));
+    assert_eq!(got.client_id.as_deref(), Some("wallet"));
+    assert_eq!(got.dpop_jkt.as_deref(), Some("jkt"));
+    assert_eq!(got.audience, "https://issuer.example");
+    assert_eq!(got.claims, claims());
+    assert!(tokens.get("at-1", t(100)).is_none(), "dead at its expiry");
+    assert!(tokens.get("unknown", t(10)).is_none());
+    tokens.revoke_grant(&g("g1"));
+    assert!(tokens.get("at-1", t(10)).is_none());
+    assert!(
+        tokens.get("at-2", t(10)).is_some(),
+        "another grant is untouched"
+    );
+}
+
+fn refresh_grant(grant: &str, expires_at: i64) -> RefreshGrant {
+    let mut r = RefreshGrant::new(g(grant), vec!["pid".into()], claims(), t(expires_at));
+    r.credential_identifiers = vec![("pid".into(), "pid-1".into())];
+    r.client_id = Some("wallet".into());
+    r.instance_key = Some("instance".into());
+    r.dpop_jkt = Some("jkt".into());
+    r
+}
+
+fn refresh_reuse_revokes_the_family(b: &Backend) {
+    let refresh = &b.stores.refresh;
+    refresh
+        .insert("rt-1".into(), refresh_grant("g1", 1000), t(0))
+        .unwrap();
+    refresh
+        .insert("other".into(), refresh_grant("g2", 1000), t(0))
+        .unwrap();
+    let got = refresh.rotate("rt-1", "rt-2".into(), t(10)).unwrap();
+    assert_eq!(got.grant, g("g1"));
+    assert_eq!(got.instance_key.as_deref(), Some("instance"));
+    assert_eq!(got.credential_identifiers, [("pid".into(), "pid-1".into())]);
+    assert!(
+        refresh.peek("rt-1", t(11)).is_none(),
+        "a rotated token is used"
+    );
+    assert_eq!(refresh.peek("rt-2", t(11)).unwrap().grant, g("g1"));
+    assert!(!refresh.is_revoked(&g("g1"), t(11)));
+
+    assert_eq!(
+        refresh.rotate("rt-1", "rt-3".into(), t(12)).unwrap_err(),
+        RefreshError::Reused { grant: g("g1") }
+    );
+    assert!(refresh.is_revoked(&g("g1"), t(12)));
+    assert!(
+        refresh.peek("rt-2", t(12)).is_none(),
+        "the family's current token died"
+    );
+    assert_eq!(
+        refresh.rotate("rt-2", "rt-4".into(), t(12)).unwrap_err(),
+        RefreshError::Unknown
+    );
+    assert!(refresh.peek("rt-3", t(12)).is_none());
+    assert!(!refresh.is_revoked(&g("g2"), t(12)));
+    assert!(
+        refresh.peek("other", t(12)).is_some(),
+        "another family is untouched"
+    );
+    assert_eq!(
+        refresh.rotate("never", "x".into(), t(12)).unwrap_err(),
+        RefreshError::Unknown
+    );
+}
+
+fn refresh_expires(b: &Backend) {
+    let refresh = &b.stores.refresh;
+    refresh
+        .insert("rt-e".into(), refresh_grant("g1", 100), t(0))
+        .unwrap();
+    assert!(refresh.peek("rt-e", t(100)).is_none());
+    assert_eq!(
+        refresh.rotate("rt-e", "next".into(), t(100)).unwrap_err(),
+        RefreshError::Expired
+    );
+    assert!(
+        refresh.peek("next", t(50)).is_none(),
+        "no successor for an expired token"
+    );
+}
+
+fn refresh_grant_revocation_lasts_until(b: &Backend) {
+    let refresh = &b.stores.refresh;
+    refresh
+        .insert("rt-r".into(), refresh_grant("g1", 1000), t(0))
+        .unwrap();
+    refresh.revoke_grant(&g("g1"), t(500), t(10)).unwrap();
+    assert!(refresh.is_revoked(&g("g1"), t(10)));
+    assert!(refresh.is_revoked(&g("g1"), t(499)));
+    assert!(
+        !refresh.is_revoked(&g("g1"), t(500)),
+        "forgotten at `until`"
+    );
+    assert!(refresh.peek("rt-r", t(10)).is_none());
+    assert_eq!(
+        refresh.rotate("rt-r", "n".into(), t(10)).unwrap_err(),
+        RefreshError::Unknown
+    );
+}
+
+fn deferred_is_bound_ready_and_single_use(b: &Backend) {
+    let deferred = &b.stores.deferred;
+    deferred
+        .insert(
+            &g("g1"),
+            "tx-1".into(),
+            vec!["cred-a".into(), "cred-b".into()],
+            t(50),
+            t(1000),
+            t(0),
+        )
+        .unwrap();
+    assert_eq!(
+        deferred.take(&g("g2"), "tx-1", t(60)).unwrap_err(),
+        DeferredError::Unknown,
+        "another grant's transaction is answered like an unknown one"
+    );
+    assert_eq!(
+        deferred.take(&g("g1"), "tx-1", t(10)).unwrap_err(),
+        DeferredError::Pending
+    );
+    assert_eq!(
+        deferred.take(&g("g1"), "tx-1", t(60)).unwrap(),
+        ["cred-a", "cred-b"],
+        "the other grant's attempt left it in place"
+    );
+    assert_eq!(
+        deferred.take(&g("g1"), "tx-1", t(61)).unwrap_err(),
+        DeferredError::Unknown
+    );
+    deferred
+        .insert(
+            &g("g1"),
+            "tx-2".into(),
+            vec!["c".into()],
+            t(0),
+            t(100),
+            t(0),
+        )
+        .unwrap();
+    assert_eq!(
+        deferred.take(&g("g1"), "tx-2", t(100)).unwrap_err(),
+        DeferredError::Unknown,
+        "expired"
+    );
+}
+
+fn notifications_are_bound_and_capped(b: &Backend) {
+    let n = &b.stores.notifications;
+    n.register(&g("g1"), "n-1".into(), vec!["cred-a".into()], t(100), t(0))
+        .unwrap();
+    assert!(!n.record(&g("g2"), "n-1", "credential_accepted", t(1)));
+    assert!(n.events(&g("g2"), "n-1", t(1)).is_empty());
+    assert!(n.record(&g("g1"), "n-1", "credential_accepted", t(1)));
+    assert!(n.record(&g("g1"), "n-1", "credential_deleted", t(2)));
+    assert_eq!(
+        n.events(&g("g1"), "n-1", t(3)),
+        ["credential_accepted", "credential_deleted"]
+    );
+    for _ in 0..DEFAULT_MAX_EVENTS_PER_NOTIFICATION {
+        assert!(n.record(&g("g1"), "n-1", "credential_accepted", t(4)));
+    }
+    assert_eq!(
+        n.events(&g("g1"), "n-1", t(5)).len(),
+        DEFAULT_MAX_EVENTS_PER_NOTIFICATION,
+        "events are capped"
+    );
+    assert!(!n.record(&g("g1"), "n-1", "credential_accepted", t(100)));
+    assert!(n.events(&g("g1"), "n-1", t(100)).is_empty());
+    assert!(!n.record(&g("g1"), "unknown", "credential_accepted", t(1)));
+}
+
+fn registry_keeps_records_in_order(b: &Backend) {
+    let registry = &b.stores.registry;
+    for i in 0..3u64 {
+        registry
+            .record(IssuedCredential::new(
+                format!("cred-{i}"),
+                g("g1"),
+                "pid".into(),
+                "1".into(),
+                "https://issuer.example/status/1".into(),
+                i * 7,
+                t(i64::try_from(i).unwrap()),
+            ))
+            .unwrap();
+    }
+    let list = registry.list();
+    assert_eq!(list.len(), 3);
+    for (i, c) in (0u64..).zip(&list) {
+        assert_eq!(c.credential_id, format!("cred-{i}"));
+        assert_eq!(c.grant, g("g1"));
+        assert_eq!(c.status_idx, i * 7);
+        assert_eq!(c.status_uri, "https://issuer.example/status/1");
+    }
+}
+
+fn status_indices_are_unique_random_and_settable(b: &Backend) {
+    let status = &b.stores.status;
+    let rng = SystemRandom::new();
+    let mut seen = HashSet::new();
+    let mut first_list = Vec::new();
+    let total = LIST_SIZE * 2 + 3;
+    for _ in 0..total {
+        let (list, idx) = status.allocate(&rng).unwrap();
+        assert!(idx < u64::from(LIST_SIZE));
+        if list == "1" {
+            first_list.push(idx);
+        }
+        assert!(seen.insert((list, idx)), "an index handed out twice");
+    }
+    let lists: HashSet<&str> = seen.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(
+        lists,
+        HashSet::from(["1", "2", "3"]),
+        "a new list when one is full"
+    );
+    let mut sorted = first_list.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, (0..u64::from(LIST_SIZE)).collect::<Vec<_>>());
+    assert_ne!(
+        first_list, sorted,
+        "indices are drawn at random, not in order"
+    );
+
+    assert_eq!(status.status("1", 5), Some(Status::VALID));
+    assert!(status.set("1", 5, Status::INVALID));
+    assert_eq!(status.status("1", 5), Some(Status::INVALID));
+    assert_eq!(
+        status.snapshot("1").unwrap().get(5u32.into()).unwrap(),
+        Status::INVALID
+    );
+    assert_eq!(
+        status.status("2", 5),
+        Some(Status::VALID),
+        "lists are separate"
+    );
+    assert!(status.set("1", 5, Status::VALID));
+    assert_eq!(status.status("1", 5), Some(Status::VALID));
+    assert!(!status.set("99", 5, Status::INVALID), "no such list");
+    assert!(
+        !status.set("1", u64::from(LIST_SIZE) * 8, Status::INVALID),
+        "no such entry"
+    );
+    assert!(status.status("99", 0).is_none());
+    assert!(status.snapshot("99").is_none());
+}
+
+fn pushed(client: &str, expires_at: i64) -> PushedRequest {
+    let mut p = PushedRequest::new(
+        client.into(),
+        "https://wallet.example/cb".into(),
+        "challenge".into(),
+        vec!["pid".into()],
+        t(expires_at),
+    );
+    p.state = Some("state".into());
+    p.by_authorization_details = true;
+    p.issuer_state = Some("issuer-state".into());
+    p.dpop_jkt = Some("jkt".into());
+    p.instance_key = Some("instance".into());
+    p
+}
+
+fn pushed_requests_are_single_use_and_client_bound(b: &Backend) {
+    let a = &b.stores.authorizations;
+    a.push(
+        "urn:ietf:params:oauth:request_uri:1".into(),
+        pushed("wallet", 100),
+        t(0),
+    )
+    .unwrap();
+    assert!(
+        a.take_pushed("urn:ietf:params:oauth:request_uri:1", "intruder", t(1))
+            .is_none()
+    );
+    assert_eq!(
+        a.take_pushed("urn:ietf:params:oauth:request_uri:1", "wallet", t(1)),
+        Some(pushed("wallet", 100)),
+        "another client's attempt left it in place"
+    );
+    assert!(
+        a.take_pushed("urn:ietf:params:oauth:request_uri:1", "wallet", t(2))
+            .is_none()
+    );
+    a.push("urn:2".into(), pushed("wallet", 100), t(0)).unwrap();
+    assert!(
+        a.take_pushed("urn:2", "wallet", t(100)).is_none(),
+        "expired"
+    );
+}
+
+fn authorization_codes_are_single_use(b: &Backend) {
+    let a = &b.stores.authorizations;
+    let issued = IssuedCode::new(g("g1"), pushed("wallet", 100), claims(), t(100));
+    a.insert_code("ac-1".into(), issued.clone(), t(0)).unwrap();
+    assert_eq!(
+        a.redeem_code("ac-1", t(1), t(1000), &|_| Err(CodeRefusal::PkceMismatch))
+            .unwrap_err(),
+        CodeError::Refused(CodeRefusal::PkceMismatch)
+    );
+    let got = a
+        .redeem_code("ac-1", t(2), t(1000), &|c| {
+            if c.request.client_id == "wallet" {
+                Ok(())
+            } else {
+                Err(CodeRefusal::ClientMismatch)
+            }
+        })
+        .unwrap();
+    assert_eq!(got, issued, "a refused redemption left the code unused");
+    assert_eq!(
+        a.redeem_code("ac-1", t(3), t(1000), &|_| Ok(()))
+            .unwrap_err(),
+        CodeError::Reused { grant: g("g1") }
+    );
+    assert_eq!(
+        a.redeem_code("never", t(3), t(1000), &|_| Ok(()))
+            .unwrap_err(),
+        CodeError::Unknown
+    );
+    a.insert_code(
+        "ac-2".into(),
+        IssuedCode::new(g("g2"), pushed("wallet", 100), claims(), t(100)),
+        t(0),
+    )
+    .unwrap();
+    assert_eq!(
+        a.redeem_code("ac-2", t(100), t(1000), &|_| Ok(()))
+            .unwrap_err(),
+        CodeError::Expired
+    );
+}
+
+fn replay_is_refused_until_expiry(b: &Backend) {
+    let r = &b.replay;
+    r.check_and_record("dpop|3:abc|j1", t(100), t(0)).unwrap();
+    assert_eq!(
+        r.check_and_record("dpop|3:abc|j1", t(100), t(50)),
+        Err(ReplayError::Replayed)
+    );
+    r.check_and_record("dpop|3:abc|j2", t(100), t(50)).unwrap();
+    assert_eq!(
+        r.check_and_record("dpop|3:abc|j3", t(50), t(50)),
+        Err(ReplayError::AlreadyExpired)
+    );
+    assert_eq!(
+        r.check_and_record("dpop|3:abc|j1", t(200), t(100)),
+        Ok(()),
+        "an expired entry no longer blocks its key"
+    );
+}
+
+fn single_use_holds_under_concurrency(b: &Backend) {
+    b.stores
+        .codes
+        .insert("race".into(), pre_auth(None, 100), 3, t(0))
+        .unwrap();
+    let (codes, replays) = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                s.spawn(|| {
+                    let code = b.stores.codes.redeem("race", None, t(1)).is_ok();
+                    let replay = b.replay.check_and_record("k", t(100), t(1)).is_ok();
+                    (code, replay)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .fold((0, 0), |(c, r), (code, replay)| {
+                (c + usize::from(code), r + usize::from(replay))
+            })
+    });
+    assert_eq!(codes, 1, "a code redeems exactly once");
+    assert_eq!(replays, 1, "a key records exactly once");
+}
+
+macro_rules! suite {
+    ($($name:ident),* $(,)?) => {
+        mod in_memory {
+            $( #[test] fn $name() { super::$name(&super::memory()); } )*
+        }
+        mod sqlite {
+            $( #[test] fn $name() { super::$name(&super::sqlite()); } )*
+        }
+    };
+}
+
+suite!(
+    pre_auth_code_redeems_once,
+    pre_auth_code_expires,
+    tx_code_attempts_are_counted,
+    access_tokens_expire_and_revoke_by_grant,
+    refresh_reuse_revokes_the_family,
+    refresh_expires,
+    refresh_grant_revocation_lasts_until,
+    deferred_is_bound_ready_and_single_use,
+    notifications_are_bound_and_capped,
+    registry_keeps_records_in_order,
+    status_indices_are_unique_random_and_settable,
+    pushed_requests_are_single_use_and_client_bound,
+    authorization_codes_are_single_use,
+    replay_is_refused_until_expiry,
+    single_use_holds_under_concurrency,
+);
