@@ -73,7 +73,9 @@ impl Db {
                 "the database refused WAL mode (journal_mode is {mode})"
             )));
         }
-        conn.pragma_update(None, "synchronous", "NORMAL")
+        // FULL: a committed redemption survives a power loss too (NORMAL in WAL mode may
+        // lose the last commits, and a lost redemption is a code that works twice).
+        conn.pragma_update(None, "synchronous", "FULL")
             .map_err(sqlite)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(sqlite)?;

@@ -39,8 +39,13 @@
 //! anyway, and nearly every call writes (single use, expiry purges), so a pool of readers would
 //! only add lock contention inside SQLite. The file is in WAL mode with a busy timeout, so
 //! another process on the same file (a second issuer, a backup) waits instead of failing at
-//! once. Every call is synchronous and blocks on file I/O: an async server must run engine
+//! once. Commits are `synchronous = FULL`: a redemption that was answered survives a power
+//! loss. Every call is synchronous and blocks on file I/O: an async server must run engine
 //! calls on a blocking thread (`tokio::task::spawn_blocking`).
+//!
+//! Several processes may open the same file (each sees the others' single use, through
+//! SQLite's file locks); that is a restartable single server, not a fleet across machines,
+//! which needs a networked database.
 //!
 //! # Schema
 //! Versioned with `PRAGMA user_version`; [`SqliteStores::open`] runs the missing migrations

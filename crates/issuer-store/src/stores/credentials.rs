@@ -160,7 +160,11 @@ fn parse_list_id(list_id: &str) -> Option<i64> {
         .filter(|id| id.to_string() == list_id)
 }
 
-fn load(conn: &rusqlite::Connection, list_id: &str) -> Result<Option<StatusList>, StoreError> {
+/// The list named `list_id` and its row id.
+fn load(
+    conn: &rusqlite::Connection,
+    list_id: &str,
+) -> Result<Option<(i64, StatusList)>, StoreError> {
     let Some(id) = parse_list_id(list_id) else {
         return Ok(None);
     };
@@ -172,7 +176,7 @@ fn load(conn: &rusqlite::Connection, list_id: &str) -> Result<Option<StatusList>
         )
         .optional()
         .map_err(unavailable)?;
-    Ok(bytes.map(|b| StatusList::from_bytes(Bits::One, b)))
+    Ok(bytes.map(|b| (id, StatusList::from_bytes(Bits::One, b))))
 }
 
 impl StatusListStore for SqliteStatusLists {
@@ -228,13 +232,12 @@ impl StatusListStore for SqliteStatusLists {
     fn set(&self, list_id: &str, idx: u64, status: Status) -> bool {
         self.db
             .write(|tx| {
-                let Some(mut list) = load(tx, list_id)? else {
+                let Some((id, mut list)) = load(tx, list_id)? else {
                     return Ok(false);
                 };
                 if list.set(StatusIndex::new(idx), status).is_err() {
                     return Ok(false);
                 }
-                let id = parse_list_id(list_id).unwrap_or_default();
                 tx.execute(
                     "UPDATE status_lists SET bytes = ?2 WHERE id = ?1",
                     params![id, list.as_bytes()],
@@ -251,11 +254,15 @@ impl StatusListStore for SqliteStatusLists {
             .with(|conn| load(conn, list_id))
             .ok()
             .flatten()
-            .and_then(|list| list.get(StatusIndex::new(idx)).ok())
+            .and_then(|(_, list)| list.get(StatusIndex::new(idx)).ok())
     }
 
     /// `None` when the database fails.
     fn snapshot(&self, list_id: &str) -> Option<StatusList> {
-        self.db.with(|conn| load(conn, list_id)).ok().flatten()
+        self.db
+            .with(|conn| load(conn, list_id))
+            .ok()
+            .flatten()
+            .map(|(_, list)| list)
     }
 }
