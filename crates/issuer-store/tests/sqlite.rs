@@ -399,3 +399,45 @@ fn two_handles_on_one_file_share_single_use() {
         assert!(seen.insert(s.status.allocate(&rng).unwrap()));
     }
 }
+
+#[test]
+fn a_locked_database_is_unavailable_then_recovers() {
+    let file = temp::TempDb::new("locked");
+    let db = SqliteStores::open(
+        file.path(),
+        &SqliteOptions::default()
+            .with_status_list_size(16)
+            .with_busy_timeout(core::time::Duration::from_millis(50)),
+    )
+    .unwrap();
+    let s = db.stores();
+    let replay = db.replay_guard();
+    s.codes
+        .insert("code".into(), pre_auth(1000), 3, t(0))
+        .unwrap();
+
+    // Another process holds the write lock past the busy timeout.
+    let other = Connection::open(file.path()).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    match s.codes.redeem("code", None, t(1)) {
+        Err(RedeemError::Store(e)) => assert!(is_unavailable(&e)),
+        other => panic!("a redemption under a held lock answered {other:?}"),
+    }
+    assert!(matches!(
+        replay.check_and_record("jti", t(100), t(1)),
+        Err(ReplayError::Unavailable { .. })
+    ));
+    other.execute_batch("ROLLBACK").unwrap();
+
+    // The lock is gone: the same code and jti work, once.
+    assert!(s.codes.redeem("code", None, t(2)).is_ok());
+    assert_eq!(
+        s.codes.redeem("code", None, t(2)).unwrap_err(),
+        RedeemError::Unknown
+    );
+    assert_eq!(replay.check_and_record("jti", t(100), t(2)), Ok(()));
+    assert_eq!(
+        replay.check_and_record("jti", t(100), t(2)),
+        Err(ReplayError::Replayed)
+    );
+}
