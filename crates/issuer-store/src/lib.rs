@@ -31,7 +31,7 @@
 //!   grant, "revoked", "no such entry", or `Pending` for a deferred transaction (its
 //!   credentials stay stored, so the wallet may ask again when the database is back).
 //! - **Secrets are stored hashed.** Codes, tokens, `request_uri`s, transaction and
-//!   notification ids are keys by their SHA-256, so a copy of the database file hands out no
+//!   notification ids are stored under their SHA-256, so a copy of the database file hands out no
 //!   usable token. Values (grants, claims) are stored as JSON; nothing is logged.
 //!
 //! # Concurrency
