@@ -192,7 +192,7 @@ fn access_tokens_expire_and_revoke_by_grant(b: &Backend) {
     assert_eq!(got.claims, claims());
     assert!(tokens.get("at-1", t(100)).is_none(), "dead at its expiry");
     assert!(tokens.get("unknown", t(10)).is_none());
-    tokens.revoke_grant(&g("g1"));
+    tokens.revoke_grant(&g("g1")).unwrap();
     assert!(tokens.get("at-1", t(10)).is_none());
     assert!(
         tokens.get("at-2", t(10)).is_some(),

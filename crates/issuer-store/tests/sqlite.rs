@@ -284,10 +284,14 @@ fn a_database_failure_refuses_and_never_accepts() {
         s.refresh.rotate("rt", "next".into(), t(1)),
         Err(RefreshError::Store(StoreError::Unavailable(_)))
     ));
-    assert_eq!(
-        s.deferred.take(&g("g1"), "tx", t(1)).unwrap_err(),
-        DeferredError::Pending
-    );
+    assert!(matches!(
+        s.deferred.take(&g("g1"), "tx", t(1)),
+        Err(DeferredError::Store(StoreError::Unavailable(_)))
+    ));
+    assert!(matches!(
+        s.tokens.revoke_grant(&g("g1")),
+        Err(StoreError::Unavailable(_))
+    ));
     assert!(is_unavailable(
         &s.status.allocate(&SystemRandom::new()).unwrap_err()
     ));

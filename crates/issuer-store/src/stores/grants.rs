@@ -65,16 +65,16 @@ impl AccessTokenStore for SqliteAccessTokens {
             .flatten()
     }
 
-    /// A database failure leaves the tokens in place (the trait cannot report it); they still
-    /// expire, and the grant's refresh family is revoked through the refresh store.
-    fn revoke_grant(&self, grant: &GrantId) {
-        let _ = self.db.with(|conn| {
-            conn.execute(
-                "DELETE FROM access_tokens WHERE grant_id = ?1",
-                [grant.as_str()],
-            )
-            .map_err(unavailable)
-        });
+    fn revoke_grant(&self, grant: &GrantId) -> Result<(), StoreError> {
+        self.db
+            .with(|conn| {
+                conn.execute(
+                    "DELETE FROM access_tokens WHERE grant_id = ?1",
+                    [grant.as_str()],
+                )
+                .map_err(unavailable)
+            })
+            .map(|_| ())
     }
 }
 
@@ -276,8 +276,8 @@ impl DeferredStore for SqliteDeferred {
         })
     }
 
-    /// [`DeferredError::Pending`] when the database fails: the credentials stay stored, so
-    /// the wallet asking again later gets them once the database is back.
+    /// [`DeferredError::Store`] when the database fails: the credentials stay stored, so the
+    /// wallet asking again later gets them once the database is back.
     fn take(
         &self,
         grant: &GrantId,
@@ -314,7 +314,7 @@ impl DeferredStore for SqliteDeferred {
                 DeferredError::Unknown
             }))
         });
-        out.unwrap_or(Err(DeferredError::Pending))
+        out.unwrap_or_else(|e| Err(DeferredError::Store(e)))
     }
 }
 

@@ -7,7 +7,7 @@ use oid4vci_types::{
     NotificationErrorCode, NotificationEvent, NotificationRequest, OAuthError,
 };
 
-use super::IssuerEngine;
+use super::{IssuerEngine, store_failure};
 use crate::{DeferredError, EndpointRequest, EndpointResponse};
 
 /// The path of the deferred credential endpoint.
@@ -51,6 +51,7 @@ impl IssuerEngine {
                     sealer.as_ref(),
                 )
             }
+            Err(DeferredError::Store(e)) => Err(store_failure(e)),
             Err(_) => Err(OAuthError::from_code(
                 DeferredErrorCode::InvalidTransactionId,
                 "unknown or already collected transaction_id",

@@ -225,8 +225,12 @@ impl IssuerEngine {
         let refused = |d: &str| invalid_grant(d);
         match error {
             CodeError::Reused { grant } => {
-                self.stores.tokens.revoke_grant(&grant);
-                if let Err(e) = self.stores.refresh.revoke_grant(&grant, until, now) {
+                let revoked = self
+                    .stores
+                    .tokens
+                    .revoke_grant(&grant)
+                    .and_then(|()| self.stores.refresh.revoke_grant(&grant, until, now));
+                if let Err(e) = revoked {
                     return store_failure(e);
                 }
                 refused("the authorization code was already used: its tokens are revoked")
@@ -331,10 +335,10 @@ impl IssuerEngine {
             .refresh
             .rotate(presented, next.clone(), now)
             .map_err(|e| match e {
-                RefreshError::Reused { grant } => {
-                    self.stores.tokens.revoke_grant(&grant);
-                    invalid_grant("refresh token reused: the grant is revoked")
-                }
+                RefreshError::Reused { grant } => match self.stores.tokens.revoke_grant(&grant) {
+                    Ok(()) => invalid_grant("refresh token reused: the grant is revoked"),
+                    Err(e) => store_failure(e),
+                },
                 RefreshError::Expired => invalid_grant("the refresh token has expired"),
                 RefreshError::Store(e) => store_failure(e),
                 _ => invalid_grant("unknown refresh token"),

@@ -17,6 +17,8 @@ pub enum DeferredError {
     Unknown,
     /// Not ready yet: ask again after the interval.
     Pending,
+    /// The store failed: nothing was handed out or forgotten (the engine answers 503).
+    Store(StoreError),
 }
 
 /// Holds credentials until their deferred transaction is collected by the grant that asked

@@ -77,7 +77,11 @@ pub trait AccessTokenStore: Send + Sync + core::fmt::Debug {
     /// What `token` grants, if it is known and not expired.
     fn get(&self, token: &str, now: UnixTime) -> Option<AccessGrant>;
     /// Forgets every token of `grant` (refresh token reuse, revocation).
-    fn revoke_grant(&self, grant: &GrantId);
+    ///
+    /// # Errors
+    /// [`StoreError`] when the tokens cannot be forgotten: the caller must not answer as if
+    /// they were (the engine answers 503).
+    fn revoke_grant(&self, grant: &GrantId) -> Result<(), StoreError>;
 }
 
 /// In-memory [`AccessTokenStore`], bounded, forgetting expired tokens.
@@ -112,7 +116,8 @@ impl AccessTokenStore for InMemoryAccessTokens {
         lock(&self.tokens).get(&token.to_owned(), now).cloned()
     }
 
-    fn revoke_grant(&self, grant: &GrantId) {
+    fn revoke_grant(&self, grant: &GrantId) -> Result<(), StoreError> {
         lock(&self.tokens).retain(|_, g| &g.grant != grant);
+        Ok(())
     }
 }

@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use jose_core::{Algorithm, LocalSigner, SystemRandom, UnixTime};
 use oid4vci_issuer::{
-    CredentialFormat, CredentialProfile, EndpointRequest, IssuerEngine, IssuerKeys, IssuerSettings,
-    SigningKey,
+    AccessGrant, AccessTokenStore, CredentialFormat, CredentialProfile, EndpointRequest, GrantId,
+    InMemoryAccessTokens, IssuerEngine, IssuerKeys, IssuerSettings, SigningKey, StoreError,
+    StoreLimits, Stores,
 };
 use pop_verifier::{DpopProofClaims, ReplayError, ReplayGuard, build_dpop_proof};
 use serde_json::Map;
@@ -49,6 +50,22 @@ fn engine(guard: Option<Arc<dyn ReplayGuard>>) -> IssuerEngine {
         builder = builder.with_replay_guard(guard);
     }
     builder.build().unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Access tokens that are kept and found, but cannot be revoked (a database gone mid-way).
+#[derive(Debug, Default)]
+struct UnrevocableTokens(InMemoryAccessTokens);
+
+impl AccessTokenStore for UnrevocableTokens {
+    fn insert(&self, token: String, grant: AccessGrant, now: UnixTime) -> Result<(), StoreError> {
+        self.0.insert(token, grant, now)
+    }
+    fn get(&self, token: &str, now: UnixTime) -> Option<AccessGrant> {
+        self.0.get(token, now)
+    }
+    fn revoke_grant(&self, _: &GrantId) -> Result<(), StoreError> {
+        Err(StoreError::Unavailable("token store down".into()))
+    }
 }
 
 fn dpop_proof(jti: &str) -> String {
@@ -134,5 +151,50 @@ fn a_bad_configuration_is_refused_at_build_with_its_path() {
     assert_eq!(
         error.as_deref(),
         Some("credentialConfigurations[1].format: mso_mdoc needs an mdoc Document Signer key")
+    );
+}
+
+#[test]
+fn a_token_store_that_cannot_revoke_is_a_server_error_not_an_invalid_grant() {
+    let rng = SystemRandom::new();
+    let signer = LocalSigner::generate(Algorithm::Es256, &rng).unwrap_or_else(|e| panic!("{e}"));
+    let mut stores = Stores::in_memory(&StoreLimits::default(), 64);
+    stores.tokens = Arc::new(UnrevocableTokens::default());
+    let engine = IssuerEngine::builder(
+        IssuerSettings::new(ISSUER),
+        vec![profile()],
+        IssuerKeys::new(SigningKey::new(Arc::new(signer), Vec::new())),
+        &[5u8; 32],
+        Arc::new(rng),
+    )
+    .with_stores(stores)
+    .build()
+    .unwrap_or_else(|e| panic!("{e}"));
+    let code = engine
+        .create_pre_authorized_code(vec!["pid".into()], Map::new(), None, NOW)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let body = format!("{PRE_AUTH}&pre-authorized_code={code}");
+    let tokens = engine
+        .token(&EndpointRequest::new(&[], body.as_bytes()), NOW)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .body
+        .unwrap_or_default();
+    let refresh = tokens["refresh_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let refresh_body = format!("grant_type=refresh_token&refresh_token={refresh}");
+    let rotated = engine.token(&EndpointRequest::new(&[], refresh_body.as_bytes()), NOW);
+    assert!(rotated.is_ok(), "{rotated:?}");
+    // The old refresh token again: the family must be revoked, and the access tokens cannot
+    // be. The answer says the server failed; it does not claim the grant is revoked.
+    let error = engine
+        .token(&EndpointRequest::new(&[], refresh_body.as_bytes()), NOW)
+        .err()
+        .unwrap_or_else(|| panic!("a reused refresh token was accepted"));
+    assert_eq!((error.status(), error.error()), (500, "server_error"));
+    assert_eq!(
+        error.internal_detail(),
+        Some("store unavailable: token store down")
     );
 }
