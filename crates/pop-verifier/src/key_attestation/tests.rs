@@ -440,33 +440,3 @@ fn built_attestations_and_attested_proofs_verify() {
     assert_eq!(accepted.key_attestation(), Some(att.as_str()));
     assert_eq!(ok.check_proof_key(&accepted), Ok(()));
 }
-
-#[test]
-fn fuzz_seeds_reach_their_checks() {
-    let seed = |name: &str| {
-        std::fs::read(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../fuzz/corpus/key_attestation_verify")
-                .join(name),
-        )
-        .unwrap()
-    };
-    assert_eq!(
-        crate::fuzzing::key_attestation_verify(&seed("seed-0")),
-        Ok(())
-    );
-    assert_eq!(
-        crate::fuzzing::key_attestation_verify(&seed("seed-1")),
-        Err(Error::AttestedKeyInvalid {
-            index: 0,
-            source: jose_core::Error::PrivateKeyMember { member: "d" }
-        })
-    );
-    assert_eq!(
-        crate::fuzzing::key_attestation_verify(&seed("seed-2")),
-        Err(Error::NonceInvalid {
-            source: crate::NonceError::Malformed
-        })
-    );
-    assert!(crate::fuzzing::key_attestation_verify(&seed("seed-3")).is_err());
-}

@@ -43,3 +43,33 @@ fn seeds_run() {
     }
     assert!(ran >= 8, "only {ran} seeds found");
 }
+
+#[test]
+fn key_attestation_seeds_reach_their_checks() {
+    let seed = |name: &str| {
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../fuzz/corpus/key_attestation_verify")
+                .join(name),
+        )
+        .unwrap()
+    };
+    assert_eq!(
+        pop_verifier::fuzzing::key_attestation_verify(&seed("seed-0")),
+        Ok(())
+    );
+    assert_eq!(
+        pop_verifier::fuzzing::key_attestation_verify(&seed("seed-1")),
+        Err(pop_verifier::Error::AttestedKeyInvalid {
+            index: 0,
+            source: jose_core::Error::PrivateKeyMember { member: "d" }
+        })
+    );
+    assert_eq!(
+        pop_verifier::fuzzing::key_attestation_verify(&seed("seed-2")),
+        Err(pop_verifier::Error::NonceInvalid {
+            source: pop_verifier::NonceError::Malformed
+        })
+    );
+    assert!(pop_verifier::fuzzing::key_attestation_verify(&seed("seed-3")).is_err());
+}
