@@ -26,23 +26,53 @@ impl SqliteAccessTokens {
     }
 }
 
+/// The two tables of tokens stored by hash with their grant.
+#[derive(Clone, Copy)]
+enum TokenTable {
+    Access,
+    Refresh,
+}
+
+/// Stores `token` (by its hash) with its grant id and JSON until `expires_at`.
+fn insert_token(
+    tx: &rusqlite::Transaction<'_>,
+    table: TokenTable,
+    token: &str,
+    grant: &GrantId,
+    json: &str,
+    expires_at: i64,
+) -> Result<(), StoreError> {
+    let sql = match table {
+        TokenTable::Access => {
+            "INSERT OR REPLACE INTO access_tokens (token_hash, grant_id, grant_json, expires_at)
+             VALUES (?1, ?2, ?3, ?4)"
+        }
+        TokenTable::Refresh => {
+            "INSERT OR REPLACE INTO refresh_tokens (token_hash, grant_id, grant_json, expires_at)
+             VALUES (?1, ?2, ?3, ?4)"
+        }
+    };
+    tx.execute(
+        sql,
+        params![secret_key(token), grant.as_str(), json, expires_at],
+    )
+    .map_err(unavailable)?;
+    Ok(())
+}
+
 impl AccessTokenStore for SqliteAccessTokens {
     fn insert(&self, token: String, grant: AccessGrant, now: UnixTime) -> Result<(), StoreError> {
         let json = codec::access_to_json(&grant);
         self.db.write(|tx| {
             purge(tx, "access_tokens", now)?;
-            tx.execute(
-                "INSERT OR REPLACE INTO access_tokens (token_hash, grant_id, grant_json, expires_at)
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![
-                    secret_key(&token),
-                    grant.grant.as_str(),
-                    json,
-                    grant.expires_at.secs()
-                ],
+            insert_token(
+                tx,
+                TokenTable::Access,
+                &token,
+                &grant.grant,
+                &json,
+                grant.expires_at.secs(),
             )
-            .map_err(unavailable)?;
-            Ok(())
         })
     }
 
@@ -117,18 +147,14 @@ impl RefreshTokenStore for SqliteRefreshTokens {
         let json = codec::refresh_to_json(&grant);
         self.db.write(|tx| {
             purge(tx, "refresh_tokens", now)?;
-            tx.execute(
-                "INSERT OR REPLACE INTO refresh_tokens (token_hash, grant_id, grant_json, expires_at)
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![
-                    secret_key(&token),
-                    grant.grant.as_str(),
-                    json,
-                    grant.expires_at.secs()
-                ],
+            insert_token(
+                tx,
+                TokenTable::Refresh,
+                &token,
+                &grant.grant,
+                &json,
+                grant.expires_at.secs(),
             )
-            .map_err(unavailable)?;
-            Ok(())
         })
     }
 
@@ -176,12 +202,7 @@ impl RefreshTokenStore for SqliteRefreshTokens {
             if UnixTime::from_secs(expires_at) <= now {
                 return Ok(Err(RefreshError::Expired));
             }
-            tx.execute(
-                "INSERT OR REPLACE INTO refresh_tokens (token_hash, grant_id, grant_json, expires_at)
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![secret_key(&next), grant.grant.as_str(), json, expires_at],
-            )
-            .map_err(unavailable)?;
+            insert_token(tx, TokenTable::Refresh, &next, &grant.grant, &json, expires_at)?;
             Ok(Ok(grant))
         });
         out.unwrap_or_else(|e| Err(RefreshError::Store(e)))
