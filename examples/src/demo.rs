@@ -124,7 +124,14 @@ pub async fn start_with_attester_ca(
         })
     }));
     configure(&mut config);
-    let (server, state) = issuer::start(config, "127.0.0.1:0", keystore, clock).await?;
+    let (server, state) = issuer::start(
+        config,
+        "127.0.0.1:0",
+        keystore,
+        clock,
+        &issuer::Storage::InMemory,
+    )
+    .await?;
     Ok(DemoEnv {
         issuer: state,
         issuer_url: server.base_url,

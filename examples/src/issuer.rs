@@ -10,13 +10,17 @@ mod metadata;
 mod offers;
 mod pages;
 mod status;
+mod storage;
 
 pub use admin::TX_CODE_LENGTH;
 pub use authorize::{MAX_FAILED_LOGINS, SESSION_COOKIE};
 pub use lenient::{LENIENT_LOG_CAPACITY, LenientLog};
 pub use offers::{OFFER_PAGE_PATH, offer_qr_svg, offer_qr_terminal};
 pub use pages::{STYLESHEET_PATH, content_security_policy};
-pub use status::STATUS_LIST_JWT_MEDIA_TYPE;
+pub use status::{
+    STATUS_LIST_JWT_MEDIA_TYPE, STATUS_LIST_TOKEN_LIFETIME_SECONDS, STATUS_LIST_TTL_SECONDS,
+};
+pub use storage::{OpenStorage, Storage};
 
 use core::net::SocketAddr;
 use std::sync::Arc;
@@ -24,11 +28,10 @@ use std::sync::Arc;
 use attestation_jwt::{ClientAttestationConfig, ClientAttestationVerifier};
 use axum::Router;
 use axum::routing::{get, post};
-use jose_core::jwe::{KeyAgreement as _, LocalKeyAgreement};
+use jose_core::jwe::KeyAgreement as _;
 use jose_core::{Algorithm, LocalSigner, PublicJwk, SystemRandom};
 use oid4vci_issuer::{
-    EncryptionSettings, IssuerEngine, IssuerKeys, RequestDecryptionKey, SigningKey, StoreLimits,
-    Stores,
+    EncryptionSettings, IssuerEngine, IssuerKeys, RequestDecryptionKey, SigningKey,
 };
 use pop_verifier::KeyAttestationVerifier;
 use tokio::net::TcpListener;
@@ -36,9 +39,10 @@ use trust_x509::{AnchorLookup, Policy};
 
 use crate::clock::Clock;
 use crate::config::{IssuerConfig, SigningKeyConfig};
+use crate::datadir::KeyMaterial;
 use crate::error::DemoError;
 use crate::keystore::Keystore;
-use crate::pki::{DemoCa, LeafKind};
+use crate::pki::LeafKind;
 
 /// The algorithms the issuer accepts for PoPs, key proofs and DPoP proofs.
 pub const ACCEPTED_ALGORITHMS: &[Algorithm] = &[
@@ -99,6 +103,8 @@ pub struct IssuerState {
     login_sessions: authorize::LoginSessions,
     /// The operator's offers (their pages and `issuer_state` values).
     offers: offers::Offers,
+    /// The last signed token of each status list.
+    status_tokens: status::SignedStatusLists,
 }
 
 impl core::fmt::Debug for IssuerState {
@@ -110,8 +116,8 @@ impl core::fmt::Debug for IssuerState {
     }
 }
 
-/// The signing keys of a fresh demo issuer: generated (or read) keys, certified by demo CAs
-/// generated at start-up.
+/// The signing keys of a demo issuer, certified by its demo CAs: the leaf certificates are
+/// issued at every start (the base URL may differ), the keys and CAs come from the storage.
 struct DemoKeys {
     signer: LocalSigner,
     x5c: Vec<Vec<u8>>,
@@ -121,22 +127,21 @@ struct DemoKeys {
 }
 
 impl DemoKeys {
-    fn generate(
+    fn certify(
         config: &IssuerConfig,
+        material: &KeyMaterial,
         base_url: &str,
-        rng: &SystemRandom,
         now: jose_core::UnixTime,
     ) -> Result<Self, DemoError> {
         let signer = match &config.signing_key {
-            SigningKeyConfig::Generated { alg } => LocalSigner::generate(*alg, rng)?,
+            SigningKeyConfig::Generated { .. } => material.credential_signer.signer()?,
             SigningKeyConfig::Pkcs8File { alg, path } => {
                 let der = std::fs::read(path)?;
                 LocalSigner::from_pkcs8(*alg, &der)
                     .map_err(|e| DemoError::Config(format!("signingKey: {e}")))?
             }
         };
-        let issuer_ca = DemoCa::generate(ISSUER_CA_NAME, now)?;
-        let x5c = issuer_ca.issue(
+        let x5c = material.issuer_ca.issue(
             "Demo Credential Issuer",
             &signer.public_jwk(),
             &LeafKind::CredentialIssuer {
@@ -144,9 +149,8 @@ impl DemoKeys {
             },
             now,
         )?;
-        let iaca = DemoCa::generate(IACA_NAME, now)?;
-        let mdoc_signer = LocalSigner::generate(Algorithm::Es256, rng)?;
-        let mdoc_x5chain = iaca.issue(
+        let mdoc_signer = material.mdoc_signer.signer()?;
+        let mdoc_x5chain = material.iaca.issue(
             "Demo mDL Document Signer",
             &mdoc_signer.public_jwk(),
             &LeafKind::DocumentSigner,
@@ -158,8 +162,8 @@ impl DemoKeys {
             mdoc_signer,
             mdoc_x5chain,
             anchors: TrustAnchors {
-                credential_issuer: vec![issuer_ca.root_pem().to_owned()],
-                mdoc_iaca: vec![iaca.root_pem().to_owned()],
+                credential_issuer: vec![material.issuer_ca.root_pem().to_owned()],
+                mdoc_iaca: vec![material.iaca.root_pem().to_owned()],
                 attester: configured_attester_roots(config.client_attestation_config.as_ref()),
             },
         })
@@ -204,23 +208,43 @@ pub fn key_attestation_verifier(
 }
 
 impl IssuerState {
-    /// Builds the state with in-memory stores.
+    /// Builds the state with in-memory stores and fresh keys ([`Storage::InMemory`]).
     ///
     /// # Errors
-    /// [`DemoError::Config`] when the signing key, a credential configuration or the
-    /// attestation configuration is unusable (the message names the configuration path, e.g.
-    /// `clientAttestationConfig: verificationMethod.keyReference: does not resolve: ...`), or a
-    /// demo certificate cannot be generated (a P-521 signing key).
+    /// As [`Self::open`].
     pub fn new(
         config: IssuerConfig,
         base_url: String,
         keystore: Keystore,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, DemoError> {
+        Self::open(config, base_url, keystore, clock, &Storage::InMemory)
+    }
+
+    /// Builds the state on `storage`: its keys and CAs, its stores and replay guard.
+    ///
+    /// # Errors
+    /// [`DemoError::Config`] when the signing key, a credential configuration or the
+    /// attestation configuration is unusable (the message names the configuration path, e.g.
+    /// `clientAttestationConfig: verificationMethod.keyReference: does not resolve: ...`), or a
+    /// demo certificate cannot be generated (a P-521 signing key); as [`Storage::open`] when
+    /// the storage cannot be opened.
+    pub fn open(
+        config: IssuerConfig,
+        base_url: String,
+        keystore: Keystore,
+        clock: Arc<dyn Clock>,
+        storage: &Storage,
+    ) -> Result<Self, DemoError> {
         config.check()?;
         let base_url = base_url.trim_end_matches('/').to_owned();
         let rng = SystemRandom::new();
-        let keys = DemoKeys::generate(&config, &base_url, &rng, clock.now())?;
+        let credential_alg = match &config.signing_key {
+            SigningKeyConfig::Generated { alg } | SigningKeyConfig::Pkcs8File { alg, .. } => *alg,
+        };
+        let opened = storage.open(credential_alg, config.status_list_size, &rng, clock.now())?;
+        tracing::info!(storage = %opened.description, "issuer state");
+        let keys = DemoKeys::certify(&config, &opened.keys, &base_url, clock.now())?;
         let attestation = match &config.client_attestation_config {
             None | Some(serde_json::Value::Null) => None,
             Some(serde_json::Value::Object(map)) => Some(
@@ -244,8 +268,6 @@ impl IssuerState {
             })
             .transpose()
             .map_err(|e| DemoError::Config(format!("clientAttestationConfig: {e}")))?;
-        let mut secret = [0u8; 32];
-        jose_core::RandomSource::fill(&rng, &mut secret)?;
         let signer_jwk = keys.signer.public_jwk();
         let kid = signer_jwk.thumbprint_base64url();
         let engine_keys =
@@ -254,10 +276,8 @@ impl IssuerState {
                     Arc::new(keys.mdoc_signer),
                     keys.mdoc_x5chain,
                 ));
-        let stores = Stores::in_memory(&StoreLimits::default(), config.status_list_size);
-        // The request-encryption key: generated at start, published in the metadata.
-        let request_key = LocalKeyAgreement::generate(jose_core::EcCurve::P256, &rng)
-            .map_err(|e| DemoError::Config(format!("request encryption key: {e}")))?;
+        // The request-encryption key, published in the metadata.
+        let request_key = opened.keys.request_key()?;
         let request_kid = request_key.public_jwk().thumbprint_base64url();
         let encryption = EncryptionSettings::new(vec![RequestDecryptionKey::new(
             &request_kid,
@@ -268,11 +288,14 @@ impl IssuerState {
             config.engine_settings(&base_url),
             config.engine_profiles()?,
             engine_keys,
-            &secret,
+            &opened.keys.engine_secret,
             Arc::new(rng),
         )
-        .with_stores(stores)
+        .with_stores(opened.stores)
         .with_encryption(encryption);
+        if let Some(replay) = opened.replay {
+            builder = builder.with_replay_guard(replay);
+        }
         if let Some(verifier) = &client_attestation {
             builder = builder.with_client_authenticator(verifier.clone());
         }
@@ -302,6 +325,7 @@ impl IssuerState {
             metadata,
             login_sessions: authorize::LoginSessions::default(),
             offers: offers::Offers::default(),
+            status_tokens: status::SignedStatusLists::default(),
         })
     }
 
@@ -454,20 +478,23 @@ pub fn spawn(listener: TcpListener, router: Router) -> Result<RunningServer, Dem
     })
 }
 
-/// Starts an issuer on `listen` with `config`: the base URL is `config.base_url` or
-/// `http://{bound address}`.
+/// Starts an issuer on `listen` with `config`, keeping its state in `storage`: the base URL is
+/// `config.base_url` or `http://{bound address}`.
 ///
 /// # Errors
-/// As [`bind`] and [`IssuerState::new`].
+/// As [`bind`] and [`IssuerState::open`].
 pub async fn start(
     config: IssuerConfig,
     listen: &str,
     keystore: Keystore,
     clock: Arc<dyn Clock>,
+    storage: &Storage,
 ) -> Result<(RunningServer, Arc<IssuerState>), DemoError> {
     let (listener, bound_url) = bind(listen).await?;
     let base_url = config.base_url.clone().unwrap_or(bound_url);
-    let state = Arc::new(IssuerState::new(config, base_url, keystore, clock)?);
+    let state = Arc::new(IssuerState::open(
+        config, base_url, keystore, clock, storage,
+    )?);
     let server = spawn(listener, router(Arc::clone(&state)))?;
     Ok((server, state))
 }

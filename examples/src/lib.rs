@@ -5,6 +5,7 @@ pub mod args;
 pub mod attester;
 pub mod clock;
 pub mod config;
+pub mod datadir;
 pub mod demo;
 pub mod error;
 pub mod issuer;

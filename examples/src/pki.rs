@@ -85,6 +85,17 @@ fn name(common_name: &str) -> Result<DistinguishedName, DemoError> {
     Ok(dn)
 }
 
+/// The parameters of a demo root named `common_name`, valid from a day before `now`.
+fn root_params(common_name: &str, now: UnixTime) -> Result<CertificateParams, DemoError> {
+    let mut params = CertificateParams::default();
+    params.distinguished_name = name(common_name)?;
+    params.not_before = time_of(now.saturating_sub(DAY))?;
+    params.not_after = time_of(now.saturating_add(ROOT_VALIDITY_DAYS.saturating_mul(DAY)))?;
+    params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    Ok(params)
+}
+
 impl DemoCa {
     /// A fresh P-256 root named `common_name`, valid from a day before `now` for
     /// [`ROOT_VALIDITY_DAYS`].
@@ -94,12 +105,7 @@ impl DemoCa {
     pub fn generate(common_name: &str, now: UnixTime) -> Result<Self, DemoError> {
         let key =
             KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(rcgen_error("CA key"))?;
-        let mut params = CertificateParams::default();
-        params.distinguished_name = name(common_name)?;
-        params.not_before = time_of(now.saturating_sub(DAY))?;
-        params.not_after = time_of(now.saturating_add(ROOT_VALIDITY_DAYS.saturating_mul(DAY)))?;
-        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let params = root_params(common_name, now)?;
         let root = params.self_signed(&key).map_err(rcgen_error("CA root"))?;
         Ok(Self {
             issuer: Issuer::new(params, key),
@@ -107,6 +113,50 @@ impl DemoCa {
             root_der: root.der().to_vec(),
             root_pem: root.pem(),
         })
+    }
+
+    /// The CA `common_name` again, from its PKCS#8 key and its root (PEM) as
+    /// [`Self::key_pkcs8`] and [`Self::root_pem`] gave them: the leaves it issues chain to
+    /// the same root (same subject, same key identifier).
+    ///
+    /// # Errors
+    /// [`DemoError::Config`] when the key or the PEM cannot be read, the PEM does not hold
+    /// exactly one certificate, or the key is not the root's.
+    pub fn restore(common_name: &str, key_pkcs8: &[u8], root_pem: &str) -> Result<Self, DemoError> {
+        let key = KeyPair::try_from(key_pkcs8).map_err(rcgen_error("CA key"))?;
+        let mut roots = trust_x509::pem_certificates(root_pem, &trust_x509::Limits::default())
+            .map_err(|e| DemoError::Config(format!("{common_name} root: {e}")))?;
+        let (Some(root_der), None) = (roots.pop(), roots.pop()) else {
+            return Err(DemoError::Config(format!(
+                "{common_name} root: not exactly one certificate"
+            )));
+        };
+        let root = <x509_cert::Certificate as der::Decode>::from_der(&root_der)
+            .map_err(|e| DemoError::Config(format!("{common_name} root: {e}")))?;
+        let root_key = root
+            .tbs_certificate()
+            .subject_public_key_info()
+            .subject_public_key
+            .as_bytes();
+        if root_key != Some(key.public_key_raw()) {
+            return Err(DemoError::Config(format!(
+                "{common_name}: the stored key is not the root certificate's key"
+            )));
+        }
+        // Only the subject and the key matter for issuing; the validity is the root's own.
+        let params = root_params(common_name, UnixTime::from_secs(0))?;
+        Ok(Self {
+            issuer: Issuer::new(params, key),
+            name: common_name.to_owned(),
+            root_der,
+            root_pem: root_pem.to_owned(),
+        })
+    }
+
+    /// The CA's private key as PKCS#8 DER (for the data directory; handle as a secret).
+    #[must_use]
+    pub fn key_pkcs8(&self) -> Vec<u8> {
+        self.issuer.key().serialize_der()
     }
 
     /// The root certificate (DER).

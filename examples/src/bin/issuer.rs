@@ -1,4 +1,9 @@
-//! `issuer [--config FILE] [--listen ADDR] | --print-default-config`: the demo issuer.
+//! `issuer [--config FILE] [--listen ADDR] [--data-dir DIR] [--store memory|sqlite:PATH] |
+//! --print-default-config`: the demo issuer.
+//!
+//! Its keys and state live in the data directory (default `issuer-data` under the working
+//! directory, see `examples::datadir`): stop it and start it again on the same directory and
+//! nothing is lost. `--store memory` keeps everything in memory instead.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -8,10 +13,14 @@ use examples::args::Args;
 use examples::clock::SystemClock;
 use examples::config::IssuerConfig;
 use examples::error::DemoError;
+use examples::issuer::Storage;
 use examples::keystore::Keystore;
 
 fn run() -> Result<(), DemoError> {
-    let args = Args::parse(&["print-default-config"], &["config", "listen"])?;
+    let args = Args::parse(
+        &["print-default-config"],
+        &["config", "listen", "data-dir", "store"],
+    )?;
     if args.flag("print-default-config") {
         println!("{}", IssuerConfig::default_config().to_json()?);
         return Ok(());
@@ -31,12 +40,14 @@ fn run() -> Result<(), DemoError> {
         }
         None => Keystore::new(),
     };
+    let storage = Storage::from_options(args.value("store"), args.value("data-dir"))?;
     let listen = args.value("listen").unwrap_or("127.0.0.1:8080").to_owned();
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
+        let clock = Arc::new(SystemClock::new());
         let (server, _state) =
-            examples::issuer::start(config, &listen, keystore, Arc::new(SystemClock::new())).await?;
-        tracing::info!(base_url = %server.base_url, "issuer listening (state is in memory: a restart forgets it)");
+            examples::issuer::start(config, &listen, keystore, clock, &storage).await?;
+        tracing::info!(base_url = %server.base_url, "issuer listening");
         tokio::signal::ctrl_c().await?;
         Ok(())
     })

@@ -1,6 +1,9 @@
 //! The OAuth and OpenID4VCI endpoints: each hands the request to the
 //! [`oid4vci_issuer::IssuerEngine`] and turns its answer into an HTTP response. Nothing here
 //! decides anything.
+//!
+//! The engine's stores are synchronous and may block on a database, so every engine call runs
+//! on Tokio's blocking pool (`spawn_blocking`), never on a task of the async runtime.
 
 use std::sync::Arc;
 
@@ -13,6 +16,28 @@ use oid4vci_types::OAuthError;
 
 use super::IssuerState;
 use crate::error::ApiError;
+
+/// An engine endpoint: the engine, the request, the time.
+type Endpoint = fn(
+    &IssuerEngine,
+    &EndpointRequest<'_>,
+    jose_core::UnixTime,
+) -> Result<EndpointResponse, OAuthError>;
+
+/// Runs `endpoint` on the blocking pool (see the module docs).
+async fn run_blocking(
+    state: Arc<IssuerState>,
+    headers: HeaderMap,
+    body: Bytes,
+    endpoint: Endpoint,
+) -> Response {
+    tokio::task::spawn_blocking(move || run(&state, &headers, &body, endpoint))
+        .await
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "an engine call did not finish");
+            ApiError(OAuthError::server_error()).into_response()
+        })
+}
 
 /// Runs `endpoint` of the engine on the request's headers and body.
 fn run(
@@ -67,7 +92,7 @@ pub(super) async fn par(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    run(&state, &headers, &body, IssuerEngine::par)
+    run_blocking(state, headers, body, IssuerEngine::par).await
 }
 
 /// `POST /token`.
@@ -76,21 +101,23 @@ pub(super) async fn token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    run(&state, &headers, &body, IssuerEngine::token)
+    run_blocking(state, headers, body, IssuerEngine::token).await
 }
 
 /// `POST /nonce`.
 pub(super) async fn nonce(State(state): State<Arc<IssuerState>>) -> Response {
-    run(&state, &HeaderMap::new(), &[], |engine, _, now| {
+    run_blocking(state, HeaderMap::new(), Bytes::new(), |engine, _, now| {
         engine.nonce(now)
     })
+    .await
 }
 
 /// `POST /challenge`.
 pub(super) async fn challenge(State(state): State<Arc<IssuerState>>) -> Response {
-    run(&state, &HeaderMap::new(), &[], |engine, _, now| {
+    run_blocking(state, HeaderMap::new(), Bytes::new(), |engine, _, now| {
         engine.challenge(now)
     })
+    .await
 }
 
 /// `POST /credential`.
@@ -99,7 +126,7 @@ pub(super) async fn credential(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    run(&state, &headers, &body, IssuerEngine::credential)
+    run_blocking(state, headers, body, IssuerEngine::credential).await
 }
 
 /// `POST /deferred_credential`.
@@ -108,7 +135,7 @@ pub(super) async fn deferred_credential(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    run(&state, &headers, &body, IssuerEngine::deferred_credential)
+    run_blocking(state, headers, body, IssuerEngine::deferred_credential).await
 }
 
 /// `POST /notification`.
@@ -117,9 +144,10 @@ pub(super) async fn notification(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    run(&state, &headers, &body, |engine, request, now| {
+    run_blocking(state, headers, body, |engine, request, now| {
         let (answer, event) = engine.notification(request, now)?;
         tracing::info!(event = ?event, "wallet notification");
         Ok(answer)
     })
+    .await
 }

@@ -1,40 +1,118 @@
 //! `GET /status-lists/{id}`: the Status List Token, signed by the credential signing key with
 //! its certificate in `x5c` (so mdoc holders can check it against the same issuer root).
+//!
+//! A token is signed again only when its list changed or half of its lifetime has passed;
+//! otherwise every fetch gets the same signed token (its `iat` says how fresh it is). Tokens
+//! carry `exp` ([`STATUS_LIST_TOKEN_LIFETIME_SECONDS`] after `iat`) and `ttl`
+//! ([`STATUS_LIST_TTL_SECONDS`], also the response's `Cache-Control: max-age`), so a relying
+//! party fetches again within minutes of a revocation (Token Status List §8.3, §13.7).
 
-use std::sync::Arc;
+use core::num::NonZeroU64;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use status_list::{KeyHint, StatusListToken};
+use jose_core::UnixTime;
+use status_list::{KeyHint, StatusList, StatusListToken};
 
 use super::{IssuerState, STATUS_LIST_PATH};
 use crate::error::ApiError;
 
 /// The media type of a Status List Token JWT.
 pub const STATUS_LIST_JWT_MEDIA_TYPE: &str = "application/statuslist+jwt";
+/// `exp - iat` of a served Status List Token: one day.
+pub const STATUS_LIST_TOKEN_LIFETIME_SECONDS: u64 = 86_400;
+/// The `ttl` of a served Status List Token: five minutes.
+pub const STATUS_LIST_TTL_SECONDS: NonZeroU64 = NonZeroU64::new(300).unwrap();
+
+/// The last token signed for each list.
+#[derive(Debug, Default)]
+pub(super) struct SignedStatusLists {
+    tokens: Mutex<HashMap<String, SignedList>>,
+}
+
+#[derive(Debug)]
+struct SignedList {
+    list: StatusList,
+    jwt: Arc<str>,
+    sign_again_at: UnixTime,
+}
+
+impl SignedStatusLists {
+    /// The token of `list` (list `id`) at `now`: the cached one while the list is unchanged
+    /// and it is fresh enough, else one `sign` makes.
+    fn token(
+        &self,
+        id: &str,
+        list: StatusList,
+        now: UnixTime,
+        sign: impl FnOnce(StatusList) -> Result<String, ApiError>,
+    ) -> Result<Arc<str>, ApiError> {
+        if let Some(signed) = self
+            .tokens
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(id)
+            && signed.list == list
+            && now < signed.sign_again_at
+        {
+            return Ok(Arc::clone(&signed.jwt));
+        }
+        let jwt: Arc<str> = sign(list.clone())?.into();
+        let signed = SignedList {
+            list,
+            jwt: Arc::clone(&jwt),
+            sign_again_at: now.saturating_add(STATUS_LIST_TOKEN_LIFETIME_SECONDS / 2),
+        };
+        self.tokens
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id.to_owned(), signed);
+        Ok(jwt)
+    }
+}
 
 /// `GET /status-lists/{id}`.
 pub(super) async fn status_list(
     State(state): State<Arc<IssuerState>>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let list =
-        state.engine.stores().status.snapshot(&id).ok_or_else(|| {
-            ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such status list")
-        })?;
-    let uri = state.url(&format!("{STATUS_LIST_PATH}/{id}"));
-    let token = StatusListToken::new(uri, state.clock.now(), list)
-        .with_issuer(state.base_url())
-        .sign_jwt(
-            state.engine.keys().credential.signer(),
-            &KeyHint::X5c(state.x5c().to_vec()),
-        )
-        .map_err(|e| ApiError::server_error(&e))?;
-    let mut response = token.into_response();
-    response.headers_mut().insert(
+    let jwt = tokio::task::spawn_blocking(move || signed_token(&state, &id))
+        .await
+        .map_err(|e| ApiError::server_error(&e))??;
+    let mut response = jwt.to_string().into_response();
+    let headers = response.headers_mut();
+    headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(STATUS_LIST_JWT_MEDIA_TYPE),
     );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_str(&format!("max-age={STATUS_LIST_TTL_SECONDS}"))
+            .map_err(|e| ApiError::server_error(&e))?,
+    );
     Ok(response)
+}
+
+/// The current token of list `id` (a store read, so on the blocking pool).
+fn signed_token(state: &IssuerState, id: &str) -> Result<Arc<str>, ApiError> {
+    let list =
+        state.engine.stores().status.snapshot(id).ok_or_else(|| {
+            ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such status list")
+        })?;
+    let now = state.clock.now();
+    state.status_tokens.token(id, list, now, |list| {
+        let uri = state.url(&format!("{STATUS_LIST_PATH}/{id}"));
+        StatusListToken::new(uri, now, list)
+            .with_issuer(state.base_url())
+            .with_expires_at(now.saturating_add(STATUS_LIST_TOKEN_LIFETIME_SECONDS))
+            .with_ttl(STATUS_LIST_TTL_SECONDS)
+            .sign_jwt(
+                state.engine.keys().credential.signer(),
+                &KeyHint::X5c(state.x5c().to_vec()),
+            )
+            .map_err(|e| ApiError::server_error(&e))
+    })
 }

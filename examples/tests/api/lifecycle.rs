@@ -209,3 +209,66 @@ fn default_config_round_trips_and_refuses_unknown_members() {
         Err(examples::error::DemoError::Config(_))
     ));
 }
+
+/// The `iat`, `exp` and `ttl` of a served Status List Token.
+fn token_times(jwt: &str) -> (i64, i64, i64) {
+    let payload = jwt.split('.').nth(1).unwrap();
+    let claims: serde_json::Value =
+        serde_json::from_slice(&jose_core::base64url::decode(payload).unwrap()).unwrap();
+    (
+        claims["iat"].as_i64().unwrap(),
+        claims["exp"].as_i64().unwrap(),
+        claims["ttl"].as_i64().unwrap(),
+    )
+}
+
+#[test]
+fn status_list_token_is_signed_again_only_when_its_list_changes_or_ages() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let (uri, _, _) = t.offer(false);
+    let outcome = wallet.run_offer(&uri, None, 1).unwrap();
+    let status_uri = &outcome.credentials[0].status_uri;
+    let fetch = || {
+        let reply = wallet.http.get("status list", status_uri).unwrap();
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.header("cache-control"), Some("max-age=300"));
+        reply.body.as_str().unwrap().to_owned()
+    };
+    let first = fetch();
+    let (iat, exp, ttl) = token_times(&first);
+    assert_eq!(iat, crate::common::START);
+    assert_eq!(exp - iat, 86_400);
+    assert_eq!(ttl, 300);
+    // Unchanged list, a minute later: the same signed token.
+    t.clock.advance(60);
+    assert_eq!(fetch(), first);
+    // A revocation changes the list: a new token, issued now.
+    let listed = wallet
+        .http
+        .get("list", &format!("{}/admin/credentials", t.env.issuer_url))
+        .unwrap();
+    let id = listed.body["credentials"][0]["credential_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let revoked = wallet
+        .http
+        .post_json(
+            "revoke",
+            &format!("{}/admin/revoke", t.env.issuer_url),
+            &json!({"credential_id": id}),
+            &[],
+        )
+        .unwrap();
+    assert_eq!(revoked.status, 200);
+    let after_revocation = fetch();
+    assert_ne!(after_revocation, first);
+    assert_eq!(token_times(&after_revocation).0, crate::common::START + 60);
+    assert_eq!(fetch(), after_revocation);
+    // Half a lifetime later the unchanged list is signed again, long before `exp`.
+    t.clock.advance(43_200);
+    let aged = fetch();
+    assert_ne!(aged, after_revocation);
+    assert_eq!(token_times(&aged).0, crate::common::START + 60 + 43_200);
+}

@@ -349,6 +349,7 @@ fn a_format_the_demo_does_not_issue_stops_the_issuer_at_start_up() {
         "127.0.0.1:0",
         examples::keystore::Keystore::new(),
         clock,
+        &examples::issuer::Storage::InMemory,
     ));
     match result {
         Err(error @ DemoError::Config(_)) => assert_eq!(

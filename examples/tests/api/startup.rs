@@ -37,6 +37,7 @@ fn start_error(attestation: Value) -> String {
         "127.0.0.1:0",
         keystore,
         clock,
+        &examples::issuer::Storage::InMemory,
     ));
     match result {
         Err(error @ DemoError::Config(_)) => error.to_string(),
