@@ -25,6 +25,8 @@ mod metadata;
 mod pages;
 #[path = "api/pki.rs"]
 mod pki;
+#[path = "api/restart.rs"]
+mod restart;
 #[path = "api/startup.rs"]
 mod startup;
 #[path = "api/token.rs"]

@@ -1,0 +1,275 @@
+//! Issue 13: the `issuer` binary keeps its keys and state in its data directory. Killed and
+//! started again on the same directory, it still verifies and revokes what it issued, and
+//! codes and PoPs used before the restart stay used.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use examples::clock::SystemClock;
+use examples::config::{IDENTITY_CONFIGURATION_ID, IssuerConfig};
+use examples::demo::{create_offer, demo_claims};
+use examples::narrate::Narrator;
+use examples::wallet::{Http, Wallet};
+use serde_json::json;
+use status_list::Status;
+
+/// A child process killed when dropped (so a failing assertion leaves no server behind).
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A loopback port nothing listens on right now.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts `binary` in `dir` with `args` and waits until `ready` answers.
+fn start(binary: &str, dir: &Path, args: &[&str], ready: &str) -> Server {
+    let child = Command::new(binary)
+        .current_dir(dir)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut server = Server(child);
+    let http = Http::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if http.get("ready", ready).is_ok() {
+            return server;
+        }
+        if let Some(status) = server.0.try_wait().unwrap() {
+            panic!("{binary} exited during start-up: {status}");
+        }
+        assert!(Instant::now() < deadline, "{binary} did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn start_issuer(dir: &Path, port: u16) -> Server {
+    let listen = format!("127.0.0.1:{port}");
+    start(
+        env!("CARGO_BIN_EXE_issuer"),
+        dir,
+        &[
+            "--listen",
+            &listen,
+            "--data-dir",
+            "state",
+            "--config",
+            "config.json",
+        ],
+        &format!("http://{listen}/.well-known/openid-credential-issuer"),
+    )
+}
+
+fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "issuer-restart-{}-{}",
+        std::process::id(),
+        free_port()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn a_restarted_issuer_keeps_its_keys_credentials_codes_and_replays() {
+    let dir = temp_dir();
+    let attester_port = free_port();
+    let attester_url = format!("http://127.0.0.1:{attester_port}");
+    let _attester = start(
+        env!("CARGO_BIN_EXE_attester"),
+        &dir,
+        &["--listen", &format!("127.0.0.1:{attester_port}")],
+        &format!("{attester_url}/"),
+    );
+    // The default configuration, with client attestation required (so a replayed PoP is
+    // refused rather than accepted leniently).
+    let mut config = IssuerConfig::default_config();
+    let attestation = config.client_attestation_config.as_mut().unwrap();
+    attestation["required"] = json!(true);
+    std::fs::write(dir.join("config.json"), config.to_json().unwrap()).unwrap();
+    let port = free_port();
+    let issuer_url = format!("http://127.0.0.1:{port}");
+    let mut issuer = start_issuer(&dir, port);
+
+    let mut wallet = Wallet::new(Arc::new(SystemClock::new()), Narrator::quiet()).unwrap();
+    wallet.fetch_attestation(&attester_url).unwrap();
+    let http = Http::new();
+    let offer = |issuer_url: &str| {
+        create_offer(
+            &http,
+            issuer_url,
+            IDENTITY_CONFIGURATION_ID,
+            &demo_claims(),
+            false,
+        )
+        .unwrap()
+    };
+    let (uri, _, used_code) = offer(&issuer_url);
+    let before = wallet.run_offer(&uri, None, 1).unwrap();
+    let credential = &before.credentials[0];
+    assert_eq!(credential.status, Status::VALID);
+    let (_, _, unused_code) = offer(&issuer_url);
+    // A token request whose PoP (and attestation) the issuer saw, answered invalid_grant.
+    let info = wallet.discover(&issuer_url).unwrap();
+    let seen_headers = wallet.token_headers(&info).unwrap();
+    let form = [
+        (
+            "grant_type",
+            "urn:ietf:params:oauth:grant-type:pre-authorized_code",
+        ),
+        ("pre-authorized_code", "not-a-code"),
+    ];
+    let first = wallet.post_token(&info, &form, &seen_headers).unwrap();
+    assert_eq!(first.error_code(), Some("invalid_grant"));
+    let jwks_before = http
+        .get("jwks", &format!("{issuer_url}/.well-known/jwt-vc-issuer"))
+        .unwrap()
+        .body;
+    let keys_file = std::fs::read_to_string(dir.join("state/issuer-keys.json")).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(dir.join("state/issuer-keys.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    // Killed without a chance to flush anything, then started on the same directory.
+    drop(issuer);
+    issuer = start_issuer(&dir, port);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("state/issuer-keys.json")).unwrap(),
+        keys_file,
+        "the keys file is written once"
+    );
+    let jwks_after = http
+        .get("jwks", &format!("{issuer_url}/.well-known/jwt-vc-issuer"))
+        .unwrap()
+        .body;
+    assert_eq!(jwks_after, jwks_before);
+    let info = wallet.discover(&issuer_url).unwrap();
+
+    // The credential issued before the restart verifies with the served keys and its status.
+    let again = wallet
+        .verify_credential(&info, &credential.compact)
+        .unwrap();
+    assert_eq!(again.status, Status::VALID);
+    assert_eq!(again.status_idx, credential.status_idx);
+
+    // The used code stays used; the PoP seen before the restart stays seen.
+    let reused = wallet
+        .post_token(
+            &info,
+            &[
+                (
+                    "grant_type",
+                    "urn:ietf:params:oauth:grant-type:pre-authorized_code",
+                ),
+                ("pre-authorized_code", &used_code),
+            ],
+            &wallet.token_headers(&info).unwrap(),
+        )
+        .unwrap();
+    assert_eq!(reused.status, 400);
+    assert_eq!(reused.error_code(), Some("invalid_grant"));
+    let replayed = wallet.post_token(&info, &form, &seen_headers).unwrap();
+    assert_eq!(replayed.status, 401);
+    assert_eq!(replayed.error_code(), Some("invalid_client"));
+
+    // The code handed out before the restart still works, once.
+    let after = wallet
+        .receive(
+            info.clone(),
+            wallet.redeem(&info, &unused_code, None).unwrap(),
+            IDENTITY_CONFIGURATION_ID,
+            1,
+        )
+        .unwrap();
+    assert_ne!(after.credentials[0].status_idx, credential.status_idx);
+
+    // Revocation of the credential issued before the restart.
+    let listed = http
+        .get("list", &format!("{issuer_url}/admin/credentials"))
+        .unwrap();
+    let entries = listed.body["credentials"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    let id = entries
+        .iter()
+        .find(|c| c["status_list"]["idx"] == credential.status_idx)
+        .unwrap()["credential_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let revoked = http
+        .post_json(
+            "revoke",
+            &format!("{issuer_url}/admin/revoke"),
+            &json!({"credential_id": id}),
+            &[],
+        )
+        .unwrap();
+    assert_eq!(revoked.status, 200);
+    let revoked_status = wallet
+        .verify_credential(&info, &credential.compact)
+        .unwrap();
+    assert_eq!(revoked_status.status, Status::INVALID);
+    drop(issuer);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_data_directory_gives_back_its_keys_and_refuses_a_changed_algorithm_or_a_bad_file() {
+    use examples::datadir::DataDir;
+    use examples::error::DemoError;
+    use jose_core::{Algorithm, SystemRandom, UnixTime};
+    let dir = temp_dir();
+    let data = DataDir::new(dir.join("data"));
+    let rng = SystemRandom::new();
+    let now = UnixTime::from_secs(crate::common::START);
+    let (created, fresh) = data.keys(Algorithm::Es256, &rng, now).unwrap();
+    assert!(fresh);
+    let (reopened, fresh) = data.keys(Algorithm::Es256, &rng, now).unwrap();
+    assert!(!fresh);
+    assert_eq!(reopened.engine_secret, created.engine_secret);
+    assert_eq!(
+        reopened.credential_signer.signer().unwrap().public_jwk(),
+        created.credential_signer.signer().unwrap().public_jwk()
+    );
+    assert_eq!(reopened.issuer_ca.root_pem(), created.issuer_ca.root_pem());
+    assert_eq!(reopened.iaca.key_pkcs8(), created.iaca.key_pkcs8());
+
+    let changed = data.keys(Algorithm::Es384, &rng, now).unwrap_err();
+    assert!(
+        matches!(&changed, DemoError::Keystore(m) if m.contains("credentialSigner is an ES256 key but signingKey.alg is ES384")),
+        "{changed}"
+    );
+
+    let text = std::fs::read_to_string(data.keys_file()).unwrap();
+    let mut file: serde_json::Value = serde_json::from_str(&text).unwrap();
+    file["issuerCa"]["keyPkcs8"] = file["iaca"]["keyPkcs8"].clone();
+    std::fs::write(data.keys_file(), file.to_string()).unwrap();
+    let swapped = data.keys(Algorithm::Es256, &rng, now).unwrap_err();
+    assert!(
+        matches!(&swapped, DemoError::Keystore(m) if m.contains("issuerCa") && m.contains("not the root certificate's key")),
+        "{swapped}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
