@@ -1,5 +1,6 @@
-//! oid4vci-issuer, two benchmarks: the code flow of `issuer/code_flow.rs` (PAR, authorization,
-//! consent and code redemption; see that file), and the token endpoint path of `IssuerEngine::token` (form parse, client
+//! oid4vci-issuer, three benchmarks: the code flow of `issuer/code_flow.rs` (PAR, authorization,
+//! consent and code redemption; see that file), a whole issuance on each store backend against
+//! the in-memory stores (`issuer/stores.rs`), and the token endpoint path of `IssuerEngine::token` (form parse, client
 //! attestation + PoP verification, pre-authorized code redemption, grant, access and refresh
 //! token issuance) against two bare ring verifications of the same algorithm (the attestation
 //! signature and the PoP signature: the cryptographic floor of an attested token request).
@@ -16,6 +17,8 @@
 
 #[path = "issuer/code_flow.rs"]
 mod code_flow;
+#[path = "issuer/stores.rs"]
+mod stores;
 
 use core::hint::black_box;
 use std::sync::Arc;
@@ -108,5 +111,5 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench, code_flow::bench);
+criterion_group!(benches, bench, code_flow::bench, stores::bench);
 criterion_main!(benches);
