@@ -13,4 +13,5 @@ pub mod keystore;
 pub mod logging;
 pub mod narrate;
 pub mod pki;
+pub mod spawn;
 pub mod wallet;

@@ -97,7 +97,11 @@ pub struct Tokens {
 }
 
 impl Tokens {
-    pub(super) fn from_reply(reply: &Reply) -> Result<Self, DemoError> {
+    /// The tokens of a 200 token response.
+    ///
+    /// # Errors
+    /// [`DemoError::Protocol`] without `access_token` or `token_type`.
+    pub fn from_reply(reply: &Reply) -> Result<Self, DemoError> {
         let access_token = reply
             .str("access_token")
             .ok_or_else(|| DemoError::Protocol("token response without access_token".into()))?;

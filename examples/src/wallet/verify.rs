@@ -4,7 +4,7 @@ use jose_core::PublicJwk;
 use oid4vci_types::WellKnown;
 use sdjwt_vc::{IssuerMetadata, KeyBinding, Verifier, X5cTrust};
 use serde_json::{Map, Value};
-use status_list::{Status, StatusIndex, StatusListToken, VerifyOptions};
+use status_list::{Status, StatusIndex, StatusList, StatusListToken, VerifyOptions};
 use trust_x509::TrustAnchors;
 
 use super::{Wallet, trust};
@@ -43,7 +43,11 @@ pub(super) fn protocol(what: &str) -> DemoError {
 }
 
 impl Wallet {
-    fn issuer_keys(&self, issuer: &str) -> Result<IssuerMetadata, DemoError> {
+    /// The issuer's `jwt-vc-issuer` metadata (its keys), checked to name `issuer`.
+    ///
+    /// # Errors
+    /// [`DemoError`] when it cannot be fetched or parsed, or names another issuer.
+    pub fn issuer_keys(&self, issuer: &str) -> Result<IssuerMetadata, DemoError> {
         let url = WellKnown::JwtVcIssuer
             .url_for(issuer)
             .map_err(|e| DemoError::Protocol(format!("issuer identifier: {e}")))?;
@@ -167,7 +171,18 @@ impl Wallet {
         idx: u64,
         key: &PublicJwk,
     ) -> Result<Status, DemoError> {
-        let list = StatusListToken::verify_jwt(
+        self.verified_list(token, uri, key)?
+            .get(StatusIndex::new(idx))
+            .map_err(|e| DemoError::Protocol(format!("status list: {e}")))
+    }
+
+    fn verified_list(
+        &self,
+        token: &str,
+        uri: &str,
+        key: &PublicJwk,
+    ) -> Result<StatusList, DemoError> {
+        Ok(StatusListToken::verify_jwt(
             token.as_bytes(),
             uri,
             key,
@@ -175,9 +190,17 @@ impl Wallet {
             self.now(),
         )
         .map_err(|e| DemoError::Protocol(format!("status list token: {e}")))?
-        .into_list();
-        list.get(StatusIndex::new(idx))
-            .map_err(|e| DemoError::Protocol(format!("status list: {e}")))
+        .into_list())
+    }
+
+    /// Fetches the Status List Token at `uri` and verifies it with `key`: the whole list, to
+    /// read many entries from one fetch.
+    ///
+    /// # Errors
+    /// As [`Self::read_status`].
+    pub fn status_list(&self, uri: &str, key: &PublicJwk) -> Result<StatusList, DemoError> {
+        let token = self.status_token(uri)?;
+        self.verified_list(&token, uri, key)
     }
 
     /// Fetches the Status List Token at `uri`, verifies it with `key` and reads entry `idx`.

@@ -2,64 +2,27 @@
 //! started again on the same directory, it still verifies and revokes what it issued, and
 //! codes and PoPs used before the restart stay used.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use examples::clock::SystemClock;
 use examples::config::{IDENTITY_CONFIGURATION_ID, IssuerConfig};
 use examples::demo::{create_offer, demo_claims};
 use examples::narrate::Narrator;
+use examples::spawn::{self, ChildServer};
 use examples::wallet::{Http, Wallet};
 use serde_json::json;
 use status_list::Status;
 
-/// A child process killed when dropped (so a failing assertion leaves no server behind).
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+fn start(binary: &str, dir: &Path, args: &[&str], ready: &str) -> ChildServer {
+    spawn::start(Path::new(binary), dir, args, ready).unwrap()
 }
 
-/// A loopback port nothing listens on right now.
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    spawn::free_port().unwrap()
 }
 
-/// Starts `binary` in `dir` with `args` and waits until `ready` answers.
-fn start(binary: &str, dir: &Path, args: &[&str], ready: &str) -> Server {
-    let child = Command::new(binary)
-        .current_dir(dir)
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut server = Server(child);
-    let http = Http::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if http.get("ready", ready).is_ok() {
-            return server;
-        }
-        if let Some(status) = server.0.try_wait().unwrap() {
-            panic!("{binary} exited during start-up: {status}");
-        }
-        assert!(Instant::now() < deadline, "{binary} did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn start_issuer(dir: &Path, port: u16) -> Server {
+fn start_issuer(dir: &Path, port: u16) -> ChildServer {
     let listen = format!("127.0.0.1:{port}");
     start(
         env!("CARGO_BIN_EXE_issuer"),

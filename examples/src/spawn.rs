@@ -1,0 +1,127 @@
+//! Running the demo binaries as separate processes (for the restart test and the load
+//! generator): a child killed when dropped, a free loopback port, and a start that waits until
+//! the server answers.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::error::DemoError;
+use crate::wallet::Http;
+
+/// How long [`start`] waits for a server to answer.
+pub const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A server process, killed (SIGKILL: no chance to flush anything) when dropped.
+#[derive(Debug)]
+pub struct ChildServer {
+    child: Child,
+}
+
+impl ChildServer {
+    /// The process id.
+    #[must_use]
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for ChildServer {
+    fn drop(&mut self) {
+        // Already gone is fine: both calls only report that.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A loopback port nothing listens on right now (another process may take it before it is
+/// used: good enough for tests on one machine).
+///
+/// # Errors
+/// [`DemoError::Io`] when no port can be bound.
+pub fn free_port() -> Result<u16, DemoError> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// The demo binary `name` (`issuer`, `attester`, ...) next to the running executable (or one
+/// directory up, for test executables in `target/*/deps`).
+///
+/// # Errors
+/// [`DemoError::Config`] when it is in neither place.
+pub fn sibling_binary(name: &str) -> Result<PathBuf, DemoError> {
+    let exe = std::env::current_exe()?;
+    let file = format!("{name}{}", std::env::consts::EXE_SUFFIX);
+    exe.ancestors()
+        .skip(1)
+        .take(2)
+        .map(|dir| dir.join(&file))
+        .find(|path| path.is_file())
+        .ok_or_else(|| {
+            DemoError::Config(format!(
+                "no {file} beside {} (build it: cargo build -p examples --bin {name})",
+                exe.display()
+            ))
+        })
+}
+
+/// Starts `binary` in `dir` with `args` (its output discarded) and waits until `ready` answers
+/// any HTTP response.
+///
+/// # Errors
+/// [`DemoError::Io`] when it cannot be started; [`DemoError::Config`] when it exits or does not
+/// answer within [`START_TIMEOUT`].
+pub fn start(
+    binary: &Path,
+    dir: &Path,
+    args: &[&str],
+    ready: &str,
+) -> Result<ChildServer, DemoError> {
+    let child = Command::new(binary)
+        .current_dir(dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let mut server = ChildServer { child };
+    let http = Http::new();
+    let deadline = Instant::now() + START_TIMEOUT;
+    loop {
+        if http.get("ready", ready).is_ok() {
+            return Ok(server);
+        }
+        if let Some(status) = server.child.try_wait()? {
+            return Err(DemoError::Config(format!(
+                "{} exited during start-up: {status}",
+                binary.display()
+            )));
+        }
+        if Instant::now() > deadline {
+            return Err(DemoError::Config(format!(
+                "{} did not answer at {ready} within {} s",
+                binary.display(),
+                START_TIMEOUT.as_secs()
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The CPU time (user + system, every thread) process `pid` has used, from `/proc/PID/stat`
+/// (Linux; `None` elsewhere or when it cannot be read).
+#[must_use]
+pub fn cpu_seconds(pid: u32) -> Option<f64> {
+    /// `USER_HZ`: the unit of the `/proc` times, 100 on every Linux architecture's ABI.
+    const TICKS_PER_SECOND: f64 = 100.0;
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name is in parentheses and may hold spaces: count fields after it.
+    let after_name = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // Fields 14 (utime) and 15 (stime) of proc(5); the state (field 3) is index 0 here.
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    let ticks = utime.checked_add(stime)?;
+    // Exact for any realistic tick count (below 2^53).
+    Some(f64::from(u32::try_from(ticks).ok()?) / TICKS_PER_SECOND)
+}
