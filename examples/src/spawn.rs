@@ -2,10 +2,11 @@
 //! generator): a child killed when dropped, a free loopback port, and a start that waits until
 //! the server answers.
 
+use core::time::Duration;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::error::DemoError;
 use crate::wallet::Http;
