@@ -10,6 +10,7 @@ pub mod demo;
 pub mod error;
 pub mod issuer;
 pub mod keystore;
+pub mod load;
 pub mod logging;
 pub mod narrate;
 pub mod pki;

@@ -17,6 +17,8 @@ mod encryption;
 mod key_attestation;
 #[path = "api/lifecycle.rs"]
 mod lifecycle;
+#[path = "api/load.rs"]
+mod load;
 #[path = "api/mdoc.rs"]
 mod mdoc;
 #[path = "api/metadata.rs"]

@@ -1,0 +1,98 @@
+//! `load [--issuances N] [--concurrency C] [--batch B] [--seconds S] [--store memory|sqlite]
+//! [--issuer URL --attester URL [--server-pid PID]]`: the load generator (see
+//! `examples::load`). Without `--issuer` it starts a demo attester and issuer of its own (the
+//! binaries beside it) on loopback, with the given store; with `--issuer` it loads that
+//! issuer, which must be on loopback. Exits 1 when anything was lost, duplicated, accepted
+//! twice or failed.
+
+use core::time::Duration;
+use std::process::ExitCode;
+
+use examples::args::Args;
+use examples::error::DemoError;
+use examples::load::{self, LoadOptions, LoadStore, LocalServers, Target};
+
+fn number(args: &Args, name: &str, default: usize) -> Result<usize, DemoError> {
+    args.value(name).map_or(Ok(default), |v| {
+        v.parse()
+            .map_err(|_| DemoError::Config(format!("--{name} {v}: not a number")))
+    })
+}
+
+fn run() -> Result<bool, DemoError> {
+    let args = Args::parse(
+        &[],
+        &[
+            "issuances",
+            "concurrency",
+            "batch",
+            "seconds",
+            "store",
+            "issuer",
+            "attester",
+            "server-pid",
+        ],
+    )?;
+    let defaults = LoadOptions::default();
+    let options = LoadOptions::default()
+        .with_counts(
+            number(&args, "issuances", defaults.issuances)?,
+            number(&args, "concurrency", defaults.concurrency)?,
+            number(&args, "batch", defaults.batch)?,
+        )
+        .with_time_limit(Duration::from_secs(
+            u64::try_from(number(&args, "seconds", 120)?)
+                .map_err(|_| DemoError::Config("--seconds: too large".into()))?,
+        ));
+    let _servers;
+    let target = match args.value("issuer") {
+        Some(issuer) => {
+            let attester = args.value("attester").ok_or_else(|| {
+                DemoError::Config("--issuer needs --attester (the wallets' attester)".into())
+            })?;
+            let pid = args
+                .value("server-pid")
+                .map(|p| {
+                    p.parse()
+                        .map_err(|_| DemoError::Config(format!("--server-pid {p}: not a pid")))
+                })
+                .transpose()?;
+            Target::new(issuer.to_owned(), attester.to_owned(), pid)
+        }
+        None => {
+            let store = match args.value("store").unwrap_or("memory") {
+                "memory" => LoadStore::InMemory,
+                "sqlite" => LoadStore::Sqlite,
+                other => {
+                    return Err(DemoError::Config(format!(
+                        "--store {other}: expected memory or sqlite"
+                    )));
+                }
+            };
+            let servers = LocalServers::start(store, options.batch)?;
+            let target = servers.target.clone();
+            _servers = servers;
+            target
+        }
+    };
+    eprintln!(
+        "load: {} issuances, {} wallets, batches of {} against {}",
+        options.issuances, options.concurrency, options.batch, target.issuer_url
+    );
+    let report = load::run(&target, &options)?;
+    print!("{report}");
+    Ok(report.failures.is_empty()
+        && report.replays_refused == report.replays_sent
+        && report.issuances > 0)
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("load: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
