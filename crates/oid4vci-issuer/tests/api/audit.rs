@@ -18,9 +18,9 @@ const ISSUER: &str = "https://issuer.example";
 const PRE_AUTH: &str = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Apre-authorized_code";
 const CLAIM_VALUE: &str = "Erika-Mustermann-secret";
 
-/// Keeps every event it is handed.
+/// Keeps every event it is handed (also used by the code flow tests).
 #[derive(Default)]
-struct Recorder(Mutex<Vec<(AuditEvent, UnixTime)>>);
+pub(crate) struct Recorder(Mutex<Vec<(AuditEvent, UnixTime)>>);
 
 impl AuditSink for Recorder {
     fn record(&self, event: &AuditEvent, now: UnixTime) {
@@ -29,7 +29,7 @@ impl AuditSink for Recorder {
 }
 
 impl Recorder {
-    fn events(&self) -> Vec<AuditEvent> {
+    pub(crate) fn events(&self) -> Vec<AuditEvent> {
         self.0
             .lock()
             .unwrap()
