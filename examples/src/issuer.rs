@@ -2,18 +2,25 @@
 //! router, on one listener (the admin API answers loopback clients only).
 
 mod admin;
+mod audit;
 mod authorize;
 mod endpoints;
 mod expiring;
 mod lenient;
 mod metadata;
+mod metrics;
 mod offers;
 mod pages;
 mod status;
 
 pub use admin::TX_CODE_LENGTH;
+pub use audit::{
+    AuditEntry, AuditTrail, DEFAULT_AUDIT_PAGE, DemoAudit, IN_MEMORY_AUDIT_CAPACITY,
+    InMemoryAuditTrail, json_line,
+};
 pub use authorize::{MAX_FAILED_LOGINS, SESSION_COOKIE};
 pub use lenient::{LENIENT_LOG_CAPACITY, LenientLog};
+pub use metrics::{METRICS_MEDIA_TYPE, Metrics};
 pub use offers::{OFFER_PAGE_PATH, offer_qr_svg, offer_qr_terminal};
 pub use pages::{STYLESHEET_PATH, content_security_policy};
 pub use status::STATUS_LIST_JWT_MEDIA_TYPE;
@@ -91,6 +98,10 @@ pub struct IssuerState {
     pub trust_anchors: TrustAnchors,
     /// Lenient-mode acceptances, also logged as warnings (read by tests and the demo).
     pub lenient_log: LenientLog,
+    /// The engine's audit sink: JSON log lines, the trail `GET /admin/audit` reads, metrics.
+    pub audit: Arc<DemoAudit>,
+    /// What `GET /metrics` serves.
+    pub metrics: Arc<Metrics>,
     /// The `kid` of the credential signing key (its JWK thumbprint).
     kid: String,
     /// The served metadata documents, built at start-up.
@@ -255,6 +266,12 @@ impl IssuerState {
                     keys.mdoc_x5chain,
                 ));
         let stores = Stores::in_memory(&StoreLimits::default(), config.status_list_size);
+        // With SQLite stores: `AuditTrail::sqlite(&db)` instead.
+        let metrics = Arc::new(Metrics::new());
+        let audit = Arc::new(DemoAudit::new(
+            AuditTrail::in_memory(),
+            Arc::clone(&metrics),
+        ));
         // The request-encryption key: generated at start, published in the metadata.
         let request_key = LocalKeyAgreement::generate(jose_core::EcCurve::P256, &rng)
             .map_err(|e| DemoError::Config(format!("request encryption key: {e}")))?;
@@ -272,6 +289,7 @@ impl IssuerState {
             Arc::new(rng),
         )
         .with_stores(stores)
+        .with_audit_sink(audit.clone())
         .with_encryption(encryption);
         if let Some(verifier) = &client_attestation {
             builder = builder.with_client_authenticator(verifier.clone());
@@ -298,6 +316,8 @@ impl IssuerState {
             clock,
             trust_anchors: keys.anchors,
             lenient_log: LenientLog::default(),
+            audit,
+            metrics,
             kid,
             metadata,
             login_sessions: authorize::LoginSessions::default(),
@@ -402,6 +422,12 @@ pub fn router(state: Arc<IssuerState>) -> Router {
         .route("/admin/credentials", get(admin::list_credentials))
         .route("/admin/revoke", post(admin::revoke))
         .route("/admin/trust-anchors", get(admin::trust_anchors))
+        .route("/admin/audit", get(audit::audit_page))
+        .route("/metrics", get(metrics::metrics))
+        .route_layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            metrics::track,
+        ))
         .fallback(|| async {
             crate::error::ApiError::new(
                 axum::http::StatusCode::NOT_FOUND,

@@ -21,6 +21,8 @@ mod lifecycle;
 mod mdoc;
 #[path = "api/metadata.rs"]
 mod metadata;
+#[path = "api/observability.rs"]
+mod observability;
 #[path = "api/pages.rs"]
 mod pages;
 #[path = "api/pki.rs"]
