@@ -222,16 +222,10 @@ fn an_issuance_survives_a_restart_of_the_engine_and_the_database() {
     assert_eq!(refs.len(), 3, "no status index was handed out twice");
 }
 
-#[test]
-fn the_audit_trail_is_stored_append_only_paged_and_kept_across_a_restart() {
-    let file = temp::TempDb::new("audit");
-    let options = SqliteOptions::default().with_status_list_size(1024);
-    let holder = LocalSigner::generate(Algorithm::Es256, &SystemRandom::new()).unwrap();
-    let db = SqliteStores::open(file.path(), &options).unwrap();
-    let sink = db.audit_sink();
+fn audited_engine(db: &SqliteStores, sink: Arc<issuer_store::SqliteAuditSink>) -> IssuerEngine {
     let rng = SystemRandom::new();
     let signer = LocalSigner::generate(Algorithm::Es256, &rng).unwrap();
-    let engine = IssuerEngine::builder(
+    IssuerEngine::builder(
         IssuerSettings::new(ISSUER),
         vec![CredentialProfile::new(
             "pid",
@@ -246,9 +240,19 @@ fn the_audit_trail_is_stored_append_only_paged_and_kept_across_a_restart() {
     )
     .with_stores(db.stores())
     .with_replay_guard(db.replay_guard())
-    .with_audit_sink(sink.clone())
+    .with_audit_sink(sink)
     .build()
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn the_audit_trail_is_stored_append_only_paged_and_kept_across_a_restart() {
+    let file = temp::TempDb::new("audit");
+    let options = SqliteOptions::default().with_status_list_size(1024);
+    let holder = LocalSigner::generate(Algorithm::Es256, &SystemRandom::new()).unwrap();
+    let db = SqliteStores::open(file.path(), &options).unwrap();
+    let sink = db.audit_sink();
+    let engine = audited_engine(&db, sink.clone());
     let code = engine
         .create_pre_authorized_code(vec!["pid".into()], Map::new(), None, NOW)
         .unwrap();
@@ -310,4 +314,27 @@ fn the_audit_trail_is_stored_append_only_paged_and_kept_across_a_restart() {
     drop(db);
     let reopened = SqliteStores::open(file.path(), &options).unwrap();
     assert_eq!(reopened.audit_events(None, 100).unwrap(), all);
+}
+
+#[test]
+fn an_audit_table_that_fails_is_counted_and_does_not_refuse_the_request() {
+    let file = temp::TempDb::new("audit-failure");
+    let db = SqliteStores::open(file.path(), &SqliteOptions::default()).unwrap();
+    let sink = db.audit_sink();
+    let engine = audited_engine(&db, sink.clone());
+    // Another connection removes the table under the open store.
+    let conn = rusqlite::Connection::open(file.path()).unwrap();
+    conn.execute_batch("DROP TABLE audit_events;").unwrap();
+    drop(conn);
+    let code = engine
+        .create_pre_authorized_code(vec!["pid".into()], Map::new(), None, NOW)
+        .unwrap();
+    let tokens = token(
+        &engine,
+        &format!("{PRE_AUTH}&pre-authorized_code={code}"),
+        NOW,
+    );
+    assert!(tokens.is_ok(), "{tokens:?}");
+    assert_eq!(sink.failures(), 1);
+    assert!(db.audit_events(None, 10).is_err());
 }

@@ -224,3 +224,37 @@ fn metrics_and_the_audit_trail_refuse_a_non_loopback_peer() {
     ));
     assert_eq!(reply.status, 200);
 }
+
+#[test]
+fn a_replayed_client_attestation_pop_is_audited_and_counted() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let info = wallet.discover(&t.env.issuer_url).unwrap();
+    // One set of client authentication headers (one PoP `jti`) for two token requests.
+    let headers = wallet.token_headers(&info).unwrap();
+    let redeem = |code: &str| {
+        let form = [
+            (
+                "grant_type",
+                "urn:ietf:params:oauth:grant-type:pre-authorized_code",
+            ),
+            ("pre-authorized_code", code),
+        ];
+        wallet.post_token(&info, &form, &headers).unwrap()
+    };
+    let first = redeem(&t.offer(false).2);
+    assert_eq!(first.status, 200, "{}", first.body);
+    let second = redeem(&t.offer(false).2);
+    assert_eq!(second.status, 401, "{}", second.body);
+    let page = audit_page(&t, "");
+    let last = page["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["kind"], "replay_detected");
+    assert_eq!(last["details"]["proof"], "client_attestation_pop");
+    assert_eq!(
+        sample(
+            &metrics(&t),
+            r#"issuer_replays_detected_total{proof="client_attestation_pop"}"#
+        ),
+        1.0
+    );
+}
