@@ -162,6 +162,30 @@ impl ProofKind {
     }
 }
 
+/// What happened to a signing key ([`AuditEvent::KeyChanged`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeyChange {
+    /// A new key was generated or imported.
+    Created,
+    /// The key stopped signing (it may still verify what it signed).
+    Retired,
+    /// The key replaced the previous one for its purpose.
+    Rotated,
+}
+
+impl KeyChange {
+    /// The change as a stable lowercase name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Retired => "retired",
+            Self::Rotated => "rotated",
+        }
+    }
+}
+
 /// Why a grant's refresh token family was revoked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -234,6 +258,18 @@ pub enum AuditEvent {
         /// The new status.
         status: Status,
     },
+    /// A signing key was created, rotated or retired. The engine's keys are fixed when it is
+    /// built, so the deployment that manages keys records these, with
+    /// [`AuditEvent::key_changed`], to the same sink.
+    #[non_exhaustive]
+    KeyChanged {
+        /// The key: its `kid` or certificate thumbprint, never key material.
+        key_id: String,
+        /// What it signs (`credential`, `mdoc`, `status_list`, ...).
+        purpose: String,
+        /// What happened.
+        change: KeyChange,
+    },
     /// A lenient mode accepted a client without a valid client authentication.
     #[non_exhaustive]
     LenientAcceptance {
@@ -283,6 +319,16 @@ pub enum AuditEvent {
 }
 
 impl AuditEvent {
+    /// A [`AuditEvent::KeyChanged`] event, for the deployment that manages the keys.
+    #[must_use]
+    pub fn key_changed(key_id: &str, purpose: &str, change: KeyChange) -> Self {
+        Self::KeyChanged {
+            key_id: key_id.to_owned(),
+            purpose: purpose.to_owned(),
+            change,
+        }
+    }
+
     /// The event's kind as a stable snake_case name (`credential_issued`, `replay_detected`,
     /// ...): a column, a log field, a metric label.
     #[must_use]
@@ -291,6 +337,7 @@ impl AuditEvent {
             Self::AuthorizationCodeRedeemed { .. } => "authorization_code_redeemed",
             Self::CredentialIssued { .. } => "credential_issued",
             Self::CredentialStatusChanged { .. } => "credential_status_changed",
+            Self::KeyChanged { .. } => "key_changed",
             Self::LenientAcceptance { .. } => "lenient_acceptance",
             Self::PreAuthorizedCodeRedeemed { .. } => "pre_authorized_code_redeemed",
             Self::RefreshFamilyRevoked { .. } => "refresh_family_revoked",
@@ -356,6 +403,15 @@ impl AuditEvent {
                 put("status_list_id", text(status_list_id));
                 put("status_index", Value::from(*status_index));
                 put("status", Value::String(status.to_string()));
+            }
+            Self::KeyChanged {
+                key_id,
+                purpose,
+                change,
+            } => {
+                put("key_id", text(key_id));
+                put("purpose", text(purpose));
+                put("change", text(change.as_str()));
             }
             Self::LenientAcceptance { client_id, reason } => {
                 put("client_id", optional(client_id.as_ref()));
@@ -436,6 +492,16 @@ mod tests {
             ProofKind::KeyAttestation
         );
         assert_eq!(ProofKind::of_replay_key("whatever"), ProofKind::Other);
+    }
+
+    #[test]
+    fn a_key_change_names_the_key_and_what_happened() {
+        let event = AuditEvent::key_changed("kid-1", "credential", KeyChange::Rotated);
+        assert_eq!(event.kind(), "key_changed");
+        assert_eq!(
+            Value::Object(event.details()),
+            serde_json::json!({"key_id": "kid-1", "purpose": "credential", "change": "rotated"})
+        );
     }
 
     #[test]

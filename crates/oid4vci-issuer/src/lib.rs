@@ -17,7 +17,7 @@ mod store;
 #[doc(hidden)]
 pub mod fuzzing;
 
-pub use audit::{AuditEvent, AuditSink, NoAudit, ProofKind, Pseudonym, RevocationCause};
+pub use audit::{AuditEvent, AuditSink, KeyChange, NoAudit, ProofKind, Pseudonym, RevocationCause};
 pub use encryption::{DEFAULT_MAX_DECRYPTED_REQUEST_LEN, EncryptionSettings, RequestDecryptionKey};
 pub use engine::{
     Authorized, ClientAuthContext, ClientAuthenticator, ClientIdentity, IssuerEngine,
