@@ -60,13 +60,23 @@ impl core::fmt::Display for ApiError {
 
 impl core::error::Error for ApiError {}
 
+/// The OAuth `error` code of a refused answer, kept in the response's extensions (never sent)
+/// for the issuer's metrics.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ErrorCode(pub String);
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let e = self.0;
         if let Some(detail) = e.internal_detail() {
             tracing::error!(error = e.error(), detail = %detail, "request failed inside the server");
         }
-        http_response(e.status(), Some(e.to_json()), e.headers())
+        let mut response = http_response(e.status(), Some(e.to_json()), e.headers());
+        response
+            .extensions_mut()
+            .insert(ErrorCode(e.error().to_owned()));
+        response
     }
 }
 

@@ -2,19 +2,26 @@
 //! router, on one listener (the admin API answers loopback clients only).
 
 mod admin;
+mod audit;
 mod authorize;
 mod endpoints;
 mod expiring;
 mod lenient;
 mod metadata;
+mod metrics;
 mod offers;
 mod pages;
 mod status;
 mod storage;
 
 pub use admin::TX_CODE_LENGTH;
+pub use audit::{
+    AuditEntry, AuditTrail, DEFAULT_AUDIT_PAGE, DemoAudit, IN_MEMORY_AUDIT_CAPACITY,
+    InMemoryAuditTrail, json_line,
+};
 pub use authorize::{MAX_FAILED_LOGINS, SESSION_COOKIE};
 pub use lenient::{LENIENT_LOG_CAPACITY, LenientLog};
+pub use metrics::{METRICS_MEDIA_TYPE, Metrics};
 pub use offers::{OFFER_PAGE_PATH, offer_qr_svg, offer_qr_terminal};
 pub use pages::{STYLESHEET_PATH, content_security_policy};
 pub use status::{
@@ -31,7 +38,8 @@ use axum::routing::{get, post};
 use jose_core::jwe::KeyAgreement as _;
 use jose_core::{Algorithm, LocalSigner, PublicJwk, SystemRandom};
 use oid4vci_issuer::{
-    EncryptionSettings, IssuerEngine, IssuerKeys, RequestDecryptionKey, SigningKey,
+    AuditEvent, AuditSink as _, EncryptionSettings, IssuerEngine, IssuerKeys, KeyChange,
+    RequestDecryptionKey, SigningKey,
 };
 use pop_verifier::KeyAttestationVerifier;
 use tokio::net::TcpListener;
@@ -95,6 +103,10 @@ pub struct IssuerState {
     pub trust_anchors: TrustAnchors,
     /// Lenient-mode acceptances, also logged as warnings (read by tests and the demo).
     pub lenient_log: LenientLog,
+    /// The engine's audit sink: JSON log lines, the trail `GET /admin/audit` reads, metrics.
+    pub audit: Arc<DemoAudit>,
+    /// What `GET /metrics` serves.
+    pub metrics: Arc<Metrics>,
     /// The `kid` of the credential signing key (its JWK thumbprint).
     kid: String,
     /// The served metadata documents, built at start-up.
@@ -270,12 +282,23 @@ impl IssuerState {
             .map_err(|e| DemoError::Config(format!("clientAttestationConfig: {e}")))?;
         let signer_jwk = keys.signer.public_jwk();
         let kid = signer_jwk.thumbprint_base64url();
+        let mdoc_kid = keys.mdoc_signer.public_jwk().thumbprint_base64url();
         let engine_keys =
             IssuerKeys::new(SigningKey::new(Arc::new(keys.signer), keys.x5c).with_kid(&kid))
                 .with_mdoc(SigningKey::new(
                     Arc::new(keys.mdoc_signer),
                     keys.mdoc_x5chain,
                 ));
+        let metrics = Arc::new(Metrics::new());
+        let audit = Arc::new(DemoAudit::new(opened.audit, Arc::clone(&metrics)));
+        if opened.keys_created {
+            for (key_id, purpose) in [(kid.as_str(), "credential"), (mdoc_kid.as_str(), "mdoc")] {
+                audit.record(
+                    &AuditEvent::key_changed(key_id, purpose, KeyChange::Created),
+                    clock.now(),
+                );
+            }
+        }
         // The request-encryption key, published in the metadata.
         let request_key = opened.keys.request_key()?;
         let request_kid = request_key.public_jwk().thumbprint_base64url();
@@ -292,6 +315,7 @@ impl IssuerState {
             Arc::new(rng),
         )
         .with_stores(opened.stores)
+        .with_audit_sink(audit.clone())
         .with_encryption(encryption);
         if let Some(replay) = opened.replay {
             builder = builder.with_replay_guard(replay);
@@ -321,6 +345,8 @@ impl IssuerState {
             clock,
             trust_anchors: keys.anchors,
             lenient_log: LenientLog::default(),
+            audit,
+            metrics,
             kid,
             metadata,
             login_sessions: authorize::LoginSessions::default(),
@@ -426,6 +452,12 @@ pub fn router(state: Arc<IssuerState>) -> Router {
         .route("/admin/credentials", get(admin::list_credentials))
         .route("/admin/revoke", post(admin::revoke))
         .route("/admin/trust-anchors", get(admin::trust_anchors))
+        .route("/admin/audit", get(audit::audit_page))
+        .route("/metrics", get(metrics::metrics))
+        .route_layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            metrics::track,
+        ))
         .fallback(|| async {
             crate::error::ApiError::new(
                 axum::http::StatusCode::NOT_FOUND,

@@ -23,6 +23,8 @@ mod load;
 mod mdoc;
 #[path = "api/metadata.rs"]
 mod metadata;
+#[path = "api/observability.rs"]
+mod observability;
 #[path = "api/pages.rs"]
 mod pages;
 #[path = "api/pki.rs"]

@@ -8,7 +8,8 @@
 //! let db = SqliteStores::open("issuer.sqlite3", &SqliteOptions::default())?;
 //! let stores = db.stores(); // an `oid4vci_issuer::Stores`, one SQLite implementation per trait
 //! let replay = db.replay_guard(); // PoP and DPoP `jti`s
-//! # let _ = (stores, replay);
+//! let audit = db.audit_sink(); // the append-only audit trail, read with `db.audit_events`
+//! # let _ = (stores, replay, audit);
 //! # Ok::<(), issuer_store::OpenError>(())
 //! ```
 //!
@@ -47,11 +48,18 @@
 //! SQLite's file locks); that is a restartable single server, not a fleet across machines,
 //! which needs a networked database.
 //!
+//! # Audit trail
+//! [`SqliteStores::audit_sink`] appends the engine's audit events to `audit_events`, read in
+//! pages with [`SqliteStores::audit_events`]. The table is append-only: no call updates or
+//! deletes a row, and triggers make SQLite refuse an `UPDATE` or `DELETE` on it. It is not
+//! purged; archive the file to rotate it.
+//!
 //! # Schema
 //! Versioned with `PRAGMA user_version`; [`SqliteStores::open`] runs the missing migrations
 //! in one transaction and refuses a database written by a newer version
 //! ([`OpenError::SchemaTooNew`]).
 
+mod audit;
 mod codec;
 mod db;
 mod schema;
@@ -65,6 +73,7 @@ use jose_core::UnixTime;
 use oid4vci_issuer::{StoreError, Stores};
 use pop_verifier::ReplayGuard;
 
+pub use audit::{MAX_AUDIT_PAGE, SqliteAuditSink, StoredAuditEvent};
 pub use schema::SCHEMA_VERSION;
 
 #[doc(no_inline)]
@@ -169,6 +178,29 @@ impl SqliteStores {
     #[must_use]
     pub fn replay_guard(&self) -> Arc<dyn ReplayGuard> {
         Arc::new(stores::SqliteReplayGuard::new(Arc::clone(&self.db)))
+    }
+
+    /// An audit sink appending to the `audit_events` table (give it to
+    /// `IssuerEngineBuilder::with_audit_sink`). Each call makes a sink with its own failure
+    /// count.
+    #[must_use]
+    pub fn audit_sink(&self) -> Arc<SqliteAuditSink> {
+        Arc::new(SqliteAuditSink::new(Arc::clone(&self.db)))
+    }
+
+    /// Up to `limit` stored audit events (at most [`MAX_AUDIT_PAGE`]) with an id above
+    /// `after_id` (all, from the first, for `None`), oldest first: pass the last id of a page
+    /// as `after_id` to read the next one. The trail is append-only: there is no call to
+    /// change or delete an event, and the schema refuses both.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the database fails or a stored row does not decode.
+    pub fn audit_events(
+        &self,
+        after_id: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<StoredAuditEvent>, StoreError> {
+        audit::page(&self.db, after_id, limit)
     }
 
     /// Deletes every expired row of every table (inserts already purge their own table; call

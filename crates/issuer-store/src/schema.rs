@@ -119,10 +119,28 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX redeemed_codes_expiry ON redeemed_codes (expires_at);
     ",
+    // 2: the append-only audit trail. The triggers refuse every UPDATE and DELETE, so not even
+    // a bug in this crate can rewrite or drop an event through this connection.
+    "
+    CREATE TABLE audit_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        details_json TEXT NOT NULL
+    );
+    CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+    BEGIN
+        SELECT RAISE(ABORT, 'audit_events is append-only');
+    END;
+    CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+    BEGIN
+        SELECT RAISE(ABORT, 'audit_events is append-only');
+    END;
+    ",
 ];
 
 /// The schema version this crate writes: the number of migrations.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Brings the schema to [`SCHEMA_VERSION`] in one transaction, or refuses a newer one.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), OpenError> {

@@ -221,3 +221,120 @@ fn an_issuance_survives_a_restart_of_the_engine_and_the_database() {
     refs.dedup();
     assert_eq!(refs.len(), 3, "no status index was handed out twice");
 }
+
+fn audited_engine(db: &SqliteStores, sink: Arc<issuer_store::SqliteAuditSink>) -> IssuerEngine {
+    let rng = SystemRandom::new();
+    let signer = LocalSigner::generate(Algorithm::Es256, &rng).unwrap();
+    IssuerEngine::builder(
+        IssuerSettings::new(ISSUER),
+        vec![CredentialProfile::new(
+            "pid",
+            CredentialFormat::SdJwtVc {
+                vct: "urn:example:pid".into(),
+                always_disclosed: Vec::new(),
+            },
+        )],
+        IssuerKeys::new(SigningKey::new(Arc::new(signer), Vec::new()).with_kid("k1")),
+        &[5u8; 32],
+        Arc::new(rng),
+    )
+    .with_stores(db.stores())
+    .with_replay_guard(db.replay_guard())
+    .with_audit_sink(sink)
+    .build()
+    .unwrap()
+}
+
+#[test]
+fn the_audit_trail_is_stored_append_only_paged_and_kept_across_a_restart() {
+    let file = temp::TempDb::new("audit");
+    let options = SqliteOptions::default().with_status_list_size(1024);
+    let holder = LocalSigner::generate(Algorithm::Es256, &SystemRandom::new()).unwrap();
+    let db = SqliteStores::open(file.path(), &options).unwrap();
+    let sink = db.audit_sink();
+    let engine = audited_engine(&db, sink.clone());
+    let code = engine
+        .create_pre_authorized_code(vec!["pid".into()], Map::new(), None, NOW)
+        .unwrap();
+    let tokens = token(
+        &engine,
+        &format!("{PRE_AUTH}&pre-authorized_code={code}"),
+        NOW,
+    )
+    .unwrap();
+    let access = tokens["access_token"].as_str().unwrap();
+    let request = json!({
+        "credential_configuration_id": "pid",
+        "proofs": {"jwt": [proof(&engine, &holder, NOW)]},
+    });
+    assert_eq!(credential(&engine, access, &request, NOW).0, 200);
+    assert_eq!(
+        credential(&engine, access, &request, NOW),
+        (400, json!({"error": "invalid_proof"}))
+    );
+    drop(engine);
+
+    let all = db.audit_events(None, 100).unwrap();
+    let kinds: Vec<&str> = all.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "pre_authorized_code_redeemed",
+            "credential_issued",
+            "replay_detected"
+        ]
+    );
+    assert!(all.iter().all(|e| e.at == NOW));
+    assert!(all.windows(2).all(|w| w[0].id < w[1].id));
+    assert_eq!(all[1].details["key_id"], json!("k1"));
+    assert_eq!(all[2].details["proof"], json!("key_proof"));
+    assert_eq!(sink.failures(), 0);
+    // Nothing secret in the stored rows.
+    let stored = format!("{all:?}");
+    assert!(!stored.contains(&code) && !stored.contains(access));
+
+    // Pages: two, then the rest after the last id, then nothing.
+    let first = db.audit_events(None, 2).unwrap();
+    assert_eq!(first.len(), 2);
+    let rest = db.audit_events(Some(first[1].id), 2).unwrap();
+    assert_eq!(rest, all[2..]);
+    assert!(db.audit_events(Some(rest[0].id), 2).unwrap().is_empty());
+    assert!(db.audit_events(None, 0).unwrap().is_empty());
+
+    // Append-only in the database itself.
+    let conn = rusqlite::Connection::open(file.path()).unwrap();
+    assert!(
+        conn.execute("UPDATE audit_events SET kind = 'nothing'", [])
+            .is_err()
+    );
+    assert!(conn.execute("DELETE FROM audit_events", []).is_err());
+    drop(conn);
+
+    // A restart keeps the trail.
+    drop(db);
+    let reopened = SqliteStores::open(file.path(), &options).unwrap();
+    assert_eq!(reopened.audit_events(None, 100).unwrap(), all);
+}
+
+#[test]
+fn an_audit_table_that_fails_is_counted_and_does_not_refuse_the_request() {
+    let file = temp::TempDb::new("audit-failure");
+    let db = SqliteStores::open(file.path(), &SqliteOptions::default()).unwrap();
+    let sink = db.audit_sink();
+    let engine = audited_engine(&db, sink.clone());
+    // Another connection removes the table under the open store.
+    let conn = rusqlite::Connection::open(file.path()).unwrap();
+    conn.execute_batch("DROP TABLE audit_events;").unwrap();
+    drop(conn);
+    let code = engine
+        .create_pre_authorized_code(vec!["pid".into()], Map::new(), None, NOW)
+        .unwrap();
+    let tokens = token(
+        &engine,
+        &format!("{PRE_AUTH}&pre-authorized_code={code}"),
+        NOW,
+    );
+    assert!(tokens.is_ok(), "{tokens:?}");
+    assert_eq!(sink.failures(), 1);
+    assert!(db.audit_events(None, 10).is_err());
+}

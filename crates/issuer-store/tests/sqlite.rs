@@ -445,3 +445,24 @@ fn a_locked_database_is_unavailable_then_recovers() {
         Err(ReplayError::Replayed)
     );
 }
+
+#[test]
+fn a_version_1_database_gains_the_audit_table_and_keeps_its_state() {
+    let file = temp::TempDb::new("migrate-v1");
+    let db = open(&file, 16);
+    db.stores()
+        .codes
+        .insert("code".into(), pre_auth(2_000), 3, t(1_000))
+        .unwrap();
+    drop(db);
+    // Back to what version 1 wrote: no audit table.
+    let conn = Connection::open(file.path()).unwrap();
+    conn.execute_batch("DROP TABLE audit_events; PRAGMA user_version = 1;")
+        .unwrap();
+    drop(conn);
+    let db = open(&file, 16);
+    assert_eq!(db.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(SCHEMA_VERSION, 2);
+    assert!(db.audit_events(None, 10).unwrap().is_empty());
+    assert!(db.stores().codes.redeem("code", None, t(1_001)).is_ok());
+}

@@ -24,6 +24,7 @@ pub use authorize::{PAR_PATH, PendingAuthorization};
 pub use client_auth::{ClientAuthContext, ClientAuthenticator, ClientIdentity};
 pub use credential::STATUS_LIST_PATH;
 
+use crate::audit::{AuditEvent, AuditSink, AuditedReplayGuard, NoAudit, Pseudonym, Pseudonymizer};
 use crate::mint::IssuerKeys;
 use crate::settings::{CredentialFormat, CredentialProfile, IssuerSettings};
 use crate::{
@@ -98,6 +99,8 @@ pub struct IssuerEngine {
     key_attestation_status: Option<Arc<dyn crate::KeyAttestationStatus>>,
     rng: Arc<dyn RandomSource + Send + Sync>,
     encryption: Option<crate::EncryptionSettings>,
+    audit: Arc<dyn AuditSink>,
+    pseudonyms: Pseudonymizer,
 }
 
 impl core::fmt::Debug for IssuerEngine {
@@ -124,6 +127,7 @@ pub struct IssuerEngineBuilder {
     key_attestation_status: Option<Arc<dyn crate::KeyAttestationStatus>>,
     rng: Arc<dyn RandomSource + Send + Sync>,
     encryption: Option<crate::EncryptionSettings>,
+    audit: Option<Arc<dyn AuditSink>>,
 }
 
 impl core::fmt::Debug for IssuerEngineBuilder {
@@ -183,6 +187,13 @@ impl IssuerEngineBuilder {
         self
     }
 
+    /// Hands every [`AuditEvent`] to `sink` (see [`AuditSink`]); without one, events are
+    /// dropped ([`crate::NoAudit`]).
+    pub fn with_audit_sink(mut self, sink: Arc<dyn AuditSink>) -> Self {
+        self.audit = Some(sink);
+        self
+    }
+
     /// Checks everything and builds the engine.
     ///
     /// # Errors
@@ -238,6 +249,14 @@ impl IssuerEngineBuilder {
         }
         let nonces =
             StatelessNonces::new(&self.nonce_secret, None).map_err(EngineError::NonceSecret)?;
+        let audit: Arc<dyn AuditSink> = self.audit.unwrap_or_else(|| Arc::new(NoAudit));
+        // Every replay any verifier of this engine catches is an audit event.
+        let replay: Arc<dyn ReplayGuard> = Arc::new(AuditedReplayGuard {
+            inner: self
+                .replay
+                .unwrap_or_else(|| Arc::new(InMemoryReplayGuard::default())),
+            sink: Arc::clone(&audit),
+        });
         Ok(IssuerEngine {
             settings: self.settings,
             profiles: self.profiles,
@@ -246,14 +265,14 @@ impl IssuerEngineBuilder {
                 .stores
                 .unwrap_or_else(|| Stores::in_memory(&StoreLimits::default(), 16_384)),
             nonces,
-            replay: self
-                .replay
-                .unwrap_or_else(|| Arc::new(InMemoryReplayGuard::default())),
+            replay,
             client_auth: self.client_auth,
             key_attestation: self.key_attestation,
             key_attestation_status: self.key_attestation_status,
             rng: self.rng,
             encryption: self.encryption,
+            pseudonyms: Pseudonymizer::new(&self.nonce_secret),
+            audit,
         })
     }
 }
@@ -283,6 +302,7 @@ impl IssuerEngine {
             key_attestation_status: None,
             rng,
             encryption: None,
+            audit: None,
         }
     }
 
@@ -403,6 +423,54 @@ impl IssuerEngine {
             .insert(code.clone(), grant, self.settings.tx_code_max_attempts, now)
             .map_err(store_failure)?;
         Ok(code)
+    }
+
+    /// Sets the status list entry of an issued `credential` to `status` (a revocation:
+    /// [`status_list::Status::INVALID`]) and records an
+    /// [`AuditEvent::CredentialStatusChanged`] naming `actor` (who asked: an operator, an
+    /// admin client).
+    ///
+    /// # Errors
+    /// [`crate::StoreError::StatusList`] when the status list store has no such entry (nothing
+    /// is recorded then).
+    pub fn set_credential_status(
+        &self,
+        credential: &crate::IssuedCredential,
+        status: status_list::Status,
+        actor: &str,
+        now: UnixTime,
+    ) -> Result<(), crate::StoreError> {
+        if !self
+            .stores
+            .status
+            .set(&credential.status_list_id, credential.status_idx, status)
+        {
+            return Err(crate::StoreError::StatusList(format!(
+                "list {} has no entry {}",
+                credential.status_list_id, credential.status_idx
+            )));
+        }
+        self.record(
+            AuditEvent::CredentialStatusChanged {
+                actor: actor.to_owned(),
+                credential_id: credential.credential_id.clone(),
+                status_list_id: credential.status_list_id.clone(),
+                status_index: credential.status_idx,
+                status,
+            },
+            now,
+        );
+        Ok(())
+    }
+
+    /// Hands `event` to the audit sink.
+    fn record(&self, event: AuditEvent, now: UnixTime) {
+        self.audit.record(&event, now);
+    }
+
+    /// The audit pseudonym of `grant`.
+    fn grant_pseudonym(&self, grant: &crate::GrantId) -> Pseudonym {
+        self.pseudonyms.pseudonym("grant", grant.as_str())
     }
 
     /// A random base64url handle of 32 bytes (codes, tokens, ids).

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod audit;
 mod encryption;
 mod engine;
 mod error;
@@ -16,6 +17,7 @@ mod store;
 #[doc(hidden)]
 pub mod fuzzing;
 
+pub use audit::{AuditEvent, AuditSink, KeyChange, NoAudit, ProofKind, Pseudonym, RevocationCause};
 pub use encryption::{DEFAULT_MAX_DECRYPTED_REQUEST_LEN, EncryptionSettings, RequestDecryptionKey};
 pub use engine::{
     Authorized, ClientAuthContext, ClientAuthenticator, ClientIdentity, IssuerEngine,

@@ -1,5 +1,7 @@
 //! Integration tests of the public API.
 
+#[path = "api/audit.rs"]
+mod audit;
 #[path = "api/binding.rs"]
 mod binding;
 #[path = "api/bounds.rs"]

@@ -24,7 +24,8 @@ use crate::error::ApiError;
 /// Digits in a generated `tx_code`.
 pub const TX_CODE_LENGTH: usize = 6;
 
-fn loopback_only(peer: SocketAddr) -> Result<(), ApiError> {
+/// Refuses a peer that is not on the loopback interface (403 `access_denied`).
+pub(super) fn loopback_only(peer: SocketAddr) -> Result<(), ApiError> {
     if peer.ip().is_loopback() {
         Ok(())
     } else {
@@ -255,13 +256,16 @@ pub(super) async fn revoke(
             "no such issued credential",
         )
     })?;
-    if !state.engine.stores().status.set(
-        &credential.status_list_id,
-        credential.status_idx,
-        Status::INVALID,
-    ) {
-        return Err(ApiError::server_error(&"status entry missing"));
-    }
+    // The engine sets the entry and records the change in the audit trail.
+    state
+        .engine
+        .set_credential_status(
+            credential,
+            Status::INVALID,
+            &format!("admin-api@{}", peer.ip()),
+            state.clock.now(),
+        )
+        .map_err(|e| ApiError::server_error(&e))?;
     tracing::info!(credential_id = %credential.credential_id, "credential revoked");
     Ok(Json(json!({
         "credential_id": credential.credential_id,

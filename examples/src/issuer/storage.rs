@@ -9,6 +9,7 @@ use jose_core::{Algorithm, RandomSource, UnixTime};
 use oid4vci_issuer::{StoreLimits, Stores};
 use pop_verifier::ReplayGuard;
 
+use super::AuditTrail;
 use crate::datadir::{DataDir, KeyMaterial};
 use crate::error::DemoError;
 
@@ -71,8 +72,10 @@ impl Storage {
         match self {
             Self::InMemory => Ok(OpenStorage {
                 keys: KeyMaterial::generate(credential_alg, rng, now)?,
+                keys_created: true,
                 stores: Stores::in_memory(&StoreLimits::default(), status_list_size),
                 replay: None,
+                audit: AuditTrail::in_memory(),
                 description: "in memory: a restart forgets it".into(),
             }),
             Self::Persistent { dir, database } => {
@@ -84,8 +87,10 @@ impl Storage {
                 let verb = if created { "created" } else { "reopened" };
                 Ok(OpenStorage {
                     keys,
+                    keys_created: created,
                     stores: db.stores(),
                     replay: Some(db.replay_guard()),
+                    audit: AuditTrail::sqlite(&db),
                     description: format!(
                         "keys in {} ({verb}), state in sqlite:{}",
                         dir.path().display(),
@@ -102,10 +107,14 @@ impl Storage {
 pub struct OpenStorage {
     /// The issuer's keys and CAs.
     pub keys: KeyMaterial,
+    /// Whether the keys were generated now (not read from the data directory).
+    pub keys_created: bool,
     /// The engine's stores.
     pub stores: Stores,
     /// The replay guard of PoP, DPoP and key proof `jti`s (`None`: the engine's in-memory one).
     pub replay: Option<Arc<dyn ReplayGuard>>,
+    /// The audit trail.
+    pub audit: AuditTrail,
     /// Where the state is, for the start-up log line.
     pub description: String,
 }

@@ -194,6 +194,23 @@ fn a_restarted_issuer_keeps_its_keys_credentials_codes_and_replays() {
         .verify_credential(&info, &credential.compact)
         .unwrap();
     assert_eq!(revoked_status.status, Status::INVALID);
+
+    // The audit trail kept the first run's events: the keys created once, the issuances, the
+    // replay, and the revocation with its actor.
+    let audit = http
+        .get("audit", &format!("{issuer_url}/admin/audit?limit=1000"))
+        .unwrap();
+    let kinds: Vec<&str> = audit.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    let count = |kind: &str| kinds.iter().filter(|k| **k == kind).count();
+    assert_eq!(count("key_changed"), 2, "{kinds:?}");
+    assert_eq!(count("credential_issued"), 2, "{kinds:?}");
+    assert!(count("replay_detected") >= 1, "{kinds:?}");
+    assert_eq!(count("credential_status_changed"), 1, "{kinds:?}");
     drop(issuer);
     let _ = std::fs::remove_dir_all(&dir);
 }

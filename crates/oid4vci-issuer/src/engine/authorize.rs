@@ -143,7 +143,20 @@ impl IssuerEngine {
             replay: self.replay.as_ref(),
             rng: self.rng.as_ref(),
         };
-        auth.authenticate(request, client_id, &context, now)
+        let identity = auth.authenticate(request, client_id, &context, now)?;
+        if let Some(reason) = &identity.lenient_warning {
+            self.record(
+                crate::AuditEvent::LenientAcceptance {
+                    client_id: identity
+                        .client_id
+                        .clone()
+                        .or_else(|| client_id.map(str::to_owned)),
+                    reason: reason.clone(),
+                },
+                now,
+            );
+        }
+        Ok(identity)
     }
 
     /// The configurations a pushed request asks for: each `openid_credential` detail's

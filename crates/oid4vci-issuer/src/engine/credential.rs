@@ -220,6 +220,16 @@ impl IssuerEngine {
             ),
             MintError::Signing(reason) => OAuthError::server_error().with_internal_detail(reason),
         })?;
+        let event = crate::AuditEvent::CredentialIssued {
+            grant: self.grant_pseudonym(authorized.grant_id()),
+            client_id: authorized.grant().client_id.clone(),
+            configuration_id: profile.id.clone(),
+            format: profile.format.format_id(),
+            status_list_id: list_id.clone(),
+            status_index: idx,
+            key_id: self.signing_key_id(&profile.format),
+            deferred: profile.deferred,
+        };
         self.stores
             .registry
             .record(IssuedCredential::new(
@@ -232,7 +242,26 @@ impl IssuerEngine {
                 now,
             ))
             .map_err(store_failure)?;
+        self.record(event, now);
         Ok(credential)
+    }
+
+    /// The audit name of the key that signs `format`: its `kid`, else `x5t#S256:` and the
+    /// base64url SHA-256 of its certificate.
+    fn signing_key_id(&self, format: &crate::CredentialFormat) -> Option<String> {
+        let key = match format {
+            crate::CredentialFormat::Mdoc { .. } => self.keys.mdoc.as_ref()?,
+            crate::CredentialFormat::SdJwtVc { .. } => &self.keys.credential,
+        };
+        if let Some(kid) = key.kid() {
+            return Some(kid.to_owned());
+        }
+        let certificate = key.chain().first()?;
+        let digest = ring::digest::digest(&ring::digest::SHA256, certificate);
+        Some(format!(
+            "x5t#S256:{}",
+            jose_core::base64url::encode(digest.as_ref())
+        ))
     }
 }
 

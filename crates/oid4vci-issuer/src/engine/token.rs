@@ -11,6 +11,7 @@ use oid4vci_types::{
 };
 
 use super::{ClientIdentity, IssuerEngine, store_failure};
+use crate::audit::{AuditEvent, RevocationCause};
 use crate::{
     AccessGrant, CodeError, CodeRefusal, EndpointRequest, EndpointResponse, GrantId, IssuedCode,
     RedeemError, RefreshError, RefreshGrant,
@@ -141,6 +142,10 @@ impl IssuerEngine {
                     invalid_request("this offer has no tx_code, but one was sent")
                 }
                 RedeemError::WrongTxCode { attempts_left } => {
+                    if attempts_left == 0 {
+                        let code = self.pseudonyms.pseudonym("pre-authorized-code", code);
+                        self.record(AuditEvent::TxCodeLockout { code }, now);
+                    }
                     invalid_grant(&format!("wrong tx_code ({attempts_left} attempts left)"))
                 }
                 RedeemError::Store(e) => store_failure(e),
@@ -158,7 +163,14 @@ impl IssuerEngine {
         }
         refresh.client_id = identity.client_id;
         refresh.instance_key = identity.instance_key;
-        self.start_grant(refresh, dpop_jkt, now)
+        let event = AuditEvent::PreAuthorizedCodeRedeemed {
+            grant: self.grant_pseudonym(&refresh.grant),
+            client_id: refresh.client_id.clone(),
+            configuration_ids: refresh.configuration_ids.clone(),
+        };
+        let response = self.start_grant(refresh, dpop_jkt, now)?;
+        self.record(event, now);
+        Ok(response)
     }
 
     /// The `authorization_code` grant (RFC 6749 §4.1.3, RFC 7636 §4.6, RFC 9449 §10): the code
@@ -217,7 +229,14 @@ impl IssuerEngine {
         };
         refresh.client_id = Some(issued.request.client_id);
         refresh.instance_key = issued.request.instance_key;
-        self.start_grant(refresh, dpop_jkt, now)
+        let event = AuditEvent::AuthorizationCodeRedeemed {
+            grant: self.grant_pseudonym(&refresh.grant),
+            client_id: refresh.client_id.clone(),
+            configuration_ids: refresh.configuration_ids.clone(),
+        };
+        let response = self.start_grant(refresh, dpop_jkt, now)?;
+        self.record(event, now);
+        Ok(response)
     }
 
     /// The answer to a code that did not redeem; a reused one revokes its grant first.
@@ -233,6 +252,13 @@ impl IssuerEngine {
                 if let Err(e) = revoked {
                     return store_failure(e);
                 }
+                self.record(
+                    AuditEvent::RefreshFamilyRevoked {
+                        grant: self.grant_pseudonym(&grant),
+                        cause: RevocationCause::AuthorizationCodeReused,
+                    },
+                    now,
+                );
                 refused("the authorization code was already used: its tokens are revoked")
             }
             CodeError::Expired => refused("the authorization code has expired"),
@@ -335,15 +361,34 @@ impl IssuerEngine {
             .refresh
             .rotate(presented, next.clone(), now)
             .map_err(|e| match e {
-                RefreshError::Reused { grant } => match self.stores.tokens.revoke_grant(&grant) {
-                    Ok(()) => invalid_grant("refresh token reused: the grant is revoked"),
-                    Err(e) => store_failure(e),
-                },
+                RefreshError::Reused { grant } => {
+                    // The refresh store has revoked the family already; the access tokens go
+                    // now.
+                    self.record(
+                        AuditEvent::RefreshFamilyRevoked {
+                            grant: self.grant_pseudonym(&grant),
+                            cause: RevocationCause::RefreshTokenReused,
+                        },
+                        now,
+                    );
+                    match self.stores.tokens.revoke_grant(&grant) {
+                        Ok(()) => invalid_grant("refresh token reused: the grant is revoked"),
+                        Err(e) => store_failure(e),
+                    }
+                }
                 RefreshError::Expired => invalid_grant("the refresh token has expired"),
                 RefreshError::Store(e) => store_failure(e),
                 _ => invalid_grant("unknown refresh token"),
             })?;
-        self.issue_access(&grant, &next, dpop_jkt, now)
+        let response = self.issue_access(&grant, &next, dpop_jkt, now)?;
+        self.record(
+            AuditEvent::RefreshTokenUsed {
+                grant: self.grant_pseudonym(&grant.grant),
+                client_id: grant.client_id.clone(),
+            },
+            now,
+        );
+        Ok(response)
     }
 
     /// Stores a new access token for `grant` and answers with it.

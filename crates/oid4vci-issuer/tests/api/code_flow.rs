@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use jose_core::{Algorithm, LocalSigner, SystemRandom, UnixTime};
 use oid4vci_issuer::{
-    CredentialFormat, CredentialProfile, EndpointRequest, IssuerEngine, IssuerKeys, IssuerSettings,
-    PendingAuthorization, SigningKey,
+    AuditEvent, CredentialFormat, CredentialProfile, EndpointRequest, IssuerEngine, IssuerKeys,
+    IssuerSettings, PendingAuthorization, RevocationCause, SigningKey,
 };
 use oid4vci_types::OAuthError;
 use pop_verifier::{DpopProofClaims, build_dpop_proof};
@@ -20,6 +20,10 @@ const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 const FORM: (&str, &[u8]) = ("content-type", b"application/x-www-form-urlencoded");
 
 fn engine() -> IssuerEngine {
+    engine_with(Arc::new(oid4vci_issuer::NoAudit::default()))
+}
+
+fn engine_with(audit: Arc<dyn oid4vci_issuer::AuditSink>) -> IssuerEngine {
     let rng = SystemRandom::new();
     let signer = LocalSigner::generate(Algorithm::Es256, &rng).unwrap_or_else(|e| panic!("{e}"));
     let pid = CredentialProfile::new(
@@ -37,6 +41,7 @@ fn engine() -> IssuerEngine {
         &[3u8; 32],
         Arc::new(rng),
     )
+    .with_audit_sink(audit)
     .build()
     .unwrap_or_else(|e| panic!("{e}"))
 }
@@ -378,6 +383,43 @@ fn a_reused_code_is_refused_and_revokes_the_first_tokens() {
         answer.err().map(|e| (e.status(), e.error().to_owned())),
         Some((401, "invalid_token".into()))
     );
+}
+
+#[test]
+fn redemption_and_reuse_of_a_code_are_audited_under_one_grant() {
+    let audit = Arc::new(crate::audit::Recorder::default());
+    let engine = engine_with(audit.clone());
+    let key = DpopKey::new();
+    let code = authorized(&engine, &key);
+    let tokens = redeem(&engine, &code, &verifier(), Some(&key.proof("/token", "1")))
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(
+        redeem(&engine, &code, &verifier(), Some(&key.proof("/token", "2"))).is_err(),
+        "a reused code redeemed"
+    );
+    let events = audit.events();
+    let [
+        AuditEvent::AuthorizationCodeRedeemed {
+            grant: redeemed,
+            client_id,
+            configuration_ids,
+            ..
+        },
+        AuditEvent::RefreshFamilyRevoked {
+            grant: revoked,
+            cause: RevocationCause::AuthorizationCodeReused,
+            ..
+        },
+    ] = events.as_slice()
+    else {
+        panic!("unexpected events {events:?}");
+    };
+    assert_eq!(redeemed, revoked);
+    assert_eq!(client_id.as_deref(), Some("wallet"));
+    assert_eq!(configuration_ids, &["pid".to_owned()]);
+    let text = format!("{events:?}");
+    assert!(!text.contains(&code));
+    assert!(!text.contains(tokens["access_token"].as_str().unwrap_or("-")));
 }
 
 #[test]
