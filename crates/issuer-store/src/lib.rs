@@ -55,6 +55,7 @@
 mod codec;
 mod db;
 mod schema;
+mod shared;
 mod stores;
 
 use core::time::Duration;
