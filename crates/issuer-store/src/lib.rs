@@ -54,6 +54,8 @@
 
 mod codec;
 mod db;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod schema;
 mod shared;
 mod stores;
@@ -67,6 +69,9 @@ use oid4vci_issuer::{StoreError, Stores};
 use pop_verifier::ReplayGuard;
 
 pub use schema::SCHEMA_VERSION;
+
+#[cfg(feature = "postgres")]
+pub use postgres::{POSTGRES_SCHEMA_VERSION, PostgresOptions, PostgresStores};
 
 #[doc(no_inline)]
 pub use pop_verifier::ReplayError;
@@ -116,15 +121,20 @@ pub enum OpenError {
     /// locked past the busy timeout, ...).
     #[error("sqlite: {0}")]
     Sqlite(String),
+    /// PostgreSQL refused the connection string, the connection or the migration (feature
+    /// `postgres`).
+    #[cfg(feature = "postgres")]
+    #[error("postgres: {0}")]
+    Postgres(String),
     /// The database was written by a newer version of this crate: its schema is unknown here,
     /// and opening it could corrupt it.
     #[error(
         "the database schema is version {found}, newer than the {supported} this version knows; run the newer version or restore a backup"
     )]
     SchemaTooNew {
-        /// The file's `user_version`.
+        /// The database's schema version (SQLite: `user_version`).
         found: i64,
-        /// [`SCHEMA_VERSION`].
+        /// The newest version this crate knows ([`SCHEMA_VERSION`] for SQLite).
         supported: i64,
     },
     /// A status list size of 0.
