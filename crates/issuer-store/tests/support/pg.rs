@@ -81,10 +81,8 @@ impl PgServer {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
-        let dir = std::env::temp_dir().join(format!(
-            "issuer-store-pg-{}-{nanos}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("issuer-store-pg-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("create the server's temp dir");
         if as_postgres {
             let status = Command::new("chown")
@@ -147,7 +145,8 @@ impl PgServer {
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", program_path.display()));
         if !status.success() {
             let out = std::fs::read_to_string(&log_path).unwrap_or_default();
-            let server_log = std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default();
+            let server_log =
+                std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default();
             panic!("{program} failed ({status}):\n{out}\nserver log:\n{server_log}");
         }
     }
