@@ -1,7 +1,8 @@
 //! Durable stores for the [`oid4vci_issuer`] engine: every store trait of the engine and
 //! pop-verifier's [`ReplayGuard`] on SQLite, so an issuer keeps its codes, tokens, refresh
 //! families, deferred transactions, notification ids, issued-credential registry and status
-//! lists across a restart.
+//! lists across a restart; and (feature `postgres`) on PostgreSQL, so a fleet of issuer
+//! processes shares them (`PostgresStores`, whose module docs give that backend's choices).
 //!
 //! ```no_run
 //! use issuer_store::{SqliteOptions, SqliteStores};
@@ -14,7 +15,7 @@
 //!
 //! # Semantics
 //! The same as the engine's in-memory stores, checked by one conformance suite run against
-//! both (`tests/conformance.rs`):
+//! each backend (`tests/conformance.rs`). On SQLite:
 //! - **Single use is atomic.** A code, `request_uri`, refresh token or deferred transaction
 //!   is consumed by one `DELETE … RETURNING` (or inside one `BEGIN IMMEDIATE` transaction
 //!   that holds SQLite's write lock from its first statement), and a replay key by a unique

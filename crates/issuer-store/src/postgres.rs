@@ -1,59 +1,5 @@
-//! The PostgreSQL backend (feature `postgres`): every store and the replay guard on one
-//! database shared by a fleet of issuer processes.
-//!
-//! ```no_run
-//! use issuer_store::{PostgresOptions, PostgresStores};
-//! let db = PostgresStores::connect(
-//!     "postgres://issuer@db.internal/issuer",
-//!     &PostgresOptions::default(),
-//! )?;
-//! let stores = db.stores(); // an `oid4vci_issuer::Stores`, one PostgreSQL implementation per trait
-//! let replay = db.replay_guard(); // PoP and DPoP `jti`s, shared by every process
-//! # let _ = (stores, replay);
-//! # Ok::<(), issuer_store::OpenError>(())
-//! ```
-//!
-//! # Choices
-//! - **Synchronous client, small pool.** The store traits are synchronous, so the synchronous
-//!   [`postgres`] client (it drives each connection on a private runtime) behind an [`r2d2`]
-//!   pool of [`PostgresOptions::pool_size`] connections, opened on demand. Each connection is
-//!   checked with an empty query when it is handed out, so connections broken while the
-//!   database was down are replaced and the stores recover by themselves once it is back.
-//! - **Single use across processes.** A code, `request_uri`, refresh token or deferred
-//!   transaction is consumed by one `DELETE … RETURNING`, or in a transaction that first locks
-//!   its row with `SELECT … FOR UPDATE` (the other session waits, then finds the row gone);
-//!   a replay key by one `INSERT … ON CONFLICT … DO UPDATE … WHERE expired` (0 rows: a
-//!   replay). Never a read and a write in two statements without a lock. Transactions run at
-//!   PostgreSQL's default `READ COMMITTED`; where a redemption waited for a row that another
-//!   session consumed, it reads again (a new snapshot) to answer "reused" rather than
-//!   "unknown", as the single-process stores do.
-//! - **Status indices.** Unique by the primary key `(list_id, idx)`, whichever process
-//!   claims; drawn uniformly at random (rejection sampling, then an exact draw over the free
-//!   indices of a nearly full list) from the engine's random source. A slot of the list is
-//!   reserved first by one `UPDATE … allocated = allocated + 1 WHERE allocated < size`, so
-//!   allocations from many sessions run side by side and never overfill a list; a new list
-//!   is created under a transaction-level advisory lock.
-//! - **Expiry.** As on SQLite every row carries `expires_at` and an expired row is never
-//!   returned; but an insert purges its table at most once per
-//!   [`PostgresOptions::purge_interval`] per process (in batches that skip rows other sessions
-//!   hold), not on every insert, so a busy fleet does not spend its time deleting.
-//!   [`PostgresStores::purge_expired`] purges everything.
-//! - **Migrations** run in [`PostgresStores::connect`], in one transaction holding
-//!   `pg_advisory_xact_lock`, so processes starting together migrate once; the applied
-//!   versions are rows of `issuer_store_schema`. The tables live in the connection's
-//!   `search_path` (give the issuer its own database or schema).
-//! - **Timeouts.** [`PostgresOptions::connect_timeout`] bounds connecting and waiting for a
-//!   pooled connection; [`PostgresOptions::statement_timeout`] is set as the session's
-//!   `statement_timeout` (lock waits included), and a session idle inside a transaction for
-//!   four times that is ended by the server.
-//! - **Failures fail closed**, as on SQLite: a database error is
-//!   [`StoreError::Unavailable`] or [`ReplayError::Unavailable`](crate::ReplayError), and
-//!   methods without an error answer their refusing value. Errors keep the server's message
-//!   and SQLSTATE only (never a `DETAIL`, which may quote a row).
-//! - **Secrets are stored hashed** with the same codec as SQLite (SHA-256 of codes, tokens,
-//!   `request_uri`s, transaction and notification ids).
-//! - **No TLS yet**: connections are plain (`NoTls`); run the database on loopback, a unix
-//!   socket (`host=/run/postgresql`) or a private network.
+//! The PostgreSQL backend (feature `postgres`); its choices are documented on
+//! [`PostgresStores`].
 
 mod db;
 mod schema;
@@ -140,10 +86,64 @@ impl PostgresOptions {
 }
 
 /// Every store of the issuer engine and the replay guard, on one PostgreSQL database through a
-/// connection pool. Any number of processes may connect to the same database: single use,
-/// status indices and revocations hold across all of them.
+/// connection pool (feature `postgres`). Any number of processes may connect to the same
+/// database: single use, status indices and revocations hold across all of them.
 ///
 /// Cheap to share: the handles it gives out share its pool.
+///
+/// ```no_run
+/// use issuer_store::{PostgresOptions, PostgresStores};
+/// let db = PostgresStores::connect(
+///     "postgres://issuer@db.internal/issuer",
+///     &PostgresOptions::default(),
+/// )?;
+/// let stores = db.stores(); // an `oid4vci_issuer::Stores`, one PostgreSQL implementation per trait
+/// let replay = db.replay_guard(); // PoP and DPoP `jti`s, shared by every process
+/// # let _ = (stores, replay);
+/// # Ok::<(), issuer_store::OpenError>(())
+/// ```
+///
+/// # Choices
+/// - **Synchronous client, small pool.** The store traits are synchronous, so the synchronous
+///   [`postgres`](https://docs.rs/postgres) client (it drives each connection on a private runtime) behind an [`r2d2`](https://docs.rs/r2d2)
+///   pool of [`PostgresOptions::pool_size`] connections, opened on demand. Each connection is
+///   checked with an empty query when it is handed out, so connections broken while the
+///   database was down are replaced and the stores recover by themselves once it is back.
+/// - **Single use across processes.** A code, `request_uri`, refresh token or deferred
+///   transaction is consumed by one `DELETE … RETURNING`, or in a transaction that first locks
+///   its row with `SELECT … FOR UPDATE` (the other session waits, then finds the row gone);
+///   a replay key by one `INSERT … ON CONFLICT … DO UPDATE … WHERE expired` (0 rows: a
+///   replay). Never a read and a write in two statements without a lock. Transactions run at
+///   PostgreSQL's default `READ COMMITTED`; where a redemption waited for a row that another
+///   session consumed, it reads again (a new snapshot) to answer "reused" rather than
+///   "unknown", as the single-process stores do.
+/// - **Status indices.** Unique by the primary key `(list_id, idx)`, whichever process
+///   claims; drawn uniformly at random (rejection sampling, then an exact draw over the free
+///   indices of a nearly full list) from the engine's random source. A slot of the list is
+///   reserved first by one `UPDATE … allocated = allocated + 1 WHERE allocated < size`, so
+///   allocations from many sessions run side by side and never overfill a list; a new list
+///   is created under a transaction-level advisory lock.
+/// - **Expiry.** As on SQLite every row carries `expires_at` and an expired row is never
+///   returned; but an insert purges its table at most once per
+///   [`PostgresOptions::purge_interval`] per process (in batches that skip rows other sessions
+///   hold), not on every insert, so a busy fleet does not spend its time deleting.
+///   [`PostgresStores::purge_expired`] purges everything.
+/// - **Migrations** run in [`PostgresStores::connect`], in one transaction holding
+///   `pg_advisory_xact_lock`, so processes starting together migrate once; the applied
+///   versions are rows of `issuer_store_schema`. The tables live in the connection's
+///   `search_path` (give the issuer its own database or schema).
+/// - **Timeouts.** [`PostgresOptions::connect_timeout`] bounds connecting and waiting for a
+///   pooled connection; [`PostgresOptions::statement_timeout`] is set as the session's
+///   `statement_timeout` (lock waits included), and a session idle inside a transaction for
+///   four times that is ended by the server.
+/// - **Failures fail closed**, as on SQLite: a database error is
+///   [`StoreError::Unavailable`] or [`ReplayError::Unavailable`](crate::ReplayError), and
+///   methods without an error answer their refusing value. Errors keep the server's message
+///   and SQLSTATE only (never a `DETAIL`, which may quote a row).
+/// - **Secrets are stored hashed** with the same codec as SQLite (SHA-256 of codes, tokens,
+///   `request_uri`s, transaction and notification ids).
+/// - **No TLS yet**: connections are plain (`NoTls`); run the database on loopback, a unix
+///   socket (`host=/run/postgresql`) or a private network.
 #[derive(Debug, Clone)]
 pub struct PostgresStores {
     handle: stores::PgHandle,

@@ -192,6 +192,8 @@ impl PgServer {
     }
 
     /// A shell that stops the server and removes the temp dir once this process has exited.
+    // It must outlive this process, so it is never waited for (init reaps it).
+    #[allow(clippy::zombie_processes)]
     fn watchdog(&self) {
         let pg_ctl = self.bin.join("pg_ctl");
         let stop = format!(
