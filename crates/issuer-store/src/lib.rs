@@ -2,7 +2,8 @@
 //! pop-verifier's [`ReplayGuard`] on SQLite, so an issuer keeps its codes, tokens, refresh
 //! families, deferred transactions, notification ids, issued-credential registry and status
 //! lists across a restart; and (feature `postgres`) on PostgreSQL, so a fleet of issuer
-//! processes shares them (`PostgresStores`, whose module docs give that backend's choices).
+//! processes shares them (`PostgresStores`, whose docs give that backend's choices); and
+//! (feature `redis`) the replay guard alone on Redis (`RedisReplayGuard`).
 //!
 //! ```no_run
 //! use issuer_store::{SqliteOptions, SqliteStores};
@@ -57,6 +58,8 @@ mod codec;
 mod db;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(feature = "redis")]
+mod redis_guard;
 mod schema;
 mod shared;
 mod stores;
@@ -73,6 +76,8 @@ pub use schema::SCHEMA_VERSION;
 
 #[cfg(feature = "postgres")]
 pub use postgres::{POSTGRES_SCHEMA_VERSION, PostgresOptions, PostgresStores};
+#[cfg(feature = "redis")]
+pub use redis_guard::{RedisOptions, RedisReplayGuard};
 
 #[doc(no_inline)]
 pub use pop_verifier::ReplayError;
@@ -127,6 +132,10 @@ pub enum OpenError {
     #[cfg(feature = "postgres")]
     #[error("postgres: {0}")]
     Postgres(String),
+    /// Redis refused the URL or the connection (feature `redis`).
+    #[cfg(feature = "redis")]
+    #[error("redis: {0}")]
+    Redis(String),
     /// The database was written by a newer version of this crate: its schema is unknown here,
     /// and opening it could corrupt it.
     #[error(
