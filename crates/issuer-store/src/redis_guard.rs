@@ -115,8 +115,7 @@ impl r2d2::ManageConnection for Manager {
 ///   persistence) or fails over to a lagging replica forgets the keys of the last moments,
 ///   and a proof recorded then could be accepted again within its window. For the strict
 ///   guarantee run it with `appendonly yes` and `appendfsync always`, or keep replay in
-///   PostgreSQL ([`PostgresStores::replay_guard`](crate::PostgresStores::replay_guard) with
-///   feature `postgres`).
+///   PostgreSQL (`PostgresStores::replay_guard`, feature `postgres`).
 /// - **No TLS yet** (`redis://` only): loopback, a unix socket or a private network.
 #[derive(Debug, Clone)]
 pub struct RedisReplayGuard {

@@ -4,8 +4,9 @@
 
 #![allow(dead_code)]
 
+use core::time::Duration;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// A running server.
 #[derive(Debug)]
