@@ -122,7 +122,9 @@ impl PostgresOptions {
 ///   indices of a nearly full list) from the engine's random source. A slot of the list is
 ///   reserved first by one `UPDATE … allocated = allocated + 1 WHERE allocated < size`, so
 ///   allocations from many sessions run side by side and never overfill a list; a new list
-///   is created under a transaction-level advisory lock.
+///   is created under a transaction-level advisory lock. A reservation whose claim then fails
+///   (a database error, a crash) leaves one entry of its list unused: an index may be wasted,
+///   never handed out twice.
 /// - **Expiry.** As on SQLite every row carries `expires_at` and an expired row is never
 ///   returned; but an insert purges its table at most once per
 ///   [`PostgresOptions::purge_interval`] per process (in batches that skip rows other sessions

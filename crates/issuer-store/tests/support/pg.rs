@@ -37,7 +37,14 @@ pub(crate) fn server() -> &'static PgServer {
 /// `/usr/lib/postgresql/*/bin`.
 fn find_bin() -> PathBuf {
     if let Some(dir) = std::env::var_os("PG_BIN") {
-        return PathBuf::from(dir);
+        let dir = PathBuf::from(dir);
+        assert!(
+            dir.join("initdb").exists(),
+            "PG_BIN={} has no initdb: install the Debian package `postgresql` or point PG_BIN \
+             at the PostgreSQL server binaries",
+            dir.display()
+        );
+        return dir;
     }
     let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
         .into_iter()
