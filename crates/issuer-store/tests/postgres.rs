@@ -355,3 +355,40 @@ fn expired_rows_are_purged_and_secrets_are_stored_hashed() {
         .collect();
     assert_eq!(keys, ["new"], "the expired entry went with the next insert");
 }
+
+#[test]
+fn a_statement_stuck_on_a_lock_times_out_as_unavailable_and_accepts_nothing() {
+    let url = pg::server().fresh_database("timeout");
+    let db = PostgresStores::connect(
+        &url,
+        &PostgresOptions::default()
+            .with_pool_size(2)
+            .with_statement_timeout(core::time::Duration::from_millis(300)),
+    )
+    .unwrap();
+    let codes = db.stores().codes;
+    codes
+        .insert(
+            "locked-code".into(),
+            PreAuthGrant::new(vec!["pid".into()], Map::new(), None, t(100)),
+            3,
+            t(0),
+        )
+        .unwrap();
+    // Another session holds every code row.
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let mut tx = admin.transaction().unwrap();
+    tx.query("SELECT * FROM pre_auth_codes FOR UPDATE", &[])
+        .unwrap();
+    let started = std::time::Instant::now();
+    match codes.redeem("locked-code", None, t(1)) {
+        Err(oid4vci_issuer::RedeemError::Store(oid4vci_issuer::StoreError::Unavailable(
+            reason,
+        ))) => assert!(reason.contains("57014"), "a statement timeout: {reason}"),
+        other => panic!("a redemption past the statement timeout: {other:?}"),
+    }
+    assert!(started.elapsed() < core::time::Duration::from_secs(3));
+    tx.rollback().unwrap();
+    // The lock is gone: the code was never consumed, and redeems now.
+    codes.redeem("locked-code", None, t(1)).unwrap();
+}
