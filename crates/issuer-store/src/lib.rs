@@ -14,6 +14,16 @@
 //! # Ok::<(), issuer_store::OpenError>(())
 //! ```
 //!
+//! # Backends
+//! | backend | feature | for |
+//! |---|---|---|
+//! | [`SqliteStores`] | (always) | one server that restarts without losing state; no setup |
+//! | `PostgresStores` | `postgres` | a fleet of issuer processes on one database: every store |
+//! | `RedisReplayGuard` | `redis` | the replay `jti` set alone, beside PostgreSQL |
+//!
+//! Each answers like the engine's in-memory stores and fails closed; the PostgreSQL and Redis
+//! types document how they reach single use across processes, their pools and timeouts.
+//!
 //! # Semantics
 //! The same as the engine's in-memory stores, checked by one conformance suite run against
 //! each backend (`tests/conformance.rs`). On SQLite:
@@ -47,7 +57,7 @@
 //!
 //! Several processes may open the same file (each sees the others' single use, through
 //! SQLite's file locks); that is a restartable single server, not a fleet across machines,
-//! which needs a networked database.
+//! which needs a networked database (`PostgresStores`).
 //!
 //! # Schema
 //! Versioned with `PRAGMA user_version`; [`SqliteStores::open`] runs the missing migrations
