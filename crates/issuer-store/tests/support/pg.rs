@@ -88,8 +88,14 @@ impl PgServer {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
-        let dir =
-            std::env::temp_dir().join(format!("issuer-store-pg-{}-{nanos}", std::process::id()));
+        // As root the server runs as `postgres`, which must reach the directory: /tmp, not a
+        // $TMPDIR that may sit under root's home.
+        let base = if as_postgres {
+            PathBuf::from("/tmp")
+        } else {
+            std::env::temp_dir()
+        };
+        let dir = base.join(format!("issuer-store-pg-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("create the server's temp dir");
         if as_postgres {
             let status = Command::new("chown")
