@@ -190,8 +190,10 @@ impl PostgresStores {
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] when the database fails.
-    pub fn purge_expired(&self, now: UnixTime) -> Result<u64, StoreError> {
-        self.db.purge_all(now)
+    pub fn purge_expired(&self, now: UnixTime) -> Result<usize, StoreError> {
+        self.db
+            .purge_all(now)
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
     }
 
     /// The schema version of the database.
