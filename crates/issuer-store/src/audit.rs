@@ -9,7 +9,8 @@ use jose_core::UnixTime;
 use oid4vci_issuer::{AuditEvent, AuditSink, StoreError};
 use serde_json::{Map, Value};
 
-use crate::db::{Db, corrupt, unavailable};
+use crate::db::{Db, unavailable};
+use crate::shared::corrupt;
 
 /// The largest page [`crate::SqliteStores::audit_events`] returns, whatever `limit` asks.
 pub const MAX_AUDIT_PAGE: usize = 1_000;

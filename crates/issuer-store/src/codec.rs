@@ -7,7 +7,7 @@ use oid4vci_issuer::{
 };
 use serde_json::{Map, Value, json};
 
-use crate::db::corrupt;
+use crate::shared::corrupt;
 
 fn strings(v: &[String]) -> Value {
     Value::Array(v.iter().cloned().map(Value::String).collect())

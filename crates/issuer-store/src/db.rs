@@ -1,6 +1,5 @@
 //! The shared connection: opening, configuration, transactions and error mapping.
 
-use core::fmt::Write as _;
 use core::time::Duration;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -11,6 +10,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 use crate::OpenError;
 use crate::schema;
+use crate::shared::EXPIRING_TABLES;
 
 /// One connection to the database file.
 #[derive(Debug)]
@@ -23,37 +23,6 @@ pub(crate) struct Db {
 pub(crate) fn unavailable(e: rusqlite::Error) -> StoreError {
     StoreError::Unavailable(format!("sqlite: {e}"))
 }
-
-/// A stored value that does not decode: the file was changed behind the store.
-pub(crate) fn corrupt(what: &str) -> StoreError {
-    StoreError::Unavailable(format!("sqlite: a stored {what} does not decode"))
-}
-
-/// The key a presented secret (code, token, id) is stored under: its SHA-256, in hex.
-pub(crate) fn secret_key(secret: &str) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA256, secret.as_bytes());
-    let mut hex = String::with_capacity(64);
-    for b in digest.as_ref() {
-        // Writing to a String cannot fail.
-        let _ = write!(hex, "{b:02x}");
-    }
-    hex
-}
-
-/// Every table with an `expires_at` column, purged by [`Db::purge_all`].
-const EXPIRING_TABLES: &[&str] = &[
-    "replay",
-    "pre_auth_codes",
-    "access_tokens",
-    "refresh_tokens",
-    "rotated_refresh_tokens",
-    "revoked_grants",
-    "deferred",
-    "notifications",
-    "pushed_requests",
-    "authorization_codes",
-    "redeemed_codes",
-];
 
 impl Db {
     /// Opens and configures the file, then migrates its schema.

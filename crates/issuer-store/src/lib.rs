@@ -1,7 +1,9 @@
 //! Durable stores for the [`oid4vci_issuer`] engine: every store trait of the engine and
 //! pop-verifier's [`ReplayGuard`] on SQLite, so an issuer keeps its codes, tokens, refresh
 //! families, deferred transactions, notification ids, issued-credential registry and status
-//! lists across a restart.
+//! lists across a restart; and (feature `postgres`) on PostgreSQL, so a fleet of issuer
+//! processes shares them (`PostgresStores`, whose docs give that backend's choices); and
+//! (feature `redis`) the replay guard alone on Redis (`RedisReplayGuard`).
 //!
 //! ```no_run
 //! use issuer_store::{SqliteOptions, SqliteStores};
@@ -13,9 +15,19 @@
 //! # Ok::<(), issuer_store::OpenError>(())
 //! ```
 //!
+//! # Backends
+//! | backend | feature | for |
+//! |---|---|---|
+//! | [`SqliteStores`] | (always) | one server that restarts without losing state; no setup |
+//! | `PostgresStores` | `postgres` | a fleet of issuer processes on one database: every store |
+//! | `RedisReplayGuard` | `redis` | the replay `jti` set alone, beside PostgreSQL |
+//!
+//! Each answers like the engine's in-memory stores and fails closed; the PostgreSQL and Redis
+//! types document how they reach single use across processes, their pools and timeouts.
+//!
 //! # Semantics
 //! The same as the engine's in-memory stores, checked by one conformance suite run against
-//! both (`tests/conformance.rs`):
+//! each backend (`tests/conformance.rs`). On SQLite:
 //! - **Single use is atomic.** A code, `request_uri`, refresh token or deferred transaction
 //!   is consumed by one `DELETE … RETURNING` (or inside one `BEGIN IMMEDIATE` transaction
 //!   that holds SQLite's write lock from its first statement), and a replay key by a unique
@@ -46,7 +58,7 @@
 //!
 //! Several processes may open the same file (each sees the others' single use, through
 //! SQLite's file locks); that is a restartable single server, not a fleet across machines,
-//! which needs a networked database.
+//! which needs a networked database (`PostgresStores`).
 //!
 //! # Audit trail
 //! [`SqliteStores::audit_sink`] appends the engine's audit events to `audit_events`, read in
@@ -62,7 +74,12 @@
 mod audit;
 mod codec;
 mod db;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "redis")]
+mod redis_guard;
 mod schema;
+mod shared;
 mod stores;
 
 use core::time::Duration;
@@ -75,6 +92,11 @@ use pop_verifier::ReplayGuard;
 
 pub use audit::{MAX_AUDIT_PAGE, SqliteAuditSink, StoredAuditEvent};
 pub use schema::SCHEMA_VERSION;
+
+#[cfg(feature = "postgres")]
+pub use postgres::{POSTGRES_SCHEMA_VERSION, PostgresOptions, PostgresStores};
+#[cfg(feature = "redis")]
+pub use redis_guard::{RedisOptions, RedisReplayGuard};
 
 #[doc(no_inline)]
 pub use pop_verifier::ReplayError;
@@ -124,15 +146,24 @@ pub enum OpenError {
     /// locked past the busy timeout, ...).
     #[error("sqlite: {0}")]
     Sqlite(String),
+    /// PostgreSQL refused the connection string, the connection or the migration (feature
+    /// `postgres`).
+    #[cfg(feature = "postgres")]
+    #[error("postgres: {0}")]
+    Postgres(String),
+    /// Redis refused the URL or the connection (feature `redis`).
+    #[cfg(feature = "redis")]
+    #[error("redis: {0}")]
+    Redis(String),
     /// The database was written by a newer version of this crate: its schema is unknown here,
     /// and opening it could corrupt it.
     #[error(
         "the database schema is version {found}, newer than the {supported} this version knows; run the newer version or restore a backup"
     )]
     SchemaTooNew {
-        /// The file's `user_version`.
+        /// The database's schema version (SQLite: `user_version`).
         found: i64,
-        /// [`SCHEMA_VERSION`].
+        /// The newest version this crate knows ([`SCHEMA_VERSION`] for SQLite).
         supported: i64,
     },
     /// A status list size of 0.

@@ -1,10 +1,15 @@
-//! One suite of store behaviour, written once and run against the engine's in-memory stores
-//! and against SQLite: a durable store must answer exactly like the in-memory one.
+//! One suite of store behaviour, written once and run against the engine's in-memory stores,
+//! against SQLite and (feature `postgres`) against PostgreSQL: a durable store must answer
+//! exactly like the in-memory one.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 #[path = "support/temp.rs"]
 mod temp;
+
+#[cfg(feature = "postgres")]
+#[path = "support/pg.rs"]
+mod pg;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -49,6 +54,24 @@ fn sqlite() -> Backend {
         stores: db.stores(),
         replay: db.replay_guard(),
         _file: Some(file),
+    }
+}
+
+/// A fresh database on this binary's PostgreSQL server.
+#[cfg(feature = "postgres")]
+fn postgres() -> Backend {
+    let url = pg::server().fresh_database("conformance");
+    let db = issuer_store::PostgresStores::connect(
+        &url,
+        &issuer_store::PostgresOptions::default()
+            .with_status_list_size(LIST_SIZE)
+            .with_pool_size(8),
+    )
+    .expect("connect");
+    Backend {
+        stores: db.stores(),
+        replay: db.replay_guard(),
+        _file: None,
     }
 }
 
@@ -574,6 +597,10 @@ macro_rules! suite {
         }
         mod sqlite {
             $( #[test] fn $name() { super::$name(&super::sqlite()); } )*
+        }
+        #[cfg(feature = "postgres")]
+        mod postgresql {
+            $( #[test] fn $name() { super::$name(&super::postgres()); } )*
         }
     };
 }

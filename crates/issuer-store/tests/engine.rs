@@ -7,50 +7,19 @@
 #[path = "support/temp.rs"]
 mod temp;
 
-use std::sync::Arc;
+#[path = "support/issuer.rs"]
+mod issuer;
 
+use issuer::{ISSUER, NOW, PRE_AUTH, token};
 use issuer_store::{SqliteOptions, SqliteStores};
 use jose_core::{Algorithm, LocalSigner, SystemRandom, UnixTime};
-use oid4vci_issuer::{
-    CredentialFormat, CredentialProfile, EndpointRequest, IssuerEngine, IssuerKeys, IssuerSettings,
-    SigningKey,
-};
+use oid4vci_issuer::{EndpointRequest, IssuerEngine};
 use pop_verifier::{KeyProofClaims, NoncePurpose, ProofKey, build_key_proof};
 use serde_json::{Map, Value, json};
 use status_list::Status;
 
-const NOW: UnixTime = UnixTime::from_secs(1_800_000_000);
-const ISSUER: &str = "https://issuer.example";
-const PRE_AUTH: &str = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Apre-authorized_code";
-
 fn engine(db: &SqliteStores) -> IssuerEngine {
-    let rng = SystemRandom::new();
-    let signer = LocalSigner::generate(Algorithm::Es256, &rng).unwrap();
-    let format = CredentialFormat::SdJwtVc {
-        vct: "urn:example:pid".into(),
-        always_disclosed: Vec::new(),
-    };
-    IssuerEngine::builder(
-        IssuerSettings::new(ISSUER),
-        vec![
-            CredentialProfile::new("pid", format.clone()),
-            CredentialProfile::new("pid-later", format).deferred(),
-        ],
-        IssuerKeys::new(SigningKey::new(Arc::new(signer), Vec::new())),
-        &[5u8; 32],
-        Arc::new(rng),
-    )
-    .with_stores(db.stores())
-    .with_replay_guard(db.replay_guard())
-    .build()
-    .unwrap()
-}
-
-fn token(engine: &IssuerEngine, body: &str, now: UnixTime) -> Result<Value, (u16, String)> {
-    engine
-        .token(&EndpointRequest::new(&[], body.as_bytes()), now)
-        .map(|answer| answer.body.unwrap())
-        .map_err(|e| (e.status(), e.error().to_owned()))
+    issuer::engine(db.stores(), db.replay_guard())
 }
 
 fn proof(engine: &IssuerEngine, holder: &LocalSigner, now: UnixTime) -> String {
@@ -222,27 +191,14 @@ fn an_issuance_survives_a_restart_of_the_engine_and_the_database() {
     assert_eq!(refs.len(), 3, "no status index was handed out twice");
 }
 
-fn audited_engine(db: &SqliteStores, sink: Arc<issuer_store::SqliteAuditSink>) -> IssuerEngine {
-    let rng = SystemRandom::new();
-    let signer = LocalSigner::generate(Algorithm::Es256, &rng).unwrap();
-    IssuerEngine::builder(
-        IssuerSettings::new(ISSUER),
-        vec![CredentialProfile::new(
-            "pid",
-            CredentialFormat::SdJwtVc {
-                vct: "urn:example:pid".into(),
-                always_disclosed: Vec::new(),
-            },
-        )],
-        IssuerKeys::new(SigningKey::new(Arc::new(signer), Vec::new()).with_kid("k1")),
-        &[5u8; 32],
-        Arc::new(rng),
-    )
-    .with_stores(db.stores())
-    .with_replay_guard(db.replay_guard())
-    .with_audit_sink(sink)
-    .build()
-    .unwrap()
+fn audited_engine(
+    db: &SqliteStores,
+    sink: std::sync::Arc<issuer_store::SqliteAuditSink>,
+) -> IssuerEngine {
+    issuer::builder(db.stores(), db.replay_guard())
+        .with_audit_sink(sink)
+        .build()
+        .unwrap()
 }
 
 #[test]

@@ -9,7 +9,8 @@ use oid4vci_issuer::{
 use rusqlite::{OptionalExtension, params};
 
 use crate::codec;
-use crate::db::{Db, purge, secret_key, unavailable};
+use crate::db::{Db, purge, unavailable};
+use crate::shared::secret_key;
 
 /// [`AuthorizationStore`] on SQLite.
 #[derive(Debug)]

@@ -7,7 +7,8 @@ use oid4vci_issuer::{PreAuthCodeStore, PreAuthGrant, RedeemError, StoreError};
 use rusqlite::{OptionalExtension, params};
 
 use crate::codec;
-use crate::db::{Db, purge, secret_key, unavailable};
+use crate::db::{Db, purge, unavailable};
+use crate::shared::{TxCodeCheck, check_tx_code, secret_key};
 
 /// [`PreAuthCodeStore`] on SQLite.
 #[derive(Debug)]
@@ -19,14 +20,6 @@ impl SqlitePreAuthCodes {
     pub(crate) const fn new(db: Arc<Db>) -> Self {
         Self { db }
     }
-}
-
-/// Compares two secrets without an early exit on the first differing byte.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 impl PreAuthCodeStore for SqlitePreAuthCodes {
@@ -79,24 +72,20 @@ impl PreAuthCodeStore for SqlitePreAuthCodes {
                 return Ok(Err(RedeemError::Expired));
             }
             let grant = codec::pre_auth_from_json(&json)?;
-            match (grant.tx_code.as_deref(), tx_code) {
-                (None, None) => {}
-                (None, Some(_)) => return Ok(Err(RedeemError::TxCodeUnexpected)),
-                (Some(_), None) => return Ok(Err(RedeemError::TxCodeMissing)),
-                (Some(expected), Some(got)) => {
-                    if !constant_time_eq(expected.as_bytes(), got.as_bytes()) {
-                        let attempts_left = attempts.saturating_sub(1);
-                        if attempts_left == 0 {
-                            delete()?;
-                        } else {
-                            tx.execute(
-                                "UPDATE pre_auth_codes SET attempts_left = ?2 WHERE code_hash = ?1",
-                                params![key, attempts_left],
-                            )
-                            .map_err(unavailable)?;
-                        }
-                        return Ok(Err(RedeemError::WrongTxCode { attempts_left }));
+            match check_tx_code(grant.tx_code.as_deref(), tx_code, attempts) {
+                TxCodeCheck::Pass => {}
+                TxCodeCheck::Refuse(e) => return Ok(Err(e)),
+                TxCodeCheck::Wrong { attempts_left } => {
+                    if attempts_left == 0 {
+                        delete()?;
+                    } else {
+                        tx.execute(
+                            "UPDATE pre_auth_codes SET attempts_left = ?2 WHERE code_hash = ?1",
+                            params![key, attempts_left],
+                        )
+                        .map_err(unavailable)?;
                     }
+                    return Ok(Err(RedeemError::WrongTxCode { attempts_left }));
                 }
             }
             // The write lock is held since BEGIN IMMEDIATE; the DELETE … RETURNING is the

@@ -8,6 +8,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use status_list::{Bits, IndexAllocator, Status, StatusIndex, StatusList};
 
 use crate::db::{Db, unavailable};
+use crate::shared::{RANDOM_TRIES, parse_list_id, status_error, uniform_below};
 
 /// [`CredentialRegistry`] on SQLite: append only, oldest first.
 #[derive(Debug)]
@@ -92,30 +93,6 @@ impl SqliteStatusLists {
     }
 }
 
-/// Draws in rejection sampling before falling back to an exact draw over the free indices.
-const RANDOM_TRIES: usize = 16;
-
-fn status_error(e: &status_list::Error) -> StoreError {
-    StoreError::StatusList(e.to_string())
-}
-
-/// A uniform draw in `0..n` (`n > 0`) by rejection sampling on 32-bit words.
-fn uniform_below(rng: &dyn RandomSource, n: u32) -> Result<u32, StoreError> {
-    let range = u64::from(n);
-    let space = 1u64 << 32;
-    let zone = space - space % range;
-    loop {
-        let mut word = [0u8; 4];
-        rng.fill(&mut word)
-            .map_err(|e| StoreError::StatusList(format!("random source: {e}")))?;
-        let x = u64::from(u32::from_le_bytes(word));
-        if x < zone {
-            return u32::try_from(x % range)
-                .map_err(|_| StoreError::StatusList("a draw below a u32 fits u32".into()));
-        }
-    }
-}
-
 /// The list that takes the next index: the newest one with a free index, or a new one.
 fn current_list(tx: &Transaction<'_>, size: u32) -> Result<(i64, u32, u32), StoreError> {
     let newest: Option<(i64, u32, u32)> = tx
@@ -150,14 +127,6 @@ fn claim(tx: &Transaction<'_>, list: i64, idx: u32) -> Result<bool, StoreError> 
         )
         .map_err(unavailable)?;
     Ok(inserted == 1)
-}
-
-fn parse_list_id(list_id: &str) -> Option<i64> {
-    // Only the canonical decimal form names a list ("01" does not name list 1).
-    list_id
-        .parse::<i64>()
-        .ok()
-        .filter(|id| id.to_string() == list_id)
 }
 
 /// The list named `list_id` and its row id.

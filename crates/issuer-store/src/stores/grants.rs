@@ -12,7 +12,8 @@ use oid4vci_issuer::{
 use rusqlite::{OptionalExtension, params};
 
 use crate::codec;
-use crate::db::{Db, purge, secret_key, unavailable};
+use crate::db::{Db, purge, unavailable};
+use crate::shared::secret_key;
 
 /// [`AccessTokenStore`] on SQLite.
 #[derive(Debug)]
