@@ -14,8 +14,9 @@
 //! changed); they chain to the same roots and certify the same keys, so every credential
 //! issued before the restart still verifies, and the served `jwks` is unchanged.
 //!
-//! The file is written once, when the directory is new, through a temporary file and a
-//! rename, readable by the owner only. Nothing from it is ever logged. A production issuer
+//! The file is written once, when the directory is new, through a temporary file linked into
+//! place (never half-written; of fleet instances starting together on one directory, one
+//! writes it and the others read it), readable by the owner only. Nothing from it is ever logged. A production issuer
 //! keeps these keys in an HSM or KMS instead (see the `Signer` and `KeyAgreement` seams).
 
 use std::path::{Path, PathBuf};
@@ -229,19 +230,25 @@ impl DataDir {
                 let material = KeyMaterial::generate(credential_alg, rng, now)?;
                 let text = serde_json::to_string_pretty(&material.to_file())
                     .map_err(|e| DemoError::Keystore(e.to_string()))?;
-                write_private(&path, text.as_bytes())?;
-                Ok((material, true))
+                if create_private(&path, text.as_bytes())? {
+                    Ok((material, true))
+                } else {
+                    // Another instance of a fleet wrote it first: use its keys.
+                    self.keys(credential_alg, rng, now)
+                }
             }
             Err(e) => Err(e.into()),
         }
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file and a rename (no half-written keys file
-/// after a crash), readable and writable by the owner only.
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), DemoError> {
+/// Creates `path` holding `bytes`, readable and writable by the owner only, unless it exists
+/// (then `false`). Written to a temporary file first and linked into place, so the file is
+/// never seen half-written (a crash, a second instance starting at the same moment), and of
+/// two instances creating it at once exactly one wins.
+fn create_private(path: &Path, bytes: &[u8]) -> Result<bool, DemoError> {
     use std::io::Write as _;
-    let temporary = path.with_extension("json.tmp");
+    let temporary = path.with_extension(format!("json.{}.tmp", std::process::id()));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -250,8 +257,13 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), DemoError> {
     file.write_all(bytes)?;
     file.sync_all()?;
     drop(file);
-    std::fs::rename(&temporary, path)?;
-    Ok(())
+    let linked = std::fs::hard_link(&temporary, path);
+    std::fs::remove_file(&temporary)?;
+    match linked {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The keys file.

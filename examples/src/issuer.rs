@@ -27,13 +27,14 @@ pub use pages::{STYLESHEET_PATH, content_security_policy};
 pub use status::{
     STATUS_LIST_JWT_MEDIA_TYPE, STATUS_LIST_TOKEN_LIFETIME_SECONDS, STATUS_LIST_TTL_SECONDS,
 };
-pub use storage::{OpenStorage, Storage};
+pub use storage::{Database, OpenStorage, Storage};
 
 use core::net::SocketAddr;
 use std::sync::Arc;
 
 use attestation_jwt::{ClientAttestationConfig, ClientAttestationVerifier};
 use axum::Router;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use jose_core::jwe::KeyAgreement as _;
 use jose_core::{Algorithm, LocalSigner, PublicJwk, SystemRandom};
@@ -414,6 +415,19 @@ fn configured_attester_roots(config: Option<&serde_json::Value>) -> Vec<String> 
     }
 }
 
+/// Runs a handler's body on Tokio's blocking pool and answers with what it returns. The
+/// engine's stores are synchronous and block on their database (the synchronous PostgreSQL
+/// client even refuses to run on an async worker thread), so every handler that reaches a
+/// store runs its body here, never on a task of the async runtime.
+async fn off_runtime<T: IntoResponse + Send + 'static>(
+    body: impl FnOnce() -> T + Send + 'static,
+) -> Response {
+    match tokio::task::spawn_blocking(body).await {
+        Ok(answer) => answer.into_response(),
+        Err(e) => crate::error::ApiError::server_error(&e).into_response(),
+    }
+}
+
 /// The issuer's router over `state`.
 pub fn router(state: Arc<IssuerState>) -> Router {
     Router::new()
@@ -524,9 +538,15 @@ pub async fn start(
 ) -> Result<(RunningServer, Arc<IssuerState>), DemoError> {
     let (listener, bound_url) = bind(listen).await?;
     let base_url = config.base_url.clone().unwrap_or(bound_url);
-    let state = Arc::new(IssuerState::open(
-        config, base_url, keystore, clock, storage,
-    )?);
+    // Opening the storage blocks on its database (and a PostgreSQL connection must not be
+    // made on an async worker thread).
+    let storage = storage.clone();
+    let state = tokio::task::spawn_blocking(move || {
+        IssuerState::open(config, base_url, keystore, clock, &storage)
+    })
+    .await
+    .map_err(|e| DemoError::Config(format!("issuer start-up: {e}")))??;
+    let state = Arc::new(state);
     let server = spawn(listener, router(Arc::clone(&state)))?;
     Ok((server, state))
 }

@@ -45,7 +45,7 @@ use crate::demo::{create_offer, demo_claims};
 use crate::error::DemoError;
 use crate::issuer::ACCEPTED_ALGORITHMS;
 use crate::narrate::Narrator;
-use crate::spawn::{self, ChildServer};
+use crate::spawn::{self, ChildServer, RoundRobinProxy};
 use crate::wallet::{IssuerInfo, Tokens, Wallet, credential_request_body};
 
 /// The token request's grant type.
@@ -126,8 +126,9 @@ pub struct Target {
     pub issuer_url: String,
     /// The attester's base URL.
     pub attester_url: String,
-    /// The issuer's process id, for its CPU time (`None`: not reported).
-    pub server_pid: Option<u32>,
+    /// The process ids of the issuer (one per instance of a fleet), for the server's CPU time
+    /// (empty: not reported).
+    pub server_pids: Vec<u32>,
 }
 
 impl Target {
@@ -137,8 +138,26 @@ impl Target {
         Self {
             issuer_url,
             attester_url,
-            server_pid,
+            server_pids: server_pid.into_iter().collect(),
         }
+    }
+
+    /// This target with the issuer's CPU time summed over `pids`.
+    #[must_use]
+    pub fn with_server_pids(mut self, pids: Vec<u32>) -> Self {
+        self.server_pids = pids;
+        self
+    }
+
+    /// The CPU seconds the issuer processes have used, if every one can be read.
+    fn cpu_seconds(&self) -> Option<f64> {
+        if self.server_pids.is_empty() {
+            return None;
+        }
+        self.server_pids
+            .iter()
+            .map(|pid| spawn::cpu_seconds(*pid))
+            .sum()
     }
 }
 
@@ -186,7 +205,8 @@ pub struct LoadReport {
     pub replays_sent: usize,
     /// Replayed token requests refused for their replayed proof.
     pub replays_refused: usize,
-    /// The server's CPU time over the run (`None` without its process id).
+    /// The server's CPU time over the run, summed over its instances (`None` without their
+    /// process ids).
     pub server_cpu: Option<Duration>,
     /// The crypto floor of one issuance on one core.
     pub floor: Duration,
@@ -333,7 +353,7 @@ pub fn run(target: &Target, options: &LoadOptions) -> Result<LoadReport, DemoErr
     let floor = floor_per_issuance(options.batch)?;
     let next = AtomicUsize::new(0);
     let collected = Mutex::new(Collected::default());
-    let cpu_before = target.server_pid.and_then(spawn::cpu_seconds);
+    let cpu_before = target.cpu_seconds();
     let started = Instant::now();
     std::thread::scope(|scope| {
         for _ in 0..options.concurrency {
@@ -350,7 +370,7 @@ pub fn run(target: &Target, options: &LoadOptions) -> Result<LoadReport, DemoErr
         }
     });
     let wall = started.elapsed();
-    let cpu_after = target.server_pid.and_then(spawn::cpu_seconds);
+    let cpu_after = target.cpu_seconds();
     let mut collected = collected
         .into_inner()
         .unwrap_or_else(PoisonError::into_inner);
@@ -574,71 +594,124 @@ pub enum LoadStore {
     Sqlite,
 }
 
-/// A demo attester and issuer started as processes in a fresh temporary directory, with the
-/// default configuration made strict (client attestation required) and batches of `batch`.
-/// Both are killed and the directory removed when this is dropped.
+/// A demo attester and one or more issuer instances started as processes in a fresh temporary
+/// directory, with the default configuration made strict (client attestation required) and
+/// batches of `batch`. Several instances share the data directory (one keys file) and sit
+/// behind a [`RoundRobinProxy`] whose URL is their common base URL, as a fleet behind a load
+/// balancer. Everything is killed and the directory removed when this is dropped.
 #[derive(Debug)]
 pub struct LocalServers {
-    /// Where to send the load.
+    /// Where to send the load (the proxy, for several instances).
     pub target: Target,
+    /// Each instance's own URL (to reach one instance directly).
+    pub instances: Vec<String>,
     dir: PathBuf,
     // Dropped (killed) before the directory goes.
-    issuer: Option<ChildServer>,
+    proxy: Option<RoundRobinProxy>,
+    issuers: Vec<ChildServer>,
     attester: Option<ChildServer>,
 }
 
 impl LocalServers {
-    /// Starts both.
+    /// One issuer on `store`.
     ///
     /// # Errors
     /// [`DemoError`] when a binary is missing or does not start.
     pub fn start(store: LoadStore, batch: usize) -> Result<Self, DemoError> {
+        let args: &[&str] = match store {
+            LoadStore::InMemory => &["--store", "memory"],
+            LoadStore::Sqlite => &[],
+        };
+        Self::fleet(args, 1, batch)
+    }
+
+    /// `instances` issuers started with `store_args` (e.g. `["--store", "postgres://…"]`;
+    /// every instance also gets `--data-dir state` in the shared directory).
+    ///
+    /// # Errors
+    /// [`DemoError`] when a binary is missing or does not start.
+    pub fn fleet(store_args: &[&str], instances: usize, batch: usize) -> Result<Self, DemoError> {
         let dir = std::env::temp_dir().join(format!(
             "issuer-load-{}-{}",
             std::process::id(),
             spawn::free_port()?
         ));
         std::fs::create_dir_all(&dir)?;
+        let mut servers = Self {
+            target: Target::new(String::new(), String::new(), None),
+            instances: Vec::new(),
+            dir,
+            proxy: None,
+            issuers: Vec::new(),
+            attester: None,
+        };
         let attester_listen = format!("127.0.0.1:{}", spawn::free_port()?);
         let attester_url = format!("http://{attester_listen}");
-        let attester = spawn::start(
+        servers.attester = Some(spawn::start(
             &spawn::sibling_binary("attester")?,
-            &dir,
+            &servers.dir,
             &["--listen", &attester_listen],
             &format!("{attester_url}/"),
-        )?;
+        )?);
+        let mut listens = Vec::new();
+        for _ in 0..instances.max(1) {
+            listens.push(core::net::SocketAddr::from((
+                [127, 0, 0, 1],
+                spawn::free_port()?,
+            )));
+        }
         let mut config = IssuerConfig::default_config();
         config.batch_size = config.batch_size.max(batch);
         if let Some(attestation) = config.client_attestation_config.as_mut() {
             attestation["required"] = json!(true);
         }
-        std::fs::write(dir.join("config.json"), config.to_json()?)?;
-        let listen = format!("127.0.0.1:{}", spawn::free_port()?);
-        let issuer_url = format!("http://{listen}");
-        let store_args: &[&str] = match store {
-            LoadStore::InMemory => &["--store", "memory"],
-            LoadStore::Sqlite => &["--data-dir", "state"],
-        };
-        let mut args = vec!["--listen", &listen, "--config", "config.json"];
-        args.extend_from_slice(store_args);
-        let issuer = spawn::start(
-            &spawn::sibling_binary("issuer")?,
-            &dir,
-            &args,
-            &format!("{issuer_url}/.well-known/openid-credential-issuer"),
-        )?;
-        Ok(Self {
-            target: Target::new(issuer_url, attester_url, Some(issuer.id())),
-            dir,
-            issuer: Some(issuer),
-            attester: Some(attester),
-        })
+        if listens.len() > 1 {
+            let proxy = RoundRobinProxy::start(listens.clone())?;
+            config.base_url = Some(proxy.url());
+            servers.proxy = Some(proxy);
+        }
+        std::fs::write(servers.dir.join("config.json"), config.to_json()?)?;
+        let binary = spawn::sibling_binary("issuer")?;
+        let mut pids = Vec::new();
+        for listen in &listens {
+            let listen = listen.to_string();
+            let mut args = vec!["--listen", &listen, "--config", "config.json"];
+            args.extend_from_slice(&["--data-dir", "state"]);
+            args.extend_from_slice(store_args);
+            let url = format!("http://{listen}");
+            let issuer = spawn::start(
+                &binary,
+                &servers.dir,
+                &args,
+                &format!("{url}/.well-known/openid-credential-issuer"),
+            )?;
+            pids.push(issuer.id());
+            servers.issuers.push(issuer);
+            servers.instances.push(url);
+        }
+        let base_url = config
+            .base_url
+            .clone()
+            .or_else(|| servers.instances.first().cloned())
+            .unwrap_or_default();
+        servers.target = Target::new(base_url, attester_url, None).with_server_pids(pids);
+        Ok(servers)
+    }
+
+    /// The connections the proxy gave each instance (empty for one instance).
+    #[must_use]
+    pub fn connections(&self) -> Vec<usize> {
+        self.proxy
+            .as_ref()
+            .map(RoundRobinProxy::connections)
+            .unwrap_or_default()
     }
 }
 
 impl Drop for LocalServers {
     fn drop(&mut self) {
-        drop(self.issuer.take());
+        drop(self.proxy.take());
+        self.issuers.clear();
         drop(self.attester.take());
         // A leftover temporary directory is harmless.
         let _ = std::fs::remove_dir_all(&self.dir);

@@ -2,10 +2,13 @@
 //! generator): a child killed when dropped, a free loopback port, and a start that waits until
 //! the server answers.
 
+use core::net::SocketAddr;
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use core::time::Duration;
-use std::net::TcpListener;
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::error::DemoError;
@@ -125,4 +128,98 @@ pub fn cpu_seconds(pid: u32) -> Option<f64> {
     let ticks = utime.checked_add(stime)?;
     // Exact for any realistic tick count (below 2^53).
     Some(f64::from(u32::try_from(ticks).ok()?) / TICKS_PER_SECOND)
+}
+
+/// A TCP load balancer on loopback for a fleet of servers on one machine: each accepted
+/// connection goes to the next backend in turn, bytes copied both ways. For tests and the
+/// load generator, not for production.
+#[derive(Debug)]
+pub struct RoundRobinProxy {
+    addr: SocketAddr,
+    stopped: Arc<AtomicBool>,
+    connections: Arc<Vec<AtomicUsize>>,
+}
+
+impl RoundRobinProxy {
+    /// Listens on a free loopback port and spreads connections over `backends`.
+    ///
+    /// # Errors
+    /// [`DemoError::Io`] when it cannot listen; [`DemoError::Config`] without backends.
+    pub fn start(backends: Vec<SocketAddr>) -> Result<Self, DemoError> {
+        if backends.is_empty() {
+            return Err(DemoError::Config(
+                "a proxy needs at least one backend".into(),
+            ));
+        }
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        let stopped = Arc::new(AtomicBool::new(false));
+        let connections: Arc<Vec<AtomicUsize>> =
+            Arc::new(backends.iter().map(|_| AtomicUsize::new(0)).collect());
+        let (stop, counts) = (Arc::clone(&stopped), Arc::clone(&connections));
+        std::thread::spawn(move || {
+            for (backend, count) in backends.iter().zip(counts.iter()).cycle() {
+                let Some(client) = listener.incoming().next() else {
+                    return;
+                };
+                if stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                let Ok(client) = client else {
+                    continue;
+                };
+                count.fetch_add(1, Ordering::Relaxed);
+                let backend = *backend;
+                std::thread::spawn(move || pipe(client, backend));
+            }
+        });
+        Ok(Self {
+            addr,
+            stopped,
+            connections,
+        })
+    }
+
+    /// `http://{address}`: the fleet's one base URL.
+    #[must_use]
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The connections each backend got so far, in the order given.
+    #[must_use]
+    pub fn connections(&self) -> Vec<usize> {
+        self.connections
+            .iter()
+            .map(|c| c.load(Ordering::Relaxed))
+            .collect()
+    }
+}
+
+impl Drop for RoundRobinProxy {
+    fn drop(&mut self) {
+        self.stopped.store(true, Ordering::Relaxed);
+        // Wake the accepting thread so it sees the flag (a failure means it is gone).
+        let _ = TcpStream::connect(self.addr);
+    }
+}
+
+/// Copies bytes between `client` and a new connection to `backend` until both sides close.
+fn pipe(client: TcpStream, backend: SocketAddr) {
+    let Ok(server) = TcpStream::connect(backend) else {
+        return;
+    };
+    let (Ok(mut client_read), Ok(mut server_write)) = (client.try_clone(), server.try_clone())
+    else {
+        return;
+    };
+    let upstream = std::thread::spawn(move || {
+        // Either side closing ends the copy; then tell the other side.
+        let _ = std::io::copy(&mut client_read, &mut server_write);
+        let _ = server_write.shutdown(Shutdown::Write);
+    });
+    let (mut server_read, mut client_write) = (server, client);
+    let _ = std::io::copy(&mut server_read, &mut client_write);
+    let _ = client_write.shutdown(Shutdown::Write);
+    let _ = upstream.join();
 }

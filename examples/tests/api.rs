@@ -1,5 +1,9 @@
 //! Integration tests: real HTTP on loopback against the demo issuer and attester.
-#![allow(clippy::unwrap_used, reason = "test helpers panic on set-up failure")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers panic on set-up failure"
+)]
 
 #[path = "api/binding.rs"]
 mod binding;
@@ -13,6 +17,8 @@ mod common;
 mod credential;
 #[path = "api/encryption.rs"]
 mod encryption;
+#[path = "api/fleet.rs"]
+mod fleet;
 #[path = "api/key_attestation.rs"]
 mod key_attestation;
 #[path = "api/lifecycle.rs"]
@@ -27,8 +33,12 @@ mod metadata;
 mod observability;
 #[path = "api/pages.rs"]
 mod pages;
+#[path = "../../crates/issuer-store/tests/support/pg.rs"]
+mod pg;
 #[path = "api/pki.rs"]
 mod pki;
+#[path = "../../crates/issuer-store/tests/support/redis_server.rs"]
+mod redis_server;
 #[path = "api/restart.rs"]
 mod restart;
 #[path = "api/startup.rs"]

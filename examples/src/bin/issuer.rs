@@ -1,9 +1,12 @@
-//! `issuer [--config FILE] [--listen ADDR] [--data-dir DIR] [--store memory|sqlite:PATH] |
-//! --print-default-config`: the demo issuer.
+//! `issuer [--config FILE] [--listen ADDR] [--data-dir DIR]
+//! [--store memory|sqlite:PATH|postgres://...] [--replay redis://...] | --print-default-config`:
+//! the demo issuer.
 //!
-//! Its keys and state live in the data directory (default `issuer-data` under the working
-//! directory, see `examples::datadir`): stop it and start it again on the same directory and
-//! nothing is lost. `--store memory` keeps everything in memory instead.
+//! Its keys live in the data directory (default `issuer-data` under the working directory, see
+//! `examples::datadir`) and its state in SQLite there, or in PostgreSQL with `--store
+//! postgres://...` (a fleet: every instance on one database and one keys file), with the
+//! replay guard in Redis with `--replay`. Stop it and start it again and nothing is lost.
+//! `--store memory` keeps everything in memory instead.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -19,7 +22,7 @@ use examples::keystore::Keystore;
 fn run() -> Result<(), DemoError> {
     let args = Args::parse(
         &["print-default-config"],
-        &["config", "listen", "data-dir", "store"],
+        &["config", "listen", "data-dir", "store", "replay"],
     )?;
     if args.flag("print-default-config") {
         println!("{}", IssuerConfig::default_config().to_json()?);
@@ -40,7 +43,11 @@ fn run() -> Result<(), DemoError> {
         }
         None => Keystore::new(),
     };
-    let storage = Storage::from_options(args.value("store"), args.value("data-dir"))?;
+    let storage = Storage::from_options(
+        args.value("store"),
+        args.value("data-dir"),
+        args.value("replay"),
+    )?;
     let listen = args.value("listen").unwrap_or("127.0.0.1:8080").to_owned();
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {

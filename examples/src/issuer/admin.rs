@@ -74,79 +74,83 @@ pub(super) async fn create_offer(
     State(state): State<Arc<IssuerState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     body: Bytes,
-) -> Result<Response, ApiError> {
-    loopback_only(peer)?;
-    let request: OfferRequest = json_body(&body)?;
-    let id = request.credential_configuration_id;
-    if state.config.configuration(&id).is_none() {
-        return Err(ApiError::bad_request(
-            "unknown_credential_configuration",
-            format!("no credential configuration {id}"),
-        ));
-    }
-    let now = state.clock.now();
-    let expires_at = now.saturating_add(state.config.pre_authorized_code_ttl_seconds);
-    let mut grants = Grants::default();
-    let mut tx_code = None;
-    match request.grant {
-        OfferGrant::PreAuthorizedCode => {
-            tx_code = request.tx_code.then(|| numeric_code(&state)).transpose()?;
-            let code = state.engine.create_pre_authorized_code(
-                vec![id.clone()],
-                request.claims,
-                tx_code.clone(),
-                now,
-            )?;
-            let mut grant = PreAuthorizedCodeGrant::new(&code);
-            if tx_code.is_some() {
-                let mut tx = TxCode::default();
-                tx.input_mode = Some(TxCodeInputMode::Numeric);
-                tx.length =
-                    Some(u64::try_from(TX_CODE_LENGTH).map_err(|e| ApiError::server_error(&e))?);
-                tx.description = Some("Enter the code shown by the issuer".to_owned());
-                grant.tx_code = Some(tx);
-            }
-            grants.pre_authorized_code = Some(grant);
+) -> Response {
+    super::off_runtime(move || -> Result<Response, ApiError> {
+        loopback_only(peer)?;
+        let request: OfferRequest = json_body(&body)?;
+        let id = request.credential_configuration_id;
+        if state.config.configuration(&id).is_none() {
+            return Err(ApiError::bad_request(
+                "unknown_credential_configuration",
+                format!("no credential configuration {id}"),
+            ));
         }
-        OfferGrant::AuthorizationCode => {
-            if request.tx_code || !request.claims.is_empty() {
-                return Err(ApiError::invalid_request(
-                    "an authorization_code offer takes neither claims nor tx_code: the user \
-                     signs in and the claims are theirs",
-                ));
+        let now = state.clock.now();
+        let expires_at = now.saturating_add(state.config.pre_authorized_code_ttl_seconds);
+        let mut grants = Grants::default();
+        let mut tx_code = None;
+        match request.grant {
+            OfferGrant::PreAuthorizedCode => {
+                tx_code = request.tx_code.then(|| numeric_code(&state)).transpose()?;
+                let code = state.engine.create_pre_authorized_code(
+                    vec![id.clone()],
+                    request.claims,
+                    tx_code.clone(),
+                    now,
+                )?;
+                let mut grant = PreAuthorizedCodeGrant::new(&code);
+                if tx_code.is_some() {
+                    let mut tx = TxCode::default();
+                    tx.input_mode = Some(TxCodeInputMode::Numeric);
+                    tx.length = Some(
+                        u64::try_from(TX_CODE_LENGTH).map_err(|e| ApiError::server_error(&e))?,
+                    );
+                    tx.description = Some("Enter the code shown by the issuer".to_owned());
+                    grant.tx_code = Some(tx);
+                }
+                grants.pre_authorized_code = Some(grant);
             }
-            let issuer_state = random_handle(&state)?;
-            state
-                .offers
-                .add_issuer_state(issuer_state.clone(), expires_at, now)
-                .map_err(|_| offers_full())?;
-            let mut grant = AuthorizationCodeGrant::default();
-            grant.issuer_state = Some(issuer_state);
-            grants.authorization_code = Some(grant);
+            OfferGrant::AuthorizationCode => {
+                if request.tx_code || !request.claims.is_empty() {
+                    return Err(ApiError::invalid_request(
+                        "an authorization_code offer takes neither claims nor tx_code: the user \
+                         signs in and the claims are theirs",
+                    ));
+                }
+                let issuer_state = random_handle(&state)?;
+                state
+                    .offers
+                    .add_issuer_state(issuer_state.clone(), expires_at, now)
+                    .map_err(|_| offers_full())?;
+                let mut grant = AuthorizationCodeGrant::default();
+                grant.issuer_state = Some(issuer_state);
+                grants.authorization_code = Some(grant);
+            }
         }
-    }
-    let mut offer = CredentialOffer::new(state.base_url(), vec![id.clone()]);
-    offer.grants = Some(grants);
-    let offer_uri = CredentialOfferRequest::ByValue(Box::new(offer.clone())).to_uri();
-    let page_id = random_handle(&state)?;
-    let entry = OfferEntry {
-        offer_uri: offer_uri.clone(),
-        configuration_ids: vec![id],
-        tx_code_required: tx_code.is_some(),
-        sign_in_required: request.grant == OfferGrant::AuthorizationCode,
-    };
-    state
-        .offers
-        .add(page_id.clone(), entry, expires_at, now)
-        .map_err(|_| offers_full())?;
-    let page_url = state.url(&format!("{OFFER_PAGE_PATH}/{page_id}"));
-    tracing::info!(offer_uri = %offer_uri, offer_page = %page_url, "credential offer created");
-    let mut body =
-        json!({"offer": offer.to_value(), "offer_uri": offer_uri, "offer_page": page_url});
-    if let (Some(map), Some(tx)) = (body.as_object_mut(), tx_code) {
-        map.insert("tx_code".into(), tx.into());
-    }
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+        let mut offer = CredentialOffer::new(state.base_url(), vec![id.clone()]);
+        offer.grants = Some(grants);
+        let offer_uri = CredentialOfferRequest::ByValue(Box::new(offer.clone())).to_uri();
+        let page_id = random_handle(&state)?;
+        let entry = OfferEntry {
+            offer_uri: offer_uri.clone(),
+            configuration_ids: vec![id],
+            tx_code_required: tx_code.is_some(),
+            sign_in_required: request.grant == OfferGrant::AuthorizationCode,
+        };
+        state
+            .offers
+            .add(page_id.clone(), entry, expires_at, now)
+            .map_err(|_| offers_full())?;
+        let page_url = state.url(&format!("{OFFER_PAGE_PATH}/{page_id}"));
+        tracing::info!(offer_uri = %offer_uri, offer_page = %page_url, "credential offer created");
+        let mut body =
+            json!({"offer": offer.to_value(), "offer_uri": offer_uri, "offer_page": page_url});
+        if let (Some(map), Some(tx)) = (body.as_object_mut(), tx_code) {
+            map.insert("tx_code".into(), tx.into());
+        }
+        Ok((StatusCode::CREATED, Json(body)).into_response())
+    })
+    .await
 }
 
 fn offers_full() -> ApiError {
@@ -192,25 +196,28 @@ fn status_name(status: Option<Status>) -> String {
 pub(super) async fn list_credentials(
     State(state): State<Arc<IssuerState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-) -> Result<Response, ApiError> {
-    loopback_only(peer)?;
-    let list: Vec<Value> = state
-        .engine
-        .stores()
-        .registry
-        .list()
-        .into_iter()
-        .map(|c| {
-            json!({
-                "credential_id": c.credential_id,
-                "credential_configuration_id": c.configuration_id,
-                "status_list": {"uri": c.status_uri, "idx": c.status_idx},
-                "issued_at": c.issued_at.secs(),
-                "status": status_name(state.engine.stores().status.status(&c.status_list_id, c.status_idx)),
+) -> Response {
+    super::off_runtime(move || -> Result<Response, ApiError> {
+        loopback_only(peer)?;
+        let list: Vec<Value> = state
+            .engine
+            .stores()
+            .registry
+            .list()
+            .into_iter()
+            .map(|c| {
+                json!({
+                    "credential_id": c.credential_id,
+                    "credential_configuration_id": c.configuration_id,
+                    "status_list": {"uri": c.status_uri, "idx": c.status_idx},
+                    "issued_at": c.issued_at.secs(),
+                    "status": status_name(state.engine.stores().status.status(&c.status_list_id, c.status_idx)),
+                })
             })
-        })
-        .collect();
-    Ok(Json(json!({"credentials": list})).into_response())
+            .collect();
+        Ok(Json(json!({"credentials": list})).into_response())
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -234,45 +241,48 @@ pub(super) async fn revoke(
     State(state): State<Arc<IssuerState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     body: Bytes,
-) -> Result<Response, ApiError> {
-    loopback_only(peer)?;
-    let request: RevokeRequest = json_body(&body)?;
-    let issued = state.engine.stores().registry.list();
-    let found = match (&request.credential_id, &request.status_list) {
-        (Some(id), None) => issued.iter().find(|c| &c.credential_id == id),
-        (None, Some(r)) => issued
-            .iter()
-            .find(|c| c.status_uri == r.uri && c.status_idx == r.idx),
-        _ => {
-            return Err(ApiError::invalid_request(
-                "send exactly one of credential_id and status_list",
-            ));
-        }
-    };
-    let credential = found.ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "no such issued credential",
-        )
-    })?;
-    // The engine sets the entry and records the change in the audit trail.
-    state
-        .engine
-        .set_credential_status(
-            credential,
-            Status::INVALID,
-            &format!("admin-api@{}", peer.ip()),
-            state.clock.now(),
-        )
-        .map_err(|e| ApiError::server_error(&e))?;
-    tracing::info!(credential_id = %credential.credential_id, "credential revoked");
-    Ok(Json(json!({
-        "credential_id": credential.credential_id,
-        "status_list": {"uri": credential.status_uri, "idx": credential.status_idx},
-        "status": "INVALID",
-    }))
-    .into_response())
+) -> Response {
+    super::off_runtime(move || -> Result<Response, ApiError> {
+        loopback_only(peer)?;
+        let request: RevokeRequest = json_body(&body)?;
+        let issued = state.engine.stores().registry.list();
+        let found = match (&request.credential_id, &request.status_list) {
+            (Some(id), None) => issued.iter().find(|c| &c.credential_id == id),
+            (None, Some(r)) => issued
+                .iter()
+                .find(|c| c.status_uri == r.uri && c.status_idx == r.idx),
+            _ => {
+                return Err(ApiError::invalid_request(
+                    "send exactly one of credential_id and status_list",
+                ));
+            }
+        };
+        let credential = found.ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no such issued credential",
+            )
+        })?;
+        // The engine sets the entry and records the change in the audit trail.
+        state
+            .engine
+            .set_credential_status(
+                credential,
+                Status::INVALID,
+                &format!("admin-api@{}", peer.ip()),
+                state.clock.now(),
+            )
+            .map_err(|e| ApiError::server_error(&e))?;
+        tracing::info!(credential_id = %credential.credential_id, "credential revoked");
+        Ok(Json(json!({
+            "credential_id": credential.credential_id,
+            "status_list": {"uri": credential.status_uri, "idx": credential.status_idx},
+            "status": "INVALID",
+        }))
+        .into_response())
+    })
+    .await
 }
 
 /// `GET /admin/trust-anchors`: PEM roots (empty until the X.509 issuer chain lands).

@@ -203,18 +203,21 @@ pub(super) async fn audit_page(
     State(state): State<Arc<IssuerState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     query: Result<Query<AuditQuery>, QueryRejection>,
-) -> Result<Response, ApiError> {
-    super::admin::loopback_only(peer)?;
-    let Query(query) = query.map_err(|e| ApiError::invalid_request(e.body_text()))?;
-    let limit = query.limit.unwrap_or(DEFAULT_AUDIT_PAGE);
-    if limit == 0 {
-        return Err(ApiError::invalid_request("limit must be at least 1"));
-    }
-    let events = state
-        .audit
-        .trail()
-        .page(query.after, limit)
-        .map_err(|e| ApiError::server_error(&e))?;
-    let next = events.last().map(|e| e.id).or(query.after);
-    Ok(Json(json!({"events": events, "next": next})).into_response())
+) -> Response {
+    super::off_runtime(move || -> Result<Response, ApiError> {
+        super::admin::loopback_only(peer)?;
+        let Query(query) = query.map_err(|e| ApiError::invalid_request(e.body_text()))?;
+        let limit = query.limit.unwrap_or(DEFAULT_AUDIT_PAGE);
+        if limit == 0 {
+            return Err(ApiError::invalid_request("limit must be at least 1"));
+        }
+        let events = state
+            .audit
+            .trail()
+            .page(query.after, limit)
+            .map_err(|e| ApiError::server_error(&e))?;
+        let next = events.last().map(|e| e.id).or(query.after);
+        Ok(Json(json!({"events": events, "next": next})).into_response())
+    })
+    .await
 }

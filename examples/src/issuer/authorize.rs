@@ -167,36 +167,39 @@ pub(super) async fn authorize(
     State(state): State<Arc<IssuerState>>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let now = state.clock.now();
-    let pending = match state
-        .engine
-        .begin_authorization(query.unwrap_or_default().as_bytes(), now)
-    {
-        Ok(pending) => pending,
-        Err(error) => {
-            tracing::info!(error = error.error(), reason = %error.description(), "authorization request refused");
-            // The redirect URI is not trusted before the request_uri resolves: a page, not
-            // a redirect (RFC 6749 §4.1.2.1).
-            return Page::message(
-                StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST),
-                "Authorization request not accepted",
-                error.description(),
-            )
-            .into_response();
+    super::off_runtime(move || -> Response {
+        let now = state.clock.now();
+        let pending = match state
+            .engine
+            .begin_authorization(query.unwrap_or_default().as_bytes(), now)
+        {
+            Ok(pending) => pending,
+            Err(error) => {
+                tracing::info!(error = error.error(), reason = %error.description(), "authorization request refused");
+                // The redirect URI is not trusted before the request_uri resolves: a page, not
+                // a redirect (RFC 6749 §4.1.2.1).
+                return Page::message(
+                    StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST),
+                    "Authorization request not accepted",
+                    error.description(),
+                )
+                .into_response();
+            }
+        };
+        if let Some(issuer_state) = pending.issuer_state()
+            && !state.offers.redeem_issuer_state(issuer_state, now)
+        {
+            tracing::info!("authorization request with an unknown or used issuer_state");
+            let url = state.engine.refuse(
+                pending,
+                "invalid_request",
+                "issuer_state is unknown, expired or already used",
+            );
+            return see_other(&url, None);
         }
-    };
-    if let Some(issuer_state) = pending.issuer_state()
-        && !state.offers.redeem_issuer_state(issuer_state, now)
-    {
-        tracing::info!("authorization request with an unknown or used issuer_state");
-        let url = state.engine.refuse(
-            pending,
-            "invalid_request",
-            "issuer_state is unknown, expired or already used",
-        );
-        return see_other(&url, None);
-    }
-    open_session(&state, pending, now)
+        open_session(&state, pending, now)
+    })
+    .await
 }
 
 /// The login form.
@@ -270,62 +273,66 @@ pub(super) async fn login(
     headers: HeaderMap,
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
-    let now = state.clock.now();
-    let (id, session, form) = match posted(&state, &headers, form, |f: &LoginForm| &f.csrf, now) {
-        Ok(posted) => posted,
-        Err(refusal) => return refusal.page(),
-    };
-    let Some(user) = find_user(&state.config.users, &form.username, &form.password) else {
-        let failed = state
+    super::off_runtime(move || -> Response {
+        let now = state.clock.now();
+        let (id, session, form) = match posted(&state, &headers, form, |f: &LoginForm| &f.csrf, now)
+        {
+            Ok(posted) => posted,
+            Err(refusal) => return refusal.page(),
+        };
+        let Some(user) = find_user(&state.config.users, &form.username, &form.password) else {
+            let failed = state
+                .login_sessions
+                .0
+                .update(&id, now, |s| {
+                    s.failed_logins = s.failed_logins.saturating_add(1);
+                    s.failed_logins
+                })
+                .unwrap_or(MAX_FAILED_LOGINS);
+            tracing::info!(failed, "failed login");
+            if failed >= MAX_FAILED_LOGINS {
+                let Some(session) = state.login_sessions.0.take(&id, now) else {
+                    return no_session();
+                };
+                let url = state.engine.refuse(
+                    session.pending,
+                    "access_denied",
+                    "too many failed sign-in attempts",
+                );
+                return see_other(&url, Some(ended_cookie(&state)));
+            }
+            return login_page(
+                &session.pending,
+                &session.csrf,
+                Some("Wrong username or password."),
+            )
+            .into_response();
+        };
+        // A new session id and CSRF token at login (no session fixation).
+        let Some(mut session) = state.login_sessions.0.take(&id, now) else {
+            return no_session();
+        };
+        let (Some(new_id), Some(csrf)) = (random_handle(&state), random_handle(&state)) else {
+            return unavailable();
+        };
+        session.user = Some(user.username.clone());
+        session.csrf = csrf;
+        let ttl = state.engine.settings().user_interaction_ttl_seconds;
+        if state
             .login_sessions
             .0
-            .update(&id, now, |s| {
-                s.failed_logins = s.failed_logins.saturating_add(1);
-                s.failed_logins
-            })
-            .unwrap_or(MAX_FAILED_LOGINS);
-        tracing::info!(failed, "failed login");
-        if failed >= MAX_FAILED_LOGINS {
-            let Some(session) = state.login_sessions.0.take(&id, now) else {
-                return no_session();
-            };
-            let url = state.engine.refuse(
-                session.pending,
-                "access_denied",
-                "too many failed sign-in attempts",
-            );
-            return see_other(&url, Some(ended_cookie(&state)));
+            .insert(new_id.clone(), session, now.saturating_add(ttl), now)
+            .is_err()
+        {
+            return unavailable();
         }
-        return login_page(
-            &session.pending,
-            &session.csrf,
-            Some("Wrong username or password."),
+        tracing::info!(user = %user.username, "user signed in");
+        see_other(
+            "/authorize/consent",
+            Some(session_cookie(&state, &new_id, ttl)),
         )
-        .into_response();
-    };
-    // A new session id and CSRF token at login (no session fixation).
-    let Some(mut session) = state.login_sessions.0.take(&id, now) else {
-        return no_session();
-    };
-    let (Some(new_id), Some(csrf)) = (random_handle(&state), random_handle(&state)) else {
-        return unavailable();
-    };
-    session.user = Some(user.username.clone());
-    session.csrf = csrf;
-    let ttl = state.engine.settings().user_interaction_ttl_seconds;
-    if state
-        .login_sessions
-        .0
-        .insert(new_id.clone(), session, now.saturating_add(ttl), now)
-        .is_err()
-    {
-        return unavailable();
-    }
-    tracing::info!(user = %user.username, "user signed in");
-    see_other(
-        "/authorize/consent",
-        Some(session_cookie(&state, &new_id, ttl)),
-    )
+    })
+    .await
 }
 
 /// One credential on the consent page.
@@ -364,55 +371,59 @@ pub(super) async fn consent_page(
     State(state): State<Arc<IssuerState>>,
     headers: HeaderMap,
 ) -> Response {
-    let now = state.clock.now();
-    let Some(session) = session_id(&headers).and_then(|id| state.login_sessions.0.get(&id, now))
-    else {
-        return no_session();
-    };
-    let Some(user) = user(&state, &session) else {
-        return no_session();
-    };
-    let credentials = session
-        .pending
-        .configuration_ids()
-        .iter()
-        .map(|id| {
-            let configuration = state.config.configuration(id);
-            ConsentCredential {
-                id: id.clone(),
-                name: configuration
-                    .and_then(|c| c.display_name.clone())
-                    .unwrap_or_else(|| id.clone()),
-                format: configuration
-                    .and_then(|c| c.format_name().ok())
-                    .unwrap_or_default()
-                    .to_owned(),
-            }
-        })
-        .collect();
-    let claims = user
-        .claims
-        .iter()
-        .map(|(name, value)| ConsentClaim {
-            name: name.clone(),
-            value: value
-                .as_str()
-                .map_or_else(|| value.to_string(), str::to_owned),
-        })
-        .collect();
-    Page::render(
-        StatusCode::OK,
-        &ConsentPage {
-            client_id: session.pending.client_id(),
-            username: &user.username,
-            credentials,
-            claims,
-            redirect_uri: session.pending.redirect_uri(),
-            csrf: &session.csrf,
-        },
-    )
-    .with_form_action(session.pending.redirect_uri())
-    .into_response()
+    super::off_runtime(move || -> Response {
+        let now = state.clock.now();
+        let Some(session) =
+            session_id(&headers).and_then(|id| state.login_sessions.0.get(&id, now))
+        else {
+            return no_session();
+        };
+        let Some(user) = user(&state, &session) else {
+            return no_session();
+        };
+        let credentials = session
+            .pending
+            .configuration_ids()
+            .iter()
+            .map(|id| {
+                let configuration = state.config.configuration(id);
+                ConsentCredential {
+                    id: id.clone(),
+                    name: configuration
+                        .and_then(|c| c.display_name.clone())
+                        .unwrap_or_else(|| id.clone()),
+                    format: configuration
+                        .and_then(|c| c.format_name().ok())
+                        .unwrap_or_default()
+                        .to_owned(),
+                }
+            })
+            .collect();
+        let claims = user
+            .claims
+            .iter()
+            .map(|(name, value)| ConsentClaim {
+                name: name.clone(),
+                value: value
+                    .as_str()
+                    .map_or_else(|| value.to_string(), str::to_owned),
+            })
+            .collect();
+        Page::render(
+            StatusCode::OK,
+            &ConsentPage {
+                client_id: session.pending.client_id(),
+                username: &user.username,
+                credentials,
+                claims,
+                redirect_uri: session.pending.redirect_uri(),
+                csrf: &session.csrf,
+            },
+        )
+        .with_form_action(session.pending.redirect_uri())
+        .into_response()
+    })
+    .await
 }
 
 /// The consent form.
@@ -428,50 +439,54 @@ pub(super) async fn consent(
     headers: HeaderMap,
     form: Result<Form<ConsentForm>, FormRejection>,
 ) -> Response {
-    let now = state.clock.now();
-    let (id, session, form) = match posted(&state, &headers, form, |f: &ConsentForm| &f.csrf, now) {
-        Ok(posted) => posted,
-        Err(refusal) => return refusal.page(),
-    };
-    let approve = match form.decision.as_str() {
-        "approve" => true,
-        "deny" => false,
-        _ => {
-            return Page::message(
-                StatusCode::BAD_REQUEST,
-                "Form not accepted",
-                "decision must be approve or deny",
-            )
-            .into_response();
-        }
-    };
-    let claims = match (approve, user(&state, &session)) {
-        (true, Some(user)) => Some(user.claims.clone()),
-        (true, None) => return no_session(),
-        (false, _) => None,
-    };
-    let Some(session) = state.login_sessions.0.take(&id, now) else {
-        return no_session();
-    };
-    let url = match claims {
-        None => {
-            tracing::info!("the user declined the authorization");
-            state.engine.deny(session.pending)
-        }
-        Some(claims) => match state.engine.approve(session.pending, claims, now) {
-            Ok(url) => {
-                tracing::info!(user = ?session.user, "the user consented; code issued");
-                url
-            }
-            Err(error) => {
+    super::off_runtime(move || -> Response {
+        let now = state.clock.now();
+        let (id, session, form) =
+            match posted(&state, &headers, form, |f: &ConsentForm| &f.csrf, now) {
+                Ok(posted) => posted,
+                Err(refusal) => return refusal.page(),
+            };
+        let approve = match form.decision.as_str() {
+            "approve" => true,
+            "deny" => false,
+            _ => {
                 return Page::message(
-                    StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST),
-                    "Authorization not completed",
-                    error.description(),
+                    StatusCode::BAD_REQUEST,
+                    "Form not accepted",
+                    "decision must be approve or deny",
                 )
                 .into_response();
             }
-        },
-    };
-    see_other(&url, Some(ended_cookie(&state)))
+        };
+        let claims = match (approve, user(&state, &session)) {
+            (true, Some(user)) => Some(user.claims.clone()),
+            (true, None) => return no_session(),
+            (false, _) => None,
+        };
+        let Some(session) = state.login_sessions.0.take(&id, now) else {
+            return no_session();
+        };
+        let url = match claims {
+            None => {
+                tracing::info!("the user declined the authorization");
+                state.engine.deny(session.pending)
+            }
+            Some(claims) => match state.engine.approve(session.pending, claims, now) {
+                Ok(url) => {
+                    tracing::info!(user = ?session.user, "the user consented; code issued");
+                    url
+                }
+                Err(error) => {
+                    return Page::message(
+                        StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST),
+                        "Authorization not completed",
+                        error.description(),
+                    )
+                    .into_response();
+                }
+            },
+        };
+        see_other(&url, Some(ended_cookie(&state)))
+    })
+    .await
 }

@@ -31,12 +31,7 @@ async fn run_blocking(
     body: Bytes,
     endpoint: Endpoint,
 ) -> Response {
-    tokio::task::spawn_blocking(move || run(&state, &headers, &body, endpoint))
-        .await
-        .unwrap_or_else(|e| {
-            tracing::error!(error = %e, "an engine call did not finish");
-            ApiError(OAuthError::server_error()).into_response()
-        })
+    super::off_runtime(move || run(&state, &headers, &body, endpoint)).await
 }
 
 /// Runs `endpoint` of the engine on the request's headers and body.

@@ -78,22 +78,23 @@ impl SignedStatusLists {
 pub(super) async fn status_list(
     State(state): State<Arc<IssuerState>>,
     Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let jwt = tokio::task::spawn_blocking(move || signed_token(&state, &id))
-        .await
-        .map_err(|e| ApiError::server_error(&e))??;
-    let mut response = jwt.to_string().into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(STATUS_LIST_JWT_MEDIA_TYPE),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_str(&format!("max-age={STATUS_LIST_TTL_SECONDS}"))
-            .map_err(|e| ApiError::server_error(&e))?,
-    );
-    Ok(response)
+) -> Response {
+    super::off_runtime(move || -> Result<Response, ApiError> {
+        let jwt = signed_token(&state, &id)?;
+        let mut response = jwt.to_string().into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(STATUS_LIST_JWT_MEDIA_TYPE),
+        );
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_str(&format!("max-age={STATUS_LIST_TTL_SECONDS}"))
+                .map_err(|e| ApiError::server_error(&e))?,
+        );
+        Ok(response)
+    })
+    .await
 }
 
 /// The current token of list `id` (a store read, so on the blocking pool).

@@ -1,0 +1,165 @@
+//! Issue 13: two issuer processes on one PostgreSQL database, with the replay guard in Redis,
+//! behind a round-robin load balancer, sharing one keys file. A PoP sent to both at once is
+//! accepted once; a pre-authorized code redeemed on both at once succeeds once; a load run
+//! spread over both loses and duplicates nothing.
+
+use core::time::Duration;
+
+use examples::config::IDENTITY_CONFIGURATION_ID;
+use examples::demo::{create_offer, demo_claims};
+use examples::load::{self, LoadOptions, LocalServers};
+use examples::narrate::Narrator;
+use examples::wallet::{Http, Reply, Wallet};
+
+use crate::{pg, redis_server};
+
+const PRE_AUTHORIZED_GRANT: &str = "urn:ietf:params:oauth:grant-type:pre-authorized_code";
+const ROUNDS: usize = 12;
+
+/// `host=… port=… user=… dbname=…` as a `postgres://` URL (what `--store` takes).
+fn postgres_url(key_values: &str) -> String {
+    let value = |key: &str| {
+        key_values
+            .split_whitespace()
+            .find_map(|pair| pair.strip_prefix(&format!("{key}=")))
+            .unwrap()
+            .to_owned()
+    };
+    format!(
+        "postgres://{}@{}:{}/{}",
+        value("user"),
+        value("host"),
+        value("port"),
+        value("dbname")
+    )
+}
+
+/// Posts the same token request body and headers to two instances at the same moment.
+fn race(
+    instances: &[String],
+    forms: [&[(&str, &str)]; 2],
+    headers: [&[(String, String)]; 2],
+) -> [Reply; 2] {
+    let barrier = std::sync::Barrier::new(2);
+    std::thread::scope(|scope| {
+        let sends: Vec<_> = (0..2)
+            .map(|i| {
+                let (barrier, url) = (&barrier, format!("{}/token", instances[i]));
+                let (form, headers) = (forms[i], headers[i]);
+                scope.spawn(move || {
+                    let headers: Vec<(&str, &str)> = headers
+                        .iter()
+                        .map(|(n, v)| (n.as_str(), v.as_str()))
+                        .collect();
+                    barrier.wait();
+                    Http::new()
+                        .post_form("token", &url, form, &headers)
+                        .unwrap()
+                })
+            })
+            .collect();
+        let mut replies = sends.into_iter().map(|s| s.join().unwrap());
+        [replies.next().unwrap(), replies.next().unwrap()]
+    })
+}
+
+#[test]
+fn two_issuers_on_one_postgres_and_redis_accept_each_proof_and_code_once() {
+    let database = postgres_url(&pg::server().fresh_database("fleet"));
+    let redis = redis_server::RedisServer::start();
+    let redis_url = redis.url();
+    let servers =
+        LocalServers::fleet(&["--store", &database, "--replay", &redis_url], 2, 2).unwrap();
+    let instances = &servers.instances;
+    let http = Http::new();
+    // One fleet, one key: both instances publish the same jwt-vc-issuer keys.
+    let jwks = |url: &str| {
+        http.get("jwks", &format!("{url}/.well-known/jwt-vc-issuer"))
+            .unwrap()
+            .body["jwks"]
+            .clone()
+    };
+    assert_eq!(jwks(&instances[0]), jwks(&instances[1]));
+
+    let mut wallet = Wallet::new(
+        std::sync::Arc::new(examples::clock::SystemClock::new()),
+        Narrator::quiet(),
+    )
+    .unwrap()
+    .with_dpop()
+    .unwrap();
+    wallet
+        .fetch_attestation(&servers.target.attester_url)
+        .unwrap();
+    let info = wallet.discover(&servers.target.issuer_url).unwrap();
+    let code = || {
+        create_offer(
+            &http,
+            &servers.target.issuer_url,
+            IDENTITY_CONFIGURATION_ID,
+            &demo_claims(),
+            false,
+        )
+        .unwrap()
+        .2
+    };
+
+    for round in 0..ROUNDS {
+        // The same attestation, PoP and DPoP proof at both instances, each with a fresh code.
+        let headers = wallet.token_headers(&info).unwrap();
+        let (first, second) = (code(), code());
+        let forms: [&[(&str, &str)]; 2] = [
+            &[
+                ("grant_type", PRE_AUTHORIZED_GRANT),
+                ("pre-authorized_code", &first),
+            ],
+            &[
+                ("grant_type", PRE_AUTHORIZED_GRANT),
+                ("pre-authorized_code", &second),
+            ],
+        ];
+        let replies = race(instances, forms, [&headers, &headers]);
+        let accepted = replies.iter().filter(|r| r.status == 200).count();
+        assert_eq!(accepted, 1, "round {round}: {:?}", replies.map(|r| r.body));
+        let refused = replies.iter().find(|r| r.status != 200).unwrap();
+        assert!(
+            matches!(
+                refused.error_code(),
+                Some("invalid_client" | "invalid_dpop_proof")
+            ),
+            "round {round}: {:?}",
+            refused.body
+        );
+
+        // One code at both instances, each request with its own fresh proofs.
+        let shared = code();
+        let form: &[(&str, &str)] = &[
+            ("grant_type", PRE_AUTHORIZED_GRANT),
+            ("pre-authorized_code", &shared),
+        ];
+        let (one, two) = (
+            wallet.token_headers(&info).unwrap(),
+            wallet.token_headers(&info).unwrap(),
+        );
+        let replies = race(instances, [form, form], [&one, &two]);
+        let accepted = replies.iter().filter(|r| r.status == 200).count();
+        assert_eq!(accepted, 1, "round {round}: {:?}", replies.map(|r| r.body));
+        let refused = replies.iter().find(|r| r.status != 200).unwrap();
+        assert_eq!(refused.error_code(), Some("invalid_grant"), "round {round}");
+    }
+
+    // Load through the balancer: issuances on both instances, status indices unique across them.
+    let options = LoadOptions::default()
+        .with_counts(60, 4, 2)
+        .with_time_limit(Duration::from_secs(120));
+    let report = load::run(&servers.target, &options).unwrap();
+    assert!(report.failures.is_empty(), "{report}");
+    assert_eq!(report.issuances, 60, "{report}");
+    assert_eq!(report.credentials, 120);
+    assert_eq!(report.replays_refused, report.replays_sent);
+    let connections = servers.connections();
+    assert!(
+        connections.iter().all(|c| *c > 0),
+        "both instances served: {connections:?}"
+    );
+}
