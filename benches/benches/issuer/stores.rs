@@ -11,14 +11,18 @@
 //!
 //! SQLite is a file in the temp directory with the crate's defaults: WAL and
 //! `synchronous = FULL`, so every single-use write waits for the disk; the ratio is mostly
-//! that fsync. The row is printed as `RATIO ... vs in-memory stores`.
+//! that fsync. PostgreSQL (`ISSUER_BENCH_POSTGRES=postgres://…`) and the Redis replay guard
+//! (`ISSUER_BENCH_REDIS=redis://…`) are measured when their URLs are given; the bench starts
+//! no server. Each row is printed as `RATIO ... vs in-memory stores`.
 
 use core::hint::black_box;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use criterion::Criterion;
-use issuer_store::{SqliteOptions, SqliteStores};
+use issuer_store::{
+    PostgresOptions, PostgresStores, RedisOptions, RedisReplayGuard, SqliteOptions, SqliteStores,
+};
 use jose_core::{Algorithm, LocalSigner, SystemRandom, UnixTime};
 use oid4vci_issuer::{
     CredentialFormat, CredentialProfile, EndpointRequest, IssuerEngine, IssuerKeys, IssuerSettings,
@@ -129,4 +133,36 @@ pub(super) fn bench(c: &mut Criterion) {
         "oid4vci-issuer pre-authorized issuance (code, token, credential) on SQLite vs in-memory stores",
         &benches::measure_ratio(20, 20, on_sqlite, baseline),
     );
+
+    // PostgreSQL (and Redis for the replay guard) only when given: the bench starts no server.
+    let Ok(url) = std::env::var(POSTGRES_ENV) else {
+        println!(
+            "SKIPPED PostgreSQL and Redis rows: set {POSTGRES_ENV}=postgres://… (and {REDIS_ENV}=redis://…)"
+        );
+        return;
+    };
+    let options = PostgresOptions::default().with_status_list_size(lists);
+    let db = PostgresStores::connect(&url, &options).unwrap();
+    let postgres = engine(db.stores(), Some(db.replay_guard()), &signer);
+    let on_postgres = || issue(&postgres, &holder, now);
+    c.bench_function("issuer/issuance/postgres", |b| b.iter(on_postgres));
+    benches::print_ratio(
+        "oid4vci-issuer pre-authorized issuance (code, token, credential) on PostgreSQL vs in-memory stores",
+        &benches::measure_ratio(20, 20, on_postgres, baseline),
+    );
+    if let Ok(redis) = std::env::var(REDIS_ENV) {
+        let guard = RedisReplayGuard::connect(&redis, &RedisOptions::default()).unwrap();
+        let with_redis = engine(db.stores(), Some(Arc::new(guard)), &signer);
+        let on_both = || issue(&with_redis, &holder, now);
+        c.bench_function("issuer/issuance/postgres+redis", |b| b.iter(on_both));
+        benches::print_ratio(
+            "oid4vci-issuer pre-authorized issuance on PostgreSQL with the replay guard in Redis vs in-memory stores",
+            &benches::measure_ratio(20, 20, on_both, baseline),
+        );
+    }
 }
+
+/// The PostgreSQL URL of the optional rows.
+const POSTGRES_ENV: &str = "ISSUER_BENCH_POSTGRES";
+/// The Redis URL of the optional row.
+const REDIS_ENV: &str = "ISSUER_BENCH_REDIS";
