@@ -91,16 +91,24 @@ done
 # inputs plus whatever earlier runs kept there). A crash ends that target's run early with a
 # non-zero status and an artifact under artifacts/<target>/; the campaign goes on with the next
 # target and reports all of them at the end. The libFuzzer flags match CI's (2 GiB RSS limit).
+# The whole output of each run is kept in artifacts/campaign-logs/<target>.log (git ignores
+# artifacts/); the console shows its last lines.
 failed=()
+logs="artifacts/campaign-logs"
+mkdir -p "$logs"
 for t in "$@"; do
     section "fuzz $t (${FUZZ_SECONDS}s)"
     mkdir -p "corpus/$t"
     # shellcheck disable=SC2086 # FUZZ_ARGS is a list of flags
     if ! fuzz run "${build_opts[@]}" "$t" "corpus/$t" -- \
         -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -print_final_stats=1 $FUZZ_ARGS \
-        2>&1 | tail -n 12; then
+        >"$logs/$t.log" 2>&1; then
         failed+=("$t")
+        # The finding: libFuzzer's report, from its first ERROR line on.
+        # (awk, not `| head`: under pipefail, head closing the pipe early would fail the script.)
+        awk '/^==[0-9]+==|ERROR: libFuzzer|panicked at/ { on = 1 } on && n++ < 40' "$logs/$t.log"
     fi
+    tail -n 6 "$logs/$t.log"
 done
 
 # Step 3: corpus minimization. `cargo fuzz cmin` merges the corpus into a fresh directory
@@ -144,6 +152,12 @@ if [ "$COVERAGE" = 1 ]; then
     else
         cov_dir="target/$host/coverage"
     fi
+    # Function names in the coverage mapping are mangled; rustfilt (`cargo install rustfilt`)
+    # turns them back into Rust paths when it is on PATH, else the report keeps them mangled.
+    demangler="$(command -v rustfilt || true)"
+    if [ -z "$demangler" ]; then
+        echo "rustfilt not on PATH: function names in the report stay mangled" >&2
+    fi
     # Only our crates count: dependencies, the standard library and the fuzz harnesses are
     # left out of every table.
     ignore='(\.cargo/registry|\.cargo/git|/rustc/|/library/|fuzz_targets/)'
@@ -159,10 +173,14 @@ if [ "$COVERAGE" = 1 ]; then
     } >"$report"
     for t in "$@"; do
         echo "coverage: $t"
-        fuzz coverage "${cov_opts[@]}" "$t" "corpus/$t" >/dev/null 2>&1
+        # The build and the replay are long and verbose; keep only the end (a failure shows there).
+        fuzz coverage "${cov_opts[@]}" "$t" "corpus/$t" 2>&1 | tail -n 2
         bin="$cov_dir/$host/release/$t"
         prof="coverage/$t/coverage.profdata"
         cov=("$llvm_cov" report "$bin" -instr-profile="$prof" -ignore-filename-regex="$ignore")
+        if [ -n "$demangler" ]; then
+            cov+=(-Xdemangler="$demangler")
+        fi
         {
             echo
             echo "## $t"
@@ -180,8 +198,8 @@ if [ "$COVERAGE" = 1 ]; then
                 END { if (total != "") print "999999999\t" total }
             ' | sort -t "$(printf '\t')" -k1,1nr | cut -f2-
             echo
-            # Functions never entered (every region missed), from the per-function listing of
-            # each source file. The numeric columns are counted from the right, since demangled
+            # Functions never entered (every region missed), grouped by file, from the
+            # per-function listing of each source file (at most 200 per target). The numeric columns are counted from the right, since demangled
             # names may contain spaces.
             echo "Functions never entered:"
             echo
@@ -192,9 +210,9 @@ if [ "$COVERAGE" = 1 ]; then
                     regions = $(NF - numeric + 1); missed = $(NF - numeric + 2)
                     name = $1
                     for (i = 2; i <= NF - numeric; i++) name = name " " $i
-                    if (name != "TOTAL" && regions > 0 && regions == missed) printf "- `%s` (%s)\n", name, file
+                    if (name != "TOTAL" && regions > 0 && regions == missed) printf "%s\t- `%s` (%s)\n", file, name, file
                 }
-            ' | sort -u | head -n 200
+            ' | sort -u | cut -f2- | awk 'NR <= 200'
         } >>"$report"
     done
     echo "wrote fuzz/$report"
@@ -212,6 +230,7 @@ for a in "${slow[@]}"; do
 done
 if [ "${#failed[@]}" -gt 0 ] || [ "${#found[@]}" -gt 0 ]; then
     echo "targets that stopped on a finding: ${failed[*]:-(none)}"
+    echo "logs: fuzz/$logs/<target>.log"
     echo "new artifacts (reproduce with: cd fuzz && cargo +$TOOLCHAIN fuzz run -O <target> <artifact>):"
     for a in "${found[@]}"; do
         echo "  fuzz/$a"
