@@ -15,7 +15,8 @@
 #   COVERAGE=1       also build coverage-instrumented binaries, replay each minimized corpus and
 #                    summarize what was never covered in fuzz/coverage/REPORT.md
 #   CMIN=0           skip corpus minimization
-#   FUZZ_TARGET_DIR  cargo target directory for the fuzz builds (default: fuzz/target; coverage
+#   FUZZ_TARGET_DIR  cargo target directory for the fuzz builds, relative to fuzz/ unless absolute
+#                    (default: fuzz/target; coverage
 #                    builds go to fuzz/target/<host>/coverage, or $FUZZ_TARGET_DIR/coverage)
 #   FUZZ_ARGS        extra libFuzzer flags for the fuzzing runs (e.g. "-fork=2 -timeout=10")
 #   TOOLCHAIN        rustup toolchain cargo-fuzz runs with, default nightly
@@ -46,7 +47,7 @@ esac
 
 section() { printf '\n=== %s ===\n' "$*"; }
 
-# Build options shared by every cargo-fuzz command: release mode with debug assertions (as CI),
+# Build options shared by every cargo-fuzz command: release mode (-O, as CI builds the targets),
 # and the caller's target directory if any.
 build_opts=(-O)
 if [ -n "$FUZZ_TARGET_DIR" ]; then
