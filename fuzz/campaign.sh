@@ -16,8 +16,8 @@
 #                    summarize what was never covered in fuzz/coverage/REPORT.md
 #   CMIN=0           skip corpus minimization
 #   FUZZ_TARGET_DIR  cargo target directory for the fuzz builds, relative to fuzz/ unless absolute
-#                    (default: fuzz/target; coverage
-#                    builds go to fuzz/target/<host>/coverage, or $FUZZ_TARGET_DIR/coverage)
+#                    (default: fuzz/target; coverage builds go to fuzz/target/<host>/coverage,
+#                    or to $FUZZ_TARGET_DIR/coverage)
 #   FUZZ_ARGS        extra libFuzzer flags for the fuzzing runs (e.g. "-fork=2 -timeout=10")
 #   TOOLCHAIN        rustup toolchain cargo-fuzz runs with, default nightly
 #
