@@ -74,6 +74,34 @@ pub fn print_ratio(label: &str, ratio: &Ratio) {
     );
 }
 
+/// The aim of every refusal bench (issue 14 §5): hostile input refused in under 50 ms.
+pub const REFUSAL_AIM_MS: f64 = 50.0;
+
+/// Median wall time in nanoseconds of one call of `op`, over `samples` calls each timed on its
+/// own (a refusal is timed per call, not in batches: one slow call is seen whole).
+pub fn median_ns(samples: usize, mut op: impl FnMut()) -> f64 {
+    let mut times = Vec::with_capacity(samples);
+    for _ in 0..samples {
+        times.push(time_batch(1, &mut op));
+    }
+    median(&mut times)
+}
+
+/// Prints one refusal line in the format of the `refusal` bench:
+/// `REFUSE <label>: <median ms> ms (aim < 50 ms)`, with a marker when the median misses the aim.
+/// Never asserts: timings depend on the machine.
+pub fn print_refusal(label: &str, median_ns: f64) {
+    let ms = median_ns / 1e6;
+    let over = if ms < REFUSAL_AIM_MS {
+        ""
+    } else {
+        "  <-- over the aim"
+    };
+    // Three decimals hide a refusal that takes nanoseconds; show those to the nanosecond.
+    let digits = if ms < 0.01 { 6 } else { 3 };
+    println!("REFUSE {label}: {ms:.digits$} ms (aim < {REFUSAL_AIM_MS} ms){over}");
+}
+
 /// The signing input and the decoded signature of a compact JWS, for the bare-ring floor.
 ///
 /// # Panics
