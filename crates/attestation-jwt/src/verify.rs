@@ -501,9 +501,9 @@ impl ClientAttestationVerifier {
             (att, Some(pop), PopMode::LegacyBody)
         } else {
             let attestation = request.attestation.ok_or(Error::AttestationMissing)?;
-            structured_field_token(attestation, ATTESTATION_HEADER)?;
+            structured_field_token(attestation, ATTESTATION_HEADER, &self.limits)?;
             if let Some(pop) = request.pop {
-                structured_field_token(pop, POP_HEADER)?;
+                structured_field_token(pop, POP_HEADER, &self.limits)?;
             }
             let mode = if request.pop.is_some() || !self.combined_mode || request.dpop.is_none() {
                 PopMode::PopJwt
@@ -548,8 +548,17 @@ fn lenient(required: bool, result: Result<Verdict, Error>) -> Result<Verdict, Er
 /// Both header values are RFC 9651 structured-field Items of type Token without parameters
 /// (ABCA editor's copy toward -12): `( ALPHA / "*" ) *( tchar / ":" / "/" )`. A compact JWS
 /// (`eyJ…`, base64url and `.`) is one; a `;param` suffix, a quoted string, a space or a list is
-/// not.
-fn structured_field_token(value: &str, header: &'static str) -> Result<(), Error> {
+/// not. A value over the header length limit is refused for its length first, before any
+/// scan.
+fn structured_field_token(value: &str, header: &'static str, limits: &Limits) -> Result<(), Error> {
+    let max = limits.max_header_len();
+    if value.len() > max {
+        return Err(Error::HeaderTooLong {
+            header,
+            len: value.len(),
+            max,
+        });
+    }
     let mut bytes = value.bytes();
     let first_ok = bytes
         .next()

@@ -452,6 +452,17 @@ case!(
 );
 
 case!(
+    // A long value that is also not a token is refused for its length, before any scan.
+    pop_header_over_size_limit_and_not_a_token,
+    |fx| input(fx.attestation(), format!("{} ;p", "a".repeat(22_000))),
+    |_| Error::HeaderTooLong {
+        header: POP_HEADER,
+        len: 22_003,
+        max: 8192,
+    }
+);
+
+case!(
     attestation_padded_header_segment,
     |fx| input(
         replace_part(&fx.attestation(), 0, |h| format!("{h}=")),
