@@ -101,9 +101,7 @@ pub use audit::{MAX_AUDIT_PAGE, SqliteAuditSink, StoredAuditEvent};
 pub use schema::SCHEMA_VERSION;
 
 #[cfg(feature = "postgres")]
-pub use postgres::{
-    POSTGRES_SCHEMA_VERSION, PostgresAuditSink, PostgresOptions, PostgresStores,
-};
+pub use postgres::{POSTGRES_SCHEMA_VERSION, PostgresAuditSink, PostgresOptions, PostgresStores};
 #[cfg(feature = "redis")]
 pub use redis_guard::{RedisOptions, RedisReplayGuard};
 
