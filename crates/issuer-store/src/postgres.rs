@@ -150,9 +150,10 @@ impl PostgresOptions {
 ///   text), read in pages with [`PostgresStores::audit_events`]. Each insert holds the table's
 ///   `EXCLUSIVE` lock for its short transaction, so the fleet's inserts take turns and ids
 ///   increase in commit order: a reader paging by id never skips an event. A statement-level
-///   trigger makes the database refuse `UPDATE`, `DELETE` and `TRUNCATE` on the table (the
-///   table's owner can still drop the trigger: give the auditors a copy, or a role of their
-///   own). The trail is never purged.
+///   trigger makes the database refuse `UPDATE`, `DELETE` and `TRUNCATE` on the table. That
+///   guards against this crate's code and against mistakes, not against the table's owner,
+///   who can drop the trigger: a trail that must survive a compromised database account
+///   also needs a copy elsewhere (the log). The trail is never purged.
 /// - **Secrets are stored hashed** with the same codec as SQLite (SHA-256 of codes, tokens,
 ///   `request_uri`s, transaction and notification ids).
 /// - **No TLS yet**: connections are plain (`NoTls`); run the database on loopback, a unix
