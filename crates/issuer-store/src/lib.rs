@@ -18,8 +18,8 @@
 //! # Backends
 //! | backend | feature | for |
 //! |---|---|---|
-//! | [`SqliteStores`] | (always) | one server that restarts without losing state; no setup |
-//! | `PostgresStores` | `postgres` | a fleet of issuer processes on one database: every store |
+//! | [`SqliteStores`] | (always) | one server that restarts without losing state; no setup; the audit trail |
+//! | `PostgresStores` | `postgres` | a fleet of issuer processes on one database: every store and the audit trail |
 //! | `RedisReplayGuard` | `redis` | the replay `jti` set alone, beside PostgreSQL |
 //!
 //! Each answers like the engine's in-memory stores and fails closed; the PostgreSQL and Redis
@@ -66,6 +66,13 @@
 //! deletes a row, and triggers make SQLite refuse an `UPDATE` or `DELETE` on it. It is not
 //! purged; archive the file to rotate it.
 //!
+//! `PostgresStores` keeps the same trail (the same columns, the same [`StoredAuditEvent`]s
+//! and [`MAX_AUDIT_PAGE`]) in its database with `PostgresStores::audit_sink` and
+//! `PostgresStores::audit_events`: every process of a fleet appends to one table and reads
+//! all of it, and a trigger refuses `UPDATE`, `DELETE` and `TRUNCATE`. A sink on either
+//! backend never fails the engine's call: an event it could not store is counted in its
+//! `failures()`.
+//!
 //! # Schema
 //! Versioned with `PRAGMA user_version`; [`SqliteStores::open`] runs the missing migrations
 //! in one transaction and refuses a database written by a newer version
@@ -94,7 +101,7 @@ pub use audit::{MAX_AUDIT_PAGE, SqliteAuditSink, StoredAuditEvent};
 pub use schema::SCHEMA_VERSION;
 
 #[cfg(feature = "postgres")]
-pub use postgres::{POSTGRES_SCHEMA_VERSION, PostgresOptions, PostgresStores};
+pub use postgres::{POSTGRES_SCHEMA_VERSION, PostgresAuditSink, PostgresOptions, PostgresStores};
 #[cfg(feature = "redis")]
 pub use redis_guard::{RedisOptions, RedisReplayGuard};
 

@@ -1,6 +1,7 @@
 //! The PostgreSQL backend (feature `postgres`); its choices are documented on
 //! [`PostgresStores`].
 
+mod audit;
 mod db;
 mod schema;
 mod stores;
@@ -12,8 +13,9 @@ use jose_core::UnixTime;
 use oid4vci_issuer::{StoreError, Stores};
 use pop_verifier::ReplayGuard;
 
-use crate::OpenError;
+use crate::{OpenError, StoredAuditEvent};
 
+pub use audit::PostgresAuditSink;
 pub use schema::POSTGRES_SCHEMA_VERSION;
 
 /// How [`PostgresStores::connect`] connects.
@@ -99,7 +101,8 @@ impl PostgresOptions {
 /// )?;
 /// let stores = db.stores(); // an `oid4vci_issuer::Stores`, one PostgreSQL implementation per trait
 /// let replay = db.replay_guard(); // PoP and DPoP `jti`s, shared by every process
-/// # let _ = (stores, replay);
+/// let audit = db.audit_sink(); // the fleet's append-only audit trail, read with `db.audit_events`
+/// # let _ = (stores, replay, audit);
 /// # Ok::<(), issuer_store::OpenError>(())
 /// ```
 ///
@@ -142,6 +145,15 @@ impl PostgresOptions {
 ///   [`StoreError::Unavailable`] or [`ReplayError::Unavailable`](crate::ReplayError), and
 ///   methods without an error answer their refusing value. Errors keep the server's message
 ///   and SQLSTATE only (never a `DETAIL`, which may quote a row).
+/// - **Audit trail.** [`PostgresStores::audit_sink`] appends the engine's audit events to
+///   `audit_events` (the columns of SQLite's table: `id`, `at`, `kind`, `details_json` as
+///   text), read in pages with [`PostgresStores::audit_events`]. Each insert holds the table's
+///   `EXCLUSIVE` lock for its short transaction, so the fleet's inserts take turns and ids
+///   increase in commit order: a reader paging by id never skips an event. A statement-level
+///   trigger makes the database refuse `UPDATE`, `DELETE` and `TRUNCATE` on the table. That
+///   guards against this crate's code and against mistakes, not against the table's owner,
+///   who can drop the trigger: a trail that must survive a compromised database account
+///   also needs a copy elsewhere (the log). The trail is never purged.
 /// - **Secrets are stored hashed** with the same codec as SQLite (SHA-256 of codes, tokens,
 ///   `request_uri`s, transaction and notification ids).
 /// - **No TLS yet**: connections are plain (`NoTls`); run the database on loopback, a unix
@@ -182,6 +194,32 @@ impl PostgresStores {
     #[must_use]
     pub fn replay_guard(&self) -> Arc<dyn ReplayGuard> {
         Arc::new(self.handle.clone())
+    }
+
+    /// An audit sink appending to the `audit_events` table (give it to
+    /// `IssuerEngineBuilder::with_audit_sink`). Each call makes a sink with its own failure
+    /// count. Every process of a fleet may append to the same table.
+    #[must_use]
+    pub fn audit_sink(&self) -> Arc<PostgresAuditSink> {
+        Arc::new(PostgresAuditSink::new(Arc::clone(&self.db)))
+    }
+
+    /// Up to `limit` stored audit events (at most [`MAX_AUDIT_PAGE`](crate::MAX_AUDIT_PAGE))
+    /// with an id above `after_id` (all, from the first, for `None`), oldest first: pass the
+    /// last id of a page as `after_id` to read the next one. Every process sees every
+    /// process's events, and ids increase in commit order (see [`PostgresAuditSink`]), so
+    /// paging never skips an event. Ids are not contiguous: an insert that rolled back used
+    /// one. The trail is append-only: there is no call to change or delete an event, and the
+    /// schema refuses both.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the database fails or a stored row does not decode.
+    pub fn audit_events(
+        &self,
+        after_id: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<StoredAuditEvent>, StoreError> {
+        audit::page(&self.db, after_id, limit)
     }
 
     /// Deletes every expired row of every table. Inserts purge their own table now and then;

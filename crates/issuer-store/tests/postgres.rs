@@ -12,15 +12,23 @@ mod issuer;
 #[path = "support/pg.rs"]
 mod pg;
 
+use core::sync::atomic::{AtomicBool, Ordering};
 use std::collections::HashSet;
-use std::sync::Barrier;
+use std::sync::{Arc, Barrier};
 
 use issuer::{ISSUER, NOW, PRE_AUTH, token};
-use issuer_store::{OpenError, POSTGRES_SCHEMA_VERSION, PostgresOptions, PostgresStores};
+use issuer_store::{
+    MAX_AUDIT_PAGE, OpenError, POSTGRES_SCHEMA_VERSION, PostgresAuditSink, PostgresOptions,
+    PostgresStores, StoredAuditEvent,
+};
 use jose_core::{Algorithm, LocalSigner, SystemRandom, UnixTime};
-use oid4vci_issuer::{AccessGrant, EndpointRequest, GrantId, IssuerEngine, PreAuthGrant};
+use oid4vci_issuer::{
+    AccessGrant, AuditEvent, AuditSink, EndpointRequest, GrantId, IssuerEngine, KeyChange,
+    PreAuthGrant, StoreError,
+};
 use pop_verifier::{KeyProofClaims, NoncePurpose, ProofKey, ReplayError, build_key_proof};
-use serde_json::{Map, json};
+use postgres::error::SqlState;
+use serde_json::{Map, Value, json};
 
 fn t(secs: i64) -> UnixTime {
     UnixTime::from_secs(secs)
@@ -382,13 +390,302 @@ fn a_statement_stuck_on_a_lock_times_out_as_unavailable_and_accepts_nothing() {
         .unwrap();
     let started = std::time::Instant::now();
     match codes.redeem("locked-code", None, t(1)) {
-        Err(oid4vci_issuer::RedeemError::Store(oid4vci_issuer::StoreError::Unavailable(
-            reason,
-        ))) => assert!(reason.contains("57014"), "a statement timeout: {reason}"),
+        Err(oid4vci_issuer::RedeemError::Store(StoreError::Unavailable(reason))) => {
+            assert!(reason.contains("57014"), "a statement timeout: {reason}")
+        }
         other => panic!("a redemption past the statement timeout: {other:?}"),
     }
     assert!(started.elapsed() < core::time::Duration::from_secs(3));
     tx.rollback().unwrap();
     // The lock is gone: the code was never consumed, and redeems now.
     codes.redeem("locked-code", None, t(1)).unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The audit trail
+
+fn audited_engine(db: &PostgresStores, sink: Arc<PostgresAuditSink>) -> IssuerEngine {
+    issuer::builder(db.stores(), db.replay_guard())
+        .with_audit_sink(sink)
+        .build()
+        .unwrap()
+}
+
+/// Posts to the credential endpoint: the status and body.
+fn credential(engine: &IssuerEngine, access: &str, body: &Value) -> (u16, Value) {
+    let authorization = format!("Bearer {access}");
+    let headers: [(&str, &[u8]); 2] = [
+        ("authorization", authorization.as_bytes()),
+        ("content-type", b"application/json"),
+    ];
+    let body = body.to_string();
+    match engine.credential(&EndpointRequest::new(&headers, body.as_bytes()), NOW) {
+        Ok(answer) => (answer.status, answer.body.unwrap()),
+        Err(e) => (e.status(), json!({"error": e.error()})),
+    }
+}
+
+fn key_event(name: &str) -> AuditEvent {
+    AuditEvent::key_changed(name, "credential", KeyChange::Created)
+}
+
+/// Every stored event, page by page.
+fn read_all(db: &PostgresStores) -> Vec<StoredAuditEvent> {
+    let mut all: Vec<StoredAuditEvent> = Vec::new();
+    loop {
+        let page = db
+            .audit_events(all.last().map(|e| e.id), MAX_AUDIT_PAGE)
+            .unwrap();
+        if page.is_empty() {
+            return all;
+        }
+        all.extend(page);
+    }
+}
+
+#[test]
+fn the_audit_trail_of_two_instances_is_one_paged_trail() {
+    let (url, [a, b]) = two_instances("audit_shared", 1024);
+    let sinks = [a.audit_sink(), b.audit_sink()];
+    let engine_a = audited_engine(&a, Arc::clone(&sinks[0]));
+    let engine_b = audited_engine(&b, Arc::clone(&sinks[1]));
+    let holder = LocalSigner::generate(Algorithm::Es256, &SystemRandom::new()).unwrap();
+
+    // The code is redeemed on one instance, the credential issued on the other, and the same
+    // key proof replayed on the first.
+    let code = engine_a
+        .create_pre_authorized_code(vec!["pid".into()], Map::new(), None, NOW)
+        .unwrap();
+    let tokens = token(
+        &engine_a,
+        &format!("{PRE_AUTH}&pre-authorized_code={code}"),
+        NOW,
+    )
+    .unwrap();
+    let access = tokens["access_token"].as_str().unwrap();
+    let request = json!({
+        "credential_configuration_id": "pid",
+        "proofs": {"jwt": [proof(&engine_b, &holder, NOW)]},
+    });
+    assert_eq!(credential(&engine_b, access, &request).0, 200);
+    assert_eq!(
+        credential(&engine_a, access, &request),
+        (400, json!({"error": "invalid_proof"}))
+    );
+    // The deployment records a key change through the second instance's sink.
+    let rotated = AuditEvent::key_changed("k2", "credential", KeyChange::Rotated);
+    let last_id = sinks[1].append(&rotated, t(NOW.secs() + 1)).unwrap();
+
+    let all = a.audit_events(None, 100).unwrap();
+    assert_eq!(
+        b.audit_events(None, 100).unwrap(),
+        all,
+        "both see every event"
+    );
+    let kinds: Vec<&str> = all.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "pre_authorized_code_redeemed",
+            "credential_issued",
+            "replay_detected",
+            "key_changed"
+        ]
+    );
+    assert!(all.windows(2).all(|w| w[0].id < w[1].id), "{all:?}");
+    assert_eq!(all[3].id, last_id);
+    assert!(all[..3].iter().all(|e| e.at == NOW));
+    assert_eq!(all[3].at, t(NOW.secs() + 1));
+    assert_eq!(all[1].details["key_id"], json!("k1"));
+    assert_eq!(all[1].details["credential_configuration_id"], json!("pid"));
+    assert_eq!(all[2].details["proof"], json!("key_proof"));
+    assert_eq!(all[3].details, rotated.details());
+    assert_eq!((sinks[0].failures(), sinks[1].failures()), (0, 0));
+    let stored = format!("{all:?}");
+    assert!(!stored.contains(&code) && !stored.contains(access));
+
+    // Pages, read alternately through both instances.
+    let first = a.audit_events(None, 3).unwrap();
+    assert_eq!(first, all[..3]);
+    let rest = b.audit_events(Some(first[2].id), 3).unwrap();
+    assert_eq!(rest, all[3..]);
+    assert!(a.audit_events(Some(last_id), 3).unwrap().is_empty());
+    assert!(b.audit_events(None, 0).unwrap().is_empty());
+
+    // A page holds at most MAX_AUDIT_PAGE events, whatever the limit asks.
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(
+            "INSERT INTO audit_events (at, kind, details_json)
+             SELECT n, 'bulk', '{\"n\": ' || n || '}' FROM generate_series(1, 1001) AS n",
+        )
+        .unwrap();
+    let page = a.audit_events(Some(last_id), usize::MAX).unwrap();
+    assert_eq!(page.len(), MAX_AUDIT_PAGE);
+    assert_eq!(page[0].kind, "bulk");
+    assert_eq!(page[0].details["n"], json!(1));
+    let tail = b
+        .audit_events(Some(page[MAX_AUDIT_PAGE - 1].id), usize::MAX)
+        .unwrap();
+    assert_eq!(tail.len(), 1);
+    assert_eq!(tail[0].details["n"], json!(1001));
+    assert_eq!(read_all(&b).len(), 4 + 1001);
+}
+
+#[test]
+fn the_database_refuses_to_update_delete_or_truncate_audit_events() {
+    let url = pg::server().fresh_database("audit_append_only");
+    let db = connect(&url, 64);
+    // A NUL in a field is kept (text, not jsonb, which would refuse the row).
+    let odd = key_event("k\u{0}1");
+    db.audit_sink().append(&odd, t(7)).unwrap();
+    let before = db.audit_events(None, 10).unwrap();
+    assert_eq!(before.len(), 1);
+    assert_eq!(before[0].details, odd.details());
+
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    for sql in [
+        "UPDATE audit_events SET kind = 'nothing'",
+        "UPDATE audit_events SET at = 0 WHERE id < 0",
+        "DELETE FROM audit_events",
+        "DELETE FROM audit_events WHERE id < 0",
+        "TRUNCATE audit_events",
+    ] {
+        let err = admin.batch_execute(sql).unwrap_err();
+        let db_err = err.as_db_error().expect("a refusal by the server");
+        assert_eq!(db_err.code(), &SqlState::RESTRICT_VIOLATION, "{sql}");
+        assert!(db_err.message().contains("append-only"), "{sql}: {err}");
+    }
+    assert_eq!(
+        db.audit_events(None, 10).unwrap(),
+        before,
+        "nothing changed"
+    );
+    // Appending still works.
+    db.audit_sink().append(&key_event("k2"), t(8)).unwrap();
+    assert_eq!(db.audit_events(None, 10).unwrap().len(), 2);
+}
+
+#[test]
+fn a_reader_paging_while_two_instances_append_from_8_threads_misses_no_event() {
+    const THREADS: usize = 8;
+    const PER_THREAD: usize = 60;
+    let (_, [a, b]) = two_instances("audit_race", 64);
+    let sinks = [a.audit_sink(), b.audit_sink()];
+    let done = AtomicBool::new(false);
+    let (appended, seen) = std::thread::scope(|s| {
+        let writers: Vec<_> = (0..THREADS)
+            .map(|thread| {
+                let sink = &sinks[thread % 2];
+                s.spawn(move || {
+                    (0..PER_THREAD)
+                        .map(|n| sink.append(&key_event(&format!("t{thread}-{n}")), t(1)))
+                        .collect::<Result<Vec<i64>, _>>()
+                        .unwrap()
+                })
+            })
+            .collect();
+        let (reader_db, done) = (&b, &done);
+        let reader = s.spawn(move || {
+            let mut seen: Vec<StoredAuditEvent> = Vec::new();
+            loop {
+                // Read the flag before the page: an empty page after the writers finished
+                // means everything was read.
+                let finished = done.load(Ordering::SeqCst);
+                let page = reader_db
+                    .audit_events(seen.last().map(|e| e.id), 7)
+                    .unwrap();
+                if page.is_empty() && finished {
+                    return seen;
+                }
+                seen.extend(page);
+            }
+        });
+        let appended: Vec<i64> = writers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect();
+        done.store(true, Ordering::SeqCst);
+        (appended, reader.join().unwrap())
+    });
+    let all = read_all(&a);
+    assert_eq!(all.len(), THREADS * PER_THREAD);
+    let mut ids: Vec<i64> = all.iter().map(|e| e.id).collect();
+    ids.sort_unstable();
+    let mut appended = appended;
+    appended.sort_unstable();
+    assert_eq!(ids, appended, "the ids append returned are the stored ones");
+    assert_eq!(
+        seen.len(),
+        all.len(),
+        "the reader missed events committed after a higher id"
+    );
+    assert_eq!(seen, all);
+    assert_eq!((sinks[0].failures(), sinks[1].failures()), (0, 0));
+}
+
+#[test]
+fn an_audit_insert_that_fails_is_counted_and_does_not_refuse_the_request() {
+    let url = pg::server().fresh_database("audit_failure");
+    let db = connect(&url, 64);
+    let sink = db.audit_sink();
+    let engine = audited_engine(&db, Arc::clone(&sink));
+    // Another session removes the table under the open stores.
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin.batch_execute("DROP TABLE audit_events").unwrap();
+
+    let code = engine
+        .create_pre_authorized_code(vec!["pid".into()], Map::new(), None, NOW)
+        .unwrap();
+    let tokens = token(
+        &engine,
+        &format!("{PRE_AUTH}&pre-authorized_code={code}"),
+        NOW,
+    );
+    assert!(tokens.is_ok(), "{tokens:?}");
+    assert_eq!(sink.failures(), 1, "the redemption's event");
+    sink.record(&key_event("k2"), NOW);
+    assert_eq!(sink.failures(), 2);
+    assert!(matches!(
+        sink.append(&key_event("k3"), NOW),
+        Err(StoreError::Unavailable(_))
+    ));
+    assert_eq!(sink.failures(), 2, "append reports instead of counting");
+    assert!(matches!(
+        db.audit_events(None, 10),
+        Err(StoreError::Unavailable(_))
+    ));
+    // Another sink of the same stores has its own count.
+    assert_eq!(db.audit_sink().failures(), 0);
+}
+
+#[test]
+fn a_version_1_database_gains_the_audit_table_and_keeps_its_state() {
+    let url = pg::server().fresh_database("audit_migration");
+    let db = connect(&url, 64);
+    db.replay_guard()
+        .check_and_record("kept", t(100), t(0))
+        .unwrap();
+    drop(db);
+    // Back to what version 1 wrote: no audit table.
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(
+            "DROP TABLE audit_events;
+             DROP FUNCTION issuer_store_audit_events_append_only();
+             DELETE FROM issuer_store_schema WHERE version = 2;",
+        )
+        .unwrap();
+
+    let db = connect(&url, 64);
+    assert_eq!(db.schema_version().unwrap(), 2);
+    assert!(db.audit_events(None, 10).unwrap().is_empty());
+    let id = db.audit_sink().append(&key_event("k1"), t(1)).unwrap();
+    assert_eq!(db.audit_events(None, 10).unwrap()[0].id, id);
+    assert!(admin.batch_execute("DELETE FROM audit_events").is_err());
+    assert_eq!(
+        db.replay_guard().check_and_record("kept", t(100), t(1)),
+        Err(ReplayError::Replayed),
+        "the version 1 state is kept"
+    );
 }

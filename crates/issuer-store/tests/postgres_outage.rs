@@ -1,6 +1,7 @@
 //! PostgreSQL stopped mid-run (feature `postgres`): while the database is down every call
 //! refuses (`Unavailable`, a 5xx from the engine) and nothing is accepted; after it starts
-//! again the same stores object works, and nothing committed before the stop was lost.
+//! again the same stores object works, and nothing committed before the stop was lost; the
+//! audit sink counts the event it could not store and appends again.
 //!
 //! This binary has its own server (`support/pg.rs`: one per test binary) and one test, so
 //! stopping the server disturbs no other test.
@@ -20,7 +21,8 @@ use issuer::{NOW, PRE_AUTH, token};
 use issuer_store::{PostgresOptions, PostgresStores};
 use jose_core::SystemRandom;
 use oid4vci_issuer::{
-    AccessGrant, GrantId, IssuedCredential, PreAuthGrant, RedeemError, StoreError,
+    AccessGrant, AuditEvent, AuditSink, GrantId, IssuedCredential, KeyChange, PreAuthGrant,
+    RedeemError, StoreError,
 };
 use pop_verifier::ReplayError;
 use serde_json::Map;
@@ -45,7 +47,12 @@ fn a_stopped_database_refuses_everything_and_the_same_stores_recover() {
     .unwrap();
     let stores = db.stores();
     let replay = db.replay_guard();
-    let engine = issuer::engine(db.stores(), db.replay_guard());
+    let audit = db.audit_sink();
+    let engine = issuer::builder(db.stores(), db.replay_guard())
+        .with_audit_sink(audit.clone())
+        .build()
+        .unwrap();
+    let key_event = |name: &str| AuditEvent::key_changed(name, "credential", KeyChange::Created);
     let rng = SystemRandom::new();
     let later = NOW.saturating_add(10);
 
@@ -65,6 +72,7 @@ fn a_stopped_database_refuses_everything_and_the_same_stores_recover() {
     replay
         .check_and_record("jti-before", later.saturating_add(1000), NOW)
         .unwrap();
+    audit.record(&key_event("k-before"), NOW);
     let (list, idx) = stores.status.allocate(&rng).unwrap();
     assert!(stores.status.set(&list, idx, Status::INVALID));
     let grant = GrantId::new("g-outage".into());
@@ -173,6 +181,12 @@ fn a_stopped_database_refuses_everything_and_the_same_stores_recover() {
             .is_err()
     );
 
+    // The audit sink counts the event it cannot store, without panicking or blocking.
+    assert_eq!(audit.failures(), 0);
+    audit.record(&key_event("k-during"), later);
+    assert_eq!(audit.failures(), 1);
+    assert!(is_unavailable(&db.audit_events(None, 10).unwrap_err()));
+
     // The database is back: the same objects work, and nothing was lost.
     server.start_server();
     let tokens = token(&engine, &body, later).expect("the waiting code redeems after the restart");
@@ -209,4 +223,29 @@ fn a_stopped_database_refuses_everything_and_the_same_stores_recover() {
     let records = stores.registry.list();
     assert_eq!(records.len(), 1, "the record from before the outage");
     assert_eq!(records[0].credential_id, "cred-before");
+    // The trail kept what was stored before the outage, lacks the lost event, and grows again.
+    let trail: Vec<(String, Option<String>)> = db
+        .audit_events(None, 100)
+        .unwrap()
+        .into_iter()
+        .map(|e| {
+            (
+                e.kind,
+                e.details
+                    .get("key_id")
+                    .and_then(|k| k.as_str())
+                    .map(str::to_owned),
+            )
+        })
+        .collect();
+    let expected = |key: Option<&str>| (String::from("key_changed"), key.map(str::to_owned));
+    let redeemed = (String::from("pre_authorized_code_redeemed"), None);
+    assert_eq!(
+        trail,
+        [redeemed.clone(), expected(Some("k-before")), redeemed],
+        "the code redeemed before the outage, the key event, the code redeemed after it"
+    );
+    audit.record(&key_event("k-after"), later);
+    assert_eq!(audit.failures(), 1);
+    assert_eq!(db.audit_events(None, 100).unwrap().len(), 4);
 }

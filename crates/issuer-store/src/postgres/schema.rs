@@ -119,10 +119,31 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX redeemed_codes_expiry ON redeemed_codes (expires_at);
     ",
+    // 2: the append-only audit trail, with SQLite's columns. One statement-level trigger
+    // refuses every UPDATE, DELETE and TRUNCATE (even one that touches no row), so not even a
+    // bug in this crate can rewrite or drop an event through its connections.
+    "
+    CREATE TABLE audit_events (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        at BIGINT NOT NULL,
+        kind TEXT NOT NULL,
+        details_json TEXT NOT NULL
+    );
+    CREATE FUNCTION issuer_store_audit_events_append_only() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION 'audit_events is append-only (% refused)', TG_OP
+            USING ERRCODE = 'restrict_violation';
+    END
+    $$;
+    CREATE TRIGGER audit_events_append_only
+        BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_events
+        FOR EACH STATEMENT EXECUTE FUNCTION issuer_store_audit_events_append_only();
+    ",
 ];
 
 /// The PostgreSQL schema version this crate writes: the number of migrations.
-pub const POSTGRES_SCHEMA_VERSION: i64 = 1;
+pub const POSTGRES_SCHEMA_VERSION: i64 = 2;
 
 /// The transaction-level advisory lock that serializes migrations across processes (the
 /// bytes of "issuers1").

@@ -1,0 +1,93 @@
+//! The audit trail on PostgreSQL: the sink and the paged reader of `audit_events`, sharing
+//! the row encoding, page limit and failure count with SQLite's (`crate::audit`).
+
+use std::sync::Arc;
+
+use jose_core::UnixTime;
+use oid4vci_issuer::{AuditEvent, AuditSink, StoreError};
+
+use super::db::{PgDb, col, exec, unavailable};
+use crate::audit::{AuditRow, Failures, StoredAuditEvent, decode, page_after, page_limit};
+
+/// An [`AuditSink`] on the `audit_events` table of a PostgreSQL database (from
+/// [`crate::PostgresStores::audit_sink`]; feature `postgres`).
+///
+/// Recording cannot fail from the engine's point of view (see [`AuditSink`]): an event the
+/// database refuses (it is down, the statement timed out, the table is gone) is counted
+/// ([`Self::failures`]) and dropped; recording never panics. Watch the count: a growing one
+/// means the trail has gaps.
+///
+/// Every process of a fleet appends to the same table. Each insert takes the table's
+/// `EXCLUSIVE` lock (readers are not blocked) for its short transaction, so ids are handed out
+/// in commit order: a reader paging by id never passes an id whose event commits later.
+#[derive(Debug)]
+pub struct PostgresAuditSink {
+    db: Arc<PgDb>,
+    failures: Failures,
+}
+
+impl PostgresAuditSink {
+    pub(crate) fn new(db: Arc<PgDb>) -> Self {
+        Self {
+            db,
+            failures: Failures::default(),
+        }
+    }
+
+    /// How many events this sink could not store.
+    #[must_use]
+    pub fn failures(&self) -> u64 {
+        self.failures.get()
+    }
+
+    /// Appends `event` at `now`, returning its id.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the database refuses the row or cannot be reached
+    /// within the connect timeout.
+    pub fn append(&self, event: &AuditEvent, now: UnixTime) -> Result<i64, StoreError> {
+        let row = AuditRow::new(event, now);
+        self.db.write(|tx| {
+            // Without the lock, an insert could draw id 7, another id 8 and commit first,
+            // and a reader that has seen 8 would never ask for 7.
+            exec(tx, "LOCK TABLE audit_events IN EXCLUSIVE MODE", &[])?;
+            let inserted = tx
+                .query_one(
+                    "INSERT INTO audit_events (at, kind, details_json) VALUES ($1, $2, $3)
+                     RETURNING id",
+                    &[&row.at, &row.kind, &row.details_json],
+                )
+                .map_err(unavailable)?;
+            col(&inserted, 0)
+        })
+    }
+}
+
+impl AuditSink for PostgresAuditSink {
+    fn record(&self, event: &AuditEvent, now: UnixTime) {
+        self.failures.count(&self.append(event, now));
+    }
+}
+
+/// Up to `limit` (at most [`crate::MAX_AUDIT_PAGE`]) events with an id above `after_id`,
+/// oldest first.
+pub(crate) fn page(
+    db: &PgDb,
+    after_id: Option<i64>,
+    limit: usize,
+) -> Result<Vec<StoredAuditEvent>, StoreError> {
+    let rows = db.with(|c| {
+        c.query(
+            "SELECT id, at, kind, details_json FROM audit_events
+             WHERE id > $1 ORDER BY id LIMIT $2",
+            &[&page_after(after_id), &page_limit(limit)],
+        )
+        .map_err(unavailable)
+    })?;
+    rows.iter()
+        .map(|row| {
+            let details: String = col(row, 3)?;
+            decode(col(row, 0)?, col(row, 1)?, col(row, 2)?, &details)
+        })
+        .collect()
+}
