@@ -11,9 +11,12 @@ use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::response::{IntoResponse, Response};
-use issuer_store::{MAX_AUDIT_PAGE, SqliteAuditSink, SqliteStores};
+use issuer_store::{
+    MAX_AUDIT_PAGE, PostgresAuditSink, PostgresStores, SqliteAuditSink, SqliteStores,
+    StoredAuditEvent,
+};
 use jose_core::UnixTime;
-use oid4vci_issuer::{AuditEvent, AuditSink};
+use oid4vci_issuer::{AuditEvent, AuditSink, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -78,6 +81,23 @@ impl InMemoryAuditTrail {
     }
 }
 
+/// Stored events as the admin API's entries.
+fn entries(events: Result<Vec<StoredAuditEvent>, StoreError>) -> Result<Vec<AuditEntry>, String> {
+    events
+        .map(|events| {
+            events
+                .into_iter()
+                .map(|e| AuditEntry {
+                    id: e.id,
+                    at: e.at.secs(),
+                    kind: e.kind,
+                    details: e.details,
+                })
+                .collect()
+        })
+        .map_err(|e| e.to_string())
+}
+
 /// Where the demo keeps its audit events.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -90,6 +110,14 @@ pub enum AuditTrail {
         db: SqliteStores,
         /// Its audit sink (for appending; counts failures).
         sink: Arc<SqliteAuditSink>,
+    },
+    /// The `audit_events` table of the fleet's PostgreSQL database (one trail for every
+    /// instance).
+    Postgres {
+        /// The database (for reading pages).
+        db: PostgresStores,
+        /// Its audit sink (for appending; counts failures).
+        sink: Arc<PostgresAuditSink>,
     },
 }
 
@@ -109,15 +137,27 @@ impl AuditTrail {
         }
     }
 
+    /// The trail in `db`'s `audit_events` table.
+    #[must_use]
+    pub fn postgres(db: &PostgresStores) -> Self {
+        Self::Postgres {
+            db: db.clone(),
+            sink: db.audit_sink(),
+        }
+    }
+
     fn append(&self, event: &AuditEvent, now: UnixTime) {
-        match self {
-            Self::InMemory(trail) => trail.append(event, now),
-            Self::Sqlite { sink, .. } => {
-                if let Err(e) = sink.append(event, now) {
-                    // The event is still in the log line written before.
-                    tracing::error!(error = %e, kind = event.kind(), "audit event not stored");
-                }
+        let stored = match self {
+            Self::InMemory(trail) => {
+                trail.append(event, now);
+                Ok(0)
             }
+            Self::Sqlite { sink, .. } => sink.append(event, now),
+            Self::Postgres { sink, .. } => sink.append(event, now),
+        };
+        if let Err(e) = stored {
+            // The event is still in the log line written before.
+            tracing::error!(error = %e, kind = event.kind(), "audit event not stored");
         }
     }
 
@@ -130,20 +170,8 @@ impl AuditTrail {
         let limit = limit.min(MAX_AUDIT_PAGE);
         match self {
             Self::InMemory(trail) => Ok(trail.page(after, limit)),
-            Self::Sqlite { db, .. } => db
-                .audit_events(after, limit)
-                .map(|events| {
-                    events
-                        .into_iter()
-                        .map(|e| AuditEntry {
-                            id: e.id,
-                            at: e.at.secs(),
-                            kind: e.kind,
-                            details: e.details,
-                        })
-                        .collect()
-                })
-                .map_err(|e| e.to_string()),
+            Self::Sqlite { db, .. } => entries(db.audit_events(after, limit)),
+            Self::Postgres { db, .. } => entries(db.audit_events(after, limit)),
         }
     }
 }

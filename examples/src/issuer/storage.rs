@@ -176,8 +176,8 @@ impl Storage {
                 (
                     db.stores(),
                     db.replay_guard(),
-                    AuditTrail::in_memory(),
-                    format!("state in {} (audit trail in memory)", redacted(url)),
+                    AuditTrail::postgres(&db),
+                    format!("state in {}", redacted(url)),
                 )
             }
         };

@@ -1,7 +1,7 @@
 //! Issue 13: two issuer processes on one PostgreSQL database, with the replay guard in Redis,
 //! behind a round-robin load balancer, sharing one keys file. A PoP sent to both at once is
-//! accepted once; a pre-authorized code redeemed on both at once succeeds once; a load run
-//! spread over both loses and duplicates nothing.
+//! accepted once; a pre-authorized code redeemed on both at once succeeds once; both keep one
+//! audit trail; a load run spread over both loses and duplicates nothing.
 
 use core::time::Duration;
 
@@ -147,6 +147,24 @@ fn two_issuers_on_one_postgres_and_redis_accept_each_proof_and_code_once() {
         let refused = replies.iter().find(|r| r.status != 200).unwrap();
         assert_eq!(refused.error_code(), Some("invalid_grant"), "round {round}");
     }
+
+    // One audit trail for the fleet: both instances page the same events, with every raced
+    // proof's replay in it.
+    let audit = |url: &str| {
+        http.get("audit", &format!("{url}/admin/audit?limit=1000"))
+            .unwrap()
+            .body["events"]
+            .clone()
+    };
+    let trail = audit(&instances[0]);
+    assert_eq!(trail, audit(&instances[1]));
+    let replays = trail
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "replay_detected")
+        .count();
+    assert!(replays >= ROUNDS, "{replays} replays recorded");
 
     // Load through the balancer: issuances on both instances, status indices unique across them.
     let options = LoadOptions::default()
