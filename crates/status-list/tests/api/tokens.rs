@@ -511,7 +511,7 @@ mod cwt {
     #[test]
     fn cwt_typ_may_be_the_configured_coap_content_format() {
         use coset::cbor::value::Value;
-        use coset::{CborSerializable, CoseSign1, Label, TaggedCborSerializable};
+        use coset::{CoseSign1, Label, TaggedCborSerializable};
         use jose_core::Signer;
         // Not an IANA number (none is assigned yet): the option takes whatever will be.
         const CONTENT_FORMAT: u64 = 65_000;
