@@ -118,6 +118,8 @@ pub struct IssuerState {
     offers: offers::Offers,
     /// The last signed token of each status list.
     status_tokens: status::SignedStatusLists,
+    /// Whether the stores block on a database (then handlers run on the blocking pool).
+    stores_block: bool,
 }
 
 impl core::fmt::Debug for IssuerState {
@@ -257,6 +259,7 @@ impl IssuerState {
         };
         let opened = storage.open(credential_alg, config.status_list_size, &rng, clock.now())?;
         tracing::info!(storage = %opened.description, "issuer state");
+        let stores_block = !matches!(storage, Storage::InMemory);
         let keys = DemoKeys::certify(&config, &opened.keys, &base_url, clock.now())?;
         let attestation = match &config.client_attestation_config {
             None | Some(serde_json::Value::Null) => None,
@@ -353,6 +356,7 @@ impl IssuerState {
             login_sessions: authorize::LoginSessions::default(),
             offers: offers::Offers::default(),
             status_tokens: status::SignedStatusLists::default(),
+            stores_block,
         })
     }
 
@@ -415,13 +419,18 @@ fn configured_attester_roots(config: Option<&serde_json::Value>) -> Vec<String> 
     }
 }
 
-/// Runs a handler's body on Tokio's blocking pool and answers with what it returns. The
-/// engine's stores are synchronous and block on their database (the synchronous PostgreSQL
-/// client even refuses to run on an async worker thread), so every handler that reaches a
-/// store runs its body here, never on a task of the async runtime.
+/// Runs a handler's body and answers with what it returns: on Tokio's blocking pool when
+/// `stores_block` (the SQLite and PostgreSQL stores are synchronous and block on their
+/// database, and the synchronous PostgreSQL client even refuses to run on an async worker
+/// thread), else right here (the in-memory stores only take a mutex: a hop to another thread
+/// would cost more than the call).
 async fn off_runtime<T: IntoResponse + Send + 'static>(
+    stores_block: bool,
     body: impl FnOnce() -> T + Send + 'static,
 ) -> Response {
+    if !stores_block {
+        return body().into_response();
+    }
     match tokio::task::spawn_blocking(body).await {
         Ok(answer) => answer.into_response(),
         Err(e) => crate::error::ApiError::server_error(&e).into_response(),

@@ -18,13 +18,14 @@
 //! list the issuer serves. Any refusal, transport error or malformed answer is a failure,
 //! reported with its reason.
 //!
-//! **The floor** of one issuance is what the server cannot avoid: `4 + B` ES256 verifications
-//! (the attestation, its PoP, the DPoP proofs at `/token` and `/credential`, the `B` key proofs)
-//! and `B` ES256 signatures (the credentials), timed here with bare ring on one core. Access
-//! tokens are random handles, nonces are MACs, and the status list token is only signed again
-//! when its list changed (see the issuer's status module), so none of those is a signature
-//! per issuance. The server's CPU time is read from `/proc` (Linux), so the issuer must be a
-//! separate process: [`LocalServers`] starts the demo binaries for that.
+//! **The floor** of one issuance is what the server cannot avoid: `5 + B` ES256 verifications
+//! (the attestation, its PoP, the DPoP proofs at `/token` and `/credential`, the `B` key
+//! proofs, and the replayed request's DPoP proof, whose signature is checked before its `jti`
+//! is found used) and `B` ES256 signatures (the credentials), timed here with bare ring on one
+//! core. Access tokens are random handles, nonces are MACs, and the status list token is only
+//! signed again when its list changed (see the issuer's status module), so none of those is a
+//! signature per issuance. The server's CPU time is read from `/proc` (Linux), so the issuer
+//! must be a separate process: [`LocalServers`] starts the demo binaries for that.
 
 use core::sync::atomic::{AtomicUsize, Ordering};
 use core::time::Duration;
@@ -550,7 +551,7 @@ fn check_statuses(checker: &Wallet, metadata: &IssuerMetadata, collected: &mut C
     }
 }
 
-/// The crypto floor of one issuance with batches of `batch`: `4 + batch` ES256 verifications
+/// The crypto floor of one issuance with batches of `batch`: `5 + batch` ES256 verifications
 /// and `batch` ES256 signatures, timed with bare ring (median of several rounds).
 fn floor_per_issuance(batch: usize) -> Result<Duration, DemoError> {
     const ROUNDS: u32 = 200;
@@ -581,7 +582,7 @@ fn floor_per_issuance(batch: usize) -> Result<Duration, DemoError> {
     verifies.sort_unstable();
     let median = |v: &[Duration]| v.get(v.len() / 2).copied().unwrap_or_default();
     let batch = u32::try_from(batch).map_err(|_| DemoError::Config("batch too large".into()))?;
-    Ok(median(&verifies) * batch.saturating_add(4) + median(&signs) * batch)
+    Ok(median(&verifies) * batch.saturating_add(5) + median(&signs) * batch)
 }
 
 /// Where the local servers keep their state.

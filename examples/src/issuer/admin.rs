@@ -75,7 +75,7 @@ pub(super) async fn create_offer(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     body: Bytes,
 ) -> Response {
-    super::off_runtime(move || -> Result<Response, ApiError> {
+    super::off_runtime(state.stores_block, move || -> Result<Response, ApiError> {
         loopback_only(peer)?;
         let request: OfferRequest = json_body(&body)?;
         let id = request.credential_configuration_id;
@@ -197,7 +197,7 @@ pub(super) async fn list_credentials(
     State(state): State<Arc<IssuerState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
 ) -> Response {
-    super::off_runtime(move || -> Result<Response, ApiError> {
+    super::off_runtime(state.stores_block, move || -> Result<Response, ApiError> {
         loopback_only(peer)?;
         let list: Vec<Value> = state
             .engine
@@ -242,7 +242,7 @@ pub(super) async fn revoke(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     body: Bytes,
 ) -> Response {
-    super::off_runtime(move || -> Result<Response, ApiError> {
+    super::off_runtime(state.stores_block, move || -> Result<Response, ApiError> {
         loopback_only(peer)?;
         let request: RevokeRequest = json_body(&body)?;
         let issued = state.engine.stores().registry.list();

@@ -232,7 +232,7 @@ pub(super) async fn audit_page(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Response {
-    super::off_runtime(move || -> Result<Response, ApiError> {
+    super::off_runtime(state.stores_block, move || -> Result<Response, ApiError> {
         super::admin::loopback_only(peer)?;
         let Query(query) = query.map_err(|e| ApiError::invalid_request(e.body_text()))?;
         let limit = query.limit.unwrap_or(DEFAULT_AUDIT_PAGE);

@@ -2,8 +2,9 @@
 //! [`oid4vci_issuer::IssuerEngine`] and turns its answer into an HTTP response. Nothing here
 //! decides anything.
 //!
-//! The engine's stores are synchronous and may block on a database, so every engine call runs
-//! on Tokio's blocking pool (`spawn_blocking`), never on a task of the async runtime.
+//! The engine's stores are synchronous and may block on a database, so with a database every
+//! engine call runs on Tokio's blocking pool (`spawn_blocking`), never on a task of the async
+//! runtime (see `off_runtime`).
 
 use std::sync::Arc;
 
@@ -31,7 +32,10 @@ async fn run_blocking(
     body: Bytes,
     endpoint: Endpoint,
 ) -> Response {
-    super::off_runtime(move || run(&state, &headers, &body, endpoint)).await
+    super::off_runtime(state.stores_block, move || {
+        run(&state, &headers, &body, endpoint)
+    })
+    .await
 }
 
 /// Runs `endpoint` of the engine on the request's headers and body.

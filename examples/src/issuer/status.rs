@@ -79,7 +79,7 @@ pub(super) async fn status_list(
     State(state): State<Arc<IssuerState>>,
     Path(id): Path<String>,
 ) -> Response {
-    super::off_runtime(move || -> Result<Response, ApiError> {
+    super::off_runtime(state.stores_block, move || -> Result<Response, ApiError> {
         let jwt = signed_token(&state, &id)?;
         let mut response = jwt.to_string().into_response();
         let headers = response.headers_mut();
