@@ -287,7 +287,11 @@ impl Walker<'_> {
                     found: 2,
                 });
             };
-            if out.contains_key(name) {
+            // At the top level `_sd_alg` is the SD-JWT's own member (RFC 9901 §4.1.1): a
+            // disclosure of that name would either collide with it (§7.1 step 3.c) or, when the
+            // payload has none, be deleted unseen with it (step 3.f). Either way it is refused
+            // as a conflict, so no verified claims ever carry a top-level `_sd_alg`.
+            if out.contains_key(name) || (depth == 1 && name == "_sd_alg") {
                 return Err(Error::ClaimNameConflict {
                     name: short_text(name),
                     path: self.path.clone(),

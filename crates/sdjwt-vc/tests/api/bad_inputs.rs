@@ -231,6 +231,35 @@ fn rfc9901_7_1_processing_failures() {
             alg: "sha-512".into()
         }
     );
+    // A disclosure named `_sd_alg` at the top level, with and without `_sd_alg` in the
+    // payload (found by the structure-aware fuzz target: it stayed in the verified claims).
+    let (alg, alg_digest) = disclosure(r#"["s5","_sd_alg","_sd"]"#);
+    for payload in [
+        json!({"_sd": [alg_digest], "_sd_alg": "sha-256"}),
+        json!({"_sd": [alg_digest]}),
+    ] {
+        assert_eq!(
+            verify_plain(&f, &payload, core::slice::from_ref(&alg)),
+            Error::ClaimNameConflict {
+                name: "_sd_alg".into(),
+                path: ClaimPath::root()
+            }
+        );
+    }
+    // Below the top level the name is an ordinary claim.
+    let (nested, nested_digest) = disclosure(r#"["s6","_sd_alg","x"]"#);
+    let verified = plain(&f)
+        .verify(
+            &forge(
+                &f,
+                &json!({"o": {"_sd": [nested_digest]}}),
+                "example+sd-jwt",
+                &[nested],
+            ),
+            now(),
+        )
+        .unwrap();
+    assert_eq!(verified.claims()["o"]["_sd_alg"], "x");
     // Recursion: a digest inside a disclosed value is processed too, so a conflict there is
     // found.
     let (inner, inner_digest) = disclosure(r#"["s3","locality","Berlin"]"#);
