@@ -136,11 +136,32 @@ impl Pkcs11Signer {
             }
         }
         .map_err(|e| SignError::Token("signing", describe(&e)))?;
-        if signature.len() != self.spec.signature_len {
-            return Err(SignError::Length(signature.len()));
-        }
-        Ok(signature)
+        check_length(&self.spec, signature)
     }
+}
+
+/// `CKM_ECDSA` and `CKM_EDDSA` return the fixed-length form (2 × the field size); anything else
+/// is refused, never re-encoded.
+fn check_length(spec: &AlgSpec, signature: Vec<u8>) -> Result<Vec<u8>, SignError> {
+    if signature.len() == spec.signature_len {
+        Ok(signature)
+    } else {
+        Err(SignError::Length(signature.len()))
+    }
+}
+
+/// The `jose_core` error of a failed signature.
+fn signing_failed(token: &str, spec: &AlgSpec, error: SignError) -> jose_core::Error {
+    let reason = match error {
+        SignError::Token(operation, reason) => {
+            format!("PKCS#11 token {token:?}: {operation}: {reason}")
+        }
+        SignError::Length(len) => format!(
+            "PKCS#11 token {token:?} returned a {len}-byte {} signature, expected {}",
+            spec.alg, spec.signature_len
+        ),
+    };
+    jose_core::Error::SigningFailed { reason }
 }
 
 /// Why one signature failed, before it becomes a `jose_core::Error`.
@@ -156,17 +177,9 @@ impl Signer for Pkcs11Signer {
 
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, jose_core::Error> {
         let token = self.token.label();
-        let signature = self.sign_unchecked(message).map_err(|e| match e {
-            SignError::Token(operation, reason) => jose_core::Error::SigningFailed {
-                reason: format!("PKCS#11 token {token:?}: {operation}: {reason}"),
-            },
-            SignError::Length(len) => jose_core::Error::SigningFailed {
-                reason: format!(
-                    "PKCS#11 token {token:?} returned a {len}-byte {} signature, expected {}",
-                    self.spec.alg, self.spec.signature_len
-                ),
-            },
-        })?;
+        let signature = self
+            .sign_unchecked(message)
+            .map_err(|e| signing_failed(token, &self.spec, e))?;
         if self.verify_after_sign {
             self.public
                 .verify(self.spec.alg, message, &signature)
@@ -177,5 +190,33 @@ impl Signer for Pkcs11Signer {
                 })?;
         }
         Ok(signature)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_signature_of_the_wrong_length_is_refused() {
+        let spec = AlgSpec::of(Algorithm::Es384).unwrap();
+        assert!(check_length(&spec, vec![1; 96]).is_ok());
+        for bad in [vec![1; 64], vec![1; 97], Vec::new()] {
+            let Err(error) = check_length(&spec, bad) else {
+                panic!("accepted");
+            };
+            let jose_core::Error::SigningFailed { reason } = signing_failed("t", &spec, error)
+            else {
+                panic!("not SigningFailed");
+            };
+            assert!(
+                reason.starts_with("PKCS#11 token \"t\" returned a "),
+                "{reason}"
+            );
+            assert!(
+                reason.ends_with("-byte ES384 signature, expected 96"),
+                "{reason}"
+            );
+        }
     }
 }
