@@ -156,6 +156,35 @@ impl Token {
         Pkcs11Signer::new(self.clone(), spec, key.clone(), private, public)
     }
 
+    /// The public key of the pair `key`, read from its public object, as a JWK with `alg` set;
+    /// no private key or signing mechanism is needed. For verifiers that resolve a key
+    /// reference through the token (the `kms-key` method).
+    ///
+    /// # Errors
+    /// [`Pkcs11Error::AlgorithmUnsupported`], [`Pkcs11Error::KeyNotFound`] when no public key
+    /// object has the label or id, [`Pkcs11Error::AmbiguousKey`], [`Pkcs11Error::KeyMismatch`]
+    /// when the key's type or curve does not fit `alg`, [`Pkcs11Error::PublicKey`],
+    /// [`Pkcs11Error::Token`].
+    pub fn public_jwk(
+        &self,
+        alg: Algorithm,
+        key: &KeyRef,
+    ) -> Result<jose_core::PublicJwk, Pkcs11Error> {
+        let spec = AlgSpec::of(alg)?;
+        let anchor = self.anchor();
+        let public = match self.find_one(&anchor, ObjectClass::PUBLIC_KEY, key) {
+            // The only `PublicKey` error of `find_one`: no public object at all.
+            Err(Pkcs11Error::PublicKey { .. }) => {
+                return Err(Pkcs11Error::KeyNotFound {
+                    token: self.inner.label.clone(),
+                    key: key.clone(),
+                });
+            }
+            other => other?,
+        };
+        self.read_public(&anchor, public, key, &spec)
+    }
+
     /// Generates a key pair for `alg` on the token, labelled `label` with a random `CKA_ID`:
     /// both halves `CKA_TOKEN` (persistent), the private half `CKA_PRIVATE`, `CKA_SENSITIVE`,
     /// not `CKA_EXTRACTABLE`, `CKA_SIGN` only. Returns its signer.

@@ -87,6 +87,15 @@ softhsm_test!(Full fn missing_key() {
             key: KeyRef::Id(vec![1, 2, 3]),
         }
     );
+    assert_eq!(
+        token
+            .public_jwk(Algorithm::EdDsa, &KeyRef::label("absent"))
+            .unwrap_err(),
+        Pkcs11Error::KeyNotFound {
+            token: "missing-key".into(),
+            key: KeyRef::label("absent"),
+        }
+    );
 });
 
 softhsm_test!(Full fn key_of_another_curve_or_algorithm() {

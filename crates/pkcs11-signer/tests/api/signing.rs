@@ -15,6 +15,13 @@ fn sign_and_verify(token_label: &str, alg: Algorithm) {
     assert_eq!(signer.algorithm(), alg);
     let jwk = signer.public_jwk();
     assert_eq!(jwk.alg(), Some(alg.jose_name()));
+    // The same key, read without a signer (the kms-key lookup).
+    assert_eq!(
+        token
+            .public_jwk(alg, &KeyRef::label("signing-key"))
+            .unwrap(),
+        jwk
+    );
     let message = b"header.payload";
     let signature = signer.sign(message).unwrap();
     assert_eq!(Some(signature.len()), alg.fixed_signature_len());
