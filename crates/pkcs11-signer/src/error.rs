@@ -29,6 +29,14 @@ pub enum Pkcs11Error {
         /// How many matched.
         count: usize,
     },
+    /// More than one token in the module has the label.
+    #[error("{count} tokens in the PKCS#11 module are labelled {label:?}: labels must be unique")]
+    AmbiguousToken {
+        /// The label asked for.
+        label: String,
+        /// How many tokens have it.
+        count: usize,
+    },
     /// `generate` was asked for a label that a key on the token already has.
     #[error("token {token:?} already holds a key labelled {label:?}")]
     KeyExists {

@@ -87,6 +87,7 @@ impl Token {
     ///
     /// # Errors
     /// [`Pkcs11Error::ModuleLoad`], [`Pkcs11Error::TokenNotFound`],
+    /// [`Pkcs11Error::AmbiguousToken`],
     /// [`Pkcs11Error::PinUnavailable`], [`Pkcs11Error::PinIncorrect`],
     /// [`Pkcs11Error::PinLocked`], or [`Pkcs11Error::Token`] for other PKCS#11 failures.
     pub fn open(config: &TokenConfig) -> Result<Self, Pkcs11Error> {
@@ -429,17 +430,25 @@ fn find_slot(module: &Module, label: &str) -> Result<Slot, Pkcs11Error> {
         .get_slots_with_initialized_token()
         .map_err(|e| Pkcs11Error::token("", "listing slots", &e))?;
     let mut available = Vec::new();
+    let mut matching = Vec::new();
     for slot in slots {
         let info = context
             .get_token_info(slot)
             .map_err(|e| Pkcs11Error::token("", "reading token information", &e))?;
         if info.label() == label {
-            return Ok(slot);
+            matching.push(slot);
         }
         available.push(info.label().to_owned());
     }
-    Err(Pkcs11Error::TokenNotFound {
-        label: label.to_owned(),
-        available,
-    })
+    match matching.as_slice() {
+        [slot] => Ok(*slot),
+        [] => Err(Pkcs11Error::TokenNotFound {
+            label: label.to_owned(),
+            available,
+        }),
+        many => Err(Pkcs11Error::AmbiguousToken {
+            label: label.to_owned(),
+            count: many.len(),
+        }),
+    }
 }

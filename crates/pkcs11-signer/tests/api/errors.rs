@@ -29,6 +29,17 @@ softhsm_test!(Full fn missing_token() {
     assert!(available.iter().any(|l| l == "es256"), "{available:?}");
 });
 
+softhsm_test!(Full fn two_tokens_with_the_label() {
+    let cfg = TokenConfig::new(MODULE, "twin", PinSource::Env("UNUSED".into()));
+    assert_eq!(
+        Token::open(&cfg).unwrap_err(),
+        Pkcs11Error::AmbiguousToken {
+            label: "twin".into(),
+            count: 2
+        }
+    );
+});
+
 softhsm_test!(Full fn wrong_pin() {
     std::fs::write(crate::softhsm::dir().join("wrong-pin"), "000000\n").unwrap();
     let mut cfg = config("wrong-pin");

@@ -45,6 +45,9 @@ pub(crate) const TOKENS: &[&str] = &[
     "wrong-alg",
     "failing",
     "restricted",
+    // Initialised twice: two tokens with one label.
+    "twin",
+    "twin",
 ];
 
 /// Which child runs a test.
@@ -80,6 +83,7 @@ pub(crate) fn run(which: Child, path: &str, body: impl FnOnce()) {
 /// A config for the token `label` in the child, PIN from [`PIN_ENV`].
 pub(crate) fn config(label: &str) -> TokenConfig {
     assert!(TOKENS.contains(&label), "add {label:?} to support::TOKENS");
+    assert_ne!(label, "twin", "the twin tokens are for the ambiguity test");
     TokenConfig::new(MODULE, label, PinSource::Env(PIN_ENV.into()))
 }
 
