@@ -106,6 +106,24 @@ softhsm_test!(Full fn a_generated_key_is_found_again_after_a_new_login() {
     assert_eq!(signer.public_jwk(), first_jwk);
     let signature = signer.sign(b"again").unwrap();
     first_jwk.verify(Algorithm::Es256, b"again", &signature).unwrap();
+
+    // A second handle while this one is logged in shares the login (CKR_USER_ALREADY_LOGGED_IN):
+    // as documented, the PIN is then not checked again.
+    std::fs::write(dir().join("persist-wrong-pin"), "000000").unwrap();
+    cfg.pin = PinSource::File(dir().join("persist-wrong-pin"));
+    let second = Token::open(&cfg).unwrap();
+    let again = second
+        .signer(Algorithm::Es256, &KeyRef::label("issuer-key"))
+        .unwrap();
+    assert_eq!(again.public_jwk(), first_jwk);
+    // Once every handle is gone, the login is gone and the wrong PIN is refused.
+    drop((signer, again, token, second));
+    assert_eq!(
+        Token::open(&cfg).unwrap_err(),
+        Pkcs11Error::PinIncorrect {
+            token: "persist".into()
+        }
+    );
 });
 
 softhsm_test!(Full fn find_or_generate_creates_once() {
