@@ -1,8 +1,8 @@
 //! A loaded PKCS#11 module, shared by every token opened through it in this process.
 //!
 //! A module may be initialised (`C_Initialize`) once per process, and finalising it ends every
-//! session through it. So the process keeps one [`Module`] per path: a second `Token::open` on
-//! the same path shares the first one's, and the last one dropped calls `C_Finalize` (when this
+//! session through it. So the process keeps one [`Module`] per file: a second `Token::open` on
+//! the same file shares the first one's, and the last one dropped calls `C_Finalize` (when this
 //! crate initialised the module: one initialised by other code in the process is left alone).
 
 use std::path::{Path, PathBuf};
@@ -13,7 +13,7 @@ use cryptoki::error::{Error as CkError, RvError};
 
 use crate::error::{Pkcs11Error, describe};
 
-/// The modules loaded by this process, by path as given.
+/// The modules loaded by this process, by canonical path.
 static LOADED: Mutex<Vec<(PathBuf, Weak<Module>)>> = Mutex::new(Vec::new());
 
 /// One loaded and initialised module.
@@ -30,7 +30,10 @@ impl Module {
     ///
     /// # Errors
     /// [`Pkcs11Error::ModuleLoad`] when the library cannot be loaded or initialised.
-    pub(crate) fn load(path: &Path) -> Result<Arc<Self>, Pkcs11Error> {
+    pub(crate) fn load(given: &Path) -> Result<Arc<Self>, Pkcs11Error> {
+        // One entry per file, however the path is spelled (a missing file fails below).
+        let canonical = std::fs::canonicalize(given).ok();
+        let path = canonical.as_deref().unwrap_or(given);
         let mut loaded = LOADED.lock().unwrap_or_else(PoisonError::into_inner);
         let mut predecessor = false;
         if let Some((_, weak)) = loaded.iter().find(|(p, _)| p == path) {
@@ -42,7 +45,7 @@ impl Module {
             predecessor = true;
         }
         let failed = |reason: String| Pkcs11Error::ModuleLoad {
-            path: path.to_path_buf(),
+            path: given.to_path_buf(),
             reason,
         };
         let context = Pkcs11::new(path).map_err(|e| failed(describe(&e)))?;
