@@ -151,25 +151,12 @@ impl AlgSpec {
     }
 }
 
-/// The contents of a DER OCTET STRING of exactly `len` (< 65 536) content bytes, with nothing
-/// after it.
+/// The contents of a DER OCTET STRING of exactly `len` content bytes, with nothing after it.
 fn unwrap_octet_string(der: &[u8], len: usize) -> Option<&[u8]> {
-    let rest = der.strip_prefix(&[0x04])?;
-    let (&first, rest) = rest.split_first()?;
-    let (declared, body) = match first {
-        0..=0x7f => (usize::from(first), rest),
-        0x81 => {
-            let (&l, rest) = rest.split_first()?;
-            (usize::from(l), rest)
-        }
-        0x82 => {
-            let (&hi, rest) = rest.split_first()?;
-            let (&lo, rest) = rest.split_first()?;
-            (usize::from(u16::from_be_bytes([hi, lo])), rest)
-        }
-        _ => return None,
-    };
-    (declared == len && body.len() == len).then_some(body)
+    use der::Decode as _;
+    let octets = <&der::asn1::OctetStringRef>::from_der(der).ok()?;
+    let body = octets.as_bytes();
+    (body.len() == len).then_some(body)
 }
 
 #[cfg(test)]
