@@ -17,7 +17,10 @@
 //! The file is written once, when the directory is new, through a temporary file linked into
 //! place (never half-written; of fleet instances starting together on one directory, one
 //! writes it and the others read it), readable by the owner only. Nothing from it is ever logged. A production issuer
-//! keeps these keys in an HSM or KMS instead (see the `Signer` and `KeyAgreement` seams).
+//! keeps these keys in an HSM or KMS instead (see the `Signer` and `KeyAgreement` seams); with
+//! the `issuer` binary's `--pkcs11-*` options (see [`crate::hsm`]) the credential and mdoc
+//! signing keys are in a PKCS#11 token, and this file's `credentialSigner` and `mdocSigner` are
+//! not used.
 
 use std::path::{Path, PathBuf};
 
