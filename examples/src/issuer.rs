@@ -48,7 +48,7 @@ use trust_x509::{AnchorLookup, Policy};
 
 use crate::clock::Clock;
 use crate::config::{IssuerConfig, SigningKeyConfig};
-use crate::datadir::KeyMaterial;
+use crate::datadir::{KeyMaterial, StoredKey};
 use crate::error::DemoError;
 use crate::hsm::Hsm;
 use crate::keystore::Keystore;
@@ -185,7 +185,7 @@ impl DemoKeys {
             (None, signing_key) => {
                 let (signer, jwk) = match signing_key {
                     SigningKeyConfig::Generated { .. } => {
-                        local(material.credential_signer.signer()?)
+                        local(stored(material.credential_signer.as_ref())?.signer()?)
                     }
                     SigningKeyConfig::Pkcs8File { alg, path } => {
                         let der = std::fs::read(path)?;
@@ -195,7 +195,8 @@ impl DemoKeys {
                         )
                     }
                 };
-                let (mdoc_signer, mdoc_jwk) = local(material.mdoc_signer.signer()?);
+                let (mdoc_signer, mdoc_jwk) =
+                    local(stored(material.mdoc_signer.as_ref())?.signer()?);
                 (signer, jwk, mdoc_signer, mdoc_jwk, false)
             }
         };
@@ -228,6 +229,11 @@ impl DemoKeys {
             created,
         })
     }
+}
+
+/// A signing key of the data directory, which has none when it was created for a token.
+fn stored(key: Option<&StoredKey>) -> Result<&StoredKey, DemoError> {
+    key.ok_or_else(|| DemoError::Keystore("the data directory holds no signing keys".into()))
 }
 
 /// The key attestation verifier of `keyAttestationConfig`: ES256 (HAIP) and the other accepted
@@ -323,7 +329,9 @@ impl IssuerState {
         let credential_alg = match &config.signing_key {
             SigningKeyConfig::Generated { alg } | SigningKeyConfig::Pkcs8File { alg, .. } => *alg,
         };
-        let opened = storage.open(credential_alg, config.status_list_size, &rng, clock.now())?;
+        // With a token, the data directory holds no signing keys.
+        let local_alg = hsm.is_none().then_some(credential_alg);
+        let opened = storage.open(local_alg, config.status_list_size, &rng, clock.now())?;
         tracing::info!(storage = %opened.description, "issuer state");
         let stores_block = !matches!(storage, Storage::InMemory);
         let keys = DemoKeys::certify(&config, &opened.keys, hsm, &base_url, clock.now())?;
