@@ -333,4 +333,24 @@ fn issuer_startup_errors_name_the_pkcs11_option() {
         ),
         "{missing_key}"
     );
+
+    // The attester's startup errors name the options the same way.
+    let attester = Command::new(env!("CARGO_BIN_EXE_attester"))
+        .current_dir(&hsm.dir)
+        .args(["--listen", "127.0.0.1:0"])
+        .args(with(MODULE, "demo"))
+        .envs(hsm.env("000000"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!attester.status.success());
+    let stderr = String::from_utf8_lossy(&attester.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "attester: --pkcs11-pin-env {PIN_ENV}: wrong user PIN for token \"demo\" \
+             (CKR_PIN_INCORRECT)"
+        )),
+        "{stderr}"
+    );
+    assert!(!hsm.dir.join("demo-keystore.json").exists());
 }
