@@ -13,6 +13,7 @@ use examples::demo::{create_offer, demo_claims, mdl_claims};
 use examples::narrate::Narrator;
 use examples::spawn::{self, ChildServer};
 use examples::wallet::{Http, Wallet};
+use jose_core::{Algorithm, PublicJwk};
 use serde_json::{Value, json};
 use status_list::Status;
 
@@ -229,6 +230,15 @@ fn attester_and_issuer_keys_in_softhsm_issue_verifiable_credentials_across_resta
         .verify_credential(&info, &credential.compact)
         .unwrap();
     assert_eq!(again.status, Status::VALID);
+    // Its signature verifies with the published key itself, named by its kid.
+    assert_eq!(again.kid, keys_before[0]["kid"].as_str().unwrap());
+    let published = PublicJwk::from_value(&keys_before[0]).unwrap();
+    let jws = credential.compact.split('~').next().unwrap();
+    let (signing_input, signature) = jws.rsplit_once('.').unwrap();
+    let signature = jose_core::base64url::decode(signature).unwrap();
+    published
+        .verify(Algorithm::Es256, signing_input.as_bytes(), &signature)
+        .unwrap();
 
     // A fresh data directory (new keys file, new demo CAs) on the same token publishes the
     // same signing key: it lives in the token.
