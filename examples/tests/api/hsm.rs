@@ -8,8 +8,11 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use examples::clock::SystemClock;
-use examples::config::{IDENTITY_CONFIGURATION_ID, IssuerConfig, MDL_CONFIGURATION_ID};
+use examples::config::{
+    IDENTITY_CONFIGURATION_ID, IssuerConfig, KEY_ATTESTED_CONFIGURATION_ID, MDL_CONFIGURATION_ID,
+};
 use examples::demo::{create_offer, demo_claims, mdl_claims};
+use examples::error::DemoError;
 use examples::narrate::Narrator;
 use examples::spawn::{self, ChildServer};
 use examples::wallet::{Http, Wallet};
@@ -255,6 +258,64 @@ fn attester_and_issuer_keys_in_softhsm_issue_verifiable_credentials_across_resta
     .unwrap();
     let third = wallet.run_offer(&uri, None, 1).unwrap();
     assert_eq!(third.credentials[0].status, Status::VALID);
+}
+
+#[test]
+fn a_token_failing_at_run_time_answers_server_error_and_issues_nothing() {
+    let hsm = SoftHsm::new("runtime", &["demo"]);
+    // No attester: client and key attestation off.
+    let mut config = IssuerConfig::default_config();
+    config.client_attestation_config = None;
+    config.key_attestation_config = None;
+    config
+        .credential_configurations
+        .retain(|c| c.id != KEY_ATTESTED_CONFIGURATION_ID);
+    std::fs::write(hsm.dir.join("config.json"), config.to_json().unwrap()).unwrap();
+    let port = spawn::free_port().unwrap();
+    let issuer_url = format!("http://127.0.0.1:{port}");
+    let _issuer = start_issuer(&hsm, port, "state");
+    let wallet = Wallet::new(Arc::new(SystemClock::new()), Narrator::quiet()).unwrap();
+    let http = Http::new();
+    let offer = || {
+        create_offer(
+            &http,
+            &issuer_url,
+            IDENTITY_CONFIGURATION_ID,
+            &demo_claims(),
+            false,
+        )
+        .unwrap()
+        .0
+    };
+    assert_eq!(
+        wallet
+            .run_offer(&offer(), None, 1)
+            .unwrap()
+            .credentials
+            .len(),
+        1
+    );
+
+    // The token's objects vanish under the running issuer (SoftHSM: its files are deleted).
+    for entry in std::fs::read_dir(hsm.dir.join("tokens")).unwrap() {
+        std::fs::remove_dir_all(entry.unwrap().path()).unwrap();
+    }
+    let err = wallet.run_offer(&offer(), None, 1).unwrap_err();
+    assert!(
+        matches!(&err, DemoError::Server { step: "credential", status: 500, body }
+            if body.contains("\"error\":\"server_error\"")),
+        "{err}"
+    );
+    // Nothing was issued or recorded for the failed request.
+    let listed = http
+        .get("list", &format!("{issuer_url}/admin/credentials"))
+        .unwrap()
+        .body;
+    assert_eq!(
+        listed["credentials"].as_array().unwrap().len(),
+        1,
+        "{listed}"
+    );
 }
 
 /// Runs the issuer binary in `hsm`'s directory with `args`, the PIN variable set to `pin`,
