@@ -405,6 +405,44 @@ fn issuer_startup_errors_name_the_pkcs11_option() {
         "{missing_key}"
     );
 
+    // A token without the mechanism the configured algorithm needs (SoftHSM restricted to
+    // ECDSA): an EdDSA credential key cannot be made.
+    let restricted = hsm.dir.join("restricted.conf");
+    std::fs::write(
+        &restricted,
+        std::fs::read_to_string(&hsm.conf).unwrap()
+            + "slots.mechanisms = CKM_ECDSA,CKM_EC_KEY_PAIR_GEN\n",
+    )
+    .unwrap();
+    let mut eddsa: Value =
+        serde_json::from_str(&IssuerConfig::default_config().to_json().unwrap()).unwrap();
+    eddsa["signingKey"] = json!({"type": "generated", "alg": "EdDSA"});
+    std::fs::write(hsm.dir.join("eddsa.json"), eddsa.to_string()).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_issuer"))
+        .current_dir(&hsm.dir)
+        .args([
+            "--store",
+            "memory",
+            "--listen",
+            "127.0.0.1:0",
+            "--config",
+            "eddsa.json",
+        ])
+        .args(with(MODULE, "demo"))
+        .env("SOFTHSM2_CONF", &restricted)
+        .env(PIN_ENV, USER_PIN)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "issuer: --pkcs11-token demo: token \"demo\" does not offer CKM_EDDSA (needed for EdDSA)"
+        ),
+        "{stderr}"
+    );
+
     // The attester's startup errors name the options the same way.
     let attester = Command::new(env!("CARGO_BIN_EXE_attester"))
         .current_dir(&hsm.dir)
