@@ -1,5 +1,5 @@
 //! The Client Attester service: signs Client Attestation JWTs for wallet instance keys with a
-//! key it holds in the keystore (the demo's KMS).
+//! key it holds in the keystore (the demo's KMS) or in a PKCS#11 token.
 //!
 //! HTTP: `POST /attestations` with `{"jwk": {public instance key}}` answers
 //! `{"attestation": "<oauth-client-attestation+jwt>"}`. As a wallet provider it also issues
@@ -17,7 +17,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::routing::post;
-use jose_core::{PublicJwk, UnixTime};
+use jose_core::{PublicJwk, Signer, UnixTime};
 use pop_verifier::KeyAttestationClaims;
 use serde_json::{Value, json};
 
@@ -36,14 +36,26 @@ pub const DEMO_KEY_STORAGE: &str = "iso_18045_moderate";
 pub const MAX_KEYS_PER_KEY_ATTESTATION: usize = 16;
 
 /// The attester.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Attester {
-    keystore: Keystore,
+    signer: Arc<dyn Signer + Send + Sync>,
     key_reference: String,
     client_id: String,
     ttl: u64,
     x5c: Option<Vec<Vec<u8>>>,
     clock: Arc<dyn Clock>,
+}
+
+impl core::fmt::Debug for Attester {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Attester")
+            .field("algorithm", &self.signer.algorithm())
+            .field("key_reference", &self.key_reference)
+            .field("client_id", &self.client_id)
+            .field("ttl", &self.ttl)
+            .field("x5c", &self.x5c.as_ref().map(Vec::len))
+            .finish_non_exhaustive()
+    }
 }
 
 impl Attester {
@@ -57,19 +69,29 @@ impl Attester {
         client_id: &str,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, DemoError> {
-        if keystore.signer(key_reference).is_none() {
-            return Err(DemoError::Keystore(format!(
-                "no key {key_reference} in the keystore"
-            )));
-        }
-        Ok(Self {
-            keystore,
+        let signer = keystore.signer(key_reference).ok_or_else(|| {
+            DemoError::Keystore(format!("no key {key_reference} in the keystore"))
+        })?;
+        Ok(Self::with_signer(signer, key_reference, client_id, clock))
+    }
+
+    /// An attester signing with `signer` (a keystore key, or a key in a PKCS#11 token), named
+    /// `key_reference` in the `kid` of attestations without `x5c`, for wallets of `client_id`.
+    #[must_use]
+    pub fn with_signer(
+        signer: Arc<dyn Signer + Send + Sync>,
+        key_reference: &str,
+        client_id: &str,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            signer,
             key_reference: key_reference.to_owned(),
             client_id: client_id.to_owned(),
             ttl: DEFAULT_ATTESTATION_TTL_SECS,
             x5c: None,
             clock,
-        })
+        }
     }
 
     /// Sets the attestation lifetime.
@@ -114,10 +136,6 @@ impl Attester {
         iat: UnixTime,
         exp: UnixTime,
     ) -> Result<String, DemoError> {
-        let signer = self
-            .keystore
-            .signer(&self.key_reference)
-            .ok_or_else(|| DemoError::Keystore("attester key vanished".into()))?;
         let claims =
             AttestationClaims::new(self.client_id.as_str(), instance_key.clone(), iat, exp)
                 .with_wallet_name("Demo Wallet");
@@ -125,7 +143,7 @@ impl Attester {
             Some(chain) => AttesterKeyId::X5c(chain.clone()),
             None => AttesterKeyId::Kid(self.key_reference.clone()),
         };
-        attestation_jwt::issue_attestation(&claims, &key_id, signer.as_ref())
+        attestation_jwt::issue_attestation(&claims, &key_id, self.signer.as_ref())
             .map_err(|e| DemoError::Protocol(format!("attestation signing: {e}")))
     }
 }
@@ -145,17 +163,13 @@ impl Attester {
         let chain = self.x5c.clone().ok_or_else(|| {
             DemoError::Config("key attestations need the attester's x5c chain".into())
         })?;
-        let signer = self
-            .keystore
-            .signer(&self.key_reference)
-            .ok_or_else(|| DemoError::Keystore("attester key vanished".into()))?;
         let now = self.clock.now();
         let mut claims = KeyAttestationClaims::new(now, now.saturating_add(self.ttl), keys)
             .with_levels(vec![DEMO_KEY_STORAGE.into()], vec![DEMO_KEY_STORAGE.into()]);
         if let Some(nonce) = nonce {
             claims = claims.with_nonce(nonce);
         }
-        pop_verifier::build_key_attestation(&claims, chain, signer.as_ref())
+        pop_verifier::build_key_attestation(&claims, chain, self.signer.as_ref())
             .map_err(|e| DemoError::Protocol(format!("key attestation signing: {e}")))
     }
 }

@@ -17,7 +17,11 @@
 //! The file is written once, when the directory is new, through a temporary file linked into
 //! place (never half-written; of fleet instances starting together on one directory, one
 //! writes it and the others read it), readable by the owner only. Nothing from it is ever logged. A production issuer
-//! keeps these keys in an HSM or KMS instead (see the `Signer` and `KeyAgreement` seams).
+//! keeps these keys in an HSM or KMS instead (see the `Signer` and `KeyAgreement` seams); with
+//! the `issuer` binary's `--pkcs11-*` options (see [`crate::hsm`]) the credential and mdoc
+//! signing keys are in a PKCS#11 token: a directory created so has no `credentialSigner` and
+//! `mdocSigner` in its file (and refuses to start without the token), and those of a directory
+//! created without a token are not used while the token is.
 
 use std::path::{Path, PathBuf};
 
@@ -74,10 +78,12 @@ impl StoredKey {
 pub struct KeyMaterial {
     /// The engine secret (keys nonces, challenges and other stateless values).
     pub engine_secret: [u8; 32],
-    /// The credential and status list signing key (unless `signingKey` names a file).
-    pub credential_signer: StoredKey,
-    /// The mdoc Document Signer key (ES256).
-    pub mdoc_signer: StoredKey,
+    /// The credential and status list signing key (unless `signingKey` names a file); `None`
+    /// when the signing keys are in a PKCS#11 token.
+    pub credential_signer: Option<StoredKey>,
+    /// The mdoc Document Signer key (ES256); `None` when the signing keys are in a PKCS#11
+    /// token.
+    pub mdoc_signer: Option<StoredKey>,
     /// The big-endian P-256 scalar of the credential request encryption key.
     request_key_scalar: Vec<u8>,
     /// The credential issuer CA.
@@ -87,12 +93,13 @@ pub struct KeyMaterial {
 }
 
 impl KeyMaterial {
-    /// Fresh keys and CAs: the credential signing key for `credential_alg`.
+    /// Fresh keys and CAs: the credential signing key for `credential_alg` and the mdoc
+    /// signing key, or no signing keys when `credential_alg` is `None` (they are in a token).
     ///
     /// # Errors
     /// [`DemoError::Config`] or [`DemoError::Keystore`] when generation fails.
     pub fn generate(
-        credential_alg: Algorithm,
+        credential_alg: Option<Algorithm>,
         rng: &dyn RandomSource,
         now: UnixTime,
     ) -> Result<Self, DemoError> {
@@ -102,8 +109,12 @@ impl KeyMaterial {
             .map_err(|e| DemoError::Keystore(format!("request encryption key: {e}")))?;
         Ok(Self {
             engine_secret,
-            credential_signer: StoredKey::generate(credential_alg, rng)?,
-            mdoc_signer: StoredKey::generate(Algorithm::Es256, rng)?,
+            credential_signer: credential_alg
+                .map(|alg| StoredKey::generate(alg, rng))
+                .transpose()?,
+            mdoc_signer: credential_alg
+                .map(|_| StoredKey::generate(Algorithm::Es256, rng))
+                .transpose()?,
             request_key_scalar: request_key.scalar_bytes(),
             issuer_ca: DemoCa::generate(ISSUER_CA_NAME, now)?,
             iaca: DemoCa::generate(IACA_NAME, now)?,
@@ -123,8 +134,8 @@ impl KeyMaterial {
         KeysFile {
             version: KEYS_FILE_VERSION,
             engine_secret: jose_core::base64url::encode(&self.engine_secret),
-            credential_signer: StoredKeyFile::of(&self.credential_signer),
-            mdoc_signer: StoredKeyFile::of(&self.mdoc_signer),
+            credential_signer: self.credential_signer.as_ref().map(StoredKeyFile::of),
+            mdoc_signer: self.mdoc_signer.as_ref().map(StoredKeyFile::of),
             request_encryption_key: jose_core::base64url::encode(&self.request_key_scalar),
             issuer_ca: CaFile::of(&self.issuer_ca),
             iaca: CaFile::of(&self.iaca),
@@ -145,15 +156,25 @@ impl KeyMaterial {
             .ok_or_else(|| DemoError::Keystore("requestEncryptionKey: not base64url".into()))?;
         let material = Self {
             engine_secret,
-            credential_signer: file.credential_signer.key("credentialSigner")?,
-            mdoc_signer: file.mdoc_signer.key("mdocSigner")?,
+            credential_signer: file
+                .credential_signer
+                .map(|key| key.key("credentialSigner"))
+                .transpose()?,
+            mdoc_signer: file
+                .mdoc_signer
+                .map(|key| key.key("mdocSigner"))
+                .transpose()?,
             request_key_scalar,
             issuer_ca: file.issuer_ca.ca("issuerCa", ISSUER_CA_NAME)?,
             iaca: file.iaca.ca("iaca", IACA_NAME)?,
         };
         // Every key must load now, not at the first request that needs it.
-        material.credential_signer.signer()?;
-        material.mdoc_signer.signer()?;
+        for key in [&material.credential_signer, &material.mdoc_signer]
+            .into_iter()
+            .flatten()
+        {
+            key.signer()?;
+        }
         material.request_key()?;
         Ok(material)
     }
@@ -191,18 +212,20 @@ impl DataDir {
     }
 
     /// The keys of this directory: read from the keys file, or generated (credential signing
-    /// key for `credential_alg`) and written to it when the directory is new. The second value
-    /// is `true` when they were generated.
+    /// key for `credential_alg`, none when it is `None`: the signing keys are in a PKCS#11
+    /// token) and written to it when the directory is new. The second value is `true` when
+    /// they were generated.
     ///
     /// # Errors
     /// [`DemoError::Io`] when the directory or file cannot be created or read;
-    /// [`DemoError::Keystore`] naming the file and the member when the file is malformed, or
+    /// [`DemoError::Keystore`] naming the file and the member when the file is malformed,
     /// holds a credential signing key for another algorithm than `credential_alg` (the
     /// configuration changed: issued credentials would no longer verify, so the issuer
-    /// refuses to start rather than replace the key silently).
+    /// refuses to start rather than replace the key silently), or holds no signing keys
+    /// (created with a token) while `credential_alg` asks for local ones.
     pub fn keys(
         &self,
-        credential_alg: Algorithm,
+        credential_alg: Option<Algorithm>,
         rng: &dyn RandomSource,
         now: UnixTime,
     ) -> Result<(KeyMaterial, bool), DemoError> {
@@ -213,7 +236,20 @@ impl DataDir {
                 let file: KeysFile = serde_json::from_str(&text)
                     .map_err(|e| DemoError::Keystore(format!("{}: {e}", path.display())))?;
                 let material = KeyMaterial::from_file(file).map_err(named)?;
-                let stored = material.credential_signer.alg;
+                let Some(credential_alg) = credential_alg else {
+                    // The signing keys are in a token; local ones, if any, stay unused.
+                    return Ok((material, false));
+                };
+                let (Some(credential), Some(_)) =
+                    (&material.credential_signer, &material.mdoc_signer)
+                else {
+                    return Err(DemoError::Keystore(format!(
+                        "{}: no credentialSigner and mdocSigner: this directory's signing keys are \
+                         in a PKCS#11 token, start with the same --pkcs11-* options",
+                        path.display()
+                    )));
+                };
+                let stored = credential.alg;
                 if stored != credential_alg {
                     return Err(DemoError::Keystore(format!(
                         "{}: credentialSigner is an {} key but signingKey.alg is {}: start with the \
@@ -272,8 +308,10 @@ fn create_private(path: &Path, bytes: &[u8]) -> Result<bool, DemoError> {
 struct KeysFile {
     version: u32,
     engine_secret: String,
-    credential_signer: StoredKeyFile,
-    mdoc_signer: StoredKeyFile,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    credential_signer: Option<StoredKeyFile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mdoc_signer: Option<StoredKeyFile>,
     request_encryption_key: String,
     issuer_ca: CaFile,
     iaca: CaFile,

@@ -146,6 +146,14 @@ pub enum DemoError {
     },
     /// A protocol check failed (bad credential, unexpected answer).
     Protocol(String),
+    /// The PKCS#11 token named by the `--pkcs11-*` options is unusable (module, token, PIN,
+    /// key): see [`crate::hsm`].
+    Pkcs11 {
+        /// The option it concerns with its value, e.g. `--pkcs11-token issuer` (never a PIN).
+        option: String,
+        /// The token's error.
+        error: pkcs11_signer::Pkcs11Error,
+    },
 }
 
 impl core::fmt::Display for DemoError {
@@ -159,6 +167,7 @@ impl core::fmt::Display for DemoError {
             }
             Self::Transport { step, reason } => write!(f, "{step}: {reason}"),
             Self::Protocol(r) => write!(f, "protocol: {r}"),
+            Self::Pkcs11 { option, error } => write!(f, "{option}: {error}"),
         }
     }
 }

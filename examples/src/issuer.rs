@@ -37,7 +37,7 @@ use axum::Router;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use jose_core::jwe::KeyAgreement as _;
-use jose_core::{Algorithm, LocalSigner, PublicJwk, SystemRandom};
+use jose_core::{Algorithm, LocalSigner, PublicJwk, Signer, SystemRandom};
 use oid4vci_issuer::{
     AuditEvent, AuditSink as _, EncryptionSettings, IssuerEngine, IssuerKeys, KeyChange,
     RequestDecryptionKey, SigningKey,
@@ -48,8 +48,9 @@ use trust_x509::{AnchorLookup, Policy};
 
 use crate::clock::Clock;
 use crate::config::{IssuerConfig, SigningKeyConfig};
-use crate::datadir::KeyMaterial;
+use crate::datadir::{KeyMaterial, StoredKey};
 use crate::error::DemoError;
+use crate::hsm::Hsm;
 use crate::keystore::Keystore;
 use crate::pki::LeafKind;
 
@@ -132,57 +133,107 @@ impl core::fmt::Debug for IssuerState {
 }
 
 /// The signing keys of a demo issuer, certified by its demo CAs: the leaf certificates are
-/// issued at every start (the base URL may differ), the keys and CAs come from the storage.
+/// issued at every start (the base URL may differ), the keys and CAs come from the storage, or
+/// the private keys from a PKCS#11 token (then the CAs still come from the storage).
 struct DemoKeys {
-    signer: LocalSigner,
+    signer: Arc<dyn Signer + Send + Sync>,
+    signer_jwk: PublicJwk,
     x5c: Vec<Vec<u8>>,
-    mdoc_signer: LocalSigner,
+    mdoc_signer: Arc<dyn Signer + Send + Sync>,
+    mdoc_jwk: PublicJwk,
     mdoc_x5chain: Vec<Vec<u8>>,
     anchors: TrustAnchors,
+    /// Whether the signing keys were created now (in the storage or the token).
+    created: bool,
 }
 
 impl DemoKeys {
     fn certify(
         config: &IssuerConfig,
         material: &KeyMaterial,
+        hsm: Option<&Hsm>,
         base_url: &str,
         now: jose_core::UnixTime,
     ) -> Result<Self, DemoError> {
-        let signer = match &config.signing_key {
-            SigningKeyConfig::Generated { .. } => material.credential_signer.signer()?,
-            SigningKeyConfig::Pkcs8File { alg, path } => {
-                let der = std::fs::read(path)?;
-                LocalSigner::from_pkcs8(*alg, &der)
-                    .map_err(|e| DemoError::Config(format!("signingKey: {e}")))?
+        let local = |signer: LocalSigner| {
+            let jwk = signer.public_jwk();
+            let signer: Arc<dyn Signer + Send + Sync> = Arc::new(signer);
+            (signer, jwk)
+        };
+        let (signer, signer_jwk, mdoc_signer, mdoc_jwk, created) = match (hsm, &config.signing_key)
+        {
+            (Some(hsm), SigningKeyConfig::Generated { alg }) => {
+                let credential =
+                    hsm.find_or_generate(*alg, &crate::hsm::issuer_credential_key_label(*alg))?;
+                let mdoc =
+                    hsm.find_or_generate(Algorithm::Es256, crate::hsm::ISSUER_MDOC_KEY_LABEL)?;
+                (
+                    credential.dyn_signer(),
+                    credential.public_jwk,
+                    mdoc.dyn_signer(),
+                    mdoc.public_jwk,
+                    credential.created || mdoc.created,
+                )
+            }
+            (Some(_), SigningKeyConfig::Pkcs8File { .. }) => {
+                return Err(DemoError::Config(
+                    "signingKey: a PKCS#8 file and the --pkcs11-* options exclude each other \
+                     (with a token, use a generated signingKey: the key is created in it)"
+                        .into(),
+                ));
+            }
+            (None, signing_key) => {
+                let (signer, jwk) = match signing_key {
+                    SigningKeyConfig::Generated { .. } => {
+                        local(stored(material.credential_signer.as_ref())?.signer()?)
+                    }
+                    SigningKeyConfig::Pkcs8File { alg, path } => {
+                        let der = std::fs::read(path)?;
+                        local(
+                            LocalSigner::from_pkcs8(*alg, &der)
+                                .map_err(|e| DemoError::Config(format!("signingKey: {e}")))?,
+                        )
+                    }
+                };
+                let (mdoc_signer, mdoc_jwk) =
+                    local(stored(material.mdoc_signer.as_ref())?.signer()?);
+                (signer, jwk, mdoc_signer, mdoc_jwk, false)
             }
         };
         let x5c = material.issuer_ca.issue(
             "Demo Credential Issuer",
-            &signer.public_jwk(),
+            &signer_jwk,
             &LeafKind::CredentialIssuer {
                 issuer: base_url.to_owned(),
             },
             now,
         )?;
-        let mdoc_signer = material.mdoc_signer.signer()?;
         let mdoc_x5chain = material.iaca.issue(
             "Demo mDL Document Signer",
-            &mdoc_signer.public_jwk(),
+            &mdoc_jwk,
             &LeafKind::DocumentSigner,
             now,
         )?;
         Ok(Self {
             signer,
+            signer_jwk,
             x5c,
             mdoc_signer,
+            mdoc_jwk,
             mdoc_x5chain,
             anchors: TrustAnchors {
                 credential_issuer: vec![material.issuer_ca.root_pem().to_owned()],
                 mdoc_iaca: vec![material.iaca.root_pem().to_owned()],
                 attester: configured_attester_roots(config.client_attestation_config.as_ref()),
             },
+            created,
         })
     }
+}
+
+/// A signing key of the data directory, which has none when it was created for a token.
+fn stored(key: Option<&StoredKey>) -> Result<&StoredKey, DemoError> {
+    key.ok_or_else(|| DemoError::Keystore("the data directory holds no signing keys".into()))
 }
 
 /// The key attestation verifier of `keyAttestationConfig`: ES256 (HAIP) and the other accepted
@@ -251,16 +302,43 @@ impl IssuerState {
         clock: Arc<dyn Clock>,
         storage: &Storage,
     ) -> Result<Self, DemoError> {
+        Self::open_with(config, base_url, keystore, clock, storage, None)
+    }
+
+    /// As [`Self::open`], with the signing keys in the PKCS#11 token `hsm` when given: the
+    /// credential and status-list key ([`crate::hsm::issuer_credential_key_label`]) and the
+    /// mdoc Document Signer key ([`crate::hsm::ISSUER_MDOC_KEY_LABEL`]) are created in it on
+    /// first use and sign inside it, and `kms-key` references resolve through it (`keystore`
+    /// is then not asked). The demo CAs, the engine secret and the request-encryption key stay
+    /// in the storage.
+    ///
+    /// # Errors
+    /// As [`Self::open`]; [`DemoError::Pkcs11`] when a key cannot be found or created in the
+    /// token.
+    pub fn open_with(
+        config: IssuerConfig,
+        base_url: String,
+        keystore: Keystore,
+        clock: Arc<dyn Clock>,
+        storage: &Storage,
+        hsm: Option<&Hsm>,
+    ) -> Result<Self, DemoError> {
         config.check()?;
         let base_url = base_url.trim_end_matches('/').to_owned();
         let rng = SystemRandom::new();
         let credential_alg = match &config.signing_key {
             SigningKeyConfig::Generated { alg } | SigningKeyConfig::Pkcs8File { alg, .. } => *alg,
         };
-        let opened = storage.open(credential_alg, config.status_list_size, &rng, clock.now())?;
+        // With a token, the data directory holds no signing keys.
+        let local_alg = hsm.is_none().then_some(credential_alg);
+        let opened = storage.open(local_alg, config.status_list_size, &rng, clock.now())?;
         tracing::info!(storage = %opened.description, "issuer state");
         let stores_block = !matches!(storage, Storage::InMemory);
-        let keys = DemoKeys::certify(&config, &opened.keys, &base_url, clock.now())?;
+        let keys = DemoKeys::certify(&config, &opened.keys, hsm, &base_url, clock.now())?;
+        let key_lookup: Arc<dyn jose_core::keys::KeyLookup> = match hsm {
+            Some(hsm) => Arc::new(hsm.key_lookup()),
+            None => Arc::new(keystore),
+        };
         let attestation = match &config.client_attestation_config {
             None | Some(serde_json::Value::Null) => None,
             Some(serde_json::Value::Object(map)) => Some(
@@ -277,25 +355,21 @@ impl IssuerState {
             .clone()
             .map(|config| {
                 ClientAttestationVerifier::builder(config, &base_url)
-                    .with_key_lookup(Arc::new(keystore.clone()), clock.now())
+                    .with_key_lookup(Arc::clone(&key_lookup), clock.now())
                     .with_attestation_algorithms(ACCEPTED_ALGORITHMS)
                     .with_pop_algorithms(ACCEPTED_ALGORITHMS)
                     .build()
             })
             .transpose()
             .map_err(|e| DemoError::Config(format!("clientAttestationConfig: {e}")))?;
-        let signer_jwk = keys.signer.public_jwk();
+        let signer_jwk = keys.signer_jwk;
         let kid = signer_jwk.thumbprint_base64url();
-        let mdoc_kid = keys.mdoc_signer.public_jwk().thumbprint_base64url();
-        let engine_keys =
-            IssuerKeys::new(SigningKey::new(Arc::new(keys.signer), keys.x5c).with_kid(&kid))
-                .with_mdoc(SigningKey::new(
-                    Arc::new(keys.mdoc_signer),
-                    keys.mdoc_x5chain,
-                ));
+        let mdoc_kid = keys.mdoc_jwk.thumbprint_base64url();
+        let engine_keys = IssuerKeys::new(SigningKey::new(keys.signer, keys.x5c).with_kid(&kid))
+            .with_mdoc(SigningKey::new(keys.mdoc_signer, keys.mdoc_x5chain));
         let metrics = Arc::new(Metrics::new());
         let audit = Arc::new(DemoAudit::new(opened.audit, Arc::clone(&metrics)));
-        if opened.keys_created {
+        if (opened.keys_created && hsm.is_none()) || keys.created {
             for (key_id, purpose) in [(kid.as_str(), "credential"), (mdoc_kid.as_str(), "mdoc")] {
                 audit.record(
                     &AuditEvent::key_changed(key_id, purpose, KeyChange::Created),
@@ -545,13 +619,29 @@ pub async fn start(
     clock: Arc<dyn Clock>,
     storage: &Storage,
 ) -> Result<(RunningServer, Arc<IssuerState>), DemoError> {
+    start_with(config, listen, keystore, clock, storage, None).await
+}
+
+/// As [`start`], with the signing keys in the PKCS#11 token `hsm` when given (see
+/// [`IssuerState::open_with`]).
+///
+/// # Errors
+/// As [`bind`] and [`IssuerState::open_with`].
+pub async fn start_with(
+    config: IssuerConfig,
+    listen: &str,
+    keystore: Keystore,
+    clock: Arc<dyn Clock>,
+    storage: &Storage,
+    hsm: Option<Hsm>,
+) -> Result<(RunningServer, Arc<IssuerState>), DemoError> {
     let (listener, bound_url) = bind(listen).await?;
     let base_url = config.base_url.clone().unwrap_or(bound_url);
     // Opening the storage blocks on its database (and a PostgreSQL connection must not be
     // made on an async worker thread).
     let storage = storage.clone();
     let state = tokio::task::spawn_blocking(move || {
-        IssuerState::open(config, base_url, keystore, clock, &storage)
+        IssuerState::open_with(config, base_url, keystore, clock, &storage, hsm.as_ref())
     })
     .await
     .map_err(|e| DemoError::Config(format!("issuer start-up: {e}")))??;

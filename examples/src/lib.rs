@@ -8,6 +8,7 @@ pub mod config;
 pub mod datadir;
 pub mod demo;
 pub mod error;
+pub mod hsm;
 pub mod issuer;
 pub mod keystore;
 pub mod load;

@@ -5,6 +5,7 @@
 use core::net::SocketAddr;
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use core::time::Duration;
+use std::ffi::OsStr;
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -81,9 +82,25 @@ pub fn start(
     args: &[&str],
     ready: &str,
 ) -> Result<ChildServer, DemoError> {
+    start_with_env(binary, dir, args, &[], ready)
+}
+
+/// As [`start`], with the environment variables `env` added to the child's (e.g.
+/// `SOFTHSM2_CONF` and a PIN variable for a server with its keys in SoftHSM).
+///
+/// # Errors
+/// As [`start`].
+pub fn start_with_env(
+    binary: &Path,
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &OsStr)],
+    ready: &str,
+) -> Result<ChildServer, DemoError> {
     let child = Command::new(binary)
         .current_dir(dir)
         .args(args)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

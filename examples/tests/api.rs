@@ -19,6 +19,8 @@ mod credential;
 mod encryption;
 #[path = "api/fleet.rs"]
 mod fleet;
+#[path = "api/hsm.rs"]
+mod hsm;
 #[path = "api/key_attestation.rs"]
 mod key_attestation;
 #[path = "api/lifecycle.rs"]

@@ -125,8 +125,9 @@ impl Storage {
         })
     }
 
-    /// Opens the storage: the key material (read, or generated and, when persistent, written)
-    /// and the engine's stores. The stores' status lists have `status_list_size` entries.
+    /// Opens the storage: the key material (read, or generated and, when persistent, written;
+    /// no signing keys when `credential_alg` is `None`, see [`DataDir::keys`]) and the engine's
+    /// stores. The stores' status lists have `status_list_size` entries.
     /// Blocks on the database: call it from a blocking thread.
     ///
     /// # Errors
@@ -134,7 +135,7 @@ impl Storage {
     /// database or Redis cannot be reached, opened or migrated.
     pub fn open(
         &self,
-        credential_alg: Algorithm,
+        credential_alg: Option<Algorithm>,
         status_list_size: u32,
         rng: &dyn RandomSource,
         now: UnixTime,
