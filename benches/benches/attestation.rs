@@ -32,6 +32,7 @@ fn bench(c: &mut Criterion) {
         let (attestation, pop) = (&client.attestation, &client.pop);
         let config = ClientAttestationConfig::new(VerificationMethod::StaticJwk {
             jwk: client.attester.public_jwk(),
+            additional_jwks: Vec::new(),
         });
         let verifier = ClientAttestationVerifier::builder(config, "https://as.example.com")
             .build()

@@ -39,6 +39,7 @@ const ISSUER: &str = "https://issuer.example.com";
 fn engine(attester: &LocalSigner, rng: &SystemRandom) -> IssuerEngine {
     let config = ClientAttestationConfig::new(VerificationMethod::StaticJwk {
         jwk: attester.public_jwk(),
+        additional_jwks: Vec::new(),
     });
     let verifier = ClientAttestationVerifier::builder(config, ISSUER)
         .build()

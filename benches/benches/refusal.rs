@@ -601,6 +601,7 @@ fn jose_duplicates(c: &mut Criterion, now: UnixTime) {
     let verifier_with = |limits: attestation_jwt::Limits| {
         let config = ClientAttestationConfig::new(VerificationMethod::StaticJwk {
             jwk: client.attester.public_jwk(),
+            additional_jwks: Vec::new(),
         });
         ClientAttestationVerifier::builder(config, "https://as.example.com")
             .with_limits(limits)

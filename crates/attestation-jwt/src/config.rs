@@ -8,26 +8,48 @@ use crate::error::ConfigError;
 use crate::limits::DEFAULT_MAX_TRUSTED_ROOTS;
 use crate::limits::{
     DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_MAX_CONFIG_LEN, DEFAULT_REPLAY_WINDOW_SECONDS,
-    MAX_CONFIGURED_SECONDS,
+    MAX_ADDITIONAL_ATTESTER_KEYS, MAX_CONFIGURED_SECONDS,
 };
 
 /// How the issuer decides that an attestation was signed by a trusted Client Attester.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum VerificationMethod {
-    /// `{"type":"static-jwk","jwk":{...}}`: one configured public key.
+    /// `{"type":"static-jwk","jwk":{...},"additionalJwks":[{...}]}`: configured public keys.
+    ///
+    /// An attestation verifies if any of `jwk` and `additional_jwks` verifies its signature:
+    /// during a key transition, configure the new key beside the old one, then remove the old
+    /// one once no attestation signed by it is still valid. When the attestation's `kid`
+    /// equals the `kid` of a configured key, only that key is tried; otherwise each key in
+    /// order.
     StaticJwk {
         /// The attester's public key.
         jwk: PublicJwk,
+        /// `additionalJwks` (optional, default empty): more trusted attester keys, at most
+        /// [`MAX_ADDITIONAL_ATTESTER_KEYS`], none the same key (JWK thumbprint) or the same
+        /// `kid` as `jwk` or an earlier entry.
+        additional_jwks: Vec<PublicJwk>,
     },
-    /// `{"type":"kms-key","keyReference":"..."}`: a key the caller's
-    /// [`KeyLookup`](jose_core::KeyLookup) returns for a query carrying this reference.
+    /// `{"type":"kms-key","keyReference":"...","additionalKeyReferences":["..."]}`: keys the
+    /// caller's [`KeyLookup`](jose_core::KeyLookup) returns for queries carrying these
+    /// references.
+    ///
+    /// An attestation verifies if a key of any reference verifies its signature (the key
+    /// transition mechanism, as for `static-jwk`); each reference is queried in order.
     KmsKey {
         /// The opaque reference (an ARN, a key URI, a key id).
         key_reference: String,
+        /// `additionalKeyReferences` (optional, default empty): more references, non-empty,
+        /// at most [`MAX_ADDITIONAL_ATTESTER_KEYS`], no two equal (nor equal to
+        /// `key_reference`).
+        additional_key_references: Vec<String>,
     },
     /// `{"type":"x509-chain","trustedRootCertificatesPem":[...]}`: the attestation carries `x5c`,
     /// which must chain to one of these roots.
+    ///
+    /// Several roots are also the key transition mechanism of this method: configure the new
+    /// root beside the old one, and remove the old one when no attester certificate chaining
+    /// to it is still in use.
     X509Chain {
         /// The trusted roots, DER, decoded from the configured PEM.
         trusted_roots_der: Vec<Vec<u8>>,
@@ -220,26 +242,42 @@ fn parse_method(method: &Map<String, Value>) -> Result<VerificationMethod, Confi
     };
     match kind {
         "static-jwk" => {
-            reject_unknown(method, &["type", "jwk"], "verificationMethod.")?;
+            reject_unknown(
+                method,
+                &["type", "jwk", ADDITIONAL_JWKS],
+                "verificationMethod.",
+            )?;
             let jwk = method.get("jwk").ok_or(ConfigError::MissingField {
                 name: "verificationMethod.jwk",
             })?;
             let jwk = PublicJwk::from_value(jwk).map_err(ConfigError::InvalidJwk)?;
-            Ok(VerificationMethod::StaticJwk { jwk })
+            let additional_jwks = additional_jwks(method.get(ADDITIONAL_JWKS), &jwk)?;
+            Ok(VerificationMethod::StaticJwk {
+                jwk,
+                additional_jwks,
+            })
         }
         "kms-key" => {
-            reject_unknown(method, &["type", "keyReference"], "verificationMethod.")?;
-            match method.get("keyReference") {
-                Some(Value::String(reference)) if !reference.is_empty() => {
-                    Ok(VerificationMethod::KmsKey {
-                        key_reference: reference.clone(),
-                    })
+            reject_unknown(
+                method,
+                &["type", "keyReference", ADDITIONAL_KEY_REFERENCES],
+                "verificationMethod.",
+            )?;
+            let key_reference = match method.get("keyReference") {
+                Some(Value::String(reference)) if !reference.is_empty() => reference.clone(),
+                Some(_) => return Err(invalid("verificationMethod.keyReference")),
+                None => {
+                    return Err(ConfigError::MissingField {
+                        name: "verificationMethod.keyReference",
+                    });
                 }
-                Some(_) => Err(invalid("verificationMethod.keyReference")),
-                None => Err(ConfigError::MissingField {
-                    name: "verificationMethod.keyReference",
-                }),
-            }
+            };
+            let additional_key_references =
+                additional_references(method.get(ADDITIONAL_KEY_REFERENCES), &key_reference)?;
+            Ok(VerificationMethod::KmsKey {
+                key_reference,
+                additional_key_references,
+            })
         }
         "x509-chain" => {
             reject_unknown(
@@ -276,6 +314,74 @@ fn parse_method(method: &Map<String, Value>) -> Result<VerificationMethod, Confi
             found: jose_core::short_text(other),
         }),
     }
+}
+
+/// The member name of the extra `static-jwk` keys.
+const ADDITIONAL_JWKS: &str = "additionalJwks";
+/// The member name of the extra `kms-key` references.
+const ADDITIONAL_KEY_REFERENCES: &str = "additionalKeyReferences";
+
+/// The entries of an optional key list member: an array of at most
+/// [`MAX_ADDITIONAL_ATTESTER_KEYS`] entries.
+fn list_entries<'a>(
+    value: Option<&'a Value>,
+    name: &'static str,
+) -> Result<&'a [Value], ConfigError> {
+    match value {
+        None => Ok(&[]),
+        Some(Value::Array(items)) if items.len() > MAX_ADDITIONAL_ATTESTER_KEYS => {
+            Err(ConfigError::TooManyEntries {
+                name,
+                max: MAX_ADDITIONAL_ATTESTER_KEYS,
+            })
+        }
+        Some(Value::Array(items)) => Ok(items),
+        Some(_) => Err(ConfigError::InvalidEntry {
+            path: name.to_owned(),
+        }),
+    }
+}
+
+/// `verificationMethod.additionalJwks`: public keys, none the same key or `kid` as `jwk` or an
+/// earlier entry.
+fn additional_jwks(value: Option<&Value>, jwk: &PublicJwk) -> Result<Vec<PublicJwk>, ConfigError> {
+    let entries = list_entries(value, "verificationMethod.additionalJwks")?;
+    let mut keys: Vec<PublicJwk> = Vec::with_capacity(entries.len());
+    for (index, entry) in entries.iter().enumerate() {
+        let key = PublicJwk::from_value(entry)
+            .map_err(|error| ConfigError::InvalidAdditionalJwk { index, error })?;
+        let thumbprint = key.thumbprint_base64url();
+        let duplicate = core::iter::once(jwk).chain(keys.iter()).any(|earlier| {
+            earlier.thumbprint_base64url() == thumbprint
+                || (key.kid().is_some() && earlier.kid() == key.kid())
+        });
+        if duplicate {
+            return Err(ConfigError::DuplicateEntry {
+                path: format!("verificationMethod.additionalJwks[{index}]"),
+            });
+        }
+        keys.push(key);
+    }
+    Ok(keys)
+}
+
+/// `verificationMethod.additionalKeyReferences`: non-empty strings, none equal to
+/// `keyReference` or an earlier entry.
+fn additional_references(value: Option<&Value>, first: &str) -> Result<Vec<String>, ConfigError> {
+    let entries = list_entries(value, "verificationMethod.additionalKeyReferences")?;
+    let mut references: Vec<String> = Vec::with_capacity(entries.len());
+    for (index, entry) in entries.iter().enumerate() {
+        let path = || format!("verificationMethod.additionalKeyReferences[{index}]");
+        let reference = match entry {
+            Value::String(reference) if !reference.is_empty() => reference,
+            _ => return Err(ConfigError::InvalidEntry { path: path() }),
+        };
+        if reference == first || references.contains(reference) {
+            return Err(ConfigError::DuplicateEntry { path: path() });
+        }
+        references.push(reference.clone());
+    }
+    Ok(references)
 }
 
 /// Appends every `CERTIFICATE` block of a PEM text (RFC 7468) to `out` as DER, through the

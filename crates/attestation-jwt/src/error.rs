@@ -106,6 +106,53 @@ pub enum ConfigError {
         /// `verificationMethod.jwk` or `verificationMethod.keyReference`.
         path: &'static str,
     },
+    /// An entry of `verificationMethod.additionalJwks` is not a valid public JWK.
+    #[error("verificationMethod.additionalJwks[{index}]: {error}")]
+    InvalidAdditionalJwk {
+        /// Zero-based index of the refused entry.
+        index: usize,
+        /// Why (jose-core's error).
+        error: jose_core::Error,
+    },
+    /// A list member, or one of its entries, has the wrong JSON type or is empty (for example
+    /// `verificationMethod.additionalKeyReferences[1]`).
+    #[error("configuration member {path:?} is invalid")]
+    InvalidEntry {
+        /// The member or entry (dotted path with index).
+        path: String,
+    },
+    /// An entry of a key list names the same key as `jwk` / `keyReference` or as an earlier
+    /// entry (same JWK thumbprint, same `kid`, or same reference).
+    #[error("{path}: the same key is configured twice")]
+    DuplicateEntry {
+        /// The later of the two entries (dotted path with index).
+        path: String,
+    },
+    /// A key list has more entries than
+    /// [`MAX_ADDITIONAL_ATTESTER_KEYS`](crate::MAX_ADDITIONAL_ATTESTER_KEYS).
+    #[error("{name}: more than {max} entries")]
+    TooManyEntries {
+        /// The list (dotted path).
+        name: &'static str,
+        /// The limit.
+        max: usize,
+    },
+    /// An additional attester key fits none of the allowed attestation algorithms.
+    #[error("{path}: the attester key fits none of the allowed attestation algorithms")]
+    AdditionalKeyAlgorithm {
+        /// `verificationMethod.additionalJwks[i]` or
+        /// `verificationMethod.additionalKeyReferences[i]`.
+        path: String,
+    },
+    /// An entry of `verificationMethod.additionalKeyReferences` did not resolve when the
+    /// verifier was built.
+    #[error("{path}: does not resolve: {reason}")]
+    AdditionalKeyUnresolved {
+        /// `verificationMethod.additionalKeyReferences[i]`.
+        path: String,
+        /// Why (from the resolver).
+        reason: String,
+    },
     /// An algorithm list given to the builder is empty, so every request would be refused.
     #[error("{option}: no algorithm is allowed")]
     NoAlgorithms {

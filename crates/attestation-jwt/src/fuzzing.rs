@@ -36,9 +36,11 @@ pub fn attestation_verify(data: &str) -> Result<(), Error> {
     let now = UnixTime::from_secs(FIXED_NOW);
     let mut result = Ok(());
     for required in [false, true] {
-        let config =
-            ClientAttestationConfig::new(VerificationMethod::StaticJwk { jwk: jwk.clone() })
-                .with_required(required);
+        let config = ClientAttestationConfig::new(VerificationMethod::StaticJwk {
+            jwk: jwk.clone(),
+            additional_jwks: Vec::new(),
+        })
+        .with_required(required);
         let verifier = ClientAttestationVerifier::builder(config, "https://as.example.com")
             .with_combined_mode(true)
             .with_legacy_body_form(true)
@@ -75,7 +77,10 @@ pub fn attestation_headers(data: &str) -> Result<(), Error> {
         .map(|(name, value)| (name.trim(), value.trim()))
         .collect();
     let jwk = PublicJwk::from_json(FIXED_JWK).map_err(Error::Signing)?;
-    let config = ClientAttestationConfig::new(VerificationMethod::StaticJwk { jwk });
+    let config = ClientAttestationConfig::new(VerificationMethod::StaticJwk {
+        jwk,
+        additional_jwks: Vec::new(),
+    });
     let verifier = ClientAttestationVerifier::builder(config, "https://as.example.com")
         .with_combined_mode(true)
         .build()

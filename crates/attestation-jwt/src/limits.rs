@@ -34,6 +34,11 @@ pub const DEFAULT_MAX_CONFIG_LEN: usize = 256 * 1024;
 /// Default maximum number of trusted root certificates in an `x509-chain` configuration.
 pub const DEFAULT_MAX_TRUSTED_ROOTS: usize = 64;
 
+/// The most entries `verificationMethod.additionalJwks` or
+/// `verificationMethod.additionalKeyReferences` may hold: 8. Each entry is a key an attestation
+/// may be tried against, so the bound caps the work per request during a key transition.
+pub const MAX_ADDITIONAL_ATTESTER_KEYS: usize = 8;
+
 /// Limits applied while verifying a request.
 ///
 /// ```

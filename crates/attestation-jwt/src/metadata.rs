@@ -22,7 +22,7 @@ impl ClientAttestationVerifier {
     /// ```
     /// use attestation_jwt::{ClientAttestationConfig, ClientAttestationVerifier, VerificationMethod};
     /// let config = ClientAttestationConfig::new(VerificationMethod::KmsKey {
-    ///     key_reference: "k".into() });
+    ///     key_reference: "k".into(), additional_key_references: Vec::new() });
     /// # let attester = jose_core::LocalSigner::generate(
     /// #     jose_core::Algorithm::Es256, &jose_core::SystemRandom::new())?;
     /// # let public = attester.public_jwk();

@@ -90,12 +90,13 @@ pub struct ClientAttestationVerifier {
 
 /// The attester key source of the configured verification method, prepared at build time.
 pub(crate) enum Attester {
-    /// `static-jwk`.
-    Static(PublicJwk),
-    /// `kms-key`: looked up on every request (so a rotated KMS key is picked up; the lookup
-    /// caches), and once at build time to refuse a reference that does not resolve.
+    /// `static-jwk`: `jwk` then `additionalJwks` (never empty, bounded by the configuration).
+    Static(Vec<PublicJwk>),
+    /// `kms-key`: each reference (`keyReference` then `additionalKeyReferences`) looked up on
+    /// every request (so a rotated KMS key is picked up; the lookup caches), and once at build
+    /// time to refuse a reference that does not resolve.
     Kms {
-        key_reference: String,
+        key_references: Vec<String>,
         lookup: Arc<dyn KeyLookup>,
     },
     /// `x509-chain`: the parsed and checked anchors.
@@ -106,10 +107,10 @@ pub(crate) enum Attester {
 impl core::fmt::Debug for Attester {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            Self::Static(jwk) => f.debug_tuple("Static").field(jwk).finish(),
-            Self::Kms { key_reference, .. } => f
+            Self::Static(jwks) => f.debug_tuple("Static").field(jwks).finish(),
+            Self::Kms { key_references, .. } => f
                 .debug_struct("Kms")
-                .field("key_reference", key_reference)
+                .field("key_references", key_references)
                 .finish_non_exhaustive(),
             #[cfg(feature = "x509")]
             Self::X509(trust) => f.debug_tuple("X509").field(trust).finish(),
@@ -178,7 +179,7 @@ impl ClientAttestationVerifier {
     ///     VerificationMethod};
     /// use jose_core::keys::{KeyFn, KeyLookupError, KeyQuery};
     /// let config = ClientAttestationConfig::new(VerificationMethod::KmsKey {
-    ///     key_reference: "attester-1".into() });
+    ///     key_reference: "attester-1".into(), additional_key_references: Vec::new() });
     /// // kms-key without a resolver: refused when built, with the configuration path.
     /// let error = ClientAttestationVerifier::builder(config.clone(), "https://as.example.com")
     ///     .build()
@@ -332,41 +333,78 @@ impl ClientAttestationVerifierBuilder {
                 option: "with_pop_algorithms",
             });
         }
-        let fits = |key: &PublicJwk, path: &'static str| {
-            if self
-                .attestation_algs
+        let fits = |key: &PublicJwk| {
+            self.attestation_algs
                 .iter()
                 .any(|alg| key.check_algorithm(*alg).is_ok())
-            {
-                Ok(())
-            } else {
-                Err(ConfigError::AttesterKeyAlgorithm { path })
-            }
         };
         let attester = match &self.config.verification_method {
-            VerificationMethod::StaticJwk { jwk } => {
-                fits(jwk, "verificationMethod.jwk")?;
-                Attester::Static(jwk.clone())
+            VerificationMethod::StaticJwk {
+                jwk,
+                additional_jwks,
+            } => {
+                if !fits(jwk) {
+                    return Err(ConfigError::AttesterKeyAlgorithm {
+                        path: "verificationMethod.jwk",
+                    });
+                }
+                if let Some(index) = additional_jwks.iter().position(|key| !fits(key)) {
+                    return Err(ConfigError::AdditionalKeyAlgorithm {
+                        path: format!("verificationMethod.additionalJwks[{index}]"),
+                    });
+                }
+                let mut keys = Vec::with_capacity(additional_jwks.len().saturating_add(1));
+                keys.push(jwk.clone());
+                keys.extend(additional_jwks.iter().cloned());
+                Attester::Static(keys)
             }
-            VerificationMethod::KmsKey { key_reference } => {
+            VerificationMethod::KmsKey {
+                key_reference,
+                additional_key_references,
+            } => {
                 let (lookup, now) = self
                     .key_lookup
                     .clone()
                     .ok_or(ConfigError::KeyResolverMissing)?;
-                let query = KeyQuery::new().with_key_reference(key_reference);
-                let keys = lookup.keys(&query, now).map_err(|e: KeyLookupError| {
-                    ConfigError::KeyUnresolved {
-                        reason: e.reason().to_owned(),
-                    }
-                })?;
-                let Some(key) = keys.first() else {
-                    return Err(ConfigError::KeyUnresolved {
-                        reason: "the key lookup returned no key".to_owned(),
-                    });
+                let resolve = |reference: &str| {
+                    let query = KeyQuery::new().with_key_reference(reference);
+                    let keys = lookup
+                        .keys(&query, now)
+                        .map_err(|e: KeyLookupError| e.reason().to_owned())?;
+                    keys.first()
+                        .map(&fits)
+                        .ok_or_else(|| "the key lookup returned no key".to_owned())
                 };
-                fits(key, "verificationMethod.keyReference")?;
+                match resolve(key_reference) {
+                    Err(reason) => return Err(ConfigError::KeyUnresolved { reason }),
+                    Ok(false) => {
+                        return Err(ConfigError::AttesterKeyAlgorithm {
+                            path: "verificationMethod.keyReference",
+                        });
+                    }
+                    Ok(true) => {}
+                }
+                for (index, reference) in additional_key_references.iter().enumerate() {
+                    let path = || format!("verificationMethod.additionalKeyReferences[{index}]");
+                    match resolve(reference) {
+                        Err(reason) => {
+                            return Err(ConfigError::AdditionalKeyUnresolved {
+                                path: path(),
+                                reason,
+                            });
+                        }
+                        Ok(false) => {
+                            return Err(ConfigError::AdditionalKeyAlgorithm { path: path() });
+                        }
+                        Ok(true) => {}
+                    }
+                }
+                let mut key_references =
+                    Vec::with_capacity(additional_key_references.len().saturating_add(1));
+                key_references.push(key_reference.clone());
+                key_references.extend(additional_key_references.iter().cloned());
                 Attester::Kms {
-                    key_reference: key_reference.clone(),
+                    key_references,
                     lookup,
                 }
             }

@@ -26,6 +26,8 @@ mod fallback;
 mod flow;
 #[path = "api/negative.rs"]
 mod negative;
+#[path = "api/rotation.rs"]
+mod rotation;
 #[path = "api/server_faults.rs"]
 mod server_faults;
 #[path = "api/vectors.rs"]
@@ -130,6 +132,7 @@ impl Fixture {
     fn config(&self, required: bool) -> ClientAttestationConfig {
         ClientAttestationConfig::new(VerificationMethod::StaticJwk {
             jwk: self.attester.public_jwk(),
+            additional_jwks: Vec::new(),
         })
         .with_required(required)
     }

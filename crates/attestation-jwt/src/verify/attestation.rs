@@ -107,8 +107,9 @@ pub(crate) fn check(
         })?;
 
     // Step 5: the signature, with a trusted attester key (the first candidate that verifies;
-    // else the first candidate's error).
-    let candidates = attester_keys(verifier, &jws, now)?;
+    // else the fault of an unreachable `kms-key` reference, if any, else the first candidate's
+    // error).
+    let (candidates, unavailable) = attester_keys(verifier, &jws, now)?;
     let mut first_error = None;
     let mut verified = false;
     for attester_key in &candidates {
@@ -126,6 +127,9 @@ pub(crate) fn check(
         }
     }
     if !verified {
+        if let Some(fault) = unavailable {
+            return Err(fault);
+        }
         return Err(Error::AttestationSignature(
             first_error.unwrap_or(jose_core::Error::SignatureInvalid),
         ));
@@ -191,33 +195,72 @@ fn confirmation_jwk(claims: &Map<String, Value>) -> Result<&Map<String, Value>, 
     }
 }
 
-/// The trusted attester keys of the configured method (never empty).
+/// The trusted attester keys of the configured method to try, in order (never empty), and the
+/// server fault of a `kms-key` reference that could not be looked up while others could (to
+/// report if no key verifies: the attestation may be signed by the unreachable key).
+///
+/// With several configured keys (a key transition), an attestation whose `kid` names one of
+/// them is tried against that key only; otherwise against each. For `kms-key`, each reference
+/// is looked up in order; a reference whose lookup fails is skipped while another yields keys;
+/// when none does, the first "unavailable" failure (a server fault: the attestation may have
+/// been signed by the unreachable key) is reported, else the first "untrusted" one, as with a
+/// single reference.
 fn attester_keys(
     verifier: &ClientAttestationVerifier,
     jws: &CompactJws<'_>,
     now: UnixTime,
-) -> Result<Vec<PublicJwk>, Error> {
+) -> Result<(Vec<PublicJwk>, Option<Error>), Error> {
     match &verifier.attester {
-        Attester::Static(jwk) => Ok(vec![jwk.clone()]),
+        Attester::Static(jwks) => Ok((select_by_kid(jwks.clone(), jws.header().kid()), None)),
         Attester::Kms {
-            key_reference,
+            key_references,
             lookup,
         } => {
-            let query = KeyQuery::from_header(jws.header()).with_key_reference(key_reference);
-            let keys = lookup.keys(&query, now).map_err(|e| match e {
-                KeyLookupError::Unavailable { reason } => Error::KeyResolution { reason },
-                other => Error::AttesterKeyUntrusted {
-                    reason: other.reason().to_owned(),
-                },
-            })?;
-            if keys.is_empty() {
-                return Err(Error::AttesterKeyUntrusted {
-                    reason: "the key lookup returned no key".to_owned(),
-                });
+            let mut keys = Vec::new();
+            let mut untrusted = None;
+            let mut unavailable = None;
+            for key_reference in key_references {
+                let query = KeyQuery::from_header(jws.header()).with_key_reference(key_reference);
+                match lookup.keys(&query, now) {
+                    Ok(found) if found.is_empty() => {
+                        untrusted.get_or_insert(Error::AttesterKeyUntrusted {
+                            reason: "the key lookup returned no key".to_owned(),
+                        });
+                    }
+                    Ok(found) => keys.extend(found),
+                    Err(KeyLookupError::Unavailable { reason }) => {
+                        unavailable.get_or_insert(Error::KeyResolution { reason });
+                    }
+                    Err(other) => {
+                        untrusted.get_or_insert(Error::AttesterKeyUntrusted {
+                            reason: other.reason().to_owned(),
+                        });
+                    }
+                }
             }
-            Ok(keys)
+            if keys.is_empty() {
+                return Err(unavailable.or(untrusted).unwrap_or_else(|| {
+                    Error::AttesterKeyUntrusted {
+                        reason: "the key lookup returned no key".to_owned(),
+                    }
+                }));
+            }
+            Ok((select_by_kid(keys, jws.header().kid()), unavailable))
         }
         #[cfg(feature = "x509")]
-        Attester::X509(trust) => trust.leaf_key(jws, now).map(|key| vec![key]),
+        Attester::X509(trust) => trust.leaf_key(jws, now).map(|key| (vec![key], None)),
     }
+}
+
+/// The keys whose `kid` equals the attestation's `kid`, if any does; else all of them.
+fn select_by_kid(keys: Vec<PublicJwk>, kid: Option<&str>) -> Vec<PublicJwk> {
+    if let Some(kid) = kid
+        && keys.iter().any(|key| key.kid() == Some(kid))
+    {
+        return keys
+            .into_iter()
+            .filter(|key| key.kid() == Some(kid))
+            .collect();
+    }
+    keys
 }

@@ -26,7 +26,8 @@ fn the_documented_shape_parses_with_every_member() {
     assert_eq!(
         config.verification_method,
         VerificationMethod::StaticJwk {
-            jwk: jwk(&serde_json::from_str(JWK).unwrap())
+            jwk: jwk(&serde_json::from_str(JWK).unwrap()),
+            additional_jwks: Vec::new(),
         }
     );
 }
@@ -52,7 +53,8 @@ fn serde_deserialisation_uses_the_same_rules() {
     assert_eq!(
         config.verification_method,
         VerificationMethod::KmsKey {
-            key_reference: "projects/p/keys/k".into()
+            key_reference: "projects/p/keys/k".into(),
+            additional_key_references: Vec::new(),
         }
     );
     let error = serde_json::from_str::<ClientAttestationConfig>(

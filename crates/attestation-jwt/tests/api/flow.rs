@@ -141,6 +141,7 @@ pub(super) const KMS_REFERENCE: &str = "arn:aws:kms:eu-west-1:1:key/attester";
 pub(super) fn kms_config(reference: &str, required: bool) -> ClientAttestationConfig {
     ClientAttestationConfig::new(VerificationMethod::KmsKey {
         key_reference: reference.into(),
+        additional_key_references: Vec::new(),
     })
     .with_required(required)
 }

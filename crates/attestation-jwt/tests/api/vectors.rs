@@ -60,6 +60,7 @@ fn draft_verify(
 ) -> Result<Verdict, Error> {
     let config = ClientAttestationConfig::new(VerificationMethod::StaticJwk {
         jwk: attester.public_jwk(),
+        additional_jwks: Vec::new(),
     })
     .with_challenge_required(true);
     let request = ClientAuthRequest::new()
@@ -203,7 +204,10 @@ fn wallet_verify(attester: PublicJwk, now: i64) -> Result<Verdict, Error> {
         &SystemRandom::new(),
     )
     .unwrap();
-    let config = ClientAttestationConfig::new(VerificationMethod::StaticJwk { jwk: attester });
+    let config = ClientAttestationConfig::new(VerificationMethod::StaticJwk {
+        jwk: attester,
+        additional_jwks: Vec::new(),
+    });
     let request = ClientAuthRequest::new()
         .with_attestation(Some(&token))
         .with_pop(Some(&pop))

@@ -106,6 +106,28 @@ fn a_chain_to_another_root_is_untrusted() {
     assert!(matches!(error, Error::X5cUntrusted { .. }), "{error:?}");
 }
 
+/// Key rotation for `x509-chain`: with the old and the new root configured, a chain to either
+/// is trusted (verification reaches the signature, which our fixture key cannot make for the
+/// generated leaves); with one root retired, a chain to it is untrusted.
+#[test]
+fn a_chain_to_either_of_two_configured_roots_is_trusted() {
+    let fx = Fixture::new();
+    let to_root = attestation_with_x5c(&fx, vec![pki("leaf.der"), pki("inter.der")]);
+    let to_other = attestation_with_x5c(&fx, vec![pki("leaf_other_root.der")]);
+    let both = x509_verifier(&[pki("root.der"), pki("other_root.der")]);
+    for attestation in [&to_root, &to_other] {
+        assert_eq!(
+            run(&both, attestation, &fx.pop(), fx.now),
+            Err(Error::AttestationSignature(
+                jose_core::Error::SignatureInvalid
+            ))
+        );
+    }
+    let retired = x509_verifier(&[pki("other_root.der")]);
+    let error = run(&retired, &to_root, &fx.pop(), fx.now).unwrap_err();
+    assert!(matches!(error, Error::X5cUntrusted { .. }), "{error:?}");
+}
+
 #[test]
 fn roots_trust_x509_refuses_are_build_errors_in_both_modes() {
     for required in [true, false] {
