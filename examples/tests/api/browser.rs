@@ -40,6 +40,16 @@ struct WebDriverError {
     message: String,
 }
 
+impl WebDriverError {
+    /// Whether the call met a page in mid-navigation (a click may return before the navigation
+    /// it started commits; ChromeDriver then answers a query with "aborted by navigation").
+    /// Asking again once the next page has loaded is safe for queries, never for actions.
+    fn met_a_navigation(&self) -> bool {
+        self.message.contains("aborted by navigation")
+            || self.message.contains("target frame detached")
+    }
+}
+
 impl core::fmt::Display for WebDriverError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "{} (HTTP {}): {}", self.error, self.status, self.message)
@@ -244,11 +254,22 @@ impl Browser {
         }
     }
 
-    /// A call on the session (`path` starts with `/`); panics on a WebDriver error.
+    /// A call on the session (`path` starts with `/`); panics on a WebDriver error. A query (a
+    /// `GET`, or a find) that meets a navigation in flight is asked again until [`FIND_WAIT`]
+    /// passes; an action (a click, typing) never is.
     fn session(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
         let url = format!("{}{path}", self.session_url);
-        self.call(method, &url, body)
-            .unwrap_or_else(|e| panic!("WebDriver call failed: {e}"))
+        let query = method == "GET" || path.ends_with("/element") || path.ends_with("/elements");
+        let deadline = Instant::now() + FIND_WAIT;
+        loop {
+            match self.call(method, &url, body) {
+                Ok(value) => return value,
+                Err(e) if query && e.met_a_navigation() && Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Err(e) => panic!("WebDriver call failed: {e}"),
+            }
+        }
     }
 
     /// Navigates to `url` and waits for the page to load.
@@ -304,7 +325,10 @@ impl Browser {
         loop {
             match self.call("POST", &url, Some(&query)) {
                 Ok(value) => return self.element(&value),
-                Err(e) if e.error == "no such element" && Instant::now() < deadline => {
+                Err(e)
+                    if (e.error == "no such element" || e.met_a_navigation())
+                        && Instant::now() < deadline =>
+                {
                     std::thread::sleep(Duration::from_millis(100));
                 }
                 Err(e) => {
