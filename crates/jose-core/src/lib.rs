@@ -4,6 +4,7 @@
 mod algorithm;
 pub mod base64url;
 pub mod claims;
+pub mod crypto;
 mod error;
 mod header;
 pub mod json;

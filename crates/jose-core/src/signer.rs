@@ -1,11 +1,10 @@
-//! The signing seam: the [`Signer`] trait, a ring-backed [`LocalSigner`], and the secret
+//! The signing seam: the [`Signer`] trait, the in-process [`LocalSigner`], and the secret
 //! PKCS#8 container.
 
-use ring::signature::{self as rs, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _};
-
 use crate::algorithm::Algorithm;
+use crate::crypto::{CryptoProvider, SigningKey, default_provider};
 use crate::error::Error;
-use crate::jwk::{EcCurve, PublicJwk, PublicKey};
+use crate::jwk::PublicJwk;
 
 /// Something that produces JOSE-form signatures (ECDSA as fixed-length r||s) with one key.
 ///
@@ -56,18 +55,12 @@ impl core::fmt::Debug for Pkcs8Secret {
     }
 }
 
-enum Backend {
-    Ecdsa(EcdsaKeyPair),
-    Ed25519(Ed25519KeyPair),
-    #[cfg(feature = "es512")]
-    P521(Box<p521::ecdsa::SigningKey>),
-}
-
-/// A signer holding a private key in process memory: ES256, ES384 and EdDSA on ring, ES512 on
-/// `p521` (feature `es512`). RSA signing is not offered.
+/// A signer holding a private key in process memory, on a
+/// [`CryptoProvider`](crate::crypto::CryptoProvider): ES256, ES384 and EdDSA, ES512 (on ring
+/// through `p521` with the `es512` feature, on aws-lc-rs always). RSA signing is not offered.
 ///
-/// ECDSA signatures on ring use the system RNG for the per-signature nonce; P-521 signatures
-/// are deterministic (RFC 6979).
+/// ECDSA signatures on ring and aws-lc use the system RNG for the per-signature nonce; P-521
+/// signatures through `p521` are deterministic (RFC 6979).
 ///
 /// ```
 /// use jose_core::{Algorithm, LocalSigner, Signer, SystemRandom};
@@ -78,64 +71,53 @@ enum Backend {
 /// ```
 pub struct LocalSigner {
     alg: Algorithm,
-    backend: Backend,
+    key: Box<dyn SigningKey>,
     public: PublicJwk,
-    rng: ring::rand::SystemRandom,
+    provider: &'static str,
 }
 
 impl core::fmt::Debug for LocalSigner {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("LocalSigner")
             .field("alg", &self.alg)
+            .field("provider", &self.provider)
             .field("public", &self.public.thumbprint_base64url())
             .finish_non_exhaustive()
     }
 }
 
 impl LocalSigner {
-    /// Loads a PKCS#8 (v1 or v2) private key for `alg`.
+    /// Loads a PKCS#8 (v1 or v2) private key for `alg` on the build's
+    /// [`default_provider`].
     ///
     /// # Errors
     /// [`Error::InvalidPrivateKey`] if the document is not a key of the algorithm's type;
-    /// [`Error::Unsupported`] for RSA algorithms or ES512 without the `es512` feature.
+    /// [`Error::Unsupported`] for RSA algorithms or ES512 without the `es512` feature on ring.
     pub fn from_pkcs8(alg: Algorithm, pkcs8: &[u8]) -> Result<Self, Error> {
-        let rng = ring::rand::SystemRandom::new();
-        let invalid = |_| Error::InvalidPrivateKey {
-            reason: "not a PKCS#8 key of this algorithm",
-        };
-        let (backend, key) = match alg {
-            Algorithm::Es256 | Algorithm::Es384 => {
-                let (ring_alg, curve) = if alg == Algorithm::Es256 {
-                    (&rs::ECDSA_P256_SHA256_FIXED_SIGNING, EcCurve::P256)
-                } else {
-                    (&rs::ECDSA_P384_SHA384_FIXED_SIGNING, EcCurve::P384)
-                };
-                let pair = EcdsaKeyPair::from_pkcs8(ring_alg, pkcs8, &rng).map_err(invalid)?;
-                let key = PublicKey::from_ec_point(curve, pair.public_key().as_ref())?;
-                (Backend::Ecdsa(pair), key)
-            }
-            Algorithm::EdDsa => {
-                let pair = Ed25519KeyPair::from_pkcs8_maybe_unchecked(pkcs8).map_err(invalid)?;
-                let mut x = [0u8; 32];
-                x.copy_from_slice(pair.public_key().as_ref());
-                (Backend::Ed25519(pair), PublicKey::Ed25519 { x })
-            }
-            Algorithm::Es512 => p521_from_pkcs8(pkcs8)?,
-            Algorithm::Ps256 | Algorithm::Rs256 => {
-                return Err(Error::Unsupported {
-                    what: "RSA signing",
-                });
-            }
-        };
+        Self::from_pkcs8_with(default_provider(), alg, pkcs8)
+    }
+
+    /// As [`Self::from_pkcs8`], on `provider`.
+    ///
+    /// # Errors
+    /// As [`Self::from_pkcs8`].
+    pub fn from_pkcs8_with(
+        provider: &dyn CryptoProvider,
+        alg: Algorithm,
+        pkcs8: &[u8],
+    ) -> Result<Self, Error> {
+        let key = provider.signing_key_from_pkcs8(alg, pkcs8)?;
+        let public = PublicJwk::new(key.public_key().clone()).with_alg(alg);
         Ok(Self {
             alg,
-            backend,
-            public: PublicJwk::new(key).with_alg(alg),
-            rng,
+            key,
+            public,
+            provider: provider.name(),
         })
     }
 
-    /// Generates a fresh key for `alg` and returns its PKCS#8 document (for a keystore).
+    /// Generates a fresh key for `alg` on the build's [`default_provider`] and returns its
+    /// PKCS#8 document (for a keystore).
     ///
     /// # Errors
     /// [`Error::Unsupported`] for RSA or when randomness fails.
@@ -143,35 +125,7 @@ impl LocalSigner {
         alg: Algorithm,
         rng: &dyn crate::RandomSource,
     ) -> Result<Pkcs8Secret, Error> {
-        let ring_rng = ring::rand::SystemRandom::new();
-        let failed = |_| Error::Unsupported {
-            what: "key generation",
-        };
-        let der = match alg {
-            Algorithm::Es256 => {
-                EcdsaKeyPair::generate_pkcs8(&rs::ECDSA_P256_SHA256_FIXED_SIGNING, &ring_rng)
-                    .map_err(failed)?
-                    .as_ref()
-                    .to_vec()
-            }
-            Algorithm::Es384 => {
-                EcdsaKeyPair::generate_pkcs8(&rs::ECDSA_P384_SHA384_FIXED_SIGNING, &ring_rng)
-                    .map_err(failed)?
-                    .as_ref()
-                    .to_vec()
-            }
-            Algorithm::EdDsa => Ed25519KeyPair::generate_pkcs8(&ring_rng)
-                .map_err(failed)?
-                .as_ref()
-                .to_vec(),
-            Algorithm::Es512 => p521_generate(rng)?,
-            Algorithm::Ps256 | Algorithm::Rs256 => {
-                return Err(Error::Unsupported {
-                    what: "RSA key generation",
-                });
-            }
-        };
-        Ok(Pkcs8Secret(der))
+        default_provider().generate_pkcs8(alg, rng)
     }
 
     /// Generates a fresh in-memory key for `alg`.
@@ -196,71 +150,8 @@ impl Signer for LocalSigner {
     }
 
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
-        match &self.backend {
-            Backend::Ecdsa(pair) => pair
-                .sign(&self.rng, message)
-                .map(|sig| sig.as_ref().to_vec())
-                .map_err(|_| Error::SigningFailed {
-                    reason: "ECDSA signing failed".into(),
-                }),
-            Backend::Ed25519(pair) => Ok(pair.sign(message).as_ref().to_vec()),
-            #[cfg(feature = "es512")]
-            Backend::P521(key) => {
-                use p521::ecdsa::signature::Signer as _;
-                let sig: p521::ecdsa::Signature =
-                    key.try_sign(message).map_err(|_| Error::SigningFailed {
-                        reason: "P-521 signing failed".into(),
-                    })?;
-                Ok(sig.to_bytes().to_vec())
-            }
-        }
+        self.key.sign(message)
     }
-}
-
-#[cfg(feature = "es512")]
-fn p521_from_pkcs8(pkcs8: &[u8]) -> Result<(Backend, PublicKey), Error> {
-    use p521::pkcs8::DecodePrivateKey as _;
-    let key =
-        p521::ecdsa::SigningKey::from_pkcs8_der(pkcs8).map_err(|_| Error::InvalidPrivateKey {
-            reason: "not a PKCS#8 P-521 key",
-        })?;
-    let point = key.verifying_key().to_sec1_bytes();
-    let public = PublicKey::from_ec_point(EcCurve::P521, &point)?;
-    Ok((Backend::P521(Box::new(key)), public))
-}
-
-#[cfg(not(feature = "es512"))]
-fn p521_from_pkcs8(_: &[u8]) -> Result<(Backend, PublicKey), Error> {
-    Err(Error::Unsupported {
-        what: "ES512 (enable the es512 feature)",
-    })
-}
-
-#[cfg(feature = "es512")]
-fn p521_generate(rng: &dyn crate::RandomSource) -> Result<Vec<u8>, Error> {
-    use p521::pkcs8::EncodePrivateKey as _;
-    // Rejection sampling: 521 random bits, retried while not a valid scalar (0 or >= n).
-    for _ in 0..64 {
-        let mut bytes = [0u8; 66];
-        rng.fill(&mut bytes)?;
-        bytes[0] &= 0x01;
-        if let Ok(key) = p521::ecdsa::SigningKey::from_slice(&bytes) {
-            let doc = key.to_pkcs8_der().map_err(|_| Error::Unsupported {
-                what: "P-521 PKCS#8 encoding",
-            })?;
-            return Ok(doc.as_bytes().to_vec());
-        }
-    }
-    Err(Error::Unsupported {
-        what: "P-521 key generation",
-    })
-}
-
-#[cfg(not(feature = "es512"))]
-fn p521_generate(_: &dyn crate::RandomSource) -> Result<Vec<u8>, Error> {
-    Err(Error::Unsupported {
-        what: "ES512 (enable the es512 feature)",
-    })
 }
 
 /// Converts an ASN.1 DER ECDSA signature (`SEQUENCE { r INTEGER, s INTEGER }`, the form most

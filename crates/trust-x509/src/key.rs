@@ -18,22 +18,30 @@ const SECP521R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35")
 const ID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
 const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 
+// The crypto provider of the build (see `jose_core::crypto`): rustls-webpki's ring algorithms,
+// or its aws-lc-rs ones when the `aws-lc-rs` feature is on. Both sets cover the same algorithms.
+#[cfg(feature = "aws-lc-rs")]
+use webpki::aws_lc_rs as provider;
+#[cfg(not(feature = "aws-lc-rs"))]
+use webpki::ring as provider;
+
 /// Certificate signature algorithms we accept, as passed to rustls-webpki: ECDSA P-256 with
 /// SHA-256, ECDSA P-384 with SHA-384, Ed25519, RSA PKCS#1 v1.5 and RSA-PSS with SHA-256/384/512
-/// and 2048 to 8192-bit keys.
+/// and 2048 to 8192-bit keys; on the build's crypto provider (ring, or aws-lc-rs with the
+/// `aws-lc-rs` feature).
 pub(crate) static SUPPORTED_SIG_ALGS: &[&dyn SignatureVerificationAlgorithm] = &[
-    webpki::ring::ECDSA_P256_SHA256,
-    webpki::ring::ECDSA_P384_SHA384,
-    webpki::ring::ED25519,
-    webpki::ring::RSA_PKCS1_2048_8192_SHA256,
-    webpki::ring::RSA_PKCS1_2048_8192_SHA384,
-    webpki::ring::RSA_PKCS1_2048_8192_SHA512,
-    webpki::ring::RSA_PKCS1_2048_8192_SHA256_ABSENT_PARAMS,
-    webpki::ring::RSA_PKCS1_2048_8192_SHA384_ABSENT_PARAMS,
-    webpki::ring::RSA_PKCS1_2048_8192_SHA512_ABSENT_PARAMS,
-    webpki::ring::RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
-    webpki::ring::RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
-    webpki::ring::RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
+    provider::ECDSA_P256_SHA256,
+    provider::ECDSA_P384_SHA384,
+    provider::ED25519,
+    provider::RSA_PKCS1_2048_8192_SHA256,
+    provider::RSA_PKCS1_2048_8192_SHA384,
+    provider::RSA_PKCS1_2048_8192_SHA512,
+    provider::RSA_PKCS1_2048_8192_SHA256_ABSENT_PARAMS,
+    provider::RSA_PKCS1_2048_8192_SHA384_ABSENT_PARAMS,
+    provider::RSA_PKCS1_2048_8192_SHA512_ABSENT_PARAMS,
+    provider::RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
+    provider::RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
+    provider::RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
 ];
 
 /// Signature algorithm OIDs (of `Certificate.signatureAlgorithm`) that [`SUPPORTED_SIG_ALGS`]
