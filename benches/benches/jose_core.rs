@@ -1,5 +1,6 @@
-//! jose-core: strict compact-JWS parse + verify against the bare ring verification it contains;
-//! JWE (ECDH-ES + AES-GCM) decrypt and encrypt against bare ECDH + AES-GCM.
+//! jose-core: strict compact-JWS parse + verify against the bare verification it contains (on
+//! ring and on aws-lc-rs); JWE (ECDH-ES + AES-GCM) decrypt and encrypt against bare ECDH +
+//! AES-GCM (JWE is not behind the crypto provider: `p256` ECDH and ring AES-GCM in both builds).
 #![allow(
     clippy::unwrap_used,
     reason = "benchmark setup: a failure is a broken fixture"
@@ -7,13 +8,12 @@
 
 use core::hint::black_box;
 
-use benches::{measure_ratio, print_ratio};
+use benches::{VerifyInput, measure_floors, measure_ratio, print_floors, print_ratio};
 use criterion::{Criterion, criterion_group, criterion_main};
 use jose_core::{
     Algorithm, CompactJws, Header, HeaderPolicy, Limits, LocalSigner, Signer, SystemRandom,
     UnsignedJws,
 };
-use ring::signature::{ECDSA_P256_SHA256_FIXED, ED25519, UnparsedPublicKey, VerificationAlgorithm};
 
 struct Fixture {
     token: String,
@@ -44,30 +44,33 @@ fn fixture(alg: Algorithm) -> Fixture {
 }
 
 fn bench(c: &mut Criterion) {
-    let cases: [(Algorithm, &'static dyn VerificationAlgorithm, &str); 2] = [
-        (Algorithm::Es256, &ECDSA_P256_SHA256_FIXED, "ES256"),
-        (Algorithm::EdDsa, &ED25519, "EdDSA"),
-    ];
-    for (alg, ring_alg, name) in cases {
+    let cases = [(Algorithm::Es256, "ES256"), (Algorithm::EdDsa, "EdDSA")];
+    for (alg, name) in cases {
         let f = fixture(alg);
         let jwk = f.signer.public_jwk();
-        let raw_key = benches::raw_public_key(&f.signer);
         let algs = [alg];
         let policy = HeaderPolicy::new(&algs).with_typ("example+jwt");
         let ours = || {
             let jws = CompactJws::parse(black_box(&f.token), &Limits::default()).unwrap();
             jws.verify(&jwk, &policy).unwrap();
         };
-        let floor = || {
-            UnparsedPublicKey::new(ring_alg, &raw_key)
-                .verify(black_box(&f.input), black_box(&f.signature))
-                .unwrap();
-        };
+        let floor = benches::verify_floor(vec![VerifyInput::new(
+            jwk.key().clone(),
+            alg,
+            f.input.clone(),
+            f.signature.clone(),
+        )]);
         c.bench_function(&format!("jose_core/parse_verify/{name}"), |b| b.iter(ours));
-        c.bench_function(&format!("jose_core/ring_verify/{name}"), |b| b.iter(floor));
-        print_ratio(
-            &format!("jose-core parse+verify {name} vs bare ring verify"),
-            &measure_ratio(30, 50, ours, floor),
+        for provider in benches::PROVIDERS {
+            let mut verify = floor(provider);
+            c.bench_function(
+                &format!("jose_core/{}_verify/{name}", provider.name()),
+                |b| b.iter(&mut verify),
+            );
+        }
+        print_floors(
+            &format!("jose-core parse+verify {name} vs bare verify"),
+            &measure_floors(30, 50, ours, &floor),
         );
         let _ = f.signer.algorithm();
     }

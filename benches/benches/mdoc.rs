@@ -1,9 +1,11 @@
 //! mdoc-cbor: issuing and verifying a 20-element mDL (ES256, SHA-256, P-256 device key, one
 //! Document Signer certificate in `x5chain`), each against its cryptographic floor measured in
 //! the same run over the same bytes:
-//! - issue floor: one bare ring ES256 signature over a message of the `Sig_structure`'s size,
-//!   plus SHA-256 over the 20 tag-24 items;
-//! - verify floor: one bare ring ES256 verification of that signature, plus the same 20 digests.
+//! - issue floor: one bare ES256 signature over a message of the `Sig_structure`'s size, plus
+//!   SHA-256 (ring) over the 20 tag-24 items;
+//! - verify floor: one bare ES256 verification of that signature, plus the same 20 digests;
+//!
+//! each on ring and on aws-lc-rs.
 //!
 //! Two workloads: `anchor`, the mDL of `shared/specs/performance-anchors.md` (no portrait, about
 //! 4 kB), and `portrait`, the same with a 16 KiB portrait in place of one element (hashing the
@@ -25,16 +27,17 @@ mod isomdl_peer;
 
 use core::hint::black_box;
 
-use benches::{measure_ratio, print_ratio};
+#[cfg(feature = "peers")]
+use benches::print_ratio;
+use benches::{VerifyInput, measure_floors, measure_ratio, print_floors};
 use criterion::{Criterion, criterion_group, criterion_main};
 use jose_core::keys::StaticKeys;
-use jose_core::{Algorithm, LocalSigner, PublicKey, SystemRandom, UnixTime};
+use jose_core::{Algorithm, LocalSigner, Signer, SystemRandom, UnixTime};
+#[cfg(feature = "peers")]
+use jose_core::{PublicKey, crypto::RING};
 use mdoc_cbor::{
     ElementValue, Issuance, IssuerSigned, Limits, MDL_DOC_TYPE, MDL_NAME_SPACE,
     StatusListReference, ValidityInfo, Verifier,
-};
-use ring::signature::{
-    ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, UnparsedPublicKey,
 };
 
 const NOW: i64 = 1_800_000_000;
@@ -95,18 +98,11 @@ fn mdl(holder: &jose_core::PublicJwk, now: UnixTime, portrait: bool) -> Issuance
 }
 
 struct Keys {
-    #[cfg_attr(
-        not(feature = "peers"),
-        allow(dead_code, reason = "read by the isomdl peer only")
-    )]
     pkcs8: Vec<u8>,
     /// A self-signed P-256 certificate of the issuer key (isomdl parses the x5chain).
     ds_certificate: Vec<u8>,
     rng: SystemRandom,
     signer: LocalSigner,
-    ring_rng: ring::rand::SystemRandom,
-    ring_key: EcdsaKeyPair,
-    point: Vec<u8>,
     holder: jose_core::PublicJwk,
 }
 
@@ -114,16 +110,6 @@ fn keys() -> Keys {
     let rng = SystemRandom::new();
     let pkcs8 = LocalSigner::generate_pkcs8(Algorithm::Es256, &rng).unwrap();
     let signer = LocalSigner::from_pkcs8(Algorithm::Es256, pkcs8.as_bytes()).unwrap();
-    let ring_rng = ring::rand::SystemRandom::new();
-    let ring_key = EcdsaKeyPair::from_pkcs8(
-        &ECDSA_P256_SHA256_FIXED_SIGNING,
-        pkcs8.as_bytes(),
-        &ring_rng,
-    )
-    .unwrap();
-    let PublicKey::Ec { point, .. } = signer.public_jwk().key().clone() else {
-        unreachable!()
-    };
     let holder = LocalSigner::generate(Algorithm::Es256, &rng)
         .unwrap()
         .public_jwk();
@@ -139,9 +125,6 @@ fn keys() -> Keys {
         ds_certificate,
         rng,
         signer,
-        ring_rng,
-        ring_key,
-        point,
         holder,
     }
 }
@@ -165,7 +148,12 @@ fn workload(c: &mut Criterion, keys: &Keys, name: &str, portrait: bool) {
         .unwrap()
         .to_be_signed()
         .to_vec();
-    let floor_sig = keys.ring_key.sign(&keys.ring_rng, &tbs).unwrap();
+    let floor_input = VerifyInput::new(
+        keys.signer.public_jwk().key().clone(),
+        Algorithm::Es256,
+        tbs.clone(),
+        keys.signer.sign(&tbs).unwrap(),
+    );
     let digests = || {
         for item in &items {
             black_box(ring::digest::digest(&ring::digest::SHA256, black_box(item)));
@@ -181,9 +169,13 @@ fn workload(c: &mut Criterion, keys: &Keys, name: &str, portrait: bool) {
     let issue = || {
         black_box(issuance.sign(&keys.signer, &x5chain, &keys.rng).unwrap());
     };
-    let issue_floor = || {
-        black_box(keys.ring_key.sign(&keys.ring_rng, black_box(&tbs)).unwrap());
-        digests();
+    let issue_floor = |provider| {
+        let key = benches::signing_key_on(provider, Algorithm::Es256, &keys.pkcs8);
+        let tbs = &tbs;
+        move || {
+            black_box(key.sign(black_box(tbs)).unwrap());
+            digests();
+        }
     };
     let trust = StaticKeys::from(keys.signer.public_jwk());
     let verifier = Verifier::new(&trust);
@@ -194,31 +186,36 @@ fn workload(c: &mut Criterion, keys: &Keys, name: &str, portrait: bool) {
                 .unwrap(),
         );
     };
-    let verify_floor = || {
-        UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &keys.point)
-            .verify(black_box(&tbs), black_box(floor_sig.as_ref()))
-            .unwrap();
-        digests();
+    let verify_floor = |provider| {
+        let input = &floor_input;
+        move || {
+            input.verify_on(provider);
+            digests();
+        }
     };
 
     c.bench_function(&format!("mdoc/{name}/issue_20_elements/ES256"), |b| {
         b.iter(issue);
     });
-    c.bench_function(&format!("mdoc/{name}/issue_floor/ES256"), |b| {
-        b.iter(issue_floor);
-    });
     c.bench_function(&format!("mdoc/{name}/verify_20_elements/ES256"), |b| {
         b.iter(verify);
     });
-    c.bench_function(&format!("mdoc/{name}/verify_floor/ES256"), |b| {
-        b.iter(verify_floor);
-    });
+    for provider in benches::PROVIDERS {
+        let (mut sign, mut check) = (issue_floor(provider), verify_floor(provider));
+        let on = provider.name();
+        c.bench_function(&format!("mdoc/{name}/issue_floor_{on}/ES256"), |b| {
+            b.iter(&mut sign);
+        });
+        c.bench_function(&format!("mdoc/{name}/verify_floor_{on}/ES256"), |b| {
+            b.iter(&mut check);
+        });
+    }
 
-    print_ratio(
+    print_floors(
         &format!(
-            "mdoc-cbor {name} issue 20-element mDL ES256 vs one ring sign + 20 SHA-256 (target <= 1.5x)"
+            "mdoc-cbor {name} issue 20-element mDL ES256 vs one sign + 20 SHA-256 (target <= 1.5x)"
         ),
-        &measure_ratio(61, 20, issue, issue_floor),
+        &measure_floors(61, 20, issue, issue_floor),
     );
     let prepare = || {
         black_box(
@@ -233,11 +230,11 @@ fn workload(c: &mut Criterion, keys: &Keys, name: &str, portrait: bool) {
         detail.op_ns / 1e3,
         detail.floor_ns / 1e3
     );
-    print_ratio(
+    print_floors(
         &format!(
-            "mdoc-cbor {name} verify 20-element mDL ES256 vs one ring verify + 20 SHA-256 (target <= 1.3x)"
+            "mdoc-cbor {name} verify 20-element mDL ES256 vs one verify + 20 SHA-256 (target <= 1.3x)"
         ),
-        &measure_ratio(61, 10, verify, verify_floor),
+        &measure_floors(61, 10, verify, verify_floor),
     );
 
     // The peer runs only with `--features peers` (isomdl adds ~290 crates to the build).
@@ -294,7 +291,7 @@ fn workload(c: &mut Criterion, keys: &Keys, name: &str, portrait: bool) {
         );
         print_ratio(
             &format!("isomdl 0.2.0 {name} issue vs one ring sign + 20 SHA-256"),
-            &measure_ratio(31, 5, isomdl_issue, issue_floor),
+            &measure_ratio(31, 5, isomdl_issue, issue_floor(&RING)),
         );
         print_ratio(
             &format!("isomdl 0.2.0 {name} issue vs one p256 sign + 20 SHA-256"),
@@ -304,7 +301,7 @@ fn workload(c: &mut Criterion, keys: &Keys, name: &str, portrait: bool) {
             &format!(
                 "isomdl 0.2.0 {name} verify (no value digests) vs one ring verify + 20 SHA-256"
             ),
-            &measure_ratio(31, 5, isomdl_verify, verify_floor),
+            &measure_ratio(31, 5, isomdl_verify, verify_floor(&RING)),
         );
         print_ratio(
             &format!(

@@ -1,5 +1,6 @@
 //! pkcs11-signer: one ES256 signature made in a SoftHSM2 token (through the session pool,
-//! with and without the verify-after-sign check) against ring's `LocalSigner` in this process.
+//! with and without the verify-after-sign check) against one in-process signature on ring and
+//! on aws-lc-rs.
 //!
 //! SoftHSM reads its configuration from `SOFTHSM2_CONF` when the module is initialised, so the
 //! bench creates a temporary token directory and runs itself again as a child with that
@@ -14,9 +15,9 @@ use core::hint::black_box;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use benches::{measure_ratio, print_ratio};
+use benches::{measure_floors, print_floors};
 use criterion::Criterion;
-use jose_core::{Algorithm, LocalSigner, Signer, SystemRandom};
+use jose_core::{Algorithm, Signer};
 use pkcs11_signer::{PinSource, Token, TokenConfig};
 
 const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
@@ -33,7 +34,7 @@ fn bench(c: &mut Criterion) {
         .find_or_generate(Algorithm::Es256, "es256")
         .unwrap()
         .without_verify_after_sign();
-    let local = LocalSigner::generate(Algorithm::Es256, &SystemRandom::new()).unwrap();
+    let pkcs8 = benches::fresh_pkcs8(Algorithm::Es256);
     // A JWS signing input of a typical credential's size.
     let input = vec![b'a'; 1200];
 
@@ -43,21 +44,30 @@ fn bench(c: &mut Criterion) {
     let hsm_unchecked = || {
         black_box(unchecked.sign(black_box(&input)).unwrap());
     };
-    let floor = || {
-        black_box(local.sign(black_box(&input)).unwrap());
+    let floor = |provider| {
+        let key = benches::signing_key_on(provider, Algorithm::Es256, &pkcs8);
+        let input = &input;
+        move || {
+            black_box(key.sign(black_box(input)).unwrap());
+        }
     };
     c.bench_function("pkcs11/softhsm_sign/ES256", |b| b.iter(hsm));
     c.bench_function("pkcs11/softhsm_sign_unchecked/ES256", |b| {
         b.iter(hsm_unchecked)
     });
-    c.bench_function("pkcs11/ring_sign/ES256", |b| b.iter(floor));
-    print_ratio(
-        "pkcs11 SoftHSM ES256 sign (+ verify-after-sign) vs ring LocalSigner sign",
-        &measure_ratio(20, 20, hsm, floor),
+    for provider in benches::PROVIDERS {
+        let mut sign = floor(provider);
+        c.bench_function(&format!("pkcs11/{}_sign/ES256", provider.name()), |b| {
+            b.iter(&mut sign)
+        });
+    }
+    print_floors(
+        "pkcs11 SoftHSM ES256 sign (+ verify-after-sign) vs an in-process sign",
+        &measure_floors(20, 20, hsm, floor),
     );
-    print_ratio(
-        "pkcs11 SoftHSM ES256 sign (no verify-after-sign) vs ring LocalSigner sign",
-        &measure_ratio(20, 20, hsm_unchecked, floor),
+    print_floors(
+        "pkcs11 SoftHSM ES256 sign (no verify-after-sign) vs an in-process sign",
+        &measure_floors(20, 20, hsm_unchecked, floor),
     );
 }
 

@@ -1,5 +1,5 @@
-//! pop-verifier: PoP / DPoP / key-proof verification against the bare ring signature
-//! verification each contains, and stateless nonces against a bare ring HMAC.
+//! pop-verifier: PoP / DPoP / key-proof verification against the bare signature verification
+//! each contains (on ring and on aws-lc-rs), and stateless nonces against a bare ring HMAC.
 //!
 //! The key proof with a key attestation is measured with its record and checks, against its
 //! two bare ES256 verifications.
@@ -15,6 +15,7 @@
 use core::hint::black_box;
 use std::sync::Arc;
 
+use benches::VerifyInput;
 use criterion::{Criterion, criterion_group, criterion_main};
 use jose_core::keys::StaticKeys;
 use jose_core::{Algorithm, Header, Limits, LocalSigner, SystemRandom, UnixTime, UnsignedJws};
@@ -24,7 +25,6 @@ use pop_verifier::{
     NoncePurpose, ProofKey, ReplayGuard, StatelessNonces, build_attested_key_proof,
     build_key_attestation, verify_attestation_pop, verify_dpop_proof, verify_key_proof,
 };
-use ring::signature::{ECDSA_P256_SHA256_FIXED, ED25519, UnparsedPublicKey, VerificationAlgorithm};
 
 const NOW: i64 = 1_800_000_000;
 
@@ -38,14 +38,10 @@ fn sign(signer: &LocalSigner, header: &Header, claims: &serde_json::Value) -> St
 fn bench(c: &mut Criterion) {
     let now = UnixTime::from_secs(NOW);
     let limits = Limits::default();
-    let cases: [(Algorithm, &'static dyn VerificationAlgorithm, &str); 2] = [
-        (Algorithm::Es256, &ECDSA_P256_SHA256_FIXED, "ES256"),
-        (Algorithm::EdDsa, &ED25519, "EdDSA"),
-    ];
-    for (alg, ring_alg, name) in cases {
+    let cases = [(Algorithm::Es256, "ES256"), (Algorithm::EdDsa, "EdDSA")];
+    for (alg, name) in cases {
         let signer = LocalSigner::generate(alg, &SystemRandom::new()).unwrap();
         let jwk = signer.public_jwk();
-        let key = benches::raw_public_key(&signer);
         let algs = [alg];
 
         let pop = sign(
@@ -59,26 +55,25 @@ fn bench(c: &mut Criterion) {
             &algs,
             NonceCheck::Value("5c1a9e10-29ff-4c2b-ae73-57c0957c09c4"),
         );
-        let (input, sig) = benches::split_jws(&pop);
+        let floor = benches::verify_floor(vec![VerifyInput::of_jws(&pop, jwk.key().clone(), alg)]);
         let ours = || {
             drop(black_box(
                 verify_attestation_pop(black_box(&pop), &jwk, &policy, now, &limits).unwrap(),
             ));
         };
-        let floor = || {
-            UnparsedPublicKey::new(ring_alg, &key)
-                .verify(black_box(&input), black_box(&sig))
-                .unwrap();
-        };
         c.bench_function(&format!("pop_verifier/attestation_pop/{name}"), |b| {
             b.iter(ours)
         });
-        c.bench_function(&format!("pop_verifier/ring_verify/{name}"), |b| {
-            b.iter(floor)
-        });
-        benches::print_ratio(
-            &format!("pop-verifier ABCA PoP {name} vs bare ring verify"),
-            &benches::measure_ratio(30, 50, ours, floor),
+        for provider in benches::PROVIDERS {
+            let mut verify = floor(provider);
+            c.bench_function(
+                &format!("pop_verifier/{}_verify/{name}", provider.name()),
+                |b| b.iter(&mut verify),
+            );
+        }
+        benches::print_floors(
+            &format!("pop-verifier ABCA PoP {name} vs bare verify"),
+            &benches::measure_floors(30, 50, ours, &floor),
         );
 
         let dpop = sign(
@@ -93,21 +88,16 @@ fn bench(c: &mut Criterion) {
             NonceCheck::NoneIssued,
         )
         .danger_skip_nonce_check();
-        let (input, sig) = benches::split_jws(&dpop);
+        let floor = benches::verify_floor(vec![VerifyInput::of_jws(&dpop, jwk.key().clone(), alg)]);
         let ours = || {
             drop(black_box(
                 verify_dpop_proof(black_box(&dpop), &dpop_policy, now, &limits).unwrap(),
             ));
         };
-        let floor = || {
-            UnparsedPublicKey::new(ring_alg, &key)
-                .verify(black_box(&input), black_box(&sig))
-                .unwrap();
-        };
         c.bench_function(&format!("pop_verifier/dpop/{name}"), |b| b.iter(ours));
-        benches::print_ratio(
-            &format!("pop-verifier DPoP {name} vs bare ring verify"),
-            &benches::measure_ratio(30, 50, ours, floor),
+        benches::print_floors(
+            &format!("pop-verifier DPoP {name} vs bare verify"),
+            &benches::measure_floors(30, 50, ours, &floor),
         );
 
         let proof = sign(
@@ -122,21 +112,17 @@ fn bench(c: &mut Criterion) {
             &algs,
             NonceCheck::Value("LarRGSbmUPYtRYO6BQ4yn8"),
         );
-        let (input, sig) = benches::split_jws(&proof);
+        let floor =
+            benches::verify_floor(vec![VerifyInput::of_jws(&proof, jwk.key().clone(), alg)]);
         let ours = || {
             drop(black_box(
                 verify_key_proof(black_box(&proof), &proof_policy, now, &limits).unwrap(),
             ));
         };
-        let floor = || {
-            UnparsedPublicKey::new(ring_alg, &key)
-                .verify(black_box(&input), black_box(&sig))
-                .unwrap();
-        };
         c.bench_function(&format!("pop_verifier/key_proof/{name}"), |b| b.iter(ours));
-        benches::print_ratio(
-            &format!("pop-verifier key proof {name} vs bare ring verify"),
-            &benches::measure_ratio(30, 50, ours, floor),
+        benches::print_floors(
+            &format!("pop-verifier key proof {name} vs bare verify"),
+            &benches::measure_floors(30, 50, ours, &floor),
         );
     }
 
@@ -240,27 +226,20 @@ fn key_attestation(c: &mut Criterion, now: UnixTime) {
         verified.check_requirement(&required).unwrap();
         black_box(verified);
     };
-    let (proof_input, proof_sig) = benches::split_jws(&proof);
-    let (att_input, att_sig) = benches::split_jws(&attestation);
-    let (holder_key, provider_key) = (
-        benches::raw_public_key(&holder),
-        benches::raw_public_key(&provider),
-    );
-    let floor = || {
-        UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &holder_key)
-            .verify(black_box(&proof_input), black_box(&proof_sig))
-            .unwrap();
-        UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &provider_key)
-            .verify(black_box(&att_input), black_box(&att_sig))
-            .unwrap();
-    };
+    let floor = benches::verify_floor(vec![
+        VerifyInput::of_jws(&proof, holder.public_jwk().key().clone(), Algorithm::Es256),
+        VerifyInput::of_jws(
+            &attestation,
+            provider.public_jwk().key().clone(),
+            Algorithm::Es256,
+        ),
+    ]);
     c.bench_function("pop_verifier/key_proof_with_key_attestation/ES256", |b| {
         b.iter(ours)
     });
-    c.bench_function("pop_verifier/ring_verify_x2/ES256", |b| b.iter(floor));
-    benches::print_ratio(
-        "pop-verifier key proof + key attestation ES256 vs two bare ring verifies",
-        &benches::measure_ratio(30, 50, ours, floor),
+    benches::print_floors(
+        "pop-verifier key proof + key attestation ES256 vs two bare verifies",
+        &benches::measure_floors(30, 50, ours, floor),
     );
 }
 

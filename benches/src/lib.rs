@@ -7,10 +7,13 @@
 use core::hint::black_box;
 
 use attestation_jwt::{AttestationClaims, AttesterKeyId, PopClaims, build_pop, issue_attestation};
+use jose_core::crypto::{AWS_LC_RS, CryptoProvider, RING, SigningKey, default_provider};
 use jose_core::{Algorithm, LocalSigner, PublicKey, SystemRandom, UnixTime};
 use pop_verifier::{ReplayError, ReplayGuard};
-use ring::signature::{UnparsedPublicKey, VerificationAlgorithm};
 use std::time::Instant;
+
+/// The crypto providers every signature floor is timed on, in this order.
+pub const PROVIDERS: [&'static dyn CryptoProvider; 2] = [&RING, &AWS_LC_RS];
 
 /// Median time in nanoseconds of one call of `op` and one call of `floor`, measured in
 /// alternating batches, and their ratio.
@@ -72,6 +75,189 @@ pub fn print_ratio(label: &str, ratio: &Ratio) {
         ratio.op_ns / 1e3,
         ratio.floor_ns / 1e3
     );
+}
+
+/// An operation timed against its floor on each of [`PROVIDERS`].
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct Floors {
+    /// Median nanoseconds per call of the operation (on the build's default provider).
+    pub op_ns: f64,
+    /// Median nanoseconds per call of the floor, on each of [`PROVIDERS`] in order.
+    pub floor_ns: [f64; 2],
+}
+
+impl Floors {
+    /// The operation against the floor of the provider it runs on (the build's default:
+    /// ring, or aws-lc-rs when `benches` is built with its `aws-lc-rs` feature).
+    #[must_use]
+    pub fn ratio(&self) -> Ratio {
+        let own = PROVIDERS
+            .iter()
+            .position(|p| p.name() == default_provider().name())
+            .and_then(|i| self.floor_ns.get(i).copied())
+            .unwrap_or(f64::NAN);
+        Ratio {
+            op_ns: self.op_ns,
+            floor_ns: own,
+        }
+    }
+}
+
+/// Times `op` against the floor that `floor_on` builds for each of [`PROVIDERS`]: `samples`
+/// rounds of one batch of `batch` calls each, interleaved so noise hits all alike. `floor_on`
+/// runs before timing (key loading belongs there); the closures it returns are what is timed.
+pub fn measure_floors<F: FnMut()>(
+    samples: usize,
+    batch: u32,
+    mut op: impl FnMut(),
+    floor_on: impl Fn(&'static dyn CryptoProvider) -> F,
+) -> Floors {
+    let mut floors = PROVIDERS.map(floor_on);
+    let mut op_times = Vec::with_capacity(samples);
+    let mut floor_times = [Vec::with_capacity(samples), Vec::with_capacity(samples)];
+    for _ in 0..samples {
+        op_times.push(time_batch(batch, &mut op));
+        for (floor, times) in floors.iter_mut().zip(floor_times.iter_mut()) {
+            times.push(time_batch(batch, floor));
+        }
+    }
+    Floors {
+        op_ns: median(&mut op_times),
+        floor_ns: floor_times.map(|mut times| median(&mut times)),
+    }
+}
+
+/// Prints one ratio line against the floor of the provider the operation runs on, then the
+/// floor on every provider and the ratio to each:
+/// `RATIO <label>: 1.08x (op 25.1 us on ring, floor 23.2 us) | floors: ring 23.2 us (1.08x), aws-lc-rs 19.0 us (1.32x)`.
+pub fn print_floors(label: &str, floors: &Floors) {
+    let own = floors.ratio();
+    let each: Vec<String> = PROVIDERS
+        .iter()
+        .zip(floors.floor_ns)
+        .map(|(p, ns)| {
+            format!(
+                "{} {:.1} us ({:.2}x)",
+                p.name(),
+                ns / 1e3,
+                floors.op_ns / ns
+            )
+        })
+        .collect();
+    println!(
+        "RATIO {label}: {:.2}x (op {:.1} us on {}, floor {:.1} us) | floors: {}",
+        own.ratio(),
+        own.op_ns / 1e3,
+        default_provider().name(),
+        own.floor_ns / 1e3,
+        each.join(", ")
+    );
+}
+
+/// One signature verification of a floor: the key, algorithm, message and signature an
+/// operation checks, verified with a provider's bare primitive.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct VerifyInput {
+    /// The public key.
+    pub key: PublicKey,
+    /// The algorithm.
+    pub alg: Algorithm,
+    /// The signed bytes.
+    pub message: Vec<u8>,
+    /// The JOSE-form signature.
+    pub signature: Vec<u8>,
+}
+
+impl VerifyInput {
+    /// The signing input and signature of the compact JWS `token`, signed by `key` with `alg`.
+    ///
+    /// # Panics
+    /// If `token` is not a compact JWS (a broken fixture).
+    #[must_use]
+    pub fn of_jws(token: &str, key: PublicKey, alg: Algorithm) -> Self {
+        let (message, signature) = split_jws(token);
+        Self {
+            key,
+            alg,
+            message,
+            signature,
+        }
+    }
+
+    /// Raw inputs.
+    #[must_use]
+    pub const fn new(key: PublicKey, alg: Algorithm, message: Vec<u8>, signature: Vec<u8>) -> Self {
+        Self {
+            key,
+            alg,
+            message,
+            signature,
+        }
+    }
+
+    /// Verifies on `provider`'s bare primitive.
+    ///
+    /// # Panics
+    /// When the signature does not verify (a broken fixture).
+    pub fn verify_on(&self, provider: &dyn CryptoProvider) {
+        let ok = provider
+            .verify_signature(
+                &self.key,
+                self.alg,
+                black_box(&self.message),
+                black_box(&self.signature),
+            )
+            .unwrap_or_else(|e| panic!("{} floor: {e}", provider.name()));
+        assert!(
+            ok,
+            "{} floor: the fixture signature does not verify",
+            provider.name()
+        );
+    }
+}
+
+/// The floor of verifying every one of `inputs`, on one provider.
+pub fn verify_floor(
+    inputs: Vec<VerifyInput>,
+) -> impl Fn(&'static dyn CryptoProvider) -> Box<dyn FnMut()> {
+    move |provider| {
+        let inputs = inputs.clone();
+        Box::new(move || {
+            for input in &inputs {
+                input.verify_on(provider);
+            }
+        })
+    }
+}
+
+/// A fresh private key for `alg` as PKCS#8, which every provider can load for a sign floor.
+///
+/// # Panics
+/// When generation fails (a broken fixture).
+#[must_use]
+#[expect(clippy::expect_used, reason = "benchmark fixture")]
+pub fn fresh_pkcs8(alg: Algorithm) -> Vec<u8> {
+    LocalSigner::generate_pkcs8(alg, &SystemRandom::new())
+        .expect("key generation")
+        .as_bytes()
+        .to_vec()
+}
+
+/// `pkcs8` loaded on `provider`, for a sign floor.
+///
+/// # Panics
+/// When the provider cannot load it (a broken fixture).
+#[must_use]
+pub fn signing_key_on(
+    provider: &dyn CryptoProvider,
+    alg: Algorithm,
+    pkcs8: &[u8],
+) -> Box<dyn SigningKey> {
+    provider
+        .signing_key_from_pkcs8(alg, pkcs8)
+        .unwrap_or_else(|e| panic!("{} cannot load the key: {e}", provider.name()))
 }
 
 /// The aim of every refusal bench (issue 14 §5): hostile input refused in under 50 ms.
@@ -186,26 +372,17 @@ impl AttestedClient {
         }
     }
 
-    /// The cryptographic floor of verifying this client: two bare ring verifications (the
-    /// attestation signature, the PoP signature).
-    ///
-    /// # Panics
-    /// When a signature does not verify (a broken fixture).
-    #[expect(clippy::expect_used, reason = "benchmark fixture")]
-    pub fn floor(&self, ring_alg: &'static dyn VerificationAlgorithm) -> impl Fn() + use<> {
-        let (att_input, att_sig) = split_jws(&self.attestation);
-        let (pop_input, pop_sig) = split_jws(&self.pop);
-        let (att_key, pop_key) = (
-            raw_public_key(&self.attester),
-            raw_public_key(&self.instance),
-        );
-        move || {
-            UnparsedPublicKey::new(ring_alg, &att_key)
-                .verify(black_box(&att_input), black_box(&att_sig))
-                .expect("attestation signature");
-            UnparsedPublicKey::new(ring_alg, &pop_key)
-                .verify(black_box(&pop_input), black_box(&pop_sig))
-                .expect("PoP signature");
-        }
+    /// The two signature checks of verifying this client (the attestation signature, the PoP
+    /// signature): the cryptographic floor of an attested request, for [`verify_floor`].
+    #[must_use]
+    pub fn floor_inputs(&self, alg: Algorithm) -> Vec<VerifyInput> {
+        vec![
+            VerifyInput::of_jws(
+                &self.attestation,
+                self.attester.public_jwk().key().clone(),
+                alg,
+            ),
+            VerifyInput::of_jws(&self.pop, self.instance.public_jwk().key().clone(), alg),
+        ]
     }
 }

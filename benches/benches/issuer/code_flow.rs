@@ -5,7 +5,7 @@
 //! with `code_verifier` and `redirect_uri`, the same attestation and PoP, a DPoP proof of the
 //! same key), against its signature floor.
 //!
-//! The floor is six bare ring verifications of the same algorithm, over the same bytes the
+//! The floor is six bare verifications (on ring and on aws-lc-rs) of the same algorithm, over the same bytes the
 //! engine verifies: what the flow cannot avoid, counted from the engine's code:
 //! - `POST /par`: the DPoP proof (1), the client attestation (1) and its PoP (1);
 //! - `GET /authorize` (`begin_authorization`) and the consent (`approve`): none (a store
@@ -22,11 +22,11 @@
 
 use core::hint::black_box;
 
+use benches::VerifyInput;
 use criterion::Criterion;
 use jose_core::{Algorithm, LocalSigner, SystemRandom, UnixTime};
 use oid4vci_issuer::{EndpointRequest, EndpointResponse, IssuerEngine, PAR_PATH};
 use pop_verifier::{DpopProofClaims, build_dpop_proof};
-use ring::signature::{ECDSA_P256_SHA256_FIXED, ED25519, UnparsedPublicKey, VerificationAlgorithm};
 use serde_json::{Map, Value, json};
 
 use super::{ISSUER, NOW, engine};
@@ -167,31 +167,12 @@ fn assert_success(answers: &Answers) {
     );
 }
 
-/// A bare ring verification of the compact JWS `token` by `signer`'s public key.
-#[expect(clippy::expect_used, reason = "benchmark fixture")]
-fn verify_floor(
-    token: &str,
-    signer: &LocalSigner,
-    ring_alg: &'static dyn VerificationAlgorithm,
-) -> impl Fn() + use<> {
-    let (input, sig) = benches::split_jws(token);
-    let key = benches::raw_public_key(signer);
-    move || {
-        UnparsedPublicKey::new(ring_alg, &key)
-            .verify(black_box(&input), black_box(&sig))
-            .expect("signature");
-    }
-}
-
 /// The code-flow benchmarks (called from the issuer bench's group).
 pub(crate) fn bench(c: &mut Criterion) {
     let now = UnixTime::from_secs(NOW);
     let rng = SystemRandom::new();
-    let cases: [(Algorithm, &'static dyn VerificationAlgorithm, &str); 2] = [
-        (Algorithm::Es256, &ECDSA_P256_SHA256_FIXED, "ES256"),
-        (Algorithm::EdDsa, &ED25519, "EdDSA"),
-    ];
-    for (alg, ring_alg, name) in cases {
+    let cases = [(Algorithm::Es256, "ES256"), (Algorithm::EdDsa, "EdDSA")];
+    for (alg, name) in cases {
         let client = benches::AttestedClient::new(alg, ISSUER, now);
         let dpop_key = LocalSigner::generate(alg, &rng).unwrap();
         let par_dpop = dpop_proof(&dpop_key, PAR_PATH, "par-1", now);
@@ -222,21 +203,19 @@ pub(crate) fn bench(c: &mut Criterion) {
         let ours = || {
             black_box(flow(&engine, &wallet, now));
         };
-        let client_floor = client.floor(ring_alg);
-        let par_dpop_floor = verify_floor(&par_dpop, &dpop_key, ring_alg);
-        let token_dpop_floor = verify_floor(&token_dpop, &dpop_key, ring_alg);
-        let floor = || {
-            par_dpop_floor();
-            client_floor();
-            token_dpop_floor();
-            client_floor();
-        };
+        let dpop =
+            |token: &str| VerifyInput::of_jws(token, dpop_key.public_jwk().key().clone(), alg);
+        let mut inputs = vec![dpop(&par_dpop)];
+        inputs.extend(client.floor_inputs(alg));
+        inputs.push(dpop(&token_dpop));
+        inputs.extend(client.floor_inputs(alg));
+        let floor = benches::verify_floor(inputs);
         c.bench_function(&format!("issuer/code_flow/{name}"), |b| b.iter(ours));
-        benches::print_ratio(
+        benches::print_floors(
             &format!(
-                "oid4vci-issuer code flow (PAR + authorize + consent + token, attested, DPoP) {name} vs six bare ring verifies"
+                "oid4vci-issuer code flow (PAR + authorize + consent + token, attested, DPoP) {name} vs six bare verifies"
             ),
-            &benches::measure_ratio(30, 20, ours, floor),
+            &benches::measure_floors(30, 20, ours, floor),
         );
     }
 }

@@ -8,13 +8,14 @@
 //! | Provider | Feature | ES256 | ES384 | ES512 | EdDSA | RS256, PS256 (verify) |
 //! |---|---|---|---|---|---|---|
 //! | [`RING`] | always | ring | ring | `p521` (feature `es512`) | ring | ring |
-//! | [`AWS_LC_RS`] | `aws-lc-rs` | aws-lc | aws-lc | aws-lc | aws-lc | aws-lc |
+//! | [`AWS_LC_RS`] | `aws-lc-rs` or `aws-lc-rs-provider` | aws-lc | aws-lc | aws-lc | aws-lc | aws-lc |
 //!
 //! **The default.** [`RING`] is the default; enabling the `aws-lc-rs` feature (on this crate,
 //! or through the feature of the same name on any crate built on it) makes [`AWS_LC_RS`] the
 //! default for the whole build. Cargo unifies features, so one crate in a build that asks for
 //! aws-lc-rs switches every verifier in that build: a build-wide choice, made once, as with
-//! rustls' crate features. There is no process-global to install and nothing to forget.
+//! rustls' crate features. There is no process-global to install and nothing to forget. The
+//! `aws-lc-rs-provider` feature compiles [`AWS_LC_RS`] without making it the default.
 //! aws-lc-rs builds AWS-LC from C sources (a C compiler, no cmake, on x86-64 and aarch64 Linux).
 //!
 //! **Explicit choice.** [`PublicKey::verify_with`] and
@@ -36,13 +37,13 @@
 //! # Ok::<(), jose_core::Error>(())
 //! ```
 
-#[cfg(feature = "aws-lc-rs")]
+#[cfg(feature = "aws-lc-rs-provider")]
 mod aws_lc_rs;
 mod p521;
 mod ring;
 
-#[cfg(feature = "aws-lc-rs")]
-#[cfg_attr(docsrs, doc(cfg(feature = "aws-lc-rs")))]
+#[cfg(feature = "aws-lc-rs-provider")]
+#[cfg_attr(docsrs, doc(cfg(feature = "aws-lc-rs-provider")))]
 pub use self::aws_lc_rs::{AWS_LC_RS, AwsLcRsProvider};
 pub use self::ring::{RING, RingProvider};
 

@@ -7,7 +7,7 @@ use crate::{Algorithm, EcCurve, Error, LocalSigner, PublicKey, Signer, SystemRan
 fn providers() -> Vec<&'static dyn CryptoProvider> {
     vec![
         &RING,
-        #[cfg(feature = "aws-lc-rs")]
+        #[cfg(feature = "aws-lc-rs-provider")]
         &super::AWS_LC_RS,
     ]
 }
