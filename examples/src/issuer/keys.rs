@@ -33,7 +33,7 @@ use super::admin::loopback_only;
 use crate::error::{ApiError, DemoError};
 use crate::hsm::Hsm;
 use crate::pki::{DemoCa, LeafKind};
-use crate::rotation::{KeyRotation, KeySource, KeyState, RetireError, RotatedKey};
+use crate::rotation::{KeyRotation, KeySource, RetireError, RotatedKey};
 
 /// The audit `purpose` of the credential (and Status List Token) signing key.
 const PURPOSE: &str = "credential";
@@ -107,14 +107,12 @@ impl KeyRing {
             None => None,
         }
         .unwrap_or_else(|| {
-            let mut key = RotatedKey::new(
+            KeyRotation::new(RotatedKey::new(
                 initial_signer.algorithm(),
                 &initial_jwk,
                 KeySource::Initial,
                 sources.now,
-            );
-            key.state = KeyState::Active;
-            KeyRotation::new(key)
+            ))
         });
         let maker = Maker {
             rotation,

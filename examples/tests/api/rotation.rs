@@ -140,8 +140,17 @@ fn a_rotated_issuer_signs_with_the_new_key_and_keeps_the_old_one_until_it_is_ret
     assert_eq!(a.kid, key_a);
     assert_eq!(published_kids(&http, &url), [key_a.as_str()]);
 
+    // The list token, signed (and cached) under A.
+    let info = wallet.discover(&url).unwrap();
+    let now = UnixTime::from_secs(START);
+    let a_key = published_key(&wallet, &url, &key_a);
+    assert!(status_token_key(&wallet, &info, &a.status_uri, now).same_key(&a_key));
+
     let key_b = rotate(&http, &url, &key_a);
     assert_eq!(t.env.issuer.kid(), key_b);
+    // The unchanged list is signed again at the next fetch, by B.
+    let b_key = published_key(&wallet, &url, &key_b);
+    assert!(status_token_key(&wallet, &info, &a.status_uri, now).same_key(&b_key));
     assert_eq!(published_kids(&http, &url), [key_a.clone(), key_b.clone()]);
     assert_eq!(
         key_states(&http, &url),
@@ -156,13 +165,10 @@ fn a_rotated_issuer_signs_with_the_new_key_and_keeps_the_old_one_until_it_is_ret
     assert_eq!(b.kid, key_b);
     let jwt = b.compact.split('~').next().unwrap();
     let header = jose_core::CompactJws::parse(jwt, &jose_core::Limits::default()).unwrap();
-    let info = wallet.discover(&url).unwrap();
-    let now = UnixTime::from_secs(START);
     let roots = examples::wallet::anchors(&info.trust.as_ref().unwrap().credential_issuer)
         .unwrap()
         .unwrap();
     let leaf = examples::wallet::x5c_key(header.header().x5c().unwrap(), &roots, now).unwrap();
-    let b_key = published_key(&wallet, &url, &key_b);
     assert!(leaf.same_key(&b_key));
     let again = wallet.verify_credential(&info, &a.compact).unwrap();
     assert_eq!(
