@@ -311,9 +311,13 @@ impl IssuerState {
     /// is then not asked). The demo CAs, the engine secret and the request-encryption key stay
     /// in the storage.
     ///
+    /// The active credential signing key is the one the data directory's rotation file names
+    /// (see [`crate::rotation`]), else the initial one.
+    ///
     /// # Errors
     /// As [`Self::open`]; [`DemoError::Pkcs11`] when a key cannot be found or created in the
-    /// token.
+    /// token; [`DemoError::Keystore`] naming the rotation file when it is malformed or its
+    /// first key is not the initial signing key.
     pub fn open_with(
         config: IssuerConfig,
         base_url: String,
