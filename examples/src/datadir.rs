@@ -4,6 +4,9 @@
 //! ```text
 //! DIR/issuer.sqlite3     every store of the engine and the replay guard (issuer-store)
 //! DIR/issuer-keys.json   the issuer's private keys and demo CAs (mode 0600)
+//! DIR/issuer-key-rotation.json
+//!                        after a key rotation: the credential signing keys and their
+//!                        states (mode 0600, see crate::rotation)
 //! ```
 //!
 //! The keys file holds, as unpadded base64url or PEM: the engine secret (it keys the stateless

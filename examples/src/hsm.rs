@@ -194,6 +194,52 @@ impl Hsm {
         })
     }
 
+    /// The existing key labelled `label` for `alg` (never generated).
+    ///
+    /// # Errors
+    /// [`DemoError::Pkcs11`] naming `--pkcs11-token` when the token has no such key, or it
+    /// does not fit `alg`.
+    pub fn key(&self, alg: Algorithm, label: &str) -> Result<HsmKey, DemoError> {
+        let signer = self
+            .token
+            .signer(alg, &KeyRef::label(label))
+            .map_err(|e| self.options.error(e))?;
+        Ok(HsmKey {
+            public_jwk: signer.public_jwk(),
+            signer: Arc::new(signer),
+            created: false,
+        })
+    }
+
+    /// A new key pair labelled `label` for `alg` (a key rotation: never an existing one).
+    ///
+    /// # Errors
+    /// [`DemoError::Pkcs11`] naming `--pkcs11-token` when a key already has the label, or
+    /// the token cannot generate it.
+    pub fn generate(&self, alg: Algorithm, label: &str) -> Result<HsmKey, DemoError> {
+        let signer = self
+            .token
+            .generate(alg, label)
+            .map_err(|e| self.options.error(e))?;
+        tracing::info!(token = %self.label(), key = label, %alg, "generated a key pair in the token");
+        Ok(HsmKey {
+            public_jwk: signer.public_jwk(),
+            signer: Arc::new(signer),
+            created: true,
+        })
+    }
+
+    /// Whether some key pair in the token is labelled `label` (any key type; a token that
+    /// cannot answer counts as taken).
+    #[must_use]
+    pub fn label_taken(&self, label: &str) -> bool {
+        !matches!(
+            self.token
+                .public_jwk(Algorithm::Es256, &KeyRef::label(label)),
+            Err(Pkcs11Error::KeyNotFound { .. })
+        )
+    }
+
     /// The `kms-key` key lookup through this token.
     #[must_use]
     pub fn key_lookup(&self) -> TokenKeyLookup {

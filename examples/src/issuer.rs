@@ -6,6 +6,7 @@ mod audit;
 mod authorize;
 mod endpoints;
 mod expiring;
+mod keys;
 mod lenient;
 mod metadata;
 mod metrics;
@@ -90,10 +91,8 @@ pub struct TrustAnchors {
 pub struct IssuerState {
     /// The configuration.
     pub config: IssuerConfig,
-    /// The endpoint engine: settings, keys, stores, verifiers.
+    /// The endpoint engine: settings, active signing keys, stores, verifiers.
     pub engine: IssuerEngine,
-    /// The public key of the credential signing key.
-    pub signer_jwk: PublicJwk,
     /// The parsed `clientAttestationConfig`.
     pub attestation: Option<ClientAttestationConfig>,
     /// The client attestation verifier, built once from [`Self::attestation`] at start-up
@@ -109,8 +108,8 @@ pub struct IssuerState {
     pub audit: Arc<DemoAudit>,
     /// What `GET /metrics` serves.
     pub metrics: Arc<Metrics>,
-    /// The `kid` of the credential signing key (its JWK thumbprint).
-    kid: String,
+    /// The credential signing keys: the rotation state and the published keys.
+    keys: keys::KeyRing,
     /// The served metadata documents, built at start-up.
     metadata: metadata::ServedMetadata,
     /// Users on their way through the login and consent pages.
@@ -312,9 +311,13 @@ impl IssuerState {
     /// is then not asked). The demo CAs, the engine secret and the request-encryption key stay
     /// in the storage.
     ///
+    /// The active credential signing key is the one the data directory's rotation file names
+    /// (see [`crate::rotation`]), else the initial one.
+    ///
     /// # Errors
     /// As [`Self::open`]; [`DemoError::Pkcs11`] when a key cannot be found or created in the
-    /// token.
+    /// token; [`DemoError::Keystore`] naming the rotation file when it is malformed or its
+    /// first key is not the initial signing key.
     pub fn open_with(
         config: IssuerConfig,
         base_url: String,
@@ -362,10 +365,20 @@ impl IssuerState {
             })
             .transpose()
             .map_err(|e| DemoError::Config(format!("clientAttestationConfig: {e}")))?;
-        let signer_jwk = keys.signer_jwk;
-        let kid = signer_jwk.thumbprint_base64url();
+        let kid = keys.signer_jwk.thumbprint_base64url();
         let mdoc_kid = keys.mdoc_jwk.thumbprint_base64url();
-        let engine_keys = IssuerKeys::new(SigningKey::new(keys.signer, keys.x5c).with_kid(&kid))
+        let request_key = opened.keys.request_key()?;
+        let engine_secret = opened.keys.engine_secret;
+        // The active credential signing key: the initial one, or the rotation's.
+        let (key_ring, credential_key) = keys::KeyRing::open(keys::RingSources {
+            initial: (keys.signer, keys.signer_jwk, keys.x5c),
+            file: storage.rotation_file(),
+            hsm: hsm.cloned(),
+            issuer_ca: opened.keys.issuer_ca,
+            base_url: base_url.clone(),
+            now: clock.now(),
+        })?;
+        let engine_keys = IssuerKeys::new(credential_key)
             .with_mdoc(SigningKey::new(keys.mdoc_signer, keys.mdoc_x5chain));
         let metrics = Arc::new(Metrics::new());
         let audit = Arc::new(DemoAudit::new(opened.audit, Arc::clone(&metrics)));
@@ -378,7 +391,6 @@ impl IssuerState {
             }
         }
         // The request-encryption key, published in the metadata.
-        let request_key = opened.keys.request_key()?;
         let request_kid = request_key.public_jwk().thumbprint_base64url();
         let encryption = EncryptionSettings::new(vec![RequestDecryptionKey::new(
             &request_kid,
@@ -389,7 +401,7 @@ impl IssuerState {
             config.engine_settings(&base_url),
             config.engine_profiles()?,
             engine_keys,
-            &opened.keys.engine_secret,
+            &engine_secret,
             Arc::new(rng),
         )
         .with_stores(opened.stores)
@@ -412,12 +424,10 @@ impl IssuerState {
             engine: &engine,
             attestation: attestation.as_ref(),
             verifier: client_attestation.as_deref(),
-            signer_jwk: signer_jwk.clone().with_kid(&kid),
         })?;
         Ok(Self {
             config,
             engine,
-            signer_jwk,
             attestation,
             client_attestation,
             clock,
@@ -425,7 +435,7 @@ impl IssuerState {
             lenient_log: LenientLog::default(),
             audit,
             metrics,
-            kid,
+            keys: key_ring,
             metadata,
             login_sessions: authorize::LoginSessions::default(),
             offers: offers::Offers::default(),
@@ -446,24 +456,31 @@ impl IssuerState {
         self.engine.settings().url(path)
     }
 
-    /// The `kid` of the credential signing key (its JWK thumbprint).
+    /// The `kid` of the active credential signing key (its JWK thumbprint).
     #[must_use]
-    pub fn kid(&self) -> &str {
-        &self.kid
+    pub fn kid(&self) -> String {
+        self.keys.published().active_kid.clone()
     }
 
-    /// The `x5c` of credentials and status list tokens: the signing key's certificate from
-    /// the demo issuer CA (leaf only: the root is the verifier's trust anchor, as HAIP wants).
+    /// The public key of the active credential signing key (with its `kid`).
     #[must_use]
-    pub fn x5c(&self) -> &[Vec<u8>] {
-        self.engine.keys().credential.chain()
+    pub fn signer_jwk(&self) -> PublicJwk {
+        self.keys.published().active_jwk.clone()
+    }
+
+    /// The `x5c` of credentials and status list tokens signed now: the active signing key's
+    /// certificate from the demo issuer CA (leaf only: the root is the verifier's trust
+    /// anchor, as HAIP wants).
+    #[must_use]
+    pub fn x5c(&self) -> Vec<Vec<u8>> {
+        self.engine.keys().credential.chain().to_vec()
     }
 
     /// The `x5chain` of mdoc `issuerAuth`: the Document Signer certificate (no IACA);
     /// `None` when the engine has no mdoc signing key.
     #[must_use]
-    pub fn mdoc_x5chain(&self) -> Option<&[Vec<u8>]> {
-        self.engine.keys().mdoc.as_ref().map(|k| k.chain())
+    pub fn mdoc_x5chain(&self) -> Option<Vec<Vec<u8>>> {
+        self.engine.keys().mdoc.as_ref().map(|k| k.chain().to_vec())
     }
 
     /// The lenient-mode acceptances logged so far.
@@ -549,6 +566,9 @@ pub fn router(state: Arc<IssuerState>) -> Router {
         .route("/admin/credentials", get(admin::list_credentials))
         .route("/admin/revoke", post(admin::revoke))
         .route("/admin/trust-anchors", get(admin::trust_anchors))
+        .route("/admin/keys", get(keys::list))
+        .route("/admin/keys/rotate", post(keys::rotate))
+        .route("/admin/keys/retire", post(keys::retire))
         .route("/admin/audit", get(audit::audit_page))
         .route("/metrics", get(metrics::metrics))
         .route_layer(axum::middleware::from_fn_with_state(

@@ -15,5 +15,6 @@ pub mod load;
 pub mod logging;
 pub mod narrate;
 pub mod pki;
+pub mod rotation;
 pub mod spawn;
 pub mod wallet;

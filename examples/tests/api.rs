@@ -43,6 +43,8 @@ mod pki;
 mod redis_server;
 #[path = "api/restart.rs"]
 mod restart;
+#[path = "api/rotation.rs"]
+mod rotation;
 #[path = "api/startup.rs"]
 mod startup;
 #[path = "api/token.rs"]

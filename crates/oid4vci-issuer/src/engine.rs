@@ -10,7 +10,7 @@ mod encryption;
 mod proofs;
 mod token;
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use jose_core::{RandomSource, UnixTime};
 use oid4vci_types::OAuthError;
@@ -90,7 +90,9 @@ impl Stores {
 pub struct IssuerEngine {
     settings: IssuerSettings,
     profiles: Vec<CredentialProfile>,
-    keys: IssuerKeys,
+    /// The active signing keys: replaced whole by [`IssuerEngine::replace_keys`], read as one
+    /// snapshot per request.
+    keys: RwLock<Arc<IssuerKeys>>,
     stores: Stores,
     nonces: StatelessNonces,
     replay: Arc<dyn ReplayGuard>,
@@ -232,14 +234,9 @@ impl IssuerEngineBuilder {
                         "mso_mdoc needs a doctype",
                     ));
                 }
-                CredentialFormat::Mdoc { .. } if self.keys.mdoc.is_none() => {
-                    return Err(config(
-                        format!("{path}.format"),
-                        "mso_mdoc needs an mdoc Document Signer key",
-                    ));
-                }
                 _ => {}
             }
+            check_keys(&path, profile, &self.keys)?;
             if profile.key_attestation.is_some() && self.key_attestation.is_none() {
                 return Err(config(
                     format!("{path}.keyAttestationsRequired"),
@@ -260,7 +257,7 @@ impl IssuerEngineBuilder {
         Ok(IssuerEngine {
             settings: self.settings,
             profiles: self.profiles,
-            keys: self.keys,
+            keys: RwLock::new(Arc::new(self.keys)),
             stores: self
                 .stores
                 .unwrap_or_else(|| Stores::in_memory(&StoreLimits::default(), 16_384)),
@@ -275,6 +272,21 @@ impl IssuerEngineBuilder {
             audit,
         })
     }
+}
+
+/// Whether `keys` can sign what `profile` (at configuration `path`) issues.
+fn check_keys(
+    path: &str,
+    profile: &CredentialProfile,
+    keys: &IssuerKeys,
+) -> Result<(), EngineError> {
+    if matches!(profile.format, CredentialFormat::Mdoc { .. }) && keys.mdoc.is_none() {
+        return Err(EngineError::Config {
+            path: format!("{path}.format"),
+            reason: "mso_mdoc needs an mdoc Document Signer key".to_owned(),
+        });
+    }
+    Ok(())
 }
 
 impl IssuerEngine {
@@ -324,10 +336,28 @@ impl IssuerEngine {
         self.profiles.iter().find(|p| p.id == id)
     }
 
-    /// The signing keys.
+    /// The active signing keys: a snapshot, unchanged by a later [`Self::replace_keys`] (so
+    /// what one request signs, it signs with one set of keys).
     #[must_use]
-    pub const fn keys(&self) -> &IssuerKeys {
-        &self.keys
+    pub fn keys(&self) -> Arc<IssuerKeys> {
+        Arc::clone(&self.keys.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Makes `keys` the active signing keys (a key rotation): every credential minted after
+    /// this returns is signed by them; a request that took its snapshot before finishes with
+    /// the previous keys. Answers the previous keys. The engine only signs: publishing the
+    /// old and new public keys, and retiring the old one later, is the deployment's part.
+    ///
+    /// # Errors
+    /// [`EngineError::Config`] naming `credentialConfigurations[i].format` when a profile
+    /// issues `mso_mdoc` and `keys` have no mdoc Document Signer; the active keys are then
+    /// unchanged.
+    pub fn replace_keys(&self, keys: IssuerKeys) -> Result<Arc<IssuerKeys>, EngineError> {
+        for (i, profile) in self.profiles.iter().enumerate() {
+            check_keys(&format!("credentialConfigurations[{i}]"), profile, &keys)?;
+        }
+        let mut active = self.keys.write().unwrap_or_else(PoisonError::into_inner);
+        Ok(core::mem::replace(&mut *active, Arc::new(keys)))
     }
 
     /// The stores.

@@ -1,13 +1,13 @@
-//! The three metadata documents, built once at start-up from the types a wallet parses them
+//! The metadata documents, built once at start-up from the types a wallet parses them
 //! with: oid4vci-types' [`CredentialIssuerMetadata`] and [`AuthorizationServerMetadata`], and
-//! sdjwt-vc's [`IssuerMetadata`] (JWT VC Issuer Metadata).
+//! sdjwt-vc's [`sdjwt_vc::IssuerMetadata`] (JWT VC Issuer Metadata, kept with the signing keys
+//! since a key rotation changes it).
 
 use std::sync::Arc;
 
 use attestation_jwt::{ClientAttestationConfig, ClientAttestationVerifier};
 use axum::Json;
 use axum::extract::State;
-use jose_core::PublicJwk;
 use oid4vci_issuer::IssuerEngine;
 use oid4vci_types::{
     AUTHORIZATION_CODE_GRANT, AlgorithmIdentifier, AuthorizationServerMetadata,
@@ -16,7 +16,6 @@ use oid4vci_types::{
     OPENID_CREDENTIAL, PKCE_S256, PRE_AUTHORIZED_CODE_GRANT, ProofTypeMetadata,
     REFRESH_TOKEN_GRANT,
 };
-use sdjwt_vc::IssuerMetadata;
 use serde_json::Value;
 
 use super::{ACCEPTED_ALGORITHMS, IssuerState};
@@ -28,7 +27,6 @@ use crate::error::DemoError;
 pub(super) struct ServedMetadata {
     credential_issuer: CredentialIssuerMetadata,
     authorization_server: AuthorizationServerMetadata,
-    jwt_vc_issuer: IssuerMetadata,
 }
 
 /// What the documents are built from.
@@ -41,8 +39,6 @@ pub(super) struct Sources<'a> {
     pub(super) attestation: Option<&'a ClientAttestationConfig>,
     /// The client attestation verifier, which contributes its AS metadata members.
     pub(super) verifier: Option<&'a ClientAttestationVerifier>,
-    /// The credential signing key, with the `kid` credential headers name.
-    pub(super) signer_jwk: PublicJwk,
 }
 
 impl ServedMetadata {
@@ -54,11 +50,9 @@ impl ServedMetadata {
     /// size beyond `u64`) or the attestation verifier's metadata members do not fit the AS
     /// metadata.
     pub(super) fn new(sources: Sources<'_>) -> Result<Self, DemoError> {
-        let issuer = &sources.engine.settings().credential_issuer;
         Ok(Self {
             credential_issuer: credential_issuer_metadata(&sources)?,
             authorization_server: authorization_server_metadata(&sources)?,
-            jwt_vc_issuer: IssuerMetadata::new(issuer.as_str(), vec![sources.signer_jwk]),
         })
     }
 }
@@ -78,9 +72,10 @@ pub(super) async fn authorization_server(
 }
 
 /// `GET /.well-known/jwt-vc-issuer` (SD-JWT VC issuer metadata): the keys, each with the
-/// `kid` that credential headers name.
+/// `kid` that credential headers name: the active credential signing key and the keys it
+/// replaced that are not retired (see [`crate::rotation`]).
 pub(super) async fn jwt_vc_issuer(State(state): State<Arc<IssuerState>>) -> Json<Value> {
-    Json(state.metadata.jwt_vc_issuer.to_value())
+    Json(state.keys.published().jwt_vc_issuer.clone())
 }
 
 fn algorithm_names() -> Vec<String> {

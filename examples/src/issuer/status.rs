@@ -1,5 +1,7 @@
-//! `GET /status-lists/{id}`: the Status List Token, signed by the credential signing key with
-//! its certificate in `x5c` (so mdoc holders can check it against the same issuer root).
+//! `GET /status-lists/{id}`: the Status List Token, signed by the active credential signing
+//! key with its certificate in `x5c` (so mdoc holders can check it against the same issuer
+//! root). Every list holds the entries of credentials signed by any key, so after a key
+//! rotation the entries of the old key's credentials are served under the new key's signature.
 //!
 //! A token is signed again only when its list changed or half of its lifetime has passed;
 //! otherwise every fetch gets the same signed token (its `iat` says how fresh it is). Tokens
@@ -36,17 +38,21 @@ pub(super) struct SignedStatusLists {
 #[derive(Debug)]
 struct SignedList {
     list: StatusList,
+    /// The `kid` of the key that signed it.
+    kid: String,
     jwt: Arc<str>,
     sign_again_at: UnixTime,
 }
 
 impl SignedStatusLists {
-    /// The token of `list` (list `id`) at `now`: the cached one while the list is unchanged
-    /// and it is fresh enough, else one `sign` makes.
+    /// The token of `list` (list `id`) at `now` by the key `kid`: the cached one while the
+    /// list is unchanged, it is fresh enough and that key signed it (after a key rotation the
+    /// token is signed again by the new key), else one `sign` makes.
     fn token(
         &self,
         id: &str,
         list: StatusList,
+        kid: &str,
         now: UnixTime,
         sign: impl FnOnce(StatusList) -> Result<String, ApiError>,
     ) -> Result<Arc<str>, ApiError> {
@@ -56,6 +62,7 @@ impl SignedStatusLists {
             .unwrap_or_else(PoisonError::into_inner)
             .get(id)
             && signed.list == list
+            && signed.kid == kid
             && now < signed.sign_again_at
         {
             return Ok(Arc::clone(&signed.jwt));
@@ -63,6 +70,7 @@ impl SignedStatusLists {
         let jwt: Arc<str> = sign(list.clone())?.into();
         let signed = SignedList {
             list,
+            kid: kid.to_owned(),
             jwt: Arc::clone(&jwt),
             sign_again_at: now.saturating_add(STATUS_LIST_TOKEN_LIFETIME_SECONDS / 2),
         };
@@ -104,16 +112,18 @@ fn signed_token(state: &IssuerState, id: &str) -> Result<Arc<str>, ApiError> {
             ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such status list")
         })?;
     let now = state.clock.now();
-    state.status_tokens.token(id, list, now, |list| {
-        let uri = state.url(&format!("{STATUS_LIST_PATH}/{id}"));
-        StatusListToken::new(uri, now, list)
-            .with_issuer(state.base_url())
-            .with_expires_at(now.saturating_add(STATUS_LIST_TOKEN_LIFETIME_SECONDS))
-            .with_ttl(STATUS_LIST_TTL_SECONDS)
-            .sign_jwt(
-                state.engine.keys().credential.signer(),
-                &KeyHint::X5c(state.x5c().to_vec()),
-            )
-            .map_err(|e| ApiError::server_error(&e))
-    })
+    // One snapshot of the signing key: its kid, signer and certificate go together.
+    let keys = state.engine.keys();
+    let key = &keys.credential;
+    state
+        .status_tokens
+        .token(id, list, key.kid().unwrap_or_default(), now, |list| {
+            let uri = state.url(&format!("{STATUS_LIST_PATH}/{id}"));
+            StatusListToken::new(uri, now, list)
+                .with_issuer(state.base_url())
+                .with_expires_at(now.saturating_add(STATUS_LIST_TOKEN_LIFETIME_SECONDS))
+                .with_ttl(STATUS_LIST_TTL_SECONDS)
+                .sign_jwt(key.signer(), &KeyHint::X5c(key.chain().to_vec()))
+                .map_err(|e| ApiError::server_error(&e))
+        })
 }

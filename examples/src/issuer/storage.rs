@@ -125,6 +125,17 @@ impl Storage {
         })
     }
 
+    /// The rotation file of the credential signing keys (see [`crate::rotation`]): in the
+    /// data directory, `None` for [`Self::InMemory`] (rotations are then forgotten at a
+    /// restart, as everything else).
+    #[must_use]
+    pub fn rotation_file(&self) -> Option<PathBuf> {
+        match self {
+            Self::InMemory => None,
+            Self::Persistent { dir, .. } => Some(dir.path().join(crate::rotation::ROTATION_FILE)),
+        }
+    }
+
     /// Opens the storage: the key material (read, or generated and, when persistent, written;
     /// no signing keys when `credential_alg` is `None`, see [`DataDir::keys`]) and the engine's
     /// stores. The stores' status lists have `status_list_size` entries.

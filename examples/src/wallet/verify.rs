@@ -130,9 +130,11 @@ impl Wallet {
                     self.read_status_x5c(&status_uri, status_idx, x5c_trust.anchors())?,
                 )
             }
+            // The status list token is signed by the issuer's active key, which after a key
+            // rotation is not the key of an older credential: any published key will do.
             _ => (
                 "jwt-vc-issuer key (kid)".to_owned(),
-                self.read_status(&status_uri, status_idx, &key)?,
+                self.read_status_published(&status_uri, status_idx, &key, metadata.keys())?,
             ),
         };
         Ok(VerifiedCredential {
@@ -211,6 +213,30 @@ impl Wallet {
     pub fn read_status(&self, uri: &str, idx: u64, key: &PublicJwk) -> Result<Status, DemoError> {
         let token = self.status_token(uri)?;
         self.status_entry(&token, uri, idx, key)
+    }
+
+    /// Fetches the Status List Token at `uri`, verifies it with `first` or else one of the
+    /// issuer's `published` keys, and reads entry `idx`.
+    ///
+    /// # Errors
+    /// As [`Self::read_status`] (the failure with `first` when no key verifies it).
+    pub fn read_status_published(
+        &self,
+        uri: &str,
+        idx: u64,
+        first: &PublicJwk,
+        published: &[PublicJwk],
+    ) -> Result<Status, DemoError> {
+        let token = self.status_token(uri)?;
+        let error = match self.status_entry(&token, uri, idx, first) {
+            Ok(status) => return Ok(status),
+            Err(e) => e,
+        };
+        published
+            .iter()
+            .filter(|key| !key.same_key(first))
+            .find_map(|key| self.status_entry(&token, uri, idx, key).ok())
+            .ok_or(error)
     }
 
     /// Fetches the Status List Token at `uri`, verifies it with the key of its `x5c` leaf once

@@ -463,3 +463,85 @@ fn issuer_startup_errors_name_the_pkcs11_option() {
     );
     assert!(!hsm.dir.join("demo-keystore.json").exists());
 }
+
+#[test]
+fn a_key_rotation_in_softhsm_makes_a_new_token_key_and_survives_a_restart() {
+    use crate::rotation::{RETIRED_KEY_ERROR, key_states, published_kids, retire, rotate};
+    let hsm = SoftHsm::new("rotation", &["demo"]);
+    // No attester: client and key attestation off.
+    let mut config = IssuerConfig::default_config();
+    config.client_attestation_config = None;
+    config.key_attestation_config = None;
+    config
+        .credential_configurations
+        .retain(|c| c.id != KEY_ATTESTED_CONFIGURATION_ID);
+    std::fs::write(hsm.dir.join("config.json"), config.to_json().unwrap()).unwrap();
+    let port = spawn::free_port().unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    let issuer = start_issuer(&hsm, port, "state");
+    let wallet = Wallet::new(Arc::new(SystemClock::new()), Narrator::quiet()).unwrap();
+    let http = Http::new();
+    let issue = || {
+        let (uri, _, _) = create_offer(
+            &http,
+            &url,
+            IDENTITY_CONFIGURATION_ID,
+            &demo_claims(),
+            false,
+        )
+        .unwrap();
+        wallet
+            .run_offer(&uri, None, 1)
+            .unwrap()
+            .credentials
+            .remove(0)
+    };
+    let a = issue();
+    let key_a = a.kid.clone();
+    let key_b = rotate(&http, &url, &key_a);
+    let expected = [
+        (key_a.clone(), "published".to_owned(), "initial".to_owned()),
+        (
+            key_b.clone(),
+            "active".to_owned(),
+            "pkcs11:issuer-credential-es256-2".to_owned(),
+        ),
+    ];
+    assert_eq!(key_states(&http, &url), expected);
+    // The data directory records the new key's label, never key material.
+    let rotation: Value = serde_json::from_str(
+        &std::fs::read_to_string(hsm.dir.join("state/issuer-key-rotation.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        rotation["credentialKeys"][1]["pkcs11Label"],
+        "issuer-credential-es256-2"
+    );
+    assert!(rotation["credentialKeys"][1].get("pkcs8").is_none());
+    assert_eq!(issue().kid, key_b);
+
+    // Restarted: B (in the token) still signs, A still verifies, then A is retired.
+    drop(issuer);
+    let _issuer = start_issuer(&hsm, port, "state");
+    assert_eq!(key_states(&http, &url), expected);
+    let b = issue();
+    assert_eq!(b.kid, key_b);
+    let info = wallet.discover(&url).unwrap();
+    assert_eq!(
+        wallet.verify_credential(&info, &a.compact).unwrap().status,
+        Status::VALID
+    );
+    assert_eq!(retire(&http, &url, &key_a).status, 200);
+    assert_eq!(published_kids(&http, &url), [key_b.as_str()]);
+    assert_eq!(
+        wallet
+            .verify_credential(&info, &a.compact)
+            .unwrap_err()
+            .to_string(),
+        RETIRED_KEY_ERROR
+    );
+    assert_eq!(
+        wallet.verify_credential(&info, &b.compact).unwrap().status,
+        Status::VALID
+    );
+}

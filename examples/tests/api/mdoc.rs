@@ -71,7 +71,7 @@ fn mdl_is_issued_bound_to_the_proof_key_and_verifies_to_the_served_iaca() {
     assert_eq!(&mdoc.device_key, holder.public_jwk().key());
     assert_eq!(mdoc.algorithm.cose_id(), -7);
     assert_eq!(
-        Some(&mdoc.x5chain[..]),
+        Some(mdoc.x5chain.clone()),
         t.env.issuer.mdoc_x5chain(),
         "DS only, no IACA"
     );

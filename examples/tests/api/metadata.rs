@@ -310,8 +310,8 @@ fn jwt_vc_issuer_metadata_parses_with_the_credential_key() {
     let meta = sdjwt_vc::IssuerMetadata::from_json(&bytes).unwrap();
     assert_eq!(meta.issuer(), t.env.issuer_url);
     assert_eq!(meta.keys().len(), 1);
-    assert_eq!(meta.keys()[0].kid(), Some(t.env.issuer.kid()));
-    assert!(meta.keys()[0].same_key(&t.env.issuer.signer_jwk));
+    assert_eq!(meta.keys()[0].kid(), Some(t.env.issuer.kid().as_str()));
+    assert!(meta.keys()[0].same_key(&t.env.issuer.signer_jwk()));
 }
 
 #[test]

@@ -178,7 +178,7 @@ fn a_revocation_through_the_admin_api_is_audited_with_its_actor() {
 
 /// A non-loopback address of this machine (the source address of its default route), if it
 /// has one; no packet is sent.
-fn non_loopback_address() -> Option<IpAddr> {
+pub(crate) fn non_loopback_address() -> Option<IpAddr> {
     let socket = UdpSocket::bind("0.0.0.0:0").ok()?;
     socket.connect("192.0.2.1:9").ok()?;
     let ip = socket.local_addr().ok()?.ip();

@@ -26,10 +26,10 @@ fn sd_jwt_vc_x5c_leaves_out_the_root_and_validates_to_the_served_root() {
     let jws = CompactJws::parse(jwt, &Limits::default()).unwrap();
     let header = jws.header();
     // kid stays for jwt-vc-issuer metadata; x5c carries the leaf only.
-    assert_eq!(header.kid(), Some(t.env.issuer.kid()));
+    assert_eq!(header.kid(), Some(t.env.issuer.kid().as_str()));
     let x5c = header.x5c().unwrap();
     assert_eq!(x5c.len(), 1);
-    assert_eq!(x5c, t.env.issuer.x5c());
+    assert_eq!(x5c, t.env.issuer.x5c().as_slice());
 
     let now = UnixTime::from_secs(START);
     let roots = t.served_roots("credential_issuer");
@@ -47,7 +47,7 @@ fn sd_jwt_vc_x5c_leaves_out_the_root_and_validates_to_the_served_root() {
         core::slice::from_ref(&t.env.issuer_url)
     );
     // The jwks key named by kid is the certified key.
-    assert_eq!(validated.public_key(), t.env.issuer.signer_jwk.key());
+    assert_eq!(validated.public_key(), t.env.issuer.signer_jwk().key());
     // The mdoc IACA does not vouch for the credential issuer certificate.
     let iaca = t.served_roots("mdoc_iaca");
     assert_eq!(
@@ -73,7 +73,7 @@ fn sd_jwt_vc_x5c_leaves_out_the_root_and_validates_to_the_served_root() {
         .unwrap()
         .to_owned();
     let key = examples::wallet::jws_x5c_key(&token, &roots, now).unwrap();
-    assert!(key.same_key(&t.env.issuer.signer_jwk));
+    assert!(key.same_key(&t.env.issuer.signer_jwk()));
 }
 
 #[test]

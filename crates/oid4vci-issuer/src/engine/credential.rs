@@ -77,8 +77,11 @@ impl IssuerEngine {
         }
         let holder_keys = self.holder_keys(grant, profile, parsed.proofs.as_ref(), now)?;
         let mut credentials = Vec::with_capacity(holder_keys.len());
+        // One snapshot of the signing keys for the whole request (a rotation meanwhile does
+        // not split a batch between two keys).
+        let signing_keys = self.keys();
         for key in holder_keys {
-            credentials.push(self.mint(&authorized, profile, key, now)?);
+            credentials.push(self.mint(&signing_keys, &authorized, profile, key, now)?);
         }
         if profile.deferred {
             let transaction_id = self.handle()?;
@@ -189,6 +192,7 @@ impl IssuerEngine {
     /// it (a credential that cannot be recorded could never be revoked, so it is not issued).
     fn mint(
         &self,
+        keys: &crate::IssuerKeys,
         authorized: &Authorized,
         profile: &CredentialProfile,
         holder: PublicJwk,
@@ -201,7 +205,7 @@ impl IssuerEngine {
             .map_err(store_failure)?;
         let uri = self.settings.url(&format!("{STATUS_LIST_PATH}/{list_id}"));
         let credential = crate::mint::mint(
-            &self.keys,
+            keys,
             self.rng.as_ref(),
             MintInput {
                 issuer: &self.settings.credential_issuer,
@@ -227,7 +231,7 @@ impl IssuerEngine {
             format: profile.format.format_id(),
             status_list_id: list_id.clone(),
             status_index: idx,
-            key_id: self.signing_key_id(&profile.format),
+            key_id: signing_key_id(keys, &profile.format),
             deferred: profile.deferred,
         };
         self.stores
@@ -245,24 +249,24 @@ impl IssuerEngine {
         self.record(event, now);
         Ok(credential)
     }
+}
 
-    /// The audit name of the key that signs `format`: its `kid`, else `x5t#S256:` and the
-    /// base64url SHA-256 of its certificate.
-    fn signing_key_id(&self, format: &crate::CredentialFormat) -> Option<String> {
-        let key = match format {
-            crate::CredentialFormat::Mdoc { .. } => self.keys.mdoc.as_ref()?,
-            crate::CredentialFormat::SdJwtVc { .. } => &self.keys.credential,
-        };
-        if let Some(kid) = key.kid() {
-            return Some(kid.to_owned());
-        }
-        let certificate = key.chain().first()?;
-        let digest = ring::digest::digest(&ring::digest::SHA256, certificate);
-        Some(format!(
-            "x5t#S256:{}",
-            jose_core::base64url::encode(digest.as_ref())
-        ))
+/// The audit name of the key that signs `format`: its `kid`, else `x5t#S256:` and the
+/// base64url SHA-256 of its certificate.
+fn signing_key_id(keys: &crate::IssuerKeys, format: &crate::CredentialFormat) -> Option<String> {
+    let key = match format {
+        crate::CredentialFormat::Mdoc { .. } => keys.mdoc.as_ref()?,
+        crate::CredentialFormat::SdJwtVc { .. } => &keys.credential,
+    };
+    if let Some(kid) = key.kid() {
+        return Some(kid.to_owned());
     }
+    let certificate = key.chain().first()?;
+    let digest = ring::digest::digest(&ring::digest::SHA256, certificate);
+    Some(format!(
+        "x5t#S256:{}",
+        jose_core::base64url::encode(digest.as_ref())
+    ))
 }
 
 /// The credential configuration a request asks for, resolved within `grant`: a

@@ -198,3 +198,58 @@ fn a_token_store_that_cannot_revoke_is_a_server_error_not_an_invalid_grant() {
         Some("store unavailable: token store down")
     );
 }
+
+#[test]
+fn replaced_keys_sign_from_then_on_and_a_snapshot_keeps_the_old_ones() {
+    let rng = SystemRandom::new();
+    let engine = engine(None);
+    let before = engine.keys();
+    let next = LocalSigner::generate(Algorithm::Es256, &rng).unwrap_or_else(|e| panic!("{e}"));
+    let previous = engine
+        .replace_keys(IssuerKeys::new(
+            SigningKey::new(Arc::new(next), vec![vec![1, 2, 3]]).with_kid("key-b"),
+        ))
+        .unwrap_or_else(|e| panic!("{e}"));
+    // The snapshot taken before (a request in flight) still has the old key.
+    assert!(Arc::ptr_eq(&previous, &before));
+    assert_eq!(before.credential.kid(), None);
+    assert!(before.credential.chain().is_empty());
+    let after = engine.keys();
+    assert_eq!(after.credential.kid(), Some("key-b"));
+    assert_eq!(after.credential.chain(), [vec![1u8, 2, 3]]);
+}
+
+#[test]
+fn keys_without_an_mdoc_signer_do_not_replace_those_of_an_mdoc_issuer() {
+    let rng = SystemRandom::new();
+    let key = || {
+        let signer =
+            LocalSigner::generate(Algorithm::Es256, &rng).unwrap_or_else(|e| panic!("{e}"));
+        SigningKey::new(Arc::new(signer), Vec::new())
+    };
+    let mdoc = CredentialProfile::new(
+        "mdl",
+        CredentialFormat::Mdoc {
+            doctype: "org.iso.18013.5.1.mDL".into(),
+            name_space: "org.iso.18013.5.1".into(),
+        },
+    );
+    let engine = IssuerEngine::builder(
+        IssuerSettings::new(ISSUER),
+        vec![profile(), mdoc],
+        IssuerKeys::new(key().with_kid("key-a")).with_mdoc(key()),
+        &[5u8; 32],
+        Arc::new(SystemRandom::new()),
+    )
+    .build()
+    .unwrap_or_else(|e| panic!("{e}"));
+    let refused = engine
+        .replace_keys(IssuerKeys::new(key().with_kid("key-b")))
+        .err()
+        .unwrap_or_else(|| panic!("accepted"));
+    assert_eq!(
+        refused.to_string(),
+        "credentialConfigurations[1].format: mso_mdoc needs an mdoc Document Signer key"
+    );
+    assert_eq!(engine.keys().credential.kid(), Some("key-a"));
+}
