@@ -21,8 +21,8 @@
 //! **The floor** of one issuance is what the server cannot avoid: `5 + B` ES256 verifications
 //! (the attestation, its PoP, the DPoP proofs at `/token` and `/credential`, the `B` key
 //! proofs, and the replayed request's DPoP proof, whose signature is checked before its `jti`
-//! is found used) and `B` ES256 signatures (the credentials), timed here with bare ring on one
-//! core. Access tokens are random handles, nonces are MACs, and the status list token is only
+//! is found used) and `B` ES256 signatures (the credentials), timed here with the bare primitives
+//! of the build's crypto provider (ring, or aws-lc-rs with the `aws-lc-rs` feature) on one core. Access tokens are random handles, nonces are MACs, and the status list token is only
 //! signed again when its list changed (see the issuer's status module), so none of those is a
 //! signature per issuance. The server's CPU time is read from `/proc` (Linux), so the issuer
 //! must be a separate process: [`LocalServers`] starts the demo binaries for that.
@@ -34,8 +34,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use jose_core::{Algorithm, LocalSigner, PublicKey, Signer as _, SystemRandom};
-use ring::signature::{ECDSA_P256_SHA256_FIXED, UnparsedPublicKey};
+use jose_core::crypto::default_provider;
+use jose_core::{Algorithm, LocalSigner, SystemRandom};
 use sdjwt_vc::{IssuerMetadata, KeyBinding, Verifier};
 use serde_json::{Value, json};
 use status_list::StatusIndex;
@@ -270,13 +270,15 @@ impl core::fmt::Display for LoadReport {
         match (self.server_cpu_per_issuance(), self.floor_ratio()) {
             (Some(per), Some(r)) => writeln!(
                 f,
-                "server CPU {:.3} ms per issuance; crypto floor {:.3} ms: {r:.2}x the floor",
+                "server CPU {:.3} ms per issuance; crypto floor ({}) {:.3} ms: {r:.2}x the floor",
                 ms(per),
+                default_provider().name(),
                 ms(self.floor)
             )?,
             _ => writeln!(
                 f,
-                "server CPU not measured; crypto floor {:.3} ms per issuance",
+                "server CPU not measured; crypto floor ({}) {:.3} ms per issuance",
+                default_provider().name(),
                 ms(self.floor)
             )?,
         }
@@ -552,29 +554,36 @@ fn check_statuses(checker: &Wallet, metadata: &IssuerMetadata, collected: &mut C
 }
 
 /// The crypto floor of one issuance with batches of `batch`: `5 + batch` ES256 verifications
-/// and `batch` ES256 signatures, timed with bare ring (median of several rounds).
+/// and `batch` ES256 signatures, timed with the bare primitives of the build's crypto provider
+/// (the issuer's: both binaries come from this crate), median of several rounds.
 fn floor_per_issuance(batch: usize) -> Result<Duration, DemoError> {
     const ROUNDS: u32 = 200;
-    let signer = LocalSigner::generate(Algorithm::Es256, &SystemRandom::new())?;
-    let PublicKey::Ec { point, .. } = signer.public_jwk().key().clone() else {
-        return Err(DemoError::Config("an ES256 key without an EC point".into()));
-    };
+    let provider = default_provider();
+    let pkcs8 = LocalSigner::generate_pkcs8(Algorithm::Es256, &SystemRandom::new())?;
+    let key = provider.signing_key_from_pkcs8(Algorithm::Es256, pkcs8.as_bytes())?;
     let message = [0x5au8; 600];
-    let signature = signer.sign(&message)?;
-    let public = UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, point);
+    let signature = key.sign(&message)?;
     let mut signs = Vec::new();
     let mut verifies = Vec::new();
     for _ in 0..9 {
         let since = Instant::now();
         for _ in 0..ROUNDS {
-            core::hint::black_box(signer.sign(core::hint::black_box(&message))?);
+            core::hint::black_box(key.sign(core::hint::black_box(&message))?);
         }
         signs.push(since.elapsed() / ROUNDS);
         let since = Instant::now();
         for _ in 0..ROUNDS {
-            public
-                .verify(core::hint::black_box(&message), &signature)
-                .map_err(|_| DemoError::Config("the floor's signature does not verify".into()))?;
+            let valid = provider.verify_signature(
+                key.public_key(),
+                Algorithm::Es256,
+                core::hint::black_box(&message),
+                &signature,
+            )?;
+            if !valid {
+                return Err(DemoError::Config(
+                    "the floor's signature does not verify".into(),
+                ));
+            }
         }
         verifies.push(since.elapsed() / ROUNDS);
     }
