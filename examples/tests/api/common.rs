@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use examples::clock::{Clock, ManualClock};
 use examples::config::{IDENTITY_CONFIGURATION_ID, IssuerConfig};
-use examples::demo::{self, DemoEnv};
+use examples::demo::{self, DemoEnv, create_offer, demo_claims};
 use examples::narrate::Narrator;
 use examples::pki::DemoCa;
-use examples::wallet::{IssuerInfo, Tokens, Wallet};
+use examples::wallet::{Http, IssuerInfo, Tokens, VerifiedCredential, Wallet};
 use jose_core::UnixTime;
 use serde_json::{Value, json};
 
@@ -79,7 +79,7 @@ impl TestEnv {
     }
 
     pub(crate) fn offer(&self, tx_code: bool) -> (String, Option<String>, String) {
-        self.offer_for(IDENTITY_CONFIGURATION_ID, &demo::demo_claims(), tx_code)
+        self.offer_for(IDENTITY_CONFIGURATION_ID, &demo_claims(), tx_code)
     }
 
     pub(crate) fn offer_for(
@@ -88,8 +88,8 @@ impl TestEnv {
         claims: &Value,
         tx_code: bool,
     ) -> (String, Option<String>, String) {
-        demo::create_offer(
-            &examples::wallet::Http::new(),
+        create_offer(
+            &Http::new(),
             &self.env.issuer_url,
             configuration_id,
             claims,
@@ -100,7 +100,7 @@ impl TestEnv {
 
     /// `POST /admin/offers` with `body`, answered as it is.
     pub(crate) fn admin_offer(&self, body: &Value) -> examples::wallet::Reply {
-        examples::wallet::Http::new()
+        Http::new()
             .post_json(
                 "offer",
                 &format!("{}/admin/offers", self.env.issuer_url),
@@ -112,7 +112,7 @@ impl TestEnv {
 
     /// The served `GET /admin/trust-anchors` document.
     pub(crate) fn served_anchors(&self) -> Value {
-        examples::wallet::Http::new()
+        Http::new()
             .get(
                 "anchors",
                 &format!("{}/admin/trust-anchors", self.env.issuer_url),
@@ -142,7 +142,7 @@ impl TestEnv {
         configuration_id: &str,
     ) -> (IssuerInfo, Tokens) {
         let info = wallet.discover(&self.env.issuer_url).unwrap();
-        let (_, _, code) = self.offer_for(configuration_id, &demo::demo_claims(), false);
+        let (_, _, code) = self.offer_for(configuration_id, &demo_claims(), false);
         let tokens = wallet.redeem(&info, &code, None).unwrap();
         (info, tokens)
     }
@@ -163,4 +163,43 @@ pub(crate) fn fresh_proof(wallet: &Wallet, info: &IssuerInfo) -> String {
     wallet
         .proof(&info.issuer, &wallet.new_holder_key().unwrap(), &nonce)
         .unwrap()
+}
+
+/// The default configuration without client or key attestation (and without the configurations
+/// that require a key attestation): for tests about something else that start no attester.
+pub(crate) fn config_without_attestation() -> IssuerConfig {
+    let mut config = IssuerConfig::default_config();
+    config.keystore = None;
+    config.client_attestation_config = None;
+    config.key_attestation_config = None;
+    config
+        .credential_configurations
+        .retain(|c| c.key_attestations_required.is_none());
+    config
+}
+
+/// One identity credential through the whole pre-authorized flow: an offer from the admin API
+/// of the issuer at `url`, redeemed by `wallet`.
+pub(crate) fn issue_identity_credential(
+    http: &Http,
+    url: &str,
+    wallet: &Wallet,
+) -> VerifiedCredential {
+    let (uri, _, _) =
+        create_offer(http, url, IDENTITY_CONFIGURATION_ID, &demo_claims(), false).unwrap();
+    wallet
+        .run_offer(&uri, None, 1)
+        .unwrap()
+        .credentials
+        .remove(0)
+}
+
+/// Asserts that the file at `path` is readable and writable by its owner only (Unix).
+pub(crate) fn assert_owner_only(path: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{}", path.display());
+    }
 }

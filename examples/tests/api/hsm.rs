@@ -8,9 +8,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use examples::clock::SystemClock;
-use examples::config::{
-    IDENTITY_CONFIGURATION_ID, IssuerConfig, KEY_ATTESTED_CONFIGURATION_ID, MDL_CONFIGURATION_ID,
-};
+use examples::config::{IDENTITY_CONFIGURATION_ID, IssuerConfig, MDL_CONFIGURATION_ID};
 use examples::demo::{create_offer, demo_claims, mdl_claims};
 use examples::error::DemoError;
 use examples::narrate::Narrator;
@@ -19,6 +17,8 @@ use examples::wallet::{Http, Wallet};
 use jose_core::{Algorithm, PublicJwk};
 use serde_json::{Value, json};
 use status_list::Status;
+
+use crate::common::{config_without_attestation, issue_identity_credential};
 
 /// The SoftHSM2 module as Debian installs it.
 const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
@@ -264,12 +264,7 @@ fn attester_and_issuer_keys_in_softhsm_issue_verifiable_credentials_across_resta
 fn a_token_failing_at_run_time_answers_server_error_and_issues_nothing() {
     let hsm = SoftHsm::new("runtime", &["demo"]);
     // No attester: client and key attestation off.
-    let mut config = IssuerConfig::default_config();
-    config.client_attestation_config = None;
-    config.key_attestation_config = None;
-    config
-        .credential_configurations
-        .retain(|c| c.id != KEY_ATTESTED_CONFIGURATION_ID);
+    let config = config_without_attestation();
     std::fs::write(hsm.dir.join("config.json"), config.to_json().unwrap()).unwrap();
     let port = spawn::free_port().unwrap();
     let issuer_url = format!("http://127.0.0.1:{port}");
@@ -469,33 +464,14 @@ fn a_key_rotation_in_softhsm_makes_a_new_token_key_and_survives_a_restart() {
     use crate::rotation::{RETIRED_KEY_ERROR, key_states, published_kids, retire, rotate};
     let hsm = SoftHsm::new("rotation", &["demo"]);
     // No attester: client and key attestation off.
-    let mut config = IssuerConfig::default_config();
-    config.client_attestation_config = None;
-    config.key_attestation_config = None;
-    config
-        .credential_configurations
-        .retain(|c| c.id != KEY_ATTESTED_CONFIGURATION_ID);
+    let config = config_without_attestation();
     std::fs::write(hsm.dir.join("config.json"), config.to_json().unwrap()).unwrap();
     let port = spawn::free_port().unwrap();
     let url = format!("http://127.0.0.1:{port}");
     let issuer = start_issuer(&hsm, port, "state");
     let wallet = Wallet::new(Arc::new(SystemClock::new()), Narrator::quiet()).unwrap();
     let http = Http::new();
-    let issue = || {
-        let (uri, _, _) = create_offer(
-            &http,
-            &url,
-            IDENTITY_CONFIGURATION_ID,
-            &demo_claims(),
-            false,
-        )
-        .unwrap();
-        wallet
-            .run_offer(&uri, None, 1)
-            .unwrap()
-            .credentials
-            .remove(0)
-    };
+    let issue = || issue_identity_credential(&http, &url, &wallet);
     let a = issue();
     let key_a = a.kid.clone();
     let key_b = rotate(&http, &url, &key_a);

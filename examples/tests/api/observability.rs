@@ -6,14 +6,14 @@ use std::net::UdpSocket;
 use std::sync::Arc;
 
 use examples::clock::{Clock, ManualClock};
-use examples::config::{IDENTITY_CONFIGURATION_ID, IssuerConfig};
+use examples::config::IDENTITY_CONFIGURATION_ID;
 use examples::issuer::{self, IssuerState};
 use examples::keystore::Keystore;
 use examples::wallet::{Http, Reply, credential_request_body};
 use jose_core::UnixTime;
 use serde_json::Value;
 
-use crate::common::{START, TestEnv, fresh_proof};
+use crate::common::{START, TestEnv, config_without_attestation, fresh_proof};
 
 fn get(url: &str) -> Reply {
     Http::new().get("test", url).unwrap()
@@ -200,13 +200,7 @@ fn metrics_and_the_audit_trail_refuse_a_non_loopback_peer() {
     let server = runtime.block_on(async {
         let (listener, _) = issuer::bind(&format!("{ip}:0")).await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
-        let mut config = IssuerConfig::default_config();
-        config.keystore = None;
-        config.client_attestation_config = None;
-        config.key_attestation_config = None;
-        config
-            .credential_configurations
-            .retain(|c| c.key_attestations_required.is_none());
+        let config = config_without_attestation();
         let state = IssuerState::new(config, base_url, Keystore::new(), clock).unwrap();
         issuer::spawn(listener, issuer::router(Arc::new(state))).unwrap()
     });

@@ -14,6 +14,8 @@ use examples::wallet::{Http, Wallet};
 use serde_json::json;
 use status_list::Status;
 
+use crate::common::assert_owner_only;
+
 fn start(binary: &str, dir: &Path, args: &[&str], ready: &str) -> ChildServer {
     spawn::start(Path::new(binary), dir, args, ready).unwrap()
 }
@@ -105,15 +107,7 @@ fn a_restarted_issuer_keeps_its_keys_credentials_codes_and_replays() {
         .unwrap()
         .body;
     let keys_file = std::fs::read_to_string(dir.join("state/issuer-keys.json")).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(dir.join("state/issuer-keys.json"))
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600);
-    }
+    assert_owner_only(&dir.join("state/issuer-keys.json"));
 
     // Killed without a chance to flush anything, then started on the same directory.
     drop(issuer);

@@ -6,8 +6,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 use examples::clock::{Clock, ManualClock, SystemClock};
-use examples::config::{IDENTITY_CONFIGURATION_ID, IssuerConfig};
-use examples::demo::{create_offer, demo_claims};
 use examples::issuer::{self, IssuerState};
 use examples::keystore::Keystore;
 use examples::narrate::Narrator;
@@ -17,7 +15,9 @@ use jose_core::{PublicJwk, UnixTime};
 use serde_json::{Value, json};
 use status_list::Status;
 
-use crate::common::{START, TestEnv};
+use crate::common::{
+    START, TestEnv, assert_owner_only, config_without_attestation, issue_identity_credential,
+};
 
 /// The exact error the demo wallet gives for a credential whose key is retired.
 pub(crate) const RETIRED_KEY_ERROR: &str = "protocol: no issuer key with the credential's kid";
@@ -274,13 +274,7 @@ fn the_key_admin_api_refuses_a_non_loopback_peer() {
     let (server, state) = runtime.block_on(async {
         let (listener, _) = issuer::bind(&format!("{ip}:0")).await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
-        let mut config = IssuerConfig::default_config();
-        config.keystore = None;
-        config.client_attestation_config = None;
-        config.key_attestation_config = None;
-        config
-            .credential_configurations
-            .retain(|c| c.key_attestations_required.is_none());
+        let config = config_without_attestation();
         let state = Arc::new(IssuerState::new(config, base_url, Keystore::new(), clock).unwrap());
         let server = issuer::spawn(listener, issuer::router(Arc::clone(&state))).unwrap();
         (server, state)
@@ -336,47 +330,19 @@ fn a_rotation_and_a_retirement_survive_restarts_on_the_same_data_directory() {
     ));
     std::fs::create_dir_all(&dir).unwrap();
     // No client attestation: this test is about the keys.
-    let mut config = IssuerConfig::default_config();
-    config.keystore = None;
-    config.client_attestation_config = None;
-    config.key_attestation_config = None;
-    config
-        .credential_configurations
-        .retain(|c| c.key_attestations_required.is_none());
+    let config = config_without_attestation();
     std::fs::write(dir.join("config.json"), config.to_json().unwrap()).unwrap();
     let port = spawn::free_port().unwrap();
     let url = format!("http://127.0.0.1:{port}");
     let mut issuer = start_issuer(&dir, port);
     let wallet = Wallet::new(Arc::new(SystemClock::new()), Narrator::quiet()).unwrap();
     let http = Http::new();
-    let issue = || {
-        let (uri, _, _) = create_offer(
-            &http,
-            &url,
-            IDENTITY_CONFIGURATION_ID,
-            &demo_claims(),
-            false,
-        )
-        .unwrap();
-        wallet
-            .run_offer(&uri, None, 1)
-            .unwrap()
-            .credentials
-            .remove(0)
-    };
+    let issue = || issue_identity_credential(&http, &url, &wallet);
     let a = issue();
     let key_a = a.kid.clone();
     let key_b = rotate(&http, &url, &key_a);
     let keys_file = std::fs::read_to_string(dir.join("state/issuer-keys.json")).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(dir.join("state/issuer-key-rotation.json"))
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600);
-    }
+    assert_owner_only(&dir.join("state/issuer-key-rotation.json"));
 
     // Restarted: both keys published, B active (it signs), A's credential verifies and is
     // revocable.
