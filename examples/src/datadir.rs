@@ -286,6 +286,23 @@ impl DataDir {
 /// never seen half-written (a crash, a second instance starting at the same moment), and of
 /// two instances creating it at once exactly one wins.
 fn create_private(path: &Path, bytes: &[u8]) -> Result<bool, DemoError> {
+    let temporary = write_private_temporary(path, bytes)?;
+    let linked = std::fs::hard_link(&temporary, path);
+    std::fs::remove_file(&temporary)?;
+    match linked {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Writes `bytes` to a fresh temporary file beside `path` (this process's), readable and
+/// writable by the owner only, synced to disk; the caller links or renames it into place, so
+/// `path` is never seen half-written.
+///
+/// # Errors
+/// [`DemoError::Io`] when it cannot be written.
+pub(crate) fn write_private_temporary(path: &Path, bytes: &[u8]) -> Result<PathBuf, DemoError> {
     use std::io::Write as _;
     let temporary = path.with_extension(format!("json.{}.tmp", std::process::id()));
     let mut options = std::fs::OpenOptions::new();
@@ -295,14 +312,7 @@ fn create_private(path: &Path, bytes: &[u8]) -> Result<bool, DemoError> {
     let mut file = options.open(&temporary)?;
     file.write_all(bytes)?;
     file.sync_all()?;
-    drop(file);
-    let linked = std::fs::hard_link(&temporary, path);
-    std::fs::remove_file(&temporary)?;
-    match linked {
-        Ok(()) => Ok(true),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
-        Err(e) => Err(e.into()),
-    }
+    Ok(temporary)
 }
 
 /// The keys file.

@@ -314,18 +314,9 @@ impl KeyRotation {
     /// [`DemoError::Io`] when it cannot be written; [`DemoError::Keystore`] when it cannot be
     /// serialised.
     pub fn save(&self, path: &Path) -> Result<(), DemoError> {
-        use std::io::Write as _;
         let text = serde_json::to_string_pretty(&self.to_file())
             .map_err(|e| DemoError::Keystore(e.to_string()))?;
-        let temporary = path.with_extension(format!("json.{}.tmp", std::process::id()));
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&temporary)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        drop(file);
+        let temporary = crate::datadir::write_private_temporary(path, text.as_bytes())?;
         std::fs::rename(&temporary, path)?;
         Ok(())
     }
