@@ -174,9 +174,7 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
         "the list has the width the token states"
     );
     // When the token carries the generated list, every status reads back as encoded.
-    if stated["lst"].as_str() == Some(list.to_lst().as_str())
-        && decoded.bits() == bits
-    {
+    if stated["lst"].as_str() == Some(list.to_lst().as_str()) && decoded.bits() == bits {
         assert_eq!(decoded.len(), list.len());
         for idx in 0..list.len().min(512) {
             let idx = StatusIndex::new(idx);
