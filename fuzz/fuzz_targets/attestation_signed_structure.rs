@@ -6,7 +6,8 @@
 //! right key or another fixed one), verified in strict mode. When verification succeeds, what
 //! the verdict promises is checked against what was generated: the attester signed the
 //! attestation, the key in `cnf` signed the PoP, the client id is the attestation's `sub`, the
-//! PoP's audience (and its challenge, when it carries one) are this server's, and the same PoP is refused the second time.
+//! PoP's audience (and its challenge, when it carries one) are this server's, and the same PoP
+//! is refused the second time.
 #![no_main]
 
 use std::sync::{Arc, OnceLock};
