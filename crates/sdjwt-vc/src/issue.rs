@@ -8,6 +8,7 @@ use crate::digest::{DisclosureEncoding, SD_ALG_SHA256, sha256_base64url};
 use crate::disclosure::Disclosure;
 use crate::error::Error;
 use crate::path::{ClaimPath, PathSegment};
+use crate::policy::DisclosurePolicy;
 
 /// Default salt length: 16 bytes = 128 bits, the RFC 9901 §9.3 minimum.
 pub const DEFAULT_SALT_LEN: usize = 16;
@@ -82,7 +83,7 @@ impl Decoys {
 #[derive(Clone, Debug)]
 pub struct SdJwtBuilder {
     claims: Map<String, Value>,
-    disclosable: Vec<ClaimPath>,
+    disclosable: DisclosurePolicy,
     decoys: Decoys,
     salt_len: usize,
     encoding: DisclosureEncoding,
@@ -94,7 +95,7 @@ impl SdJwtBuilder {
     pub const fn new(claims: Map<String, Value>) -> Self {
         Self {
             claims,
-            disclosable: Vec::new(),
+            disclosable: DisclosurePolicy::empty(),
             decoys: Decoys::none(),
             salt_len: DEFAULT_SALT_LEN,
             encoding: DisclosureEncoding::Compact,
@@ -114,6 +115,26 @@ impl SdJwtBuilder {
     #[must_use]
     pub fn with_disclosable_paths(mut self, paths: impl IntoIterator<Item = ClaimPath>) -> Self {
         self.disclosable.extend(paths);
+        self
+    }
+
+    /// Marks every path of a [`DisclosurePolicy`] selectively disclosable. When nothing is
+    /// marked yet, the builder shares the policy's list instead of copying it, so an issuer
+    /// that builds its policy once pays nothing per credential for it.
+    ///
+    /// ```
+    /// use sdjwt_vc::{ClaimPath, DisclosurePolicy, SdJwtBuilder};
+    /// let policy = DisclosurePolicy::new([ClaimPath::key("given_name")])?;
+    /// let claims = serde_json::json!({"given_name": "Erika", "age": 61});
+    /// let built = SdJwtBuilder::new(claims.as_object().unwrap().clone())
+    ///     .with_disclosure_policy(&policy)
+    ///     .build(&jose_core::SystemRandom::new())?;
+    /// assert_eq!(built.disclosures().len(), 1);
+    /// # Ok::<(), sdjwt_vc::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_disclosure_policy(mut self, policy: &DisclosurePolicy) -> Self {
+        self.disclosable.merge(policy);
         self
     }
 
@@ -141,7 +162,7 @@ impl SdJwtBuilder {
     /// The paths marked disclosable so far.
     #[must_use]
     pub fn disclosable(&self) -> &[ClaimPath] {
-        &self.disclosable
+        self.disclosable.paths()
     }
 
     /// Makes the salts, disclosures, decoys and the payload.
@@ -164,7 +185,8 @@ impl SdJwtBuilder {
         if self.salt_len < DEFAULT_SALT_LEN {
             return Err(Error::SaltTooShort { len: self.salt_len });
         }
-        if let Some(path) = self.disclosable.iter().find(|p| p.segments().is_empty()) {
+        let disclosable = self.disclosable.paths();
+        if let Some(path) = disclosable.iter().find(|p| p.segments().is_empty()) {
             return Err(Error::InvalidPolicyPath {
                 path: path.clone(),
                 reason: "is empty",
@@ -172,9 +194,9 @@ impl SdJwtBuilder {
         }
         // First pass: which claims are selected, and how many salts and decoys follow.
         let mut plan = Plan {
-            policy: &self.disclosable,
-            summaries: self.disclosable.iter().map(Summary::of_pattern).collect(),
-            hits: vec![false; self.disclosable.len()],
+            policy: disclosable,
+            summaries: disclosable.iter().map(Summary::of_pattern).collect(),
+            hits: vec![false; disclosable.len()],
             decoys: self.decoys,
             path: Vec::new(),
             selected: Vec::new(),
@@ -182,7 +204,7 @@ impl SdJwtBuilder {
         };
         plan.object(&self.claims)?;
         if let Some(position) = plan.hits.iter().position(|hit| !hit) {
-            let path = self.disclosable.get(position).cloned().unwrap_or_default();
+            let path = disclosable.get(position).cloned().unwrap_or_default();
             return Err(Error::InvalidPolicyPath {
                 path,
                 reason: "selects no claim",
