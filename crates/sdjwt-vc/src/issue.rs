@@ -195,7 +195,7 @@ impl SdJwtBuilder {
         // First pass: which claims are selected, and how many salts and decoys follow.
         let mut plan = Plan {
             policy: disclosable,
-            summaries: disclosable.iter().map(Summary::of_pattern).collect(),
+            by_summary: Summary::index(disclosable),
             hits: vec![false; disclosable.len()],
             decoys: self.decoys,
             path: Vec::new(),
@@ -260,8 +260,9 @@ fn reserved(name: &str) -> bool {
 /// them) and counts the random draws (one salt per disclosure, one per decoy).
 struct Plan<'p, 'c> {
     policy: &'p [ClaimPath],
-    /// [`Summary`] of each policy path, to skip most of them without comparing names.
-    summaries: Vec<Summary>,
+    /// Each policy path's [`Summary`] with its position, sorted: a claim is compared only with
+    /// the paths whose summary admits it.
+    by_summary: Vec<(Summary, usize)>,
     hits: Vec<bool>,
     decoys: Decoys,
     /// Where the walk is, borrowing the member names from the claims.
@@ -298,15 +299,16 @@ fn matches(pattern: &ClaimPath, path: &[Step<'_>]) -> bool {
             })
 }
 
-/// A path's length and a digest of its last step: two paths can only match if their
-/// summaries are [`compatible`](Summary::admits).
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// A path's length and a digest of its last step: a pattern can only match a concrete path
+/// with the same summary, or, when the pattern's last step is every element, one whose last
+/// step is an index.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Summary {
     len: usize,
     last: LastStep,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum LastStep {
     Key { len: usize, first: u8, last: u8 },
     Index(usize),
@@ -351,27 +353,42 @@ impl Summary {
         }
     }
 
-    /// Whether a pattern with this summary may match a path with summary `path`.
-    fn admits(self, path: Self) -> bool {
-        self.len == path.len
-            && match (self.last, path.last) {
-                (LastStep::AnyIndex, LastStep::Index(_)) => true,
-                (pattern, concrete) => pattern == concrete,
-            }
+    /// Each pattern's summary and position, sorted by summary.
+    fn index(patterns: &[ClaimPath]) -> Vec<(Self, usize)> {
+        let mut index: Vec<(Self, usize)> =
+            patterns.iter().map(Self::of_pattern).zip(0..).collect();
+        index.sort_unstable();
+        index
     }
 }
 
 impl<'c> Plan<'_, 'c> {
     fn selected(&mut self) -> bool {
         let here = Summary::of_path(&self.path);
+        let mut any = self.mark(here);
+        // An index is also selected by the patterns that select every element.
+        if let LastStep::Index(_) = here.last {
+            any |= self.mark(Summary {
+                len: here.len,
+                last: LastStep::AnyIndex,
+            });
+        }
+        any
+    }
+
+    /// Marks the policy paths with summary `summary` that match the current path; whether any
+    /// did.
+    fn mark(&mut self, summary: Summary) -> bool {
+        let start = self.by_summary.partition_point(|(s, _)| *s < summary);
         let mut any = false;
-        let candidates = self
-            .policy
-            .iter()
-            .zip(&self.summaries)
-            .zip(self.hits.iter_mut());
-        for ((pattern, summary), hit) in candidates {
-            if summary.admits(here) && matches(pattern, &self.path) {
+        for (candidate, position) in self.by_summary.get(start..).unwrap_or_default() {
+            if *candidate != summary {
+                break;
+            }
+            if let Some(pattern) = self.policy.get(*position)
+                && matches(pattern, &self.path)
+                && let Some(hit) = self.hits.get_mut(*position)
+            {
                 *hit = true;
                 any = true;
             }
@@ -651,10 +668,19 @@ impl UnsignedSdJwt {
                 expected,
             }));
         }
-        let mut jwt = self.signing_input.into_bytes();
-        jwt.push(b'.');
-        jose_core::base64url::encode_to_vec(&mut jwt, signature);
-        let jwt = ascii_string(jwt);
+        // Only the signature's characters are new text: encoded on the stack when they fit (every
+        // ECDSA and EdDSA signature, RSA up to 2048 bits), so the signing input is not checked
+        // as UTF-8 a second time.
+        let mut jwt = self.signing_input;
+        jwt.push('.');
+        let mut room = [0u8; SIGNATURE_ROOM];
+        let written = jose_core::base64url::encode_to_slice(&mut room, signature);
+        match room.get(..written).map(core::str::from_utf8) {
+            Some(Ok(text)) if written == jose_core::base64url::encoded_len(signature.len()) => {
+                jwt.push_str(text);
+            }
+            _ => jwt.push_str(&jose_core::base64url::encode(signature)),
+        }
         Ok(IssuedSdJwt {
             jwt,
             disclosures: self.disclosures,
@@ -721,4 +747,44 @@ impl IssuedSdJwt {
 /// Base64url text, `.` and `~` (ASCII by construction) as a `String`.
 fn ascii_string(bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unsigned(alg: Algorithm) -> UnsignedSdJwt {
+        let claims = serde_json::json!({"a": 1});
+        let Value::Object(claims) = claims else {
+            unreachable!()
+        };
+        let Ok(payload) = SdJwtBuilder::new(claims).build(&jose_core::SystemRandom::new()) else {
+            unreachable!()
+        };
+        let Ok(unsigned) = payload.into_unsigned(&Header::new(alg)) else {
+            unreachable!()
+        };
+        unsigned
+    }
+
+    /// The signature is appended as base64url whether it fits the stack room (ES256) or not
+    /// (an RSA-4096-sized signature).
+    #[test]
+    fn any_signature_length_is_attached_as_base64url() {
+        for (alg, len) in [(Algorithm::Es256, 64), (Algorithm::Rs256, 512)] {
+            let unsigned = unsigned(alg);
+            let input = String::from_utf8(unsigned.signing_input().to_vec()).unwrap_or_default();
+            let signature: Vec<u8> = (0..len)
+                .map(|i| u8::try_from(i % 251).unwrap_or(0))
+                .collect();
+            let Ok(issued) = unsigned.attach_signature(&signature) else {
+                unreachable!()
+            };
+            assert_eq!(
+                issued.jwt(),
+                format!("{input}.{}", jose_core::base64url::encode(&signature))
+            );
+        }
+        assert!(SIGNATURE_ROOM < jose_core::base64url::encoded_len(512));
+    }
 }
