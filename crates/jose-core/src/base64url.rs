@@ -153,6 +153,24 @@ fn sextets(chunk: [u8; 4]) -> (u32, u8) {
 /// ```
 #[must_use]
 pub fn decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    decode_to_vec(&mut out, text)?;
+    Some(out)
+}
+
+/// Appends the decoding of `text` to a byte buffer and returns how many bytes it added (the
+/// hot-path form of [`decode`]: one buffer reused for many inputs). Same strictness as
+/// [`decode`]; on bad input `out` is left as it was and the result is `None`.
+///
+/// ```
+/// let mut buf = Vec::new();
+/// assert_eq!(jose_core::base64url::decode_to_vec(&mut buf, "Zm9v"), Some(3));
+/// assert_eq!(jose_core::base64url::decode_to_vec(&mut buf, "-_8"), Some(2));
+/// assert_eq!(buf, b"foo\xfb\xff");
+/// assert_eq!(jose_core::base64url::decode_to_vec(&mut buf, "-_8="), None);
+/// assert_eq!(buf.len(), 5);
+/// ```
+pub fn decode_to_vec(out: &mut Vec<u8>, text: &str) -> Option<usize> {
     let input = text.as_bytes();
     let tail_len = match input.len() % 4 {
         0 => 0,
@@ -160,7 +178,23 @@ pub fn decode(text: &str) -> Option<Vec<u8>> {
         3 => 2,
         _ => return None,
     };
-    let mut out = vec![0u8; (input.len() / 4).saturating_mul(3).saturating_add(tail_len)];
+    let len = (input.len() / 4).saturating_mul(3).saturating_add(tail_len);
+    let start = out.len();
+    out.resize(start.saturating_add(len), 0);
+    let decoded = out
+        .get_mut(start..)
+        .is_some_and(|target| decode_exact(input, target));
+    if decoded {
+        Some(len)
+    } else {
+        out.truncate(start);
+        None
+    }
+}
+
+/// Decodes `input` (a length already checked not to be 1 mod 4) into `out`, which has exactly
+/// the decoded length; whether the input was canonical base64url.
+fn decode_exact(input: &[u8], out: &mut [u8]) -> bool {
     let mut seen = 0u8;
     let mut chunks = input.chunks_exact(4);
     let mut slots = out.chunks_exact_mut(3);
@@ -179,7 +213,7 @@ pub fn decode(text: &str) -> Option<Vec<u8>> {
             let [_, value, trailing, _] = n.to_be_bytes();
             seen |= bits;
             if trailing != 0 {
-                return None;
+                return false;
             }
             *x = value;
         }
@@ -188,13 +222,13 @@ pub fn decode(text: &str) -> Option<Vec<u8>> {
             let [_, first, second, trailing] = n.to_be_bytes();
             seen |= bits;
             if trailing != 0 {
-                return None;
+                return false;
             }
             (*x, *y) = (first, second);
         }
-        _ => return None,
+        _ => return false,
     }
-    (seen & INVALID == 0).then_some(out)
+    seen & INVALID == 0
 }
 
 /// Decodes into a fixed-size array; `None` on bad encoding or wrong length.
@@ -264,6 +298,25 @@ mod tests {
         fn agrees_with_base64ct_on_any_text(text in "[A-Za-z0-9_=+/ -]{0,40}") {
             proptest::prop_assert_eq!(decode(&text), Base64UrlUnpadded::decode_vec(&text).ok());
             proptest::prop_assert_eq!(decode_secret(&text), decode(&text));
+        }
+
+        #[test]
+        fn decode_to_vec_appends_what_decode_returns(
+            prefix in proptest::collection::vec(proptest::num::u8::ANY, 0..8),
+            text in "[A-Za-z0-9_=+/ -]{0,40}",
+        ) {
+            let mut out = prefix.clone();
+            let added = decode_to_vec(&mut out, &text);
+            match decode(&text) {
+                Some(bytes) => {
+                    proptest::prop_assert_eq!(added, Some(bytes.len()));
+                    proptest::prop_assert_eq!(out, [prefix, bytes].concat());
+                }
+                None => {
+                    proptest::prop_assert_eq!(added, None);
+                    proptest::prop_assert_eq!(out, prefix);
+                }
+            }
         }
 
         #[test]
