@@ -230,6 +230,7 @@ impl SdJwtBuilder {
             rng,
             disclosures: Vec::with_capacity(plan.draws),
             scratch: Vec::with_capacity(128),
+            salt: Vec::with_capacity(jose_core::base64url::encoded_len(self.salt_len)),
         };
         let mut payload = maker.object(self.claims)?;
         payload.insert("_sd_alg".into(), SD_ALG_SHA256.into());
@@ -452,6 +453,8 @@ struct Maker<'p> {
     disclosures: Vec<Disclosure>,
     /// Reused for the JSON text of each disclosure.
     scratch: Vec<u8>,
+    /// Reused for each salt's (or decoy's) base64url text.
+    salt: Vec<u8>,
 }
 
 impl Maker<'_> {
@@ -470,20 +473,30 @@ impl Maker<'_> {
         }
     }
 
-    /// The next `salt_len` pooled bytes, base64url-encoded. The plan counted every draw, so
-    /// the pool never runs short; if it did, the bytes would come from the source directly.
-    fn random_string(&mut self) -> Result<String, Error> {
+    /// The next `salt_len` pooled bytes, base64url-encoded into `salt` (cleared first). The
+    /// plan counted every draw, so the pool never runs short; if it did, the bytes would come
+    /// from the source directly.
+    fn random_text(&mut self) -> Result<(), Error> {
+        self.salt.clear();
         if let Some((bytes, rest)) = self.pool.split_at_checked(self.salt_len) {
             self.pool = rest;
-            return Ok(jose_core::base64url::encode(bytes));
+            jose_core::base64url::encode_to_vec(&mut self.salt, bytes);
+            return Ok(());
         }
         let mut bytes = vec![0u8; self.salt_len];
         self.rng.fill(&mut bytes).map_err(Error::Random)?;
-        Ok(jose_core::base64url::encode(&bytes))
+        jose_core::base64url::encode_to_vec(&mut self.salt, &bytes);
+        Ok(())
+    }
+
+    /// The text [`Self::random_text`] wrote (base64url, so always UTF-8).
+    fn salt(&self) -> &str {
+        core::str::from_utf8(&self.salt).unwrap_or_default()
     }
 
     fn disclose(&mut self, name: Option<String>, value: Value) -> Result<String, Error> {
-        let salt = self.random_string()?;
+        self.random_text()?;
+        let salt = core::str::from_utf8(&self.salt).unwrap_or_default();
         let disclosure =
             Disclosure::create_with(&mut self.scratch, salt, name, value, self.encoding);
         let digest = disclosure.digest().to_owned();
@@ -520,7 +533,8 @@ impl Maker<'_> {
             return Ok(out);
         }
         for _ in 0..self.decoys.count_for(digests.len()) {
-            let decoy = sha256_base64url(&self.random_string()?);
+            self.random_text()?;
+            let decoy = sha256_base64url(self.salt());
             digests.push((prefix(&decoy), decoy));
         }
         // Byte order (what RFC 9901 §4.2.4.1 asks for), comparing an 8-byte prefix first: the
