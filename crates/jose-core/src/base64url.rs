@@ -193,8 +193,37 @@ pub fn decode_to_vec(out: &mut Vec<u8>, text: &str) -> Option<usize> {
 }
 
 /// Decodes `input` (a length already checked not to be 1 mod 4) into `out`, which has exactly
-/// the decoded length; whether the input was canonical base64url.
+/// the decoded length; whether the input was canonical base64url. Eight characters at a time
+/// become six bytes written with one store; the last seven characters or fewer go through
+/// [`decode_groups`].
 fn decode_exact(input: &[u8], out: &mut [u8]) -> bool {
+    let mut seen = 0u8;
+    let mut blocks = input.chunks_exact(8);
+    let mut slots = out.chunks_exact_mut(6);
+    let mut done = 0usize;
+    for (block, slot) in (&mut blocks).zip(&mut slots) {
+        let mut n = 0u64;
+        for byte in block {
+            let value = DECODE[usize::from(*byte)];
+            seen |= value;
+            n = n << 6 | u64::from(value);
+        }
+        if let Some(bytes) = n.to_be_bytes().get(2..) {
+            slot.copy_from_slice(bytes);
+        }
+        done = done.saturating_add(1);
+    }
+    match (
+        input.get(done.saturating_mul(8)..),
+        out.get_mut(done.saturating_mul(6)..),
+    ) {
+        (Some(rest_in), Some(rest_out)) => seen & INVALID == 0 && decode_groups(rest_in, rest_out),
+        _ => false,
+    }
+}
+
+/// [`decode_exact`] four characters at a time.
+fn decode_groups(input: &[u8], out: &mut [u8]) -> bool {
     let mut seen = 0u8;
     let mut chunks = input.chunks_exact(4);
     let mut slots = out.chunks_exact_mut(3);
@@ -271,6 +300,23 @@ mod tests {
         assert_eq!(decode("A"), None);
         assert_eq!(decode("AAA="), None);
         assert_eq!(decode("AA A"), None);
+    }
+
+    /// A bad character is found wherever it sits: in an eight-character block, in a
+    /// four-character group after the blocks, or in the tail.
+    #[test]
+    fn a_bad_character_anywhere_is_refused() {
+        let valid = encode(b"fifteen bytes!!"); // 20 characters: two blocks and a group
+        assert_eq!(valid.len(), 20);
+        for at in 0..valid.len() {
+            for bad in ['=', '+', '/', ' ', '\u{80}'] {
+                let mut text: Vec<char> = valid.chars().collect();
+                text[at] = bad;
+                let text: String = text.into_iter().collect();
+                assert_eq!(decode(&text), None, "{text}");
+            }
+        }
+        assert_eq!(decode(&valid).as_deref(), Some(&b"fifteen bytes!!"[..]));
     }
 
     #[test]
