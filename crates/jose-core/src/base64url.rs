@@ -153,6 +153,24 @@ fn sextets(chunk: [u8; 4]) -> (u32, u8) {
 /// ```
 #[must_use]
 pub fn decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    decode_to_vec(&mut out, text)?;
+    Some(out)
+}
+
+/// Appends the decoding of `text` to a byte buffer and returns how many bytes it added (the
+/// hot-path form of [`decode`]: one buffer reused for many inputs). Same strictness as
+/// [`decode`]; on bad input `out` is left as it was and the result is `None`.
+///
+/// ```
+/// let mut buf = Vec::new();
+/// assert_eq!(jose_core::base64url::decode_to_vec(&mut buf, "Zm9v"), Some(3));
+/// assert_eq!(jose_core::base64url::decode_to_vec(&mut buf, "-_8"), Some(2));
+/// assert_eq!(buf, b"foo\xfb\xff");
+/// assert_eq!(jose_core::base64url::decode_to_vec(&mut buf, "-_8="), None);
+/// assert_eq!(buf.len(), 5);
+/// ```
+pub fn decode_to_vec(out: &mut Vec<u8>, text: &str) -> Option<usize> {
     let input = text.as_bytes();
     let tail_len = match input.len() % 4 {
         0 => 0,
@@ -160,7 +178,52 @@ pub fn decode(text: &str) -> Option<Vec<u8>> {
         3 => 2,
         _ => return None,
     };
-    let mut out = vec![0u8; (input.len() / 4).saturating_mul(3).saturating_add(tail_len)];
+    let len = (input.len() / 4).saturating_mul(3).saturating_add(tail_len);
+    let start = out.len();
+    out.resize(start.saturating_add(len), 0);
+    let decoded = out
+        .get_mut(start..)
+        .is_some_and(|target| decode_exact(input, target));
+    if decoded {
+        Some(len)
+    } else {
+        out.truncate(start);
+        None
+    }
+}
+
+/// Decodes `input` (a length already checked not to be 1 mod 4) into `out`, which has exactly
+/// the decoded length; whether the input was canonical base64url. Eight characters at a time
+/// become six bytes written with one store; the last seven characters or fewer go through
+/// [`decode_groups`].
+fn decode_exact(input: &[u8], out: &mut [u8]) -> bool {
+    let mut seen = 0u8;
+    let mut blocks = input.chunks_exact(8);
+    let mut slots = out.chunks_exact_mut(6);
+    let mut done = 0usize;
+    for (block, slot) in (&mut blocks).zip(&mut slots) {
+        let mut n = 0u64;
+        for byte in block {
+            let value = DECODE[usize::from(*byte)];
+            seen |= value;
+            n = n << 6 | u64::from(value);
+        }
+        if let Some(bytes) = n.to_be_bytes().get(2..) {
+            slot.copy_from_slice(bytes);
+        }
+        done = done.saturating_add(1);
+    }
+    match (
+        input.get(done.saturating_mul(8)..),
+        out.get_mut(done.saturating_mul(6)..),
+    ) {
+        (Some(rest_in), Some(rest_out)) => seen & INVALID == 0 && decode_groups(rest_in, rest_out),
+        _ => false,
+    }
+}
+
+/// [`decode_exact`] four characters at a time.
+fn decode_groups(input: &[u8], out: &mut [u8]) -> bool {
     let mut seen = 0u8;
     let mut chunks = input.chunks_exact(4);
     let mut slots = out.chunks_exact_mut(3);
@@ -179,7 +242,7 @@ pub fn decode(text: &str) -> Option<Vec<u8>> {
             let [_, value, trailing, _] = n.to_be_bytes();
             seen |= bits;
             if trailing != 0 {
-                return None;
+                return false;
             }
             *x = value;
         }
@@ -188,13 +251,13 @@ pub fn decode(text: &str) -> Option<Vec<u8>> {
             let [_, first, second, trailing] = n.to_be_bytes();
             seen |= bits;
             if trailing != 0 {
-                return None;
+                return false;
             }
             (*x, *y) = (first, second);
         }
-        _ => return None,
+        _ => return false,
     }
-    (seen & INVALID == 0).then_some(out)
+    seen & INVALID == 0
 }
 
 /// Decodes into a fixed-size array; `None` on bad encoding or wrong length.
@@ -239,6 +302,23 @@ mod tests {
         assert_eq!(decode("AA A"), None);
     }
 
+    /// A bad character is found wherever it sits: in an eight-character block, in a
+    /// four-character group after the blocks, or in the tail.
+    #[test]
+    fn a_bad_character_anywhere_is_refused() {
+        let valid = encode(b"fifteen bytes!!"); // 20 characters: two blocks and a group
+        assert_eq!(valid.len(), 20);
+        for at in 0..valid.len() {
+            for bad in ['=', '+', '/', ' ', '\u{80}'] {
+                let mut text: Vec<char> = valid.chars().collect();
+                text[at] = bad;
+                let text: String = text.into_iter().collect();
+                assert_eq!(decode(&text), None, "{text}");
+            }
+        }
+        assert_eq!(decode(&valid).as_deref(), Some(&b"fifteen bytes!!"[..]));
+    }
+
     #[test]
     fn non_canonical_trailing_bits_are_refused() {
         // "AB" decodes to 0x00 with 4 non-zero trailing bits: not canonical.
@@ -264,6 +344,25 @@ mod tests {
         fn agrees_with_base64ct_on_any_text(text in "[A-Za-z0-9_=+/ -]{0,40}") {
             proptest::prop_assert_eq!(decode(&text), Base64UrlUnpadded::decode_vec(&text).ok());
             proptest::prop_assert_eq!(decode_secret(&text), decode(&text));
+        }
+
+        #[test]
+        fn decode_to_vec_appends_what_decode_returns(
+            prefix in proptest::collection::vec(proptest::num::u8::ANY, 0..8),
+            text in "[A-Za-z0-9_=+/ -]{0,40}",
+        ) {
+            let mut out = prefix.clone();
+            let added = decode_to_vec(&mut out, &text);
+            match decode(&text) {
+                Some(bytes) => {
+                    proptest::prop_assert_eq!(added, Some(bytes.len()));
+                    proptest::prop_assert_eq!(out, [prefix, bytes].concat());
+                }
+                None => {
+                    proptest::prop_assert_eq!(added, None);
+                    proptest::prop_assert_eq!(out, prefix);
+                }
+            }
         }
 
         #[test]

@@ -17,13 +17,35 @@ use crate::error::Error;
 /// assert_eq!(d.digest(), "w0I8EKcdCtUPkGCNUrfwVp2xEgNjtoIDlOxc9-PlOhs");
 /// # Ok::<(), sdjwt_vc::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Disclosure {
-    encoded: String,
+    /// The encoded string followed by the salt: one allocation for both.
+    text: String,
+    /// Where the salt starts in `text`.
+    salt_at: usize,
     digest: DigestText,
-    salt: String,
     name: Option<String>,
     value: Value,
+}
+
+impl core::fmt::Debug for Disclosure {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Disclosure")
+            .field("encoded", &self.as_str())
+            .field("digest", &self.digest)
+            .field("salt", &self.salt())
+            .field("name", &self.name)
+            .field("value", &self.value)
+            .finish()
+    }
+}
+
+/// `encoded` followed by `salt` in one string, and where the salt starts.
+fn joined(encoded: &str, salt: &str) -> (String, usize) {
+    let mut text = String::with_capacity(encoded.len().saturating_add(salt.len()));
+    text.push_str(encoded);
+    text.push_str(salt);
+    (text, encoded.len())
 }
 
 impl Disclosure {
@@ -39,12 +61,39 @@ impl Disclosure {
     }
 
     pub(crate) fn parse_at(encoded: &str, index: usize, max_depth: usize) -> Result<Self, Error> {
-        let bytes =
-            jose_core::base64url::decode(encoded).ok_or(Error::DisclosureEncoding { index })?;
-        let (salt, name, value) = match parse_plain(&bytes, max_depth) {
-            Some(parts) => parts,
-            None => parse_any(&bytes, index, max_depth)?,
-        };
+        Self::parse_with(&mut Vec::new(), encoded, index, max_depth)
+    }
+
+    /// [`Self::parse_at`] decoding into `scratch` (cleared first), so a verifier parsing many
+    /// disclosures reuses one buffer.
+    pub(crate) fn parse_with(
+        scratch: &mut Vec<u8>,
+        encoded: &str,
+        index: usize,
+        max_depth: usize,
+    ) -> Result<Self, Error> {
+        scratch.clear();
+        jose_core::base64url::decode_to_vec(scratch, encoded)
+            .ok_or(Error::DisclosureEncoding { index })?;
+        let bytes = scratch.as_slice();
+        match parse_plain(bytes, max_depth) {
+            Some((salt, name, value)) => Self::checked(encoded, salt, name, value, index),
+            None => {
+                let (salt, name, value) = parse_any(bytes, index, max_depth)?;
+                Self::checked(encoded, &salt, name, value, index)
+            }
+        }
+    }
+
+    /// The parsed parts checked against the reserved names (RFC 9901 §4.2.1) and kept with the
+    /// received string.
+    fn checked(
+        encoded: &str,
+        salt: &str,
+        name: Option<String>,
+        value: Value,
+        index: usize,
+    ) -> Result<Self, Error> {
         if name
             .as_deref()
             .is_some_and(|name| name == "_sd" || name == "...")
@@ -54,10 +103,11 @@ impl Disclosure {
                 reason: "claim name is the reserved _sd or ...",
             });
         }
+        let (text, salt_at) = joined(encoded, salt);
         Ok(Self {
             digest: DigestText::of(encoded),
-            encoded: encoded.to_owned(),
-            salt,
+            text,
+            salt_at,
             name,
             value,
         })
@@ -72,36 +122,43 @@ impl Disclosure {
         value: Value,
         encoding: DisclosureEncoding,
     ) -> Self {
-        Self::create_with(&mut Vec::new(), salt, name, value, encoding)
+        Self::create_with(&mut Vec::new(), &salt, name, value, encoding)
     }
 
     /// [`Self::create`] writing the JSON text into `scratch` (cleared first), so an issuer
     /// making many disclosures reuses one buffer.
     pub(crate) fn create_with(
         scratch: &mut Vec<u8>,
-        salt: String,
+        salt: &str,
         name: Option<String>,
         value: Value,
         encoding: DisclosureEncoding,
     ) -> Self {
         scratch.clear();
         if encoding
-            .write_disclosure(scratch, &salt, name.as_deref(), &value)
+            .write_disclosure(scratch, salt, name.as_deref(), &value)
             .is_err()
         {
             // Writing a `Value` and strings into a Vec cannot fail; stay total anyway with the
             // form a `Value` array prints as.
             scratch.clear();
-            let mut array = vec![Value::String(salt.clone())];
+            let mut array = vec![Value::String(salt.to_owned())];
             array.extend(name.clone().map(Value::String));
             array.push(value.clone());
             scratch.extend_from_slice(Value::Array(array).to_string().as_bytes());
         }
-        let encoded = jose_core::base64url::encode(scratch);
+        // The encoded string and the salt in one allocation.
+        let encoded_len = jose_core::base64url::encoded_len(scratch.len());
+        let mut text = Vec::with_capacity(encoded_len.saturating_add(salt.len()));
+        jose_core::base64url::encode_to_vec(&mut text, scratch);
+        text.extend_from_slice(salt.as_bytes());
+        // Base64url characters and the salt, which is UTF-8: never the fallback.
+        let text = String::from_utf8(text).unwrap_or_default();
+        let digest = DigestText::of(text.get(..encoded_len).unwrap_or_default());
         Self {
-            digest: DigestText::of(&encoded),
-            encoded,
-            salt,
+            digest,
+            text,
+            salt_at: encoded_len,
             name,
             value,
         }
@@ -110,7 +167,7 @@ impl Disclosure {
     /// The base64url string exactly as received or issued.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        &self.encoded
+        self.text.get(..self.salt_at).unwrap_or_default()
     }
 
     /// `base64url(SHA-256(self.as_str()))`.
@@ -122,7 +179,7 @@ impl Disclosure {
     /// The salt.
     #[must_use]
     pub fn salt(&self) -> &str {
-        &self.salt
+        self.text.get(self.salt_at..).unwrap_or_default()
     }
 
     /// The claim name, or `None` for an array element.
@@ -142,10 +199,18 @@ impl Disclosure {
     pub(crate) fn take_value(&mut self) -> Value {
         core::mem::take(&mut self.value)
     }
+
+    /// Moves the claim name out, leaving `None`, for the same caller as [`Self::take_value`].
+    pub(crate) fn take_name(&mut self) -> Option<String> {
+        self.name.take()
+    }
 }
 
 /// A disclosure's salt, optional claim name and value.
 type Parts = (String, Option<String>, Value);
+
+/// [`Parts`] with the salt borrowed from the decoded text.
+type PlainParts<'b> = (&'b str, Option<String>, Value);
 
 /// The general parse: any strict JSON, then the shape checks of RFC 9901 §4.2.1.
 fn parse_any(bytes: &[u8], index: usize, max_depth: usize) -> Result<Parts, Error> {
@@ -192,7 +257,7 @@ fn parse_any(bytes: &[u8], index: usize, max_depth: usize) -> Result<Parts, Erro
 /// (one nesting level less, as inside the array). `None` for anything else, which
 /// [`parse_any`] then accepts or refuses with its exact error; whatever this accepts,
 /// [`parse_any`] accepts with the same result.
-fn parse_plain(bytes: &[u8], max_depth: usize) -> Option<Parts> {
+fn parse_plain(bytes: &[u8], max_depth: usize) -> Option<PlainParts<'_>> {
     let inner_depth = max_depth.checked_sub(1)?;
     let rest = trim_ws(bytes).strip_prefix(b"[")?.strip_suffix(b"]")?;
     let (salt, rest) = plain_string(trim_ws_start(rest))?;
@@ -206,7 +271,7 @@ fn parse_plain(bytes: &[u8], max_depth: usize) -> Option<Parts> {
         None => (None, rest),
     };
     let value = jose_core::json::parse_value(rest, inner_depth).ok()?;
-    Some((salt.to_owned(), name.map(str::to_owned), value))
+    Some((salt, name.map(str::to_owned), value))
 }
 
 /// A JSON string at the start of `bytes` without escapes or control characters, and the
@@ -288,7 +353,9 @@ mod tests {
     fn agree(json: &[u8], max_depth: usize) -> bool {
         match parse_plain(json, max_depth) {
             None => true,
-            Some(parts) => parse_any(json, 0, max_depth) == Ok(parts),
+            Some((salt, name, value)) => {
+                parse_any(json, 0, max_depth) == Ok((salt.to_owned(), name, value))
+            }
         }
     }
 
@@ -361,5 +428,51 @@ mod tests {
         );
         assert_eq!(d.digest(), "jsu9yVulwQQlhFlM_3JlzMaSFzglhQG0DpfayQwLUK4");
         assert_eq!(Disclosure::parse(d.as_str(), 8).unwrap(), d);
+    }
+
+    /// The encoded string and the salt share one allocation; each reads back whole, from
+    /// both parses and from creation.
+    #[test]
+    fn encoded_string_and_salt_read_back() {
+        let plain = encode(r#"["salt-1","n",{"a":1}]"#);
+        let escaped = encode(r#"["s\"\u00e9","n",1]"#);
+        let parsed = Disclosure::parse(&plain, 8).unwrap();
+        assert_eq!((parsed.as_str(), parsed.salt()), (plain.as_str(), "salt-1"));
+        let parsed = Disclosure::parse(&escaped, 8).unwrap();
+        assert_eq!((parsed.as_str(), parsed.salt()), (escaped.as_str(), "s\"é"));
+        assert_eq!(parsed.digest(), crate::sha256_base64url(&escaped));
+        let created = Disclosure::create(
+            "Köln".into(),
+            Some("n".into()),
+            json!(1),
+            DisclosureEncoding::Compact,
+        );
+        assert_eq!(created.salt(), "Köln");
+        assert_eq!(created.digest(), crate::sha256_base64url(created.as_str()));
+        assert_eq!(Disclosure::parse(created.as_str(), 8).unwrap(), created);
+        let debug = format!("{created:?}");
+        assert!(
+            debug.contains(created.as_str()) && debug.contains("Köln"),
+            "{debug}"
+        );
+    }
+
+    /// A reused decoding buffer gives what a fresh one gives, whatever it held before, and a
+    /// bad disclosure after a good one is still refused.
+    #[test]
+    fn a_reused_buffer_changes_nothing() {
+        let mut scratch = b"left over from an earlier, longer disclosure".to_vec();
+        let long = encode(r#"["salt","name",{"a":[1,2,3],"b":"x"}]"#);
+        let short = encode(r#"["s","v"]"#);
+        for text in [&long, &short, &long] {
+            assert_eq!(
+                Disclosure::parse_with(&mut scratch, text, 0, 8),
+                Disclosure::parse(text, 8)
+            );
+        }
+        assert_eq!(
+            Disclosure::parse_with(&mut scratch, "WyJzIiwidiJd=", 3, 8),
+            Err(Error::DisclosureEncoding { index: 3 })
+        );
     }
 }

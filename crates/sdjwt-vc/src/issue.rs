@@ -8,6 +8,7 @@ use crate::digest::{DisclosureEncoding, SD_ALG_SHA256, sha256_base64url};
 use crate::disclosure::Disclosure;
 use crate::error::Error;
 use crate::path::{ClaimPath, PathSegment};
+use crate::policy::DisclosurePolicy;
 
 /// Default salt length: 16 bytes = 128 bits, the RFC 9901 §9.3 minimum.
 pub const DEFAULT_SALT_LEN: usize = 16;
@@ -82,7 +83,7 @@ impl Decoys {
 #[derive(Clone, Debug)]
 pub struct SdJwtBuilder {
     claims: Map<String, Value>,
-    disclosable: Vec<ClaimPath>,
+    disclosable: DisclosurePolicy,
     decoys: Decoys,
     salt_len: usize,
     encoding: DisclosureEncoding,
@@ -94,7 +95,7 @@ impl SdJwtBuilder {
     pub const fn new(claims: Map<String, Value>) -> Self {
         Self {
             claims,
-            disclosable: Vec::new(),
+            disclosable: DisclosurePolicy::empty(),
             decoys: Decoys::none(),
             salt_len: DEFAULT_SALT_LEN,
             encoding: DisclosureEncoding::Compact,
@@ -114,6 +115,26 @@ impl SdJwtBuilder {
     #[must_use]
     pub fn with_disclosable_paths(mut self, paths: impl IntoIterator<Item = ClaimPath>) -> Self {
         self.disclosable.extend(paths);
+        self
+    }
+
+    /// Marks every path of a [`DisclosurePolicy`] selectively disclosable. When nothing is
+    /// marked yet, the builder shares the policy's list instead of copying it, so an issuer
+    /// that builds its policy once pays nothing per credential for it.
+    ///
+    /// ```
+    /// use sdjwt_vc::{ClaimPath, DisclosurePolicy, SdJwtBuilder};
+    /// let policy = DisclosurePolicy::new([ClaimPath::key("given_name")])?;
+    /// let claims = serde_json::json!({"given_name": "Erika", "age": 61});
+    /// let built = SdJwtBuilder::new(claims.as_object().unwrap().clone())
+    ///     .with_disclosure_policy(&policy)
+    ///     .build(&jose_core::SystemRandom::new())?;
+    /// assert_eq!(built.disclosures().len(), 1);
+    /// # Ok::<(), sdjwt_vc::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_disclosure_policy(mut self, policy: &DisclosurePolicy) -> Self {
+        self.disclosable.merge(policy);
         self
     }
 
@@ -141,7 +162,7 @@ impl SdJwtBuilder {
     /// The paths marked disclosable so far.
     #[must_use]
     pub fn disclosable(&self) -> &[ClaimPath] {
-        &self.disclosable
+        self.disclosable.paths()
     }
 
     /// Makes the salts, disclosures, decoys and the payload.
@@ -164,7 +185,8 @@ impl SdJwtBuilder {
         if self.salt_len < DEFAULT_SALT_LEN {
             return Err(Error::SaltTooShort { len: self.salt_len });
         }
-        if let Some(path) = self.disclosable.iter().find(|p| p.segments().is_empty()) {
+        let disclosable = self.disclosable.paths();
+        if let Some(path) = disclosable.iter().find(|p| p.segments().is_empty()) {
             return Err(Error::InvalidPolicyPath {
                 path: path.clone(),
                 reason: "is empty",
@@ -172,9 +194,9 @@ impl SdJwtBuilder {
         }
         // First pass: which claims are selected, and how many salts and decoys follow.
         let mut plan = Plan {
-            policy: &self.disclosable,
-            summaries: self.disclosable.iter().map(Summary::of_pattern).collect(),
-            hits: vec![false; self.disclosable.len()],
+            policy: disclosable,
+            by_summary: Summary::index(disclosable),
+            hits: vec![false; disclosable.len()],
             decoys: self.decoys,
             path: Vec::new(),
             selected: Vec::new(),
@@ -182,7 +204,7 @@ impl SdJwtBuilder {
         };
         plan.object(&self.claims)?;
         if let Some(position) = plan.hits.iter().position(|hit| !hit) {
-            let path = self.disclosable.get(position).cloned().unwrap_or_default();
+            let path = disclosable.get(position).cloned().unwrap_or_default();
             return Err(Error::InvalidPolicyPath {
                 path,
                 reason: "selects no claim",
@@ -208,6 +230,7 @@ impl SdJwtBuilder {
             rng,
             disclosures: Vec::with_capacity(plan.draws),
             scratch: Vec::with_capacity(128),
+            salt: Vec::with_capacity(jose_core::base64url::encoded_len(self.salt_len)),
         };
         let mut payload = maker.object(self.claims)?;
         payload.insert("_sd_alg".into(), SD_ALG_SHA256.into());
@@ -238,8 +261,9 @@ fn reserved(name: &str) -> bool {
 /// them) and counts the random draws (one salt per disclosure, one per decoy).
 struct Plan<'p, 'c> {
     policy: &'p [ClaimPath],
-    /// [`Summary`] of each policy path, to skip most of them without comparing names.
-    summaries: Vec<Summary>,
+    /// Each policy path's [`Summary`] with its position, sorted: a claim is compared only with
+    /// the paths whose summary admits it.
+    by_summary: Vec<(Summary, usize)>,
     hits: Vec<bool>,
     decoys: Decoys,
     /// Where the walk is, borrowing the member names from the claims.
@@ -276,15 +300,16 @@ fn matches(pattern: &ClaimPath, path: &[Step<'_>]) -> bool {
             })
 }
 
-/// A path's length and a digest of its last step: two paths can only match if their
-/// summaries are [`compatible`](Summary::admits).
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// A path's length and a digest of its last step: a pattern can only match a concrete path
+/// with the same summary, or, when the pattern's last step is every element, one whose last
+/// step is an index.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Summary {
     len: usize,
     last: LastStep,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum LastStep {
     Key { len: usize, first: u8, last: u8 },
     Index(usize),
@@ -329,27 +354,42 @@ impl Summary {
         }
     }
 
-    /// Whether a pattern with this summary may match a path with summary `path`.
-    fn admits(self, path: Self) -> bool {
-        self.len == path.len
-            && match (self.last, path.last) {
-                (LastStep::AnyIndex, LastStep::Index(_)) => true,
-                (pattern, concrete) => pattern == concrete,
-            }
+    /// Each pattern's summary and position, sorted by summary.
+    fn index(patterns: &[ClaimPath]) -> Vec<(Self, usize)> {
+        let mut index: Vec<(Self, usize)> =
+            patterns.iter().map(Self::of_pattern).zip(0..).collect();
+        index.sort_unstable();
+        index
     }
 }
 
 impl<'c> Plan<'_, 'c> {
     fn selected(&mut self) -> bool {
         let here = Summary::of_path(&self.path);
+        let mut any = self.mark(here);
+        // An index is also selected by the patterns that select every element.
+        if let LastStep::Index(_) = here.last {
+            any |= self.mark(Summary {
+                len: here.len,
+                last: LastStep::AnyIndex,
+            });
+        }
+        any
+    }
+
+    /// Marks the policy paths with summary `summary` that match the current path; whether any
+    /// did.
+    fn mark(&mut self, summary: Summary) -> bool {
+        let start = self.by_summary.partition_point(|(s, _)| *s < summary);
         let mut any = false;
-        let candidates = self
-            .policy
-            .iter()
-            .zip(&self.summaries)
-            .zip(self.hits.iter_mut());
-        for ((pattern, summary), hit) in candidates {
-            if summary.admits(here) && matches(pattern, &self.path) {
+        for (candidate, position) in self.by_summary.get(start..).unwrap_or_default() {
+            if *candidate != summary {
+                break;
+            }
+            if let Some(pattern) = self.policy.get(*position)
+                && matches(pattern, &self.path)
+                && let Some(hit) = self.hits.get_mut(*position)
+            {
                 *hit = true;
                 any = true;
             }
@@ -413,6 +453,8 @@ struct Maker<'p> {
     disclosures: Vec<Disclosure>,
     /// Reused for the JSON text of each disclosure.
     scratch: Vec<u8>,
+    /// Reused for each salt's (or decoy's) base64url text.
+    salt: Vec<u8>,
 }
 
 impl Maker<'_> {
@@ -431,20 +473,30 @@ impl Maker<'_> {
         }
     }
 
-    /// The next `salt_len` pooled bytes, base64url-encoded. The plan counted every draw, so
-    /// the pool never runs short; if it did, the bytes would come from the source directly.
-    fn random_string(&mut self) -> Result<String, Error> {
+    /// The next `salt_len` pooled bytes, base64url-encoded into `salt` (cleared first). The
+    /// plan counted every draw, so the pool never runs short; if it did, the bytes would come
+    /// from the source directly.
+    fn random_text(&mut self) -> Result<(), Error> {
+        self.salt.clear();
         if let Some((bytes, rest)) = self.pool.split_at_checked(self.salt_len) {
             self.pool = rest;
-            return Ok(jose_core::base64url::encode(bytes));
+            jose_core::base64url::encode_to_vec(&mut self.salt, bytes);
+            return Ok(());
         }
         let mut bytes = vec![0u8; self.salt_len];
         self.rng.fill(&mut bytes).map_err(Error::Random)?;
-        Ok(jose_core::base64url::encode(&bytes))
+        jose_core::base64url::encode_to_vec(&mut self.salt, &bytes);
+        Ok(())
+    }
+
+    /// The text [`Self::random_text`] wrote (base64url, so always UTF-8).
+    fn salt(&self) -> &str {
+        core::str::from_utf8(&self.salt).unwrap_or_default()
     }
 
     fn disclose(&mut self, name: Option<String>, value: Value) -> Result<String, Error> {
-        let salt = self.random_string()?;
+        self.random_text()?;
+        let salt = core::str::from_utf8(&self.salt).unwrap_or_default();
         let disclosure =
             Disclosure::create_with(&mut self.scratch, salt, name, value, self.encoding);
         let digest = disclosure.digest().to_owned();
@@ -481,7 +533,8 @@ impl Maker<'_> {
             return Ok(out);
         }
         for _ in 0..self.decoys.count_for(digests.len()) {
-            let decoy = sha256_base64url(&self.random_string()?);
+            self.random_text()?;
+            let decoy = sha256_base64url(self.salt());
             digests.push((prefix(&decoy), decoy));
         }
         // Byte order (what RFC 9901 §4.2.4.1 asks for), comparing an 8-byte prefix first: the
@@ -629,10 +682,19 @@ impl UnsignedSdJwt {
                 expected,
             }));
         }
-        let mut jwt = self.signing_input.into_bytes();
-        jwt.push(b'.');
-        jose_core::base64url::encode_to_vec(&mut jwt, signature);
-        let jwt = ascii_string(jwt);
+        // Only the signature's characters are new text: encoded on the stack when they fit (every
+        // ECDSA and EdDSA signature, RSA up to 2048 bits), so the signing input is not checked
+        // as UTF-8 a second time.
+        let mut jwt = self.signing_input;
+        jwt.push('.');
+        let mut room = [0u8; SIGNATURE_ROOM];
+        let written = jose_core::base64url::encode_to_slice(&mut room, signature);
+        match room.get(..written).map(core::str::from_utf8) {
+            Some(Ok(text)) if written == jose_core::base64url::encoded_len(signature.len()) => {
+                jwt.push_str(text);
+            }
+            _ => jwt.push_str(&jose_core::base64url::encode(signature)),
+        }
         Ok(IssuedSdJwt {
             jwt,
             disclosures: self.disclosures,
@@ -699,4 +761,44 @@ impl IssuedSdJwt {
 /// Base64url text, `.` and `~` (ASCII by construction) as a `String`.
 fn ascii_string(bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unsigned(alg: Algorithm) -> UnsignedSdJwt {
+        let claims = serde_json::json!({"a": 1});
+        let Value::Object(claims) = claims else {
+            unreachable!()
+        };
+        let Ok(payload) = SdJwtBuilder::new(claims).build(&jose_core::SystemRandom::new()) else {
+            unreachable!()
+        };
+        let Ok(unsigned) = payload.into_unsigned(&Header::new(alg)) else {
+            unreachable!()
+        };
+        unsigned
+    }
+
+    /// The signature is appended as base64url whether it fits the stack room (ES256) or not
+    /// (an RSA-4096-sized signature).
+    #[test]
+    fn any_signature_length_is_attached_as_base64url() {
+        for (alg, len) in [(Algorithm::Es256, 64), (Algorithm::Rs256, 512)] {
+            let unsigned = unsigned(alg);
+            let input = String::from_utf8(unsigned.signing_input().to_vec()).unwrap_or_default();
+            let signature: Vec<u8> = (0..len)
+                .map(|i| u8::try_from(i % 251).unwrap_or(0))
+                .collect();
+            let Ok(issued) = unsigned.attach_signature(&signature) else {
+                unreachable!()
+            };
+            assert_eq!(
+                issued.jwt(),
+                format!("{input}.{}", jose_core::base64url::encode(&signature))
+            );
+        }
+        assert!(SIGNATURE_ROOM < jose_core::base64url::encoded_len(512));
+    }
 }

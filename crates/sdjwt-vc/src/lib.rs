@@ -9,6 +9,7 @@ mod issue;
 mod kb;
 mod limits;
 mod path;
+mod policy;
 mod present;
 mod process;
 mod resolver;
@@ -27,6 +28,7 @@ pub use limits::{
     DEFAULT_KB_MAX_AGE, DEFAULT_MAX_DEPTH, DEFAULT_MAX_DISCLOSURES, DEFAULT_MAX_LEN, Limits,
 };
 pub use path::{ClaimPath, PathSegment};
+pub use policy::DisclosurePolicy;
 pub use present::{Presentation, SdJwt};
 pub use resolver::IssuerMetadata;
 pub use status_list::{StatusClaim, StatusIndex, StatusListReference};

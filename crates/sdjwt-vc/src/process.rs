@@ -78,7 +78,7 @@ pub(crate) fn process(
     disclosures: &[Disclosure],
     max_depth: usize,
 ) -> Result<Processed, Error> {
-    walk(payload, disclosures, Vec::new(), max_depth)
+    walk(payload, disclosures, Taken::default(), max_depth)
 }
 
 /// As [`process`], but each applied disclosure's value is moved out of `values` (the
@@ -91,15 +91,36 @@ pub(crate) fn process(
 pub(crate) fn process_taking(
     payload: Map<String, Value>,
     disclosures: &[Disclosure],
-    values: Vec<Value>,
+    taken: Taken,
     max_depth: usize,
 ) -> Result<Processed, Error> {
-    if values.len() != disclosures.len() {
+    if taken.values.len() != disclosures.len() || taken.names.len() != disclosures.len() {
         return Err(Error::Internal {
             invariant: "one taken value per disclosure",
         });
     }
-    walk(payload, disclosures, values, max_depth)
+    walk(payload, disclosures, taken, max_depth)
+}
+
+/// The values and claim names moved out of the disclosures (with `Disclosure::take_value` and
+/// `Disclosure::take_name`), in their order; both empty to clone from the disclosures instead.
+#[derive(Debug, Default)]
+pub(crate) struct Taken {
+    pub(crate) values: Vec<Value>,
+    pub(crate) names: Vec<Option<String>>,
+}
+
+impl Taken {
+    /// Moves the values and names out of `disclosures`.
+    pub(crate) fn from(disclosures: &mut [Disclosure]) -> Self {
+        let mut values = Vec::with_capacity(disclosures.len());
+        let mut names = Vec::with_capacity(disclosures.len());
+        for disclosure in disclosures {
+            values.push(disclosure.take_value());
+            names.push(disclosure.take_name());
+        }
+        Self { values, names }
+    }
 }
 
 /// [`process`] and [`process_taking`]: `values` is empty (clone from the disclosures) or one
@@ -107,7 +128,7 @@ pub(crate) fn process_taking(
 fn walk(
     mut payload: Map<String, Value>,
     disclosures: &[Disclosure],
-    values: Vec<Value>,
+    taken: Taken,
     max_depth: usize,
 ) -> Result<Processed, Error> {
     match payload.remove("_sd_alg") {
@@ -126,7 +147,8 @@ fn walk(
     }
     let mut walker = Walker {
         disclosures,
-        values,
+        values: taken.values,
+        names: taken.names,
         by_digest: index_by_digest(disclosures)?,
         unmatched: HashSet::new(),
         used: vec![false; disclosures.len()],
@@ -156,6 +178,8 @@ struct Walker<'d> {
     /// Empty, or the disclosures' values to move out (each disclosure is applied at most once:
     /// `used`).
     values: Vec<Value>,
+    /// Empty, or the disclosures' claim names to move out (as `values`).
+    names: Vec<Option<String>>,
     by_digest: DigestIndex<'d>,
     /// Unmatched digests (decoys, withheld claims); matched ones are tracked by `used`.
     unmatched: HashSet<String>,
@@ -169,6 +193,31 @@ struct Walker<'d> {
 }
 
 impl Walker<'_> {
+    /// The claim name of disclosure `index`, moved out of `names` or copied from the
+    /// disclosure; `None` for an array element's disclosure. Asked once per applied
+    /// disclosure (after `digest` marked it used).
+    fn name(&mut self, index: usize) -> Option<String> {
+        match self.names.get_mut(index) {
+            Some(taken) => taken.take(),
+            None => self
+                .disclosures
+                .get(index)
+                .and_then(Disclosure::name)
+                .map(str::to_owned),
+        }
+    }
+
+    /// Whether disclosure `index` names a claim (an object property's disclosure).
+    fn has_name(&self, index: usize) -> bool {
+        match self.names.get(index) {
+            Some(taken) => taken.is_some(),
+            None => self
+                .disclosures
+                .get(index)
+                .is_some_and(|d| d.name().is_some()),
+        }
+    }
+
     /// Records an embedded digest; returns the disclosure it matches, if any.
     ///
     /// Each digest may appear once (RFC 9901 §7.1 step 4); a matched digest seen again finds
@@ -279,8 +328,7 @@ impl Walker<'_> {
             let Some(index) = self.digest(&digest)? else {
                 continue;
             };
-            let disclosure = self.disclosures.get(index);
-            let Some(name) = disclosure.and_then(Disclosure::name) else {
+            let Some(name) = self.name(index) else {
                 return Err(Error::DisclosureKindMismatch {
                     digest: short_text(&digest),
                     expected: 3,
@@ -291,13 +339,13 @@ impl Walker<'_> {
             // disclosure of that name would either collide with it (§7.1 step 3.c) or, when the
             // payload has none, be deleted unseen with it (step 3.f). Either way it is refused
             // as a conflict, so no verified claims ever carry a top-level `_sd_alg`.
-            if out.contains_key(name) || (depth == 1 && name == "_sd_alg") {
+            if out.contains_key(&name) || (depth == 1 && name == "_sd_alg") {
                 return Err(Error::ClaimNameConflict {
-                    name: short_text(name),
+                    name: short_text(&name),
                     path: self.path.clone(),
                 });
             }
-            self.path.push(PathSegment::Key(name.to_owned()));
+            self.path.push(PathSegment::Key(name));
             let value = self.disclose(index, depth);
             let Some(PathSegment::Key(name)) = self.path.pop_segment() else {
                 return Err(Error::Malformed {
@@ -339,9 +387,7 @@ impl Walker<'_> {
         let Some(index) = self.digest(&digest)? else {
             return Ok(None);
         };
-        if let Some(disclosure) = self.disclosures.get(index)
-            && disclosure.name().is_some()
-        {
+        if self.has_name(index) {
             return Err(Error::DisclosureKindMismatch {
                 digest: short_text(&digest),
                 expected: 2,
@@ -389,8 +435,8 @@ mod tests {
         };
         let cloned = process(payload.clone(), &disclosures, 8).unwrap();
         let mut taken_from = disclosures.clone();
-        let values = taken_from.iter_mut().map(Disclosure::take_value).collect();
-        let taken = process_taking(payload, &taken_from, values, 8).unwrap();
+        let moved = Taken::from(&mut taken_from);
+        let taken = process_taking(payload, &taken_from, moved, 8).unwrap();
         assert_eq!(
             Value::Object(taken.claims.clone()),
             json!({"address": {"country": "DE", "locality": "Köln"}, "list": [{"n": 1}, 2]})
@@ -399,13 +445,14 @@ mod tests {
         assert_eq!(taken.disclosed, cloned.disclosed);
         assert_eq!(taken.parent, cloned.parent);
         assert_eq!(taken_from[1].value(), &Value::Null);
+        assert_eq!(taken_from[1].name(), None);
     }
 
     #[test]
     fn taking_needs_one_value_per_disclosure() {
         let disclosures = vec![disclosure("s1", Some("a"), json!(1))];
         assert_eq!(
-            process_taking(Map::new(), &disclosures, Vec::new(), 8).unwrap_err(),
+            process_taking(Map::new(), &disclosures, Taken::default(), 8).unwrap_err(),
             Error::Internal {
                 invariant: "one taken value per disclosure",
             }

@@ -9,6 +9,7 @@ use crate::digest::DisclosureEncoding;
 use crate::error::Error;
 use crate::issue::{Decoys, IssuedSdJwt, SdJwtBuilder, UnsignedSdJwt};
 use crate::path::ClaimPath;
+use crate::policy::DisclosurePolicy;
 
 /// The `typ` of an SD-JWT VC (SD-JWT VC §2.2.1).
 pub const DC_SD_JWT_TYP: &str = "dc+sd-jwt";
@@ -174,6 +175,29 @@ impl SdJwtVcBuilder {
     #[must_use]
     pub fn with_disclosable_paths(mut self, paths: impl IntoIterator<Item = ClaimPath>) -> Self {
         self.inner = self.inner.with_disclosable_paths(paths);
+        self
+    }
+
+    /// Marks every path of a shared [`DisclosurePolicy`] selectively disclosable (see
+    /// [`SdJwtBuilder::with_disclosure_policy`]): build the policy once per credential
+    /// configuration and hand it to every issuance.
+    ///
+    /// ```
+    /// use jose_core::{Algorithm, LocalSigner, SystemRandom};
+    /// use sdjwt_vc::{ClaimPath, DisclosurePolicy, SdJwtVcBuilder};
+    /// let rng = SystemRandom::new();
+    /// let issuer = LocalSigner::generate(Algorithm::Es256, &rng)?;
+    /// let policy = DisclosurePolicy::new([ClaimPath::key("given_name")])?;
+    /// let claims = serde_json::json!({"given_name": "Erika"});
+    /// let issued = SdJwtVcBuilder::new("urn:eudi:pid:1", claims.as_object().unwrap().clone())
+    ///     .with_disclosure_policy(&policy)
+    ///     .issue(&issuer, &rng)?;
+    /// assert_eq!(issued.disclosures().len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_disclosure_policy(mut self, policy: &DisclosurePolicy) -> Self {
+        self.inner = self.inner.with_disclosure_policy(policy);
         self
     }
 

@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::kb::{self, KbClaims, KeyBinding};
 use crate::limits::Limits;
 use crate::path::ClaimPath;
-use crate::process::process_taking;
+use crate::process::{Taken, process_taking};
 use crate::resolver::{lookup_error, query};
 use crate::serialization::{self, Split};
 use crate::vc::{DC_SD_JWT_TYP, NEVER_DISCLOSABLE, VC_SD_JWT_LEGACY_TYP};
@@ -101,17 +101,20 @@ impl<'r, R: KeyLookup + ?Sized> Verifier<'r, R> {
             (false, true) => return Err(Error::KeyBindingUnexpected),
             _ => {}
         }
+        let mut scratch = Vec::new();
         let mut disclosures = split
             .disclosures
             .iter()
             .enumerate()
-            .map(|(index, d)| Disclosure::parse_at(d, index, self.limits.max_depth()))
+            .map(|(index, d)| {
+                Disclosure::parse_with(&mut scratch, d, index, self.limits.max_depth())
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let (header, payload) = self.issuer_jwt(&split, now)?;
         // The disclosures are not needed after processing: their values move into the claims
         // instead of being copied.
-        let values = disclosures.iter_mut().map(Disclosure::take_value).collect();
-        let processed = process_taking(payload, &disclosures, values, self.limits.max_depth())?;
+        let taken = Taken::from(&mut disclosures);
+        let processed = process_taking(payload, &disclosures, taken, self.limits.max_depth())?;
         let claims = processed.claims;
         let disclosed: Vec<ClaimPath> = processed.disclosed.into_iter().map(|(p, _)| p).collect();
         if matches!(self.profile, Profile::SdJwtVc { .. }) {
