@@ -31,10 +31,10 @@ use core::hint::black_box;
 use benches::print_ratio;
 use benches::{VerifyInput, measure_floors, measure_ratio, print_floors};
 use criterion::{Criterion, criterion_group, criterion_main};
+#[cfg(feature = "peers")]
+use jose_core::PublicKey;
 use jose_core::keys::StaticKeys;
 use jose_core::{Algorithm, LocalSigner, Signer, SystemRandom, UnixTime};
-#[cfg(feature = "peers")]
-use jose_core::{PublicKey, crypto::RING};
 use mdoc_cbor::{
     ElementValue, Issuance, IssuerSigned, Limits, MDL_DOC_TYPE, MDL_NAME_SPACE,
     StatusListReference, ValidityInfo, Verifier,
@@ -291,7 +291,7 @@ fn workload(c: &mut Criterion, keys: &Keys, name: &str, portrait: bool) {
         );
         print_ratio(
             &format!("isomdl 0.2.0 {name} issue vs one ring sign + 20 SHA-256"),
-            &measure_ratio(31, 5, isomdl_issue, issue_floor(&RING)),
+            &measure_ratio(31, 5, isomdl_issue, issue_floor(benches::PROVIDERS[0])),
         );
         print_ratio(
             &format!("isomdl 0.2.0 {name} issue vs one p256 sign + 20 SHA-256"),
@@ -301,7 +301,7 @@ fn workload(c: &mut Criterion, keys: &Keys, name: &str, portrait: bool) {
             &format!(
                 "isomdl 0.2.0 {name} verify (no value digests) vs one ring verify + 20 SHA-256"
             ),
-            &measure_ratio(31, 5, isomdl_verify, verify_floor(&RING)),
+            &measure_ratio(31, 5, isomdl_verify, verify_floor(benches::PROVIDERS[0])),
         );
         print_ratio(
             &format!(

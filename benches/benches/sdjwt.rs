@@ -1,6 +1,6 @@
 //! sdjwt-vc: issuing and verifying a 20-claim person-identification SD-JWT VC with every claim
-//! selectively disclosable (ES256), each against its floor (one ES256 sign or verify plus the
-//! 20 SHA-256 disclosure digests), and side by side with `sd-jwt-rs` 0.7.1 on the same claims.
+//! selectively disclosable (ES256), each against its floor (one ES256 sign or verify, on ring
+//! and on aws-lc-rs, plus the 20 SHA-256 disclosure digests on ring), and side by side with `sd-jwt-rs` 0.7.1 on the same claims.
 //!
 //! Both libraries issue the same claims with 20 disclosures and no decoys, and verify the
 //! issued SD-JWT (all 20 disclosures, no key binding).
@@ -11,14 +11,12 @@
 
 use core::hint::black_box;
 
+use benches::{VerifyInput, measure_floors, print_floors};
+#[cfg(feature = "peers")]
 use benches::{measure_ratio, print_ratio};
 use criterion::{Criterion, criterion_group, criterion_main};
 use jose_core::keys::StaticKeys;
-use jose_core::{Algorithm, LocalSigner, PublicKey, UnixTime};
-use ring::rand::SystemRandom as RingRandom;
-use ring::signature::{
-    ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, UnparsedPublicKey,
-};
+use jose_core::{Algorithm, LocalSigner, UnixTime};
 #[cfg(feature = "peers")]
 use sd_jwt_rs::issuer::ClaimsForSelectiveDisclosureStrategy;
 #[cfg(feature = "peers")]
@@ -47,17 +45,9 @@ fn person() -> Map<String, Value> {
 
 fn bench(c: &mut Criterion) {
     let rng = jose_core::SystemRandom::new();
-    let ring_rng = RingRandom::new();
-    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &ring_rng).unwrap();
-    let signer = LocalSigner::from_pkcs8(Algorithm::Es256, pkcs8.as_ref()).unwrap();
-    let ring_key =
-        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &ring_rng)
-            .unwrap();
+    let pkcs8 = benches::fresh_pkcs8(Algorithm::Es256);
+    let signer = LocalSigner::from_pkcs8(Algorithm::Es256, &pkcs8).unwrap();
     let jwk = signer.public_jwk();
-    let point = match jwk.key() {
-        PublicKey::Ec { point, .. } => point.clone(),
-        _ => unreachable!(),
-    };
     let claims = person();
     let names: Vec<String> = claims.keys().cloned().collect();
     assert_eq!(names.len(), 20);
@@ -101,35 +91,47 @@ fn bench(c: &mut Criterion) {
             ));
         }
     };
-    let sign_floor = || {
-        black_box(
-            ring_key
-                .sign(&ring_rng, black_box(signing_input.as_bytes()))
-                .unwrap(),
-        );
-        digests();
+    let sign_floor = |provider| {
+        let key = benches::signing_key_on(provider, Algorithm::Es256, &pkcs8);
+        move || {
+            black_box(key.sign(black_box(signing_input.as_bytes())).unwrap());
+            digests();
+        }
     };
-    let verify_floor = || {
-        UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &point)
-            .verify(black_box(signing_input.as_bytes()), black_box(&signature))
-            .unwrap();
-        digests();
+    let floor_input = VerifyInput::new(
+        jwk.key().clone(),
+        Algorithm::Es256,
+        signing_input.as_bytes().to_vec(),
+        signature,
+    );
+    let verify_floor = |provider| {
+        let input = &floor_input;
+        move || {
+            input.verify_on(provider);
+            digests();
+        }
     };
 
     c.bench_function("sdjwt/issue_20_claims/ES256", |b| b.iter(issue));
     c.bench_function("sdjwt/verify_20_claims/ES256", |b| b.iter(verify));
-    c.bench_function("sdjwt/floor_sign_plus_20_sha256", |b| b.iter(sign_floor));
-    c.bench_function("sdjwt/floor_verify_plus_20_sha256", |b| {
-        b.iter(verify_floor)
-    });
+    for provider in benches::PROVIDERS {
+        let (mut sign, mut check) = (sign_floor(provider), verify_floor(provider));
+        let on = provider.name();
+        c.bench_function(&format!("sdjwt/floor_{on}_sign_plus_20_sha256"), |b| {
+            b.iter(&mut sign)
+        });
+        c.bench_function(&format!("sdjwt/floor_{on}_verify_plus_20_sha256"), |b| {
+            b.iter(&mut check)
+        });
+    }
 
-    print_ratio(
+    print_floors(
         "sdjwt-vc issue 20 SD claims vs ES256 sign + 20 SHA-256 (target <= 1.35x)",
-        &measure_ratio(30, 40, || drop(issue()), sign_floor),
+        &measure_floors(30, 40, || drop(issue()), sign_floor),
     );
-    print_ratio(
+    print_floors(
         "sdjwt-vc verify 20 SD claims vs ES256 verify + 20 SHA-256 (target <= 1.2x)",
-        &measure_ratio(30, 40, verify, verify_floor),
+        &measure_floors(30, 40, verify, verify_floor),
     );
     // The peer runs only with `--features peers` (it adds sd-jwt-rs and jsonwebtoken 9 to the build).
     #[cfg(feature = "peers")]
@@ -142,7 +144,7 @@ fn bench(c: &mut Criterion) {
         their_claims.insert("vct".into(), VCT.into());
         let their_claims = Value::Object(their_claims);
         let json_paths: Vec<String> = names.iter().map(|n| format!("$.{n}")).collect();
-        let encoding_key = jsonwebtoken9::EncodingKey::from_ec_der(pkcs8.as_ref());
+        let encoding_key = jsonwebtoken9::EncodingKey::from_ec_der(&pkcs8);
         let theirs_issue = || {
             let strategy = ClaimsForSelectiveDisclosureStrategy::Custom(
                 json_paths.iter().map(String::as_str).collect(),
@@ -188,11 +190,16 @@ fn bench(c: &mut Criterion) {
         });
         print_ratio(
             "sd-jwt-rs 0.7.1 issue 20 SD claims vs ES256 sign + 20 SHA-256",
-            &measure_ratio(30, 40, || drop(theirs_issue()), sign_floor),
+            &measure_ratio(
+                30,
+                40,
+                || drop(theirs_issue()),
+                sign_floor(benches::PROVIDERS[0]),
+            ),
         );
         print_ratio(
             "sd-jwt-rs 0.7.1 verify 20 SD claims vs ES256 verify + 20 SHA-256",
-            &measure_ratio(30, 40, theirs_verify, verify_floor),
+            &measure_ratio(30, 40, theirs_verify, verify_floor(benches::PROVIDERS[0])),
         );
     }
 }
