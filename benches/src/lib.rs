@@ -300,19 +300,6 @@ pub fn split_jws(token: &str) -> (Vec<u8>, Vec<u8>) {
     (input.as_bytes().to_vec(), signature)
 }
 
-/// The raw public key ring verifies with: the SEC1 point of an EC key, the 32 bytes of Ed25519.
-///
-/// # Panics
-/// For RSA keys, which no bench signs with.
-#[must_use]
-pub fn raw_public_key(signer: &LocalSigner) -> Vec<u8> {
-    match signer.public_jwk().key() {
-        PublicKey::Ec { point, .. } => point.clone(),
-        PublicKey::Ed25519 { x } => x.to_vec(),
-        other => panic!("no raw ring key for {}", other.describe()),
-    }
-}
-
 /// A replay guard that accepts every `jti`: benches present the same proof over and over (the
 /// in-memory guard's own cost is measured by the pop_verifier bench).
 #[derive(Debug)]
