@@ -21,6 +21,7 @@ pub use audit::{
     InMemoryAuditTrail, json_line,
 };
 pub use authorize::{MAX_FAILED_LOGINS, SESSION_COOKIE};
+pub use keys::FOLLOW_INTERVAL;
 pub use lenient::{LENIENT_LOG_CAPACITY, LenientLog};
 pub use metrics::{METRICS_MEDIA_TYPE, Metrics};
 pub use offers::{OFFER_PAGE_PATH, offer_qr_svg, offer_qr_terminal};
@@ -666,6 +667,10 @@ pub async fn start_with(
     .await
     .map_err(|e| DemoError::Config(format!("issuer start-up: {e}")))??;
     let state = Arc::new(state);
+    if state.keys.has_file() {
+        // A fleet shares the rotation file: take up the other instances' rotations.
+        tokio::spawn(keys::follow(Arc::downgrade(&state)));
+    }
     let server = spawn(listener, router(Arc::clone(&state)))?;
     Ok((server, state))
 }

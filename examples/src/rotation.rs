@@ -29,7 +29,8 @@
 //! as `pkcs8`, or, with a PKCS#11 token, the label of its key pair in the token as
 //! `pkcs11Label`. Only public keys and key ids are ever logged or audited. Without the file
 //! the initial key is the only, active, key. The file is written again, through a temporary
-//! file renamed into place, at every rotation and retirement.
+//! file renamed into place, at every rotation and retirement. Instances of a fleet that share
+//! the data directory read it again to follow each other (see the issuer's `keys` module).
 
 use std::path::Path;
 
@@ -254,19 +255,38 @@ impl KeyRotation {
     /// issuer's initial key as it starts now: it must be the file's first key.
     ///
     /// # Errors
-    /// [`DemoError::Io`] when it cannot be read; [`DemoError::Keystore`] naming the file when
-    /// it is malformed: another version, no or several active keys, a `kid` that is not its
-    /// key's thumbprint or used twice, a `pkcs8` key that does not parse or is not its `jwk`,
-    /// or a first key that is not `initial` (the configured signing key changed).
+    /// As [`Self::read`] and [`Self::parse`].
     pub fn load(path: &Path, initial: &PublicJwk) -> Result<Option<Self>, DemoError> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e.into()),
-        };
+        match Self::read(path)? {
+            Some(text) => Self::parse(path, &text, initial).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The text of the rotation file at `path`: `None` when there is none.
+    ///
+    /// # Errors
+    /// [`DemoError::Io`] when it exists but cannot be read.
+    pub fn read(path: &Path) -> Result<Option<String>, DemoError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Ok(Some(text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The state in `text`, the rotation file read from `path` (named in errors). `initial`
+    /// is the issuer's initial key as it starts now: it must be the file's first key.
+    ///
+    /// # Errors
+    /// [`DemoError::Keystore`] naming the file when it is malformed: another version, no or
+    /// several active keys, a `kid` that is not its key's thumbprint or used twice, a `pkcs8`
+    /// key that does not parse or is not its `jwk`, or a first key that is not `initial` (the
+    /// configured signing key changed).
+    pub fn parse(path: &Path, text: &str, initial: &PublicJwk) -> Result<Self, DemoError> {
         let named = |reason: String| DemoError::Keystore(format!("{}: {reason}", path.display()));
-        let file: RotationFile = serde_json::from_str(&text).map_err(|e| named(e.to_string()))?;
-        Self::from_file(file, initial).map(Some).map_err(named)
+        let file: RotationFile = serde_json::from_str(text).map_err(|e| named(e.to_string()))?;
+        Self::from_file(file, initial).map_err(named)
     }
 
     fn from_file(file: RotationFile, initial: &PublicJwk) -> Result<Self, String> {
@@ -308,17 +328,17 @@ impl KeyRotation {
     }
 
     /// Writes the rotation file at `path` (readable by the owner only), through a temporary
-    /// file renamed into place.
+    /// file renamed into place; answers the text written.
     ///
     /// # Errors
     /// [`DemoError::Io`] when it cannot be written; [`DemoError::Keystore`] when it cannot be
     /// serialised.
-    pub fn save(&self, path: &Path) -> Result<(), DemoError> {
+    pub fn save(&self, path: &Path) -> Result<String, DemoError> {
         let text = serde_json::to_string_pretty(&self.to_file())
             .map_err(|e| DemoError::Keystore(e.to_string()))?;
         let temporary = crate::datadir::write_private_temporary(path, text.as_bytes())?;
         std::fs::rename(&temporary, path)?;
-        Ok(())
+        Ok(text)
     }
 
     fn to_file(&self) -> RotationFile {

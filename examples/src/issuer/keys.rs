@@ -12,10 +12,18 @@
 //! and only then hands it to the engine: from then on every credential and Status List Token
 //! is signed by it. A request reads the engine's keys once (one snapshot), so it never mixes
 //! two keys. Rotations and retirements take one lock, so they never interleave.
+//!
+//! **A fleet** shares the rotation file (one data directory). Every instance reads it again
+//! every [`FOLLOW_INTERVAL`] ([`follow`]) and takes up what another instance changed: the
+//! published keys first, then the active key. A rotation or retirement holds an exclusive OS
+//! lock on `issuer-key-rotation.lock` beside the file while it reads the file, changes the
+//! state and writes it back, so two instances never build on the same old state.
 
 use core::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use core::time::Duration;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
 
 use axum::Json;
 use axum::body::Bytes;
@@ -23,7 +31,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use jose_core::{Algorithm, LocalSigner, PublicJwk, RandomSource, Signer, UnixTime};
-use oid4vci_issuer::{AuditEvent, AuditSink as _, IssuerKeys, KeyChange, SigningKey};
+use oid4vci_issuer::{AuditEvent, AuditSink as _, IssuerEngine, IssuerKeys, KeyChange, SigningKey};
 use sdjwt_vc::IssuerMetadata;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -41,6 +49,11 @@ const PURPOSE: &str = "credential";
 /// The common name of the credential signing certificates.
 const LEAF_NAME: &str = "Demo Credential Issuer";
 
+/// How often an issuer with a rotation file reads it again to take up what another instance
+/// of its fleet changed: a new key is published everywhere within this time of its rotation
+/// (wallets re-fetch `jwt-vc-issuer` when they meet an unknown `kid`).
+pub const FOLLOW_INTERVAL: Duration = Duration::from_secs(2);
+
 /// The published side of the credential signing keys: what one request reads.
 #[derive(Debug)]
 pub(super) struct PublishedKeys {
@@ -57,6 +70,13 @@ struct Maker {
     rotation: KeyRotation,
     /// The rotation file (`None`: the state is in memory only).
     file: Option<PathBuf>,
+    /// The rotation file's text as this instance last read or wrote it: other text means
+    /// another instance changed it.
+    seen: Option<String>,
+    /// The initial key, as the engine signs with it.
+    initial: SigningKey,
+    /// The initial key's public key (the rotation file's first key must be it).
+    initial_jwk: PublicJwk,
     hsm: Option<Hsm>,
     issuer_ca: DemoCa,
     base_url: String,
@@ -102,35 +122,32 @@ impl KeyRing {
     /// [`DemoCa::issue`].
     pub(super) fn open(sources: RingSources) -> Result<(Self, SigningKey), DemoError> {
         let (initial_signer, initial_jwk, initial_x5c) = sources.initial;
-        let rotation = match &sources.file {
-            Some(path) => KeyRotation::load(path, &initial_jwk)?,
+        let seen = match &sources.file {
+            Some(path) => KeyRotation::read(path)?,
             None => None,
-        }
-        .unwrap_or_else(|| {
-            KeyRotation::new(RotatedKey::new(
+        };
+        let rotation = match (&sources.file, &seen) {
+            (Some(path), Some(text)) => KeyRotation::parse(path, text, &initial_jwk)?,
+            _ => KeyRotation::new(RotatedKey::new(
                 initial_signer.algorithm(),
                 &initial_jwk,
                 KeySource::Initial,
                 sources.now,
-            ))
-        });
+            )),
+        };
+        let initial = SigningKey::new(initial_signer, initial_x5c)
+            .with_kid(&initial_jwk.thumbprint_base64url());
         let maker = Maker {
             rotation,
             file: sources.file,
+            seen,
+            initial,
+            initial_jwk,
             hsm: sources.hsm,
             issuer_ca: sources.issuer_ca,
             base_url: sources.base_url,
         };
-        let active = maker.rotation.active()?;
-        let signing_key = match &active.source {
-            KeySource::Initial => {
-                SigningKey::new(initial_signer, initial_x5c).with_kid(&active.kid)
-            }
-            source => {
-                let signer = maker.signer(active.alg, source, &active.kid)?;
-                maker.certify(signer, &active.jwk, &active.kid, sources.now)?
-            }
-        };
+        let signing_key = maker.signing_key(maker.rotation.active()?, sources.now)?;
         let published = Arc::new(maker.published()?);
         Ok((
             Self {
@@ -139,6 +156,48 @@ impl KeyRing {
             },
             signing_key,
         ))
+    }
+
+    /// Whether the state is in a rotation file that other instances may change.
+    pub(super) fn has_file(&self) -> bool {
+        self.lock().file.is_some()
+    }
+
+    /// Reads the rotation file again and takes up what another instance changed: publishes
+    /// the keys it lists, then hands its active key to `engine` if that is another key.
+    /// Whether anything changed.
+    ///
+    /// # Errors
+    /// As [`KeyRotation::read`] and [`KeyRotation::parse`], and as making the signer of the
+    /// new active key; the current keys then stay.
+    pub(super) fn follow_file(
+        &self,
+        engine: &IssuerEngine,
+        now: UnixTime,
+    ) -> Result<bool, DemoError> {
+        let mut maker = self.lock();
+        self.catch_up(&mut maker, engine, now)
+    }
+
+    fn catch_up(
+        &self,
+        maker: &mut Maker,
+        engine: &IssuerEngine,
+        now: UnixTime,
+    ) -> Result<bool, DemoError> {
+        match maker.read_file_again(now)? {
+            FileChange::Unchanged => Ok(false),
+            FileChange::Published => {
+                self.publish(maker)?;
+                Ok(true)
+            }
+            FileChange::Active(key) => {
+                // Published first, then signing, as at a rotation here.
+                self.publish(maker)?;
+                hand_to_engine(engine, key)?;
+                Ok(true)
+            }
+        }
     }
 
     /// The published keys now (one snapshot).
@@ -248,10 +307,122 @@ impl Maker {
         }
     }
 
-    fn save(&self) -> Result<(), DemoError> {
-        match &self.file {
-            Some(path) => self.rotation.save(path),
-            None => Ok(()),
+    /// Writes the rotation file, if there is one, and remembers what it wrote.
+    fn save(&mut self) -> Result<(), DemoError> {
+        if let Some(path) = &self.file {
+            self.seen = Some(self.rotation.save(path)?);
+        }
+        Ok(())
+    }
+
+    /// The engine's signing key for `key`.
+    fn signing_key(&self, key: &RotatedKey, now: UnixTime) -> Result<SigningKey, DemoError> {
+        match &key.source {
+            KeySource::Initial => Ok(self.initial.clone()),
+            source => {
+                let signer = self.signer(key.alg, source, &key.kid)?;
+                self.certify(signer, &key.jwk, &key.kid, now)
+            }
+        }
+    }
+
+    /// Reads the rotation file again: what changed since this instance last read or wrote
+    /// it. The state is replaced only when the whole file is valid and the new active key's
+    /// signer could be made.
+    fn read_file_again(&mut self, now: UnixTime) -> Result<FileChange, DemoError> {
+        let Some(path) = &self.file else {
+            return Ok(FileChange::Unchanged);
+        };
+        let Some(text) = KeyRotation::read(path)? else {
+            return Ok(FileChange::Unchanged);
+        };
+        if self.seen.as_deref() == Some(text.as_str()) {
+            return Ok(FileChange::Unchanged);
+        }
+        let loaded = KeyRotation::parse(path, &text, &self.initial_jwk)?;
+        let active = loaded.active()?;
+        let change = if active.kid == self.rotation.active()?.kid {
+            FileChange::Published
+        } else {
+            FileChange::Active(self.signing_key(active, now)?)
+        };
+        self.rotation = loaded;
+        self.seen = Some(text);
+        Ok(change)
+    }
+
+    /// An exclusive OS lock on `issuer-key-rotation.lock` beside the rotation file, held
+    /// until the returned file is dropped (`None` without a rotation file). Blocks while
+    /// another instance holds it.
+    fn lock_file(&self) -> Result<Option<File>, DemoError> {
+        let Some(path) = &self.file else {
+            return Ok(None);
+        };
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(lock_path(path))?;
+        file.lock()?;
+        Ok(Some(file))
+    }
+}
+
+/// The lock file beside the rotation file at `path`.
+fn lock_path(path: &Path) -> PathBuf {
+    path.with_extension("lock")
+}
+
+/// What reading the rotation file again changed.
+enum FileChange {
+    /// Nothing: the text is what this instance last read or wrote.
+    Unchanged,
+    /// The keys or their states, but the same key is active.
+    Published,
+    /// Another key is active: its signing key.
+    Active(SigningKey),
+}
+
+/// Makes `key` the engine's credential signing key, keeping its mdoc Document Signer.
+fn hand_to_engine(engine: &IssuerEngine, key: SigningKey) -> Result<(), DemoError> {
+    let current = engine.keys();
+    let mut next = IssuerKeys::new(key);
+    if let Some(mdoc) = &current.mdoc {
+        next = next.with_mdoc(mdoc.clone());
+    }
+    engine
+        .replace_keys(next)
+        .map(drop)
+        .map_err(|e| DemoError::Keystore(e.to_string()))
+}
+
+/// Reads the rotation file of the issuer behind `state` every [`FOLLOW_INTERVAL`] (on the
+/// blocking pool: it reads a file and may open a token session) and takes up what another
+/// instance changed, until the issuer is dropped. A file that cannot be taken up (unreadable,
+/// malformed, a key whose signer cannot be made) is logged and the current keys stay.
+pub(super) async fn follow(state: Weak<IssuerState>) {
+    let mut tick = tokio::time::interval(FOLLOW_INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The first tick is immediate: the file was read at start.
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let Some(state) = state.upgrade() else {
+            return;
+        };
+        let taken = tokio::task::spawn_blocking(move || {
+            state.keys.follow_file(&state.engine, state.clock.now())
+        })
+        .await;
+        match taken {
+            Ok(Ok(true)) => {
+                tracing::info!("credential signing keys changed by another instance: taken up");
+            }
+            Ok(Ok(false)) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "the rotation file could not be taken up; the current keys stay");
+            }
+            Err(e) => tracing::warn!(error = %e, "reading the rotation file again failed"),
         }
     }
 }
@@ -320,8 +491,13 @@ pub(super) async fn rotate(
         let now = state.clock.now();
         let server = |e: DemoError| ApiError::server_error(&e);
         let mut maker = state.keys.lock();
-        let current = state.engine.keys();
-        let alg = current.credential.signer().algorithm();
+        // Another instance's change first: this rotation builds on the newest state.
+        let _held = maker.lock_file().map_err(server)?;
+        state
+            .keys
+            .catch_up(&mut maker, &state.engine, now)
+            .map_err(server)?;
+        let alg = state.engine.keys().credential.signer().algorithm();
         let (signer, jwk, source) = maker.generate(alg, state.engine.rng()).map_err(server)?;
         let key = RotatedKey::new(alg, &jwk, source, now);
         let kid = key.kid.clone();
@@ -333,14 +509,7 @@ pub(super) async fn rotate(
         }
         // Published first, then signing: a verifier can know the key before it meets it.
         state.keys.publish(&maker).map_err(server)?;
-        let mut next = IssuerKeys::new(signing_key);
-        if let Some(mdoc) = &current.mdoc {
-            next = next.with_mdoc(mdoc.clone());
-        }
-        state
-            .engine
-            .replace_keys(next)
-            .map_err(|e| ApiError::server_error(&e))?;
+        hand_to_engine(&state.engine, signing_key).map_err(server)?;
         for change in [KeyChange::Created, KeyChange::Rotated] {
             state
                 .audit
@@ -371,6 +540,11 @@ pub(super) async fn retire(
         let now = state.clock.now();
         let server = |e: DemoError| ApiError::server_error(&e);
         let mut maker = state.keys.lock();
+        let _held = maker.lock_file().map_err(server)?;
+        state
+            .keys
+            .catch_up(&mut maker, &state.engine, now)
+            .map_err(server)?;
         maker.rotation.retire(&kid, now).map_err(|e| match e {
             RetireError::Active => ApiError::new(
                 StatusCode::CONFLICT,

@@ -122,7 +122,12 @@ pub(crate) fn revoke_index(http: &Http, issuer_url: &str, idx: u64) {
 
 /// The key of the `x5c` leaf of the status list token served at `uri`, validated to the
 /// `credential_issuer` roots of `info`.
-fn status_token_key(wallet: &Wallet, info: &IssuerInfo, uri: &str, now: UnixTime) -> PublicJwk {
+pub(crate) fn status_token_key(
+    wallet: &Wallet,
+    info: &IssuerInfo,
+    uri: &str,
+    now: UnixTime,
+) -> PublicJwk {
     let token = wallet.http.get("status", uri).unwrap().body;
     let token = token.as_str().unwrap();
     let roots = examples::wallet::anchors(&info.trust.as_ref().unwrap().credential_issuer).unwrap();
