@@ -26,6 +26,10 @@ fn short_run(store: LoadStore) {
         "the issuer's CPU time is read from /proc"
     );
     assert!(report.floor > Duration::ZERO);
+    assert_eq!(
+        report.floor,
+        report.floor_readings[0].min(report.floor_readings[1])
+    );
 }
 
 #[test]
