@@ -53,7 +53,7 @@ pub struct InMemoryAuditTrail {
 }
 
 impl InMemoryAuditTrail {
-    fn append(&self, event: &AuditEvent, now: UnixTime) {
+    fn append(&self, event: &AuditEvent, now: UnixTime, details: Map<String, Value>) {
         let mut guard = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         let (last, entries) = &mut *guard;
         *last = last.saturating_add(1);
@@ -64,7 +64,7 @@ impl InMemoryAuditTrail {
             id: *last,
             at: now.secs(),
             kind: event.kind().to_owned(),
-            details: event.details(),
+            details,
         });
     }
 
@@ -146,10 +146,12 @@ impl AuditTrail {
         }
     }
 
-    fn append(&self, event: &AuditEvent, now: UnixTime) {
+    /// Appends `event` at `now`; `details` are its [`AuditEvent::details`] (the database sinks
+    /// write their rows from the event itself).
+    fn append(&self, event: &AuditEvent, now: UnixTime, details: Map<String, Value>) {
         let stored = match self {
             Self::InMemory(trail) => {
-                trail.append(event, now);
+                trail.append(event, now, details);
                 Ok(0)
             }
             Self::Sqlite { sink, .. } => sink.append(event, now),
@@ -197,20 +199,46 @@ impl DemoAudit {
     }
 }
 
-/// The JSON log line of `event` at `now`: `{"audit":KIND,"at":SECS,...details}`.
+/// The JSON log line of `event` at `now`: `{"audit":KIND,"at":SECS,...details}`, the kind and
+/// time first, then [`AuditEvent::details`] in their order.
 #[must_use]
 pub fn json_line(event: &AuditEvent, now: UnixTime) -> String {
-    let mut line = Map::new();
-    line.insert("audit".into(), Value::String(event.kind().to_owned()));
-    line.insert("at".into(), Value::from(now.secs()));
-    line.extend(event.details());
-    Value::Object(line).to_string()
+    line_of(event.kind(), now, &event.details())
+}
+
+/// [`json_line`] from the event's kind and details, written straight into one buffer (this
+/// runs for every audited request).
+fn line_of(kind: &str, now: UnixTime, details: &Map<String, Value>) -> String {
+    // Writing JSON into a `Vec` cannot fail (no I/O, and strings, numbers and `Value`s
+    // always serialise).
+    fn write(out: &mut Vec<u8>, value: &(impl Serialize + ?Sized)) {
+        let _ = serde_json::to_writer(out, value);
+    }
+    let mut line = Vec::with_capacity(256);
+    line.extend_from_slice(b"{\"audit\":");
+    write(&mut line, kind);
+    line.extend_from_slice(b",\"at\":");
+    write(&mut line, &now.secs());
+    // No event has a detail named `audit` or `at`; one would be a duplicate member.
+    for (name, value) in details
+        .iter()
+        .filter(|(n, _)| !matches!(n.as_str(), "audit" | "at"))
+    {
+        line.push(b',');
+        write(&mut line, name);
+        line.push(b':');
+        write(&mut line, value);
+    }
+    line.push(b'}');
+    String::from_utf8(line).unwrap_or_default()
 }
 
 impl AuditSink for DemoAudit {
     fn record(&self, event: &AuditEvent, now: UnixTime) {
-        tracing::info!(target: "audit", "{}", json_line(event, now));
-        self.trail.append(event, now);
+        // The details once, for the log line and the in-memory trail.
+        let details = event.details();
+        tracing::info!(target: "audit", "{}", line_of(event.kind(), now, &details));
+        self.trail.append(event, now, details);
         self.metrics.observe_audit(event);
     }
 }
@@ -248,4 +276,28 @@ pub(super) async fn audit_page(
         Ok(Json(json!({"events": events, "next": next})).into_response())
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The line is one JSON object: the kind and time first, then every detail.
+    #[test]
+    fn the_json_line_holds_the_kind_the_time_and_every_detail() {
+        let event =
+            AuditEvent::key_changed("kid-1", "credential", oid4vci_issuer::KeyChange::Rotated);
+        let line = json_line(&event, UnixTime::from_secs(1_800_000_000));
+        assert!(
+            line.starts_with(r#"{"audit":"key_changed","at":1800000000,"#),
+            "{line}"
+        );
+        let Ok(Value::Object(parsed)) = serde_json::from_str::<Value>(&line) else {
+            panic!("not a JSON object: {line}");
+        };
+        let mut expected = event.details();
+        expected.insert("audit".into(), Value::String(event.kind().to_owned()));
+        expected.insert("at".into(), Value::from(1_800_000_000_i64));
+        assert_eq!(parsed, expected);
+    }
 }
