@@ -65,7 +65,8 @@ struct Cert {
 }
 
 struct Fixture {
-    /// Every certificate's key, then the instance key, then another key.
+    /// The certificates' keys (indexed by `Cert::key`), then the instance key, then another
+    /// key.
     keys: Vec<LocalSigner>,
     certs: Vec<Cert>,
     root_key: usize,
