@@ -133,7 +133,11 @@ fn item(u: &mut Unstructured<'_>, id: u64) -> Result<Value> {
         2 => Value::Integer(u.arbitrary::<u64>()?.into()),
         _ => Value::Integer(id.into()),
     };
-    let random_len = if u.ratio(1, 8)? { u.int_in_range(0..=15)? } else { 16 };
+    let random_len = if u.ratio(1, 8)? {
+        u.int_in_range(0..=15)?
+    } else {
+        16
+    };
     let mut members = vec![
         (text("digestID"), digest_id),
         (text("random"), Value::Bytes(vec![0x5a; random_len])),

@@ -20,8 +20,24 @@ use serde_json::{Map, Value, json};
 /// Names the generator draws member names from: the reserved ones, the registered claims and
 /// some ordinary ones.
 const NAMES: &[&str] = &[
-    "_sd", "...", "_sd_alg", "iss", "vct", "iat", "exp", "nbf", "cnf", "jwk", "status",
-    "status_list", "idx", "uri", "given_name", "address", "a", "",
+    "_sd",
+    "...",
+    "_sd_alg",
+    "iss",
+    "vct",
+    "iat",
+    "exp",
+    "nbf",
+    "cnf",
+    "jwk",
+    "status",
+    "status_list",
+    "idx",
+    "uri",
+    "given_name",
+    "address",
+    "a",
+    "",
 ];
 
 const NOW: i64 = 1_750_000_000;
