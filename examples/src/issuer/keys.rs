@@ -399,12 +399,14 @@ fn hand_to_engine(engine: &IssuerEngine, key: SigningKey) -> Result<(), DemoErro
 /// Reads the rotation file of the issuer behind `state` every [`FOLLOW_INTERVAL`] (on the
 /// blocking pool: it reads a file and may open a token session) and takes up what another
 /// instance changed, until the issuer is dropped. A file that cannot be taken up (unreadable,
-/// malformed, a key whose signer cannot be made) is logged and the current keys stay.
+/// malformed, a key whose signer cannot be made) is logged, once for each reason, and the
+/// current keys stay.
 pub(super) async fn follow(state: Weak<IssuerState>) {
     let mut tick = tokio::time::interval(FOLLOW_INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // The first tick is immediate: the file was read at start.
     tick.tick().await;
+    let mut last_warning = String::new();
     loop {
         tick.tick().await;
         let Some(state) = state.upgrade() else {
@@ -414,16 +416,20 @@ pub(super) async fn follow(state: Weak<IssuerState>) {
             state.keys.follow_file(&state.engine, state.clock.now())
         })
         .await;
-        match taken {
-            Ok(Ok(true)) => {
-                tracing::info!("credential signing keys changed by another instance: taken up");
+        let warning = match taken {
+            Ok(Ok(changed)) => {
+                if changed {
+                    tracing::info!("credential signing keys changed by another instance: taken up");
+                }
+                String::new()
             }
-            Ok(Ok(false)) => {}
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "the rotation file could not be taken up; the current keys stay");
-            }
-            Err(e) => tracing::warn!(error = %e, "reading the rotation file again failed"),
+            Ok(Err(e)) => e.to_string(),
+            Err(e) => e.to_string(),
+        };
+        if !warning.is_empty() && warning != last_warning {
+            tracing::warn!(error = %warning, "the rotation file could not be taken up; the current keys stay");
         }
+        last_warning = warning;
     }
 }
 

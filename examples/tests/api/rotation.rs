@@ -407,3 +407,49 @@ fn a_rotation_and_a_retirement_survive_restarts_on_the_same_data_directory() {
     drop(issuer);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A rotation file the issuer cannot read back (mangled by hand, say) is not taken up by the
+/// issuer's follower: the keys it has stay published and signing. A rotation then answers 500
+/// rather than build on a state it cannot read; once the file is mended, rotations work again.
+#[test]
+fn a_rotation_file_that_cannot_be_read_keeps_the_keys_and_holds_rotations() {
+    let dir = std::env::temp_dir().join(format!(
+        "issuer-rotation-mangled-{}-{}",
+        std::process::id(),
+        spawn::free_port().unwrap()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = config_without_attestation();
+    std::fs::write(dir.join("config.json"), config.to_json().unwrap()).unwrap();
+    let port = spawn::free_port().unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    let issuer = start_issuer(&dir, port);
+    let wallet = Wallet::new(Arc::new(SystemClock::new()), Narrator::quiet()).unwrap();
+    let http = Http::new();
+    let key_a = issue_identity_credential(&http, &url, &wallet).kid;
+    let key_b = rotate(&http, &url, &key_a);
+    let file = dir.join("state/issuer-key-rotation.json");
+    let good = std::fs::read_to_string(&file).unwrap();
+
+    std::fs::write(&file, "{\"version\": 1, \"credentialKeys\": [").unwrap();
+    std::thread::sleep(
+        examples::issuer::FOLLOW_INTERVAL * 2 + core::time::Duration::from_millis(500),
+    );
+    assert_eq!(published_kids(&http, &url), [key_a.clone(), key_b.clone()]);
+    assert_eq!(issue_identity_credential(&http, &url, &wallet).kid, key_b);
+    let held = post(&http, &format!("{url}/admin/keys/rotate"), &json!({}));
+    assert_eq!(
+        (held.status, held.error_code()),
+        (500, Some("server_error")),
+        "{}",
+        held.body
+    );
+    assert_eq!(published_kids(&http, &url), [key_a.clone(), key_b.clone()]);
+
+    std::fs::write(&file, good).unwrap();
+    let key_c = rotate(&http, &url, &key_b);
+    assert_eq!(published_kids(&http, &url), [key_a, key_b, key_c.clone()]);
+    assert_eq!(issue_identity_credential(&http, &url, &wallet).kid, key_c);
+    drop(issuer);
+    let _ = std::fs::remove_dir_all(&dir);
+}
