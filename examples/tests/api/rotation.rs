@@ -432,9 +432,7 @@ fn a_rotation_file_that_cannot_be_read_keeps_the_keys_and_holds_rotations() {
     let good = std::fs::read_to_string(&file).unwrap();
 
     std::fs::write(&file, "{\"version\": 1, \"credentialKeys\": [").unwrap();
-    std::thread::sleep(
-        examples::issuer::FOLLOW_INTERVAL * 2 + core::time::Duration::from_millis(500),
-    );
+    std::thread::sleep(issuer::FOLLOW_INTERVAL * 2 + core::time::Duration::from_millis(500));
     assert_eq!(published_kids(&http, &url), [key_a.clone(), key_b.clone()]);
     assert_eq!(issue_identity_credential(&http, &url, &wallet).kid, key_b);
     let held = post(&http, &format!("{url}/admin/keys/rotate"), &json!({}));
