@@ -16,6 +16,7 @@ use attestation_jwt::{
     ATTESTATION_TYP, ChallengeCheck, ClientAttestationConfig, ClientAttestationVerifier,
     ClientAuthRequest, POP_TYP, VerificationMethod,
 };
+use credential_fuzz::{claim, scalar, time};
 use jose_core::{Algorithm, Header, LocalSigner, SystemRandom, UnixTime, UnsignedJws};
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
@@ -76,44 +77,6 @@ fn fixture() -> &'static Fixture {
     })
 }
 
-fn scalar(u: &mut Unstructured<'_>) -> Result<Value> {
-    Ok(match u.int_in_range(0..=4)? {
-        0 => Value::Null,
-        1 => Value::Bool(u.arbitrary()?),
-        2 => Value::from(u.arbitrary::<i64>()?),
-        3 => json!([u.arbitrary::<String>()?]),
-        _ => Value::String(u.arbitrary()?),
-    })
-}
-
-/// `NOW` plus an offset in `range` seconds, at times far off or not a number.
-fn time(u: &mut Unstructured<'_>, range: core::ops::RangeInclusive<i64>) -> Result<Value> {
-    Ok(match u.int_in_range(0..=9)? {
-        0 => scalar(u)?,
-        1 => Value::from(u.arbitrary::<i64>()?),
-        _ => Value::from(NOW.saturating_add(u.int_in_range(range)?)),
-    })
-}
-
-/// Inserts `name` usually with `value`, at times with any scalar, at times not at all.
-fn claim(
-    u: &mut Unstructured<'_>,
-    map: &mut Map<String, Value>,
-    name: &str,
-    value: Value,
-) -> Result<()> {
-    match u.int_in_range(0..=11)? {
-        0 => {}
-        1 => {
-            map.insert(name.to_owned(), scalar(u)?);
-        }
-        _ => {
-            map.insert(name.to_owned(), value);
-        }
-    }
-    Ok(())
-}
-
 fn pick_key(u: &mut Unstructured<'_>, usual: Key) -> Result<Key> {
     Ok(if u.ratio(7, 8)? {
         usual
@@ -172,12 +135,12 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
     if u.ratio(1, 2)? {
         claim(u, &mut attestation, "iss", Value::String(CLIENT.to_owned()))?;
     }
-    let iat = time(u, -600..=60)?;
+    let iat = time(u, NOW, -600..=60)?;
     claim(u, &mut attestation, "iat", iat)?;
-    let exp = time(u, -600..=86_400)?;
+    let exp = time(u, NOW, -600..=86_400)?;
     claim(u, &mut attestation, "exp", exp)?;
     if u.ratio(1, 4)? {
-        let nbf = time(u, -600..=600)?;
+        let nbf = time(u, NOW, -600..=600)?;
         claim(u, &mut attestation, "nbf", nbf)?;
     }
     claim(u, &mut attestation, "cnf", json!({ "jwk": jwk }))?;
@@ -203,10 +166,10 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
     claim(u, &mut pop, "aud", aud)?;
     let jti = Value::String(u.arbitrary::<String>()?);
     claim(u, &mut pop, "jti", jti)?;
-    let pop_iat = time(u, -600..=600)?;
+    let pop_iat = time(u, NOW, -600..=600)?;
     claim(u, &mut pop, "iat", pop_iat)?;
     if u.ratio(1, 4)? {
-        let pop_exp = time(u, -600..=600)?;
+        let pop_exp = time(u, NOW, -600..=600)?;
         claim(u, &mut pop, "exp", pop_exp)?;
     }
     if u.ratio(1, 2)? {

@@ -27,6 +27,7 @@ use attestation_jwt::{
     ATTESTATION_TYP, AuthMethod, ChallengeCheck, ClientAttestationConfig,
     ClientAttestationVerifier, ClientAuthRequest, MethodKind, POP_TYP, VerificationMethod,
 };
+use credential_fuzz::{claim, scalar, time};
 use jose_core::{Algorithm, Header, LocalSigner, Signer, SystemRandom, UnixTime};
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
@@ -421,44 +422,6 @@ fn entry_value(entry: &Entry) -> Value {
     }
 }
 
-fn scalar(u: &mut Unstructured<'_>) -> Result<Value> {
-    Ok(match u.int_in_range(0..=4)? {
-        0 => Value::Null,
-        1 => Value::Bool(u.arbitrary()?),
-        2 => Value::from(u.arbitrary::<i64>()?),
-        3 => json!([u.arbitrary::<String>()?]),
-        _ => Value::String(u.arbitrary()?),
-    })
-}
-
-/// `NOW` plus an offset in `range` seconds, at times far off or not a number.
-fn time(u: &mut Unstructured<'_>, range: core::ops::RangeInclusive<i64>) -> Result<Value> {
-    Ok(match u.int_in_range(0..=9)? {
-        0 => scalar(u)?,
-        1 => Value::from(u.arbitrary::<i64>()?),
-        _ => Value::from(NOW.saturating_add(u.int_in_range(range)?)),
-    })
-}
-
-/// Inserts `name` usually with `value`, at times with any scalar, at times not at all.
-fn claim(
-    u: &mut Unstructured<'_>,
-    map: &mut Map<String, Value>,
-    name: &str,
-    value: Value,
-) -> Result<()> {
-    match u.int_in_range(0..=11)? {
-        0 => {}
-        1 => {
-            map.insert(name.to_owned(), scalar(u)?);
-        }
-        _ => {
-            map.insert(name.to_owned(), value);
-        }
-    }
-    Ok(())
-}
-
 fn typ(u: &mut Unstructured<'_>, right: &'static str) -> Result<Option<String>> {
     Ok(match u.int_in_range(0..=9)? {
         0 => None,
@@ -551,9 +514,9 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
     };
     let mut attestation = Map::new();
     claim(u, &mut attestation, "sub", Value::String(sub.clone()))?;
-    let iat = time(u, -600..=60)?;
+    let iat = time(u, NOW, -600..=60)?;
     claim(u, &mut attestation, "iat", iat)?;
-    let exp = time(u, -600..=86_400)?;
+    let exp = time(u, NOW, -600..=86_400)?;
     claim(u, &mut attestation, "exp", exp)?;
     claim(
         u,
@@ -577,7 +540,7 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
     claim(u, &mut pop, "aud", aud)?;
     let jti = Value::String(u.arbitrary::<String>()?);
     claim(u, &mut pop, "jti", jti)?;
-    let pop_iat = time(u, -600..=600)?;
+    let pop_iat = time(u, NOW, -600..=600)?;
     claim(u, &mut pop, "iat", pop_iat)?;
     let pop_key = if u.ratio(7, 8)? {
         f.instance

@@ -157,9 +157,12 @@ fn item(u: &mut Unstructured<'_>, id: u64) -> Result<Value> {
     Ok(Value::Map(members))
 }
 
+/// The (name space, identifier) pairs of the items an issuer-signed structure carries.
+type ItemNames = BTreeSet<(String, String)>;
+
 /// The issuer-signed structure the fuzzer's bytes describe, and the (name space, identifier)
 /// pairs it carries.
-fn generate(u: &mut Unstructured<'_>) -> Result<(Vec<u8>, BTreeSet<(String, String)>)> {
+fn generate(u: &mut Unstructured<'_>) -> Result<(Vec<u8>, ItemNames)> {
     let fixture = fixture();
     let mut name_spaces = Vec::new();
     let mut value_digests = Vec::new();

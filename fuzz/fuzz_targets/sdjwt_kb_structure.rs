@@ -21,6 +21,7 @@
 
 use std::sync::OnceLock;
 
+use credential_fuzz::{claim, scalar};
 use jose_core::keys::StaticKeys;
 use jose_core::{Algorithm, LocalSigner, Signer, SystemRandom, UnixTime, media_type_eq};
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
@@ -203,35 +204,6 @@ fn selection(u: &mut Unstructured<'_>) -> Result<Vec<usize>> {
         selection.swap(a, b);
     }
     Ok(selection)
-}
-
-fn scalar(u: &mut Unstructured<'_>) -> Result<Value> {
-    Ok(match u.int_in_range(0..=4)? {
-        0 => Value::Null,
-        1 => Value::Bool(u.arbitrary()?),
-        2 => Value::from(u.arbitrary::<i64>()?),
-        3 => json!([u.arbitrary::<String>()?]),
-        _ => Value::String(u.arbitrary()?),
-    })
-}
-
-/// Inserts `name` usually with `value`, at times with any scalar, at times not at all.
-fn claim(
-    u: &mut Unstructured<'_>,
-    map: &mut Map<String, Value>,
-    name: &str,
-    value: Value,
-) -> Result<()> {
-    match u.int_in_range(0..=11)? {
-        0 => {}
-        1 => {
-            map.insert(name.to_owned(), scalar(u)?);
-        }
-        _ => {
-            map.insert(name.to_owned(), value);
-        }
-    }
-    Ok(())
 }
 
 /// A string claim: usually `right`, at times another string or `right` in an array.

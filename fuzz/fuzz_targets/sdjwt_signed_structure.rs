@@ -66,7 +66,7 @@ struct Generator<'a, 'u> {
 impl Generator<'_, '_> {
     fn name(&mut self) -> Result<String> {
         if self.u.ratio(1, 8)? {
-            return Ok(self.u.arbitrary::<String>()?);
+            return self.u.arbitrary::<String>();
         }
         Ok((*self.u.choose(NAMES)?).to_owned())
     }
