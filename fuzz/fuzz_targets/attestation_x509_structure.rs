@@ -27,7 +27,7 @@ use attestation_jwt::{
     ATTESTATION_TYP, AuthMethod, ChallengeCheck, ClientAttestationConfig,
     ClientAttestationVerifier, ClientAuthRequest, MethodKind, POP_TYP, VerificationMethod,
 };
-use credential_fuzz::{claim, scalar, time};
+use credential_fuzz::{assert_client_and_audience, claim, scalar, time};
 use jose_core::{Algorithm, Header, LocalSigner, Signer, SystemRandom, UnixTime};
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
@@ -632,29 +632,13 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
         Some(f.keys[cnf_key].public_jwk().key().clone()),
         "the verdict's instance key is the attested one"
     );
-    let signed_sub = attestation.get("sub").and_then(Value::as_str);
-    assert!(
-        signed_sub.is_some(),
-        "an accepted attestation has a string sub"
-    );
-    assert_eq!(
+    assert_client_and_audience(
         verdict.client_id.as_deref(),
-        signed_sub,
-        "the client id is the attestation's sub"
+        &attestation,
+        &pop,
+        client_id.as_deref(),
+        AS,
     );
-    if let Some(id) = &client_id {
-        assert_eq!(
-            Some(id.as_str()),
-            signed_sub,
-            "a client_id parameter must match the attestation"
-        );
-    }
-    let aud_ok = match pop.get("aud") {
-        Some(Value::String(a)) => a == AS,
-        Some(Value::Array(items)) => items.iter().any(|a| a.as_str() == Some(AS)),
-        _ => false,
-    };
-    assert!(aud_ok, "the PoP is for this server: {:?}", pop.get("aud"));
     assert!(
         f.verifier
             .verify(&request, ChallengeCheck::None, &guard, now)

@@ -55,3 +55,41 @@ pub fn claim(
     }
     Ok(())
 }
+
+/// The oracle for the client an accepted client attestation names and for whom its PoP is: the
+/// verdict's client id is the attestation's `sub` as signed (the generator may have put another
+/// value in its place), a `client_id` parameter sent beside it is the same, and the PoP's `aud`
+/// is `server` or an array holding it.
+///
+/// # Panics
+/// When the verifier accepted what it should not have: the finding the target reports.
+pub fn assert_client_and_audience(
+    verdict_client_id: Option<&str>,
+    attestation: &Map<String, Value>,
+    pop: &Map<String, Value>,
+    client_id_parameter: Option<&str>,
+    server: &str,
+) {
+    let signed_sub = attestation.get("sub").and_then(Value::as_str);
+    assert!(
+        signed_sub.is_some(),
+        "an accepted attestation has a string sub"
+    );
+    assert_eq!(
+        verdict_client_id, signed_sub,
+        "the client id is the attestation's sub"
+    );
+    if let Some(id) = client_id_parameter {
+        assert_eq!(
+            Some(id),
+            signed_sub,
+            "a client_id parameter must match the attestation"
+        );
+    }
+    let aud_ok = match pop.get("aud") {
+        Some(Value::String(a)) => a == server,
+        Some(Value::Array(items)) => items.iter().any(|a| a.as_str() == Some(server)),
+        _ => false,
+    };
+    assert!(aud_ok, "the PoP is for this server: {:?}", pop.get("aud"));
+}
