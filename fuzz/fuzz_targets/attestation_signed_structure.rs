@@ -16,7 +16,7 @@ use attestation_jwt::{
     ATTESTATION_TYP, ChallengeCheck, ClientAttestationConfig, ClientAttestationVerifier,
     ClientAuthRequest, POP_TYP, VerificationMethod,
 };
-use credential_fuzz::{assert_client_and_audience, claim, scalar, time};
+use credential_fuzz::{assert_client_and_audience, claim, pop_claims, scalar, time};
 use jose_core::{Algorithm, Header, LocalSigner, SystemRandom, UnixTime, UnsignedJws};
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
@@ -158,16 +158,7 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
     if u.ratio(1, 2)? {
         claim(u, &mut pop, "iss", Value::String(sub.clone()))?;
     }
-    let aud = match u.int_in_range(0..=7)? {
-        0 => json!([AS, u.arbitrary::<String>()?]),
-        1 => Value::String(u.arbitrary()?),
-        _ => Value::String(AS.to_owned()),
-    };
-    claim(u, &mut pop, "aud", aud)?;
-    let jti = Value::String(u.arbitrary::<String>()?);
-    claim(u, &mut pop, "jti", jti)?;
-    let pop_iat = time(u, NOW, -600..=600)?;
-    claim(u, &mut pop, "iat", pop_iat)?;
+    pop_claims(u, &mut pop, AS, NOW)?;
     if u.ratio(1, 4)? {
         let pop_exp = time(u, NOW, -600..=600)?;
         claim(u, &mut pop, "exp", pop_exp)?;

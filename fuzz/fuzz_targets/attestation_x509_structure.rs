@@ -27,7 +27,7 @@ use attestation_jwt::{
     ATTESTATION_TYP, AuthMethod, ChallengeCheck, ClientAttestationConfig,
     ClientAttestationVerifier, ClientAuthRequest, MethodKind, POP_TYP, VerificationMethod,
 };
-use credential_fuzz::{assert_client_and_audience, claim, scalar, time};
+use credential_fuzz::{assert_client_and_audience, claim, pop_claims, scalar, time};
 use jose_core::{Algorithm, Header, LocalSigner, Signer, SystemRandom, UnixTime};
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
@@ -532,16 +532,7 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
 
     // The PoP.
     let mut pop = Map::new();
-    let aud = match u.int_in_range(0..=7)? {
-        0 => json!([AS, u.arbitrary::<String>()?]),
-        1 => Value::String(u.arbitrary()?),
-        _ => Value::String(AS.to_owned()),
-    };
-    claim(u, &mut pop, "aud", aud)?;
-    let jti = Value::String(u.arbitrary::<String>()?);
-    claim(u, &mut pop, "jti", jti)?;
-    let pop_iat = time(u, NOW, -600..=600)?;
-    claim(u, &mut pop, "iat", pop_iat)?;
+    pop_claims(u, &mut pop, AS, NOW)?;
     let pop_key = if u.ratio(7, 8)? {
         f.instance
     } else {

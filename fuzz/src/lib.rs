@@ -93,3 +93,26 @@ pub fn assert_client_and_audience(
     };
     assert!(aud_ok, "the PoP is for this server: {:?}", pop.get("aud"));
 }
+
+/// The claims every client attestation PoP carries, each usually right: `aud` (`server`, at
+/// times in an array with another value or another string), a `jti` and an `iat` around `now`.
+///
+/// # Errors
+/// When the fuzzer's bytes run out.
+pub fn pop_claims(
+    u: &mut Unstructured<'_>,
+    pop: &mut Map<String, Value>,
+    server: &str,
+    now: i64,
+) -> Result<()> {
+    let aud = match u.int_in_range(0..=7)? {
+        0 => json!([server, u.arbitrary::<String>()?]),
+        1 => Value::String(u.arbitrary()?),
+        _ => Value::String(server.to_owned()),
+    };
+    claim(u, pop, "aud", aud)?;
+    let jti = Value::String(u.arbitrary::<String>()?);
+    claim(u, pop, "jti", jti)?;
+    let iat = time(u, now, -600..=600)?;
+    claim(u, pop, "iat", iat)
+}

@@ -179,6 +179,23 @@ impl KeyRing {
         self.catch_up(&mut maker, engine, now)
     }
 
+    /// The state to change, for a rotation or retirement: this instance's lock, the OS lock
+    /// on the rotation file (held until the returned file is dropped), and what another
+    /// instance changed taken up first, so the change builds on the newest state.
+    ///
+    /// # Errors
+    /// As [`Self::follow_file`], and [`DemoError::Io`] when the lock file cannot be locked.
+    fn lock_newest(
+        &self,
+        engine: &IssuerEngine,
+        now: UnixTime,
+    ) -> Result<(std::sync::MutexGuard<'_, Maker>, Option<File>), DemoError> {
+        let mut maker = self.lock();
+        let held = maker.lock_file()?;
+        self.catch_up(&mut maker, engine, now)?;
+        Ok((maker, held))
+    }
+
     fn catch_up(
         &self,
         maker: &mut Maker,
@@ -496,13 +513,7 @@ pub(super) async fn rotate(
         }
         let now = state.clock.now();
         let server = |e: DemoError| ApiError::server_error(&e);
-        let mut maker = state.keys.lock();
-        // Another instance's change first: this rotation builds on the newest state.
-        let _held = maker.lock_file().map_err(server)?;
-        state
-            .keys
-            .catch_up(&mut maker, &state.engine, now)
-            .map_err(server)?;
+        let (mut maker, _held) = state.keys.lock_newest(&state.engine, now).map_err(server)?;
         let alg = state.engine.keys().credential.signer().algorithm();
         let (signer, jwk, source) = maker.generate(alg, state.engine.rng()).map_err(server)?;
         let key = RotatedKey::new(alg, &jwk, source, now);
@@ -545,12 +556,7 @@ pub(super) async fn retire(
         let kid = request.kid;
         let now = state.clock.now();
         let server = |e: DemoError| ApiError::server_error(&e);
-        let mut maker = state.keys.lock();
-        let _held = maker.lock_file().map_err(server)?;
-        state
-            .keys
-            .catch_up(&mut maker, &state.engine, now)
-            .map_err(server)?;
+        let (mut maker, _held) = state.keys.lock_newest(&state.engine, now).map_err(server)?;
         maker.rotation.retire(&kid, now).map_err(|e| match e {
             RetireError::Active => ApiError::new(
                 StatusCode::CONFLICT,
