@@ -10,7 +10,7 @@ use jose_core::UnixTime;
 use oid4vci_issuer::{AuditEvent, AuditSink, StoreError};
 use serde_json::{Map, Value};
 
-use crate::db::{Db, unavailable};
+use crate::db::{Cached, Db, unavailable};
 use crate::shared::corrupt;
 
 /// The largest page `audit_events` returns (on [`crate::SqliteStores`] and
@@ -132,7 +132,7 @@ impl SqliteAuditSink {
     pub fn append(&self, event: &AuditEvent, now: UnixTime) -> Result<i64, StoreError> {
         let row = AuditRow::new(event, now);
         self.db.with(|conn| {
-            conn.execute(
+            conn.exec(
                 "INSERT INTO audit_events (at, kind, details_json) VALUES (?1, ?2, ?3)",
                 rusqlite::params![row.at, row.kind, row.details_json],
             )
@@ -157,7 +157,7 @@ pub(crate) fn page(
 ) -> Result<Vec<StoredAuditEvent>, StoreError> {
     db.with(|conn| {
         let mut statement = conn
-            .prepare(
+            .prepare_cached(
                 "SELECT id, at, kind, details_json FROM audit_events
                  WHERE id > ?1 ORDER BY id LIMIT ?2",
             )

@@ -9,7 +9,7 @@ use oid4vci_issuer::{
 use rusqlite::{OptionalExtension, params};
 
 use crate::codec;
-use crate::db::{Db, purge, unavailable};
+use crate::db::{Cached, Db, purge, unavailable};
 use crate::shared::secret_key;
 
 /// [`AuthorizationStore`] on SQLite.
@@ -34,7 +34,7 @@ impl AuthorizationStore for SqliteAuthorizations {
         let json = codec::pushed_to_json(&request);
         self.db.write(|tx| {
             purge(tx, "pushed_requests", now)?;
-            tx.execute(
+            tx.exec(
                 "INSERT OR REPLACE INTO pushed_requests (uri_hash, client_id, request_json, expires_at)
                  VALUES (?1, ?2, ?3, ?4)",
                 params![
@@ -60,7 +60,7 @@ impl AuthorizationStore for SqliteAuthorizations {
             .write(|tx| {
                 // One statement: the row goes only if it is live and this client's.
                 let json: Option<String> = tx
-                    .query_row(
+                    .row(
                         "DELETE FROM pushed_requests
                          WHERE uri_hash = ?1 AND client_id = ?2 AND expires_at > ?3
                          RETURNING request_json",
@@ -84,7 +84,7 @@ impl AuthorizationStore for SqliteAuthorizations {
         let json = codec::issued_code_to_json(&issued);
         self.db.write(|tx| {
             purge(tx, "authorization_codes", now)?;
-            tx.execute(
+            tx.exec(
                 "INSERT OR REPLACE INTO authorization_codes (code_hash, issued_json, expires_at)
                  VALUES (?1, ?2, ?3)",
                 params![secret_key(&code), json, issued.expires_at.secs()],
@@ -104,7 +104,7 @@ impl AuthorizationStore for SqliteAuthorizations {
         let key = secret_key(code);
         let out = self.db.write(|tx| {
             let redeemed: Option<String> = tx
-                .query_row(
+                .row(
                     "SELECT grant_id FROM redeemed_codes WHERE code_hash = ?1 AND expires_at > ?2",
                     params![key, now.secs()],
                     |row| row.get(0),
@@ -117,7 +117,7 @@ impl AuthorizationStore for SqliteAuthorizations {
                 }));
             }
             let row: Option<(String, i64)> = tx
-                .query_row(
+                .row(
                     "SELECT issued_json, expires_at FROM authorization_codes WHERE code_hash = ?1",
                     [&key],
                     |row| Ok((row.get(0)?, row.get(1)?)),
@@ -128,7 +128,7 @@ impl AuthorizationStore for SqliteAuthorizations {
                 return Ok(Err(CodeError::Unknown));
             };
             if UnixTime::from_secs(expires_at) <= now {
-                tx.execute(
+                tx.exec(
                     "DELETE FROM authorization_codes WHERE code_hash = ?1",
                     [&key],
                 )
@@ -140,7 +140,7 @@ impl AuthorizationStore for SqliteAuthorizations {
                 return Ok(Err(CodeError::Refused(refusal)));
             }
             purge(tx, "redeemed_codes", now)?;
-            tx.execute(
+            tx.exec(
                 "INSERT OR REPLACE INTO redeemed_codes (code_hash, grant_id, expires_at)
                  VALUES (?1, ?2, ?3)",
                 params![key, issued.grant.as_str(), remember_until.secs()],
@@ -148,7 +148,7 @@ impl AuthorizationStore for SqliteAuthorizations {
             .map_err(unavailable)?;
             // The redemption itself: only the connection whose DELETE returns the row gets it.
             let taken: Option<i64> = tx
-                .query_row(
+                .row(
                     "DELETE FROM authorization_codes WHERE code_hash = ?1 RETURNING expires_at",
                     [&key],
                     |row| row.get(0),

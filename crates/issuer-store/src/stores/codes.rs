@@ -7,7 +7,7 @@ use oid4vci_issuer::{PreAuthCodeStore, PreAuthGrant, RedeemError, StoreError};
 use rusqlite::{OptionalExtension, params};
 
 use crate::codec;
-use crate::db::{Db, purge, unavailable};
+use crate::db::{Cached, Db, purge, unavailable};
 use crate::shared::{TxCodeCheck, check_tx_code, secret_key};
 
 /// [`PreAuthCodeStore`] on SQLite.
@@ -33,7 +33,7 @@ impl PreAuthCodeStore for SqlitePreAuthCodes {
         let json = codec::pre_auth_to_json(&grant);
         self.db.write(|tx| {
             purge(tx, "pre_auth_codes", now)?;
-            tx.execute(
+            tx.exec(
                 "INSERT OR REPLACE INTO pre_auth_codes (code_hash, grant_json, attempts_left, expires_at)
                  VALUES (?1, ?2, ?3, ?4)",
                 params![secret_key(&code), json, max_attempts, grant.expires_at.secs()],
@@ -52,7 +52,7 @@ impl PreAuthCodeStore for SqlitePreAuthCodes {
         let key = secret_key(code);
         let out = self.db.write(|tx| {
             let row: Option<(String, u32, i64)> = tx
-                .query_row(
+                .row(
                     "SELECT grant_json, attempts_left, expires_at FROM pre_auth_codes
                      WHERE code_hash = ?1",
                     [&key],
@@ -64,7 +64,7 @@ impl PreAuthCodeStore for SqlitePreAuthCodes {
                 return Ok(Err(RedeemError::Unknown));
             };
             let delete = || {
-                tx.execute("DELETE FROM pre_auth_codes WHERE code_hash = ?1", [&key])
+                tx.exec("DELETE FROM pre_auth_codes WHERE code_hash = ?1", [&key])
                     .map_err(unavailable)
             };
             if UnixTime::from_secs(expires_at) <= now {
@@ -79,7 +79,7 @@ impl PreAuthCodeStore for SqlitePreAuthCodes {
                     if attempts_left == 0 {
                         delete()?;
                     } else {
-                        tx.execute(
+                        tx.exec(
                             "UPDATE pre_auth_codes SET attempts_left = ?2 WHERE code_hash = ?1",
                             params![key, attempts_left],
                         )
@@ -91,7 +91,7 @@ impl PreAuthCodeStore for SqlitePreAuthCodes {
             // The write lock is held since BEGIN IMMEDIATE; the DELETE … RETURNING is the
             // redemption itself, and only the connection that deletes the row gets the grant.
             let taken: Option<String> = tx
-                .query_row(
+                .row(
                     "DELETE FROM pre_auth_codes WHERE code_hash = ?1 RETURNING grant_json",
                     [&key],
                     |row| row.get(0),

@@ -7,7 +7,7 @@ use oid4vci_issuer::{CredentialRegistry, GrantId, IssuedCredential, StatusListSt
 use rusqlite::{OptionalExtension, Transaction, params};
 use status_list::{Bits, IndexAllocator, Status, StatusIndex, StatusList};
 
-use crate::db::{Db, unavailable};
+use crate::db::{Cached, Db, unavailable};
 use crate::shared::{RANDOM_TRIES, parse_list_id, status_error, uniform_below};
 
 /// [`CredentialRegistry`] on SQLite: append only, oldest first.
@@ -27,7 +27,7 @@ impl CredentialRegistry for SqliteRegistry {
         let idx = i64::try_from(c.status_idx)
             .map_err(|_| StoreError::StatusList("a status index past i64".into()))?;
         self.db.with(|conn| {
-            conn.execute(
+            conn.exec(
                 "INSERT INTO issued_credentials
                  (credential_id, grant_id, configuration_id, status_list_id, status_uri,
                   status_idx, issued_at)
@@ -52,7 +52,7 @@ impl CredentialRegistry for SqliteRegistry {
         self.db
             .with(|conn| {
                 let mut stmt = conn
-                    .prepare(
+                    .prepare_cached(
                         "SELECT credential_id, grant_id, configuration_id, status_list_id,
                                 status_uri, status_idx, issued_at
                          FROM issued_credentials ORDER BY seq",
@@ -96,7 +96,7 @@ impl SqliteStatusLists {
 /// The list that takes the next index: the newest one with a free index, or a new one.
 fn current_list(tx: &Transaction<'_>, size: u32) -> Result<(i64, u32, u32), StoreError> {
     let newest: Option<(i64, u32, u32)> = tx
-        .query_row(
+        .row(
             "SELECT id, size, allocated FROM status_lists ORDER BY id DESC LIMIT 1",
             [],
             |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
@@ -110,7 +110,7 @@ fn current_list(tx: &Transaction<'_>, size: u32) -> Result<(i64, u32, u32), Stor
     }
     let list = StatusList::new(Bits::One, u64::from(size), &status_list::Limits::default())
         .map_err(|e| status_error(&e))?;
-    tx.execute(
+    tx.exec(
         "INSERT INTO status_lists (size, allocated, bytes) VALUES (?1, 0, ?2)",
         params![size, list.as_bytes()],
     )
@@ -121,7 +121,7 @@ fn current_list(tx: &Transaction<'_>, size: u32) -> Result<(i64, u32, u32), Stor
 /// Marks `idx` of `list` allocated; `false` if it already was.
 fn claim(tx: &Transaction<'_>, list: i64, idx: u32) -> Result<bool, StoreError> {
     let inserted = tx
-        .execute(
+        .exec(
             "INSERT INTO status_indices (list_id, idx) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
             params![list, idx],
         )
@@ -138,7 +138,7 @@ fn load(
         return Ok(None);
     };
     let bytes: Option<Vec<u8>> = conn
-        .query_row(
+        .row(
             "SELECT bytes FROM status_lists WHERE id = ?1",
             [id],
             |row| row.get(0),
@@ -167,7 +167,7 @@ impl StatusListStore for SqliteStatusLists {
                 Some(idx) => idx,
                 None => {
                     let mut stmt = tx
-                        .prepare("SELECT idx FROM status_indices WHERE list_id = ?1")
+                        .prepare_cached("SELECT idx FROM status_indices WHERE list_id = ?1")
                         .map_err(unavailable)?;
                     let used = stmt
                         .query_map([list], |row| row.get::<_, u32>(0))
@@ -188,7 +188,7 @@ impl StatusListStore for SqliteStatusLists {
                     idx
                 }
             };
-            tx.execute(
+            tx.exec(
                 "UPDATE status_lists SET allocated = allocated + 1 WHERE id = ?1",
                 [list],
             )
@@ -207,7 +207,7 @@ impl StatusListStore for SqliteStatusLists {
                 if list.set(StatusIndex::new(idx), status).is_err() {
                     return Ok(false);
                 }
-                tx.execute(
+                tx.exec(
                     "UPDATE status_lists SET bytes = ?2 WHERE id = ?1",
                     params![id, list.as_bytes()],
                 )

@@ -12,7 +12,7 @@ use oid4vci_issuer::{
 use rusqlite::{OptionalExtension, params};
 
 use crate::codec;
-use crate::db::{Db, purge, unavailable};
+use crate::db::{Cached, Db, purge, unavailable};
 use crate::shared::secret_key;
 
 /// [`AccessTokenStore`] on SQLite.
@@ -53,7 +53,7 @@ fn insert_token(
              VALUES (?1, ?2, ?3, ?4)"
         }
     };
-    tx.execute(
+    tx.exec(
         sql,
         params![secret_key(token), grant.as_str(), json, expires_at],
     )
@@ -82,7 +82,7 @@ impl AccessTokenStore for SqliteAccessTokens {
         self.db
             .with(|conn| {
                 let json: Option<String> = conn
-                    .query_row(
+                    .row(
                         "SELECT grant_json FROM access_tokens
                          WHERE token_hash = ?1 AND expires_at > ?2",
                         params![secret_key(token), now.secs()],
@@ -99,7 +99,7 @@ impl AccessTokenStore for SqliteAccessTokens {
     fn revoke_grant(&self, grant: &GrantId) -> Result<(), StoreError> {
         self.db
             .with(|conn| {
-                conn.execute(
+                conn.exec(
                     "DELETE FROM access_tokens WHERE grant_id = ?1",
                     [grant.as_str()],
                 )
@@ -129,12 +129,12 @@ fn revoke(
     grant: &GrantId,
     until: UnixTime,
 ) -> Result<(), StoreError> {
-    tx.execute(
+    tx.exec(
         "DELETE FROM refresh_tokens WHERE grant_id = ?1",
         [grant.as_str()],
     )
     .map_err(unavailable)?;
-    tx.execute(
+    tx.exec(
         "INSERT INTO revoked_grants (grant_id, expires_at) VALUES (?1, ?2)
          ON CONFLICT (grant_id) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)",
         params![grant.as_str(), until.secs()],
@@ -168,7 +168,7 @@ impl RefreshTokenStore for SqliteRefreshTokens {
         let key = secret_key(presented);
         let out = self.db.write(|tx| {
             let rotated: Option<(String, i64)> = tx
-                .query_row(
+                .row(
                     "SELECT grant_id, expires_at FROM rotated_refresh_tokens WHERE token_hash = ?1",
                     [&key],
                     |row| Ok((row.get(0)?, row.get(1)?)),
@@ -182,7 +182,7 @@ impl RefreshTokenStore for SqliteRefreshTokens {
             }
             // Single use: only the connection whose DELETE returns the row rotates it.
             let current: Option<(String, i64)> = tx
-                .query_row(
+                .row(
                     "DELETE FROM refresh_tokens WHERE token_hash = ?1 RETURNING grant_json, expires_at",
                     [&key],
                     |row| Ok((row.get(0)?, row.get(1)?)),
@@ -194,7 +194,7 @@ impl RefreshTokenStore for SqliteRefreshTokens {
             };
             let grant = codec::refresh_from_json(&json)?;
             purge(tx, "rotated_refresh_tokens", now)?;
-            tx.execute(
+            tx.exec(
                 "INSERT OR REPLACE INTO rotated_refresh_tokens (token_hash, grant_id, expires_at)
                  VALUES (?1, ?2, ?3)",
                 params![key, grant.grant.as_str(), expires_at],
@@ -214,7 +214,7 @@ impl RefreshTokenStore for SqliteRefreshTokens {
         self.db
             .with(|conn| {
                 let json: Option<String> = conn
-                    .query_row(
+                    .row(
                         "SELECT grant_json FROM refresh_tokens
                          WHERE token_hash = ?1 AND expires_at > ?2",
                         params![secret_key(token), now.secs()],
@@ -232,7 +232,7 @@ impl RefreshTokenStore for SqliteRefreshTokens {
     fn is_revoked(&self, grant: &GrantId, now: UnixTime) -> bool {
         self.db
             .with(|conn| {
-                conn.query_row(
+                conn.row(
                     "SELECT EXISTS (SELECT 1 FROM revoked_grants
                      WHERE grant_id = ?1 AND expires_at > ?2)",
                     params![grant.as_str(), now.secs()],
@@ -281,7 +281,7 @@ impl DeferredStore for SqliteDeferred {
         let json = codec::strings_text(&credentials);
         self.db.write(|tx| {
             purge(tx, "deferred", now)?;
-            tx.execute(
+            tx.exec(
                 "INSERT OR REPLACE INTO deferred
                  (grant_id, transaction_hash, credentials_json, ready_at, expires_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -309,7 +309,7 @@ impl DeferredStore for SqliteDeferred {
         let out = self.db.write(|tx| {
             // One statement: the row goes only if it is this grant's, live and ready.
             let taken: Option<String> = tx
-                .query_row(
+                .row(
                     "DELETE FROM deferred
                      WHERE grant_id = ?1 AND transaction_hash = ?2 AND expires_at > ?3
                        AND ready_at <= ?3
@@ -323,7 +323,7 @@ impl DeferredStore for SqliteDeferred {
                 return codec::parse_strings("deferred credentials", &json).map(Ok);
             }
             let pending: bool = tx
-                .query_row(
+                .row(
                     "SELECT EXISTS (SELECT 1 FROM deferred
                      WHERE grant_id = ?1 AND transaction_hash = ?2 AND expires_at > ?3)",
                     params![grant.as_str(), secret_key(transaction_id), now.secs()],
@@ -364,7 +364,7 @@ impl NotificationStore for SqliteNotifications {
         let json = codec::strings_text(&credential_ids);
         self.db.write(|tx| {
             purge(tx, "notifications", now)?;
-            tx.execute(
+            tx.exec(
                 "INSERT OR REPLACE INTO notifications
                  (grant_id, notification_hash, credential_ids_json, events_json, expires_at)
                  VALUES (?1, ?2, ?3, '[]', ?4)",
@@ -386,7 +386,7 @@ impl NotificationStore for SqliteNotifications {
         self.db
             .write(|tx| {
                 let events: Option<String> = tx
-                    .query_row(
+                    .row(
                         "SELECT events_json FROM notifications
                          WHERE grant_id = ?1 AND notification_hash = ?2 AND expires_at > ?3",
                         params![grant.as_str(), key, now.secs()],
@@ -400,7 +400,7 @@ impl NotificationStore for SqliteNotifications {
                 let mut events = codec::parse_strings("notification events", &events)?;
                 if events.len() < DEFAULT_MAX_EVENTS_PER_NOTIFICATION {
                     events.push(event.to_owned());
-                    tx.execute(
+                    tx.exec(
                         "UPDATE notifications SET events_json = ?3
                          WHERE grant_id = ?1 AND notification_hash = ?2",
                         params![grant.as_str(), key, codec::strings_text(&events)],
@@ -417,7 +417,7 @@ impl NotificationStore for SqliteNotifications {
         self.db
             .with(|conn| {
                 let events: Option<String> = conn
-                    .query_row(
+                    .row(
                         "SELECT events_json FROM notifications
                          WHERE grant_id = ?1 AND notification_hash = ?2 AND expires_at > ?3",
                         params![grant.as_str(), secret_key(notification_id), now.secs()],

@@ -6,7 +6,7 @@ use jose_core::UnixTime;
 use pop_verifier::{ReplayError, ReplayGuard};
 use rusqlite::params;
 
-use crate::db::{Db, purge, unavailable};
+use crate::db::{Cached, Db, purge, unavailable};
 
 /// [`ReplayGuard`] on SQLite.
 #[derive(Debug)]
@@ -35,7 +35,7 @@ impl ReplayGuard for SqliteReplayGuard {
             .write(|tx| {
                 // An expired entry no longer blocks its key.
                 purge(tx, "replay", now)?;
-                tx.execute(
+                tx.exec(
                     "INSERT INTO replay (key, expires_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
                     params![key, expires_at.secs()],
                 )
