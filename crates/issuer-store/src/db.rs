@@ -9,6 +9,7 @@ use oid4vci_issuer::StoreError;
 use rusqlite::{Connection, OpenFlags, Params, Row, Transaction, TransactionBehavior};
 
 use crate::OpenError;
+use crate::durable::Durability;
 use crate::schema;
 use crate::shared::EXPIRING_TABLES;
 
@@ -52,6 +53,7 @@ impl Cached for Connection {
 #[derive(Debug)]
 pub(crate) struct Db {
     conn: Mutex<Connection>,
+    durable: Durability,
 }
 
 /// A failed statement as a store failure. SQLite's message names the statement's problem,
@@ -78,16 +80,23 @@ impl Db {
                 "the database refused WAL mode (journal_mode is {mode})"
             )));
         }
-        // FULL: a committed redemption survives a power loss too (NORMAL in WAL mode may
-        // lose the last commits, and a lost redemption is a code that works twice).
-        conn.pragma_update(None, "synchronous", "FULL")
+        // A committed redemption must survive a power loss too (a lost redemption is a code
+        // that works twice). NORMAL alone may lose the last commits; the group commit of
+        // `durable` syncs the WAL after each commit, before the call returns.
+        conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(sqlite)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(sqlite)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         schema::migrate(&mut conn)?;
+        // The migration ran a transaction, so the WAL file exists.
+        let file = conn.path().map(Path::new).unwrap_or(path);
+        let durable = Durability::open(file).map_err(|e| {
+            OpenError::Sqlite(format!("cannot open the write-ahead log for syncing: {e}"))
+        })?;
         Ok(Self {
             conn: Mutex::new(conn),
+            durable,
         })
     }
 
@@ -97,18 +106,27 @@ impl Db {
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Runs `f` on the connection.
+    /// Runs `f` on the connection. When its statements changed rows (each committed on its
+    /// own), returns only once they are on disk.
     pub(crate) fn with<T>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        f(&self.lock())
+        let conn = self.lock();
+        let before = conn.total_changes();
+        let out = f(&conn);
+        let commit = (conn.total_changes() != before).then(|| self.durable.committed());
+        drop(conn);
+        if let Some(commit) = commit {
+            self.durable.sync(commit)?;
+        }
+        out
     }
 
     /// Runs `f` in a `BEGIN IMMEDIATE` transaction (the write lock is taken at once, so no
     /// other connection can change what `f` reads), committing when `f` returns `Ok` (a
     /// refusal whose writes must stay, e.g. a burnt code, is an `Ok(Err(_))`) and rolling back
-    /// on `Err` (a database failure).
+    /// on `Err` (a database failure). Returns once the commit is on disk (see `durable`).
     pub(crate) fn write<T>(
         &self,
         f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
@@ -119,6 +137,9 @@ impl Db {
             .map_err(unavailable)?;
         let out = f(&tx)?;
         tx.commit().map_err(unavailable)?;
+        let commit = self.durable.committed();
+        drop(conn);
+        self.durable.sync(commit)?;
         Ok(out)
     }
 
@@ -141,4 +162,38 @@ pub(crate) fn purge(conn: &Connection, table: &str, now: UnixTime) -> Result<usi
         [now.secs()],
     )
     .map_err(unavailable)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both ways of writing (a transaction, and statements committing on their own) return
+    /// only after a sync that covers them; a read commits and syncs nothing.
+    #[test]
+    fn every_write_is_synced_before_it_returns_and_a_read_is_not_counted() {
+        let dir = std::env::temp_dir().join(format!("db-sync-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap_or_default();
+        let Ok(db) = Db::open(&dir.join("issuer.db"), Duration::from_secs(1)) else {
+            panic!("the database opens")
+        };
+        let before = db.durable.counts();
+        assert_eq!(before.0, before.1, "the migration's writes are not counted");
+        let insert = "INSERT INTO replay (key, expires_at) VALUES (?1, 10)";
+        let wrote = db.write(|tx| tx.exec(insert, ["a"]).map_err(unavailable));
+        assert!(matches!(wrote, Ok(1)));
+        assert_eq!(db.durable.counts(), (before.0 + 1, before.0 + 1));
+        let wrote = db.with(|conn| conn.exec(insert, ["b"]).map_err(unavailable));
+        assert!(matches!(wrote, Ok(1)));
+        assert_eq!(db.durable.counts(), (before.0 + 2, before.0 + 2));
+        let count = db.with(|conn| {
+            conn.row("SELECT COUNT(*) FROM replay", [], |row| {
+                row.get::<_, i64>(0)
+            })
+            .map_err(unavailable)
+        });
+        assert!(matches!(count, Ok(2)));
+        assert_eq!(db.durable.counts(), (before.0 + 2, before.0 + 2));
+        std::fs::remove_dir_all(&dir).unwrap_or_default();
+    }
 }

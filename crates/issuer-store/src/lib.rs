@@ -52,9 +52,14 @@
 //! anyway, and nearly every call writes (single use, expiry purges), so a pool of readers would
 //! only add lock contention inside SQLite. The file is in WAL mode with a busy timeout, so
 //! another process on the same file (a second issuer, a backup) waits instead of failing at
-//! once. Commits are `synchronous = FULL`: a redemption that was answered survives a power
-//! loss. Every call is synchronous and blocks on file I/O: an async server must run engine
-//! calls on a blocking thread (`tokio::task::spawn_blocking`).
+//! once. A call that wrote returns only once its commit is on disk, so a redemption that was
+//! answered survives a power loss (what `synchronous = FULL` promises), with a group commit:
+//! the connection runs `synchronous = NORMAL`, and after each commit the WAL file is synced
+//! with `fdatasync` outside the connection's lock, one sync covering every commit made before
+//! it started. A failed sync fails every later call (the file's state is unknown).
+//!
+//! Every call is synchronous and blocks on file I/O: an async server must run engine calls on
+//! a blocking thread (`tokio::task::spawn_blocking`).
 //!
 //! Several processes may open the same file (each sees the others' single use, through
 //! SQLite's file locks); that is a restartable single server, not a fleet across machines,
@@ -81,6 +86,7 @@
 mod audit;
 mod codec;
 mod db;
+mod durable;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "redis")]
