@@ -119,8 +119,22 @@ pub struct IssuerState {
     offers: offers::Offers,
     /// The last signed token of each status list.
     status_tokens: status::SignedStatusLists,
-    /// Whether the stores block on a database (then handlers run on the blocking pool).
-    stores_block: bool,
+    /// How handlers run their store calls.
+    store_calls: StoreCalls,
+}
+
+/// How a handler runs the calls it makes on the stores (see [`off_runtime`]).
+#[derive(Clone, Debug)]
+enum StoreCalls {
+    /// In memory: right on the async worker (the stores only take a mutex, and a hop to
+    /// another thread would cost more than the call).
+    Inline,
+    /// On Tokio's blocking pool: the PostgreSQL stores (the synchronous client even refuses
+    /// to run on an async worker thread), and other blocking work such as key files.
+    Blocking,
+    /// On the blocking pool, with the SQLite commits of the request synced once at its end
+    /// ([`issuer_store::SqliteStores::durably`]), before the answer leaves.
+    Sqlite(issuer_store::SqliteStores),
 }
 
 impl core::fmt::Debug for IssuerState {
@@ -337,7 +351,11 @@ impl IssuerState {
         let local_alg = hsm.is_none().then_some(credential_alg);
         let opened = storage.open(local_alg, config.status_list_size, &rng, clock.now())?;
         tracing::info!(storage = %opened.description, "issuer state");
-        let stores_block = !matches!(storage, Storage::InMemory);
+        let store_calls = match (storage, &opened.sqlite) {
+            (Storage::InMemory, _) => StoreCalls::Inline,
+            (_, Some(db)) => StoreCalls::Sqlite(db.clone()),
+            (_, None) => StoreCalls::Blocking,
+        };
         let keys = DemoKeys::certify(&config, &opened.keys, hsm, &base_url, clock.now())?;
         let key_lookup: Arc<dyn jose_core::keys::KeyLookup> = match hsm {
             Some(hsm) => Arc::new(hsm.key_lookup()),
@@ -441,7 +459,7 @@ impl IssuerState {
             login_sessions: authorize::LoginSessions::default(),
             offers: offers::Offers::default(),
             status_tokens: status::SignedStatusLists::default(),
-            stores_block,
+            store_calls,
         })
     }
 
@@ -511,20 +529,21 @@ fn configured_attester_roots(config: Option<&serde_json::Value>) -> Vec<String> 
     }
 }
 
-/// Runs a handler's body and answers with what it returns: on Tokio's blocking pool when
-/// `stores_block` (the SQLite and PostgreSQL stores are synchronous and block on their
-/// database, and the synchronous PostgreSQL client even refuses to run on an async worker
-/// thread), else right here (the in-memory stores only take a mutex: a hop to another thread
-/// would cost more than the call).
+/// Runs a handler's body as `calls` says (see [`StoreCalls`]) and answers with what it
+/// returns; a request whose SQLite commits could not be synced answers `500 server_error`
+/// instead (what the engine answers for a failed store), never what the body returned.
 async fn off_runtime<T: IntoResponse + Send + 'static>(
-    stores_block: bool,
+    calls: StoreCalls,
     body: impl FnOnce() -> T + Send + 'static,
 ) -> Response {
-    if !stores_block {
-        return body().into_response();
-    }
-    match tokio::task::spawn_blocking(body).await {
-        Ok(answer) => answer.into_response(),
+    let joined = match calls {
+        StoreCalls::Inline => return body().into_response(),
+        StoreCalls::Blocking => tokio::task::spawn_blocking(body).await.map(Ok),
+        StoreCalls::Sqlite(db) => tokio::task::spawn_blocking(move || db.durably(body)).await,
+    };
+    match joined {
+        Ok(Ok(answer)) => answer.into_response(),
+        Ok(Err(e)) => crate::error::ApiError::server_error(&e).into_response(),
         Err(e) => crate::error::ApiError::server_error(&e).into_response(),
     }
 }

@@ -9,7 +9,7 @@ use oid4vci_issuer::StoreError;
 use rusqlite::{Connection, OpenFlags, Params, Row, Transaction, TransactionBehavior};
 
 use crate::OpenError;
-use crate::durable::Durability;
+use crate::durable::{Commit, Durability};
 use crate::schema;
 use crate::shared::EXPIRING_TABLES;
 
@@ -47,6 +47,13 @@ impl Cached for Connection {
     ) -> rusqlite::Result<T> {
         self.prepare_cached(sql)?.query_row(params, f)
     }
+}
+
+std::thread_local! {
+    /// The database whose syncs this thread defers (by address), and the last commit it
+    /// deferred: set by [`Db::deferring`] for the length of its call.
+    static DEFERRING: core::cell::Cell<Option<(usize, Option<Commit>)>> =
+        const { core::cell::Cell::new(None) };
 }
 
 /// One connection to the database file.
@@ -118,9 +125,65 @@ impl Db {
         let commit = (conn.total_changes() != before).then(|| self.durable.committed());
         drop(conn);
         if let Some(commit) = commit {
-            self.durable.sync(commit)?;
+            self.settle(commit)?;
         }
         out
+    }
+
+    /// This database's identity for [`DEFERRING`].
+    fn address(&self) -> usize {
+        core::ptr::from_ref(self).addr()
+    }
+
+    /// Makes `commit` durable now, or, inside [`Self::deferring`] on this database, notes it
+    /// for the one sync at the end.
+    fn settle(&self, commit: Commit) -> Result<(), StoreError> {
+        let me = self.address();
+        let deferred = DEFERRING.with(|cell| match cell.get() {
+            Some((db, _)) if db == me => {
+                cell.set(Some((db, Some(commit))));
+                true
+            }
+            _ => false,
+        });
+        if deferred {
+            Ok(())
+        } else {
+            self.durable.sync(commit)
+        }
+    }
+
+    /// Runs `f`, deferring the syncs of the commits it makes on this thread to one sync when
+    /// it returns (nested calls leave it to the outermost). A panic in `f` skips that sync:
+    /// nothing was answered, and the next sync of anyone covers the commits.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the final sync fails: `f`'s commits may not be on
+    /// disk, so what `f` returned must not be answered.
+    pub(crate) fn deferring<T>(&self, f: impl FnOnce() -> T) -> Result<T, StoreError> {
+        /// Puts back what the thread deferred before, on return and on unwind.
+        struct Restore(Option<(usize, Option<Commit>)>);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                DEFERRING.with(|cell| cell.set(self.0));
+            }
+        }
+        let me = self.address();
+        let outer = DEFERRING.with(core::cell::Cell::get);
+        if matches!(outer, Some((db, _)) if db == me) {
+            return Ok(f());
+        }
+        let restore = Restore(outer);
+        DEFERRING.with(|cell| cell.set(Some((me, None))));
+        let out = f();
+        let last = DEFERRING
+            .with(core::cell::Cell::get)
+            .and_then(|(_, commit)| commit);
+        drop(restore);
+        if let Some(commit) = last {
+            self.durable.sync(commit)?;
+        }
+        Ok(out)
     }
 
     /// Runs `f` in a `BEGIN IMMEDIATE` transaction (the write lock is taken at once, so no
@@ -139,7 +202,7 @@ impl Db {
         tx.commit().map_err(unavailable)?;
         let commit = self.durable.committed();
         drop(conn);
-        self.durable.sync(commit)?;
+        self.settle(commit)?;
         Ok(out)
     }
 
@@ -194,6 +257,50 @@ mod tests {
         });
         assert!(matches!(count, Ok(2)));
         assert_eq!(db.durable.counts(), (before.0 + 2, before.0 + 2));
+        std::fs::remove_dir_all(&dir).unwrap_or_default();
+    }
+
+    /// Inside `deferring`, commits are counted but synced once at its end (also the nested
+    /// call's), and a commit outside it is synced on its own again.
+    #[test]
+    fn deferring_syncs_the_commits_of_its_call_once_at_its_end() {
+        let dir = std::env::temp_dir().join(format!("db-defer-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap_or_default();
+        let Ok(db) = Db::open(&dir.join("issuer.db"), Duration::from_secs(1)) else {
+            panic!("the database opens")
+        };
+        let (start, _) = db.durable.counts();
+        let insert = |key: &str| {
+            db.write(|tx| {
+                tx.exec(
+                    "INSERT INTO replay (key, expires_at) VALUES (?1, 10)",
+                    [key],
+                )
+                .map_err(unavailable)
+            })
+        };
+        let inside = db.deferring(|| {
+            let first = insert("a");
+            let nested = db.deferring(|| insert("b"));
+            assert!(matches!(nested, Ok(Ok(1))));
+            assert_eq!(
+                db.durable.counts(),
+                (start + 2, start),
+                "nothing synced yet"
+            );
+            first
+        });
+        assert!(matches!(inside, Ok(Ok(1))));
+        assert_eq!(
+            db.durable.counts(),
+            (start + 2, start + 2),
+            "one sync at the end"
+        );
+        assert!(matches!(insert("c"), Ok(1)));
+        assert_eq!(db.durable.counts(), (start + 3, start + 3));
+        let quiet = db.deferring(|| 7);
+        assert!(matches!(quiet, Ok(7)));
+        assert_eq!(db.durable.counts(), (start + 3, start + 3));
         std::fs::remove_dir_all(&dir).unwrap_or_default();
     }
 }

@@ -42,7 +42,7 @@ struct Synced {
     failed: Option<String>,
 }
 
-/// The commit number a caller waits for.
+/// The number of a commit, which a caller waits on.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Commit(u64);
 

@@ -57,6 +57,9 @@
 //! the connection runs `synchronous = NORMAL`, and after each commit the WAL file is synced
 //! with `fdatasync` outside the connection's lock, one sync covering every commit made before
 //! it started. A failed sync fails every later call (the file's state is unknown).
+//! [`SqliteStores::durably`] runs one request's calls with a single sync at their end: the
+//! demo issuer wraps every handler in it, which took its SQLite load from about 23 syncs per
+//! issuance to about 4.
 //!
 //! Every call is synchronous and blocks on file I/O: an async server must run engine calls on
 //! a blocking thread (`tokio::task::spawn_blocking`).
@@ -245,6 +248,36 @@ impl SqliteStores {
         limit: usize,
     ) -> Result<Vec<StoredAuditEvent>, StoreError> {
         audit::page(&self.db, after_id, limit)
+    }
+
+    /// Runs `f` (one request's calls on these stores, on this thread) and syncs the commits it
+    /// made once at its end, instead of once after each. Every commit is on disk when this
+    /// returns `Ok`, as after any single call, so answer the request only then. Without it
+    /// each write syncs on its own: forgetting it costs speed, never durability.
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("durably-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// use issuer_store::{SqliteOptions, SqliteStores};
+    /// let db = SqliteStores::open(dir.join("issuer.db"), &SqliteOptions::default())?;
+    /// let guard = db.replay_guard();
+    /// let now = jose_core::UnixTime::from_secs(1_700_000_000);
+    /// let expires = now.saturating_add(300);
+    /// // Two replay records, one sync.
+    /// let fresh = db.durably(|| {
+    ///     (guard.check_and_record("dpop:jti-1", expires, now).is_ok(),
+    ///      guard.check_and_record("dpop:jti-2", expires, now).is_ok())
+    /// })?;
+    /// assert_eq!(fresh, (true, true));
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the sync fails (or an earlier one did): the commits
+    /// may not be on disk, so what `f` returned must not be answered as a success.
+    pub fn durably<T>(&self, f: impl FnOnce() -> T) -> Result<T, StoreError> {
+        self.db.deferring(f)
     }
 
     /// Deletes every expired row of every table (inserts already purge their own table; call

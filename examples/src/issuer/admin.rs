@@ -75,7 +75,7 @@ pub(super) async fn create_offer(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     body: Bytes,
 ) -> Response {
-    super::off_runtime(state.stores_block, move || -> Result<Response, ApiError> {
+    super::off_runtime(state.store_calls.clone(), move || -> Result<Response, ApiError> {
         loopback_only(peer)?;
         let request: OfferRequest = json_body(&body)?;
         let id = request.credential_configuration_id;
@@ -197,7 +197,7 @@ pub(super) async fn list_credentials(
     State(state): State<Arc<IssuerState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
 ) -> Response {
-    super::off_runtime(state.stores_block, move || -> Result<Response, ApiError> {
+    super::off_runtime(state.store_calls.clone(), move || -> Result<Response, ApiError> {
         loopback_only(peer)?;
         let list: Vec<Value> = state
             .engine
@@ -242,46 +242,49 @@ pub(super) async fn revoke(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     body: Bytes,
 ) -> Response {
-    super::off_runtime(state.stores_block, move || -> Result<Response, ApiError> {
-        loopback_only(peer)?;
-        let request: RevokeRequest = json_body(&body)?;
-        let issued = state.engine.stores().registry.list();
-        let found = match (&request.credential_id, &request.status_list) {
-            (Some(id), None) => issued.iter().find(|c| &c.credential_id == id),
-            (None, Some(r)) => issued
-                .iter()
-                .find(|c| c.status_uri == r.uri && c.status_idx == r.idx),
-            _ => {
-                return Err(ApiError::invalid_request(
-                    "send exactly one of credential_id and status_list",
-                ));
-            }
-        };
-        let credential = found.ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "no such issued credential",
-            )
-        })?;
-        // The engine sets the entry and records the change in the audit trail.
-        state
-            .engine
-            .set_credential_status(
-                credential,
-                Status::INVALID,
-                &format!("admin-api@{}", peer.ip()),
-                state.clock.now(),
-            )
-            .map_err(|e| ApiError::server_error(&e))?;
-        tracing::info!(credential_id = %credential.credential_id, "credential revoked");
-        Ok(Json(json!({
-            "credential_id": credential.credential_id,
-            "status_list": {"uri": credential.status_uri, "idx": credential.status_idx},
-            "status": "INVALID",
-        }))
-        .into_response())
-    })
+    super::off_runtime(
+        state.store_calls.clone(),
+        move || -> Result<Response, ApiError> {
+            loopback_only(peer)?;
+            let request: RevokeRequest = json_body(&body)?;
+            let issued = state.engine.stores().registry.list();
+            let found = match (&request.credential_id, &request.status_list) {
+                (Some(id), None) => issued.iter().find(|c| &c.credential_id == id),
+                (None, Some(r)) => issued
+                    .iter()
+                    .find(|c| c.status_uri == r.uri && c.status_idx == r.idx),
+                _ => {
+                    return Err(ApiError::invalid_request(
+                        "send exactly one of credential_id and status_list",
+                    ));
+                }
+            };
+            let credential = found.ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "not_found",
+                    "no such issued credential",
+                )
+            })?;
+            // The engine sets the entry and records the change in the audit trail.
+            state
+                .engine
+                .set_credential_status(
+                    credential,
+                    Status::INVALID,
+                    &format!("admin-api@{}", peer.ip()),
+                    state.clock.now(),
+                )
+                .map_err(|e| ApiError::server_error(&e))?;
+            tracing::info!(credential_id = %credential.credential_id, "credential revoked");
+            Ok(Json(json!({
+                "credential_id": credential.credential_id,
+                "status_list": {"uri": credential.status_uri, "idx": credential.status_idx},
+                "status": "INVALID",
+            }))
+            .into_response())
+        },
+    )
     .await
 }
 

@@ -260,21 +260,24 @@ pub(super) async fn audit_page(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Response {
-    super::off_runtime(state.stores_block, move || -> Result<Response, ApiError> {
-        super::admin::loopback_only(peer)?;
-        let Query(query) = query.map_err(|e| ApiError::invalid_request(e.body_text()))?;
-        let limit = query.limit.unwrap_or(DEFAULT_AUDIT_PAGE);
-        if limit == 0 {
-            return Err(ApiError::invalid_request("limit must be at least 1"));
-        }
-        let events = state
-            .audit
-            .trail()
-            .page(query.after, limit)
-            .map_err(|e| ApiError::server_error(&e))?;
-        let next = events.last().map(|e| e.id).or(query.after);
-        Ok(Json(json!({"events": events, "next": next})).into_response())
-    })
+    super::off_runtime(
+        state.store_calls.clone(),
+        move || -> Result<Response, ApiError> {
+            super::admin::loopback_only(peer)?;
+            let Query(query) = query.map_err(|e| ApiError::invalid_request(e.body_text()))?;
+            let limit = query.limit.unwrap_or(DEFAULT_AUDIT_PAGE);
+            if limit == 0 {
+                return Err(ApiError::invalid_request("limit must be at least 1"));
+            }
+            let events = state
+                .audit
+                .trail()
+                .page(query.after, limit)
+                .map_err(|e| ApiError::server_error(&e))?;
+            let next = events.last().map(|e| e.id).or(query.after);
+            Ok(Json(json!({"events": events, "next": next})).into_response())
+        },
+    )
     .await
 }
 

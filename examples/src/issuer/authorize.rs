@@ -167,7 +167,7 @@ pub(super) async fn authorize(
     State(state): State<Arc<IssuerState>>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    super::off_runtime(state.stores_block, move || -> Response {
+    super::off_runtime(state.store_calls.clone(), move || -> Response {
         let now = state.clock.now();
         let pending = match state
             .engine
@@ -273,7 +273,7 @@ pub(super) async fn login(
     headers: HeaderMap,
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
-    super::off_runtime(state.stores_block, move || -> Response {
+    super::off_runtime(state.store_calls.clone(), move || -> Response {
         let now = state.clock.now();
         let (id, session, form) = match posted(&state, &headers, form, |f: &LoginForm| &f.csrf, now)
         {
@@ -371,7 +371,7 @@ pub(super) async fn consent_page(
     State(state): State<Arc<IssuerState>>,
     headers: HeaderMap,
 ) -> Response {
-    super::off_runtime(state.stores_block, move || -> Response {
+    super::off_runtime(state.store_calls.clone(), move || -> Response {
         let now = state.clock.now();
         let Some(session) =
             session_id(&headers).and_then(|id| state.login_sessions.0.get(&id, now))
@@ -439,7 +439,7 @@ pub(super) async fn consent(
     headers: HeaderMap,
     form: Result<Form<ConsentForm>, FormRejection>,
 ) -> Response {
-    super::off_runtime(state.stores_block, move || -> Response {
+    super::off_runtime(state.store_calls.clone(), move || -> Response {
         let now = state.clock.now();
         let (id, session, form) =
             match posted(&state, &headers, form, |f: &ConsentForm| &f.csrf, now) {

@@ -32,7 +32,7 @@ async fn run_blocking(
     body: Bytes,
     endpoint: Endpoint,
 ) -> Response {
-    super::off_runtime(state.stores_block, move || {
+    super::off_runtime(state.store_calls.clone(), move || {
         run(&state, &headers, &body, endpoint)
     })
     .await

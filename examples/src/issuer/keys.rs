@@ -506,39 +506,42 @@ pub(super) async fn rotate(
     body: Bytes,
 ) -> Response {
     // A token or a file is written: always off the async workers.
-    super::off_runtime(true, move || -> Result<Response, ApiError> {
-        loopback_only(peer)?;
-        if !body.is_empty() {
-            let RotateRequest {} = json_body(&body)?;
-        }
-        let now = state.clock.now();
-        let server = |e: DemoError| ApiError::server_error(&e);
-        let (mut maker, _held) = state.keys.lock_newest(&state.engine, now).map_err(server)?;
-        let alg = state.engine.keys().credential.signer().algorithm();
-        let (signer, jwk, source) = maker.generate(alg, state.engine.rng()).map_err(server)?;
-        let key = RotatedKey::new(alg, &jwk, source, now);
-        let kid = key.kid.clone();
-        let signing_key = maker.certify(signer, &key.jwk, &kid, now).map_err(server)?;
-        let previous = maker.rotation.rotate(key).map_err(server)?;
-        if let Err(e) = maker.save() {
-            maker.rotation.undo_rotate(&previous);
-            return Err(server(e));
-        }
-        // Published first, then signing: a verifier can know the key before it meets it.
-        state.keys.publish(&maker).map_err(server)?;
-        hand_to_engine(&state.engine, signing_key).map_err(server)?;
-        for change in [KeyChange::Created, KeyChange::Rotated] {
-            state
-                .audit
-                .record(&AuditEvent::key_changed(&kid, PURPOSE, change), now);
-        }
-        tracing::info!(active = %kid, %previous, "credential signing key rotated");
-        let mut body = listing(&maker.rotation);
-        if let Some(map) = body.as_object_mut() {
-            map.insert("previous".into(), Value::String(previous));
-        }
-        Ok((StatusCode::CREATED, Json(body)).into_response())
-    })
+    super::off_runtime(
+        super::StoreCalls::Blocking,
+        move || -> Result<Response, ApiError> {
+            loopback_only(peer)?;
+            if !body.is_empty() {
+                let RotateRequest {} = json_body(&body)?;
+            }
+            let now = state.clock.now();
+            let server = |e: DemoError| ApiError::server_error(&e);
+            let (mut maker, _held) = state.keys.lock_newest(&state.engine, now).map_err(server)?;
+            let alg = state.engine.keys().credential.signer().algorithm();
+            let (signer, jwk, source) = maker.generate(alg, state.engine.rng()).map_err(server)?;
+            let key = RotatedKey::new(alg, &jwk, source, now);
+            let kid = key.kid.clone();
+            let signing_key = maker.certify(signer, &key.jwk, &kid, now).map_err(server)?;
+            let previous = maker.rotation.rotate(key).map_err(server)?;
+            if let Err(e) = maker.save() {
+                maker.rotation.undo_rotate(&previous);
+                return Err(server(e));
+            }
+            // Published first, then signing: a verifier can know the key before it meets it.
+            state.keys.publish(&maker).map_err(server)?;
+            hand_to_engine(&state.engine, signing_key).map_err(server)?;
+            for change in [KeyChange::Created, KeyChange::Rotated] {
+                state
+                    .audit
+                    .record(&AuditEvent::key_changed(&kid, PURPOSE, change), now);
+            }
+            tracing::info!(active = %kid, %previous, "credential signing key rotated");
+            let mut body = listing(&maker.rotation);
+            if let Some(map) = body.as_object_mut() {
+                map.insert("previous".into(), Value::String(previous));
+            }
+            Ok((StatusCode::CREATED, Json(body)).into_response())
+        },
+    )
     .await
 }
 
@@ -550,41 +553,44 @@ pub(super) async fn retire(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     body: Bytes,
 ) -> Response {
-    super::off_runtime(true, move || -> Result<Response, ApiError> {
-        loopback_only(peer)?;
-        let request: RetireRequest = json_body(&body)?;
-        let kid = request.kid;
-        let now = state.clock.now();
-        let server = |e: DemoError| ApiError::server_error(&e);
-        let (mut maker, _held) = state.keys.lock_newest(&state.engine, now).map_err(server)?;
-        maker.rotation.retire(&kid, now).map_err(|e| match e {
-            RetireError::Active => ApiError::new(
-                StatusCode::CONFLICT,
-                "key_in_use",
-                "this is the active signing key: rotate to a new key first",
-            ),
-            RetireError::AlreadyRetired => ApiError::new(
-                StatusCode::CONFLICT,
-                "key_retired",
-                "this signing key is already retired",
-            ),
-            _ => ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such signing key"),
-        })?;
-        if let Err(e) = maker.save() {
-            maker.rotation.undo_retire(&kid);
-            return Err(server(e));
-        }
-        state.keys.publish(&maker).map_err(server)?;
-        state.audit.record(
-            &AuditEvent::key_changed(&kid, PURPOSE, KeyChange::Retired),
-            now,
-        );
-        tracing::info!(retired = %kid, "credential signing key retired");
-        let mut body = listing(&maker.rotation);
-        if let Some(map) = body.as_object_mut() {
-            map.insert("retired".into(), Value::String(kid));
-        }
-        Ok(Json(body).into_response())
-    })
+    super::off_runtime(
+        super::StoreCalls::Blocking,
+        move || -> Result<Response, ApiError> {
+            loopback_only(peer)?;
+            let request: RetireRequest = json_body(&body)?;
+            let kid = request.kid;
+            let now = state.clock.now();
+            let server = |e: DemoError| ApiError::server_error(&e);
+            let (mut maker, _held) = state.keys.lock_newest(&state.engine, now).map_err(server)?;
+            maker.rotation.retire(&kid, now).map_err(|e| match e {
+                RetireError::Active => ApiError::new(
+                    StatusCode::CONFLICT,
+                    "key_in_use",
+                    "this is the active signing key: rotate to a new key first",
+                ),
+                RetireError::AlreadyRetired => ApiError::new(
+                    StatusCode::CONFLICT,
+                    "key_retired",
+                    "this signing key is already retired",
+                ),
+                _ => ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such signing key"),
+            })?;
+            if let Err(e) = maker.save() {
+                maker.rotation.undo_retire(&kid);
+                return Err(server(e));
+            }
+            state.keys.publish(&maker).map_err(server)?;
+            state.audit.record(
+                &AuditEvent::key_changed(&kid, PURPOSE, KeyChange::Retired),
+                now,
+            );
+            tracing::info!(retired = %kid, "credential signing key retired");
+            let mut body = listing(&maker.rotation);
+            if let Some(map) = body.as_object_mut() {
+                map.insert("retired".into(), Value::String(kid));
+            }
+            Ok(Json(body).into_response())
+        },
+    )
     .await
 }

@@ -87,21 +87,24 @@ pub(super) async fn status_list(
     State(state): State<Arc<IssuerState>>,
     Path(id): Path<String>,
 ) -> Response {
-    super::off_runtime(state.stores_block, move || -> Result<Response, ApiError> {
-        let jwt = signed_token(&state, &id)?;
-        let mut response = jwt.to_string().into_response();
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(STATUS_LIST_JWT_MEDIA_TYPE),
-        );
-        headers.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_str(&format!("max-age={STATUS_LIST_TTL_SECONDS}"))
-                .map_err(|e| ApiError::server_error(&e))?,
-        );
-        Ok(response)
-    })
+    super::off_runtime(
+        state.store_calls.clone(),
+        move || -> Result<Response, ApiError> {
+            let jwt = signed_token(&state, &id)?;
+            let mut response = jwt.to_string().into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(STATUS_LIST_JWT_MEDIA_TYPE),
+            );
+            headers.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_str(&format!("max-age={STATUS_LIST_TTL_SECONDS}"))
+                    .map_err(|e| ApiError::server_error(&e))?,
+            );
+            Ok(response)
+        },
+    )
     .await
 }
 

@@ -162,18 +162,21 @@ impl Storage {
                 keys_created: true,
                 stores: Stores::in_memory(&StoreLimits::default(), status_list_size),
                 replay: None,
+                sqlite: None,
                 audit: AuditTrail::in_memory(),
                 description: "in memory: a restart forgets it".into(),
             });
         };
         let (keys, keys_created) = dir.keys(credential_alg, rng, now)?;
         let verb = if keys_created { "created" } else { "reopened" };
+        let mut sqlite = None;
         let (stores, database_replay, audit, mut description) = match database {
             Database::Sqlite(path) => {
                 let options = SqliteOptions::default().with_status_list_size(status_list_size);
                 let db = SqliteStores::open(path, &options).map_err(|e| {
                     DemoError::Config(format!("--store sqlite:{}: {e}", path.display()))
                 })?;
+                sqlite = Some(db.clone());
                 (
                     db.stores(),
                     db.replay_guard(),
@@ -207,6 +210,7 @@ impl Storage {
             keys_created,
             stores,
             replay: Some(replay),
+            sqlite,
             audit,
             description: format!("keys in {} ({verb}), {description}", dir.path().display()),
         })
@@ -224,6 +228,9 @@ pub struct OpenStorage {
     pub stores: Stores,
     /// The replay guard of PoP, DPoP and key proof `jti`s (`None`: the engine's in-memory one).
     pub replay: Option<Arc<dyn ReplayGuard>>,
+    /// The SQLite stores, when the state is in SQLite: handlers run each request's calls
+    /// through [`SqliteStores::durably`] (one sync per request).
+    pub sqlite: Option<SqliteStores>,
     /// The audit trail.
     pub audit: AuditTrail,
     /// Where the state is, for the start-up log line (no password).
