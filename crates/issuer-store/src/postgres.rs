@@ -3,6 +3,7 @@
 
 mod audit;
 mod db;
+mod pool;
 mod schema;
 mod stores;
 
@@ -240,12 +241,12 @@ impl PostgresStores {
     /// [`StoreError::Unavailable`] when the database fails.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         self.db.with(|c| {
-            let row = c
-                .query_one(
-                    "SELECT COALESCE(max(version), 0) FROM issuer_store_schema",
-                    &[],
-                )
-                .map_err(db::unavailable)?;
+            let row = db::one(
+                c,
+                "SELECT COALESCE(max(version), 0) FROM issuer_store_schema",
+                &[],
+            )?
+            .ok_or_else(|| StoreError::Unavailable("postgres: no schema version row".into()))?;
             db::col(&row, 0)
         })
     }

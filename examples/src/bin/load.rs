@@ -1,7 +1,9 @@
-//! `load [--issuances N] [--concurrency C] [--batch B] [--seconds S] [--store memory|sqlite]
-//! [--issuer URL --attester URL [--server-pid PID]]`: the load generator (see
-//! `examples::load`). Without `--issuer` it starts a demo attester and issuer of its own (the
-//! binaries beside it) on loopback, with the given store; with `--issuer` it loads that
+//! `load [--issuances N] [--concurrency C] [--batch B] [--seconds S]
+//! [--store memory|sqlite|postgres://…] [--instances K] [--issuer URL --attester URL
+//! [--server-pid PID]]`: the load generator (see `examples::load`). Without `--issuer` it
+//! starts a demo attester and issuer of its own (the binaries beside it) on loopback, with the
+//! given store (PostgreSQL: an existing database, which the issuer migrates; with
+//! `--instances K`, K issuers on it behind a round-robin proxy); with `--issuer` it loads that
 //! issuer, which must be on loopback. Exits 1 when anything was lost, duplicated, accepted
 //! twice or failed.
 
@@ -28,6 +30,7 @@ fn run() -> Result<bool, DemoError> {
             "batch",
             "seconds",
             "store",
+            "instances",
             "issuer",
             "attester",
             "server-pid",
@@ -60,16 +63,20 @@ fn run() -> Result<bool, DemoError> {
             Target::new(issuer.to_owned(), attester.to_owned(), pid)
         }
         None => {
-            let store = match args.value("store").unwrap_or("memory") {
-                "memory" => LoadStore::InMemory,
-                "sqlite" => LoadStore::Sqlite,
+            let store = args.value("store").unwrap_or("memory");
+            let instances = number(&args, "instances", 1)?;
+            let servers = match store {
+                "memory" => LocalServers::start(LoadStore::InMemory, options.batch)?,
+                "sqlite" => LocalServers::start(LoadStore::Sqlite, options.batch)?,
+                url if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                    LocalServers::fleet(&["--store", url], instances.max(1), options.batch)?
+                }
                 other => {
                     return Err(DemoError::Config(format!(
-                        "--store {other}: expected memory or sqlite"
+                        "--store {other}: expected memory, sqlite or a postgres:// URL"
                     )));
                 }
             };
-            let servers = LocalServers::start(store, options.batch)?;
             let target = servers.target.clone();
             _servers = servers;
             target

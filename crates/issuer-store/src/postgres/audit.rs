@@ -6,7 +6,7 @@ use std::sync::Arc;
 use jose_core::UnixTime;
 use oid4vci_issuer::{AuditEvent, AuditSink, StoreError};
 
-use super::db::{PgDb, col, exec, unavailable};
+use super::db::{PgDb, all, col, exec, one};
 use crate::audit::{AuditRow, Failures, StoredAuditEvent, decode, page_after, page_limit};
 
 /// An [`AuditSink`] on the `audit_events` table of a PostgreSQL database (from
@@ -51,13 +51,13 @@ impl PostgresAuditSink {
             // Without the lock, an insert could draw id 7, another id 8 and commit first,
             // and a reader that has seen 8 would never ask for 7.
             exec(tx, "LOCK TABLE audit_events IN EXCLUSIVE MODE", &[])?;
-            let inserted = tx
-                .query_one(
-                    "INSERT INTO audit_events (at, kind, details_json) VALUES ($1, $2, $3)
-                     RETURNING id",
-                    &[&row.at, &row.kind, &row.details_json],
-                )
-                .map_err(unavailable)?;
+            let inserted = one(
+                tx,
+                "INSERT INTO audit_events (at, kind, details_json) VALUES ($1, $2, $3)
+                 RETURNING id",
+                &[&row.at, &row.kind, &row.details_json],
+            )?
+            .ok_or_else(|| StoreError::Unavailable("postgres: the insert returned no id".into()))?;
             col(&inserted, 0)
         })
     }
@@ -77,12 +77,12 @@ pub(crate) fn page(
     limit: usize,
 ) -> Result<Vec<StoredAuditEvent>, StoreError> {
     let rows = db.with(|c| {
-        c.query(
+        all(
+            c,
             "SELECT id, at, kind, details_json FROM audit_events
              WHERE id > $1 ORDER BY id LIMIT $2",
             &[&page_after(after_id), &page_limit(limit)],
         )
-        .map_err(unavailable)
     })?;
     rows.iter()
         .map(|row| {

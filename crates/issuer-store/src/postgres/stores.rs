@@ -18,7 +18,7 @@ use pop_verifier::{ReplayError, ReplayGuard};
 use postgres::{GenericClient, Transaction};
 use status_list::{Bits, IndexAllocator, Status, StatusIndex, StatusList};
 
-use super::db::{PgDb, col, exec, one};
+use super::db::{PgDb, all, col, exec, one};
 use crate::codec;
 use crate::shared::{
     RANDOM_TRIES, TxCodeCheck, check_tx_code, corrupt, parse_list_id, secret_key, status_error,
@@ -590,14 +590,13 @@ impl CredentialRegistry for PgHandle {
     fn list(&self) -> Vec<IssuedCredential> {
         self.db
             .with(|conn| {
-                let rows = conn
-                    .query(
-                        "SELECT credential_id, grant_id, configuration_id, status_list_id,
-                                status_uri, status_idx, issued_at
-                         FROM issued_credentials ORDER BY seq",
-                        &[],
-                    )
-                    .map_err(super::db::unavailable)?;
+                let rows = all(
+                    conn,
+                    "SELECT credential_id, grant_id, configuration_id, status_list_id,
+                            status_uri, status_idx, issued_at
+                     FROM issued_credentials ORDER BY seq",
+                    &[],
+                )?;
                 rows.iter()
                     .map(|row| {
                         let idx: i64 = col(row, 5)?;
@@ -719,19 +718,18 @@ impl StatusListStore for PgHandle {
             // A nearly full list: draw exactly among the free indices instead (also uniform).
             // Another process may claim the drawn index first; then draw again.
             for _ in 0..MAX_RETRIES {
-                let used = c
-                    .query(
-                        "SELECT idx FROM status_indices WHERE list_id = $1",
-                        &[&list],
-                    )
-                    .map_err(super::db::unavailable)?
-                    .iter()
-                    .map(|row| {
-                        u32::try_from(col::<i64>(row, 0)?)
-                            .map(StatusIndex::from)
-                            .map_err(|_| corrupt("status index"))
-                    })
-                    .collect::<Result<Vec<_>, StoreError>>()?;
+                let used = all(
+                    c,
+                    "SELECT idx FROM status_indices WHERE list_id = $1",
+                    &[&list],
+                )?
+                .iter()
+                .map(|row| {
+                    u32::try_from(col::<i64>(row, 0)?)
+                        .map(StatusIndex::from)
+                        .map_err(|_| corrupt("status index"))
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
                 let idx = IndexAllocator::with_used(size, used)
                     .allocate(rng)
                     .map_err(|e| status_error(&e))?;
