@@ -197,6 +197,19 @@ impl PgDb {
         Ok(out)
     }
 
+    /// Runs `f`, one statement committing on its own (no `BEGIN`/`COMMIT` round trips), after
+    /// purging `table` if its purge is due.
+    pub(crate) fn with_purging<T>(
+        &self,
+        table: &str,
+        now: UnixTime,
+        f: impl FnOnce(&mut Client) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.conn()?;
+        self.purge_if_due(&mut conn.client, table, now)?;
+        f(&mut conn.client)
+    }
+
     /// Runs `f` in a transaction after purging `table` if its purge is due.
     pub(crate) fn write_purging<T>(
         &self,

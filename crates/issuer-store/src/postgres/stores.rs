@@ -106,7 +106,7 @@ impl PreAuthCodeStore for PgHandle {
         now: UnixTime,
     ) -> Result<(), StoreError> {
         let json = codec::pre_auth_to_json(&grant);
-        self.db.write_purging("pre_auth_codes", now, |tx| {
+        self.db.with_purging("pre_auth_codes", now, |tx| {
             exec(
                 tx,
                 "INSERT INTO pre_auth_codes (code_hash, grant_json, attempts_left, expires_at)
@@ -231,7 +231,7 @@ fn live_token(
 impl AccessTokenStore for PgHandle {
     fn insert(&self, token: String, grant: AccessGrant, now: UnixTime) -> Result<(), StoreError> {
         let json = codec::access_to_json(&grant);
-        self.db.write_purging("access_tokens", now, |tx| {
+        self.db.with_purging("access_tokens", now, |tx| {
             insert_token(
                 tx,
                 "access_tokens",
@@ -300,7 +300,7 @@ fn rotated(tx: &mut Transaction<'_>, key: &str) -> Result<Option<(GrantId, i64)>
 impl RefreshTokenStore for PgHandle {
     fn insert(&self, token: String, grant: RefreshGrant, now: UnixTime) -> Result<(), StoreError> {
         let json = codec::refresh_to_json(&grant);
-        self.db.write_purging("refresh_tokens", now, |tx| {
+        self.db.with_purging("refresh_tokens", now, |tx| {
             insert_token(
                 tx,
                 "refresh_tokens",
@@ -413,7 +413,7 @@ impl DeferredStore for PgHandle {
         now: UnixTime,
     ) -> Result<(), StoreError> {
         let json = codec::strings_text(&credentials);
-        self.db.write_purging("deferred", now, |tx| {
+        self.db.with_purging("deferred", now, |tx| {
             exec(
                 tx,
                 "INSERT INTO deferred
@@ -484,7 +484,7 @@ impl NotificationStore for PgHandle {
         now: UnixTime,
     ) -> Result<(), StoreError> {
         let json = codec::strings_text(&credential_ids);
-        self.db.write_purging("notifications", now, |tx| {
+        self.db.with_purging("notifications", now, |tx| {
             exec(
                 tx,
                 "INSERT INTO notifications
@@ -811,7 +811,7 @@ impl AuthorizationStore for PgHandle {
         now: UnixTime,
     ) -> Result<(), StoreError> {
         let json = codec::pushed_to_json(&request);
-        self.db.write_purging("pushed_requests", now, |tx| {
+        self.db.with_purging("pushed_requests", now, |tx| {
             exec(
                 tx,
                 "INSERT INTO pushed_requests (uri_hash, client_id, request_json, expires_at)
@@ -863,7 +863,7 @@ impl AuthorizationStore for PgHandle {
         now: UnixTime,
     ) -> Result<(), StoreError> {
         let json = codec::issued_code_to_json(&issued);
-        self.db.write_purging("authorization_codes", now, |tx| {
+        self.db.with_purging("authorization_codes", now, |tx| {
             exec(
                 tx,
                 "INSERT INTO authorization_codes (code_hash, issued_json, expires_at)
