@@ -659,6 +659,50 @@ fn an_audit_insert_that_fails_is_counted_and_does_not_refuse_the_request() {
     assert_eq!(db.audit_sink().failures(), 0);
 }
 
+/// The one-statement append takes the table's lock (what keeps ids in commit order): while
+/// another session holds `ROW EXCLUSIVE` (what any insert holds, and what a plain `INSERT`
+/// would not wait for) the append waits, and it goes through once that session commits.
+#[test]
+fn an_audit_append_waits_for_the_tables_lock() {
+    let url = pg::server().fresh_database("audit_lock");
+    let db = connect(&url, 64);
+    let sink = db.audit_sink();
+    let first = sink.append(&key_event("k1"), t(1)).unwrap();
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let mut holder = admin.transaction().unwrap();
+    holder
+        .batch_execute("LOCK TABLE audit_events IN ROW EXCLUSIVE MODE")
+        .unwrap();
+    let appender = std::thread::spawn(move || sink.append(&key_event("k2"), t(2)));
+    let mut watcher = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let waiting = (0..200).any(|_| {
+        let row = watcher
+            .query_one(
+                "SELECT count(*) FROM pg_locks
+                 WHERE relation = 'audit_events'::regclass AND NOT granted",
+                &[],
+            )
+            .unwrap();
+        let waiters: i64 = row.get(0);
+        if waiters == 0 {
+            std::thread::sleep(core::time::Duration::from_millis(25));
+        }
+        waiters == 1
+    });
+    assert!(waiting, "the append waits for the table's lock");
+    assert!(!appender.is_finished());
+    holder.commit().unwrap();
+    let second = appender.join().unwrap().unwrap();
+    assert!(second > first);
+    let ids: Vec<i64> = db
+        .audit_events(None, 10)
+        .unwrap()
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(ids, vec![first, second]);
+}
+
 #[test]
 fn a_version_1_database_gains_the_audit_table_and_keeps_its_state() {
     let url = pg::server().fresh_database("audit_migration");
@@ -671,14 +715,15 @@ fn a_version_1_database_gains_the_audit_table_and_keeps_its_state() {
     let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     admin
         .batch_execute(
-            "DROP TABLE audit_events;
+            "DROP FUNCTION issuer_store_audit_append(BIGINT, TEXT, TEXT);
+             DROP TABLE audit_events;
              DROP FUNCTION issuer_store_audit_events_append_only();
-             DELETE FROM issuer_store_schema WHERE version = 2;",
+             DELETE FROM issuer_store_schema WHERE version >= 2;",
         )
         .unwrap();
 
     let db = connect(&url, 64);
-    assert_eq!(db.schema_version().unwrap(), 2);
+    assert_eq!(db.schema_version().unwrap(), POSTGRES_SCHEMA_VERSION);
     assert!(db.audit_events(None, 10).unwrap().is_empty());
     let id = db.audit_sink().append(&key_event("k1"), t(1)).unwrap();
     assert_eq!(db.audit_events(None, 10).unwrap()[0].id, id);

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use jose_core::UnixTime;
 use oid4vci_issuer::{AuditEvent, AuditSink, StoreError};
 
-use super::db::{PgDb, all, col, exec, one};
+use super::db::{PgDb, all, col, one};
 use crate::audit::{AuditRow, Failures, StoredAuditEvent, decode, page_after, page_limit};
 
 /// An [`AuditSink`] on the `audit_events` table of a PostgreSQL database (from
@@ -47,18 +47,16 @@ impl PostgresAuditSink {
     /// within the connect timeout.
     pub fn append(&self, event: &AuditEvent, now: UnixTime) -> Result<i64, StoreError> {
         let row = AuditRow::new(event, now);
-        self.db.write(|tx| {
-            // Without the lock, an insert could draw id 7, another id 8 and commit first,
-            // and a reader that has seen 8 would never ask for 7.
-            exec(tx, "LOCK TABLE audit_events IN EXCLUSIVE MODE", &[])?;
-            let inserted = one(
-                tx,
-                "INSERT INTO audit_events (at, kind, details_json) VALUES ($1, $2, $3)
-                 RETURNING id",
+        // One statement (schema version 3): the function takes the table's lock, so ids
+        // increase in commit order.
+        self.db.with(|c| {
+            let appended = one(
+                c,
+                "SELECT issuer_store_audit_append($1, $2, $3)",
                 &[&row.at, &row.kind, &row.details_json],
             )?
-            .ok_or_else(|| StoreError::Unavailable("postgres: the insert returned no id".into()))?;
-            col(&inserted, 0)
+            .ok_or_else(|| StoreError::Unavailable("postgres: the append returned no id".into()))?;
+            col(&appended, 0)
         })
     }
 }

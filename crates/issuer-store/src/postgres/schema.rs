@@ -140,10 +140,30 @@ const MIGRATIONS: &[&str] = &[
         BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_events
         FOR EACH STATEMENT EXECUTE FUNCTION issuer_store_audit_events_append_only();
     ",
+    // 3: appending an audit event in one statement (one round trip): the function takes the
+    // table's lock, so ids are drawn and committed in the same order (without it an insert
+    // could draw id 7, another id 8 and commit first, and a reader that has seen 8 would
+    // never ask for 7); called outside a transaction, its statement commits at once and the
+    // lock goes with it. It is the lock an older process's transaction takes, so processes
+    // of both versions take turns during a rolling upgrade.
+    "
+    CREATE FUNCTION issuer_store_audit_append(event_at BIGINT, event_kind TEXT, event_details TEXT)
+    RETURNS BIGINT LANGUAGE plpgsql AS $$
+    DECLARE
+        appended BIGINT;
+    BEGIN
+        LOCK TABLE audit_events IN EXCLUSIVE MODE;
+        INSERT INTO audit_events (at, kind, details_json)
+            VALUES (event_at, event_kind, event_details)
+            RETURNING id INTO appended;
+        RETURN appended;
+    END
+    $$;
+    ",
 ];
 
 /// The PostgreSQL schema version this crate writes: the number of migrations.
-pub const POSTGRES_SCHEMA_VERSION: i64 = 2;
+pub const POSTGRES_SCHEMA_VERSION: i64 = 3;
 
 /// The transaction-level advisory lock that serializes migrations across processes (the
 /// bytes of "issuers1").
