@@ -231,15 +231,21 @@ pub(crate) fn purge(conn: &Connection, table: &str, now: UnixTime) -> Result<usi
 mod tests {
     use super::*;
 
-    /// Both ways of writing (a transaction, and statements committing on their own) return
-    /// only after a sync that covers them; a read commits and syncs nothing.
-    #[test]
-    fn every_write_is_synced_before_it_returns_and_a_read_is_not_counted() {
-        let dir = std::env::temp_dir().join(format!("db-sync-{}", std::process::id()));
+    /// A fresh database in its own temporary directory (removed by the caller).
+    fn fresh(name: &str) -> (std::path::PathBuf, Db) {
+        let dir = std::env::temp_dir().join(format!("db-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap_or_default();
         let Ok(db) = Db::open(&dir.join("issuer.db"), Duration::from_secs(1)) else {
             panic!("the database opens")
         };
+        (dir, db)
+    }
+
+    /// Both ways of writing (a transaction, and statements committing on their own) return
+    /// only after a sync that covers them; a read commits and syncs nothing.
+    #[test]
+    fn every_write_is_synced_before_it_returns_and_a_read_is_not_counted() {
+        let (dir, db) = fresh("sync");
         let before = db.durable.counts();
         assert_eq!(before.0, before.1, "the migration's writes are not counted");
         let insert = "INSERT INTO replay (key, expires_at) VALUES (?1, 10)";
@@ -264,11 +270,7 @@ mod tests {
     /// call's), and a commit outside it is synced on its own again.
     #[test]
     fn deferring_syncs_the_commits_of_its_call_once_at_its_end() {
-        let dir = std::env::temp_dir().join(format!("db-defer-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap_or_default();
-        let Ok(db) = Db::open(&dir.join("issuer.db"), Duration::from_secs(1)) else {
-            panic!("the database opens")
-        };
+        let (dir, db) = fresh("defer");
         let (start, _) = db.durable.counts();
         let insert = |key: &str| {
             db.write(|tx| {
