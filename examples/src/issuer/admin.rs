@@ -137,10 +137,7 @@ pub(super) async fn create_offer(
             tx_code_required: tx_code.is_some(),
             sign_in_required: request.grant == OfferGrant::AuthorizationCode,
         };
-        state
-            .offers
-            .add(page_id.clone(), entry, expires_at, now)
-            .map_err(|_| offers_full())?;
+        state.offers.add(page_id.clone(), entry, expires_at, now);
         let page_url = state.url(&format!("{OFFER_PAGE_PATH}/{page_id}"));
         tracing::info!(offer_uri = %offer_uri, offer_page = %page_url, "credential offer created");
         let mut body =

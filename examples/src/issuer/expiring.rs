@@ -58,6 +58,31 @@ impl<V: Clone> ExpiringMap<V> {
         Ok(())
     }
 
+    /// Inserts `value` under `key` until `expires_at`, making room when the map is full of
+    /// live entries by dropping the one that expires first: for entries that are only a
+    /// convenience (an offer's page), where the newest matters more than the oldest.
+    pub(super) fn insert_evicting(
+        &self,
+        key: String,
+        value: V,
+        expires_at: UnixTime,
+        now: UnixTime,
+    ) {
+        let mut entries = self.lock();
+        if entries.len() >= self.capacity {
+            entries.retain(|_, e| e.expires_at > now);
+        }
+        if entries.len() >= self.capacity
+            && let Some(first) = entries
+                .iter()
+                .min_by_key(|(_, e)| e.expires_at)
+                .map(|(k, _)| k.clone())
+        {
+            entries.remove(&first);
+        }
+        entries.insert(key, Entry { value, expires_at });
+    }
+
     /// A copy of the live value under `key`.
     pub(super) fn get(&self, key: &str, now: UnixTime) -> Option<V> {
         self.lock()
@@ -93,6 +118,24 @@ mod tests {
     use super::*;
 
     const NOW: UnixTime = UnixTime::from_secs(1_000);
+
+    /// A full map drops the entry that expires first for the new one; live entries that
+    /// expire later stay.
+    #[test]
+    fn an_evicting_insert_drops_the_entry_that_expires_first() {
+        let map = ExpiringMap::new(2);
+        map.insert_evicting("late".into(), 1, NOW.saturating_add(30), NOW);
+        map.insert_evicting("early".into(), 2, NOW.saturating_add(10), NOW);
+        map.insert_evicting("new".into(), 3, NOW.saturating_add(20), NOW);
+        assert_eq!(map.get("early", NOW), None);
+        assert_eq!(map.get("late", NOW), Some(1));
+        assert_eq!(map.get("new", NOW), Some(3));
+        // Expired entries go first, without evicting a live one.
+        let later = NOW.saturating_add(25);
+        map.insert_evicting("newer".into(), 4, later.saturating_add(10), later);
+        assert_eq!(map.get("late", later), Some(1));
+        assert_eq!(map.get("newer", later), Some(4));
+    }
 
     #[test]
     fn entries_expire_and_make_room() {

@@ -3,6 +3,12 @@
 //! `authorization_code` grant has a single-use `issuer_state` that the authorization request
 //! must bring back. In memory, like the engine's stores; an offer lives as long as a
 //! pre-authorized code.
+//!
+//! At most [`MAX_OFFERS`] pages are kept: when they are all live, a new offer's page replaces
+//! the one that expires first (that offer's code stays redeemable; only its page is gone),
+//! so an operator, or a load run, creating offers faster than they expire is never refused.
+//! Live `issuer_state` values are bounded the same way but refused when full, since dropping
+//! one would break a user's authorization in progress.
 
 use std::sync::Arc;
 
@@ -53,15 +59,10 @@ impl Default for Offers {
 }
 
 impl Offers {
-    /// Keeps `entry` under `id` until `expires_at`.
-    pub(super) fn add(
-        &self,
-        id: String,
-        entry: OfferEntry,
-        expires_at: UnixTime,
-        now: UnixTime,
-    ) -> Result<(), Full> {
-        self.pages.insert(id, entry, expires_at, now)
+    /// Keeps `entry` under `id` until `expires_at`, dropping the page that expires first when
+    /// [`MAX_OFFERS`] pages are live.
+    pub(super) fn add(&self, id: String, entry: OfferEntry, expires_at: UnixTime, now: UnixTime) {
+        self.pages.insert_evicting(id, entry, expires_at, now);
     }
 
     /// Records a fresh `issuer_state`.
