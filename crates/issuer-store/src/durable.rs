@@ -55,12 +55,16 @@ impl Durability {
     pub(crate) fn open(db_path: &Path) -> std::io::Result<Self> {
         let mut wal = db_path.as_os_str().to_owned();
         wal.push("-wal");
-        let wal = File::options().read(true).write(true).open(wal)?;
-        Ok(Self {
+        Ok(Self::on(File::options().read(true).write(true).open(wal)?))
+    }
+
+    /// Syncing through `wal`, with no commit counted yet.
+    fn on(wal: File) -> Self {
+        Self {
             wal,
             committed: AtomicU64::new(0),
             synced: Mutex::new(Synced::default()),
-        })
+        }
     }
 
     /// Counts one commit; call it while still holding the connection, right after the commit.
@@ -124,14 +128,6 @@ fn unavailable(failure: &str) -> StoreError {
 mod tests {
     use super::*;
 
-    fn on(wal: File) -> Durability {
-        Durability {
-            wal,
-            committed: AtomicU64::new(0),
-            synced: Mutex::new(Synced::default()),
-        }
-    }
-
     fn synced_upto(durable: &Durability) -> u64 {
         durable.counts().1
     }
@@ -174,7 +170,7 @@ mod tests {
         let Ok((_reader, writer)) = std::io::pipe() else {
             panic!("a pipe")
         };
-        let durable = on(File::from(std::os::fd::OwnedFd::from(writer)));
+        let durable = Durability::on(File::from(std::os::fd::OwnedFd::from(writer)));
         let first = durable.committed();
         let Err(StoreError::Unavailable(reason)) = durable.sync(first) else {
             panic!("syncing a pipe fails")

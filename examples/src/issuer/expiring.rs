@@ -39,6 +39,15 @@ impl<V: Clone> ExpiringMap<V> {
         self.entries.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The locked entries, without the expired ones when the map is full.
+    fn swept(&self, now: UnixTime) -> MutexGuard<'_, HashMap<String, Entry<V>>> {
+        let mut entries = self.lock();
+        if entries.len() >= self.capacity {
+            entries.retain(|_, e| e.expires_at > now);
+        }
+        entries
+    }
+
     /// Inserts `value` under `key` until `expires_at`.
     pub(super) fn insert(
         &self,
@@ -47,10 +56,7 @@ impl<V: Clone> ExpiringMap<V> {
         expires_at: UnixTime,
         now: UnixTime,
     ) -> Result<(), Full> {
-        let mut entries = self.lock();
-        if entries.len() >= self.capacity {
-            entries.retain(|_, e| e.expires_at > now);
-        }
+        let mut entries = self.swept(now);
         if entries.len() >= self.capacity {
             return Err(Full);
         }
@@ -68,10 +74,7 @@ impl<V: Clone> ExpiringMap<V> {
         expires_at: UnixTime,
         now: UnixTime,
     ) {
-        let mut entries = self.lock();
-        if entries.len() >= self.capacity {
-            entries.retain(|_, e| e.expires_at > now);
-        }
+        let mut entries = self.swept(now);
         if entries.len() >= self.capacity
             && let Some(first) = entries
                 .iter()

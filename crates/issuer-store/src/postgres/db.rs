@@ -190,11 +190,7 @@ impl PgDb {
         &self,
         f: impl FnOnce(&mut Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut conn = self.conn()?;
-        let mut tx = conn.client.transaction().map_err(unavailable)?;
-        let out = f(&mut tx)?;
-        tx.commit().map_err(unavailable)?;
-        Ok(out)
+        self.with(|client| in_transaction(client, f))
     }
 
     /// Runs `f`, one statement committing on its own (no `BEGIN`/`COMMIT` round trips), after
@@ -217,12 +213,7 @@ impl PgDb {
         now: UnixTime,
         f: impl FnOnce(&mut Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut conn = self.conn()?;
-        self.purge_if_due(&mut conn.client, table, now)?;
-        let mut tx = conn.client.transaction().map_err(unavailable)?;
-        let out = f(&mut tx)?;
-        tx.commit().map_err(unavailable)?;
-        Ok(out)
+        self.with_purging(table, now, |client| in_transaction(client, f))
     }
 
     /// Purges the expired rows of `table` if this process has not done so in the last purge
@@ -265,6 +256,17 @@ impl PgDb {
         }
         Ok(total)
     }
+}
+
+/// Runs `f` in a transaction on `client`, committing when it returns `Ok`.
+fn in_transaction<T>(
+    client: &mut Client,
+    f: impl FnOnce(&mut Transaction<'_>) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let mut tx = client.transaction().map_err(unavailable)?;
+    let out = f(&mut tx)?;
+    tx.commit().map_err(unavailable)?;
+    Ok(out)
 }
 
 /// Deletes up to [`PURGE_BATCH`] expired rows of `table` (one of this crate's table names,
