@@ -64,6 +64,28 @@ impl Disclosure {
         Self::parse_with(&mut Vec::new(), encoded, index, max_depth)
     }
 
+    /// Parses received disclosures in their order (their positions in error messages), through
+    /// one decoding buffer and into a list sized up front.
+    ///
+    /// # Errors
+    /// As [`Self::parse`], for the first disclosure that fails.
+    pub(crate) fn parse_all<S: AsRef<str>>(
+        encoded: &[S],
+        max_depth: usize,
+    ) -> Result<Vec<Self>, Error> {
+        let mut scratch = Vec::new();
+        let mut parsed = Vec::with_capacity(encoded.len());
+        for (index, text) in encoded.iter().enumerate() {
+            parsed.push(Self::parse_with(
+                &mut scratch,
+                text.as_ref(),
+                index,
+                max_depth,
+            )?);
+        }
+        Ok(parsed)
+    }
+
     /// [`Self::parse_at`] decoding into `scratch` (cleared first), so a verifier parsing many
     /// disclosures reuses one buffer.
     pub(crate) fn parse_with(

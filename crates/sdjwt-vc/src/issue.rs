@@ -4,7 +4,7 @@
 use jose_core::{Algorithm, Header, RandomSource, Signer};
 use serde_json::{Map, Value};
 
-use crate::digest::{DisclosureEncoding, SD_ALG_SHA256, sha256_base64url};
+use crate::digest::{DisclosureEncoding, SD_ALG_SHA256, prefix, sha256_base64url};
 use crate::disclosure::Disclosure;
 use crate::error::Error;
 use crate::path::{ClaimPath, PathSegment};
@@ -239,16 +239,6 @@ impl SdJwtBuilder {
             disclosures: maker.disclosures,
         })
     }
-}
-
-/// The first 8 bytes of `text` as a big-endian number (zero-padded), which orders like the
-/// bytes themselves.
-fn prefix(text: &str) -> u64 {
-    let mut bytes = [0u8; 8];
-    for (slot, byte) in bytes.iter_mut().zip(text.bytes()) {
-        *slot = byte;
-    }
-    u64::from_be_bytes(bytes)
 }
 
 /// Whether a claim is one of the names an SD-JWT reserves.

@@ -47,12 +47,7 @@ impl SdJwt {
         let payload = CompactJws::parse(&jwt, &limits.jose())
             .map_err(Error::issuer_jwt)?
             .into_claims();
-        let disclosures = split
-            .disclosures
-            .iter()
-            .enumerate()
-            .map(|(index, d)| Disclosure::parse_at(d, index, limits.max_depth()))
-            .collect::<Result<Vec<_>, _>>()?;
+        let disclosures = Disclosure::parse_all(&split.disclosures, limits.max_depth())?;
         let processed = process(payload, &disclosures, limits.max_depth())?;
         let mut paths = vec![ClaimPath::root(); disclosures.len()];
         for (path, index) in processed.disclosed {

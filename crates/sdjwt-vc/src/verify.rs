@@ -101,15 +101,7 @@ impl<'r, R: KeyLookup + ?Sized> Verifier<'r, R> {
             (false, true) => return Err(Error::KeyBindingUnexpected),
             _ => {}
         }
-        let mut scratch = Vec::new();
-        let mut disclosures = split
-            .disclosures
-            .iter()
-            .enumerate()
-            .map(|(index, d)| {
-                Disclosure::parse_with(&mut scratch, d, index, self.limits.max_depth())
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut disclosures = Disclosure::parse_all(&split.disclosures, self.limits.max_depth())?;
         let (header, payload) = self.issuer_jwt(&split, now)?;
         // The disclosures are not needed after processing: their values move into the claims
         // instead of being copied.
