@@ -169,6 +169,31 @@ fn bench(c: &mut Criterion) {
     c.bench_function("pop_verifier/replay_record_steady_100k", |b| {
         b.iter(&mut record)
     });
+
+    // The same with keys as the verifiers make them (`replay_key` of a DPoP proof's `jti` for
+    // a token endpoint) and 100 records per second of the clock, as under load: many live keys
+    // share an expiry second and a long `namespace|scope|` prefix.
+    let guard = InMemoryReplayGuard::new(1 << 20);
+    let mut t = now;
+    let mut n = 0u64;
+    let mut record = || {
+        n += 1;
+        if n.is_multiple_of(100) {
+            t = t.saturating_add(1);
+        }
+        let jti = jose_core::base64url::encode(&n.to_be_bytes().repeat(2));
+        let key = pop_verifier::replay_key("dpop", "https://issuer.example/token", &jti);
+        guard
+            .check_and_record(&key, t.saturating_add(1_000), t)
+            .unwrap();
+    };
+    for _ in 0..100_000 {
+        record();
+    }
+    c.bench_function(
+        "pop_verifier/replay_record_steady_100k_shared_seconds",
+        |b| b.iter(&mut record),
+    );
 }
 
 /// A `jwt` key proof carrying a key attestation (OpenID4VCI 1.0 App. D, F.1): proof verify,

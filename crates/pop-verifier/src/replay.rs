@@ -1,8 +1,8 @@
 //! Replay protection: the [`ReplayGuard`] seam, the [`Unrecorded`] marker every verifier
 //! returns, and a bounded in-memory guard.
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::{Mutex, PoisonError};
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use jose_core::UnixTime;
 
@@ -120,23 +120,35 @@ pub struct InMemoryReplayGuard {
     state: Mutex<State>,
 }
 
+/// The live keys, and the same keys by expiry. Each key is allocated once and shared by both;
+/// the expiry order is kept on `(expires_at, sequence)`, so ordering it never compares the
+/// keys themselves (under load many keys share an expiry second, and keys share long
+/// `namespace|scope|` prefixes).
 #[derive(Debug, Default)]
 struct State {
-    by_key: HashMap<String, UnixTime>,
-    by_expiry: BTreeSet<(UnixTime, String)>,
+    live: HashSet<Arc<str>>,
+    by_expiry: BTreeMap<(UnixTime, u64), Arc<str>>,
+    /// The sequence number of the next record.
+    next: u64,
 }
 
 impl State {
     /// Drops every entry with `expires_at <= now`.
     fn purge(&mut self, now: UnixTime) {
-        while let Some(first) = self.by_expiry.first() {
-            if first.0 > now {
+        while let Some(entry) = self.by_expiry.first_entry() {
+            if entry.key().0 > now {
                 break;
             }
-            if let Some((_, key)) = self.by_expiry.pop_first() {
-                self.by_key.remove(&key);
-            }
+            let key = entry.remove();
+            self.live.remove(&key);
         }
+    }
+
+    fn record(&mut self, key: &str, expires_at: UnixTime) {
+        let key: Arc<str> = Arc::from(key);
+        self.live.insert(Arc::clone(&key));
+        self.by_expiry.insert((expires_at, self.next), key);
+        self.next = self.next.wrapping_add(1);
     }
 }
 
@@ -158,7 +170,7 @@ impl InMemoryReplayGuard {
         self.state
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .by_key
+            .live
             .len()
     }
 
@@ -190,16 +202,15 @@ impl ReplayGuard for InMemoryReplayGuard {
             reason: "lock poisoned".to_owned(),
         })?;
         state.purge(now);
-        if state.by_key.contains_key(key) {
+        if state.live.contains(key) {
             return Err(ReplayError::Replayed);
         }
-        if state.by_key.len() >= self.max_entries {
+        if state.live.len() >= self.max_entries {
             return Err(ReplayError::Full {
                 max: self.max_entries,
             });
         }
-        state.by_key.insert(key.to_owned(), expires_at);
-        state.by_expiry.insert((expires_at, key.to_owned()));
+        state.record(key, expires_at);
         Ok(())
     }
 }

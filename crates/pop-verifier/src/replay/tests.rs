@@ -57,6 +57,30 @@ fn full_guard_fails_closed_and_recovers_after_expiry() {
 }
 
 #[test]
+fn keys_sharing_an_expiry_are_each_remembered_and_each_dropped() {
+    let guard = InMemoryReplayGuard::new(10);
+    for key in ["p|x|1", "p|x|2", "p|x|3"] {
+        assert_eq!(guard.check_and_record(key, t(200), t(100)), Ok(()));
+    }
+    assert_eq!(guard.check_and_record("p|x|4", t(300), t(100)), Ok(()));
+    for key in ["p|x|3", "p|x|1", "p|x|2"] {
+        assert_eq!(
+            guard.check_and_record(key, t(200), t(150)),
+            Err(ReplayError::Replayed),
+            "{key}"
+        );
+    }
+    assert_eq!(guard.len(), 4);
+    // At 200 the three that share the expiry go together; the later one stays.
+    assert_eq!(guard.check_and_record("p|x|2", t(400), t(200)), Ok(()));
+    assert_eq!(guard.len(), 2);
+    assert_eq!(
+        guard.check_and_record("p|x|4", t(400), t(250)),
+        Err(ReplayError::Replayed)
+    );
+}
+
+#[test]
 fn concurrent_presentations_see_exactly_one_acceptance() {
     const THREADS: usize = 16;
     for round in 0..20 {
