@@ -417,6 +417,54 @@ mod tests {
         )
     }
 
+    /// Every digest is found at its own index and nothing else is found, also for digests that
+    /// share their first eight bytes (where the whole strings decide) and for a text that is a
+    /// prefix of a digest.
+    #[test]
+    fn the_digest_index_finds_exactly_the_digests() {
+        let disclosures: Vec<Disclosure> = (0..40)
+            .map(|n| disclosure(&format!("salt-{n}"), None, json!(n)))
+            .collect();
+        let index = index_by_digest(&disclosures).unwrap();
+        for (at, d) in disclosures.iter().enumerate() {
+            assert_eq!(index.get(d.digest()), Some(at));
+            let digest = d.digest();
+            assert_eq!(index.get(&digest[..8]), None, "a prefix is not a digest");
+            let mut other = digest[..digest.len() - 1].to_owned();
+            other.push(if digest.ends_with('A') { 'B' } else { 'A' });
+            assert_eq!(
+                index.get(&other),
+                None,
+                "same first eight bytes, another digest"
+            );
+        }
+        assert_eq!(index.get(""), None);
+        // A shared prefix orders by the rest, as the bytes do.
+        let mut same_prefix: Vec<(u64, &str, usize)> = ["AAAAAAAAz", "AAAAAAAAb", "AAAAAAAA"]
+            .iter()
+            .zip(0..)
+            .map(|(t, i)| (prefix(t), *t, i))
+            .collect();
+        same_prefix.sort_unstable();
+        let texts: Vec<&str> = same_prefix.iter().map(|(_, t, _)| *t).collect();
+        assert_eq!(texts, ["AAAAAAAA", "AAAAAAAAb", "AAAAAAAAz"]);
+        let index = DigestIndex(same_prefix);
+        assert_eq!(index.get("AAAAAAAAb"), Some(1));
+        assert_eq!(index.get("AAAAAAAAc"), None);
+    }
+
+    #[test]
+    fn a_repeated_disclosure_is_refused_with_its_digest() {
+        let once = disclosure("s", Some("a"), json!(1));
+        let other = disclosure("t", Some("b"), json!(2));
+        let digest = once.digest().to_owned();
+        let list = vec![once.clone(), other, once];
+        assert!(matches!(
+            index_by_digest(&list),
+            Err(Error::DuplicateDisclosure { digest: d }) if d == digest
+        ));
+    }
+
     /// A recursively disclosed `address` whose value holds the digest of `locality`, and an
     /// array element: what the verifier moves out is what the holder's path clones.
     #[test]
