@@ -19,7 +19,7 @@ use jose_core::{SystemRandom, UnixTime};
 use oid4vci_issuer::{
     AccessGrant, CodeError, CodeRefusal, DEFAULT_MAX_EVENTS_PER_NOTIFICATION, DeferredError,
     GrantId, IssuedCode, IssuedCredential, PreAuthGrant, PushedRequest, RedeemError, RefreshError,
-    RefreshGrant, StoreLimits, Stores,
+    RefreshGrant, StoreError, StoreLimits, Stores,
 };
 use pop_verifier::{InMemoryReplayGuard, ReplayError, ReplayGuard};
 use serde_json::{Map, Value, json};
@@ -408,6 +408,80 @@ fn registry_keeps_records_in_order(b: &Backend) {
     }
 }
 
+fn record(id: &str, idx: u64) -> IssuedCredential {
+    IssuedCredential::new(
+        id.into(),
+        g("g1"),
+        "pid".into(),
+        "1".into(),
+        "https://issuer.example/status/1".into(),
+        idx,
+        t(100),
+    )
+}
+
+fn registry_records_a_batch_in_order(b: &Backend) {
+    let registry = &b.stores.registry;
+    registry.record(record("single", 1)).unwrap();
+    registry
+        .record_all(vec![
+            record("b-0", 10),
+            record("b-1", 11),
+            record("b-2", 12),
+        ])
+        .unwrap();
+    registry.record_all(Vec::new()).unwrap();
+    let ids: Vec<(String, u64)> = registry
+        .list()
+        .into_iter()
+        .map(|c| (c.credential_id, c.status_idx))
+        .collect();
+    assert_eq!(
+        ids,
+        [("single", 1), ("b-0", 10), ("b-1", 11), ("b-2", 12)].map(|(i, n)| (i.to_owned(), n))
+    );
+}
+
+/// The durable registries keep a batch in one write: a record they cannot keep (an index
+/// past what the database holds) leaves none of the batch recorded.
+fn a_batch_with_a_record_it_cannot_keep_records_none(b: &Backend) {
+    let registry = &b.stores.registry;
+    let refused = registry.record_all(vec![
+        record("ok-0", 1),
+        record("too-far", u64::MAX),
+        record("ok-2", 2),
+    ]);
+    assert!(
+        matches!(refused, Err(StoreError::StatusList(_))),
+        "{refused:?}"
+    );
+    assert!(registry.list().is_empty(), "none of the batch is kept");
+}
+
+fn status_batches_are_unique_and_span_lists(b: &Backend) {
+    let status = &b.stores.status;
+    let rng = SystemRandom::new();
+    let size = usize::try_from(LIST_SIZE).unwrap();
+    assert_eq!(status.allocate(&rng).unwrap().0, "1");
+    let batch = status.allocate_many(&rng, size).unwrap();
+    assert_eq!(batch.len(), size);
+    let mut seen: HashSet<(String, u64)> = batch.iter().cloned().collect();
+    assert_eq!(seen.len(), size, "an index handed out twice in one batch");
+    // The first list had room for all but one: the batch ends in a new list.
+    assert_eq!(
+        batch.iter().filter(|(list, _)| list == "1").count(),
+        size - 1
+    );
+    assert_eq!(batch.iter().filter(|(list, _)| list == "2").count(), 1);
+    assert!(status.allocate_many(&rng, 0).unwrap().is_empty());
+    for _ in 0..3 {
+        assert!(
+            seen.insert(status.allocate(&rng).unwrap()),
+            "a batch index handed out again"
+        );
+    }
+}
+
 fn status_indices_are_unique_random_and_settable(b: &Backend) {
     let status = &b.stores.status;
     let rng = SystemRandom::new();
@@ -616,9 +690,26 @@ suite!(
     deferred_is_bound_ready_and_single_use,
     notifications_are_bound_and_capped,
     registry_keeps_records_in_order,
+    registry_records_a_batch_in_order,
     status_indices_are_unique_random_and_settable,
+    status_batches_are_unique_and_span_lists,
     pushed_requests_are_single_use_and_client_bound,
     authorization_codes_are_single_use,
     replay_is_refused_until_expiry,
     single_use_holds_under_concurrency,
 );
+
+/// The backends that keep a batch in one write.
+macro_rules! durable_suite {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite_batches {
+            $( #[test] fn $name() { super::$name(&super::sqlite()); } )*
+        }
+        #[cfg(feature = "postgres")]
+        mod postgresql_batches {
+            $( #[test] fn $name() { super::$name(&super::postgres()); } )*
+        }
+    };
+}
+
+durable_suite!(a_batch_with_a_record_it_cannot_keep_records_none);

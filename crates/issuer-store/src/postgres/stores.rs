@@ -586,6 +586,50 @@ impl CredentialRegistry for PgHandle {
         })
     }
 
+    /// One statement for the batch (one round trip), so all or none are recorded.
+    fn record_all(&self, credentials: Vec<IssuedCredential>) -> Result<(), StoreError> {
+        if credentials.is_empty() {
+            return Ok(());
+        }
+        let numbers = credentials
+            .iter()
+            .map(|c| {
+                i64::try_from(c.status_idx)
+                    .map(|idx| (idx, c.issued_at.secs()))
+                    .map_err(|_| StoreError::StatusList("a status index past i64".into()))
+            })
+            .collect::<Result<Vec<(i64, i64)>, StoreError>>()?;
+        let grants: Vec<&str> = credentials.iter().map(|c| c.grant.as_str()).collect();
+        let mut sql = String::from(
+            "INSERT INTO issued_credentials
+             (credential_id, grant_id, configuration_id, status_list_id, status_uri,
+              status_idx, issued_at)
+             VALUES ",
+        );
+        let mut params: Vec<&dyn super::db::Param> = Vec::new();
+        for ((c, grant), (idx, at)) in credentials.iter().zip(&grants).zip(&numbers) {
+            if !params.is_empty() {
+                sql.push_str(", ");
+            }
+            let placeholders: Vec<String> = (1..=7usize)
+                .map(|column| format!("${}", params.len().saturating_add(column)))
+                .collect();
+            sql.push('(');
+            sql.push_str(&placeholders.join(", "));
+            sql.push(')');
+            params.extend([
+                &c.credential_id as &dyn super::db::Param,
+                grant,
+                &c.configuration_id,
+                &c.status_list_id,
+                &c.status_uri,
+                idx,
+                at,
+            ]);
+        }
+        self.db.with(|conn| exec(conn, &sql, &params).map(|_| ()))
+    }
+
     /// Empty when the database fails.
     fn list(&self) -> Vec<IssuedCredential> {
         self.db

@@ -22,28 +22,40 @@ impl SqliteRegistry {
     }
 }
 
+/// Inserts the record of `c`.
+fn insert_record(conn: &rusqlite::Connection, c: &IssuedCredential) -> Result<(), StoreError> {
+    let idx = i64::try_from(c.status_idx)
+        .map_err(|_| StoreError::StatusList("a status index past i64".into()))?;
+    conn.exec(
+        "INSERT INTO issued_credentials
+         (credential_id, grant_id, configuration_id, status_list_id, status_uri,
+          status_idx, issued_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            c.credential_id,
+            c.grant.as_str(),
+            c.configuration_id,
+            c.status_list_id,
+            c.status_uri,
+            idx,
+            c.issued_at.secs()
+        ],
+    )
+    .map_err(unavailable)?;
+    Ok(())
+}
+
 impl CredentialRegistry for SqliteRegistry {
     fn record(&self, c: IssuedCredential) -> Result<(), StoreError> {
-        let idx = i64::try_from(c.status_idx)
-            .map_err(|_| StoreError::StatusList("a status index past i64".into()))?;
-        self.db.with(|conn| {
-            conn.exec(
-                "INSERT INTO issued_credentials
-                 (credential_id, grant_id, configuration_id, status_list_id, status_uri,
-                  status_idx, issued_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    c.credential_id,
-                    c.grant.as_str(),
-                    c.configuration_id,
-                    c.status_list_id,
-                    c.status_uri,
-                    idx,
-                    c.issued_at.secs()
-                ],
-            )
-            .map_err(unavailable)?;
-            Ok(())
+        self.db.with(|conn| insert_record(conn, &c))
+    }
+
+    /// All in one transaction: one commit for the batch, and all or none recorded.
+    fn record_all(&self, credentials: Vec<IssuedCredential>) -> Result<(), StoreError> {
+        self.db.write(|tx| {
+            credentials
+                .iter()
+                .try_for_each(|credential| insert_record(tx, credential))
         })
     }
 
@@ -148,52 +160,72 @@ fn load(
     Ok(bytes.map(|b| (id, StatusList::from_bytes(Bits::One, b))))
 }
 
+/// Allocates one random free index in the newest list with room (a new list when none has),
+/// within the caller's transaction.
+fn allocate_in(
+    tx: &Transaction<'_>,
+    rng: &dyn RandomSource,
+    list_size: u32,
+) -> Result<(String, u64), StoreError> {
+    let (list, size, _) = current_list(tx, list_size)?;
+    // Rejection sampling: a draw uniform over `0..size`, kept when free, is uniform
+    // over the free indices.
+    let mut chosen = None;
+    for _ in 0..RANDOM_TRIES {
+        let idx = uniform_below(rng, size)?;
+        if claim(tx, list, idx)? {
+            chosen = Some(idx);
+            break;
+        }
+    }
+    // A nearly full list: draw exactly among the free indices instead (also uniform).
+    let idx = match chosen {
+        Some(idx) => idx,
+        None => {
+            let mut stmt = tx
+                .prepare_cached("SELECT idx FROM status_indices WHERE list_id = ?1")
+                .map_err(unavailable)?;
+            let used = stmt
+                .query_map([list], |row| row.get::<_, u32>(0))
+                .map_err(unavailable)?
+                .collect::<Result<Vec<u32>, _>>()
+                .map_err(unavailable)?;
+            let idx = IndexAllocator::with_used(size, used.into_iter().map(StatusIndex::from))
+                .allocate(rng)
+                .map_err(|e| status_error(&e))?;
+            let idx = u32::try_from(idx.get())
+                .map_err(|_| StoreError::StatusList("an index past the list".into()))?;
+            if !claim(tx, list, idx)? {
+                return Err(StoreError::StatusList(
+                    "the allocator handed out a used index".into(),
+                ));
+            }
+            idx
+        }
+    };
+    tx.exec(
+        "UPDATE status_lists SET allocated = allocated + 1 WHERE id = ?1",
+        [list],
+    )
+    .map_err(unavailable)?;
+    Ok((list.to_string(), u64::from(idx)))
+}
+
 impl StatusListStore for SqliteStatusLists {
     fn allocate(&self, rng: &dyn RandomSource) -> Result<(String, u64), StoreError> {
+        self.db.write(|tx| allocate_in(tx, rng, self.size))
+    }
+
+    /// All in one transaction: one commit for the batch, and all or none allocated.
+    fn allocate_many(
+        &self,
+        rng: &dyn RandomSource,
+        count: usize,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
         self.db.write(|tx| {
-            let (list, size, _) = current_list(tx, self.size)?;
-            // Rejection sampling: a draw uniform over `0..size`, kept when free, is uniform
-            // over the free indices.
-            let mut chosen = None;
-            for _ in 0..RANDOM_TRIES {
-                let idx = uniform_below(rng, size)?;
-                if claim(tx, list, idx)? {
-                    chosen = Some(idx);
-                    break;
-                }
-            }
-            // A nearly full list: draw exactly among the free indices instead (also uniform).
-            let idx = match chosen {
-                Some(idx) => idx,
-                None => {
-                    let mut stmt = tx
-                        .prepare_cached("SELECT idx FROM status_indices WHERE list_id = ?1")
-                        .map_err(unavailable)?;
-                    let used = stmt
-                        .query_map([list], |row| row.get::<_, u32>(0))
-                        .map_err(unavailable)?
-                        .collect::<Result<Vec<u32>, _>>()
-                        .map_err(unavailable)?;
-                    let idx =
-                        IndexAllocator::with_used(size, used.into_iter().map(StatusIndex::from))
-                            .allocate(rng)
-                            .map_err(|e| status_error(&e))?;
-                    let idx = u32::try_from(idx.get())
-                        .map_err(|_| StoreError::StatusList("an index past the list".into()))?;
-                    if !claim(tx, list, idx)? {
-                        return Err(StoreError::StatusList(
-                            "the allocator handed out a used index".into(),
-                        ));
-                    }
-                    idx
-                }
-            };
-            tx.exec(
-                "UPDATE status_lists SET allocated = allocated + 1 WHERE id = ?1",
-                [list],
-            )
-            .map_err(unavailable)?;
-            Ok((list.to_string(), u64::from(idx)))
+            (0..count)
+                .map(|_| allocate_in(tx, rng, self.size))
+                .collect()
         })
     }
 

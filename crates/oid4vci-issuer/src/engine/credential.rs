@@ -76,13 +76,10 @@ impl IssuerEngine {
             .with_challenge(authorized.scheme()));
         }
         let holder_keys = self.holder_keys(grant, profile, parsed.proofs.as_ref(), now)?;
-        let mut credentials = Vec::with_capacity(holder_keys.len());
         // One snapshot of the signing keys for the whole request (a rotation meanwhile does
         // not split a batch between two keys).
         let signing_keys = self.keys();
-        for key in holder_keys {
-            credentials.push(self.mint(&signing_keys, &authorized, profile, key, now)?);
-        }
+        let credentials = self.mint(&signing_keys, &authorized, profile, holder_keys, now)?;
         if profile.deferred {
             let transaction_id = self.handle()?;
             let interval = self.settings.deferred_interval_seconds;
@@ -188,55 +185,66 @@ impl IssuerEngine {
         Ok(keys)
     }
 
-    /// Signs one credential of `profile` for `holder` with a fresh status index, and records
-    /// it (a credential that cannot be recorded could never be revoked, so it is not issued).
+    /// Signs one credential of `profile` for each of `holders`, each with a fresh status
+    /// index, and records them; a credential that cannot be recorded could never be revoked,
+    /// so none is handed out then. The batch takes one allocation and one registry write (a
+    /// durable store makes each one transaction), whatever its size.
     fn mint(
         &self,
         keys: &crate::IssuerKeys,
         authorized: &Authorized,
         profile: &CredentialProfile,
-        holder: PublicJwk,
+        holders: Vec<PublicJwk>,
         now: UnixTime,
-    ) -> Result<String, OAuthError> {
-        let (list_id, idx) = self
+    ) -> Result<Vec<String>, OAuthError> {
+        let indices = self
             .stores
             .status
-            .allocate(self.rng.as_ref())
+            .allocate_many(self.rng.as_ref(), holders.len())
             .map_err(store_failure)?;
-        let uri = self.settings.url(&format!("{STATUS_LIST_PATH}/{list_id}"));
-        let credential = crate::mint::mint(
-            keys,
-            self.rng.as_ref(),
-            MintInput {
-                issuer: &self.settings.credential_issuer,
-                format: &profile.format,
-                claims: &authorized.grant().claims,
-                holder,
-                status: StatusListReference::new(StatusIndex::new(idx), uri.as_str()),
-                now,
-                ttl_seconds: self.settings.credential_ttl_seconds,
-            },
-        )
-        .map_err(|e| match e {
-            MintError::Claims(reason) => bad(
-                CredentialErrorCode::CredentialRequestDenied,
-                &format!("the credential could not be built: {reason}"),
-            ),
-            MintError::Signing(reason) => OAuthError::server_error().with_internal_detail(reason),
-        })?;
-        let event = crate::AuditEvent::CredentialIssued {
-            grant: self.grant_pseudonym(authorized.grant_id()),
-            client_id: authorized.grant().client_id.clone(),
-            configuration_id: profile.id.clone(),
-            format: profile.format.format_id(),
-            status_list_id: list_id.clone(),
-            status_index: idx,
-            key_id: signing_key_id(keys, &profile.format),
-            deferred: profile.deferred,
-        };
-        self.stores
-            .registry
-            .record(IssuedCredential::new(
+        if indices.len() != holders.len() {
+            return Err(OAuthError::server_error().with_internal_detail(
+                "the status store allocated a wrong number of indices".into(),
+            ));
+        }
+        let mut credentials = Vec::with_capacity(holders.len());
+        let mut records = Vec::with_capacity(holders.len());
+        let mut events = Vec::with_capacity(holders.len());
+        for (holder, (list_id, idx)) in holders.into_iter().zip(indices) {
+            let uri = self.settings.url(&format!("{STATUS_LIST_PATH}/{list_id}"));
+            let credential = crate::mint::mint(
+                keys,
+                self.rng.as_ref(),
+                MintInput {
+                    issuer: &self.settings.credential_issuer,
+                    format: &profile.format,
+                    claims: &authorized.grant().claims,
+                    holder,
+                    status: StatusListReference::new(StatusIndex::new(idx), uri.as_str()),
+                    now,
+                    ttl_seconds: self.settings.credential_ttl_seconds,
+                },
+            )
+            .map_err(|e| match e {
+                MintError::Claims(reason) => bad(
+                    CredentialErrorCode::CredentialRequestDenied,
+                    &format!("the credential could not be built: {reason}"),
+                ),
+                MintError::Signing(reason) => {
+                    OAuthError::server_error().with_internal_detail(reason)
+                }
+            })?;
+            events.push(crate::AuditEvent::CredentialIssued {
+                grant: self.grant_pseudonym(authorized.grant_id()),
+                client_id: authorized.grant().client_id.clone(),
+                configuration_id: profile.id.clone(),
+                format: profile.format.format_id(),
+                status_list_id: list_id.clone(),
+                status_index: idx,
+                key_id: signing_key_id(keys, &profile.format),
+                deferred: profile.deferred,
+            });
+            records.push(IssuedCredential::new(
                 self.handle()?,
                 authorized.grant_id().clone(),
                 profile.id.clone(),
@@ -244,10 +252,17 @@ impl IssuerEngine {
                 uri,
                 idx,
                 now,
-            ))
+            ));
+            credentials.push(credential);
+        }
+        self.stores
+            .registry
+            .record_all(records)
             .map_err(store_failure)?;
-        self.record(event, now);
-        Ok(credential)
+        for event in events {
+            self.record(event, now);
+        }
+        Ok(credentials)
     }
 }
 

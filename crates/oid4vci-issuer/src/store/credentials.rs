@@ -60,6 +60,19 @@ pub trait CredentialRegistry: Send + Sync + core::fmt::Debug {
     /// [`StoreError`] when it cannot be kept: the caller must not hand out a credential it
     /// could not record, since it could never be revoked.
     fn record(&self, credential: IssuedCredential) -> Result<(), StoreError>;
+    /// Records every one of `credentials` (one request's batch), in their order. The provided
+    /// method records them one by one; a store that can keep them in one write (one
+    /// transaction, one statement) should, and then keeps all or none.
+    ///
+    /// # Errors
+    /// As [`Self::record`]: the caller hands out none of them, though some may have been
+    /// recorded before the failure (a record of a credential never handed out is harmless:
+    /// it is only ever revoked).
+    fn record_all(&self, credentials: Vec<IssuedCredential>) -> Result<(), StoreError> {
+        credentials
+            .into_iter()
+            .try_for_each(|credential| self.record(credential))
+    }
     /// Every record, oldest first.
     fn list(&self) -> Vec<IssuedCredential>;
 }
@@ -113,6 +126,20 @@ pub trait StatusListStore: Send + Sync + core::fmt::Debug {
     /// # Errors
     /// [`StoreError`] when no index can be allocated.
     fn allocate(&self, rng: &dyn RandomSource) -> Result<(String, u64), StoreError>;
+    /// `count` fresh random indices (one request's batch), each as [`Self::allocate`] gives
+    /// one; they may fall in different lists when one fills up. The provided method allocates
+    /// them one by one; a store that can allocate them in one write should.
+    ///
+    /// # Errors
+    /// As [`Self::allocate`]; indices allocated before a failure stay allocated (and unused,
+    /// which is harmless: an index is never handed out twice).
+    fn allocate_many(
+        &self,
+        rng: &dyn RandomSource,
+        count: usize,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        (0..count).map(|_| self.allocate(rng)).collect()
+    }
     /// Sets entry `idx` of `list_id`; `false` if there is no such entry.
     fn set(&self, list_id: &str, idx: u64, status: Status) -> bool;
     /// The status of entry `idx` of `list_id`.
