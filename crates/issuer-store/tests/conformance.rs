@@ -456,6 +456,30 @@ fn a_batch_with_a_record_it_cannot_keep_records_none(b: &Backend) {
         "{refused:?}"
     );
     assert!(registry.list().is_empty(), "none of the batch is kept");
+    // Past what one statement carries, the same: the bad record comes late in the batch.
+    let mut large: Vec<IssuedCredential> = (0..2_500u64)
+        .map(|n| record(&format!("large-{n}"), n))
+        .collect();
+    large[2_200] = record("too-far", u64::MAX);
+    assert!(registry.record_all(large).is_err());
+    assert!(
+        registry.list().is_empty(),
+        "none of the large batch is kept"
+    );
+    registry
+        .record_all(
+            (0..2_500u64)
+                .map(|n| record(&format!("large-{n}"), n))
+                .collect(),
+        )
+        .unwrap();
+    let kept = registry.list();
+    assert_eq!(kept.len(), 2_500);
+    assert!(
+        kept.iter()
+            .zip(0u64..)
+            .all(|(c, n)| c.credential_id == format!("large-{n}") && c.status_idx == n)
+    );
 }
 
 fn status_batches_are_unique_and_span_lists(b: &Backend) {

@@ -561,73 +561,77 @@ impl NotificationStore for PgHandle {
 // ---------------------------------------------------------------------------------------------
 // The issued-credential registry and the status lists
 
+/// The most rows one `INSERT` of credential records carries (7 parameters each, far below
+/// PostgreSQL's 65,535).
+const ROWS_PER_INSERT: usize = 1000;
+
+/// Inserts the records of `credentials` with one statement (none for an empty list).
+fn insert_records(
+    c: &mut impl GenericClient,
+    credentials: &[IssuedCredential],
+) -> Result<(), StoreError> {
+    if credentials.is_empty() {
+        return Ok(());
+    }
+    let numbers = credentials
+        .iter()
+        .map(|c| {
+            i64::try_from(c.status_idx)
+                .map(|idx| (idx, c.issued_at.secs()))
+                .map_err(|_| StoreError::StatusList("a status index past i64".into()))
+        })
+        .collect::<Result<Vec<(i64, i64)>, StoreError>>()?;
+    let grants: Vec<&str> = credentials.iter().map(|c| c.grant.as_str()).collect();
+    let mut sql = String::from(
+        "INSERT INTO issued_credentials
+         (credential_id, grant_id, configuration_id, status_list_id, status_uri,
+          status_idx, issued_at)
+         VALUES ",
+    );
+    let mut params: Vec<&dyn super::db::Param> = Vec::new();
+    for ((record, grant), (idx, at)) in credentials.iter().zip(&grants).zip(&numbers) {
+        if !params.is_empty() {
+            sql.push_str(", ");
+        }
+        let placeholders: Vec<String> = (1..=7usize)
+            .map(|column| format!("${}", params.len().saturating_add(column)))
+            .collect();
+        sql.push('(');
+        sql.push_str(&placeholders.join(", "));
+        sql.push(')');
+        let row: [&dyn super::db::Param; 7] = [
+            &record.credential_id,
+            grant,
+            &record.configuration_id,
+            &record.status_list_id,
+            &record.status_uri,
+            idx,
+            at,
+        ];
+        params.extend(row);
+    }
+    exec(c, &sql, &params).map(|_| ())
+}
+
 impl CredentialRegistry for PgHandle {
     fn record(&self, c: IssuedCredential) -> Result<(), StoreError> {
-        let idx = i64::try_from(c.status_idx)
-            .map_err(|_| StoreError::StatusList("a status index past i64".into()))?;
-        self.db.with(|conn| {
-            exec(
-                conn,
-                "INSERT INTO issued_credentials
-                 (credential_id, grant_id, configuration_id, status_list_id, status_uri,
-                  status_idx, issued_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                &[
-                    &c.credential_id,
-                    &c.grant.as_str(),
-                    &c.configuration_id,
-                    &c.status_list_id,
-                    &c.status_uri,
-                    &idx,
-                    &c.issued_at.secs(),
-                ],
-            )
-            .map(|_| ())
-        })
+        self.db
+            .with(|conn| insert_records(conn, core::slice::from_ref(&c)))
     }
 
-    /// One statement for the batch (one round trip), so all or none are recorded.
+    /// One multi-row statement for the batch (one round trip), so all or none are recorded;
+    /// a batch of more than [`ROWS_PER_INSERT`] takes one statement per that many rows, in one
+    /// transaction.
     fn record_all(&self, credentials: Vec<IssuedCredential>) -> Result<(), StoreError> {
-        if credentials.is_empty() {
-            return Ok(());
-        }
-        let numbers = credentials
-            .iter()
-            .map(|c| {
-                i64::try_from(c.status_idx)
-                    .map(|idx| (idx, c.issued_at.secs()))
-                    .map_err(|_| StoreError::StatusList("a status index past i64".into()))
+        if credentials.len() <= ROWS_PER_INSERT {
+            self.db.with(|c| insert_records(c, &credentials))
+        } else {
+            self.db.write(|tx| {
+                credentials
+                    .chunks(ROWS_PER_INSERT)
+                    .try_for_each(|chunk| insert_records(tx, chunk))
             })
-            .collect::<Result<Vec<(i64, i64)>, StoreError>>()?;
-        let grants: Vec<&str> = credentials.iter().map(|c| c.grant.as_str()).collect();
-        let mut sql = String::from(
-            "INSERT INTO issued_credentials
-             (credential_id, grant_id, configuration_id, status_list_id, status_uri,
-              status_idx, issued_at)
-             VALUES ",
-        );
-        let mut params: Vec<&dyn super::db::Param> = Vec::new();
-        for ((c, grant), (idx, at)) in credentials.iter().zip(&grants).zip(&numbers) {
-            if !params.is_empty() {
-                sql.push_str(", ");
-            }
-            let placeholders: Vec<String> = (1..=7usize)
-                .map(|column| format!("${}", params.len().saturating_add(column)))
-                .collect();
-            sql.push('(');
-            sql.push_str(&placeholders.join(", "));
-            sql.push(')');
-            params.extend([
-                &c.credential_id as &dyn super::db::Param,
-                grant,
-                &c.configuration_id,
-                &c.status_list_id,
-                &c.status_uri,
-                idx,
-                at,
-            ]);
         }
-        self.db.with(|conn| exec(conn, &sql, &params).map(|_| ()))
     }
 
     /// Empty when the database fails.
