@@ -94,6 +94,12 @@ impl Failures {
         }
     }
 
+    /// Counts `lost` events at once.
+    pub(crate) fn add(&self, lost: usize) {
+        self.0
+            .fetch_add(u64::try_from(lost).unwrap_or(u64::MAX), Ordering::Relaxed);
+    }
+
     /// The count.
     pub(crate) fn get(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
@@ -140,11 +146,44 @@ impl SqliteAuditSink {
             Ok(conn.last_insert_rowid())
         })
     }
+
+    /// Appends `events` at `now`, in their order, in one transaction (one commit; all or
+    /// none), returning their ids.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the database refuses a row; then none is kept.
+    pub fn append_all<'e>(
+        &self,
+        events: impl IntoIterator<Item = &'e AuditEvent>,
+        now: UnixTime,
+    ) -> Result<Vec<i64>, StoreError> {
+        self.db.write(|tx| {
+            events
+                .into_iter()
+                .map(|event| {
+                    let row = AuditRow::new(event, now);
+                    tx.exec(
+                        "INSERT INTO audit_events (at, kind, details_json) VALUES (?1, ?2, ?3)",
+                        rusqlite::params![row.at, row.kind, row.details_json],
+                    )
+                    .map_err(unavailable)?;
+                    Ok(tx.last_insert_rowid())
+                })
+                .collect()
+        })
+    }
 }
 
 impl AuditSink for SqliteAuditSink {
     fn record(&self, event: &AuditEvent, now: UnixTime) {
         self.failures.count(&self.append(event, now));
+    }
+
+    /// One transaction for the batch; a failure counts once per event lost.
+    fn record_all(&self, events: &[AuditEvent], now: UnixTime) {
+        if self.append_all(events, now).is_err() {
+            self.failures.add(events.len());
+        }
     }
 }
 

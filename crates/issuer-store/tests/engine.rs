@@ -294,3 +294,32 @@ fn an_audit_table_that_fails_is_counted_and_does_not_refuse_the_request() {
     assert_eq!(sink.failures(), 1);
     assert!(db.audit_events(None, 10).is_err());
 }
+
+/// A batch of events (a request's credentials) is appended in one transaction, in order; when
+/// the table fails, every event of the batch is counted as lost.
+#[test]
+fn an_audit_batch_is_appended_in_order_and_counted_whole_when_lost() {
+    use oid4vci_issuer::{AuditEvent, AuditSink, KeyChange};
+    let file = temp::TempDb::new("audit-batch");
+    let db = SqliteStores::open(file.path(), &SqliteOptions::default()).unwrap();
+    let sink = db.audit_sink();
+    let event = |name: &str| AuditEvent::key_changed(name, "credential", KeyChange::Created);
+    let at = UnixTime::from_secs(7);
+    sink.record(&event("k0"), at);
+    sink.record_all(&[event("k1"), event("k2"), event("k3")], at);
+    sink.record_all(&[], at);
+    let stored = db.audit_events(None, 10).unwrap();
+    let names: Vec<&Value> = stored.iter().map(|e| &e.details["key_id"]).collect();
+    assert_eq!(
+        names,
+        [&json!("k0"), &json!("k1"), &json!("k2"), &json!("k3")]
+    );
+    assert!(stored.windows(2).all(|w| w[0].id < w[1].id));
+    assert_eq!(sink.failures(), 0);
+
+    let conn = rusqlite::Connection::open(file.path()).unwrap();
+    conn.execute_batch("DROP TABLE audit_events;").unwrap();
+    drop(conn);
+    sink.record_all(&[event("k4"), event("k5"), event("k6")], at);
+    assert_eq!(sink.failures(), 3, "each event of the lost batch");
+}

@@ -44,6 +44,15 @@ pub trait AuditSink: Send + Sync {
     /// (see [above](AuditSink) for why): a sink that cannot keep the
     /// event reports that through its own channel.
     fn record(&self, event: &AuditEvent, now: UnixTime);
+
+    /// Records `events`, in their order, all at `now` (one request's batch, such as a
+    /// credential per key proof). The provided method records them one by one; a sink that
+    /// can keep them in one write (one transaction) should.
+    fn record_all(&self, events: &[AuditEvent], now: UnixTime) {
+        for event in events {
+            self.record(event, now);
+        }
+    }
 }
 
 /// The default sink: drops every event.

@@ -498,6 +498,11 @@ impl IssuerEngine {
         self.audit.record(&event, now);
     }
 
+    /// Records `events` with one call of the sink (see [`AuditSink::record_all`]).
+    fn record_all(&self, events: &[AuditEvent], now: UnixTime) {
+        self.audit.record_all(events, now);
+    }
+
     /// The audit pseudonym of `grant`.
     fn grant_pseudonym(&self, grant: &crate::GrantId) -> Pseudonym {
         self.pseudonyms.pseudonym("grant", grant.as_str())

@@ -163,6 +163,21 @@ impl AuditTrail {
         }
     }
 
+    /// Appends `events` at `now`, each with its [`AuditEvent::details`]: the SQLite trail in
+    /// one transaction, the others one by one.
+    fn append_all(&self, events: Vec<(&AuditEvent, Map<String, Value>)>, now: UnixTime) {
+        let Self::Sqlite { sink, .. } = self else {
+            for (event, details) in events {
+                self.append(event, now, details);
+            }
+            return;
+        };
+        if let Err(e) = sink.append_all(events.iter().map(|(event, _)| *event), now) {
+            // The events are still in the log lines written before.
+            tracing::error!(error = %e, events = events.len(), "audit events not stored");
+        }
+    }
+
     /// Up to `limit` events (at most [`MAX_AUDIT_PAGE`]) with an id above `after`, oldest
     /// first.
     ///
@@ -240,6 +255,18 @@ impl AuditSink for DemoAudit {
         tracing::info!(target: "audit", "{}", line_of(event.kind(), now, &details));
         self.trail.append(event, now, details);
         self.metrics.observe_audit(event);
+    }
+
+    /// As [`Self::record`] for each event, the trail taking the batch at once.
+    fn record_all(&self, events: &[AuditEvent], now: UnixTime) {
+        let mut batch = Vec::with_capacity(events.len());
+        for event in events {
+            let details = event.details();
+            tracing::info!(target: "audit", "{}", line_of(event.kind(), now, &details));
+            self.metrics.observe_audit(event);
+            batch.push((event, details));
+        }
+        self.trail.append_all(batch, now);
     }
 }
 

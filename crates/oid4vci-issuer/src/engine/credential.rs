@@ -259,9 +259,7 @@ impl IssuerEngine {
             .registry
             .record_all(records)
             .map_err(store_failure)?;
-        for event in events {
-            self.record(event, now);
-        }
+        self.record_all(&events, now);
         Ok(credentials)
     }
 }
