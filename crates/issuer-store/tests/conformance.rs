@@ -498,6 +498,13 @@ fn status_batches_are_unique_and_span_lists(b: &Backend) {
     );
     assert_eq!(batch.iter().filter(|(list, _)| list == "2").count(), 1);
     assert!(status.allocate_many(&rng, 0).unwrap().is_empty());
+    // A batch that fits the newest list stays in it.
+    let fits = status.allocate_many(&rng, 3).unwrap();
+    assert_eq!(fits.len(), 3);
+    assert!(fits.iter().all(|(list, _)| list == "2"), "{fits:?}");
+    for entry in fits {
+        assert!(seen.insert(entry), "a batch index handed out again");
+    }
     for _ in 0..3 {
         assert!(
             seen.insert(status.allocate(&rng).unwrap()),

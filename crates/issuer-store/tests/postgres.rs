@@ -164,6 +164,7 @@ fn a_pre_authorized_code_redeemed_at_once_on_two_engines_succeeds_once() {
 
 #[test]
 fn status_indices_stay_unique_across_10_000_allocations_on_two_instances() {
+    // Half of them in batches (`allocate_many`), on both instances.
     const LIST: u32 = 4096;
     const THREADS: usize = 8;
     const PER_THREAD: usize = 1250;
@@ -175,9 +176,18 @@ fn status_indices_stay_unique_across_10_000_allocations_on_two_instances() {
                 let status = &stores[thread % 2].status;
                 s.spawn(move || {
                     let rng = SystemRandom::new();
-                    (0..PER_THREAD)
-                        .map(|_| status.allocate(&rng).unwrap())
-                        .collect::<Vec<_>>()
+                    // Half the threads allocate in batches of 5, as a credential request
+                    // with 5 proofs does: one reservation for a batch that fits, entry by
+                    // entry for one that does not.
+                    if thread % 4 < 2 {
+                        (0..PER_THREAD / 5)
+                            .flat_map(|_| status.allocate_many(&rng, 5).unwrap())
+                            .collect::<Vec<_>>()
+                    } else {
+                        (0..PER_THREAD)
+                            .map(|_| status.allocate(&rng).unwrap())
+                            .collect::<Vec<_>>()
+                    }
                 })
             })
             .collect();

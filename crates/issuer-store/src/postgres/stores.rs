@@ -677,21 +677,34 @@ const MAX_RETRIES: usize = 64;
 /// the list id and its size. Each reservation is one statement (the counter row is locked
 /// only for it), so allocations from many sessions run side by side; a reservation is never
 /// more than the list's size, so a reserved entry is always free to claim.
-fn reserve(c: &mut postgres::Client, size: u32) -> Result<(i64, u32), StoreError> {
+/// Reserves `count` entries in the newest list with room for all of them, returning its id
+/// and size. A single entry always finds a list (a new one when every list is full). A batch
+/// finds `None` when the newest list lacks room for all of it: entry by entry, it then fills
+/// that list before the next one starts, as single allocations do.
+fn reserve(
+    c: &mut postgres::Client,
+    size: u32,
+    count: u32,
+) -> Result<Option<(i64, u32)>, StoreError> {
+    let batch = count > 1;
+    let count = i64::from(count);
     for _ in 0..MAX_RETRIES {
         let reserved = one(
             c,
-            "UPDATE status_lists SET allocated = allocated + 1
-             WHERE id = (SELECT id FROM status_lists WHERE allocated < size
+            "UPDATE status_lists SET allocated = allocated + $1
+             WHERE id = (SELECT id FROM status_lists WHERE allocated + $1 <= size
                          ORDER BY id DESC LIMIT 1)
-               AND allocated < size
+               AND allocated + $1 <= size
              RETURNING id, size",
-            &[],
+            &[&count],
         )?;
         if let Some(row) = reserved {
             let id: i64 = col(&row, 0)?;
             let size = u32::try_from(col::<i64>(&row, 1)?).map_err(|_| corrupt("list size"))?;
-            return Ok((id, size));
+            return Ok(Some((id, size)));
+        }
+        if batch {
+            return Ok(None);
         }
         let mut tx = c.transaction().map_err(super::db::unavailable)?;
         exec(
@@ -701,8 +714,8 @@ fn reserve(c: &mut postgres::Client, size: u32) -> Result<(i64, u32), StoreError
         )?;
         let room = one(
             &mut tx,
-            "SELECT 1 FROM status_lists WHERE allocated < size LIMIT 1",
-            &[],
+            "SELECT 1 FROM status_lists WHERE allocated + $1 <= size LIMIT 1",
+            &[&count],
         )?;
         if room.is_none() {
             let list = StatusList::new(Bits::One, u64::from(size), &status_list::Limits::default())
@@ -751,45 +764,87 @@ fn load(
         .transpose()
 }
 
+/// Claims one free index of `list` (of `size` entries), in which the caller reserved an entry.
+fn claim_reserved(
+    c: &mut postgres::Client,
+    rng: &dyn RandomSource,
+    list: i64,
+    size: u32,
+) -> Result<(String, u64), StoreError> {
+    // Rejection sampling: a draw uniform over `0..size`, kept when free (the unique
+    // key decides, across every process), is uniform over the free indices.
+    for _ in 0..RANDOM_TRIES {
+        let idx = uniform_below(rng, size)?;
+        if claim(c, list, idx)? {
+            return Ok((list.to_string(), u64::from(idx)));
+        }
+    }
+    // A nearly full list: draw exactly among the free indices instead (also uniform).
+    // Another process may claim the drawn index first; then draw again.
+    for _ in 0..MAX_RETRIES {
+        let used = all(
+            c,
+            "SELECT idx FROM status_indices WHERE list_id = $1",
+            &[&list],
+        )?
+        .iter()
+        .map(|row| {
+            u32::try_from(col::<i64>(row, 0)?)
+                .map(StatusIndex::from)
+                .map_err(|_| corrupt("status index"))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+        let idx = IndexAllocator::with_used(size, used)
+            .allocate(rng)
+            .map_err(|e| status_error(&e))?;
+        let idx = u32::try_from(idx.get())
+            .map_err(|_| StoreError::StatusList("an index past the list".into()))?;
+        if claim(c, list, idx)? {
+            return Ok((list.to_string(), u64::from(idx)));
+        }
+    }
+    Err(StoreError::Unavailable(
+        "postgres: no free status index after repeated tries".into(),
+    ))
+}
+
+/// Reserves one entry and claims an index for it.
+fn allocate_one(
+    c: &mut postgres::Client,
+    rng: &dyn RandomSource,
+    list_size: u32,
+) -> Result<(String, u64), StoreError> {
+    let (list, size) = reserve(c, list_size, 1)?
+        .ok_or_else(|| StoreError::StatusList("status lists of no entry".into()))?;
+    claim_reserved(c, rng, list, size)
+}
+
 impl StatusListStore for PgHandle {
     fn allocate(&self, rng: &dyn RandomSource) -> Result<(String, u64), StoreError> {
+        self.db.with(|c| allocate_one(c, rng, self.size))
+    }
+
+    /// One reservation for the whole batch in the newest list with room for all of it (a
+    /// round trip fewer per entry), then a claim per entry; a batch larger than a list goes
+    /// entry by entry.
+    fn allocate_many(
+        &self,
+        rng: &dyn RandomSource,
+        count: usize,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        if count == 0 {
+            return Ok(Vec::new());
+        }
         self.db.with(|c| {
-            let (list, size) = reserve(c, self.size)?;
-            // Rejection sampling: a draw uniform over `0..size`, kept when free (the unique
-            // key decides, across every process), is uniform over the free indices.
-            for _ in 0..RANDOM_TRIES {
-                let idx = uniform_below(rng, size)?;
-                if claim(c, list, idx)? {
-                    return Ok((list.to_string(), u64::from(idx)));
-                }
+            let batch = u32::try_from(count).unwrap_or(u32::MAX);
+            match reserve(c, self.size, batch)? {
+                Some((list, size)) => (0..count)
+                    .map(|_| claim_reserved(c, rng, list, size))
+                    .collect(),
+                None => (0..count)
+                    .map(|_| allocate_one(c, rng, self.size))
+                    .collect(),
             }
-            // A nearly full list: draw exactly among the free indices instead (also uniform).
-            // Another process may claim the drawn index first; then draw again.
-            for _ in 0..MAX_RETRIES {
-                let used = all(
-                    c,
-                    "SELECT idx FROM status_indices WHERE list_id = $1",
-                    &[&list],
-                )?
-                .iter()
-                .map(|row| {
-                    u32::try_from(col::<i64>(row, 0)?)
-                        .map(StatusIndex::from)
-                        .map_err(|_| corrupt("status index"))
-                })
-                .collect::<Result<Vec<_>, StoreError>>()?;
-                let idx = IndexAllocator::with_used(size, used)
-                    .allocate(rng)
-                    .map_err(|e| status_error(&e))?;
-                let idx = u32::try_from(idx.get())
-                    .map_err(|_| StoreError::StatusList("an index past the list".into()))?;
-                if claim(c, list, idx)? {
-                    return Ok((list.to_string(), u64::from(idx)));
-                }
-            }
-            Err(StoreError::Unavailable(
-                "postgres: no free status index after repeated tries".into(),
-            ))
         })
     }
 
