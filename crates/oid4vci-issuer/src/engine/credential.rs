@@ -187,8 +187,8 @@ impl IssuerEngine {
 
     /// Signs one credential of `profile` for each of `holders`, each with a fresh status
     /// index, and records them; a credential that cannot be recorded could never be revoked,
-    /// so none is handed out then. The batch takes one allocation and one registry write (a
-    /// durable store makes each one transaction), whatever its size.
+    /// so none is handed out then. The batch takes one allocation, one registry write and one
+    /// audit call (a durable store makes each one transaction), whatever its size.
     fn mint(
         &self,
         keys: &crate::IssuerKeys,
@@ -197,12 +197,12 @@ impl IssuerEngine {
         holders: Vec<PublicJwk>,
         now: UnixTime,
     ) -> Result<Vec<String>, OAuthError> {
-        let indices = self
+        let slots = self
             .stores
             .status
             .allocate_many(self.rng.as_ref(), holders.len())
             .map_err(store_failure)?;
-        if indices.len() != holders.len() {
+        if slots.len() != holders.len() {
             return Err(OAuthError::server_error().with_internal_detail(
                 "the status store allocated a wrong number of indices".into(),
             ));
@@ -210,50 +210,12 @@ impl IssuerEngine {
         let mut credentials = Vec::with_capacity(holders.len());
         let mut records = Vec::with_capacity(holders.len());
         let mut events = Vec::with_capacity(holders.len());
-        for (holder, (list_id, idx)) in holders.into_iter().zip(indices) {
-            let uri = self.settings.url(&format!("{STATUS_LIST_PATH}/{list_id}"));
-            let credential = crate::mint::mint(
-                keys,
-                self.rng.as_ref(),
-                MintInput {
-                    issuer: &self.settings.credential_issuer,
-                    format: &profile.format,
-                    claims: &authorized.grant().claims,
-                    holder,
-                    status: StatusListReference::new(StatusIndex::new(idx), uri.as_str()),
-                    now,
-                    ttl_seconds: self.settings.credential_ttl_seconds,
-                },
-            )
-            .map_err(|e| match e {
-                MintError::Claims(reason) => bad(
-                    CredentialErrorCode::CredentialRequestDenied,
-                    &format!("the credential could not be built: {reason}"),
-                ),
-                MintError::Signing(reason) => {
-                    OAuthError::server_error().with_internal_detail(reason)
-                }
-            })?;
-            events.push(crate::AuditEvent::CredentialIssued {
-                grant: self.grant_pseudonym(authorized.grant_id()),
-                client_id: authorized.grant().client_id.clone(),
-                configuration_id: profile.id.clone(),
-                format: profile.format.format_id(),
-                status_list_id: list_id.clone(),
-                status_index: idx,
-                key_id: signing_key_id(keys, &profile.format),
-                deferred: profile.deferred,
-            });
-            records.push(IssuedCredential::new(
-                self.handle()?,
-                authorized.grant_id().clone(),
-                profile.id.clone(),
-                list_id,
-                uri,
-                idx,
-                now,
-            ));
+        for (holder, slot) in holders.into_iter().zip(slots) {
+            let (credential, record, event) =
+                self.mint_one(keys, authorized, profile, holder, slot, now)?;
             credentials.push(credential);
+            records.push(record);
+            events.push(event);
         }
         self.stores
             .registry
@@ -261,6 +223,60 @@ impl IssuerEngine {
             .map_err(store_failure)?;
         self.record_all(&events, now);
         Ok(credentials)
+    }
+
+    /// Signs one credential of `profile` for `holder` at status entry `slot` (list id, index):
+    /// the credential, its registry record and its audit event.
+    fn mint_one(
+        &self,
+        keys: &crate::IssuerKeys,
+        authorized: &Authorized,
+        profile: &CredentialProfile,
+        holder: PublicJwk,
+        (list_id, idx): (String, u64),
+        now: UnixTime,
+    ) -> Result<(String, IssuedCredential, crate::AuditEvent), OAuthError> {
+        let uri = self.settings.url(&format!("{STATUS_LIST_PATH}/{list_id}"));
+        let credential = crate::mint::mint(
+            keys,
+            self.rng.as_ref(),
+            MintInput {
+                issuer: &self.settings.credential_issuer,
+                format: &profile.format,
+                claims: &authorized.grant().claims,
+                holder,
+                status: StatusListReference::new(StatusIndex::new(idx), uri.as_str()),
+                now,
+                ttl_seconds: self.settings.credential_ttl_seconds,
+            },
+        )
+        .map_err(|e| match e {
+            MintError::Claims(reason) => bad(
+                CredentialErrorCode::CredentialRequestDenied,
+                &format!("the credential could not be built: {reason}"),
+            ),
+            MintError::Signing(reason) => OAuthError::server_error().with_internal_detail(reason),
+        })?;
+        let event = crate::AuditEvent::CredentialIssued {
+            grant: self.grant_pseudonym(authorized.grant_id()),
+            client_id: authorized.grant().client_id.clone(),
+            configuration_id: profile.id.clone(),
+            format: profile.format.format_id(),
+            status_list_id: list_id.clone(),
+            status_index: idx,
+            key_id: signing_key_id(keys, &profile.format),
+            deferred: profile.deferred,
+        };
+        let record = IssuedCredential::new(
+            self.handle()?,
+            authorized.grant_id().clone(),
+            profile.id.clone(),
+            list_id,
+            uri,
+            idx,
+            now,
+        );
+        Ok((credential, record, event))
     }
 }
 
