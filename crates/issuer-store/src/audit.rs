@@ -136,15 +136,7 @@ impl SqliteAuditSink {
     /// # Errors
     /// [`StoreError::Unavailable`] when the database refuses the row.
     pub fn append(&self, event: &AuditEvent, now: UnixTime) -> Result<i64, StoreError> {
-        let row = AuditRow::new(event, now);
-        self.db.with(|conn| {
-            conn.exec(
-                "INSERT INTO audit_events (at, kind, details_json) VALUES (?1, ?2, ?3)",
-                rusqlite::params![row.at, row.kind, row.details_json],
-            )
-            .map_err(unavailable)?;
-            Ok(conn.last_insert_rowid())
-        })
+        self.db.with(|conn| insert_event(conn, event, now))
     }
 
     /// Appends `events` at `now`, in their order, in one transaction (one commit; all or
@@ -160,18 +152,25 @@ impl SqliteAuditSink {
         self.db.write(|tx| {
             events
                 .into_iter()
-                .map(|event| {
-                    let row = AuditRow::new(event, now);
-                    tx.exec(
-                        "INSERT INTO audit_events (at, kind, details_json) VALUES (?1, ?2, ?3)",
-                        rusqlite::params![row.at, row.kind, row.details_json],
-                    )
-                    .map_err(unavailable)?;
-                    Ok(tx.last_insert_rowid())
-                })
+                .map(|event| insert_event(tx, event, now))
                 .collect()
         })
     }
+}
+
+/// Inserts the row of `event` at `now`, returning its id.
+fn insert_event(
+    conn: &rusqlite::Connection,
+    event: &AuditEvent,
+    now: UnixTime,
+) -> Result<i64, StoreError> {
+    let row = AuditRow::new(event, now);
+    conn.exec(
+        "INSERT INTO audit_events (at, kind, details_json) VALUES (?1, ?2, ?3)",
+        rusqlite::params![row.at, row.kind, row.details_json],
+    )
+    .map_err(unavailable)?;
+    Ok(conn.last_insert_rowid())
 }
 
 impl AuditSink for SqliteAuditSink {

@@ -212,6 +212,15 @@ impl DemoAudit {
     pub const fn trail(&self) -> &AuditTrail {
         &self.trail
     }
+
+    /// Writes the log line of `event` and counts it in the metrics; its details, made once for
+    /// the line and the trail.
+    fn log_and_count(&self, event: &AuditEvent, now: UnixTime) -> Map<String, Value> {
+        let details = event.details();
+        tracing::info!(target: "audit", "{}", line_of(event.kind(), now, &details));
+        self.metrics.observe_audit(event);
+        details
+    }
 }
 
 /// The JSON log line of `event` at `now`: `{"audit":KIND,"at":SECS,...details}`, the kind and
@@ -250,22 +259,16 @@ fn line_of(kind: &str, now: UnixTime, details: &Map<String, Value>) -> String {
 
 impl AuditSink for DemoAudit {
     fn record(&self, event: &AuditEvent, now: UnixTime) {
-        // The details once, for the log line and the in-memory trail.
-        let details = event.details();
-        tracing::info!(target: "audit", "{}", line_of(event.kind(), now, &details));
+        let details = self.log_and_count(event, now);
         self.trail.append(event, now, details);
-        self.metrics.observe_audit(event);
     }
 
     /// As [`Self::record`] for each event, the trail taking the batch at once.
     fn record_all(&self, events: &[AuditEvent], now: UnixTime) {
-        let mut batch = Vec::with_capacity(events.len());
-        for event in events {
-            let details = event.details();
-            tracing::info!(target: "audit", "{}", line_of(event.kind(), now, &details));
-            self.metrics.observe_audit(event);
-            batch.push((event, details));
-        }
+        let batch = events
+            .iter()
+            .map(|event| (event, self.log_and_count(event, now)))
+            .collect();
         self.trail.append_all(batch, now);
     }
 }

@@ -590,14 +590,14 @@ fn insert_records(
     );
     let mut params: Vec<&dyn super::db::Param> = Vec::new();
     for ((record, grant), (idx, at)) in credentials.iter().zip(&grants).zip(&numbers) {
-        if !params.is_empty() {
-            sql.push_str(", ");
+        sql.push_str(if params.is_empty() { "(" } else { ", (" });
+        for column in 1..=7usize {
+            if column > 1 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&params.len().saturating_add(column).to_string());
         }
-        let placeholders: Vec<String> = (1..=7usize)
-            .map(|column| format!("${}", params.len().saturating_add(column)))
-            .collect();
-        sql.push('(');
-        sql.push_str(&placeholders.join(", "));
         sql.push(')');
         let row: [&dyn super::db::Param; 7] = [
             &record.credential_id,
