@@ -106,7 +106,7 @@ fn assemble<'a>(
 ) -> Result<Response, String> {
     let status = StatusCode::from_u16(status).map_err(|e| format!("status {status}: {e}"))?;
     let mut response = match body {
-        Some(body) => (status, axum::Json(body)).into_response(),
+        Some(body) => (status, json_body(&body)?).into_response(),
         None => status.into_response(),
     };
     for (name, value) in headers {
@@ -116,6 +116,55 @@ fn assemble<'a>(
         response.headers_mut().insert(header, value);
     }
     Ok(response)
+}
+
+/// `body` as JSON text with `Content-Type: application/json`, the bytes axum's `Json` sends,
+/// but written by [`jose_core::json::write_value`] (long strings copied whole rather than
+/// looked up byte by byte) into a buffer sized for it up front (`Json` starts at 128 bytes and
+/// doubles, so a credential response carrying a batch of SD-JWT VCs, some kilobytes each, was
+/// copied about seven times on its way out).
+fn json_body(body: &serde_json::Value) -> Result<impl IntoResponse, String> {
+    let mut text = Vec::with_capacity(json_len_hint(body, 0));
+    jose_core::json::write_value(&mut text, body).map_err(|e| format!("JSON body: {e}"))?;
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        text,
+    ))
+}
+
+/// About how many bytes `value` takes as compact JSON (exact for text that needs no escaping
+/// and for short numbers): a capacity, never a limit. Values nested deeper than the answers the
+/// servers build count as nothing, and the buffer grows for them.
+fn json_len_hint(value: &serde_json::Value, depth: usize) -> usize {
+    use serde_json::Value;
+    const DEEPEST: usize = 16;
+    if depth > DEEPEST {
+        return 0;
+    }
+    let quoted = |text: &str| text.len().saturating_add(2);
+    let inner = |item| json_len_hint(item, depth.saturating_add(1));
+    // Brackets, and a comma between each two entries.
+    let punctuation = |entries: usize| entries.max(1).saturating_add(1);
+    match value {
+        Value::Null | Value::Bool(_) | Value::Number(_) => 8,
+        Value::String(text) => quoted(text),
+        Value::Array(items) => items.iter().fold(punctuation(items.len()), |sum, item| {
+            sum.saturating_add(inner(item))
+        }),
+        Value::Object(members) => {
+            members
+                .iter()
+                .fold(punctuation(members.len()), |sum, (name, item)| {
+                    // The name, its colon and the value.
+                    sum.saturating_add(quoted(name))
+                        .saturating_add(1)
+                        .saturating_add(inner(item))
+                })
+        }
+    }
 }
 
 /// Why a demo component (configuration, keystore, wallet flow) failed.
@@ -203,6 +252,43 @@ mod tests {
         assert_eq!(
             headers.get("www-authenticate").map(|v| v.as_bytes()),
             Some(&b"Bearer error=\"insufficient_scope\", error_description=\"not 'x'\""[..])
+        );
+    }
+
+    /// The body as axum's `Json` would send it: the same bytes and `Content-Type`, with a
+    /// buffer that did not have to grow for an answer of strings (a credential response).
+    #[test]
+    fn a_json_answer_is_sent_as_axum_json_sends_it() {
+        let credential = "eyJ".repeat(1500);
+        let bodies = [
+            serde_json::json!({"credentials": [{"credential": credential}, {"credential": "b~"}],
+                "notification_id": "n"}),
+            serde_json::json!({"error": "invalid_proof", "quote": "a\"b\n", "n": [1, -2.5, null]}),
+            serde_json::json!([]),
+        ];
+        for body in bodies {
+            let ours = http_response(200, Some(body.clone()), []);
+            let axums = axum::Json(body.clone()).into_response();
+            assert_eq!(ours.status(), StatusCode::OK);
+            assert_eq!(
+                ours.headers().get("content-type"),
+                axums.headers().get("content-type")
+            );
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap();
+            let read = |r: Response| {
+                runtime
+                    .block_on(axum::body::to_bytes(r.into_body(), usize::MAX))
+                    .unwrap()
+            };
+            assert_eq!(read(ours), read(axums));
+        }
+        let strings = serde_json::json!({"credentials": [{"credential": credential}],
+            "notification_id": "n"});
+        assert_eq!(
+            json_len_hint(&strings, 0),
+            serde_json::to_vec(&strings).unwrap().len()
         );
     }
 

@@ -4,6 +4,9 @@
 //! that a JOSE header or claim set with duplicate names be rejected (or that the last one wins
 //! consistently, which would let two parsers disagree). This module builds a
 //! [`serde_json::Value`] through its own visitor that refuses duplicates at every depth.
+//!
+//! Writing goes the other way: [`write_value`] and [`write_map`] write the compact text
+//! `serde_json` writes, faster for long strings.
 
 use core::fmt;
 
@@ -12,6 +15,9 @@ use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
 use crate::error::JsonError;
+
+mod compact;
+pub use compact::{write_map, write_str, write_value};
 
 /// Parses `bytes` as one JSON object, refusing duplicate member names at any depth and nesting
 /// deeper than `max_depth`.

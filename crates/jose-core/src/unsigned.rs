@@ -34,7 +34,8 @@ impl UnsignedJws {
     /// # Errors
     /// None today; the `Result` leaves room for serialisation limits.
     pub fn new(header: &Header, claims: &Map<String, Value>) -> Result<Self, Error> {
-        let payload = serde_json::to_vec(claims).map_err(|_| Error::SigningFailed {
+        let mut payload = Vec::new();
+        crate::json::write_map(&mut payload, claims).map_err(|_| Error::SigningFailed {
             reason: "claims do not serialise".into(),
         })?;
         Self::with_payload(header, &payload)
@@ -45,10 +46,12 @@ impl UnsignedJws {
     /// # Errors
     /// [`Error::SigningFailed`] if the header cannot be serialised.
     pub fn with_payload(header: &Header, payload: &[u8]) -> Result<Self, Error> {
-        let header_json =
-            serde_json::to_vec(&header.to_map()).map_err(|_| Error::SigningFailed {
+        let mut header_json = Vec::new();
+        crate::json::write_map(&mut header_json, &header.to_map()).map_err(|_| {
+            Error::SigningFailed {
                 reason: "header does not serialise".into(),
-            })?;
+            }
+        })?;
         let mut signing_input = base64url::encode(&header_json);
         signing_input.push('.');
         signing_input.push_str(&base64url::encode(payload));

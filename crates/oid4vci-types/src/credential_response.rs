@@ -106,6 +106,17 @@ impl CredentialResponse {
         }
         .unwrap_or(Value::Null)
     }
+
+    /// The value [`Self::to_value`] makes, with the credentials moved into it rather than
+    /// copied: an issuer answering with a batch of credentials of some kilobytes each uses
+    /// this.
+    #[must_use]
+    pub fn into_value(self) -> Value {
+        match self {
+            Self::Issued(issued) => issued.into_value(),
+            deferred @ Self::Deferred(_) => deferred.to_value(),
+        }
+    }
 }
 
 /// The 200 body: `credentials` (non-empty) and an optional `notification_id`.
@@ -132,6 +143,28 @@ impl IssuedCredentials {
             extra: Extra::new(),
         }
     }
+
+    /// The JSON object, members as `serde` writes them (`credentials`, `notification_id`
+    /// when set, then the unknown members, which replace a known one of the same name), with
+    /// every value moved rather than copied.
+    #[must_use]
+    pub fn into_value(self) -> Value {
+        let mut object = Map::new();
+        object.insert(
+            "credentials".to_owned(),
+            Value::Array(
+                self.credentials
+                    .into_iter()
+                    .map(IssuedCredential::into_value)
+                    .collect(),
+            ),
+        );
+        if let Some(id) = self.notification_id {
+            object.insert("notification_id".to_owned(), Value::String(id));
+        }
+        object.extend(self.extra);
+        Value::Object(object)
+    }
 }
 
 /// One `credentials` entry: `credential` is a string (SD-JWT VC, base64url mdoc, JWT VC) or
@@ -150,8 +183,24 @@ impl IssuedCredential {
     /// An entry holding a string credential.
     #[must_use]
     pub fn from_string(credential: &str) -> Self {
+        Self::from(String::from(credential))
+    }
+
+    /// The JSON object, as [`IssuedCredentials::into_value`] writes each entry.
+    #[must_use]
+    pub fn into_value(self) -> Value {
+        let mut object = Map::new();
+        object.insert("credential".to_owned(), self.credential);
+        object.extend(self.extra);
+        Value::Object(object)
+    }
+}
+
+/// An entry holding a string credential, taken without a copy.
+impl From<String> for IssuedCredential {
+    fn from(credential: String) -> Self {
         Self {
-            credential: Value::String(credential.into()),
+            credential: Value::String(credential),
             extra: Extra::new(),
         }
     }

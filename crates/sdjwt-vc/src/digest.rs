@@ -103,13 +103,13 @@ impl DisclosureEncoding {
         match self {
             Self::Compact => {
                 out.push(b'[');
-                crate::compact::write_str(out, salt)?;
+                jose_core::json::write_str(out, salt)?;
                 if let Some(name) = name {
                     out.push(b',');
-                    crate::compact::write_str(out, name)?;
+                    jose_core::json::write_str(out, name)?;
                 }
                 out.push(b',');
-                crate::compact::write_value(out, value)?;
+                jose_core::json::write_value(out, value)?;
                 out.push(b']');
                 Ok(())
             }

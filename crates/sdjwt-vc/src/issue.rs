@@ -587,7 +587,7 @@ impl SdJwtPayload {
 
     /// Adds the JOSE header and serialises: the first signing phase. The signing input is
     /// the one [`jose_core::UnsignedJws::new`] makes (compact `serde_json` text of the header
-    /// and payload, unpadded base64url), written with this crate's faster encoder.
+    /// and payload, unpadded base64url), written into one buffer sized up front.
     ///
     /// # Errors
     /// [`Error::Jose`] with [`jose_core::Error::SigningFailed`] if the header or payload does
@@ -598,15 +598,16 @@ impl SdJwtPayload {
                 reason: format!("{what} does not serialise"),
             })
         };
-        let header_json =
-            serde_json::to_vec(&header.to_map()).map_err(|_| unserialisable("header"))?;
+        let mut header_json = Vec::new();
+        jose_core::json::write_map(&mut header_json, &header.to_map())
+            .map_err(|_| unserialisable("header"))?;
         let estimate = self
             .disclosures
             .len()
             .saturating_mul(48)
             .saturating_add(512);
         let mut payload_json = Vec::with_capacity(estimate);
-        crate::compact::write_map(&mut payload_json, &self.payload)
+        jose_core::json::write_map(&mut payload_json, &self.payload)
             .map_err(|_| unserialisable("claims"))?;
         // Room for the signature too, so attaching it does not reallocate.
         let capacity = jose_core::base64url::encoded_len(header_json.len())

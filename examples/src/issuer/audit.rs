@@ -235,23 +235,20 @@ pub fn json_line(event: &AuditEvent, now: UnixTime) -> String {
 fn line_of(kind: &str, now: UnixTime, details: &Map<String, Value>) -> String {
     // Writing JSON into a `Vec` cannot fail (no I/O, and strings, numbers and `Value`s
     // always serialise).
-    fn write(out: &mut Vec<u8>, value: &(impl Serialize + ?Sized)) {
-        let _ = serde_json::to_writer(out, value);
-    }
     let mut line = Vec::with_capacity(256);
     line.extend_from_slice(b"{\"audit\":");
-    write(&mut line, kind);
+    let _ = jose_core::json::write_str(&mut line, kind);
     line.extend_from_slice(b",\"at\":");
-    write(&mut line, &now.secs());
+    let _ = serde_json::to_writer(&mut line, &now.secs());
     // No event has a detail named `audit` or `at`; one would be a duplicate member.
     for (name, value) in details
         .iter()
         .filter(|(n, _)| !matches!(n.as_str(), "audit" | "at"))
     {
         line.push(b',');
-        write(&mut line, name);
+        let _ = jose_core::json::write_str(&mut line, name);
         line.push(b':');
-        write(&mut line, value);
+        let _ = jose_core::json::write_value(&mut line, value);
     }
     line.push(b'}');
     String::from_utf8(line).unwrap_or_default()

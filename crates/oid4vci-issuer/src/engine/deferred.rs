@@ -40,7 +40,7 @@ impl IssuerEngine {
         let id = parsed.transaction_id.as_str();
         match self.stores.deferred.take(authorized.grant_id(), id, now) {
             Ok(credentials) => {
-                let answer = self.issued(&authorized, &credentials, now)?;
+                let answer = self.issued(&authorized, credentials, now)?;
                 self.seal(answer, sealer.as_ref())
             }
             Err(DeferredError::Pending) => {

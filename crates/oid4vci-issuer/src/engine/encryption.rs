@@ -223,9 +223,14 @@ impl IssuerEngine {
         let (Some(encrypter), Some(body)) = (encrypter, &answer.body) else {
             return Ok(answer);
         };
+        let failed = |e: &dyn core::fmt::Display| {
+            OAuthError::server_error().with_internal_detail(e.to_string())
+        };
+        let mut plaintext = Vec::new();
+        jose_core::json::write_value(&mut plaintext, body).map_err(|e| failed(&e))?;
         let token = encrypter
-            .encrypt(body.to_string().as_bytes(), self.rng.as_ref())
-            .map_err(|e| OAuthError::server_error().with_internal_detail(e.to_string()))?;
+            .encrypt(&plaintext, self.rng.as_ref())
+            .map_err(|e| failed(&e))?;
         Ok(EndpointResponse::jwt(answer.status, token))
     }
 }

@@ -2,7 +2,8 @@
 
 use oid4vci_types::{
     CredentialRequest, CredentialResponse, CredentialTarget, DeferredCredentialRequest, Error,
-    MessageKind, NotificationEvent, NotificationRequest, ParseOptions, Proofs,
+    IssuedCredential, IssuedCredentials, MessageKind, NotificationEvent, NotificationRequest,
+    ParseOptions, Proofs,
 };
 use serde_json::{Value, json};
 
@@ -205,12 +206,49 @@ fn credential_response_200_and_202() {
     };
     assert_eq!(i.notification_id.as_deref(), Some("3fwe98js"));
     assert_eq!(resp.to_value(), issued);
+    assert_eq!(resp.clone().into_value(), issued);
 
     let deferred = json!({ "transaction_id": "8xLOxBtZp8", "interval": 3600 });
     let resp = CredentialResponse::parse(deferred.to_string().as_bytes(), &ParseOptions::strict())
         .unwrap();
     assert_eq!(resp.http_status(), 202);
     assert_eq!(resp.to_value(), deferred);
+    assert_eq!(resp.into_value(), deferred);
+}
+
+/// `into_value` moves what `to_value` copies, and makes the same value: unknown members
+/// included, and replacing a known member of the same name as `serde`'s flattening does.
+#[test]
+fn credential_response_into_value_is_to_value() {
+    let bodies = [
+        json!({ "credentials": [{ "credential": "a~" }] }),
+        json!({
+            "credentials": [{ "credential": "a~", "x": 1 }, { "credential": { "k": [1] } }],
+            "notification_id": "n", "extra": { "deep": true }
+        }),
+    ];
+    for body in bodies {
+        let resp = CredentialResponse::parse(body.to_string().as_bytes(), &ParseOptions::strict())
+            .unwrap();
+        assert_eq!(resp.clone().into_value(), resp.to_value());
+        assert_eq!(resp.into_value(), body);
+    }
+    let mut entry = IssuedCredential::from("a~".to_owned());
+    assert_eq!(entry, IssuedCredential::from_string("a~"));
+    entry
+        .extra
+        .insert("credential".into(), Value::String("b".into()));
+    let mut issued = IssuedCredentials::new(vec![entry]);
+    issued.notification_id = Some("n".into());
+    issued
+        .extra
+        .insert("notification_id".into(), Value::String("m".into()));
+    let resp = CredentialResponse::Issued(issued);
+    assert_eq!(resp.clone().into_value(), resp.to_value());
+    assert_eq!(
+        resp.into_value(),
+        json!({ "credentials": [{ "credential": "b" }], "notification_id": "m" })
+    );
 }
 
 #[test]
