@@ -194,16 +194,33 @@ impl Db {
         &self,
         f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        self.write_unless(|tx| f(tx).map(Ok::<T, core::convert::Infallible>))
+            .map(|out| out.unwrap_or_else(|never| match never {}))
+    }
+
+    /// [`Self::write`] for a change that `f` may refuse part-way: `Ok(Err(refusal))` rolls the
+    /// transaction back and returns the refusal, so a refused batch leaves nothing behind; only
+    /// `Ok(Ok(_))` commits.
+    pub(crate) fn write_unless<T, R>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<Result<T, R>, StoreError>,
+    ) -> Result<Result<T, R>, StoreError> {
         let mut conn = self.lock();
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(unavailable)?;
-        let out = f(&tx)?;
+        let out = match f(&tx)? {
+            Ok(out) => out,
+            Err(refusal) => {
+                tx.rollback().map_err(unavailable)?;
+                return Ok(Err(refusal));
+            }
+        };
         tx.commit().map_err(unavailable)?;
         let commit = self.durable.committed();
         drop(conn);
         self.settle(commit)?;
-        Ok(out)
+        Ok(Ok(out))
     }
 
     /// Deletes the expired rows of every table.

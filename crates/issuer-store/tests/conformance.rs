@@ -650,6 +650,55 @@ fn authorization_codes_are_single_use(b: &Backend) {
     );
 }
 
+/// A request's proofs recorded together: all, or (one live key, a key given twice, an expired
+/// entry) none; a key whose entry expired is taken over inside a batch too.
+fn replay_batches_are_all_or_none(b: &Backend) {
+    let r = &b.replay;
+    let key = |n: u32| format!("openid4vci-proof|0:|batch-{n}");
+    let (k1, k2, k3, k4) = (key(1), key(2), key(3), key(4));
+    r.check_and_record(&k1, t(100), t(0)).unwrap();
+    let refused: [(Vec<(&str, UnixTime)>, ReplayError); 3] = [
+        (
+            vec![(&k2, t(100)), (&k1, t(100)), (&k3, t(100))],
+            ReplayError::Replayed,
+        ),
+        (vec![(&k2, t(100)), (&k2, t(100))], ReplayError::Replayed),
+        (
+            vec![(&k2, t(100)), (&k3, t(10))],
+            ReplayError::AlreadyExpired,
+        ),
+    ];
+    for (batch, error) in refused {
+        assert_eq!(
+            r.check_and_record_all(&batch, t(10)),
+            Err(error),
+            "{batch:?}"
+        );
+    }
+    // Nothing of the refused batches was kept.
+    r.check_and_record_all(&[(&k2, t(100)), (&k3, t(150))], t(10))
+        .unwrap();
+    for k in [&k1, &k2, &k3] {
+        assert_eq!(
+            r.check_and_record(k, t(200), t(20)),
+            Err(ReplayError::Replayed),
+            "{k}"
+        );
+    }
+    // At 100 the entries of k1 and k2 have expired: a batch takes them over; k3 still lives.
+    r.check_and_record_all(&[(&k1, t(300)), (&k2, t(300)), (&k4, t(300))], t(100))
+        .unwrap();
+    assert_eq!(
+        r.check_and_record_all(&[(&k4, t(300))], t(120)),
+        Err(ReplayError::Replayed)
+    );
+    assert_eq!(
+        r.check_and_record(&k3, t(300), t(120)),
+        Err(ReplayError::Replayed)
+    );
+    assert_eq!(r.check_and_record_all(&[], t(120)), Ok(()));
+}
+
 fn replay_is_refused_until_expiry(b: &Backend) {
     let r = &b.replay;
     r.check_and_record("dpop|3:abc|j1", t(100), t(0)).unwrap();
@@ -693,6 +742,34 @@ fn single_use_holds_under_concurrency(b: &Backend) {
     });
     assert_eq!(codes, 1, "a code redeems exactly once");
     assert_eq!(replays, 1, "a key records exactly once");
+    // Batches sharing one key, each with a key of its own: exactly one batch records, and the
+    // refused batches leave their own keys free.
+    let won: Vec<usize> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                s.spawn(move || {
+                    let own = format!("own-{i}");
+                    b.replay
+                        .check_and_record_all(&[("shared", t(100)), (&own, t(100))], t(1))
+                        .is_ok()
+                        .then_some(i)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .filter_map(|h| h.join().unwrap())
+            .collect()
+    });
+    assert_eq!(won.len(), 1, "one batch records: {won:?}");
+    for i in 0..8 {
+        let own = b.replay.check_and_record(&format!("own-{i}"), t(100), t(2));
+        if won.contains(&i) {
+            assert_eq!(own, Err(ReplayError::Replayed));
+        } else {
+            assert_eq!(own, Ok(()), "a refused batch spent own-{i}");
+        }
+    }
 }
 
 macro_rules! suite {
@@ -727,6 +804,7 @@ suite!(
     pushed_requests_are_single_use_and_client_bound,
     authorization_codes_are_single_use,
     replay_is_refused_until_expiry,
+    replay_batches_are_all_or_none,
     single_use_holds_under_concurrency,
 );
 

@@ -457,13 +457,34 @@ impl ReplayGuard for AuditedReplayGuard {
         now: UnixTime,
     ) -> Result<(), ReplayError> {
         let result = self.inner.check_and_record(key, expires_at, now);
+        self.audit_replay(&result, key, now);
+        result
+    }
+
+    /// The inner guard's batch (all or none where it can), audited as one refusal: the
+    /// batch's proofs are of one kind.
+    fn check_and_record_all(
+        &self,
+        entries: &[(&str, UnixTime)],
+        now: UnixTime,
+    ) -> Result<(), ReplayError> {
+        let result = self.inner.check_and_record_all(entries, now);
+        if let Some(&(key, _)) = entries.first() {
+            self.audit_replay(&result, key, now);
+        }
+        result
+    }
+}
+
+impl AuditedReplayGuard {
+    /// A [`ReplayError::Replayed`] refusal of `key` as an [`AuditEvent::ReplayDetected`].
+    fn audit_replay(&self, result: &Result<(), ReplayError>, key: &str, now: UnixTime) {
         if matches!(result, Err(ReplayError::Replayed)) {
             let event = AuditEvent::ReplayDetected {
                 proof: ProofKind::of_replay_key(key),
             };
             self.sink.record(&event, now);
         }
-        result
     }
 }
 

@@ -27,6 +27,49 @@ pub trait ReplayGuard: Send + Sync {
         expires_at: UnixTime,
         now: UnixTime,
     ) -> Result<(), ReplayError>;
+
+    /// Records every `(key, expires_at)` of `entries`, or refuses: for the proofs of one
+    /// request (a credential request's batch of key proofs), recorded with one write.
+    ///
+    /// The provided implementation calls [`Self::check_and_record`] for each entry in order, so
+    /// the entries before a refused one stay recorded. A guard that can should record all or
+    /// none in one write (the in-memory guard under one lock; the SQLite and PostgreSQL guards of
+    /// `issuer-store` in one transaction); then a refused batch records nothing.
+    ///
+    /// # Errors
+    /// As [`Self::check_and_record`], for an entry refused (the provided implementation: the
+    /// first); a key given twice in `entries` is [`ReplayError::Replayed`].
+    fn check_and_record_all(
+        &self,
+        entries: &[(&str, UnixTime)],
+        now: UnixTime,
+    ) -> Result<(), ReplayError> {
+        for &(key, expires_at) in entries {
+            self.check_and_record(key, expires_at, now)?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether a key appears twice in `entries`: a batch that would record a proof twice is a
+/// replay within itself. For [`ReplayGuard::check_and_record_all`] implementations whose
+/// store cannot tell (one multi-row statement touching the same row twice is an error there,
+/// not a conflict).
+///
+/// ```
+/// use jose_core::UnixTime;
+/// let t = UnixTime::from_secs(10);
+/// assert!(pop_verifier::repeats_a_key(&[("a", t), ("b", t), ("a", t)]));
+/// assert!(!pop_verifier::repeats_a_key(&[("a", t), ("b", t)]));
+/// ```
+#[must_use]
+pub fn repeats_a_key(entries: &[(&str, UnixTime)]) -> bool {
+    entries.iter().enumerate().any(|(at, (key, _))| {
+        entries
+            .iter()
+            .skip(at.saturating_add(1))
+            .any(|(other, _)| other == key)
+    })
 }
 
 /// A replay-guard key for `jti` under a namespace (`abca-pop`, `dpop`, `openid4vci-proof`) and
@@ -83,6 +126,26 @@ impl<T> Unrecorded<T> {
     pub fn record(self, guard: &dyn ReplayGuard, now: UnixTime) -> Result<T, ReplayError> {
         guard.check_and_record(&self.key, self.expires_at, now)?;
         Ok(self.accepted)
+    }
+
+    /// Records every proof of `proofs` with one [`ReplayGuard::check_and_record_all`] call and
+    /// returns the accepted proofs in their order: for the proofs of one request, verified
+    /// first and recorded together, so a request refused by one proof's checks spends none.
+    ///
+    /// # Errors
+    /// As [`Self::record`], for the batch: the guard's [`ReplayGuard::check_and_record_all`]
+    /// refusal (a proof given twice is [`ReplayError::Replayed`]).
+    pub fn record_all(
+        proofs: Vec<Self>,
+        guard: &dyn ReplayGuard,
+        now: UnixTime,
+    ) -> Result<Vec<T>, ReplayError> {
+        let entries: Vec<(&str, UnixTime)> = proofs
+            .iter()
+            .map(|proof| (proof.key.as_str(), proof.expires_at))
+            .collect();
+        guard.check_and_record_all(&entries, now)?;
+        Ok(proofs.into_iter().map(|proof| proof.accepted).collect())
     }
 
     /// The replay key (tests only).
@@ -211,6 +274,33 @@ impl ReplayGuard for InMemoryReplayGuard {
             });
         }
         state.record(key, expires_at);
+        Ok(())
+    }
+
+    /// All or none, under one lock.
+    fn check_and_record_all(
+        &self,
+        entries: &[(&str, UnixTime)],
+        now: UnixTime,
+    ) -> Result<(), ReplayError> {
+        if entries.iter().any(|&(_, expires_at)| expires_at <= now) {
+            return Err(ReplayError::AlreadyExpired);
+        }
+        let mut state = self.state.lock().map_err(|_| ReplayError::Unavailable {
+            reason: "lock poisoned".to_owned(),
+        })?;
+        state.purge(now);
+        if repeats_a_key(entries) || entries.iter().any(|(key, _)| state.live.contains(*key)) {
+            return Err(ReplayError::Replayed);
+        }
+        if state.live.len().saturating_add(entries.len()) > self.max_entries {
+            return Err(ReplayError::Full {
+                max: self.max_entries,
+            });
+        }
+        for &(key, expires_at) in entries {
+            state.record(key, expires_at);
+        }
         Ok(())
     }
 }

@@ -4,6 +4,7 @@
 //! Single use is one statement (`DELETE … RETURNING`, `INSERT … ON CONFLICT`) or a
 //! transaction that locks the row it reads (`SELECT … FOR UPDATE`) before changing it.
 
+use core::fmt::Write as _;
 use std::sync::Arc;
 
 use jose_core::{RandomSource, UnixTime};
@@ -65,32 +66,85 @@ impl ReplayGuard for PgHandle {
         expires_at: UnixTime,
         now: UnixTime,
     ) -> Result<(), ReplayError> {
-        if expires_at <= now {
+        self.check_and_record_all(&[(key, expires_at)], now)
+    }
+
+    /// One statement for the batch, committing on its own: a new key is inserted, an expired
+    /// entry is taken over, and a live one is left alone (no row back). Two sessions inserting
+    /// the same key at once are ordered by the primary key: the second sees the first's live
+    /// row. When a key was live, the keys this batch did record are deleted again (by the keys
+    /// the statement returned), so a refused batch spends nothing; meanwhile they only refuse
+    /// more, never accept.
+    fn check_and_record_all(
+        &self,
+        entries: &[(&str, UnixTime)],
+        now: UnixTime,
+    ) -> Result<(), ReplayError> {
+        if entries.iter().any(|&(_, expires_at)| expires_at <= now) {
             return Err(ReplayError::AlreadyExpired);
         }
-        let recorded = self
+        if entries.is_empty() {
+            return Ok(());
+        }
+        // One statement may not touch a row twice.
+        if pop_verifier::repeats_a_key(entries) {
+            return Err(ReplayError::Replayed);
+        }
+        let unavailable = |e: StoreError| ReplayError::Unavailable {
+            reason: e.to_string(),
+        };
+        let now_secs = now.secs();
+        let expiries: Vec<i64> = entries.iter().map(|(_, at)| at.secs()).collect();
+        let mut params: Vec<&dyn super::db::Param> = vec![&now_secs];
+        let mut sql = String::from("INSERT INTO replay (key, expires_at) VALUES ");
+        for ((key, _), expires_at) in entries.iter().zip(&expiries) {
+            if params.len() > 1 {
+                sql.push_str(", ");
+            }
+            // Writing to a `String` cannot fail.
+            let _ = write!(
+                sql,
+                "(${}, ${})",
+                params.len().saturating_add(1),
+                params.len().saturating_add(2)
+            );
+            params.push(key);
+            params.push(expires_at);
+        }
+        sql.push_str(
+            " ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at
+             WHERE replay.expires_at <= $1
+             RETURNING key",
+        );
+        let recorded: Vec<String> = self
             .db
             .with(|c| {
                 self.db.purge_if_due(c, "replay", now)?;
-                // One statement: a new key is inserted, an expired entry is taken over, and a
-                // live one is left alone (0 rows). Two sessions inserting the same key at once
-                // are ordered by the primary key: the second sees the first's live row.
-                exec(
-                    c,
-                    "INSERT INTO replay (key, expires_at) VALUES ($1, $2)
-                     ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at
-                     WHERE replay.expires_at <= $3",
-                    &[&key, &expires_at.secs(), &now.secs()],
-                )
+                all(c, &sql, &params)?
+                    .iter()
+                    .map(|row| col(row, 0))
+                    .collect()
             })
-            .map_err(|e| ReplayError::Unavailable {
-                reason: e.to_string(),
-            })?;
-        if recorded == 1 {
-            Ok(())
-        } else {
-            Err(ReplayError::Replayed)
+            .map_err(unavailable)?;
+        if recorded.len() == entries.len() {
+            return Ok(());
         }
+        if !recorded.is_empty() {
+            let mut sql = String::from("DELETE FROM replay WHERE key IN (");
+            let mut keys: Vec<&dyn super::db::Param> = Vec::with_capacity(recorded.len());
+            for key in &recorded {
+                if !keys.is_empty() {
+                    sql.push_str(", ");
+                }
+                keys.push(key);
+                let _ = write!(sql, "${}", keys.len());
+            }
+            sql.push(')');
+            self.db
+                .with(|c| exec(c, &sql, &keys))
+                .map_err(unavailable)?;
+        }
+        Err(ReplayError::Replayed)
     }
 }
 

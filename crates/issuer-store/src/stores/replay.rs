@@ -27,27 +27,41 @@ impl ReplayGuard for SqliteReplayGuard {
         expires_at: UnixTime,
         now: UnixTime,
     ) -> Result<(), ReplayError> {
-        if expires_at <= now {
+        self.check_and_record_all(&[(key, expires_at)], now)
+    }
+
+    /// One transaction: every key is inserted, or (a live key, a key given twice) the
+    /// transaction is rolled back and nothing is recorded.
+    fn check_and_record_all(
+        &self,
+        entries: &[(&str, UnixTime)],
+        now: UnixTime,
+    ) -> Result<(), ReplayError> {
+        if entries.iter().any(|&(_, expires_at)| expires_at <= now) {
             return Err(ReplayError::AlreadyExpired);
         }
-        let inserted = self
-            .db
-            .write(|tx| {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        self.db
+            .write_unless(|tx| {
                 // An expired entry no longer blocks its key.
                 purge(tx, "replay", now)?;
-                tx.exec(
-                    "INSERT INTO replay (key, expires_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-                    params![key, expires_at.secs()],
-                )
-                .map_err(unavailable)
+                for &(key, expires_at) in entries {
+                    let inserted = tx
+                        .exec(
+                            "INSERT INTO replay (key, expires_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                            params![key, expires_at.secs()],
+                        )
+                        .map_err(unavailable)?;
+                    if inserted != 1 {
+                        return Ok(Err(ReplayError::Replayed));
+                    }
+                }
+                Ok(Ok(()))
             })
             .map_err(|e| ReplayError::Unavailable {
                 reason: e.to_string(),
-            })?;
-        if inserted == 1 {
-            Ok(())
-        } else {
-            Err(ReplayError::Replayed)
-        }
+            })?
     }
 }

@@ -172,9 +172,9 @@ impl IssuerEngine {
             ));
         }
         let mut keys: Vec<PublicJwk> = Vec::with_capacity(proofs.len());
-        for proof in proofs {
-            let key =
-                super::proofs::key_proof(self, proof, grant.client_id.as_deref(), required, now)?;
+        let holder_keys =
+            super::proofs::key_proofs(self, proofs, grant.client_id.as_deref(), required, now)?;
+        for key in holder_keys {
             if keys.iter().any(|k| k.same_key(&key)) {
                 return Err(bad(
                     CredentialErrorCode::InvalidProof,

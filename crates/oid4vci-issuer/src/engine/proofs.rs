@@ -5,8 +5,8 @@
 use jose_core::{PublicJwk, UnixTime};
 use oid4vci_types::{CredentialErrorCode, OAuthError, TokenErrorCode};
 use pop_verifier::{
-    AttestationNonce, DpopPolicy, KeyAttestationRequirement, KeyProofPolicy, NonceCheck,
-    ProofClient, ReplayError, VerifiedKeyAttestation,
+    AcceptedKeyProof, AttestationNonce, DpopPolicy, KeyAttestationRequirement, KeyProofPolicy,
+    NonceCheck, ProofClient, ReplayError, Unrecorded, VerifiedKeyAttestation,
 };
 use status_list::{Status, StatusListReference};
 
@@ -130,20 +130,27 @@ fn check_attestation_status(
     }
 }
 
-/// Verifies one key proof (`openid4vci-proof+jwt`) against a `c_nonce` of this engine and
-/// records it; the holder key.
+/// Verifies the key proofs (`openid4vci-proof+jwt`) of one credential request against
+/// c_nonces of this engine, records them together, then checks their key attestations; the
+/// holder keys, in the proofs' order.
+///
+/// Every proof is verified before any is recorded, and the batch is recorded with one
+/// [`ReplayGuard::check_and_record_all`](pop_verifier::ReplayGuard::check_and_record_all) (one
+/// write on a durable store, all or none where the guard can): a request refused for one
+/// proof's signature, nonce or claims spends none of its proofs, as ABCA asks of a refused
+/// request's PoP, and a batch with a replayed proof records none.
 ///
 /// A `key_attestation` header (OpenID4VCI 1.0 App. F.1) is verified when the engine has a key
 /// attestation verifier: its `nonce`, if carried, must be a valid c_nonce, the proof's key must
 /// be one of its `attested_keys`, and it must meet `required`. When `required` is set, a proof
 /// without the header is refused.
-pub(super) fn key_proof(
+pub(super) fn key_proofs(
     engine: &IssuerEngine,
-    proof: &str,
+    proofs: &[String],
     client_id: Option<&str>,
     required: Option<&KeyAttestationRequirement>,
     now: UnixTime,
-) -> Result<PublicJwk, OAuthError> {
+) -> Result<Vec<PublicJwk>, OAuthError> {
     let client = client_id.map_or(ProofClient::Unknown, ProofClient::ClientId);
     let policy = KeyProofPolicy::new(
         &engine.settings.credential_issuer,
@@ -151,14 +158,33 @@ pub(super) fn key_proof(
         c_nonce(engine),
     )
     .with_client(client);
-    let verified = pop_verifier::verify_key_proof(proof, &policy, now, &key_proof_limits(engine))
-        .map_err(|e| proof_error("proof", &e))?;
-    let accepted = verified.record(engine.replay.as_ref(), now).map_err(|e| {
+    let limits = key_proof_limits(engine);
+    let verified = proofs
+        .iter()
+        .map(|proof| {
+            pop_verifier::verify_key_proof(proof, &policy, now, &limits)
+                .map_err(|e| proof_error("proof", &e))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let accepted = Unrecorded::record_all(verified, engine.replay.as_ref(), now).map_err(|e| {
         let client_error =
             OAuthError::from_code(CredentialErrorCode::InvalidProof, &format!("proof: {e}"));
         replay_failure(e, client_error)
     })?;
-    // The proof is recorded before its attestation is checked: a refused proof is spent.
+    accepted
+        .into_iter()
+        .map(|proof| attested_holder_key(engine, proof, required, now))
+        .collect()
+}
+
+/// The holder key of a recorded key proof, once its key attestation (if any, or required)
+/// passed. The proof is recorded before its attestation is checked: a refused proof is spent.
+fn attested_holder_key(
+    engine: &IssuerEngine,
+    accepted: AcceptedKeyProof,
+    required: Option<&KeyAttestationRequirement>,
+    now: UnixTime,
+) -> Result<PublicJwk, OAuthError> {
     match (
         accepted.key_attestation(),
         &engine.key_attestation,

@@ -579,3 +579,34 @@ fn a_revoked_attestation_is_invalid_proof_when_status_is_checked() {
         Ok(1)
     );
 }
+
+/// The key proofs of one request are all verified before any is recorded, then recorded
+/// together: a request refused for one proof's signature, or for a proof given twice, spends
+/// none of its proofs.
+#[test]
+fn a_refused_batch_spends_none_of_its_proofs() {
+    let provider = Provider::new();
+    let engine = engine(&provider, 4);
+    let (h1, h2) = (holder(), holder());
+    let good = proof(&engine, &h1, None);
+    // A signature character changed (well inside the signature, so it still decodes).
+    let mut forged = proof(&engine, &h2, None).into_bytes();
+    let at = forged.len() - 10;
+    forged[at] = if forged[at] == b'A' { b'B' } else { b'A' };
+    let forged = String::from_utf8(forged).unwrap_or_else(|e| panic!("{e}"));
+    let code = |answer: Result<usize, (String, String)>| answer.map_err(|(code, _)| code);
+    assert_eq!(
+        code(request(&engine, "plain", &json!({"jwt": [good, forged]}))),
+        Err("invalid_proof".to_owned())
+    );
+    let (code_twice, description) = request(&engine, "plain", &json!({"jwt": [good, good]}))
+        .expect_err("a proof given twice is refused");
+    assert_eq!(code_twice, "invalid_proof");
+    assert!(description.contains("replayed"), "{description}");
+    // Neither refusal spent the good proof; accepting it does.
+    assert_eq!(request(&engine, "plain", &json!({"jwt": [good]})), Ok(1));
+    assert_eq!(
+        code(request(&engine, "plain", &json!({"jwt": [good]}))),
+        Err("invalid_proof".to_owned())
+    );
+}

@@ -121,3 +121,108 @@ fn replay_keys_are_unambiguous() {
     assert_ne!(replay_key("n", "a|1", "b"), replay_key("n", "a", "1|b"));
     assert_eq!(replay_key("abca-pop", "client", "x"), "abca-pop|6:client|x");
 }
+
+/// A guard that records one key at a time and counts its calls: the provided batch method.
+#[derive(Default)]
+struct OneByOne {
+    inner: InMemoryReplayGuard,
+    calls: AtomicUsize,
+}
+
+impl ReplayGuard for OneByOne {
+    fn check_and_record(
+        &self,
+        key: &str,
+        expires_at: UnixTime,
+        now: UnixTime,
+    ) -> Result<(), ReplayError> {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.inner.check_and_record(key, expires_at, now)
+    }
+}
+
+#[test]
+fn a_batch_is_recorded_all_or_none_in_memory() {
+    let guard = InMemoryReplayGuard::new(4);
+    assert_eq!(guard.check_and_record("live", t(300), t(100)), Ok(()));
+    // A live key, a key given twice, an expired entry, no room: nothing of the batch is kept.
+    let refused: [(&[(&str, UnixTime)], ReplayError); 4] = [
+        (&[("a", t(200)), ("live", t(200))], ReplayError::Replayed),
+        (
+            &[("a", t(200)), ("b", t(200)), ("a", t(200))],
+            ReplayError::Replayed,
+        ),
+        (&[("a", t(200)), ("b", t(100))], ReplayError::AlreadyExpired),
+        (
+            &[("a", t(200)), ("b", t(200)), ("c", t(200)), ("d", t(200))],
+            ReplayError::Full { max: 4 },
+        ),
+    ];
+    for (batch, error) in refused {
+        assert_eq!(guard.check_and_record_all(batch, t(100)), Err(error));
+        assert_eq!(guard.len(), 1, "{batch:?} left nothing behind");
+    }
+    assert_eq!(
+        guard.check_and_record_all(&[("a", t(200)), ("b", t(250)), ("c", t(200))], t(100)),
+        Ok(())
+    );
+    for key in ["a", "b", "c", "live"] {
+        assert_eq!(
+            guard.check_and_record(key, t(400), t(150)),
+            Err(ReplayError::Replayed),
+            "{key}"
+        );
+    }
+    // Each entry lives until its own expiry.
+    assert_eq!(guard.check_and_record("a", t(400), t(200)), Ok(()));
+    assert_eq!(
+        guard.check_and_record("b", t(400), t(200)),
+        Err(ReplayError::Replayed)
+    );
+}
+
+#[test]
+fn the_provided_batch_records_one_by_one_up_to_the_refused_entry() {
+    let guard = OneByOne::default();
+    assert_eq!(guard.check_and_record("live", t(300), t(100)), Ok(()));
+    assert_eq!(
+        guard.check_and_record_all(&[("a", t(200)), ("live", t(200)), ("b", t(200))], t(100)),
+        Err(ReplayError::Replayed)
+    );
+    // One call for the setup, two for the batch: "b" was never tried, "a" stays recorded.
+    assert_eq!(guard.calls.load(Ordering::Relaxed), 3);
+    assert_eq!(
+        guard.check_and_record("a", t(200), t(100)),
+        Err(ReplayError::Replayed)
+    );
+    assert_eq!(guard.check_and_record("b", t(200), t(100)), Ok(()));
+    // A key given twice is a replay of itself.
+    assert_eq!(
+        guard.check_and_record_all(&[("c", t(200)), ("c", t(200))], t(100)),
+        Err(ReplayError::Replayed)
+    );
+}
+
+#[test]
+fn record_all_hands_out_the_accepted_proofs_in_order_or_none() {
+    let guard = InMemoryReplayGuard::new(10);
+    let proofs = |keys: &[&str]| {
+        keys.iter()
+            .enumerate()
+            .map(|(i, key)| Unrecorded::new(i, (*key).to_owned(), t(200)))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        Unrecorded::record_all(proofs(&["x", "y", "z"]), &guard, t(100)),
+        Ok(vec![0, 1, 2])
+    );
+    assert_eq!(
+        Unrecorded::record_all(proofs(&["w", "y"]), &guard, t(100)),
+        Err(ReplayError::Replayed)
+    );
+    assert_eq!(guard.len(), 3, "w was not recorded");
+    assert_eq!(
+        Unrecorded::record_all(Vec::<Unrecorded<()>>::new(), &guard, t(100)),
+        Ok(vec![])
+    );
+}
