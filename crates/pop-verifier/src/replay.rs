@@ -64,12 +64,18 @@ pub trait ReplayGuard: Send + Sync {
 /// ```
 #[must_use]
 pub fn repeats_a_key(entries: &[(&str, UnixTime)]) -> bool {
-    entries.iter().enumerate().any(|(at, (key, _))| {
-        entries
-            .iter()
-            .skip(at.saturating_add(1))
-            .any(|(other, _)| other == key)
-    })
+    // A request's batch is a few proofs: comparing each pair beats hashing them.
+    const PAIRWISE_UP_TO: usize = 8;
+    if entries.len() <= PAIRWISE_UP_TO {
+        return entries.iter().enumerate().any(|(at, (key, _))| {
+            entries
+                .iter()
+                .skip(at.saturating_add(1))
+                .any(|(other, _)| other == key)
+        });
+    }
+    let mut seen = HashSet::with_capacity(entries.len());
+    entries.iter().any(|&(key, _)| !seen.insert(key))
 }
 
 /// A replay-guard key for `jti` under a namespace (`abca-pop`, `dpop`, `openid4vci-proof`) and

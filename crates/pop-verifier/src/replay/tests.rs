@@ -226,3 +226,16 @@ fn record_all_hands_out_the_accepted_proofs_in_order_or_none() {
         Ok(vec![])
     );
 }
+
+#[test]
+fn a_repeated_key_is_found_in_batches_of_any_size() {
+    for len in [0usize, 1, 2, 8, 9, 100] {
+        let keys: Vec<String> = (0..len).map(|i| format!("k{i}")).collect();
+        let mut entries: Vec<(&str, UnixTime)> = keys.iter().map(|k| (k.as_str(), t(1))).collect();
+        assert!(!repeats_a_key(&entries), "{len} distinct keys");
+        if let Some(&(first, _)) = entries.first() {
+            entries.push((first, t(2)));
+            assert!(repeats_a_key(&entries), "{len} keys and the first again");
+        }
+    }
+}
