@@ -43,4 +43,4 @@ pub use pop::{
     ATTESTATION_POP_TYP, AcceptedAttestationPop, AttestationPopPolicy, PopShape,
     verify_attestation_pop,
 };
-pub use replay::{InMemoryReplayGuard, ReplayGuard, Unrecorded, repeats_a_key, replay_key};
+pub use replay::{InMemoryReplayGuard, ReplayGuard, Unrecorded, check_batch, replay_key};

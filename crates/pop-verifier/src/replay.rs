@@ -51,19 +51,35 @@ pub trait ReplayGuard: Send + Sync {
     }
 }
 
-/// Whether a key appears twice in `entries`: a batch that would record a proof twice is a
-/// replay within itself. For [`ReplayGuard::check_and_record_all`] implementations whose
-/// store cannot tell (one multi-row statement touching the same row twice is an error there,
-/// not a conflict).
+/// The checks of a batch that need no store, made first by every
+/// [`ReplayGuard::check_and_record_all`] of this workspace: whether there is anything to record.
 ///
 /// ```
 /// use jose_core::UnixTime;
-/// let t = UnixTime::from_secs(10);
-/// assert!(pop_verifier::repeats_a_key(&[("a", t), ("b", t), ("a", t)]));
-/// assert!(!pop_verifier::repeats_a_key(&[("a", t), ("b", t)]));
+/// use pop_verifier::{ReplayError, check_batch};
+/// let (now, later) = (UnixTime::from_secs(10), UnixTime::from_secs(20));
+/// assert_eq!(check_batch(&[("a", later), ("b", later)], now), Ok(true));
+/// assert_eq!(check_batch(&[], now), Ok(false));
+/// assert_eq!(check_batch(&[("a", later), ("a", later)], now), Err(ReplayError::Replayed));
+/// assert_eq!(check_batch(&[("a", later), ("b", now)], now), Err(ReplayError::AlreadyExpired));
 /// ```
-#[must_use]
-pub fn repeats_a_key(entries: &[(&str, UnixTime)]) -> bool {
+///
+/// # Errors
+/// [`ReplayError::AlreadyExpired`] when an entry's `expires_at` is not after `now`;
+/// [`ReplayError::Replayed`] when a key is given twice (a batch recording a proof twice replays
+/// it within itself, and one multi-row statement may not touch a row twice).
+pub fn check_batch(entries: &[(&str, UnixTime)], now: UnixTime) -> Result<bool, ReplayError> {
+    if entries.iter().any(|&(_, expires_at)| expires_at <= now) {
+        return Err(ReplayError::AlreadyExpired);
+    }
+    if repeats_a_key(entries) {
+        return Err(ReplayError::Replayed);
+    }
+    Ok(!entries.is_empty())
+}
+
+/// Whether a key appears twice in `entries`.
+fn repeats_a_key(entries: &[(&str, UnixTime)]) -> bool {
     // A request's batch is a few proofs: comparing each pair beats hashing them.
     const PAIRWISE_UP_TO: usize = 8;
     if entries.len() <= PAIRWISE_UP_TO {
@@ -289,14 +305,14 @@ impl ReplayGuard for InMemoryReplayGuard {
         entries: &[(&str, UnixTime)],
         now: UnixTime,
     ) -> Result<(), ReplayError> {
-        if entries.iter().any(|&(_, expires_at)| expires_at <= now) {
-            return Err(ReplayError::AlreadyExpired);
+        if !check_batch(entries, now)? {
+            return Ok(());
         }
         let mut state = self.state.lock().map_err(|_| ReplayError::Unavailable {
             reason: "lock poisoned".to_owned(),
         })?;
         state.purge(now);
-        if repeats_a_key(entries) || entries.iter().any(|(key, _)| state.live.contains(*key)) {
+        if entries.iter().any(|(key, _)| state.live.contains(*key)) {
             return Err(ReplayError::Replayed);
         }
         if state.live.len().saturating_add(entries.len()) > self.max_entries {

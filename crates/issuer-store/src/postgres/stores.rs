@@ -80,15 +80,8 @@ impl ReplayGuard for PgHandle {
         entries: &[(&str, UnixTime)],
         now: UnixTime,
     ) -> Result<(), ReplayError> {
-        if entries.iter().any(|&(_, expires_at)| expires_at <= now) {
-            return Err(ReplayError::AlreadyExpired);
-        }
-        if entries.is_empty() {
+        if !pop_verifier::check_batch(entries, now)? {
             return Ok(());
-        }
-        // One statement may not touch a row twice.
-        if pop_verifier::repeats_a_key(entries) {
-            return Err(ReplayError::Replayed);
         }
         let unavailable = |e: StoreError| ReplayError::Unavailable {
             reason: e.to_string(),

@@ -37,10 +37,7 @@ impl ReplayGuard for SqliteReplayGuard {
         entries: &[(&str, UnixTime)],
         now: UnixTime,
     ) -> Result<(), ReplayError> {
-        if entries.iter().any(|&(_, expires_at)| expires_at <= now) {
-            return Err(ReplayError::AlreadyExpired);
-        }
-        if entries.is_empty() {
+        if !pop_verifier::check_batch(entries, now)? {
             return Ok(());
         }
         self.db
