@@ -180,16 +180,13 @@ impl ReplayGuard for RedisReplayGuard {
         if expires_at <= now {
             return Err(ReplayError::AlreadyExpired);
         }
-        let ttl_ms = u64::try_from(expires_at.secs().saturating_sub(now.secs()))
-            .unwrap_or(u64::MAX)
-            .saturating_mul(1000);
         let mut conn = self.pool.get().map_err(unavailable)?;
         let answer: Option<String> = redis::cmd("SET")
             .arg(self.redis_key(key))
             .arg(1)
             .arg("NX")
             .arg("PX")
-            .arg(ttl_ms)
+            .arg(ttl_ms(expires_at, now))
             .query(&mut *conn)
             .map_err(unavailable)?;
         match answer.as_deref() {
@@ -200,4 +197,54 @@ impl ReplayGuard for RedisReplayGuard {
             ))),
         }
     }
+
+    /// One round trip for the batch, all or none: a script (Redis runs it without
+    /// interleaving any other command) that sets no key when one is set already, and otherwise
+    /// sets each with its own time to live.
+    fn check_and_record_all(
+        &self,
+        entries: &[(&str, UnixTime)],
+        now: UnixTime,
+    ) -> Result<(), ReplayError> {
+        if !pop_verifier::check_batch(entries, now)? {
+            return Ok(());
+        }
+        if let [(key, expires_at)] = entries {
+            return self.check_and_record(key, *expires_at, now);
+        }
+        let mut script = redis::cmd("EVAL");
+        script.arg(RECORD_ALL).arg(entries.len());
+        for (key, _) in entries {
+            script.arg(self.redis_key(key));
+        }
+        for &(_, expires_at) in entries {
+            script.arg(ttl_ms(expires_at, now));
+        }
+        let mut conn = self.pool.get().map_err(unavailable)?;
+        let recorded: i64 = script.query(&mut *conn).map_err(unavailable)?;
+        match recorded {
+            1 => Ok(()),
+            0 => Err(ReplayError::Replayed),
+            other => Err(unavailable(format_args!(
+                "the batch script answered {other} instead of 1 or 0"
+            ))),
+        }
+    }
+}
+
+/// The batch script of [`RedisReplayGuard::check_and_record_all`]: `KEYS` the batch's keys,
+/// `ARGV` their times to live in milliseconds, in the same order; 1 when it set them all, 0
+/// when one was set already (and it set none).
+const RECORD_ALL: &str = "\
+for _, key in ipairs(KEYS) do \
+  if redis.call('EXISTS', key) == 1 then return 0 end \
+end \
+for i, key in ipairs(KEYS) do redis.call('SET', key, 1, 'PX', ARGV[i]) end \
+return 1";
+
+/// Milliseconds from `now` until `expires_at` (after `now`).
+fn ttl_ms(expires_at: UnixTime, now: UnixTime) -> u64 {
+    u64::try_from(expires_at.secs().saturating_sub(now.secs()))
+        .unwrap_or(u64::MAX)
+        .saturating_mul(1000)
 }

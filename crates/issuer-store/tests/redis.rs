@@ -88,6 +88,49 @@ fn a_key_is_refused_until_it_expires() {
     );
 }
 
+/// A request's batch in one script: all or none, each key with its own time to live, on a
+/// second guard (another issuer instance) as on the first.
+#[test]
+fn a_batch_is_recorded_all_or_none() {
+    let server = RedisServer::start();
+    let (g, other) = (guard(&server), guard(&server));
+    g.check_and_record("live", t(100), t(0)).unwrap();
+    let refused: [(&[(&str, UnixTime)], ReplayError); 3] = [
+        (&[("a", t(100)), ("live", t(100))], ReplayError::Replayed),
+        (&[("a", t(100)), ("a", t(100))], ReplayError::Replayed),
+        (&[("a", t(100)), ("b", t(0))], ReplayError::AlreadyExpired),
+    ];
+    for (batch, error) in refused {
+        assert_eq!(
+            other.check_and_record_all(batch, t(0)),
+            Err(error),
+            "{batch:?}"
+        );
+    }
+    // Nothing of the refused batches was set.
+    other
+        .check_and_record_all(&[("a", t(1)), ("b", t(100))], t(0))
+        .unwrap();
+    for key in ["a", "b", "live"] {
+        assert_eq!(
+            g.check_and_record(key, t(100), t(0)),
+            Err(ReplayError::Replayed),
+            "{key}"
+        );
+    }
+    // "a" lived one second, "b" lives on.
+    std::thread::sleep(Duration::from_millis(1200));
+    assert_eq!(
+        g.check_and_record_all(&[("a", t(100)), ("d", t(100))], t(1)),
+        Ok(())
+    );
+    assert_eq!(
+        g.check_and_record_all(&[("c", t(100)), ("b", t(100))], t(1)),
+        Err(ReplayError::Replayed)
+    );
+    assert_eq!(g.check_and_record("c", t(100), t(1)), Ok(()));
+}
+
 #[test]
 fn keys_are_namespaced_and_hashed() {
     let server = RedisServer::start();
