@@ -280,23 +280,7 @@ impl ReplayGuard for InMemoryReplayGuard {
         expires_at: UnixTime,
         now: UnixTime,
     ) -> Result<(), ReplayError> {
-        if expires_at <= now {
-            return Err(ReplayError::AlreadyExpired);
-        }
-        let mut state = self.state.lock().map_err(|_| ReplayError::Unavailable {
-            reason: "lock poisoned".to_owned(),
-        })?;
-        state.purge(now);
-        if state.live.contains(key) {
-            return Err(ReplayError::Replayed);
-        }
-        if state.live.len() >= self.max_entries {
-            return Err(ReplayError::Full {
-                max: self.max_entries,
-            });
-        }
-        state.record(key, expires_at);
-        Ok(())
+        self.check_and_record_all(&[(key, expires_at)], now)
     }
 
     /// All or none, under one lock.

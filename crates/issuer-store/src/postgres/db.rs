@@ -84,6 +84,21 @@ pub(crate) fn col<T: FromSqlOwned>(row: &Row, idx: usize) -> Result<T, StoreErro
     row.try_get(idx).map_err(unavailable)
 }
 
+/// Appends `(${first}, ${first + 1}, …)`, `count` placeholders, to `sql`: one row of a
+/// multi-row statement, or an `IN` list.
+pub(crate) fn push_placeholders(sql: &mut String, first: usize, count: usize) {
+    use core::fmt::Write as _;
+    sql.push('(');
+    for n in 0..count {
+        if n > 0 {
+            sql.push_str(", ");
+        }
+        // Writing to a `String` cannot fail.
+        let _ = write!(sql, "${}", first.saturating_add(n));
+    }
+    sql.push(')');
+}
+
 /// Runs `sql`, returning the number of rows it touched.
 pub(crate) fn exec(
     c: &mut impl GenericClient,

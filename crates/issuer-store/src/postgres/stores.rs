@@ -4,7 +4,6 @@
 //! Single use is one statement (`DELETE … RETURNING`, `INSERT … ON CONFLICT`) or a
 //! transaction that locks the row it reads (`SELECT … FOR UPDATE`) before changing it.
 
-use core::fmt::Write as _;
 use std::sync::Arc;
 
 use jose_core::{RandomSource, UnixTime};
@@ -19,7 +18,7 @@ use pop_verifier::{ReplayError, ReplayGuard};
 use postgres::{GenericClient, Transaction};
 use status_list::{Bits, IndexAllocator, Status, StatusIndex, StatusList};
 
-use super::db::{PgDb, all, col, exec, one};
+use super::db::{PgDb, all, col, exec, one, push_placeholders};
 use crate::codec;
 use crate::shared::{
     RANDOM_TRIES, TxCodeCheck, check_tx_code, corrupt, parse_list_id, secret_key, status_error,
@@ -94,13 +93,7 @@ impl ReplayGuard for PgHandle {
             if params.len() > 1 {
                 sql.push_str(", ");
             }
-            // Writing to a `String` cannot fail.
-            let _ = write!(
-                sql,
-                "(${}, ${})",
-                params.len().saturating_add(1),
-                params.len().saturating_add(2)
-            );
+            push_placeholders(&mut sql, params.len().saturating_add(1), 2);
             params.push(key);
             params.push(expires_at);
         }
@@ -123,16 +116,15 @@ impl ReplayGuard for PgHandle {
             return Ok(());
         }
         if !recorded.is_empty() {
-            let mut sql = String::from("DELETE FROM replay WHERE key IN (");
-            let mut keys: Vec<&dyn super::db::Param> = Vec::with_capacity(recorded.len());
-            for key in &recorded {
-                if !keys.is_empty() {
-                    sql.push_str(", ");
-                }
-                keys.push(key);
-                let _ = write!(sql, "${}", keys.len());
-            }
-            sql.push(')');
+            let mut sql = String::from("DELETE FROM replay WHERE key IN ");
+            push_placeholders(&mut sql, 1, recorded.len());
+            let keys: Vec<&dyn super::db::Param> = recorded
+                .iter()
+                .map(|key| {
+                    let key: &dyn super::db::Param = key;
+                    key
+                })
+                .collect();
             self.db
                 .with(|c| exec(c, &sql, &keys))
                 .map_err(unavailable)?;
@@ -637,15 +629,10 @@ fn insert_records(
     );
     let mut params: Vec<&dyn super::db::Param> = Vec::new();
     for ((record, grant), (idx, at)) in credentials.iter().zip(&grants).zip(&numbers) {
-        sql.push_str(if params.is_empty() { "(" } else { ", (" });
-        for column in 1..=7usize {
-            if column > 1 {
-                sql.push_str(", ");
-            }
-            sql.push('$');
-            sql.push_str(&params.len().saturating_add(column).to_string());
+        if !params.is_empty() {
+            sql.push_str(", ");
         }
-        sql.push(')');
+        push_placeholders(&mut sql, params.len().saturating_add(1), 7);
         let row: [&dyn super::db::Param; 7] = [
             &record.credential_id,
             grant,
@@ -720,14 +707,13 @@ const NEW_LIST_LOCK: i64 = 0x6973_7375_6572_734c;
 /// it found first) or retries an exact draw that another process took first.
 const MAX_RETRIES: usize = 64;
 
-/// Reserves one entry of the newest list with room, creating a list when none has room:
-/// the list id and its size. Each reservation is one statement (the counter row is locked
-/// only for it), so allocations from many sessions run side by side; a reservation is never
-/// more than the list's size, so a reserved entry is always free to claim.
 /// Reserves `count` entries in the newest list with room for all of them, returning its id
-/// and size. A single entry always finds a list (a new one when every list is full). A batch
-/// finds `None` when the newest list lacks room for all of it: entry by entry, it then fills
-/// that list before the next one starts, as single allocations do.
+/// and size. A single entry always finds a list (a new one is created when every list is
+/// full). A batch finds `None` when the newest list lacks room for all of it: entry by entry,
+/// it then fills that list before the next one starts, as single allocations do. Each
+/// reservation is one statement (the counter row is locked only for it), so allocations from
+/// many sessions run side by side; a reservation is never more than the list's size, so a
+/// reserved entry is always free to claim.
 fn reserve(
     c: &mut postgres::Client,
     size: u32,

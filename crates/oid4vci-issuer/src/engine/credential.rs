@@ -171,17 +171,17 @@ impl IssuerEngine {
                 &format!("at most {} proofs per request", self.settings.batch_size),
             ));
         }
-        let mut keys: Vec<PublicJwk> = Vec::with_capacity(proofs.len());
-        let holder_keys =
+        let keys =
             super::proofs::key_proofs(self, proofs, grant.client_id.as_deref(), required, now)?;
-        for key in holder_keys {
-            if keys.iter().any(|k| k.same_key(&key)) {
-                return Err(bad(
-                    CredentialErrorCode::InvalidProof,
-                    "two proofs for the same key: one credential per key",
-                ));
-            }
-            keys.push(key);
+        let repeated = keys
+            .iter()
+            .enumerate()
+            .any(|(at, key)| keys.iter().take(at).any(|earlier| earlier.same_key(key)));
+        if repeated {
+            return Err(bad(
+                CredentialErrorCode::InvalidProof,
+                "two proofs for the same key: one credential per key",
+            ));
         }
         Ok(keys)
     }
