@@ -35,8 +35,9 @@ pub fn sha256_base64url(ascii: &str) -> String {
 /// The base64url length of a SHA-256 digest.
 const DIGEST_TEXT_LEN: usize = 43;
 
-/// `base64url(SHA-256(ascii))` kept inline (no allocation per disclosure).
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// `base64url(SHA-256(ascii))` kept inline (no allocation per disclosure). Orders like its
+/// text.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct DigestText([u8; DIGEST_TEXT_LEN]);
 
 impl DigestText {
@@ -46,6 +47,11 @@ impl DigestText {
         let mut text = [b'A'; DIGEST_TEXT_LEN];
         jose_core::base64url::encode_to_slice(&mut text, digest.as_ref());
         Self(text)
+    }
+
+    /// The text's bytes (base64url characters).
+    pub(crate) const fn as_bytes(&self) -> &[u8] {
+        &self.0
     }
 
     /// The text.

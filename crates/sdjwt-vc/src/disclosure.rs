@@ -198,6 +198,11 @@ impl Disclosure {
         self.digest.as_str()
     }
 
+    /// [`Self::digest`] kept inline, for the issuer's `_sd` arrays.
+    pub(crate) const fn digest_text(&self) -> DigestText {
+        self.digest
+    }
+
     /// The salt.
     #[must_use]
     pub fn salt(&self) -> &str {

@@ -1,14 +1,17 @@
 //! Issuance (RFC 9901 §4, §5.1): claims plus a disclosure policy in, SD-JWT payload and
 //! disclosures out, signed through a [`Signer`] or in two phases.
 
+use std::sync::OnceLock;
+
 use jose_core::{Algorithm, Header, RandomSource, Signer};
 use serde_json::{Map, Value};
 
-use crate::digest::{DisclosureEncoding, SD_ALG_SHA256, prefix, sha256_base64url};
+use crate::digest::{DigestText, DisclosureEncoding, SD_ALG_SHA256, prefix};
 use crate::disclosure::Disclosure;
 use crate::error::Error;
-use crate::path::{ClaimPath, PathSegment};
+use crate::path::ClaimPath;
 use crate::policy::DisclosurePolicy;
+use crate::selection::{LastStep, Step, Summary, matches};
 
 /// Default salt length: 16 bytes = 128 bits, the RFC 9901 §9.3 minimum.
 pub const DEFAULT_SALT_LEN: usize = 16;
@@ -195,7 +198,7 @@ impl SdJwtBuilder {
         // First pass: which claims are selected, and how many salts and decoys follow.
         let mut plan = Plan {
             policy: disclosable,
-            by_summary: Summary::index(disclosable),
+            by_summary: self.disclosable.summary_index(),
             hits: vec![false; disclosable.len()],
             decoys: self.decoys,
             path: Vec::new(),
@@ -232,11 +235,16 @@ impl SdJwtBuilder {
             scratch: Vec::with_capacity(128),
             salt: Vec::with_capacity(jose_core::base64url::encoded_len(self.salt_len)),
         };
-        let mut payload = maker.object(self.claims)?;
+        // The top level's `_sd` digests stay inline: `into_unsigned` writes them straight
+        // into the payload text, where the `null` standing in for them sits.
+        let (clear, top_digests) = maker.members(self.claims)?;
+        let mut payload = with_sd(clear, &top_digests, || Value::Null);
         payload.insert("_sd_alg".into(), SD_ALG_SHA256.into());
         Ok(SdJwtPayload {
             payload,
+            top_digests,
             disclosures: maker.disclosures,
+            whole: OnceLock::new(),
         })
     }
 }
@@ -252,105 +260,14 @@ fn reserved(name: &str) -> bool {
 struct Plan<'p, 'c> {
     policy: &'p [ClaimPath],
     /// Each policy path's [`Summary`] with its position, sorted: a claim is compared only with
-    /// the paths whose summary admits it.
-    by_summary: Vec<(Summary, usize)>,
+    /// the paths whose summary admits it. Made once per policy and kept with it.
+    by_summary: &'p [(Summary, usize)],
     hits: Vec<bool>,
     decoys: Decoys,
     /// Where the walk is, borrowing the member names from the claims.
     path: Vec<Step<'c>>,
     selected: Vec<bool>,
     draws: usize,
-}
-
-/// One step of a concrete path into the claims.
-#[derive(Clone, Copy)]
-enum Step<'c> {
-    Key(&'c str),
-    Index(usize),
-}
-
-/// `a == b`, checking the length and the last byte before comparing the rest (most policy
-/// names differ there, and this runs for every claim times every policy path).
-fn same_name(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.as_bytes().last() == b.as_bytes().last() && a == b
-}
-
-/// [`ClaimPath::matches`] against a borrowed concrete path.
-fn matches(pattern: &ClaimPath, path: &[Step<'_>]) -> bool {
-    pattern.segments().len() == path.len()
-        && pattern
-            .segments()
-            .iter()
-            .zip(path)
-            .all(|(segment, step)| match (segment, step) {
-                (PathSegment::Key(name), Step::Key(key)) => same_name(name, key),
-                (PathSegment::Index(index), Step::Index(at)) => index == at,
-                (PathSegment::AllArrayElements, Step::Index(_)) => true,
-                _ => false,
-            })
-}
-
-/// A path's length and a digest of its last step: a pattern can only match a concrete path
-/// with the same summary, or, when the pattern's last step is every element, one whose last
-/// step is an index.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct Summary {
-    len: usize,
-    last: LastStep,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum LastStep {
-    Key { len: usize, first: u8, last: u8 },
-    Index(usize),
-    AnyIndex,
-    Root,
-}
-
-impl LastStep {
-    fn key(name: &str) -> Self {
-        let bytes = name.as_bytes();
-        Self::Key {
-            len: bytes.len(),
-            first: bytes.first().copied().unwrap_or(0),
-            last: bytes.last().copied().unwrap_or(0),
-        }
-    }
-}
-
-impl Summary {
-    fn of_pattern(pattern: &ClaimPath) -> Self {
-        let last = match pattern.segments().last() {
-            None => LastStep::Root,
-            Some(PathSegment::Key(name)) => LastStep::key(name),
-            Some(PathSegment::Index(index)) => LastStep::Index(*index),
-            Some(PathSegment::AllArrayElements) => LastStep::AnyIndex,
-        };
-        Self {
-            len: pattern.segments().len(),
-            last,
-        }
-    }
-
-    fn of_path(path: &[Step<'_>]) -> Self {
-        let last = match path.last() {
-            None => LastStep::Root,
-            Some(Step::Key(name)) => LastStep::key(name),
-            Some(Step::Index(index)) => LastStep::Index(*index),
-        };
-        Self {
-            len: path.len(),
-            last,
-        }
-    }
-
-    /// Each pattern's summary and position, sorted by summary.
-    fn index(patterns: &[ClaimPath]) -> Vec<(Self, usize)> {
-        let mut index: Vec<(Self, usize)> =
-            patterns.iter().map(Self::of_pattern).zip(0..).collect();
-        index.sort_unstable();
-        index
-    }
 }
 
 impl<'c> Plan<'_, 'c> {
@@ -484,12 +401,12 @@ impl Maker<'_> {
         core::str::from_utf8(&self.salt).unwrap_or_default()
     }
 
-    fn disclose(&mut self, name: Option<String>, value: Value) -> Result<String, Error> {
+    fn disclose(&mut self, name: Option<String>, value: Value) -> Result<DigestText, Error> {
         self.random_text()?;
         let salt = core::str::from_utf8(&self.salt).unwrap_or_default();
         let disclosure =
             Disclosure::create_with(&mut self.scratch, salt, name, value, self.encoding);
-        let digest = disclosure.digest().to_owned();
+        let digest = disclosure.digest_text();
         self.disclosures.push(disclosure);
         Ok(digest)
     }
@@ -503,6 +420,21 @@ impl Maker<'_> {
     }
 
     fn object(&mut self, map: Map<String, Value>) -> Result<Map<String, Value>, Error> {
+        let (clear, digests) = self.members(map)?;
+        Ok(with_sd(clear, &digests, || {
+            Value::Array(
+                digests
+                    .iter()
+                    .map(|(_, digest)| Value::String(digest.as_str().to_owned()))
+                    .collect(),
+            )
+        }))
+    }
+
+    /// The members of an object that stay in clear, and the digests of its `_sd` array:
+    /// one per selectively disclosable member and one per decoy, sorted, or none when no member
+    /// is selectively disclosable.
+    fn members(&mut self, map: Map<String, Value>) -> Result<(Map<String, Value>, Digests), Error> {
         let mut out = Map::new();
         let members = map.len();
         let mut digests = Vec::new();
@@ -514,34 +446,24 @@ impl Maker<'_> {
                     digests.reserve(members);
                 }
                 let digest = self.disclose(Some(name), value)?;
-                digests.push((prefix(&digest), digest));
+                digests.push((prefix(digest.as_str()), digest));
             } else {
                 out.insert(name, value);
             }
         }
         if digests.is_empty() {
-            return Ok(out);
+            return Ok((out, digests));
         }
         for _ in 0..self.decoys.count_for(digests.len()) {
             self.random_text()?;
-            let decoy = sha256_base64url(self.salt());
-            digests.push((prefix(&decoy), decoy));
+            let decoy = DigestText::of(self.salt());
+            digests.push((prefix(decoy.as_str()), decoy));
         }
         // Byte order (what RFC 9901 §4.2.4.1 asks for), comparing an 8-byte prefix first: the
         // digests are random, so the prefix almost always decides. Each digest's prefix is
         // computed once, next to it, rather than twice per comparison.
         digests.sort_unstable();
-        // `_sd` first, as in the RFC 9901 examples (visible with `preserve_order`).
-        let mut with_sd = Map::new();
-        with_sd.insert(
-            "_sd".into(),
-            digests
-                .into_iter()
-                .map(|(_, digest)| Value::String(digest))
-                .collect(),
-        );
-        with_sd.extend(out);
-        Ok(with_sd)
+        Ok((out, digests))
     }
 
     fn array(&mut self, items: Vec<Value>) -> Result<Vec<Value>, Error> {
@@ -551,7 +473,7 @@ impl Maker<'_> {
             if self.selected()? {
                 let digest = self.disclose(None, value)?;
                 let mut placeholder = Map::new();
-                placeholder.insert("...".into(), Value::String(digest));
+                placeholder.insert("...".into(), Value::String(digest.as_str().to_owned()));
                 out.push(Value::Object(placeholder));
             } else {
                 out.push(value);
@@ -561,21 +483,110 @@ impl Maker<'_> {
     }
 }
 
-/// An SD-JWT payload with its disclosures, before signing.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SdJwtPayload {
-    payload: Map<String, Value>,
-    disclosures: Vec<Disclosure>,
+/// An object's `_sd` digests, sorted, each beside its first eight bytes as a number.
+type Digests = Vec<(u64, DigestText)>;
+
+/// `clear` with an `_sd` member made by `sd` first (as in the RFC 9901 examples, visible with
+/// `preserve_order`), or `clear` alone when there are no digests.
+fn with_sd(
+    clear: Map<String, Value>,
+    digests: &Digests,
+    sd: impl FnOnce() -> Value,
+) -> Map<String, Value> {
+    if digests.is_empty() {
+        return clear;
+    }
+    let mut with_sd = Map::new();
+    with_sd.insert("_sd".into(), sd());
+    with_sd.extend(clear);
+    with_sd
 }
+
+/// Writes the issuer-signed payload as compact JSON, as `jose_core::json::write_map` writes
+/// the whole payload: the top-level `_sd` member (a `null` in `payload`) is written from
+/// `top_digests`, each a base64url string that needs no escaping.
+fn write_payload(
+    out: &mut Vec<u8>,
+    payload: &Map<String, Value>,
+    top_digests: &Digests,
+) -> Result<(), serde_json::Error> {
+    out.push(b'{');
+    for (index, (name, value)) in payload.iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        jose_core::json::write_str(out, name)?;
+        out.push(b':');
+        if name == "_sd" {
+            write_digests(out, top_digests);
+        } else {
+            jose_core::json::write_value(out, value)?;
+        }
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+/// `["<digest>",…]`.
+fn write_digests(out: &mut Vec<u8>, digests: &Digests) {
+    out.push(b'[');
+    for (index, (_, digest)) in digests.iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        out.push(b'"');
+        out.extend_from_slice(digest.as_bytes());
+        out.push(b'"');
+    }
+    out.push(b']');
+}
+
+/// An SD-JWT payload with its disclosures, before signing.
+///
+/// The top-level `_sd` array is kept as its digests and written straight into the signing
+/// input; [`payload`](Self::payload) builds the whole map on its first call.
+#[derive(Clone, Debug)]
+pub struct SdJwtPayload {
+    /// The payload, with a `null` in place of the top-level `_sd` array when there is one.
+    payload: Map<String, Value>,
+    /// The top-level `_sd` digests, sorted.
+    top_digests: Digests,
+    disclosures: Vec<Disclosure>,
+    /// `payload` with its `_sd` array, made when first asked for.
+    whole: OnceLock<Map<String, Value>>,
+}
+
+impl PartialEq for SdJwtPayload {
+    fn eq(&self, other: &Self) -> bool {
+        self.payload == other.payload
+            && self.top_digests == other.top_digests
+            && self.disclosures == other.disclosures
+    }
+}
+
+impl Eq for SdJwtPayload {}
 
 impl SdJwtPayload {
     /// The issuer-signed payload (with `_sd`, digest placeholders and `_sd_alg`).
     #[must_use]
-    pub const fn payload(&self) -> &Map<String, Value> {
-        &self.payload
+    pub fn payload(&self) -> &Map<String, Value> {
+        self.whole.get_or_init(|| {
+            let mut whole = self.payload.clone();
+            if let Some(sd) = whole.get_mut("_sd") {
+                *sd = Value::Array(
+                    self.top_digests
+                        .iter()
+                        .map(|(_, digest)| Value::String(digest.as_str().to_owned()))
+                        .collect(),
+                );
+            }
+            whole
+        })
     }
 
-    pub(crate) const fn payload_mut(&mut self) -> &mut Map<String, Value> {
+    /// The payload to add members to (never `_sd`, which the builder refuses in claims).
+    pub(crate) fn payload_mut(&mut self) -> &mut Map<String, Value> {
+        self.whole = OnceLock::new();
         &mut self.payload
     }
 
@@ -607,7 +618,7 @@ impl SdJwtPayload {
             .saturating_mul(48)
             .saturating_add(512);
         let mut payload_json = Vec::with_capacity(estimate);
-        jose_core::json::write_map(&mut payload_json, &self.payload)
+        write_payload(&mut payload_json, &self.payload, &self.top_digests)
             .map_err(|_| unserialisable("claims"))?;
         // Room for the signature too, so attaching it does not reallocate.
         let capacity = jose_core::base64url::encoded_len(header_json.len())
@@ -770,6 +781,59 @@ mod tests {
             unreachable!()
         };
         unsigned
+    }
+
+    /// The top-level `_sd` array, written from its inline digests, gives the signing input
+    /// the whole payload map gives, with or without top-level and nested disclosures and
+    /// decoys; the map `payload()` builds has the array in place.
+    #[test]
+    fn the_top_level_digests_are_written_as_the_payload_map_would_be() {
+        let claims = serde_json::json!({
+            "Zeta": 1, "given_name": "Erika", "address": {"street": "Heidestraße", "city": "Köln"},
+        });
+        let Value::Object(claims) = claims else {
+            unreachable!()
+        };
+        let top = ClaimPath::key("given_name");
+        let nested = ClaimPath::key("address").then_key("city");
+        let shapes = [
+            (vec![], Decoys::none(), 0),
+            (vec![top.clone()], Decoys::none(), 1),
+            (vec![nested.clone()], Decoys::none(), 0),
+            (vec![top, nested], Decoys::pad_to(4), 4),
+        ];
+        let header = Header::new(Algorithm::Es256).with_typ("example+sd-jwt");
+        let rng = jose_core::SystemRandom::new();
+        for (paths, decoys, top_level_digests) in shapes {
+            let Ok(built) = SdJwtBuilder::new(claims.clone())
+                .with_disclosable_paths(paths)
+                .with_decoys(decoys)
+                .build(&rng)
+            else {
+                unreachable!()
+            };
+            let sd = built.payload().get("_sd").and_then(Value::as_array);
+            assert_eq!(sd.map_or(0, Vec::len), top_level_digests);
+            if let Some(sd) = sd {
+                let texts: Vec<&str> = sd.iter().filter_map(Value::as_str).collect();
+                assert!(texts.is_sorted() && texts.iter().all(|d| d.len() == 43));
+            }
+            let Ok(expected) = jose_core::UnsignedJws::new(&header, built.payload()) else {
+                unreachable!()
+            };
+            let Ok(unsigned) = built.clone().into_unsigned(&header) else {
+                unreachable!()
+            };
+            assert_eq!(unsigned.signing_input(), expected.signing_input());
+            // A copy compares equal whether or not its map was built.
+            let Ok(fresh) = SdJwtBuilder::new(claims.clone()).build(&rng) else {
+                unreachable!()
+            };
+            assert_eq!(fresh.clone(), {
+                let _ = fresh.payload();
+                fresh
+            });
+        }
     }
 
     /// The signature is appended as base64url whether it fits the stack room (ES256) or not

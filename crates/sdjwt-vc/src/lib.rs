@@ -12,6 +12,7 @@ mod policy;
 mod present;
 mod process;
 mod resolver;
+mod selection;
 mod serialization;
 mod vc;
 mod verify;

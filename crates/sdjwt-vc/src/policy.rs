@@ -1,9 +1,10 @@
 //! A disclosure policy built once and shared by every issuance.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::error::Error;
 use crate::path::ClaimPath;
+use crate::selection::Summary;
 
 /// The claim paths an issuer makes selectively disclosable, built once (for example per
 /// credential configuration) and shared by every issuance: cloning it, or handing it to
@@ -25,7 +26,24 @@ use crate::path::ClaimPath;
 #[derive(Clone, Debug, Default)]
 pub struct DisclosurePolicy {
     /// `None` when empty (so that [`Self::empty`] is `const`).
-    paths: Option<Arc<Vec<ClaimPath>>>,
+    paths: Option<Arc<Paths>>,
+}
+
+/// The paths and, once an issuance has asked for it, their index by [`Summary`]: made once
+/// for a shared policy, however many credentials it serves.
+#[derive(Clone, Debug, Default)]
+struct Paths {
+    list: Vec<ClaimPath>,
+    by_summary: OnceLock<Vec<(Summary, usize)>>,
+}
+
+impl Paths {
+    fn new(list: Vec<ClaimPath>) -> Self {
+        Self {
+            list,
+            by_summary: OnceLock::new(),
+        }
+    }
 }
 
 impl DisclosurePolicy {
@@ -42,7 +60,7 @@ impl DisclosurePolicy {
             });
         }
         Ok(Self {
-            paths: (!paths.is_empty()).then(|| Arc::new(paths)),
+            paths: (!paths.is_empty()).then(|| Arc::new(Paths::new(paths))),
         })
     }
 
@@ -55,7 +73,19 @@ impl DisclosurePolicy {
     /// The paths, in the order they were given.
     #[must_use]
     pub fn paths(&self) -> &[ClaimPath] {
-        self.paths.as_deref().map_or(&[], Vec::as_slice)
+        self.paths
+            .as_deref()
+            .map_or(&[], |paths| paths.list.as_slice())
+    }
+
+    /// Each path's [`Summary`] with its position in [`Self::paths`], sorted by summary.
+    pub(crate) fn summary_index(&self) -> &[(Summary, usize)] {
+        self.paths.as_deref().map_or(&[], |paths| {
+            paths
+                .by_summary
+                .get_or_init(|| Summary::index(&paths.list))
+                .as_slice()
+        })
     }
 
     /// Whether no path is selected.
@@ -72,8 +102,10 @@ impl DisclosurePolicy {
 
     /// Adds paths as [`Self::push`] does.
     pub(crate) fn extend(&mut self, paths: impl IntoIterator<Item = ClaimPath>) {
-        let list = self.paths.get_or_insert_with(Arc::default);
-        Arc::make_mut(list).extend(paths);
+        let shared = self.paths.get_or_insert_with(Arc::default);
+        let own = Arc::make_mut(shared);
+        own.list.extend(paths);
+        own.by_summary = OnceLock::new();
     }
 
     /// Adds every path of `other`: shares `other`'s list when this policy is empty.
@@ -127,6 +159,25 @@ mod tests {
         let mut other = DisclosurePolicy::new([ClaimPath::key("c")]).unwrap();
         other.merge(&shared);
         assert_eq!(other.paths(), &[ClaimPath::key("c"), ClaimPath::key("a")]);
+    }
+
+    /// A shared policy's index is made once for all who share it; adding a path remakes it
+    /// for the policy that grew, not for the others.
+    #[test]
+    fn the_summary_index_is_made_once_and_again_after_adding() {
+        let shared = DisclosurePolicy::new([ClaimPath::key("b"), ClaimPath::key("a")]).unwrap();
+        let clone = shared.clone();
+        assert_eq!(
+            clone.summary_index().as_ptr(),
+            shared.summary_index().as_ptr()
+        );
+        assert_eq!(shared.summary_index(), Summary::index(shared.paths()));
+        let mut grown = shared.clone();
+        grown.push(ClaimPath::key("c").then_key("d"));
+        assert_eq!(grown.summary_index(), Summary::index(grown.paths()));
+        assert_eq!(grown.summary_index().len(), 3);
+        assert_eq!(shared.summary_index().len(), 2);
+        assert!(DisclosurePolicy::empty().summary_index().is_empty());
     }
 
     fn assert_send_sync<T: Send + Sync>() {}
