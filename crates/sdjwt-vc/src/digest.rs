@@ -4,10 +4,10 @@ use std::io;
 
 /// The first 8 bytes of `text` as a big-endian number (zero-padded), which orders like the
 /// bytes themselves.
-pub(crate) fn prefix(text: &str) -> u64 {
+pub(crate) fn prefix(text: &[u8]) -> u64 {
     let mut bytes = [0u8; 8];
-    for (slot, byte) in bytes.iter_mut().zip(text.bytes()) {
-        *slot = byte;
+    for (slot, byte) in bytes.iter_mut().zip(text) {
+        *slot = *byte;
     }
     u64::from_be_bytes(bytes)
 }

@@ -446,7 +446,7 @@ impl Maker<'_> {
                     digests.reserve(members);
                 }
                 let digest = self.disclose(Some(name), value)?;
-                digests.push((prefix(digest.as_str()), digest));
+                digests.push((prefix(digest.as_bytes()), digest));
             } else {
                 out.insert(name, value);
             }
@@ -457,7 +457,7 @@ impl Maker<'_> {
         for _ in 0..self.decoys.count_for(digests.len()) {
             self.random_text()?;
             let decoy = DigestText::of(self.salt());
-            digests.push((prefix(decoy.as_str()), decoy));
+            digests.push((prefix(decoy.as_bytes()), decoy));
         }
         // Byte order (what RFC 9901 §4.2.4.1 asks for), comparing an 8-byte prefix first: the
         // digests are random, so the prefix almost always decides. Each digest's prefix is

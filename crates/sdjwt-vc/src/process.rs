@@ -31,7 +31,10 @@ pub(crate) fn index_by_digest(disclosures: &[Disclosure]) -> Result<DigestIndex<
     let mut entries: Vec<(u64, &str, usize)> = disclosures
         .iter()
         .enumerate()
-        .map(|(index, disclosure)| (prefix(disclosure.digest()), disclosure.digest(), index))
+        .map(|(index, disclosure)| {
+            let digest = disclosure.digest();
+            (prefix(digest.as_bytes()), digest, index)
+        })
         .collect();
     entries.sort_unstable();
     // Report the repeat that comes first in the input, as a one-pass check would.
@@ -59,7 +62,7 @@ pub(crate) struct DigestIndex<'d>(Vec<(u64, &'d str, usize)>);
 
 impl DigestIndex<'_> {
     pub(crate) fn get(&self, digest: &str) -> Option<usize> {
-        let key = (prefix(digest), digest);
+        let key = (prefix(digest.as_bytes()), digest);
         let at = self
             .0
             .binary_search_by(|(first, candidate, _)| (*first, *candidate).cmp(&key))
@@ -443,7 +446,7 @@ mod tests {
         let mut same_prefix: Vec<(u64, &str, usize)> = ["AAAAAAAAz", "AAAAAAAAb", "AAAAAAAA"]
             .iter()
             .zip(0..)
-            .map(|(t, i)| (prefix(t), *t, i))
+            .map(|(t, i)| (prefix(t.as_bytes()), *t, i))
             .collect();
         same_prefix.sort_unstable();
         let texts: Vec<&str> = same_prefix.iter().map(|(_, t, _)| *t).collect();
