@@ -107,7 +107,8 @@ impl SdJwtBuilder {
 
     /// Marks the claims matched by `path` as selectively disclosable. Object members and array
     /// elements can be selected, at any depth, also inside other disclosable claims;
-    /// [`PathSegment::AllArrayElements`](crate::PathSegment::AllArrayElements) selects every element.
+    /// [`PathSegment::AllArrayElements`](crate::PathSegment::AllArrayElements) selects every
+    /// element.
     #[must_use]
     pub fn with_disclosable(mut self, path: ClaimPath) -> Self {
         self.disclosable.push(path);
