@@ -546,7 +546,7 @@ fn write_digests(out: &mut Vec<u8>, digests: &Digests) {
 ///
 /// The top-level `_sd` array is kept as its digests and written straight into the signing
 /// input; [`payload`](Self::payload) builds the whole map on its first call.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SdJwtPayload {
     /// The payload, with a `null` in place of the top-level `_sd` array when there is one.
     payload: Map<String, Value>,
@@ -555,6 +555,15 @@ pub struct SdJwtPayload {
     disclosures: Vec<Disclosure>,
     /// `payload` with its `_sd` array, made when first asked for.
     whole: OnceLock<Map<String, Value>>,
+}
+
+impl core::fmt::Debug for SdJwtPayload {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SdJwtPayload")
+            .field("payload", self.payload())
+            .field("disclosures", &self.disclosures)
+            .finish()
+    }
 }
 
 impl PartialEq for SdJwtPayload {
@@ -826,6 +835,10 @@ mod tests {
                 unreachable!()
             };
             assert_eq!(unsigned.signing_input(), expected.signing_input());
+            assert!(
+                !format!("{built:?}").contains("\"_sd\": Null"),
+                "Debug shows the digests, not the stand-in"
+            );
             // A copy compares equal whether or not its map was built.
             let Ok(fresh) = SdJwtBuilder::new(claims.clone()).build(&rng) else {
                 unreachable!()
