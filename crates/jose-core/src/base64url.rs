@@ -34,7 +34,7 @@ pub const fn encoded_len(len: usize) -> usize {
     }
 }
 
-fn symbol(n: u32, shift: u32) -> u8 {
+fn symbol(n: u64, shift: u32) -> u8 {
     // The low byte masked to six bits: an index below 64 by construction, so the lookup can
     // neither fail nor need a fallback symbol.
     let [low, ..] = (n >> shift).to_le_bytes();
@@ -54,19 +54,15 @@ fn sixteen_symbols(block: [u8; 12]) -> ([u8; 8], [u8; 8]) {
 
 /// The eight symbols of the low 48 bits of `bits`, first symbol first.
 fn eight_symbols(bits: u64) -> [u8; 8] {
-    let symbol = |shift: u32| {
-        // As in `symbol`: six bits, an index below 64.
-        let [low, ..] = (bits >> shift).to_le_bytes();
-        u64::from(ALPHABET.0[usize::from(low & 0x3f)])
-    };
-    (symbol(42)
-        | symbol(36) << 8
-        | symbol(30) << 16
-        | symbol(24) << 24
-        | symbol(18) << 32
-        | symbol(12) << 40
-        | symbol(6) << 48
-        | symbol(0) << 56)
+    let at = |shift: u32| u64::from(symbol(bits, shift));
+    (at(42)
+        | at(36) << 8
+        | at(30) << 16
+        | at(24) << 24
+        | at(18) << 32
+        | at(12) << 40
+        | at(6) << 48
+        | at(0) << 56)
         .to_le_bytes()
 }
 
@@ -114,7 +110,7 @@ fn encode_groups(target: &mut [u8], bytes: &[u8]) -> usize {
     // and a group taken without a slot would be lost to the check below.
     for (slot, chunk) in (&mut slots).zip(&mut chunks) {
         if let (&[a, b, c], [w, x, y, z]) = (chunk, slot) {
-            let n = u32::from(a) << 16 | u32::from(b) << 8 | u32::from(c);
+            let n = u64::from(a) << 16 | u64::from(b) << 8 | u64::from(c);
             *w = symbol(n, 18);
             *x = symbol(n, 12);
             *y = symbol(n, 6);
@@ -129,13 +125,13 @@ fn encode_groups(target: &mut [u8], bytes: &[u8]) -> usize {
     let rest = target.get_mut(written..).unwrap_or_default();
     match (chunks.remainder(), rest) {
         (&[a], [w, x, ..]) => {
-            let n = u32::from(a) << 16;
+            let n = u64::from(a) << 16;
             *w = symbol(n, 18);
             *x = symbol(n, 12);
             written.saturating_add(2)
         }
         (&[a, b], [w, x, y, ..]) => {
-            let n = u32::from(a) << 16 | u32::from(b) << 8;
+            let n = u64::from(a) << 16 | u64::from(b) << 8;
             *w = symbol(n, 18);
             *x = symbol(n, 12);
             *y = symbol(n, 6);

@@ -422,14 +422,7 @@ impl Maker<'_> {
 
     fn object(&mut self, map: Map<String, Value>) -> Result<Map<String, Value>, Error> {
         let (clear, digests) = self.members(map)?;
-        Ok(with_sd(clear, &digests, || {
-            Value::Array(
-                digests
-                    .iter()
-                    .map(|(_, digest)| Value::String(digest.as_str().to_owned()))
-                    .collect(),
-            )
-        }))
+        Ok(with_sd(clear, &digests, || sd_array(&digests)))
     }
 
     /// The members of an object that stay in clear, and the digests of its `_sd` array:
@@ -501,6 +494,16 @@ fn with_sd(
     with_sd.insert("_sd".into(), sd());
     with_sd.extend(clear);
     with_sd
+}
+
+/// The `_sd` array of `digests` as a JSON value.
+fn sd_array(digests: &Digests) -> Value {
+    Value::Array(
+        digests
+            .iter()
+            .map(|(_, digest)| Value::String(digest.as_str().to_owned()))
+            .collect(),
+    )
 }
 
 /// Writes the issuer-signed payload as compact JSON, as `jose_core::json::write_map` writes
@@ -583,12 +586,7 @@ impl SdJwtPayload {
         self.whole.get_or_init(|| {
             let mut whole = self.payload.clone();
             if let Some(sd) = whole.get_mut("_sd") {
-                *sd = Value::Array(
-                    self.top_digests
-                        .iter()
-                        .map(|(_, digest)| Value::String(digest.as_str().to_owned()))
-                        .collect(),
-                );
+                *sd = sd_array(&self.top_digests);
             }
             whole
         })
