@@ -131,12 +131,13 @@ impl SqliteAuditSink {
         self.failures.get()
     }
 
-    /// Appends `event` at `now`, returning its id.
+    /// Appends `event` at `now`, returning its id (inside
+    /// [`SqliteStores::durably`](crate::SqliteStores::durably), in the request's commit).
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] when the database refuses the row.
     pub fn append(&self, event: &AuditEvent, now: UnixTime) -> Result<i64, StoreError> {
-        self.db.with(|conn| insert_event(conn, event, now))
+        self.db.write(|conn| insert_event(conn, event, now))
     }
 
     /// Appends `events` at `now`, in their order, in one transaction (one commit; all or

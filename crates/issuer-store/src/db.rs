@@ -6,10 +6,11 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use jose_core::UnixTime;
 use oid4vci_issuer::StoreError;
-use rusqlite::{Connection, OpenFlags, Params, Row, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, Params, Row};
 
 use crate::OpenError;
 use crate::durable::{Commit, Durability};
+use crate::group::{self, Call, Generation, Shared};
 use crate::schema;
 use crate::shared::EXPIRING_TABLES;
 
@@ -50,16 +51,27 @@ impl Cached for Connection {
 }
 
 std::thread_local! {
-    /// The database whose syncs this thread defers (by address), and the last commit it
-    /// deferred: set by [`Db::deferring`] for the length of its call.
-    static DEFERRING: core::cell::Cell<Option<(usize, Option<Commit>)>> =
-        const { core::cell::Cell::new(None) };
+    /// What the running [`Db::deferring`] scope of this thread must make durable at its end.
+    static DEFERRING: core::cell::Cell<Option<Deferred>> = const { core::cell::Cell::new(None) };
+}
+
+/// The writes of a [`Db::deferring`] scope, not yet durable.
+#[derive(Clone, Copy, Debug)]
+struct Deferred {
+    /// The database (by address).
+    db: usize,
+    /// The last statement that committed on its own.
+    commit: Option<Commit>,
+    /// The last shared transaction the scope wrote into.
+    generation: Option<Generation>,
+    /// Whether an earlier transaction the scope wrote into failed to commit.
+    lost: bool,
 }
 
 /// One connection to the database file.
 #[derive(Debug)]
 pub(crate) struct Db {
-    conn: Mutex<Connection>,
+    shared: Mutex<Shared>,
     durable: Durability,
 }
 
@@ -102,30 +114,38 @@ impl Db {
             OpenError::Sqlite(format!("cannot open the write-ahead log for syncing: {e}"))
         })?;
         Ok(Self {
-            conn: Mutex::new(conn),
+            shared: Mutex::new(Shared::new(conn)),
             durable,
         })
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
+    fn lock(&self) -> MutexGuard<'_, Shared> {
         // A panic between two statements leaves no half-done work: every multi-statement
-        // operation is a transaction, rolled back when its guard drops during the unwind.
-        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+        // operation runs in a savepoint, rolled back when its guard drops during the unwind.
+        let mut shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
+        shared.ready();
+        shared
     }
 
-    /// Runs `f` on the connection. When its statements changed rows (each committed on its
-    /// own), returns only once they are on disk.
+    /// Runs `f` on the connection. When its statements changed rows, returns only once they
+    /// are on disk (inside [`Self::deferring`]: once the scope's writes are).
     pub(crate) fn with<T>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let conn = self.lock();
-        let before = conn.total_changes();
-        let out = f(&conn);
-        let commit = (conn.total_changes() != before).then(|| self.durable.committed());
-        drop(conn);
-        if let Some(commit) = commit {
-            self.settle(commit)?;
+        let mut shared = self.lock();
+        let before = shared.conn.total_changes();
+        let out = f(&shared.conn);
+        if shared.conn.total_changes() != before {
+            match shared.changed()? {
+                Some(generation) => self.wrote(shared, generation)?,
+                None => {
+                    // No transaction was open: the statements committed on their own.
+                    let commit = self.durable.committed();
+                    drop(shared);
+                    self.settle(commit)?;
+                }
+            }
         }
         out
     }
@@ -135,92 +155,154 @@ impl Db {
         core::ptr::from_ref(self).addr()
     }
 
-    /// Makes `commit` durable now, or, inside [`Self::deferring`] on this database, notes it
-    /// for the one sync at the end.
-    fn settle(&self, commit: Commit) -> Result<(), StoreError> {
+    /// Applies `f` to this thread's scope on this database, if it has one; `false` if not.
+    fn in_scope(&self, f: impl FnOnce(&mut Deferred)) -> bool {
         let me = self.address();
-        let deferred = DEFERRING.with(|cell| match cell.get() {
-            Some((db, _)) if db == me => {
-                cell.set(Some((db, Some(commit))));
+        DEFERRING.with(|cell| match cell.get() {
+            Some(mut deferred) if deferred.db == me => {
+                f(&mut deferred);
+                cell.set(Some(deferred));
                 true
             }
             _ => false,
-        });
-        if deferred {
+        })
+    }
+
+    /// Makes `commit` durable now, or, inside [`Self::deferring`] on this database, notes it
+    /// for the one sync at the end.
+    fn settle(&self, commit: Commit) -> Result<(), StoreError> {
+        if self.in_scope(|deferred| deferred.commit = Some(commit)) {
             Ok(())
         } else {
             self.durable.sync(commit)
         }
     }
 
-    /// Runs `f`, deferring the syncs of the commits it makes on this thread to one sync when
-    /// it returns (nested calls leave it to the outermost). A panic in `f` skips that sync:
-    /// nothing was answered, and the next sync of anyone covers the commits.
+    /// After a call changed rows in the shared transaction `generation`: inside
+    /// [`Self::deferring`] on this database, notes it for the scope's end; outside, commits
+    /// it now and returns once it is on disk.
+    fn wrote(
+        &self,
+        mut shared: MutexGuard<'_, Shared>,
+        generation: Generation,
+    ) -> Result<(), StoreError> {
+        let noted = self.in_scope(|deferred| {
+            if let Some(earlier) = deferred.generation
+                && earlier != generation
+                && shared.is_failed(earlier)
+            {
+                deferred.lost = true;
+            }
+            deferred.generation = Some(generation);
+        });
+        if noted {
+            return Ok(());
+        }
+        let commit = shared.commit(generation, &self.durable)?;
+        drop(shared);
+        self.durable.sync(commit)
+    }
+
+    /// Runs `f` (one request's calls, on this thread) and makes its writes durable once at
+    /// its end: they go into the shared transaction (see [`crate::group`]), committed then
+    /// if no other scope did so before, and synced once. Nested calls leave it to the
+    /// outermost. A panic in `f` commits what its finished calls wrote (each is whole) and
+    /// skips the sync: nothing was answered, and the next sync of anyone covers the commit.
     ///
     /// # Errors
-    /// [`StoreError::Unavailable`] when the final sync fails: `f`'s commits may not be on
-    /// disk, so what `f` returned must not be answered.
+    /// [`StoreError::Unavailable`] when the commit or the final sync fails: `f`'s writes may
+    /// not be on disk, so what `f` returned must not be answered.
     pub(crate) fn deferring<T>(&self, f: impl FnOnce() -> T) -> Result<T, StoreError> {
-        /// Puts back what the thread deferred before, on return and on unwind.
-        struct Restore(Option<(usize, Option<Commit>)>);
-        impl Drop for Restore {
+        /// Puts back what the thread deferred before, on return and on unwind; on unwind,
+        /// also commits the shared transaction the scope wrote into, so SQLite's write lock
+        /// is not held until another call commits.
+        struct Restore<'d> {
+            db: &'d Db,
+            outer: Option<Deferred>,
+        }
+        impl Drop for Restore<'_> {
             fn drop(&mut self) {
-                DEFERRING.with(|cell| cell.set(self.0));
+                let mine = DEFERRING.with(|cell| cell.replace(self.outer));
+                if std::thread::panicking()
+                    && let Some(generation) = mine.and_then(|deferred| deferred.generation)
+                {
+                    self.db.lock().commit(generation, &self.db.durable).ok();
+                }
             }
         }
         let me = self.address();
         let outer = DEFERRING.with(core::cell::Cell::get);
-        if matches!(outer, Some((db, _)) if db == me) {
+        if matches!(outer, Some(deferred) if deferred.db == me) {
             return Ok(f());
         }
-        let restore = Restore(outer);
-        DEFERRING.with(|cell| cell.set(Some((me, None))));
+        let restore = Restore { db: self, outer };
+        DEFERRING.with(|cell| {
+            cell.set(Some(Deferred {
+                db: me,
+                commit: None,
+                generation: None,
+                lost: false,
+            }));
+        });
         let out = f();
-        let last = DEFERRING
-            .with(core::cell::Cell::get)
-            .and_then(|(_, commit)| commit);
+        let mine = DEFERRING.with(core::cell::Cell::get);
         drop(restore);
+        let Some(mine) = mine else { return Ok(out) };
+        if mine.lost {
+            return Err(group::lost());
+        }
+        let mut last = mine.commit;
+        if let Some(generation) = mine.generation {
+            let commit = self.lock().commit(generation, &self.durable)?;
+            last = last.max(Some(commit));
+        }
         if let Some(commit) = last {
             self.durable.sync(commit)?;
         }
         Ok(out)
     }
 
-    /// Runs `f` in a `BEGIN IMMEDIATE` transaction (the write lock is taken at once, so no
-    /// other connection can change what `f` reads), committing when `f` returns `Ok` (a
-    /// refusal whose writes must stay, e.g. a burnt code, is an `Ok(Err(_))`) and rolling back
-    /// on `Err` (a database failure). Returns once the commit is on disk (see `durable`).
+    /// Runs `f` as one atomic call, in a savepoint of the shared transaction (begun with
+    /// `BEGIN IMMEDIATE`, so no other connection can change what `f` reads), keeping its
+    /// changes when `f` returns `Ok` (a refusal whose writes must stay, e.g. a burnt code, is
+    /// an `Ok(Err(_))`) and rolling them back on `Err` (a database failure). Returns once the
+    /// changes are on disk (inside [`Self::deferring`]: the scope does).
     pub(crate) fn write<T>(
         &self,
-        f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.write_unless(|tx| f(tx).map(Ok::<T, core::convert::Infallible>))
+        self.write_unless(|conn| f(conn).map(Ok::<T, core::convert::Infallible>))
             .map(|out| out.unwrap_or_else(|never| match never {}))
     }
 
     /// [`Self::write`] for a change that `f` may refuse part-way: `Ok(Err(refusal))` rolls the
-    /// transaction back and returns the refusal, so a refused batch leaves nothing behind; only
-    /// `Ok(Ok(_))` commits.
+    /// call's changes back and returns the refusal, so a refused batch leaves nothing behind;
+    /// only `Ok(Ok(_))` keeps them.
     pub(crate) fn write_unless<T, R>(
         &self,
-        f: impl FnOnce(&Transaction<'_>) -> Result<Result<T, R>, StoreError>,
+        f: impl FnOnce(&Connection) -> Result<Result<T, R>, StoreError>,
     ) -> Result<Result<T, R>, StoreError> {
-        let mut conn = self.lock();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(unavailable)?;
-        let out = match f(&tx)? {
-            Ok(out) => out,
-            Err(refusal) => {
-                tx.rollback().map_err(unavailable)?;
-                return Ok(Err(refusal));
+        let mut shared = self.lock();
+        let generation = shared.begin()?;
+        let call = Call::start(&shared.conn)?;
+        let before = shared.conn.total_changes();
+        let out = f(&shared.conn);
+        let kept = matches!(out, Ok(Ok(_)));
+        let changed = kept && shared.conn.total_changes() != before;
+        if kept {
+            call.keep()?;
+        } else {
+            call.undo()?;
+        }
+        if changed {
+            if let Some(changed) = shared.changed()? {
+                debug_assert_eq!(changed, generation);
+                self.wrote(shared, changed)?;
             }
-        };
-        tx.commit().map_err(unavailable)?;
-        let commit = self.durable.committed();
-        drop(conn);
-        self.settle(commit)?;
-        Ok(Ok(out))
+        } else {
+            shared.close_if_unchanged()?;
+        }
+        out
     }
 
     /// Deletes the expired rows of every table.
@@ -245,81 +327,4 @@ pub(crate) fn purge(conn: &Connection, table: &str, now: UnixTime) -> Result<usi
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A fresh database in its own temporary directory (removed by the caller).
-    fn fresh(name: &str) -> (std::path::PathBuf, Db) {
-        let dir = std::env::temp_dir().join(format!("db-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap_or_default();
-        let Ok(db) = Db::open(&dir.join("issuer.db"), Duration::from_secs(1)) else {
-            panic!("the database opens")
-        };
-        (dir, db)
-    }
-
-    /// Both ways of writing (a transaction, and statements committing on their own) return
-    /// only after a sync that covers them; a read commits and syncs nothing.
-    #[test]
-    fn every_write_is_synced_before_it_returns_and_a_read_is_not_counted() {
-        let (dir, db) = fresh("sync");
-        let before = db.durable.counts();
-        assert_eq!(before.0, before.1, "the migration's writes are not counted");
-        let insert = "INSERT INTO replay (key, expires_at) VALUES (?1, 10)";
-        let wrote = db.write(|tx| tx.exec(insert, ["a"]).map_err(unavailable));
-        assert!(matches!(wrote, Ok(1)));
-        assert_eq!(db.durable.counts(), (before.0 + 1, before.0 + 1));
-        let wrote = db.with(|conn| conn.exec(insert, ["b"]).map_err(unavailable));
-        assert!(matches!(wrote, Ok(1)));
-        assert_eq!(db.durable.counts(), (before.0 + 2, before.0 + 2));
-        let count = db.with(|conn| {
-            conn.row("SELECT COUNT(*) FROM replay", [], |row| {
-                row.get::<_, i64>(0)
-            })
-            .map_err(unavailable)
-        });
-        assert!(matches!(count, Ok(2)));
-        assert_eq!(db.durable.counts(), (before.0 + 2, before.0 + 2));
-        std::fs::remove_dir_all(&dir).unwrap_or_default();
-    }
-
-    /// Inside `deferring`, commits are counted but synced once at its end (also the nested
-    /// call's), and a commit outside it is synced on its own again.
-    #[test]
-    fn deferring_syncs_the_commits_of_its_call_once_at_its_end() {
-        let (dir, db) = fresh("defer");
-        let (start, _) = db.durable.counts();
-        let insert = |key: &str| {
-            db.write(|tx| {
-                tx.exec(
-                    "INSERT INTO replay (key, expires_at) VALUES (?1, 10)",
-                    [key],
-                )
-                .map_err(unavailable)
-            })
-        };
-        let inside = db.deferring(|| {
-            let first = insert("a");
-            let nested = db.deferring(|| insert("b"));
-            assert!(matches!(nested, Ok(Ok(1))));
-            assert_eq!(
-                db.durable.counts(),
-                (start + 2, start),
-                "nothing synced yet"
-            );
-            first
-        });
-        assert!(matches!(inside, Ok(Ok(1))));
-        assert_eq!(
-            db.durable.counts(),
-            (start + 2, start + 2),
-            "one sync at the end"
-        );
-        assert!(matches!(insert("c"), Ok(1)));
-        assert_eq!(db.durable.counts(), (start + 3, start + 3));
-        let quiet = db.deferring(|| 7);
-        assert!(matches!(quiet, Ok(7)));
-        assert_eq!(db.durable.counts(), (start + 3, start + 3));
-        std::fs::remove_dir_all(&dir).unwrap_or_default();
-    }
-}
+mod tests;

@@ -43,7 +43,7 @@ struct Synced {
 }
 
 /// The number of a commit, which a caller waits on.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Commit(u64);
 
 impl Durability {
@@ -75,6 +75,11 @@ impl Durability {
                 .fetch_add(1, Ordering::Release)
                 .saturating_add(1),
         )
+    }
+
+    /// The latest commit counted: waiting on it covers every commit made before.
+    pub(crate) fn counted(&self) -> Commit {
+        Commit(self.committed.load(Ordering::Acquire))
     }
 
     /// Returns once `commit` is on disk: at once when a sync that started after it already

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use jose_core::{RandomSource, UnixTime};
 use oid4vci_issuer::{CredentialRegistry, GrantId, IssuedCredential, StatusListStore, StoreError};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use status_list::{Bits, IndexAllocator, Status, StatusIndex, StatusList};
 
 use crate::db::{Cached, Db, unavailable};
@@ -23,7 +23,7 @@ impl SqliteRegistry {
 }
 
 /// Inserts the record of `c`.
-fn insert_record(conn: &rusqlite::Connection, c: &IssuedCredential) -> Result<(), StoreError> {
+fn insert_record(conn: &Connection, c: &IssuedCredential) -> Result<(), StoreError> {
     let idx = i64::try_from(c.status_idx)
         .map_err(|_| StoreError::StatusList("a status index past i64".into()))?;
     conn.exec(
@@ -47,7 +47,7 @@ fn insert_record(conn: &rusqlite::Connection, c: &IssuedCredential) -> Result<()
 
 impl CredentialRegistry for SqliteRegistry {
     fn record(&self, c: IssuedCredential) -> Result<(), StoreError> {
-        self.db.with(|conn| insert_record(conn, &c))
+        self.db.write(|conn| insert_record(conn, &c))
     }
 
     /// All in one transaction: one commit for the batch, and all or none recorded.
@@ -106,7 +106,7 @@ impl SqliteStatusLists {
 }
 
 /// The list that takes the next index: the newest one with a free index, or a new one.
-fn current_list(tx: &Transaction<'_>, size: u32) -> Result<(i64, u32, u32), StoreError> {
+fn current_list(tx: &Connection, size: u32) -> Result<(i64, u32, u32), StoreError> {
     let newest: Option<(i64, u32, u32)> = tx
         .row(
             "SELECT id, size, allocated FROM status_lists ORDER BY id DESC LIMIT 1",
@@ -131,7 +131,7 @@ fn current_list(tx: &Transaction<'_>, size: u32) -> Result<(i64, u32, u32), Stor
 }
 
 /// Marks `idx` of `list` allocated; `false` if it already was.
-fn claim(tx: &Transaction<'_>, list: i64, idx: u32) -> Result<bool, StoreError> {
+fn claim(tx: &Connection, list: i64, idx: u32) -> Result<bool, StoreError> {
     let inserted = tx
         .exec(
             "INSERT INTO status_indices (list_id, idx) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
@@ -142,10 +142,7 @@ fn claim(tx: &Transaction<'_>, list: i64, idx: u32) -> Result<bool, StoreError> 
 }
 
 /// The list named `list_id` and its row id.
-fn load(
-    conn: &rusqlite::Connection,
-    list_id: &str,
-) -> Result<Option<(i64, StatusList)>, StoreError> {
+fn load(conn: &Connection, list_id: &str) -> Result<Option<(i64, StatusList)>, StoreError> {
     let Some(id) = parse_list_id(list_id) else {
         return Ok(None);
     };
@@ -163,7 +160,7 @@ fn load(
 /// Allocates one random free index in the newest list with room (a new list when none has),
 /// within the caller's transaction.
 fn allocate_in(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     rng: &dyn RandomSource,
     list_size: u32,
 ) -> Result<(String, u64), StoreError> {

@@ -36,7 +36,7 @@ enum TokenTable {
 
 /// Stores `token` (by its hash) with its grant id and JSON until `expires_at`.
 fn insert_token(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &rusqlite::Connection,
     table: TokenTable,
     token: &str,
     grant: &GrantId,
@@ -124,11 +124,7 @@ impl SqliteRefreshTokens {
 
 /// Revokes `grant` until `until` (keeping the later end if it was already revoked) and drops
 /// its current refresh token.
-fn revoke(
-    tx: &rusqlite::Transaction<'_>,
-    grant: &GrantId,
-    until: UnixTime,
-) -> Result<(), StoreError> {
+fn revoke(tx: &rusqlite::Connection, grant: &GrantId, until: UnixTime) -> Result<(), StoreError> {
     tx.exec(
         "DELETE FROM refresh_tokens WHERE grant_id = ?1",
         [grant.as_str()],

@@ -1,0 +1,243 @@
+//! The connection's commits and syncs, alone and inside `deferring` scopes.
+
+use super::*;
+
+/// A fresh database in its own temporary directory (removed by the caller).
+fn fresh(name: &str) -> (std::path::PathBuf, Db) {
+    let dir = std::env::temp_dir().join(format!("db-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_default();
+    let Ok(db) = Db::open(&dir.join("issuer.db"), Duration::from_secs(1)) else {
+        panic!("the database opens")
+    };
+    (dir, db)
+}
+
+/// Both ways of writing (a transaction, and statements committing on their own) return
+/// only after a sync that covers them; a read commits and syncs nothing.
+#[test]
+fn every_write_is_synced_before_it_returns_and_a_read_is_not_counted() {
+    let (dir, db) = fresh("sync");
+    let before = db.durable.counts();
+    assert_eq!(before.0, before.1, "the migration's writes are not counted");
+    let insert = "INSERT INTO replay (key, expires_at) VALUES (?1, 10)";
+    let wrote = db.write(|tx| tx.exec(insert, ["a"]).map_err(unavailable));
+    assert!(matches!(wrote, Ok(1)));
+    assert_eq!(db.durable.counts(), (before.0 + 1, before.0 + 1));
+    let wrote = db.with(|conn| conn.exec(insert, ["b"]).map_err(unavailable));
+    assert!(matches!(wrote, Ok(1)));
+    assert_eq!(db.durable.counts(), (before.0 + 2, before.0 + 2));
+    let count = db.with(|conn| {
+        conn.row("SELECT COUNT(*) FROM replay", [], |row| {
+            row.get::<_, i64>(0)
+        })
+        .map_err(unavailable)
+    });
+    assert!(matches!(count, Ok(2)));
+    assert_eq!(db.durable.counts(), (before.0 + 2, before.0 + 2));
+    std::fs::remove_dir_all(&dir).unwrap_or_default();
+}
+
+const INSERT: &str = "INSERT INTO replay (key, expires_at) VALUES (?1, 10)";
+
+fn insert(db: &Db, key: &str) -> Result<usize, StoreError> {
+    db.write(|conn| conn.exec(INSERT, [key]).map_err(unavailable))
+}
+
+/// The keys in the replay table, as a connection of its own sees them (committed only).
+fn committed_keys(dir: &Path) -> Vec<String> {
+    let Ok(conn) = Connection::open(dir.join("issuer.db")) else {
+        panic!("a second connection opens")
+    };
+    let Ok(mut stmt) = conn.prepare("SELECT key FROM replay ORDER BY key") else {
+        panic!("the query prepares")
+    };
+    let Ok(rows) = stmt.query_map([], |row| row.get::<_, String>(0)) else {
+        panic!("the query runs")
+    };
+    rows.map(|row| row.unwrap_or_default()).collect()
+}
+
+/// Inside `deferring`, the writes of every call (also a nested scope's) wait in one
+/// transaction, which another connection cannot see yet; the scope's end commits them once
+/// and syncs once. Outside, a write commits and syncs on its own again.
+#[test]
+fn a_scope_commits_and_syncs_its_writes_once_at_its_end() {
+    let (dir, db) = fresh("defer");
+    let (start, _) = db.durable.counts();
+    let inside = db.deferring(|| {
+        let first = insert(&db, "a");
+        let nested = db.deferring(|| insert(&db, "b"));
+        assert!(matches!(nested, Ok(Ok(1))));
+        assert_eq!(db.durable.counts(), (start, start), "nothing committed yet");
+        assert!(
+            committed_keys(&dir).is_empty(),
+            "not visible before the commit"
+        );
+        first
+    });
+    assert!(matches!(inside, Ok(Ok(1))));
+    assert_eq!(
+        db.durable.counts(),
+        (start + 1, start + 1),
+        "one commit, one sync"
+    );
+    assert_eq!(committed_keys(&dir), ["a", "b"]);
+    assert!(matches!(insert(&db, "c"), Ok(1)));
+    assert_eq!(db.durable.counts(), (start + 2, start + 2));
+    let quiet = db.deferring(|| 7);
+    assert!(matches!(quiet, Ok(7)));
+    assert_eq!(db.durable.counts(), (start + 2, start + 2));
+    std::fs::remove_dir_all(&dir).unwrap_or_default();
+}
+
+/// Two scopes running at once write into one transaction: the first to end commits both,
+/// and the other, ending later, finds its writes committed and only syncs.
+#[test]
+fn concurrent_scopes_share_one_commit() {
+    let (dir, db) = fresh("share");
+    let (start, _) = db.durable.counts();
+    let both_wrote = std::sync::Barrier::new(2);
+    let first_done = std::sync::Barrier::new(2);
+    std::thread::scope(|s| {
+        let late = s.spawn(|| {
+            db.deferring(|| {
+                let wrote = insert(&db, "late");
+                both_wrote.wait();
+                first_done.wait();
+                wrote
+            })
+        });
+        let early = db.deferring(|| {
+            let wrote = insert(&db, "early");
+            both_wrote.wait();
+            wrote
+        });
+        assert!(matches!(early, Ok(Ok(1))));
+        assert_eq!(
+            committed_keys(&dir),
+            ["early", "late"],
+            "one commit holds both"
+        );
+        first_done.wait();
+        assert!(matches!(late.join().ok(), Some(Ok(Ok(1)))));
+    });
+    assert_eq!(db.durable.counts(), (start + 1, start + 1));
+    std::fs::remove_dir_all(&dir).unwrap_or_default();
+}
+
+/// A refused call's changes are rolled back, and when nothing else is pending the write lock
+/// is given back at once: another connection writes without waiting for it.
+#[test]
+fn a_refused_call_leaves_nothing_and_holds_no_lock() {
+    let (dir, db) = fresh("refuse");
+    let (start, _) = db.durable.counts();
+    let refused = db.deferring(|| {
+        let refused = db.write_unless(|conn| {
+            conn.exec(INSERT, ["refused"]).map_err(unavailable)?;
+            Ok(Err::<(), _>("no"))
+        });
+        let Ok(other) = Connection::open(dir.join("issuer.db")) else {
+            panic!("a second connection opens")
+        };
+        // The busy timeout of a fresh connection is zero: a held lock fails at once.
+        let elsewhere = other.execute(INSERT, ["elsewhere"]);
+        assert!(matches!(elsewhere, Ok(1)), "{elsewhere:?}");
+        refused
+    });
+    assert!(matches!(refused, Ok(Ok(Err("no")))));
+    assert_eq!(committed_keys(&dir), ["elsewhere"]);
+    assert_eq!(db.durable.counts(), (start, start), "nothing to commit");
+    std::fs::remove_dir_all(&dir).unwrap_or_default();
+}
+
+/// When SQLite rolls the shared transaction back by itself, the scope that wrote into it
+/// fails instead of answering, and the next write begins a fresh transaction.
+#[test]
+fn a_transaction_rolled_back_underneath_fails_its_scope() {
+    let (dir, db) = fresh("lost");
+    let lost = db.deferring(|| {
+        let wrote = insert(&db, "a");
+        // What SQLite does after an I/O error or a full disk.
+        let rolled = db.with(|conn| conn.execute_batch("ROLLBACK").map_err(unavailable));
+        assert!(rolled.is_ok());
+        wrote
+    });
+    assert!(matches!(lost, Err(StoreError::Unavailable(_))), "{lost:?}");
+    assert!(committed_keys(&dir).is_empty());
+    assert!(matches!(insert(&db, "b"), Ok(1)));
+    assert_eq!(committed_keys(&dir), ["b"]);
+    std::fs::remove_dir_all(&dir).unwrap_or_default();
+}
+
+/// A scope that wrote into a transaction that then failed fails too, even when it wrote
+/// into the next transaction afterwards.
+#[test]
+fn a_scope_fails_when_an_earlier_transaction_it_wrote_into_failed() {
+    let (dir, db) = fresh("earlier");
+    let lost = db.deferring(|| {
+        let first = insert(&db, "a");
+        let rolled = db.with(|conn| conn.execute_batch("ROLLBACK").map_err(unavailable));
+        assert!(rolled.is_ok());
+        let second = insert(&db, "b");
+        (first, second)
+    });
+    assert!(matches!(lost, Err(StoreError::Unavailable(_))), "{lost:?}");
+    std::fs::remove_dir_all(&dir).unwrap_or_default();
+}
+
+/// A panic inside a call rolls that call back; the scope's earlier, finished call is
+/// committed on the way out, so the write lock is not held after the panic.
+#[test]
+fn a_panic_in_a_call_rolls_it_back_and_releases_the_lock() {
+    let (dir, db) = fresh("panic");
+    let unwound = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| {
+        db.deferring(|| {
+            let first = insert(&db, "kept");
+            let _never: Result<(), StoreError> = db.write(|conn| {
+                conn.exec(INSERT, ["half"]).map_err(unavailable)?;
+                panic!("a bug in the middle of a call")
+            });
+            first
+        })
+    }));
+    assert!(unwound.is_err());
+    assert_eq!(committed_keys(&dir), ["kept"]);
+    let Ok(other) = Connection::open(dir.join("issuer.db")) else {
+        panic!("a second connection opens")
+    };
+    assert!(matches!(other.execute(INSERT, ["after"]), Ok(1)));
+    std::fs::remove_dir_all(&dir).unwrap_or_default();
+}
+
+/// Single use across handles: another handle (another process, in production) that writes
+/// the same key while a scope holds it uncommitted waits for SQLite's write lock, then sees
+/// the commit and is refused.
+#[test]
+fn another_handle_waits_for_the_scope_and_then_sees_its_commit() {
+    let (dir, db) = fresh("handles");
+    let Ok(other) = Db::open(&dir.join("issuer.db"), Duration::from_secs(10)) else {
+        panic!("a second handle opens")
+    };
+    let held = std::sync::Barrier::new(2);
+    std::thread::scope(|s| {
+        let racing = s.spawn(|| {
+            held.wait();
+            insert(&other, "k")
+        });
+        let first = db.deferring(|| {
+            let wrote = insert(&db, "k");
+            held.wait();
+            // The other handle is now waiting for the write lock this scope holds.
+            std::thread::sleep(Duration::from_millis(200));
+            wrote
+        });
+        assert!(matches!(first, Ok(Ok(1))));
+        let second = racing.join().ok();
+        assert!(
+            matches!(second, Some(Err(StoreError::Unavailable(ref e))) if e.contains("UNIQUE")),
+            "{second:?}"
+        );
+    });
+    assert_eq!(committed_keys(&dir), ["k"]);
+    std::fs::remove_dir_all(&dir).unwrap_or_default();
+}
