@@ -248,13 +248,16 @@ impl Db {
         let mine = DEFERRING.with(core::cell::Cell::get);
         drop(restore);
         let Some(mine) = mine else { return Ok(out) };
+        // Committed even when the scope fails, so the write lock is not held for nothing.
+        let committed = mine
+            .generation
+            .map(|generation| self.lock().commit(generation, &self.durable));
         if mine.lost {
             return Err(group::lost());
         }
         let mut last = mine.commit;
-        if let Some(generation) = mine.generation {
-            let commit = self.lock().commit(generation, &self.durable)?;
-            last = last.max(Some(commit));
+        if let Some(commit) = committed {
+            last = last.max(Some(commit?));
         }
         if let Some(commit) = last {
             self.durable.sync(commit)?;

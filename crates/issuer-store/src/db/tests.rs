@@ -150,6 +150,13 @@ fn a_refused_call_leaves_nothing_and_holds_no_lock() {
     std::fs::remove_dir_all(&dir).unwrap_or_default();
 }
 
+/// Rolls the shared transaction back as SQLite does by itself after an I/O error or a full
+/// disk.
+fn roll_back_underneath(db: &Db) {
+    let rolled = db.with(|conn| conn.execute_batch("ROLLBACK").map_err(unavailable));
+    assert!(rolled.is_ok());
+}
+
 /// When SQLite rolls the shared transaction back by itself, the scope that wrote into it
 /// fails instead of answering, and the next write begins a fresh transaction.
 #[test]
@@ -157,9 +164,7 @@ fn a_transaction_rolled_back_underneath_fails_its_scope() {
     let (dir, db) = fresh("lost");
     let lost = db.deferring(|| {
         let wrote = insert(&db, "a");
-        // What SQLite does after an I/O error or a full disk.
-        let rolled = db.with(|conn| conn.execute_batch("ROLLBACK").map_err(unavailable));
-        assert!(rolled.is_ok());
+        roll_back_underneath(&db);
         wrote
     });
     assert!(matches!(lost, Err(StoreError::Unavailable(_))), "{lost:?}");
@@ -176,12 +181,14 @@ fn a_scope_fails_when_an_earlier_transaction_it_wrote_into_failed() {
     let (dir, db) = fresh("earlier");
     let lost = db.deferring(|| {
         let first = insert(&db, "a");
-        let rolled = db.with(|conn| conn.execute_batch("ROLLBACK").map_err(unavailable));
-        assert!(rolled.is_ok());
+        roll_back_underneath(&db);
         let second = insert(&db, "b");
         (first, second)
     });
     assert!(matches!(lost, Err(StoreError::Unavailable(_))), "{lost:?}");
+    // The later call was whole and is committed, so the write lock is free again.
+    assert_eq!(committed_keys(&dir), ["b"]);
+    assert!(matches!(insert(&db, "c"), Ok(1)));
     std::fs::remove_dir_all(&dir).unwrap_or_default();
 }
 
