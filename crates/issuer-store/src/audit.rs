@@ -140,8 +140,8 @@ impl SqliteAuditSink {
         self.db.write(|conn| insert_event(conn, event, now))
     }
 
-    /// Appends `events` at `now`, in their order, in one transaction (one commit; all or
-    /// none), returning their ids.
+    /// Appends `events` at `now`, in their order, in one call (one savepoint, one commit;
+    /// all or none), returning their ids.
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] when the database refuses a row; then none is kept.

@@ -29,9 +29,9 @@
 //! The same as the engine's in-memory stores, checked by one conformance suite run against
 //! each backend (`tests/conformance.rs`). On SQLite:
 //! - **Single use is atomic.** A code, `request_uri`, refresh token or deferred transaction
-//!   is consumed by one `DELETE … RETURNING` (or inside one `BEGIN IMMEDIATE` transaction
-//!   that holds SQLite's write lock from its first statement), and a replay key by a unique
-//!   insert: never a read followed by a separate write.
+//!   is consumed by one `DELETE … RETURNING` (or inside one call, in a `BEGIN IMMEDIATE`
+//!   transaction that holds SQLite's write lock from its first statement), and a replay key
+//!   by a unique insert: never a read followed by a separate write.
 //! - **Ids are bound to their grant.** Deferred transactions and notification ids are keyed
 //!   by `(grant, id)`; another grant's id is answered exactly like an unknown one.
 //! - **Expiry.** Every row carries `expires_at`; an expired row is never returned, and each

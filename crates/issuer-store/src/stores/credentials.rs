@@ -50,7 +50,7 @@ impl CredentialRegistry for SqliteRegistry {
         self.db.write(|conn| insert_record(conn, &c))
     }
 
-    /// All in one transaction: one commit for the batch, and all or none recorded.
+    /// All in one call (one savepoint, one commit): all or none recorded.
     fn record_all(&self, credentials: Vec<IssuedCredential>) -> Result<(), StoreError> {
         self.db.write(|tx| {
             credentials
@@ -213,7 +213,7 @@ impl StatusListStore for SqliteStatusLists {
         self.db.write(|tx| allocate_in(tx, rng, self.size))
     }
 
-    /// All in one transaction: one commit for the batch, and all or none allocated.
+    /// All in one call (one savepoint, one commit): all or none allocated.
     fn allocate_many(
         &self,
         rng: &dyn RandomSource,
