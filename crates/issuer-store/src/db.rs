@@ -119,34 +119,34 @@ impl Db {
         })
     }
 
-    fn lock(&self) -> MutexGuard<'_, Shared> {
+    /// The connection, ready for a call (see [`Shared::ready`]).
+    fn lock(&self) -> Result<MutexGuard<'_, Shared>, StoreError> {
         // A panic between two statements leaves no half-done work: every multi-statement
         // operation runs in a savepoint, rolled back when its guard drops during the unwind.
         let mut shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
-        shared.ready();
-        shared
+        shared.ready()?;
+        Ok(shared)
     }
 
-    /// Runs `f` on the connection. When its statements changed rows, returns only once they
-    /// are on disk (inside [`Self::deferring`]: once the scope's writes are).
+    /// Runs `f` on the connection: for reads, and single statements that commit on their own
+    /// when no transaction is open (inside one, a statement joins it without a savepoint of
+    /// its own). Returns only once what the call wrote, or saw uncommitted, is on disk
+    /// (inside [`Self::deferring`]: the scope does).
     pub(crate) fn with<T>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut shared = self.lock();
+        let mut shared = self.lock()?;
         let before = shared.conn.total_changes();
         let out = f(&shared.conn);
-        if shared.conn.total_changes() != before {
-            match shared.changed()? {
-                Some(generation) => self.wrote(shared, generation)?,
-                None => {
-                    // No transaction was open: the statements committed on their own.
-                    let commit = self.durable.committed();
-                    drop(shared);
-                    self.settle(commit)?;
-                }
-            }
+        if shared.conn.total_changes() != before && shared.changed()?.is_none() {
+            // No transaction was open: the statements committed on their own.
+            let commit = self.durable.committed();
+            drop(shared);
+            self.settle(commit)?;
+            return out;
         }
+        self.depend(shared)?;
         out
     }
 
@@ -178,14 +178,13 @@ impl Db {
         }
     }
 
-    /// After a call changed rows in the shared transaction `generation`: inside
-    /// [`Self::deferring`] on this database, notes it for the scope's end; outside, commits
-    /// it now and returns once it is on disk.
-    fn wrote(
-        &self,
-        mut shared: MutexGuard<'_, Shared>,
-        generation: Generation,
-    ) -> Result<(), StoreError> {
+    /// After a call: when the open transaction holds changes (the call's, or others' it may
+    /// have seen), inside [`Self::deferring`] on this database notes it for the scope's end;
+    /// outside, commits it now and returns once it is on disk.
+    fn depend(&self, mut shared: MutexGuard<'_, Shared>) -> Result<(), StoreError> {
+        let Some(generation) = shared.pending() else {
+            return Ok(());
+        };
         let noted = self.in_scope(|deferred| {
             if let Some(earlier) = deferred.generation
                 && earlier != generation
@@ -204,14 +203,16 @@ impl Db {
     }
 
     /// Runs `f` (one request's calls, on this thread) and makes its writes durable once at
-    /// its end: they go into the shared transaction (see [`crate::group`]), committed then
-    /// if no other scope did so before, and synced once. Nested calls leave it to the
-    /// outermost. A panic in `f` commits what its finished calls wrote (each is whole) and
-    /// skips the sync: nothing was answered, and the next sync of anyone covers the commit.
+    /// its end: they go into the shared transaction (see [`crate::group`]); at the end the
+    /// last transaction the scope depends on is committed, if no other scope did so before,
+    /// and synced once. Nested calls leave it to the outermost. A panic in `f` commits that
+    /// transaction (every call in it is whole; the panicking call was rolled back) and skips
+    /// the sync: nothing was answered, and the next sync of anyone covers the commit.
     ///
     /// # Errors
-    /// [`StoreError::Unavailable`] when the commit or the final sync fails: `f`'s writes may
-    /// not be on disk, so what `f` returned must not be answered.
+    /// [`StoreError::Unavailable`] when a transaction the scope depends on did not commit, or
+    /// the final sync fails: `f`'s writes may not be on disk, or it may have seen writes
+    /// that never were, so what `f` returned must not be answered.
     pub(crate) fn deferring<T>(&self, f: impl FnOnce() -> T) -> Result<T, StoreError> {
         /// Puts back what the thread deferred before, on return and on unwind; on unwind,
         /// also commits the shared transaction the scope wrote into, so SQLite's write lock
@@ -225,8 +226,9 @@ impl Db {
                 let mine = DEFERRING.with(|cell| cell.replace(self.outer));
                 if std::thread::panicking()
                     && let Some(generation) = mine.and_then(|deferred| deferred.generation)
+                    && let Ok(mut shared) = self.db.lock()
                 {
-                    self.db.lock().commit(generation, &self.db.durable).ok();
+                    shared.commit(generation, &self.db.durable).ok();
                 }
             }
         }
@@ -251,7 +253,7 @@ impl Db {
         // Committed even when the scope fails, so the write lock is not held for nothing.
         let committed = mine
             .generation
-            .map(|generation| self.lock().commit(generation, &self.durable));
+            .map(|generation| self.lock()?.commit(generation, &self.durable));
         if mine.lost {
             return Err(group::lost());
         }
@@ -285,26 +287,17 @@ impl Db {
         &self,
         f: impl FnOnce(&Connection) -> Result<Result<T, R>, StoreError>,
     ) -> Result<Result<T, R>, StoreError> {
-        let mut shared = self.lock();
-        let generation = shared.begin()?;
-        let call = Call::start(&shared.conn)?;
-        let before = shared.conn.total_changes();
-        let out = f(&shared.conn);
-        let kept = matches!(out, Ok(Ok(_)));
-        let changed = kept && shared.conn.total_changes() != before;
-        if kept {
-            call.keep()?;
+        let mut shared = self.lock()?;
+        let call = Call::start(&mut shared)?;
+        let before = call.conn().total_changes();
+        let out = f(call.conn());
+        if matches!(out, Ok(Ok(_))) {
+            let changed = call.conn().total_changes() != before;
+            call.keep(changed)?;
         } else {
             call.undo()?;
         }
-        if changed {
-            if let Some(changed) = shared.changed()? {
-                debug_assert_eq!(changed, generation);
-                self.wrote(shared, changed)?;
-            }
-        } else {
-            shared.close_if_unchanged()?;
-        }
+        self.depend(shared)?;
         out
     }
 

@@ -1,24 +1,28 @@
 //! The shared write transaction. Writes made inside [`crate::db::Db::deferring`] scopes (one
 //! per request in the demo) do not commit one by one: they go into one open transaction,
-//! which the first scope that wrote and ends commits, with every write made before it, also
-//! those of the requests running beside it. One commit then writes each changed page once,
-//! takes SQLite's file locks once and counts once for the group sync, where each call used to
-//! be a transaction of its own.
+//! which the first scope that depends on it and ends commits, with every write made before
+//! it, also those of the requests running beside it. One commit then writes each changed page
+//! once, takes SQLite's file locks once and counts once for the group sync, where each call
+//! used to be a transaction of its own.
 //!
 //! What does not change:
 //! - **Every call is atomic.** Each call runs in a savepoint of the open transaction, released
 //!   when it succeeds and rolled back when it fails, is refused or panics, as its own
-//!   transaction was.
-//! - **Nothing is answered before it is on disk.** A scope returns only after its writes
-//!   were committed and synced. A call outside any scope commits at once.
-//! - **Single use holds across calls and processes.** Every call of this process runs on
-//!   the one connection, in turn, and sees every write made before it, committed or not.
-//!   Another process waits for SQLite's write lock, which the open transaction holds
-//!   (`BEGIN IMMEDIATE`), and then sees the commit.
-//! - **A failed commit fails every scope that wrote into it.** SQLite may also roll a
+//!   transaction was. When ending a savepoint fails, the whole transaction is abandoned.
+//! - **Nothing is answered before it is on disk.** A call that runs while the open
+//!   transaction holds changes depends on them, whether it wrote or only read (it may have
+//!   seen them): a scope returns only after every transaction it depends on was committed and
+//!   synced, and a call outside any scope commits and syncs them before it returns.
+//! - **Single use holds across calls and processes.** Every call made through one
+//!   `SqliteStores` runs on its one connection, in turn, and sees every write made before it,
+//!   committed or not. Another process (or another `SqliteStores` on the same file) waits
+//!   for SQLite's write lock, which the open transaction holds (`BEGIN IMMEDIATE`), and then
+//!   sees the commit.
+//! - **A failed commit fails every scope that depends on it.** SQLite may also roll a
 //!   transaction back by itself (after an I/O error or a full disk); that is noticed before
 //!   the next call runs, so no call writes into a fresh transaction believing that it
-//!   continues the lost one.
+//!   continues the lost one. A transaction nobody tracks any more (its rollback failed) is
+//!   rolled back before the next call, or that call fails.
 
 use std::collections::VecDeque;
 
@@ -98,9 +102,18 @@ impl Shared {
         generation < self.forgotten_below || self.failed.contains(&generation)
     }
 
-    /// Prepares the connection for a call: notices a transaction that SQLite rolled back.
-    pub(crate) fn ready(&mut self) {
+    /// Prepares the connection for a call: notices a transaction that SQLite rolled back,
+    /// and rolls back a transaction nobody tracks (abandoned when its rollback failed), so
+    /// that no call runs inside it.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when that rollback fails again.
+    pub(crate) fn ready(&mut self) -> Result<(), StoreError> {
         self.notice_rollback();
+        if self.open.is_none() && !self.conn.is_autocommit() {
+            self.conn.exec("ROLLBACK", []).map_err(unavailable)?;
+        }
+        Ok(())
     }
 
     /// The open transaction, begun (`BEGIN IMMEDIATE`: SQLite's write lock at once) when none
@@ -109,14 +122,9 @@ impl Shared {
     /// # Errors
     /// [`StoreError::Unavailable`] when the transaction cannot begin (the lock was not free
     /// within the busy timeout, or the database failed).
-    pub(crate) fn begin(&mut self) -> Result<Generation, StoreError> {
-        self.notice_rollback();
-        if let Some(open) = self.open {
-            return Ok(open.generation);
-        }
-        if !self.conn.is_autocommit() {
-            // A transaction left over from a failed rollback: end it before beginning anew.
-            self.conn.exec("ROLLBACK", []).map_err(unavailable)?;
+    fn begin(&mut self) -> Result<(), StoreError> {
+        if self.open.is_some() {
+            return Ok(());
         }
         self.conn.exec("BEGIN IMMEDIATE", []).map_err(unavailable)?;
         let generation = Generation(self.next);
@@ -125,7 +133,24 @@ impl Shared {
             generation,
             changed: false,
         });
-        Ok(generation)
+        Ok(())
+    }
+
+    /// The open transaction if it holds changes not yet committed: every call that runs now
+    /// depends on it.
+    pub(crate) fn pending(&self) -> Option<Generation> {
+        self.open
+            .filter(|open| open.changed)
+            .map(|open| open.generation)
+    }
+
+    /// Gives up the open transaction: it is failed, and rolled back (now, or by
+    /// [`Self::ready`] before the next call if this rollback fails too).
+    fn abandon(&mut self) {
+        if let Some(open) = self.open.take() {
+            self.fail(open.generation);
+        }
+        self.conn.exec("ROLLBACK", []).ok();
     }
 
     /// Records that the last call changed rows: returns the open transaction that holds them,
@@ -177,72 +202,93 @@ impl Shared {
         if self.is_failed(generation) {
             return Err(lost());
         }
-        match self.open {
-            Some(open) if open.generation == generation => self.open = None,
-            _ => return Ok(durable.counted()),
+        if !matches!(self.open, Some(open) if open.generation == generation) {
+            return Ok(durable.counted());
         }
         match self.conn.exec("COMMIT", []) {
-            Ok(_) => Ok(durable.committed()),
+            Ok(_) => {
+                self.open = None;
+                Ok(durable.committed())
+            }
             Err(e) => {
-                if !self.conn.is_autocommit() {
-                    // Left open if this fails too: the next `begin` ends it.
-                    self.conn.exec("ROLLBACK", []).ok();
-                }
-                self.fail(generation);
+                self.abandon();
                 Err(unavailable(e))
             }
         }
     }
 }
 
-/// One call's savepoint in the open transaction: released by [`Self::keep`], rolled back by
-/// [`Self::undo`] and when dropped unfinished (a panic in the call).
-pub(crate) struct Call<'c> {
-    conn: &'c Connection,
+/// One call's savepoint in the open transaction (begun for it when none is open): released
+/// by [`Self::keep`], rolled back by [`Self::undo`] and when dropped unfinished (a panic in
+/// the call). A transaction begun for a call that changed nothing is ended with it, so
+/// SQLite's write lock is not held for nothing.
+pub(crate) struct Call<'s> {
+    shared: &'s mut Shared,
     open: bool,
 }
 
-impl<'c> Call<'c> {
-    /// Starts the call's savepoint.
+impl<'s> Call<'s> {
+    /// Starts the call's savepoint, beginning the shared transaction if none is open.
     ///
     /// # Errors
-    /// [`StoreError::Unavailable`] when SQLite refuses it.
-    pub(crate) fn start(conn: &'c Connection) -> Result<Self, StoreError> {
-        conn.exec("SAVEPOINT call", []).map_err(unavailable)?;
-        Ok(Self { conn, open: true })
+    /// [`StoreError::Unavailable`] when SQLite refuses either.
+    pub(crate) fn start(shared: &'s mut Shared) -> Result<Self, StoreError> {
+        shared.begin()?;
+        if let Err(e) = shared.conn.exec("SAVEPOINT call", []) {
+            shared.close_if_unchanged().ok();
+            return Err(unavailable(e));
+        }
+        Ok(Self { shared, open: true })
     }
 
-    /// Keeps the call's changes in the transaction.
+    /// The connection, for the call's statements.
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.shared.conn
+    }
+
+    /// Keeps the call's changes in the transaction (and ends the transaction if nothing in it
+    /// changed).
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] when SQLite refuses the release (the whole transaction is
-    /// then rolled back, so no change of a failed call is ever committed).
-    pub(crate) fn keep(mut self) -> Result<(), StoreError> {
+    /// then abandoned, so no change of a failed call is ever committed), or the call changed
+    /// rows in a transaction that SQLite rolled back meanwhile ([`lost`]).
+    pub(crate) fn keep(mut self, changed: bool) -> Result<(), StoreError> {
         self.open = false;
-        self.finish(self.conn.exec("RELEASE call", []))
+        let released = self.shared.conn.exec("RELEASE call", []);
+        self.finish(released)?;
+        if changed {
+            self.shared.changed().map(drop)
+        } else {
+            self.shared.close_if_unchanged()
+        }
     }
 
-    /// Drops the call's changes.
+    /// Drops the call's changes (and ends the transaction if nothing in it changed).
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] when SQLite refuses the rollback (the whole transaction is
-    /// then rolled back instead).
+    /// then abandoned instead).
     pub(crate) fn undo(mut self) -> Result<(), StoreError> {
         self.open = false;
-        self.finish(self.rollback())
+        self.end_unchanged()
     }
 
-    fn rollback(&self) -> rusqlite::Result<usize> {
-        self.conn
+    fn end_unchanged(&mut self) -> Result<(), StoreError> {
+        let rolled_back = self
+            .shared
+            .conn
             .exec("ROLLBACK TO call", [])
-            .and_then(|_| self.conn.exec("RELEASE call", []))
+            .and_then(|_| self.shared.conn.exec("RELEASE call", []));
+        self.finish(rolled_back)?;
+        self.shared.close_if_unchanged()
     }
 
-    /// When ending the savepoint failed, ends the whole transaction: [`Shared`] notices it
-    /// before the next call, and every scope that wrote into it fails.
-    fn finish(&self, ended: rusqlite::Result<usize>) -> Result<(), StoreError> {
+    /// When ending the savepoint failed, abandons the whole transaction: every scope that
+    /// depends on it fails.
+    fn finish(&mut self, ended: rusqlite::Result<usize>) -> Result<(), StoreError> {
         ended.map(drop).map_err(|e| {
-            self.conn.exec("ROLLBACK", []).ok();
+            self.shared.abandon();
             unavailable(e)
         })
     }
@@ -252,8 +298,38 @@ impl Drop for Call<'_> {
     fn drop(&mut self) {
         if self.open {
             // Unwinding from a panic in the call: its changes must not be committed by a
-            // later call.
-            self.finish(self.rollback()).ok();
+            // later call, and a transaction begun for it must not keep the write lock.
+            self.end_unchanged().ok();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Failures are remembered up to [`FAILURES_KEPT`]; a transaction older than those counts
+    /// as failed, also one that committed (failing closed).
+    #[test]
+    fn an_old_transaction_past_the_remembered_failures_counts_as_failed() {
+        let Ok(conn) = Connection::open_in_memory() else {
+            panic!("an in-memory database opens")
+        };
+        let mut shared = Shared::new(conn);
+        let kept = u64::try_from(FAILURES_KEPT).unwrap_or(u64::MAX);
+        for failed in 1..=kept {
+            shared.fail(Generation(failed));
+        }
+        assert!(!shared.is_failed(Generation(0)), "a commit that succeeded");
+        assert!(shared.is_failed(Generation(1)));
+        assert!(!shared.is_failed(Generation(kept + 1)));
+        shared.fail(Generation(kept + 1));
+        assert!(
+            shared.is_failed(Generation(0)),
+            "forgotten: taken as failed"
+        );
+        assert!(shared.is_failed(Generation(1)));
+        assert!(shared.is_failed(Generation(kept + 1)));
+        assert!(!shared.is_failed(Generation(kept + 2)));
     }
 }

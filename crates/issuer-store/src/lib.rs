@@ -57,22 +57,29 @@
 //! the connection runs `synchronous = NORMAL`, and after each commit the WAL file is synced
 //! with `fdatasync` outside the connection's lock, one sync covering every commit made before
 //! it started. A failed sync fails every later call (the file's state is unknown).
-//! [`SqliteStores::durably`] runs one request's calls with a single commit and a single sync
-//! at their end: the demo issuer wraps every handler in it, which took its SQLite load from
-//! about 23 syncs per issuance to about 4, and, once the calls of concurrent requests shared
-//! one transaction, its `fcntl` lock calls from about 92 per issuance to about 22.
+//! [`SqliteStores::durably`] runs one request's calls and makes them durable once at their
+//! end (usually one commit and one sync): the demo issuer wraps every handler in it, which
+//! took its SQLite load from about 23 syncs per issuance to about 4, and, once the calls of
+//! concurrent requests shared one transaction, its `fcntl` lock calls from about 92 per
+//! issuance to about 21.
 //!
 //! Inside `durably` scopes, the calls write into one transaction shared by every scope
 //! running at the time (each call in a savepoint of it, so still all or none), committed
-//! when the first scope that wrote ends. Two consequences:
+//! when the first scope that depends on it ends. Three consequences:
 //! - **A call sees the writes of concurrent requests before they commit.** Single use is
-//!   unchanged (a code redeemed by one request is gone for the next, committed or not), and
-//!   nothing of a request is answered before its commit is on disk. If that commit fails,
-//!   every scope that wrote into it fails.
-//! - **SQLite's write lock is held from a scope's first write until a scope ends.** Another
-//!   process on the file waits up to its busy timeout, as for any writer. Do not write
-//!   through a second handle on the same file inside a scope: it waits for the lock the
-//!   scope holds.
+//!   unchanged (a code redeemed by one request is gone for the next, committed or not).
+//!   Nothing is answered before it is on disk: a scope that ran while the transaction held
+//!   uncommitted writes, even one that only read, returns only once that transaction is
+//!   committed and synced, and fails if it is not.
+//! - **SQLite's write lock is held from a scope's first write until a scope ends**,
+//!   including the work a request does between its store calls (signing, for instance).
+//!   This is a design for one issuer process per file: another process (a second issuer, a
+//!   backup, an admin tool) gets the lock between commits and waits up to its busy timeout
+//!   for it, and under steady load may wait often. For several processes, use
+//!   `PostgresStores`.
+//! - **One `SqliteStores` per file in a process.** Its handles share the one connection; a
+//!   second `SqliteStores` on the same file is another connection, and writing through it
+//!   inside a scope of the first waits for the lock that scope holds.
 //!
 //! Every call is synchronous and blocks on file I/O: an async server must run engine calls on
 //! a blocking thread (`tokio::task::spawn_blocking`).

@@ -12,6 +12,20 @@ fn fresh(name: &str) -> (std::path::PathBuf, Db) {
     (dir, db)
 }
 
+/// A second connection on the file that fails at once when the write lock is held.
+fn impatient(dir: &Path) -> Connection {
+    let Ok(conn) = Connection::open(dir.join("issuer.db")) else {
+        panic!("a second connection opens")
+    };
+    assert!(conn.busy_timeout(Duration::ZERO).is_ok());
+    conn
+}
+
+/// Whether the write lock is free: an impatient connection can write (and does).
+fn lock_is_free(dir: &Path, key: &str) -> bool {
+    matches!(impatient(dir).execute(INSERT, [key]), Ok(1))
+}
+
 /// Both ways of writing (a transaction, and statements committing on their own) return
 /// only after a sync that covers them; a read commits and syncs nothing.
 #[test]
@@ -136,12 +150,7 @@ fn a_refused_call_leaves_nothing_and_holds_no_lock() {
             conn.exec(INSERT, ["refused"]).map_err(unavailable)?;
             Ok(Err::<(), _>("no"))
         });
-        let Ok(other) = Connection::open(dir.join("issuer.db")) else {
-            panic!("a second connection opens")
-        };
-        // The busy timeout of a fresh connection is zero: a held lock fails at once.
-        let elsewhere = other.execute(INSERT, ["elsewhere"]);
-        assert!(matches!(elsewhere, Ok(1)), "{elsewhere:?}");
+        assert!(lock_is_free(&dir, "elsewhere"));
         refused
     });
     assert!(matches!(refused, Ok(Ok(Err("no")))));
@@ -209,10 +218,29 @@ fn a_panic_in_a_call_rolls_it_back_and_releases_the_lock() {
     }));
     assert!(unwound.is_err());
     assert_eq!(committed_keys(&dir), ["kept"]);
-    let Ok(other) = Connection::open(dir.join("issuer.db")) else {
-        panic!("a second connection opens")
+    assert!(lock_is_free(&dir, "after"));
+    std::fs::remove_dir_all(&dir).unwrap_or_default();
+}
+
+/// A call that panics in a transaction begun for it ends that transaction: inside a scope
+/// whose first call it is, and outside any scope.
+#[test]
+fn a_panic_in_the_first_call_releases_the_lock() {
+    let (dir, db) = fresh("first-panic");
+    let panicking = || -> Result<(), StoreError> {
+        db.write(|conn| {
+            conn.exec(INSERT, ["half"]).map_err(unavailable)?;
+            panic!("a bug in the middle of a call")
+        })
     };
-    assert!(matches!(other.execute(INSERT, ["after"]), Ok(1)));
+    let in_scope =
+        std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| db.deferring(panicking)));
+    assert!(in_scope.is_err());
+    assert!(lock_is_free(&dir, "after-scope"));
+    let alone = std::panic::catch_unwind(core::panic::AssertUnwindSafe(panicking));
+    assert!(alone.is_err());
+    assert!(lock_is_free(&dir, "after-alone"));
+    assert_eq!(committed_keys(&dir), ["after-alone", "after-scope"]);
     std::fs::remove_dir_all(&dir).unwrap_or_default();
 }
 
@@ -226,25 +254,138 @@ fn another_handle_waits_for_the_scope_and_then_sees_its_commit() {
         panic!("a second handle opens")
     };
     let held = std::sync::Barrier::new(2);
+    let scope_done = core::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|s| {
         let racing = s.spawn(|| {
             held.wait();
-            insert(&other, "k")
+            let second = insert(&other, "k");
+            (
+                second,
+                scope_done.load(core::sync::atomic::Ordering::SeqCst),
+            )
         });
         let first = db.deferring(|| {
             let wrote = insert(&db, "k");
             held.wait();
-            // The other handle is now waiting for the write lock this scope holds.
-            std::thread::sleep(Duration::from_millis(200));
+            // Give the other handle time to reach the lock (the order holds either way).
+            std::thread::sleep(Duration::from_millis(100));
+            // The last step of the scope's body: the commit comes after it.
+            scope_done.store(true, core::sync::atomic::Ordering::SeqCst);
             wrote
         });
         assert!(matches!(first, Ok(Ok(1))));
-        let second = racing.join().ok();
+        let Ok((second, after)) = racing.join() else {
+            panic!("the racing thread panicked")
+        };
         assert!(
-            matches!(second, Some(Err(StoreError::Unavailable(ref e))) if e.contains("UNIQUE")),
+            after,
+            "the other handle's write finished before the scope's body ended"
+        );
+        assert!(
+            matches!(second, Err(StoreError::Unavailable(ref e)) if e.contains("UNIQUE")),
             "{second:?}"
         );
     });
     assert_eq!(committed_keys(&dir), ["k"]);
     std::fs::remove_dir_all(&dir).unwrap_or_default();
+}
+
+/// A scope that only read, but saw another scope's uncommitted write, returns only once that
+/// write is committed (it may answer with what it saw).
+#[test]
+fn a_reader_of_uncommitted_writes_waits_for_their_commit() {
+    let (dir, db) = fresh("reader");
+    let wrote = std::sync::Barrier::new(2);
+    let read = std::sync::Barrier::new(2);
+    std::thread::scope(|s| {
+        let writer = s.spawn(|| {
+            db.deferring(|| {
+                let wrote_x = insert(&db, "x");
+                wrote.wait();
+                read.wait();
+                wrote_x
+            })
+        });
+        wrote.wait();
+        let seen = db.deferring(|| count(&db));
+        assert!(matches!(seen, Ok(Ok(1))), "{seen:?}");
+        assert_eq!(
+            committed_keys(&dir),
+            ["x"],
+            "committed before the reader answered"
+        );
+        read.wait();
+        assert!(matches!(writer.join().ok(), Some(Ok(Ok(1)))));
+    });
+    std::fs::remove_dir_all(&dir).unwrap_or_default();
+}
+
+/// When the transaction whose uncommitted write a scope read is lost, that scope fails too,
+/// like the writer.
+#[test]
+fn a_reader_of_a_lost_write_fails() {
+    let (dir, db) = fresh("lost-read");
+    let wrote = std::sync::Barrier::new(2);
+    let lost = std::sync::Barrier::new(2);
+    std::thread::scope(|s| {
+        let writer = s.spawn(|| {
+            db.deferring(|| {
+                let wrote_x = insert(&db, "x");
+                wrote.wait();
+                lost.wait();
+                wrote_x
+            })
+        });
+        wrote.wait();
+        let seen = db.deferring(|| {
+            let seen = count(&db);
+            roll_back_underneath(&db);
+            seen
+        });
+        assert!(matches!(seen, Err(StoreError::Unavailable(_))), "{seen:?}");
+        lost.wait();
+        assert!(matches!(
+            writer.join().ok(),
+            Some(Err(StoreError::Unavailable(_)))
+        ));
+    });
+    assert!(committed_keys(&dir).is_empty());
+    std::fs::remove_dir_all(&dir).unwrap_or_default();
+}
+
+/// A `COMMIT` that SQLite refuses (here a deferred foreign key that is still violated) fails
+/// the scope, leaves nothing behind and gives the write lock back.
+#[test]
+fn a_refused_commit_fails_the_scope_and_releases_the_lock() {
+    let (dir, db) = fresh("commit");
+    let made = db.with(|conn| {
+        conn.execute_batch(
+            "CREATE TABLE pointer (list INTEGER REFERENCES status_lists (id) \
+             DEFERRABLE INITIALLY DEFERRED)",
+        )
+        .map_err(unavailable)
+    });
+    assert!(made.is_ok());
+    let refused = db.deferring(|| {
+        let kept = insert(&db, "a");
+        let dangling = db.write(|conn| {
+            conn.exec("INSERT INTO pointer (list) VALUES (42)", [])
+                .map_err(unavailable)
+        });
+        (kept, dangling)
+    });
+    assert!(
+        matches!(refused, Err(StoreError::Unavailable(ref e)) if e.contains("FOREIGN KEY")),
+        "{refused:?}"
+    );
+    assert!(committed_keys(&dir).is_empty());
+    assert!(lock_is_free(&dir, "after"));
+    std::fs::remove_dir_all(&dir).unwrap_or_default();
+}
+
+fn count(db: &Db) -> Result<i64, StoreError> {
+    db.with(|conn| {
+        conn.row("SELECT COUNT(*) FROM replay", [], |row| row.get(0))
+            .map_err(unavailable)
+    })
 }
