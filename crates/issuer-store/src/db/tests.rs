@@ -110,31 +110,12 @@ fn a_scope_commits_and_syncs_its_writes_once_at_its_end() {
 fn concurrent_scopes_share_one_commit() {
     let (dir, db) = fresh("share");
     let (start, _) = db.durable.counts();
-    let both_wrote = std::sync::Barrier::new(2);
-    let first_done = std::sync::Barrier::new(2);
-    std::thread::scope(|s| {
-        let late = s.spawn(|| {
-            db.deferring(|| {
-                let wrote = insert(&db, "late");
-                both_wrote.wait();
-                first_done.wait();
-                wrote
-            })
-        });
-        let early = db.deferring(|| {
-            let wrote = insert(&db, "early");
-            both_wrote.wait();
-            wrote
-        });
-        assert!(matches!(early, Ok(Ok(1))));
-        assert_eq!(
-            committed_keys(&dir),
-            ["early", "late"],
-            "one commit holds both"
-        );
-        first_done.wait();
-        assert!(matches!(late.join().ok(), Some(Ok(Ok(1)))));
+    let ((early, committed), late) = beside_a_writer(&db, || {
+        (db.deferring(|| insert(&db, "early")), committed_keys(&dir))
     });
+    assert!(matches!(early, Ok(Ok(1))));
+    assert_eq!(committed, ["early", "x"], "one commit holds both");
+    assert!(matches!(late, Some(Ok(Ok(1)))));
     assert_eq!(db.durable.counts(), (start + 1, start + 1));
     std::fs::remove_dir_all(&dir).unwrap_or_default();
 }
@@ -290,33 +271,40 @@ fn another_handle_waits_for_the_scope_and_then_sees_its_commit() {
     std::fs::remove_dir_all(&dir).unwrap_or_default();
 }
 
+/// Runs `body` while another thread's scope holds an uncommitted write of `x`; returns what
+/// `body` returned and what that scope returned (it ends after `body`).
+fn beside_a_writer<T>(
+    db: &Db,
+    body: impl FnOnce() -> T,
+) -> (T, Option<Result<Result<usize, StoreError>, StoreError>>) {
+    let wrote = std::sync::Barrier::new(2);
+    let done = std::sync::Barrier::new(2);
+    std::thread::scope(|s| {
+        let writer = s.spawn(|| {
+            db.deferring(|| {
+                let wrote_x = insert(db, "x");
+                wrote.wait();
+                done.wait();
+                wrote_x
+            })
+        });
+        wrote.wait();
+        let out = body();
+        done.wait();
+        (out, writer.join().ok())
+    })
+}
+
 /// A scope that only read, but saw another scope's uncommitted write, returns only once that
 /// write is committed (it may answer with what it saw).
 #[test]
 fn a_reader_of_uncommitted_writes_waits_for_their_commit() {
     let (dir, db) = fresh("reader");
-    let wrote = std::sync::Barrier::new(2);
-    let read = std::sync::Barrier::new(2);
-    std::thread::scope(|s| {
-        let writer = s.spawn(|| {
-            db.deferring(|| {
-                let wrote_x = insert(&db, "x");
-                wrote.wait();
-                read.wait();
-                wrote_x
-            })
-        });
-        wrote.wait();
-        let seen = db.deferring(|| count(&db));
-        assert!(matches!(seen, Ok(Ok(1))), "{seen:?}");
-        assert_eq!(
-            committed_keys(&dir),
-            ["x"],
-            "committed before the reader answered"
-        );
-        read.wait();
-        assert!(matches!(writer.join().ok(), Some(Ok(Ok(1)))));
-    });
+    let ((seen, committed), writer) =
+        beside_a_writer(&db, || (db.deferring(|| count(&db)), committed_keys(&dir)));
+    assert!(matches!(seen, Ok(Ok(1))), "{seen:?}");
+    assert_eq!(committed, ["x"], "committed before the reader answered");
+    assert!(matches!(writer, Some(Ok(Ok(1)))));
     std::fs::remove_dir_all(&dir).unwrap_or_default();
 }
 
@@ -325,30 +313,15 @@ fn a_reader_of_uncommitted_writes_waits_for_their_commit() {
 #[test]
 fn a_reader_of_a_lost_write_fails() {
     let (dir, db) = fresh("lost-read");
-    let wrote = std::sync::Barrier::new(2);
-    let lost = std::sync::Barrier::new(2);
-    std::thread::scope(|s| {
-        let writer = s.spawn(|| {
-            db.deferring(|| {
-                let wrote_x = insert(&db, "x");
-                wrote.wait();
-                lost.wait();
-                wrote_x
-            })
-        });
-        wrote.wait();
-        let seen = db.deferring(|| {
+    let (seen, writer) = beside_a_writer(&db, || {
+        db.deferring(|| {
             let seen = count(&db);
             roll_back_underneath(&db);
             seen
-        });
-        assert!(matches!(seen, Err(StoreError::Unavailable(_))), "{seen:?}");
-        lost.wait();
-        assert!(matches!(
-            writer.join().ok(),
-            Some(Err(StoreError::Unavailable(_)))
-        ));
+        })
     });
+    assert!(matches!(seen, Err(StoreError::Unavailable(_))), "{seen:?}");
+    assert!(matches!(writer, Some(Err(StoreError::Unavailable(_)))));
     assert!(committed_keys(&dir).is_empty());
     std::fs::remove_dir_all(&dir).unwrap_or_default();
 }
