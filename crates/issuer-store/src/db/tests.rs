@@ -271,12 +271,12 @@ fn another_handle_waits_for_the_scope_and_then_sees_its_commit() {
     std::fs::remove_dir_all(&dir).unwrap_or_default();
 }
 
+/// What a scope that inserted one key returned.
+type ScopeOutcome = Result<Result<usize, StoreError>, StoreError>;
+
 /// Runs `body` while another thread's scope holds an uncommitted write of `x`; returns what
 /// `body` returned and what that scope returned (it ends after `body`).
-fn beside_a_writer<T>(
-    db: &Db,
-    body: impl FnOnce() -> T,
-) -> (T, Option<Result<Result<usize, StoreError>, StoreError>>) {
+fn beside_a_writer<T>(db: &Db, body: impl FnOnce() -> T) -> (T, Option<ScopeOutcome>) {
     let wrote = std::sync::Barrier::new(2);
     let done = std::sync::Barrier::new(2);
     std::thread::scope(|s| {
