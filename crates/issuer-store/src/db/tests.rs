@@ -2,19 +2,23 @@
 
 use super::*;
 
-/// A fresh database in its own temporary directory (removed by the caller).
-fn fresh(name: &str) -> (std::path::PathBuf, Db) {
-    let dir = std::env::temp_dir().join(format!("db-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap_or_default();
-    let Ok(db) = Db::open(&dir.join("issuer.db"), Duration::from_secs(1)) else {
+#[path = "../../tests/support/temp.rs"]
+mod temp;
+
+use temp::TempDb;
+
+/// A fresh database file (removed with its WAL files when the `TempDb` drops).
+fn fresh(name: &str) -> (TempDb, Db) {
+    let file = TempDb::new(name);
+    let Ok(db) = Db::open(file.path(), Duration::from_secs(1)) else {
         panic!("the database opens")
     };
-    (dir, db)
+    (file, db)
 }
 
 /// A second connection on the file that fails at once when the write lock is held.
-fn impatient(dir: &Path) -> Connection {
-    let Ok(conn) = Connection::open(dir.join("issuer.db")) else {
+fn impatient(db_file: &Path) -> Connection {
+    let Ok(conn) = Connection::open(db_file) else {
         panic!("a second connection opens")
     };
     assert!(conn.busy_timeout(Duration::ZERO).is_ok());
@@ -22,15 +26,15 @@ fn impatient(dir: &Path) -> Connection {
 }
 
 /// Whether the write lock is free: an impatient connection can write (and does).
-fn lock_is_free(dir: &Path, key: &str) -> bool {
-    matches!(impatient(dir).execute(INSERT, [key]), Ok(1))
+fn lock_is_free(db_file: &Path, key: &str) -> bool {
+    matches!(impatient(db_file).execute(INSERT, [key]), Ok(1))
 }
 
 /// Both ways of writing (a transaction, and statements committing on their own) return
 /// only after a sync that covers them; a read commits and syncs nothing.
 #[test]
 fn every_write_is_synced_before_it_returns_and_a_read_is_not_counted() {
-    let (dir, db) = fresh("sync");
+    let (_file, db) = fresh("sync");
     let before = db.durable.counts();
     assert_eq!(before.0, before.1, "the migration's writes are not counted");
     let insert = "INSERT INTO replay (key, expires_at) VALUES (?1, 10)";
@@ -48,7 +52,6 @@ fn every_write_is_synced_before_it_returns_and_a_read_is_not_counted() {
     });
     assert!(matches!(count, Ok(2)));
     assert_eq!(db.durable.counts(), (before.0 + 2, before.0 + 2));
-    std::fs::remove_dir_all(&dir).unwrap_or_default();
 }
 
 const INSERT: &str = "INSERT INTO replay (key, expires_at) VALUES (?1, 10)";
@@ -58,8 +61,8 @@ fn insert(db: &Db, key: &str) -> Result<usize, StoreError> {
 }
 
 /// The keys in the replay table, as a connection of its own sees them (committed only).
-fn committed_keys(dir: &Path) -> Vec<String> {
-    let Ok(conn) = Connection::open(dir.join("issuer.db")) else {
+fn committed_keys(db_file: &Path) -> Vec<String> {
+    let Ok(conn) = Connection::open(db_file) else {
         panic!("a second connection opens")
     };
     let Ok(mut stmt) = conn.prepare("SELECT key FROM replay ORDER BY key") else {
@@ -76,7 +79,7 @@ fn committed_keys(dir: &Path) -> Vec<String> {
 /// and syncs once. Outside, a write commits and syncs on its own again.
 #[test]
 fn a_scope_commits_and_syncs_its_writes_once_at_its_end() {
-    let (dir, db) = fresh("defer");
+    let (file, db) = fresh("defer");
     let (start, _) = db.durable.counts();
     let inside = db.deferring(|| {
         let first = insert(&db, "a");
@@ -84,7 +87,7 @@ fn a_scope_commits_and_syncs_its_writes_once_at_its_end() {
         assert!(matches!(nested, Ok(Ok(1))));
         assert_eq!(db.durable.counts(), (start, start), "nothing committed yet");
         assert!(
-            committed_keys(&dir).is_empty(),
+            committed_keys(file.path()).is_empty(),
             "not visible before the commit"
         );
         first
@@ -95,49 +98,49 @@ fn a_scope_commits_and_syncs_its_writes_once_at_its_end() {
         (start + 1, start + 1),
         "one commit, one sync"
     );
-    assert_eq!(committed_keys(&dir), ["a", "b"]);
+    assert_eq!(committed_keys(file.path()), ["a", "b"]);
     assert!(matches!(insert(&db, "c"), Ok(1)));
     assert_eq!(db.durable.counts(), (start + 2, start + 2));
     let quiet = db.deferring(|| 7);
     assert!(matches!(quiet, Ok(7)));
     assert_eq!(db.durable.counts(), (start + 2, start + 2));
-    std::fs::remove_dir_all(&dir).unwrap_or_default();
 }
 
 /// Two scopes running at once write into one transaction: the first to end commits both,
 /// and the other, ending later, finds its writes committed and only syncs.
 #[test]
 fn concurrent_scopes_share_one_commit() {
-    let (dir, db) = fresh("share");
+    let (file, db) = fresh("share");
     let (start, _) = db.durable.counts();
     let ((early, committed), late) = beside_a_writer(&db, || {
-        (db.deferring(|| insert(&db, "early")), committed_keys(&dir))
+        (
+            db.deferring(|| insert(&db, "early")),
+            committed_keys(file.path()),
+        )
     });
     assert!(matches!(early, Ok(Ok(1))));
     assert_eq!(committed, ["early", "x"], "one commit holds both");
     assert!(matches!(late, Some(Ok(Ok(1)))));
     assert_eq!(db.durable.counts(), (start + 1, start + 1));
-    std::fs::remove_dir_all(&dir).unwrap_or_default();
 }
 
 /// A refused call's changes are rolled back, and when nothing else is pending the write lock
 /// is given back at once: another connection writes without waiting for it.
 #[test]
 fn a_refused_call_leaves_nothing_and_holds_no_lock() {
-    let (dir, db) = fresh("refuse");
+    let (file, db) = fresh("refuse");
     let (start, _) = db.durable.counts();
     let refused = db.deferring(|| {
         let refused = db.write_unless(|conn| {
             conn.exec(INSERT, ["refused"]).map_err(unavailable)?;
             Ok(Err::<(), _>("no"))
         });
-        assert!(lock_is_free(&dir, "elsewhere"));
+        assert!(lock_is_free(file.path(), "elsewhere"));
         refused
     });
     assert!(matches!(refused, Ok(Ok(Err("no")))));
-    assert_eq!(committed_keys(&dir), ["elsewhere"]);
+    assert_eq!(committed_keys(file.path()), ["elsewhere"]);
     assert_eq!(db.durable.counts(), (start, start), "nothing to commit");
-    std::fs::remove_dir_all(&dir).unwrap_or_default();
 }
 
 /// Rolls the shared transaction back as SQLite does by itself after an I/O error or a full
@@ -151,24 +154,23 @@ fn roll_back_underneath(db: &Db) {
 /// fails instead of answering, and the next write begins a fresh transaction.
 #[test]
 fn a_transaction_rolled_back_underneath_fails_its_scope() {
-    let (dir, db) = fresh("lost");
+    let (file, db) = fresh("lost");
     let lost = db.deferring(|| {
         let wrote = insert(&db, "a");
         roll_back_underneath(&db);
         wrote
     });
     assert!(matches!(lost, Err(StoreError::Unavailable(_))), "{lost:?}");
-    assert!(committed_keys(&dir).is_empty());
+    assert!(committed_keys(file.path()).is_empty());
     assert!(matches!(insert(&db, "b"), Ok(1)));
-    assert_eq!(committed_keys(&dir), ["b"]);
-    std::fs::remove_dir_all(&dir).unwrap_or_default();
+    assert_eq!(committed_keys(file.path()), ["b"]);
 }
 
 /// A scope that wrote into a transaction that then failed fails too, even when it wrote
 /// into the next transaction afterwards.
 #[test]
 fn a_scope_fails_when_an_earlier_transaction_it_wrote_into_failed() {
-    let (dir, db) = fresh("earlier");
+    let (file, db) = fresh("earlier");
     let lost = db.deferring(|| {
         let first = insert(&db, "a");
         roll_back_underneath(&db);
@@ -177,16 +179,15 @@ fn a_scope_fails_when_an_earlier_transaction_it_wrote_into_failed() {
     });
     assert!(matches!(lost, Err(StoreError::Unavailable(_))), "{lost:?}");
     // The later call was whole and is committed, so the write lock is free again.
-    assert_eq!(committed_keys(&dir), ["b"]);
+    assert_eq!(committed_keys(file.path()), ["b"]);
     assert!(matches!(insert(&db, "c"), Ok(1)));
-    std::fs::remove_dir_all(&dir).unwrap_or_default();
 }
 
 /// A panic inside a call rolls that call back; the scope's earlier, finished call is
 /// committed on the way out, so the write lock is not held after the panic.
 #[test]
 fn a_panic_in_a_call_rolls_it_back_and_releases_the_lock() {
-    let (dir, db) = fresh("panic");
+    let (file, db) = fresh("panic");
     let unwound = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| {
         db.deferring(|| {
             let first = insert(&db, "kept");
@@ -198,16 +199,15 @@ fn a_panic_in_a_call_rolls_it_back_and_releases_the_lock() {
         })
     }));
     assert!(unwound.is_err());
-    assert_eq!(committed_keys(&dir), ["kept"]);
-    assert!(lock_is_free(&dir, "after"));
-    std::fs::remove_dir_all(&dir).unwrap_or_default();
+    assert_eq!(committed_keys(file.path()), ["kept"]);
+    assert!(lock_is_free(file.path(), "after"));
 }
 
 /// A call that panics in a transaction begun for it ends that transaction: inside a scope
 /// whose first call it is, and outside any scope.
 #[test]
 fn a_panic_in_the_first_call_releases_the_lock() {
-    let (dir, db) = fresh("first-panic");
+    let (file, db) = fresh("first-panic");
     let panicking = || -> Result<(), StoreError> {
         db.write(|conn| {
             conn.exec(INSERT, ["half"]).map_err(unavailable)?;
@@ -217,12 +217,11 @@ fn a_panic_in_the_first_call_releases_the_lock() {
     let in_scope =
         std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| db.deferring(panicking)));
     assert!(in_scope.is_err());
-    assert!(lock_is_free(&dir, "after-scope"));
+    assert!(lock_is_free(file.path(), "after-scope"));
     let alone = std::panic::catch_unwind(core::panic::AssertUnwindSafe(panicking));
     assert!(alone.is_err());
-    assert!(lock_is_free(&dir, "after-alone"));
-    assert_eq!(committed_keys(&dir), ["after-alone", "after-scope"]);
-    std::fs::remove_dir_all(&dir).unwrap_or_default();
+    assert!(lock_is_free(file.path(), "after-alone"));
+    assert_eq!(committed_keys(file.path()), ["after-alone", "after-scope"]);
 }
 
 /// Single use across handles: another handle (another process, in production) that writes
@@ -230,8 +229,8 @@ fn a_panic_in_the_first_call_releases_the_lock() {
 /// the commit and is refused.
 #[test]
 fn another_handle_waits_for_the_scope_and_then_sees_its_commit() {
-    let (dir, db) = fresh("handles");
-    let Ok(other) = Db::open(&dir.join("issuer.db"), Duration::from_secs(10)) else {
+    let (file, db) = fresh("handles");
+    let Ok(other) = Db::open(file.path(), Duration::from_secs(10)) else {
         panic!("a second handle opens")
     };
     let held = std::sync::Barrier::new(2);
@@ -267,8 +266,7 @@ fn another_handle_waits_for_the_scope_and_then_sees_its_commit() {
             "{second:?}"
         );
     });
-    assert_eq!(committed_keys(&dir), ["k"]);
-    std::fs::remove_dir_all(&dir).unwrap_or_default();
+    assert_eq!(committed_keys(file.path()), ["k"]);
 }
 
 /// What a scope that inserted one key returned.
@@ -299,20 +297,20 @@ fn beside_a_writer<T>(db: &Db, body: impl FnOnce() -> T) -> (T, Option<ScopeOutc
 /// write is committed (it may answer with what it saw).
 #[test]
 fn a_reader_of_uncommitted_writes_waits_for_their_commit() {
-    let (dir, db) = fresh("reader");
-    let ((seen, committed), writer) =
-        beside_a_writer(&db, || (db.deferring(|| count(&db)), committed_keys(&dir)));
+    let (file, db) = fresh("reader");
+    let ((seen, committed), writer) = beside_a_writer(&db, || {
+        (db.deferring(|| count(&db)), committed_keys(file.path()))
+    });
     assert!(matches!(seen, Ok(Ok(1))), "{seen:?}");
     assert_eq!(committed, ["x"], "committed before the reader answered");
     assert!(matches!(writer, Some(Ok(Ok(1)))));
-    std::fs::remove_dir_all(&dir).unwrap_or_default();
 }
 
 /// When the transaction whose uncommitted write a scope read is lost, that scope fails too,
 /// like the writer.
 #[test]
 fn a_reader_of_a_lost_write_fails() {
-    let (dir, db) = fresh("lost-read");
+    let (file, db) = fresh("lost-read");
     let (seen, writer) = beside_a_writer(&db, || {
         db.deferring(|| {
             let seen = count(&db);
@@ -322,15 +320,14 @@ fn a_reader_of_a_lost_write_fails() {
     });
     assert!(matches!(seen, Err(StoreError::Unavailable(_))), "{seen:?}");
     assert!(matches!(writer, Some(Err(StoreError::Unavailable(_)))));
-    assert!(committed_keys(&dir).is_empty());
-    std::fs::remove_dir_all(&dir).unwrap_or_default();
+    assert!(committed_keys(file.path()).is_empty());
 }
 
 /// A `COMMIT` that SQLite refuses (here a deferred foreign key that is still violated) fails
 /// the scope, leaves nothing behind and gives the write lock back.
 #[test]
 fn a_refused_commit_fails_the_scope_and_releases_the_lock() {
-    let (dir, db) = fresh("commit");
+    let (file, db) = fresh("commit");
     let made = db.with(|conn| {
         conn.execute_batch(
             "CREATE TABLE pointer (list INTEGER REFERENCES status_lists (id) \
@@ -351,9 +348,8 @@ fn a_refused_commit_fails_the_scope_and_releases_the_lock() {
         matches!(refused, Err(StoreError::Unavailable(ref e)) if e.contains("FOREIGN KEY")),
         "{refused:?}"
     );
-    assert!(committed_keys(&dir).is_empty());
-    assert!(lock_is_free(&dir, "after"));
-    std::fs::remove_dir_all(&dir).unwrap_or_default();
+    assert!(committed_keys(file.path()).is_empty());
+    assert!(lock_is_free(file.path(), "after"));
 }
 
 fn count(db: &Db) -> Result<i64, StoreError> {
