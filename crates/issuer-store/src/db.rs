@@ -226,9 +226,8 @@ impl Db {
                 let mine = DEFERRING.with(|cell| cell.replace(self.outer));
                 if std::thread::panicking()
                     && let Some(generation) = mine.and_then(|deferred| deferred.generation)
-                    && let Ok(mut shared) = self.db.lock()
                 {
-                    shared.commit(generation, &self.db.durable).ok();
+                    self.db.commit(generation).ok();
                 }
             }
         }
@@ -251,9 +250,7 @@ impl Db {
         drop(restore);
         let Some(mine) = mine else { return Ok(out) };
         // Committed even when the scope fails, so the write lock is not held for nothing.
-        let committed = mine
-            .generation
-            .map(|generation| self.lock()?.commit(generation, &self.durable));
+        let committed = mine.generation.map(|generation| self.commit(generation));
         if mine.lost {
             return Err(group::lost());
         }
@@ -265,6 +262,11 @@ impl Db {
             self.durable.sync(commit)?;
         }
         Ok(out)
+    }
+
+    /// Commits `generation` unless it is committed already (see [`Shared::commit`]).
+    fn commit(&self, generation: Generation) -> Result<Commit, StoreError> {
+        self.lock()?.commit(generation, &self.durable)
     }
 
     /// Runs `f` as one atomic call, in a savepoint of the shared transaction (begun with

@@ -78,14 +78,12 @@ impl Shared {
     }
 
     /// Notices that SQLite rolled the open transaction back by itself: it is failed and
-    /// closed, so the next write begins a new one.
-    fn notice_rollback(&mut self) {
-        if let Some(open) = self.open
-            && self.conn.is_autocommit()
-        {
-            self.open = None;
-            self.fail(open.generation);
-        }
+    /// closed, so the next write begins a new one. Returns it if so.
+    fn notice_rollback(&mut self) -> Option<Generation> {
+        let open = self.open.filter(|_| self.conn.is_autocommit())?;
+        self.open = None;
+        self.fail(open.generation);
+        Some(open.generation)
     }
 
     fn fail(&mut self, generation: Generation) {
@@ -159,17 +157,13 @@ impl Shared {
     /// # Errors
     /// [`lost`] when SQLite rolled the open transaction back during the call.
     pub(crate) fn changed(&mut self) -> Result<Option<Generation>, StoreError> {
-        let Some(open) = self.open.as_mut() else {
-            return Ok(None);
-        };
-        let generation = open.generation;
-        if self.conn.is_autocommit() {
-            self.open = None;
-            self.fail(generation);
+        if self.notice_rollback().is_some() {
             return Err(lost());
         }
-        open.changed = true;
-        Ok(Some(generation))
+        Ok(self.open.as_mut().map(|open| {
+            open.changed = true;
+            open.generation
+        }))
     }
 
     /// Ends the open transaction when no call changed anything in it, so SQLite's write lock
