@@ -136,6 +136,28 @@ impl Header {
             .is_some_and(|typ| media_type_eq(typ, expected))
     }
 
+    /// The header as compact JSON text, as [`crate::json::write_map`] writes
+    /// [`Self::to_map`]: the protected header of a JWS before base64url.
+    ///
+    /// ```
+    /// use jose_core::{Algorithm, Header};
+    /// let json = Header::new(Algorithm::Es256).with_typ("dc+sd-jwt").to_json()?;
+    /// assert_eq!(json, br#"{"alg":"ES256","typ":"dc+sd-jwt"}"#);
+    /// # Ok::<(), jose_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::SigningFailed`] if a member does not serialise (not reachable with
+    /// `serde_json` values).
+    pub fn to_json(&self) -> Result<Vec<u8>, Error> {
+        // Room for a typical header (alg, typ, kid) without growing the buffer.
+        let mut json = Vec::with_capacity(96);
+        crate::json::write_map(&mut json, &self.to_map()).map_err(|_| Error::SigningFailed {
+            reason: "header does not serialise".into(),
+        })?;
+        Ok(json)
+    }
+
     /// Serialises the header to a JSON object.
     #[must_use]
     pub fn to_map(&self) -> Map<String, Value> {

@@ -46,12 +46,7 @@ impl UnsignedJws {
     /// # Errors
     /// [`Error::SigningFailed`] if the header cannot be serialised.
     pub fn with_payload(header: &Header, payload: &[u8]) -> Result<Self, Error> {
-        let mut header_json = Vec::new();
-        crate::json::write_map(&mut header_json, &header.to_map()).map_err(|_| {
-            Error::SigningFailed {
-                reason: "header does not serialise".into(),
-            }
-        })?;
+        let header_json = header.to_json()?;
         let mut signing_input = base64url::encode(&header_json);
         signing_input.push('.');
         signing_input.push_str(&base64url::encode(payload));

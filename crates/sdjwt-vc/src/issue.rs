@@ -612,22 +612,18 @@ impl SdJwtPayload {
     /// [`Error::Jose`] with [`jose_core::Error::SigningFailed`] if the header or payload does
     /// not serialise (not reachable with `serde_json` values).
     pub fn into_unsigned(self, header: &Header) -> Result<UnsignedSdJwt, Error> {
-        let unserialisable = |what: &str| {
-            Error::issuer_jwt(jose_core::Error::SigningFailed {
-                reason: format!("{what} does not serialise"),
-            })
-        };
-        let mut header_json = Vec::new();
-        jose_core::json::write_map(&mut header_json, &header.to_map())
-            .map_err(|_| unserialisable("header"))?;
+        let header_json = header.to_json().map_err(Error::issuer_jwt)?;
         let estimate = self
             .disclosures
             .len()
             .saturating_mul(48)
             .saturating_add(512);
         let mut payload_json = Vec::with_capacity(estimate);
-        write_payload(&mut payload_json, &self.payload, &self.top_digests)
-            .map_err(|_| unserialisable("claims"))?;
+        write_payload(&mut payload_json, &self.payload, &self.top_digests).map_err(|_| {
+            Error::issuer_jwt(jose_core::Error::SigningFailed {
+                reason: "claims do not serialise".into(),
+            })
+        })?;
         // Room for the signature too, so attaching it does not reallocate.
         let capacity = jose_core::base64url::encoded_len(header_json.len())
             .saturating_add(jose_core::base64url::encoded_len(payload_json.len()))
