@@ -3,27 +3,41 @@
 //!
 //! Every certificate passes `trust-x509`'s rules: roots have a critical BasicConstraints
 //! (cA, pathLen 0), keyCertSign + cRLSign and a SubjectKeyIdentifier; leaves have an
-//! AuthorityKeyIdentifier and a critical KeyUsage with digitalSignature only. The Document
-//! Signer adds the ISO 18013-5 EKU `1.0.18013.5.1.2` and the IACA's country, and stays within
-//! the ISO validity limits (IACA ten years here, at most twenty; DS 450 days, at most 457).
-//! Roots start a day before `now` so that small clock differences do not matter.
+//! AuthorityKeyIdentifier and a critical KeyUsage with digitalSignature only. Every serial
+//! number is 16 random bytes (positive, non-sequential; RFC 5280 §4.1.2.2 and ISO 18013-5
+//! Annex B ask for at least 63 random bits), so a certificate issued again for the same key
+//! (at every start, on every instance) never repeats one.
+//!
+//! The Document Signer follows the ISO 18013-5 Annex B.1.4 profile: the critical EKU
+//! `1.0.18013.5.1.2`, no BasicConstraints, a SubjectKeyIdentifier (SHA-1 of the key, RFC 5280
+//! §4.2.1.2 method 1), the IACA's country, and the ISO validity limits (IACA ten years here, at
+//! most twenty; DS 450 days, at most 457). It carries no issuerAltName and no CRL distribution
+//! point: the demo publishes no CRL, and a point to a CRL nobody serves would fail a reader
+//! that checks revocation. Roots start a day before `now` so that small clock differences do
+//! not matter.
 //!
 //! Nothing here is for production: real CAs keep their keys in an HSM and certificates are
 //! issued once, not at every start.
 
-use jose_core::{EcCurve, PublicJwk, PublicKey, UnixTime};
+use der::Encode as _;
+use der::asn1::{ObjectIdentifier, OctetString};
+use jose_core::{EcCurve, PublicJwk, PublicKey, RandomSource, SystemRandom, UnixTime};
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, DnValue,
-    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, PublicKeyData, SanType,
-    SignatureAlgorithm,
+    BasicConstraints, CertificateParams, CustomExtension, DistinguishedName, DnType, DnValue, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose, PublicKeyData, SanType, SerialNumber, SignatureAlgorithm,
 };
 
 use crate::error::DemoError;
 
 /// The country of every demo certificate (`C`), and so of the demo mDL.
 pub const DEMO_COUNTRY: &str = "DE";
-/// The ISO 18013-5 Document Signer extended key usage, `1.0.18013.5.1.2`.
-pub const MDOC_DS_EKU: &[u64] = &[1, 0, 18013, 5, 1, 2];
+/// `id-ce-extKeyUsage` (RFC 5280 §4.2.1.12).
+const EXT_KEY_USAGE: &[u64] = &[2, 5, 29, 37];
+/// `id-ce-subjectKeyIdentifier` (RFC 5280 §4.2.1.2).
+const SUBJECT_KEY_IDENTIFIER: &[u64] = &[2, 5, 29, 14];
+/// Random bytes in a serial number: 128 bits, more than the 63 that ISO 18013-5 asks for and
+/// within RFC 5280's 20 octets.
+const SERIAL_BYTES: usize = 16;
 /// Lifetime of a demo root: ten years.
 pub const ROOT_VALIDITY_DAYS: u64 = 3650;
 /// Lifetime of a demo leaf (within ISO 18013-5's 457 days for a Document Signer).
@@ -85,6 +99,41 @@ fn name(common_name: &str) -> Result<DistinguishedName, DemoError> {
     Ok(dn)
 }
 
+/// A fresh serial number: [`SERIAL_BYTES`] random bytes, the first below `0x80` (so the
+/// INTEGER is positive without a leading zero) and not zero (so it keeps its length).
+fn random_serial() -> Result<SerialNumber, DemoError> {
+    let mut bytes = [0u8; SERIAL_BYTES];
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|e| DemoError::Config(format!("certificate serial number: {e}")))?;
+    if let Some(first) = bytes.first_mut() {
+        *first = (*first & 0x7f) | 0x01;
+    }
+    Ok(SerialNumber::from_slice(&bytes))
+}
+
+/// The Document Signer's extensions beyond rcgen's own (ISO 18013-5 Annex B.1.4): the
+/// critical EKU and, since the profile has no BasicConstraints (which rcgen writes with the
+/// SubjectKeyIdentifier), the SubjectKeyIdentifier.
+fn document_signer_extensions(subject: &SubjectKey) -> Result<Vec<CustomExtension>, DemoError> {
+    let encoding = |e: der::Error| DemoError::Config(format!("Document Signer extension: {e}"));
+    let eku = ObjectIdentifier::from_bytes(trust_x509::KeyPurpose::MDOC_DS.as_der_contents())
+        .map_err(|e| DemoError::Config(format!("Document Signer EKU: {e}")))?;
+    let eku = x509_cert::ext::pkix::ExtendedKeyUsage(vec![eku])
+        .to_der()
+        .map_err(encoding)?;
+    let mut eku = CustomExtension::from_oid_content(EXT_KEY_USAGE, eku);
+    eku.set_criticality(true);
+    let key_id = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &subject.raw);
+    let key_id = OctetString::new(key_id.as_ref())
+        .and_then(|id| id.to_der())
+        .map_err(encoding)?;
+    Ok(vec![
+        eku,
+        CustomExtension::from_oid_content(SUBJECT_KEY_IDENTIFIER, key_id),
+    ])
+}
+
 /// The parameters of a demo root named `common_name`, valid from a day before `now`.
 fn root_params(common_name: &str, now: UnixTime) -> Result<CertificateParams, DemoError> {
     let mut params = CertificateParams::default();
@@ -106,7 +155,9 @@ impl DemoCa {
         let key =
             KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(rcgen_error("CA key"))?;
         let params = root_params(common_name, now)?;
-        let root = params.self_signed(&key).map_err(rcgen_error("CA root"))?;
+        let mut signed = params.clone();
+        signed.serial_number = Some(random_serial()?);
+        let root = signed.self_signed(&key).map_err(rcgen_error("CA root"))?;
         Ok(Self {
             issuer: Issuer::new(params, key),
             name: common_name.to_owned(),
@@ -195,6 +246,7 @@ impl DemoCa {
         params.distinguished_name = name(common_name)?;
         params.not_before = time_of(now.saturating_sub(DAY))?;
         params.not_after = time_of(now.saturating_add(LEAF_VALIDITY_DAYS.saturating_mul(DAY)))?;
+        params.serial_number = Some(random_serial()?);
         params.is_ca = IsCa::ExplicitNoCa;
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         params.use_authority_key_identifier_extension = true;
@@ -208,8 +260,8 @@ impl DemoCa {
             }
             LeafKind::Attester => {}
             LeafKind::DocumentSigner => {
-                params.extended_key_usages =
-                    vec![ExtendedKeyUsagePurpose::Other(MDOC_DS_EKU.to_vec())];
+                params.is_ca = IsCa::NoCa;
+                params.custom_extensions = document_signer_extensions(&subject)?;
             }
         }
         let leaf = params

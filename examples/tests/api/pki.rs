@@ -107,3 +107,91 @@ fn an_es512_signing_key_is_refused_at_start_as_rcgen_cannot_certify_it() {
         other => panic!("expected a configuration error, got {other:?}"),
     }
 }
+
+/// The extensions of a DER certificate: `(OID, critical, value)`.
+fn extensions(der: &[u8]) -> Vec<(String, bool, Vec<u8>)> {
+    let cert = <x509_cert::Certificate as der::Decode>::from_der(der).unwrap();
+    cert.tbs_certificate()
+        .extensions()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e.extn_id.to_string(),
+                e.critical,
+                e.extn_value.as_bytes().to_vec(),
+            )
+        })
+        .collect()
+}
+
+fn serial(der: &[u8]) -> Vec<u8> {
+    let cert = <x509_cert::Certificate as der::Decode>::from_der(der).unwrap();
+    cert.tbs_certificate().serial_number().as_bytes().to_vec()
+}
+
+/// ISO 18013-5 Annex B.1.4: the Document Signer's EKU is critical and holds
+/// `1.0.18013.5.1.2`, it has no BasicConstraints, and its SubjectKeyIdentifier is the SHA-1 of
+/// its key.
+#[test]
+fn the_document_signer_follows_the_iso_profile() {
+    let now = UnixTime::from_secs(NOW);
+    let ca = DemoCa::generate("Demo IACA", now).unwrap();
+    let signer = key();
+    let chain = ca
+        .issue("DS", &signer.public_jwk(), &LeafKind::DocumentSigner, now)
+        .unwrap();
+    let found = extensions(&chain[0]);
+    let eku = found.iter().find(|(oid, ..)| oid == "2.5.29.37").unwrap();
+    assert!(eku.1, "the EKU is critical");
+    // SEQUENCE { OID 1.0.18013.5.1.2 }
+    assert_eq!(
+        eku.2,
+        [
+            &[0x30, 0x09, 0x06, 0x07][..],
+            KeyPurpose::MDOC_DS.as_der_contents()
+        ]
+        .concat()
+    );
+    assert!(
+        !found.iter().any(|(oid, ..)| oid == "2.5.29.19"),
+        "no BasicConstraints"
+    );
+    let jose_core::PublicKey::Ec { point, .. } = signer.public_jwk().key().clone() else {
+        panic!("an EC key");
+    };
+    let sha1 = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &point);
+    let ski = found.iter().find(|(oid, ..)| oid == "2.5.29.14").unwrap();
+    assert!(!ski.1, "the SubjectKeyIdentifier is not critical");
+    assert_eq!(ski.2, [&[0x04, 20][..], sha1.as_ref()].concat());
+    // Still a Document Signer to trust-x509's ISO profile.
+    let anchors = TrustAnchors::from_pem(ca.root_pem()).unwrap();
+    validate_chain(&chain, &anchors, now, &Policy::mdoc_document_signer()).unwrap();
+}
+
+/// Every certificate gets 16 fresh random bytes as its serial number, positive: two
+/// certificates for the same key and name (as at two starts) never share one.
+#[test]
+fn serial_numbers_are_random_and_never_repeat() {
+    let now = UnixTime::from_secs(NOW);
+    let ca = DemoCa::generate("Demo CA", now).unwrap();
+    let again = DemoCa::generate("Demo CA", now).unwrap();
+    let signer = key();
+    let mut serials = vec![serial(ca.root_der()), serial(again.root_der())];
+    for kind in [
+        LeafKind::Attester,
+        LeafKind::Attester,
+        LeafKind::DocumentSigner,
+    ] {
+        let chain = ca.issue("Leaf", &signer.public_jwk(), &kind, now).unwrap();
+        serials.push(serial(&chain[0]));
+    }
+    for serial in &serials {
+        assert_eq!(serial.len(), 16, "{serial:02x?}");
+        assert!(serial[0] & 0x80 == 0 && serial[0] != 0, "{serial:02x?}");
+    }
+    let mut unique = serials.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), serials.len());
+}
