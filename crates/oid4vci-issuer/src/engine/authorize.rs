@@ -161,6 +161,10 @@ impl IssuerEngine {
 
     /// The configurations a pushed request asks for: each `openid_credential` detail's
     /// `credential_configuration_id`, then each scope's configuration, without repeats.
+    ///
+    /// Scope values no configuration claims are ignored, as OpenID4VCI 1.0 §5.1.2 requires
+    /// (wallets add `openid` or `offline_access`, or reuse one scope string across issuers);
+    /// `invalid_scope` only when scopes were asked for and nothing known remains.
     fn requested_configurations(
         &self,
         pushed: &PushedAuthorizationRequest,
@@ -172,17 +176,24 @@ impl IssuerEngine {
                 ids.push(id);
             }
         }
+        let mut asked = false;
         for scope in pushed.scopes() {
-            let profile = self
+            asked = true;
+            let known = self
                 .profiles
                 .iter()
-                .find(|p| p.scope.as_deref() == Some(scope))
-                .ok_or_else(|| {
-                    OAuthError::bad_request("invalid_scope", &format!("unknown scope {scope}"))
-                })?;
-            if !ids.contains(&profile.id) {
+                .find(|p| p.scope.as_deref() == Some(scope));
+            if let Some(profile) = known
+                && !ids.contains(&profile.id)
+            {
                 ids.push(profile.id.clone());
             }
+        }
+        if asked && ids.is_empty() {
+            return Err(OAuthError::bad_request(
+                "invalid_scope",
+                "none of the requested scope values is known",
+            ));
         }
         Ok(ids)
     }

@@ -226,6 +226,9 @@ fn bad_pushed_requests_get_their_exact_answers() {
         error(&par_body("w", "scope=unknown")),
         Some((400, "invalid_scope".into()))
     );
+    // Unknown values beside a known one are ignored (OpenID4VCI 1.0 §5.1.2).
+    let mixed = format!("scope={}", enc("openid pid_scope offline_access"));
+    assert_eq!(error(&par_body("w", &mixed)), None);
     let plain = par_body("w", "scope=pid_scope")
         .replace("code_challenge_method=S256", "code_challenge_method=plain");
     assert_eq!(error(&plain), Some((400, "invalid_request".into())));
