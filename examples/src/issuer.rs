@@ -377,6 +377,9 @@ impl IssuerState {
             .clone()
             .map(|config| {
                 ClientAttestationVerifier::builder(config, &base_url)
+                    // OpenID4VCI 1.0 §14.7 pins ABCA -07, where `iat` is optional, and its
+                    // App. I.2 wallet attestation carries none: accepted, with a warning.
+                    .with_missing_iat_tolerated(true)
                     .with_key_lookup(Arc::clone(&key_lookup), clock.now())
                     .with_attestation_algorithms(ACCEPTED_ALGORITHMS)
                     .with_pop_algorithms(ACCEPTED_ALGORITHMS)

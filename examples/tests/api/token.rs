@@ -1,9 +1,12 @@
 //! The token endpoint: client attestation, pre-authorized codes, tx_code.
 
+use examples::clock::Clock as _;
+use examples::pki::{DemoCa, LeafKind};
 use examples::wallet::PRE_AUTHORIZED_GRANT;
+use jose_core::{Algorithm, LocalSigner, SystemRandom, UnixTime};
 use serde_json::json;
 
-use crate::common::TestEnv;
+use crate::common::{START, TestEnv};
 
 fn pre_auth(code: &str) -> [(&str, &str); 2] {
     [
@@ -88,6 +91,51 @@ fn expired_attestation_is_use_fresh_attestation() {
         .unwrap();
     assert_eq!(reply.status, 400);
     assert_eq!(reply.error_code(), Some("use_fresh_attestation"));
+}
+
+/// OpenID4VCI 1.0 App. I.2's wallet attestation has no `iat` (ABCA -07 makes it optional):
+/// the issuer accepts it.
+#[test]
+fn an_attestation_without_iat_as_in_openid4vci_is_accepted() {
+    let ca = DemoCa::generate("Test Attester CA", UnixTime::from_secs(START)).unwrap();
+    let config = examples::demo::x509_attestation_config(ca.root_pem());
+    let t = TestEnv::with_attester_ca(&ca, Some(config), |_| {});
+    let mut wallet = t.wallet();
+    let info = wallet.discover(&t.env.issuer_url).unwrap();
+    let attester = LocalSigner::generate(Algorithm::Es256, &SystemRandom::new()).unwrap();
+    let chain = ca
+        .issue(
+            "Another attester",
+            &attester.public_jwk(),
+            &LeafKind::Attester,
+            t.clock.now(),
+        )
+        .unwrap();
+    let issued = wallet.attestation().unwrap().to_owned();
+    let claims = jose_core::CompactJws::parse(&issued, &jose_core::Limits::default())
+        .unwrap()
+        .into_claims();
+    let mut shaped = serde_json::Map::new();
+    for name in ["iss", "sub", "exp", "cnf", "wallet_name"] {
+        if let Some(value) = claims.get(name) {
+            shaped.insert(name.into(), value.clone());
+        }
+    }
+    shaped.insert("nbf".into(), json!(t.clock.now().secs()));
+    let header = jose_core::Header::new(Algorithm::Es256)
+        .with_typ("oauth-client-attestation+jwt")
+        .with_x5c(chain);
+    let without_iat = jose_core::UnsignedJws::new(&header, &shaped)
+        .unwrap()
+        .sign(&attester)
+        .unwrap();
+    wallet.set_attestation(Some(without_iat));
+    let (_, _, code) = t.offer(false);
+    let headers = wallet.token_headers(&info).unwrap();
+    let reply = wallet
+        .post_token(&info, &pre_auth(&code), &headers)
+        .unwrap();
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
 }
 
 #[test]
