@@ -321,12 +321,15 @@ impl IssuerEngine {
     }
 
     /// Starts `refresh`'s grant: a refresh token and an access token, stored and answered.
+    /// A grant started with a DPoP proof binds its refresh token to that key (RFC 9449 §5):
+    /// a refresh with another key, or none, is refused.
     fn start_grant(
         &self,
-        refresh: RefreshGrant,
+        mut refresh: RefreshGrant,
         dpop_jkt: Option<String>,
         now: UnixTime,
     ) -> Result<EndpointResponse, OAuthError> {
+        refresh.dpop_jkt.clone_from(&dpop_jkt);
         let refresh_token = self.handle()?;
         let response = self.issue_access(&refresh, &refresh_token, dpop_jkt, now)?;
         self.stores

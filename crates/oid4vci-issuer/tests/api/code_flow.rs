@@ -202,6 +202,53 @@ fn the_code_flow_issues_dpop_bound_tokens_with_credential_identifiers() {
     );
 }
 
+/// A refresh at the token endpoint with `dpop`'s proof, if any.
+fn refresh_with(
+    engine: &IssuerEngine,
+    refresh_token: &str,
+    dpop: Option<&str>,
+) -> Result<Value, (u16, String)> {
+    let body = format!("grant_type=refresh_token&refresh_token={refresh_token}&client_id=wallet");
+    let mut headers: Vec<(&str, &[u8])> = vec![FORM];
+    if let Some(proof) = dpop {
+        headers.push(("dpop", proof.as_bytes()));
+    }
+    engine
+        .token(&EndpointRequest::new(&headers, body.as_bytes()), NOW)
+        .map(|a| a.body.unwrap_or(Value::Null))
+        .map_err(|e| (e.status(), e.error().to_owned()))
+}
+
+/// RFC 9449 §5: the refresh token of a grant made with a DPoP proof is bound to that key.
+/// Another key or no proof is refused with `invalid_grant` and leaves the token usable; the
+/// bound key refreshes and gets a DPoP-bound access token.
+#[test]
+fn a_refresh_token_is_bound_to_the_dpop_key_of_its_grant() {
+    let engine = engine();
+    let key = DpopKey::new();
+    let code = authorized(&engine, &key);
+    let tokens = redeem(
+        &engine,
+        &code,
+        &verifier(),
+        Some(&key.proof("/token", "t-1")),
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let refresh_token = tokens["refresh_token"].as_str().unwrap_or_default();
+    let other = DpopKey::new();
+    assert_eq!(
+        refresh_with(&engine, refresh_token, Some(&other.proof("/token", "r-1"))),
+        Err((400, "invalid_grant".into()))
+    );
+    assert_eq!(
+        refresh_with(&engine, refresh_token, None),
+        Err((400, "invalid_grant".into()))
+    );
+    let refreshed = refresh_with(&engine, refresh_token, Some(&key.proof("/token", "r-2")))
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(refreshed["token_type"], "DPoP");
+}
+
 #[test]
 fn bad_pushed_requests_get_their_exact_answers() {
     let engine = engine();
