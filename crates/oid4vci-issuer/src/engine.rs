@@ -388,19 +388,19 @@ impl IssuerEngine {
         Ok(crate::EndpointResponse::json(200, body.to_value()))
     }
 
-    /// `POST /challenge` (ABCA challenge endpoint): a fresh stateless attestation challenge,
-    /// also as `DPoP-Nonce` (ABCA -11: in DPoP combined mode the DPoP nonce is the
-    /// attestation's freshness, and the challenge endpoint may hand it out).
+    /// `POST /challenge` (ABCA challenge endpoint): a fresh stateless attestation challenge.
+    ///
+    /// No `DPoP-Nonce` goes with it: this issuer checks no DPoP nonce (freshness comes from
+    /// `iat` and the single-use `jti`), and a nonce handed out but never checked would promise
+    /// a freshness the server does not enforce (RFC 9449 §8).
     ///
     /// # Errors
     /// `server_error` when no randomness is available.
     pub fn challenge(&self, now: UnixTime) -> Result<crate::EndpointResponse, OAuthError> {
         let value = self.fresh(NoncePurpose::AttestationChallenge, now)?;
         let mut body = Map::new();
-        body.insert("attestation_challenge".into(), Value::String(value.clone()));
-        let mut response = crate::EndpointResponse::json(200, Value::Object(body));
-        response.headers.push(("dpop-nonce", value.into()));
-        Ok(response)
+        body.insert("attestation_challenge".into(), Value::String(value));
+        Ok(crate::EndpointResponse::json(200, Value::Object(body)))
     }
 
     /// A fresh stateless nonce of `purpose`.
