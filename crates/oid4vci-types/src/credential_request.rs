@@ -268,7 +268,12 @@ impl CredentialRequest {
             (None, None) => None,
         };
         let credential_response_encryption = match map.remove("credential_response_encryption") {
-            Some(v) => Some(json::from_value(v, MSG)?),
+            Some(v) => Some(json::from_value(v, MSG).map_err(|e| {
+                Error::MalformedEncryptionParameters {
+                    member: "credential_response_encryption",
+                    reason: alloc::string::ToString::to_string(&e),
+                }
+            })?),
             None => None,
         };
         Ok(Self {

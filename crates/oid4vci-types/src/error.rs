@@ -282,6 +282,14 @@ pub enum Error {
         /// The requested identifier.
         id: String,
     },
+    /// Encryption parameters that are not the object the message defines (a missing `jwk`
+    /// or `enc`, a member of the wrong type): `invalid_encryption_parameters` (§8.3.1.2).
+    MalformedEncryptionParameters {
+        /// `credential_response_encryption`.
+        member: &'static str,
+        /// What is wrong, as the JSON reader said it.
+        reason: String,
+    },
     /// An encryption parameter (`alg` of the JWK, `enc`, `zip`) is not in the issuer's
     /// supported values.
     UnsupportedEncryptionParameter {
@@ -453,6 +461,9 @@ impl fmt::Display for Error {
             }
             Self::UnknownCredentialIdentifier { id } => {
                 write!(f, "unknown credential identifier {id:?}")
+            }
+            Self::MalformedEncryptionParameters { member, reason } => {
+                write!(f, "malformed {member}: {reason}")
             }
             Self::UnsupportedEncryptionParameter { member, value } => {
                 write!(

@@ -289,6 +289,7 @@ impl Error {
             Self::EncryptionNotSupported { .. }
             | Self::EncryptionRequired { .. }
             | Self::PlaintextRequestWithResponseEncryption
+            | Self::MalformedEncryptionParameters { .. }
             | Self::UnsupportedEncryptionParameter { .. } => {
                 CredentialErrorCode::InvalidEncryptionParameters
             }

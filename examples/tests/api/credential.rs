@@ -179,7 +179,35 @@ fn more_proofs_than_batch_size_is_refused() {
         })
         .collect();
     let reply = post_with_proofs(&t, &wallet, "IdentityCredential", proofs);
-    assert_eq!(reply.error_code(), Some("invalid_credential_request"));
+    // The `proofs` parameter is invalid (OpenID4VCI 1.0 §8.3.1.2), as for too many
+    // `attestation` proofs.
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.error_code(), Some("invalid_proof"));
+}
+
+/// A `proofs` object with two proof types is an invalid `proofs` parameter: `invalid_proof`
+/// (OpenID4VCI 1.0 §8.2, §8.3.1.2), not a generic `invalid_credential_request`.
+#[test]
+fn two_proof_types_are_invalid_proof() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let (info, tokens) = t.tokens(&wallet);
+    let nonce = wallet.nonce(&info).unwrap();
+    let proof = wallet
+        .proof(&info.issuer, &wallet.new_holder_key().unwrap(), &nonce)
+        .unwrap();
+    let mut body = credential_request_body("IdentityCredential", &[proof]);
+    body["proofs"]["attestation"] = json!(["eyJ9.e30.sig"]);
+    let reply = wallet
+        .post_authorized(
+            "credential",
+            info.credential_endpoint().unwrap(),
+            &tokens,
+            &body,
+        )
+        .unwrap();
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.error_code(), Some("invalid_proof"));
 }
 
 #[test]

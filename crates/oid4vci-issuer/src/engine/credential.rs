@@ -50,13 +50,11 @@ impl IssuerEngine {
         let authorized = self.authorize(request, CREDENTIAL_PATH, now)?;
         let grant = authorized.grant();
         let body = self.request_body(request)?;
-        let parsed =
-            CredentialRequest::parse(body.bytes(), &ParseOptions::default()).map_err(|e| {
-                bad(
-                    CredentialErrorCode::InvalidCredentialRequest,
-                    &e.to_string(),
-                )
-            })?;
+        // The parser's error names its code: malformed `proofs` are `invalid_proof`, malformed
+        // encryption parameters `invalid_encryption_parameters`, the rest
+        // `invalid_credential_request`.
+        let parsed = CredentialRequest::parse(body.bytes(), &ParseOptions::default())
+            .map_err(|e| bad(e.credential_error_code(), &e.to_string()))?;
         let sealer = self.response_encrypter(
             parsed.credential_response_encryption.as_ref(),
             body.encrypted(),
@@ -166,8 +164,9 @@ impl IssuerEngine {
             }
         };
         if proofs.len() > self.settings.batch_size {
+            // The `proofs` parameter is invalid (§8.3.1.2), as for an `attestation` proof.
             return Err(bad(
-                CredentialErrorCode::InvalidCredentialRequest,
+                CredentialErrorCode::InvalidProof,
                 &format!("at most {} proofs per request", self.settings.batch_size),
             ));
         }

@@ -285,14 +285,17 @@ fn bad_response_encryption_parameters_are_invalid_encryption_parameters() {
     for (body, description) in cases {
         assert_refused(s.encrypted_call(false, &body), description);
     }
-    // No jwk at all: the request itself is malformed.
+    // No jwk at all: encryption parameters that are "either invalid or missing" (§8.3.1.2).
     let mut body = with(&|_| {});
     body["credential_response_encryption"]
         .as_object_mut()
         .unwrap()
         .remove("jwk");
     let error = s.encrypted_call(false, &body).unwrap_err();
-    assert_eq!(error.error(), "invalid_credential_request");
+    assert_eq!(
+        (error.status(), error.error()),
+        (400, "invalid_encryption_parameters")
+    );
 }
 
 #[test]
