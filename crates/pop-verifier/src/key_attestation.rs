@@ -164,11 +164,22 @@ pub enum AttestationNonce<'a> {
     /// The `nonce` must be present and pass the check: the `attestation` proof type at an
     /// issuer with a Nonce Endpoint (OpenID4VCI 1.0 App. F.3).
     Required(NonceCheck<'a>),
-    /// A carried `nonce` must pass the check; an attestation without one is accepted (the
-    /// `key_attestation` header of a `jwt` proof, whose own `nonce` is checked).
+    /// A carried `nonce` must pass the check; an attestation without one is accepted. Below
+    /// OpenID4VCI 1.0 App. F.1, which requires a c_nonce in a `jwt` proof's
+    /// `key_attestation` header when the issuer provides one: for an issuer that chooses to
+    /// accept attestations fetched before its nonce (the proof's own `nonce` is still checked).
     IfPresent(NonceCheck<'a>),
     /// Nothing is checked (an issuer without a Nonce Endpoint); a carried value is reported.
     Unchecked,
+}
+
+/// Whether a key attestation must carry `exp` (OpenID4VCI 1.0 App. D.1).
+#[derive(Clone, Copy)]
+enum ExpRule {
+    /// With a `jwt` proof (the `key_attestation` header).
+    Required,
+    /// As the `attestation` proof type.
+    Optional,
 }
 
 /// Verifies key attestations: built once, shared by every request (`Send + Sync`).
@@ -215,7 +226,7 @@ pub struct VerifiedKeyAttestation {
     key_storage: Vec<String>,
     user_authentication: Vec<String>,
     iat: UnixTime,
-    exp: UnixTime,
+    exp: Option<UnixTime>,
     nonce: Option<String>,
     certification: Option<String>,
     status: Option<Value>,
@@ -247,9 +258,10 @@ impl VerifiedKeyAttestation {
         self.iat
     }
 
-    /// The `exp`.
+    /// The `exp`: always there for [`KeyAttestationVerifier::verify`], possibly absent for
+    /// [`KeyAttestationVerifier::verify_attestation_proof`].
     #[must_use]
-    pub const fn exp(&self) -> UnixTime {
+    pub const fn exp(&self) -> Option<UnixTime> {
         self.exp
     }
 
@@ -367,7 +379,8 @@ impl KeyAttestationVerifier {
     /// Checks (OpenID4VCI 1.0 App. D.1, HAIP): strict parse; `typ` `key-attestation+jwt`;
     /// `alg` allowed; `crit`; the key from `x5c` only (validated by the wallet-provider roots;
     /// `kid`, `jwk` and `trust_chain` are refused); signature; `iat` required and not after
-    /// `now + skew`; `exp` required and not before `now - skew`; `attested_keys` a non-empty
+    /// `now + skew`; `exp` required (OpenID4VCI 1.0 App. D.1: with `jwt` proofs, where this is used as the
+    /// `key_attestation` header) and not before `now - skew`; `attested_keys` a non-empty
     /// array (at most the configured maximum) of public JWKs (a private member is refused);
     /// `key_storage` and `user_authentication` arrays of strings (bounded); `certification` a
     /// string; `nonce` per `nonce`; `status` an object.
@@ -386,6 +399,32 @@ impl KeyAttestationVerifier {
         token: &str,
         now: UnixTime,
         nonce: AttestationNonce<'_>,
+    ) -> Result<VerifiedKeyAttestation, Error> {
+        self.verify_with(token, now, nonce, ExpRule::Required)
+    }
+
+    /// [`Self::verify`] for the `attestation` proof type (OpenID4VCI 1.0 App. F.3), where the
+    /// attestation is the whole proof: App. D.1 makes `exp` REQUIRED only with `jwt` proofs, so
+    /// here it may be absent (freshness then comes from the `nonce`, which an issuer with a
+    /// Nonce Endpoint requires); a carried `exp` is still enforced.
+    ///
+    /// # Errors
+    /// As [`Self::verify`], without [`Error::MissingClaim`] for `exp`.
+    pub fn verify_attestation_proof(
+        &self,
+        token: &str,
+        now: UnixTime,
+        nonce: AttestationNonce<'_>,
+    ) -> Result<VerifiedKeyAttestation, Error> {
+        self.verify_with(token, now, nonce, ExpRule::Optional)
+    }
+
+    fn verify_with(
+        &self,
+        token: &str,
+        now: UnixTime,
+        nonce: AttestationNonce<'_>,
+        exp_rule: ExpRule,
     ) -> Result<VerifiedKeyAttestation, Error> {
         let jws = parse(token, &self.limits)?;
         check_header(&jws, KEY_ATTESTATION_TYP, &self.algorithms)?;
@@ -420,8 +459,13 @@ impl KeyAttestationVerifier {
                 latest: latest.secs(),
             });
         }
-        let exp = claims::required_time(claims, "exp").map_err(claim_error)?;
-        if exp < now.saturating_sub(self.skew) {
+        let exp = match exp_rule {
+            ExpRule::Required => Some(claims::required_time(claims, "exp").map_err(claim_error)?),
+            ExpRule::Optional => claims::optional_time(claims, "exp").map_err(claim_error)?,
+        };
+        if let Some(exp) = exp
+            && exp < now.saturating_sub(self.skew)
+        {
             return Err(Error::Expired { exp: exp.secs() });
         }
         let attested_keys = self.attested_keys(claims)?;

@@ -191,11 +191,14 @@ fn attested_holder_key(
         required,
     ) {
         (Some(attestation), Some(verifier), _) => {
+            // OpenID4VCI 1.0 App. F.1: this issuer provides a c_nonce, so the key
+            // attestation's `nonce` MUST be one; without it, an attestation made long ago
+            // would pass for as long as it is valid.
             let attestation = verifier
                 .verify(
                     attestation,
                     now,
-                    AttestationNonce::IfPresent(c_nonce(engine)),
+                    AttestationNonce::Required(c_nonce(engine)),
                 )
                 .map_err(|e| proof_error("key_attestation", &e))?;
             attestation
@@ -245,7 +248,7 @@ pub(super) fn attestation_proof(
         ));
     };
     let verified = verifier
-        .verify(
+        .verify_attestation_proof(
             attestation,
             now,
             AttestationNonce::Required(c_nonce(engine)),

@@ -222,7 +222,9 @@ fn attested_jwt_proofs_issue_one_credential_per_key() {
     let engine = engine(&provider, 4);
     let (h1, h2) = (holder(), holder());
     // One attestation for the whole batch, carried by every proof.
-    let att = provider.attest(&attestation_claims(vec![h1.public_jwk(), h2.public_jwk()]));
+    let att = provider.attest(
+        &attestation_claims(vec![h1.public_jwk(), h2.public_jwk()]).with_nonce(c_nonce(&engine)),
+    );
     let proofs = json!({"jwt": [proof(&engine, &h1, Some(&att)), proof(&engine, &h2, Some(&att))]});
     assert_eq!(request(&engine, "pid", &proofs), Ok(2));
     // A configuration without the requirement still issues for a plain proof.
@@ -374,7 +376,8 @@ fn a_proof_key_outside_attested_keys_is_invalid_proof() {
     let provider = Provider::new();
     let engine = engine(&provider, 4);
     let (h, other) = (holder(), holder());
-    let att = provider.attest(&attestation_claims(vec![other.public_jwk()]));
+    let att =
+        provider.attest(&attestation_claims(vec![other.public_jwk()]).with_nonce(c_nonce(&engine)));
     assert_invalid_proof(
         &engine,
         &h,
@@ -388,7 +391,8 @@ fn levels_below_the_requirement_are_invalid_proof() {
     let provider = Provider::new();
     let engine = engine(&provider, 4);
     let h = holder();
-    let base = KeyAttestationClaims::new(NOW, NOW.saturating_add(60), vec![h.public_jwk()]);
+    let base = KeyAttestationClaims::new(NOW, NOW.saturating_add(60), vec![h.public_jwk()])
+        .with_nonce(c_nonce(&engine));
     let low_storage = base
         .clone()
         .with_levels(vec!["iso_18045_basic".into()], vec![MODERATE.into()]);
@@ -450,6 +454,40 @@ fn the_attestation_proof_type_issues_one_credential_per_attested_key() {
     );
 }
 
+/// OpenID4VCI 1.0 App. D.1 requires `exp` only with `jwt` proofs: as the `attestation`
+/// proof type, an attestation without it (freshness from its required c_nonce) is accepted;
+/// in a `jwt` proof's `key_attestation` header it is refused.
+#[test]
+fn only_jwt_proofs_need_an_attestation_exp() {
+    let provider = Provider::new();
+    let engine = engine(&provider, 2);
+    let h = holder();
+    let mut claims = Map::new();
+    claims.insert("iat".into(), json!(NOW.secs() - 10));
+    claims.insert("attested_keys".into(), json!([h.public_jwk().to_value()]));
+    claims.insert("key_storage".into(), json!([HIGH]));
+    claims.insert("user_authentication".into(), json!([MODERATE]));
+    claims.insert("nonce".into(), json!(c_nonce(&engine)));
+    let header = jose_core::Header::new(Algorithm::Es256)
+        .with_typ("key-attestation+jwt")
+        .with_x5c(vec![provider.leaf_der.clone()]);
+    let without_exp = jose_core::UnsignedJws::new(&header, &claims)
+        .and_then(|unsigned| unsigned.sign(&provider.signer))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        request(
+            &engine,
+            "pid",
+            &json!({"jwt": [proof(&engine, &h, Some(&without_exp))]})
+        ),
+        refused("invalid_proof", "key_attestation: claim 'exp' is missing")
+    );
+    assert_eq!(
+        request(&engine, "pid", &json!({"attestation": [without_exp]})),
+        Ok(1)
+    );
+}
+
 #[test]
 fn the_attestation_proof_type_needs_a_valid_c_nonce() {
     let provider = Provider::new();
@@ -468,7 +506,17 @@ fn the_attestation_proof_type_needs_a_valid_c_nonce() {
             "key attestation: nonce invalid: malformed nonce"
         )
     );
-    // In the key_attestation header, a carried nonce must be a valid c_nonce as well.
+    // In the key_attestation header of a jwt proof, the nonce is required too (App. F.1: this
+    // issuer provides a c_nonce), and must be a valid c_nonce.
+    let without = provider.attest(&attestation_claims(vec![h.public_jwk()]));
+    assert_eq!(
+        request(
+            &engine,
+            "pid",
+            &json!({"jwt": [proof(&engine, &h, Some(&without))]})
+        ),
+        refused("invalid_proof", "key_attestation: nonce is missing")
+    );
     let forged = provider.attest(&attestation_claims(vec![h.public_jwk()]).with_nonce("forged"));
     assert_eq!(
         request(
@@ -531,9 +579,11 @@ fn a_revoked_attestation_is_invalid_proof_when_status_is_checked() {
     let h = holder();
     let with_status = |idx: u32| {
         provider.attest(
-            &attestation_claims(vec![h.public_jwk()]).with_status(json!({
-                "status_list": {"idx": idx, "uri": "https://wallet-provider.example/status/1"}
-            })),
+            &attestation_claims(vec![h.public_jwk()])
+                .with_nonce(c_nonce(&engine))
+                .with_status(json!({
+                    "status_list": {"idx": idx, "uri": "https://wallet-provider.example/status/1"}
+                })),
         )
     };
     let post = |att: &str| {
@@ -559,7 +609,9 @@ fn a_revoked_attestation_is_invalid_proof_when_status_is_checked() {
         )
     );
     let malformed = provider.attest(
-        &attestation_claims(vec![h.public_jwk()]).with_status(json!({"status_list": {"idx": 0}})),
+        &attestation_claims(vec![h.public_jwk()])
+            .with_nonce(c_nonce(&engine))
+            .with_status(json!({"status_list": {"idx": 0}})),
     );
     assert_eq!(
         post(&malformed),

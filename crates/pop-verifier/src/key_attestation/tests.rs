@@ -74,7 +74,7 @@ fn verifies_and_reports_every_claim() {
     assert_eq!(ok.key_storage(), ["iso_18045_moderate"]);
     assert_eq!(ok.user_authentication(), ["iso_18045_high"]);
     assert_eq!(ok.iat(), UnixTime::from_secs(NOW - 10));
-    assert_eq!(ok.exp(), UnixTime::from_secs(NOW + 3600));
+    assert_eq!(ok.exp(), Some(UnixTime::from_secs(NOW + 3600)));
     assert_eq!(ok.nonce(), Some("n-1"));
     assert_eq!(ok.certification(), Some("https://cert.example/1"));
     assert_eq!(ok.status().unwrap()["status_list"]["idx"], 1);
@@ -202,6 +202,29 @@ fn time_rules() {
     );
     c["exp"] = json!(NOW - 300);
     assert!(unchecked(&v, &raw(&a, &header(), &c)).is_ok());
+}
+
+/// As the `attestation` proof type, `exp` may be absent (App. D.1 requires it only with `jwt`
+/// proofs); a carried one is still enforced, and `iat` is still required.
+#[test]
+fn the_attestation_proof_type_does_not_need_exp() {
+    let (a, h) = (key(Algorithm::Es256), key(Algorithm::Es256));
+    let v = verifier(&a);
+    let as_proof = |c: &Value| {
+        v.verify_attestation_proof(&raw(&a, &header(), c), now(), AttestationNonce::Unchecked)
+    };
+    let mut c = claims(&h);
+    c.as_object_mut().unwrap().remove("exp");
+    assert_eq!(as_proof(&c).unwrap().exp(), None);
+    assert_eq!(
+        unchecked(&v, &raw(&a, &header(), &c)),
+        Err(Error::MissingClaim { name: "exp" })
+    );
+    c["exp"] = json!(NOW - 301);
+    assert_eq!(as_proof(&c), Err(Error::Expired { exp: NOW - 301 }));
+    let mut c = claims(&h);
+    c.as_object_mut().unwrap().remove("iat");
+    assert_eq!(as_proof(&c), Err(Error::MissingClaim { name: "iat" }));
 }
 
 #[test]
