@@ -2,6 +2,7 @@
 //! OpenID4VCI key proofs, with their key attestations (OpenID4VCI 1.0 App. D). pop-verifier hands out a verified proof only through the engine's
 //! replay guard, so every accepted proof is single-use.
 
+use jose_core::keys::{KeyFn, KeyQuery};
 use jose_core::{PublicJwk, UnixTime};
 use oid4vci_types::{CredentialErrorCode, OAuthError, TokenErrorCode};
 use pop_verifier::{
@@ -141,9 +142,15 @@ fn check_attestation_status(
 /// request's PoP, and a batch with a replayed proof records none.
 ///
 /// A `key_attestation` header (OpenID4VCI 1.0 App. F.1) is verified when the engine has a key
-/// attestation verifier: its `nonce`, if carried, must be a valid c_nonce, the proof's key must
-/// be one of its `attested_keys`, and it must meet `required`. When `required` is set, a proof
-/// without the header is refused.
+/// attestation verifier: its `nonce` must be a valid c_nonce, the proof's key must be one of
+/// its `attested_keys`, and it must meet `required`. When `required` is set, a proof without
+/// the header is refused.
+///
+/// Such a proof may name its key by `kid` alone (App. F.1's example; the EUDI wallet libraries
+/// send the attested key's index): the key is then one of the attestation's `attested_keys`,
+/// the one at that index, or with that JWK `kid`, or any that verifies. A request of exactly
+/// one proof with a key attestation gets one credential per attested key (App. F.1: SHOULD),
+/// at most `batch_size`; with several proofs, one per proof.
 pub(super) fn key_proofs(
     engine: &IssuerEngine,
     proofs: &[String],
@@ -159,32 +166,99 @@ pub(super) fn key_proofs(
     )
     .with_client(client);
     let limits = key_proof_limits(engine);
-    let verified = proofs
-        .iter()
-        .map(|proof| {
+    let mut verified = Vec::with_capacity(proofs.len());
+    for proof in proofs {
+        let attested = match kid_in_key_attestation(engine, proof, &limits, now)? {
+            Some(keys) => Some(KeyFn::new(move |query: &KeyQuery<'_>, _| {
+                Ok(attested_candidates(&keys, query.kid()))
+            })),
+            None => None,
+        };
+        let policy = match &attested {
+            Some(lookup) => policy.with_kid_keys(lookup),
+            None => policy,
+        };
+        verified.push(
             pop_verifier::verify_key_proof(proof, &policy, now, &limits)
-                .map_err(|e| proof_error("proof", &e))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+                .map_err(|e| proof_error("proof", &e))?,
+        );
+    }
     let accepted = Unrecorded::record_all(verified, engine.replay.as_ref(), now).map_err(|e| {
         let client_error =
             OAuthError::from_code(CredentialErrorCode::InvalidProof, &format!("proof: {e}"));
         replay_failure(e, client_error)
     })?;
-    accepted
-        .into_iter()
-        .map(|proof| attested_holder_key(engine, proof, required, now))
-        .collect()
+    let single = accepted.len() == 1;
+    let mut keys = Vec::with_capacity(accepted.len());
+    for proof in accepted {
+        keys.extend(attested_holder_keys(engine, proof, required, single, now)?);
+    }
+    Ok(keys)
 }
 
-/// The holder key of a recorded key proof, once its key attestation (if any, or required)
-/// passed. The proof is recorded before its attestation is checked: a refused proof is spent.
-fn attested_holder_key(
+/// The attested keys of a proof that names its key by `kid` inside a `key_attestation`
+/// header (no `jwk`, no `x5c`), once the attestation verified; `None` for any other proof
+/// (whose own errors the proof verification reports).
+fn kid_in_key_attestation(
+    engine: &IssuerEngine,
+    proof: &str,
+    limits: &jose_core::Limits,
+    now: UnixTime,
+) -> Result<Option<Vec<PublicJwk>>, OAuthError> {
+    let Ok(jws) = jose_core::CompactJws::parse(proof, limits) else {
+        return Ok(None);
+    };
+    let header = jws.header();
+    let (Some(_), None, None, Some(serde_json::Value::String(attestation)), Some(verifier)) = (
+        header.kid(),
+        header.jwk(),
+        header.x5c(),
+        header.member("key_attestation"),
+        &engine.key_attestation,
+    ) else {
+        return Ok(None);
+    };
+    let verified = verifier
+        .verify(
+            attestation,
+            now,
+            AttestationNonce::Required(c_nonce(engine)),
+        )
+        .map_err(|e| proof_error("key_attestation", &e))?;
+    Ok(Some(verified.attested_keys().to_vec()))
+}
+
+/// The attested keys a proof's `kid` may name, in the order to try them: the key at that
+/// index, else the keys whose JWK `kid` it is, else every key.
+fn attested_candidates(keys: &[PublicJwk], kid: Option<&str>) -> Vec<PublicJwk> {
+    if let Some(key) = kid
+        .and_then(|kid| kid.parse::<usize>().ok())
+        .and_then(|index| keys.get(index))
+    {
+        return vec![key.clone()];
+    }
+    let named: Vec<PublicJwk> = keys
+        .iter()
+        .filter(|key| kid.is_some() && key.kid() == kid)
+        .cloned()
+        .collect();
+    if named.is_empty() {
+        keys.to_vec()
+    } else {
+        named
+    }
+}
+
+/// The holder keys of a recorded key proof, once its key attestation (if any, or required)
+/// passed: the proof's key, or, for the `single` proof of a request, every attested key. The
+/// proof is recorded before its attestation is checked: a refused proof is spent.
+fn attested_holder_keys(
     engine: &IssuerEngine,
     accepted: AcceptedKeyProof,
     required: Option<&KeyAttestationRequirement>,
+    single: bool,
     now: UnixTime,
-) -> Result<PublicJwk, OAuthError> {
+) -> Result<Vec<PublicJwk>, OAuthError> {
     match (
         accepted.key_attestation(),
         &engine.key_attestation,
@@ -210,6 +284,9 @@ fn attested_holder_key(
                     .map_err(|e| proof_error("key_attestation", &e))?;
             }
             check_attestation_status(engine, "key_attestation", &attestation, now)?;
+            if single {
+                return distinct_attested_keys(engine, &attestation);
+            }
         }
         (None, _, Some(_)) => {
             return Err(OAuthError::from_code(
@@ -224,7 +301,33 @@ fn attested_holder_key(
         }
         (Some(_) | None, None, None) | (None, Some(_), None) => {}
     }
-    Ok(accepted.into_holder_key())
+    Ok(vec![accepted.into_holder_key()])
+}
+
+/// An attestation's keys, one credential each: at most `batch_size`, none twice.
+fn distinct_attested_keys(
+    engine: &IssuerEngine,
+    attestation: &VerifiedKeyAttestation,
+) -> Result<Vec<PublicJwk>, OAuthError> {
+    let invalid = |d: &str| OAuthError::from_code(CredentialErrorCode::InvalidProof, d);
+    let keys = attestation.attested_keys();
+    let batch_size = engine.settings.batch_size;
+    if keys.len() > batch_size {
+        return Err(invalid(&format!(
+            "the key attestation attests {} keys, at most {batch_size} credentials are issued per request",
+            keys.len()
+        )));
+    }
+    let mut distinct: Vec<PublicJwk> = Vec::with_capacity(keys.len());
+    for key in keys {
+        if distinct.iter().any(|k| k.same_key(key)) {
+            return Err(invalid(
+                "the key attestation attests the same key twice: one credential per key",
+            ));
+        }
+        distinct.push(key.clone());
+    }
+    Ok(distinct)
 }
 
 /// Verifies the `attestation` proof type (OpenID4VCI 1.0 App. F.3): exactly one key
@@ -260,23 +363,7 @@ pub(super) fn attestation_proof(
             .map_err(|e| proof_error("key attestation", &e))?;
     }
     check_attestation_status(engine, "key attestation", &verified, now)?;
-    let keys = verified.attested_keys();
-    let batch_size = engine.settings.batch_size;
-    if keys.len() > batch_size {
-        return Err(invalid(&format!(
-            "the key attestation attests {} keys, at most {batch_size} credentials are issued per request",
-            keys.len()
-        )));
-    }
-    let mut distinct: Vec<PublicJwk> = Vec::with_capacity(keys.len());
-    for key in keys {
-        if distinct.iter().any(|k| k.same_key(key)) {
-            return Err(invalid(
-                "the key attestation attests the same key twice: one credential per key",
-            ));
-        }
-        distinct.push(key.clone());
-    }
+    let distinct = distinct_attested_keys(engine, &verified)?;
     // The c_nonce is stateless and reusable within its age: the attestation, which is the
     // whole proof, is accepted once until that age has passed.
     let expires_at = now

@@ -371,6 +371,109 @@ fn sign_raw(signer: &LocalSigner, header: &Value, claims: &Value) -> String {
     format!("{input}.{}", base64url::encode(&sig))
 }
 
+/// A `jwt` proof in the shape of OpenID4VCI 1.0 App. F.1's example and of the EUDI wallet
+/// libraries: `kid` (the attested key's index) and `key_attestation`, no `jwk`.
+fn kid_proof(engine: &IssuerEngine, holder: &LocalSigner, kid: &str, attestation: &str) -> String {
+    let header = json!({"typ": "openid4vci-proof+jwt", "alg": "ES256", "kid": kid,
+        "key_attestation": attestation});
+    let claims = json!({"aud": ISSUER, "iat": NOW.secs(), "nonce": c_nonce(engine)});
+    sign_raw(holder, &header, &claims)
+}
+
+/// One proof naming its key by `kid` inside a key attestation of two keys: its key is the
+/// attested key the `kid` names, and the request gets one credential per attested key.
+#[test]
+fn a_kid_proof_with_a_key_attestation_issues_one_credential_per_attested_key() {
+    let provider = Provider::new();
+    let engine = engine(&provider, 4);
+    let (h1, h2) = (holder(), holder());
+    let att = provider.attest(
+        &attestation_claims(vec![h1.public_jwk(), h2.public_jwk()]).with_nonce(c_nonce(&engine)),
+    );
+    assert_eq!(
+        request(
+            &engine,
+            "pid",
+            &json!({"jwt": [kid_proof(&engine, &h2, "1", &att)]})
+        ),
+        Ok(2)
+    );
+    // A kid that is no index: each attested key is tried.
+    assert_eq!(
+        request(
+            &engine,
+            "pid",
+            &json!({"jwt": [kid_proof(&engine, &h1, "k", &att)]})
+        ),
+        Ok(2)
+    );
+    // The index names the other key: the signature does not verify with it.
+    assert_eq!(
+        request(
+            &engine,
+            "pid",
+            &json!({"jwt": [kid_proof(&engine, &h1, "1", &att)]})
+        ),
+        refused("invalid_proof", "proof: signature does not verify")
+    );
+    // A key that is not attested at all.
+    let stranger = holder();
+    assert_eq!(
+        request(
+            &engine,
+            "pid",
+            &json!({"jwt": [kid_proof(&engine, &stranger, "k", &att)]})
+        ),
+        refused("invalid_proof", "proof: signature does not verify")
+    );
+    // Without a verifiable attestation, a kid names nothing.
+    let foreign = Provider::new()
+        .attest(&attestation_claims(vec![h1.public_jwk()]).with_nonce(c_nonce(&engine)));
+    let (code, _) = request(
+        &engine,
+        "pid",
+        &json!({"jwt": [kid_proof(&engine, &h1, "0", &foreign)]}),
+    )
+    .err()
+    .unwrap_or_else(|| panic!("accepted"));
+    assert_eq!(code, "invalid_proof");
+}
+
+/// A single `jwt` proof with a `jwk` whose key attestation names more keys than the batch
+/// allows is refused; with as many, it gets one credential per attested key.
+#[test]
+fn a_single_attested_proof_is_bounded_by_the_batch_size() {
+    let provider = Provider::new();
+    let engine = engine(&provider, 2);
+    let (h1, h2, h3) = (holder(), holder(), holder());
+    let three = provider.attest(
+        &attestation_claims(vec![h1.public_jwk(), h2.public_jwk(), h3.public_jwk()])
+            .with_nonce(c_nonce(&engine)),
+    );
+    assert_eq!(
+        request(
+            &engine,
+            "pid",
+            &json!({"jwt": [proof(&engine, &h1, Some(&three))]})
+        ),
+        refused(
+            "invalid_proof",
+            "the key attestation attests 3 keys, at most 2 credentials are issued per request"
+        )
+    );
+    let two = provider.attest(
+        &attestation_claims(vec![h1.public_jwk(), h2.public_jwk()]).with_nonce(c_nonce(&engine)),
+    );
+    assert_eq!(
+        request(
+            &engine,
+            "pid",
+            &json!({"jwt": [proof(&engine, &h1, Some(&two))]})
+        ),
+        Ok(2)
+    );
+}
+
 #[test]
 fn a_proof_key_outside_attested_keys_is_invalid_proof() {
     let provider = Provider::new();
