@@ -168,12 +168,9 @@ pub(super) fn key_proofs(
     let limits = key_proof_limits(engine);
     let mut verified = Vec::with_capacity(proofs.len());
     for proof in proofs {
-        let attested = match kid_in_key_attestation(engine, proof, &limits, now)? {
-            Some(keys) => Some(KeyFn::new(move |query: &KeyQuery<'_>, _| {
-                Ok(attested_candidates(&keys, query.kid()))
-            })),
-            None => None,
-        };
+        let attested = kid_in_key_attestation(engine, proof, &limits, now)?.map(|keys| {
+            KeyFn::new(move |query: &KeyQuery<'_>, _| Ok(attested_candidates(&keys, query.kid())))
+        });
         let policy = match &attested {
             Some(lookup) => policy.with_kid_keys(lookup),
             None => policy,
