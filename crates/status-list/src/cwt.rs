@@ -158,12 +158,11 @@ impl StatusListToken {
         match key {
             KeyHint::None => {}
             KeyHint::Kid(kid) => unprotected = unprotected.key_id(kid.as_bytes().to_vec()),
-            KeyHint::X5c(chain) => {
-                let value = match chain.as_slice() {
-                    [one] => Value::Bytes(one.clone()),
-                    many => Value::Array(many.iter().cloned().map(Value::Bytes).collect()),
-                };
-                unprotected = unprotected.value(LABEL_X5CHAIN, value);
+            KeyHint::X5c(chain) => unprotected = unprotected.value(LABEL_X5CHAIN, x5chain(chain)),
+            KeyHint::KidAndX5c { kid, chain } => {
+                unprotected = unprotected
+                    .key_id(kid.as_bytes().to_vec())
+                    .value(LABEL_X5CHAIN, x5chain(chain));
             }
         }
         let sign1 = CoseSign1Builder::new()
@@ -397,4 +396,12 @@ fn no_duplicates(entries: &[(Value, Value)]) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// `x5chain` (RFC 9360): one certificate as a bstr, several as an array of them.
+fn x5chain(chain: &[Vec<u8>]) -> Value {
+    match chain {
+        [one] => Value::Bytes(one.clone()),
+        many => Value::Array(many.iter().cloned().map(Value::Bytes).collect()),
+    }
 }

@@ -26,6 +26,15 @@ pub enum KeyHint {
     Kid(String),
     /// A certificate chain, DER, leaf first: JOSE `x5c`; in a CWT, `x5chain` (label 33).
     X5c(Vec<Vec<u8>>),
+    /// Both: a relying party that finds the issuer's keys by `kid` (JWT VC Issuer Metadata)
+    /// and one that validates the chain can each find the key (§11.3: the same key hints as
+    /// the Referenced Tokens).
+    KidAndX5c {
+        /// The key id.
+        kid: String,
+        /// The certificate chain, DER, leaf first.
+        chain: Vec<Vec<u8>>,
+    },
 }
 
 /// The content of a Status List Token: the claims of §5.1 and the list.
@@ -171,6 +180,9 @@ impl StatusListToken {
             KeyHint::None => {}
             KeyHint::Kid(kid) => header = header.with_kid(kid.as_str()),
             KeyHint::X5c(chain) => header = header.with_x5c(chain.clone()),
+            KeyHint::KidAndX5c { kid, chain } => {
+                header = header.with_kid(kid.as_str()).with_x5c(chain.clone());
+            }
         }
         Ok(UnsignedJws::new(&header, &self.to_jwt_claims())?)
     }

@@ -13,7 +13,7 @@ use core::num::NonZeroU64;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jose_core::UnixTime;
@@ -82,11 +82,27 @@ impl SignedStatusLists {
     }
 }
 
-/// `GET /status-lists/{id}`.
+/// `GET /status-lists/{id}`. A historical request (`?time=`, Token Status List §8.4) is
+/// answered 501: this issuer keeps only the current list, and the current token would not be
+/// the one asked for.
 pub(super) async fn status_list(
     State(state): State<Arc<IssuerState>>,
     Path(id): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Response {
+    let historical = query
+        .as_deref()
+        .unwrap_or_default()
+        .split('&')
+        .any(|pair| pair.split('=').next() == Some("time"));
+    if historical {
+        return ApiError::new(
+            StatusCode::NOT_IMPLEMENTED,
+            "not_implemented",
+            "historical status lists (the time parameter) are not served",
+        )
+        .into_response();
+    }
     super::off_runtime(
         state.store_calls.clone(),
         move || -> Result<Response, ApiError> {
@@ -126,7 +142,19 @@ fn signed_token(state: &IssuerState, id: &str) -> Result<Arc<str>, ApiError> {
                 .with_issuer(state.base_url())
                 .with_expires_at(now.saturating_add(STATUS_LIST_TOKEN_LIFETIME_SECONDS))
                 .with_ttl(STATUS_LIST_TTL_SECONDS)
-                .sign_jwt(key.signer(), &KeyHint::X5c(key.chain().to_vec()))
+                .sign_jwt(key.signer(), &key_hint(key.kid(), key.chain()))
                 .map_err(|e| ApiError::server_error(&e))
         })
+}
+
+/// The credentials' own key hints: a verifier that finds keys by `kid` in the JWT VC Issuer
+/// Metadata and one that validates `x5c` both find the list's key (Token Status List §11.3).
+fn key_hint(kid: Option<&str>, chain: &[Vec<u8>]) -> KeyHint {
+    match kid {
+        Some(kid) => KeyHint::KidAndX5c {
+            kid: kid.to_owned(),
+            chain: chain.to_vec(),
+        },
+        None => KeyHint::X5c(chain.to_vec()),
+    }
 }

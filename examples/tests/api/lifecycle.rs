@@ -240,6 +240,21 @@ fn status_list_token_is_signed_again_only_when_its_list_changes_or_ages() {
     assert_eq!(iat, crate::common::START);
     assert_eq!(exp - iat, 86_400);
     assert_eq!(ttl, 300);
+    // The credentials' key hints (Token Status List §11.3): the kid the JWT VC Issuer
+    // Metadata publishes, and the certificate chain.
+    let header = jose_core::CompactJws::parse(&first, &jose_core::Limits::default())
+        .unwrap()
+        .header()
+        .clone();
+    assert_eq!(header.kid(), Some(t.env.issuer.kid().as_str()));
+    assert_eq!(header.x5c().map(<[_]>::len), Some(1));
+    // A historical request (§8.4) is not served.
+    let historical = wallet
+        .http
+        .get("status list", &format!("{status_uri}?time=1800000000"))
+        .unwrap();
+    assert_eq!(historical.status, 501);
+    assert_eq!(historical.error_code(), Some("not_implemented"));
     // Unchanged list, a minute later: the same signed token.
     t.clock.advance(60);
     assert_eq!(fetch(), first);

@@ -74,6 +74,27 @@ fn two_phase_signing_with_x5c() {
     );
 }
 
+/// A `kid` and an `x5c` together (§11.3: the key hints of the Referenced Tokens): both in the
+/// JWT's header.
+#[test]
+fn kid_and_x5c_together() {
+    let signer = signer();
+    let cert = vec![0x30, 0x03, 0x02, 0x01, 0x01];
+    let hint = KeyHint::KidAndX5c {
+        kid: "k1".into(),
+        chain: vec![cert.clone()],
+    };
+    let jwt = token().sign_jwt(&signer, &hint).unwrap();
+    let jws = jose_core::CompactJws::parse(&jwt, &jose_core::Limits::default()).unwrap();
+    assert_eq!(jws.header().kid(), Some("k1"));
+    assert_eq!(jws.header().x5c(), Some(&[cert][..]));
+    let options = VerifyOptions::new(ES256);
+    assert!(
+        StatusListToken::verify_jwt(jwt.as_bytes(), URI, &signer.public_jwk(), &options, now(0))
+            .is_ok()
+    );
+}
+
 #[test]
 fn relying_party_check_returns_each_status() {
     let signer = signer();
@@ -397,6 +418,10 @@ mod cwt {
             KeyHint::Kid("12".into()),
             KeyHint::X5c(vec![vec![1, 2, 3]]),
             KeyHint::X5c(vec![vec![1], vec![2]]),
+            KeyHint::KidAndX5c {
+                kid: "12".into(),
+                chain: vec![vec![1, 2, 3]],
+            },
         ] {
             let cwt = token().sign_cwt(&signer, &hint).unwrap();
             assert_eq!(cwt[0], 0xd2, "tag 18");
