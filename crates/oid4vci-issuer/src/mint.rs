@@ -19,6 +19,9 @@ pub struct SigningKey {
     signer: Arc<dyn Signer + Send + Sync>,
     kid: Option<String>,
     chain: Vec<Vec<u8>>,
+    /// The leaf certificate's `notAfter`, when there is a readable leaf: no credential signed
+    /// with this key outlives it.
+    not_after: Option<UnixTime>,
 }
 
 impl core::fmt::Debug for SigningKey {
@@ -39,6 +42,7 @@ impl SigningKey {
         Self {
             signer,
             kid: None,
+            not_after: leaf_not_after(&chain),
             chain,
         }
     }
@@ -68,6 +72,36 @@ impl SigningKey {
     pub fn kid(&self) -> Option<&str> {
         self.kid.as_deref()
     }
+
+    /// When a credential signed at `now` for `ttl_seconds` expires: never after the leaf
+    /// certificate, whose `x5c`/`x5chain` the credential carries, so that a verifier that
+    /// validates the chain at presentation time accepts the credential for its whole life.
+    ///
+    /// # Errors
+    /// [`MintError::Signing`] when the certificate has expired: the server needs a new one.
+    fn expiry(&self, now: UnixTime, ttl_seconds: u64) -> Result<UnixTime, MintError> {
+        let wanted = now.saturating_add(ttl_seconds);
+        match self.not_after {
+            Some(not_after) if not_after <= now => Err(MintError::Signing(format!(
+                "the signing certificate expired at {}",
+                not_after.secs()
+            ))),
+            Some(not_after) => Ok(wanted.min(not_after)),
+            None => Ok(wanted),
+        }
+    }
+}
+
+/// The `notAfter` of the leaf (the chain's first certificate), if it parses.
+fn leaf_not_after(chain: &[Vec<u8>]) -> Option<UnixTime> {
+    let leaf = <x509_cert::Certificate as der::Decode>::from_der(chain.first()?).ok()?;
+    let secs = leaf
+        .tbs_certificate()
+        .validity()
+        .not_after
+        .to_unix_duration()
+        .as_secs();
+    i64::try_from(secs).ok().map(UnixTime::from_secs)
 }
 
 /// The issuer's signing keys: one for SD-JWT VCs and status list tokens, and the mdoc
@@ -158,7 +192,7 @@ fn sd_jwt(
     let mut builder = SdJwtVcBuilder::new(vct.to_owned(), input.claims.clone())
         .with_issuer(input.issuer)
         .with_issued_at(input.now)
-        .with_expires_at(input.now.saturating_add(input.ttl_seconds))
+        .with_expires_at(key.expiry(input.now, input.ttl_seconds)?)
         .with_holder_key(input.holder)
         .with_status(input.status)
         .with_x5c(key.chain.clone())
@@ -197,7 +231,7 @@ fn mdoc(
     let validity = ValidityInfo::new(
         input.now,
         input.now,
-        input.now.saturating_add(input.ttl_seconds),
+        key.expiry(input.now, input.ttl_seconds)?,
     )
     .map_err(|e| claims(&e))?;
     let prepared = Issuance::from_json(
@@ -218,4 +252,54 @@ fn mdoc(
         .attach_signature(&signature)
         .map(|issued| issued.to_base64url())
         .map_err(|e| MintError::Signing(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use jose_core::{Algorithm, LocalSigner, SystemRandom};
+
+    use super::*;
+
+    const NOW: UnixTime = UnixTime::from_secs(1_800_000_000);
+    const DAY: u64 = 86_400;
+
+    /// A key whose self-signed certificate ends `days` after [`NOW`].
+    fn key_until(days: u64) -> SigningKey {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut params = rcgen::CertificateParams::default();
+        let at = |t: UnixTime| {
+            time::OffsetDateTime::from_unix_timestamp(t.secs()).unwrap_or_else(|e| panic!("{e}"))
+        };
+        params.not_before = at(NOW.saturating_sub(DAY));
+        params.not_after = at(NOW.saturating_add(days.saturating_mul(DAY)));
+        let cert = params.self_signed(&key).unwrap_or_else(|e| panic!("{e}"));
+        let signer = LocalSigner::from_pkcs8(Algorithm::Es256, &key.serialize_der())
+            .unwrap_or_else(|e| panic!("{e}"));
+        SigningKey::new(Arc::new(signer), vec![cert.der().to_vec()])
+    }
+
+    /// A credential never outlives the certificate it carries; without a readable
+    /// certificate the TTL alone decides; a key whose certificate has expired signs nothing.
+    #[test]
+    fn a_credential_ends_with_its_certificate_at_the_latest() {
+        let year = 365 * DAY;
+        assert_eq!(
+            key_until(100).expiry(NOW, year).ok(),
+            Some(NOW.saturating_add(100 * DAY))
+        );
+        assert_eq!(
+            key_until(400).expiry(NOW, year).ok(),
+            Some(NOW.saturating_add(year))
+        );
+        let signer = LocalSigner::generate(Algorithm::Es256, &SystemRandom::new())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let bare = SigningKey::new(Arc::new(signer), Vec::new());
+        assert_eq!(bare.expiry(NOW, year).ok(), Some(NOW.saturating_add(year)));
+        let later = NOW.saturating_add(101 * DAY);
+        assert!(matches!(
+            key_until(100).expiry(later, year),
+            Err(MintError::Signing(reason)) if reason.starts_with("the signing certificate expired")
+        ));
+    }
 }
