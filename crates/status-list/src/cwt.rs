@@ -260,6 +260,42 @@ impl StatusListToken {
         Self::from_cwt_claims(payload, expected_uri, options, now)
     }
 
+    /// The certificates of a Status List Token CWT's `x5chain` (label 33, in the unprotected
+    /// or protected header; RFC 9360), leaf first; empty without one. Nothing is verified:
+    /// validate the chain (for an mdoc's list, to the IACA that anchors the mdoc), then hand
+    /// its leaf's key to [`Self::verify_cwt`].
+    ///
+    /// # Errors
+    /// [`Error::TokenTooLong`] beyond `limits`; [`Error::Cbor`] when the token is not a tagged
+    /// COSE_Sign1 or `x5chain` is neither a bstr nor an array of them.
+    pub fn cwt_x5chain(token: &[u8], limits: &crate::Limits) -> Result<Vec<Vec<u8>>, Error> {
+        if token.len() > limits.max_token_len() {
+            return Err(Error::TokenTooLong {
+                len: token.len(),
+                max: limits.max_token_len(),
+            });
+        }
+        let sign1 = CoseSign1::from_tagged_slice(token)
+            .map_err(|_| cbor_error("not a tagged COSE_Sign1"))?;
+        let found = [&sign1.unprotected, &sign1.protected.header]
+            .into_iter()
+            .flat_map(|header| header.rest.iter())
+            .find(|(label, _)| *label == Label::Int(LABEL_X5CHAIN))
+            .map(|(_, value)| value);
+        match found {
+            None => Ok(Vec::new()),
+            Some(Value::Bytes(one)) => Ok(vec![one.clone()]),
+            Some(Value::Array(many)) => many
+                .iter()
+                .map(|cert| match cert {
+                    Value::Bytes(der) => Ok(der.clone()),
+                    _ => Err(cbor_error("x5chain holds a non-bstr")),
+                })
+                .collect(),
+            Some(_) => Err(cbor_error("x5chain is neither a bstr nor an array")),
+        }
+    }
+
     fn from_cwt_claims(
         payload: &[u8],
         expected_uri: &str,

@@ -425,6 +425,14 @@ mod cwt {
         ] {
             let cwt = token().sign_cwt(&signer, &hint).unwrap();
             assert_eq!(cwt[0], 0xd2, "tag 18");
+            let chain = match &hint {
+                KeyHint::X5c(chain) | KeyHint::KidAndX5c { chain, .. } => chain.clone(),
+                _ => Vec::new(),
+            };
+            assert_eq!(
+                StatusListToken::cwt_x5chain(&cwt, &Limits::default()).unwrap(),
+                chain
+            );
             let back =
                 StatusListToken::verify_cwt(&cwt, URI, &signer.public_jwk(), &options, now(1))
                     .unwrap();
