@@ -27,7 +27,8 @@ pub use metrics::{METRICS_MEDIA_TYPE, Metrics};
 pub use offers::{OFFER_PAGE_PATH, offer_qr_svg, offer_qr_terminal};
 pub use pages::{STYLESHEET_PATH, content_security_policy};
 pub use status::{
-    STATUS_LIST_JWT_MEDIA_TYPE, STATUS_LIST_TOKEN_LIFETIME_SECONDS, STATUS_LIST_TTL_SECONDS,
+    STATUS_LIST_CWT_MEDIA_TYPE, STATUS_LIST_JWT_MEDIA_TYPE, STATUS_LIST_TOKEN_LIFETIME_SECONDS,
+    STATUS_LIST_TTL_SECONDS,
 };
 pub use storage::{Database, OpenStorage, Storage};
 

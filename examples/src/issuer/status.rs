@@ -1,7 +1,16 @@
-//! `GET /status-lists/{id}`: the Status List Token, signed by the active credential signing
-//! key with its certificate in `x5c` (so mdoc holders can check it against the same issuer
-//! root). Every list holds the entries of credentials signed by any key, so after a key
-//! rotation the entries of the old key's credentials are served under the new key's signature.
+//! `GET /status-lists/{id}`: the Status List Token, in the form the request accepts.
+//!
+//! - **JWT** (`application/statuslist+jwt`, the default): signed by the active credential
+//!   signing key, with its `kid` and its certificate in `x5c`, as the SD-JWT VCs that point
+//!   here carry them.
+//! - **CWT** (`application/statuslist+cwt`, when `Accept` asks for it and an mdoc Document
+//!   Signer is configured): signed by the Document Signer, with its certificate in `x5chain`,
+//!   so an ISO 18013-5 reader validates it to the same IACA as the mdoc that points here
+//!   (Token Status List §11.3: the list's key is the Referenced Token's).
+//!
+//! Every list holds the entries of credentials signed by any key, so after a key rotation the
+//! entries of the old key's credentials are served under the new key's signature. Answers carry
+//! `Vary: Accept`.
 //!
 //! A token is signed again only when its list changed or half of its lifetime has passed;
 //! otherwise every fetch gets the same signed token (its `iat` says how fresh it is). Tokens
@@ -14,7 +23,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jose_core::UnixTime;
 use status_list::{KeyHint, StatusList, StatusListToken};
@@ -24,15 +33,53 @@ use crate::error::ApiError;
 
 /// The media type of a Status List Token JWT.
 pub const STATUS_LIST_JWT_MEDIA_TYPE: &str = "application/statuslist+jwt";
+/// The media type of a Status List Token CWT.
+pub const STATUS_LIST_CWT_MEDIA_TYPE: &str = "application/statuslist+cwt";
 /// `exp - iat` of a served Status List Token: one day.
 pub const STATUS_LIST_TOKEN_LIFETIME_SECONDS: u64 = 86_400;
 /// The `ttl` of a served Status List Token: five minutes.
 pub const STATUS_LIST_TTL_SECONDS: NonZeroU64 = NonZeroU64::new(300).unwrap();
 
-/// The last token signed for each list.
+/// The form of a Status List Token (Token Status List §5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Form {
+    Jwt,
+    Cwt,
+}
+
+impl Form {
+    const fn media_type(self) -> &'static str {
+        match self {
+            Self::Jwt => STATUS_LIST_JWT_MEDIA_TYPE,
+            Self::Cwt => STATUS_LIST_CWT_MEDIA_TYPE,
+        }
+    }
+
+    /// The form an `Accept` header asks for: the CWT when it names the CWT media type before
+    /// (or without) the JWT one, else the JWT.
+    fn accepted(headers: &HeaderMap) -> Self {
+        let accept = headers
+            .get_all(header::ACCEPT)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .collect::<Vec<_>>()
+            .join(",")
+            .to_ascii_lowercase();
+        match (
+            accept.find(STATUS_LIST_CWT_MEDIA_TYPE),
+            accept.find(STATUS_LIST_JWT_MEDIA_TYPE),
+        ) {
+            (Some(cwt), Some(jwt)) if cwt < jwt => Self::Cwt,
+            (Some(_), None) => Self::Cwt,
+            _ => Self::Jwt,
+        }
+    }
+}
+
+/// The last token signed for each list, in each form.
 #[derive(Debug, Default)]
 pub(super) struct SignedStatusLists {
-    tokens: Mutex<HashMap<String, SignedList>>,
+    tokens: Mutex<HashMap<(String, Form), SignedList>>,
 }
 
 #[derive(Debug)]
@@ -40,45 +87,46 @@ struct SignedList {
     list: StatusList,
     /// The `kid` of the key that signed it.
     kid: String,
-    jwt: Arc<str>,
+    token: Arc<[u8]>,
     sign_again_at: UnixTime,
 }
 
 impl SignedStatusLists {
-    /// The token of `list` (list `id`) at `now` by the key `kid`: the cached one while the
-    /// list is unchanged, it is fresh enough and that key signed it (after a key rotation the
-    /// token is signed again by the new key), else one `sign` makes.
+    /// The `form` token of `list` (list `id`) at `now` by the key `kid`: the cached one while
+    /// the list is unchanged, it is fresh enough and that key signed it (after a key rotation
+    /// the token is signed again by the new key), else one `sign` makes.
     fn token(
         &self,
-        id: &str,
+        (id, form): (&str, Form),
         list: StatusList,
         kid: &str,
         now: UnixTime,
-        sign: impl FnOnce(StatusList) -> Result<String, ApiError>,
-    ) -> Result<Arc<str>, ApiError> {
+        sign: impl FnOnce(StatusList) -> Result<Vec<u8>, ApiError>,
+    ) -> Result<Arc<[u8]>, ApiError> {
+        let key = (id.to_owned(), form);
         if let Some(signed) = self
             .tokens
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .get(id)
+            .get(&key)
             && signed.list == list
             && signed.kid == kid
             && now < signed.sign_again_at
         {
-            return Ok(Arc::clone(&signed.jwt));
+            return Ok(Arc::clone(&signed.token));
         }
-        let jwt: Arc<str> = sign(list.clone())?.into();
+        let token: Arc<[u8]> = sign(list.clone())?.into();
         let signed = SignedList {
             list,
             kid: kid.to_owned(),
-            jwt: Arc::clone(&jwt),
+            token: Arc::clone(&token),
             sign_again_at: now.saturating_add(STATUS_LIST_TOKEN_LIFETIME_SECONDS / 2),
         };
         self.tokens
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(id.to_owned(), signed);
-        Ok(jwt)
+            .insert(key, signed);
+        Ok(token)
     }
 }
 
@@ -89,6 +137,7 @@ pub(super) async fn status_list(
     State(state): State<Arc<IssuerState>>,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
+    request_headers: HeaderMap,
 ) -> Response {
     let historical = query
         .as_deref()
@@ -106,13 +155,14 @@ pub(super) async fn status_list(
     super::off_runtime(
         state.store_calls.clone(),
         move || -> Result<Response, ApiError> {
-            let jwt = signed_token(&state, &id)?;
-            let mut response = jwt.to_string().into_response();
+            let (form, token) = signed_token(&state, &id, Form::accepted(&request_headers))?;
+            let mut response = token.to_vec().into_response();
             let headers = response.headers_mut();
             headers.insert(
                 header::CONTENT_TYPE,
-                HeaderValue::from_static(STATUS_LIST_JWT_MEDIA_TYPE),
+                HeaderValue::from_static(form.media_type()),
             );
+            headers.insert(header::VARY, HeaderValue::from_static("accept"));
             headers.insert(
                 header::CACHE_CONTROL,
                 HeaderValue::from_str(&format!("max-age={STATUS_LIST_TTL_SECONDS}"))
@@ -124,27 +174,44 @@ pub(super) async fn status_list(
     .await
 }
 
-/// The current token of list `id` (a store read, so on the blocking pool).
-fn signed_token(state: &IssuerState, id: &str) -> Result<Arc<str>, ApiError> {
+/// The current token of list `id` in the form `wanted`, or the JWT when `wanted` is the CWT
+/// and no Document Signer is configured (a store read, so on the blocking pool).
+fn signed_token(
+    state: &IssuerState,
+    id: &str,
+    wanted: Form,
+) -> Result<(Form, Arc<[u8]>), ApiError> {
     let list =
         state.engine.stores().status.snapshot(id).ok_or_else(|| {
             ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such status list")
         })?;
     let now = state.clock.now();
-    // One snapshot of the signing key: its kid, signer and certificate go together.
+    // One snapshot of the signing keys: a key's kid, signer and certificate go together.
     let keys = state.engine.keys();
-    let key = &keys.credential;
-    state
-        .status_tokens
-        .token(id, list, key.kid().unwrap_or_default(), now, |list| {
+    let (form, key) = match (wanted, &keys.mdoc) {
+        (Form::Cwt, Some(document_signer)) => (Form::Cwt, document_signer),
+        _ => (Form::Jwt, &keys.credential),
+    };
+    let token = state.status_tokens.token(
+        (id, form),
+        list,
+        key.kid().unwrap_or_default(),
+        now,
+        |list| {
             let uri = state.url(&format!("{STATUS_LIST_PATH}/{id}"));
-            StatusListToken::new(uri, now, list)
+            let token = StatusListToken::new(uri, now, list)
                 .with_issuer(state.base_url())
                 .with_expires_at(now.saturating_add(STATUS_LIST_TOKEN_LIFETIME_SECONDS))
-                .with_ttl(STATUS_LIST_TTL_SECONDS)
-                .sign_jwt(key.signer(), &key_hint(key.kid(), key.chain()))
-                .map_err(|e| ApiError::server_error(&e))
-        })
+                .with_ttl(STATUS_LIST_TTL_SECONDS);
+            let hint = key_hint(key.kid(), key.chain());
+            match form {
+                Form::Jwt => token.sign_jwt(key.signer(), &hint).map(String::into_bytes),
+                Form::Cwt => token.sign_cwt(key.signer(), &hint),
+            }
+            .map_err(|e| ApiError::server_error(&e))
+        },
+    )?;
+    Ok((form, token))
 }
 
 /// The credentials' own key hints: a verifier that finds keys by `kid` in the JWT VC Issuer

@@ -128,6 +128,41 @@ impl Http {
         Self::read(step, self.agent.get(url).call())
     }
 
+    /// `GET url` with extra headers, for a binary answer: its status, `Content-Type` and raw
+    /// body.
+    ///
+    /// # Errors
+    /// [`DemoError::Transport`] when the server cannot be reached or the body cannot be read.
+    pub fn get_bytes(
+        &self,
+        step: &'static str,
+        url: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<(u16, Option<String>, Vec<u8>), DemoError> {
+        let mut request = self.agent.get(url);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let mut response = request.call().map_err(|e| DemoError::Transport {
+            step,
+            reason: e.to_string(),
+        })?;
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = response
+            .body_mut()
+            .read_to_vec()
+            .map_err(|e| DemoError::Transport {
+                step,
+                reason: e.to_string(),
+            })?;
+        Ok((status, content_type, body))
+    }
+
     /// `GET url` with extra headers.
     ///
     /// # Errors

@@ -14,7 +14,7 @@ impl Wallet {
     /// Verifies an mdoc: `issuerAuth`'s `x5chain` validates to the issuer's `mdoc_iaca` root
     /// under the ISO 18013-5 IACA → Document Signer profile, the COSE signature, every item's
     /// digest, the `docType` and the validity at now; then the MSO's status list entry is read
-    /// (the Status List Token's `x5c` validated to the `credential_issuer` root).
+    /// from the list's CWT, whose `x5chain` validates to the same `mdoc_iaca` root.
     ///
     /// # Errors
     /// [`DemoError::Protocol`] without IACA or issuer roots, or when any check fails.
@@ -28,11 +28,11 @@ impl Wallet {
             .trust
             .as_ref()
             .ok_or_else(|| protocol("no trust anchors for this issuer: cannot verify an mdoc"))?;
-        let iaca = trust::anchors(&trust_set.mdoc_iaca)?
-            .ok_or_else(|| protocol("the issuer serves no mdoc_iaca root"))?;
-        let issuer_roots = trust::anchors(&trust_set.credential_issuer)?
-            .ok_or_else(|| protocol("the issuer serves no credential_issuer root"))?;
-        let trust = IacaTrust::new(iaca);
+        let iaca = || {
+            trust::anchors(&trust_set.mdoc_iaca)?
+                .ok_or_else(|| protocol("the issuer serves no mdoc_iaca root"))
+        };
+        let trust = IacaTrust::new(iaca()?);
         let verified = mdoc_cbor::Verifier::new(&trust)
             .verify_base64url(credential, doctype, self.now())
             .map_err(|e| DemoError::Protocol(format!("mdoc: {e}")))?;
@@ -40,7 +40,7 @@ impl Wallet {
             .status
             .clone()
             .ok_or_else(|| protocol("the MSO has no status list reference"))?;
-        let status = self.read_status_x5c(&reference.uri, reference.idx, &issuer_roots)?;
+        let status = self.read_status_cwt(&reference.uri, reference.idx, &iaca()?)?;
         let Value::Object(claims) = verified.to_json() else {
             return Err(protocol("the mdoc claims are not a JSON object"));
         };

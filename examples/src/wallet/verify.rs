@@ -254,4 +254,51 @@ impl Wallet {
         let key = trust::jws_x5c_key(&token, anchors, self.now())?;
         self.status_entry(&token, uri, idx, &key)
     }
+
+    /// Fetches the Status List Token at `uri` as a CWT (`Accept: application/statuslist+cwt`,
+    /// what an ISO 18013-5 reader asks for an mdoc's list), verifies it with the key of its
+    /// `x5chain` leaf once the chain validates to `iaca` under the Document Signer profile, and
+    /// reads entry `idx`.
+    ///
+    /// # Errors
+    /// [`DemoError::Transport`]; [`DemoError::Protocol`] for another status or content type,
+    /// an untrusted or absent `x5chain`, or a token or index that does not verify.
+    pub fn read_status_cwt(
+        &self,
+        uri: &str,
+        idx: u64,
+        iaca: &TrustAnchors,
+    ) -> Result<Status, DemoError> {
+        let media_type = crate::issuer::STATUS_LIST_CWT_MEDIA_TYPE;
+        let (status, content_type, token) =
+            self.http
+                .get_bytes("status list (CWT)", uri, &[("Accept", media_type)])?;
+        if status != 200 || content_type.as_deref() != Some(media_type) {
+            return Err(DemoError::Protocol(format!(
+                "status list CWT: answered {status} with {content_type:?}"
+            )));
+        }
+        let status_error = |e: status_list::Error| DemoError::Protocol(format!("status list: {e}"));
+        let chain = StatusListToken::cwt_x5chain(&token, &status_list::Limits::default())
+            .map_err(status_error)?;
+        let key = trust_x509::validate_chain(
+            &chain,
+            iaca,
+            self.now(),
+            &trust_x509::Policy::mdoc_document_signer(),
+        )
+        .map(|validated| PublicJwk::new(validated.public_key().clone()))
+        .map_err(|e| DemoError::Protocol(format!("status list x5chain: {e}")))?;
+        StatusListToken::verify_cwt(
+            &token,
+            uri,
+            &key,
+            &VerifyOptions::new(ACCEPTED_ALGORITHMS),
+            self.now(),
+        )
+        .map_err(status_error)?
+        .into_list()
+        .get(StatusIndex::new(idx))
+        .map_err(status_error)
+    }
 }

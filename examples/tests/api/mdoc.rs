@@ -8,8 +8,8 @@ use jose_core::UnixTime;
 use mdoc_cbor::{IacaTrust, MDL_DOC_TYPE, MDL_NAME_SPACE, Verifier};
 use oid4vci_types::CredentialIssuerMetadata;
 use serde_json::json;
-use status_list::Status;
-use trust_x509::{CertRef, Error as X509Error};
+use status_list::{Limits, Status, StatusListToken};
+use trust_x509::{CertRef, Error as X509Error, Policy, validate_chain};
 
 use crate::common::{START, TestEnv};
 
@@ -113,6 +113,27 @@ fn mdl_is_issued_bound_to_the_proof_key_and_verifies_to_the_served_iaca() {
     assert!(verified.holder_key.same_key(&holder.public_jwk()));
     assert_eq!(verified.status_idx, status.idx);
     assert_eq!(verified.status, Status::VALID);
+
+    // An ISO 18013-5 reader asks for the mdoc's list as a CWT (Token Status List §11.3): it is
+    // signed by the Document Signer, whose x5chain validates to the IACA, not to the
+    // credential issuer root. Without that Accept, the JWT; answers vary by Accept.
+    let cwt_type = "application/statuslist+cwt";
+    let (code, content_type, cwt) = wallet
+        .http
+        .get_bytes("status list", &status.uri, &[("Accept", cwt_type)])
+        .unwrap();
+    assert_eq!((code, content_type.as_deref()), (200, Some(cwt_type)));
+    let chain = StatusListToken::cwt_x5chain(&cwt, &Limits::default()).unwrap();
+    let iaca = t.served_roots("mdoc_iaca");
+    validate_chain(&chain, &iaca, now, &Policy::mdoc_document_signer()).unwrap();
+    let issuer_roots = t.served_roots("credential_issuer");
+    assert!(validate_chain(&chain, &issuer_roots, now, &Policy::any_eku()).is_err());
+    let default = wallet.http.get("status list", &status.uri).unwrap();
+    assert_eq!(
+        default.header("content-type"),
+        Some("application/statuslist+jwt")
+    );
+    assert_eq!(default.header("vary"), Some("accept"));
 }
 
 #[test]
