@@ -2,7 +2,7 @@
 
 use crate::cbor::{Reader, Writer};
 use crate::error::Error;
-use crate::limits::Limits;
+use crate::limits::{Limits, MIN_RANDOM_LEN};
 use crate::mso::read_digest_id;
 use crate::value::ElementValue;
 
@@ -66,10 +66,19 @@ impl<'a> ReceivedItem<'a> {
             structure: "IssuerSignedItem",
             field,
         };
+        let random = random.ok_or_else(|| missing("random"))?;
+        // ISO 18013-5 §9.1.2.4: at least 16 bytes, so an undisclosed element's value cannot be
+        // found by hashing guesses against its digest.
+        if random.len() < MIN_RANDOM_LEN {
+            return Err(Error::UnexpectedValue {
+                field: "random",
+                reason: "must be at least 16 bytes",
+            });
+        }
         Ok(Self {
             raw,
             digest_id: digest_id.ok_or_else(|| missing("digestID"))?,
-            random: random.ok_or_else(|| missing("random"))?,
+            random,
             identifier: identifier.ok_or_else(|| missing("elementIdentifier"))?,
             value: value.ok_or_else(|| missing("elementValue"))?,
         })

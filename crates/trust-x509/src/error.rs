@@ -104,6 +104,8 @@ pub enum ProfileRule {
     CaEmptySubject,
     /// ISO 18013-5 B.1.4: the Document Signer's `C` differs from the IACA's `C`.
     CountryMismatch,
+    /// ISO 18013-5 B.1.4: the Document Signer's ExtendedKeyUsage is not critical.
+    DsEkuNotCritical,
     /// ISO 18013-5 B.1.4: the Document Signer's key is not an EC key.
     DsKeyNotEc,
     /// ISO 18013-5 B.1.4: the Document Signer's validity exceeds 457 days.
@@ -160,6 +162,9 @@ impl fmt::Display for ProfileRule {
             Self::CaEmptySubject => f.write_str("CA certificate has an empty subject (RFC 5280 4.1.2.6)"),
             Self::CountryMismatch => {
                 f.write_str("Document Signer country differs from the IACA country (ISO 18013-5 B.1.4)")
+            }
+            Self::DsEkuNotCritical => {
+                f.write_str("Document Signer ExtendedKeyUsage is not critical (ISO 18013-5 B.1.4)")
             }
             Self::DsKeyNotEc => f.write_str("Document Signer key is not an EC key (ISO 18013-5 B.1.4)"),
             Self::DsValidityTooLong { days } => write!(

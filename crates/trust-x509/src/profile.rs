@@ -203,6 +203,9 @@ fn validity_days(info: &CertInfo) -> i64 {
 
 fn check_mdoc(leaf: &CertInfo, anchor: &CertInfo, key: &PublicKey) -> Result<(), Error> {
     leaf_eku(leaf, KeyPurpose::MDOC_DS)?;
+    if matches!(leaf.eku, Some((false, _))) {
+        return Err(profile(leaf.at, ProfileRule::DsEkuNotCritical));
+    }
     match &leaf.key_usage {
         Some((_, ku)) if ku.crl_sign() => {
             return Err(Error::KeyUsageForbidden {

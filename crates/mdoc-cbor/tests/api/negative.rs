@@ -390,6 +390,19 @@ fn structural_errors() {
             field: "random"
         })
     );
+    // A random of 15 bytes (ISO 18013-5 §9.1.2.4: at least 16).
+    let short = replace(
+        &item_inner(0, "x", &[0x01]),
+        &bstr(&[7u8; 16]),
+        &bstr(&[7u8; 15]),
+    );
+    assert_eq!(
+        verify(&key, &assemble(&[(&ns, vec![tag24(&short)])], &auth)).err(),
+        Some(Error::UnexpectedValue {
+            field: "random",
+            reason: "must be at least 16 bytes"
+        })
+    );
     // A digestID of 2^31.
     let inner = item_inner(1 << 31, "x", &[0x01]);
     assert_eq!(

@@ -350,6 +350,66 @@ fn mdoc_document_signer_profile() {
     );
 }
 
+/// ISO 18013-5 B.1.4: the Document Signer's EKU is critical. Generated here (rcgen) rather
+/// than by `make_test_pki.py`, whose IACA key is not kept: the same Document Signer under the
+/// same IACA validates with a critical EKU and is refused with a non-critical one.
+#[test]
+fn a_document_signer_eku_must_be_critical() {
+    use rcgen::{
+        BasicConstraints, CertificateParams, CustomExtension, DnType, ExtendedKeyUsagePurpose,
+        IsCa, Issuer, KeyPair, KeyUsagePurpose,
+    };
+    let at = |secs: i64| time::OffsetDateTime::from_unix_timestamp(secs).unwrap();
+    let named = |cn: &str| {
+        let mut params = CertificateParams::default();
+        params.distinguished_name.push(
+            DnType::CountryName,
+            rcgen::DnValue::PrintableString("UT".try_into().unwrap()),
+        );
+        params.distinguished_name.push(DnType::CommonName, cn);
+        params.not_before = at(NOW.secs() - 86_400);
+        params.not_after = at(NOW.secs() + 300 * 86_400);
+        params
+    };
+    let iaca_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let mut iaca = named("Generated IACA");
+    iaca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    iaca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    let iaca_der = iaca.self_signed(&iaca_key).unwrap().der().to_vec();
+    let issuer = Issuer::new(iaca, iaca_key);
+    let ds_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let ds = |critical: bool| {
+        let mut params = named("Generated DS");
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        params.use_authority_key_identifier_extension = true;
+        if critical {
+            // SEQUENCE { OID 1.0.18013.5.1.2 }
+            let content = [
+                &[0x30, 0x09, 0x06, 0x07][..],
+                KeyPurpose::MDOC_DS.as_der_contents(),
+            ]
+            .concat();
+            let mut eku = CustomExtension::from_oid_content(&[2, 5, 29, 37], content);
+            eku.set_criticality(true);
+            params.custom_extensions = vec![eku];
+        } else {
+            params.extended_key_usages =
+                vec![ExtendedKeyUsagePurpose::Other(vec![1, 0, 18013, 5, 1, 2])];
+        }
+        vec![params.signed_by(&ds_key, &issuer).unwrap().der().to_vec()]
+    };
+    let anchors = TrustAnchors::from_der(vec![iaca_der]).unwrap();
+    let policy = Policy::mdoc_document_signer();
+    assert!(validate_chain(&ds(true), &anchors, NOW, &policy).is_ok());
+    assert_eq!(
+        validate_chain(&ds(false), &anchors, NOW, &policy).unwrap_err(),
+        Error::Profile {
+            cert: CertRef::Chain(0),
+            rule: ProfileRule::DsEkuNotCritical
+        }
+    );
+}
+
 #[test]
 fn attester_profile() {
     assert!(validate(&["leaf.der", "inter.der"], "root.der", &Policy::attester()).is_ok());
