@@ -67,8 +67,9 @@ pub enum Profile {
     LeafEku(KeyPurpose),
     /// ISO 18013-5 Annex B: IACA (the anchor) -> Document Signer (the leaf).
     ///
-    /// - leaf EKU contains `1.0.18013.5.1.2`; leaf KeyUsage present with `digitalSignature`
-    ///   and without `keyCertSign`/`cRLSign`; leaf key is EC; leaf validity at most 457 days;
+    /// - leaf EKU critical and containing `1.0.18013.5.1.2`; leaf KeyUsage present with
+    ///   `digitalSignature` and without `keyCertSign`/`cRLSign`; leaf key is EC; leaf validity
+    ///   at most 457 days;
     /// - anchor KeyUsage present with `keyCertSign`; anchor validity at most 20 years;
     /// - anchor subject has `C`; leaf `C` equals it; leaf `ST` equals the anchor's when either
     ///   has one.
