@@ -206,19 +206,22 @@ fn access_tokens_expire_and_revoke_by_grant(b: &Backend) {
     tokens
         .insert("at-2".into(), access_grant("g2", 100), t(0))
         .unwrap();
-    let got = tokens.get("at-1", t(10)).unwrap();
+    let got = tokens.get("at-1", t(10)).unwrap().unwrap();
     assert_eq!(got.grant, g("g1"));
     assert_eq!(got.configuration_of_identifier("pid-1"), Some("pid"));
     assert_eq!(got.client_id.as_deref(), Some("wallet"));
     assert_eq!(got.dpop_jkt.as_deref(), Some("jkt"));
     assert_eq!(got.audience, "https://issuer.example");
     assert_eq!(got.claims, claims());
-    assert!(tokens.get("at-1", t(100)).is_none(), "dead at its expiry");
-    assert!(tokens.get("unknown", t(10)).is_none());
-    tokens.revoke_grant(&g("g1")).unwrap();
-    assert!(tokens.get("at-1", t(10)).is_none());
     assert!(
-        tokens.get("at-2", t(10)).is_some(),
+        tokens.get("at-1", t(100)).unwrap().is_none(),
+        "dead at its expiry"
+    );
+    assert!(tokens.get("unknown", t(10)).unwrap().is_none());
+    tokens.revoke_grant(&g("g1")).unwrap();
+    assert!(tokens.get("at-1", t(10)).unwrap().is_none());
+    assert!(
+        tokens.get("at-2", t(10)).unwrap().is_some(),
         "another grant is untouched"
     );
 }
@@ -249,13 +252,13 @@ fn refresh_reuse_revokes_the_family(b: &Backend) {
         "a rotated token is used"
     );
     assert_eq!(refresh.peek("rt-2", t(11)).unwrap().grant, g("g1"));
-    assert!(!refresh.is_revoked(&g("g1"), t(11)));
+    assert!(!refresh.is_revoked(&g("g1"), t(11)).unwrap());
 
     assert_eq!(
         refresh.rotate("rt-1", "rt-3".into(), t(12)).unwrap_err(),
         RefreshError::Reused { grant: g("g1") }
     );
-    assert!(refresh.is_revoked(&g("g1"), t(12)));
+    assert!(refresh.is_revoked(&g("g1"), t(12)).unwrap());
     assert!(
         refresh.peek("rt-2", t(12)).is_none(),
         "the family's current token died"
@@ -265,7 +268,7 @@ fn refresh_reuse_revokes_the_family(b: &Backend) {
         RefreshError::Unknown
     );
     assert!(refresh.peek("rt-3", t(12)).is_none());
-    assert!(!refresh.is_revoked(&g("g2"), t(12)));
+    assert!(!refresh.is_revoked(&g("g2"), t(12)).unwrap());
     assert!(
         refresh.peek("other", t(12)).is_some(),
         "another family is untouched"
@@ -298,10 +301,10 @@ fn refresh_grant_revocation_lasts_until(b: &Backend) {
         .insert("rt-r".into(), refresh_grant("g1", 1000), t(0))
         .unwrap();
     refresh.revoke_grant(&g("g1"), t(500), t(10)).unwrap();
-    assert!(refresh.is_revoked(&g("g1"), t(10)));
-    assert!(refresh.is_revoked(&g("g1"), t(499)));
+    assert!(refresh.is_revoked(&g("g1"), t(10)).unwrap());
+    assert!(refresh.is_revoked(&g("g1"), t(499)).unwrap());
     assert!(
-        !refresh.is_revoked(&g("g1"), t(500)),
+        !refresh.is_revoked(&g("g1"), t(500)).unwrap(),
         "forgotten at `until`"
     );
     assert!(refresh.peek("rt-r", t(10)).is_none());
@@ -362,25 +365,43 @@ fn notifications_are_bound_and_capped(b: &Backend) {
     let n = &b.stores.notifications;
     n.register(&g("g1"), "n-1".into(), vec!["cred-a".into()], t(100), t(0))
         .unwrap();
-    assert!(!n.record(&g("g2"), "n-1", "credential_accepted", t(1)));
+    assert!(
+        !n.record(&g("g2"), "n-1", "credential_accepted", t(1))
+            .unwrap()
+    );
     assert!(n.events(&g("g2"), "n-1", t(1)).is_empty());
-    assert!(n.record(&g("g1"), "n-1", "credential_accepted", t(1)));
-    assert!(n.record(&g("g1"), "n-1", "credential_deleted", t(2)));
+    assert!(
+        n.record(&g("g1"), "n-1", "credential_accepted", t(1))
+            .unwrap()
+    );
+    assert!(
+        n.record(&g("g1"), "n-1", "credential_deleted", t(2))
+            .unwrap()
+    );
     assert_eq!(
         n.events(&g("g1"), "n-1", t(3)),
         ["credential_accepted", "credential_deleted"]
     );
     for _ in 0..DEFAULT_MAX_EVENTS_PER_NOTIFICATION {
-        assert!(n.record(&g("g1"), "n-1", "credential_accepted", t(4)));
+        assert!(
+            n.record(&g("g1"), "n-1", "credential_accepted", t(4))
+                .unwrap()
+        );
     }
     assert_eq!(
         n.events(&g("g1"), "n-1", t(5)).len(),
         DEFAULT_MAX_EVENTS_PER_NOTIFICATION,
         "events are capped"
     );
-    assert!(!n.record(&g("g1"), "n-1", "credential_accepted", t(100)));
+    assert!(
+        !n.record(&g("g1"), "n-1", "credential_accepted", t(100))
+            .unwrap()
+    );
     assert!(n.events(&g("g1"), "n-1", t(100)).is_empty());
-    assert!(!n.record(&g("g1"), "unknown", "credential_accepted", t(1)));
+    assert!(
+        !n.record(&g("g1"), "unknown", "credential_accepted", t(1))
+            .unwrap()
+    );
 }
 
 fn registry_keeps_records_in_order(b: &Backend) {

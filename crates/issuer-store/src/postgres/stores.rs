@@ -282,16 +282,12 @@ impl AccessTokenStore for PgHandle {
         })
     }
 
-    /// `None` (the token is refused) when the database fails.
-    fn get(&self, token: &str, now: UnixTime) -> Option<AccessGrant> {
-        self.db
-            .with(|c| {
-                live_token(c, "access_tokens", token, now)?
-                    .map(|j| codec::access_from_json(&j))
-                    .transpose()
-            })
-            .ok()
-            .flatten()
+    fn get(&self, token: &str, now: UnixTime) -> Result<Option<AccessGrant>, StoreError> {
+        self.db.with(|c| {
+            live_token(c, "access_tokens", token, now)?
+                .map(|j| codec::access_from_json(&j))
+                .transpose()
+        })
     }
 
     fn revoke_grant(&self, grant: &GrantId) -> Result<(), StoreError> {
@@ -412,19 +408,17 @@ impl RefreshTokenStore for PgHandle {
             .flatten()
     }
 
-    /// `true` (fail closed: the grant is treated as revoked) when the database fails.
-    fn is_revoked(&self, grant: &GrantId, now: UnixTime) -> bool {
-        self.db
-            .with(|c| {
-                let row = one(
-                    c,
-                    "SELECT EXISTS (SELECT 1 FROM revoked_grants
-                     WHERE grant_id = $1 AND expires_at > $2)",
-                    &[&grant.as_str(), &now.secs()],
-                )?;
-                row.map_or(Ok(true), |row| col::<bool>(&row, 0))
-            })
-            .unwrap_or(true)
+    fn is_revoked(&self, grant: &GrantId, now: UnixTime) -> Result<bool, StoreError> {
+        self.db.with(|c| {
+            let row = one(
+                c,
+                "SELECT EXISTS (SELECT 1 FROM revoked_grants
+                 WHERE grant_id = $1 AND expires_at > $2)",
+                &[&grant.as_str(), &now.secs()],
+            )?;
+            // EXISTS always answers one row; without one, fail closed.
+            row.map_or(Ok(true), |row| col::<bool>(&row, 0))
+        })
     }
 
     fn revoke_grant(
@@ -543,36 +537,39 @@ impl NotificationStore for PgHandle {
         })
     }
 
-    /// `false` when the database fails.
-    fn record(&self, grant: &GrantId, notification_id: &str, event: &str, now: UnixTime) -> bool {
+    fn record(
+        &self,
+        grant: &GrantId,
+        notification_id: &str,
+        event: &str,
+        now: UnixTime,
+    ) -> Result<bool, StoreError> {
         let key = secret_key(notification_id);
-        self.db
-            .write(|tx| {
-                // Locked to the commit, so two events recorded at once both stay.
-                let Some(row) = one(
-                    tx,
-                    "SELECT events_json FROM notifications
+        self.db.write(|tx| {
+            // Locked to the commit, so two events recorded at once both stay.
+            let Some(row) = one(
+                tx,
+                "SELECT events_json FROM notifications
                      WHERE grant_id = $1 AND notification_hash = $2 AND expires_at > $3
                      FOR UPDATE",
-                    &[&grant.as_str(), &key, &now.secs()],
-                )?
-                else {
-                    return Ok(false);
-                };
-                let events: String = col(&row, 0)?;
-                let mut events = codec::parse_strings("notification events", &events)?;
-                if events.len() < DEFAULT_MAX_EVENTS_PER_NOTIFICATION {
-                    events.push(event.to_owned());
-                    exec(
-                        tx,
-                        "UPDATE notifications SET events_json = $3
+                &[&grant.as_str(), &key, &now.secs()],
+            )?
+            else {
+                return Ok(false);
+            };
+            let events: String = col(&row, 0)?;
+            let mut events = codec::parse_strings("notification events", &events)?;
+            if events.len() < DEFAULT_MAX_EVENTS_PER_NOTIFICATION {
+                events.push(event.to_owned());
+                exec(
+                    tx,
+                    "UPDATE notifications SET events_json = $3
                          WHERE grant_id = $1 AND notification_hash = $2",
-                        &[&grant.as_str(), &key, &codec::strings_text(&events)],
-                    )?;
-                }
-                Ok(true)
-            })
-            .unwrap_or(false)
+                    &[&grant.as_str(), &key, &codec::strings_text(&events)],
+                )?;
+            }
+            Ok(true)
+        })
     }
 
     /// Empty when the database fails.

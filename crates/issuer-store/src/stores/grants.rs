@@ -77,23 +77,19 @@ impl AccessTokenStore for SqliteAccessTokens {
         })
     }
 
-    /// `None` (the token is refused) when the database fails.
-    fn get(&self, token: &str, now: UnixTime) -> Option<AccessGrant> {
-        self.db
-            .with(|conn| {
-                let json: Option<String> = conn
-                    .row(
-                        "SELECT grant_json FROM access_tokens
-                         WHERE token_hash = ?1 AND expires_at > ?2",
-                        params![secret_key(token), now.secs()],
-                        |row| row.get(0),
-                    )
-                    .optional()
-                    .map_err(unavailable)?;
-                json.map(|j| codec::access_from_json(&j)).transpose()
-            })
-            .ok()
-            .flatten()
+    fn get(&self, token: &str, now: UnixTime) -> Result<Option<AccessGrant>, StoreError> {
+        self.db.with(|conn| {
+            let json: Option<String> = conn
+                .row(
+                    "SELECT grant_json FROM access_tokens
+                     WHERE token_hash = ?1 AND expires_at > ?2",
+                    params![secret_key(token), now.secs()],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(unavailable)?;
+            json.map(|j| codec::access_from_json(&j)).transpose()
+        })
     }
 
     fn revoke_grant(&self, grant: &GrantId) -> Result<(), StoreError> {
@@ -224,19 +220,16 @@ impl RefreshTokenStore for SqliteRefreshTokens {
             .flatten()
     }
 
-    /// `true` (fail closed: the grant is treated as revoked) when the database fails.
-    fn is_revoked(&self, grant: &GrantId, now: UnixTime) -> bool {
-        self.db
-            .with(|conn| {
-                conn.row(
-                    "SELECT EXISTS (SELECT 1 FROM revoked_grants
-                     WHERE grant_id = ?1 AND expires_at > ?2)",
-                    params![grant.as_str(), now.secs()],
-                    |row| row.get::<_, bool>(0),
-                )
-                .map_err(unavailable)
-            })
-            .unwrap_or(true)
+    fn is_revoked(&self, grant: &GrantId, now: UnixTime) -> Result<bool, StoreError> {
+        self.db.with(|conn| {
+            conn.row(
+                "SELECT EXISTS (SELECT 1 FROM revoked_grants
+                 WHERE grant_id = ?1 AND expires_at > ?2)",
+                params![grant.as_str(), now.secs()],
+                |row| row.get::<_, bool>(0),
+            )
+            .map_err(unavailable)
+        })
     }
 
     fn revoke_grant(
@@ -376,36 +369,39 @@ impl NotificationStore for SqliteNotifications {
         })
     }
 
-    /// `false` when the database fails.
-    fn record(&self, grant: &GrantId, notification_id: &str, event: &str, now: UnixTime) -> bool {
+    fn record(
+        &self,
+        grant: &GrantId,
+        notification_id: &str,
+        event: &str,
+        now: UnixTime,
+    ) -> Result<bool, StoreError> {
         let key = secret_key(notification_id);
-        self.db
-            .write(|tx| {
-                let events: Option<String> = tx
-                    .row(
-                        "SELECT events_json FROM notifications
+        self.db.write(|tx| {
+            let events: Option<String> = tx
+                .row(
+                    "SELECT events_json FROM notifications
                          WHERE grant_id = ?1 AND notification_hash = ?2 AND expires_at > ?3",
-                        params![grant.as_str(), key, now.secs()],
-                        |row| row.get(0),
-                    )
-                    .optional()
-                    .map_err(unavailable)?;
-                let Some(events) = events else {
-                    return Ok(false);
-                };
-                let mut events = codec::parse_strings("notification events", &events)?;
-                if events.len() < DEFAULT_MAX_EVENTS_PER_NOTIFICATION {
-                    events.push(event.to_owned());
-                    tx.exec(
-                        "UPDATE notifications SET events_json = ?3
+                    params![grant.as_str(), key, now.secs()],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(unavailable)?;
+            let Some(events) = events else {
+                return Ok(false);
+            };
+            let mut events = codec::parse_strings("notification events", &events)?;
+            if events.len() < DEFAULT_MAX_EVENTS_PER_NOTIFICATION {
+                events.push(event.to_owned());
+                tx.exec(
+                    "UPDATE notifications SET events_json = ?3
                          WHERE grant_id = ?1 AND notification_hash = ?2",
-                        params![grant.as_str(), key, codec::strings_text(&events)],
-                    )
-                    .map_err(unavailable)?;
-                }
-                Ok(true)
-            })
-            .unwrap_or(false)
+                    params![grant.as_str(), key, codec::strings_text(&events)],
+                )
+                .map_err(unavailable)?;
+            }
+            Ok(true)
+        })
     }
 
     /// Empty when the database fails.

@@ -4,7 +4,7 @@
 use jose_core::UnixTime;
 use oid4vci_types::{CredentialErrorCode, OAuthError, TokenErrorCode};
 
-use super::IssuerEngine;
+use super::{IssuerEngine, store_failure};
 use crate::{AccessGrant, EndpointRequest, GrantId};
 
 /// An access token that passed every check for one request. Only the engine makes one, so a
@@ -74,12 +74,20 @@ impl IssuerEngine {
             return Err(invalid_token("Bearer", "unsupported authorization scheme"));
         }
         let scheme = if dpop_scheme { "DPoP" } else { "Bearer" };
+        // A store that cannot answer is the server's failure (500), never `invalid_token`: the
+        // token may be valid, and a wallet told otherwise drops it.
         let grant = self
             .stores
             .tokens
             .get(token, now)
+            .map_err(store_failure)?
             .ok_or_else(|| invalid_token(scheme, "unknown or expired access token"))?;
-        if self.stores.refresh.is_revoked(&grant.grant, now) {
+        if self
+            .stores
+            .refresh
+            .is_revoked(&grant.grant, now)
+            .map_err(store_failure)?
+        {
             return Err(invalid_token(scheme, "the access token was revoked"));
         }
         if grant.audience != self.settings.credential_issuer {

@@ -83,12 +83,12 @@ impl IssuerEngine {
             NotificationEvent::CredentialDeleted => "credential_deleted",
             _ => "credential_failure",
         };
-        if !self.stores.notifications.record(
-            authorized.grant_id(),
-            &parsed.notification_id,
-            event,
-            now,
-        ) {
+        let known = self
+            .stores
+            .notifications
+            .record(authorized.grant_id(), &parsed.notification_id, event, now)
+            .map_err(store_failure)?;
+        if !known {
             return Err(OAuthError::from_code(
                 NotificationErrorCode::InvalidNotificationId,
                 "unknown notification_id",

@@ -27,7 +27,17 @@ pub trait NotificationStore: Send + Sync + core::fmt::Debug {
 
     /// Records `event` for `notification_id` if it was registered under `grant`; `false` if it
     /// is unknown, expired or another grant's.
-    fn record(&self, grant: &GrantId, notification_id: &str, event: &str, now: UnixTime) -> bool;
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer: the engine answers 503, so the wallet
+    /// retries instead of taking its id for unknown.
+    fn record(
+        &self,
+        grant: &GrantId,
+        notification_id: &str,
+        event: &str,
+        now: UnixTime,
+    ) -> Result<bool, StoreError>;
 
     /// The events recorded for `notification_id` under `grant`.
     fn events(&self, grant: &GrantId, notification_id: &str, now: UnixTime) -> Vec<String>;
@@ -75,18 +85,24 @@ impl NotificationStore for InMemoryNotifications {
         )
     }
 
-    fn record(&self, grant: &GrantId, notification_id: &str, event: &str, now: UnixTime) -> bool {
+    fn record(
+        &self,
+        grant: &GrantId,
+        notification_id: &str,
+        event: &str,
+        now: UnixTime,
+    ) -> Result<bool, StoreError> {
         let key = (grant.clone(), notification_id.to_owned());
         let mut ids = lock(&self.ids);
         if ids.get(&key, now).is_none() {
-            return false;
+            return Ok(false);
         }
         if let Some(((_, events), _)) = ids.get_mut_with_expiry(&key)
             && events.len() < DEFAULT_MAX_EVENTS_PER_NOTIFICATION
         {
             events.push(event.to_owned());
         }
-        true
+        Ok(true)
     }
 
     fn events(&self, grant: &GrantId, notification_id: &str, now: UnixTime) -> Vec<String> {

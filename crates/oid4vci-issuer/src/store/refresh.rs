@@ -97,7 +97,11 @@ pub trait RefreshTokenStore: Send + Sync + core::fmt::Debug {
     fn peek(&self, token: &str, now: UnixTime) -> Option<RefreshGrant>;
 
     /// Whether `grant` was revoked.
-    fn is_revoked(&self, grant: &GrantId, now: UnixTime) -> bool;
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer: the engine answers 503 (it neither trusts
+    /// the grant nor tells the wallet it was revoked).
+    fn is_revoked(&self, grant: &GrantId, now: UnixTime) -> Result<bool, StoreError>;
 
     /// Revokes `grant` (e.g. its authorization code was presented twice): its current refresh
     /// token stops working, and [`Self::is_revoked`] says so until `until`.
@@ -190,8 +194,8 @@ impl RefreshTokenStore for InMemoryRefreshTokens {
             .cloned()
     }
 
-    fn is_revoked(&self, grant: &GrantId, now: UnixTime) -> bool {
-        lock(&self.inner).revoked.get(grant, now).is_some()
+    fn is_revoked(&self, grant: &GrantId, now: UnixTime) -> Result<bool, StoreError> {
+        Ok(lock(&self.inner).revoked.get(grant, now).is_some())
     }
 
     fn revoke_grant(

@@ -75,7 +75,11 @@ pub trait AccessTokenStore: Send + Sync + core::fmt::Debug {
     /// [`StoreError`] when the token cannot be kept.
     fn insert(&self, token: String, grant: AccessGrant, now: UnixTime) -> Result<(), StoreError>;
     /// What `token` grants, if it is known and not expired.
-    fn get(&self, token: &str, now: UnixTime) -> Option<AccessGrant>;
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer: the engine answers 503, never
+    /// `invalid_token` (the token may well be valid, and a wallet would drop it).
+    fn get(&self, token: &str, now: UnixTime) -> Result<Option<AccessGrant>, StoreError>;
     /// Forgets every token of `grant` (refresh token reuse, revocation).
     ///
     /// # Errors
@@ -112,8 +116,8 @@ impl AccessTokenStore for InMemoryAccessTokens {
         lock(&self.tokens).insert(token, grant, expires_at, now)
     }
 
-    fn get(&self, token: &str, now: UnixTime) -> Option<AccessGrant> {
-        lock(&self.tokens).get(&token.to_owned(), now).cloned()
+    fn get(&self, token: &str, now: UnixTime) -> Result<Option<AccessGrant>, StoreError> {
+        Ok(lock(&self.tokens).get(&token.to_owned(), now).cloned())
     }
 
     fn revoke_grant(&self, grant: &GrantId) -> Result<(), StoreError> {

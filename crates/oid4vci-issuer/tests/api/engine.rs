@@ -60,7 +60,7 @@ impl AccessTokenStore for UnrevocableTokens {
     fn insert(&self, token: String, grant: AccessGrant, now: UnixTime) -> Result<(), StoreError> {
         self.0.insert(token, grant, now)
     }
-    fn get(&self, token: &str, now: UnixTime) -> Option<AccessGrant> {
+    fn get(&self, token: &str, now: UnixTime) -> Result<Option<AccessGrant>, StoreError> {
         self.0.get(token, now)
     }
     fn revoke_grant(&self, _: &GrantId) -> Result<(), StoreError> {
@@ -192,6 +192,71 @@ fn a_token_store_that_cannot_revoke_is_a_server_error_not_an_invalid_grant() {
         .token(&EndpointRequest::new(&[], refresh_body.as_bytes()), NOW)
         .err()
         .unwrap_or_else(|| panic!("a reused refresh token was accepted"));
+    assert_eq!((error.status(), error.error()), (500, "server_error"));
+    assert_eq!(
+        error.internal_detail(),
+        Some("store unavailable: token store down")
+    );
+}
+
+/// Access tokens that are kept but cannot be read back (a database gone after issuance).
+#[derive(Debug, Default)]
+struct UnreadableTokens(InMemoryAccessTokens);
+
+impl AccessTokenStore for UnreadableTokens {
+    fn insert(&self, token: String, grant: AccessGrant, now: UnixTime) -> Result<(), StoreError> {
+        self.0.insert(token, grant, now)
+    }
+    fn get(&self, _: &str, _: UnixTime) -> Result<Option<AccessGrant>, StoreError> {
+        Err(StoreError::Unavailable("token store down".into()))
+    }
+    fn revoke_grant(&self, grant: &GrantId) -> Result<(), StoreError> {
+        self.0.revoke_grant(grant)
+    }
+}
+
+/// A token store that cannot answer is the server's failure at the credential endpoint: 500
+/// `server_error`, not `401 invalid_token`, which would make the wallet drop a valid token.
+#[test]
+fn a_token_store_that_cannot_answer_is_a_server_error_not_an_invalid_token() {
+    let rng = SystemRandom::new();
+    let signer = LocalSigner::generate(Algorithm::Es256, &rng).unwrap_or_else(|e| panic!("{e}"));
+    let mut stores = Stores::in_memory(&StoreLimits::default(), 64);
+    stores.tokens = Arc::new(UnreadableTokens::default());
+    let engine = IssuerEngine::builder(
+        IssuerSettings::new(ISSUER),
+        vec![profile()],
+        IssuerKeys::new(SigningKey::new(Arc::new(signer), Vec::new())),
+        &[5u8; 32],
+        Arc::new(rng),
+    )
+    .with_stores(stores)
+    .build()
+    .unwrap_or_else(|e| panic!("{e}"));
+    let code = engine
+        .create_pre_authorized_code(vec!["pid".into()], Map::new(), None, NOW)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let body = format!("{PRE_AUTH}&pre-authorized_code={code}");
+    let tokens = engine
+        .token(&EndpointRequest::new(&[], body.as_bytes()), NOW)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .body
+        .unwrap_or_default();
+    let authorization = format!(
+        "Bearer {}",
+        tokens["access_token"].as_str().unwrap_or_default()
+    );
+    let headers: [(&str, &[u8]); 2] = [
+        ("authorization", authorization.as_bytes()),
+        ("content-type", b"application/json"),
+    ];
+    let error = engine
+        .credential(
+            &EndpointRequest::new(&headers, br#"{"credential_configuration_id":"pid"}"#),
+            NOW,
+        )
+        .err()
+        .unwrap_or_else(|| panic!("answered without its token store"));
     assert_eq!((error.status(), error.error()), (500, "server_error"));
     assert_eq!(
         error.internal_detail(),
