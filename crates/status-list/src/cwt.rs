@@ -203,15 +203,7 @@ impl StatusListToken {
         options: &VerifyOptions<'_>,
         now: UnixTime,
     ) -> Result<Self, Error> {
-        let limits = *options.limits();
-        if token.len() > limits.max_token_len() {
-            return Err(Error::TokenTooLong {
-                len: token.len(),
-                max: limits.max_token_len(),
-            });
-        }
-        let sign1 = CoseSign1::from_tagged_slice(token)
-            .map_err(|_| cbor_error("not a tagged COSE_Sign1"))?;
+        let sign1 = tagged_sign1(token, options.limits())?;
         let typ = sign1
             .protected
             .header
@@ -269,14 +261,7 @@ impl StatusListToken {
     /// [`Error::TokenTooLong`] beyond `limits`; [`Error::Cbor`] when the token is not a tagged
     /// COSE_Sign1 or `x5chain` is neither a bstr nor an array of them.
     pub fn cwt_x5chain(token: &[u8], limits: &crate::Limits) -> Result<Vec<Vec<u8>>, Error> {
-        if token.len() > limits.max_token_len() {
-            return Err(Error::TokenTooLong {
-                len: token.len(),
-                max: limits.max_token_len(),
-            });
-        }
-        let sign1 = CoseSign1::from_tagged_slice(token)
-            .map_err(|_| cbor_error("not a tagged COSE_Sign1"))?;
+        let sign1 = tagged_sign1(token, limits)?;
         let found = [&sign1.unprotected, &sign1.protected.header]
             .into_iter()
             .flat_map(|header| header.rest.iter())
@@ -432,6 +417,17 @@ fn no_duplicates(entries: &[(Value, Value)]) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// `token` as a tagged COSE_Sign1, within `limits`.
+fn tagged_sign1(token: &[u8], limits: &crate::Limits) -> Result<CoseSign1, Error> {
+    if token.len() > limits.max_token_len() {
+        return Err(Error::TokenTooLong {
+            len: token.len(),
+            max: limits.max_token_len(),
+        });
+    }
+    CoseSign1::from_tagged_slice(token).map_err(|_| cbor_error("not a tagged COSE_Sign1"))
 }
 
 /// `x5chain` (RFC 9360): one certificate as a bstr, several as an array of them.

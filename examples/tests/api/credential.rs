@@ -92,14 +92,18 @@ fn post_with_proofs(
     configuration: &str,
     proofs: Vec<String>,
 ) -> examples::wallet::Reply {
+    post_body(t, wallet, &credential_request_body(configuration, &proofs))
+}
+
+/// Posts `body` to the credential endpoint with a fresh access token.
+fn post_body(t: &TestEnv, wallet: &Wallet, body: &serde_json::Value) -> examples::wallet::Reply {
     let (info, tokens) = t.tokens(wallet);
-    let body = credential_request_body(configuration, &proofs);
     wallet
         .post_authorized(
             "credential",
             info.credential_endpoint().unwrap(),
             &tokens,
-            &body,
+            body,
         )
         .unwrap()
 }
@@ -191,21 +195,13 @@ fn more_proofs_than_batch_size_is_refused() {
 fn two_proof_types_are_invalid_proof() {
     let t = TestEnv::start();
     let wallet = t.wallet();
-    let (info, tokens) = t.tokens(&wallet);
+    let info = wallet.discover(&t.env.issuer_url).unwrap();
     let nonce = wallet.nonce(&info).unwrap();
-    let proof = wallet
-        .proof(&info.issuer, &wallet.new_holder_key().unwrap(), &nonce)
-        .unwrap();
+    let key = wallet.new_holder_key().unwrap();
+    let proof = wallet.proof(&info.issuer, &key, &nonce).unwrap();
     let mut body = credential_request_body("IdentityCredential", &[proof]);
     body["proofs"]["attestation"] = json!(["eyJ9.e30.sig"]);
-    let reply = wallet
-        .post_authorized(
-            "credential",
-            info.credential_endpoint().unwrap(),
-            &tokens,
-            &body,
-        )
-        .unwrap();
+    let reply = post_body(&t, &wallet, &body);
     assert_eq!(reply.status, 400);
     assert_eq!(reply.error_code(), Some("invalid_proof"));
 }

@@ -166,6 +166,15 @@ fn redeem(
         "grant_type=authorization_code&code={code}&redirect_uri={}&client_id=wallet{extra}",
         enc(REDIRECT)
     );
+    post_token(engine, &body, dpop)
+}
+
+/// The token endpoint's answer to the form `body`, with `dpop`'s proof if any.
+fn post_token(
+    engine: &IssuerEngine,
+    body: &str,
+    dpop: Option<&str>,
+) -> Result<Value, (u16, String)> {
     let mut headers: Vec<(&str, &[u8])> = vec![FORM];
     if let Some(proof) = dpop {
         headers.push(("dpop", proof.as_bytes()));
@@ -180,18 +189,24 @@ fn verifier() -> String {
     format!("&code_verifier={VERIFIER}")
 }
 
-#[test]
-fn the_code_flow_issues_dpop_bound_tokens_with_credential_identifiers() {
-    let engine = engine();
-    let key = DpopKey::new();
-    let code = authorized(&engine, &key);
-    let tokens = redeem(
-        &engine,
+/// The token response of a code flow through PAR, consent and the token endpoint, all with
+/// DPoP `key`.
+fn dpop_tokens(engine: &IssuerEngine, key: &DpopKey) -> Value {
+    let code = authorized(engine, key);
+    redeem(
+        engine,
         &code,
         &verifier(),
         Some(&key.proof("/token", "t-1")),
     )
-    .unwrap_or_else(|e| panic!("{e:?}"));
+    .unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+#[test]
+fn the_code_flow_issues_dpop_bound_tokens_with_credential_identifiers() {
+    let engine = engine();
+    let key = DpopKey::new();
+    let tokens = dpop_tokens(&engine, &key);
     assert_eq!(tokens["token_type"], "DPoP");
     assert!(tokens["refresh_token"].is_string());
     let detail = &tokens["authorization_details"][0];
@@ -209,14 +224,7 @@ fn refresh_with(
     dpop: Option<&str>,
 ) -> Result<Value, (u16, String)> {
     let body = format!("grant_type=refresh_token&refresh_token={refresh_token}&client_id=wallet");
-    let mut headers: Vec<(&str, &[u8])> = vec![FORM];
-    if let Some(proof) = dpop {
-        headers.push(("dpop", proof.as_bytes()));
-    }
-    engine
-        .token(&EndpointRequest::new(&headers, body.as_bytes()), NOW)
-        .map(|a| a.body.unwrap_or(Value::Null))
-        .map_err(|e| (e.status(), e.error().to_owned()))
+    post_token(engine, &body, dpop)
 }
 
 /// RFC 9449 §5: the refresh token of a grant made with a DPoP proof is bound to that key.
@@ -226,14 +234,7 @@ fn refresh_with(
 fn a_refresh_token_is_bound_to_the_dpop_key_of_its_grant() {
     let engine = engine();
     let key = DpopKey::new();
-    let code = authorized(&engine, &key);
-    let tokens = redeem(
-        &engine,
-        &code,
-        &verifier(),
-        Some(&key.proof("/token", "t-1")),
-    )
-    .unwrap_or_else(|e| panic!("{e:?}"));
+    let tokens = dpop_tokens(&engine, &key);
     let refresh_token = tokens["refresh_token"].as_str().unwrap_or_default();
     let other = DpopKey::new();
     assert_eq!(

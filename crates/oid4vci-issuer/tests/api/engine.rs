@@ -9,7 +9,7 @@ use oid4vci_issuer::{
     StoreLimits, Stores,
 };
 use pop_verifier::{DpopProofClaims, ReplayError, ReplayGuard, build_dpop_proof};
-use serde_json::Map;
+use serde_json::{Map, Value};
 
 const NOW: UnixTime = UnixTime::from_secs(1_800_000_000);
 const ISSUER: &str = "https://issuer.example";
@@ -154,12 +154,13 @@ fn a_bad_configuration_is_refused_at_build_with_its_path() {
     );
 }
 
-#[test]
-fn a_token_store_that_cannot_revoke_is_a_server_error_not_an_invalid_grant() {
+/// An engine whose access tokens go to `tokens`, and the token response of a pre-authorized
+/// code it issued (no DPoP).
+fn granted_with(tokens: Arc<dyn AccessTokenStore>) -> (IssuerEngine, Value) {
     let rng = SystemRandom::new();
     let signer = LocalSigner::generate(Algorithm::Es256, &rng).unwrap_or_else(|e| panic!("{e}"));
     let mut stores = Stores::in_memory(&StoreLimits::default(), 64);
-    stores.tokens = Arc::new(UnrevocableTokens::default());
+    stores.tokens = tokens;
     let engine = IssuerEngine::builder(
         IssuerSettings::new(ISSUER),
         vec![profile()],
@@ -179,6 +180,12 @@ fn a_token_store_that_cannot_revoke_is_a_server_error_not_an_invalid_grant() {
         .unwrap_or_else(|e| panic!("{e}"))
         .body
         .unwrap_or_default();
+    (engine, tokens)
+}
+
+#[test]
+fn a_token_store_that_cannot_revoke_is_a_server_error_not_an_invalid_grant() {
+    let (engine, tokens) = granted_with(Arc::new(UnrevocableTokens::default()));
     let refresh = tokens["refresh_token"]
         .as_str()
         .unwrap_or_default()
@@ -219,29 +226,7 @@ impl AccessTokenStore for UnreadableTokens {
 /// `server_error`, not `401 invalid_token`, which would make the wallet drop a valid token.
 #[test]
 fn a_token_store_that_cannot_answer_is_a_server_error_not_an_invalid_token() {
-    let rng = SystemRandom::new();
-    let signer = LocalSigner::generate(Algorithm::Es256, &rng).unwrap_or_else(|e| panic!("{e}"));
-    let mut stores = Stores::in_memory(&StoreLimits::default(), 64);
-    stores.tokens = Arc::new(UnreadableTokens::default());
-    let engine = IssuerEngine::builder(
-        IssuerSettings::new(ISSUER),
-        vec![profile()],
-        IssuerKeys::new(SigningKey::new(Arc::new(signer), Vec::new())),
-        &[5u8; 32],
-        Arc::new(rng),
-    )
-    .with_stores(stores)
-    .build()
-    .unwrap_or_else(|e| panic!("{e}"));
-    let code = engine
-        .create_pre_authorized_code(vec!["pid".into()], Map::new(), None, NOW)
-        .unwrap_or_else(|e| panic!("{e}"));
-    let body = format!("{PRE_AUTH}&pre-authorized_code={code}");
-    let tokens = engine
-        .token(&EndpointRequest::new(&[], body.as_bytes()), NOW)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .body
-        .unwrap_or_default();
+    let (engine, tokens) = granted_with(Arc::new(UnreadableTokens::default()));
     let authorization = format!(
         "Bearer {}",
         tokens["access_token"].as_str().unwrap_or_default()
