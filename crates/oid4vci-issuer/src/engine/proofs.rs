@@ -168,15 +168,22 @@ pub(super) fn key_proofs(
     let limits = key_proof_limits(engine);
     let mut verified = Vec::with_capacity(proofs.len());
     for proof in proofs {
-        let attested = kid_in_key_attestation(engine, proof, &limits, now)?.map(|keys| {
-            KeyFn::new(move |query: &KeyQuery<'_>, _| Ok(attested_candidates(&keys, query.kid())))
-        });
-        let policy = match &attested {
-            Some(lookup) => policy.with_kid_keys(lookup),
-            None => policy,
+        let first = match pop_verifier::verify_key_proof(proof, &policy, now, &limits) {
+            Ok(unrecorded) => {
+                verified.push(unrecorded);
+                continue;
+            }
+            Err(e) => e,
         };
+        // Only a proof the plain policy refused is read for a `kid` inside a key attestation:
+        // proofs with a `jwk` (the usual case) are parsed once.
+        let Some(keys) = kid_in_key_attestation(engine, proof, &limits, now)? else {
+            return Err(proof_error("proof", &first));
+        };
+        let lookup =
+            KeyFn::new(move |query: &KeyQuery<'_>, _| Ok(attested_candidates(&keys, query.kid())));
         verified.push(
-            pop_verifier::verify_key_proof(proof, &policy, now, &limits)
+            pop_verifier::verify_key_proof(proof, &policy.with_kid_keys(&lookup), now, &limits)
                 .map_err(|e| proof_error("proof", &e))?,
         );
     }
