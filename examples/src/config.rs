@@ -82,6 +82,12 @@ pub struct DemoUser {
     pub password: String,
     /// The subject claims of every credential issued to this user.
     pub claims: serde_json::Map<String, Value>,
+    /// The mdoc data elements issued instead of `claims` when every credential of an
+    /// authorization is an `mso_mdoc` (flat: they go into the configuration's name space; an
+    /// mDL wants `birth_date` as a full-date, `document_number` and the other ISO 18013-5 §7.2.1
+    /// elements, which an SD-JWT VC does not). Empty: `claims` for every format.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub mdoc_claims: serde_json::Map<String, Value>,
 }
 
 impl core::fmt::Debug for DemoUser {
@@ -110,6 +116,21 @@ impl DemoUser {
             username: DEMO_USERNAME.to_owned(),
             password: DEMO_PASSWORD.to_owned(),
             claims: claims.as_object().cloned().unwrap_or_default(),
+            mdoc_claims: crate::demo::mdl_claims()
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The claims issued for an authorization whose credentials are all `mso_mdoc`
+    /// (`only_mdoc`): [`Self::mdoc_claims`] when there are any, else [`Self::claims`].
+    #[must_use]
+    pub fn claims_for(&self, only_mdoc: bool) -> &serde_json::Map<String, Value> {
+        if only_mdoc && !self.mdoc_claims.is_empty() {
+            &self.mdoc_claims
+        } else {
+            &self.claims
         }
     }
 }
@@ -516,6 +537,16 @@ impl IssuerConfig {
     #[must_use]
     pub fn configuration(&self, id: &str) -> Option<&CredentialConfiguration> {
         self.credential_configurations.iter().find(|c| c.id == id)
+    }
+
+    /// Whether every one of `ids` names an `mso_mdoc` configuration (and there is one).
+    #[must_use]
+    pub fn only_mdoc(&self, ids: &[String]) -> bool {
+        !ids.is_empty()
+            && ids.iter().all(|id| {
+                self.configuration(id)
+                    .is_some_and(|c| c.format == CredentialFormat::MsoMdoc)
+            })
     }
 
     /// Checks what serde cannot: unique ids, known formats, sane numbers.

@@ -399,8 +399,9 @@ pub(super) async fn consent_page(
                 }
             })
             .collect();
+        let only_mdoc = state.config.only_mdoc(session.pending.configuration_ids());
         let claims = user
-            .claims
+            .claims_for(only_mdoc)
             .iter()
             .map(|(name, value)| ConsentClaim {
                 name: name.clone(),
@@ -458,8 +459,9 @@ pub(super) async fn consent(
                 .into_response();
             }
         };
+        let only_mdoc = state.config.only_mdoc(session.pending.configuration_ids());
         let claims = match (approve, user(&state, &session)) {
-            (true, Some(user)) => Some(user.claims.clone()),
+            (true, Some(user)) => Some(user.claims_for(only_mdoc).clone()),
             (true, None) => return no_session(),
             (false, _) => None,
         };

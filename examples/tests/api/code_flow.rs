@@ -159,6 +159,11 @@ fn wallet_and_issuer_initiated_code_flows_issue_the_users_credentials() {
         .run_code_flow(CodeFlowStart::Offer(uri), DEMO_USERNAME, DEMO_PASSWORD)
         .unwrap();
     assert_eq!(outcome.credentials[0].format, "mso_mdoc");
+    // An mDL-only authorization issues the user's mDL elements, not the SD-JWT VC claims.
+    let elements = &outcome.credentials[0].claims[mdoc_cbor::MDL_NAME_SPACE];
+    assert_eq!(elements["document_number"], "D0000001");
+    assert_eq!(elements["birth_date"], "1984-01-26");
+    assert!(elements.get("birthdate").is_none(), "{elements}");
     // The offer's issuer_state is single use.
     let info = discover(&t, &wallet);
     let mut again = CodeRequest::new(MDL_CONFIGURATION_ID);
