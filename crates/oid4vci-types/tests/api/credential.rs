@@ -1,9 +1,9 @@
 //! Credential request / response, deferred and notification messages.
 
 use oid4vci_types::{
-    CredentialRequest, CredentialResponse, CredentialTarget, DeferredCredentialRequest, Error,
-    IssuedCredential, IssuedCredentials, MessageKind, NotificationEvent, NotificationRequest,
-    ParseOptions, Proofs,
+    CredentialErrorCode, CredentialRequest, CredentialResponse, CredentialTarget,
+    DeferredCredentialRequest, Error, IssuedCredential, IssuedCredentials, MessageKind,
+    NotificationEvent, NotificationRequest, ParseOptions, Proofs,
 };
 use serde_json::{Value, json};
 
@@ -134,9 +134,19 @@ fn request_proofs_rules() {
         strict(&json!({ "credential_configuration_id": "c", "proofs": { "jwt": ["a"] }, "proof": { "proof_type": "jwt", "jwt": "a" } })).unwrap_err(),
         Error::InvalidMember { message: MessageKind::CredentialRequest, .. }
     ));
+    // Encryption parameters that are "either invalid or missing": their own error, which a
+    // server answers `invalid_encryption_parameters` (§8.3.1.2).
+    let missing_enc = strict(&json!({ "credential_configuration_id": "c", "credential_response_encryption": { "jwk": {} } })).unwrap_err();
     assert_eq!(
-        strict(&json!({ "credential_configuration_id": "c", "credential_response_encryption": { "jwk": {} } })).unwrap_err(),
-        Error::MissingMember { message: MessageKind::CredentialRequest, member: "enc".into() }
+        missing_enc,
+        Error::MalformedEncryptionParameters {
+            member: "credential_response_encryption",
+            reason: "credential request: required member \"enc\" is missing".into()
+        }
+    );
+    assert_eq!(
+        missing_enc.credential_error_code(),
+        CredentialErrorCode::InvalidEncryptionParameters
     );
 }
 
