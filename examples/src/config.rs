@@ -63,6 +63,10 @@ pub struct IssuerConfig {
     /// Seconds a deferred credential takes to become ready (and the `interval` sent).
     #[serde(default = "defaults::deferred_interval")]
     pub deferred_interval_seconds: u64,
+    /// Every token request must carry a DPoP proof (HAIP 1.0, FAPI 2.0: sender-constrained
+    /// tokens only); off by default, so wallets without DPoP get Bearer tokens.
+    #[serde(default)]
+    pub require_dpop: bool,
     /// The users who can log in at the authorization endpoint (the code flow), with the
     /// claims issued to each.
     #[serde(default)]
@@ -417,6 +421,7 @@ impl IssuerConfig {
         settings.credential_ttl_seconds = self.credential_ttl_seconds;
         settings.deferred_interval_seconds = self.deferred_interval_seconds;
         settings.proof_algorithms = crate::issuer::ACCEPTED_ALGORITHMS.to_vec();
+        settings.dpop_required = self.require_dpop;
         settings
     }
 
@@ -509,6 +514,7 @@ impl IssuerConfig {
             credential_ttl_seconds: defaults::credential_ttl(),
             status_list_size: defaults::status_list_size(),
             deferred_interval_seconds: defaults::deferred_interval(),
+            require_dpop: false,
             users: vec![DemoUser::erika()],
         }
     }

@@ -39,6 +39,10 @@ pub struct IssuerSettings {
     /// How long the user has, once the `request_uri` is taken at the authorization endpoint,
     /// to log in and consent (the login and consent pages of a [`crate::PendingAuthorization`]).
     pub user_interaction_ttl_seconds: u64,
+    /// Every token request must carry a DPoP proof, so every access and refresh token is
+    /// sender-constrained (HAIP 1.0 and FAPI 2.0 require it of an issuer); a request without
+    /// one is `400 invalid_dpop_proof`. Off by default: Bearer tokens for wallets without DPoP.
+    pub dpop_required: bool,
 }
 
 impl IssuerSettings {
@@ -66,6 +70,7 @@ impl IssuerSettings {
             par_ttl_seconds: 60,
             authorization_code_ttl_seconds: 60,
             user_interaction_ttl_seconds: 600,
+            dpop_required: false,
         }
     }
 

@@ -75,6 +75,42 @@ fn dpop_proof(jti: &str) -> String {
     build_dpop_proof(&claims, &key.public_jwk(), &key).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// With `dpop_required` (HAIP, FAPI 2.0), a token request without a DPoP proof is refused and
+/// leaves the code usable; with a proof, the token is DPoP-bound.
+#[test]
+fn a_required_dpop_proof_refuses_bearer_token_requests() {
+    let rng = SystemRandom::new();
+    let signer = LocalSigner::generate(Algorithm::Es256, &rng).unwrap_or_else(|e| panic!("{e}"));
+    let mut settings = IssuerSettings::new(ISSUER);
+    settings.dpop_required = true;
+    let engine = IssuerEngine::builder(
+        settings,
+        vec![profile()],
+        IssuerKeys::new(SigningKey::new(Arc::new(signer), Vec::new())),
+        &[5u8; 32],
+        Arc::new(rng),
+    )
+    .build()
+    .unwrap_or_else(|e| panic!("{e}"));
+    let code = engine
+        .create_pre_authorized_code(vec!["pid".into()], Map::new(), None, NOW)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let body = format!("{PRE_AUTH}&pre-authorized_code={code}");
+    let error = engine
+        .token(&EndpointRequest::new(&[], body.as_bytes()), NOW)
+        .err()
+        .unwrap_or_else(|| panic!("a Bearer token was issued"));
+    assert_eq!((error.status(), error.error()), (400, "invalid_dpop_proof"));
+    let proof = dpop_proof("jti-required");
+    let headers: [(&str, &[u8]); 1] = [("dpop", proof.as_bytes())];
+    let tokens = engine
+        .token(&EndpointRequest::new(&headers, body.as_bytes()), NOW)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .body
+        .unwrap_or_default();
+    assert_eq!(tokens["token_type"], "DPoP");
+}
+
 #[test]
 fn a_replay_guard_that_cannot_record_is_503_and_the_code_survives() {
     let engine = engine(Some(Arc::new(BrokenGuard)));
