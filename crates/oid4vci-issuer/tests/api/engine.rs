@@ -37,19 +37,24 @@ fn profile() -> CredentialProfile {
 }
 
 fn engine(guard: Option<Arc<dyn ReplayGuard>>) -> IssuerEngine {
-    let rng = SystemRandom::new();
-    let signer = LocalSigner::generate(Algorithm::Es256, &rng).unwrap_or_else(|e| panic!("{e}"));
-    let mut builder = IssuerEngine::builder(
-        IssuerSettings::new(ISSUER),
-        vec![profile()],
-        IssuerKeys::new(SigningKey::new(Arc::new(signer), Vec::new())),
-        &[5u8; 32],
-        Arc::new(rng),
-    );
+    let mut builder = builder(IssuerSettings::new(ISSUER));
     if let Some(guard) = guard {
         builder = builder.with_replay_guard(guard);
     }
     builder.build().unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The builder of an engine with `settings`, the `pid` profile and a fresh ES256 key.
+fn builder(settings: IssuerSettings) -> oid4vci_issuer::IssuerEngineBuilder {
+    let rng = SystemRandom::new();
+    let signer = LocalSigner::generate(Algorithm::Es256, &rng).unwrap_or_else(|e| panic!("{e}"));
+    IssuerEngine::builder(
+        settings,
+        vec![profile()],
+        IssuerKeys::new(SigningKey::new(Arc::new(signer), Vec::new())),
+        &[5u8; 32],
+        Arc::new(rng),
+    )
 }
 
 /// Access tokens that are kept and found, but cannot be revoked (a database gone mid-way).
@@ -79,19 +84,9 @@ fn dpop_proof(jti: &str) -> String {
 /// leaves the code usable; with a proof, the token is DPoP-bound.
 #[test]
 fn a_required_dpop_proof_refuses_bearer_token_requests() {
-    let rng = SystemRandom::new();
-    let signer = LocalSigner::generate(Algorithm::Es256, &rng).unwrap_or_else(|e| panic!("{e}"));
     let mut settings = IssuerSettings::new(ISSUER);
     settings.dpop_required = true;
-    let engine = IssuerEngine::builder(
-        settings,
-        vec![profile()],
-        IssuerKeys::new(SigningKey::new(Arc::new(signer), Vec::new())),
-        &[5u8; 32],
-        Arc::new(rng),
-    )
-    .build()
-    .unwrap_or_else(|e| panic!("{e}"));
+    let engine = builder(settings).build().unwrap_or_else(|e| panic!("{e}"));
     let code = engine
         .create_pre_authorized_code(vec!["pid".into()], Map::new(), None, NOW)
         .unwrap_or_else(|e| panic!("{e}"));
@@ -193,20 +188,12 @@ fn a_bad_configuration_is_refused_at_build_with_its_path() {
 /// An engine whose access tokens go to `tokens`, and the token response of a pre-authorized
 /// code it issued (no DPoP).
 fn granted_with(tokens: Arc<dyn AccessTokenStore>) -> (IssuerEngine, Value) {
-    let rng = SystemRandom::new();
-    let signer = LocalSigner::generate(Algorithm::Es256, &rng).unwrap_or_else(|e| panic!("{e}"));
     let mut stores = Stores::in_memory(&StoreLimits::default(), 64);
     stores.tokens = tokens;
-    let engine = IssuerEngine::builder(
-        IssuerSettings::new(ISSUER),
-        vec![profile()],
-        IssuerKeys::new(SigningKey::new(Arc::new(signer), Vec::new())),
-        &[5u8; 32],
-        Arc::new(rng),
-    )
-    .with_stores(stores)
-    .build()
-    .unwrap_or_else(|e| panic!("{e}"));
+    let engine = builder(IssuerSettings::new(ISSUER))
+        .with_stores(stores)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
     let code = engine
         .create_pre_authorized_code(vec!["pid".into()], Map::new(), None, NOW)
         .unwrap_or_else(|e| panic!("{e}"));
