@@ -366,6 +366,16 @@ fn user<'a>(state: &'a IssuerState, session: &LoginSession) -> Option<&'a DemoUs
     state.config.users.iter().find(|u| u.username == name)
 }
 
+/// The claims `user` is issued in `session`'s authorization: their mdoc claims when every
+/// credential asked for is an `mso_mdoc`, else their claims.
+fn issued_claims<'u>(
+    state: &IssuerState,
+    session: &LoginSession,
+    user: &'u DemoUser,
+) -> &'u serde_json::Map<String, serde_json::Value> {
+    user.claims_for(state.config.only_mdoc(session.pending.configuration_ids()))
+}
+
 /// `GET /authorize/consent`.
 pub(super) async fn consent_page(
     State(state): State<Arc<IssuerState>>,
@@ -399,9 +409,7 @@ pub(super) async fn consent_page(
                 }
             })
             .collect();
-        let only_mdoc = state.config.only_mdoc(session.pending.configuration_ids());
-        let claims = user
-            .claims_for(only_mdoc)
+        let claims = issued_claims(&state, &session, user)
             .iter()
             .map(|(name, value)| ConsentClaim {
                 name: name.clone(),
@@ -459,9 +467,8 @@ pub(super) async fn consent(
                 .into_response();
             }
         };
-        let only_mdoc = state.config.only_mdoc(session.pending.configuration_ids());
         let claims = match (approve, user(&state, &session)) {
-            (true, Some(user)) => Some(user.claims_for(only_mdoc).clone()),
+            (true, Some(user)) => Some(issued_claims(&state, &session, user).clone()),
             (true, None) => return no_session(),
             (false, _) => None,
         };

@@ -139,14 +139,13 @@ impl Http {
         url: &str,
         headers: &[(&str, &str)],
     ) -> Result<(u16, Option<String>, Vec<u8>), DemoError> {
-        let mut request = self.agent.get(url);
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let mut response = request.call().map_err(|e| DemoError::Transport {
-            step,
-            reason: e.to_string(),
-        })?;
+        let mut response =
+            self.get_request(url, headers)
+                .call()
+                .map_err(|e| DemoError::Transport {
+                    step,
+                    reason: e.to_string(),
+                })?;
         let status = response.status().as_u16();
         let content_type = response
             .headers()
@@ -173,11 +172,20 @@ impl Http {
         url: &str,
         headers: &[(&str, &str)],
     ) -> Result<Reply, DemoError> {
+        Self::read(step, self.get_request(url, headers).call())
+    }
+
+    /// A `GET url` request carrying `headers`.
+    fn get_request(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+    ) -> ureq::RequestBuilder<ureq::typestate::WithoutBody> {
         let mut request = self.agent.get(url);
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        Self::read(step, request.call())
+        request
     }
 
     /// `POST url` with a form body and extra headers.

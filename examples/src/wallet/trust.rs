@@ -56,7 +56,20 @@ pub fn x5c_key(
     anchors: &TrustAnchors,
     now: UnixTime,
 ) -> Result<PublicJwk, DemoError> {
-    trust_x509::validate_chain(chain, anchors, now, &Policy::any_eku())
+    x5c_key_under(chain, anchors, now, &Policy::any_eku())
+}
+
+/// [`x5c_key`] under `policy` (an mdoc Document Signer's chain, for one).
+///
+/// # Errors
+/// [`DemoError::Protocol`] with trust-x509's reason.
+pub(super) fn x5c_key_under(
+    chain: &[Vec<u8>],
+    anchors: &TrustAnchors,
+    now: UnixTime,
+    policy: &Policy,
+) -> Result<PublicJwk, DemoError> {
+    trust_x509::validate_chain(chain, anchors, now, policy)
         .map(|v| PublicJwk::new(v.public_key().clone()))
         .map_err(|e| DemoError::Protocol(format!("x5c: {e}")))
 }

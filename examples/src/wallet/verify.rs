@@ -281,14 +281,12 @@ impl Wallet {
         let status_error = |e: status_list::Error| DemoError::Protocol(format!("status list: {e}"));
         let chain = StatusListToken::cwt_x5chain(&token, &status_list::Limits::default())
             .map_err(status_error)?;
-        let key = trust_x509::validate_chain(
+        let key = trust::x5c_key_under(
             &chain,
             iaca,
             self.now(),
             &trust_x509::Policy::mdoc_document_signer(),
-        )
-        .map(|validated| PublicJwk::new(validated.public_key().clone()))
-        .map_err(|e| DemoError::Protocol(format!("status list x5chain: {e}")))?;
+        )?;
         StatusListToken::verify_cwt(
             &token,
             uri,

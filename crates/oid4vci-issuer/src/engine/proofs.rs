@@ -6,8 +6,9 @@ use jose_core::keys::{KeyFn, KeyQuery};
 use jose_core::{PublicJwk, UnixTime};
 use oid4vci_types::{CredentialErrorCode, OAuthError, TokenErrorCode};
 use pop_verifier::{
-    AcceptedKeyProof, AttestationNonce, DpopPolicy, KeyAttestationRequirement, KeyProofPolicy,
-    NonceCheck, ProofClient, ReplayError, Unrecorded, VerifiedKeyAttestation,
+    AcceptedKeyProof, AttestationNonce, DpopPolicy, KeyAttestationRequirement,
+    KeyAttestationVerifier, KeyProofPolicy, NonceCheck, ProofClient, ReplayError, Unrecorded,
+    VerifiedKeyAttestation,
 };
 use status_list::{Status, StatusListReference};
 
@@ -167,25 +168,30 @@ pub(super) fn key_proofs(
     .with_client(client);
     let limits = key_proof_limits(engine);
     let mut verified = Vec::with_capacity(proofs.len());
+    // The key attestation each proof's key was resolved from, if any: verified once, here.
+    let mut attestations = Vec::with_capacity(proofs.len());
     for proof in proofs {
         let first = match pop_verifier::verify_key_proof(proof, &policy, now, &limits) {
             Ok(unrecorded) => {
                 verified.push(unrecorded);
+                attestations.push(None);
                 continue;
             }
             Err(e) => e,
         };
         // Only a proof the plain policy refused is read for a `kid` inside a key attestation:
         // proofs with a `jwk` (the usual case) are parsed once.
-        let Some(keys) = kid_in_key_attestation(engine, proof, &limits, now)? else {
+        let Some(attestation) = kid_in_key_attestation(engine, proof, &limits, now)? else {
             return Err(proof_error("proof", &first));
         };
+        let keys = attestation.attested_keys().to_vec();
         let lookup =
             KeyFn::new(move |query: &KeyQuery<'_>, _| Ok(attested_candidates(&keys, query.kid())));
         verified.push(
             pop_verifier::verify_key_proof(proof, &policy.with_kid_keys(&lookup), now, &limits)
                 .map_err(|e| proof_error("proof", &e))?,
         );
+        attestations.push(Some(attestation));
     }
     let accepted = Unrecorded::record_all(verified, engine.replay.as_ref(), now).map_err(|e| {
         let client_error =
@@ -194,21 +200,28 @@ pub(super) fn key_proofs(
     })?;
     let single = accepted.len() == 1;
     let mut keys = Vec::with_capacity(accepted.len());
-    for proof in accepted {
-        keys.extend(attested_holder_keys(engine, proof, required, single, now)?);
+    for (proof, attestation) in accepted.into_iter().zip(attestations) {
+        keys.extend(attested_holder_keys(
+            engine,
+            proof,
+            attestation,
+            required,
+            single,
+            now,
+        )?);
     }
     Ok(keys)
 }
 
-/// The attested keys of a proof that names its key by `kid` inside a `key_attestation`
-/// header (no `jwk`, no `x5c`), once the attestation verified; `None` for any other proof
-/// (whose own errors the proof verification reports).
+/// The verified key attestation of a proof that names its key by `kid` inside a
+/// `key_attestation` header (no `jwk`, no `x5c`); `None` for any other proof (whose own errors
+/// the proof verification reports).
 fn kid_in_key_attestation(
     engine: &IssuerEngine,
     proof: &str,
     limits: &jose_core::Limits,
     now: UnixTime,
-) -> Result<Option<Vec<PublicJwk>>, OAuthError> {
+) -> Result<Option<VerifiedKeyAttestation>, OAuthError> {
     let Ok(jws) = jose_core::CompactJws::parse(proof, limits) else {
         return Ok(None);
     };
@@ -222,28 +235,21 @@ fn kid_in_key_attestation(
     ) else {
         return Ok(None);
     };
-    let verified = verifier
-        .verify(
-            attestation,
-            now,
-            AttestationNonce::Required(c_nonce(engine)),
-        )
-        .map_err(|e| proof_error("key_attestation", &e))?;
-    Ok(Some(verified.attested_keys().to_vec()))
+    verify_key_attestation(engine, verifier, attestation, now).map(Some)
 }
 
 /// The attested keys a proof's `kid` may name, in the order to try them: the key at that
 /// index, else the keys whose JWK `kid` it is, else every key.
 fn attested_candidates(keys: &[PublicJwk], kid: Option<&str>) -> Vec<PublicJwk> {
-    if let Some(key) = kid
-        .and_then(|kid| kid.parse::<usize>().ok())
-        .and_then(|index| keys.get(index))
-    {
+    let Some(kid) = kid else {
+        return keys.to_vec();
+    };
+    if let Some(key) = kid.parse::<usize>().ok().and_then(|index| keys.get(index)) {
         return vec![key.clone()];
     }
     let named: Vec<PublicJwk> = keys
         .iter()
-        .filter(|key| kid.is_some() && key.kid() == kid)
+        .filter(|key| key.kid() == Some(kid))
         .cloned()
         .collect();
     if named.is_empty() {
@@ -253,12 +259,32 @@ fn attested_candidates(keys: &[PublicJwk], kid: Option<&str>) -> Vec<PublicJwk> 
     }
 }
 
+/// A `jwt` proof's `key_attestation` header verified. OpenID4VCI 1.0 App. F.1: this issuer
+/// provides a c_nonce, so the attestation's `nonce` MUST be one; without it, an attestation
+/// made long ago would pass for as long as it is valid.
+fn verify_key_attestation(
+    engine: &IssuerEngine,
+    verifier: &KeyAttestationVerifier,
+    attestation: &str,
+    now: UnixTime,
+) -> Result<VerifiedKeyAttestation, OAuthError> {
+    verifier
+        .verify(
+            attestation,
+            now,
+            AttestationNonce::Required(c_nonce(engine)),
+        )
+        .map_err(|e| proof_error("key_attestation", &e))
+}
+
 /// The holder keys of a recorded key proof, once its key attestation (if any, or required)
 /// passed: the proof's key, or, for the `single` proof of a request, every attested key. The
-/// proof is recorded before its attestation is checked: a refused proof is spent.
+/// proof is recorded before its attestation is checked: a refused proof is spent. `checked`
+/// is the attestation already verified to resolve the proof's `kid`, not verified again.
 fn attested_holder_keys(
     engine: &IssuerEngine,
     accepted: AcceptedKeyProof,
+    checked: Option<VerifiedKeyAttestation>,
     required: Option<&KeyAttestationRequirement>,
     single: bool,
     now: UnixTime,
@@ -269,16 +295,10 @@ fn attested_holder_keys(
         required,
     ) {
         (Some(attestation), Some(verifier), _) => {
-            // OpenID4VCI 1.0 App. F.1: this issuer provides a c_nonce, so the key
-            // attestation's `nonce` MUST be one; without it, an attestation made long ago
-            // would pass for as long as it is valid.
-            let attestation = verifier
-                .verify(
-                    attestation,
-                    now,
-                    AttestationNonce::Required(c_nonce(engine)),
-                )
-                .map_err(|e| proof_error("key_attestation", &e))?;
+            let attestation = match checked {
+                Some(checked) => checked,
+                None => verify_key_attestation(engine, verifier, attestation, now)?,
+            };
             attestation
                 .check_proof_key(&accepted)
                 .map_err(|e| proof_error("key_attestation", &e))?;
