@@ -2,7 +2,7 @@
 
 use core::time::Duration;
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use jose_core::UnixTime;
 use oid4vci_issuer::StoreError;
@@ -72,7 +72,13 @@ struct Deferred {
 #[derive(Debug)]
 pub(crate) struct Db {
     shared: Mutex<Shared>,
-    durable: Durability,
+    pub(crate) durable: Arc<Durability>,
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        self.durable.close();
+    }
 }
 
 /// A failed statement as a store failure. SQLite's message names the statement's problem,
@@ -115,7 +121,7 @@ impl Db {
         })?;
         Ok(Self {
             shared: Mutex::new(Shared::new(conn)),
-            durable,
+            durable: Arc::new(durable),
         })
     }
 
@@ -214,6 +220,23 @@ impl Db {
     /// the final sync fails: `f`'s writes may not be on disk, or it may have seen writes
     /// that never were, so what `f` returned must not be answered.
     pub(crate) fn deferring<T>(&self, f: impl FnOnce() -> T) -> Result<T, StoreError> {
+        let (out, last) = self.committing(f)?;
+        if let Some(commit) = last {
+            self.durable.sync(commit)?;
+        }
+        Ok(out)
+    }
+
+    /// [`Self::deferring`] up to the sync: runs `f` in the scope and commits what it depends
+    /// on, then returns what `f` returned with the commit to sync before answering it
+    /// (`None`: nothing to sync, or an enclosing scope on this thread syncs it).
+    ///
+    /// # Errors
+    /// As [`Self::deferring`], but for the sync.
+    pub(crate) fn committing<T>(
+        &self,
+        f: impl FnOnce() -> T,
+    ) -> Result<(T, Option<Commit>), StoreError> {
         /// Puts back what the thread deferred before, on return and on unwind; on unwind,
         /// also commits the shared transaction the scope wrote into, so SQLite's write lock
         /// is not held until another call commits.
@@ -234,7 +257,7 @@ impl Db {
         let me = self.address();
         let outer = DEFERRING.with(core::cell::Cell::get);
         if matches!(outer, Some(deferred) if deferred.db == me) {
-            return Ok(f());
+            return Ok((f(), None));
         }
         let restore = Restore { db: self, outer };
         DEFERRING.with(|cell| {
@@ -248,7 +271,9 @@ impl Db {
         let out = f();
         let mine = DEFERRING.with(core::cell::Cell::get);
         drop(restore);
-        let Some(mine) = mine else { return Ok(out) };
+        let Some(mine) = mine else {
+            return Ok((out, None));
+        };
         // Committed even when the scope fails, so the write lock is not held for nothing.
         let committed = mine.generation.map(|generation| self.commit(generation));
         if mine.lost {
@@ -258,10 +283,7 @@ impl Db {
         if let Some(commit) = committed {
             last = last.max(Some(commit?));
         }
-        if let Some(commit) = last {
-            self.durable.sync(commit)?;
-        }
-        Ok(out)
+        Ok((out, last))
     }
 
     /// Commits `generation` unless it is committed already (see [`Shared::commit`]).

@@ -14,11 +14,18 @@
 //! write and report success for them at the next sync), so the first failure is sticky:
 //! every later call fails with it, and the store answers `temporarily_unavailable` until the
 //! process is restarted and SQLite recovers the file.
+//!
+//! A caller may also wait without a thread of its own ([`Durability::poll_synced`], for an
+//! async task): a background thread, started on the first such wait, then runs the syncs
+//! those tasks want and wakes them. One sync runs at a time, whoever runs it; the lock on the
+//! counts is never held across one, so a task checking whether its commit is covered never
+//! waits for the disk.
 
 use core::sync::atomic::{AtomicU64, Ordering};
+use core::task::{Context, Poll, Waker};
 use std::fs::File;
 use std::path::Path;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use oid4vci_issuer::StoreError;
 
@@ -32,6 +39,8 @@ pub(crate) struct Durability {
     /// apart from `synced`, so a commit is never held up by a sync in progress.
     committed: AtomicU64,
     synced: Mutex<Synced>,
+    /// Signalled when a sync ends, when a task wants one, and at close.
+    changed: Condvar,
 }
 
 #[derive(Debug, Default)]
@@ -40,6 +49,35 @@ struct Synced {
     upto: u64,
     /// The first sync that failed.
     failed: Option<String>,
+    /// Whether a sync is running (its caller released this lock for it).
+    syncing: bool,
+    /// The latest commit an async task waits on.
+    wanted: u64,
+    /// The tasks waiting on a commit, woken after every sync.
+    wakers: Vec<Waker>,
+    /// The background syncer.
+    syncer: Syncer,
+}
+
+/// The state of the background thread that syncs for async tasks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Syncer {
+    /// No task waited yet.
+    #[default]
+    NotStarted,
+    Running,
+    /// The database was closed: the thread ends.
+    Closed,
+}
+
+impl Synced {
+    /// What a wait on `commit` returns now: `None` while it is not on disk yet.
+    fn outcome(&self, commit: Commit) -> Option<Result<(), StoreError>> {
+        if let Some(failure) = &self.failed {
+            return Some(Err(unavailable(failure)));
+        }
+        (self.upto >= commit.0).then_some(Ok(()))
+    }
 }
 
 /// The number of a commit, which a caller waits on.
@@ -59,11 +97,12 @@ impl Durability {
     }
 
     /// Syncing through `wal`, with no commit counted yet.
-    fn on(wal: File) -> Self {
+    pub(crate) fn on(wal: File) -> Self {
         Self {
             wal,
             committed: AtomicU64::new(0),
             synced: Mutex::new(Synced::default()),
+            changed: Condvar::new(),
         }
     }
 
@@ -82,35 +121,126 @@ impl Durability {
         Commit(self.committed.load(Ordering::Acquire))
     }
 
+    fn lock(&self) -> MutexGuard<'_, Synced> {
+        self.synced.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn wait<'a>(&self, synced: MutexGuard<'a, Synced>) -> MutexGuard<'a, Synced> {
+        self.changed
+            .wait(synced)
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Returns once `commit` is on disk: at once when a sync that started after it already
-    /// finished, else after syncing the WAL for every commit counted so far.
+    /// finished, else after the sync running now (if it covers `commit`) or one this call
+    /// runs, for every commit counted so far.
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] when this or any earlier sync failed.
     pub(crate) fn sync(&self, commit: Commit) -> Result<(), StoreError> {
-        // The lock is held across the sync: callers arriving meanwhile wait for it and then
-        // find their commit covered, which is the grouping.
-        let mut synced = self.synced.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(failure) = &synced.failed {
-            return Err(unavailable(failure));
+        let mut synced = self.lock();
+        loop {
+            if let Some(outcome) = synced.outcome(commit) {
+                return outcome;
+            }
+            synced = if synced.syncing {
+                // Callers arriving during a sync wait for it and then find their commit
+                // covered, or run the next one for everyone counted meanwhile: the grouping.
+                self.wait(synced)
+            } else {
+                self.sync_now(synced)
+            };
         }
-        if synced.upto >= commit.0 {
-            return Ok(());
-        }
+    }
+
+    /// Syncs the WAL for every commit counted so far, without holding the lock meanwhile,
+    /// then wakes everyone waiting.
+    fn sync_now<'a>(&'a self, mut synced: MutexGuard<'a, Synced>) -> MutexGuard<'a, Synced> {
+        synced.syncing = true;
         // Every commit counted so far has written its frames: the sync covers them all.
         let covered = self.committed.load(Ordering::Acquire);
-        match self.wal.sync_data() {
-            Ok(()) => {
-                synced.upto = covered;
-                Ok(())
-            }
+        drop(synced);
+        let result = self.wal.sync_data();
+        let mut synced = self.lock();
+        synced.syncing = false;
+        match result {
+            Ok(()) => synced.upto = synced.upto.max(covered),
             Err(e) => {
-                let failure = e.to_string();
-                let error = unavailable(&failure);
-                synced.failed = Some(failure);
-                Err(error)
+                synced.failed.get_or_insert_with(|| e.to_string());
             }
         }
+        for waker in synced.wakers.drain(..) {
+            waker.wake();
+        }
+        self.changed.notify_all();
+        synced
+    }
+
+    /// [`Self::sync`] for an async task: `Ready` once `commit` is on disk (or a sync failed),
+    /// else `Pending`, with the task woken after the background thread's next sync.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when a sync failed, or the background thread could not be
+    /// started.
+    pub(crate) fn poll_synced(
+        self: &Arc<Self>,
+        commit: Commit,
+        cx: &Context<'_>,
+    ) -> Poll<Result<(), StoreError>> {
+        let mut synced = self.lock();
+        if let Some(outcome) = synced.outcome(commit) {
+            return Poll::Ready(outcome);
+        }
+        if synced.syncer == Syncer::NotStarted {
+            let durable = Arc::clone(self);
+            let started = std::thread::Builder::new()
+                .name("issuer-store-sync".to_owned())
+                .spawn(move || durable.run_syncer());
+            if let Err(e) = started {
+                return Poll::Ready(Err(StoreError::Unavailable(format!(
+                    "sqlite: cannot start the thread syncing the write-ahead log: {e}"
+                ))));
+            }
+            synced.syncer = Syncer::Running;
+        }
+        if !synced.wakers.iter().any(|w| w.will_wake(cx.waker())) {
+            synced.wakers.push(cx.waker().clone());
+        }
+        synced.wanted = synced.wanted.max(commit.0);
+        self.changed.notify_all();
+        Poll::Pending
+    }
+
+    /// The background syncer: runs a sync whenever a task waits on a commit not yet on disk
+    /// and none is running, until [`Self::close`].
+    fn run_syncer(&self) {
+        let mut synced = self.lock();
+        loop {
+            if synced.syncer == Syncer::Closed {
+                return;
+            }
+            let wanted = synced.failed.is_none() && synced.wanted > synced.upto;
+            synced = if wanted && !synced.syncing {
+                self.sync_now(synced)
+            } else {
+                self.wait(synced)
+            };
+        }
+    }
+
+    /// Ends the background syncer, if it runs (the database is closing; no task can wait
+    /// any more, since each holds the database).
+    pub(crate) fn close(&self) {
+        self.lock().syncer = Syncer::Closed;
+        self.changed.notify_all();
+    }
+}
+
+#[cfg(test)]
+impl Commit {
+    /// The commit's place in the count.
+    pub(crate) fn number(self) -> u64 {
+        self.0
     }
 }
 
@@ -118,8 +248,7 @@ impl Durability {
 impl Durability {
     /// (commits counted, commits synced).
     pub(crate) fn counts(&self) -> (u64, u64) {
-        let synced = self.synced.lock().unwrap_or_else(PoisonError::into_inner);
-        (self.committed.load(Ordering::Acquire), synced.upto)
+        (self.committed.load(Ordering::Acquire), self.lock().upto)
     }
 }
 

@@ -358,3 +358,105 @@ fn count(db: &Db) -> Result<i64, StoreError> {
             .map_err(unavailable)
     })
 }
+
+#[path = "../../tests/support/block_on.rs"]
+mod block_on;
+
+/// `committing` commits the scope's writes (another connection sees them) but leaves the
+/// sync to whoever answers; awaiting the [`crate::Committed`] has the background thread run
+/// it, and returns the value only after.
+#[test]
+fn an_awaited_commit_is_synced_by_the_background_thread() {
+    let (file, db) = fresh("await");
+    let db = Arc::new(db);
+    let (start, _) = db.durable.counts();
+    let Ok((value, Some(commit))) = db.committing(|| insert(&db, "a")) else {
+        panic!("the scope commits and has a commit to sync")
+    };
+    assert_eq!(committed_keys(file.path()), ["a"]);
+    assert_eq!(
+        db.durable.counts(),
+        (start + 1, start),
+        "committed, not synced"
+    );
+    let pending = crate::Committed::new(value, Some(commit), Arc::clone(&db));
+    let (out, polls) = block_on::block_on(pending);
+    assert!(matches!(out, Ok(Ok(1))));
+    assert!(polls >= 2, "pending until the background sync ran");
+    assert_eq!(db.durable.counts(), (start + 1, start + 1));
+    // A scope that only read has nothing to sync: ready at the first poll.
+    let Ok((read, None)) = db.committing(|| 5) else {
+        panic!("nothing to sync")
+    };
+    let (out, polls) = block_on::block_on(crate::Committed::new(read, None, Arc::clone(&db)));
+    assert!(matches!(out, Ok(5)));
+    assert_eq!(polls, 1);
+}
+
+/// Tasks awaiting on several threads at once all get their value after a sync that covers
+/// their commit, also when blocking waiters sync beside them.
+#[test]
+fn awaiting_and_blocking_waiters_all_end_synced() {
+    let (_file, db) = fresh("many");
+    let db = Arc::new(db);
+    let outcomes: Vec<bool> = std::thread::scope(|scope| {
+        let waiters: Vec<_> = (0..8)
+            .map(|n| {
+                let db = Arc::clone(&db);
+                scope.spawn(move || {
+                    let key = format!("k{n}");
+                    let Ok((value, commit)) = db.committing(|| insert(&db, &key)) else {
+                        return false;
+                    };
+                    let pending = crate::Committed::new(value, commit, Arc::clone(&db));
+                    let out = if n % 2 == 0 {
+                        block_on::block_on(pending).0
+                    } else {
+                        pending.wait()
+                    };
+                    // Returned only once a sync covered its commit.
+                    matches!(out, Ok(Ok(1)))
+                        && commit.is_some_and(|c| db.durable.counts().1 >= c.number())
+                })
+            })
+            .collect();
+        waiters
+            .into_iter()
+            .map(|w| w.join().unwrap_or(false))
+            .collect()
+    });
+    assert_eq!(outcomes, [true; 8]);
+    let (counted, synced) = db.durable.counts();
+    assert_eq!(counted, synced, "every commit is on disk");
+}
+
+/// A task awaiting a sync that fails gets the failure (woken by the background thread),
+/// and so does every later one; closing ends the thread.
+#[cfg(unix)]
+#[test]
+fn an_awaited_sync_that_fails_reports_it() {
+    let Ok((_reader, writer)) = std::io::pipe() else {
+        panic!("a pipe")
+    };
+    let durable = Arc::new(Durability::on(std::fs::File::from(
+        std::os::fd::OwnedFd::from(writer),
+    )));
+    let first = durable.committed();
+    let awaited =
+        |commit| block_on::block_on(core::future::poll_fn(|cx| durable.poll_synced(commit, cx))).0;
+    let Err(StoreError::Unavailable(reason)) = awaited(first) else {
+        panic!("syncing a pipe fails")
+    };
+    assert!(reason.contains("syncing the write-ahead log failed"));
+    let second = durable.committed();
+    assert!(matches!(awaited(second), Err(StoreError::Unavailable(again)) if again == reason));
+    durable.close();
+    // The thread let go of its handle when it ended.
+    for _ in 0..1000 {
+        if Arc::strong_count(&durable) == 1 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(Arc::strong_count(&durable), 1);
+}
