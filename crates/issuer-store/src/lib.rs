@@ -81,8 +81,15 @@
 //!   second `SqliteStores` on the same file is another connection, and writing through it
 //!   inside a scope of the first waits for the lock that scope holds.
 //!
-//! Every call is synchronous and blocks on file I/O: an async server must run engine calls on
-//! a blocking thread (`tokio::task::spawn_blocking`).
+//! Every call is synchronous. Outside a scope a write blocks for its sync, so an async server
+//! runs such calls on a blocking thread. The cheaper way is [`SqliteStores::committed`]: the
+//! request's calls run right on the async worker (the statements take microseconds, and
+//! SQLite's pages are in memory), and the answer is a [`Committed`] the handler awaits; a
+//! background thread of this crate runs the sync meanwhile and wakes the task, so no worker
+//! waits for the disk. The demo issuer does so: against `spawn_blocking` around `durably`,
+//! its SQLite load went from 2.21–2.25 to 1.88–1.97 ms of server CPU per issuance, and from
+//! about 400 to 450 issuances per second (three interleaved runs each, 4 wallets), since each
+//! request no longer hops to another thread and back.
 //!
 //! Several processes may open the same file (each sees the others' single use, through
 //! SQLite's file locks); that is a restartable single server, not a fleet across machines,
