@@ -44,6 +44,10 @@ pub struct ClientAuthRequest<'a> {
     pub http_method: Option<&'a str>,
     /// The request URI (for DPoP `htu`).
     pub http_uri: Option<&'a str>,
+    /// The request's DPoP proof, already verified and recorded by the caller's own DPoP check
+    /// of the endpoint (combined mode then takes it as the PoP: see
+    /// [`Self::with_accepted_dpop`]).
+    pub accepted_dpop: Option<&'a pop_verifier::AcceptedDpopProof>,
     pub(crate) repeated: Option<&'static str>,
 }
 
@@ -61,6 +65,7 @@ impl<'a> ClientAuthRequest<'a> {
             client_secret: None,
             http_method: None,
             http_uri: None,
+            accepted_dpop: None,
             repeated: None,
         }
     }
@@ -114,6 +119,22 @@ impl<'a> ClientAuthRequest<'a> {
         self.dpop = value;
         self.http_method = Some(method);
         self.http_uri = Some(uri);
+        self
+    }
+
+    /// Sets the request's DPoP proof as the caller's own DPoP check accepted it (verified for
+    /// this endpoint and its `jti` recorded; only `pop_verifier` makes an
+    /// [`AcceptedDpopProof`](pop_verifier::AcceptedDpopProof)). In combined mode it is the
+    /// proof of possession: verification checks its `nonce` as the challenge and its key
+    /// against the attestation's `cnf.jwk`, and neither verifies nor records it again (which
+    /// would refuse it as a replay of itself). A server that checks DPoP before client
+    /// authentication, as a token endpoint does, passes it here.
+    #[must_use]
+    pub const fn with_accepted_dpop(
+        mut self,
+        accepted: Option<&'a pop_verifier::AcceptedDpopProof>,
+    ) -> Self {
+        self.accepted_dpop = accepted;
         self
     }
 

@@ -543,7 +543,8 @@ impl ClientAttestationVerifier {
             if let Some(pop) = request.pop {
                 structured_field_token(pop, POP_HEADER, &self.limits)?;
             }
-            let mode = if request.pop.is_some() || !self.combined_mode || request.dpop.is_none() {
+            let dpop = request.dpop.is_some() || request.accepted_dpop.is_some();
+            let mode = if request.pop.is_some() || !self.combined_mode || !dpop {
                 PopMode::PopJwt
             } else {
                 PopMode::DpopCombined
@@ -561,7 +562,12 @@ impl ClientAttestationVerifier {
         }
         let checked = attestation::check(self, attestation, request.client_id, now)?;
         let mut proof = match mode {
-            PopMode::DpopCombined => proof::check_dpop(self, request, &checked, challenge, now)?,
+            PopMode::DpopCombined => match request.accepted_dpop {
+                Some(accepted) => {
+                    proof::check_accepted_dpop(self, accepted, &checked, challenge, now)?
+                }
+                None => proof::check_dpop(self, request, &checked, challenge, now)?,
+            },
             PopMode::PopJwt | PopMode::LegacyBody => {
                 let pop = pop.ok_or(Error::PopMissing)?;
                 proof::check_pop(self, pop, &checked, challenge, now)?

@@ -165,6 +165,36 @@ impl core::fmt::Debug for NonceCheck<'_> {
     }
 }
 
+impl NonceCheck<'_> {
+    /// Checks `carried` as a policy does by default (the value required and checked), for a
+    /// value taken from a proof verified elsewhere under a policy that skipped its own check:
+    /// a DPoP proof the token endpoint accepted, whose `nonce` is also an attestation
+    /// challenge (ABCA combined mode), for instance.
+    ///
+    /// ```
+    /// use pop_verifier::{Error, NonceCheck, NoncePurpose};
+    /// let now = jose_core::UnixTime::from_secs(1_700_000_000);
+    /// let check = NonceCheck::Value("n-1");
+    /// assert!(check.check(Some("n-1"), NoncePurpose::AttestationChallenge, now).is_ok());
+    /// assert!(matches!(
+    ///     check.check(None, NoncePurpose::AttestationChallenge, now),
+    ///     Err(Error::NonceMissing)
+    /// ));
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::NonceMissing`] without a value, [`Error::NonceMismatch`] or
+    /// [`Error::NonceInvalid`] for a value the check refuses.
+    pub fn check(
+        self,
+        carried: Option<&str>,
+        purpose: NoncePurpose,
+        now: UnixTime,
+    ) -> Result<(), Error> {
+        check_expected(self, NonceMode::Required, carried, purpose, now).map_err(nonce_error)
+    }
+}
+
 /// How strictly a policy applies its [`NonceCheck`]. Only `Required` is reachable without a
 /// `danger_*` call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

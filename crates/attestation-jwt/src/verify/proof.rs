@@ -38,6 +38,27 @@ fn nonce_check<'c>(challenge: &ChallengeCheck<'c>) -> NonceCheck<'c> {
     }
 }
 
+/// Runs `f` with the challenge as a DPoP proof's nonce check. A stateless challenge is
+/// checked as a predicate: a DPoP `nonce` of another purpose (a DPoP nonce proper) is a
+/// mismatch, as any value this server did not issue as a challenge.
+fn dpop_challenge_check<R>(
+    challenge: ChallengeCheck<'_>,
+    now: UnixTime,
+    f: impl FnOnce(NonceCheck<'_>) -> R,
+) -> R {
+    match challenge {
+        ChallengeCheck::Stateless { nonces, max_age } => {
+            let issued = move |value: &str| {
+                nonces
+                    .verify(value, NoncePurpose::AttestationChallenge, now, max_age)
+                    .is_ok()
+            };
+            f(NonceCheck::Validator(&issued))
+        }
+        other => f(nonce_check(&other)),
+    }
+}
+
 /// Steps 9-14 for a PoP JWT (the `jti` is recorded by [`record`] after everything passed).
 pub(crate) fn check_pop(
     verifier: &ClientAttestationVerifier,
@@ -109,31 +130,50 @@ pub(crate) fn check_dpop(
         return Err(Error::DpopRequestTargetMissing);
     };
     let config = &verifier.config;
-    let stateless_check;
-    let check = match challenge {
-        ChallengeCheck::Stateless { nonces, max_age } => {
-            stateless_check = move |value: &str| {
-                nonces
-                    .verify(value, NoncePurpose::AttestationChallenge, now, max_age)
-                    .is_ok()
-            };
-            NonceCheck::Validator(&stateless_check)
-        }
-        other => nonce_check(&other),
-    };
-    let strict = DpopPolicy::new(method, uri, &verifier.pop_algs, check)
-        .with_clock_skew_seconds(config.clock_skew_seconds)
-        .with_replay_window_seconds(config.replay_window_seconds);
-    let policy = match (config.challenge_required, challenge) {
-        (true, _) => strict,
-        (false, ChallengeCheck::None) => strict.danger_skip_nonce_check(),
-        (false, _) => strict.danger_allow_missing_nonce(),
-    };
-    let verified = pop_verifier::verify_dpop_proof(dpop, &policy, now, verifier.limits.jose())
-        .map_err(Error::Dpop)?;
+    let verified = dpop_challenge_check(challenge, now, |check| {
+        let strict = DpopPolicy::new(method, uri, &verifier.pop_algs, check)
+            .with_clock_skew_seconds(config.clock_skew_seconds)
+            .with_replay_window_seconds(config.replay_window_seconds);
+        let policy = match (config.challenge_required, challenge) {
+            (true, _) => strict,
+            (false, ChallengeCheck::None) => strict.danger_skip_nonce_check(),
+            (false, _) => strict.danger_allow_missing_nonce(),
+        };
+        pop_verifier::verify_dpop_proof(dpop, &policy, now, verifier.limits.jose())
+    })
+    .map_err(Error::Dpop)?;
     Ok(Proof {
         token: Token::Dpop,
         pending: Pending::Dpop(Box::new((verified, attestation.cnf.clone()))),
+        has_iss: false,
+    })
+}
+
+/// Combined mode with a DPoP proof the caller verified and recorded itself
+/// ([`ClientAuthRequest::with_accepted_dpop`]): its signature, `htm`, `htu`, `iat` and `jti`
+/// were checked there; here its `nonce` is checked as the challenge (as [`check_dpop`] would)
+/// and its key compared with `cnf.jwk`. Nothing is left to record.
+pub(crate) fn check_accepted_dpop(
+    verifier: &ClientAttestationVerifier,
+    accepted: &AcceptedDpopProof,
+    attestation: &CheckedAttestation,
+    challenge: ChallengeCheck<'_>,
+    now: UnixTime,
+) -> Result<Proof, Error> {
+    let carried = accepted.nonce();
+    let checked = match (verifier.config.challenge_required, &challenge, carried) {
+        (false, ChallengeCheck::None, _) | (false, _, None) => Ok(()),
+        _ => dpop_challenge_check(challenge, now, |check| {
+            check.check(carried, NoncePurpose::AttestationChallenge, now)
+        }),
+    };
+    checked.map_err(Error::Dpop)?;
+    if !accepted.jwk().same_key(&attestation.cnf) {
+        return Err(Error::DpopKeyMismatch);
+    }
+    Ok(Proof {
+        token: Token::Dpop,
+        pending: Pending::Recorded,
         has_iss: false,
     })
 }

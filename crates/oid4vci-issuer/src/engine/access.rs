@@ -117,7 +117,7 @@ impl IssuerEngine {
                         }
                     })?
                     .ok_or_else(|| invalid_dpop_at_resource("DPoP proof missing"))?;
-                if &jkt != bound {
+                if jkt.jkt() != bound {
                     return Err(invalid_dpop_at_resource(
                         "the DPoP proof is signed by another key than the token is bound to",
                     ));
@@ -128,8 +128,8 @@ impl IssuerEngine {
     }
 
     /// Verifies the `DPoP` header of a `POST` to `path` (if any), records its `jti`, and
-    /// returns the key thumbprint it binds to. With `access_token`, the proof's `ath` must
-    /// match it.
+    /// returns the accepted proof (its `jkt` is the key thumbprint it binds to). With
+    /// `access_token`, the proof's `ath` must match it.
     ///
     /// # Errors
     /// 400 `invalid_dpop_proof` for a repeated, non-text or invalid proof, or a replay.
@@ -139,7 +139,7 @@ impl IssuerEngine {
         path: &str,
         access_token: Option<&str>,
         now: UnixTime,
-    ) -> Result<Option<String>, OAuthError> {
+    ) -> Result<Option<pop_verifier::AcceptedDpopProof>, OAuthError> {
         let Some(proof) = request.single_header("dpop").map_err(|e| {
             OAuthError::from_code(TokenErrorCode::InvalidDpopProof, &format!("DPoP: {e}"))
         })?

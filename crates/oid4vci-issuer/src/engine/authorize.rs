@@ -91,18 +91,19 @@ impl IssuerEngine {
                 other => invalid_request(&format!("pushed authorization request: {other}")),
             }
         })?;
-        let proof_jkt = self.dpop(request, PAR_PATH, None, now)?;
-        let dpop_jkt = match (proof_jkt, pushed.extra.get("dpop_jkt")) {
-            (Some(proof), Some(param)) if &proof != param => {
+        let dpop = self.dpop(request, PAR_PATH, None, now)?;
+        let dpop_jkt = match (dpop.as_ref(), pushed.extra.get("dpop_jkt")) {
+            (Some(proof), Some(param)) if proof.jkt() != param => {
                 return Err(OAuthError::from_code(
                     TokenErrorCode::InvalidDpopProof,
                     "dpop_jkt does not match the key of the DPoP proof",
                 ));
             }
-            (Some(proof), _) => Some(proof),
+            (Some(proof), _) => Some(proof.jkt().to_owned()),
             (None, param) => param.cloned(),
         };
-        let identity = self.authenticate_client(request, Some(&pushed.client_id), now)?;
+        let identity =
+            self.authenticate_client(request, Some(&pushed.client_id), dpop.as_ref(), now)?;
         let configuration_ids = self.requested_configurations(&pushed)?;
         let request_uri = format!("{REQUEST_URI_PREFIX}{}", self.handle()?);
         let stored = PushedRequest {
@@ -132,6 +133,7 @@ impl IssuerEngine {
         &self,
         request: &EndpointRequest<'_>,
         client_id: Option<&str>,
+        dpop: Option<&pop_verifier::AcceptedDpopProof>,
         now: UnixTime,
     ) -> Result<ClientIdentity, OAuthError> {
         let Some(auth) = &self.client_auth else {
@@ -142,6 +144,7 @@ impl IssuerEngine {
             nonce_max_age: self.settings.nonce_max_age_seconds,
             replay: self.replay.as_ref(),
             rng: self.rng.as_ref(),
+            dpop,
         };
         let identity = auth.authenticate(request, client_id, &context, now)?;
         if let Some(reason) = &identity.lenient_warning {

@@ -6,7 +6,7 @@ use attestation_jwt::{
 };
 use jose_core::{RandomSource, UnixTime};
 use oid4vci_types::OAuthError;
-use pop_verifier::{NoncePurpose, ReplayGuard, StatelessNonces};
+use pop_verifier::{AcceptedDpopProof, NoncePurpose, ReplayGuard, StatelessNonces};
 
 use crate::EndpointRequest;
 
@@ -25,13 +25,15 @@ pub struct ClientIdentity {
 }
 
 /// What the engine lends a client authenticator for one request: its stateless nonces (for
-/// attestation challenges), its replay guard and its random source.
+/// attestation challenges), its replay guard, its random source, and the request's DPoP
+/// proof as the engine's own check accepted it.
 #[derive(Clone, Copy)]
 pub struct ClientAuthContext<'a> {
     pub(super) nonces: &'a StatelessNonces,
     pub(super) nonce_max_age: u64,
     pub(super) replay: &'a dyn ReplayGuard,
     pub(super) rng: &'a dyn RandomSource,
+    pub(super) dpop: Option<&'a AcceptedDpopProof>,
 }
 
 impl core::fmt::Debug for ClientAuthContext<'_> {
@@ -47,6 +49,16 @@ impl ClientAuthContext<'_> {
     #[must_use]
     pub fn replay(&self) -> &dyn ReplayGuard {
         self.replay
+    }
+
+    /// The request's DPoP proof, already verified for this endpoint and its `jti` recorded by
+    /// the engine (which checks DPoP before client authentication); `None` without a `DPoP`
+    /// header. An authenticator that takes the DPoP proof as the client's proof of possession
+    /// (ABCA combined mode) uses this instead of verifying the header again: recording its
+    /// `jti` a second time would refuse it as a replay.
+    #[must_use]
+    pub const fn accepted_dpop(&self) -> Option<&AcceptedDpopProof> {
+        self.dpop
     }
 
     /// The stateless attestation-challenge check of the engine's nonces.
@@ -98,8 +110,9 @@ impl ClientAuthenticator for ClientAttestationVerifier {
             .iter()
             .filter_map(|(name, value)| Some((*name, core::str::from_utf8(value).ok()?)))
             .collect();
-        let auth_request =
-            ClientAuthRequest::from_headers(pairs.iter().copied()).with_client_id(client_id);
+        let auth_request = ClientAuthRequest::from_headers(pairs.iter().copied())
+            .with_client_id(client_id)
+            .with_accepted_dpop(context.accepted_dpop());
         match self.verify(
             &auth_request,
             context.challenge_check(),

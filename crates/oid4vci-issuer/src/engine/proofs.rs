@@ -44,7 +44,7 @@ pub(super) fn dpop(
     uri: &str,
     access_token: Option<&str>,
     now: UnixTime,
-) -> Result<String, OAuthError> {
+) -> Result<pop_verifier::AcceptedDpopProof, OAuthError> {
     let invalid = |d: &str| OAuthError::from_code(TokenErrorCode::InvalidDpopProof, d);
     let mut policy = DpopPolicy::new(
         "POST",
@@ -61,7 +61,6 @@ pub(super) fn dpop(
             .map_err(|e| invalid(&e.to_string()))?;
     verified
         .record(engine.replay.as_ref(), now)
-        .map(pop_verifier::AcceptedDpopProof::into_jkt)
         .map_err(|e| replay_failure(e.clone(), invalid(&format!("DPoP proof: {e}"))))
 }
 

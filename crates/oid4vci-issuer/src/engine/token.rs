@@ -79,14 +79,16 @@ impl IssuerEngine {
             }
             other => invalid_request(&format!("token request: {other}")),
         })?;
-        let dpop_jkt = self.dpop(request, TOKEN_PATH, None, now)?;
-        if dpop_jkt.is_none() && self.settings.dpop_required {
+        let dpop = self.dpop(request, TOKEN_PATH, None, now)?;
+        if dpop.is_none() && self.settings.dpop_required {
             return Err(OAuthError::from_code(
                 TokenErrorCode::InvalidDpopProof,
                 "a DPoP proof is required: this issuer issues sender-constrained tokens only",
             ));
         }
-        let identity = self.authenticate_client(request, parsed.client_id.as_deref(), now)?;
+        let identity =
+            self.authenticate_client(request, parsed.client_id.as_deref(), dpop.as_ref(), now)?;
+        let dpop_jkt = dpop.map(pop_verifier::AcceptedDpopProof::into_jkt);
         let warning = identity.lenient_warning.clone();
         let mut response = match &parsed.grant {
             TokenGrant::PreAuthorizedCode {

@@ -326,3 +326,70 @@ fn keys_without_an_mdoc_signer_do_not_replace_those_of_an_mdoc_issuer() {
     );
     assert_eq!(engine.keys().credential.kid(), Some("key-a"));
 }
+
+/// ABCA DPoP combined mode through the engine: the token endpoint verifies and records the
+/// DPoP proof first, and the attestation verifier takes that accepted proof as the proof of
+/// possession (it used to verify it again without a request target: 500). The token is
+/// bound to the instance key; the proof cannot be used again, and a DPoP proof by another
+/// key than the attested one does not authenticate.
+#[test]
+fn abca_dpop_combined_mode_authenticates_and_binds_the_token() {
+    use attestation_jwt::{
+        AttestationClaims, AttesterKeyId, ClientAttestationConfig, ClientAttestationVerifier,
+        VerificationMethod, issue_attestation,
+    };
+    let rng = SystemRandom::new();
+    let key = || LocalSigner::generate(Algorithm::Es256, &rng).unwrap_or_else(|e| panic!("{e}"));
+    let (attester, instance, stranger) = (key(), key(), key());
+    let config = ClientAttestationConfig::new(VerificationMethod::StaticJwk {
+        jwk: attester.public_jwk(),
+        additional_jwks: Vec::new(),
+    })
+    .with_required(true);
+    let verifier = ClientAttestationVerifier::builder(config, ISSUER)
+        .with_combined_mode(true)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let engine = builder(IssuerSettings::new(ISSUER))
+        .with_client_authenticator(verifier)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let claims = AttestationClaims::new(
+        "wallet-1",
+        instance.public_jwk(),
+        NOW.saturating_sub(60),
+        NOW.saturating_add(3600),
+    );
+    let attestation = issue_attestation(&claims, &AttesterKeyId::Kid("att-1".into()), &attester)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let token_request = |signer: &LocalSigner, jti: &str| {
+        let code = engine
+            .create_pre_authorized_code(vec!["pid".into()], Map::new(), None, NOW)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let body = format!("{PRE_AUTH}&pre-authorized_code={code}");
+        let claims = DpopProofClaims::new("POST", format!("{ISSUER}/token"), jti, NOW);
+        let proof = build_dpop_proof(&claims, &signer.public_jwk(), signer)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let headers: [(&str, &[u8]); 2] = [
+            ("oauth-client-attestation", attestation.as_bytes()),
+            ("dpop", proof.as_bytes()),
+        ];
+        engine
+            .token(&EndpointRequest::new(&headers, body.as_bytes()), NOW)
+            .map(|answer| answer.body.unwrap_or_default())
+            .map_err(|e| (e.status(), e.error().to_owned()))
+    };
+    let Ok(tokens) = token_request(&instance, "combined-1") else {
+        panic!("combined mode authenticates")
+    };
+    assert_eq!(tokens["token_type"], "DPoP");
+    assert_eq!(
+        token_request(&instance, "combined-1"),
+        Err((400, "invalid_dpop_proof".to_owned())),
+        "the proof is recorded once and refused the second time"
+    );
+    assert_eq!(
+        token_request(&stranger, "combined-2"),
+        Err((401, "invalid_client".to_owned()))
+    );
+}
