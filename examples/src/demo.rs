@@ -192,10 +192,18 @@ pub fn demo_claims() -> Value {
     json!({"given_name": "Erika", "family_name": "Mustermann", "birthdate": "1984-01-26"})
 }
 
-/// The mDL elements the demo issues (flat: they go into the `org.iso.18013.5.1` name space).
+/// The demo mDL holder's portrait: a 60 × 80 grey silhouette, baseline JPEG (616 bytes),
+/// drawn for the demo (ISO 18013-5 §7.2.1 makes `portrait` mandatory, a JPEG or JPEG 2000).
+const DEMO_PORTRAIT_JPEG: &[u8] = include_bytes!("../assets/portrait.jpg");
+
+/// The mDL elements the demo issues (flat: they go into the `org.iso.18013.5.1` name space):
+/// every mandatory element of ISO 18013-5 §7.2.1, and `age_over_18`. The portrait is
+/// base64url text here, as the byte strings of JSON claims are (`mdoc_cbor::mdl`).
 #[must_use]
 pub fn mdl_claims() -> Value {
     json!({
+        "portrait": jose_core::base64url::encode(DEMO_PORTRAIT_JPEG),
+        "un_distinguishing_sign": "D",
         "family_name": "Mustermann",
         "given_name": "Erika",
         "birth_date": "1984-01-26",

@@ -86,6 +86,28 @@ fn mdl_is_issued_bound_to_the_proof_key_and_verifies_to_the_served_iaca() {
     assert_eq!(elements["birth_date"], "1984-01-26");
     assert_eq!(elements["age_over_18"], true);
     assert_eq!(elements["issuing_country"], "DE");
+    // Every mandatory element of ISO 18013-5 §7.2.1 (Table 5), the portrait a JPEG byte
+    // string.
+    let issued = &mdoc.name_spaces[MDL_NAME_SPACE];
+    for mandatory in [
+        "family_name",
+        "given_name",
+        "birth_date",
+        "issue_date",
+        "expiry_date",
+        "issuing_country",
+        "issuing_authority",
+        "document_number",
+        "portrait",
+        "driving_privileges",
+        "un_distinguishing_sign",
+    ] {
+        assert!(issued.contains_key(mandatory), "{mandatory} is missing");
+    }
+    let Some(mdoc_cbor::ElementValue::Bytes(portrait)) = issued.get("portrait") else {
+        panic!("the portrait is a byte string")
+    };
+    assert!(portrait.starts_with(&[0xFF, 0xD8, 0xFF]) && portrait.ends_with(&[0xFF, 0xD9]));
     let status = mdoc.status.clone().unwrap();
     assert!(
         status
