@@ -12,11 +12,13 @@
 //! entries of the old key's credentials are served under the new key's signature. Answers carry
 //! `Vary: Accept`.
 //!
-//! A token is signed again only when its list changed or half of its lifetime has passed;
-//! otherwise every fetch gets the same signed token (its `iat` says how fresh it is). Tokens
-//! carry `exp` ([`STATUS_LIST_TOKEN_LIFETIME_SECONDS`] after `iat`) and `ttl`
-//! ([`STATUS_LIST_TTL_SECONDS`], also the response's `Cache-Control: max-age`), so a relying
-//! party fetches again within minutes of a revocation (Token Status List §8.3, §13.7).
+//! A token is signed again when its list changed or its `ttl` has passed since its `iat`;
+//! within that window every fetch gets the same signed token. Tokens carry `exp`
+//! ([`STATUS_LIST_TOKEN_LIFETIME_SECONDS`] after `iat`) and `ttl` ([`STATUS_LIST_TTL_SECONDS`],
+//! also the response's `Cache-Control: max-age`), so a relying party fetches again within
+//! minutes of a revocation (Token Status List §8.3, §13.7), and what it fetches after the
+//! `ttl` is a token issued since: a relying party that also bounds the age of `iat` accepts
+//! it (one signature per list and form every five minutes at most).
 
 use core::num::NonZeroU64;
 use std::collections::HashMap;
@@ -93,7 +95,7 @@ struct SignedList {
 
 impl SignedStatusLists {
     /// The `form` token of `list` (list `id`) at `now` by the key `kid`: the cached one while
-    /// the list is unchanged, it is fresh enough and that key signed it (after a key rotation
+    /// the list is unchanged, its `ttl` has not passed and that key signed it (after a key rotation
     /// the token is signed again by the new key), else one `sign` makes.
     fn token(
         &self,
@@ -120,7 +122,7 @@ impl SignedStatusLists {
             list,
             kid: kid.to_owned(),
             token: Arc::clone(&token),
-            sign_again_at: now.saturating_add(STATUS_LIST_TOKEN_LIFETIME_SECONDS / 2),
+            sign_again_at: now.saturating_add(STATUS_LIST_TTL_SECONDS.get()),
         };
         self.tokens
             .lock()
