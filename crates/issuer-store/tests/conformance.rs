@@ -562,27 +562,37 @@ fn status_indices_are_unique_random_and_settable(b: &Backend) {
         "indices are drawn at random, not in order"
     );
 
-    assert_eq!(status.status("1", 5), Some(Status::VALID));
-    assert!(status.set("1", 5, Status::INVALID));
-    assert_eq!(status.status("1", 5), Some(Status::INVALID));
+    assert_eq!(status.status("1", 5), Ok(Some(Status::VALID)));
+    assert_eq!(status.set("1", 5, Status::INVALID), Ok(true));
+    assert_eq!(status.status("1", 5), Ok(Some(Status::INVALID)));
     assert_eq!(
-        status.snapshot("1").unwrap().get(5u32.into()).unwrap(),
+        status
+            .snapshot("1")
+            .unwrap()
+            .unwrap()
+            .get(5u32.into())
+            .unwrap(),
         Status::INVALID
     );
     assert_eq!(
         status.status("2", 5),
-        Some(Status::VALID),
+        Ok(Some(Status::VALID)),
         "lists are separate"
     );
-    assert!(status.set("1", 5, Status::VALID));
-    assert_eq!(status.status("1", 5), Some(Status::VALID));
-    assert!(!status.set("99", 5, Status::INVALID), "no such list");
-    assert!(
-        !status.set("1", u64::from(LIST_SIZE) * 8, Status::INVALID),
+    assert_eq!(status.set("1", 5, Status::VALID), Ok(true));
+    assert_eq!(status.status("1", 5), Ok(Some(Status::VALID)));
+    assert_eq!(
+        status.set("99", 5, Status::INVALID),
+        Ok(false),
+        "no such list"
+    );
+    assert_eq!(
+        status.set("1", u64::from(LIST_SIZE) * 8, Status::INVALID),
+        Ok(false),
         "no such entry"
     );
-    assert!(status.status("99", 0).is_none());
-    assert!(status.snapshot("99").is_none());
+    assert_eq!(status.status("99", 0), Ok(None));
+    assert!(matches!(status.snapshot("99"), Ok(None)));
 }
 
 fn pushed(client: &str, expires_at: i64) -> PushedRequest {

@@ -160,9 +160,9 @@ fn an_issuance_survives_a_restart_of_the_engine_and_the_database() {
     // engine never hands the same index out again.
     let stores = db.stores();
     let (list, idx) = first_ref;
-    assert_eq!(stores.status.status(&list, idx), Some(Status::VALID));
-    assert!(stores.status.set(&list, idx, Status::INVALID));
-    assert_eq!(stores.status.status(&list, idx), Some(Status::INVALID));
+    assert_eq!(stores.status.status(&list, idx), Ok(Some(Status::VALID)));
+    assert_eq!(stores.status.set(&list, idx, Status::INVALID), Ok(true));
+    assert_eq!(stores.status.status(&list, idx), Ok(Some(Status::INVALID)));
     let code = engine
         .create_pre_authorized_code(vec!["pid".into()], Map::new(), None, later)
         .unwrap();

@@ -221,14 +221,15 @@ fn status_indices_stay_unique_across_10_000_allocations_on_two_instances() {
     let (list, idx) = stores[0].status.allocate(&rng).unwrap();
     assert_eq!(list, "3");
     assert!(!unique.contains(&(list.clone(), idx)));
-    assert!(
+    assert_eq!(
         stores[1]
             .status
-            .set(&list, idx, status_list::Status::INVALID)
+            .set(&list, idx, status_list::Status::INVALID),
+        Ok(true)
     );
     assert_eq!(
         stores[0].status.status(&list, idx),
-        Some(status_list::Status::INVALID)
+        Ok(Some(status_list::Status::INVALID))
     );
 }
 

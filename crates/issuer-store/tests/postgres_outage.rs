@@ -74,7 +74,7 @@ fn a_stopped_database_refuses_everything_and_the_same_stores_recover() {
         .unwrap();
     audit.record(&key_event("k-before"), NOW);
     let (list, idx) = stores.status.allocate(&rng).unwrap();
-    assert!(stores.status.set(&list, idx, Status::INVALID));
+    assert_eq!(stores.status.set(&list, idx, Status::INVALID), Ok(true));
     let grant = GrantId::new("g-outage".into());
     stores
         .registry
@@ -171,8 +171,14 @@ fn a_stopped_database_refuses_everything_and_the_same_stores_recover() {
         &stores.refresh.is_revoked(&grant, later).unwrap_err()
     ));
     assert!(is_unavailable(&stores.status.allocate(&rng).unwrap_err()));
-    assert!(stores.status.status(&list, idx).is_none());
-    assert!(!stores.status.set(&list, idx, Status::VALID));
+    // Neither "no such entry" nor "no such list" (a status endpoint would answer 404).
+    assert!(is_unavailable(
+        &stores.status.status(&list, idx).unwrap_err()
+    ));
+    assert!(is_unavailable(
+        &stores.status.set(&list, idx, Status::VALID).unwrap_err()
+    ));
+    assert!(is_unavailable(&stores.status.snapshot(&list).unwrap_err()));
     assert!(stores.registry.list().is_empty());
     assert!(
         stores
@@ -220,7 +226,7 @@ fn a_stopped_database_refuses_everything_and_the_same_stores_recover() {
     replay
         .check_and_record("jti-during", later.saturating_add(1000), later)
         .expect("the key refused during the outage was never recorded");
-    assert_eq!(stores.status.status(&list, idx), Some(Status::INVALID));
+    assert_eq!(stores.status.status(&list, idx), Ok(Some(Status::INVALID)));
     assert!(stores.tokens.get("at-before", later).unwrap().is_some());
     assert!(!stores.refresh.is_revoked(&grant, later).unwrap());
     let (list2, idx2) = stores.status.allocate(&rng).unwrap();

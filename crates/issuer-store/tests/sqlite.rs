@@ -93,7 +93,7 @@ fn state_survives_closing_and_reopening_the_file() {
                 .unwrap()
         );
         let (list, idx) = s.status.allocate(&rng).unwrap();
-        assert!(s.status.set(&list, idx, Status::INVALID));
+        assert_eq!(s.status.set(&list, idx, Status::INVALID), Ok(true));
         s.registry
             .record(IssuedCredential::new(
                 "cred".into(),
@@ -149,7 +149,7 @@ fn state_survives_closing_and_reopening_the_file() {
         s.notifications.events(&g("g1"), "n", t(2)),
         ["credential_accepted"]
     );
-    assert_eq!(s.status.status(&list, idx), Some(Status::INVALID));
+    assert_eq!(s.status.status(&list, idx), Ok(Some(Status::INVALID)));
     assert_eq!(s.registry.list().len(), 1);
     assert_eq!(s.registry.list()[0].status_idx, idx);
     assert_eq!(

@@ -461,8 +461,8 @@ impl IssuerEngine {
     /// admin client).
     ///
     /// # Errors
-    /// [`crate::StoreError::StatusList`] when the status list store has no such entry (nothing
-    /// is recorded then).
+    /// [`crate::StoreError::StatusList`] when the status list store has no such entry, the
+    /// store's own error when it cannot answer (nothing is recorded then).
     pub fn set_credential_status(
         &self,
         credential: &crate::IssuedCredential,
@@ -473,7 +473,7 @@ impl IssuerEngine {
         if !self
             .stores
             .status
-            .set(&credential.status_list_id, credential.status_idx, status)
+            .set(&credential.status_list_id, credential.status_idx, status)?
         {
             return Err(crate::StoreError::StatusList(format!(
                 "list {} has no entry {}",

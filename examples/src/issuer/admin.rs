@@ -194,26 +194,35 @@ pub(super) async fn list_credentials(
     State(state): State<Arc<IssuerState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
 ) -> Response {
-    super::off_runtime(state.store_calls.clone(), move || -> Result<Response, ApiError> {
-        loopback_only(peer)?;
-        let list: Vec<Value> = state
-            .engine
-            .stores()
-            .registry
-            .list()
-            .into_iter()
-            .map(|c| {
-                json!({
-                    "credential_id": c.credential_id,
-                    "credential_configuration_id": c.configuration_id,
-                    "status_list": {"uri": c.status_uri, "idx": c.status_idx},
-                    "issued_at": c.issued_at.secs(),
-                    "status": status_name(state.engine.stores().status.status(&c.status_list_id, c.status_idx)),
+    super::off_runtime(
+        state.store_calls.clone(),
+        move || -> Result<Response, ApiError> {
+            loopback_only(peer)?;
+            let list: Vec<Value> = state
+                .engine
+                .stores()
+                .registry
+                .list()
+                .into_iter()
+                .map(|c| {
+                    let status = state
+                        .engine
+                        .stores()
+                        .status
+                        .status(&c.status_list_id, c.status_idx)
+                        .map_err(|e| ApiError::server_error(&e))?;
+                    Ok(json!({
+                        "credential_id": c.credential_id,
+                        "credential_configuration_id": c.configuration_id,
+                        "status_list": {"uri": c.status_uri, "idx": c.status_idx},
+                        "issued_at": c.issued_at.secs(),
+                        "status": status_name(status),
+                    }))
                 })
-            })
-            .collect();
-        Ok(Json(json!({"credentials": list})).into_response())
-    })
+                .collect::<Result<_, ApiError>>()?;
+            Ok(Json(json!({"credentials": list})).into_response())
+        },
+    )
     .await
 }
 

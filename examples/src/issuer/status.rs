@@ -176,6 +176,17 @@ pub(super) async fn status_list(
     .await
 }
 
+/// A status list store that cannot answer: 503, never 404 (a relying party must not conclude
+/// that the list does not exist), with the store's reason in the log only.
+fn store_unavailable(e: &oid4vci_issuer::StoreError) -> ApiError {
+    tracing::warn!(error = %e, "status list store unavailable");
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "temporarily_unavailable",
+        "the status list cannot be read now; try again shortly",
+    )
+}
+
 /// The current token of list `id` in the form `wanted`, or the JWT when `wanted` is the CWT
 /// and no Document Signer is configured (a store read, so on the blocking pool).
 fn signed_token(
@@ -183,10 +194,13 @@ fn signed_token(
     id: &str,
     wanted: Form,
 ) -> Result<(Form, Arc<[u8]>), ApiError> {
-    let list =
-        state.engine.stores().status.snapshot(id).ok_or_else(|| {
-            ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such status list")
-        })?;
+    let list = state
+        .engine
+        .stores()
+        .status
+        .snapshot(id)
+        .map_err(|e| store_unavailable(&e))?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such status list"))?;
     let now = state.clock.now();
     // One snapshot of the signing keys: a key's kid, signer and certificate go together.
     let keys = state.engine.keys();

@@ -878,43 +878,36 @@ impl StatusListStore for PgHandle {
         })
     }
 
-    /// `false` when the database fails.
-    fn set(&self, list_id: &str, idx: u64, status: Status) -> bool {
-        self.db
-            .write(|tx| {
-                // Locked to the commit: two changes to one list at once both stay.
-                let Some((id, mut list)) = load(tx, list_id, true)? else {
-                    return Ok(false);
-                };
-                if list.set(StatusIndex::new(idx), status).is_err() {
-                    return Ok(false);
-                }
-                exec(
-                    tx,
-                    "UPDATE status_lists SET bytes = $2 WHERE id = $1",
-                    &[&id, &list.as_bytes()],
-                )?;
-                Ok(true)
-            })
-            .unwrap_or(false)
+    fn set(&self, list_id: &str, idx: u64, status: Status) -> Result<bool, StoreError> {
+        self.db.write(|tx| {
+            // Locked to the commit: two changes to one list at once both stay.
+            let Some((id, mut list)) = load(tx, list_id, true)? else {
+                return Ok(false);
+            };
+            if list.set(StatusIndex::new(idx), status).is_err() {
+                return Ok(false);
+            }
+            exec(
+                tx,
+                "UPDATE status_lists SET bytes = $2 WHERE id = $1",
+                &[&id, &list.as_bytes()],
+            )?;
+            Ok(true)
+        })
     }
 
-    /// `None` when the database fails.
-    fn status(&self, list_id: &str, idx: u64) -> Option<Status> {
-        self.db
-            .with(|c| load(c, list_id, false))
-            .ok()
-            .flatten()
-            .and_then(|(_, list)| list.get(StatusIndex::new(idx)).ok())
+    fn status(&self, list_id: &str, idx: u64) -> Result<Option<Status>, StoreError> {
+        Ok(self
+            .db
+            .with(|c| load(c, list_id, false))?
+            .and_then(|(_, list)| list.get(StatusIndex::new(idx)).ok()))
     }
 
-    /// `None` when the database fails.
-    fn snapshot(&self, list_id: &str) -> Option<StatusList> {
-        self.db
-            .with(|c| load(c, list_id, false))
-            .ok()
-            .flatten()
-            .map(|(_, list)| list)
+    fn snapshot(&self, list_id: &str) -> Result<Option<StatusList>, StoreError> {
+        Ok(self
+            .db
+            .with(|c| load(c, list_id, false))?
+            .map(|(_, list)| list))
     }
 }
 

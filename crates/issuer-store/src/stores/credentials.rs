@@ -226,41 +226,34 @@ impl StatusListStore for SqliteStatusLists {
         })
     }
 
-    /// `false` when the database fails.
-    fn set(&self, list_id: &str, idx: u64, status: Status) -> bool {
-        self.db
-            .write(|tx| {
-                let Some((id, mut list)) = load(tx, list_id)? else {
-                    return Ok(false);
-                };
-                if list.set(StatusIndex::new(idx), status).is_err() {
-                    return Ok(false);
-                }
-                tx.exec(
-                    "UPDATE status_lists SET bytes = ?2 WHERE id = ?1",
-                    params![id, list.as_bytes()],
-                )
-                .map_err(unavailable)?;
-                Ok(true)
-            })
-            .unwrap_or(false)
+    fn set(&self, list_id: &str, idx: u64, status: Status) -> Result<bool, StoreError> {
+        self.db.write(|tx| {
+            let Some((id, mut list)) = load(tx, list_id)? else {
+                return Ok(false);
+            };
+            if list.set(StatusIndex::new(idx), status).is_err() {
+                return Ok(false);
+            }
+            tx.exec(
+                "UPDATE status_lists SET bytes = ?2 WHERE id = ?1",
+                params![id, list.as_bytes()],
+            )
+            .map_err(unavailable)?;
+            Ok(true)
+        })
     }
 
-    /// `None` when the database fails.
-    fn status(&self, list_id: &str, idx: u64) -> Option<Status> {
-        self.db
-            .with(|conn| load(conn, list_id))
-            .ok()
-            .flatten()
-            .and_then(|(_, list)| list.get(StatusIndex::new(idx)).ok())
+    fn status(&self, list_id: &str, idx: u64) -> Result<Option<Status>, StoreError> {
+        Ok(self
+            .db
+            .with(|conn| load(conn, list_id))?
+            .and_then(|(_, list)| list.get(StatusIndex::new(idx)).ok()))
     }
 
-    /// `None` when the database fails.
-    fn snapshot(&self, list_id: &str) -> Option<StatusList> {
-        self.db
-            .with(|conn| load(conn, list_id))
-            .ok()
-            .flatten()
-            .map(|(_, list)| list)
+    fn snapshot(&self, list_id: &str) -> Result<Option<StatusList>, StoreError> {
+        Ok(self
+            .db
+            .with(|conn| load(conn, list_id))?
+            .map(|(_, list)| list))
     }
 }

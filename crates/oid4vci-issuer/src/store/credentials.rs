@@ -141,11 +141,22 @@ pub trait StatusListStore: Send + Sync + core::fmt::Debug {
         (0..count).map(|_| self.allocate(rng)).collect()
     }
     /// Sets entry `idx` of `list_id`; `false` if there is no such entry.
-    fn set(&self, list_id: &str, idx: u64, status: Status) -> bool;
-    /// The status of entry `idx` of `list_id`.
-    fn status(&self, list_id: &str, idx: u64) -> Option<Status>;
-    /// A copy of list `list_id`.
-    fn snapshot(&self, list_id: &str) -> Option<StatusList>;
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot answer (never `false`: a relying
+    /// party must not be told that an entry does not exist when the store is down).
+    fn set(&self, list_id: &str, idx: u64, status: Status) -> Result<bool, StoreError>;
+    /// The status of entry `idx` of `list_id`; `None` if there is no such entry.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot answer.
+    fn status(&self, list_id: &str, idx: u64) -> Result<Option<Status>, StoreError>;
+    /// A copy of list `list_id`; `None` if there is no such list.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot answer (a status list endpoint then
+    /// answers 503, not 404).
+    fn snapshot(&self, list_id: &str) -> Result<Option<StatusList>, StoreError>;
 }
 
 #[derive(Debug)]
@@ -208,24 +219,24 @@ impl StatusListStore for InMemoryStatusLists {
         Ok((slot.id.clone(), idx.get()))
     }
 
-    fn set(&self, list_id: &str, idx: u64, status: Status) -> bool {
-        lock(&self.lists)
+    fn set(&self, list_id: &str, idx: u64, status: Status) -> Result<bool, StoreError> {
+        Ok(lock(&self.lists)
             .iter_mut()
             .find(|s| s.id == list_id)
-            .is_some_and(|s| s.list.set(StatusIndex::new(idx), status).is_ok())
+            .is_some_and(|s| s.list.set(StatusIndex::new(idx), status).is_ok()))
     }
 
-    fn status(&self, list_id: &str, idx: u64) -> Option<Status> {
-        lock(&self.lists)
+    fn status(&self, list_id: &str, idx: u64) -> Result<Option<Status>, StoreError> {
+        Ok(lock(&self.lists)
             .iter()
             .find(|s| s.id == list_id)
-            .and_then(|s| s.list.get(StatusIndex::new(idx)).ok())
+            .and_then(|s| s.list.get(StatusIndex::new(idx)).ok()))
     }
 
-    fn snapshot(&self, list_id: &str) -> Option<StatusList> {
-        lock(&self.lists)
+    fn snapshot(&self, list_id: &str) -> Result<Option<StatusList>, StoreError> {
+        Ok(lock(&self.lists)
             .iter()
             .find(|s| s.id == list_id)
-            .map(|s| s.list.clone())
+            .map(|s| s.list.clone()))
     }
 }

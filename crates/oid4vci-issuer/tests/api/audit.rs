@@ -352,7 +352,7 @@ fn a_status_change_names_its_actor_and_entry() {
             .stores()
             .status
             .status(&issued.status_list_id, issued.status_idx),
-        Some(Status::INVALID)
+        Ok(Some(Status::INVALID))
     );
     let last = s.audit.events().pop().unwrap();
     assert_eq!(last.kind(), "credential_status_changed");
