@@ -10,7 +10,8 @@ impl ClientAttestationVerifier {
     ///
     /// * `token_endpoint_auth_methods_supported`: `attest_jwt_client_auth`, plus
     ///   `attest_jwt_client_auth_dpop` in combined mode, plus `private_key_jwt`,
-    ///   `client_secret_basic` and `client_secret_post` for enabled fallbacks;
+    ///   `client_secret_basic` and `client_secret_post` for enabled fallbacks, plus `none` in
+    ///   lenient mode (an unauthenticated client is accepted; RFC 8414 §2);
     /// * `client_attestation_signing_alg_values_supported` and
     ///   `client_attestation_pop_signing_alg_values_supported` (-07+);
     /// * `client_attestation_pop_methods_supported` (-10): `attestation_pop_jwt`, plus
@@ -51,9 +52,6 @@ impl ClientAttestationVerifier {
             methods.push("attest_jwt_client_auth_dpop");
             pop_methods.push("dpop_combined");
         }
-        if !self.config.required {
-            pop_methods.push("none");
-        }
         let fallback = self.fallback.as_ref();
         if fallback.is_some_and(|f| f.private_key_jwt()) {
             methods.push("private_key_jwt");
@@ -61,6 +59,10 @@ impl ClientAttestationVerifier {
         if fallback.is_some_and(|f| f.client_secret()) {
             methods.push("client_secret_basic");
             methods.push("client_secret_post");
+        }
+        if !self.config.required {
+            methods.push("none");
+            pop_methods.push("none");
         }
         let names = |algs: &[jose_core::Algorithm]| -> Value {
             algs.iter().map(|a| Value::from(a.jose_name())).collect()

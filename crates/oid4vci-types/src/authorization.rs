@@ -82,6 +82,42 @@ pub struct PushedAuthorizationRequest {
     pub extra: BTreeMap<String, String>,
 }
 
+/// RFC 6749 §3.1.2: the redirection endpoint is an absolute URI (a scheme, then `:` and
+/// more: `https://…`, or a private-use scheme such as `com.example.app:/cb`, RFC 8252 §7.1)
+/// without a fragment. Only printable ASCII is allowed (a URI has no spaces or control
+/// characters; one with a CR or LF could not be sent in a `Location` header).
+fn check_redirect_uri(uri: &str) -> Result<(), Error> {
+    let invalid = |reason| Error::InvalidUrl {
+        member: "redirect_uri",
+        reason,
+    };
+    if !uri.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(invalid(
+            "a redirect_uri is printable ASCII, without spaces or control characters",
+        ));
+    }
+    if uri.contains('#') {
+        return Err(invalid("a redirect_uri must not have a fragment"));
+    }
+    let scheme = uri
+        .split_once(':')
+        .map(|(scheme, rest)| (scheme, rest.is_empty()));
+    let absolute = matches!(scheme, Some((scheme, false)) if scheme
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic())
+        && scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')));
+    if absolute {
+        Ok(())
+    } else {
+        Err(invalid(
+            "a redirect_uri must be an absolute URI (scheme:...)",
+        ))
+    }
+}
+
 impl PushedAuthorizationRequest {
     /// Parses a PAR form body with strict options.
     ///
@@ -94,6 +130,9 @@ impl PushedAuthorizationRequest {
     /// [`Error::InvalidPercentEncoding`], [`Error::MissingParameter`] (`response_type`,
     /// `client_id`, `redirect_uri`, `code_challenge`, or `authorization_details` when there is
     /// no `scope` either), [`Error::UnsupportedResponseType`],
+    /// [`Error::UnsupportedResponseMode`] (anything but `query`),
+    /// [`Error::ParameterNotAllowed`] (`request_uri`), [`Error::InvalidUrl`] (a
+    /// `redirect_uri` that is not an absolute URI of printable ASCII without a fragment),
     /// [`Error::UnsupportedCodeChallengeMethod`] (`plain`, explicit or by default),
     /// [`Error::InvalidCodeChallenge`], and the errors of [`AuthorizationDetail::parse_list`].
     pub fn parse_form(body: &[u8]) -> Result<Self, Error> {
@@ -115,17 +154,23 @@ impl PushedAuthorizationRequest {
                 response_type: jose_core::short_text(&response_type),
             });
         }
+        if let Some(mode) = take("response_mode")
+            && mode != "query"
+        {
+            return Err(Error::UnsupportedResponseMode {
+                response_mode: jose_core::short_text(&mode),
+            });
+        }
+        if take("request_uri").is_some() {
+            return Err(Error::ParameterNotAllowed {
+                name: "request_uri",
+            });
+        }
         let client_id = take("client_id").ok_or(Error::MissingParameter { name: "client_id" })?;
         let redirect_uri = take("redirect_uri").ok_or(Error::MissingParameter {
             name: "redirect_uri",
         })?;
-        if redirect_uri.contains('#') {
-            // RFC 6749 §3.1.2: the redirection endpoint URI MUST NOT include a fragment.
-            return Err(Error::InvalidUrl {
-                member: "redirect_uri",
-                reason: "a redirect_uri must not have a fragment",
-            });
-        }
+        check_redirect_uri(&redirect_uri)?;
         let code_challenge = take("code_challenge").ok_or(Error::MissingParameter {
             name: "code_challenge",
         })?;
@@ -245,15 +290,20 @@ pub struct AuthorizationRequest {
     pub client_id: String,
     /// `request_uri` from the PAR response.
     pub request_uri: String,
+    /// The names of the other parameters, ignored (RFC 9101 §6.3 via RFC 9126 §4: only the
+    /// pushed parameters count; RFC 6749 §3.1: unrecognised ones are ignored). A wallet
+    /// library that repeats `response_type` or `scope` here is served; what it repeats has no
+    /// effect. For logging.
+    pub ignored: Vec<String>,
 }
 
 impl AuthorizationRequest {
     /// Parses the query string of `GET /authorize` (without the `?`).
     ///
     /// # Errors
-    /// [`Error::MissingParameter`] (`client_id`, `request_uri`),
-    /// [`Error::ParameterOutsideRequestUri`] for any other parameter, and the form errors of
-    /// [`PushedAuthorizationRequest::parse_form`].
+    /// [`Error::MissingParameter`] (`client_id`, `request_uri`), and the form errors of
+    /// [`PushedAuthorizationRequest::parse_form`] (a repeated parameter, a bad escape, too
+    /// many parameters). Other parameters are ignored ([`Self::ignored`]).
     pub fn parse_query(query: &[u8]) -> Result<Self, Error> {
         let limits = ParseOptions::default().limits;
         if query.len() > limits.max_message_len {
@@ -264,15 +314,12 @@ impl AuthorizationRequest {
         }
         let mut client_id = None;
         let mut request_uri = None;
+        let mut ignored = Vec::new();
         for (name, value) in pct::parse_form(query, limits.max_form_params)? {
             match name.as_str() {
                 "client_id" => client_id = Some(value),
                 "request_uri" => request_uri = Some(value),
-                other => {
-                    return Err(Error::ParameterOutsideRequestUri {
-                        name: jose_core::short_text(other),
-                    });
-                }
+                other => ignored.push(jose_core::short_text(other)),
             }
         }
         Ok(Self {
@@ -284,6 +331,7 @@ impl AuthorizationRequest {
                 .ok_or(Error::MissingParameter {
                     name: "request_uri",
                 })?,
+            ignored,
         })
     }
 

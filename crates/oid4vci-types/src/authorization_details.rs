@@ -58,8 +58,9 @@ impl AuthorizationDetail {
     ///
     /// # Errors
     ///
-    /// JSON errors, [`Error::InvalidMember`] if the value is not an array of objects, and the
-    /// errors of [`Self::check`].
+    /// JSON errors, [`Error::InvalidMember`] if the value is not an array of objects,
+    /// [`Error::EmptyArray`] for an empty array (it asks for nothing), and the errors of
+    /// [`Self::check`].
     pub fn parse_list(bytes: &[u8], options: &ParseOptions) -> Result<Vec<Self>, Error> {
         let value = json::parse_value(
             bytes,
@@ -75,6 +76,13 @@ impl AuthorizationDetail {
         options: &ParseOptions,
     ) -> Result<Vec<Self>, Error> {
         let list: Vec<Self> = json::from_value(value, MessageKind::AuthorizationDetails)?;
+        if list.is_empty() {
+            // An empty list asks for nothing (RFC 9396 §2: an array of objects).
+            return Err(Error::EmptyArray {
+                message: MessageKind::AuthorizationDetails,
+                member: "authorization_details",
+            });
+        }
         for detail in &list {
             detail.check(options)?;
         }

@@ -115,12 +115,6 @@ pub enum Error {
         /// The repeated name.
         name: String,
     },
-    /// An authorization request carries a parameter besides `client_id` and `request_uri`
-    /// while pushed authorization requests are required (RFC 9126 §4, HAIP).
-    ParameterOutsideRequestUri {
-        /// The parameter name (shortened).
-        name: String,
-    },
     /// A form or query parameter appears twice (RFC 6749 §3.1).
     DuplicateParameter {
         /// The repeated parameter name.
@@ -313,6 +307,19 @@ pub enum Error {
         /// The received value (shortened).
         response_type: String,
     },
+    /// A `response_mode` other than `query`, the only one a PAR request may ask for here
+    /// (RFC 8414 `response_modes_supported`; without this check a wallet asking for
+    /// `fragment` or `form_post` would be answered in the query).
+    UnsupportedResponseMode {
+        /// The received value (shortened).
+        response_mode: String,
+    },
+    /// A parameter that must not be sent in this request: `request_uri` in a pushed
+    /// authorization request (RFC 9126 §2.1).
+    ParameterNotAllowed {
+        /// The parameter name.
+        name: &'static str,
+    },
     /// The proof type is not in the configuration's `proof_types_supported`.
     UnsupportedProofType {
         /// The received proof type.
@@ -358,14 +365,19 @@ impl fmt::Display for Error {
             }
             Self::DuplicateMember { name } => write!(f, "duplicate member name {name:?}"),
             Self::DuplicateParameter { name } => write!(f, "duplicate parameter {name:?}"),
-            Self::ParameterOutsideRequestUri { name } => write!(
-                f,
-                "parameter {name:?} must be pushed (PAR): send only client_id and request_uri"
-            ),
             Self::UnsupportedCodeChallengeMethod { method } => write!(
                 f,
                 "code_challenge_method {method:?} is not supported: use S256"
             ),
+            Self::UnsupportedResponseMode { response_mode } => {
+                write!(
+                    f,
+                    "response_mode {response_mode:?} is not supported: use query"
+                )
+            }
+            Self::ParameterNotAllowed { name } => {
+                write!(f, "parameter {name} must not be sent in this request")
+            }
             Self::UnsupportedResponseType { response_type } => {
                 write!(
                     f,

@@ -186,6 +186,9 @@ fn authorization_server_metadata(
     doc.code_challenge_methods_supported = Some(vec![PKCE_S256.to_owned()]);
     doc.authorization_response_iss_parameter_supported = Some(true);
     doc.response_types_supported = Some(vec!["code".to_owned()]);
+    // The authorization response goes in the query only (RFC 8414's default would also
+    // promise `fragment`); PAR refuses any other `response_mode`.
+    doc.response_modes_supported = Some(vec!["query".to_owned()]);
     let scopes: Vec<String> = sources
         .config
         .credential_configurations
@@ -211,6 +214,10 @@ fn authorization_server_metadata(
             .then(|| settings.url("/challenge"));
         doc.merge_members(verifier.metadata(challenge.as_deref()))
             .map_err(|e| DemoError::Config(format!("clientAttestationConfig: metadata: {e}")))?;
+    } else {
+        // Without client authentication every client is anonymous; RFC 8414's default
+        // (`client_secret_basic`) would ask for a secret this issuer does not have.
+        doc.token_endpoint_auth_methods_supported = Some(vec!["none".to_owned()]);
     }
     Ok(doc)
 }

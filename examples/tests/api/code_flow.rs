@@ -327,21 +327,31 @@ fn a_request_uri_is_single_use_short_lived_and_the_pushing_clients_only() {
     let late = wallet.push_authorization(&info, &request).unwrap();
     t.clock.advance(61);
     page_error(&http.get("authorize", &late.authorization_url).unwrap());
-    // A parameter outside the request_uri.
+    // Parameters beside the request_uri (a wallet library repeating response_type and
+    // scope): ignored, only the pushed ones count (RFC 9101 §6.3 via RFC 9126 §4).
     let fresh = wallet.push_authorization(&info, &request).unwrap();
     let extra = http
         .get(
             "authorize",
-            &format!("{}&scope=IdentityCredential", fresh.authorization_url),
+            &format!(
+                "{}&response_type=code&scope=IdentityCredential",
+                fresh.authorization_url
+            ),
         )
         .unwrap();
-    assert_eq!(extra.status, 400);
+    assert_eq!(extra.status, 200, "the login page");
+    // A query without the request_uri is still a page error.
+    let (base, _) = fresh.authorization_url.split_once('?').unwrap();
+    let missing = http
+        .get("authorize", &format!("{base}?client_id=x&scope=pid"))
+        .unwrap();
+    assert_eq!(missing.status, 400);
     assert!(
-        extra
+        missing
             .body
             .as_str()
             .unwrap_or_default()
-            .contains("authorization request")
+            .contains("request_uri")
     );
 }
 

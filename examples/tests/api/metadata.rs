@@ -283,6 +283,11 @@ fn lenient_attestation_with_challenge_is_anonymous_and_names_the_challenge_endpo
         meta.client_attestation_pop_methods_supported,
         strings(&["attestation_pop_jwt", "none"])
     );
+    // An unauthenticated client is accepted too, and RFC 8414 says so with `none`.
+    assert_eq!(
+        meta.token_endpoint_auth_methods_supported,
+        strings(&["attest_jwt_client_auth", "none"])
+    );
     assert_eq!(meta.challenge_endpoint, Some(format!("{base}/challenge")));
     assert!(meta.extra.is_empty(), "untyped members: {:?}", meta.extra);
 }
@@ -295,7 +300,12 @@ fn without_attestation_or_batches_the_optional_members_are_absent() {
         meta.pre_authorized_grant_anonymous_access_supported,
         Some(true)
     );
-    assert_eq!(meta.token_endpoint_auth_methods_supported, None);
+    // Every client is anonymous: `none`, not RFC 8414's default `client_secret_basic`.
+    assert_eq!(
+        meta.token_endpoint_auth_methods_supported,
+        strings(&["none"])
+    );
+    assert_eq!(meta.response_modes_supported, strings(&["query"]));
     assert_eq!(meta.client_attestation_pop_methods_supported, None);
     assert_eq!(meta.dpop_signing_alg_values_supported, strings(&ALGORITHMS));
     let issuer = credential_issuer(&t);

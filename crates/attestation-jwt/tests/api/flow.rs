@@ -388,7 +388,7 @@ fn metadata_fragment() {
         Value::Object(metadata),
         json!({
             "token_endpoint_auth_methods_supported":
-                ["attest_jwt_client_auth", "attest_jwt_client_auth_dpop"],
+                ["attest_jwt_client_auth", "attest_jwt_client_auth_dpop", "none"],
             "client_attestation_signing_alg_values_supported": ["ES256"],
             "client_attestation_pop_signing_alg_values_supported": ["ES256", "EdDSA"],
             "client_attestation_pop_methods_supported": ["attestation_pop_jwt", "dpop_combined", "none"],

@@ -69,8 +69,9 @@ impl IssuerEngine {
     /// the client.
     ///
     /// # Errors
-    /// `invalid_request` (not a form, malformed, PKCE missing or not S256, a redirect URI with
-    /// a fragment), `unsupported_response_type`, `invalid_dpop_proof` (also a `dpop_jkt` that
+    /// `invalid_request` (not a form, malformed, PKCE missing or not S256, a redirect URI that
+    /// is not an absolute URI or has a fragment, a `request_uri`, a `response_mode` other than
+    /// `query`), `unsupported_response_type`, `invalid_dpop_proof` (also a `dpop_jkt` that
     /// differs from the proof's key), the client authenticator's errors,
     /// `invalid_authorization_details`, `invalid_scope`, `server_error`.
     pub fn par(
@@ -85,7 +86,12 @@ impl IssuerEngine {
                 E::UnsupportedResponseType { .. } => {
                     OAuthError::bad_request("unsupported_response_type", &e.to_string())
                 }
-                E::InvalidJson { .. } | E::InvalidMember { .. } | E::MissingMember { .. } => {
+                // Only `authorization_details` is JSON in a PAR form: every JSON error is its.
+                E::InvalidJson { .. }
+                | E::InvalidMember { .. }
+                | E::MissingMember { .. }
+                | E::EmptyArray { .. }
+                | E::Draft13Shape { .. } => {
                     OAuthError::bad_request("invalid_authorization_details", &e.to_string())
                 }
                 other => invalid_request(&format!("pushed authorization request: {other}")),
@@ -217,9 +223,10 @@ impl IssuerEngine {
     /// [`Self::approve`] or [`Self::deny`].
     ///
     /// # Errors
-    /// `invalid_request` for another parameter besides `client_id` and `request_uri`, and for
-    /// a `request_uri` that is unknown, expired, used, or another client's (one answer for
-    /// all). Show it as a page: the redirect URI is not trusted yet.
+    /// `invalid_request` for a missing `client_id` or `request_uri`, a malformed query, and a
+    /// `request_uri` that is unknown, expired, used, or another client's (one answer for
+    /// all). Show it as a page: the redirect URI is not trusted yet. Other parameters are
+    /// ignored: only the pushed ones count (RFC 9101 §6.3, RFC 9126 §4).
     pub fn begin_authorization(
         &self,
         query: &[u8],

@@ -192,10 +192,13 @@ impl IssuerEngine {
         dpop_jkt: Option<String>,
         now: UnixTime,
     ) -> Result<EndpointResponse, OAuthError> {
+        // RFC 6749 §4.1.3: `client_id` is REQUIRED when the client does not authenticate.
         let client_id = redemption
             .client_id
             .or(identity.client_id.as_deref())
-            .unwrap_or_default();
+            .ok_or_else(|| {
+                invalid_request("client_id is required when the client does not authenticate")
+            })?;
         let accept = |issued: &IssuedCode| {
             let request = &issued.request;
             if request.client_id != client_id {

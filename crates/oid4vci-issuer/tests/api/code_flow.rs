@@ -274,6 +274,30 @@ fn bad_pushed_requests_get_their_exact_answers() {
         error(&par_body("w", "scope=unknown")),
         Some((400, "invalid_scope".into()))
     );
+    // An empty list, and a draft-13 entry: the details are invalid, not the request.
+    let draft13 = format!(
+        "authorization_details={}",
+        enc(&json!([{"type": "openid_credential", "format": "dc+sd-jwt"}]).to_string())
+    );
+    for asked in [format!("authorization_details={}", enc("[]")), draft13] {
+        assert_eq!(
+            error(&par_body("w", &asked)),
+            Some((400, "invalid_authorization_details".into())),
+            "{asked}"
+        );
+    }
+    // Only the query response mode; no request_uri in a PAR request; an absolute redirect URI.
+    for refused in [
+        par_body("w", "scope=pid_scope&response_mode=fragment"),
+        par_body("w", "scope=pid_scope&request_uri=urn%3Ax"),
+        par_body("w", "scope=pid_scope").replace(&enc(REDIRECT), "cb"),
+    ] {
+        assert_eq!(
+            error(&refused),
+            Some((400, "invalid_request".into())),
+            "{refused}"
+        );
+    }
     // Unknown values beside a known one are ignored (OpenID4VCI 1.0 §5.1.2).
     let mixed = format!("scope={}", enc("openid pid_scope offline_access"));
     assert_eq!(error(&par_body("w", &mixed)), None);
@@ -373,6 +397,20 @@ fn refused_redemptions_leave_the_code_usable() {
         other_client.err().map(|e| e.0),
         Some(400),
         "a repeated client_id is a malformed request"
+    );
+    // Without client authentication, client_id is required (RFC 6749 §4.1.3).
+    let anonymous = format!(
+        "grant_type=authorization_code&code={code}&redirect_uri={}{}",
+        enc(REDIRECT),
+        verifier()
+    );
+    let proof_e = proof("e");
+    let headers: Vec<(&str, &[u8])> = vec![FORM, ("dpop", proof_e.as_bytes())];
+    let answer = engine.token(&EndpointRequest::new(&headers, anonymous.as_bytes()), NOW);
+    assert_eq!(
+        answer.err().map(|e| (e.status(), e.error().to_owned())),
+        Some((400, "invalid_request".into())),
+        "no client_id"
     );
     let other_key = DpopKey::new().proof("/token", "c");
     assert_eq!(
