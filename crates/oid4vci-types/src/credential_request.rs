@@ -417,14 +417,32 @@ impl DeferredCredentialRequest {
     ///
     /// # Errors
     ///
-    /// JSON errors, [`Error::MissingMember`], [`Error::InvalidMember`].
+    /// JSON errors, [`Error::MissingMember`], [`Error::InvalidMember`], and
+    /// [`Error::MalformedEncryptionParameters`] for a `credential_response_encryption` that is
+    /// not the object §8.2 defines (answered `invalid_encryption_parameters`, §9.3, as at the
+    /// credential endpoint).
     pub fn from_json(bytes: &[u8]) -> Result<Self, Error> {
+        const MSG: MessageKind = MessageKind::DeferredCredentialRequest;
         let limits = Limits::default();
-        json::parse_typed(
-            bytes,
-            limits.max_message_len,
-            limits.max_json_depth,
-            MessageKind::DeferredCredentialRequest,
+        json::parse_typed(bytes, limits.max_message_len, limits.max_json_depth, MSG).map_err(
+            |error| {
+                // Refused: say so when the encryption parameters are what is wrong.
+                let encryption =
+                    json::parse_value(bytes, limits.max_message_len, limits.max_json_depth, MSG)
+                        .ok()
+                        .and_then(|mut value| {
+                            value
+                                .get_mut("credential_response_encryption")
+                                .map(Value::take)
+                        });
+                match encryption.map(|v| json::from_value::<ResponseEncryption>(v, MSG)) {
+                    Some(Err(e)) => Error::MalformedEncryptionParameters {
+                        member: "credential_response_encryption",
+                        reason: alloc::string::ToString::to_string(&e),
+                    },
+                    _ => error,
+                }
+            },
         )
     }
 }

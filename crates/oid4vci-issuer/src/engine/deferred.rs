@@ -31,7 +31,13 @@ impl IssuerEngine {
         let authorized = self.authorize(request, DEFERRED_PATH, now)?;
         let body = self.request_body(request)?;
         let parsed = DeferredCredentialRequest::from_json(body.bytes()).map_err(|e| {
-            OAuthError::from_code(DeferredErrorCode::InvalidCredentialRequest, &e.to_string())
+            let code = match e {
+                oid4vci_types::Error::MalformedEncryptionParameters { .. } => {
+                    DeferredErrorCode::InvalidEncryptionParameters
+                }
+                _ => DeferredErrorCode::InvalidCredentialRequest,
+            };
+            OAuthError::from_code(code, &e.to_string())
         })?;
         let sealer = self.response_encrypter(
             parsed.credential_response_encryption.as_ref(),
@@ -40,8 +46,32 @@ impl IssuerEngine {
         let id = parsed.transaction_id.as_str();
         match self.stores.deferred.take(authorized.grant_id(), id, now) {
             Ok(credentials) => {
-                let answer = self.issued(&authorized, credentials, now)?;
-                self.seal(answer, sealer.as_ref())
+                // Taken, but not yet answered: if registering the notification id or sealing
+                // the answer fails, the credentials go back under the transaction, so the
+                // wallet's retry (§9) collects them instead of `invalid_transaction_id`.
+                let kept = credentials.clone();
+                self.issued(&authorized, credentials, now)
+                    .and_then(|answer| self.seal(answer, sealer.as_ref()))
+                    .map_err(|error| {
+                        let put_back = self.stores.deferred.insert(
+                            authorized.grant_id(),
+                            id.to_owned(),
+                            kept,
+                            now,
+                            now.saturating_add(self.settings.refresh_token_ttl_seconds),
+                            now,
+                        );
+                        match put_back {
+                            Ok(()) => error,
+                            Err(lost) => {
+                                let detail = format!(
+                                    "{}; the deferred credentials could not be put back: {lost}",
+                                    error.internal_detail().unwrap_or(error.description())
+                                );
+                                error.with_internal_detail(detail)
+                            }
+                        }
+                    })
             }
             Err(DeferredError::Pending) => {
                 let interval = self.settings.deferred_interval_seconds.max(1);

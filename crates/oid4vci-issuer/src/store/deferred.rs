@@ -17,7 +17,8 @@ pub enum DeferredError {
     Unknown,
     /// Not ready yet: ask again after the interval.
     Pending,
-    /// The store failed: nothing was handed out or forgotten (the engine answers 503).
+    /// The store failed: nothing was handed out or forgotten (the engine answers 500
+    /// `server_error`).
     Store(StoreError),
 }
 

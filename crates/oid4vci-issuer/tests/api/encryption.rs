@@ -31,9 +31,15 @@ struct Setup {
 }
 
 fn setup(encryption: Option<fn(EncryptionSettings) -> EncryptionSettings>) -> Setup {
+    setup_with(encryption, Stores::in_memory(&StoreLimits::default(), 64))
+}
+
+fn setup_with(
+    encryption: Option<fn(EncryptionSettings) -> EncryptionSettings>,
+    stores: Stores,
+) -> Setup {
     let rng = SystemRandom::new();
     let signer = LocalSigner::generate(Algorithm::Es256, &rng).unwrap();
-    let stores = Stores::in_memory(&StoreLimits::default(), 64);
     let grant = AccessGrant::new(
         GrantId::new("grant-1".into()),
         vec!["pid".into(), "pid_later".into()],
@@ -233,6 +239,85 @@ fn deferred_answers_202_and_200_are_encrypted() {
         .unwrap();
     assert_eq!(ready.status, 200);
     assert!(s.open(&ready)["credentials"][0]["credential"].is_string());
+}
+
+/// Notification ids that cannot be registered while `down` is set (a database gone).
+#[derive(Debug, Default)]
+struct FlakyNotifications {
+    inner: oid4vci_issuer::InMemoryNotifications,
+    down: core::sync::atomic::AtomicBool,
+}
+
+impl oid4vci_issuer::NotificationStore for FlakyNotifications {
+    fn register(
+        &self,
+        grant: &GrantId,
+        notification_id: String,
+        credential_ids: Vec<String>,
+        expires_at: UnixTime,
+        now: UnixTime,
+    ) -> Result<(), oid4vci_issuer::StoreError> {
+        if self.down.load(core::sync::atomic::Ordering::SeqCst) {
+            return Err(oid4vci_issuer::StoreError::Unavailable("down".into()));
+        }
+        self.inner
+            .register(grant, notification_id, credential_ids, expires_at, now)
+    }
+    fn record(
+        &self,
+        grant: &GrantId,
+        notification_id: &str,
+        event: &str,
+        now: UnixTime,
+    ) -> Result<bool, oid4vci_issuer::StoreError> {
+        self.inner.record(grant, notification_id, event, now)
+    }
+    fn events(&self, grant: &GrantId, notification_id: &str, now: UnixTime) -> Vec<String> {
+        self.inner.events(grant, notification_id, now)
+    }
+}
+
+/// A ready deferred transaction whose answer cannot be completed (the notification store is
+/// down) is a server error, and the credentials stay under the transaction: the wallet's
+/// retry collects them (they used to be gone: `invalid_transaction_id` for ever).
+#[test]
+fn a_deferred_answer_that_fails_keeps_the_credentials_for_the_retry() {
+    let notifications = Arc::new(FlakyNotifications::default());
+    let mut stores = Stores::in_memory(&StoreLimits::default(), 64);
+    stores.notifications = notifications.clone();
+    let s = setup_with(None, stores);
+    let body = json!({
+        "credential_configuration_id": "pid_later",
+        "proofs": { "jwt": [s.proof()] },
+    });
+    let json = |body: &Value, deferred: bool, now: UnixTime| {
+        s.call(
+            deferred,
+            "application/json",
+            body.to_string().as_bytes(),
+            now,
+        )
+    };
+    let answer = json(&body, false, NOW).unwrap();
+    assert_eq!(answer.status, 202);
+    let transaction_id = answer.body.unwrap()["transaction_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let collect = json!({ "transaction_id": transaction_id });
+    notifications
+        .down
+        .store(true, core::sync::atomic::Ordering::SeqCst);
+    let failed = json(&collect, true, NOW.saturating_add(2)).unwrap_err();
+    assert_eq!((failed.status(), failed.error()), (500, "server_error"));
+    notifications
+        .down
+        .store(false, core::sync::atomic::Ordering::SeqCst);
+    let ready = json(&collect, true, NOW.saturating_add(3)).unwrap();
+    assert_eq!(ready.status, 200);
+    assert!(ready.body.unwrap()["credentials"][0]["credential"].is_string());
+    let again = json(&collect, true, NOW.saturating_add(4)).unwrap_err();
+    assert_eq!(again.error(), "invalid_transaction_id", "handed out once");
 }
 
 #[test]
@@ -476,4 +561,25 @@ fn bad_encryption_settings_are_refused_at_build_with_their_path() {
         .unwrap_err();
         assert_eq!(error.to_string(), expected);
     }
+}
+
+/// A deferred request whose `credential_response_encryption` is not the §8.2 object is
+/// `invalid_encryption_parameters` (§9.3 uses the credential endpoint's codes), not
+/// `invalid_credential_request`; a request without `transaction_id` stays the latter.
+#[test]
+fn a_malformed_deferred_encryption_object_is_invalid_encryption_parameters() {
+    let s = setup(Some(offered));
+    let call = |body: Value| {
+        s.call(true, "application/json", body.to_string().as_bytes(), NOW)
+            .map(|answer| answer.status)
+            .map_err(|e| (e.status(), e.error().to_owned()))
+    };
+    assert_eq!(
+        call(json!({"transaction_id": "t-1", "credential_response_encryption": {"jwk": {}}})),
+        Err((400, "invalid_encryption_parameters".into()))
+    );
+    assert_eq!(
+        call(json!({"credential_response_encryption": s.response_params("A128GCM")})),
+        Err((400, "invalid_credential_request".into()))
+    );
 }
