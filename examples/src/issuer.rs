@@ -560,18 +560,46 @@ async fn off_runtime<T: IntoResponse + Send + 'static>(
     }
 }
 
+/// The paths this process serves a metadata document at: `/.well-known/<suffix>`, and, when
+/// the issuer identifier has a path (`https://host/tenant` behind a proxy that strips
+/// `/tenant`), also where OpenID4VCI 1.0 §12.2.2, RFC 8414 §3.1 and SD-JWT VC put it:
+/// `/.well-known/<suffix>/tenant`.
+fn well_known_paths(document: oid4vci_types::WellKnown, issuer: &str) -> Vec<String> {
+    let root = format!("/.well-known/{}", document.suffix());
+    // The path part of the URL that the identifier's document has (after the authority).
+    let inserted = document.url_for(issuer).ok().and_then(|url| {
+        let after_scheme = url.split_once("://")?.1;
+        after_scheme
+            .find('/')
+            .map(|at| after_scheme[at..].to_owned())
+    });
+    match inserted {
+        Some(path) if path != root => vec![root, path],
+        _ => vec![root],
+    }
+}
+
 /// The issuer's router over `state`.
 pub fn router(state: Arc<IssuerState>) -> Router {
-    Router::new()
-        .route(
-            "/.well-known/openid-credential-issuer",
+    use oid4vci_types::WellKnown;
+    let issuer = state.engine.settings().credential_issuer.clone();
+    let mut routes = Router::new();
+    for (document, handler) in [
+        (
+            WellKnown::CredentialIssuer,
             get(metadata::credential_issuer),
-        )
-        .route(
-            "/.well-known/oauth-authorization-server",
+        ),
+        (
+            WellKnown::AuthorizationServer,
             get(metadata::authorization_server),
-        )
-        .route("/.well-known/jwt-vc-issuer", get(metadata::jwt_vc_issuer))
+        ),
+        (WellKnown::JwtVcIssuer, get(metadata::jwt_vc_issuer)),
+    ] {
+        for path in well_known_paths(document, &issuer) {
+            routes = routes.route(&path, handler.clone());
+        }
+    }
+    routes
         .route(oid4vci_issuer::PAR_PATH, post(endpoints::par))
         .route("/authorize", get(authorize::authorize))
         .route("/authorize/login", post(authorize::login))
@@ -704,4 +732,37 @@ pub async fn start_with(
     }
     let server = spawn(listener, router(Arc::clone(&state)))?;
     Ok((server, state))
+}
+
+#[cfg(test)]
+mod tests {
+    use oid4vci_types::WellKnown;
+
+    use super::well_known_paths;
+
+    /// An identifier with a path is also served where the specs put its documents (the
+    /// well-known segment between host and path); one without has only the root paths, and so
+    /// does one `url_for` refuses (plain http on a non-loopback host).
+    #[test]
+    fn metadata_is_served_where_an_identifier_with_a_path_puts_it() {
+        assert_eq!(
+            well_known_paths(WellKnown::CredentialIssuer, "https://issuer.example"),
+            ["/.well-known/openid-credential-issuer"]
+        );
+        assert_eq!(
+            well_known_paths(WellKnown::CredentialIssuer, "https://issuer.example/tenant"),
+            [
+                "/.well-known/openid-credential-issuer",
+                "/.well-known/openid-credential-issuer/tenant"
+            ]
+        );
+        assert_eq!(
+            well_known_paths(WellKnown::JwtVcIssuer, "http://127.0.0.1:8080/a/b"),
+            ["/.well-known/jwt-vc-issuer", "/.well-known/jwt-vc-issuer/a/b"]
+        );
+        assert_eq!(
+            well_known_paths(WellKnown::AuthorizationServer, "http://0.0.0.0:8080/a"),
+            ["/.well-known/oauth-authorization-server"]
+        );
+    }
 }
