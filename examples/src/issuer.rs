@@ -758,7 +758,10 @@ mod tests {
         );
         assert_eq!(
             well_known_paths(WellKnown::JwtVcIssuer, "http://127.0.0.1:8080/a/b"),
-            ["/.well-known/jwt-vc-issuer", "/.well-known/jwt-vc-issuer/a/b"]
+            [
+                "/.well-known/jwt-vc-issuer",
+                "/.well-known/jwt-vc-issuer/a/b"
+            ]
         );
         assert_eq!(
             well_known_paths(WellKnown::AuthorizationServer, "http://0.0.0.0:8080/a"),

@@ -146,6 +146,8 @@ fn open_session(state: &IssuerState, pending: PendingAuthorization, now: UnixTim
 #[template(path = "login.html")]
 struct LoginPage<'a> {
     client_id: &'a str,
+    attested: bool,
+    redirect_uri: &'a str,
     csrf: &'a str,
     error: Option<&'a str>,
 }
@@ -155,6 +157,8 @@ fn login_page(pending: &PendingAuthorization, csrf: &str, error: Option<&str>) -
         StatusCode::OK,
         &LoginPage {
             client_id: pending.client_id(),
+            attested: pending.client_attested(),
+            redirect_uri: pending.redirect_uri(),
             csrf,
             error,
         },
@@ -354,6 +358,7 @@ struct ConsentClaim {
 #[template(path = "consent.html")]
 struct ConsentPage<'a> {
     client_id: &'a str,
+    attested: bool,
     username: &'a str,
     credentials: Vec<ConsentCredential>,
     claims: Vec<ConsentClaim>,
@@ -422,6 +427,7 @@ pub(super) async fn consent_page(
             StatusCode::OK,
             &ConsentPage {
                 client_id: session.pending.client_id(),
+                attested: session.pending.client_attested(),
                 username: &user.username,
                 credentials,
                 claims,

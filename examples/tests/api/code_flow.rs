@@ -694,3 +694,37 @@ fn the_offer_page_shows_the_offer_as_a_qr_code_and_a_deep_link() {
         .unwrap();
     assert_eq!(missing.status, 404);
 }
+
+/// The login page says whether the wallet proved what it is, and where the answer goes: an
+/// unauthenticated pushed request's `client_id` is only a name anyone can use (a phishing
+/// request under a known wallet's name would otherwise look the same as the real one).
+#[test]
+fn the_login_page_says_whether_the_wallet_was_attested_and_where_the_answer_goes() {
+    for (config, marker) in [
+        (None, "id=\"attested\""),
+        (Some(serde_json::Value::Null), "id=\"unverified\""),
+    ] {
+        let t = match config {
+            None => TestEnv::start(),
+            Some(no_attestation) => TestEnv::with(Some(no_attestation), |_| {}),
+        };
+        let wallet = t.wallet();
+        let info = discover(&t, &wallet);
+        let started = wallet
+            .push_authorization(&info, &CodeRequest::new(IDENTITY_CONFIGURATION_ID))
+            .unwrap();
+        let page = Http::new()
+            .get("authorize", &started.authorization_url)
+            .unwrap();
+        assert_eq!(page.status, 200);
+        let html = page.body.as_str().unwrap_or_default();
+        assert!(html.contains(marker), "{marker}: {html}");
+        assert!(
+            html.contains(&format!(
+                "<code id=\"redirect\">{}</code>",
+                started.redirect_uri
+            )),
+            "{html}"
+        );
+    }
+}

@@ -31,6 +31,14 @@ impl PendingAuthorization {
         &self.request.client_id
     }
 
+    /// Whether the client proved what it is at the pushed request: its client attestation was
+    /// verified (an attested wallet instance). `false` when client authentication was absent
+    /// or lenient: then `client_id` is only a name anyone can use, and a page should say so.
+    #[must_use]
+    pub const fn client_attested(&self) -> bool {
+        self.request.instance_key.is_some()
+    }
+
     /// The credential configurations the user is asked to consent to.
     #[must_use]
     pub fn configuration_ids(&self) -> &[String] {
