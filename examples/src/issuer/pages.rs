@@ -30,7 +30,8 @@ pub fn content_security_policy(extra_form_action: Option<&str>) -> String {
 }
 
 /// The CSP source expression of a redirect URI: its scheme and authority (`https://w.example`,
-/// `http://127.0.0.1:9000`), or its scheme alone for a custom-scheme URI (`eudi-wallet:`).
+/// `http://127.0.0.1:9000`), or its scheme alone for a custom-scheme URI (`eudi-wallet:`) and
+/// for an IPv6 literal host (`http://[::1]:9000`, which CSP cannot name).
 /// `None` for anything that could break out of the header (spaces, `;`, `,`, quotes).
 fn csp_source(uri: &str) -> Option<String> {
     let (scheme, rest) = uri.split_once(':')?;
@@ -47,7 +48,14 @@ fn csp_source(uri: &str) -> Option<String> {
             if authority.is_empty() || authority.contains('@') {
                 return None;
             }
-            format!("{scheme}://{authority}")
+            if authority.starts_with('[') {
+                // CSP host sources have no IP literals (browsers drop `http://[::1]:9000`):
+                // the scheme alone lets a native wallet's IPv6 loopback URI (RFC 8252 §7.3)
+                // receive the answer.
+                format!("{scheme}:")
+            } else {
+                format!("{scheme}://{authority}")
+            }
         }
         _ => format!("{scheme}:"),
     };
@@ -210,6 +218,11 @@ mod tests {
         assert_eq!(
             csp_source("eudi-wallet://cb").as_deref(),
             Some("eudi-wallet:")
+        );
+        assert_eq!(
+            csp_source("http://[::1]:9000/cb").as_deref(),
+            Some("http:"),
+            "CSP cannot name an IPv6 literal"
         );
         assert_eq!(csp_source("https://a.example;script-src *"), None);
         assert_eq!(csp_source("https://user@a.example/"), None);
