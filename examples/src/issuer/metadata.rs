@@ -8,6 +8,8 @@ use std::sync::Arc;
 use attestation_jwt::{ClientAttestationConfig, ClientAttestationVerifier};
 use axum::Json;
 use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
 use oid4vci_issuer::IssuerEngine;
 use oid4vci_types::{
     AUTHORIZATION_CODE_GRANT, AlgorithmIdentifier, AuthorizationServerMetadata,
@@ -16,7 +18,6 @@ use oid4vci_types::{
     OPENID_CREDENTIAL, PKCE_S256, PRE_AUTHORIZED_CODE_GRANT, ProofTypeMetadata,
     REFRESH_TOKEN_GRANT,
 };
-use serde_json::Value;
 
 use super::{ACCEPTED_ALGORITHMS, IssuerState};
 use crate::config::{self, IssuerConfig};
@@ -57,25 +58,32 @@ impl ServedMetadata {
     }
 }
 
+/// A public document: JSON, readable by a verifier's or wallet's web page on any origin
+/// (`Access-Control-Allow-Origin: *`; it carries no secret and no cookie is read).
+fn public_json<T: serde::Serialize>(document: T) -> impl IntoResponse {
+    (ANY_ORIGIN, Json(document))
+}
+
+/// The CORS header of a public document.
+const ANY_ORIGIN: [(header::HeaderName, &str); 1] = [(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")];
+
 /// `GET /.well-known/openid-credential-issuer` (OpenID4VCI 1.0 §12.2).
-pub(super) async fn credential_issuer(
-    State(state): State<Arc<IssuerState>>,
-) -> Json<CredentialIssuerMetadata> {
-    Json(state.metadata.credential_issuer.clone())
+pub(super) async fn credential_issuer(State(state): State<Arc<IssuerState>>) -> impl IntoResponse {
+    public_json(state.metadata.credential_issuer.clone())
 }
 
 /// `GET /.well-known/oauth-authorization-server` (RFC 8414 + ABCA metadata).
 pub(super) async fn authorization_server(
     State(state): State<Arc<IssuerState>>,
-) -> Json<AuthorizationServerMetadata> {
-    Json(state.metadata.authorization_server.clone())
+) -> impl IntoResponse {
+    public_json(state.metadata.authorization_server.clone())
 }
 
 /// `GET /.well-known/jwt-vc-issuer` (SD-JWT VC issuer metadata): the keys, each with the
 /// `kid` that credential headers name: the active credential signing key and the keys it
 /// replaced that are not retired (see [`crate::rotation`]).
-pub(super) async fn jwt_vc_issuer(State(state): State<Arc<IssuerState>>) -> Json<Value> {
-    Json(state.keys.published().jwt_vc_issuer.clone())
+pub(super) async fn jwt_vc_issuer(State(state): State<Arc<IssuerState>>) -> impl IntoResponse {
+    public_json(state.keys.published().jwt_vc_issuer.clone())
 }
 
 fn algorithm_names() -> Vec<String> {

@@ -57,8 +57,9 @@ impl Form {
         }
     }
 
-    /// The form an `Accept` header asks for: the CWT when it names the CWT media type before
-    /// (or without) the JWT one, else the JWT.
+    /// The form an `Accept` header asks for (RFC 9110 §12.5.1): the CWT when its weight is
+    /// higher than the JWT's, or equal (and above zero) with the CWT named first; else the
+    /// JWT, also when neither is named (the default form).
     fn accepted(headers: &HeaderMap) -> Self {
         let accept = headers
             .get_all(header::ACCEPT)
@@ -67,14 +68,67 @@ impl Form {
             .collect::<Vec<_>>()
             .join(",")
             .to_ascii_lowercase();
-        match (
-            accept.find(STATUS_LIST_CWT_MEDIA_TYPE),
-            accept.find(STATUS_LIST_JWT_MEDIA_TYPE),
-        ) {
-            (Some(cwt), Some(jwt)) if cwt < jwt => Self::Cwt,
-            (Some(_), None) => Self::Cwt,
+        let (cwt, jwt) = (
+            weight(&accept, STATUS_LIST_CWT_MEDIA_TYPE),
+            weight(&accept, STATUS_LIST_JWT_MEDIA_TYPE),
+        );
+        match (cwt, jwt) {
+            (Some((cwt_q, cwt_at)), Some((jwt_q, jwt_at)))
+                if cwt_q > jwt_q || (cwt_q == jwt_q && cwt_q > 0 && cwt_at < jwt_at) =>
+            {
+                Self::Cwt
+            }
+            (Some((q, _)), None) if q > 0 => Self::Cwt,
             _ => Self::Jwt,
         }
+    }
+}
+
+/// The weight (`q`, in thousandths) and position of `media_type` in a lower-cased `Accept`
+/// value: its own entry, else `application/*`, else `*/*`; `None` when none names it.
+fn weight(accept: &str, media_type: &str) -> Option<(u16, usize)> {
+    let entries = accept.split(',').enumerate().map(|(at, entry)| {
+        let mut parts = entry.split(';').map(str::trim);
+        let range = parts.next().unwrap_or_default();
+        let q = parts
+            .find_map(|p| p.strip_prefix("q="))
+            .map_or(1000, thousandths);
+        (range, q, at)
+    });
+    let mut best: Option<(u8, u16, usize)> = None;
+    for (range, q, at) in entries {
+        let specificity = if range == media_type {
+            2
+        } else if range == "application/*" {
+            1
+        } else if range == "*/*" {
+            0
+        } else {
+            continue;
+        };
+        if best.is_none_or(|(s, _, _)| specificity > s) {
+            best = Some((specificity, q, at));
+        }
+    }
+    best.map(|(_, q, at)| (q, at))
+}
+
+/// A `q` value (`0`, `0.5`, `1.000`) in thousandths; malformed ones count as 0.
+fn thousandths(q: &str) -> u16 {
+    let (whole, fraction) = q.split_once('.').unwrap_or((q, ""));
+    let digits = fraction
+        .bytes()
+        .take(3)
+        .chain(core::iter::repeat(b'0'))
+        .take(3);
+    let fraction = digits.fold(0u16, |n, d| {
+        n.saturating_mul(10)
+            .saturating_add(u16::from(d.wrapping_sub(b'0')).min(9))
+    });
+    match whole {
+        "1" => 1000,
+        "0" | "" => fraction,
+        _ => 0,
     }
 }
 
@@ -165,6 +219,11 @@ pub(super) async fn status_list(
                 HeaderValue::from_static(form.media_type()),
             );
             headers.insert(header::VARY, HeaderValue::from_static("accept"));
+            // A relying party's web page may fetch the list (Token Status List §8 and §12).
+            headers.insert(
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            );
             headers.insert(
                 header::CACHE_CONTROL,
                 HeaderValue::from_str(&format!("max-age={STATUS_LIST_TTL_SECONDS}"))
@@ -239,5 +298,48 @@ fn key_hint(kid: Option<&str>, chain: &[Vec<u8>]) -> KeyHint {
             chain: chain.to_vec(),
         },
         None => KeyHint::X5c(chain.to_vec()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{HeaderMap, HeaderValue, header};
+
+    use super::Form;
+
+    fn form(accept: &str) -> Form {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT,
+            HeaderValue::from_str(accept).unwrap_or_else(|e| panic!("{e}")),
+        );
+        Form::accepted(&headers)
+    }
+
+    /// RFC 9110 §12.5.1 weights decide; the JWT is the default form.
+    #[test]
+    fn accept_weights_choose_the_form() {
+        assert_eq!(Form::accepted(&HeaderMap::new()), Form::Jwt);
+        assert_eq!(form("application/statuslist+cwt"), Form::Cwt);
+        assert_eq!(form("application/json"), Form::Jwt);
+        assert_eq!(
+            form("application/statuslist+cwt, application/statuslist+jwt"),
+            Form::Cwt
+        );
+        assert_eq!(
+            form("application/statuslist+jwt, application/statuslist+cwt"),
+            Form::Jwt
+        );
+        assert_eq!(
+            form("application/statuslist+cwt;q=0, application/statuslist+jwt"),
+            Form::Jwt
+        );
+        assert_eq!(
+            form("application/statuslist+jwt;q=0.5, application/statuslist+cwt;q=0.9"),
+            Form::Cwt
+        );
+        assert_eq!(form("application/statuslist+cwt;q=0"), Form::Jwt);
+        assert_eq!(form("application/statuslist+cwt, */*;q=0.1"), Form::Cwt);
+        assert_eq!(form("*/*"), Form::Jwt);
     }
 }

@@ -156,6 +156,7 @@ fn mdl_is_issued_bound_to_the_proof_key_and_verifies_to_the_served_iaca() {
         Some("application/statuslist+jwt")
     );
     assert_eq!(default.header("vary"), Some("accept"));
+    assert_eq!(default.header("access-control-allow-origin"), Some("*"));
 }
 
 #[test]

@@ -31,6 +31,14 @@ fn fetch(base: &str, suffix: &str) -> Vec<u8> {
         response.headers().get("content-type").map(|v| v.as_bytes()),
         Some(&b"application/json"[..])
     );
+    // Public documents, readable from a web page on any origin.
+    assert_eq!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .map(|v| v.as_bytes()),
+        Some(&b"*"[..])
+    );
     response.body_mut().read_to_vec().unwrap()
 }
 
