@@ -195,7 +195,7 @@ pub(super) async fn authorize(
         {
             tracing::info!("authorization request with an unknown or used issuer_state");
             let url = state.engine.refuse(
-                pending,
+                &pending,
                 "invalid_request",
                 "issuer_state is unknown, expired or already used",
             );
@@ -299,7 +299,7 @@ pub(super) async fn login(
                     return no_session();
                 };
                 let url = state.engine.refuse(
-                    session.pending,
+                    &session.pending,
                     "access_denied",
                     "too many failed sign-in attempts",
                 );
@@ -486,20 +486,30 @@ pub(super) async fn consent(
                 tracing::info!("the user declined the authorization");
                 state.engine.deny(session.pending)
             }
-            Some(claims) => match state.engine.approve(session.pending, claims, now) {
-                Ok(url) => {
-                    tracing::info!(user = ?session.user, "the user consented; code issued");
-                    url
+            // The redirect URI is trusted by now: an authorization that ends without a code
+            // goes back to the wallet with an error (RFC 6749 §4.1.2.1), never a dead end.
+            Some(_) if !session.pending.is_live(now) => state.engine.refuse(
+                &session.pending,
+                "access_denied",
+                "the authorization request has expired",
+            ),
+            Some(claims) => {
+                let failed = state.engine.refuse(
+                    &session.pending,
+                    "server_error",
+                    "the authorization could not be completed",
+                );
+                match state.engine.approve(session.pending, claims, now) {
+                    Ok(url) => {
+                        tracing::info!(user = ?session.user, "the user consented; code issued");
+                        url
+                    }
+                    Err(error) => {
+                        tracing::warn!(error = %error, detail = ?error.internal_detail(), "the code could not be issued");
+                        failed
+                    }
                 }
-                Err(error) => {
-                    return Page::message(
-                        StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST),
-                        "Authorization not completed",
-                        error.description(),
-                    )
-                    .into_response();
-                }
-            },
+            }
         };
         see_other(&url, Some(ended_cookie(&state)))
     })

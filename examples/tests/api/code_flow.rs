@@ -728,3 +728,59 @@ fn the_login_page_says_whether_the_wallet_was_attested_and_where_the_answer_goes
         );
     }
 }
+
+/// Consent given after the authorization request expired (the user took longer than the
+/// interaction window): the wallet is told by redirect (RFC 6749 §4.1.2.1), with `state` and
+/// `iss`, instead of the user being left on an error page the wallet never sees.
+#[test]
+fn consent_after_the_interaction_window_redirects_with_an_error() {
+    let t = TestEnv::start();
+    let (_wallet, _info, started, login) = open_login_page(&t);
+    let base = t.env.issuer_url.clone();
+    let http = Http::new();
+    let cookie = cookie_of(&login);
+    let csrf = csrf_in(login.body.as_str().unwrap());
+    t.clock.advance(300);
+    let signed_in = http
+        .post_form(
+            "login",
+            &format!("{base}/authorize/login"),
+            &[
+                ("csrf", &csrf),
+                ("username", DEMO_USERNAME),
+                ("password", DEMO_PASSWORD),
+            ],
+            &[("Cookie", &cookie)],
+        )
+        .unwrap();
+    assert_eq!(signed_in.status, 303);
+    let cookie = cookie_of(&signed_in);
+    let consent = http
+        .get_with(
+            "consent",
+            &format!("{base}/authorize/consent"),
+            &[("Cookie", &cookie)],
+        )
+        .unwrap();
+    let csrf = csrf_in(consent.body.as_str().unwrap());
+    // Past the request's window (600 s from /authorize), within the signed-in session's.
+    t.clock.advance(301);
+    let late = http
+        .post_form(
+            "consent",
+            &format!("{base}/authorize/consent"),
+            &[("csrf", &csrf), ("decision", "approve")],
+            &[("Cookie", &cookie)],
+        )
+        .unwrap();
+    assert_eq!(late.status, 303);
+    let location = late.header("location").unwrap();
+    assert!(location.starts_with(&started.redirect_uri), "{location}");
+    assert_eq!(param(location, "error").as_deref(), Some("access_denied"));
+    assert_eq!(
+        param(location, "state").as_deref(),
+        Some(started.state.as_str())
+    );
+    assert!(param(location, "iss").is_some());
+    assert!(param(location, "code").is_none());
+}

@@ -296,7 +296,7 @@ impl IssuerEngine {
     /// The user declined: the URL to redirect to with `error=access_denied`, `state`, `iss`.
     #[must_use]
     pub fn deny(&self, pending: PendingAuthorization) -> String {
-        self.refuse(pending, "access_denied", "the user declined the request")
+        self.refuse(&pending, "access_denied", "the user declined the request")
     }
 
     /// The authorization ends without a code for another reason the adapter found (RFC 6749
@@ -304,7 +304,7 @@ impl IssuerEngine {
     /// unknown `issuer_state`, …): the URL to redirect to with `error`, `error_description`,
     /// `state` and `iss`.
     #[must_use]
-    pub fn refuse(&self, pending: PendingAuthorization, error: &str, description: &str) -> String {
+    pub fn refuse(&self, pending: &PendingAuthorization, error: &str, description: &str) -> String {
         AuthorizationErrorResponse::new(
             error,
             description,
