@@ -147,6 +147,14 @@ impl IssuerEngine {
         let required = profile.key_attestation.as_ref();
         let proofs = match proofs {
             Some(Proofs::Jwt(proofs)) => proofs,
+            // The `attestation` proof type belongs to configurations that require key
+            // attestation (the only ones whose `proof_types_supported` lists it).
+            Some(Proofs::Attestation(_)) if required.is_none() => {
+                return Err(bad(
+                    CredentialErrorCode::InvalidProof,
+                    "this credential configuration takes jwt proofs only",
+                ));
+            }
             Some(Proofs::Attestation(attestations)) => {
                 return super::proofs::attestation_proof(self, attestations, required, now);
             }

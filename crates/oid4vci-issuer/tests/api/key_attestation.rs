@@ -532,6 +532,15 @@ fn the_attestation_proof_type_issues_one_credential_per_attested_key() {
     let att = provider.attest(
         &attestation_claims(vec![h1.public_jwk(), h2.public_jwk()]).with_nonce(c_nonce(&engine)),
     );
+    // A configuration without a key attestation requirement does not list the attestation
+    // proof type (metadata), and does not take it.
+    assert_eq!(
+        request(&engine, "plain", &json!({"attestation": [att]})),
+        refused(
+            "invalid_proof",
+            "this credential configuration takes jwt proofs only"
+        )
+    );
     assert_eq!(
         request(&engine, "pid", &json!({"attestation": [att]})),
         Ok(2)
