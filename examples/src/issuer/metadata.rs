@@ -221,7 +221,12 @@ fn authorization_server_metadata(
             .is_some_and(|c| c.challenge_required)
             .then(|| settings.url("/challenge"));
         doc.merge_members(verifier.metadata(challenge.as_deref()))
-            .map_err(|e| DemoError::Config(format!("clientAttestationConfig: metadata: {e}")))?;
+            .map_err(|e| {
+                DemoError::Config(format!(
+                    "authorization server metadata of issuer {}: {e} (an issuer identifier is https, or http on loopback only: set \"baseUrl\" to the https URL of a TLS-terminating proxy, or --listen on a loopback address)",
+                    settings.credential_issuer
+                ))
+            })?;
     } else {
         // Without client authentication every client is anonymous; RFC 8414's default
         // (`client_secret_basic`) would ask for a secret this issuer does not have.

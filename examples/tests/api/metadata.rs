@@ -378,3 +378,39 @@ fn a_format_the_demo_does_not_issue_stops_the_issuer_at_start_up() {
         Ok(_) => panic!("the issuer started with an ldp_vc configuration"),
     }
 }
+
+/// A plain-http issuer identifier off loopback cannot publish client attestation metadata
+/// (RFC 8414: https, http only on loopback): start-up refuses it with a message that names the
+/// identifier and what to change, not a metadata member.
+#[test]
+fn a_plain_http_identifier_off_loopback_is_refused_with_what_to_change() {
+    let mut config = IssuerConfig::default_config();
+    config.key_attestation_config = None;
+    config
+        .credential_configurations
+        .retain(|c| c.key_attestations_required.is_none());
+    let clock: std::sync::Arc<dyn examples::clock::Clock> = std::sync::Arc::new(
+        examples::clock::ManualClock::new(UnixTime::from_secs(START)),
+    );
+    let mut keystore = examples::keystore::Keystore::new();
+    keystore
+        .generate(
+            "demo-attester",
+            jose_core::Algorithm::Es256,
+            &jose_core::SystemRandom::new(),
+        )
+        .unwrap();
+    let Err(error) = examples::issuer::IssuerState::new(
+        config,
+        "http://192.0.2.10:8080".to_owned(),
+        keystore,
+        clock,
+    ) else {
+        panic!("a plain http identifier off loopback started")
+    };
+    let message = error.to_string();
+    assert!(
+        message.contains("http://192.0.2.10:8080") && message.contains("baseUrl"),
+        "{message}"
+    );
+}
