@@ -47,6 +47,10 @@ pub struct OAuthError {
     error: Cow<'static, str>,
     description: Description,
     challenge_scheme: Option<&'static str>,
+    /// Auth-params appended to the challenge (`algs="ES256"`), already formatted.
+    challenge_params: String,
+    /// A whole challenge header value that replaces the generated one.
+    challenge_value: Option<String>,
     headers: Vec<(&'static str, String)>,
     internal_detail: Option<String>,
 }
@@ -60,6 +64,8 @@ impl OAuthError {
             error: error.into(),
             description: safe_description(description),
             challenge_scheme: None,
+            challenge_params: String::new(),
+            challenge_value: None,
             headers: Vec::new(),
             internal_detail: None,
         }
@@ -94,6 +100,26 @@ impl OAuthError {
     #[must_use]
     pub const fn with_challenge(mut self, scheme: &'static str) -> Self {
         self.challenge_scheme = Some(scheme);
+        self
+    }
+
+    /// Adds the auth-param `name="value"` to the challenge, e.g. `algs` of a DPoP challenge
+    /// (RFC 9449 §7.1). `value` is sent as a quoted string; a `"` or `\\` in it is dropped.
+    #[must_use]
+    pub fn with_challenge_param(mut self, name: &'static str, value: &str) -> Self {
+        let value: String = value.chars().filter(|c| !matches!(c, '"' | '\\')).collect();
+        self.challenge_params
+            .push_str(&alloc::format!(", {name}=\"{value}\""));
+        self
+    }
+
+    /// Sends `value` as the whole `WWW-Authenticate` header instead of the generated
+    /// challenge: for an answer to a request without credentials, which names the schemes
+    /// and no error (RFC 6750 §3.1: `Bearer, DPoP algs="ES256"`). `value` is the caller's
+    /// text, never the client's.
+    #[must_use]
+    pub fn with_challenge_value(mut self, value: String) -> Self {
+        self.challenge_value = Some(value);
         self
     }
 
@@ -150,16 +176,20 @@ impl OAuthError {
         let scheme = self
             .challenge_scheme
             .or(matches!(self.status, 401 | 403).then_some(DEFAULT_CHALLENGE_SCHEME));
-        let challenge = scheme.map(|scheme| {
-            (
-                "www-authenticate",
-                Cow::Owned(format!(
-                    "{scheme} error=\"{}\", error_description=\"{}\"",
-                    self.error,
-                    self.description.as_str()
-                )),
-            )
-        });
+        let challenge = match &self.challenge_value {
+            Some(value) => Some(("www-authenticate", Cow::Borrowed(value.as_str()))),
+            None => scheme.map(|scheme| {
+                (
+                    "www-authenticate",
+                    Cow::Owned(format!(
+                        "{scheme} error=\"{}\", error_description=\"{}\"{}",
+                        self.error,
+                        self.description.as_str(),
+                        self.challenge_params
+                    )),
+                )
+            }),
+        };
         core::iter::once(("cache-control", Cow::Borrowed("no-store")))
             .chain(challenge)
             .chain(
@@ -238,6 +268,22 @@ mod tests {
         assert_eq!(
             challenge(&client).as_deref(),
             Some("Bearer error=\"invalid_client\", error_description=\"no attestation\"")
+        );
+        let dpop = OAuthError::from_code(TokenErrorCode::InvalidDpopProof, "bad")
+            .with_challenge("DPoP")
+            .with_challenge_param("algs", "ES256 \"EdDSA\\");
+        assert_eq!(
+            challenge(&dpop).as_deref(),
+            Some(
+                "DPoP error=\"invalid_dpop_proof\", error_description=\"bad\", algs=\"ES256 EdDSA\""
+            ),
+            "a quote or backslash cannot leave the quoted string"
+        );
+        let bare = OAuthError::from_code(TokenErrorCode::InvalidClient, "no credentials")
+            .with_challenge_value("Bearer, DPoP algs=\"ES256\"".into());
+        assert_eq!(
+            challenge(&bare).as_deref(),
+            Some("Bearer, DPoP algs=\"ES256\"")
         );
         let grant = OAuthError::from_code(TokenErrorCode::InvalidGrant, "used");
         assert_eq!(challenge(&grant), None);

@@ -275,6 +275,22 @@ fn insufficient_scope_and_invalid_token_carry_www_authenticate() {
         challenge.starts_with("Bearer error=\"invalid_token\""),
         "{challenge}"
     );
+
+    // No credentials at all: the challenge names the schemes, and no error (RFC 6750 §3.1).
+    let bare = wallet
+        .http
+        .post_json(
+            "credential",
+            info.credential_endpoint().unwrap(),
+            &body,
+            &[],
+        )
+        .unwrap();
+    assert_eq!(bare.status, 401);
+    assert_eq!(
+        bare.header("www-authenticate"),
+        Some("Bearer, DPoP algs=\"ES256 ES384 ES512 EdDSA\"")
+    );
 }
 
 #[test]
@@ -349,6 +365,11 @@ fn a_dpop_proof_defect_at_credential_is_invalid_dpop_proof_with_a_dpop_challenge
     let challenge = reply.header("www-authenticate").unwrap();
     assert!(
         challenge.starts_with("DPoP error=\"invalid_dpop_proof\""),
+        "{challenge}"
+    );
+    // RFC 9449 §7.1: a DPoP challenge names the accepted algorithms.
+    assert!(
+        challenge.ends_with(", algs=\"ES256 ES384 ES512 EdDSA\""),
         "{challenge}"
     );
 }

@@ -36,12 +36,50 @@ impl Authorized {
     }
 }
 
-fn invalid_token(scheme: &'static str, description: &str) -> OAuthError {
-    OAuthError::from_code(CredentialErrorCode::InvalidToken, description).with_challenge(scheme)
-}
+impl IssuerEngine {
+    /// The `algs` of this engine's DPoP challenges: the proof algorithms it accepts
+    /// (RFC 9449 §7.1).
+    fn dpop_algs(&self) -> String {
+        let names: Vec<&str> = self
+            .settings
+            .proof_algorithms
+            .iter()
+            .map(|a| a.jose_name())
+            .collect();
+        names.join(" ")
+    }
 
-fn invalid_dpop_at_resource(description: &str) -> OAuthError {
-    OAuthError::from_code(CredentialErrorCode::InvalidDpopProof, description).with_challenge("DPoP")
+    /// 401 `invalid_token` with a `scheme` challenge (a DPoP one names the algorithms).
+    fn invalid_token(&self, scheme: &'static str, description: &str) -> OAuthError {
+        let error = OAuthError::from_code(CredentialErrorCode::InvalidToken, description)
+            .with_challenge(scheme);
+        if scheme == "DPoP" {
+            error.with_challenge_param("algs", &self.dpop_algs())
+        } else {
+            error
+        }
+    }
+
+    /// 401 `invalid_dpop_proof` with a DPoP challenge naming the algorithms.
+    fn invalid_dpop_at_resource(&self, description: &str) -> OAuthError {
+        OAuthError::from_code(CredentialErrorCode::InvalidDpopProof, description)
+            .with_challenge("DPoP")
+            .with_challenge_param("algs", &self.dpop_algs())
+    }
+
+    /// 401 for a request without usable credentials (no `Authorization`, or another scheme):
+    /// the challenge names the schemes this resource takes and no error (RFC 6750 §3.1),
+    /// `DPoP` with its algorithms (RFC 9449 §7.1), and `Bearer` unless DPoP is required.
+    fn no_credentials(&self, description: &str) -> OAuthError {
+        let dpop = format!("DPoP algs=\"{}\"", self.dpop_algs());
+        let challenge = if self.settings.dpop_required {
+            dpop
+        } else {
+            format!("Bearer, {dpop}")
+        };
+        OAuthError::from_code(CredentialErrorCode::InvalidToken, description)
+            .with_challenge_value(challenge)
+    }
 }
 
 impl IssuerEngine {
@@ -64,14 +102,14 @@ impl IssuerEngine {
                 OAuthError::bad_request("invalid_request", &format!("Authorization: {e}"))
                     .with_challenge("Bearer")
             })?
-            .ok_or_else(|| invalid_token("Bearer", "no access token"))?;
+            .ok_or_else(|| self.no_credentials("no access token"))?;
         let (scheme, token) = value
             .split_once(' ')
-            .ok_or_else(|| invalid_token("Bearer", "malformed Authorization header"))?;
+            .ok_or_else(|| self.invalid_token("Bearer", "malformed Authorization header"))?;
         let token = token.trim();
         let dpop_scheme = scheme.eq_ignore_ascii_case("DPoP");
         if !dpop_scheme && !scheme.eq_ignore_ascii_case("Bearer") {
-            return Err(invalid_token("Bearer", "unsupported authorization scheme"));
+            return Err(self.no_credentials("unsupported authorization scheme"));
         }
         let scheme = if dpop_scheme { "DPoP" } else { "Bearer" };
         // A store that cannot answer is the server's failure (500), never `invalid_token`: the
@@ -81,27 +119,24 @@ impl IssuerEngine {
             .tokens
             .get(token, now)
             .map_err(store_failure)?
-            .ok_or_else(|| invalid_token(scheme, "unknown or expired access token"))?;
+            .ok_or_else(|| self.invalid_token(scheme, "unknown or expired access token"))?;
         if self
             .stores
             .refresh
             .is_revoked(&grant.grant, now)
             .map_err(store_failure)?
         {
-            return Err(invalid_token(scheme, "the access token was revoked"));
+            return Err(self.invalid_token(scheme, "the access token was revoked"));
         }
         if grant.audience != self.settings.credential_issuer {
-            return Err(invalid_token(
-                scheme,
-                "the access token is for another audience",
-            ));
+            return Err(self.invalid_token(scheme, "the access token is for another audience"));
         }
         match (&grant.dpop_jkt, dpop_scheme) {
-            (Some(_), false) => Err(invalid_token(
+            (Some(_), false) => Err(self.invalid_token(
                 "DPoP",
                 "the access token is DPoP-bound: use the DPoP scheme with a DPoP proof",
             )),
-            (None, true) => Err(invalid_token(
+            (None, true) => Err(self.invalid_token(
                 "Bearer",
                 "the access token is not DPoP-bound: use the Bearer scheme",
             )),
@@ -113,12 +148,12 @@ impl IssuerEngine {
                         if e.status() >= 500 {
                             e
                         } else {
-                            invalid_dpop_at_resource(e.description())
+                            self.invalid_dpop_at_resource(e.description())
                         }
                     })?
-                    .ok_or_else(|| invalid_dpop_at_resource("DPoP proof missing"))?;
+                    .ok_or_else(|| self.invalid_dpop_at_resource("DPoP proof missing"))?;
                 if jkt.jkt() != bound {
-                    return Err(invalid_dpop_at_resource(
+                    return Err(self.invalid_dpop_at_resource(
                         "the DPoP proof is signed by another key than the token is bound to",
                     ));
                 }

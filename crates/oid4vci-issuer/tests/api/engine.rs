@@ -104,6 +104,18 @@ fn a_required_dpop_proof_refuses_bearer_token_requests() {
         .body
         .unwrap_or_default();
     assert_eq!(tokens["token_type"], "DPoP");
+    // The credential endpoint's challenge to a request without a token offers DPoP only.
+    let bare = engine
+        .credential(&EndpointRequest::new(&[], b"{}"), NOW)
+        .err()
+        .unwrap_or_else(|| panic!("answered without a token"));
+    let challenge = bare
+        .headers()
+        .find(|(name, _)| *name == "www-authenticate")
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_default();
+    assert!(challenge.starts_with("DPoP algs=\""), "{challenge}");
+    assert!(!challenge.contains("Bearer") && !challenge.contains("error="));
 }
 
 #[test]
