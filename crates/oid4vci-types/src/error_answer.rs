@@ -2,6 +2,7 @@
 //! `error_description` in the RFC 6749 §5.2 character set, and the headers that go with it.
 
 use alloc::borrow::Cow;
+use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -46,13 +47,22 @@ pub struct OAuthError {
     status: u16,
     error: Cow<'static, str>,
     description: Description,
-    challenge_scheme: Option<&'static str>,
-    /// Auth-params appended to the challenge (`algs="ES256"`), already formatted.
-    challenge_params: String,
-    /// A whole challenge header value that replaces the generated one.
-    challenge_value: Option<String>,
+    /// What the `WWW-Authenticate` challenge says beyond the default (boxed: most answers
+    /// have none, and an error travels in every `Result` of the endpoints).
+    challenge: Option<Box<Challenge>>,
     headers: Vec<(&'static str, String)>,
     internal_detail: Option<String>,
+}
+
+/// The parts of a `WWW-Authenticate` challenge an answer sets.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Challenge {
+    /// The scheme (else [`DEFAULT_CHALLENGE_SCHEME`] on a 401 or 403).
+    scheme: Option<&'static str>,
+    /// Auth-params after the error (`, algs="ES256"`), already formatted.
+    params: String,
+    /// A whole header value that replaces the generated challenge.
+    whole: Option<String>,
 }
 
 impl OAuthError {
@@ -63,9 +73,7 @@ impl OAuthError {
             status,
             error: error.into(),
             description: safe_description(description),
-            challenge_scheme: None,
-            challenge_params: String::new(),
-            challenge_value: None,
+            challenge: None,
             headers: Vec::new(),
             internal_detail: None,
         }
@@ -98,9 +106,13 @@ impl OAuthError {
     /// Sends the `WWW-Authenticate` challenge with `scheme` (`Bearer`, `DPoP`, or the client
     /// authentication scheme of a token endpoint), whatever the status.
     #[must_use]
-    pub const fn with_challenge(mut self, scheme: &'static str) -> Self {
-        self.challenge_scheme = Some(scheme);
+    pub fn with_challenge(mut self, scheme: &'static str) -> Self {
+        self.challenge_mut().scheme = Some(scheme);
         self
+    }
+
+    fn challenge_mut(&mut self) -> &mut Challenge {
+        self.challenge.get_or_insert_with(Box::default)
     }
 
     /// Adds the auth-param `name="value"` to the challenge, e.g. `algs` of a DPoP challenge
@@ -108,7 +120,8 @@ impl OAuthError {
     #[must_use]
     pub fn with_challenge_param(mut self, name: &'static str, value: &str) -> Self {
         let value: String = value.chars().filter(|c| !matches!(c, '"' | '\\')).collect();
-        self.challenge_params
+        self.challenge_mut()
+            .params
             .push_str(&alloc::format!(", {name}=\"{value}\""));
         self
     }
@@ -119,7 +132,7 @@ impl OAuthError {
     /// text, never the client's.
     #[must_use]
     pub fn with_challenge_value(mut self, value: String) -> Self {
-        self.challenge_value = Some(value);
+        self.challenge_mut().whole = Some(value);
         self
     }
 
@@ -173,11 +186,12 @@ impl OAuthError {
     /// Every header to send, lower-case names: `cache-control: no-store`, the
     /// `www-authenticate` challenge where one is due, and the added ones.
     pub fn headers(&self) -> impl Iterator<Item = (&'static str, Cow<'_, str>)> + '_ {
-        let scheme = self
-            .challenge_scheme
+        let given = self.challenge.as_deref();
+        let scheme = given
+            .and_then(|c| c.scheme)
             .or(matches!(self.status, 401 | 403).then_some(DEFAULT_CHALLENGE_SCHEME));
-        let challenge = match &self.challenge_value {
-            Some(value) => Some(("www-authenticate", Cow::Borrowed(value.as_str()))),
+        let challenge = match given.and_then(|c| c.whole.as_deref()) {
+            Some(value) => Some(("www-authenticate", Cow::Borrowed(value))),
             None => scheme.map(|scheme| {
                 (
                     "www-authenticate",
@@ -185,7 +199,7 @@ impl OAuthError {
                         "{scheme} error=\"{}\", error_description=\"{}\"{}",
                         self.error,
                         self.description.as_str(),
-                        self.challenge_params
+                        given.map_or("", |c| c.params.as_str())
                     )),
                 )
             }),
