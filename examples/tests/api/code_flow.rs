@@ -103,6 +103,36 @@ fn csrf_in(html: &str) -> String {
     rest.split_once('"').unwrap().0.to_owned()
 }
 
+/// `POST /authorize/login` with the demo user's password, `csrf` and `cookie` (none: `""`).
+fn post_login(http: &Http, base: &str, csrf: &str, cookie: &str) -> Reply {
+    let cookies: Vec<(&str, &str)> = if cookie.is_empty() {
+        Vec::new()
+    } else {
+        vec![("Cookie", cookie)]
+    };
+    http.post_form(
+        "login",
+        &format!("{base}/authorize/login"),
+        &[
+            ("csrf", csrf),
+            ("username", DEMO_USERNAME),
+            ("password", DEMO_PASSWORD),
+        ],
+        &cookies,
+    )
+    .unwrap()
+}
+
+/// `GET /authorize/consent` with the session `cookie`.
+fn get_consent(http: &Http, base: &str, cookie: &str) -> Reply {
+    http.get_with(
+        "consent",
+        &format!("{base}/authorize/consent"),
+        &[("Cookie", cookie)],
+    )
+    .unwrap()
+}
+
 /// The `name=value` of the cookie an answer sets.
 fn cookie_of(reply: &Reply) -> String {
     let header = reply.header("set-cookie").unwrap();
@@ -426,51 +456,17 @@ fn the_pages_carry_a_strict_policy_and_refuse_a_wrong_csrf_token() {
             .contains("Wrong username or password.")
     );
     // No cookie: no session.
-    let cookieless = http
-        .post_form(
-            "login",
-            &format!("{base}/authorize/login"),
-            &[
-                ("csrf", &csrf),
-                ("username", DEMO_USERNAME),
-                ("password", DEMO_PASSWORD),
-            ],
-            &[],
-        )
-        .unwrap();
+    let cookieless = post_login(&http, &base, &csrf, "");
     assert_eq!(cookieless.status, 400);
-    let signed_in = http
-        .post_form(
-            "login",
-            &format!("{base}/authorize/login"),
-            &[
-                ("csrf", &csrf),
-                ("username", DEMO_USERNAME),
-                ("password", DEMO_PASSWORD),
-            ],
-            &[("Cookie", &cookie)],
-        )
-        .unwrap();
+    let signed_in = post_login(&http, &base, &csrf, &cookie);
     assert_eq!(signed_in.status, 303);
     assert_eq!(signed_in.header("location"), Some("/authorize/consent"));
     let new_cookie = cookie_of(&signed_in);
     assert_ne!(new_cookie, cookie, "the session id changes at sign-in");
     // The old session id is gone.
-    let stale = http
-        .get_with(
-            "consent",
-            &format!("{base}/authorize/consent"),
-            &[("Cookie", &cookie)],
-        )
-        .unwrap();
+    let stale = get_consent(&http, &base, &cookie);
     assert_eq!(stale.status, 400);
-    let consent = http
-        .get_with(
-            "consent",
-            &format!("{base}/authorize/consent"),
-            &[("Cookie", &new_cookie)],
-        )
-        .unwrap();
+    let consent = get_consent(&http, &base, &new_cookie);
     assert_eq!(consent.status, 200);
     let page = consent.body.as_str().unwrap().to_owned();
     assert!(
@@ -741,27 +737,10 @@ fn consent_after_the_interaction_window_redirects_with_an_error() {
     let cookie = cookie_of(&login);
     let csrf = csrf_in(login.body.as_str().unwrap());
     t.clock.advance(300);
-    let signed_in = http
-        .post_form(
-            "login",
-            &format!("{base}/authorize/login"),
-            &[
-                ("csrf", &csrf),
-                ("username", DEMO_USERNAME),
-                ("password", DEMO_PASSWORD),
-            ],
-            &[("Cookie", &cookie)],
-        )
-        .unwrap();
+    let signed_in = post_login(&http, &base, &csrf, &cookie);
     assert_eq!(signed_in.status, 303);
     let cookie = cookie_of(&signed_in);
-    let consent = http
-        .get_with(
-            "consent",
-            &format!("{base}/authorize/consent"),
-            &[("Cookie", &cookie)],
-        )
-        .unwrap();
+    let consent = get_consent(&http, &base, &cookie);
     let csrf = csrf_in(consent.body.as_str().unwrap());
     // Past the request's window (600 s from /authorize), within the signed-in session's.
     t.clock.advance(301);

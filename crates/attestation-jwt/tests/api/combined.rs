@@ -125,15 +125,19 @@ fn dpop_htu_for_another_endpoint_is_refused() {
     );
 }
 
+/// A combined-mode verifier that requires the attestation challenge.
+fn challenging_verifier(fx: &Fixture) -> Arc<ClientAttestationVerifier> {
+    ClientAttestationVerifier::builder(fx.config(true).with_challenge_required(true), ISSUER)
+        .with_combined_mode(true)
+        .build()
+        .unwrap()
+}
+
 #[test]
 fn the_challenge_travels_as_the_dpop_nonce() {
     let fx = Fixture::new();
     let nonces = StatelessNonces::new(&[9; 32], None).unwrap();
-    let verifier =
-        ClientAttestationVerifier::builder(fx.config(true).with_challenge_required(true), ISSUER)
-            .with_combined_mode(true)
-            .build()
-            .unwrap();
+    let verifier = challenging_verifier(&fx);
     let check = ChallengeCheck::Stateless {
         nonces: &nonces,
         max_age: 300,
@@ -271,11 +275,7 @@ fn an_accepted_dpop_proof_by_another_key_is_refused() {
 fn an_accepted_dpop_proof_carries_the_challenge_as_its_nonce() {
     let fx = Fixture::new();
     let nonces = StatelessNonces::new(&[9; 32], None).unwrap();
-    let verifier =
-        ClientAttestationVerifier::builder(fx.config(true).with_challenge_required(true), ISSUER)
-            .with_combined_mode(true)
-            .build()
-            .unwrap();
+    let verifier = challenging_verifier(&fx);
     let check = ChallengeCheck::Stateless {
         nonces: &nonces,
         max_age: 300,
