@@ -456,17 +456,17 @@ fn the_pages_carry_a_strict_policy_and_refuse_a_wrong_csrf_token() {
             .contains("Wrong username or password.")
     );
     // No cookie: no session.
-    let cookieless = post_login(&http, &base, &csrf, "");
+    let cookieless = post_login(&http, base, &csrf, "");
     assert_eq!(cookieless.status, 400);
-    let signed_in = post_login(&http, &base, &csrf, &cookie);
+    let signed_in = post_login(&http, base, &csrf, &cookie);
     assert_eq!(signed_in.status, 303);
     assert_eq!(signed_in.header("location"), Some("/authorize/consent"));
     let new_cookie = cookie_of(&signed_in);
     assert_ne!(new_cookie, cookie, "the session id changes at sign-in");
     // The old session id is gone.
-    let stale = get_consent(&http, &base, &cookie);
+    let stale = get_consent(&http, base, &cookie);
     assert_eq!(stale.status, 400);
-    let consent = get_consent(&http, &base, &new_cookie);
+    let consent = get_consent(&http, base, &new_cookie);
     assert_eq!(consent.status, 200);
     let page = consent.body.as_str().unwrap().to_owned();
     assert!(
