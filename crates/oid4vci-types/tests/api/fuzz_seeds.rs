@@ -28,12 +28,18 @@ fn fuzz_helpers_accept_seeds_and_hostile_inputs() {
         b"\xff\xfe".to_vec(),
         "[".repeat(10_000).into_bytes(),
         b"a=1&a=2".to_vec(),
+        b"client_id=w&request_uri=u&response_type=code&scope=x".to_vec(),
         b"x:?credential_offer=%7B%7D".to_vec(),
         br#"{"proofs":{"jwt":[]},"credential_identifier":"a"}"#.to_vec(),
     ];
-    let targets: [(&str, Helper); 4] = [
+    let targets: [(&str, Helper); 6] = [
         ("oid4vci_offer_uri", fuzzing::offer_uri),
         ("oid4vci_token_request", fuzzing::token_request),
+        ("oid4vci_par_request", fuzzing::par_request),
+        (
+            "oid4vci_authorization_request",
+            fuzzing::authorization_request,
+        ),
         ("oid4vci_credential_request", fuzzing::credential_request),
         ("oid4vci_metadata", fuzzing::metadata),
     ];
