@@ -196,6 +196,67 @@ pub struct CredentialConfiguration {
     /// space for the mDL doctype, else the doctype).
     #[serde(default)]
     pub name_space: Option<String>,
+    /// The claims wallets may show, with their labels (`credential_metadata.claims`,
+    /// OpenID4VCI 1.0 §12.2.4 and App. B): a description, not a limit (an offer may carry
+    /// other claims).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub claims: Vec<ClaimLabel>,
+}
+
+/// One entry of a configuration's `claims`: a claims path (a top-level claim name for
+/// `dc+sd-jwt`, `[name space, element]` for `mso_mdoc`) and its English label.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ClaimLabel {
+    /// The claims path (App. C), names only.
+    pub path: Vec<String>,
+    /// The label (`display[].name`, locale `en`).
+    pub label: String,
+}
+
+impl ClaimLabel {
+    /// `label` for the claim at `path`.
+    #[must_use]
+    pub fn new(path: &[&str], label: &str) -> Self {
+        Self {
+            path: path.iter().map(|p| (*p).to_owned()).collect(),
+            label: label.to_owned(),
+        }
+    }
+}
+
+/// The labels of the demo identity credential's claims.
+fn identity_claim_labels() -> Vec<ClaimLabel> {
+    [
+        ("given_name", "Given name"),
+        ("family_name", "Family name"),
+        ("birthdate", "Date of birth"),
+    ]
+    .into_iter()
+    .map(|(name, label)| ClaimLabel::new(&[name], label))
+    .collect()
+}
+
+/// The labels of the demo mDL's elements (ISO 18013-5 §7.2.1).
+fn mdl_claim_labels() -> Vec<ClaimLabel> {
+    [
+        ("family_name", "Family name"),
+        ("given_name", "Given name"),
+        ("birth_date", "Date of birth"),
+        ("issue_date", "Date of issue"),
+        ("expiry_date", "Date of expiry"),
+        ("issuing_country", "Issuing country"),
+        ("issuing_authority", "Issuing authority"),
+        ("document_number", "Licence number"),
+        ("portrait", "Portrait"),
+        ("driving_privileges", "Driving privileges"),
+        ("un_distinguishing_sign", "UN distinguishing sign"),
+        ("age_over_18", "Over 18"),
+    ]
+    .into_iter()
+    .map(|(name, label)| ClaimLabel::new(&[mdoc_cbor::MDL_NAME_SPACE, name], label))
+    .collect()
 }
 
 /// `keyAttestationsRequired` of a credential configuration (OpenID4VCI 1.0 §12.2.4 and
@@ -327,6 +388,7 @@ impl CredentialConfiguration {
             always_disclosed: Vec::new(),
             key_attestations_required: None,
             name_space: None,
+            claims: Vec::new(),
         }
     }
 
@@ -344,6 +406,7 @@ impl CredentialConfiguration {
             always_disclosed: Vec::new(),
             key_attestations_required: None,
             name_space: None,
+            claims: Vec::new(),
         }
     }
 
@@ -462,11 +525,17 @@ impl IssuerConfig {
     /// creates), and one user, [`DEMO_USERNAME`] / [`DEMO_PASSWORD`].
     #[must_use]
     pub fn default_config() -> Self {
+        let mut identity = CredentialConfiguration::sd_jwt(
+            IDENTITY_CONFIGURATION_ID,
+            "https://credentials.example.com/identity_credential",
+        );
+        identity.claims = identity_claim_labels();
         let mut deferred = CredentialConfiguration::sd_jwt(
             DEFERRED_CONFIGURATION_ID,
             "https://credentials.example.com/identity_credential",
         );
         deferred.deferred = true;
+        deferred.claims = identity_claim_labels();
         let mut key_attested = CredentialConfiguration::sd_jwt(
             KEY_ATTESTED_CONFIGURATION_ID,
             "https://credentials.example.com/identity_credential",
@@ -476,20 +545,16 @@ impl IssuerConfig {
             key_storage: owned(DEMO_KEY_STORAGE_REQUIRED),
             user_authentication: owned(DEMO_USER_AUTHENTICATION_REQUIRED),
         });
+        key_attested.claims = identity_claim_labels();
+        let mut mdl =
+            CredentialConfiguration::mso_mdoc(MDL_CONFIGURATION_ID, mdoc_cbor::MDL_DOC_TYPE);
+        mdl.claims = mdl_claim_labels();
         Self {
             base_url: None,
             signing_key: SigningKeyConfig::Generated {
                 alg: Algorithm::Es256,
             },
-            credential_configurations: vec![
-                CredentialConfiguration::sd_jwt(
-                    IDENTITY_CONFIGURATION_ID,
-                    "https://credentials.example.com/identity_credential",
-                ),
-                deferred,
-                CredentialConfiguration::mso_mdoc(MDL_CONFIGURATION_ID, mdoc_cbor::MDL_DOC_TYPE),
-                key_attested,
-            ],
+            credential_configurations: vec![identity, deferred, mdl, key_attested],
             client_attestation_config: Some(serde_json::json!({
                 "required": false,
                 "verificationMethod": {
@@ -574,6 +639,18 @@ impl IssuerConfig {
                 return bad(format!("duplicate credential configuration id {}", c.id));
             }
             c.engine_format()?;
+            for (j, claim) in c.claims.iter().enumerate() {
+                let depth = claim.path.len();
+                let shape_ok = match c.format {
+                    CredentialFormat::MsoMdoc => depth == 2,
+                    _ => depth >= 1,
+                };
+                if !shape_ok || claim.path.iter().any(String::is_empty) {
+                    return bad(format!(
+                        "credentialConfigurations[{i}].claims[{j}].path: one or more names (mso_mdoc: [nameSpace, element])"
+                    ));
+                }
+            }
         }
         if self.batch_size == 0 {
             return bad("batchSize must be at least 1".into());

@@ -13,10 +13,10 @@ use axum::response::IntoResponse;
 use oid4vci_issuer::IssuerEngine;
 use oid4vci_types::{
     AUTHORIZATION_CODE_GRANT, AlgorithmIdentifier, AuthorizationServerMetadata,
-    BatchCredentialIssuance, CredentialConfiguration, CredentialDisplay, CredentialFormat,
-    CredentialIssuerMetadata, CredentialMetadata, IssuerDisplay, KeyAttestationsRequired,
-    OPENID_CREDENTIAL, PKCE_S256, PRE_AUTHORIZED_CODE_GRANT, ProofTypeMetadata,
-    REFRESH_TOKEN_GRANT,
+    BatchCredentialIssuance, ClaimDescription, ClaimDisplay, ClaimsPathElement,
+    CredentialConfiguration, CredentialDisplay, CredentialFormat, CredentialIssuerMetadata,
+    CredentialMetadata, IssuerDisplay, KeyAttestationsRequired, OPENID_CREDENTIAL, PKCE_S256,
+    PRE_AUTHORIZED_CODE_GRANT, ProofTypeMetadata, REFRESH_TOKEN_GRANT,
 };
 
 use super::{ACCEPTED_ALGORITHMS, IssuerState};
@@ -174,6 +174,27 @@ fn configuration_metadata(
     display.locale = Some("en".to_owned());
     let mut credential_metadata = CredentialMetadata::default();
     credential_metadata.display = Some(vec![display]);
+    if !c.claims.is_empty() {
+        credential_metadata.claims = Some(
+            c.claims
+                .iter()
+                .map(|claim| {
+                    let mut described = ClaimDescription::new(
+                        claim
+                            .path
+                            .iter()
+                            .map(|name| ClaimsPathElement::Name(name.clone()))
+                            .collect(),
+                    );
+                    let mut label = ClaimDisplay::default();
+                    label.name = Some(claim.label.clone());
+                    label.locale = Some("en".to_owned());
+                    described.display = Some(vec![label]);
+                    described
+                })
+                .collect(),
+        );
+    }
     m.credential_metadata = Some(credential_metadata);
     Ok(m)
 }

@@ -208,6 +208,23 @@ fn default_config_round_trips_and_refuses_unknown_members() {
         IssuerConfig::from_json(&bad),
         Err(examples::error::DemoError::Config(_))
     ));
+    // An mdoc claim label's path is [name space, element]; the error names its place.
+    let mut config = IssuerConfig::default_config();
+    let mdl = config
+        .credential_configurations
+        .iter_mut()
+        .position(|c| c.id == examples::config::MDL_CONFIGURATION_ID)
+        .unwrap();
+    config.credential_configurations[mdl].claims[0]
+        .path
+        .truncate(1);
+    let Err(examples::error::DemoError::Config(message)) = config.check() else {
+        panic!("a one-name mdoc claims path was accepted")
+    };
+    assert!(
+        message.starts_with(&format!("credentialConfigurations[{mdl}].claims[0].path")),
+        "{message}"
+    );
 }
 
 /// The `iat`, `exp` and `ttl` of a served Status List Token.

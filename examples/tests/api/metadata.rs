@@ -140,7 +140,33 @@ fn credential_issuer_metadata_parses_with_every_member_typed() {
             .map(|d| (d.name.as_str(), d.locale.as_deref()))
             .collect();
         assert_eq!(names, [(id.as_str(), Some("en"))]);
-        assert_eq!(credential_metadata.claims, None);
+        // Every claim described has a path of names and an English label; an mdoc's path
+        // is [name space, element].
+        let claims = credential_metadata.claims.as_deref().unwrap();
+        let paths: Vec<Value> = claims
+            .iter()
+            .map(|c| serde_json::to_value(&c.path).unwrap())
+            .collect();
+        for (claim, path) in claims.iter().zip(&paths) {
+            let label = &claim.display.as_deref().unwrap()[0];
+            assert_eq!(label.locale.as_deref(), Some("en"), "{path}");
+            assert!(label.name.as_deref().is_some_and(|n| !n.is_empty()));
+        }
+        if id == MDL_CONFIGURATION_ID {
+            assert!(paths.contains(&json!([mdoc_cbor::MDL_NAME_SPACE, "portrait"])));
+            assert!(paths.iter().all(
+                |p| p[0] == mdoc_cbor::MDL_NAME_SPACE && p.as_array().map(Vec::len) == Some(2)
+            ));
+        } else {
+            assert_eq!(
+                paths,
+                [
+                    json!(["given_name"]),
+                    json!(["family_name"]),
+                    json!(["birthdate"])
+                ]
+            );
+        }
     }
     let identity = &meta.credential_configurations_supported[IDENTITY_CONFIGURATION_ID];
     assert_eq!(identity.format_kind(), CredentialFormat::SdJwtVc);
