@@ -396,16 +396,12 @@ impl RefreshTokenStore for PgHandle {
         out.unwrap_or_else(|e| Err(RefreshError::Store(e)))
     }
 
-    /// `None` when the database fails.
-    fn peek(&self, token: &str, now: UnixTime) -> Option<RefreshGrant> {
-        self.db
-            .with(|c| {
-                live_token(c, "refresh_tokens", token, now)?
-                    .map(|j| codec::refresh_from_json(&j))
-                    .transpose()
-            })
-            .ok()
-            .flatten()
+    fn peek(&self, token: &str, now: UnixTime) -> Result<Option<RefreshGrant>, StoreError> {
+        self.db.with(|c| {
+            live_token(c, "refresh_tokens", token, now)?
+                .map(|j| codec::refresh_from_json(&j))
+                .transpose()
+        })
     }
 
     fn is_revoked(&self, grant: &GrantId, now: UnixTime) -> Result<bool, StoreError> {

@@ -35,6 +35,22 @@ enum TokenTable {
 }
 
 /// Stores `token` (by its hash) with its grant id and JSON until `expires_at`.
+/// The live grant JSON of `token` by `sql`, a `SELECT grant_json FROM <table> WHERE
+/// token_hash = ?1 AND expires_at > ?2` of this crate (a literal, so the statement cache
+/// keeps one prepared statement per table).
+fn live_token(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    token: &str,
+    now: UnixTime,
+) -> Result<Option<String>, StoreError> {
+    conn.row(sql, params![secret_key(token), now.secs()], |row| {
+        row.get(0)
+    })
+    .optional()
+    .map_err(unavailable)
+}
+
 fn insert_token(
     tx: &rusqlite::Connection,
     table: TokenTable,
@@ -79,16 +95,14 @@ impl AccessTokenStore for SqliteAccessTokens {
 
     fn get(&self, token: &str, now: UnixTime) -> Result<Option<AccessGrant>, StoreError> {
         self.db.with(|conn| {
-            let json: Option<String> = conn
-                .row(
-                    "SELECT grant_json FROM access_tokens
-                     WHERE token_hash = ?1 AND expires_at > ?2",
-                    params![secret_key(token), now.secs()],
-                    |row| row.get(0),
-                )
-                .optional()
-                .map_err(unavailable)?;
-            json.map(|j| codec::access_from_json(&j)).transpose()
+            live_token(
+                conn,
+                "SELECT grant_json FROM access_tokens WHERE token_hash = ?1 AND expires_at > ?2",
+                token,
+                now,
+            )?
+            .map(|j| codec::access_from_json(&j))
+            .transpose()
         })
     }
 
@@ -201,23 +215,17 @@ impl RefreshTokenStore for SqliteRefreshTokens {
         out.unwrap_or_else(|e| Err(RefreshError::Store(e)))
     }
 
-    /// `None` when the database fails.
-    fn peek(&self, token: &str, now: UnixTime) -> Option<RefreshGrant> {
-        self.db
-            .with(|conn| {
-                let json: Option<String> = conn
-                    .row(
-                        "SELECT grant_json FROM refresh_tokens
-                         WHERE token_hash = ?1 AND expires_at > ?2",
-                        params![secret_key(token), now.secs()],
-                        |row| row.get(0),
-                    )
-                    .optional()
-                    .map_err(unavailable)?;
-                json.map(|j| codec::refresh_from_json(&j)).transpose()
-            })
-            .ok()
-            .flatten()
+    fn peek(&self, token: &str, now: UnixTime) -> Result<Option<RefreshGrant>, StoreError> {
+        self.db.with(|conn| {
+            live_token(
+                conn,
+                "SELECT grant_json FROM refresh_tokens WHERE token_hash = ?1 AND expires_at > ?2",
+                token,
+                now,
+            )?
+            .map(|j| codec::refresh_from_json(&j))
+            .transpose()
+        })
     }
 
     fn is_revoked(&self, grant: &GrantId, now: UnixTime) -> Result<bool, StoreError> {

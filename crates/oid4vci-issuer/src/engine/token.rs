@@ -357,7 +357,13 @@ impl IssuerEngine {
         dpop_jkt: Option<String>,
         now: UnixTime,
     ) -> Result<EndpointResponse, OAuthError> {
-        if let Some(current) = self.stores.refresh.peek(presented, now) {
+        // A store that cannot answer fails the refresh: the bindings below must be checked.
+        if let Some(current) = self
+            .stores
+            .refresh
+            .peek(presented, now)
+            .map_err(store_failure)?
+        {
             if current.instance_key.is_some() && current.instance_key != identity.instance_key {
                 return Err(invalid_grant(
                     "the refresh token is bound to another wallet instance key",

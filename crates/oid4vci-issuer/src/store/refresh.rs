@@ -94,7 +94,11 @@ pub trait RefreshTokenStore: Send + Sync + core::fmt::Debug {
     ) -> Result<RefreshGrant, RefreshError>;
 
     /// What `token` grants, without using it (`None` if unknown, expired or already rotated).
-    fn peek(&self, token: &str, now: UnixTime) -> Option<RefreshGrant>;
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer. Never `None` for that: the engine checks
+    /// the token's key bindings on what this returns, and a refresh must not pass unchecked.
+    fn peek(&self, token: &str, now: UnixTime) -> Result<Option<RefreshGrant>, StoreError>;
 
     /// Whether `grant` was revoked.
     ///
@@ -187,11 +191,11 @@ impl RefreshTokenStore for InMemoryRefreshTokens {
         Ok(grant)
     }
 
-    fn peek(&self, token: &str, now: UnixTime) -> Option<RefreshGrant> {
-        lock(&self.inner)
+    fn peek(&self, token: &str, now: UnixTime) -> Result<Option<RefreshGrant>, StoreError> {
+        Ok(lock(&self.inner)
             .current
             .get(&token.to_owned(), now)
-            .cloned()
+            .cloned())
     }
 
     fn is_revoked(&self, grant: &GrantId, now: UnixTime) -> Result<bool, StoreError> {

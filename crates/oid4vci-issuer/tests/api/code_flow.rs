@@ -24,6 +24,14 @@ fn engine() -> IssuerEngine {
 }
 
 fn engine_with(audit: Arc<dyn oid4vci_issuer::AuditSink>) -> IssuerEngine {
+    builder()
+        .with_audit_sink(audit)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The builder of the engine these tests use: the `pid` profile (scope `pid_scope`).
+fn builder() -> oid4vci_issuer::IssuerEngineBuilder {
     let rng = SystemRandom::new();
     let signer = LocalSigner::generate(Algorithm::Es256, &rng).unwrap_or_else(|e| panic!("{e}"));
     let pid = CredentialProfile::new(
@@ -41,9 +49,6 @@ fn engine_with(audit: Arc<dyn oid4vci_issuer::AuditSink>) -> IssuerEngine {
         &[3u8; 32],
         Arc::new(rng),
     )
-    .with_audit_sink(audit)
-    .build()
-    .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn enc(text: &str) -> String {
@@ -248,6 +253,90 @@ fn a_refresh_token_is_bound_to_the_dpop_key_of_its_grant() {
     let refreshed = refresh_with(&engine, refresh_token, Some(&key.proof("/token", "r-2")))
         .unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(refreshed["token_type"], "DPoP");
+}
+
+/// Refresh tokens whose `peek` fails while `down` is set (a database gone mid-way).
+#[derive(Debug, Default)]
+struct PeekFails {
+    inner: oid4vci_issuer::InMemoryRefreshTokens,
+    down: core::sync::atomic::AtomicBool,
+}
+
+impl oid4vci_issuer::RefreshTokenStore for PeekFails {
+    fn insert(
+        &self,
+        token: String,
+        grant: oid4vci_issuer::RefreshGrant,
+        now: UnixTime,
+    ) -> Result<(), oid4vci_issuer::StoreError> {
+        self.inner.insert(token, grant, now)
+    }
+    fn rotate(
+        &self,
+        presented: &str,
+        next: String,
+        now: UnixTime,
+    ) -> Result<oid4vci_issuer::RefreshGrant, oid4vci_issuer::RefreshError> {
+        self.inner.rotate(presented, next, now)
+    }
+    fn peek(
+        &self,
+        token: &str,
+        now: UnixTime,
+    ) -> Result<Option<oid4vci_issuer::RefreshGrant>, oid4vci_issuer::StoreError> {
+        if self.down.load(core::sync::atomic::Ordering::SeqCst) {
+            return Err(oid4vci_issuer::StoreError::Unavailable("down".into()));
+        }
+        self.inner.peek(token, now)
+    }
+    fn is_revoked(
+        &self,
+        grant: &oid4vci_issuer::GrantId,
+        now: UnixTime,
+    ) -> Result<bool, oid4vci_issuer::StoreError> {
+        self.inner.is_revoked(grant, now)
+    }
+    fn revoke_grant(
+        &self,
+        grant: &oid4vci_issuer::GrantId,
+        until: UnixTime,
+        now: UnixTime,
+    ) -> Result<(), oid4vci_issuer::StoreError> {
+        self.inner.revoke_grant(grant, until, now)
+    }
+}
+
+/// A refresh store that cannot say what a token is bound to fails the refresh (500): the key
+/// bindings are never skipped, so a refresh with another key does not pass during an outage,
+/// and the token is still unused after it.
+#[test]
+fn a_refresh_whose_bindings_cannot_be_read_is_a_server_error() {
+    let refresh = Arc::new(PeekFails::default());
+    let mut stores = oid4vci_issuer::Stores::in_memory(&oid4vci_issuer::StoreLimits::default(), 64);
+    stores.refresh = refresh.clone();
+    let engine = builder()
+        .with_stores(stores)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let key = DpopKey::new();
+    let tokens = dpop_tokens(&engine, &key);
+    let refresh_token = tokens["refresh_token"].as_str().unwrap_or_default();
+    let other = DpopKey::new();
+    refresh
+        .down
+        .store(true, core::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        refresh_with(&engine, refresh_token, Some(&other.proof("/token", "o-1"))),
+        Err((500, "server_error".into()))
+    );
+    refresh
+        .down
+        .store(false, core::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        refresh_with(&engine, refresh_token, Some(&other.proof("/token", "o-2"))),
+        Err((400, "invalid_grant".into()))
+    );
+    assert!(refresh_with(&engine, refresh_token, Some(&key.proof("/token", "k-1"))).is_ok());
 }
 
 #[test]
