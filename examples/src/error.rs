@@ -44,6 +44,16 @@ impl ApiError {
     pub fn server_error(log_detail: &dyn core::fmt::Display) -> Self {
         Self(OAuthError::server_error().with_internal_detail(log_detail.to_string()))
     }
+
+    /// 503 `temporarily_unavailable` with `description`: the client may try again.
+    #[must_use]
+    pub fn temporarily_unavailable(description: &str) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "temporarily_unavailable",
+            description,
+        )
+    }
 }
 
 impl From<OAuthError> for ApiError {

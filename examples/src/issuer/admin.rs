@@ -151,11 +151,7 @@ pub(super) async fn create_offer(
 }
 
 fn offers_full() -> ApiError {
-    ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "temporarily_unavailable",
-        "too many open offers",
-    )
+    ApiError::temporarily_unavailable("too many open offers")
 }
 
 fn random_handle(state: &IssuerState) -> Result<String, ApiError> {

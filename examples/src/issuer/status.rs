@@ -239,15 +239,11 @@ pub(super) async fn status_list(
 /// that the list does not exist), with the store's reason in the log only.
 fn store_unavailable(e: &oid4vci_issuer::StoreError) -> ApiError {
     tracing::warn!(error = %e, "status list store unavailable");
-    ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "temporarily_unavailable",
-        "the status list cannot be read now; try again shortly",
-    )
+    ApiError::temporarily_unavailable("the status list cannot be read now; try again shortly")
 }
 
 /// The current token of list `id` in the form `wanted`, or the JWT when `wanted` is the CWT
-/// and no Document Signer is configured (a store read, so on the blocking pool).
+/// and no Document Signer is configured (a store read: run through `off_runtime`).
 fn signed_token(
     state: &IssuerState,
     id: &str,
