@@ -59,6 +59,23 @@ fn dpop_challenge_check<R>(
     }
 }
 
+/// How strictly the challenge applies to a proof: `challengeRequired`, else checked when
+/// carried, else (no challenge issued) not at all.
+#[derive(Clone, Copy)]
+enum Strictness {
+    Required,
+    WhenCarried,
+    Skipped,
+}
+
+fn strictness(verifier: &ClientAttestationVerifier, challenge: &ChallengeCheck<'_>) -> Strictness {
+    match (verifier.config.challenge_required, challenge) {
+        (true, _) => Strictness::Required,
+        (false, ChallengeCheck::None) => Strictness::Skipped,
+        (false, _) => Strictness::WhenCarried,
+    }
+}
+
 /// Steps 9-14 for a PoP JWT (the `jti` is recorded by [`record`] after everything passed).
 pub(crate) fn check_pop(
     verifier: &ClientAttestationVerifier,
@@ -84,10 +101,10 @@ pub(crate) fn check_pop(
     )
     .with_clock_skew_seconds(config.clock_skew_seconds)
     .with_replay_window_seconds(config.replay_window_seconds);
-    let policy = match (config.challenge_required, challenge) {
-        (true, _) => strict,
-        (false, ChallengeCheck::None) => strict.danger_skip_challenge_check(),
-        (false, _) => strict.danger_allow_missing_challenge(),
+    let policy = match strictness(verifier, &challenge) {
+        Strictness::Required => strict,
+        Strictness::Skipped => strict.danger_skip_challenge_check(),
+        Strictness::WhenCarried => strict.danger_allow_missing_challenge(),
     };
     let verified = pop_verifier::verify_attestation_pop(
         pop,
@@ -134,10 +151,10 @@ pub(crate) fn check_dpop(
         let strict = DpopPolicy::new(method, uri, &verifier.pop_algs, check)
             .with_clock_skew_seconds(config.clock_skew_seconds)
             .with_replay_window_seconds(config.replay_window_seconds);
-        let policy = match (config.challenge_required, challenge) {
-            (true, _) => strict,
-            (false, ChallengeCheck::None) => strict.danger_skip_nonce_check(),
-            (false, _) => strict.danger_allow_missing_nonce(),
+        let policy = match strictness(verifier, &challenge) {
+            Strictness::Required => strict,
+            Strictness::Skipped => strict.danger_skip_nonce_check(),
+            Strictness::WhenCarried => strict.danger_allow_missing_nonce(),
         };
         pop_verifier::verify_dpop_proof(dpop, &policy, now, verifier.limits.jose())
     })
@@ -161,8 +178,8 @@ pub(crate) fn check_accepted_dpop(
     now: UnixTime,
 ) -> Result<Proof, Error> {
     let carried = accepted.nonce();
-    let checked = match (verifier.config.challenge_required, &challenge, carried) {
-        (false, ChallengeCheck::None, _) | (false, _, None) => Ok(()),
+    let checked = match (strictness(verifier, &challenge), carried) {
+        (Strictness::Skipped, _) | (Strictness::WhenCarried, None) => Ok(()),
         _ => dpop_challenge_check(challenge, now, |check| {
             check.check(carried, NoncePurpose::AttestationChallenge, now)
         }),
