@@ -369,7 +369,7 @@ fn notifications_are_bound_and_capped(b: &Backend) {
         !n.record(&g("g2"), "n-1", "credential_accepted", t(1))
             .unwrap()
     );
-    assert!(n.events(&g("g2"), "n-1", t(1)).is_empty());
+    assert!(n.events(&g("g2"), "n-1", t(1)).unwrap().is_empty());
     assert!(
         n.record(&g("g1"), "n-1", "credential_accepted", t(1))
             .unwrap()
@@ -379,7 +379,7 @@ fn notifications_are_bound_and_capped(b: &Backend) {
             .unwrap()
     );
     assert_eq!(
-        n.events(&g("g1"), "n-1", t(3)),
+        n.events(&g("g1"), "n-1", t(3)).unwrap(),
         ["credential_accepted", "credential_deleted"]
     );
     for _ in 0..DEFAULT_MAX_EVENTS_PER_NOTIFICATION {
@@ -389,7 +389,7 @@ fn notifications_are_bound_and_capped(b: &Backend) {
         );
     }
     assert_eq!(
-        n.events(&g("g1"), "n-1", t(5)).len(),
+        n.events(&g("g1"), "n-1", t(5)).unwrap().len(),
         DEFAULT_MAX_EVENTS_PER_NOTIFICATION,
         "events are capped"
     );
@@ -397,7 +397,7 @@ fn notifications_are_bound_and_capped(b: &Backend) {
         !n.record(&g("g1"), "n-1", "credential_accepted", t(100))
             .unwrap()
     );
-    assert!(n.events(&g("g1"), "n-1", t(100)).is_empty());
+    assert!(n.events(&g("g1"), "n-1", t(100)).unwrap().is_empty());
     assert!(
         !n.record(&g("g1"), "unknown", "credential_accepted", t(1))
             .unwrap()
@@ -419,7 +419,7 @@ fn registry_keeps_records_in_order(b: &Backend) {
             ))
             .unwrap();
     }
-    let list = registry.list();
+    let list = registry.list().unwrap();
     assert_eq!(list.len(), 3);
     for (i, c) in (0u64..).zip(&list) {
         assert_eq!(c.credential_id, format!("cred-{i}"));
@@ -454,6 +454,7 @@ fn registry_records_a_batch_in_order(b: &Backend) {
     registry.record_all(Vec::new()).unwrap();
     let ids: Vec<(String, u64)> = registry
         .list()
+        .unwrap()
         .into_iter()
         .map(|c| (c.credential_id, c.status_idx))
         .collect();
@@ -476,7 +477,10 @@ fn a_batch_with_a_record_it_cannot_keep_records_none(b: &Backend) {
         matches!(refused, Err(StoreError::StatusList(_))),
         "{refused:?}"
     );
-    assert!(registry.list().is_empty(), "none of the batch is kept");
+    assert!(
+        registry.list().unwrap().is_empty(),
+        "none of the batch is kept"
+    );
     // Past what one statement carries, the same: the bad record comes late in the batch.
     let mut large: Vec<IssuedCredential> = (0..2_500u64)
         .map(|n| record(&format!("large-{n}"), n))
@@ -484,7 +488,7 @@ fn a_batch_with_a_record_it_cannot_keep_records_none(b: &Backend) {
     large[2_200] = record("too-far", u64::MAX);
     assert!(registry.record_all(large).is_err());
     assert!(
-        registry.list().is_empty(),
+        registry.list().unwrap().is_empty(),
         "none of the large batch is kept"
     );
     registry
@@ -494,7 +498,7 @@ fn a_batch_with_a_record_it_cannot_keep_records_none(b: &Backend) {
                 .collect(),
         )
         .unwrap();
-    let kept = registry.list();
+    let kept = registry.list().unwrap();
     assert_eq!(kept.len(), 2_500);
     assert!(
         kept.iter()
@@ -621,20 +625,23 @@ fn pushed_requests_are_single_use_and_client_bound(b: &Backend) {
     .unwrap();
     assert!(
         a.take_pushed("urn:ietf:params:oauth:request_uri:1", "intruder", t(1))
+            .unwrap()
             .is_none()
     );
     assert_eq!(
-        a.take_pushed("urn:ietf:params:oauth:request_uri:1", "wallet", t(1)),
+        a.take_pushed("urn:ietf:params:oauth:request_uri:1", "wallet", t(1))
+            .unwrap(),
         Some(pushed("wallet", 100)),
         "another client's attempt left it in place"
     );
     assert!(
         a.take_pushed("urn:ietf:params:oauth:request_uri:1", "wallet", t(2))
+            .unwrap()
             .is_none()
     );
     a.push("urn:2".into(), pushed("wallet", 100), t(0)).unwrap();
     assert!(
-        a.take_pushed("urn:2", "wallet", t(100)).is_none(),
+        a.take_pushed("urn:2", "wallet", t(100)).unwrap().is_none(),
         "expired"
     );
 }

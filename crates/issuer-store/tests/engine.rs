@@ -89,7 +89,7 @@ fn an_issuance_survives_a_restart_of_the_engine_and_the_database() {
         );
         assert_eq!(status, 202, "{deferred}");
         let transaction_id = deferred["transaction_id"].as_str().unwrap().to_owned();
-        let records = db.stores().registry.list();
+        let records = db.stores().registry.list().unwrap();
         assert_eq!(records.len(), 2, "both credentials are recorded");
         let first = (records[0].status_list_id.clone(), records[0].status_idx);
         (code, refresh_token, transaction_id, first)
@@ -180,7 +180,7 @@ fn an_issuance_survives_a_restart_of_the_engine_and_the_database() {
         later,
     );
     assert_eq!(status, 200, "{issued}");
-    let records = stores.registry.list();
+    let records = stores.registry.list().unwrap();
     assert_eq!(records.len(), 3, "two before the restart, one after");
     let mut refs: Vec<_> = records
         .iter()

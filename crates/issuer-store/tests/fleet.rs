@@ -89,7 +89,7 @@ fn the_same_key_proof_is_accepted_once(engines: &[IssuerEngine; 2], stores: &Pos
             }
         }
     }
-    let records = stores.stores().registry.list();
+    let records = stores.stores().registry.list().unwrap();
     assert_eq!(records.len(), ROUNDS, "one credential per round");
     let refs: HashSet<_> = records
         .iter()

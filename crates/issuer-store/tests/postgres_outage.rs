@@ -179,7 +179,21 @@ fn a_stopped_database_refuses_everything_and_the_same_stores_recover() {
         &stores.status.set(&list, idx, Status::VALID).unwrap_err()
     ));
     assert!(is_unavailable(&stores.status.snapshot(&list).unwrap_err()));
-    assert!(stores.registry.list().is_empty());
+    // Not an empty registry: a revocation tool would take the outage for "nothing issued".
+    assert!(is_unavailable(&stores.registry.list().unwrap_err()));
+    // Not "unknown request_uri" (a wallet's error) nor "no events".
+    assert!(is_unavailable(
+        &stores
+            .authorizations
+            .take_pushed("urn:ietf:params:oauth:request_uri:x", "wallet", later)
+            .unwrap_err()
+    ));
+    assert!(is_unavailable(
+        &stores
+            .notifications
+            .events(&grant, "n-1", later)
+            .unwrap_err()
+    ));
     assert!(
         stores
             .codes
@@ -231,7 +245,7 @@ fn a_stopped_database_refuses_everything_and_the_same_stores_recover() {
     assert!(!stores.refresh.is_revoked(&grant, later).unwrap());
     let (list2, idx2) = stores.status.allocate(&rng).unwrap();
     assert_ne!((list2, idx2), (list, idx));
-    let records = stores.registry.list();
+    let records = stores.registry.list().unwrap();
     assert_eq!(records.len(), 1, "the record from before the outage");
     assert_eq!(records[0].credential_id, "cred-before");
     // The trail kept what was stored before the outage, lacks the lost event, and grows again.

@@ -146,12 +146,12 @@ fn state_survives_closing_and_reopening_the_file() {
     assert!(s.refresh.is_revoked(&g("g1"), t(2)).unwrap());
     assert_eq!(s.deferred.take(&g("g1"), "tx", t(2)).unwrap(), ["cred"]);
     assert_eq!(
-        s.notifications.events(&g("g1"), "n", t(2)),
+        s.notifications.events(&g("g1"), "n", t(2)).unwrap(),
         ["credential_accepted"]
     );
     assert_eq!(s.status.status(&list, idx), Ok(Some(Status::INVALID)));
-    assert_eq!(s.registry.list().len(), 1);
-    assert_eq!(s.registry.list()[0].status_idx, idx);
+    assert_eq!(s.registry.list().unwrap().len(), 1);
+    assert_eq!(s.registry.list().unwrap()[0].status_idx, idx);
     assert_eq!(
         s.authorizations
             .redeem_code("ac", t(2), t(1000), &|_| Ok(()))

@@ -199,6 +199,7 @@ pub(super) async fn list_credentials(
                 .stores()
                 .registry
                 .list()
+                .map_err(|e| ApiError::server_error(&e))?
                 .into_iter()
                 .map(|c| {
                     let status = state
@@ -249,7 +250,13 @@ pub(super) async fn revoke(
         move || -> Result<Response, ApiError> {
             loopback_only(peer)?;
             let request: RevokeRequest = json_body(&body)?;
-            let issued = state.engine.stores().registry.list();
+            // A store that cannot answer is a 500, never "no such issued credential".
+            let issued = state
+                .engine
+                .stores()
+                .registry
+                .list()
+                .map_err(|e| ApiError::server_error(&e))?;
             let found = match (&request.credential_id, &request.status_list) {
                 (Some(id), None) => issued.iter().find(|c| &c.credential_id == id),
                 (None, Some(r)) => issued

@@ -35,7 +35,10 @@ fn happy_path_end_to_end() {
         .map(|c| c.holder_key.thumbprint_base64url())
         .collect();
     assert_ne!(keys[0], keys[1]);
-    assert_eq!(t.env.issuer.engine.stores().registry.list().len(), 3);
+    assert_eq!(
+        t.env.issuer.engine.stores().registry.list().unwrap().len(),
+        3
+    );
 }
 
 #[test]

@@ -170,7 +170,7 @@ fn mdl_through_the_whole_flow_then_revoked_reads_invalid() {
     assert_eq!(first.format, "mso_mdoc");
     assert_eq!(first.status, Status::VALID);
     assert_ne!(first.status_idx, outcome.credentials[1].status_idx);
-    let listed = t.env.issuer.engine.stores().registry.list();
+    let listed = t.env.issuer.engine.stores().registry.list().unwrap();
     assert_eq!(listed.len(), 2);
     assert!(
         listed
@@ -243,5 +243,14 @@ fn mdl_with_a_malformed_date_element_is_refused_and_not_recorded() {
     assert_eq!(reply.error_code(), Some("credential_request_denied"));
     let description = reply.str("error_description").unwrap();
     assert!(description.contains("birth_date"), "{description}");
-    assert!(t.env.issuer.engine.stores().registry.list().is_empty());
+    assert!(
+        t.env
+            .issuer
+            .engine
+            .stores()
+            .registry
+            .list()
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -568,8 +568,12 @@ impl NotificationStore for PgHandle {
         })
     }
 
-    /// Empty when the database fails.
-    fn events(&self, grant: &GrantId, notification_id: &str, now: UnixTime) -> Vec<String> {
+    fn events(
+        &self,
+        grant: &GrantId,
+        notification_id: &str,
+        now: UnixTime,
+    ) -> Result<Vec<String>, StoreError> {
         self.db
             .with(|c| {
                 one(
@@ -584,9 +588,7 @@ impl NotificationStore for PgHandle {
                 })
                 .transpose()
             })
-            .ok()
-            .flatten()
-            .unwrap_or_default()
+            .map(Option::unwrap_or_default)
     }
 }
 
@@ -661,33 +663,30 @@ impl CredentialRegistry for PgHandle {
         }
     }
 
-    /// Empty when the database fails.
-    fn list(&self) -> Vec<IssuedCredential> {
-        self.db
-            .with(|conn| {
-                let rows = all(
-                    conn,
-                    "SELECT credential_id, grant_id, configuration_id, status_list_id,
+    fn list(&self) -> Result<Vec<IssuedCredential>, StoreError> {
+        self.db.with(|conn| {
+            let rows = all(
+                conn,
+                "SELECT credential_id, grant_id, configuration_id, status_list_id,
                             status_uri, status_idx, issued_at
                      FROM issued_credentials ORDER BY seq",
-                    &[],
-                )?;
-                rows.iter()
-                    .map(|row| {
-                        let idx: i64 = col(row, 5)?;
-                        Ok(IssuedCredential::new(
-                            col(row, 0)?,
-                            GrantId::new(col(row, 1)?),
-                            col(row, 2)?,
-                            col(row, 3)?,
-                            col(row, 4)?,
-                            u64::try_from(idx).map_err(|_| corrupt("status index"))?,
-                            UnixTime::from_secs(col(row, 6)?),
-                        ))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
+                &[],
+            )?;
+            rows.iter()
+                .map(|row| {
+                    let idx: i64 = col(row, 5)?;
+                    Ok(IssuedCredential::new(
+                        col(row, 0)?,
+                        GrantId::new(col(row, 1)?),
+                        col(row, 2)?,
+                        col(row, 3)?,
+                        col(row, 4)?,
+                        u64::try_from(idx).map_err(|_| corrupt("status index"))?,
+                        UnixTime::from_secs(col(row, 6)?),
+                    ))
+                })
+                .collect()
+        })
     }
 }
 
@@ -951,31 +950,27 @@ impl AuthorizationStore for PgHandle {
         })
     }
 
-    /// `None` when the database fails.
     fn take_pushed(
         &self,
         request_uri: &str,
         client_id: &str,
         now: UnixTime,
-    ) -> Option<PushedRequest> {
-        self.db
-            .with(|c| {
-                // One statement: the row goes only if it is live and this client's.
-                one(
-                    c,
-                    "DELETE FROM pushed_requests
+    ) -> Result<Option<PushedRequest>, StoreError> {
+        self.db.with(|c| {
+            // One statement: the row goes only if it is live and this client's.
+            one(
+                c,
+                "DELETE FROM pushed_requests
                      WHERE uri_hash = $1 AND client_id = $2 AND expires_at > $3
                      RETURNING request_json",
-                    &[&secret_key(request_uri), &client_id, &now.secs()],
-                )?
-                .map(|row| {
-                    let json: String = col(&row, 0)?;
-                    codec::pushed_from_json(&json)
-                })
-                .transpose()
+                &[&secret_key(request_uri), &client_id, &now.secs()],
+            )?
+            .map(|row| {
+                let json: String = col(&row, 0)?;
+                codec::pushed_from_json(&json)
             })
-            .ok()
-            .flatten()
+            .transpose()
+        })
     }
 
     fn insert_code(

@@ -49,30 +49,26 @@ impl AuthorizationStore for SqliteAuthorizations {
         })
     }
 
-    /// `None` when the database fails.
     fn take_pushed(
         &self,
         request_uri: &str,
         client_id: &str,
         now: UnixTime,
-    ) -> Option<PushedRequest> {
-        self.db
-            .write(|tx| {
-                // One statement: the row goes only if it is live and this client's.
-                let json: Option<String> = tx
-                    .row(
-                        "DELETE FROM pushed_requests
+    ) -> Result<Option<PushedRequest>, StoreError> {
+        self.db.write(|tx| {
+            // One statement: the row goes only if it is live and this client's.
+            let json: Option<String> = tx
+                .row(
+                    "DELETE FROM pushed_requests
                          WHERE uri_hash = ?1 AND client_id = ?2 AND expires_at > ?3
                          RETURNING request_json",
-                        params![secret_key(request_uri), client_id, now.secs()],
-                        |row| row.get(0),
-                    )
-                    .optional()
-                    .map_err(unavailable)?;
-                json.map(|j| codec::pushed_from_json(&j)).transpose()
-            })
-            .ok()
-            .flatten()
+                    params![secret_key(request_uri), client_id, now.secs()],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(unavailable)?;
+            json.map(|j| codec::pushed_from_json(&j)).transpose()
+        })
     }
 
     fn insert_code(

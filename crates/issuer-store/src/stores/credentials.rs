@@ -59,34 +59,32 @@ impl CredentialRegistry for SqliteRegistry {
         })
     }
 
-    /// Empty when the database fails.
-    fn list(&self) -> Vec<IssuedCredential> {
-        self.db
-            .with(|conn| {
-                let mut stmt = conn
-                    .prepare_cached(
-                        "SELECT credential_id, grant_id, configuration_id, status_list_id,
+    fn list(&self) -> Result<Vec<IssuedCredential>, StoreError> {
+        self.db.with(|conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT credential_id, grant_id, configuration_id, status_list_id,
                                 status_uri, status_idx, issued_at
                          FROM issued_credentials ORDER BY seq",
-                    )
-                    .map_err(unavailable)?;
-                let rows = stmt
-                    .query_map([], |row| {
-                        let idx: i64 = row.get(5)?;
-                        Ok(IssuedCredential::new(
-                            row.get(0)?,
-                            GrantId::new(row.get(1)?),
-                            row.get(2)?,
-                            row.get(3)?,
-                            row.get(4)?,
-                            u64::try_from(idx).unwrap_or(u64::MAX),
-                            UnixTime::from_secs(row.get(6)?),
-                        ))
-                    })
-                    .map_err(unavailable)?;
-                rows.collect::<Result<Vec<_>, _>>().map_err(unavailable)
-            })
-            .unwrap_or_default()
+                )
+                .map_err(unavailable)?;
+            let rows = stmt
+                .query_map([], |row| {
+                    // Out of u64's range (a row changed behind the store) fails.
+                    let idx: u64 = row.get(5)?;
+                    Ok(IssuedCredential::new(
+                        row.get(0)?,
+                        GrantId::new(row.get(1)?),
+                        row.get(2)?,
+                        row.get(3)?,
+                        row.get(4)?,
+                        idx,
+                        UnixTime::from_secs(row.get(6)?),
+                    ))
+                })
+                .map_err(unavailable)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(unavailable)
+        })
     }
 }
 

@@ -412,8 +412,12 @@ impl NotificationStore for SqliteNotifications {
         })
     }
 
-    /// Empty when the database fails.
-    fn events(&self, grant: &GrantId, notification_id: &str, now: UnixTime) -> Vec<String> {
+    fn events(
+        &self,
+        grant: &GrantId,
+        notification_id: &str,
+        now: UnixTime,
+    ) -> Result<Vec<String>, StoreError> {
         self.db
             .with(|conn| {
                 let events: Option<String> = conn
@@ -429,8 +433,6 @@ impl NotificationStore for SqliteNotifications {
                     .map(|e| codec::parse_strings("notification events", &e))
                     .transpose()
             })
-            .ok()
-            .flatten()
-            .unwrap_or_default()
+            .map(Option::unwrap_or_default)
     }
 }

@@ -234,7 +234,8 @@ impl IssuerEngine {
     /// `invalid_request` for a missing `client_id` or `request_uri`, a malformed query, and a
     /// `request_uri` that is unknown, expired, used, or another client's (one answer for
     /// all). Show it as a page: the redirect URI is not trusted yet. Other parameters are
-    /// ignored: only the pushed ones count (RFC 9101 §6.3, RFC 9126 §4).
+    /// ignored: only the pushed ones count (RFC 9101 §6.3, RFC 9126 §4). `server_error` when
+    /// the store cannot answer.
     pub fn begin_authorization(
         &self,
         query: &[u8],
@@ -245,6 +246,7 @@ impl IssuerEngine {
         self.stores
             .authorizations
             .take_pushed(&request.request_uri, &request.client_id, now)
+            .map_err(store_failure)?
             .map(|mut request| {
                 // The request_uri was short-lived; the user now has the interaction window.
                 request.expires_at = now.saturating_add(self.settings.user_interaction_ttl_seconds);

@@ -149,12 +149,16 @@ pub trait AuthorizationStore: Send + Sync + core::fmt::Debug {
 
     /// Takes (single use) the live pushed request of `request_uri` if `client_id` pushed it; a
     /// `request_uri` of another client is answered `None` and left in place.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer: the engine answers `server_error`, not
+    /// an unknown `request_uri`, so the failure is not taken for the wallet's.
     fn take_pushed(
         &self,
         request_uri: &str,
         client_id: &str,
         now: UnixTime,
-    ) -> Option<PushedRequest>;
+    ) -> Result<Option<PushedRequest>, StoreError>;
 
     /// Stores an authorization code until its `expires_at`.
     ///
@@ -234,13 +238,17 @@ impl AuthorizationStore for InMemoryAuthorizations {
         request_uri: &str,
         client_id: &str,
         now: UnixTime,
-    ) -> Option<PushedRequest> {
+    ) -> Result<Option<PushedRequest>, StoreError> {
         let key = request_uri.to_owned();
         let mut state = lock(&self.state);
-        if state.pushed.get(&key, now)?.client_id != client_id {
-            return None;
+        if state
+            .pushed
+            .get(&key, now)
+            .is_none_or(|request| request.client_id != client_id)
+        {
+            return Ok(None);
         }
-        state.pushed.remove(&key).map(|(request, _)| request)
+        Ok(state.pushed.remove(&key).map(|(request, _)| request))
     }
 
     fn insert_code(

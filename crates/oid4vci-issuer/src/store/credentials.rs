@@ -74,7 +74,11 @@ pub trait CredentialRegistry: Send + Sync + core::fmt::Debug {
             .try_for_each(|credential| self.record(credential))
     }
     /// Every record, oldest first.
-    fn list(&self) -> Vec<IssuedCredential>;
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer (never an empty list in its place: a
+    /// revocation tool must not take an outage for "nothing was issued").
+    fn list(&self) -> Result<Vec<IssuedCredential>, StoreError>;
 }
 
 /// In-memory [`CredentialRegistry`] of at most a fixed number of records.
@@ -114,8 +118,8 @@ impl CredentialRegistry for InMemoryCredentialRegistry {
         Ok(())
     }
 
-    fn list(&self) -> Vec<IssuedCredential> {
-        lock(&self.issued).clone()
+    fn list(&self) -> Result<Vec<IssuedCredential>, StoreError> {
+        Ok(lock(&self.issued).clone())
     }
 }
 

@@ -39,8 +39,17 @@ pub trait NotificationStore: Send + Sync + core::fmt::Debug {
         now: UnixTime,
     ) -> Result<bool, StoreError>;
 
-    /// The events recorded for `notification_id` under `grant`.
-    fn events(&self, grant: &GrantId, notification_id: &str, now: UnixTime) -> Vec<String>;
+    /// The events recorded for `notification_id` under `grant` (none for an unknown or
+    /// expired id).
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer (never an empty list in its place).
+    fn events(
+        &self,
+        grant: &GrantId,
+        notification_id: &str,
+        now: UnixTime,
+    ) -> Result<Vec<String>, StoreError>;
 }
 
 /// The credential ids of a notification id and the events reported for it.
@@ -105,10 +114,15 @@ impl NotificationStore for InMemoryNotifications {
         Ok(true)
     }
 
-    fn events(&self, grant: &GrantId, notification_id: &str, now: UnixTime) -> Vec<String> {
-        lock(&self.ids)
+    fn events(
+        &self,
+        grant: &GrantId,
+        notification_id: &str,
+        now: UnixTime,
+    ) -> Result<Vec<String>, StoreError> {
+        Ok(lock(&self.ids)
             .get(&(grant.clone(), notification_id.to_owned()), now)
             .map(|(_, events)| events.clone())
-            .unwrap_or_default()
+            .unwrap_or_default())
     }
 }

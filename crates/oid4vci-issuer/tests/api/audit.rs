@@ -188,7 +188,7 @@ fn redemption_and_issuance_are_recorded_with_the_same_grant_pseudonym() {
         ("pid", "dc+sd-jwt", Some("key-1"), false)
     );
     // The status entry named is the one the registry holds.
-    let registered = s.engine.stores().registry.list();
+    let registered = s.engine.stores().registry.list().unwrap();
     assert_eq!(registered.len(), 1);
     assert_eq!(
         (&registered[0].status_list_id, registered[0].status_idx),
@@ -343,7 +343,7 @@ fn a_status_change_names_its_actor_and_entry() {
     let tokens = s.redeem(&s.code(None));
     s.credential(tokens["access_token"].as_str().unwrap(), &s.proof())
         .unwrap();
-    let issued = s.engine.stores().registry.list().remove(0);
+    let issued = s.engine.stores().registry.list().unwrap().remove(0);
     s.engine
         .set_credential_status(&issued, Status::INVALID, "admin@127.0.0.1", NOW)
         .unwrap();

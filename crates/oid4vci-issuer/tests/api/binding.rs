@@ -74,7 +74,7 @@ fn a_foreign_notification_id_is_unknown() {
         Ok(false)
     );
     assert!(
-        store.events(&alice, "n", NOW).is_empty(),
+        store.events(&alice, "n", NOW).unwrap().is_empty(),
         "nothing recorded for alice"
     );
     assert_eq!(
@@ -82,10 +82,10 @@ fn a_foreign_notification_id_is_unknown() {
         Ok(true)
     );
     assert_eq!(
-        store.events(&alice, "n", NOW),
+        store.events(&alice, "n", NOW).unwrap(),
         vec!["credential_accepted".to_owned()]
     );
-    assert!(store.events(&mallory, "n", NOW).is_empty());
+    assert!(store.events(&mallory, "n", NOW).unwrap().is_empty());
     assert_eq!(
         store.record(&alice, "n", "credential_accepted", NOW.saturating_add(60)),
         Ok(false),

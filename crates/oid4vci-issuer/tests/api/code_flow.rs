@@ -339,6 +339,78 @@ fn a_refresh_whose_bindings_cannot_be_read_is_a_server_error() {
     assert!(refresh_with(&engine, refresh_token, Some(&key.proof("/token", "k-1"))).is_ok());
 }
 
+/// Pushed requests whose `take_pushed` fails while `down` is set.
+#[derive(Debug, Default)]
+struct TakeFails {
+    inner: oid4vci_issuer::InMemoryAuthorizations,
+    down: core::sync::atomic::AtomicBool,
+}
+
+impl oid4vci_issuer::AuthorizationStore for TakeFails {
+    fn push(
+        &self,
+        request_uri: String,
+        request: oid4vci_issuer::PushedRequest,
+        now: UnixTime,
+    ) -> Result<(), oid4vci_issuer::StoreError> {
+        self.inner.push(request_uri, request, now)
+    }
+    fn take_pushed(
+        &self,
+        request_uri: &str,
+        client_id: &str,
+        now: UnixTime,
+    ) -> Result<Option<oid4vci_issuer::PushedRequest>, oid4vci_issuer::StoreError> {
+        if self.down.load(core::sync::atomic::Ordering::SeqCst) {
+            return Err(oid4vci_issuer::StoreError::Unavailable("down".into()));
+        }
+        self.inner.take_pushed(request_uri, client_id, now)
+    }
+    fn insert_code(
+        &self,
+        code: String,
+        issued: oid4vci_issuer::IssuedCode,
+        now: UnixTime,
+    ) -> Result<(), oid4vci_issuer::StoreError> {
+        self.inner.insert_code(code, issued, now)
+    }
+    fn redeem_code(
+        &self,
+        code: &str,
+        now: UnixTime,
+        remember_until: UnixTime,
+        accept: &dyn Fn(&oid4vci_issuer::IssuedCode) -> Result<(), oid4vci_issuer::CodeRefusal>,
+    ) -> Result<oid4vci_issuer::IssuedCode, oid4vci_issuer::CodeError> {
+        self.inner.redeem_code(code, now, remember_until, accept)
+    }
+}
+
+/// A store that cannot read pushed requests is a server error at `/authorize`, not the
+/// wallet's unknown `request_uri` (which it would not retry), and the request stays usable.
+#[test]
+fn a_pushed_request_that_cannot_be_read_is_a_server_error() {
+    let authorizations = Arc::new(TakeFails::default());
+    let mut stores = oid4vci_issuer::Stores::in_memory(&oid4vci_issuer::StoreLimits::default(), 64);
+    stores.authorizations = authorizations.clone();
+    let engine = builder()
+        .with_stores(stores)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let request_uri = par(&engine, &par_body("wallet", "scope=pid_scope"), None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    authorizations
+        .down
+        .store(true, core::sync::atomic::Ordering::SeqCst);
+    let answer = begin(&engine, "wallet", &request_uri)
+        .err()
+        .map(|e| (e.status(), e.error().to_owned()));
+    assert_eq!(answer, Some((500, "server_error".into())));
+    authorizations
+        .down
+        .store(false, core::sync::atomic::Ordering::SeqCst);
+    assert!(begin(&engine, "wallet", &request_uri).is_ok());
+}
+
 #[test]
 fn bad_pushed_requests_get_their_exact_answers() {
     let engine = engine();

@@ -272,7 +272,12 @@ impl oid4vci_issuer::NotificationStore for FlakyNotifications {
     ) -> Result<bool, oid4vci_issuer::StoreError> {
         self.inner.record(grant, notification_id, event, now)
     }
-    fn events(&self, grant: &GrantId, notification_id: &str, now: UnixTime) -> Vec<String> {
+    fn events(
+        &self,
+        grant: &GrantId,
+        notification_id: &str,
+        now: UnixTime,
+    ) -> Result<Vec<String>, oid4vci_issuer::StoreError> {
         self.inner.events(grant, notification_id, now)
     }
 }
