@@ -98,11 +98,13 @@ pub struct KeyMaterial {
 impl KeyMaterial {
     /// Fresh keys and CAs: the credential signing key for `credential_alg` and the mdoc
     /// signing key, or no signing keys when `credential_alg` is `None` (they are in a token).
+    /// The IACA names `issuer` (the issuer's URL) as its issuerAltName and CRL location.
     ///
     /// # Errors
     /// [`DemoError::Config`] or [`DemoError::Keystore`] when generation fails.
     pub fn generate(
         credential_alg: Option<Algorithm>,
+        issuer: &str,
         rng: &dyn RandomSource,
         now: UnixTime,
     ) -> Result<Self, DemoError> {
@@ -120,7 +122,7 @@ impl KeyMaterial {
                 .transpose()?,
             request_key_scalar: request_key.scalar_bytes(),
             issuer_ca: DemoCa::generate(ISSUER_CA_NAME, now)?,
-            iaca: DemoCa::generate(IACA_NAME, now)?,
+            iaca: DemoCa::generate_iaca(IACA_NAME, issuer, now)?,
         })
     }
 
@@ -216,8 +218,8 @@ impl DataDir {
 
     /// The keys of this directory: read from the keys file, or generated (credential signing
     /// key for `credential_alg`, none when it is `None`: the signing keys are in a PKCS#11
-    /// token) and written to it when the directory is new. The second value is `true` when
-    /// they were generated.
+    /// token) and written to it when the directory is new, with an IACA made for `issuer` (see
+    /// [`KeyMaterial::generate`]). The second value is `true` when they were generated.
     ///
     /// # Errors
     /// [`DemoError::Io`] when the directory or file cannot be created or read;
@@ -229,6 +231,7 @@ impl DataDir {
     pub fn keys(
         &self,
         credential_alg: Option<Algorithm>,
+        issuer: &str,
         rng: &dyn RandomSource,
         now: UnixTime,
     ) -> Result<(KeyMaterial, bool), DemoError> {
@@ -266,14 +269,14 @@ impl DataDir {
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 std::fs::create_dir_all(&self.path)?;
-                let material = KeyMaterial::generate(credential_alg, rng, now)?;
+                let material = KeyMaterial::generate(credential_alg, issuer, rng, now)?;
                 let text = serde_json::to_string_pretty(&material.to_file())
                     .map_err(|e| DemoError::Keystore(e.to_string()))?;
                 if create_private(&path, text.as_bytes())? {
                     Ok((material, true))
                 } else {
                     // Another instance of a fleet wrote it first: use its keys.
-                    self.keys(credential_alg, rng, now)
+                    self.keys(credential_alg, issuer, rng, now)
                 }
             }
             Err(e) => Err(e.into()),

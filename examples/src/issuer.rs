@@ -104,6 +104,8 @@ pub struct IssuerState {
     pub clock: Arc<dyn Clock>,
     /// The PEM roots a verifier needs for this issuer's certificates.
     pub trust_anchors: TrustAnchors,
+    /// The IACA's CRL (DER), served at [`crate::pki::IACA_CRL_PATH`].
+    iaca_crl: axum::body::Bytes,
     /// Lenient-mode acceptances, also logged as warnings (read by tests and the demo).
     pub lenient_log: LenientLog,
     /// The engine's audit sink: JSON log lines, the trail `GET /admin/audit` reads, metrics.
@@ -159,6 +161,8 @@ struct DemoKeys {
     mdoc_signer: Arc<dyn Signer + Send + Sync>,
     mdoc_jwk: PublicJwk,
     mdoc_x5chain: Vec<Vec<u8>>,
+    /// The IACA's CRL (DER), signed now.
+    iaca_crl: Vec<u8>,
     anchors: TrustAnchors,
     /// Whether the signing keys were created now (in the storage or the token).
     created: bool,
@@ -228,7 +232,9 @@ impl DemoKeys {
         let mdoc_x5chain = material.iaca.issue(
             "Demo mDL Document Signer",
             &mdoc_jwk,
-            &LeafKind::DocumentSigner,
+            &LeafKind::DocumentSigner {
+                issuer: base_url.to_owned(),
+            },
             now,
         )?;
         Ok(Self {
@@ -238,6 +244,7 @@ impl DemoKeys {
             mdoc_signer,
             mdoc_jwk,
             mdoc_x5chain,
+            iaca_crl: material.iaca.crl(now)?,
             anchors: TrustAnchors {
                 credential_issuer: vec![material.issuer_ca.root_pem().to_owned()],
                 mdoc_iaca: vec![material.iaca.root_pem().to_owned()],
@@ -352,7 +359,13 @@ impl IssuerState {
         };
         // With a token, the data directory holds no signing keys.
         let local_alg = hsm.is_none().then_some(credential_alg);
-        let opened = storage.open(local_alg, config.status_list_size, &rng, clock.now())?;
+        let opened = storage.open(
+            local_alg,
+            &base_url,
+            config.status_list_size,
+            &rng,
+            clock.now(),
+        )?;
         tracing::info!(storage = %opened.description, "issuer state");
         let store_calls = match (storage, &opened.sqlite) {
             (Storage::InMemory, _) => StoreCalls::Inline,
@@ -457,6 +470,7 @@ impl IssuerState {
             client_attestation,
             clock,
             trust_anchors: keys.anchors,
+            iaca_crl: keys.iaca_crl.into(),
             lenient_log: LenientLog::default(),
             audit,
             metrics,
@@ -612,6 +626,7 @@ pub fn router(state: Arc<IssuerState>) -> Router {
             get(offers::offer_page),
         )
         .route(STYLESHEET_PATH, get(pages::stylesheet))
+        .route(crate::pki::IACA_CRL_PATH, get(metadata::iaca_crl))
         .route("/token", post(endpoints::token))
         .route("/nonce", post(endpoints::nonce))
         .route("/challenge", post(endpoints::challenge))

@@ -11,10 +11,12 @@
 //! The Document Signer follows the ISO 18013-5 Annex B.1.4 profile: the critical EKU
 //! `1.0.18013.5.1.2`, no BasicConstraints, a SubjectKeyIdentifier (SHA-1 of the key, RFC 5280
 //! §4.2.1.2 method 1), the IACA's country, and the ISO validity limits (IACA ten years here, at
-//! most twenty; DS 450 days, at most 457). It carries no issuerAltName and no CRL distribution
-//! point: the demo publishes no CRL, and a point to a CRL nobody serves would fail a reader
-//! that checks revocation. Roots start a day before `now` so that small clock differences do
-//! not matter.
+//! most twenty; DS 450 days, at most 457). The IACA (Annex B.1.2) and the Document Signer both
+//! carry the issuerAltName (a URI: the issuer URL the IACA was made for; the Document Signer
+//! copies the IACA's) and a CRL distribution point, `{issuer URL}/iaca.crl`, where the issuer
+//! serves the IACA's CRL ([`DemoCa::crl`]: empty, as the demo revokes no certificate). Every
+//! root's SubjectKeyIdentifier is the SHA-1 of its key (method 1, as ISO asks of the IACA).
+//! Roots start a day before `now` so that small clock differences do not matter.
 //!
 //! Nothing here is for production: real CAs keep their keys in an HSM and certificates are
 //! issued once, not at every start.
@@ -23,8 +25,9 @@ use der::Encode as _;
 use der::asn1::{ObjectIdentifier, OctetString};
 use jose_core::{EcCurve, PublicJwk, PublicKey, RandomSource, SystemRandom, UnixTime};
 use rcgen::{
-    BasicConstraints, CertificateParams, CustomExtension, DistinguishedName, DnType, DnValue, IsCa,
-    Issuer, KeyPair, KeyUsagePurpose, PublicKeyData, SanType, SerialNumber, SignatureAlgorithm,
+    BasicConstraints, CertificateParams, CertificateRevocationListParams, CrlDistributionPoint,
+    CustomExtension, DistinguishedName, DnType, DnValue, IsCa, Issuer, KeyIdMethod, KeyPair,
+    KeyUsagePurpose, PublicKeyData, SanType, SerialNumber, SignatureAlgorithm,
 };
 
 use crate::error::DemoError;
@@ -35,6 +38,10 @@ pub const DEMO_COUNTRY: &str = "DE";
 const EXT_KEY_USAGE: &[u64] = &[2, 5, 29, 37];
 /// `id-ce-subjectKeyIdentifier` (RFC 5280 §4.2.1.2).
 const SUBJECT_KEY_IDENTIFIER: &[u64] = &[2, 5, 29, 14];
+/// `id-ce-issuerAltName` (RFC 5280 §4.2.1.7).
+const ISSUER_ALT_NAME: &[u64] = &[2, 5, 29, 18];
+/// Where the issuer serves the IACA's CRL, under its URL.
+pub const IACA_CRL_PATH: &str = "/iaca.crl";
 /// Random bytes in a serial number: 128 bits, more than the 63 that ISO 18013-5 asks for and
 /// within RFC 5280's 20 octets.
 const SERIAL_BYTES: usize = 16;
@@ -56,7 +63,16 @@ pub enum LeafKind {
     /// Signs Client Attestations (the ABCA attester profile: not self-issued, no EKU).
     Attester,
     /// Signs mdoc `issuerAuth` (ISO 18013-5 Document Signer).
-    DocumentSigner,
+    DocumentSigner {
+        /// The URL of the issuer that serves the IACA's CRL (at [`IACA_CRL_PATH`]).
+        issuer: String,
+    },
+}
+
+/// The URL of the IACA's CRL as served by the issuer at `issuer`.
+#[must_use]
+pub fn iaca_crl_url(issuer: &str) -> String {
+    format!("{}{IACA_CRL_PATH}", issuer.trim_end_matches('/'))
 }
 
 /// A demo certificate authority: a self-signed root and its key.
@@ -65,6 +81,10 @@ pub struct DemoCa {
     name: String,
     root_der: Vec<u8>,
     root_pem: String,
+    /// The root's SubjectKeyIdentifier (the AuthorityKeyIdentifier of what it signs).
+    key_id: Vec<u8>,
+    /// The root's issuerAltName extension value (DER), which a Document Signer copies.
+    alt_name: Option<Vec<u8>>,
 }
 
 impl core::fmt::Debug for DemoCa {
@@ -112,6 +132,34 @@ fn random_serial() -> Result<SerialNumber, DemoError> {
     Ok(SerialNumber::from_slice(&bytes))
 }
 
+/// An issuerAltName extension value naming `uri`.
+fn issuer_alt_name(uri: &str) -> Result<Vec<u8>, DemoError> {
+    let encoding = |e: der::Error| DemoError::Config(format!("issuerAltName {uri:?}: {e}"));
+    let uri = der::asn1::Ia5String::new(uri).map_err(encoding)?;
+    x509_cert::ext::pkix::IssuerAltName(vec![
+        x509_cert::ext::pkix::name::GeneralName::UniformResourceIdentifier(uri),
+    ])
+    .to_der()
+    .map_err(encoding)
+}
+
+/// Method 1 of RFC 5280 §4.2.1.2: the SHA-1 of the subjectPublicKey bits.
+fn sha1_key_id(raw_public_key: &[u8]) -> Vec<u8> {
+    ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, raw_public_key)
+        .as_ref()
+        .to_vec()
+}
+
+/// The value of the extension `oid` of `cert`, if it has one.
+fn extension_value(cert: &x509_cert::Certificate, oid: &[u64]) -> Option<Vec<u8>> {
+    let wanted = oid.iter().map(u64::to_string).collect::<Vec<_>>().join(".");
+    cert.tbs_certificate()
+        .extensions()?
+        .iter()
+        .find(|ext| ext.extn_id.to_string() == wanted)
+        .map(|ext| ext.extn_value.as_bytes().to_vec())
+}
+
 /// The Document Signer's extensions beyond rcgen's own (ISO 18013-5 Annex B.1.4): the
 /// critical EKU and, since the profile has no BasicConstraints (which rcgen writes with the
 /// SubjectKeyIdentifier), the SubjectKeyIdentifier.
@@ -124,8 +172,7 @@ fn document_signer_extensions(subject: &SubjectKey) -> Result<Vec<CustomExtensio
         .map_err(encoding)?;
     let mut eku = CustomExtension::from_oid_content(EXT_KEY_USAGE, eku);
     eku.set_criticality(true);
-    let key_id = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &subject.raw);
-    let key_id = OctetString::new(key_id.as_ref())
+    let key_id = OctetString::new(sha1_key_id(&subject.raw))
         .and_then(|id| id.to_der())
         .map_err(encoding)?;
     Ok(vec![
@@ -134,9 +181,15 @@ fn document_signer_extensions(subject: &SubjectKey) -> Result<Vec<CustomExtensio
     ])
 }
 
-/// The parameters of a demo root named `common_name`, valid from a day before `now`.
-fn root_params(common_name: &str, now: UnixTime) -> Result<CertificateParams, DemoError> {
+/// The parameters of a demo root named `common_name` whose key identifier is `key_id`, valid
+/// from a day before `now`.
+fn root_params(
+    common_name: &str,
+    key_id: Vec<u8>,
+    now: UnixTime,
+) -> Result<CertificateParams, DemoError> {
     let mut params = CertificateParams::default();
+    params.key_identifier_method = KeyIdMethod::PreSpecified(key_id);
     params.distinguished_name = name(common_name)?;
     params.not_before = time_of(now.saturating_sub(DAY))?;
     params.not_after = time_of(now.saturating_add(ROOT_VALIDITY_DAYS.saturating_mul(DAY)))?;
@@ -152,17 +205,52 @@ impl DemoCa {
     /// # Errors
     /// [`DemoError::Config`] when key generation or signing fails.
     pub fn generate(common_name: &str, now: UnixTime) -> Result<Self, DemoError> {
+        Self::generate_with(common_name, None, now)
+    }
+
+    /// A fresh IACA (ISO 18013-5 Annex B.1.2) named `common_name` for the issuer at `issuer`
+    /// (a URL): as [`Self::generate`], with `issuer` as its issuerAltName and the CRL
+    /// distribution point [`iaca_crl_url`].
+    ///
+    /// # Errors
+    /// [`DemoError::Config`] when key generation or signing fails, or `issuer` is not ASCII.
+    pub fn generate_iaca(
+        common_name: &str,
+        issuer: &str,
+        now: UnixTime,
+    ) -> Result<Self, DemoError> {
+        Self::generate_with(common_name, Some(issuer), now)
+    }
+
+    fn generate_with(
+        common_name: &str,
+        iaca_of: Option<&str>,
+        now: UnixTime,
+    ) -> Result<Self, DemoError> {
         let key =
             KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(rcgen_error("CA key"))?;
-        let params = root_params(common_name, now)?;
+        let key_id = sha1_key_id(key.public_key_raw());
+        let params = root_params(common_name, key_id.clone(), now)?;
         let mut signed = params.clone();
         signed.serial_number = Some(random_serial()?);
+        let alt_name = iaca_of.map(issuer_alt_name).transpose()?;
+        if let (Some(issuer), Some(alt_name)) = (iaca_of, &alt_name) {
+            signed.custom_extensions = vec![CustomExtension::from_oid_content(
+                ISSUER_ALT_NAME,
+                alt_name.clone(),
+            )];
+            signed.crl_distribution_points = vec![CrlDistributionPoint {
+                uris: vec![iaca_crl_url(issuer)],
+            }];
+        }
         let root = signed.self_signed(&key).map_err(rcgen_error("CA root"))?;
         Ok(Self {
             issuer: Issuer::new(params, key),
             name: common_name.to_owned(),
             root_der: root.der().to_vec(),
             root_pem: root.pem(),
+            key_id,
+            alt_name,
         })
     }
 
@@ -194,14 +282,45 @@ impl DemoCa {
                 "{common_name}: the stored key is not the root certificate's key"
             )));
         }
+        // The root's own key identifier (a root made before the SHA-1 identifiers keeps its
+        // own, so what it signs still names it).
+        let key_id = extension_value(&root, SUBJECT_KEY_IDENTIFIER)
+            .and_then(|der| <OctetString as der::Decode>::from_der(&der).ok())
+            .map_or_else(
+                || sha1_key_id(key.public_key_raw()),
+                |id| id.as_bytes().to_vec(),
+            );
+        let alt_name = extension_value(&root, ISSUER_ALT_NAME);
         // Only the subject and the key matter for issuing; the validity is the root's own.
-        let params = root_params(common_name, UnixTime::from_secs(0))?;
+        let params = root_params(common_name, key_id.clone(), UnixTime::from_secs(0))?;
         Ok(Self {
             issuer: Issuer::new(params, key),
             name: common_name.to_owned(),
             root_der,
             root_pem: root_pem.to_owned(),
+            key_id,
+            alt_name,
         })
+    }
+
+    /// The CA's CRL (DER), signed now: it lists no certificate (the demo revokes none), and
+    /// its nextUpdate is [`LEAF_VALIDITY_DAYS`] away, the lifetime of what the CA issues (the
+    /// issuer signs it again at every start, with a higher CRL number).
+    ///
+    /// # Errors
+    /// [`DemoError::Config`] when signing fails.
+    pub fn crl(&self, now: UnixTime) -> Result<Vec<u8>, DemoError> {
+        let params = CertificateRevocationListParams {
+            this_update: time_of(now)?,
+            next_update: time_of(now.saturating_add(LEAF_VALIDITY_DAYS.saturating_mul(DAY)))?,
+            // Increasing across starts (RFC 5280 §5.2.3).
+            crl_number: SerialNumber::from(u64::try_from(now.secs()).unwrap_or(0)),
+            issuing_distribution_point: None,
+            revoked_certs: Vec::new(),
+            key_identifier_method: KeyIdMethod::PreSpecified(self.key_id.clone()),
+        };
+        let crl = params.signed_by(&self.issuer).map_err(rcgen_error("CRL"))?;
+        Ok(crl.der().to_vec())
     }
 
     /// The CA's private key as PKCS#8 DER (for the data directory; handle as a secret).
@@ -259,9 +378,21 @@ impl DemoCa {
                 params.subject_alt_names = vec![SanType::URI(uri)];
             }
             LeafKind::Attester => {}
-            LeafKind::DocumentSigner => {
+            LeafKind::DocumentSigner { issuer } => {
                 params.is_ca = IsCa::NoCa;
                 params.custom_extensions = document_signer_extensions(&subject)?;
+                // The IACA's issuerAltName (Annex B.1.4), or the issuer's URL for an IACA made
+                // before it carried one.
+                let alt_name = match &self.alt_name {
+                    Some(alt_name) => alt_name.clone(),
+                    None => issuer_alt_name(issuer)?,
+                };
+                params
+                    .custom_extensions
+                    .push(CustomExtension::from_oid_content(ISSUER_ALT_NAME, alt_name));
+                params.crl_distribution_points = vec![CrlDistributionPoint {
+                    uris: vec![iaca_crl_url(issuer)],
+                }];
             }
         }
         let leaf = params

@@ -86,6 +86,17 @@ pub(super) async fn jwt_vc_issuer(State(state): State<Arc<IssuerState>>) -> impl
     public_json(state.keys.published().jwt_vc_issuer.clone())
 }
 
+/// `GET /iaca.crl`: the IACA's CRL (DER, `application/pkix-crl`, RFC 5280 §5), the
+/// location the IACA and the Document Signer certificates name in their CRL distribution
+/// point (ISO 18013-5 Annex B). Signed at start; it lists no certificate.
+pub(super) async fn iaca_crl(State(state): State<Arc<IssuerState>>) -> impl IntoResponse {
+    (
+        ANY_ORIGIN,
+        [(header::CONTENT_TYPE, "application/pkix-crl")],
+        state.iaca_crl.clone(),
+    )
+}
+
 fn algorithm_names() -> Vec<String> {
     ACCEPTED_ALGORITHMS
         .iter()

@@ -137,8 +137,9 @@ impl Storage {
     }
 
     /// Opens the storage: the key material (read, or generated and, when persistent, written;
-    /// no signing keys when `credential_alg` is `None`, see [`DataDir::keys`]) and the engine's
-    /// stores. The stores' status lists have `status_list_size` entries.
+    /// no signing keys when `credential_alg` is `None`, and an IACA made for `issuer`, see
+    /// [`DataDir::keys`]) and the engine's stores. The stores' status lists have
+    /// `status_list_size` entries.
     /// Blocks on the database: call it from a blocking thread.
     ///
     /// # Errors
@@ -147,6 +148,7 @@ impl Storage {
     pub fn open(
         &self,
         credential_alg: Option<Algorithm>,
+        issuer: &str,
         status_list_size: u32,
         rng: &dyn RandomSource,
         now: UnixTime,
@@ -158,7 +160,7 @@ impl Storage {
         } = self
         else {
             return Ok(OpenStorage {
-                keys: KeyMaterial::generate(credential_alg, rng, now)?,
+                keys: KeyMaterial::generate(credential_alg, issuer, rng, now)?,
                 keys_created: true,
                 stores: Stores::in_memory(&StoreLimits::default(), status_list_size),
                 replay: None,
@@ -167,7 +169,7 @@ impl Storage {
                 description: "in memory: a restart forgets it".into(),
             });
         };
-        let (keys, keys_created) = dir.keys(credential_alg, rng, now)?;
+        let (keys, keys_created) = dir.keys(credential_alg, issuer, rng, now)?;
         let verb = if keys_created { "created" } else { "reopened" };
         let mut sqlite = None;
         let (stores, database_replay, audit, mut description) = match database {

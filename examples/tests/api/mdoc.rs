@@ -150,6 +150,24 @@ fn mdl_is_issued_bound_to_the_proof_key_and_verifies_to_the_served_iaca() {
     validate_chain(&chain, &iaca, now, &Policy::mdoc_document_signer()).unwrap();
     let issuer_roots = t.served_roots("credential_issuer");
     assert!(validate_chain(&chain, &issuer_roots, now, &Policy::any_eku()).is_err());
+    // The Document Signer names where its IACA's CRL is (ISO 18013-5 Annex B.1.4), and the
+    // issuer serves it there: DER, issued by the IACA.
+    let crl_url = format!("{}/iaca.crl", t.env.issuer_url.trim_end_matches('/'));
+    assert!(
+        chain[0]
+            .windows(crl_url.len())
+            .any(|w| w == crl_url.as_bytes()),
+        "the CRL distribution point is {crl_url}"
+    );
+    let (code, content_type, crl) = wallet.http.get_bytes("CRL", &crl_url, &[]).unwrap();
+    assert_eq!(
+        (code, content_type.as_deref()),
+        (200, Some("application/pkix-crl"))
+    );
+    let crl = <x509_cert::crl::CertificateList as der::Decode>::from_der(&crl).unwrap();
+    let signer = <x509_cert::Certificate as der::Decode>::from_der(&chain[0]).unwrap();
+    assert_eq!(crl.tbs_cert_list.issuer, *signer.tbs_certificate().issuer());
+    assert!(crl.tbs_cert_list.revoked_certificates.is_none());
     let default = wallet.http.get("status list", &status.uri).unwrap();
     assert_eq!(
         default.header("content-type"),

@@ -5,6 +5,13 @@ use jose_core::{Algorithm, LocalSigner, SystemRandom, UnixTime};
 use trust_x509::{CertRef, Error, KeyPurpose, Policy, TrustAnchors, validate_chain};
 
 const NOW: i64 = 1_800_000_000;
+const ISSUER: &str = "https://issuer.example/tenant";
+
+fn document_signer() -> LeafKind {
+    LeafKind::DocumentSigner {
+        issuer: ISSUER.into(),
+    }
+}
 
 fn key() -> LocalSigner {
     LocalSigner::generate(Algorithm::Es256, &SystemRandom::new()).unwrap()
@@ -24,7 +31,7 @@ fn every_leaf_kind_validates_under_its_profile() {
             Policy::any_eku(),
         ),
         (LeafKind::Attester, Policy::attester()),
-        (LeafKind::DocumentSigner, Policy::mdoc_document_signer()),
+        (document_signer(), Policy::mdoc_document_signer()),
     ];
     for (kind, policy) in cases {
         let chain = ca.issue("Leaf", &signer.public_jwk(), &kind, now).unwrap();
@@ -130,6 +137,131 @@ fn serial(der: &[u8]) -> Vec<u8> {
     cert.tbs_certificate().serial_number().as_bytes().to_vec()
 }
 
+/// The raw public key of a certificate.
+fn public_key(der: &[u8]) -> Vec<u8> {
+    let cert = <x509_cert::Certificate as der::Decode>::from_der(der).unwrap();
+    cert.tbs_certificate()
+        .subject_public_key_info()
+        .subject_public_key
+        .raw_bytes()
+        .to_vec()
+}
+
+fn sha1(bytes: &[u8]) -> Vec<u8> {
+    ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, bytes)
+        .as_ref()
+        .to_vec()
+}
+
+/// The extension `oid` of `found`, which must be there and not critical.
+fn non_critical<'a>(found: &'a [(String, bool, Vec<u8>)], oid: &str) -> &'a [u8] {
+    let (_, critical, value) = found
+        .iter()
+        .find(|(id, ..)| id == oid)
+        .unwrap_or_else(|| panic!("no extension {oid}"));
+    assert!(!critical, "{oid} is not critical");
+    value
+}
+
+/// `SEQUENCE { [6] uri }`: GeneralNames of one URI.
+fn uri_names(uri: &str) -> Vec<u8> {
+    let mut name = vec![0x86, u8::try_from(uri.len()).unwrap()];
+    name.extend_from_slice(uri.as_bytes());
+    let mut names = vec![0x30, u8::try_from(name.len()).unwrap()];
+    names.extend(name);
+    names
+}
+
+/// ISO 18013-5 Annex B.1.2 and B.1.4: the IACA and the Document Signer carry the
+/// issuerAltName (the same one) and a CRL distribution point naming the issuer's CRL; the
+/// IACA's SubjectKeyIdentifier is the SHA-1 of its key (RFC 5280 method 1), which the
+/// Document Signer's AuthorityKeyIdentifier names. What isomdl's mDL ruleset checks.
+#[test]
+fn the_iaca_names_its_issuer_and_crl_as_iso_asks() {
+    let now = UnixTime::from_secs(NOW);
+    let iaca = DemoCa::generate_iaca("Demo IACA", ISSUER, now).unwrap();
+    let chain = iaca
+        .issue("DS", &key().public_jwk(), &document_signer(), now)
+        .unwrap();
+    let (root, leaf) = (extensions(iaca.root_der()), extensions(&chain[0]));
+    let crl_url = format!("{ISSUER}/iaca.crl");
+    for found in [&root, &leaf] {
+        assert_eq!(non_critical(found, "2.5.29.18"), uri_names(ISSUER));
+        let points = non_critical(found, "2.5.29.31");
+        assert!(
+            points
+                .windows(crl_url.len())
+                .any(|w| w == crl_url.as_bytes()),
+            "{points:02x?}"
+        );
+    }
+    let key_id = sha1(&public_key(iaca.root_der()));
+    assert_eq!(
+        non_critical(&root, "2.5.29.14"),
+        [&[0x04, 20][..], &key_id].concat()
+    );
+    // AuthorityKeyIdentifier ::= SEQUENCE { [0] keyIdentifier }
+    assert_eq!(
+        non_critical(&leaf, "2.5.29.35"),
+        [&[0x30, 22, 0x80, 20][..], &key_id].concat()
+    );
+    // Restored from its key and root, the IACA issues the same names.
+    let restored = DemoCa::restore("Demo IACA", &iaca.key_pkcs8(), iaca.root_pem()).unwrap();
+    let again = restored
+        .issue(
+            "DS",
+            &key().public_jwk(),
+            &LeafKind::DocumentSigner {
+                issuer: "https://moved.example".into(),
+            },
+            now,
+        )
+        .unwrap();
+    let again = extensions(&again[0]);
+    assert_eq!(non_critical(&again, "2.5.29.18"), uri_names(ISSUER));
+    assert_eq!(
+        non_critical(&again, "2.5.29.35"),
+        non_critical(&leaf, "2.5.29.35")
+    );
+}
+
+/// The IACA's CRL: signed by the IACA's key over its subject, naming its key identifier,
+/// listing nothing, valid from now.
+#[test]
+fn the_iaca_signs_an_empty_crl() {
+    let now = UnixTime::from_secs(NOW);
+    let iaca = DemoCa::generate_iaca("Demo IACA", ISSUER, now).unwrap();
+    let der = iaca.crl(now).unwrap();
+    let crl = <x509_cert::crl::CertificateList as der::Decode>::from_der(&der).unwrap();
+    let root = <x509_cert::Certificate as der::Decode>::from_der(iaca.root_der()).unwrap();
+    assert_eq!(crl.tbs_cert_list.issuer, *root.tbs_certificate().subject());
+    assert!(crl.tbs_cert_list.revoked_certificates.is_none());
+    assert_eq!(
+        crl.tbs_cert_list.this_update.to_unix_duration().as_secs(),
+        u64::try_from(NOW).unwrap()
+    );
+    let aki = crl
+        .tbs_cert_list
+        .crl_extensions
+        .as_ref()
+        .unwrap()
+        .iter()
+        .find(|e| e.extn_id.to_string() == "2.5.29.35")
+        .unwrap();
+    let key_id = sha1(&public_key(iaca.root_der()));
+    assert_eq!(
+        aki.extn_value.as_bytes(),
+        [&[0x30, 22, 0x80, 20][..], &key_id].concat()
+    );
+    let signed = der::Encode::to_der(&crl.tbs_cert_list).unwrap();
+    ring::signature::UnparsedPublicKey::new(
+        &ring::signature::ECDSA_P256_SHA256_ASN1,
+        public_key(iaca.root_der()),
+    )
+    .verify(&signed, crl.signature.raw_bytes())
+    .unwrap();
+}
+
 /// ISO 18013-5 Annex B.1.4: the Document Signer's EKU is critical and holds
 /// `1.0.18013.5.1.2`, it has no BasicConstraints, and its SubjectKeyIdentifier is the SHA-1 of
 /// its key.
@@ -139,7 +271,7 @@ fn the_document_signer_follows_the_iso_profile() {
     let ca = DemoCa::generate("Demo IACA", now).unwrap();
     let signer = key();
     let chain = ca
-        .issue("DS", &signer.public_jwk(), &LeafKind::DocumentSigner, now)
+        .issue("DS", &signer.public_jwk(), &document_signer(), now)
         .unwrap();
     let found = extensions(&chain[0]);
     let eku = found.iter().find(|(oid, ..)| oid == "2.5.29.37").unwrap();
@@ -178,11 +310,7 @@ fn serial_numbers_are_random_and_never_repeat() {
     let again = DemoCa::generate("Demo CA", now).unwrap();
     let signer = key();
     let mut serials = vec![serial(ca.root_der()), serial(again.root_der())];
-    for kind in [
-        LeafKind::Attester,
-        LeafKind::Attester,
-        LeafKind::DocumentSigner,
-    ] {
+    for kind in [LeafKind::Attester, LeafKind::Attester, document_signer()] {
         let chain = ca.issue("Leaf", &signer.public_jwk(), &kind, now).unwrap();
         serials.push(serial(&chain[0]));
     }

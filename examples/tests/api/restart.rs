@@ -218,9 +218,13 @@ fn a_data_directory_gives_back_its_keys_and_refuses_a_changed_algorithm_or_a_bad
     let data = DataDir::new(dir.join("data"));
     let rng = SystemRandom::new();
     let now = UnixTime::from_secs(crate::common::START);
-    let (created, fresh) = data.keys(Some(Algorithm::Es256), &rng, now).unwrap();
+    let (created, fresh) = data
+        .keys(Some(Algorithm::Es256), "https://issuer.example", &rng, now)
+        .unwrap();
     assert!(fresh);
-    let (reopened, fresh) = data.keys(Some(Algorithm::Es256), &rng, now).unwrap();
+    let (reopened, fresh) = data
+        .keys(Some(Algorithm::Es256), "https://issuer.example", &rng, now)
+        .unwrap();
     assert!(!fresh);
     assert_eq!(reopened.engine_secret, created.engine_secret);
     assert_eq!(
@@ -242,7 +246,9 @@ fn a_data_directory_gives_back_its_keys_and_refuses_a_changed_algorithm_or_a_bad
     assert_eq!(reopened.issuer_ca.root_pem(), created.issuer_ca.root_pem());
     assert_eq!(reopened.iaca.key_pkcs8(), created.iaca.key_pkcs8());
 
-    let changed = data.keys(Some(Algorithm::Es384), &rng, now).unwrap_err();
+    let changed = data
+        .keys(Some(Algorithm::Es384), "https://issuer.example", &rng, now)
+        .unwrap_err();
     assert!(
         matches!(&changed, DemoError::Keystore(m) if m.contains("credentialSigner is an ES256 key but signingKey.alg is ES384")),
         "{changed}"
@@ -252,7 +258,9 @@ fn a_data_directory_gives_back_its_keys_and_refuses_a_changed_algorithm_or_a_bad
     let mut file: serde_json::Value = serde_json::from_str(&text).unwrap();
     file["issuerCa"]["keyPkcs8"] = file["iaca"]["keyPkcs8"].clone();
     std::fs::write(data.keys_file(), file.to_string()).unwrap();
-    let swapped = data.keys(Some(Algorithm::Es256), &rng, now).unwrap_err();
+    let swapped = data
+        .keys(Some(Algorithm::Es256), "https://issuer.example", &rng, now)
+        .unwrap_err();
     assert!(
         matches!(&swapped, DemoError::Keystore(m) if m.contains("issuerCa") && m.contains("not the root certificate's key")),
         "{swapped}"
@@ -261,7 +269,9 @@ fn a_data_directory_gives_back_its_keys_and_refuses_a_changed_algorithm_or_a_bad
     // A directory created for a token's signing keys holds none, and refuses to start without
     // the token; the local keys of a directory created without one are not needed with it.
     let token_dir = DataDir::new(dir.join("token-data"));
-    let (token_keys, fresh) = token_dir.keys(None, &rng, now).unwrap();
+    let (token_keys, fresh) = token_dir
+        .keys(None, "https://issuer.example", &rng, now)
+        .unwrap();
     assert!(fresh);
     assert!(token_keys.credential_signer.is_none() && token_keys.mdoc_signer.is_none());
     let text = std::fs::read_to_string(token_dir.keys_file()).unwrap();
@@ -269,11 +279,13 @@ fn a_data_directory_gives_back_its_keys_and_refuses_a_changed_algorithm_or_a_bad
         !text.contains("credentialSigner") && !text.contains("mdocSigner"),
         "{text}"
     );
-    let (again, fresh) = token_dir.keys(None, &rng, now).unwrap();
+    let (again, fresh) = token_dir
+        .keys(None, "https://issuer.example", &rng, now)
+        .unwrap();
     assert!(!fresh);
     assert_eq!(again.engine_secret, token_keys.engine_secret);
     let local = token_dir
-        .keys(Some(Algorithm::Es256), &rng, now)
+        .keys(Some(Algorithm::Es256), "https://issuer.example", &rng, now)
         .unwrap_err();
     assert!(
         matches!(&local, DemoError::Keystore(m) if m.contains("no credentialSigner and mdocSigner: this directory's signing keys are in a PKCS#11 token")),
