@@ -82,9 +82,8 @@ impl Proofs {
 
     fn from_parts(proof_type: &str, values: Vec<Value>, limits: &Limits) -> Result<Self, Error> {
         if values.is_empty() {
-            return Err(Error::EmptyArray {
-                message: MSG,
-                member: "proofs",
+            return Err(Error::MalformedProofs {
+                detail: "the proof type's array is empty",
             });
         }
         if values.len() > limits.max_proofs {
@@ -98,9 +97,8 @@ impl Proofs {
                 .into_iter()
                 .map(|v| match v {
                     Value::String(s) => Ok(s),
-                    _ => Err(Error::InvalidMember {
-                        message: MSG,
-                        detail: "proofs: jwt and attestation proofs must be strings".to_owned(),
+                    _ => Err(Error::MalformedProofs {
+                        detail: "jwt and attestation proofs must be strings",
                     }),
                 })
                 .collect()
@@ -203,8 +201,9 @@ impl CredentialRequest {
     /// # Errors
     ///
     /// JSON errors; [`Error::AmbiguousCredentialTarget`], [`Error::MissingCredentialTarget`];
-    /// [`Error::Draft13Shape`] for `proof` or `format` unless `accept_draft13`;
-    /// [`Error::InvalidProofsShape`], [`Error::EmptyArray`], [`Error::TooManyProofs`],
+    /// [`Error::Draft13Shape`] for `proof` (without `proofs`: beside it, `proof` is an unknown
+    /// member, kept in `extra`) or `format` unless `accept_draft13`;
+    /// [`Error::InvalidProofsShape`], [`Error::MalformedProofs`], [`Error::TooManyProofs`],
     /// [`Error::InvalidMember`], [`Error::MissingMember`].
     pub fn parse(bytes: &[u8], options: &ParseOptions) -> Result<Self, Error> {
         let map = json::parse_object(
@@ -249,13 +248,14 @@ impl CredentialRequest {
             }
         };
         let proofs = match (map.remove("proofs"), map.remove("proof")) {
-            (Some(_), Some(_)) => {
-                return Err(Error::InvalidMember {
-                    message: MSG,
-                    detail: "both proofs and the draft-13 proof are present".to_owned(),
-                });
+            (Some(proofs), draft13) => {
+                // Beside `proofs`, the draft-13 `proof` is an unknown member: kept, ignored
+                // (§8.2: unrecognized parameters are ignored).
+                if let Some(proof) = draft13 {
+                    map.insert("proof".to_owned(), proof);
+                }
+                Some(parse_proofs(proofs, &options.limits)?)
             }
-            (Some(proofs), None) => Some(parse_proofs(proofs, &options.limits)?),
             (None, Some(proof)) => {
                 if !options.accept_draft13 {
                     return Err(Error::Draft13Shape {
@@ -343,9 +343,8 @@ fn take_string(map: &mut Map<String, Value>, name: &str) -> Result<Option<String
 
 fn parse_proofs(value: Value, limits: &Limits) -> Result<Proofs, Error> {
     let Value::Object(map) = value else {
-        return Err(Error::InvalidMember {
-            message: MSG,
-            detail: "proofs is not an object".to_owned(),
+        return Err(Error::MalformedProofs {
+            detail: "not an object",
         });
     };
     if map.len() != 1 {
@@ -357,9 +356,8 @@ fn parse_proofs(value: Value, limits: &Limits) -> Result<Proofs, Error> {
         return Err(Error::InvalidProofsShape { proof_types: 0 });
     };
     let Value::Array(values) = values else {
-        return Err(Error::InvalidMember {
-            message: MSG,
-            detail: "proofs: the proof type's value is not an array".to_owned(),
+        return Err(Error::MalformedProofs {
+            detail: "the proof type's value is not an array",
         });
     };
     Proofs::from_parts(&proof_type, values, limits)

@@ -172,6 +172,12 @@ pub enum Error {
         /// Byte offset of the bad escape in the encoded text (or of the component).
         position: usize,
     },
+    /// The `proofs` parameter is not an object of one proof type whose value is a non-empty
+    /// array (of strings, for `jwt` and `attestation`) (§8.2): `invalid_proof` (§8.3.1.2).
+    MalformedProofs {
+        /// What is wrong.
+        detail: &'static str,
+    },
     /// A `proofs` object does not have exactly one proof type (§8.2).
     InvalidProofsShape {
         /// How many proof types were present.
@@ -410,6 +416,7 @@ impl fmt::Display for Error {
             Self::InvalidPercentEncoding { position } => {
                 write!(f, "invalid percent-encoding at byte {position}")
             }
+            Self::MalformedProofs { detail } => write!(f, "proofs: {detail}"),
             Self::InvalidProofsShape { proof_types } => write!(
                 f,
                 "proofs must have exactly one proof type, found {proof_types}"

@@ -282,10 +282,16 @@ impl Error {
             Self::UnknownCredentialIdentifier { .. } => {
                 CredentialErrorCode::UnknownCredentialIdentifier
             }
+            // Every fault of `proofs` (§8.3.1.2), also a draft-13 `proof` in its place.
             Self::MissingProofs { .. }
             | Self::ProofAlgorithmNotAllowed { .. }
             | Self::UnsupportedProofType { .. }
-            | Self::InvalidProofsShape { .. } => CredentialErrorCode::InvalidProof,
+            | Self::InvalidProofsShape { .. }
+            | Self::MalformedProofs { .. }
+            | Self::TooManyProofs { .. }
+            | Self::Draft13Shape {
+                member: "proof", ..
+            } => CredentialErrorCode::InvalidProof,
             Self::EncryptionNotSupported { .. }
             | Self::EncryptionRequired { .. }
             | Self::PlaintextRequestWithResponseEncryption

@@ -37,10 +37,11 @@ impl IssuerEngine {
     ///
     /// # Errors
     /// The exact answer: the access token errors of [`Self::authorize`] (401 with a
-    /// challenge), `invalid_credential_request` (not JSON, malformed, too many proofs, a
-    /// configuration id where identifiers were issued), `invalid_encryption_parameters`,
+    /// challenge), `invalid_credential_request` (not JSON, malformed, a configuration id
+    /// where identifiers were issued), `invalid_encryption_parameters`,
     /// `unknown_credential_identifier`, `unknown_credential_configuration`,
-    /// `insufficient_scope` (403), `invalid_proof`, `invalid_nonce`,
+    /// `insufficient_scope` (403), `invalid_proof` (also malformed or too many `proofs`),
+    /// `invalid_nonce`,
     /// `credential_request_denied`, `server_error`.
     pub fn credential(
         &self,

@@ -102,27 +102,55 @@ fn request_proofs_rules() {
     );
     assert_eq!(
         strict(&with(json!({ "jwt": [] }))).unwrap_err(),
-        Error::EmptyArray {
-            message: MessageKind::CredentialRequest,
-            member: "proofs"
+        Error::MalformedProofs {
+            detail: "the proof type's array is empty"
         }
     );
     assert_eq!(
         strict(&with(json!({ "attestation": ["a", "b"] }))).unwrap_err(),
         Error::TooManyProofs { count: 2, max: 1 }
     );
-    for bad in [json!({ "jwt": "a" }), json!({ "jwt": [1] }), json!(["a"])] {
-        assert!(
-            matches!(
-                strict(&with(bad.clone())).unwrap_err(),
-                Error::InvalidMember {
-                    message: MessageKind::CredentialRequest,
-                    ..
-                }
-            ),
+    for (bad, detail) in [
+        (
+            json!({ "jwt": "a" }),
+            "the proof type's value is not an array",
+        ),
+        (
+            json!({ "jwt": [1] }),
+            "jwt and attestation proofs must be strings",
+        ),
+        (json!(["a"]), "not an object"),
+    ] {
+        assert_eq!(
+            strict(&with(bad.clone())).unwrap_err(),
+            Error::MalformedProofs { detail },
             "{bad}"
         );
     }
+    // Each fault of `proofs` is `invalid_proof` (§8.3.1.2), as is a draft-13 `proof` alone.
+    for bad in [
+        with(json!({ "jwt": [] })),
+        with(json!({ "jwt": [1] })),
+        with(json!("x")),
+        with(json!({ "attestation": ["a", "b"] })),
+        with(json!({})),
+        json!({ "credential_configuration_id": "c", "proof": { "proof_type": "jwt", "jwt": "h.p.s" } }),
+    ] {
+        assert_eq!(
+            strict(&bad).unwrap_err().credential_error_code(),
+            CredentialErrorCode::InvalidProof,
+            "{bad}"
+        );
+    }
+    // Beside `proofs`, a draft-13 `proof` is an unknown member: ignored.
+    let both = json!({
+        "credential_configuration_id": "c",
+        "proofs": { "jwt": ["a.b.c"] },
+        "proof": { "proof_type": "jwt", "jwt": "h.p.s" }
+    });
+    let parsed = strict(&both).unwrap();
+    assert_eq!(parsed.proofs, Some(Proofs::Jwt(vec!["a.b.c".into()])));
+    assert_eq!(parsed.to_value(), both);
     let mut options = ParseOptions::strict();
     options.limits.max_proofs = 3;
     let four = with(json!({ "jwt": ["a", "b", "c", "d"] }));
@@ -130,10 +158,6 @@ fn request_proofs_rules() {
         CredentialRequest::parse(four.to_string().as_bytes(), &options).unwrap_err(),
         Error::TooManyProofs { count: 4, max: 3 }
     );
-    assert!(matches!(
-        strict(&json!({ "credential_configuration_id": "c", "proofs": { "jwt": ["a"] }, "proof": { "proof_type": "jwt", "jwt": "a" } })).unwrap_err(),
-        Error::InvalidMember { message: MessageKind::CredentialRequest, .. }
-    ));
     // Encryption parameters that are "either invalid or missing": their own error, which a
     // server answers `invalid_encryption_parameters` (§8.3.1.2).
     let missing_enc = strict(&json!({ "credential_configuration_id": "c", "credential_response_encryption": { "jwk": {} } })).unwrap_err();

@@ -243,9 +243,10 @@ fn errors_map_to_endpoint_codes() {
         .credential_error_code(),
         CredentialErrorCode::InvalidProof
     );
+    // More proofs than allowed is a fault of `proofs` (§8.3.1.2).
     assert_eq!(
         Error::TooManyProofs { count: 3, max: 2 }.credential_error_code(),
-        CredentialErrorCode::InvalidCredentialRequest
+        CredentialErrorCode::InvalidProof
     );
     assert_eq!(
         Error::MissingCredentialTarget.credential_error_code(),
