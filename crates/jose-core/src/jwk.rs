@@ -496,6 +496,12 @@ impl PublicJwk {
         self.key_use.as_deref()
     }
 
+    /// The JWK's `key_ops`, if any (RFC 7517 §4.3).
+    #[must_use]
+    pub fn key_ops(&self) -> Option<&[String]> {
+        self.key_ops.as_deref()
+    }
+
     /// Checks that the key may verify signatures with `alg`: the key type and curve fit, the
     /// JWK's own `alg` (if any) is the same, `use` (if any) is `sig` and `key_ops` (if any)
     /// contains `verify` (RFC 7517 §4.2-4.4).

@@ -34,7 +34,9 @@ pub use limits::{
 };
 pub use mint::{IssuerKeys, SigningKey};
 pub use request::{EndpointRequest, EndpointResponse};
-pub use settings::{CredentialFormat, CredentialProfile, IssuerSettings};
+pub use settings::{
+    CredentialFormat, CredentialProfile, IssuerSettings, MAX_BEARER_TOKEN_TTL_SECONDS,
+};
 pub use store::{
     AccessGrant, AccessTokenStore, AuthorizationStore, CodeError, CodeRefusal, CredentialRegistry,
     DeferredError, DeferredStore, InMemoryAccessTokens, InMemoryAuthorizations,

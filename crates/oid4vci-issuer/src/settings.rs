@@ -4,6 +4,12 @@ use jose_core::Algorithm;
 
 use crate::EngineError;
 
+/// The longest life of an access token that is not sender-constrained (Bearer, no DPoP):
+/// OpenID4VCI 1.0 §13 ("Protecting the Access Token") calls tokens of more than five minutes
+/// long-lived and allows them only sender-constrained. DPoP-bound tokens live
+/// [`IssuerSettings::access_token_ttl_seconds`].
+pub const MAX_BEARER_TOKEN_TTL_SECONDS: u64 = 300;
+
 /// Lifetimes, sizes and algorithms of an issuer. Build with [`IssuerSettings::new`] and the
 /// `with_*` options; [`crate::IssuerEngine::builder`] checks them.
 #[derive(Clone, Debug)]
@@ -18,7 +24,8 @@ pub struct IssuerSettings {
     pub pre_authorized_code_ttl_seconds: u64,
     /// Wrong `tx_code` attempts after which a pre-authorized code is burnt.
     pub tx_code_max_attempts: u32,
-    /// Lifetime of an access token.
+    /// Lifetime of an access token. A Bearer token (no DPoP key) lives at most
+    /// [`MAX_BEARER_TOKEN_TTL_SECONDS`] of it.
     pub access_token_ttl_seconds: u64,
     /// Lifetime of a refresh token family (also how long transaction and notification ids
     /// are kept).

@@ -24,17 +24,32 @@ pub struct JweEncrypter {
 }
 
 impl JweEncrypter {
-    /// An encrypter to `recipient` (an EC P-256 or P-384 public key, checked on its curve).
+    /// An encrypter to `recipient` (an EC P-256 or P-384 public key, checked on its curve,
+    /// whose `use` and `key_ops`, when present, allow encryption: RFC 7517 §4.2-4.3).
     ///
     /// # Errors
-    /// [`JweError::InvalidRecipientKey`] for another key type or curve, or a point off the
-    /// curve.
+    /// [`JweError::InvalidRecipientKey`] for another key type or curve, a point off the
+    /// curve, or a key whose `use` is not `enc` or whose `key_ops` name no encryption or key
+    /// agreement operation (a signing key sent in its place).
     pub fn new(recipient: &PublicJwk, enc: ContentEncryption) -> Result<Self, JweError> {
         let PublicKey::Ec { curve, point } = recipient.key() else {
             return Err(JweError::InvalidRecipientKey {
                 reason: "not an EC key",
             });
         };
+        if recipient.key_use().is_some_and(|key_use| key_use != "enc") {
+            return Err(JweError::InvalidRecipientKey {
+                reason: "its use is not enc",
+            });
+        }
+        if recipient.key_ops().is_some_and(|ops| {
+            !ops.iter()
+                .any(|op| ["encrypt", "wrapKey", "deriveKey", "deriveBits"].contains(&op.as_str()))
+        }) {
+            return Err(JweError::InvalidRecipientKey {
+                reason: "its key_ops allow no encryption or key agreement",
+            });
+        }
         check_on_curve(*curve, point).map_err(|reason| JweError::InvalidRecipientKey { reason })?;
         Ok(Self {
             recipient: recipient.clone(),

@@ -201,6 +201,38 @@ fn another_recipient_key_fails() {
     );
 }
 
+/// A recipient key marked for signatures is refused (RFC 7517 §4.2-4.3); one marked for
+/// encryption or key agreement, or not marked, is taken.
+#[test]
+fn a_recipient_key_not_for_encryption_is_refused() {
+    let key = LocalKeyAgreement::generate(EcCurve::P256, &SystemRandom::new()).unwrap();
+    let with = |member: &str, value: Value| {
+        let mut map = key.public_jwk().to_map();
+        map.insert(member.to_owned(), value);
+        JweEncrypter::new(
+            &PublicJwk::from_map(&map).unwrap(),
+            ContentEncryption::A128Gcm,
+        )
+        .map(|_| ())
+    };
+    assert_eq!(
+        with("use", "sig".into()),
+        Err(JweError::InvalidRecipientKey {
+            reason: "its use is not enc"
+        })
+    );
+    assert_eq!(
+        with("key_ops", serde_json::json!(["verify", "sign"])),
+        Err(JweError::InvalidRecipientKey {
+            reason: "its key_ops allow no encryption or key agreement"
+        })
+    );
+    assert_eq!(with("use", "enc".into()), Ok(()));
+    for op in ["encrypt", "wrapKey", "deriveKey", "deriveBits"] {
+        assert_eq!(with("key_ops", serde_json::json!([op])), Ok(()), "{op}");
+    }
+}
+
 #[test]
 fn round_trip_every_enc_curve_and_zip() {
     let rng = SystemRandom::new();

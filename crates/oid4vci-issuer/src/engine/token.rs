@@ -420,12 +420,19 @@ impl IssuerEngine {
         now: UnixTime,
     ) -> Result<EndpointResponse, OAuthError> {
         let access = self.handle()?;
+        let ttl = if dpop_jkt.is_some() {
+            self.settings.access_token_ttl_seconds
+        } else {
+            self.settings
+                .access_token_ttl_seconds
+                .min(crate::settings::MAX_BEARER_TOKEN_TTL_SECONDS)
+        };
         let mut access_grant = AccessGrant::new(
             grant.grant.clone(),
             grant.configuration_ids.clone(),
             grant.claims.clone(),
             self.settings.credential_issuer.clone(),
-            now.saturating_add(self.settings.access_token_ttl_seconds),
+            now.saturating_add(ttl),
         );
         access_grant.client_id.clone_from(&grant.client_id);
         access_grant
@@ -442,7 +449,7 @@ impl IssuerEngine {
             .insert(access.clone(), access_grant, now)
             .map_err(store_failure)?;
         let mut body = TokenResponse::new(&access, token_type);
-        body.expires_in = Some(self.settings.access_token_ttl_seconds);
+        body.expires_in = Some(ttl);
         body.refresh_token = Some(refresh_token.to_owned());
         if !grant.credential_identifiers.is_empty() {
             body.authorization_details = Some(

@@ -371,6 +371,15 @@ fn bad_response_encryption_parameters_are_invalid_encryption_parameters() {
             }),
             "credential_response_encryption.jwk cannot be used: recipient key cannot be used: not an EC key",
         ),
+        // A signing key in place of an encryption key (RFC 7517 §4.2-4.3).
+        (
+            with(&|p| p["jwk"]["use"] = "sig".into()),
+            "credential_response_encryption.jwk cannot be used: recipient key cannot be used: its use is not enc",
+        ),
+        (
+            with(&|p| p["jwk"]["key_ops"] = json!(["verify"])),
+            "credential_response_encryption.jwk cannot be used: recipient key cannot be used: its key_ops allow no encryption or key agreement",
+        ),
     ];
     for (body, description) in cases {
         assert_refused(s.encrypted_call(false, &body), description);

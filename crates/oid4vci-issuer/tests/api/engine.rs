@@ -5,11 +5,11 @@ use std::sync::Arc;
 use jose_core::{Algorithm, LocalSigner, SystemRandom, UnixTime};
 use oid4vci_issuer::{
     AccessGrant, AccessTokenStore, CredentialFormat, CredentialProfile, EndpointRequest, GrantId,
-    InMemoryAccessTokens, IssuerEngine, IssuerKeys, IssuerSettings, SigningKey, StoreError,
-    StoreLimits, Stores,
+    InMemoryAccessTokens, IssuerEngine, IssuerKeys, IssuerSettings, MAX_BEARER_TOKEN_TTL_SECONDS,
+    SigningKey, StoreError, StoreLimits, Stores,
 };
 use pop_verifier::{DpopProofClaims, ReplayError, ReplayGuard, build_dpop_proof};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 const NOW: UnixTime = UnixTime::from_secs(1_800_000_000);
 const ISSUER: &str = "https://issuer.example";
@@ -116,6 +116,58 @@ fn a_required_dpop_proof_refuses_bearer_token_requests() {
         .unwrap_or_default();
     assert!(challenge.starts_with("DPoP algs=\""), "{challenge}");
     assert!(!challenge.contains("Bearer") && !challenge.contains("error="));
+}
+
+/// A Bearer access token lives at most five minutes (OpenID4VCI 1.0 §13: longer ones must be
+/// sender-constrained); a DPoP-bound one the configured lifetime.
+#[test]
+fn a_bearer_token_lives_at_most_five_minutes() {
+    let mut settings = IssuerSettings::new(ISSUER);
+    settings.access_token_ttl_seconds = 600;
+    let engine = builder(settings).build().unwrap_or_else(|e| panic!("{e}"));
+    let redeem = |headers: &[(&str, &[u8])]| {
+        let code = engine
+            .create_pre_authorized_code(vec!["pid".into()], Map::new(), None, NOW)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let body = format!("{PRE_AUTH}&pre-authorized_code={code}");
+        engine
+            .token(&EndpointRequest::new(headers, body.as_bytes()), NOW)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .body
+            .unwrap_or_default()
+    };
+    let bearer = redeem(&[]);
+    assert_eq!(
+        (&bearer["token_type"], &bearer["expires_in"]),
+        (&json!("Bearer"), &json!(MAX_BEARER_TOKEN_TTL_SECONDS))
+    );
+    let proof = dpop_proof("jti-ttl");
+    let bound = redeem(&[("dpop", proof.as_bytes())]);
+    assert_eq!(
+        (&bound["token_type"], &bound["expires_in"]),
+        (&json!("DPoP"), &json!(600))
+    );
+    // The store keeps the Bearer token for the five minutes only.
+    let token = bearer["access_token"].as_str().unwrap_or_default();
+    let auth = format!("Bearer {token}");
+    let call = |at: u64| {
+        let headers: [(&str, &[u8]); 1] = [("authorization", auth.as_bytes())];
+        engine
+            .credential(
+                &EndpointRequest::new(&headers, b"{}"),
+                NOW.saturating_add(at),
+            )
+            .err()
+            .map(|e| e.error().to_owned())
+    };
+    assert_ne!(
+        call(MAX_BEARER_TOKEN_TTL_SECONDS - 1).as_deref(),
+        Some("invalid_token")
+    );
+    assert_eq!(
+        call(MAX_BEARER_TOKEN_TTL_SECONDS + 1).as_deref(),
+        Some("invalid_token")
+    );
 }
 
 #[test]
