@@ -308,7 +308,7 @@ fn attested_holder_keys(
             }
             check_attestation_status(engine, "key_attestation", &attestation, now)?;
             if single {
-                return distinct_attested_keys(engine, &attestation);
+                return distinct_attested_keys(engine, &attestation, Some(accepted.holder_key()));
             }
         }
         (None, _, Some(_)) => {
@@ -327,35 +327,49 @@ fn attested_holder_keys(
     Ok(vec![accepted.into_holder_key()])
 }
 
-/// An attestation's keys, one credential each: at most `batch_size`, none twice.
+/// An attestation's keys, one credential each, none twice. An attestation of more keys than
+/// `batch_size` gets credentials for the first `batch_size` of them, always including
+/// `proof_key` (the key of the `jwt` proof that carried it): `batch_size` bounds the
+/// `proofs` array, which holds one proof here, and the issuer may issue fewer credentials
+/// than keys (OpenID4VCI 1.0 §8.3); refusing a valid proof would not be `invalid_proof`.
 fn distinct_attested_keys(
     engine: &IssuerEngine,
     attestation: &VerifiedKeyAttestation,
+    proof_key: Option<&PublicJwk>,
 ) -> Result<Vec<PublicJwk>, OAuthError> {
-    let invalid = |d: &str| OAuthError::from_code(CredentialErrorCode::InvalidProof, d);
     let keys = attestation.attested_keys();
-    let batch_size = engine.settings.batch_size;
-    if keys.len() > batch_size {
-        return Err(invalid(&format!(
-            "the key attestation attests {} keys, at most {batch_size} credentials are issued per request",
-            keys.len()
-        )));
-    }
-    let mut distinct: Vec<PublicJwk> = Vec::with_capacity(keys.len());
-    for key in keys {
-        if distinct.iter().any(|k| k.same_key(key)) {
-            return Err(invalid(
+    for (at, key) in keys.iter().enumerate() {
+        if keys
+            .get(..at)
+            .unwrap_or_default()
+            .iter()
+            .any(|k| k.same_key(key))
+        {
+            return Err(OAuthError::from_code(
+                CredentialErrorCode::InvalidProof,
                 "the key attestation attests the same key twice: one credential per key",
             ));
         }
-        distinct.push(key.clone());
     }
-    Ok(distinct)
+    let mut chosen: Vec<PublicJwk> = keys
+        .iter()
+        .take(engine.settings.batch_size)
+        .cloned()
+        .collect();
+    if let Some(proof_key) = proof_key
+        && !chosen.iter().any(|k| k.same_key(proof_key))
+        && let Some(last) = chosen.last_mut()
+    {
+        // The proof's key is attested (checked before), past the first `batch_size`.
+        *last = proof_key.clone();
+    }
+    Ok(chosen)
 }
 
 /// Verifies the `attestation` proof type (OpenID4VCI 1.0 App. F.3): exactly one key
-/// attestation whose `nonce` is a valid c_nonce, meeting `required`, attesting at most
-/// `batch_size` distinct keys; it is accepted once. The attested keys, one credential each.
+/// attestation whose `nonce` is a valid c_nonce, meeting `required`, attesting distinct
+/// keys; it is accepted once. The attested keys, one credential each (the first
+/// `batch_size`).
 pub(super) fn attestation_proof(
     engine: &IssuerEngine,
     attestations: &[String],
@@ -386,7 +400,7 @@ pub(super) fn attestation_proof(
             .map_err(|e| proof_error("key attestation", &e))?;
     }
     check_attestation_status(engine, "key attestation", &verified, now)?;
-    let distinct = distinct_attested_keys(engine, &verified)?;
+    let distinct = distinct_attested_keys(engine, &verified, None)?;
     // The c_nonce is stateless and reusable within its age: the attestation, which is the
     // whole proof, is accepted once until that age has passed.
     let expires_at = now
