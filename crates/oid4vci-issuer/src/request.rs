@@ -113,13 +113,18 @@ pub struct EndpointResponse {
 }
 
 impl EndpointResponse {
-    /// `status` with a JSON body and `Cache-Control: no-store` (OpenID4VCI answers carry
-    /// tokens, nonces or credentials, none of which a cache may keep).
+    /// `status` with a JSON body, `Cache-Control: no-store` and `Pragma: no-cache` (OpenID4VCI
+    /// answers carry tokens, nonces or credentials, none of which a cache may keep; RFC 6749
+    /// §5.1 asks for both headers).
     #[must_use]
     pub fn json(status: u16, body: Value) -> Self {
         Self {
             status,
-            headers: vec![("cache-control", Cow::Borrowed("no-store"))],
+            headers: vec![
+                ("cache-control", Cow::Borrowed("no-store")),
+                ("pragma", Cow::Borrowed("no-cache")),
+                ("pragma", Cow::Borrowed("no-cache")),
+            ],
             body: Some(body),
             jwt: None,
             warnings: Vec::new(),
@@ -134,6 +139,7 @@ impl EndpointResponse {
             status,
             headers: vec![
                 ("cache-control", Cow::Borrowed("no-store")),
+                ("pragma", Cow::Borrowed("no-cache")),
                 ("content-type", Cow::Borrowed("application/jwt")),
             ],
             body: None,

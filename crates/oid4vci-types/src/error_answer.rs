@@ -183,8 +183,9 @@ impl OAuthError {
         self.description.as_str()
     }
 
-    /// Every header to send, lower-case names: `cache-control: no-store`, the
-    /// `www-authenticate` challenge where one is due, and the added ones.
+    /// Every header to send, lower-case names: `cache-control: no-store` and `pragma:
+    /// no-cache` (RFC 6749 §5.1, §5.2), the `www-authenticate` challenge where one is due, and
+    /// the added ones.
     pub fn headers(&self) -> impl Iterator<Item = (&'static str, Cow<'_, str>)> + '_ {
         let given = self.challenge.as_deref();
         let scheme = given
@@ -204,13 +205,17 @@ impl OAuthError {
                 )
             }),
         };
-        core::iter::once(("cache-control", Cow::Borrowed("no-store")))
-            .chain(challenge)
-            .chain(
-                self.headers
-                    .iter()
-                    .map(|(name, value)| (*name, Cow::Borrowed(value.as_str()))),
-            )
+        [
+            ("cache-control", Cow::Borrowed("no-store")),
+            ("pragma", Cow::Borrowed("no-cache")),
+        ]
+        .into_iter()
+        .chain(challenge)
+        .chain(
+            self.headers
+                .iter()
+                .map(|(name, value)| (*name, Cow::Borrowed(value.as_str()))),
+        )
     }
 
     /// The JSON body: `{"error": …, "error_description": …}`.

@@ -198,6 +198,9 @@ fn challenge_required_refuses_a_pop_without_challenge_with_a_fresh_one() {
         .unwrap();
     assert_eq!(reply.status, 400);
     assert_eq!(reply.error_code(), Some("use_attestation_challenge"));
+    // RFC 6749 §5.2: the token endpoint's errors are not cached, by HTTP/1.0 caches either.
+    assert_eq!(reply.header("cache-control"), Some("no-store"));
+    assert_eq!(reply.header("pragma"), Some("no-cache"));
     let challenge = reply.header("oauth-client-attestation-challenge").unwrap();
     // The wallet's normal path fetches a challenge from the endpoint and succeeds.
     assert!(!challenge.is_empty());
@@ -211,6 +214,7 @@ fn challenge_required_refuses_a_pop_without_challenge_with_a_fresh_one() {
         )
         .unwrap();
     assert_eq!(endpoint.header("cache-control"), Some("no-store"));
+    assert_eq!(endpoint.header("pragma"), Some("no-cache"));
     // No DPoP nonce is handed out: none is checked.
     assert_eq!(endpoint.header("dpop-nonce"), None);
     assert!(endpoint.str("attestation_challenge").is_some());

@@ -69,6 +69,23 @@ fn invalid_request(description: &str) -> OAuthError {
     OAuthError::from_code(TokenErrorCode::InvalidRequest, description)
 }
 
+/// The answer to a PAR or token request form that does not parse. Only
+/// `authorization_details` is JSON in these forms, so every JSON error is its:
+/// `invalid_authorization_details` (RFC 9396 §5, §8); the rest is `invalid_request`.
+pub(super) fn form_error(e: oid4vci_types::Error, form: &str) -> OAuthError {
+    use oid4vci_types::Error as E;
+    match e {
+        E::InvalidJson { .. }
+        | E::InvalidMember { .. }
+        | E::MissingMember { .. }
+        | E::EmptyArray { .. }
+        | E::Draft13Shape { .. } => {
+            OAuthError::bad_request("invalid_authorization_details", &e.to_string())
+        }
+        other => invalid_request(&format!("{form}: {other}")),
+    }
+}
+
 impl IssuerEngine {
     /// `POST /par` (RFC 9126 §2, HAIP): parses the pushed request, verifies an optional DPoP
     /// proof (its key, or the `dpop_jkt` parameter, binds the code, RFC 9449 §10),
@@ -88,23 +105,13 @@ impl IssuerEngine {
         now: UnixTime,
     ) -> Result<EndpointResponse, OAuthError> {
         request.require_media_type("application/x-www-form-urlencoded", "invalid_request")?;
-        let pushed = PushedAuthorizationRequest::parse_form(request.body()).map_err(|e| {
-            use oid4vci_types::Error as E;
-            match e {
-                E::UnsupportedResponseType { .. } => {
+        let pushed =
+            PushedAuthorizationRequest::parse_form(request.body()).map_err(|e| match e {
+                oid4vci_types::Error::UnsupportedResponseType { .. } => {
                     OAuthError::bad_request("unsupported_response_type", &e.to_string())
                 }
-                // Only `authorization_details` is JSON in a PAR form: every JSON error is its.
-                E::InvalidJson { .. }
-                | E::InvalidMember { .. }
-                | E::MissingMember { .. }
-                | E::EmptyArray { .. }
-                | E::Draft13Shape { .. } => {
-                    OAuthError::bad_request("invalid_authorization_details", &e.to_string())
-                }
-                other => invalid_request(&format!("pushed authorization request: {other}")),
-            }
-        })?;
+                other => form_error(other, "pushed authorization request"),
+            })?;
         let dpop = self.dpop(request, PAR_PATH, None, now)?;
         let dpop_jkt = match (dpop.as_ref(), pushed.extra.get("dpop_jkt")) {
             (Some(proof), Some(param)) if proof.jkt() != param => {

@@ -41,6 +41,31 @@ fn invalid_details(description: &str) -> OAuthError {
     OAuthError::bad_request("invalid_authorization_details", description)
 }
 
+/// The configuration ids of a token request's `authorization_details`, each of which must be
+/// an `openid_credential` entry for a configuration in `granted`, once; checked before the
+/// code is spent, so a refused request leaves it usable.
+fn checked_details<'a>(
+    details: &'a [AuthorizationDetail],
+    granted: &[String],
+) -> Result<Vec<&'a str>, OAuthError> {
+    let mut ids: Vec<&str> = Vec::with_capacity(details.len());
+    for detail in details {
+        let id = openid_credential_id(detail)?;
+        if !granted.iter().any(|g| g == id) {
+            return Err(invalid_details(&format!(
+                "the grant does not cover credential configuration {id}"
+            )));
+        }
+        if ids.contains(&id) {
+            return Err(invalid_details(&format!(
+                "credential configuration {id} is requested twice"
+            )));
+        }
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
 /// The `credential_configuration_id` of an `authorization_details` entry, which must be of
 /// type `openid_credential` (OpenID4VCI 1.0 §5.1.1); `invalid_authorization_details` otherwise.
 pub(super) fn openid_credential_id(detail: &AuthorizationDetail) -> Result<&str, OAuthError> {
@@ -77,7 +102,7 @@ impl IssuerEngine {
             oid4vci_types::Error::UnsupportedGrantType { .. } => {
                 OAuthError::from_code(TokenErrorCode::UnsupportedGrantType, &e.to_string())
             }
-            other => invalid_request(&format!("token request: {other}")),
+            other => super::authorize::form_error(other, "token request"),
         })?;
         let dpop = self.dpop(request, TOKEN_PATH, None, now)?;
         if dpop.is_none() && self.settings.dpop_required {
@@ -159,6 +184,22 @@ impl IssuerEngine {
                 RedeemError::Store(e) => store_failure(e),
                 _ => invalid_grant("the pre-authorized code is unknown or already used"),
             })?;
+        if let Some(details) = authorization_details
+            && let Err(refused) = checked_details(details, &grant.configuration_ids)
+        {
+            // RFC 9396 §8: the client may correct its request and retry, so the code is put
+            // back (its tx_code was right; its lifetime is unchanged).
+            self.stores
+                .codes
+                .insert(
+                    code.to_owned(),
+                    grant,
+                    self.settings.tx_code_max_attempts,
+                    now,
+                )
+                .map_err(store_failure)?;
+            return Err(refused);
+        }
         let mut refresh = RefreshGrant::new(
             GrantId::new(self.handle()?),
             grant.configuration_ids,
@@ -216,6 +257,10 @@ impl IssuerEngine {
             }
             if request.instance_key.is_some() && request.instance_key != identity.instance_key {
                 return Err(CodeRefusal::InstanceKeyMismatch);
+            }
+            if let Some(details) = redemption.authorization_details {
+                checked_details(details, &request.configuration_ids)
+                    .map_err(|e| CodeRefusal::AuthorizationDetails(e.description().to_owned()))?;
             }
             Ok(())
         };
@@ -290,6 +335,9 @@ impl IssuerEngine {
             CodeError::Refused(CodeRefusal::InstanceKeyMismatch) => {
                 refused("the authorization code is bound to another wallet instance key")
             }
+            CodeError::Refused(CodeRefusal::AuthorizationDetails(description)) => {
+                invalid_details(&description)
+            }
             CodeError::Store(e) => store_failure(e),
             _ => refused("the authorization code is unknown"),
         }
@@ -303,22 +351,7 @@ impl IssuerEngine {
         details: &[AuthorizationDetail],
         granted: &[String],
     ) -> Result<Vec<(String, String)>, OAuthError> {
-        let mut ids: Vec<&str> = Vec::with_capacity(details.len());
-        for detail in details {
-            let id = openid_credential_id(detail)?;
-            if !granted.iter().any(|g| g == id) {
-                return Err(invalid_details(&format!(
-                    "the grant does not cover credential configuration {id}"
-                )));
-            }
-            if ids.contains(&id) {
-                return Err(invalid_details(&format!(
-                    "credential configuration {id} is requested twice"
-                )));
-            }
-            ids.push(id);
-        }
-        self.identifiers_for(ids.into_iter())
+        self.identifiers_for(checked_details(details, granted)?.into_iter())
     }
 
     /// One fresh `credential_identifier` per configuration id.

@@ -113,6 +113,9 @@ pub enum CodeRefusal {
     DpopMismatch,
     /// The code was issued to an attested instance and another instance presents it.
     InstanceKeyMismatch,
+    /// The token request's `authorization_details` do not fit the code's grant (RFC 9396
+    /// §8: `invalid_authorization_details`, which the client may correct and retry).
+    AuthorizationDetails(String),
 }
 
 /// Why an authorization code was not redeemed.

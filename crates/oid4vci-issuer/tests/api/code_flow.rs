@@ -583,6 +583,21 @@ fn refused_redemptions_leave_the_code_usable() {
         Some((400, "invalid_dpop_proof".into())),
         "no proof"
     );
+    // authorization_details the grant does not cover (RFC 9396 §8): correctable, so the
+    // code is not spent (a retry is no reuse, and no tokens are revoked).
+    let entry = json!({"type": "openid_credential", "credential_configuration_id": "pid"});
+    let twice = format!(
+        "authorization_details={}",
+        enc(&json!([entry, entry]).to_string())
+    );
+    for (details, why) in [(details("other"), "not granted"), (twice, "twice")] {
+        let extra = format!("{}&{details}", verifier());
+        assert_eq!(
+            redeem(&engine, &code, &extra, Some(&proof(why))).err(),
+            Some((400, "invalid_authorization_details".into())),
+            "{why}"
+        );
+    }
     assert!(redeem(&engine, &code, &verifier(), Some(&proof("d"))).is_ok());
 }
 

@@ -170,6 +170,48 @@ fn a_bearer_token_lives_at_most_five_minutes() {
     );
 }
 
+/// `authorization_details` the pre-authorized grant does not cover, or malformed ones, are
+/// `invalid_authorization_details`, which the wallet may correct (RFC 9396 §8): the code,
+/// with its tx_code, is still there for the corrected request.
+#[test]
+fn refused_authorization_details_leave_the_pre_authorized_code_usable() {
+    let engine = engine(None);
+    let code = engine
+        .create_pre_authorized_code(vec!["pid".into()], Map::new(), Some("1234".into()), NOW)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let token = |extra: &str| {
+        let body = format!("{PRE_AUTH}&pre-authorized_code={code}&tx_code=1234{extra}");
+        engine
+            .token(&EndpointRequest::new(&[], body.as_bytes()), NOW)
+            .map(|answer| answer.body.unwrap_or_default())
+            .map_err(|e| (e.status(), e.error().to_owned()))
+    };
+    let other = "&authorization_details=%5B%7B%22type%22%3A%22openid_credential%22%2C%22credential_configuration_id%22%3A%22other%22%7D%5D";
+    assert_eq!(
+        token(other).err(),
+        Some((400, "invalid_authorization_details".to_owned()))
+    );
+    // Malformed ones, too (RFC 9396 §8), as at PAR: not JSON, the draft-13 shape, empty.
+    for malformed in [
+        "%5B",
+        "%5B%7B%22type%22%3A%22openid_credential%22%2C%22format%22%3A%22dc%2Bsd-jwt%22%7D%5D",
+        "%5B%5D",
+    ] {
+        assert_eq!(
+            token(&format!("&authorization_details={malformed}")).err(),
+            Some((400, "invalid_authorization_details".to_owned())),
+            "{malformed}"
+        );
+    }
+    let tokens = token("").unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(tokens["access_token"].is_string());
+    assert_eq!(
+        token("").err(),
+        Some((400, "invalid_grant".to_owned())),
+        "and used once"
+    );
+}
+
 #[test]
 fn a_replay_guard_that_cannot_record_is_503_and_the_code_survives() {
     let engine = engine(Some(Arc::new(BrokenGuard)));
