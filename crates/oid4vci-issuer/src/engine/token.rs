@@ -284,7 +284,9 @@ impl IssuerEngine {
             None => Vec::new(),
         };
         refresh.client_id = Some(issued.request.client_id);
-        refresh.instance_key = issued.request.instance_key;
+        // The instance attested at PAR, or else at this request (a lenient PAR without an
+        // attestation): the refresh tokens are bound to it (ABCA §9.3).
+        refresh.instance_key = issued.request.instance_key.or(identity.instance_key);
         let event = AuditEvent::AuthorizationCodeRedeemed {
             grant: self.grant_pseudonym(&refresh.grant),
             client_id: refresh.client_id.clone(),
@@ -400,6 +402,14 @@ impl IssuerEngine {
             if current.instance_key.is_some() && current.instance_key != identity.instance_key {
                 return Err(invalid_grant(
                     "the refresh token is bound to another wallet instance key",
+                ));
+            }
+            // RFC 6749 §6: a refresh token issued to one client is not another's.
+            if let (Some(client), Some(issued_to)) = (&identity.client_id, &current.client_id)
+                && client != issued_to
+            {
+                return Err(invalid_grant(
+                    "the refresh token was issued to another client",
                 ));
             }
             if current.dpop_jkt.is_some() && current.dpop_jkt != dpop_jkt {

@@ -411,6 +411,101 @@ fn a_pushed_request_that_cannot_be_read_is_a_server_error() {
     assert!(begin(&engine, "wallet", &request_uri).is_ok());
 }
 
+/// Authenticates the client named in the `x-client` header (its instance key is
+/// `key-<name>`, or the `x-key` header's); a request without it is accepted anonymously, as a
+/// lenient mode does.
+#[derive(Debug)]
+struct ByHeader;
+
+impl oid4vci_issuer::ClientAuthenticator for ByHeader {
+    fn authenticate(
+        &self,
+        request: &EndpointRequest<'_>,
+        _: Option<&str>,
+        _: &oid4vci_issuer::ClientAuthContext<'_>,
+        _: UnixTime,
+    ) -> Result<oid4vci_issuer::ClientIdentity, OAuthError> {
+        let mut identity = oid4vci_issuer::ClientIdentity::default();
+        if let Some((_, name)) = request.headers().iter().find(|(n, _)| *n == "x-client") {
+            let name = String::from_utf8_lossy(name).into_owned();
+            let key = request.headers().iter().find(|(n, _)| *n == "x-key");
+            identity.instance_key = Some(key.map_or_else(
+                || format!("key-{name}"),
+                |(_, key)| String::from_utf8_lossy(key).into_owned(),
+            ));
+            identity.client_id = Some(name);
+        } else {
+            identity.lenient_warning = Some("anonymous".into());
+        }
+        Ok(identity)
+    }
+}
+
+/// A code pushed without client authentication (a lenient mode) and redeemed by an attested
+/// instance binds the refresh tokens to that instance (ABCA §9.3); a refresh by another
+/// authenticated client, or anonymously, is `invalid_grant` (RFC 6749 §6).
+#[test]
+fn a_refresh_token_belongs_to_the_instance_that_redeemed_the_code() {
+    let engine = builder()
+        .with_client_authenticator(Arc::new(ByHeader))
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let request_uri =
+        par(&engine, &par_body("wallet", &details("pid")), None).unwrap_or_else(|e| panic!("{e}"));
+    let pending = begin(&engine, "wallet", &request_uri).unwrap_or_else(|e| panic!("{e}"));
+    let code = code_of(
+        &engine
+            .approve(pending, claims(), NOW)
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    let post = |body: &str, client: Option<&str>| {
+        let mut headers: Vec<(&str, &[u8])> = vec![FORM];
+        if let Some(client) = client {
+            let (name, key) = client.split_once('/').unwrap_or((client, ""));
+            headers.push(("x-client", name.as_bytes()));
+            if !key.is_empty() {
+                headers.push(("x-key", key.as_bytes()));
+            }
+        }
+        engine
+            .token(&EndpointRequest::new(&headers, body.as_bytes()), NOW)
+            .map(|a| a.body.unwrap_or(Value::Null))
+            .map_err(|e| (e.status(), e.error().to_owned(), e.description().to_owned()))
+    };
+    let body = format!(
+        "grant_type=authorization_code&code={code}&redirect_uri={}&client_id=wallet{}",
+        enc(REDIRECT),
+        verifier()
+    );
+    let tokens = post(&body, Some("wallet")).unwrap_or_else(|e| panic!("{e:?}"));
+    let refresh = format!(
+        "grant_type=refresh_token&refresh_token={}",
+        tokens["refresh_token"].as_str().unwrap_or_default()
+    );
+    for (client, why) in [
+        (
+            Some("mallory"),
+            "the refresh token is bound to another wallet instance key",
+        ),
+        (
+            None,
+            "the refresh token is bound to another wallet instance key",
+        ),
+        // The wallet's instance key, presented under another client id.
+        (
+            Some("mallory/key-wallet"),
+            "the refresh token was issued to another client",
+        ),
+    ] {
+        assert_eq!(
+            post(&refresh, client).err(),
+            Some((400, "invalid_grant".into(), why.into())),
+            "{client:?}"
+        );
+    }
+    assert!(post(&refresh, Some("wallet")).is_ok());
+}
+
 #[test]
 fn bad_pushed_requests_get_their_exact_answers() {
     let engine = engine();
