@@ -637,6 +637,13 @@ pub fn router(state: Arc<IssuerState>) -> Router {
             &format!("{STATUS_LIST_PATH}/{{id}}"),
             get(status::status_list),
         )
+        .route(
+            &format!(
+                "{STATUS_LIST_PATH}/{{id}}{}",
+                oid4vci_issuer::STATUS_LIST_CWT_SUFFIX
+            ),
+            get(status::status_list_cwt),
+        )
         .route("/admin/offers", post(admin::create_offer))
         .route("/admin/credentials", get(admin::list_credentials))
         .route("/admin/revoke", post(admin::revoke))

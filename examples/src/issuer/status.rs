@@ -1,12 +1,18 @@
-//! `GET /status-lists/{id}`: the Status List Token, in the form the request accepts.
+//! `GET /status-lists/{id}` and `GET /status-lists/{id}/cwt`: the Status List Token, in the
+//! form the request accepts.
 //!
-//! - **JWT** (`application/statuslist+jwt`, the default): signed by the active credential
-//!   signing key, with its `kid` and its certificate in `x5c`, as the SD-JWT VCs that point
-//!   here carry them.
-//! - **CWT** (`application/statuslist+cwt`, when `Accept` asks for it and an mdoc Document
-//!   Signer is configured): signed by the Document Signer, with its certificate in `x5chain`,
-//!   so an ISO 18013-5 reader validates it to the same IACA as the mdoc that points here
-//!   (Token Status List §11.3: the list's key is the Referenced Token's).
+//! - **JWT** (`application/statuslist+jwt`): signed by the active credential signing key, with
+//!   its `kid` and its certificate in `x5c`, as the SD-JWT VCs that point here carry them. The
+//!   default form of `/status-lists/{id}`, the URI SD-JWT VCs name.
+//! - **CWT** (`application/statuslist+cwt`, when an mdoc Document Signer is configured):
+//!   signed by the Document Signer, with its certificate in `x5chain`, so an ISO 18013-5
+//!   reader validates it to the same IACA as the mdoc that points here (Token Status List
+//!   §11.3: the list's key is the Referenced Token's). The default form of
+//!   `/status-lists/{id}/cwt`, the URI mdocs name: a reader that sends no `Accept` gets the
+//!   form its ecosystem knows (§8.1).
+//!
+//! Both URIs serve the same list, and either form when `Accept` asks for it; a token's `sub`
+//! is the URI it was fetched from, as the credentials pointing there name it.
 //!
 //! Every list holds the entries of credentials signed by any key, so after a key rotation the
 //! entries of the old key's credentials are served under the new key's signature. Answers carry
@@ -32,6 +38,7 @@ use status_list::{KeyHint, StatusList, StatusListToken};
 
 use super::{IssuerState, STATUS_LIST_PATH};
 use crate::error::ApiError;
+use oid4vci_issuer::STATUS_LIST_CWT_SUFFIX;
 
 /// The media type of a Status List Token JWT.
 pub const STATUS_LIST_JWT_MEDIA_TYPE: &str = "application/statuslist+jwt";
@@ -57,10 +64,10 @@ impl Form {
         }
     }
 
-    /// The form an `Accept` header asks for (RFC 9110 §12.5.1): the CWT when its weight is
-    /// higher than the JWT's, or equal (and above zero) with the CWT named first; else the
-    /// JWT, also when neither is named (the default form).
-    fn accepted(headers: &HeaderMap) -> Self {
+    /// The form an `Accept` header asks for (RFC 9110 §12.5.1): the one of higher weight, or
+    /// of equal weight named first; the other when only one is named and refused (`q=0`);
+    /// `default` when neither is named, both are refused, or both come from one wildcard.
+    fn accepted(headers: &HeaderMap, default: Self) -> Self {
         let accept = headers
             .get_all(header::ACCEPT)
             .iter()
@@ -73,13 +80,38 @@ impl Form {
             weight(&accept, STATUS_LIST_JWT_MEDIA_TYPE),
         );
         match (cwt, jwt) {
-            (Some((cwt_q, cwt_at)), Some((jwt_q, jwt_at)))
-                if cwt_q > jwt_q || (cwt_q == jwt_q && cwt_q > 0 && cwt_at < jwt_at) =>
-            {
-                Self::Cwt
+            (Some((cwt_q, cwt_at)), Some((jwt_q, jwt_at))) => {
+                if cwt_q == 0 && jwt_q == 0 {
+                    default
+                } else if cwt_q != jwt_q {
+                    if cwt_q > jwt_q { Self::Cwt } else { Self::Jwt }
+                } else if cwt_at != jwt_at {
+                    if cwt_at < jwt_at {
+                        Self::Cwt
+                    } else {
+                        Self::Jwt
+                    }
+                } else {
+                    // Both through one wildcard (`*/*`): either will do.
+                    default
+                }
             }
-            (Some((q, _)), None) if q > 0 => Self::Cwt,
-            _ => Self::Jwt,
+            // Only one form named: that one, or, refused (`q=0`), the other.
+            (Some((q, _)), None) => {
+                if q > 0 {
+                    Self::Cwt
+                } else {
+                    Self::Jwt
+                }
+            }
+            (None, Some((q, _))) => {
+                if q > 0 {
+                    Self::Jwt
+                } else {
+                    Self::Cwt
+                }
+            }
+            (None, None) => default,
         }
     }
 }
@@ -132,10 +164,36 @@ fn thousandths(q: &str) -> u16 {
     }
 }
 
-/// The last token signed for each list, in each form.
+/// The last token signed for each list URI, in each form.
 #[derive(Debug, Default)]
 pub(super) struct SignedStatusLists {
     tokens: Mutex<HashMap<(String, Form), SignedList>>,
+}
+
+/// Which of a list's two URIs a request named.
+#[derive(Clone, Copy, Debug)]
+enum ListUri {
+    /// `/status-lists/{id}`: SD-JWT VCs', the JWT by default.
+    Jwt,
+    /// `/status-lists/{id}/cwt`: mdocs', the CWT by default.
+    Cwt,
+}
+
+impl ListUri {
+    const fn default_form(self) -> Form {
+        match self {
+            Self::Jwt => Form::Jwt,
+            Self::Cwt => Form::Cwt,
+        }
+    }
+
+    /// The path of list `id` under this URI.
+    fn path(self, id: &str) -> String {
+        match self {
+            Self::Jwt => format!("{STATUS_LIST_PATH}/{id}"),
+            Self::Cwt => format!("{STATUS_LIST_PATH}/{id}{STATUS_LIST_CWT_SUFFIX}"),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -148,18 +206,18 @@ struct SignedList {
 }
 
 impl SignedStatusLists {
-    /// The `form` token of `list` (list `id`) at `now` by the key `kid`: the cached one while
-    /// the list is unchanged, its `ttl` has not passed and that key signed it (after a key rotation
-    /// the token is signed again by the new key), else one `sign` makes.
+    /// The `form` token of `list` (served at `path`) at `now` by the key `kid`: the cached one
+    /// while the list is unchanged, its `ttl` has not passed and that key signed it (after a key
+    /// rotation the token is signed again by the new key), else one `sign` makes.
     fn token(
         &self,
-        (id, form): (&str, Form),
+        (path, form): (&str, Form),
         list: StatusList,
         kid: &str,
         now: UnixTime,
         sign: impl FnOnce(StatusList) -> Result<Vec<u8>, ApiError>,
     ) -> Result<Arc<[u8]>, ApiError> {
-        let key = (id.to_owned(), form);
+        let key = (path.to_owned(), form);
         if let Some(signed) = self
             .tokens
             .lock()
@@ -186,12 +244,32 @@ impl SignedStatusLists {
     }
 }
 
-/// `GET /status-lists/{id}`. A historical request (`?time=`, Token Status List §8.4) is
-/// answered 501: this issuer keeps only the current list, and the current token would not be
-/// the one asked for.
+/// `GET /status-lists/{id}`: the JWT unless `Accept` asks for the CWT.
 pub(super) async fn status_list(
-    State(state): State<Arc<IssuerState>>,
+    state: State<Arc<IssuerState>>,
     Path(id): Path<String>,
+    query: RawQuery,
+    request_headers: HeaderMap,
+) -> Response {
+    serve(state, (id, ListUri::Jwt), query, request_headers).await
+}
+
+/// `GET /status-lists/{id}/cwt`: the CWT unless `Accept` asks for the JWT.
+pub(super) async fn status_list_cwt(
+    state: State<Arc<IssuerState>>,
+    Path(id): Path<String>,
+    query: RawQuery,
+    request_headers: HeaderMap,
+) -> Response {
+    serve(state, (id, ListUri::Cwt), query, request_headers).await
+}
+
+/// The token of list `id` at `uri`. A historical request (`?time=`, Token Status List §8.4)
+/// is answered 501: this issuer keeps only the current list, and the current token would not
+/// be the one asked for.
+async fn serve(
+    State(state): State<Arc<IssuerState>>,
+    (id, uri): (String, ListUri),
     RawQuery(query): RawQuery,
     request_headers: HeaderMap,
 ) -> Response {
@@ -211,7 +289,8 @@ pub(super) async fn status_list(
     super::off_runtime(
         state.store_calls.clone(),
         move || -> Result<Response, ApiError> {
-            let (form, token) = signed_token(&state, &id, Form::accepted(&request_headers))?;
+            let wanted = Form::accepted(&request_headers, uri.default_form());
+            let (form, token) = signed_token(&state, (&id, uri), wanted)?;
             let mut response = token.to_vec().into_response();
             let headers = response.headers_mut();
             headers.insert(
@@ -242,11 +321,11 @@ fn store_unavailable(e: &oid4vci_issuer::StoreError) -> ApiError {
     ApiError::temporarily_unavailable("the status list cannot be read now; try again shortly")
 }
 
-/// The current token of list `id` in the form `wanted`, or the JWT when `wanted` is the CWT
-/// and no Document Signer is configured (a store read: run through `off_runtime`).
+/// The current token of list `id` at `uri` in the form `wanted`, or the JWT when `wanted` is
+/// the CWT and no Document Signer is configured (a store read: run through `off_runtime`).
 fn signed_token(
     state: &IssuerState,
-    id: &str,
+    (id, uri): (&str, ListUri),
     wanted: Form,
 ) -> Result<(Form, Arc<[u8]>), ApiError> {
     let list = state
@@ -263,14 +342,15 @@ fn signed_token(
         (Form::Cwt, Some(document_signer)) => (Form::Cwt, document_signer),
         _ => (Form::Jwt, &keys.credential),
     };
+    let path = uri.path(id);
     let token = state.status_tokens.token(
-        (id, form),
+        (&path, form),
         list,
         key.kid().unwrap_or_default(),
         now,
         |list| {
-            let uri = state.url(&format!("{STATUS_LIST_PATH}/{id}"));
-            let token = StatusListToken::new(uri, now, list)
+            // `sub` is the URI asked, as the credentials pointing there name it (§5.1).
+            let token = StatusListToken::new(state.url(&path), now, list)
                 .with_issuer(state.base_url())
                 .with_expires_at(now.saturating_add(STATUS_LIST_TOKEN_LIFETIME_SECONDS))
                 .with_ttl(STATUS_LIST_TTL_SECONDS);
@@ -309,13 +389,22 @@ mod tests {
             header::ACCEPT,
             HeaderValue::from_str(accept).unwrap_or_else(|e| panic!("{e}")),
         );
-        Form::accepted(&headers)
+        Form::accepted(&headers, Form::Jwt)
+    }
+
+    fn form_at_cwt_uri(accept: &str) -> Form {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT,
+            HeaderValue::from_str(accept).unwrap_or_else(|e| panic!("{e}")),
+        );
+        Form::accepted(&headers, Form::Cwt)
     }
 
     /// RFC 9110 §12.5.1 weights decide; the JWT is the default form.
     #[test]
     fn accept_weights_choose_the_form() {
-        assert_eq!(Form::accepted(&HeaderMap::new()), Form::Jwt);
+        assert_eq!(Form::accepted(&HeaderMap::new(), Form::Jwt), Form::Jwt);
         assert_eq!(form("application/statuslist+cwt"), Form::Cwt);
         assert_eq!(form("application/json"), Form::Jwt);
         assert_eq!(
@@ -337,5 +426,20 @@ mod tests {
         assert_eq!(form("application/statuslist+cwt;q=0"), Form::Jwt);
         assert_eq!(form("application/statuslist+cwt, */*;q=0.1"), Form::Cwt);
         assert_eq!(form("*/*"), Form::Jwt);
+    }
+
+    /// At an mdoc's list URI the CWT is the default: no `Accept`, a wildcard, or other types
+    /// get it; an explicit preference for the JWT still gets the JWT.
+    #[test]
+    fn the_cwt_uri_defaults_to_the_cwt() {
+        assert_eq!(Form::accepted(&HeaderMap::new(), Form::Cwt), Form::Cwt);
+        assert_eq!(form_at_cwt_uri("*/*"), Form::Cwt);
+        assert_eq!(form_at_cwt_uri("application/json"), Form::Cwt);
+        assert_eq!(form_at_cwt_uri("application/statuslist+jwt"), Form::Jwt);
+        assert_eq!(form_at_cwt_uri("application/statuslist+jwt;q=0"), Form::Cwt);
+        assert_eq!(
+            form_at_cwt_uri("application/statuslist+jwt, */*;q=0.1"),
+            Form::Jwt
+        );
     }
 }

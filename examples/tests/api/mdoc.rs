@@ -138,7 +138,9 @@ fn mdl_is_issued_bound_to_the_proof_key_and_verifies_to_the_served_iaca() {
 
     // An ISO 18013-5 reader asks for the mdoc's list as a CWT (Token Status List §11.3): it is
     // signed by the Document Signer, whose x5chain validates to the IACA, not to the
-    // credential issuer root. Without that Accept, the JWT; answers vary by Accept.
+    // credential issuer root. The mdoc names the list's CWT URI, where the CWT is also the
+    // answer without Accept (§8.1); the SD-JWT VCs' URI of the same list answers the JWT.
+    assert!(status.uri.ends_with("/cwt"), "{}", status.uri);
     let cwt_type = "application/statuslist+cwt";
     let (code, content_type, cwt) = wallet
         .http
@@ -168,13 +170,20 @@ fn mdl_is_issued_bound_to_the_proof_key_and_verifies_to_the_served_iaca() {
     let signer = <x509_cert::Certificate as der::Decode>::from_der(&chain[0]).unwrap();
     assert_eq!(crl.tbs_cert_list.issuer, *signer.tbs_certificate().issuer());
     assert!(crl.tbs_cert_list.revoked_certificates.is_none());
-    let default = wallet.http.get("status list", &status.uri).unwrap();
+    let (code, content_type, default) = wallet
+        .http
+        .get_bytes("status list", &status.uri, &[])
+        .unwrap();
+    assert_eq!((code, content_type.as_deref()), (200, Some(cwt_type)));
+    assert_eq!(default, cwt, "the one signed token of this list and URI");
+    let jwt_uri = status.uri.strip_suffix("/cwt").unwrap();
+    let jwt = wallet.http.get("status list", jwt_uri).unwrap();
     assert_eq!(
-        default.header("content-type"),
+        jwt.header("content-type"),
         Some("application/statuslist+jwt")
     );
-    assert_eq!(default.header("vary"), Some("accept"));
-    assert_eq!(default.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(jwt.header("vary"), Some("accept"));
+    assert_eq!(jwt.header("access-control-allow-origin"), Some("*"));
 }
 
 #[test]

@@ -15,8 +15,14 @@ use crate::{AccessGrant, EndpointRequest, EndpointResponse, IssuedCredential};
 
 /// The path of the credential endpoint.
 pub(crate) const CREDENTIAL_PATH: &str = "/credential";
-/// The path under which status lists are served: `{issuer}/status-lists/{id}`.
+/// The path under which status lists are served: `{issuer}/status-lists/{id}`, the URI SD-JWT
+/// VCs name (its default form is the JWT).
 pub const STATUS_LIST_PATH: &str = "/status-lists";
+/// What an mdoc's status list URI adds to [`STATUS_LIST_PATH`]`/{id}`: the same list, whose
+/// default form (no `Accept`) is the CWT. Token Status List §8.1 lets a relying party that
+/// sends no `Accept` take the form as known from its ecosystem, and an ISO 18013-5 reader
+/// expects the CWT where the JWT VC ecosystem expects the JWT.
+pub const STATUS_LIST_CWT_SUFFIX: &str = "/cwt";
 
 fn bad(code: CredentialErrorCode, description: &str) -> OAuthError {
     OAuthError::from_code(code, description)
@@ -245,7 +251,13 @@ impl IssuerEngine {
         (list_id, idx): (String, u64),
         now: UnixTime,
     ) -> Result<(String, IssuedCredential, crate::AuditEvent), OAuthError> {
-        let uri = self.settings.url(&format!("{STATUS_LIST_PATH}/{list_id}"));
+        let suffix = match profile.format {
+            crate::CredentialFormat::Mdoc { .. } => STATUS_LIST_CWT_SUFFIX,
+            _ => "",
+        };
+        let uri = self
+            .settings
+            .url(&format!("{STATUS_LIST_PATH}/{list_id}{suffix}"));
         let credential = crate::mint::mint(
             keys,
             self.rng.as_ref(),
