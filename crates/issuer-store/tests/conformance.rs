@@ -243,7 +243,7 @@ fn refresh_reuse_revokes_the_family(b: &Backend) {
     refresh
         .insert("other".into(), refresh_grant("g2", 1000), t(0))
         .unwrap();
-    let got = refresh.rotate("rt-1", "rt-2".into(), t(10)).unwrap();
+    let got = refresh.rotate("rt-1", "rt-2".into(), None, t(10)).unwrap();
     assert_eq!(got.grant, g("g1"));
     assert_eq!(got.instance_key.as_deref(), Some("instance"));
     assert_eq!(got.credential_identifiers, [("pid".into(), "pid-1".into())]);
@@ -255,7 +255,9 @@ fn refresh_reuse_revokes_the_family(b: &Backend) {
     assert!(!refresh.is_revoked(&g("g1"), t(11)).unwrap());
 
     assert_eq!(
-        refresh.rotate("rt-1", "rt-3".into(), t(12)).unwrap_err(),
+        refresh
+            .rotate("rt-1", "rt-3".into(), None, t(12))
+            .unwrap_err(),
         RefreshError::Reused { grant: g("g1") }
     );
     assert!(refresh.is_revoked(&g("g1"), t(12)).unwrap());
@@ -264,7 +266,9 @@ fn refresh_reuse_revokes_the_family(b: &Backend) {
         "the family's current token died"
     );
     assert_eq!(
-        refresh.rotate("rt-2", "rt-4".into(), t(12)).unwrap_err(),
+        refresh
+            .rotate("rt-2", "rt-4".into(), None, t(12))
+            .unwrap_err(),
         RefreshError::Unknown
     );
     assert!(matches!(refresh.peek("rt-3", t(12)), Ok(None)));
@@ -274,8 +278,47 @@ fn refresh_reuse_revokes_the_family(b: &Backend) {
         "another family is untouched"
     );
     assert_eq!(
-        refresh.rotate("never", "x".into(), t(12)).unwrap_err(),
+        refresh
+            .rotate("never", "x".into(), None, t(12))
+            .unwrap_err(),
         RefreshError::Unknown
+    );
+}
+
+/// A family without a DPoP key is bound to the key of the first rotation that names one
+/// (RFC 9449 §5); a bound family keeps its key.
+fn refresh_binds_an_unbound_family_at_rotation(b: &Backend) {
+    let refresh = &b.stores.refresh;
+    let mut unbound = refresh_grant("g-b", 1000);
+    unbound.dpop_jkt = None;
+    refresh.insert("rt-b1".into(), unbound, t(0)).unwrap();
+    let got = refresh
+        .rotate("rt-b1", "rt-b2".into(), Some("jkt-1"), t(10))
+        .unwrap();
+    assert_eq!(got.dpop_jkt.as_deref(), Some("jkt-1"));
+    let stored = refresh.peek("rt-b2", t(11)).unwrap().unwrap();
+    assert_eq!(stored.dpop_jkt.as_deref(), Some("jkt-1"));
+    assert_eq!(
+        stored.client_id.as_deref(),
+        Some("wallet"),
+        "the rest is kept"
+    );
+    let again = refresh
+        .rotate("rt-b2", "rt-b3".into(), Some("jkt-2"), t(12))
+        .unwrap();
+    assert_eq!(
+        again.dpop_jkt.as_deref(),
+        Some("jkt-1"),
+        "a bound family keeps its key"
+    );
+    assert_eq!(
+        refresh
+            .peek("rt-b3", t(13))
+            .unwrap()
+            .unwrap()
+            .dpop_jkt
+            .as_deref(),
+        Some("jkt-1")
     );
 }
 
@@ -286,7 +329,9 @@ fn refresh_expires(b: &Backend) {
         .unwrap();
     assert!(matches!(refresh.peek("rt-e", t(100)), Ok(None)));
     assert_eq!(
-        refresh.rotate("rt-e", "next".into(), t(100)).unwrap_err(),
+        refresh
+            .rotate("rt-e", "next".into(), None, t(100))
+            .unwrap_err(),
         RefreshError::Expired
     );
     assert!(
@@ -309,7 +354,7 @@ fn refresh_grant_revocation_lasts_until(b: &Backend) {
     );
     assert!(matches!(refresh.peek("rt-r", t(10)), Ok(None)));
     assert_eq!(
-        refresh.rotate("rt-r", "n".into(), t(10)).unwrap_err(),
+        refresh.rotate("rt-r", "n".into(), None, t(10)).unwrap_err(),
         RefreshError::Unknown
     );
 }
@@ -831,6 +876,7 @@ suite!(
     tx_code_attempts_are_counted,
     access_tokens_expire_and_revoke_by_grant,
     refresh_reuse_revokes_the_family,
+    refresh_binds_an_unbound_family_at_rotation,
     refresh_expires,
     refresh_grant_revocation_lasts_until,
     deferred_is_bound_ready_and_single_use,

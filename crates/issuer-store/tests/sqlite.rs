@@ -73,7 +73,7 @@ fn state_survives_closing_and_reopening_the_file() {
                 t(0),
             )
             .unwrap();
-        s.refresh.rotate("rt-1", "rt-2".into(), t(1)).unwrap();
+        s.refresh.rotate("rt-1", "rt-2".into(), None, t(1)).unwrap();
         s.deferred
             .insert(
                 &g("g1"),
@@ -139,7 +139,9 @@ fn state_survives_closing_and_reopening_the_file() {
     assert!(s.codes.redeem("code-live", None, t(2)).is_ok());
     assert_eq!(s.tokens.get("at", t(2)).unwrap().unwrap().grant, g("g1"));
     assert_eq!(
-        s.refresh.rotate("rt-1", "x".into(), t(2)).unwrap_err(),
+        s.refresh
+            .rotate("rt-1", "x".into(), None, t(2))
+            .unwrap_err(),
         RefreshError::Reused { grant: g("g1") },
         "a rotated refresh token is still known as rotated"
     );
@@ -280,7 +282,7 @@ fn a_database_failure_refuses_and_never_accepts() {
         &s.refresh.is_revoked(&g("g1"), t(1)).unwrap_err()
     ));
     assert!(matches!(
-        s.refresh.rotate("rt", "next".into(), t(1)),
+        s.refresh.rotate("rt", "next".into(), None, t(1)),
         Err(RefreshError::Store(StoreError::Unavailable(_)))
     ));
     assert!(matches!(

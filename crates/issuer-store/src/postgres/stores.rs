@@ -351,6 +351,7 @@ impl RefreshTokenStore for PgHandle {
         &self,
         presented: &str,
         next: String,
+        bind_dpop: Option<&str>,
         now: UnixTime,
     ) -> Result<RefreshGrant, RefreshError> {
         let key = secret_key(presented);
@@ -377,7 +378,7 @@ impl RefreshTokenStore for PgHandle {
             };
             let json: String = col(&current, 0)?;
             let expires_at: i64 = col(&current, 1)?;
-            let grant = codec::refresh_from_json(&json)?;
+            let mut grant = codec::refresh_from_json(&json)?;
             self.db.purge_if_due(tx, "rotated_refresh_tokens", now)?;
             exec(
                 tx,
@@ -390,6 +391,11 @@ impl RefreshTokenStore for PgHandle {
             if UnixTime::from_secs(expires_at) <= now {
                 return Ok(Err(RefreshError::Expired));
             }
+            let json = if grant.bind_dpop(bind_dpop) {
+                codec::refresh_to_json(&grant)
+            } else {
+                json
+            };
             insert_token(tx, "refresh_tokens", &next, &grant.grant, &json, expires_at)?;
             Ok(Ok(grant))
         });

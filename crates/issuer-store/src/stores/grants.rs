@@ -169,6 +169,7 @@ impl RefreshTokenStore for SqliteRefreshTokens {
         &self,
         presented: &str,
         next: String,
+        bind_dpop: Option<&str>,
         now: UnixTime,
     ) -> Result<RefreshGrant, RefreshError> {
         let key = secret_key(presented);
@@ -198,7 +199,7 @@ impl RefreshTokenStore for SqliteRefreshTokens {
             let Some((json, expires_at)) = current else {
                 return Ok(Err(RefreshError::Unknown));
             };
-            let grant = codec::refresh_from_json(&json)?;
+            let mut grant = codec::refresh_from_json(&json)?;
             purge(tx, "rotated_refresh_tokens", now)?;
             tx.exec(
                 "INSERT OR REPLACE INTO rotated_refresh_tokens (token_hash, grant_id, expires_at)
@@ -209,6 +210,11 @@ impl RefreshTokenStore for SqliteRefreshTokens {
             if UnixTime::from_secs(expires_at) <= now {
                 return Ok(Err(RefreshError::Expired));
             }
+            let json = if grant.bind_dpop(bind_dpop) {
+                codec::refresh_to_json(&grant)
+            } else {
+                json
+            };
             insert_token(tx, TokenTable::Refresh, &next, &grant.grant, &json, expires_at)?;
             Ok(Ok(grant))
         });

@@ -422,7 +422,7 @@ impl IssuerEngine {
         let grant = self
             .stores
             .refresh
-            .rotate(presented, next.clone(), now)
+            .rotate(presented, next.clone(), dpop_jkt.as_deref(), now)
             .map_err(|e| match e {
                 RefreshError::Reused { grant } => {
                     // The refresh store has revoked the family already; the access tokens go

@@ -28,7 +28,8 @@ pub struct RefreshGrant {
     /// The thumbprint of the attested wallet instance key at the original grant; a refresh
     /// must present an attestation for the same key.
     pub instance_key: Option<String>,
-    /// The DPoP key thumbprint the family is bound to, if the original grant used DPoP.
+    /// The DPoP key thumbprint the family is bound to: the original grant's DPoP key, or the
+    /// key of the first refresh that carried a DPoP proof (RFC 9449 §5).
     pub dpop_jkt: Option<String>,
     /// When the family expires.
     pub expires_at: UnixTime,
@@ -52,6 +53,19 @@ impl RefreshGrant {
             instance_key: None,
             dpop_jkt: None,
             expires_at,
+        }
+    }
+
+    /// Binds a family that is not bound to a DPoP key yet to `jkt` (a refresh with a DPoP
+    /// proof: RFC 9449 §5 binds the refresh tokens issued to it); a bound family keeps its
+    /// key. Whether the grant changed.
+    pub fn bind_dpop(&mut self, jkt: Option<&str>) -> bool {
+        match (&self.dpop_jkt, jkt) {
+            (None, Some(jkt)) => {
+                self.dpop_jkt = Some(jkt.to_owned());
+                true
+            }
+            _ => false,
         }
     }
 }
@@ -81,7 +95,9 @@ pub trait RefreshTokenStore: Send + Sync + core::fmt::Debug {
     /// [`StoreError`] when the token cannot be kept.
     fn insert(&self, token: String, grant: RefreshGrant, now: UnixTime) -> Result<(), StoreError>;
 
-    /// Marks `presented` as used and makes `next` the family's current token, atomically.
+    /// Marks `presented` as used and makes `next` the family's current token, atomically;
+    /// a family not bound to a DPoP key yet is bound to `bind_dpop` from `next` on
+    /// ([`RefreshGrant::bind_dpop`]). Returns the grant as `next` holds it.
     ///
     /// # Errors
     /// [`RefreshError::Reused`] (and the grant is revoked) when `presented` was already
@@ -90,6 +106,7 @@ pub trait RefreshTokenStore: Send + Sync + core::fmt::Debug {
         &self,
         presented: &str,
         next: String,
+        bind_dpop: Option<&str>,
         now: UnixTime,
     ) -> Result<RefreshGrant, RefreshError>;
 
@@ -166,6 +183,7 @@ impl RefreshTokenStore for InMemoryRefreshTokens {
         &self,
         presented: &str,
         next: String,
+        bind_dpop: Option<&str>,
         now: UnixTime,
     ) -> Result<RefreshGrant, RefreshError> {
         let key = presented.to_owned();
@@ -178,13 +196,14 @@ impl RefreshTokenStore for InMemoryRefreshTokens {
                 .map_err(RefreshError::Store)?;
             return Err(RefreshError::Reused { grant });
         }
-        let (grant, expires_at) = f.current.remove(&key).ok_or(RefreshError::Unknown)?;
+        let (mut grant, expires_at) = f.current.remove(&key).ok_or(RefreshError::Unknown)?;
         f.rotated
             .insert(key, grant.grant.clone(), expires_at, now)
             .map_err(RefreshError::Store)?;
         if expires_at <= now {
             return Err(RefreshError::Expired);
         }
+        grant.bind_dpop(bind_dpop);
         f.current
             .insert(next, grant.clone(), expires_at, now)
             .map_err(RefreshError::Store)?;

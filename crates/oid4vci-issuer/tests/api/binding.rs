@@ -113,10 +113,14 @@ fn a_reused_refresh_token_revokes_its_grant_and_its_access_tokens() {
             NOW,
         )
         .unwrap_or_else(|e| panic!("{e}"));
-    let rotated = refresh.rotate("r1", "r2".into(), NOW).map(|g| g.grant);
+    let rotated = refresh
+        .rotate("r1", "r2".into(), None, NOW)
+        .map(|g| g.grant);
     assert_eq!(rotated, Ok(alice.clone()));
     assert_eq!(
-        refresh.rotate("r1", "r3".into(), NOW).map(|g| g.grant),
+        refresh
+            .rotate("r1", "r3".into(), None, NOW)
+            .map(|g| g.grant),
         Err(RefreshError::Reused {
             grant: alice.clone()
         })

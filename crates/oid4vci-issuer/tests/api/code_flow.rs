@@ -275,9 +275,10 @@ impl oid4vci_issuer::RefreshTokenStore for PeekFails {
         &self,
         presented: &str,
         next: String,
+        bind_dpop: Option<&str>,
         now: UnixTime,
     ) -> Result<oid4vci_issuer::RefreshGrant, oid4vci_issuer::RefreshError> {
-        self.inner.rotate(presented, next, now)
+        self.inner.rotate(presented, next, bind_dpop, now)
     }
     fn peek(
         &self,

@@ -212,6 +212,52 @@ fn refused_authorization_details_leave_the_pre_authorized_code_usable() {
     );
 }
 
+/// A grant started without DPoP is bound to the key of its first refresh with a DPoP proof
+/// (RFC 9449 §5: refresh tokens issued to a public client using DPoP are bound to its key): a
+/// later refresh with another key, or none, is `invalid_grant`.
+#[test]
+fn a_refresh_with_dpop_binds_a_bearer_grant_to_its_key() {
+    let engine = engine(None);
+    let code = engine
+        .create_pre_authorized_code(vec!["pid".into()], Map::new(), None, NOW)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let post = |body: &str, key: Option<(&LocalSigner, &str)>| {
+        let proof = key.map(|(key, jti)| {
+            let claims = DpopProofClaims::new("POST", format!("{ISSUER}/token"), jti, NOW);
+            build_dpop_proof(&claims, &key.public_jwk(), key).unwrap_or_else(|e| panic!("{e}"))
+        });
+        let headers: Vec<(&str, &[u8])> = proof.iter().map(|p| ("dpop", p.as_bytes())).collect();
+        engine
+            .token(&EndpointRequest::new(&headers, body.as_bytes()), NOW)
+            .map(|answer| answer.body.unwrap_or_default())
+            .map_err(|e| (e.error().to_owned(), e.description().to_owned()))
+    };
+    let refresh = |tokens: &Value| {
+        format!(
+            "grant_type=refresh_token&refresh_token={}",
+            tokens["refresh_token"].as_str().unwrap_or_default()
+        )
+    };
+    let bearer = post(&format!("{PRE_AUTH}&pre-authorized_code={code}"), None)
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(bearer["token_type"], "Bearer");
+    let new_key = || {
+        LocalSigner::generate(Algorithm::Es256, &SystemRandom::new())
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let (key, other) = (new_key(), new_key());
+    let bound = post(&refresh(&bearer), Some((&key, "k-1"))).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(bound["token_type"], "DPoP");
+    let refused = Some((
+        "invalid_grant".to_owned(),
+        "the refresh token is bound to another DPoP key".to_owned(),
+    ));
+    assert_eq!(post(&refresh(&bound), Some((&other, "o-1"))).err(), refused);
+    assert_eq!(post(&refresh(&bound), None).err(), refused);
+    let again = post(&refresh(&bound), Some((&key, "k-2"))).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(again["token_type"], "DPoP");
+}
+
 #[test]
 fn a_replay_guard_that_cannot_record_is_503_and_the_code_survives() {
     let engine = engine(Some(Arc::new(BrokenGuard)));
