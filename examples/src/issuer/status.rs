@@ -383,22 +383,22 @@ mod tests {
 
     use super::Form;
 
-    fn form(accept: &str) -> Form {
+    /// The form an `Accept` of `accept` gets at a URI whose default is `default`.
+    fn accepted(accept: &str, default: Form) -> Form {
         let mut headers = HeaderMap::new();
         headers.insert(
             header::ACCEPT,
             HeaderValue::from_str(accept).unwrap_or_else(|e| panic!("{e}")),
         );
-        Form::accepted(&headers, Form::Jwt)
+        Form::accepted(&headers, default)
+    }
+
+    fn form(accept: &str) -> Form {
+        accepted(accept, Form::Jwt)
     }
 
     fn form_at_cwt_uri(accept: &str) -> Form {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::ACCEPT,
-            HeaderValue::from_str(accept).unwrap_or_else(|e| panic!("{e}")),
-        );
-        Form::accepted(&headers, Form::Cwt)
+        accepted(accept, Form::Cwt)
     }
 
     /// RFC 9110 §12.5.1 weights decide; the JWT is the default form.
