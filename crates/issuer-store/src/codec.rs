@@ -212,6 +212,7 @@ fn pushed_value(p: &PushedRequest) -> Value {
         "issuer_state": p.issuer_state,
         "dpop_jkt": p.dpop_jkt,
         "instance_key": p.instance_key,
+        "granted_scope": p.granted_scope,
         "expires_at": p.expires_at.secs(),
     })
 }
@@ -230,6 +231,8 @@ fn pushed_from_value(value: &Value) -> Result<PushedRequest, StoreError> {
     p.issuer_state = r.opt_string("issuer_state")?;
     p.dpop_jkt = r.opt_string("dpop_jkt")?;
     p.instance_key = r.opt_string("instance_key")?;
+    // Absent in requests stored before it was kept.
+    p.granted_scope = r.opt_string("granted_scope")?;
     Ok(p)
 }
 

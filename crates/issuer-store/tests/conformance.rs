@@ -657,6 +657,7 @@ fn pushed(client: &str, expires_at: i64) -> PushedRequest {
     p.issuer_state = Some("issuer-state".into());
     p.dpop_jkt = Some("jkt".into());
     p.instance_key = Some("instance".into());
+    p.granted_scope = Some("pid_scope".into());
     p
 }
 

@@ -126,6 +126,7 @@ impl IssuerEngine {
         let identity =
             self.authenticate_client(request, Some(&pushed.client_id), dpop.as_ref(), now)?;
         let configuration_ids = self.requested_configurations(&pushed)?;
+        let granted_scope = self.narrowed_scope(&pushed);
         let request_uri = format!("{REQUEST_URI_PREFIX}{}", self.handle()?);
         let stored = PushedRequest {
             client_id: pushed.client_id,
@@ -137,6 +138,7 @@ impl IssuerEngine {
             issuer_state: pushed.issuer_state,
             dpop_jkt,
             instance_key: identity.instance_key,
+            granted_scope,
             expires_at: now.saturating_add(self.settings.par_ttl_seconds),
         };
         self.stores
@@ -220,6 +222,19 @@ impl IssuerEngine {
             ));
         }
         Ok(ids)
+    }
+
+    /// The scope values of `pushed` that a configuration claims, space-separated, when some
+    /// were dropped (RFC 6749 §3.3: the token response then names the granted scope).
+    fn narrowed_scope(&self, pushed: &PushedAuthorizationRequest) -> Option<String> {
+        let known = |scope: &str| {
+            self.profiles
+                .iter()
+                .any(|p| p.scope.as_deref() == Some(scope))
+        };
+        let asked: Vec<&str> = pushed.scopes().collect();
+        let granted: Vec<&str> = asked.iter().copied().filter(|s| known(s)).collect();
+        (granted.len() < asked.len()).then(|| granted.join(" "))
     }
 
     fn detail_configuration(&self, detail: &AuthorizationDetail) -> Result<String, OAuthError> {

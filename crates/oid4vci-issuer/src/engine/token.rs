@@ -284,6 +284,7 @@ impl IssuerEngine {
             None => Vec::new(),
         };
         refresh.client_id = Some(issued.request.client_id);
+        let granted_scope = issued.request.granted_scope;
         // The instance attested at PAR, or else at this request (a lenient PAR without an
         // attestation): the refresh tokens are bound to it (ABCA §9.3).
         refresh.instance_key = issued.request.instance_key.or(identity.instance_key);
@@ -292,7 +293,12 @@ impl IssuerEngine {
             client_id: refresh.client_id.clone(),
             configuration_ids: refresh.configuration_ids.clone(),
         };
-        let response = self.start_grant(refresh, dpop_jkt, now)?;
+        let mut response = self.start_grant(refresh, dpop_jkt, now)?;
+        if let (Some(scope), Some(serde_json::Value::Object(body))) =
+            (granted_scope, response.body.as_mut())
+        {
+            body.insert("scope".to_owned(), serde_json::Value::String(scope));
+        }
         self.record(event, now);
         Ok(response)
     }

@@ -33,6 +33,9 @@ pub struct PushedRequest {
     pub dpop_jkt: Option<String>,
     /// The attested wallet instance key thumbprint, if the client was attested.
     pub instance_key: Option<String>,
+    /// The scope granted, space-separated, when it is less than the `scope` asked for (values
+    /// no configuration claims were dropped): the token response names it (RFC 6749 §3.3).
+    pub granted_scope: Option<String>,
     /// When the `request_uri` stops working.
     pub expires_at: UnixTime,
 }
@@ -59,6 +62,7 @@ impl PushedRequest {
             issuer_state: None,
             dpop_jkt: None,
             instance_key: None,
+            granted_scope: None,
             expires_at,
         }
     }

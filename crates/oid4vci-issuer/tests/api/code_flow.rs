@@ -507,6 +507,26 @@ fn a_refresh_token_belongs_to_the_instance_that_redeemed_the_code() {
     assert!(post(&refresh, Some("wallet")).is_ok());
 }
 
+/// RFC 6749 §3.3: a token response names the scope granted when it is less than the scope
+/// asked for (a value no configuration claims was dropped), and needs not otherwise.
+#[test]
+fn the_token_response_names_a_narrowed_scope() {
+    let engine = engine();
+    let tokens = |scope: &str| {
+        let request_uri =
+            par(&engine, &par_body("wallet", scope), None).unwrap_or_else(|e| panic!("{e}"));
+        let pending = begin(&engine, "wallet", &request_uri).unwrap_or_else(|e| panic!("{e}"));
+        let code = code_of(
+            &engine
+                .approve(pending, claims(), NOW)
+                .unwrap_or_else(|e| panic!("{e}")),
+        );
+        redeem(&engine, &code, &verifier(), None).unwrap_or_else(|e| panic!("{e:?}"))
+    };
+    assert_eq!(tokens("scope=openid%20pid_scope")["scope"], "pid_scope");
+    assert!(tokens("scope=pid_scope").get("scope").is_none());
+}
+
 #[test]
 fn bad_pushed_requests_get_their_exact_answers() {
     let engine = engine();
