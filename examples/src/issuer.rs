@@ -70,6 +70,11 @@ pub const ISSUER_CA_NAME: &str = "Demo Credential Issuer CA";
 /// Common name of the demo IACA.
 pub const IACA_NAME: &str = "Demo IACA";
 
+/// The largest request body the issuer reads: room for a 64 KiB credential request
+/// (`oid4vci_types::MAX_MESSAGE_LEN`) encrypted as a JWE, and far below axum's 2 MB default.
+/// A larger one is `413` with `invalid_request` before any handler runs.
+pub const MAX_REQUEST_BODY_BYTES: usize = 256 * 1024;
+
 /// Path of the status lists (`{base}/status-lists/{id}`).
 pub const STATUS_LIST_PATH: &str = oid4vci_issuer::STATUS_LIST_PATH;
 
@@ -664,7 +669,27 @@ pub fn router(state: Arc<IssuerState>) -> Router {
                 "no such endpoint",
             )
         })
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST_BODY_BYTES))
+        .layer(axum::middleware::map_response(json_payload_too_large))
         .with_state(state)
+}
+
+/// axum's answer to a body past [`MAX_REQUEST_BODY_BYTES`] is plain text; every error of this
+/// issuer is OAuth JSON, so it becomes `413` with `invalid_request`.
+async fn json_payload_too_large(response: Response) -> Response {
+    let json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"application/json"));
+    if response.status() != axum::http::StatusCode::PAYLOAD_TOO_LARGE || json {
+        return response;
+    }
+    crate::error::ApiError::new(
+        axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+        "invalid_request",
+        &format!("the request body is larger than {MAX_REQUEST_BODY_BYTES} bytes"),
+    )
+    .into_response()
 }
 
 /// A server running on a background task.

@@ -298,3 +298,25 @@ fn expired_pre_authorized_code_is_invalid_grant() {
         Some("the pre-authorized code has expired")
     );
 }
+
+/// A body past the issuer's limit is refused before any handler reads it, with the OAuth JSON
+/// error every other refusal has (axum's own answer is plain text); one within the limit but
+/// past the form limit is the engine's `invalid_request`.
+#[test]
+fn an_oversized_body_is_413_invalid_request_in_json() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let url = format!("{}/token", t.env.issuer_url);
+    let form = [("Content-Type", "application/x-www-form-urlencoded")];
+    let mut body = b"grant_type=refresh_token&refresh_token=".to_vec();
+    body.resize(examples::issuer::MAX_REQUEST_BODY_BYTES + 1, b'a');
+    let reply = wallet.http.post_raw("token", &url, &body, &form).unwrap();
+    assert_eq!(reply.status, 413);
+    assert_eq!(reply.error_code(), Some("invalid_request"));
+    assert_eq!(reply.header("content-type"), Some("application/json"));
+    assert_eq!(reply.header("cache-control"), Some("no-store"));
+    body.truncate(100 * 1024);
+    let reply = wallet.http.post_raw("token", &url, &body, &form).unwrap();
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.error_code(), Some("invalid_request"));
+}
