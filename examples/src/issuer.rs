@@ -687,7 +687,7 @@ async fn json_payload_too_large(response: Response) -> Response {
     crate::error::ApiError::new(
         axum::http::StatusCode::PAYLOAD_TOO_LARGE,
         "invalid_request",
-        &format!("the request body is larger than {MAX_REQUEST_BODY_BYTES} bytes"),
+        format!("the request body is larger than {MAX_REQUEST_BODY_BYTES} bytes"),
     )
     .into_response()
 }
