@@ -134,6 +134,43 @@ fn pre_auth_code_expires(b: &Backend) {
     );
 }
 
+/// A grant the caller's check refuses leaves the code unused, its tx_code attempts as they
+/// were; the check sees the stored grant.
+fn a_refused_pre_auth_check_leaves_the_code_usable(b: &Backend) {
+    let codes = &b.stores.codes;
+    codes
+        .insert("code-c".into(), pre_auth(Some("493536"), 100), 2, t(0))
+        .unwrap();
+    assert_eq!(
+        codes.redeem("code-c", Some("000000"), t(1)).unwrap_err(),
+        RedeemError::WrongTxCode { attempts_left: 1 }
+    );
+    let refuse = |grant: &PreAuthGrant| Err(format!("not for {:?}", grant.configuration_ids));
+    assert_eq!(
+        codes
+            .redeem_checked("code-c", Some("493536"), t(2), &refuse)
+            .unwrap_err(),
+        RedeemError::Refused("not for [\"pid\", \"mdl\"]".into())
+    );
+    assert_eq!(
+        codes.redeem("code-c", Some("111111"), t(3)).unwrap_err(),
+        RedeemError::WrongTxCode { attempts_left: 0 },
+        "the refusal spent no attempt"
+    );
+    codes
+        .insert("code-d".into(), pre_auth(None, 100), 2, t(0))
+        .unwrap();
+    assert!(matches!(
+        codes.redeem_checked("code-d", None, t(1), &refuse),
+        Err(RedeemError::Refused(_))
+    ));
+    assert!(codes.redeem("code-d", None, t(2)).is_ok(), "still usable");
+    assert_eq!(
+        codes.redeem("code-d", None, t(2)).unwrap_err(),
+        RedeemError::Unknown
+    );
+}
+
 fn tx_code_attempts_are_counted(b: &Backend) {
     let codes = &b.stores.codes;
     codes
@@ -875,6 +912,7 @@ suite!(
     pre_auth_code_redeems_once,
     pre_auth_code_expires,
     tx_code_attempts_are_counted,
+    a_refused_pre_auth_check_leaves_the_code_usable,
     access_tokens_expire_and_revoke_by_grant,
     refresh_reuse_revokes_the_family,
     refresh_binds_an_unbound_family_at_rotation,

@@ -163,11 +163,12 @@ impl PreAuthCodeStore for PgHandle {
         })
     }
 
-    fn redeem(
+    fn redeem_checked(
         &self,
         code: &str,
         tx_code: Option<&str>,
         now: UnixTime,
+        accept: &dyn Fn(&PreAuthGrant) -> Result<(), String>,
     ) -> Result<PreAuthGrant, RedeemError> {
         let key = secret_key(code);
         let out = self.db.write(|tx| {
@@ -213,6 +214,9 @@ impl PreAuthCodeStore for PgHandle {
                     }
                     return Ok(Err(RedeemError::WrongTxCode { attempts_left }));
                 }
+            }
+            if let Err(reason) = accept(&grant) {
+                return Ok(Err(RedeemError::Refused(reason)));
             }
             // The redemption itself, under the row lock.
             Ok(if delete(tx)? == 1 {

@@ -43,11 +43,12 @@ impl PreAuthCodeStore for SqlitePreAuthCodes {
         })
     }
 
-    fn redeem(
+    fn redeem_checked(
         &self,
         code: &str,
         tx_code: Option<&str>,
         now: UnixTime,
+        accept: &dyn Fn(&PreAuthGrant) -> Result<(), String>,
     ) -> Result<PreAuthGrant, RedeemError> {
         let key = secret_key(code);
         let out = self.db.write(|tx| {
@@ -87,6 +88,9 @@ impl PreAuthCodeStore for SqlitePreAuthCodes {
                     }
                     return Ok(Err(RedeemError::WrongTxCode { attempts_left }));
                 }
+            }
+            if let Err(reason) = accept(&grant) {
+                return Ok(Err(RedeemError::Refused(reason)));
             }
             // The write lock is held since BEGIN IMMEDIATE; the DELETE … RETURNING is the
             // redemption itself, and only the connection that deletes the row gets the grant.

@@ -167,7 +167,13 @@ impl IssuerEngine {
         let grant = self
             .stores
             .codes
-            .redeem(code, tx_code, now)
+            .redeem_checked(code, tx_code, now, &|grant| {
+                authorization_details.map_or(Ok(()), |details| {
+                    checked_details(details, &grant.configuration_ids)
+                        .map(|_| ())
+                        .map_err(|e| e.description().to_owned())
+                })
+            })
             .map_err(|e| match e {
                 RedeemError::Expired => invalid_grant("the pre-authorized code has expired"),
                 RedeemError::TxCodeMissing => invalid_request("this offer requires a tx_code"),
@@ -181,25 +187,10 @@ impl IssuerEngine {
                     }
                     invalid_grant(&format!("wrong tx_code ({attempts_left} attempts left)"))
                 }
+                RedeemError::Refused(description) => invalid_details(&description),
                 RedeemError::Store(e) => store_failure(e),
                 _ => invalid_grant("the pre-authorized code is unknown or already used"),
             })?;
-        if let Some(details) = authorization_details
-            && let Err(refused) = checked_details(details, &grant.configuration_ids)
-        {
-            // RFC 9396 §8: the client may correct its request and retry, so the code is put
-            // back (its tx_code was right; its lifetime is unchanged).
-            self.stores
-                .codes
-                .insert(
-                    code.to_owned(),
-                    grant,
-                    self.settings.tx_code_max_attempts,
-                    now,
-                )
-                .map_err(store_failure)?;
-            return Err(refused);
-        }
         let mut refresh = RefreshGrant::new(
             GrantId::new(self.handle()?),
             grant.configuration_ids,

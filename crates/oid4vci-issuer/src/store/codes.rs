@@ -67,6 +67,9 @@ pub enum RedeemError {
         /// Remaining attempts.
         attempts_left: u32,
     },
+    /// The caller's check ([`PreAuthCodeStore::redeem_checked`]) refused the grant, with
+    /// this reason; the code stays unused.
+    Refused(String),
     /// The store failed.
     Store(StoreError),
 }
@@ -86,7 +89,20 @@ pub trait PreAuthCodeStore: Send + Sync + core::fmt::Debug {
     ) -> Result<(), StoreError>;
 
     /// Redeems `code` (removing it, atomically: a code redeems at most once) if `tx_code`
-    /// matches.
+    /// matches and `accept` accepts its grant; a refused grant leaves the code unused (and
+    /// its `tx_code` attempts as they were).
+    ///
+    /// # Errors
+    /// The [`RedeemError`]; [`RedeemError::Refused`] with `accept`'s reason.
+    fn redeem_checked(
+        &self,
+        code: &str,
+        tx_code: Option<&str>,
+        now: UnixTime,
+        accept: &dyn Fn(&PreAuthGrant) -> Result<(), String>,
+    ) -> Result<PreAuthGrant, RedeemError>;
+
+    /// [`Self::redeem_checked`] accepting every grant.
     ///
     /// # Errors
     /// The [`RedeemError`].
@@ -95,7 +111,9 @@ pub trait PreAuthCodeStore: Send + Sync + core::fmt::Debug {
         code: &str,
         tx_code: Option<&str>,
         now: UnixTime,
-    ) -> Result<PreAuthGrant, RedeemError>;
+    ) -> Result<PreAuthGrant, RedeemError> {
+        self.redeem_checked(code, tx_code, now, &|_| Ok(()))
+    }
 }
 
 /// In-memory [`PreAuthCodeStore`], bounded, forgetting expired codes.
@@ -132,11 +150,12 @@ impl PreAuthCodeStore for InMemoryPreAuthCodes {
         lock(&self.codes).insert(code, (grant, max_attempts), expires_at, now)
     }
 
-    fn redeem(
+    fn redeem_checked(
         &self,
         code: &str,
         tx_code: Option<&str>,
         now: UnixTime,
+        accept: &dyn Fn(&PreAuthGrant) -> Result<(), String>,
     ) -> Result<PreAuthGrant, RedeemError> {
         let key = code.to_owned();
         let mut codes = lock(&self.codes);
@@ -162,6 +181,7 @@ impl PreAuthCodeStore for InMemoryPreAuthCodes {
                 }
             }
         }
+        accept(grant).map_err(RedeemError::Refused)?;
         codes
             .remove(&key)
             .map(|((grant, _), _)| grant)
