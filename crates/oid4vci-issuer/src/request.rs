@@ -112,6 +112,13 @@ pub struct EndpointResponse {
     pub warnings: Vec<String>,
 }
 
+/// [`oid4vci_types::NO_CACHE_HEADERS`] as response headers.
+fn no_cache() -> impl Iterator<Item = (&'static str, Cow<'static, str>)> {
+    oid4vci_types::NO_CACHE_HEADERS
+        .into_iter()
+        .map(|(name, value)| (name, Cow::Borrowed(value)))
+}
+
 impl EndpointResponse {
     /// `status` with a JSON body, `Cache-Control: no-store` and `Pragma: no-cache` (OpenID4VCI
     /// answers carry tokens, nonces or credentials, none of which a cache may keep; RFC 6749
@@ -120,28 +127,22 @@ impl EndpointResponse {
     pub fn json(status: u16, body: Value) -> Self {
         Self {
             status,
-            headers: vec![
-                ("cache-control", Cow::Borrowed("no-store")),
-                ("pragma", Cow::Borrowed("no-cache")),
-                ("pragma", Cow::Borrowed("no-cache")),
-            ],
+            headers: no_cache().collect(),
             body: Some(body),
             jwt: None,
             warnings: Vec::new(),
         }
     }
 
-    /// `status` with a compact JWE body (`Content-Type: application/jwt`) and `Cache-Control:
-    /// no-store`: an encrypted credential response.
+    /// `status` with a compact JWE body (`Content-Type: application/jwt`) and the same
+    /// no-cache headers: an encrypted credential response.
     #[must_use]
     pub fn jwt(status: u16, token: String) -> Self {
         Self {
             status,
-            headers: vec![
-                ("cache-control", Cow::Borrowed("no-store")),
-                ("pragma", Cow::Borrowed("no-cache")),
-                ("content-type", Cow::Borrowed("application/jwt")),
-            ],
+            headers: no_cache()
+                .chain([("content-type", Cow::Borrowed("application/jwt"))])
+                .collect(),
             body: None,
             jwt: Some(token),
             warnings: Vec::new(),
@@ -158,5 +159,24 @@ impl EndpointResponse {
             jwt: None,
             warnings: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EndpointResponse;
+
+    /// Each no-cache header once, then what the answer adds.
+    #[test]
+    fn answers_carry_the_no_cache_headers_once() {
+        let names = |r: EndpointResponse| r.headers.iter().map(|(n, _)| *n).collect::<Vec<_>>();
+        assert_eq!(
+            names(EndpointResponse::json(200, serde_json::Value::Null)),
+            ["cache-control", "pragma"]
+        );
+        assert_eq!(
+            names(EndpointResponse::jwt(200, String::new())),
+            ["cache-control", "pragma", "content-type"]
+        );
     }
 }

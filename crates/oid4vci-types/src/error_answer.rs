@@ -16,6 +16,12 @@ use crate::text::Description;
 /// The longest `error_description` sent, in characters (longer text is cut).
 pub const MAX_DESCRIPTION_CHARS: usize = 300;
 
+/// The headers that keep every OAuth answer (tokens, nonces, credentials, errors) out of
+/// caches: `Cache-Control: no-store` and, for HTTP/1.0 caches, `Pragma: no-cache` (RFC 6749
+/// §5.1, §5.2). Lower-case names.
+pub const NO_CACHE_HEADERS: [(&str, &str); 2] =
+    [("cache-control", "no-store"), ("pragma", "no-cache")];
+
 /// The `WWW-Authenticate` scheme of a 401 or 403 that names none: `Bearer` (RFC 6750 §3
 /// wants a challenge on every such answer of a protected resource).
 pub const DEFAULT_CHALLENGE_SCHEME: &str = "Bearer";
@@ -183,9 +189,8 @@ impl OAuthError {
         self.description.as_str()
     }
 
-    /// Every header to send, lower-case names: `cache-control: no-store` and `pragma:
-    /// no-cache` (RFC 6749 §5.1, §5.2), the `www-authenticate` challenge where one is due, and
-    /// the added ones.
+    /// Every header to send, lower-case names: [`NO_CACHE_HEADERS`], the `www-authenticate`
+    /// challenge where one is due, and the added ones.
     pub fn headers(&self) -> impl Iterator<Item = (&'static str, Cow<'_, str>)> + '_ {
         let given = self.challenge.as_deref();
         let scheme = given
@@ -205,17 +210,15 @@ impl OAuthError {
                 )
             }),
         };
-        [
-            ("cache-control", Cow::Borrowed("no-store")),
-            ("pragma", Cow::Borrowed("no-cache")),
-        ]
-        .into_iter()
-        .chain(challenge)
-        .chain(
-            self.headers
-                .iter()
-                .map(|(name, value)| (*name, Cow::Borrowed(value.as_str()))),
-        )
+        NO_CACHE_HEADERS
+            .into_iter()
+            .map(|(name, value)| (name, Cow::Borrowed(value)))
+            .chain(challenge)
+            .chain(
+                self.headers
+                    .iter()
+                    .map(|(name, value)| (*name, Cow::Borrowed(value.as_str()))),
+            )
     }
 
     /// The JSON body: `{"error": …, "error_description": …}`.

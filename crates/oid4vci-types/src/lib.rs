@@ -57,7 +57,9 @@ pub use crate::display::{
     IssuerDisplay, Logo,
 };
 pub use crate::error::{AlgorithmKind, Error, MessageKind};
-pub use crate::error_answer::{DEFAULT_CHALLENGE_SCHEME, MAX_DESCRIPTION_CHARS, OAuthError};
+pub use crate::error_answer::{
+    DEFAULT_CHALLENGE_SCHEME, MAX_DESCRIPTION_CHARS, NO_CACHE_HEADERS, OAuthError,
+};
 pub use crate::issuer_metadata::{
     BatchCredentialIssuance, CredentialIssuerMetadata, JwkSet, RequestEncryptionMetadata,
     ResponseEncryptionMetadata, SIGNED_METADATA_TYP, SignedMetadataClaims,

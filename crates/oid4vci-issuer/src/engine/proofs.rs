@@ -339,12 +339,7 @@ fn distinct_attested_keys(
 ) -> Result<Vec<PublicJwk>, OAuthError> {
     let keys = attestation.attested_keys();
     for (at, key) in keys.iter().enumerate() {
-        if keys
-            .get(..at)
-            .unwrap_or_default()
-            .iter()
-            .any(|k| k.same_key(key))
-        {
+        if keys.iter().take(at).any(|k| k.same_key(key)) {
             return Err(OAuthError::from_code(
                 CredentialErrorCode::InvalidProof,
                 "the key attestation attests the same key twice: one credential per key",
