@@ -170,6 +170,16 @@ pub(crate) fn access_from_json(text: &str) -> Result<AccessGrant, StoreError> {
     Ok(g)
 }
 
+/// The stored `json` of `grant` once bound to the DPoP key `jkt`
+/// ([`RefreshGrant::bind_dpop`]): encoded again only when the binding changed it.
+pub(crate) fn refresh_bound(json: String, grant: &mut RefreshGrant, jkt: Option<&str>) -> String {
+    if grant.bind_dpop(jkt) {
+        refresh_to_json(grant)
+    } else {
+        json
+    }
+}
+
 pub(crate) fn refresh_to_json(g: &RefreshGrant) -> String {
     json!({
         "grant": g.grant.as_str(),

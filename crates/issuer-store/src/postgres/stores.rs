@@ -395,11 +395,7 @@ impl RefreshTokenStore for PgHandle {
             if UnixTime::from_secs(expires_at) <= now {
                 return Ok(Err(RefreshError::Expired));
             }
-            let json = if grant.bind_dpop(bind_dpop) {
-                codec::refresh_to_json(&grant)
-            } else {
-                json
-            };
+            let json = codec::refresh_bound(json, &mut grant, bind_dpop);
             insert_token(tx, "refresh_tokens", &next, &grant.grant, &json, expires_at)?;
             Ok(Ok(grant))
         });

@@ -210,11 +210,7 @@ impl RefreshTokenStore for SqliteRefreshTokens {
             if UnixTime::from_secs(expires_at) <= now {
                 return Ok(Err(RefreshError::Expired));
             }
-            let json = if grant.bind_dpop(bind_dpop) {
-                codec::refresh_to_json(&grant)
-            } else {
-                json
-            };
+            let json = codec::refresh_bound(json, &mut grant, bind_dpop);
             insert_token(tx, TokenTable::Refresh, &next, &grant.grant, &json, expires_at)?;
             Ok(Ok(grant))
         });
