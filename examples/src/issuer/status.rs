@@ -79,39 +79,19 @@ impl Form {
             weight(&accept, STATUS_LIST_CWT_MEDIA_TYPE),
             weight(&accept, STATUS_LIST_JWT_MEDIA_TYPE),
         );
-        match (cwt, jwt) {
-            (Some((cwt_q, cwt_at)), Some((jwt_q, jwt_at))) => {
-                if cwt_q == 0 && jwt_q == 0 {
-                    default
-                } else if cwt_q != jwt_q {
-                    if cwt_q > jwt_q { Self::Cwt } else { Self::Jwt }
-                } else if cwt_at != jwt_at {
-                    if cwt_at < jwt_at {
-                        Self::Cwt
-                    } else {
-                        Self::Jwt
-                    }
-                } else {
-                    // Both through one wildcard (`*/*`): either will do.
-                    default
-                }
-            }
-            // Only one form named: that one, or, refused (`q=0`), the other.
-            (Some((q, _)), None) => {
-                if q > 0 {
-                    Self::Cwt
-                } else {
-                    Self::Jwt
-                }
-            }
-            (None, Some((q, _))) => {
-                if q > 0 {
-                    Self::Jwt
-                } else {
-                    Self::Cwt
-                }
-            }
-            (None, None) => default,
+        // Higher weight first, then the one named first; an unnamed form ranks lowest.
+        let rank = |w: Option<(u16, usize)>| w.map(|(q, at)| (q, core::cmp::Reverse(at)));
+        match (rank(cwt), rank(jwt)) {
+            (None, None) | (Some((0, _)), Some((0, _))) => default,
+            // Only one form named, and refused: the other.
+            (Some((0, _)), None) => Self::Jwt,
+            (None, Some((0, _))) => Self::Cwt,
+            (cwt, jwt) => match cwt.cmp(&jwt) {
+                core::cmp::Ordering::Greater => Self::Cwt,
+                core::cmp::Ordering::Less => Self::Jwt,
+                // Both through one wildcard (`*/*`): either will do.
+                core::cmp::Ordering::Equal => default,
+            },
         }
     }
 }
