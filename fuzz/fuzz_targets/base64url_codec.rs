@@ -1,0 +1,24 @@
+//! The base64url codec against base64ct's constant-time one (the reference), on any text and
+//! any bytes: the same strict decoding (alphabet, no padding, length, trailing bits), encoding
+//! that decodes back, and a prefix of the encoding in a target of any length.
+#![no_main]
+use jose_core::base64url;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = core::str::from_utf8(data) {
+        let decoded = base64url::decode(text);
+        assert_eq!(decoded, base64url::decode_secret(text), "{text:?}");
+        if let Some(bytes) = &decoded {
+            assert_eq!(base64url::encode(bytes), text);
+        }
+    }
+    let full = base64url::encode(data);
+    assert_eq!(base64url::decode(&full).as_deref(), Some(data));
+    let room = data.first().map_or(0, |first| {
+        usize::from(*first) % full.len().saturating_add(1)
+    });
+    let mut target = vec![0u8; room];
+    let written = base64url::encode_to_slice(&mut target, data);
+    assert!(written <= room);
+    assert_eq!(target.get(..written), full.as_bytes().get(..written));
+});
