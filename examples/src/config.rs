@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use jose_core::Algorithm;
+use oid4vci_issuer::SubjectClaims;
 use oid4vci_types::CredentialFormat;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -86,10 +87,11 @@ pub struct DemoUser {
     pub password: String,
     /// The subject claims of every credential issued to this user.
     pub claims: serde_json::Map<String, Value>,
-    /// The mdoc data elements issued instead of `claims` when every credential of an
-    /// authorization is an `mso_mdoc` (flat: they go into the configuration's name space; an
-    /// mDL wants `birth_date` as a full-date, `document_number` and the other ISO 18013-5 §7.2.1
-    /// elements, which an SD-JWT VC does not). Empty: `claims` for every format.
+    /// The mdoc data elements issued instead of `claims` in every `mso_mdoc` credential, also
+    /// when the same authorization covers SD-JWT VCs, which keep `claims` (flat: they go into
+    /// the configuration's name space; an mDL wants `birth_date` as a full-date,
+    /// `document_number` and the other ISO 18013-5 §7.2.1 elements, which an SD-JWT VC does
+    /// not). Empty: `claims` for every format.
     #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
     pub mdoc_claims: serde_json::Map<String, Value>,
 }
@@ -124,17 +126,6 @@ impl DemoUser {
                 .as_object()
                 .cloned()
                 .unwrap_or_default(),
-        }
-    }
-
-    /// The claims issued for an authorization whose credentials are all `mso_mdoc`
-    /// (`only_mdoc`): [`Self::mdoc_claims`] when there are any, else [`Self::claims`].
-    #[must_use]
-    pub fn claims_for(&self, only_mdoc: bool) -> &serde_json::Map<String, Value> {
-        if only_mdoc && !self.mdoc_claims.is_empty() {
-            &self.mdoc_claims
-        } else {
-            &self.claims
         }
     }
 }
@@ -610,14 +601,24 @@ impl IssuerConfig {
         self.credential_configurations.iter().find(|c| c.id == id)
     }
 
-    /// Whether every one of `ids` names an `mso_mdoc` configuration (and there is one).
+    /// The claims `user` is issued in credentials of the configurations `ids`: their
+    /// [`DemoUser::claims`], and for each `mso_mdoc` configuration among `ids` their
+    /// [`DemoUser::mdoc_claims`] when they have any.
     #[must_use]
-    pub fn only_mdoc(&self, ids: &[String]) -> bool {
-        !ids.is_empty()
-            && ids.iter().all(|id| {
-                self.configuration(id)
-                    .is_some_and(|c| c.format == CredentialFormat::MsoMdoc)
-            })
+    pub fn subject_claims(&self, user: &DemoUser, ids: &[String]) -> SubjectClaims {
+        let mut claims = SubjectClaims::new(user.claims.clone());
+        if user.mdoc_claims.is_empty() {
+            return claims;
+        }
+        for id in ids {
+            if self
+                .configuration(id)
+                .is_some_and(|c| c.format == CredentialFormat::MsoMdoc)
+            {
+                claims = claims.with_configuration(id.clone(), user.mdoc_claims.clone());
+            }
+        }
+        claims
     }
 
     /// Checks what serde cannot: unique ids, known formats, sane numbers.

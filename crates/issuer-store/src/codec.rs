@@ -4,6 +4,7 @@
 use jose_core::UnixTime;
 use oid4vci_issuer::{
     AccessGrant, GrantId, IssuedCode, PreAuthGrant, PushedRequest, RefreshGrant, StoreError,
+    SubjectClaims,
 };
 use serde_json::{Map, Value, json};
 
@@ -11,6 +12,17 @@ use crate::shared::corrupt;
 
 fn strings(v: &[String]) -> Value {
     Value::Array(v.iter().cloned().map(Value::String).collect())
+}
+
+/// The configurations' own claims, as the `configuration_claims` object beside `claims`.
+fn configuration_claims(claims: &SubjectClaims) -> Value {
+    Value::Object(
+        claims
+            .by_configuration()
+            .iter()
+            .map(|(id, own)| (id.clone(), Value::Object(own.clone())))
+            .collect(),
+    )
 }
 
 fn pairs(v: &[(String, String)]) -> Value {
@@ -88,11 +100,21 @@ impl<'a> Row<'a> {
             .collect()
     }
 
-    fn claims(&self, name: &str) -> Result<Map<String, Value>, StoreError> {
-        self.field(name)?
-            .as_object()
-            .cloned()
-            .ok_or_else(|| corrupt(self.what))
+    fn object(&self, value: &Value) -> Result<Map<String, Value>, StoreError> {
+        value.as_object().cloned().ok_or_else(|| corrupt(self.what))
+    }
+
+    /// The subject claims: `claims`, and the configurations' own in `configuration_claims`
+    /// (absent in rows written before there were any: none).
+    fn claims(&self) -> Result<SubjectClaims, StoreError> {
+        let mut claims = SubjectClaims::new(self.object(self.field("claims")?)?);
+        if let Some(own) = self.obj.get("configuration_claims") {
+            let own = own.as_object().ok_or_else(|| corrupt(self.what))?;
+            for (id, value) in own {
+                claims = claims.with_configuration(id.clone(), self.object(value)?);
+            }
+        }
+        Ok(claims)
     }
 }
 
@@ -120,7 +142,8 @@ pub(crate) fn strings_text(v: &[String]) -> String {
 pub(crate) fn pre_auth_to_json(g: &PreAuthGrant) -> String {
     json!({
         "configuration_ids": strings(&g.configuration_ids),
-        "claims": g.claims,
+        "claims": g.claims.common(),
+        "configuration_claims": configuration_claims(&g.claims),
         "tx_code": g.tx_code,
         "expires_at": g.expires_at.secs(),
     })
@@ -133,7 +156,7 @@ pub(crate) fn pre_auth_from_json(text: &str) -> Result<PreAuthGrant, StoreError>
     let r = Row::new(WHAT, &value)?;
     Ok(PreAuthGrant::new(
         r.strings("configuration_ids")?,
-        r.claims("claims")?,
+        r.claims()?,
         r.opt_string("tx_code")?,
         r.time("expires_at")?,
     ))
@@ -144,7 +167,8 @@ pub(crate) fn access_to_json(g: &AccessGrant) -> String {
         "grant": g.grant.as_str(),
         "configuration_ids": strings(&g.configuration_ids),
         "credential_identifiers": pairs(&g.credential_identifiers),
-        "claims": g.claims,
+        "claims": g.claims.common(),
+        "configuration_claims": configuration_claims(&g.claims),
         "audience": g.audience,
         "client_id": g.client_id,
         "dpop_jkt": g.dpop_jkt,
@@ -160,7 +184,7 @@ pub(crate) fn access_from_json(text: &str) -> Result<AccessGrant, StoreError> {
     let mut g = AccessGrant::new(
         GrantId::new(r.string("grant")?),
         r.strings("configuration_ids")?,
-        r.claims("claims")?,
+        r.claims()?,
         r.string("audience")?,
         r.time("expires_at")?,
     );
@@ -185,7 +209,8 @@ pub(crate) fn refresh_to_json(g: &RefreshGrant) -> String {
         "grant": g.grant.as_str(),
         "configuration_ids": strings(&g.configuration_ids),
         "credential_identifiers": pairs(&g.credential_identifiers),
-        "claims": g.claims,
+        "claims": g.claims.common(),
+        "configuration_claims": configuration_claims(&g.claims),
         "client_id": g.client_id,
         "instance_key": g.instance_key,
         "dpop_jkt": g.dpop_jkt,
@@ -201,7 +226,7 @@ pub(crate) fn refresh_from_json(text: &str) -> Result<RefreshGrant, StoreError> 
     let mut g = RefreshGrant::new(
         GrantId::new(r.string("grant")?),
         r.strings("configuration_ids")?,
-        r.claims("claims")?,
+        r.claims()?,
         r.time("expires_at")?,
     );
     g.credential_identifiers = r.pairs("credential_identifiers")?;
@@ -258,7 +283,8 @@ pub(crate) fn issued_code_to_json(c: &IssuedCode) -> String {
     json!({
         "grant": c.grant.as_str(),
         "request": pushed_value(&c.request),
-        "claims": c.claims,
+        "claims": c.claims.common(),
+        "configuration_claims": configuration_claims(&c.claims),
         "expires_at": c.expires_at.secs(),
     })
     .to_string()
@@ -271,7 +297,49 @@ pub(crate) fn issued_code_from_json(text: &str) -> Result<IssuedCode, StoreError
     Ok(IssuedCode::new(
         GrantId::new(r.string("grant")?),
         pushed_from_value(r.field("request")?)?,
-        r.claims("claims")?,
+        r.claims()?,
         r.time("expires_at")?,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object(value: Value) -> Map<String, Value> {
+        value.as_object().cloned().unwrap_or_default()
+    }
+
+    /// A configuration's own claims survive the row; a row written before there were any reads
+    /// as common claims alone; a malformed set is a corrupt row, not claims dropped.
+    #[test]
+    fn configuration_claims_round_trip_and_older_rows_have_none() {
+        let claims = SubjectClaims::new(object(json!({"birthdate": "1984-01-26"})))
+            .with_configuration("mdl", object(json!({"birth_date": "1984-01-26"})));
+        let ids = vec!["pid".into(), "mdl".into()];
+        let grant = PreAuthGrant::new(ids, claims.clone(), None, UnixTime::from_secs(100));
+        let Ok(back) = pre_auth_from_json(&pre_auth_to_json(&grant)) else {
+            panic!("the row reads back");
+        };
+        assert_eq!(back.claims, claims);
+
+        let older =
+            r#"{"configuration_ids":["pid"],"claims":{"a":1},"tx_code":null,"expires_at":100}"#;
+        let Ok(back) = pre_auth_from_json(older) else {
+            panic!("an older row reads");
+        };
+        assert_eq!(back.claims, SubjectClaims::new(object(json!({"a": 1}))));
+        assert!(back.claims.by_configuration().is_empty());
+
+        for bad in [r#""x""#, r#"{"mdl":1}"#] {
+            let row = format!(
+                r#"{{"configuration_ids":["pid"],"claims":{{}},"configuration_claims":{bad},"tx_code":null,"expires_at":100}}"#
+            );
+            assert_eq!(
+                pre_auth_from_json(&row).err(),
+                Some(corrupt("pre-authorized grant")),
+                "{bad}"
+            );
+        }
+    }
 }

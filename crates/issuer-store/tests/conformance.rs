@@ -19,10 +19,10 @@ use jose_core::{SystemRandom, UnixTime};
 use oid4vci_issuer::{
     AccessGrant, CodeError, CodeRefusal, DEFAULT_MAX_EVENTS_PER_NOTIFICATION, DeferredError,
     GrantId, IssuedCode, IssuedCredential, PreAuthGrant, PushedRequest, RedeemError, RefreshError,
-    RefreshGrant, StoreError, StoreLimits, Stores,
+    RefreshGrant, StoreError, StoreLimits, Stores, SubjectClaims,
 };
 use pop_verifier::{InMemoryReplayGuard, ReplayError, ReplayGuard};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use status_list::Status;
 
 /// Entries per status list in the suite.
@@ -83,11 +83,16 @@ fn g(id: &str) -> GrantId {
     GrantId::new(id.to_owned())
 }
 
-fn claims() -> Map<String, Value> {
-    json!({"given_name": "Erika", "address": {"locality": "Berlin"}, "age": 40})
-        .as_object()
-        .cloned()
-        .unwrap()
+/// Common claims, and the `mdl` configuration's own: every store keeps both.
+fn claims() -> SubjectClaims {
+    let object = |value: Value| value.as_object().cloned().unwrap();
+    SubjectClaims::new(object(
+        json!({"given_name": "Erika", "address": {"locality": "Berlin"}, "age": 40}),
+    ))
+    .with_configuration(
+        "mdl",
+        object(json!({"birth_date": "1984-01-26", "document_number": "D-1"})),
+    )
 }
 
 fn pre_auth(tx_code: Option<&str>, expires_at: i64) -> PreAuthGrant {

@@ -428,7 +428,7 @@ impl IssuerEngine {
     pub fn create_pre_authorized_code(
         &self,
         configuration_ids: Vec<String>,
-        claims: Map<String, Value>,
+        claims: impl Into<crate::SubjectClaims>,
         tx_code: Option<String>,
         now: UnixTime,
     ) -> Result<String, OAuthError> {

@@ -25,7 +25,7 @@ pub use engine::{
     Stores,
 };
 pub use error::EngineError;
-pub use grant::GrantId;
+pub use grant::{GrantId, SubjectClaims};
 pub use key_attestation::KeyAttestationStatus;
 pub use limits::{
     DEFAULT_MAX_ACCESS_TOKENS, DEFAULT_MAX_DEFERRED_TRANSACTIONS,

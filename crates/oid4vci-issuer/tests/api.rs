@@ -6,6 +6,8 @@ mod audit;
 mod binding;
 #[path = "api/bounds.rs"]
 mod bounds;
+#[path = "api/claims.rs"]
+mod claims;
 #[path = "api/code_flow.rs"]
 mod code_flow;
 #[path = "api/encryption.rs"]

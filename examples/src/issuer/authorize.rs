@@ -15,7 +15,7 @@ use axum::extract::{Form, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jose_core::UnixTime;
-use oid4vci_issuer::PendingAuthorization;
+use oid4vci_issuer::{PendingAuthorization, SubjectClaims};
 use serde::Deserialize;
 
 use super::IssuerState;
@@ -371,14 +371,32 @@ fn user<'a>(state: &'a IssuerState, session: &LoginSession) -> Option<&'a DemoUs
     state.config.users.iter().find(|u| u.username == name)
 }
 
-/// The claims `user` is issued in `session`'s authorization: their mdoc claims when every
-/// credential asked for is an `mso_mdoc`, else their claims.
-fn issued_claims<'u>(
-    state: &IssuerState,
-    session: &LoginSession,
-    user: &'u DemoUser,
-) -> &'u serde_json::Map<String, serde_json::Value> {
-    user.claims_for(state.config.only_mdoc(session.pending.configuration_ids()))
+/// The claims `user` is issued in `session`'s authorization: their mdoc claims in `mso_mdoc`
+/// credentials, their claims in the others.
+fn issued_claims(state: &IssuerState, session: &LoginSession, user: &DemoUser) -> SubjectClaims {
+    state
+        .config
+        .subject_claims(user, session.pending.configuration_ids())
+}
+
+/// What the consent page lists: every claim some credential of the authorization carries,
+/// once, in the order of the credentials.
+fn consent_claims(claims: &SubjectClaims, ids: &[String]) -> Vec<ConsentClaim> {
+    let mut listed: Vec<ConsentClaim> = Vec::new();
+    for id in ids {
+        for (name, value) in claims.for_configuration(id) {
+            let value = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_owned);
+            if !listed.iter().any(|c| c.name == *name && c.value == value) {
+                listed.push(ConsentClaim {
+                    name: name.clone(),
+                    value,
+                });
+            }
+        }
+    }
+    listed
 }
 
 /// `GET /authorize/consent`.
@@ -414,15 +432,10 @@ pub(super) async fn consent_page(
                 }
             })
             .collect();
-        let claims = issued_claims(&state, &session, user)
-            .iter()
-            .map(|(name, value)| ConsentClaim {
-                name: name.clone(),
-                value: value
-                    .as_str()
-                    .map_or_else(|| value.to_string(), str::to_owned),
-            })
-            .collect();
+        let claims = consent_claims(
+            &issued_claims(&state, &session, user),
+            session.pending.configuration_ids(),
+        );
         Page::render(
             StatusCode::OK,
             &ConsentPage {
@@ -474,7 +487,7 @@ pub(super) async fn consent(
             }
         };
         let claims = match (approve, user(&state, &session)) {
-            (true, Some(user)) => Some(issued_claims(&state, &session, user).clone()),
+            (true, Some(user)) => Some(issued_claims(&state, &session, user)),
             (true, None) => return no_session(),
             (false, _) => None,
         };

@@ -22,6 +22,9 @@ pub const DEMO_REDIRECT_URI: &str = "https://wallet.example/callback";
 pub struct CodeRequest {
     /// The configuration, asked for by `authorization_details` (or by its `scope`).
     pub configuration_id: String,
+    /// Further configurations asked for in the same authorization, each in its own
+    /// `authorization_details` entry (or by its `scope` value).
+    pub additional_configuration_ids: Vec<String>,
     /// Ask by the configuration's `scope` instead of `authorization_details`.
     pub by_scope: bool,
     /// `issuer_state` from an offer.
@@ -37,6 +40,7 @@ impl CodeRequest {
     pub fn new(configuration_id: &str) -> Self {
         Self {
             configuration_id: configuration_id.to_owned(),
+            additional_configuration_ids: Vec::new(),
             by_scope: false,
             issuer_state: None,
             redirect_uri: DEMO_REDIRECT_URI.to_owned(),
@@ -138,7 +142,8 @@ impl Wallet {
     }
 
     /// `POST /par` (RFC 9126) with the client attestation, a DPoP proof (if DPoP is on), PKCE
-    /// S256 and `authorization_details` (or `scope`) for `request.configuration_id`.
+    /// S256 and `authorization_details` (or `scope`) for `request.configuration_id` and its
+    /// additional configurations.
     ///
     /// # Errors
     /// [`DemoError::Server`] with the PAR endpoint's error; [`DemoError::Protocol`] when the
@@ -159,20 +164,27 @@ impl Wallet {
         let code_verifier = self.random()?;
         let digest = ring::digest::digest(&ring::digest::SHA256, code_verifier.as_bytes());
         let code_challenge = jose_core::base64url::encode(digest.as_ref());
-        let details = json!([{
-            "type": oid4vci_types::OPENID_CREDENTIAL,
-            "credential_configuration_id": request.configuration_id,
-        }])
+        let ids = core::iter::once(&request.configuration_id)
+            .chain(&request.additional_configuration_ids);
+        let details = Value::Array(
+            ids.clone()
+                .map(|id| {
+                    json!({
+                        "type": oid4vci_types::OPENID_CREDENTIAL,
+                        "credential_configuration_id": id,
+                    })
+                })
+                .collect(),
+        )
         .to_string();
-        let scope = info
-            .metadata
-            .pointer(&format!(
-                "/credential_configurations_supported/{}/scope",
-                request.configuration_id
-            ))
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
+        let scope = ids
+            .filter_map(|id| {
+                info.metadata
+                    .pointer(&format!("/credential_configurations_supported/{id}/scope"))
+                    .and_then(Value::as_str)
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
         let mut form = vec![
             ("response_type", "code"),
             ("client_id", client_id.as_str()),

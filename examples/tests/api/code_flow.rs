@@ -154,6 +154,57 @@ fn code_form<'a>(started: &'a StartedAuthorization, code: &'a str) -> Vec<(&'a s
     ]
 }
 
+/// One authorization for an SD-JWT VC and an mDL: each carries its own claims (the mDL the
+/// user's ISO 18013-5 elements, the SD-JWT VC their claims), and the consent page lists both.
+#[test]
+fn one_authorization_for_an_sd_jwt_vc_and_an_mdl_issues_each_its_own_claims() {
+    let t = TestEnv::start();
+    let wallet = t.wallet().with_dpop().unwrap();
+    let info = discover(&t, &wallet);
+    let mut request = CodeRequest::new(IDENTITY_CONFIGURATION_ID);
+    request.additional_configuration_ids = vec![MDL_CONFIGURATION_ID.to_owned()];
+
+    let base = t.env.issuer_url.as_str();
+    let http = Http::new();
+    let shown = wallet.push_authorization(&info, &request).unwrap();
+    let login = http.get("authorize", &shown.authorization_url).unwrap();
+    let csrf = csrf_in(login.body.as_str().unwrap());
+    let signed_in = post_login(&http, base, &csrf, &cookie_of(&login));
+    let consent = get_consent(&http, base, &cookie_of(&signed_in));
+    let page = consent.body.as_str().unwrap();
+    for listed in ["birthdate", "document_number", "driving_privileges"] {
+        assert!(page.contains(listed), "{listed}: {page}");
+    }
+
+    let started = wallet.push_authorization(&info, &request).unwrap();
+    let redirect = wallet
+        .sign_in_and_consent(
+            &started.authorization_url,
+            DEMO_USERNAME,
+            DEMO_PASSWORD,
+            true,
+        )
+        .unwrap();
+    let code = wallet
+        .authorization_code(&info, &started, &redirect)
+        .unwrap();
+    let tokens = wallet.redeem_code(&info, &started, &code).unwrap();
+    assert_eq!(tokens.credential_identifiers.len(), 2);
+    let pid = wallet
+        .receive(info.clone(), tokens.clone(), IDENTITY_CONFIGURATION_ID, 1)
+        .unwrap();
+    assert_eq!(pid.credentials[0].claims["birthdate"], "1984-01-26");
+    assert!(pid.credentials[0].claims.get("document_number").is_none());
+    let mdl = wallet
+        .receive(info, tokens, MDL_CONFIGURATION_ID, 1)
+        .unwrap();
+    assert_eq!(mdl.credentials[0].format, "mso_mdoc");
+    let elements = &mdl.credentials[0].claims[mdoc_cbor::MDL_NAME_SPACE];
+    assert_eq!(elements["document_number"], "D0000001");
+    assert_eq!(elements["birth_date"], "1984-01-26");
+    assert!(elements.get("birthdate").is_none(), "{elements}");
+}
+
 #[test]
 fn wallet_and_issuer_initiated_code_flows_issue_the_users_credentials() {
     let t = TestEnv::start();

@@ -8,7 +8,6 @@ use oid4vci_types::{
     OAuthError, PushedAuthorizationRequest, PushedAuthorizationResponse, REQUEST_URI_PREFIX,
     TokenErrorCode,
 };
-use serde_json::{Map, Value};
 
 use super::{ClientAuthContext, ClientIdentity, IssuerEngine, store_failure};
 use crate::{EndpointRequest, EndpointResponse, GrantId, IssuedCode, PushedRequest};
@@ -291,7 +290,7 @@ impl IssuerEngine {
     pub fn approve(
         &self,
         pending: PendingAuthorization,
-        claims: Map<String, Value>,
+        claims: impl Into<crate::SubjectClaims>,
         now: UnixTime,
     ) -> Result<String, OAuthError> {
         if !pending.is_live(now) {
@@ -307,7 +306,7 @@ impl IssuerEngine {
         let issued = IssuedCode {
             grant: GrantId::new(self.handle()?),
             request: pending.request,
-            claims,
+            claims: claims.into(),
             expires_at: now.saturating_add(self.settings.authorization_code_ttl_seconds),
         };
         self.stores

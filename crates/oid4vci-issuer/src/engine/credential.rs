@@ -264,7 +264,7 @@ impl IssuerEngine {
             MintInput {
                 issuer: &self.settings.credential_issuer,
                 format: &profile.format,
-                claims: &authorized.grant().claims,
+                claims: authorized.grant().claims.for_configuration(&profile.id),
                 holder,
                 status: StatusListReference::new(StatusIndex::new(idx), uri.as_str()),
                 now,

@@ -4,11 +4,10 @@
 use std::sync::Mutex;
 
 use jose_core::UnixTime;
-use serde_json::{Map, Value};
 
 use super::bounded::BoundedMap;
 use super::{StoreError, lock};
-use crate::GrantId;
+use crate::{GrantId, SubjectClaims};
 
 /// A pushed authorization request, as the PAR endpoint accepted it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,7 +77,7 @@ pub struct IssuedCode {
     /// The pushed request it answers.
     pub request: PushedRequest,
     /// The subject claims the user consented to.
-    pub claims: Map<String, Value>,
+    pub claims: SubjectClaims,
     /// When the code stops working.
     pub expires_at: UnixTime,
 }
@@ -86,16 +85,16 @@ pub struct IssuedCode {
 impl IssuedCode {
     /// A code of `grant` answering `request`, for the consented `claims`.
     #[must_use]
-    pub const fn new(
+    pub fn new(
         grant: GrantId,
         request: PushedRequest,
-        claims: Map<String, Value>,
+        claims: impl Into<SubjectClaims>,
         expires_at: UnixTime,
     ) -> Self {
         Self {
             grant,
             request,
-            claims,
+            claims: claims.into(),
             expires_at,
         }
     }

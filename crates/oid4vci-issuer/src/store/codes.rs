@@ -3,10 +3,10 @@
 use std::sync::Mutex;
 
 use jose_core::UnixTime;
-use serde_json::{Map, Value};
 
 use super::bounded::BoundedMap;
 use super::{StoreError, constant_time_eq, lock};
+use crate::SubjectClaims;
 
 /// What a pre-authorized code grants.
 #[derive(Clone)]
@@ -15,7 +15,7 @@ pub struct PreAuthGrant {
     /// The offered credential configurations.
     pub configuration_ids: Vec<String>,
     /// The subject claims for the credentials.
-    pub claims: Map<String, Value>,
+    pub claims: SubjectClaims,
     /// The transaction code the wallet must send, if any (redacted in `Debug`).
     pub tx_code: Option<String>,
     /// When the code expires.
@@ -35,15 +35,15 @@ impl core::fmt::Debug for PreAuthGrant {
 impl PreAuthGrant {
     /// A grant.
     #[must_use]
-    pub const fn new(
+    pub fn new(
         configuration_ids: Vec<String>,
-        claims: Map<String, Value>,
+        claims: impl Into<SubjectClaims>,
         tx_code: Option<String>,
         expires_at: UnixTime,
     ) -> Self {
         Self {
             configuration_ids,
-            claims,
+            claims: claims.into(),
             tx_code,
             expires_at,
         }

@@ -4,11 +4,10 @@
 use std::sync::Mutex;
 
 use jose_core::UnixTime;
-use serde_json::{Map, Value};
 
 use super::bounded::BoundedMap;
 use super::{StoreError, lock};
-use crate::GrantId;
+use crate::{GrantId, SubjectClaims};
 
 /// What a refresh token family grants.
 #[derive(Debug, Clone)]
@@ -22,7 +21,7 @@ pub struct RefreshGrant {
     /// [`crate::AccessGrant::credential_identifiers`]).
     pub credential_identifiers: Vec<(String, String)>,
     /// The subject claims.
-    pub claims: Map<String, Value>,
+    pub claims: SubjectClaims,
     /// The attested client id at the original grant.
     pub client_id: Option<String>,
     /// The thumbprint of the attested wallet instance key at the original grant; a refresh
@@ -38,17 +37,17 @@ pub struct RefreshGrant {
 impl RefreshGrant {
     /// A grant with no client, instance key, DPoP key or credential identifiers.
     #[must_use]
-    pub const fn new(
+    pub fn new(
         grant: GrantId,
         configuration_ids: Vec<String>,
-        claims: Map<String, Value>,
+        claims: impl Into<SubjectClaims>,
         expires_at: UnixTime,
     ) -> Self {
         Self {
             grant,
             configuration_ids,
             credential_identifiers: Vec::new(),
-            claims,
+            claims: claims.into(),
             client_id: None,
             instance_key: None,
             dpop_jkt: None,

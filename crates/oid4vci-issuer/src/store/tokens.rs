@@ -3,11 +3,10 @@
 use std::sync::Mutex;
 
 use jose_core::UnixTime;
-use serde_json::{Map, Value};
 
 use super::bounded::BoundedMap;
 use super::{StoreError, lock};
-use crate::GrantId;
+use crate::{GrantId, SubjectClaims};
 
 /// What an access token grants.
 #[derive(Debug, Clone)]
@@ -23,7 +22,7 @@ pub struct AccessGrant {
     /// `(credential_configuration_id, credential_identifier)` pairs.
     pub credential_identifiers: Vec<(String, String)>,
     /// The subject claims.
-    pub claims: Map<String, Value>,
+    pub claims: SubjectClaims,
     /// The audience (this credential issuer's identifier).
     pub audience: String,
     /// The attested client id, if the client was authenticated.
@@ -37,10 +36,10 @@ pub struct AccessGrant {
 impl AccessGrant {
     /// A grant for `configuration_ids` with no client, DPoP key or credential identifiers.
     #[must_use]
-    pub const fn new(
+    pub fn new(
         grant: GrantId,
         configuration_ids: Vec<String>,
-        claims: Map<String, Value>,
+        claims: impl Into<SubjectClaims>,
         audience: String,
         expires_at: UnixTime,
     ) -> Self {
@@ -48,7 +47,7 @@ impl AccessGrant {
             grant,
             configuration_ids,
             credential_identifiers: Vec::new(),
-            claims,
+            claims: claims.into(),
             audience,
             client_id: None,
             dpop_jkt: None,

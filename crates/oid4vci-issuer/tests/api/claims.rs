@@ -1,0 +1,155 @@
+//! Subject claims per credential configuration: one grant covering an SD-JWT VC and an mdoc
+//! issues each its own claims.
+#![allow(clippy::unwrap_used, reason = "test helpers outside #[test] fns")]
+
+use std::sync::Arc;
+
+use jose_core::{Algorithm, LocalSigner, SystemRandom, UnixTime};
+use oid4vci_issuer::{
+    CredentialFormat, CredentialProfile, EndpointRequest, IssuerEngine, IssuerKeys, IssuerSettings,
+    SigningKey, SubjectClaims,
+};
+use pop_verifier::{KeyProofClaims, ProofKey, build_key_proof};
+use serde_json::{Map, Value, json};
+
+const NOW: UnixTime = UnixTime::from_secs(1_800_000_000);
+const ISSUER: &str = "https://issuer.example";
+const PRE_AUTH: &str = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Apre-authorized_code";
+const NAME_SPACE: &str = "org.iso.18013.5.1";
+
+fn object(value: Value) -> Map<String, Value> {
+    value.as_object().cloned().unwrap()
+}
+
+fn engine() -> IssuerEngine {
+    let rng = SystemRandom::new();
+    let key = || {
+        SigningKey::new(
+            Arc::new(LocalSigner::generate(Algorithm::Es256, &rng).unwrap()),
+            Vec::new(),
+        )
+    };
+    let pid = CredentialProfile::new(
+        "pid",
+        CredentialFormat::SdJwtVc {
+            vct: "urn:example:pid".into(),
+            always_disclosed: Vec::new(),
+        },
+    );
+    let mdl = CredentialProfile::new(
+        "mdl",
+        CredentialFormat::Mdoc {
+            doctype: "org.iso.18013.5.1.mDL".into(),
+            name_space: NAME_SPACE.into(),
+        },
+    );
+    IssuerEngine::builder(
+        IssuerSettings::new(ISSUER),
+        vec![pid, mdl],
+        IssuerKeys::new(key()).with_mdoc(key()),
+        &[9u8; 32],
+        Arc::new(SystemRandom::new()),
+    )
+    .build()
+    .unwrap()
+}
+
+/// One credential of `configuration` under `access_token`, with a fresh key proof.
+fn credential(engine: &IssuerEngine, access_token: &str, configuration: &str) -> String {
+    let holder = LocalSigner::generate(Algorithm::Es256, &SystemRandom::new()).unwrap();
+    let nonce = engine.nonce(NOW).unwrap().body.unwrap()["c_nonce"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let proof = build_key_proof(
+        &KeyProofClaims::new(ISSUER, NOW).with_nonce(nonce),
+        &ProofKey::Jwk(holder.public_jwk()),
+        &holder,
+    )
+    .unwrap();
+    let body = json!({"credential_configuration_id": configuration, "proofs": {"jwt": [proof]}})
+        .to_string();
+    let auth = format!("Bearer {access_token}");
+    let headers: [(&str, &[u8]); 2] = [
+        ("authorization", auth.as_bytes()),
+        ("content-type", b"application/json"),
+    ];
+    let answer = engine
+        .credential(&EndpointRequest::new(&headers, body.as_bytes()), NOW)
+        .unwrap_or_else(|e| panic!("{configuration}: {}", e.error()));
+    answer.body.unwrap()["credentials"][0]["credential"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The claim names an SD-JWT discloses.
+fn disclosed_names(sd_jwt: &str) -> Vec<String> {
+    sd_jwt
+        .trim_end_matches('~')
+        .split('~')
+        .skip(1)
+        .map(|d| {
+            let array: Value =
+                serde_json::from_slice(&jose_core::base64url::decode(d).unwrap()).unwrap();
+            array[1].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
+/// The element identifiers of an mdoc's name space.
+fn element_names(issuer_signed: &str) -> Vec<String> {
+    let bytes = jose_core::base64url::decode(issuer_signed).unwrap();
+    let parsed = mdoc_cbor::IssuerSigned::parse(&bytes, &mdoc_cbor::Limits::default()).unwrap();
+    let (name_space, items) = &parsed.name_spaces[0];
+    assert_eq!(*name_space, NAME_SPACE);
+    items
+        .iter()
+        .map(|item| item.identifier.to_owned())
+        .collect()
+}
+
+#[test]
+fn one_grant_issues_each_configuration_its_own_claims() {
+    let engine = engine();
+    let claims = SubjectClaims::new(object(
+        json!({"given_name": "Erika", "birthdate": "1984-01-26"}),
+    ))
+    .with_configuration(
+        "mdl",
+        object(
+            json!({"given_name": "Erika", "birth_date": "1984-01-26", "document_number": "D-1"}),
+        ),
+    );
+    let code = engine
+        .create_pre_authorized_code(vec!["pid".into(), "mdl".into()], claims, None, NOW)
+        .unwrap();
+    let body = format!("{PRE_AUTH}&pre-authorized_code={code}");
+    let tokens = engine
+        .token(&EndpointRequest::new(&[], body.as_bytes()), NOW)
+        .unwrap_or_else(|e| panic!("{}", e.error()))
+        .body
+        .unwrap();
+    let access_token = tokens["access_token"].as_str().unwrap();
+
+    let mut pid = disclosed_names(&credential(&engine, access_token, "pid"));
+    pid.sort();
+    assert_eq!(pid, ["birthdate", "given_name"]);
+    let mut mdl = element_names(&credential(&engine, access_token, "mdl"));
+    mdl.sort();
+    assert_eq!(mdl, ["birth_date", "document_number", "given_name"]);
+}
+
+#[test]
+fn claims_for_a_configuration_replace_the_common_ones_only_there() {
+    let claims = SubjectClaims::new(object(json!({"a": 1})))
+        .with_configuration("mdl", object(json!({"b": 2})));
+    assert_eq!(claims.for_configuration("pid"), &object(json!({"a": 1})));
+    assert_eq!(claims.for_configuration("mdl"), &object(json!({"b": 2})));
+    assert_eq!(claims.common(), &object(json!({"a": 1})));
+    assert_eq!(claims.by_configuration().len(), 1);
+    assert_eq!(
+        SubjectClaims::from(object(json!({"a": 1}))),
+        SubjectClaims::new(object(json!({"a": 1})))
+    );
+}
