@@ -65,11 +65,19 @@ fn param(url: &str, name: &str) -> Option<String> {
     })
 }
 
-/// PAR + sign-in + consent: the started authorization and the code.
+/// PAR + sign-in + consent for the identity credential: the started authorization and the
+/// code.
 fn authorized(wallet: &Wallet, info: &IssuerInfo) -> (StartedAuthorization, String) {
-    let started = wallet
-        .push_authorization(info, &CodeRequest::new(IDENTITY_CONFIGURATION_ID))
-        .unwrap();
+    authorized_for(wallet, info, &CodeRequest::new(IDENTITY_CONFIGURATION_ID))
+}
+
+/// PAR + sign-in + consent for `request`: the started authorization and the code.
+fn authorized_for(
+    wallet: &Wallet,
+    info: &IssuerInfo,
+    request: &CodeRequest,
+) -> (StartedAuthorization, String) {
+    let started = wallet.push_authorization(info, request).unwrap();
     let redirect = wallet
         .sign_in_and_consent(
             &started.authorization_url,
@@ -176,18 +184,7 @@ fn one_authorization_for_an_sd_jwt_vc_and_an_mdl_issues_each_its_own_claims() {
         assert!(page.contains(listed), "{listed}: {page}");
     }
 
-    let started = wallet.push_authorization(&info, &request).unwrap();
-    let redirect = wallet
-        .sign_in_and_consent(
-            &started.authorization_url,
-            DEMO_USERNAME,
-            DEMO_PASSWORD,
-            true,
-        )
-        .unwrap();
-    let code = wallet
-        .authorization_code(&info, &started, &redirect)
-        .unwrap();
+    let (started, code) = authorized_for(&wallet, &info, &request);
     let tokens = wallet.redeem_code(&info, &started, &code).unwrap();
     assert_eq!(tokens.credential_identifiers.len(), 2);
     let pid = wallet
