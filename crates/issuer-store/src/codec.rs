@@ -14,15 +14,29 @@ fn strings(v: &[String]) -> Value {
     Value::Array(v.iter().cloned().map(Value::String).collect())
 }
 
-/// The configurations' own claims, as the `configuration_claims` object beside `claims`.
-fn configuration_claims(claims: &SubjectClaims) -> Value {
-    Value::Object(
-        claims
-            .by_configuration()
-            .iter()
-            .map(|(id, own)| (id.clone(), Value::Object(own.clone())))
-            .collect(),
-    )
+/// Puts a grant's subject claims into its row. When no configuration has claims of its own,
+/// the common claims go under `claims`, as every earlier version of this codec wrote them.
+/// Otherwise all of them go under `subject_claims` (`{common, by_configuration}`) and there is
+/// no `claims`: a node still running an earlier version (a rolling upgrade) then finds the row
+/// corrupt and refuses the grant, rather than issue the common claims in a credential whose
+/// configuration has its own.
+fn with_claims(mut row: Value, claims: &SubjectClaims) -> Value {
+    if let Value::Object(fields) = &mut row {
+        if claims.by_configuration().is_empty() {
+            fields.insert("claims".into(), Value::Object(claims.common().clone()));
+        } else {
+            let own: Map<String, Value> = claims
+                .by_configuration()
+                .iter()
+                .map(|(id, own)| (id.clone(), Value::Object(own.clone())))
+                .collect();
+            fields.insert(
+                "subject_claims".into(),
+                json!({"common": claims.common(), "by_configuration": own}),
+            );
+        }
+    }
+    row
 }
 
 fn pairs(v: &[(String, String)]) -> Value {
@@ -104,15 +118,19 @@ impl<'a> Row<'a> {
         value.as_object().cloned().ok_or_else(|| corrupt(self.what))
     }
 
-    /// The subject claims: `claims`, and the configurations' own in `configuration_claims`
-    /// (absent in rows written before there were any: none).
+    /// The subject claims, as [`with_claims`] writes them.
     fn claims(&self) -> Result<SubjectClaims, StoreError> {
-        let mut claims = SubjectClaims::new(self.object(self.field("claims")?)?);
-        if let Some(own) = self.obj.get("configuration_claims") {
-            let own = own.as_object().ok_or_else(|| corrupt(self.what))?;
-            for (id, value) in own {
-                claims = claims.with_configuration(id.clone(), self.object(value)?);
-            }
+        let Some(both) = self.obj.get("subject_claims") else {
+            return Ok(SubjectClaims::new(self.object(self.field("claims")?)?));
+        };
+        let both = Row::new(self.what, both)?;
+        let mut claims = SubjectClaims::new(both.object(both.field("common")?)?);
+        let own = both
+            .field("by_configuration")?
+            .as_object()
+            .ok_or_else(|| corrupt(self.what))?;
+        for (id, value) in own {
+            claims = claims.with_configuration(id.clone(), self.object(value)?);
         }
         Ok(claims)
     }
@@ -140,13 +158,14 @@ pub(crate) fn strings_text(v: &[String]) -> String {
 }
 
 pub(crate) fn pre_auth_to_json(g: &PreAuthGrant) -> String {
-    json!({
-        "configuration_ids": strings(&g.configuration_ids),
-        "claims": g.claims.common(),
-        "configuration_claims": configuration_claims(&g.claims),
-        "tx_code": g.tx_code,
-        "expires_at": g.expires_at.secs(),
-    })
+    with_claims(
+        json!({
+            "configuration_ids": strings(&g.configuration_ids),
+            "tx_code": g.tx_code,
+            "expires_at": g.expires_at.secs(),
+        }),
+        &g.claims,
+    )
     .to_string()
 }
 
@@ -163,17 +182,18 @@ pub(crate) fn pre_auth_from_json(text: &str) -> Result<PreAuthGrant, StoreError>
 }
 
 pub(crate) fn access_to_json(g: &AccessGrant) -> String {
-    json!({
-        "grant": g.grant.as_str(),
-        "configuration_ids": strings(&g.configuration_ids),
-        "credential_identifiers": pairs(&g.credential_identifiers),
-        "claims": g.claims.common(),
-        "configuration_claims": configuration_claims(&g.claims),
-        "audience": g.audience,
-        "client_id": g.client_id,
-        "dpop_jkt": g.dpop_jkt,
-        "expires_at": g.expires_at.secs(),
-    })
+    with_claims(
+        json!({
+            "grant": g.grant.as_str(),
+            "configuration_ids": strings(&g.configuration_ids),
+            "credential_identifiers": pairs(&g.credential_identifiers),
+            "audience": g.audience,
+            "client_id": g.client_id,
+            "dpop_jkt": g.dpop_jkt,
+            "expires_at": g.expires_at.secs(),
+        }),
+        &g.claims,
+    )
     .to_string()
 }
 
@@ -205,17 +225,18 @@ pub(crate) fn refresh_bound(json: String, grant: &mut RefreshGrant, jkt: Option<
 }
 
 pub(crate) fn refresh_to_json(g: &RefreshGrant) -> String {
-    json!({
-        "grant": g.grant.as_str(),
-        "configuration_ids": strings(&g.configuration_ids),
-        "credential_identifiers": pairs(&g.credential_identifiers),
-        "claims": g.claims.common(),
-        "configuration_claims": configuration_claims(&g.claims),
-        "client_id": g.client_id,
-        "instance_key": g.instance_key,
-        "dpop_jkt": g.dpop_jkt,
-        "expires_at": g.expires_at.secs(),
-    })
+    with_claims(
+        json!({
+            "grant": g.grant.as_str(),
+            "configuration_ids": strings(&g.configuration_ids),
+            "credential_identifiers": pairs(&g.credential_identifiers),
+            "client_id": g.client_id,
+            "instance_key": g.instance_key,
+            "dpop_jkt": g.dpop_jkt,
+            "expires_at": g.expires_at.secs(),
+        }),
+        &g.claims,
+    )
     .to_string()
 }
 
@@ -280,13 +301,14 @@ pub(crate) fn pushed_from_json(text: &str) -> Result<PushedRequest, StoreError> 
 }
 
 pub(crate) fn issued_code_to_json(c: &IssuedCode) -> String {
-    json!({
-        "grant": c.grant.as_str(),
-        "request": pushed_value(&c.request),
-        "claims": c.claims.common(),
-        "configuration_claims": configuration_claims(&c.claims),
-        "expires_at": c.expires_at.secs(),
-    })
+    with_claims(
+        json!({
+            "grant": c.grant.as_str(),
+            "request": pushed_value(&c.request),
+            "expires_at": c.expires_at.secs(),
+        }),
+        &c.claims,
+    )
     .to_string()
 }
 
@@ -310,18 +332,33 @@ mod tests {
         value.as_object().cloned().unwrap_or_default()
     }
 
-    /// A configuration's own claims survive the row; a row written before there were any reads
-    /// as common claims alone; a malformed set is a corrupt row, not claims dropped.
+    /// A configuration's own claims survive the row, which then has no `claims` member (so a
+    /// node of an earlier version refuses it instead of issuing the common claims); a row
+    /// with common claims only is written as before, and a row written before reads as common
+    /// claims alone; a malformed set is a corrupt row, not claims dropped.
     #[test]
-    fn configuration_claims_round_trip_and_older_rows_have_none() {
-        let claims = SubjectClaims::new(object(json!({"birthdate": "1984-01-26"})))
+    fn configuration_claims_round_trip_and_older_readers_refuse_them() {
+        let common = object(json!({"birthdate": "1984-01-26"}));
+        let claims = SubjectClaims::new(common.clone())
             .with_configuration("mdl", object(json!({"birth_date": "1984-01-26"})));
         let ids = vec!["pid".into(), "mdl".into()];
-        let grant = PreAuthGrant::new(ids, claims.clone(), None, UnixTime::from_secs(100));
-        let Ok(back) = pre_auth_from_json(&pre_auth_to_json(&grant)) else {
-            panic!("the row reads back");
-        };
-        assert_eq!(back.claims, claims);
+        let grant = PreAuthGrant::new(ids.clone(), claims.clone(), None, UnixTime::from_secs(100));
+        let row = pre_auth_to_json(&grant);
+        assert_eq!(
+            pre_auth_from_json(&row).map(|back| back.claims).ok(),
+            Some(claims)
+        );
+        let fields = parse("row", &row).ok().and_then(|v| v.as_object().cloned());
+        assert!(fields.is_some_and(|f| !f.contains_key("claims")), "{row}");
+
+        let plain = PreAuthGrant::new(ids, common.clone(), None, UnixTime::from_secs(100));
+        let row = pre_auth_to_json(&plain);
+        let fields = parse("row", &row).ok().and_then(|v| v.as_object().cloned());
+        assert_eq!(
+            fields.and_then(|f| f.get("claims").cloned()),
+            Some(Value::Object(common))
+        );
+        assert!(!row.contains("subject_claims"), "{row}");
 
         let older =
             r#"{"configuration_ids":["pid"],"claims":{"a":1},"tx_code":null,"expires_at":100}"#;
@@ -329,11 +366,15 @@ mod tests {
             panic!("an older row reads");
         };
         assert_eq!(back.claims, SubjectClaims::new(object(json!({"a": 1}))));
-        assert!(back.claims.by_configuration().is_empty());
 
-        for bad in [r#""x""#, r#"{"mdl":1}"#] {
+        for bad in [
+            r#""x""#,
+            r#"{"common":{}}"#,
+            r#"{"common":{},"by_configuration":{"mdl":1}}"#,
+            r#"{"common":1,"by_configuration":{}}"#,
+        ] {
             let row = format!(
-                r#"{{"configuration_ids":["pid"],"claims":{{}},"configuration_claims":{bad},"tx_code":null,"expires_at":100}}"#
+                r#"{{"configuration_ids":["pid"],"subject_claims":{bad},"tx_code":null,"expires_at":100}}"#
             );
             assert_eq!(
                 pre_auth_from_json(&row).err(),

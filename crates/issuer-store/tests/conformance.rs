@@ -289,11 +289,13 @@ fn refresh_reuse_revokes_the_family(b: &Backend) {
     assert_eq!(got.grant, g("g1"));
     assert_eq!(got.instance_key.as_deref(), Some("instance"));
     assert_eq!(got.credential_identifiers, [("pid".into(), "pid-1".into())]);
+    assert_eq!(got.claims, claims());
     assert!(
         matches!(refresh.peek("rt-1", t(11)), Ok(None)),
         "a rotated token is used"
     );
-    assert_eq!(refresh.peek("rt-2", t(11)).unwrap().unwrap().grant, g("g1"));
+    let next = refresh.peek("rt-2", t(11)).unwrap().unwrap();
+    assert_eq!((next.grant, next.claims), (g("g1"), claims()));
     assert!(!refresh.is_revoked(&g("g1"), t(11)).unwrap());
 
     assert_eq!(
@@ -341,9 +343,9 @@ fn refresh_binds_an_unbound_family_at_rotation(b: &Backend) {
     let stored = refresh.peek("rt-b2", t(11)).unwrap().unwrap();
     assert_eq!(stored.dpop_jkt.as_deref(), Some("jkt-1"));
     assert_eq!(
-        stored.client_id.as_deref(),
-        Some("wallet"),
-        "the rest is kept"
+        (stored.client_id.as_deref(), &stored.claims),
+        (Some("wallet"), &claims()),
+        "the rest is kept, the configurations' own claims too"
     );
     let again = refresh
         .rotate("rt-b2", "rt-b3".into(), Some("jkt-2"), t(12))

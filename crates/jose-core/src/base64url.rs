@@ -3,9 +3,12 @@
 //! Tokens, disclosures and status lists are public data, and base64 is on every hot path of this
 //! workspace (a 20 KB status list, twenty disclosures per credential), so [`encode`] and
 //! [`decode`] run on `base64-simd`: SIMD shuffles where the CPU has them (SSSE3, AVX2, NEON,
-//! WASM SIMD), whose timing does not depend on the data, and a table codec for the last few
-//! bytes and on other CPUs. For private key material, [`decode_secret`] uses base64ct's
-//! constant-time decoder.
+//! WASM SIMD), whose timing does not depend on the data, and a 64-entry table for the last
+//! bytes (fewer than a SIMD block: the last 20 bytes of a digest, 4 of a salt) and for whole
+//! inputs on other CPUs. That table is not aligned to a cache line, so which of two lines a
+//! lookup touches can depend on the data: a cache-timing observer on the same core could learn
+//! something of the tail of a salt. Accepted for salts and claims, which the holder receives
+//! anyway. For private key material, [`decode_secret`] uses base64ct's constant-time decoder.
 //!
 //! Input is strict everywhere: the URL-safe alphabet only, no padding, no whitespace, a length
 //! that is not 1 mod 4, and zero trailing bits (so every byte string has exactly one encoding).

@@ -147,7 +147,8 @@ impl Wallet {
     ///
     /// # Errors
     /// [`DemoError::Server`] with the PAR endpoint's error; [`DemoError::Protocol`] when the
-    /// metadata has no PAR or authorization endpoint.
+    /// metadata has no PAR or authorization endpoint, or (`by_scope`) no `scope` for a
+    /// requested configuration.
     pub fn push_authorization(
         &self,
         info: &IssuerInfo,
@@ -177,14 +178,18 @@ impl Wallet {
                 .collect(),
         )
         .to_string();
-        let scope = ids
-            .filter_map(|id| {
+        let scope = if request.by_scope {
+            ids.map(|id| {
                 info.metadata
                     .pointer(&format!("/credential_configurations_supported/{id}/scope"))
                     .and_then(Value::as_str)
+                    .ok_or_else(|| DemoError::Protocol(format!("the metadata gives {id} no scope")))
             })
-            .collect::<Vec<_>>()
-            .join(" ");
+            .collect::<Result<Vec<_>, _>>()?
+            .join(" ")
+        } else {
+            String::new()
+        };
         let mut form = vec![
             ("response_type", "code"),
             ("client_id", client_id.as_str()),
