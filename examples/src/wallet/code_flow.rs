@@ -167,28 +167,30 @@ impl Wallet {
         let code_challenge = jose_core::base64url::encode(digest.as_ref());
         let ids = core::iter::once(&request.configuration_id)
             .chain(&request.additional_configuration_ids);
-        let details = Value::Array(
-            ids.clone()
+        // What is asked for: every configuration by its `scope` value, or each in its own
+        // `authorization_details` entry.
+        let (asked_by, asked) = if request.by_scope {
+            let scopes = ids
+                .map(|id| {
+                    info.metadata
+                        .pointer(&format!("/credential_configurations_supported/{id}/scope"))
+                        .and_then(Value::as_str)
+                        .ok_or_else(|| {
+                            DemoError::Protocol(format!("the metadata gives {id} no scope"))
+                        })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            ("scope", scopes.join(" "))
+        } else {
+            let details = ids
                 .map(|id| {
                     json!({
                         "type": oid4vci_types::OPENID_CREDENTIAL,
                         "credential_configuration_id": id,
                     })
                 })
-                .collect(),
-        )
-        .to_string();
-        let scope = if request.by_scope {
-            ids.map(|id| {
-                info.metadata
-                    .pointer(&format!("/credential_configurations_supported/{id}/scope"))
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| DemoError::Protocol(format!("the metadata gives {id} no scope")))
-            })
-            .collect::<Result<Vec<_>, _>>()?
-            .join(" ")
-        } else {
-            String::new()
+                .collect();
+            ("authorization_details", Value::Array(details).to_string())
         };
         let mut form = vec![
             ("response_type", "code"),
@@ -197,12 +199,8 @@ impl Wallet {
             ("state", state.as_str()),
             ("code_challenge", code_challenge.as_str()),
             ("code_challenge_method", "S256"),
+            (asked_by, asked.as_str()),
         ];
-        if request.by_scope {
-            form.push(("scope", scope.as_str()));
-        } else {
-            form.push(("authorization_details", details.as_str()));
-        }
         if let Some(issuer_state) = &request.issuer_state {
             form.push(("issuer_state", issuer_state.as_str()));
         }
