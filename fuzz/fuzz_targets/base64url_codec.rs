@@ -1,7 +1,7 @@
 //! The base64url codec against base64ct's constant-time one (the reference), on any text and
 //! any bytes: the same strict decoding (alphabet, no padding, length, trailing bits) through
-//! every decoding entry point, encoding that decodes back, and a prefix of the encoding in a
-//! target of any length.
+//! every decoding entry point, encoding that decodes back (also appended to a string), and a
+//! prefix of the encoding in a target of any length.
 #![no_main]
 use jose_core::base64url;
 
@@ -26,6 +26,9 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     }
     let full = base64url::encode(data);
     assert_eq!(base64url::decode(&full).as_deref(), Some(data));
+    let mut appended = String::from("kept");
+    base64url::encode_to_string(&mut appended, data);
+    assert_eq!(appended.strip_prefix("kept"), Some(full.as_str()));
     let room = data.first().map_or(0, |first| {
         usize::from(*first) % full.len().saturating_add(1)
     });

@@ -83,6 +83,21 @@ pub fn encode_to_vec(out: &mut Vec<u8>, bytes: &[u8]) {
     }
 }
 
+/// Appends the encoding of `bytes` to a `String`: no UTF-8 check of the result, since the
+/// encoder writes only ASCII.
+///
+/// ```
+/// let mut s = String::from("x.");
+/// jose_core::base64url::encode_to_string(&mut s, b"\xfb\xff");
+/// assert_eq!(s, "x.-_8");
+/// ```
+pub fn encode_to_string(out: &mut String, bytes: &[u8]) {
+    // Amortised growth here: the encoder itself reserves exactly, which appending to one
+    // growing string many times would turn into a reallocation per call.
+    out.reserve(encoded_len(bytes.len()));
+    URL_SAFE_NO_PAD.encode_append(bytes, out);
+}
+
 /// Encodes bytes as unpadded base64url.
 ///
 /// ```
@@ -90,9 +105,7 @@ pub fn encode_to_vec(out: &mut Vec<u8>, bytes: &[u8]) {
 /// ```
 #[must_use]
 pub fn encode(bytes: &[u8]) -> String {
-    let mut out = Vec::with_capacity(encoded_len(bytes.len()));
-    encode_to_vec(&mut out, bytes);
-    String::from_utf8(out).unwrap_or_default()
+    URL_SAFE_NO_PAD.encode_to_string(bytes)
 }
 
 /// Decodes canonical unpadded base64url; `None` for padding, the standard alphabet, whitespace,
@@ -300,6 +313,21 @@ mod tests {
         #[test]
         fn encode_agrees_with_base64ct(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
             proptest::prop_assert_eq!(encode(&bytes), Base64UrlUnpadded::encode_string(&bytes));
+        }
+
+        /// Appending to a string (empty or not) adds what `encode` gives, as `encode_to_vec`
+        /// does to bytes.
+        #[test]
+        fn encode_to_string_appends_the_encoding(
+            prefix in ".{0,6}",
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..400),
+        ) {
+            let mut text = prefix.clone();
+            encode_to_string(&mut text, &bytes);
+            proptest::prop_assert_eq!(&text, &format!("{prefix}{}", encode(&bytes)));
+            let mut raw = prefix.into_bytes();
+            encode_to_vec(&mut raw, &bytes);
+            proptest::prop_assert_eq!(text.into_bytes(), raw);
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Disclosures (RFC 9901 §4.2): parsed from the received base64url string, which is kept for
 //! hashing, or made by the issuer.
 
+use std::sync::OnceLock;
+
 use serde_json::Value;
 
 use crate::digest::{DigestText, DisclosureEncoding};
@@ -17,16 +19,35 @@ use crate::error::Error;
 /// assert_eq!(d.digest(), "w0I8EKcdCtUPkGCNUrfwVp2xEgNjtoIDlOxc9-PlOhs");
 /// # Ok::<(), sdjwt_vc::Error>(())
 /// ```
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Disclosure {
     /// The encoded string followed by the salt: one allocation for both.
     text: String,
     /// Where the salt starts in `text`.
     salt_at: usize,
     digest: DigestText,
+    /// The claim name and value. Set by the parse and by [`Self::create`]; for a disclosure
+    /// the issuer wrote from a borrowed scalar claim ([`Self::write_scalar`]), read back from
+    /// the text on first use, so issuing copies no claim.
+    parts: OnceLock<Parts>,
+}
+
+/// A disclosure's claim name (`None` for an array element) and value.
+#[derive(Clone, Debug, Default)]
+struct Parts {
     name: Option<String>,
     value: Value,
 }
+
+/// Two disclosures are equal when they are the same text: the encoded string determines the
+/// salt, name and value.
+impl PartialEq for Disclosure {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text && self.salt_at == other.salt_at
+    }
+}
+
+impl Eq for Disclosure {}
 
 impl core::fmt::Debug for Disclosure {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -34,8 +55,8 @@ impl core::fmt::Debug for Disclosure {
             .field("encoded", &self.as_str())
             .field("digest", &self.digest)
             .field("salt", &self.salt())
-            .field("name", &self.name)
-            .field("value", &self.value)
+            .field("name", &self.name())
+            .field("value", self.value())
             .finish()
     }
 }
@@ -130,8 +151,7 @@ impl Disclosure {
             digest: DigestText::of(encoded),
             text,
             salt_at,
-            name,
-            value,
+            parts: OnceLock::from(Parts { name, value }),
         })
     }
 
@@ -156,33 +176,60 @@ impl Disclosure {
         value: Value,
         encoding: DisclosureEncoding,
     ) -> Self {
-        scratch.clear();
-        if encoding
-            .write_disclosure(scratch, salt, name.as_deref(), &value)
-            .is_err()
-        {
-            // Writing a `Value` and strings into a Vec cannot fail; stay total anyway with the
-            // form a `Value` array prints as.
-            scratch.clear();
-            let mut array = vec![Value::String(salt.to_owned())];
-            array.extend(name.clone().map(Value::String));
-            array.push(value.clone());
-            scratch.extend_from_slice(Value::Array(array).to_string().as_bytes());
+        let (text, salt_at) = written(scratch, salt, name.as_deref(), &value, encoding);
+        Self::from_text(text, salt_at, OnceLock::from(Parts { name, value }))
+    }
+
+    /// A disclosure of a borrowed scalar claim (string, number, boolean or `null`), written
+    /// into `scratch` (cleared first) without copying the name or value: they are read back
+    /// from the text when first asked for. `None` for an array or object, whose text a
+    /// nesting limit could keep from reading back; [`Self::create_with`] takes those.
+    pub(crate) fn write_scalar(
+        scratch: &mut Vec<u8>,
+        salt: &str,
+        name: Option<&str>,
+        value: &Value,
+        encoding: DisclosureEncoding,
+    ) -> Option<Self> {
+        if value.is_array() || value.is_object() {
+            return None;
         }
-        // The encoded string and the salt in one allocation.
-        let encoded_len = jose_core::base64url::encoded_len(scratch.len());
-        let mut text = Vec::with_capacity(encoded_len.saturating_add(salt.len()));
-        jose_core::base64url::encode_to_vec(&mut text, scratch);
-        text.extend_from_slice(salt.as_bytes());
-        // Base64url characters and the salt, which is UTF-8: never the fallback.
-        let text = String::from_utf8(text).unwrap_or_default();
-        let digest = DigestText::of(text.get(..encoded_len).unwrap_or_default());
+        let (text, salt_at) = written(scratch, salt, name, value, encoding);
+        Some(Self::from_text(text, salt_at, OnceLock::new()))
+    }
+
+    fn from_text(text: String, salt_at: usize, parts: OnceLock<Parts>) -> Self {
+        let digest = DigestText::of(text.get(..salt_at).unwrap_or_default());
         Self {
             digest,
             text,
-            salt_at: encoded_len,
-            name,
-            value,
+            salt_at,
+            parts,
+        }
+    }
+
+    /// The name and value, read back from the text the first time for a disclosure made by
+    /// [`Self::write_scalar`].
+    fn parts(&self) -> &Parts {
+        self.parts.get_or_init(|| self.read_back())
+    }
+
+    /// [`Self::parts`] to move out of (`None` is not reached: they are set first).
+    fn parts_mut(&mut self) -> Option<&mut Parts> {
+        self.parts();
+        self.parts.get_mut()
+    }
+
+    /// Parses this disclosure's own text. Only a [`Self::write_scalar`] disclosure needs it:
+    /// its text is `[salt, name, scalar]` or `[salt, scalar]` as written from a `Value`, which
+    /// always parses back to that name and value (nesting depth 2). Should it not, the parts
+    /// read as an array element with value `null`.
+    fn read_back(&self) -> Parts {
+        let mut bytes = Vec::new();
+        jose_core::base64url::decode_to_vec(&mut bytes, self.as_str());
+        match parse_any(&bytes, 0, READ_BACK_DEPTH) {
+            Ok((_, name, value)) => Parts { name, value },
+            Err(_) => Parts::default(),
         }
     }
 
@@ -212,35 +259,69 @@ impl Disclosure {
     /// The claim name, or `None` for an array element.
     #[must_use]
     pub fn name(&self) -> Option<&str> {
-        self.name.as_deref()
+        self.parts().name.as_deref()
     }
 
     /// The claim value as disclosed (it may hold further digests).
     #[must_use]
-    pub const fn value(&self) -> &Value {
-        &self.value
+    pub fn value(&self) -> &Value {
+        &self.parts().value
     }
 
     /// Moves the value out, leaving `null`: for the verifier, which no longer needs its
     /// disclosures once it has applied them (see `process::process_taking`).
     pub(crate) fn take_value(&mut self) -> Value {
-        core::mem::take(&mut self.value)
+        self.parts_mut()
+            .map(|parts| core::mem::take(&mut parts.value))
+            .unwrap_or_default()
     }
 
     /// Moves the claim name out, leaving `None`, for the same caller as [`Self::take_value`].
     pub(crate) fn take_name(&mut self) -> Option<String> {
-        self.name.take()
+        self.parts_mut().and_then(|parts| parts.name.take())
     }
 }
 
-/// A disclosure's salt, optional claim name and value.
-type Parts = (String, Option<String>, Value);
+/// The nesting depth [`Disclosure::read_back`] allows: a scalar inside the disclosure array.
+const READ_BACK_DEPTH: usize = 2;
 
-/// [`Parts`] with the salt borrowed from the decoded text.
+/// The JSON text of a disclosure written into `scratch` (cleared first), then its base64url
+/// string followed by the salt in one allocation, and where the salt starts.
+fn written(
+    scratch: &mut Vec<u8>,
+    salt: &str,
+    name: Option<&str>,
+    value: &Value,
+    encoding: DisclosureEncoding,
+) -> (String, usize) {
+    scratch.clear();
+    if encoding
+        .write_disclosure(scratch, salt, name, value)
+        .is_err()
+    {
+        // Writing a `Value` and strings into a Vec cannot fail; stay total anyway with the
+        // form a `Value` array prints as.
+        scratch.clear();
+        let mut array = vec![Value::String(salt.to_owned())];
+        array.extend(name.map(|name| Value::String(name.to_owned())));
+        array.push(value.clone());
+        scratch.extend_from_slice(Value::Array(array).to_string().as_bytes());
+    }
+    let encoded_len = jose_core::base64url::encoded_len(scratch.len());
+    let mut text = String::with_capacity(encoded_len.saturating_add(salt.len()));
+    jose_core::base64url::encode_to_string(&mut text, scratch);
+    text.push_str(salt);
+    (text, encoded_len)
+}
+
+/// A disclosure's salt, optional claim name and value, as parsed.
+type Decoded = (String, Option<String>, Value);
+
+/// [`Decoded`] with the salt borrowed from the decoded text.
 type PlainParts<'b> = (&'b str, Option<String>, Value);
 
 /// The general parse: any strict JSON, then the shape checks of RFC 9901 §4.2.1.
-fn parse_any(bytes: &[u8], index: usize, max_depth: usize) -> Result<Parts, Error> {
+fn parse_any(bytes: &[u8], index: usize, max_depth: usize) -> Result<Decoded, Error> {
     let value = jose_core::json::parse_value(bytes, max_depth)
         .map_err(|_| Error::DisclosureEncoding { index })?;
     let Value::Array(items) = value else {
@@ -482,6 +563,115 @@ mod tests {
             debug.contains(created.as_str()) && debug.contains("Köln"),
             "{debug}"
         );
+    }
+
+    /// A disclosure written from a borrowed scalar reads its name and value back from its
+    /// text: every kind of scalar, escapes in name and value, both encodings; what it reads
+    /// is what a parse of the same text gives, and it can be moved out of.
+    #[test]
+    fn a_written_scalar_reads_back_its_name_and_value() {
+        let scalars = [
+            json!("Erika"),
+            json!("a\"b\\c\n\u{1}\u{7f} Köln 😀"),
+            json!(""),
+            json!(0),
+            json!(-7),
+            json!(u64::MAX),
+            json!(i64::MIN),
+            json!(1.5e300),
+            json!(-0.0),
+            json!(true),
+            json!(false),
+            Value::Null,
+        ];
+        let mut scratch = Vec::new();
+        for encoding in [DisclosureEncoding::Compact, DisclosureEncoding::Spaced] {
+            for name in [Some("given_name"), Some("na\"me\t"), Some(""), None] {
+                for value in &scalars {
+                    let written =
+                        Disclosure::write_scalar(&mut scratch, "salt\"é", name, value, encoding)
+                            .unwrap();
+                    let eager = Disclosure::create_with(
+                        &mut Vec::new(),
+                        "salt\"é",
+                        name.map(str::to_owned),
+                        value.clone(),
+                        encoding,
+                    );
+                    assert_eq!(written, eager);
+                    assert_eq!((written.name(), written.value()), (name, value));
+                    assert_eq!(written.salt(), "salt\"é");
+                    assert_eq!(written.digest(), eager.digest());
+                    let parsed = Disclosure::parse(written.as_str(), 2).unwrap();
+                    assert_eq!((parsed.name(), parsed.value()), (name, value));
+                    let mut taken = written.clone();
+                    assert_eq!(taken.take_value(), *value);
+                    assert_eq!(taken.take_name().as_deref(), name);
+                    assert_eq!((taken.name(), taken.value()), (None, &Value::Null));
+                }
+            }
+        }
+        let mut fresh = Disclosure::write_scalar(
+            &mut scratch,
+            "s",
+            Some("n"),
+            &json!(1),
+            DisclosureEncoding::Compact,
+        )
+        .unwrap();
+        // Moving out before anything read the parts still gives them.
+        assert_eq!(fresh.take_name().as_deref(), Some("n"));
+        assert_eq!(fresh.take_value(), json!(1));
+        let debug = format!(
+            "{:?}",
+            Disclosure::write_scalar(
+                &mut scratch,
+                "s",
+                Some("city"),
+                &json!("Köln"),
+                DisclosureEncoding::Compact
+            )
+            .unwrap()
+        );
+        assert!(debug.contains("city") && debug.contains("Köln"), "{debug}");
+    }
+
+    /// Arrays and objects are not written without a copy: their text could be nested past
+    /// what reads back.
+    #[test]
+    fn containers_are_not_written_as_scalars() {
+        for value in [json!([]), json!([1]), json!({}), json!({"a": {"b": 1}})] {
+            assert!(
+                Disclosure::write_scalar(
+                    &mut Vec::new(),
+                    "s",
+                    None,
+                    &value,
+                    DisclosureEncoding::Compact
+                )
+                .is_none(),
+                "{value}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_written_string_or_number_reads_back(
+            name in proptest::option::of(".{0,12}"),
+            text in ".{0,40}",
+            int in proptest::num::i64::ANY,
+            float in proptest::num::f64::NORMAL | proptest::num::f64::SUBNORMAL,
+        ) {
+            let mut scratch = Vec::new();
+            for value in [Value::String(text.clone()), json!(int), json!(float)] {
+                let written = Disclosure::write_scalar(
+                    &mut scratch, "s", name.as_deref(), &value, DisclosureEncoding::Compact,
+                ).unwrap();
+                proptest::prop_assert_eq!(written.name(), name.as_deref());
+                proptest::prop_assert_eq!(written.value(), &value);
+            }
+        }
     }
 
     /// A reused decoding buffer gives what a fresh one gives, whatever it held before, and a

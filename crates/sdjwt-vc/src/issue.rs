@@ -1,6 +1,7 @@
 //! Issuance (RFC 9901 §4, §5.1): claims plus a disclosure policy in, SD-JWT payload and
 //! disclosures out, signed through a [`Signer`] or in two phases.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use jose_core::{Algorithm, Header, RandomSource, Signer};
@@ -81,21 +82,51 @@ impl Decoys {
 /// RFC 9901 §4.2.6), and each draws its salt from the [`RandomSource`] in that order. Digests in
 /// every `_sd` array are sorted (RFC 9901 §4.2.4.1). `_sd_alg` is always `sha-256`.
 ///
+/// The claims are owned ([`new`](Self::new)) or borrowed ([`borrowing`](Self::borrowing)).
+/// Either way they are only read: the payload gets copies of the claims that stay in clear,
+/// and a selectively disclosable string, number, boolean or `null` is written straight into
+/// its disclosure, which reads its name and value back from that text when asked for them.
+/// An issuer that keeps each subject's claims (in its grant, say) borrows them and copies
+/// nothing per credential.
+///
 /// For SD-JWT VC credentials use [`SdJwtVcBuilder`](crate::SdJwtVcBuilder), which sets the
 /// registered claims and header and refuses never-disclosable claims.
 #[derive(Clone, Debug)]
-pub struct SdJwtBuilder {
-    claims: Map<String, Value>,
+pub struct SdJwtBuilder<'c> {
+    claims: Cow<'c, Map<String, Value>>,
     disclosable: DisclosurePolicy,
     decoys: Decoys,
     salt_len: usize,
     encoding: DisclosureEncoding,
 }
 
-impl SdJwtBuilder {
+impl<'c> SdJwtBuilder<'c> {
     /// Starts from the plain claims; nothing is disclosable yet.
     #[must_use]
     pub const fn new(claims: Map<String, Value>) -> Self {
+        Self::from_claims(Cow::Owned(claims))
+    }
+
+    /// Starts from borrowed claims, which issuance reads without copying them whole (see the
+    /// type's documentation); nothing is disclosable yet.
+    ///
+    /// ```
+    /// use sdjwt_vc::{ClaimPath, SdJwtBuilder};
+    /// let claims = serde_json::json!({"given_name": "Erika", "age": 61});
+    /// let claims = claims.as_object().unwrap();
+    /// let built = SdJwtBuilder::borrowing(claims)
+    ///     .with_disclosable(ClaimPath::key("given_name"))
+    ///     .build(&jose_core::SystemRandom::new())?;
+    /// assert_eq!(built.disclosures()[0].value(), "Erika");
+    /// assert_eq!(built.payload()["age"], 61);
+    /// # Ok::<(), sdjwt_vc::Error>(())
+    /// ```
+    #[must_use]
+    pub const fn borrowing(claims: &'c Map<String, Value>) -> Self {
+        Self::from_claims(Cow::Borrowed(claims))
+    }
+
+    const fn from_claims(claims: Cow<'c, Map<String, Value>>) -> Self {
         Self {
             claims,
             disclosable: DisclosurePolicy::empty(),
@@ -185,7 +216,8 @@ impl SdJwtBuilder {
         check: impl FnOnce(&Map<String, Value>) -> Result<(), Error>,
         rng: &dyn RandomSource,
     ) -> Result<SdJwtPayload, Error> {
-        check(&self.claims)?;
+        let claims: &Map<String, Value> = &self.claims;
+        check(claims)?;
         if self.salt_len < DEFAULT_SALT_LEN {
             return Err(Error::SaltTooShort { len: self.salt_len });
         }
@@ -206,7 +238,7 @@ impl SdJwtBuilder {
             selected: Vec::new(),
             draws: 0,
         };
-        plan.object(&self.claims)?;
+        plan.object(claims)?;
         if let Some(position) = plan.hits.iter().position(|hit| !hit) {
             let path = disclosable.get(position).cloned().unwrap_or_default();
             return Err(Error::InvalidPolicyPath {
@@ -234,12 +266,12 @@ impl SdJwtBuilder {
             rng,
             disclosures: Vec::with_capacity(plan.draws),
             scratch: Vec::with_capacity(128),
-            salt: Vec::with_capacity(jose_core::base64url::encoded_len(self.salt_len)),
+            salt: String::with_capacity(jose_core::base64url::encoded_len(self.salt_len)),
         };
         // The top level's `_sd` digests stay inline: `into_unsigned` writes them straight
         // into the payload text, where the `null` standing in for them sits.
-        let (clear, top_digests) = maker.members(self.claims)?;
-        let mut payload = with_sd(clear, &top_digests, || Value::Null);
+        let (clear, top_digests) = maker.members(claims)?;
+        let mut payload = with_sd(owned(clear), &top_digests, || Value::Null);
         payload.insert("_sd_alg".into(), SD_ALG_SHA256.into());
         Ok(SdJwtPayload {
             payload,
@@ -350,7 +382,8 @@ impl<'c> Plan<'_, 'c> {
     }
 }
 
-/// The second pass: consumes the [`Plan`]'s selection and the pooled random bytes.
+/// The second pass: consumes the [`Plan`]'s selection and the pooled random bytes, reading
+/// the claims it borrows from the builder.
 struct Maker<'p> {
     selected: core::slice::Iter<'p, bool>,
     decoys: Decoys,
@@ -362,10 +395,17 @@ struct Maker<'p> {
     /// Reused for the JSON text of each disclosure.
     scratch: Vec<u8>,
     /// Reused for each salt's (or decoy's) base64url text.
-    salt: Vec<u8>,
+    salt: String,
 }
 
-impl Maker<'_> {
+/// A claim value as it goes into the payload or a disclosure: the caller's own when nothing
+/// beneath it is selectively disclosable, or rebuilt with `_sd` arrays and `...` elements.
+type Written<'c> = Cow<'c, Value>;
+
+/// An object's members that stay in clear, in order.
+type Clear<'c> = Vec<(&'c String, Written<'c>)>;
+
+impl<'c> Maker<'_> {
     /// Whether the plan selected the next claim in visiting order. The plan visited the same
     /// claims in the same order; if it ran short that is a bug, and guessing "not selected"
     /// would put a claim meant to be selectively disclosable in clear.
@@ -388,93 +428,123 @@ impl Maker<'_> {
         self.salt.clear();
         if let Some((bytes, rest)) = self.pool.split_at_checked(self.salt_len) {
             self.pool = rest;
-            jose_core::base64url::encode_to_vec(&mut self.salt, bytes);
+            jose_core::base64url::encode_to_string(&mut self.salt, bytes);
             return Ok(());
         }
         let mut bytes = vec![0u8; self.salt_len];
         self.rng.fill(&mut bytes).map_err(Error::Random)?;
-        jose_core::base64url::encode_to_vec(&mut self.salt, &bytes);
+        jose_core::base64url::encode_to_string(&mut self.salt, &bytes);
         Ok(())
     }
 
-    /// The text [`Self::random_text`] wrote (base64url, so always UTF-8).
-    fn salt(&self) -> &str {
-        core::str::from_utf8(&self.salt).unwrap_or_default()
-    }
-
-    fn disclose(&mut self, name: Option<String>, value: Value) -> Result<DigestText, Error> {
+    /// Discloses `value` under `name` (or as an array element): a borrowed scalar is written
+    /// without a copy, anything else is kept in the disclosure as it is written.
+    fn disclose(&mut self, name: Option<&str>, value: Written<'c>) -> Result<DigestText, Error> {
         self.random_text()?;
-        let salt = core::str::from_utf8(&self.salt).unwrap_or_default();
-        let disclosure =
-            Disclosure::create_with(&mut self.scratch, salt, name, value, self.encoding);
+        let salt = &self.salt;
+        let borrowed = match &value {
+            Cow::Borrowed(value) => {
+                Disclosure::write_scalar(&mut self.scratch, salt, name, value, self.encoding)
+            }
+            Cow::Owned(_) => None,
+        };
+        let disclosure = match borrowed {
+            Some(disclosure) => disclosure,
+            None => Disclosure::create_with(
+                &mut self.scratch,
+                salt,
+                name.map(str::to_owned),
+                value.into_owned(),
+                self.encoding,
+            ),
+        };
         let digest = disclosure.digest_text();
         self.disclosures.push(disclosure);
         Ok(digest)
     }
 
-    fn value(&mut self, value: Value) -> Result<Value, Error> {
+    fn value(&mut self, value: &'c Value) -> Result<Written<'c>, Error> {
         match value {
-            Value::Object(map) => self.object(map).map(Value::Object),
-            Value::Array(items) => self.array(items).map(Value::Array),
-            other => Ok(other),
+            Value::Object(map) => {
+                let (clear, digests) = self.members(map)?;
+                if digests.is_empty() && clear.iter().all(|(_, v)| matches!(v, Cow::Borrowed(_))) {
+                    return Ok(Cow::Borrowed(value));
+                }
+                let with_sd = with_sd(owned(clear), &digests, || sd_array(&digests));
+                Ok(Cow::Owned(Value::Object(with_sd)))
+            }
+            Value::Array(items) => self.array(value, items),
+            scalar => Ok(Cow::Borrowed(scalar)),
         }
-    }
-
-    fn object(&mut self, map: Map<String, Value>) -> Result<Map<String, Value>, Error> {
-        let (clear, digests) = self.members(map)?;
-        Ok(with_sd(clear, &digests, || sd_array(&digests)))
     }
 
     /// The members of an object that stay in clear, and the digests of its `_sd` array:
     /// one per selectively disclosable member and one per decoy, sorted, or none when no member
     /// is selectively disclosable.
-    fn members(&mut self, map: Map<String, Value>) -> Result<(Map<String, Value>, Digests), Error> {
-        let mut out = Map::new();
-        let members = map.len();
+    fn members(&mut self, map: &'c Map<String, Value>) -> Result<(Clear<'c>, Digests), Error> {
+        let mut clear = Vec::new();
         let mut digests = Vec::new();
         for (name, value) in map {
             let value = self.value(value)?;
             if self.selected()? {
                 if digests.is_empty() {
                     // Room for every member at once; objects with nothing selected allocate none.
-                    digests.reserve(members);
+                    digests.reserve(map.len());
                 }
                 let digest = self.disclose(Some(name), value)?;
                 digests.push((prefix(digest.as_bytes()), digest));
             } else {
-                out.insert(name, value);
+                clear.push((name, value));
             }
         }
         if digests.is_empty() {
-            return Ok((out, digests));
+            return Ok((clear, digests));
         }
         for _ in 0..self.decoys.count_for(digests.len()) {
             self.random_text()?;
-            let decoy = DigestText::of(self.salt());
+            let decoy = DigestText::of(&self.salt);
             digests.push((prefix(decoy.as_bytes()), decoy));
         }
         // Byte order (what RFC 9901 §4.2.4.1 asks for), comparing an 8-byte prefix first: the
         // digests are random, so the prefix almost always decides. Each digest's prefix is
         // computed once, next to it, rather than twice per comparison.
         digests.sort_unstable();
-        Ok((out, digests))
+        Ok((clear, digests))
     }
 
-    fn array(&mut self, items: Vec<Value>) -> Result<Vec<Value>, Error> {
+    /// `whole`'s `items` with each selectively disclosable element replaced by
+    /// `{"...": digest}`; `whole` itself when nothing beneath it is.
+    fn array(&mut self, whole: &'c Value, items: &'c [Value]) -> Result<Written<'c>, Error> {
         let mut out = Vec::with_capacity(items.len());
+        let mut rebuilt = false;
         for item in items {
             let value = self.value(item)?;
             if self.selected()? {
                 let digest = self.disclose(None, value)?;
                 let mut placeholder = Map::new();
                 placeholder.insert("...".into(), Value::String(digest.as_str().to_owned()));
-                out.push(Value::Object(placeholder));
+                out.push(Cow::Owned(Value::Object(placeholder)));
+                rebuilt = true;
             } else {
+                rebuilt |= matches!(value, Cow::Owned(_));
                 out.push(value);
             }
         }
-        Ok(out)
+        if !rebuilt {
+            return Ok(Cow::Borrowed(whole));
+        }
+        Ok(Cow::Owned(Value::Array(
+            out.into_iter().map(Cow::into_owned).collect(),
+        )))
     }
+}
+
+/// The clear members as a map of their own (copies of the borrowed ones).
+fn owned(clear: Clear<'_>) -> Map<String, Value> {
+    clear
+        .into_iter()
+        .map(|(name, value)| (name.clone(), value.into_owned()))
+        .collect()
 }
 
 /// An object's `_sd` digests, sorted, each beside its first eight bytes as a number.
@@ -628,11 +698,10 @@ impl SdJwtPayload {
         let capacity = jose_core::base64url::encoded_len(header_json.len())
             .saturating_add(jose_core::base64url::encoded_len(payload_json.len()))
             .saturating_add(SIGNATURE_ROOM);
-        let mut text = Vec::with_capacity(capacity);
-        jose_core::base64url::encode_to_vec(&mut text, &header_json);
-        text.push(b'.');
-        jose_core::base64url::encode_to_vec(&mut text, &payload_json);
-        let signing_input = ascii_string(text);
+        let mut signing_input = String::with_capacity(capacity);
+        jose_core::base64url::encode_to_string(&mut signing_input, &header_json);
+        signing_input.push('.');
+        jose_core::base64url::encode_to_string(&mut signing_input, &payload_json);
         Ok(UnsignedSdJwt {
             alg: header.alg(),
             signing_input,
@@ -688,19 +757,9 @@ impl UnsignedSdJwt {
                 expected,
             }));
         }
-        // Only the signature's characters are new text: encoded on the stack when they fit (every
-        // ECDSA and EdDSA signature, RSA up to 2048 bits), so the signing input is not checked
-        // as UTF-8 a second time.
         let mut jwt = self.signing_input;
         jwt.push('.');
-        let mut room = [0u8; SIGNATURE_ROOM];
-        let written = jose_core::base64url::encode_to_slice(&mut room, signature);
-        match room.get(..written).map(core::str::from_utf8) {
-            Some(Ok(text)) if written == jose_core::base64url::encoded_len(signature.len()) => {
-                jwt.push_str(text);
-            }
-            _ => jwt.push_str(&jose_core::base64url::encode(signature)),
-        }
+        jose_core::base64url::encode_to_string(&mut jwt, signature);
         Ok(IssuedSdJwt {
             jwt,
             disclosures: self.disclosures,
@@ -762,11 +821,6 @@ impl IssuedSdJwt {
             None,
         )
     }
-}
-
-/// Base64url text, `.` and `~` (ASCII by construction) as a `String`.
-fn ascii_string(bytes: Vec<u8>) -> String {
-    String::from_utf8(bytes).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -66,8 +66,12 @@ const BUILDER_CLAIMS: &[&str] = &[
 /// assert!(matches!(refused, Err(sdjwt_vc::Error::NeverDisclosable { .. })));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// The claims are owned ([`new`](Self::new)) or borrowed ([`borrowing`](Self::borrowing)), as
+/// for [`SdJwtBuilder`]: an issuer that keeps the subject's claims borrows them, and issuance
+/// copies only what stays in clear and what is not a string, number, boolean or `null`.
 #[derive(Clone, Debug)]
-pub struct SdJwtVcBuilder {
+pub struct SdJwtVcBuilder<'c> {
     vct: String,
     vct_integrity: Option<String>,
     issuer: Option<String>,
@@ -78,15 +82,40 @@ pub struct SdJwtVcBuilder {
     status: Option<StatusClaim>,
     key_id: Option<String>,
     x5c: Option<Vec<Vec<u8>>>,
-    inner: SdJwtBuilder,
+    inner: SdJwtBuilder<'c>,
 }
 
-impl SdJwtVcBuilder {
+impl<'c> SdJwtVcBuilder<'c> {
     /// A credential of type `vct` with the given (non-registered) claims.
     #[must_use]
     pub fn new(vct: impl Into<String>, claims: Map<String, Value>) -> Self {
+        Self::with_inner(vct.into(), SdJwtBuilder::new(claims))
+    }
+
+    /// A credential of type `vct` with borrowed (non-registered) claims, read without copying
+    /// them whole.
+    ///
+    /// ```
+    /// use jose_core::{Algorithm, LocalSigner, SystemRandom};
+    /// use sdjwt_vc::{ClaimPath, SdJwtVcBuilder};
+    /// let rng = SystemRandom::new();
+    /// let issuer = LocalSigner::generate(Algorithm::Es256, &rng)?;
+    /// // Kept by the issuer, say in its grant, and lent to each issuance.
+    /// let claims = serde_json::json!({"given_name": "Erika"});
+    /// let issued = SdJwtVcBuilder::borrowing("urn:eudi:pid:1", claims.as_object().unwrap())
+    ///     .with_disclosable(ClaimPath::key("given_name"))
+    ///     .issue(&issuer, &rng)?;
+    /// assert_eq!(issued.disclosures()[0].name(), Some("given_name"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn borrowing(vct: impl Into<String>, claims: &'c Map<String, Value>) -> Self {
+        Self::with_inner(vct.into(), SdJwtBuilder::borrowing(claims))
+    }
+
+    const fn with_inner(vct: String, inner: SdJwtBuilder<'c>) -> Self {
         Self {
-            vct: vct.into(),
+            vct,
             vct_integrity: None,
             issuer: None,
             issued_at: None,
@@ -96,7 +125,7 @@ impl SdJwtVcBuilder {
             status: None,
             key_id: None,
             x5c: None,
-            inner: SdJwtBuilder::new(claims),
+            inner,
         }
     }
 

@@ -448,3 +448,81 @@ fn status_claim_is_read_strictly() {
         );
     }
 }
+
+/// Borrowed claims issue exactly what owned claims issue, from the same random bytes: every
+/// kind of scalar, escapes, nested and array disclosures, a disclosable object with nothing
+/// disclosable inside, an array left whole, decoys. Each disclosure's name and value are the
+/// ones a parse of its text gives, and the claims are unchanged.
+#[test]
+fn borrowed_claims_issue_what_owned_claims_issue() {
+    let mut claims = person();
+    let extra = json!({
+        "null": null, "yes": true, "no": false, "int": -7, "big": u64::MAX, "float": 1.5e-7,
+        "escaped \"name\"": "a\"b\\c\n\u{1} Köln 😀",
+        "kept_whole": [{"a": [1, {"b": null}]}, "x"],
+        "opaque": {"deep": {"deeper": [1, 2]}},
+    });
+    claims.extend(extra.as_object().unwrap().clone());
+    let before = claims.clone();
+    let mut paths = policy();
+    paths.extend(
+        extra
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|name| *name != "kept_whole")
+            .map(ClaimPath::key),
+    );
+    let counter = |dest: &mut [u8]| -> Result<(), jose_core::Error> {
+        for (i, byte) in dest.iter_mut().enumerate() {
+            *byte = u8::try_from(i % 251).unwrap();
+        }
+        Ok(())
+    };
+    let build = |builder: sdjwt_vc::SdJwtBuilder<'_>| {
+        builder
+            .with_disclosable_paths(paths.clone())
+            .with_decoys(Decoys::pad_to(4))
+            .build(&counter)
+            .unwrap()
+    };
+    let owned = build(sdjwt_vc::SdJwtBuilder::new(claims.clone()));
+    let borrowed = build(sdjwt_vc::SdJwtBuilder::borrowing(&claims));
+    assert_eq!(borrowed, owned);
+    assert_eq!(borrowed.payload(), owned.payload());
+    assert_eq!(claims, before);
+    assert_eq!(borrowed.payload()["kept_whole"], claims["kept_whole"]);
+    assert_eq!(borrowed.disclosures().len(), owned.disclosures().len());
+    for (ours, theirs) in borrowed.disclosures().iter().zip(owned.disclosures()) {
+        let parsed = sdjwt_vc::Disclosure::parse(ours.as_str(), 16).unwrap();
+        assert_eq!((ours.name(), ours.value()), (theirs.name(), theirs.value()));
+        assert_eq!((ours.name(), ours.value()), (parsed.name(), parsed.value()));
+    }
+    // Each top-level scalar claim is disclosed as it was given.
+    for (name, value) in extra.as_object().unwrap() {
+        if value.is_object() || value.is_array() {
+            continue;
+        }
+        let disclosure = borrowed
+            .disclosures()
+            .iter()
+            .find(|d| d.name() == Some(name.as_str()))
+            .unwrap();
+        assert_eq!(disclosure.value(), value, "{name}");
+    }
+    // The same credential through SdJwtVcBuilder, signed: byte for byte the same.
+    let issuer = LocalSigner::generate(Algorithm::EdDsa, &SystemRandom::new()).unwrap();
+    let vc = |builder: SdJwtVcBuilder<'_>| {
+        builder
+            .with_issuer("https://issuer.example")
+            .with_issued_at(now())
+            .with_disclosable_paths(paths.clone())
+            .issue(&issuer, &counter)
+            .unwrap()
+            .to_compact()
+    };
+    assert_eq!(
+        vc(SdJwtVcBuilder::borrowing("urn:example:vct", &claims)),
+        vc(SdJwtVcBuilder::new("urn:example:vct", claims.clone()))
+    );
+}
