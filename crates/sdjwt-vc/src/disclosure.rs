@@ -26,10 +26,18 @@ pub struct Disclosure {
     /// Where the salt starts in `text`.
     salt_at: usize,
     digest: DigestText,
-    /// The claim name and value. Set by the parse and by [`Self::create`]; for a disclosure
-    /// the issuer wrote from a borrowed scalar claim ([`Self::write_scalar`]), read back from
-    /// the text on first use, so issuing copies no claim.
-    parts: OnceLock<Parts>,
+    /// The claim name and value.
+    parts: Held,
+}
+
+/// How a [`Disclosure`] holds its name and value: as parsed or given ([`Self::Known`]), or, for
+/// a disclosure the issuer wrote from a borrowed scalar claim ([`Disclosure::write_scalar`]),
+/// read back from the text on first use, so issuing copies no claim. Known parts are a plain
+/// field: the verifier's disclosures pay no synchronisation for a cell they do not need.
+#[derive(Clone, Debug)]
+enum Held {
+    Known(Parts),
+    Unread(OnceLock<Parts>),
 }
 
 /// A disclosure's claim name (`None` for an array element) and value.
@@ -151,7 +159,7 @@ impl Disclosure {
             digest: DigestText::of(encoded),
             text,
             salt_at,
-            parts: OnceLock::from(Parts { name, value }),
+            parts: Held::Known(Parts { name, value }),
         })
     }
 
@@ -177,7 +185,7 @@ impl Disclosure {
         encoding: DisclosureEncoding,
     ) -> Self {
         let (text, salt_at) = written(scratch, salt, name.as_deref(), &value, encoding);
-        Self::from_text(text, salt_at, OnceLock::from(Parts { name, value }))
+        Self::from_text(text, salt_at, Held::Known(Parts { name, value }))
     }
 
     /// A disclosure of a borrowed scalar claim (string, number, boolean or `null`), written
@@ -195,10 +203,14 @@ impl Disclosure {
             return None;
         }
         let (text, salt_at) = written(scratch, salt, name, value, encoding);
-        Some(Self::from_text(text, salt_at, OnceLock::new()))
+        Some(Self::from_text(
+            text,
+            salt_at,
+            Held::Unread(OnceLock::new()),
+        ))
     }
 
-    fn from_text(text: String, salt_at: usize, parts: OnceLock<Parts>) -> Self {
+    fn from_text(text: String, salt_at: usize, parts: Held) -> Self {
         let digest = DigestText::of(text.get(..salt_at).unwrap_or_default());
         Self {
             digest,
@@ -211,13 +223,22 @@ impl Disclosure {
     /// The name and value, read back from the text the first time for a disclosure made by
     /// [`Self::write_scalar`].
     fn parts(&self) -> &Parts {
-        self.parts.get_or_init(|| self.read_back())
+        match &self.parts {
+            Held::Known(parts) => parts,
+            Held::Unread(cell) => cell.get_or_init(|| self.read_back()),
+        }
     }
 
-    /// [`Self::parts`] to move out of (`None` is not reached: they are set first).
+    /// [`Self::parts`] to move out of, read back first if need be (so `None` is not reached).
     fn parts_mut(&mut self) -> Option<&mut Parts> {
-        self.parts();
-        self.parts.get_mut()
+        if let Held::Unread(cell) = &mut self.parts {
+            let cached = cell.take();
+            self.parts = Held::Known(cached.unwrap_or_else(|| self.read_back()));
+        }
+        match &mut self.parts {
+            Held::Known(parts) => Some(parts),
+            Held::Unread(_) => None,
+        }
     }
 
     /// Parses this disclosure's own text. Only a [`Self::write_scalar`] disclosure needs it:
