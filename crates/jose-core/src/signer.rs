@@ -117,7 +117,9 @@ impl LocalSigner {
     }
 
     /// Generates a fresh key for `alg` on the build's [`default_provider`] and returns its
-    /// PKCS#8 document (for a keystore).
+    /// PKCS#8 document (for a keystore). ring and aws-lc-rs take a key's randomness from the
+    /// operating system themselves (their random source cannot be supplied from outside), so
+    /// `rng` is used only for the P-521 keys this crate makes on ring.
     ///
     /// # Errors
     /// [`Error::Unsupported`] for RSA or when randomness fails.

@@ -189,7 +189,7 @@ fn sd_jwt(
             !always_disclosed.contains(name) && !NEVER_DISCLOSABLE.contains(&name.as_str())
         })
         .map(ClaimPath::key);
-    let mut builder = SdJwtVcBuilder::borrowing(vct.to_owned(), input.claims)
+    let mut builder = SdJwtVcBuilder::borrowing(vct, input.claims)
         .with_issuer(input.issuer)
         .with_issued_at(input.now)
         .with_expires_at(key.expiry(input.now, input.ttl_seconds)?)

@@ -83,11 +83,12 @@ impl Decoys {
 /// every `_sd` array are sorted (RFC 9901 §4.2.4.1). `_sd_alg` is always `sha-256`.
 ///
 /// The claims are owned ([`new`](Self::new)) or borrowed ([`borrowing`](Self::borrowing)).
-/// Either way they are only read: the payload gets copies of the claims that stay in clear,
-/// and a selectively disclosable string, number, boolean or `null` is written straight into
-/// its disclosure, which reads its name and value back from that text when asked for them.
-/// An issuer that keeps each subject's claims (in its grant, say) borrows them and copies
-/// nothing per credential.
+/// Either way they are only read. The payload gets copies of the claims that stay in clear;
+/// a selectively disclosable string, integer, boolean or `null` is written straight into its
+/// disclosure, which reads its name and value back from that text when asked for them; any
+/// other disclosed value (an object or array disclosed whole, a fraction) is copied into its
+/// disclosure. An issuer that keeps each subject's claims (in its grant, say) borrows them
+/// and so copies none of its disclosable strings, integers and booleans per credential.
 ///
 /// For SD-JWT VC credentials use [`SdJwtVcBuilder`](crate::SdJwtVcBuilder), which sets the
 /// registered claims and header and refuses never-disclosable claims.
@@ -844,6 +845,20 @@ mod tests {
     /// The top-level `_sd` array, written from its inline digests, gives the signing input
     /// the whole payload map gives, with or without top-level and nested disclosures and
     /// decoys; the map `payload()` builds has the array in place.
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    /// What an issuer shares or hands across threads: the builders (with owned or borrowed
+    /// claims), what they make, and disclosures whose parts are still to be read back.
+    #[test]
+    fn issuance_types_are_send_and_sync() {
+        assert_send_sync::<SdJwtBuilder<'static>>();
+        assert_send_sync::<crate::SdJwtVcBuilder<'static>>();
+        assert_send_sync::<SdJwtPayload>();
+        assert_send_sync::<UnsignedSdJwt>();
+        assert_send_sync::<IssuedSdJwt>();
+        assert_send_sync::<Disclosure>();
+    }
+
     #[test]
     fn the_top_level_digests_are_written_as_the_payload_map_would_be() {
         let claims = serde_json::json!({

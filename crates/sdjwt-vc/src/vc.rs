@@ -69,7 +69,8 @@ const BUILDER_CLAIMS: &[&str] = &[
 ///
 /// The claims are owned ([`new`](Self::new)) or borrowed ([`borrowing`](Self::borrowing)), as
 /// for [`SdJwtBuilder`]: an issuer that keeps the subject's claims borrows them, and issuance
-/// copies only what stays in clear and what is not a string, number, boolean or `null`.
+/// copies only what stays in clear and disclosed values that are not a string, integer,
+/// boolean or `null`.
 #[derive(Clone, Debug)]
 pub struct SdJwtVcBuilder<'c> {
     vct: String,

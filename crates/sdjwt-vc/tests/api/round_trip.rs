@@ -451,8 +451,12 @@ fn status_claim_is_read_strictly() {
 
 /// Borrowed claims issue exactly what owned claims issue, from the same random bytes: every
 /// kind of scalar, escapes, nested and array disclosures, a disclosable object with nothing
-/// disclosable inside, an array left whole, decoys. Each disclosure's name and value are the
-/// ones a parse of its text gives, and the claims are unchanged.
+/// disclosable inside, array elements disclosed with disclosures beneath them, an array
+/// disclosed whole with its elements disclosed too, an array left whole, decoys. Each
+/// disclosure's name and value are the ones a parse of its text gives, the claims are
+/// unchanged, and the SD-JWT VC's signing input and disclosures are byte for byte the ones the
+/// issuer made before issuance read claims by reference (pinned by their digest, taken from
+/// that version).
 #[test]
 fn borrowed_claims_issue_what_owned_claims_issue() {
     let mut claims = person();
@@ -465,6 +469,8 @@ fn borrowed_claims_issue_what_owned_claims_issue() {
     claims.extend(extra.as_object().unwrap().clone());
     let before = claims.clone();
     let mut paths = policy();
+    paths.push(ClaimPath::key("degrees").then_all());
+    paths.push(ClaimPath::key("nationalities"));
     paths.extend(
         extra
             .as_object()
@@ -510,19 +516,28 @@ fn borrowed_claims_issue_what_owned_claims_issue() {
             .unwrap();
         assert_eq!(disclosure.value(), value, "{name}");
     }
-    // The same credential through SdJwtVcBuilder, signed: byte for byte the same.
-    let issuer = LocalSigner::generate(Algorithm::EdDsa, &SystemRandom::new()).unwrap();
-    let vc = |builder: SdJwtVcBuilder<'_>| {
+    // The same credential through SdJwtVcBuilder, before signing: the same signing input and
+    // disclosures, and the same as before.
+    let unsigned = |builder: SdJwtVcBuilder<'_>| {
         builder
             .with_issuer("https://issuer.example")
             .with_issued_at(now())
             .with_disclosable_paths(paths.clone())
-            .issue(&issuer, &counter)
+            .prepare(Algorithm::Es256, &counter)
             .unwrap()
-            .to_compact()
     };
+    let prepared = unsigned(SdJwtVcBuilder::borrowing("urn:example:vct", &claims));
     assert_eq!(
-        vc(SdJwtVcBuilder::borrowing("urn:example:vct", &claims)),
-        vc(SdJwtVcBuilder::new("urn:example:vct", claims.clone()))
+        prepared,
+        unsigned(SdJwtVcBuilder::new("urn:example:vct", claims.clone()))
+    );
+    let mut text = String::from_utf8(prepared.signing_input().to_vec()).unwrap();
+    for disclosure in prepared.disclosures() {
+        text.push('~');
+        text.push_str(disclosure.as_str());
+    }
+    assert_eq!(
+        sdjwt_vc::sha256_base64url(&text),
+        "Oh_5fbmMCgVFrBOrwHi9kjx4qkMqEukVxwFMORTL2D8"
     );
 }
