@@ -442,23 +442,15 @@ impl<'c> Maker<'_> {
     /// without a copy, anything else is kept in the disclosure as it is written.
     fn disclose(&mut self, name: Option<&str>, value: Written<'c>) -> Result<DigestText, Error> {
         self.random_text()?;
-        let salt = &self.salt;
-        let borrowed = match &value {
-            Cow::Borrowed(value) => {
-                Disclosure::write_scalar(&mut self.scratch, salt, name, value, self.encoding)
-            }
+        let (scratch, salt, encoding) = (&mut self.scratch, &self.salt, self.encoding);
+        let written = match &value {
+            Cow::Borrowed(value) => Disclosure::write_scalar(scratch, salt, name, value, encoding),
             Cow::Owned(_) => None,
         };
-        let disclosure = match borrowed {
-            Some(disclosure) => disclosure,
-            None => Disclosure::create_with(
-                &mut self.scratch,
-                salt,
-                name.map(str::to_owned),
-                value.into_owned(),
-                self.encoding,
-            ),
-        };
+        let disclosure = written.unwrap_or_else(|| {
+            let name = name.map(str::to_owned);
+            Disclosure::create_with(scratch, salt, name, value.into_owned(), encoding)
+        });
         let digest = disclosure.digest_text();
         self.disclosures.push(disclosure);
         Ok(digest)
@@ -468,7 +460,7 @@ impl<'c> Maker<'_> {
         match value {
             Value::Object(map) => {
                 let (clear, digests) = self.members(map)?;
-                if digests.is_empty() && clear.iter().all(|(_, v)| matches!(v, Cow::Borrowed(_))) {
+                if digests.is_empty() && untouched(clear.iter().map(|(_, v)| v)) {
                     return Ok(Cow::Borrowed(value));
                 }
                 let with_sd = with_sd(owned(clear), &digests, || sd_array(&digests));
@@ -517,7 +509,6 @@ impl<'c> Maker<'_> {
     /// `{"...": digest}`; `whole` itself when nothing beneath it is.
     fn array(&mut self, whole: &'c Value, items: &'c [Value]) -> Result<Written<'c>, Error> {
         let mut out = Vec::with_capacity(items.len());
-        let mut rebuilt = false;
         for item in items {
             let value = self.value(item)?;
             if self.selected()? {
@@ -525,19 +516,25 @@ impl<'c> Maker<'_> {
                 let mut placeholder = Map::new();
                 placeholder.insert("...".into(), Value::String(digest.as_str().to_owned()));
                 out.push(Cow::Owned(Value::Object(placeholder)));
-                rebuilt = true;
             } else {
-                rebuilt |= matches!(value, Cow::Owned(_));
                 out.push(value);
             }
         }
-        if !rebuilt {
+        if untouched(&out) {
             return Ok(Cow::Borrowed(whole));
         }
         Ok(Cow::Owned(Value::Array(
             out.into_iter().map(Cow::into_owned).collect(),
         )))
     }
+}
+
+/// Whether every value is the caller's own: nothing beneath was rebuilt, so the value that
+/// holds them can stay borrowed whole.
+fn untouched<'a, 'c: 'a>(values: impl IntoIterator<Item = &'a Written<'c>>) -> bool {
+    values
+        .into_iter()
+        .all(|value| matches!(value, Cow::Borrowed(_)))
 }
 
 /// The clear members as a map of their own (copies of the borrowed ones).
@@ -842,9 +839,6 @@ mod tests {
         unsigned
     }
 
-    /// The top-level `_sd` array, written from its inline digests, gives the signing input
-    /// the whole payload map gives, with or without top-level and nested disclosures and
-    /// decoys; the map `payload()` builds has the array in place.
     fn assert_send_sync<T: Send + Sync>() {}
 
     /// What an issuer shares or hands across threads: the builders (with owned or borrowed
@@ -859,6 +853,9 @@ mod tests {
         assert_send_sync::<Disclosure>();
     }
 
+    /// The top-level `_sd` array, written from its inline digests, gives the signing input
+    /// the whole payload map gives, with or without top-level and nested disclosures and
+    /// decoys; the map `payload()` builds has the array in place.
     #[test]
     fn the_top_level_digests_are_written_as_the_payload_map_would_be() {
         let claims = serde_json::json!({
