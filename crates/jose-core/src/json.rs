@@ -145,11 +145,16 @@ impl<'de> Visitor<'de> for StrictVisitor<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut next = map.next_key::<String>()?;
+        if next.as_deref() == Some(NUMBER_TOKEN) && numbers_come_as_text() {
+            let text: String = map.next_value()?;
+            return text.parse().map(Value::Number).map_err(de::Error::custom);
+        }
         let Some(depth_left) = self.depth_left.checked_sub(1) else {
             return Err(self.fail(JsonError::TooDeep { max: 0 }));
         };
         let mut members = Map::new();
-        while let Some(name) = map.next_key::<String>()? {
+        while let Some(name) = next.take() {
             // One lookup: the vacant slot is kept while the value is parsed, so a duplicate is
             // still refused before its value is read.
             let slot = match members.entry(name) {
@@ -164,9 +169,30 @@ impl<'de> Visitor<'de> for StrictVisitor<'_> {
                 depth_left,
                 failure: &mut *self.failure,
             })?);
+            next = map.next_key()?;
         }
         Ok(Value::Object(members))
     }
+}
+
+/// The member name under which `serde_json` hands a visitor a number as its text, when some
+/// crate in the build turns on its `arbitrary_precision` feature (a private detail of
+/// `serde_json`, as stable as that feature: `serde_json::Value` reads numbers the same way).
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+/// Whether this build's `serde_json` has `arbitrary_precision`: any crate in a user's tree can
+/// turn it on, and then every number that is not an `i64` or `u64` (a fraction, an exponent,
+/// a larger integer) reaches [`StrictVisitor::visit_map`] as a one-member object holding its
+/// text. Asked once, and only when that member name is seen: without the feature, an object
+/// with that member is an object.
+fn numbers_come_as_text() -> bool {
+    static KEPT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    // Only a number kept as its text writes `1.10` back as written.
+    *KEPT.get_or_init(|| {
+        serde_json::from_str::<Value>("1.10")
+            .and_then(|number| serde_json::to_string(&number))
+            .is_ok_and(|text| text == "1.10")
+    })
 }
 
 /// Re-labels a [`JsonError::TooDeep`] from the recursion with the configured maximum.
@@ -232,5 +258,39 @@ mod tests {
         assert_eq!(map["i"], Value::from(-5));
         assert_eq!(map["u"], Value::from(u64::MAX));
         assert_eq!(map["f"], Value::from(1.5));
+    }
+
+    /// Whatever `serde_json`'s features (CI runs this crate's tests again with
+    /// `--features serde_json/arbitrary_precision`), a number parses to what `serde_json`'s own
+    /// `Value` makes of it, at the deepest level allowed, and an object stays an object.
+    #[test]
+    fn numbers_parse_as_serde_json_parses_them() {
+        let text = br#"{"f":1.5,"e":-2.5e-3,"z":-0.0,"i":-5,"big":123456789012345678901234567890,"a":[0.25,{"g":1e10}]}"#;
+        let ours = parse_object(text, 3).unwrap();
+        let theirs: Map<String, Value> = serde_json::from_slice(text).unwrap();
+        assert_eq!(ours, theirs);
+        assert!(ours["f"].is_number() && ours["a"][1]["g"].is_number());
+        assert_eq!(ours["f"].as_f64(), Some(1.5));
+        // A number one level past the limit is no deeper than any scalar there.
+        assert!(parse_object(br#"{"a":[1.5]}"#, 2).is_ok());
+        assert!(matches!(
+            parse_object(br#"{"a":[{}]}"#, 2),
+            Err(JsonError::TooDeep { max: 2 })
+        ));
+        // Duplicates are still refused after a number.
+        assert_eq!(
+            parse_object(br#"{"a":1.5,"a":2.5}"#, 8),
+            Err(JsonError::DuplicateMember { name: "a".into() })
+        );
+    }
+
+    #[test]
+    fn an_object_named_like_a_number_stays_an_object_without_arbitrary_precision() {
+        let text = br#"{"n":{"$serde_json::private::Number":"1"}}"#;
+        let theirs: Map<String, Value> = serde_json::from_slice(text).unwrap();
+        // serde_json reads it as a number under arbitrary_precision, and as an object
+        // otherwise: the strict parser agrees with it either way.
+        assert_eq!(parse_object(text, 8).unwrap(), theirs);
+        assert_eq!(theirs["n"].is_object(), !numbers_come_as_text());
     }
 }

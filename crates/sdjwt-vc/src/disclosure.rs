@@ -192,8 +192,8 @@ impl Disclosure {
     /// (cleared first) without copying the name or value: they are read back from the text
     /// when first asked for. `None` for anything else, which [`Self::create_with`] takes: an
     /// array or object, whose text could be nested deeper than reads back, and a number that
-    /// is not an integer, which a build with serde_json's `arbitrary_precision` feature would
-    /// read back as a different `Value`.
+    /// is not an integer (copied, so that what is read back never depends on how a build's
+    /// serde_json features, such as `arbitrary_precision`, parse fractions).
     pub(crate) fn write_scalar(
         scratch: &mut Vec<u8>,
         salt: &str,
