@@ -38,26 +38,52 @@ impl PathSegment {
 /// assert_eq!(ClaimPath::from_json(&serde_json::json!(["nationalities", null])),
 ///     Some(ClaimPath::key("nationalities").then_all()));
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ClaimPath(Vec<PathSegment>);
+///
+/// Equality, ordering and hashing are those of its [`segments`](Self::segments).
+#[derive(Clone, Default)]
+pub struct ClaimPath(Segments);
+
+/// A path's segments. A one-segment path, the path of every top-level claim, is kept inline,
+/// so that a verifier records each disclosed top-level claim without allocating a list.
+#[derive(Clone)]
+enum Segments {
+    /// Exactly one segment.
+    One([PathSegment; 1]),
+    /// Any other number (a list of one is possible after a pop; it means the same).
+    Many(Vec<PathSegment>),
+}
+
+impl Default for Segments {
+    fn default() -> Self {
+        Self::Many(Vec::new())
+    }
+}
 
 impl ClaimPath {
     /// The empty path (the payload itself).
     #[must_use]
     pub const fn root() -> Self {
-        Self(Vec::new())
+        Self(Segments::Many(Vec::new()))
     }
 
     /// A one-segment path to a top-level claim.
     #[must_use]
     pub fn key(name: impl Into<String>) -> Self {
-        Self(vec![PathSegment::Key(name.into())])
+        Self(Segments::One([PathSegment::Key(name.into())]))
     }
 
     /// From segments.
     #[must_use]
-    pub const fn from_segments(segments: Vec<PathSegment>) -> Self {
-        Self(segments)
+    pub fn from_segments(segments: Vec<PathSegment>) -> Self {
+        Self(Segments::Many(segments))
+    }
+
+    /// A copy of `segments` as a path (one allocation fewer than a `Vec` when there is one).
+    pub(crate) fn from_slice(segments: &[PathSegment]) -> Self {
+        match segments {
+            [one] => Self(Segments::One([one.clone()])),
+            many => Self(Segments::Many(many.to_vec())),
+        }
     }
 
     /// From the DCQL JSON form: an array of strings, non-negative integers and `null`.
@@ -77,14 +103,14 @@ impl ClaimPath {
                 _ => None,
             })
             .collect::<Option<Vec<_>>>()
-            .map(Self)
+            .map(Self::from_segments)
     }
 
     /// The DCQL JSON form.
     #[must_use]
     pub fn to_json(&self) -> Value {
         Value::Array(
-            self.0
+            self.segments()
                 .iter()
                 .map(|segment| match segment {
                     PathSegment::Key(name) => Value::String(name.clone()),
@@ -98,34 +124,37 @@ impl ClaimPath {
     /// This path extended by a member name.
     #[must_use]
     pub fn then_key(mut self, name: impl Into<String>) -> Self {
-        self.0.push(PathSegment::Key(name.into()));
+        self.push(PathSegment::Key(name.into()));
         self
     }
 
     /// This path extended by an array index.
     #[must_use]
     pub fn then_index(mut self, index: usize) -> Self {
-        self.0.push(PathSegment::Index(index));
+        self.push(PathSegment::Index(index));
         self
     }
 
     /// This path extended by "every array element".
     #[must_use]
     pub fn then_all(mut self) -> Self {
-        self.0.push(PathSegment::AllArrayElements);
+        self.push(PathSegment::AllArrayElements);
         self
     }
 
     /// The segments.
     #[must_use]
     pub fn segments(&self) -> &[PathSegment] {
-        &self.0
+        match &self.0 {
+            Segments::One(one) => one,
+            Segments::Many(many) => many,
+        }
     }
 
     /// The first segment's member name, if it is one (the top-level claim name).
     #[must_use]
     pub fn top_level_name(&self) -> Option<&str> {
-        match self.0.first() {
+        match self.segments().first() {
             Some(PathSegment::Key(name)) => Some(name),
             _ => None,
         }
@@ -135,33 +164,65 @@ impl ClaimPath {
     /// `concrete`.
     #[must_use]
     pub fn matches(&self, concrete: &Self) -> bool {
-        self.0.len() == concrete.0.len() && self.prefix_matches(concrete)
+        self.segments().len() == concrete.segments().len() && self.prefix_matches(concrete)
     }
 
     /// Whether this pattern matches the first `self.len()` segments of `concrete` (so
     /// `concrete` is this claim or lies beneath it).
     #[must_use]
     pub fn prefix_matches(&self, concrete: &Self) -> bool {
-        self.0.len() <= concrete.0.len()
-            && self.0.iter().zip(&concrete.0).all(|(p, c)| p.matches(c))
+        let (pattern, concrete) = (self.segments(), concrete.segments());
+        pattern.len() <= concrete.len() && pattern.iter().zip(concrete).all(|(p, c)| p.matches(c))
     }
 
     /// Whether `concrete` is a proper ancestor of some claim this pattern matches.
     #[must_use]
     pub fn is_below(&self, concrete: &Self) -> bool {
-        concrete.0.len() < self.0.len() && concrete.0.iter().zip(&self.0).all(|(c, p)| p.matches(c))
+        let (pattern, concrete) = (self.segments(), concrete.segments());
+        concrete.len() < pattern.len() && concrete.iter().zip(pattern).all(|(c, p)| p.matches(c))
     }
 
-    pub(crate) fn push(&mut self, segment: PathSegment) {
-        self.0.push(segment);
+    fn push(&mut self, segment: PathSegment) {
+        self.0 = match core::mem::take(&mut self.0) {
+            Segments::Many(many) if many.is_empty() => Segments::One([segment]),
+            Segments::Many(mut many) => {
+                many.push(segment);
+                Segments::Many(many)
+            }
+            Segments::One([first]) => Segments::Many(vec![first, segment]),
+        };
     }
+}
 
-    pub(crate) fn pop(&mut self) {
-        self.0.pop();
+impl PartialEq for ClaimPath {
+    fn eq(&self, other: &Self) -> bool {
+        self.segments() == other.segments()
     }
+}
 
-    pub(crate) fn pop_segment(&mut self) -> Option<PathSegment> {
-        self.0.pop()
+impl Eq for ClaimPath {}
+
+impl PartialOrd for ClaimPath {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ClaimPath {
+    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
+        self.segments().cmp(other.segments())
+    }
+}
+
+impl core::hash::Hash for ClaimPath {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.segments().hash(state);
+    }
+}
+
+impl core::fmt::Debug for ClaimPath {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_tuple("ClaimPath").field(&self.segments()).finish()
     }
 }
 
@@ -203,6 +264,48 @@ mod tests {
         assert!(!pattern.is_below(&concrete));
         assert!(ClaimPath::key("degrees").prefix_matches(&concrete));
         assert!(!ClaimPath::key("address").prefix_matches(&concrete));
+    }
+
+    /// A path's identity is its segments, however they are held (one inline, or a list).
+    #[test]
+    fn equal_segments_are_equal_paths() {
+        use core::hash::BuildHasher;
+        let inline = ClaimPath::key("a");
+        let listed = ClaimPath::from_segments(vec![PathSegment::Key("a".into())]);
+        let copied = ClaimPath::from_slice(&[PathSegment::Key("a".into())]);
+        assert_eq!(inline, listed);
+        assert_eq!(inline, copied);
+        assert_eq!(inline.cmp(&listed), core::cmp::Ordering::Equal);
+        let state = std::hash::RandomState::new();
+        assert_eq!(state.hash_one(&inline), state.hash_one(&listed));
+        assert_eq!(format!("{inline:?}"), format!("{listed:?}"));
+        assert_eq!(format!("{inline:?}"), r#"ClaimPath([Key("a")])"#);
+        // Ordered as their segment lists: the root first, a path before its extensions.
+        let mut paths = [
+            ClaimPath::key("b"),
+            ClaimPath::key("a").then_index(0),
+            ClaimPath::root(),
+            listed,
+            ClaimPath::key("a").then_all(),
+        ];
+        paths.sort();
+        let segments: Vec<&[PathSegment]> = paths.iter().map(ClaimPath::segments).collect();
+        assert_eq!(segments.len(), 5);
+        assert!(segments.windows(2).all(|w| w[0] <= w[1]));
+        assert_eq!(paths[0], ClaimPath::root());
+        assert_eq!(paths[1], ClaimPath::key("a"));
+        assert_eq!(paths[4], ClaimPath::key("b"));
+        // Extending an inline path, and the root, gives the same as building a list.
+        assert_eq!(
+            ClaimPath::key("a").then_key("b").then_index(2).segments(),
+            &[
+                PathSegment::Key("a".into()),
+                PathSegment::Key("b".into()),
+                PathSegment::Index(2)
+            ]
+        );
+        assert_eq!(ClaimPath::root().then_key("a"), ClaimPath::key("a"));
+        assert_eq!(ClaimPath::default(), ClaimPath::root());
     }
 
     #[test]

@@ -161,7 +161,7 @@ fn walk(
         parent: vec![None; disclosures.len()],
         current: None,
         disclosed: Vec::with_capacity(disclosures.len()),
-        path: ClaimPath::root(),
+        path: Vec::new(),
         max_depth,
     };
     let claims = walker.object(payload, 1)?;
@@ -194,7 +194,8 @@ struct Walker<'d> {
     /// The disclosure whose value is being walked, if any.
     current: Option<usize>,
     disclosed: Vec<(ClaimPath, usize)>,
-    path: ClaimPath,
+    /// Where the walk is (copied into a [`ClaimPath`] where one is recorded or reported).
+    path: Vec<PathSegment>,
     max_depth: usize,
 }
 
@@ -276,7 +277,8 @@ impl Walker<'_> {
         let outer = self.current.replace(index);
         let value = self.value(value, depth);
         self.current = outer;
-        self.disclosed.push((self.path.clone(), index));
+        self.disclosed
+            .push((ClaimPath::from_slice(&self.path), index));
         value
     }
 
@@ -297,12 +299,12 @@ impl Walker<'_> {
         self.check_depth(depth)?;
         if depth > 1 && map.contains_key("_sd_alg") {
             return Err(Error::SdAlgMisplaced {
-                path: self.path.clone(),
+                path: ClaimPath::from_slice(&self.path),
             });
         }
         if map.contains_key("...") {
             return Err(Error::InvalidArrayDigest {
-                path: self.path.clone(),
+                path: ClaimPath::from_slice(&self.path),
             });
         }
         let digests = match map.remove("_sd") {
@@ -310,7 +312,7 @@ impl Walker<'_> {
             Some(Value::Array(items)) => items,
             Some(_) => {
                 return Err(Error::InvalidSdArray {
-                    path: self.path.clone(),
+                    path: ClaimPath::from_slice(&self.path),
                 });
             }
         };
@@ -318,7 +320,7 @@ impl Walker<'_> {
         for (name, value) in map {
             self.path.push(PathSegment::Key(name));
             let processed = self.value(value, depth);
-            let Some(PathSegment::Key(name)) = self.path.pop_segment() else {
+            let Some(PathSegment::Key(name)) = self.path.pop() else {
                 return Err(Error::Malformed {
                     reason: "internal path error",
                 });
@@ -328,7 +330,7 @@ impl Walker<'_> {
         for digest in digests {
             let Value::String(digest) = digest else {
                 return Err(Error::InvalidSdArray {
-                    path: self.path.clone(),
+                    path: ClaimPath::from_slice(&self.path),
                 });
             };
             let Some(index) = self.digest(&digest)? else {
@@ -348,12 +350,12 @@ impl Walker<'_> {
             if out.contains_key(&name) || (depth == 1 && name == "_sd_alg") {
                 return Err(Error::ClaimNameConflict {
                     name: short_text(&name),
-                    path: self.path.clone(),
+                    path: ClaimPath::from_slice(&self.path),
                 });
             }
             self.path.push(PathSegment::Key(name));
             let value = self.disclose(index, depth);
-            let Some(PathSegment::Key(name)) = self.path.pop_segment() else {
+            let Some(PathSegment::Key(name)) = self.path.pop() else {
                 return Err(Error::Malformed {
                     reason: "internal path error",
                 });
@@ -384,7 +386,7 @@ impl Walker<'_> {
                 (1, Some(Value::String(digest))) => digest.clone(),
                 _ => {
                     return Err(Error::InvalidArrayDigest {
-                        path: self.path.clone(),
+                        path: ClaimPath::from_slice(&self.path),
                     });
                 }
             },
