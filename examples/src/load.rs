@@ -51,6 +51,9 @@ use crate::narrate::Narrator;
 use crate::spawn::{self, ChildServer, RoundRobinProxy};
 use crate::wallet::{IssuerInfo, Tokens, Wallet, credential_request_body};
 
+mod durable_floor;
+pub use durable_floor::durable_floor;
+
 /// The token request's grant type.
 const PRE_AUTHORIZED_GRANT: &str = "urn:ietf:params:oauth:grant-type:pre-authorized_code";
 /// The most issuances one run may ask for.
@@ -216,6 +219,9 @@ pub struct LoadReport {
     pub floor: Duration,
     /// The floor as timed before the load and again after it.
     pub floor_readings: [Duration; 2],
+    /// The durable floor of one issuance on SQLite ([`durable_floor()`]), when the issuer
+    /// ran on SQLite and it was timed ([`Self::with_durable_floor`]).
+    pub durable_floor: Option<Duration>,
     /// Everything that went wrong, each with its reason.
     pub failures: Vec<String>,
 }
@@ -240,6 +246,22 @@ impl LoadReport {
     pub fn floor_ratio(&self) -> Option<f64> {
         let per = self.server_cpu_per_issuance()?;
         Some(per.as_secs_f64() / self.floor.as_secs_f64())
+    }
+
+    /// This report with the durable floor the issuer's store had (timed after the run).
+    #[must_use]
+    pub const fn with_durable_floor(mut self, durable_floor: Duration) -> Self {
+        self.durable_floor = Some(durable_floor);
+        self
+    }
+
+    /// Server CPU per issuance over the crypto and the durable floor together, when the
+    /// durable floor was timed.
+    #[must_use]
+    pub fn durable_floor_ratio(&self) -> Option<f64> {
+        let per = self.server_cpu_per_issuance()?;
+        let floors = self.floor.saturating_add(self.durable_floor?);
+        Some(per.as_secs_f64() / floors.as_secs_f64())
     }
 }
 
@@ -289,6 +311,14 @@ impl core::fmt::Display for LoadReport {
                 default_provider().name(),
                 ms(self.floor)
             )?,
+        }
+        if let (Some(durable), Some(r)) = (self.durable_floor, self.durable_floor_ratio()) {
+            writeln!(
+                f,
+                "durable floor (bare SQLite: the same records, one synced commit per offer, \
+                 token and credential request) {:.3} ms: {r:.2}x the crypto and durable floors",
+                ms(durable)
+            )?;
         }
         writeln!(
             f,
@@ -403,6 +433,7 @@ pub fn run(target: &Target, options: &LoadOptions) -> Result<LoadReport, DemoErr
         server_cpu,
         floor: floor_before.min(floor_after),
         floor_readings: [floor_before, floor_after],
+        durable_floor: None,
         failures: collected.failures,
     })
 }
@@ -716,6 +747,12 @@ impl LocalServers {
             .unwrap_or_default();
         servers.target = Target::new(base_url, attester_url, None).with_server_pids(pids);
         Ok(servers)
+    }
+
+    /// The temporary directory the servers run in (their data directory is `state` in it).
+    #[must_use]
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
     }
 
     /// The connections the proxy gave each instance (empty for one instance).

@@ -47,6 +47,7 @@ fn run() -> Result<bool, DemoError> {
             u64::try_from(number(&args, "seconds", 120)?)
                 .map_err(|_| DemoError::Config("--seconds: too large".into()))?,
         ));
+    let mut sqlite_dir = None;
     let _servers;
     let target = match args.value("issuer") {
         Some(issuer) => {
@@ -78,6 +79,9 @@ fn run() -> Result<bool, DemoError> {
                 }
             };
             let target = servers.target.clone();
+            if store == "sqlite" {
+                sqlite_dir = Some(servers.dir().to_owned());
+            }
             _servers = servers;
             target
         }
@@ -86,7 +90,13 @@ fn run() -> Result<bool, DemoError> {
         "load: {} issuances, {} wallets, batches of {} against {}",
         options.issuances, options.concurrency, options.batch, target.issuer_url
     );
-    let report = load::run(&target, &options)?;
+    let mut report = load::run(&target, &options)?;
+    if let Some(dir) = sqlite_dir {
+        // Timed after the load, on the issuer's file system, for as many issuances (up to
+        // 2,000) as the load ran.
+        let rounds = report.issuances.clamp(1, 2_000);
+        report = report.with_durable_floor(load::durable_floor(&dir, options.batch, 200, rounds)?);
+    }
     print!("{report}");
     Ok(report.failures.is_empty()
         && report.replays_refused == report.replays_sent

@@ -7,7 +7,7 @@ use core::time::Duration;
 
 use examples::load::{self, LoadOptions, LoadStore, LocalServers};
 
-fn short_run(store: LoadStore) {
+fn short_run(store: LoadStore) -> (LocalServers, load::LoadReport) {
     let servers = LocalServers::start(store, 2).unwrap();
     let options = LoadOptions::default()
         .with_counts(16, 2, 2)
@@ -30,6 +30,8 @@ fn short_run(store: LoadStore) {
         report.floor,
         report.floor_readings[0].min(report.floor_readings[1])
     );
+    assert_eq!(report.durable_floor, None);
+    (servers, report)
 }
 
 #[test]
@@ -39,5 +41,12 @@ fn a_short_load_run_on_the_in_memory_stores_loses_and_duplicates_nothing() {
 
 #[test]
 fn a_short_load_run_on_sqlite_loses_and_duplicates_nothing() {
-    short_run(LoadStore::Sqlite);
+    let (servers, report) = short_run(LoadStore::Sqlite);
+    // The durable floor is timed on the issuer's file system and joins the report.
+    let durable = load::durable_floor(servers.dir(), 2, 2, 8).unwrap();
+    assert!(durable > Duration::ZERO);
+    let report = report.with_durable_floor(durable);
+    assert_eq!(report.durable_floor, Some(durable));
+    assert!(report.durable_floor_ratio().unwrap() < report.floor_ratio().unwrap());
+    assert!(report.to_string().contains("durable floor"), "{report}");
 }
