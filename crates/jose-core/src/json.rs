@@ -284,6 +284,48 @@ mod tests {
         );
     }
 
+    /// Objects that start with serde_json's number member: numbers under
+    /// `arbitrary_precision` when the text is one (a number at the depth limit is no deeper
+    /// than any scalar there), syntax errors when it is not or more members follow, and
+    /// plain objects without the feature.
+    #[test]
+    fn objects_named_like_numbers_follow_serde_json() {
+        let token = |rest: &str| format!(r#"{{"n":{{"$serde_json::private::Number":{rest}}}}}"#);
+        let number = token(r#""1.5""#);
+        let refused = [
+            token(r#""1.5","x":2"#),
+            token(r#""abc""#),
+            token(r#""""#),
+            token("15"),
+        ];
+        if numbers_come_as_text() {
+            assert_eq!(
+                parse_object(number.as_bytes(), 1).unwrap()["n"].as_f64(),
+                Some(1.5)
+            );
+            for text in &refused {
+                assert!(
+                    matches!(
+                        parse_object(text.as_bytes(), 8),
+                        Err(JsonError::Syntax { .. })
+                    ),
+                    "{text}"
+                );
+            }
+        } else {
+            assert_eq!(
+                parse_object(number.as_bytes(), 1),
+                Err(JsonError::TooDeep { max: 1 })
+            );
+            for text in refused.iter().chain([&number]) {
+                assert!(
+                    parse_object(text.as_bytes(), 8).unwrap()["n"].is_object(),
+                    "{text}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn an_object_named_like_a_number_stays_an_object_without_arbitrary_precision() {
         let text = br#"{"n":{"$serde_json::private::Number":"1"}}"#;

@@ -49,7 +49,7 @@ pub struct ClaimPath(Segments);
 enum Segments {
     /// Exactly one segment.
     One([PathSegment; 1]),
-    /// Any other number (a list of one is possible after a pop; it means the same).
+    /// Any other number (or one, from `from_segments` or `from_json`: it means the same).
     Many(Vec<PathSegment>),
 }
 
@@ -74,7 +74,7 @@ impl ClaimPath {
 
     /// From segments.
     #[must_use]
-    pub fn from_segments(segments: Vec<PathSegment>) -> Self {
+    pub const fn from_segments(segments: Vec<PathSegment>) -> Self {
         Self(Segments::Many(segments))
     }
 
@@ -289,11 +289,10 @@ mod tests {
             ClaimPath::key("a").then_all(),
         ];
         paths.sort();
-        let segments: Vec<&[PathSegment]> = paths.iter().map(ClaimPath::segments).collect();
-        assert_eq!(segments.len(), 5);
-        assert!(segments.windows(2).all(|w| w[0] <= w[1]));
         assert_eq!(paths[0], ClaimPath::root());
         assert_eq!(paths[1], ClaimPath::key("a"));
+        assert_eq!(paths[2], ClaimPath::key("a").then_index(0));
+        assert_eq!(paths[3], ClaimPath::key("a").then_all());
         assert_eq!(paths[4], ClaimPath::key("b"));
         // Extending an inline path, and the root, gives the same as building a list.
         assert_eq!(

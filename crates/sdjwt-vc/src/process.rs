@@ -277,9 +277,13 @@ impl Walker<'_> {
         let outer = self.current.replace(index);
         let value = self.value(value, depth);
         self.current = outer;
-        self.disclosed
-            .push((ClaimPath::from_slice(&self.path), index));
+        self.disclosed.push((self.here(), index));
         value
+    }
+
+    /// The current path, as a [`ClaimPath`] to record or report.
+    fn here(&self) -> ClaimPath {
+        ClaimPath::from_slice(&self.path)
     }
 
     fn check_depth(&self, depth: usize) -> Result<(), Error> {
@@ -298,22 +302,16 @@ impl Walker<'_> {
     ) -> Result<Map<String, Value>, Error> {
         self.check_depth(depth)?;
         if depth > 1 && map.contains_key("_sd_alg") {
-            return Err(Error::SdAlgMisplaced {
-                path: ClaimPath::from_slice(&self.path),
-            });
+            return Err(Error::SdAlgMisplaced { path: self.here() });
         }
         if map.contains_key("...") {
-            return Err(Error::InvalidArrayDigest {
-                path: ClaimPath::from_slice(&self.path),
-            });
+            return Err(Error::InvalidArrayDigest { path: self.here() });
         }
         let digests = match map.remove("_sd") {
             None => Vec::new(),
             Some(Value::Array(items)) => items,
             Some(_) => {
-                return Err(Error::InvalidSdArray {
-                    path: ClaimPath::from_slice(&self.path),
-                });
+                return Err(Error::InvalidSdArray { path: self.here() });
             }
         };
         let mut out = Map::new();
@@ -329,9 +327,7 @@ impl Walker<'_> {
         }
         for digest in digests {
             let Value::String(digest) = digest else {
-                return Err(Error::InvalidSdArray {
-                    path: ClaimPath::from_slice(&self.path),
-                });
+                return Err(Error::InvalidSdArray { path: self.here() });
             };
             let Some(index) = self.digest(&digest)? else {
                 continue;
@@ -350,7 +346,7 @@ impl Walker<'_> {
             if out.contains_key(&name) || (depth == 1 && name == "_sd_alg") {
                 return Err(Error::ClaimNameConflict {
                     name: short_text(&name),
-                    path: ClaimPath::from_slice(&self.path),
+                    path: self.here(),
                 });
             }
             self.path.push(PathSegment::Key(name));
@@ -385,9 +381,7 @@ impl Walker<'_> {
             Value::Object(map) if map.contains_key("...") => match (map.len(), map.get("...")) {
                 (1, Some(Value::String(digest))) => digest.clone(),
                 _ => {
-                    return Err(Error::InvalidArrayDigest {
-                        path: ClaimPath::from_slice(&self.path),
-                    });
+                    return Err(Error::InvalidArrayDigest { path: self.here() });
                 }
             },
             _ => return self.value(item, depth).map(Some),

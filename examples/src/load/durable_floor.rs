@@ -5,13 +5,15 @@
 //!
 //! **What is written.** A fresh database in the given directory (the issuer's file system),
 //! opened as `issuer-store` opens its own (WAL, `synchronous = NORMAL`, the WAL synced with
-//! `fdatasync` after each commit). Each issuance is three transactions, one per request that
-//! changes state, each synced before its answer could leave:
-//! 1. the offer: the pre-authorized code and an audit event;
+//! `fdatasync` after each commit). Each issuance is what the demo issuer records for one
+//! issuance of the load, in one transaction per request that records anything, each synced
+//! before its answer could leave:
+//! 1. the offer: the pre-authorized code;
 //! 2. `/token`: the code's redemption, an access token and a refresh token, the `jti`s of the
-//!    attestation PoP and of the DPoP proof, and an audit event;
-//! 3. `/credential`: the `jti`s of the DPoP proof and of the `B` key proofs, `B` status
-//!    indices, `B` registry rows, a notification id and an audit event.
+//!    attestation PoP and of the DPoP proof, and the redemption's audit event;
+//! 3. the replayed token request: the audit event of the replay it was refused for;
+//! 4. `/credential`: the `jti`s of the DPoP proof and of the `B` key proofs, `B` status
+//!    indices, `B` registry rows, a notification id and `B` audit events (one per credential).
 //!
 //! Codes, tokens, `jti`s and notification ids are keyed by random 43-character text, as the
 //! issuer keys its SHA-256 hashes; the tables have no secondary index. The issuer keeps more
@@ -19,8 +21,9 @@
 //! call), which is why this is a floor.
 //!
 //! **Timing.** The calling thread's CPU time from `/proc/thread-self/schedstat` (Linux, in
-//! nanoseconds), user and kernel alike, as the issuer's CPU time counts both; the time spent
-//! waiting for the disk is not CPU time on either side.
+//! nanoseconds), user and kernel alike, as the issuer's CPU time counts both, and its mean
+//! over the timed issuances; the time spent waiting for the disk is not CPU time on either
+//! side. (The crypto floor is a wall-clock median instead: it makes no system calls.)
 
 use core::time::Duration;
 use std::fs::File;
@@ -47,49 +50,97 @@ const SCHEMA: &str = "
 /// The status list size the indices are drawn from (the demo's lists are this large).
 const LIST_SIZE: u32 = 1 << 20;
 
+/// The largest batch (as the load's own limit).
+const MAX_BATCH: usize = 100;
+
+/// The most issuances timed (their keys are drawn up front).
+const MAX_ROUNDS: usize = 100_000;
+
+/// The database's file name, and the names of its WAL and shared-memory files.
+const FILES: [&str; 3] = [
+    "durable-floor.sqlite3",
+    "durable-floor.sqlite3-wal",
+    "durable-floor.sqlite3-shm",
+];
+
 /// The CPU time of one issuance's durable writes (see the module docs), the mean over `rounds`
-/// issuances after `warmup` untimed ones, each with batches of `batch`.
+/// issuances after `warmup` untimed ones, each with batches of `batch`. The database's files
+/// are removed before and after.
 ///
 /// # Errors
-/// [`DemoError::Config`] when the database cannot be made or written, or the thread's CPU
-/// time cannot be read (not Linux).
+/// [`DemoError::Config`] for a `batch` outside `1..=100` or more than 100,000 `rounds`;
+/// [`DemoError::Io`] when the database cannot be made or written, or the thread's CPU time
+/// cannot be read (not Linux, or a kernel without scheduler statistics).
 pub fn durable_floor(
     dir: &Path,
     batch: usize,
     warmup: usize,
     rounds: usize,
 ) -> Result<Duration, DemoError> {
+    if batch == 0 || batch > MAX_BATCH || rounds > MAX_ROUNDS || warmup > MAX_ROUNDS {
+        return Err(DemoError::Config(format!(
+            "durable floor: batch must be 1..={MAX_BATCH}, warmup and rounds at most {MAX_ROUNDS}"
+        )));
+    }
+    let files = Files::fresh(dir);
     let (mut conn, wal) = open(dir)?;
     for _ in 0..warmup {
         Issuance::new(batch)?.write(&mut conn, &wal)?;
     }
-    let count = u32::try_from(rounds.max(1))
-        .map_err(|_| DemoError::Config("durable floor: too many rounds".into()))?;
+    let rounds = rounds.max(1);
+    let count = u32::try_from(rounds).map_err(|e| failed(&e))?;
     // Keys are drawn before the clock starts: the floor is the database's work.
-    let mut drawn = Vec::with_capacity(rounds.max(1));
-    for _ in 0..count {
-        drawn.push(Issuance::new(batch)?);
-    }
+    let drawn = (0..rounds)
+        .map(|_| Issuance::new(batch))
+        .collect::<Result<Vec<_>, _>>()?;
     let before = thread_cpu()?;
     for issuance in &drawn {
         issuance.write(&mut conn, &wal)?;
     }
     let spent = thread_cpu()?.saturating_sub(before);
     drop(conn);
-    for suffix in ["", "-wal", "-shm"] {
-        // A leftover file in the load's temporary directory is harmless.
-        let _ = std::fs::remove_file(dir.join(format!("durable-floor.sqlite3{suffix}")));
+    drop(files);
+    if spent.is_zero() {
+        return Err(failed(
+            &"no CPU time read (is sched_info off in this kernel?)",
+        ));
     }
     Ok(spent / count)
 }
 
+/// The database's files in a directory, removed when made and when dropped (also after a
+/// failure: a leftover would make the next floor's schema fail).
+struct Files<'d>(&'d Path);
+
+impl<'d> Files<'d> {
+    fn fresh(dir: &'d Path) -> Self {
+        let files = Self(dir);
+        files.remove();
+        files
+    }
+
+    fn remove(&self) {
+        for name in FILES {
+            // A file that is not there is what is wanted.
+            let _ = std::fs::remove_file(self.0.join(name));
+        }
+    }
+}
+
+impl Drop for Files<'_> {
+    fn drop(&mut self) {
+        self.remove();
+    }
+}
+
 fn failed(error: &dyn core::fmt::Display) -> DemoError {
-    DemoError::Config(format!("durable floor: {error}"))
+    DemoError::Io(std::io::Error::other(format!("durable floor: {error}")))
 }
 
 /// A fresh database in `dir`, opened as `issuer-store` opens its own, and its WAL file.
 fn open(dir: &Path) -> Result<(Connection, File), DemoError> {
-    let conn = Connection::open(dir.join("durable-floor.sqlite3")).map_err(|e| failed(&e))?;
+    let [database, wal, _] = FILES;
+    let conn = Connection::open(dir.join(database)).map_err(|e| failed(&e))?;
     let mode: String = conn
         .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
         .map_err(|e| failed(&e))?;
@@ -102,7 +153,7 @@ fn open(dir: &Path) -> Result<(Connection, File), DemoError> {
     // The schema's commit made the WAL file.
     let wal = File::options()
         .write(true)
-        .open(dir.join("durable-floor.sqlite3-wal"))
+        .open(dir.join(wal))
         .map_err(|e| failed(&e))?;
     Ok((conn, wal))
 }
@@ -151,13 +202,12 @@ impl Issuance {
         })
     }
 
-    /// The three transactions, each committed and synced.
-    fn write(&self, conn: &mut Connection, wal: &File) -> Result<(), DemoError> {
+    /// The four transactions, each committed and synced; returns how many.
+    fn write(&self, conn: &mut Connection, wal: &File) -> Result<usize, DemoError> {
         let grant = &self.grant;
         let (token_jtis, credential_jtis) = self.jtis.split_at(2.min(self.jtis.len()));
         durably(conn, wal, |tx| {
-            insert(tx, "INSERT INTO codes VALUES (?1, ?2)", &self.code, grant)?;
-            audit(tx, "offer")
+            insert(tx, "INSERT INTO codes VALUES (?1, ?2)", &self.code, grant)
         })?;
         durably(conn, wal, |tx| {
             tx.prepare_cached("DELETE FROM codes WHERE key = ?1")?
@@ -177,8 +227,9 @@ impl Issuance {
             for jti in token_jtis {
                 replay(tx, jti)?;
             }
-            audit(tx, "token")
+            audit(tx, "pre_authorized_code_redeemed")
         })?;
+        durably(conn, wal, |tx| audit(tx, "replay_detected"))?;
         durably(conn, wal, |tx| {
             for jti in credential_jtis {
                 replay(tx, jti)?;
@@ -190,15 +241,16 @@ impl Issuance {
                 .execute([idx])?;
                 tx.prepare_cached("INSERT INTO registry (credential, idx) VALUES (?1, ?2)")?
                     .execute(params![credential, idx])?;
+                audit(tx, "credential_issued")?;
             }
             insert(
                 tx,
                 "INSERT INTO notifications VALUES (?1, ?2)",
                 &self.notification,
                 &self.code,
-            )?;
-            audit(tx, "credential")
-        })
+            )
+        })?;
+        Ok(4)
     }
 }
 
@@ -246,50 +298,96 @@ fn grant_json() -> String {
 /// This thread's CPU time so far.
 fn thread_cpu() -> Result<Duration, DemoError> {
     let text = std::fs::read_to_string("/proc/thread-self/schedstat").map_err(|e| {
-        DemoError::Config(format!(
-            "durable floor: the thread's CPU time is read from /proc (Linux): {e}"
+        failed(&format_args!(
+            "the thread's CPU time is read from /proc (Linux): {e}"
         ))
     })?;
     text.split_whitespace()
         .next()
         .and_then(|ns| ns.parse().ok())
         .map(Duration::from_nanos)
-        .ok_or_else(|| DemoError::Config(format!("durable floor: schedstat reads {text:?}")))
+        .ok_or_else(|| failed(&format_args!("schedstat reads {text:?}")))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The floor writes what its docs say one issuance records, in three synced commits.
+    /// The floor writes what its docs say one issuance records, in four synced commits.
     #[test]
     fn one_issuance_writes_its_records() {
-        let dir = std::env::temp_dir().join(format!("durable-floor-test-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!(
+            "durable-floor-test-{}-{:?}",
+            std::process::id(),
+            std::time::SystemTime::now()
+        ));
         std::fs::create_dir_all(&dir).unwrap();
+        let files = Files::fresh(&dir);
         let (mut conn, wal) = open(&dir).unwrap();
         let batch = 3;
-        Issuance::new(batch)
+        let commits = Issuance::new(batch)
             .unwrap()
             .write(&mut conn, &wal)
             .unwrap();
-        let count = |table: &str| -> usize {
-            conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
-                row.get(0)
-            })
-            .unwrap()
-        };
-        assert_eq!(count("codes"), 0, "the code is redeemed");
-        assert_eq!(count("tokens"), 2, "an access and a refresh token");
+        assert_eq!(commits, 4, "offer, token, the refused replay, credential");
+        let count = |sql: &str| -> usize { conn.query_row(sql, [], |row| row.get(0)).unwrap() };
         assert_eq!(
-            count("replay"),
-            batch + 3,
-            "PoP, two DPoP proofs, B key proofs"
+            count("SELECT count(*) FROM codes"),
+            0,
+            "the code is redeemed"
         );
-        assert_eq!(count("registry"), batch);
-        assert_eq!(count("notifications"), 1);
-        assert_eq!(count("audit"), 3);
-        assert_eq!(count("status_indices"), batch);
+        assert_eq!(
+            count("SELECT count(*) FROM tokens"),
+            2,
+            "access and refresh"
+        );
+        assert_eq!(count("SELECT count(*) FROM replay"), batch + 3);
+        assert_eq!(count("SELECT count(*) FROM status_indices"), batch);
+        assert_eq!(count("SELECT count(*) FROM registry"), batch);
+        assert_eq!(count("SELECT count(*) FROM notifications"), 1);
+        let audit =
+            |kind: &str| count(&format!("SELECT count(*) FROM audit WHERE kind = '{kind}'"));
+        assert_eq!(audit("pre_authorized_code_redeemed"), 1);
+        assert_eq!(audit("replay_detected"), 1);
+        assert_eq!(audit("credential_issued"), batch);
+        assert_eq!(count("SELECT count(*) FROM audit"), batch + 2);
         drop(conn);
+        drop(files);
+        for name in FILES {
+            assert!(!dir.join(name).exists(), "{name} is removed");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn out_of_range_inputs_are_refused_before_any_file_is_made() {
+        let dir = std::env::temp_dir().join("durable-floor-never-made");
+        for (batch, rounds) in [(0, 1), (MAX_BATCH + 1, 1), (1, MAX_ROUNDS + 1)] {
+            assert!(matches!(
+                durable_floor(&dir, batch, 0, rounds),
+                Err(DemoError::Config(_))
+            ));
+        }
+        assert!(!dir.exists());
+    }
+
+    /// A floor that failed halfway leaves no file that makes the next one fail.
+    #[test]
+    fn a_leftover_database_is_replaced() {
+        let dir = std::env::temp_dir().join(format!(
+            "durable-floor-leftover-{}-{:?}",
+            std::process::id(),
+            std::time::SystemTime::now()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        // As a failed run leaves it: the schema made, the files not removed.
+        let (conn, wal) = open(&dir).unwrap();
+        drop((conn, wal));
+        assert!(dir.join(FILES[0]).exists());
+        assert!(durable_floor(&dir, 2, 1, 2).unwrap() > Duration::ZERO);
+        for name in FILES {
+            assert!(!dir.join(name).exists(), "{name} is removed");
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
