@@ -313,15 +313,24 @@ fn thread_cpu() -> Result<Duration, DemoError> {
 mod tests {
     use super::*;
 
+    /// A new directory of its own for one test.
+    fn scratch_dir(test: &str) -> std::path::PathBuf {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let dir = std::env::temp_dir().join(format!(
+            "durable-floor-{test}-{}-{nanos}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
     /// The floor writes what its docs say one issuance records, in four synced commits.
     #[test]
     fn one_issuance_writes_its_records() {
-        let dir = std::env::temp_dir().join(format!(
-            "durable-floor-test-{}-{:?}",
-            std::process::id(),
-            std::time::SystemTime::now()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = scratch_dir("records");
         let files = Files::fresh(&dir);
         let (mut conn, wal) = open(&dir).unwrap();
         let batch = 3;
@@ -374,12 +383,7 @@ mod tests {
     /// A floor that failed halfway leaves no file that makes the next one fail.
     #[test]
     fn a_leftover_database_is_replaced() {
-        let dir = std::env::temp_dir().join(format!(
-            "durable-floor-leftover-{}-{:?}",
-            std::process::id(),
-            std::time::SystemTime::now()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = scratch_dir("leftover");
         // As a failed run leaves it: the schema made, the files not removed.
         let (conn, wal) = open(&dir).unwrap();
         drop((conn, wal));
