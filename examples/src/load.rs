@@ -60,6 +60,8 @@ const PRE_AUTHORIZED_GRANT: &str = "urn:ietf:params:oauth:grant-type:pre-authori
 pub const MAX_ISSUANCES: usize = 1_000_000;
 /// The most worker threads.
 pub const MAX_CONCURRENCY: usize = 256;
+/// The most credentials per issuance.
+pub const MAX_BATCH: usize = 100;
 /// The longest run.
 pub const MAX_DURATION: Duration = Duration::from_secs(3600);
 
@@ -114,8 +116,8 @@ impl LoadOptions {
         if self.concurrency == 0 || self.concurrency > MAX_CONCURRENCY {
             return bad(&format!("concurrency must be 1..={MAX_CONCURRENCY}"));
         }
-        if self.batch == 0 || self.batch > 100 {
-            return bad("batch must be 1..=100");
+        if self.batch == 0 || self.batch > MAX_BATCH {
+            return bad(&format!("batch must be 1..={MAX_BATCH}"));
         }
         if self.time_limit.is_zero() || self.time_limit > MAX_DURATION {
             return bad("the time limit must be at most an hour");
@@ -315,8 +317,8 @@ impl core::fmt::Display for LoadReport {
         if let (Some(durable), Some(r)) = (self.durable_floor, self.durable_floor_ratio()) {
             writeln!(
                 f,
-                "durable floor (bare SQLite: the same records, one synced commit per offer, \
-                 token and credential request) {:.3} ms: {r:.2}x the crypto and durable floors",
+                "durable floor (bare SQLite: the same records, one synced commit per request \
+                 that records anything) {:.3} ms: {r:.2}x the crypto and durable floors",
                 ms(durable)
             )?;
         }

@@ -327,7 +327,7 @@ mod tests {
     }
 
     #[test]
-    fn an_object_named_like_a_number_stays_an_object_without_arbitrary_precision() {
+    fn an_object_named_like_a_number_reads_as_serde_json_reads_it() {
         let text = br#"{"n":{"$serde_json::private::Number":"1"}}"#;
         let theirs: Map<String, Value> = serde_json::from_slice(text).unwrap();
         // serde_json reads it as a number under arbitrary_precision, and as an object

@@ -32,6 +32,7 @@ use std::path::Path;
 use jose_core::{RandomSource as _, SystemRandom, random_base64url};
 use rusqlite::{Connection, Transaction, params};
 
+use super::MAX_BATCH;
 use crate::error::DemoError;
 
 /// The tables: one per kind of record, keyed like the issuer's.
@@ -49,9 +50,6 @@ const SCHEMA: &str = "
 
 /// The status list size the indices are drawn from (the demo's lists are this large).
 const LIST_SIZE: u32 = 1 << 20;
-
-/// The largest batch (as the load's own limit).
-const MAX_BATCH: usize = 100;
 
 /// The most issuances timed (their keys are drawn up front).
 const MAX_ROUNDS: usize = 100_000;
@@ -83,22 +81,24 @@ pub fn durable_floor(
         )));
     }
     let files = Files::fresh(dir);
-    let (mut conn, wal) = open(dir)?;
+    let mut floor = Floor::open(dir)?;
+    let rng = SystemRandom::new();
+    let grant = grant_json();
     for _ in 0..warmup {
-        Issuance::new(batch)?.write(&mut conn, &wal)?;
+        Issuance::new(batch, &rng)?.write(&mut floor, &grant)?;
     }
     let rounds = rounds.max(1);
     let count = u32::try_from(rounds).map_err(|e| failed(&e))?;
     // Keys are drawn before the clock starts: the floor is the database's work.
     let drawn = (0..rounds)
-        .map(|_| Issuance::new(batch))
+        .map(|_| Issuance::new(batch, &rng))
         .collect::<Result<Vec<_>, _>>()?;
     let before = thread_cpu()?;
     for issuance in &drawn {
-        issuance.write(&mut conn, &wal)?;
+        issuance.write(&mut floor, &grant)?;
     }
     let spent = thread_cpu()?.saturating_sub(before);
-    drop(conn);
+    drop(floor);
     drop(files);
     if spent.is_zero() {
         return Err(failed(
@@ -137,79 +137,98 @@ fn failed(error: &dyn core::fmt::Display) -> DemoError {
     DemoError::Io(std::io::Error::other(format!("durable floor: {error}")))
 }
 
-/// A fresh database in `dir`, opened as `issuer-store` opens its own, and its WAL file.
-fn open(dir: &Path) -> Result<(Connection, File), DemoError> {
-    let [database, wal, _] = FILES;
-    let conn = Connection::open(dir.join(database)).map_err(|e| failed(&e))?;
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
-        .map_err(|e| failed(&e))?;
-    if !mode.eq_ignore_ascii_case("wal") {
-        return Err(failed(&format_args!("journal_mode is {mode}, not WAL")));
-    }
-    conn.pragma_update(None, "synchronous", "NORMAL")
-        .map_err(|e| failed(&e))?;
-    conn.execute_batch(SCHEMA).map_err(|e| failed(&e))?;
-    // The schema's commit made the WAL file.
-    let wal = File::options()
-        .write(true)
-        .open(dir.join(wal))
-        .map_err(|e| failed(&e))?;
-    Ok((conn, wal))
+/// The floor's database: the connection, its WAL file, and the synced commits made so far.
+struct Floor {
+    conn: Connection,
+    wal: File,
+    commits: usize,
 }
 
-/// The random keys and indices of one issuance, and the grant its rows hold.
+impl Floor {
+    /// A fresh database in `dir`, opened as `issuer-store` opens its own.
+    fn open(dir: &Path) -> Result<Self, DemoError> {
+        let [database, wal, _] = FILES;
+        let conn = Connection::open(dir.join(database)).map_err(|e| failed(&e))?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+            .map_err(|e| failed(&e))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(failed(&format_args!("journal_mode is {mode}, not WAL")));
+        }
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(|e| failed(&e))?;
+        conn.execute_batch(SCHEMA).map_err(|e| failed(&e))?;
+        // The schema's commit made the WAL file.
+        let wal = File::options()
+            .write(true)
+            .open(dir.join(wal))
+            .map_err(|e| failed(&e))?;
+        Ok(Self {
+            conn,
+            wal,
+            commits: 0,
+        })
+    }
+
+    /// Runs `write` in one transaction, commits it and syncs the WAL.
+    fn durably(
+        &mut self,
+        write: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<()>,
+    ) -> Result<(), DemoError> {
+        let tx = self.conn.transaction().map_err(|e| failed(&e))?;
+        write(&tx).map_err(|e| failed(&e))?;
+        tx.commit().map_err(|e| failed(&e))?;
+        self.wal.sync_data().map_err(|e| failed(&e))?;
+        self.commits = self.commits.saturating_add(1);
+        Ok(())
+    }
+}
+
+/// The random keys and indices of one issuance.
 struct Issuance {
     code: String,
     access_token: String,
     refresh_token: String,
-    /// The attestation PoP's and the two DPoP proofs' `jti`s, then the key proofs'.
-    jtis: Vec<String>,
+    /// The attestation PoP's and the DPoP proof's `jti`s at `/token`.
+    token_jtis: [String; 2],
+    /// The DPoP proof's and the key proofs' `jti`s at `/credential`.
+    credential_jtis: Vec<String>,
     credentials: Vec<(String, u32)>,
     notification: String,
-    grant: String,
 }
 
 impl Issuance {
-    fn new(batch: usize) -> Result<Self, DemoError> {
-        let rng = SystemRandom::new();
-        let key = || random_base64url(&rng, 32);
+    fn new(batch: usize, rng: &SystemRandom) -> Result<Self, DemoError> {
+        let key = || random_base64url(rng, 32);
         let index = || -> Result<u32, DemoError> {
             let mut bytes = [0u8; 4];
             rng.fill(&mut bytes)?;
             Ok(u32::from_le_bytes(bytes) % LIST_SIZE)
         };
+        // Distinct within the batch, as the issuer's allocator hands them out.
+        let mut credentials: Vec<(String, u32)> = Vec::with_capacity(batch);
+        while credentials.len() < batch {
+            let idx = index()?;
+            if credentials.iter().all(|(_, taken)| *taken != idx) {
+                credentials.push((key()?, idx));
+            }
+        }
         Ok(Self {
             code: key()?,
             access_token: key()?,
             refresh_token: key()?,
-            jtis: (0..batch.saturating_add(3))
-                .map(|_| key())
-                .collect::<Result<_, _>>()?,
-            credentials: {
-                // Distinct within the batch, as the issuer's allocator hands them out.
-                let mut credentials: Vec<(String, u32)> = Vec::with_capacity(batch);
-                while credentials.len() < batch {
-                    let idx = index()?;
-                    if credentials.iter().all(|(_, taken)| *taken != idx) {
-                        credentials.push((key()?, idx));
-                    }
-                }
-                credentials
-            },
+            token_jtis: [key()?, key()?],
+            credential_jtis: (0..=batch).map(|_| key()).collect::<Result<_, _>>()?,
+            credentials,
             notification: key()?,
-            grant: grant_json(),
         })
     }
 
-    /// The four transactions, each committed and synced; returns how many.
-    fn write(&self, conn: &mut Connection, wal: &File) -> Result<usize, DemoError> {
-        let grant = &self.grant;
-        let (token_jtis, credential_jtis) = self.jtis.split_at(2.min(self.jtis.len()));
-        durably(conn, wal, |tx| {
-            insert(tx, "INSERT INTO codes VALUES (?1, ?2)", &self.code, grant)
-        })?;
-        durably(conn, wal, |tx| {
+    /// The four transactions, each committed and synced, with `grant` as the grant the code
+    /// and tokens hold.
+    fn write(&self, floor: &mut Floor, grant: &str) -> Result<(), DemoError> {
+        floor.durably(|tx| insert(tx, "INSERT INTO codes VALUES (?1, ?2)", &self.code, grant))?;
+        floor.durably(|tx| {
             tx.prepare_cached("DELETE FROM codes WHERE key = ?1")?
                 .execute([&self.code])?;
             insert(
@@ -224,14 +243,14 @@ impl Issuance {
                 &self.refresh_token,
                 grant,
             )?;
-            for jti in token_jtis {
+            for jti in &self.token_jtis {
                 replay(tx, jti)?;
             }
             audit(tx, "pre_authorized_code_redeemed")
         })?;
-        durably(conn, wal, |tx| audit(tx, "replay_detected"))?;
-        durably(conn, wal, |tx| {
-            for jti in credential_jtis {
+        floor.durably(|tx| audit(tx, "replay_detected"))?;
+        floor.durably(|tx| {
+            for jti in &self.credential_jtis {
                 replay(tx, jti)?;
             }
             for (credential, idx) in &self.credentials {
@@ -249,21 +268,8 @@ impl Issuance {
                 &self.notification,
                 &self.code,
             )
-        })?;
-        Ok(4)
+        })
     }
-}
-
-/// Runs `write` in one transaction, commits it and syncs the WAL.
-fn durably(
-    conn: &mut Connection,
-    wal: &File,
-    write: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<()>,
-) -> Result<(), DemoError> {
-    let tx = conn.transaction().map_err(|e| failed(&e))?;
-    write(&tx).map_err(|e| failed(&e))?;
-    tx.commit().map_err(|e| failed(&e))?;
-    wal.sync_data().map_err(|e| failed(&e))
 }
 
 fn insert(tx: &Transaction<'_>, sql: &str, key: &str, value: &str) -> rusqlite::Result<()> {
@@ -332,13 +338,15 @@ mod tests {
     fn one_issuance_writes_its_records() {
         let dir = scratch_dir("records");
         let files = Files::fresh(&dir);
-        let (mut conn, wal) = open(&dir).unwrap();
+        let mut floor = Floor::open(&dir).unwrap();
         let batch = 3;
-        let commits = Issuance::new(batch)
+        Issuance::new(batch, &SystemRandom::new())
             .unwrap()
-            .write(&mut conn, &wal)
+            .write(&mut floor, &grant_json())
             .unwrap();
+        let commits = floor.commits;
         assert_eq!(commits, 4, "offer, token, the refused replay, credential");
+        let conn = &floor.conn;
         let count = |sql: &str| -> usize { conn.query_row(sql, [], |row| row.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM codes"),
@@ -360,7 +368,7 @@ mod tests {
         assert_eq!(audit("replay_detected"), 1);
         assert_eq!(audit("credential_issued"), batch);
         assert_eq!(count("SELECT count(*) FROM audit"), batch + 2);
-        drop(conn);
+        drop(floor);
         drop(files);
         for name in FILES {
             assert!(!dir.join(name).exists(), "{name} is removed");
@@ -385,8 +393,7 @@ mod tests {
     fn a_leftover_database_is_replaced() {
         let dir = scratch_dir("leftover");
         // As a failed run leaves it: the schema made, the files not removed.
-        let (conn, wal) = open(&dir).unwrap();
-        drop((conn, wal));
+        drop(Floor::open(&dir).unwrap());
         assert!(dir.join(FILES[0]).exists());
         assert!(durable_floor(&dir, 2, 1, 2).unwrap() > Duration::ZERO);
         for name in FILES {
