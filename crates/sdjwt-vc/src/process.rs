@@ -314,16 +314,16 @@ impl Walker<'_> {
                 return Err(Error::InvalidSdArray { path: self.here() });
             }
         };
-        let mut out = Map::new();
-        for (name, value) in map {
-            self.path.push(PathSegment::Key(name));
-            let processed = self.value(value, depth);
-            let Some(PathSegment::Key(name)) = self.path.pop() else {
-                return Err(Error::Malformed {
-                    reason: "internal path error",
-                });
-            };
-            out.insert(name, processed?);
+        // The plain members stay where they are: only objects and arrays are walked (a scalar
+        // holds no digest), each taken out and put back, and the disclosed claims join them.
+        for (name, value) in &mut map {
+            if !matches!(value, Value::Object(_) | Value::Array(_)) {
+                continue;
+            }
+            self.path.push(PathSegment::Key(name.clone()));
+            let processed = self.value(core::mem::take(value), depth);
+            self.path.pop();
+            *value = processed?;
         }
         for digest in digests {
             let Value::String(digest) = digest else {
@@ -343,7 +343,7 @@ impl Walker<'_> {
             // disclosure of that name would either collide with it (§7.1 step 3.c) or, when the
             // payload has none, be deleted unseen with it (step 3.f). Either way it is refused
             // as a conflict, so no verified claims ever carry a top-level `_sd_alg`.
-            if out.contains_key(&name) || (depth == 1 && name == "_sd_alg") {
+            if map.contains_key(&name) || (depth == 1 && name == "_sd_alg") {
                 return Err(Error::ClaimNameConflict {
                     name: short_text(&name),
                     path: self.here(),
@@ -356,9 +356,9 @@ impl Walker<'_> {
                     reason: "internal path error",
                 });
             };
-            out.insert(name, value?);
+            map.insert(name, value?);
         }
-        Ok(out)
+        Ok(map)
     }
 
     fn array(&mut self, items: Vec<Value>, depth: usize) -> Result<Vec<Value>, Error> {
