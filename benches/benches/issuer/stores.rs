@@ -34,6 +34,7 @@ use serde_json::{Map, json};
 use super::{ISSUER, NOW};
 
 const PRE_AUTH: &str = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Apre-authorized_code";
+const FORM: (&str, &[u8]) = ("content-type", b"application/x-www-form-urlencoded");
 
 /// An engine on `stores` and `replay`, otherwise the same for every backend.
 fn engine(
@@ -69,7 +70,7 @@ fn issue(engine: &IssuerEngine, holder: &LocalSigner, now: UnixTime) {
         .unwrap();
     let body = format!("{PRE_AUTH}&pre-authorized_code={code}");
     let tokens = engine
-        .token(&EndpointRequest::new(&[], body.as_bytes()), now)
+        .token(&EndpointRequest::new(&[FORM], body.as_bytes()), now)
         .unwrap()
         .body
         .unwrap();

@@ -70,6 +70,13 @@ impl<'a> EndpointRequest<'a> {
         Ok(Some(text))
     }
 
+    /// Refuses a body that is not a form (`application/x-www-form-urlencoded`, as RFC 6749
+    /// §4.1.3 and RFC 9126 §2.1 send the token and pushed authorization requests) with
+    /// `invalid_request`.
+    pub(crate) fn require_form(&self) -> Result<(), OAuthError> {
+        self.require_media_type("application/x-www-form-urlencoded", "invalid_request")
+    }
+
     /// Refuses a body whose `Content-Type` is not `media_type` (parameters such as `charset`
     /// allowed).
     pub(crate) fn require_media_type(

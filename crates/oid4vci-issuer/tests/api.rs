@@ -1,5 +1,8 @@
 //! Integration tests of the public API.
 
+/// The `Content-Type` of a form body, which `/token` and PAR require.
+const FORM: (&str, &[u8]) = ("content-type", b"application/x-www-form-urlencoded");
+
 #[path = "api/audit.rs"]
 mod audit;
 #[path = "api/binding.rs"]

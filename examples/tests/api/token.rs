@@ -299,6 +299,46 @@ fn expired_pre_authorized_code_is_invalid_grant() {
     );
 }
 
+/// A token request whose body is not a form is refused over HTTP as the engine refuses it:
+/// 400 `invalid_request` in JSON; the same request as a form then redeems the code.
+#[test]
+fn a_token_request_that_is_not_a_form_is_400_invalid_request() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let url = format!("{}/token", t.env.issuer_url);
+    let (_, _, code) = t.offer(false);
+    let body = pre_auth(&code)
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect::<Vec<_>>()
+        .join("&");
+    for content_type in ["application/json", "text/plain"] {
+        let headers = [("Content-Type", content_type)];
+        let reply = wallet
+            .http
+            .post_raw("token", &url, body.as_bytes(), &headers)
+            .unwrap();
+        assert_eq!(reply.status, 400, "{content_type}");
+        assert_eq!(reply.error_code(), Some("invalid_request"));
+        assert_eq!(
+            reply.str("error_description"),
+            Some(
+                format!(
+                    "the request body must be application/x-www-form-urlencoded, not {content_type}"
+                )
+                .as_str()
+            )
+        );
+        assert_eq!(reply.header("content-type"), Some("application/json"));
+    }
+    let info = wallet.discover(&t.env.issuer_url).unwrap();
+    let headers = wallet.token_headers(&info).unwrap();
+    let reply = wallet
+        .post_token(&info, &pre_auth(&code), &headers)
+        .unwrap();
+    assert_eq!(reply.status, 200);
+}
+
 /// A body past the issuer's limit is refused before any handler reads it, with the OAuth JSON
 /// error every other refusal has (axum's own answer is plain text); one within the limit but
 /// past the form limit is the engine's `invalid_request`.

@@ -16,6 +16,8 @@ pub(crate) const NOW: UnixTime = UnixTime::from_secs(1_800_000_000);
 pub(crate) const ISSUER: &str = "https://issuer.example";
 pub(crate) const PRE_AUTH: &str =
     "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Apre-authorized_code";
+/// The `Content-Type` of a form body, which the token endpoint requires.
+const FORM: (&str, &[u8]) = ("content-type", b"application/x-www-form-urlencoded");
 
 /// An engine with a `pid` and a deferred `pid-later` SD-JWT VC configuration over `stores`.
 /// Every engine built here shares the same secret, as the processes of one fleet do.
@@ -52,7 +54,7 @@ pub(crate) fn token(
     now: UnixTime,
 ) -> Result<Value, (u16, String)> {
     engine
-        .token(&EndpointRequest::new(&[], body.as_bytes()), now)
+        .token(&EndpointRequest::new(&[FORM], body.as_bytes()), now)
         .map(|answer| answer.body.unwrap())
         .map_err(|e| (e.status(), e.error().to_owned()))
 }

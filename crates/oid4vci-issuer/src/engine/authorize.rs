@@ -103,7 +103,7 @@ impl IssuerEngine {
         request: &EndpointRequest<'_>,
         now: UnixTime,
     ) -> Result<EndpointResponse, OAuthError> {
-        request.require_media_type("application/x-www-form-urlencoded", "invalid_request")?;
+        request.require_form()?;
         let pushed =
             PushedAuthorizationRequest::parse_form(request.body()).map_err(|e| match e {
                 oid4vci_types::Error::UnsupportedResponseType { .. } => {

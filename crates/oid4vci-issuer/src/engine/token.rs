@@ -84,13 +84,15 @@ pub(super) fn openid_credential_id(detail: &AuthorizationDetail) -> Result<&str,
 impl IssuerEngine {
     /// `POST /token` (OpenID4VCI 1.0 §6, RFC 6749 §5, RFC 9449 §5).
     ///
-    /// The DPoP header is checked first, so a repeated or malformed one is
-    /// `invalid_dpop_proof` whatever else is wrong; then client authentication, then the
-    /// grant. A token request with `authorization_details` gets one `credential_identifier`
+    /// The body must be a form (`Content-Type: application/x-www-form-urlencoded`, RFC 6749
+    /// §4.1.3) holding a well-formed token request. The DPoP header is checked next, so a
+    /// repeated or malformed one is `invalid_dpop_proof` whatever is wrong with the client or
+    /// the grant; then client authentication, then the grant. A token request with `authorization_details` gets one `credential_identifier`
     /// per entry (§6.2), bound to the grant.
     ///
     /// # Errors
-    /// The exact answer: `invalid_request`, `unsupported_grant_type`, `invalid_dpop_proof`,
+    /// The exact answer: `invalid_request` (also a body that is not a form),
+    /// `unsupported_grant_type`, `invalid_dpop_proof`,
     /// the client authenticator's errors, `invalid_grant`, `invalid_authorization_details`,
     /// `server_error`.
     pub fn token(
@@ -98,6 +100,7 @@ impl IssuerEngine {
         request: &EndpointRequest<'_>,
         now: UnixTime,
     ) -> Result<EndpointResponse, OAuthError> {
+        request.require_form()?;
         let parsed = TokenRequest::parse_form(request.body()).map_err(|e| match e {
             oid4vci_types::Error::UnsupportedGrantType { .. } => {
                 OAuthError::from_code(TokenErrorCode::UnsupportedGrantType, &e.to_string())

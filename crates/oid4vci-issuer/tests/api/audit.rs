@@ -2,6 +2,7 @@
 //! token, a code, a `jti` or a claim value.
 #![allow(clippy::unwrap_used, reason = "test helpers outside #[test] fns")]
 
+use crate::FORM;
 use std::sync::{Arc, Mutex};
 
 use jose_core::{Algorithm, LocalSigner, SystemRandom, UnixTime};
@@ -96,8 +97,9 @@ impl Setup {
     }
 
     fn token(&self, body: &str, dpop: Option<&str>) -> Result<Value, (u16, String)> {
-        let headers: Vec<(&str, &[u8])> =
-            dpop.map(|p| ("dpop", p.as_bytes())).into_iter().collect();
+        let headers: Vec<(&str, &[u8])> = core::iter::once(FORM)
+            .chain(dpop.map(|p| ("dpop", p.as_bytes())))
+            .collect();
         self.engine
             .token(&EndpointRequest::new(&headers, body.as_bytes()), NOW)
             .map(|a| a.body.unwrap_or_default())
@@ -419,7 +421,7 @@ fn a_lenient_acceptance_is_recorded_with_its_reason_and_client() {
         .unwrap();
     let body = format!("{PRE_AUTH}&pre-authorized_code={code}&client_id=wallet-1");
     let answer = engine
-        .token(&EndpointRequest::new(&[], body.as_bytes()), NOW)
+        .token(&EndpointRequest::new(&[FORM], body.as_bytes()), NOW)
         .unwrap();
     assert_eq!(answer.warnings, ["no client attestation presented"]);
     let events = audit.events();

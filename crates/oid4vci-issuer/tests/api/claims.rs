@@ -2,6 +2,7 @@
 //! issues each its own claims.
 #![allow(clippy::unwrap_used, reason = "test helpers outside #[test] fns")]
 
+use crate::FORM;
 use std::sync::Arc;
 
 use jose_core::{Algorithm, LocalSigner, SystemRandom, UnixTime};
@@ -126,7 +127,7 @@ fn one_grant_issues_each_configuration_its_own_claims() {
         .unwrap();
     let body = format!("{PRE_AUTH}&pre-authorized_code={code}");
     let tokens = engine
-        .token(&EndpointRequest::new(&[], body.as_bytes()), NOW)
+        .token(&EndpointRequest::new(&[FORM], body.as_bytes()), NOW)
         .unwrap_or_else(|e| panic!("{}", e.error()))
         .body
         .unwrap();

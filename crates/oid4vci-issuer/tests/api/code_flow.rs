@@ -1,6 +1,7 @@
 //! The authorization code flow through the engine (issue 11): PAR, the authorization request
 //! by `request_uri`, consent, and code redemption, with the exact answer to each bad input.
 
+use crate::FORM;
 use std::sync::Arc;
 
 use jose_core::{Algorithm, LocalSigner, SystemRandom, UnixTime};
@@ -17,7 +18,6 @@ const ISSUER: &str = "https://issuer.example";
 const REDIRECT: &str = "https://wallet.example/cb";
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-const FORM: (&str, &[u8]) = ("content-type", b"application/x-www-form-urlencoded");
 
 fn engine() -> IssuerEngine {
     engine_with(Arc::new(oid4vci_issuer::NoAudit::default()))

@@ -1,5 +1,6 @@
 //! The engine end to end, without HTTP: exact answers at its edges.
 
+use crate::FORM;
 use std::sync::Arc;
 
 use jose_core::{Algorithm, LocalSigner, SystemRandom, UnixTime};
@@ -80,6 +81,61 @@ fn dpop_proof(jti: &str) -> String {
     build_dpop_proof(&claims, &key.public_jwk(), &key).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// A token request is a form (RFC 6749 §4.1.3): a body without that `Content-Type`, or with
+/// another, is `invalid_request` and leaves the code usable; a `charset` parameter is allowed.
+#[test]
+fn a_token_request_that_is_not_a_form_is_invalid_request() {
+    let engine = builder(IssuerSettings::new(ISSUER))
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let code = engine
+        .create_pre_authorized_code(vec!["pid".into()], Map::new(), None, NOW)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let body = format!("{PRE_AUTH}&pre-authorized_code={code}");
+    let refused = |headers: &[(&str, &[u8])]| {
+        let error = engine
+            .token(&EndpointRequest::new(headers, body.as_bytes()), NOW)
+            .err()
+            .unwrap_or_else(|| panic!("a token was issued"));
+        (
+            error.status(),
+            error.error().to_owned(),
+            error.description().to_owned(),
+        )
+    };
+    assert_eq!(
+        refused(&[]),
+        (
+            400,
+            "invalid_request".to_owned(),
+            "the request body must be application/x-www-form-urlencoded (no Content-Type given)"
+                .to_owned()
+        )
+    );
+    assert_eq!(
+        refused(&[("content-type", b"application/json")]),
+        (
+            400,
+            "invalid_request".to_owned(),
+            "the request body must be application/x-www-form-urlencoded, not application/json"
+                .to_owned()
+        )
+    );
+    assert_eq!(
+        refused(&[FORM, FORM]).1,
+        "invalid_request",
+        "a repeated Content-Type"
+    );
+    let charset: (&str, &[u8]) = (
+        "Content-Type",
+        b"Application/X-WWW-Form-Urlencoded; charset=UTF-8",
+    );
+    let tokens = engine
+        .token(&EndpointRequest::new(&[charset], body.as_bytes()), NOW)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(tokens.status, 200);
+}
+
 /// With `dpop_required` (HAIP, FAPI 2.0), a token request without a DPoP proof is refused and
 /// leaves the code usable; with a proof, the token is DPoP-bound.
 #[test]
@@ -92,12 +148,12 @@ fn a_required_dpop_proof_refuses_bearer_token_requests() {
         .unwrap_or_else(|e| panic!("{e}"));
     let body = format!("{PRE_AUTH}&pre-authorized_code={code}");
     let error = engine
-        .token(&EndpointRequest::new(&[], body.as_bytes()), NOW)
+        .token(&EndpointRequest::new(&[FORM], body.as_bytes()), NOW)
         .err()
         .unwrap_or_else(|| panic!("a Bearer token was issued"));
     assert_eq!((error.status(), error.error()), (400, "invalid_dpop_proof"));
     let proof = dpop_proof("jti-required");
-    let headers: [(&str, &[u8]); 1] = [("dpop", proof.as_bytes())];
+    let headers: [(&str, &[u8]); 2] = [FORM, ("dpop", proof.as_bytes())];
     let tokens = engine
         .token(&EndpointRequest::new(&headers, body.as_bytes()), NOW)
         .unwrap_or_else(|e| panic!("{e}"))
@@ -136,13 +192,13 @@ fn a_bearer_token_lives_at_most_five_minutes() {
             .body
             .unwrap_or_default()
     };
-    let bearer = redeem(&[]);
+    let bearer = redeem(&[FORM]);
     assert_eq!(
         (&bearer["token_type"], &bearer["expires_in"]),
         (&json!("Bearer"), &json!(MAX_BEARER_TOKEN_TTL_SECONDS))
     );
     let proof = dpop_proof("jti-ttl");
-    let bound = redeem(&[("dpop", proof.as_bytes())]);
+    let bound = redeem(&[FORM, ("dpop", proof.as_bytes())]);
     assert_eq!(
         (&bound["token_type"], &bound["expires_in"]),
         (&json!("DPoP"), &json!(600))
@@ -182,7 +238,7 @@ fn refused_authorization_details_leave_the_pre_authorized_code_usable() {
     let token = |extra: &str| {
         let body = format!("{PRE_AUTH}&pre-authorized_code={code}&tx_code=1234{extra}");
         engine
-            .token(&EndpointRequest::new(&[], body.as_bytes()), NOW)
+            .token(&EndpointRequest::new(&[FORM], body.as_bytes()), NOW)
             .map(|answer| answer.body.unwrap_or_default())
             .map_err(|e| (e.status(), e.error().to_owned()))
     };
@@ -226,7 +282,9 @@ fn a_refresh_with_dpop_binds_a_bearer_grant_to_its_key() {
             let claims = DpopProofClaims::new("POST", format!("{ISSUER}/token"), jti, NOW);
             build_dpop_proof(&claims, &key.public_jwk(), key).unwrap_or_else(|e| panic!("{e}"))
         });
-        let headers: Vec<(&str, &[u8])> = proof.iter().map(|p| ("dpop", p.as_bytes())).collect();
+        let headers: Vec<(&str, &[u8])> = core::iter::once(FORM)
+            .chain(proof.iter().map(|p| ("dpop", p.as_bytes())))
+            .collect();
         engine
             .token(&EndpointRequest::new(&headers, body.as_bytes()), NOW)
             .map(|answer| answer.body.unwrap_or_default())
@@ -266,7 +324,7 @@ fn a_replay_guard_that_cannot_record_is_503_and_the_code_survives() {
         .unwrap_or_else(|e| panic!("{e}"));
     let body = format!("{PRE_AUTH}&pre-authorized_code={code}");
     let proof = dpop_proof("jti-1");
-    let headers: [(&str, &[u8]); 1] = [("dpop", proof.as_bytes())];
+    let headers: [(&str, &[u8]); 2] = [FORM, ("dpop", proof.as_bytes())];
     let error = engine
         .token(&EndpointRequest::new(&headers, body.as_bytes()), NOW)
         .err()
@@ -281,7 +339,7 @@ fn a_replay_guard_that_cannot_record_is_503_and_the_code_survives() {
     );
     // Without DPoP the same code still redeems: the failure burnt nothing.
     let answer = engine
-        .token(&EndpointRequest::new(&[], body.as_bytes()), NOW)
+        .token(&EndpointRequest::new(&[FORM], body.as_bytes()), NOW)
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(answer.status, 200);
 }
@@ -290,7 +348,7 @@ fn a_replay_guard_that_cannot_record_is_503_and_the_code_survives() {
 fn a_replayed_dpop_proof_is_invalid_dpop_proof() {
     let engine = engine(None);
     let proof = dpop_proof("jti-2");
-    let headers: [(&str, &[u8]); 1] = [("dpop", proof.as_bytes())];
+    let headers: [(&str, &[u8]); 2] = [FORM, ("dpop", proof.as_bytes())];
     let mut answers = Vec::new();
     for _ in 0..2 {
         let code = engine
@@ -351,7 +409,7 @@ fn granted_with(tokens: Arc<dyn AccessTokenStore>) -> (IssuerEngine, Value) {
         .unwrap_or_else(|e| panic!("{e}"));
     let body = format!("{PRE_AUTH}&pre-authorized_code={code}");
     let tokens = engine
-        .token(&EndpointRequest::new(&[], body.as_bytes()), NOW)
+        .token(&EndpointRequest::new(&[FORM], body.as_bytes()), NOW)
         .unwrap_or_else(|e| panic!("{e}"))
         .body
         .unwrap_or_default();
@@ -366,12 +424,12 @@ fn a_token_store_that_cannot_revoke_is_a_server_error_not_an_invalid_grant() {
         .unwrap_or_default()
         .to_owned();
     let refresh_body = format!("grant_type=refresh_token&refresh_token={refresh}");
-    let rotated = engine.token(&EndpointRequest::new(&[], refresh_body.as_bytes()), NOW);
+    let rotated = engine.token(&EndpointRequest::new(&[FORM], refresh_body.as_bytes()), NOW);
     assert!(rotated.is_ok(), "{rotated:?}");
     // The old refresh token again: the family must be revoked, and the access tokens cannot
     // be. The answer says the server failed; it does not claim the grant is revoked.
     let error = engine
-        .token(&EndpointRequest::new(&[], refresh_body.as_bytes()), NOW)
+        .token(&EndpointRequest::new(&[FORM], refresh_body.as_bytes()), NOW)
         .err()
         .unwrap_or_else(|| panic!("a reused refresh token was accepted"));
     assert_eq!((error.status(), error.error()), (500, "server_error"));
@@ -522,7 +580,8 @@ fn abca_dpop_combined_mode_authenticates_and_binds_the_token() {
         let claims = DpopProofClaims::new("POST", format!("{ISSUER}/token"), jti, NOW);
         let proof = build_dpop_proof(&claims, &signer.public_jwk(), signer)
             .unwrap_or_else(|e| panic!("{e}"));
-        let headers: [(&str, &[u8]); 2] = [
+        let headers: [(&str, &[u8]); 3] = [
+            FORM,
             ("oauth-client-attestation", attestation.as_bytes()),
             ("dpop", proof.as_bytes()),
         ];

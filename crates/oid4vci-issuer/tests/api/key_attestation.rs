@@ -1,6 +1,7 @@
 //! Key attestation at the credential endpoint (OpenID4VCI 1.0 App. D, F.1, F.3): the exact
 //! answer for every refusal, over real X.509 chains to a wallet provider's root.
 
+use crate::FORM;
 use std::sync::Arc;
 
 use jose_core::{Algorithm, LocalSigner, PublicJwk, SystemRandom, UnixTime};
@@ -145,7 +146,7 @@ fn access_token(engine: &IssuerEngine, id: &str) -> String {
         .unwrap_or_else(|e| panic!("{e}"));
     let body = format!("{PRE_AUTH}&pre-authorized_code={code}");
     let answer = engine
-        .token(&EndpointRequest::new(&[], body.as_bytes()), NOW)
+        .token(&EndpointRequest::new(&[FORM], body.as_bytes()), NOW)
         .unwrap_or_else(|e| panic!("{e}"));
     answer
         .body
