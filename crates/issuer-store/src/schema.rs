@@ -137,10 +137,101 @@ const MIGRATIONS: &[&str] = &[
         SELECT RAISE(ABORT, 'audit_events is append-only');
     END;
     ",
+    // 3: fewer pages written per insert. The replay guard, the pre-authorized codes and the
+    // access and refresh tokens become rowid tables whose random key is a UNIQUE column: an
+    // expiry index orders the rows of one second by rowid, so its new entries append, where
+    // in a WITHOUT ROWID table they sorted by the random key and each landed on its own page.
+    // The registry and the audit trail drop AUTOINCREMENT (and so their `sqlite_sequence`
+    // row, written on every insert): neither deletes rows, so a new id is still above every
+    // id given before.
+    "
+    CREATE TABLE replay_v3 (
+        key TEXT NOT NULL UNIQUE,
+        expires_at INTEGER NOT NULL
+    );
+    INSERT INTO replay_v3 (key, expires_at) SELECT key, expires_at FROM replay;
+    DROP TABLE replay;
+    ALTER TABLE replay_v3 RENAME TO replay;
+    CREATE INDEX replay_expiry ON replay (expires_at);
+
+    CREATE TABLE pre_auth_codes_v3 (
+        code_hash TEXT NOT NULL UNIQUE,
+        grant_json TEXT NOT NULL,
+        attempts_left INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+    );
+    INSERT INTO pre_auth_codes_v3 (code_hash, grant_json, attempts_left, expires_at)
+        SELECT code_hash, grant_json, attempts_left, expires_at FROM pre_auth_codes;
+    DROP TABLE pre_auth_codes;
+    ALTER TABLE pre_auth_codes_v3 RENAME TO pre_auth_codes;
+    CREATE INDEX pre_auth_codes_expiry ON pre_auth_codes (expires_at);
+
+    CREATE TABLE access_tokens_v3 (
+        token_hash TEXT NOT NULL UNIQUE,
+        grant_id TEXT NOT NULL,
+        grant_json TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+    );
+    INSERT INTO access_tokens_v3 (token_hash, grant_id, grant_json, expires_at)
+        SELECT token_hash, grant_id, grant_json, expires_at FROM access_tokens;
+    DROP TABLE access_tokens;
+    ALTER TABLE access_tokens_v3 RENAME TO access_tokens;
+    CREATE INDEX access_tokens_grant ON access_tokens (grant_id);
+    CREATE INDEX access_tokens_expiry ON access_tokens (expires_at);
+
+    CREATE TABLE refresh_tokens_v3 (
+        token_hash TEXT NOT NULL UNIQUE,
+        grant_id TEXT NOT NULL,
+        grant_json TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+    );
+    INSERT INTO refresh_tokens_v3 (token_hash, grant_id, grant_json, expires_at)
+        SELECT token_hash, grant_id, grant_json, expires_at FROM refresh_tokens;
+    DROP TABLE refresh_tokens;
+    ALTER TABLE refresh_tokens_v3 RENAME TO refresh_tokens;
+    CREATE INDEX refresh_tokens_grant ON refresh_tokens (grant_id);
+    CREATE INDEX refresh_tokens_expiry ON refresh_tokens (expires_at);
+
+    CREATE TABLE issued_credentials_v3 (
+        seq INTEGER PRIMARY KEY,
+        credential_id TEXT NOT NULL,
+        grant_id TEXT NOT NULL,
+        configuration_id TEXT NOT NULL,
+        status_list_id TEXT NOT NULL,
+        status_uri TEXT NOT NULL,
+        status_idx INTEGER NOT NULL,
+        issued_at INTEGER NOT NULL
+    );
+    INSERT INTO issued_credentials_v3 (seq, credential_id, grant_id, configuration_id,
+            status_list_id, status_uri, status_idx, issued_at)
+        SELECT seq, credential_id, grant_id, configuration_id, status_list_id, status_uri,
+            status_idx, issued_at FROM issued_credentials;
+    DROP TABLE issued_credentials;
+    ALTER TABLE issued_credentials_v3 RENAME TO issued_credentials;
+
+    CREATE TABLE audit_events_v3 (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        details_json TEXT NOT NULL
+    );
+    INSERT INTO audit_events_v3 (id, at, kind, details_json)
+        SELECT id, at, kind, details_json FROM audit_events;
+    DROP TABLE audit_events;
+    ALTER TABLE audit_events_v3 RENAME TO audit_events;
+    CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+    BEGIN
+        SELECT RAISE(ABORT, 'audit_events is append-only');
+    END;
+    CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+    BEGIN
+        SELECT RAISE(ABORT, 'audit_events is append-only');
+    END;
+    ",
 ];
 
 /// The schema version this crate writes: the number of migrations.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Brings the schema to [`SCHEMA_VERSION`] in one transaction, or refuses a newer one.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), OpenError> {
@@ -176,5 +267,91 @@ mod tests {
     #[test]
     fn the_version_is_the_number_of_migrations() {
         assert_eq!(usize::try_from(SCHEMA_VERSION).ok(), Some(MIGRATIONS.len()));
+    }
+
+    fn count(conn: &Connection, sql: &str) -> i64 {
+        conn.query_row(sql, [], |row| row.get(0)).unwrap()
+    }
+
+    /// A version 2 database with a row in each rebuilt table keeps every row, the keys stay
+    /// unique, the audit trail stays append-only, and new ids continue above the old ones.
+    #[test]
+    fn version_3_keeps_the_rows_and_rules_of_version_2() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for migration in MIGRATIONS.iter().take(2) {
+            conn.execute_batch(migration).unwrap();
+        }
+        conn.execute_batch(
+            "PRAGMA user_version = 2;
+             INSERT INTO replay VALUES ('jti', 50);
+             INSERT INTO pre_auth_codes VALUES ('c', '{}', 3, 60);
+             INSERT INTO access_tokens VALUES ('a', 'g', '{}', 70);
+             INSERT INTO refresh_tokens VALUES ('r', 'g', '{}', 80);
+             INSERT INTO issued_credentials (credential_id, grant_id, configuration_id,
+                 status_list_id, status_uri, status_idx, issued_at)
+                 VALUES ('cred', 'g', 'pid', '1', 'https://i/1', 7, 40);
+             INSERT INTO audit_events (at, kind, details_json) VALUES (40, 'k', '{}');
+             INSERT INTO audit_events (at, kind, details_json) VALUES (41, 'k', '{}');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .unwrap();
+        assert_eq!(version, 3);
+        for (sql, expected) in [
+            ("SELECT expires_at FROM replay WHERE key = 'jti'", 50),
+            (
+                "SELECT attempts_left FROM pre_auth_codes WHERE code_hash = 'c'",
+                3,
+            ),
+            (
+                "SELECT expires_at FROM access_tokens WHERE token_hash = 'a'",
+                70,
+            ),
+            (
+                "SELECT expires_at FROM refresh_tokens WHERE token_hash = 'r'",
+                80,
+            ),
+            (
+                "SELECT status_idx FROM issued_credentials WHERE credential_id = 'cred'",
+                7,
+            ),
+            ("SELECT max(id) FROM audit_events", 2),
+        ] {
+            assert_eq!(count(&conn, sql), expected, "{sql}");
+        }
+        // The random keys are still unique.
+        assert_eq!(
+            conn.execute(
+                "INSERT INTO replay VALUES ('jti', 90) ON CONFLICT DO NOTHING",
+                []
+            )
+            .unwrap(),
+            0
+        );
+        for sql in [
+            "INSERT INTO pre_auth_codes VALUES ('c', '{}', 3, 61)",
+            "INSERT INTO access_tokens VALUES ('a', 'g', '{}', 71)",
+            "INSERT INTO refresh_tokens VALUES ('r', 'g', '{}', 81)",
+        ] {
+            assert!(conn.execute(sql, []).is_err(), "{sql}");
+        }
+        // The audit trail is still append-only, and its ids continue.
+        for sql in [
+            "UPDATE audit_events SET kind = 'x'",
+            "DELETE FROM audit_events WHERE id = 1",
+        ] {
+            let error = conn.execute(sql, []).unwrap_err().to_string();
+            assert!(error.contains("append-only"), "{sql}: {error}");
+        }
+        conn.execute(
+            "INSERT INTO audit_events (at, kind, details_json) VALUES (42, 'k', '{}')",
+            [],
+        )
+        .unwrap();
+        assert_eq!(count(&conn, "SELECT max(id) FROM audit_events"), 3);
+        // No AUTOINCREMENT left: nothing writes sqlite_sequence any more.
+        assert_eq!(count(&conn, "SELECT count(*) FROM sqlite_sequence"), 0);
     }
 }

@@ -463,7 +463,7 @@ fn a_version_1_database_gains_the_audit_table_and_keeps_its_state() {
     drop(conn);
     let db = open(&file, 16);
     assert_eq!(db.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 2);
+    assert_eq!(SCHEMA_VERSION, 3);
     assert!(db.audit_events(None, 10).unwrap().is_empty());
     assert!(db.stores().codes.redeem("code", None, t(1_001)).is_ok());
 }
