@@ -313,39 +313,41 @@ pub fn run(n: Narrator) -> Result<(), DemoError> {
     refusals(&env, &wallet, &clock, n)?;
     revoke(&env, &wallet, &[first, &mdl], &outcome.info, n)?;
 
-    n.step("Wallet refreshes its tokens (refresh_token grant, same attested key)");
+    n.step("Wallet refreshes its tokens (refresh_token grant, same attested key and DPoP key)");
     let old = outcome
         .tokens
         .refresh_token
         .clone()
         .ok_or_else(|| DemoError::Protocol("no refresh token".into()))?;
     let refreshed = wallet.refresh(&outcome.info, &old)?;
-    let new = refreshed
-        .refresh_token
-        .clone()
-        .ok_or_else(|| DemoError::Protocol("refresh response without refresh_token".into()))?;
-    if new == old || new.is_empty() {
-        return Err(DemoError::Protocol("refresh token was not rotated".into()));
+    if refreshed.refresh_token.as_deref() != Some(old.as_str()) {
+        return Err(DemoError::Protocol(
+            "a DPoP-bound refresh token was rotated".into(),
+        ));
     }
     n.say(&format!(
-        "new {} access token {}; refresh token rotated {} -> {}",
+        "new {} access token {}; the DPoP-bound refresh token {} is kept (not rotated, FAPI 2.0)",
         refreshed.token_type,
         abbreviate(&refreshed.access_token, 10),
-        abbreviate(&old, 8),
-        abbreviate(&new, 8)
+        abbreviate(&old, 8)
     ));
-    let headers = wallet.token_headers(&outcome.info)?;
+    let again = wallet.refresh(&outcome.info, &old)?;
+    n.say(&format!(
+        "the same refresh token again, as a wallet that lost the answer would send it: new access token {}",
+        abbreviate(&again.access_token, 10)
+    ));
+    let without_proof = wallet.client_auth_headers(&outcome.info)?;
     let reuse = wallet.post_token(
         &outcome.info,
         &[("grant_type", "refresh_token"), ("refresh_token", &old)],
-        &headers,
+        &without_proof,
     )?;
     if reuse.error_code() != Some("invalid_grant") {
         return Err(DemoError::Protocol(
-            "reused refresh token was accepted".into(),
+            "a DPoP-bound refresh token was accepted without its DPoP proof".into(),
         ));
     }
-    n.say("presenting the old refresh token again revokes the whole token family:");
+    n.say("the same refresh token without a DPoP proof of its key is refused:");
     n.json("HTTP 400", &reuse.body);
 
     code_flow(&env, &clock, n)?;
@@ -497,7 +499,7 @@ fn refusals(
         ("OAuth-Client-Attestation-PoP".to_owned(), pop),
     ];
     let reply = wallet.post_token(&info, &form, &headers)?;
-    if reply.status != 400 || reply.error_code() != Some("use_fresh_attestation") {
+    if reply.status != 401 || reply.error_code() != Some("invalid_client") {
         return Err(DemoError::Protocol(format!(
             "expired attestation not refused: {}",
             reply.body

@@ -316,7 +316,7 @@ pub enum Error {
     /// `cnf.jwk` is not a usable public key: a private member, or a malformed key (§7.1 step 6).
     #[error("client attestation cnf.jwk refused: {0}")]
     ConfirmationKey(jose_core::Error),
-    /// The attestation has expired beyond the clock skew (§7.1 step 7): `use_fresh_attestation`.
+    /// The attestation has expired beyond the clock skew (§7.1 step 7): `invalid_client`.
     #[error("client attestation expired at {exp} (now {now})")]
     AttestationExpired {
         /// `exp`.
@@ -501,6 +501,7 @@ impl Error {
                     | Self::AttestationType { .. }
                     | Self::AttestationClaim(_)
                     | Self::AttestationNotYetValid { .. }
+                    | Self::AttestationExpired { .. }
                     | Self::AttestationIssuedInFuture { .. }
                     | Self::AttestationAlgorithm(_)
                     | Self::AttestationCritical(_)

@@ -23,9 +23,8 @@ pub const CHALLENGE_SCHEME: &str = "attest_jwt_client_auth";
 ///
 /// | Error | `error` | HTTP |
 /// |---|---|---|
-/// | missing headers, malformed tokens, bad signatures, failed claims, replays, fallback failures | `invalid_client` (+ `WWW-Authenticate: attest_jwt_client_auth …`) | 401 |
+/// | missing headers, malformed tokens, bad signatures, failed claims (an expired attestation too), replays, fallback failures | `invalid_client` (+ `WWW-Authenticate: attest_jwt_client_auth …`) | 401 |
 /// | the same for a presented attestation or PoP, under [`AttestationErrorCode::InvalidClientAttestation`] ([`crate::ClientAttestationVerifier::oauth_error`]) | `invalid_client_attestation` | 400 |
-/// | [`Error::AttestationExpired`] | `use_fresh_attestation` | 400 |
 /// | PoP challenge missing, wrong or invalid | `use_attestation_challenge` (+ [`CHALLENGE_HEADER`]) | 400 |
 /// | DPoP nonce missing, wrong or invalid (combined mode) | `use_dpop_nonce` (+ [`DPOP_NONCE_HEADER`]) | 400 |
 /// | [server faults](Error::is_server_fault): configuration, trust store, key resolution, replay guard full or unavailable, API misuse, signing | `server_error` | 500 |
@@ -73,9 +72,6 @@ pub(crate) fn oauth_error_as(
             .with_internal_detail(format!("no fresh value for {header}: {description}")),
     };
     match error {
-        Error::AttestationExpired { .. } => {
-            OAuthError::new(400, "use_fresh_attestation", &description)
-        }
         Error::Pop(P::ChallengeMissing | P::ChallengeMismatch | P::ChallengeInvalid { .. }) => {
             retry_with("use_attestation_challenge", CHALLENGE_HEADER)
         }
@@ -95,13 +91,21 @@ pub(crate) fn oauth_error_as(
 mod tests {
     use super::*;
 
+    /// An expired attestation is refused as invalid (ABCA §5.1; the OpenID Foundation's
+    /// `oid4vci-1_0-issuer-fail-client-attestation-exp-in-past` accepts `invalid_client`,
+    /// `invalid_request` or `invalid_client_attestation`), not asked to be fresher.
     #[test]
-    fn expired_maps_to_use_fresh_attestation() {
-        let e = oauth_error(&Error::AttestationExpired { exp: 1, now: 2 }, || {
-            Some("unused".into())
-        });
-        assert_eq!((e.error(), e.status()), ("use_fresh_attestation", 400));
+    fn expired_is_invalid_client() {
+        let expired = Error::AttestationExpired { exp: 1, now: 2 };
+        let e = oauth_error(&expired, || Some("unused".into()));
+        assert_eq!((e.error(), e.status()), ("invalid_client", 401));
         assert_eq!(e.header(CHALLENGE_HEADER), None);
+        let e = oauth_error_as(
+            &expired,
+            AttestationErrorCode::InvalidClientAttestation,
+            || None,
+        );
+        assert_eq!((e.error(), e.status()), ("invalid_client_attestation", 400));
     }
 
     #[test]

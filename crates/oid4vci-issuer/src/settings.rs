@@ -48,7 +48,8 @@ pub struct IssuerSettings {
     pub user_interaction_ttl_seconds: u64,
     /// Every token request must carry a DPoP proof, so every access and refresh token is
     /// sender-constrained (HAIP 1.0 and FAPI 2.0 require it of an issuer); a request without
-    /// one is `400 invalid_dpop_proof`. Off by default: Bearer tokens for wallets without DPoP.
+    /// one is `400 invalid_request` (a missing parameter; `invalid_dpop_proof` is for a proof
+    /// that was sent and failed). Off by default: Bearer tokens for wallets without DPoP.
     pub dpop_required: bool,
 }
 

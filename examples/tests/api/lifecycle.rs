@@ -58,6 +58,8 @@ fn revoked_credential_reads_invalid_from_the_served_status_list() {
     assert_eq!(unknown.status, 404);
 }
 
+/// A Bearer refresh token (no DPoP key) rotates on every use, and presenting a rotated one
+/// again revokes the family (RFC 9700 §4.14.2).
 #[test]
 fn refresh_rotates_and_reuse_revokes_the_family() {
     let t = TestEnv::start();
@@ -103,6 +105,37 @@ fn refresh_rotates_and_reuse_revokes_the_family() {
         .unwrap();
     assert_eq!(reply.status, 401);
     assert_eq!(reply.error_code(), Some("invalid_token"));
+}
+
+/// A DPoP-bound refresh token is not rotated (FAPI 2.0 SP §5.3.2.1, HAIP 1.0 §4): each refresh
+/// answers with the same token, which a wallet that lost an answer can send again; without a
+/// proof of its DPoP key it is refused, and stays usable.
+#[test]
+fn a_dpop_bound_refresh_token_is_kept_and_works_again() {
+    let t = TestEnv::start();
+    let wallet = t.wallet().with_dpop().unwrap();
+    let (info, tokens) = t.tokens(&wallet);
+    assert_eq!(tokens.token_type, "DPoP");
+    let refresh_token = tokens.refresh_token.unwrap();
+    let first = wallet.refresh(&info, &refresh_token).unwrap();
+    assert_eq!(first.refresh_token.as_deref(), Some(refresh_token.as_str()));
+    assert_ne!(first.access_token, tokens.access_token);
+    let again = wallet.refresh(&info, &refresh_token).unwrap();
+    assert_eq!(again.refresh_token.as_deref(), Some(refresh_token.as_str()));
+    assert_ne!(again.access_token, first.access_token);
+    let without_proof = wallet
+        .post_token(
+            &info,
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", &refresh_token),
+            ],
+            &wallet.client_auth_headers(&info).unwrap(),
+        )
+        .unwrap();
+    assert_eq!(without_proof.status, 400);
+    assert_eq!(without_proof.error_code(), Some("invalid_grant"));
+    assert!(wallet.refresh(&info, &refresh_token).is_ok());
 }
 
 #[test]

@@ -78,7 +78,7 @@ fn lenient_mode_accepts_an_invalid_attestation_with_its_reason() {
 }
 
 #[test]
-fn expired_attestation_is_use_fresh_attestation() {
+fn expired_attestation_is_invalid_client() {
     let t = TestEnv::start();
     let wallet = t.wallet();
     let info = wallet.discover(&t.env.issuer_url).unwrap();
@@ -89,8 +89,15 @@ fn expired_attestation_is_use_fresh_attestation() {
     let reply = wallet
         .post_token(&info, &pre_auth(&code), &headers)
         .unwrap();
-    assert_eq!(reply.status, 400);
-    assert_eq!(reply.error_code(), Some("use_fresh_attestation"));
+    assert_eq!(reply.status, 401);
+    assert_eq!(reply.error_code(), Some("invalid_client"));
+    assert!(
+        reply
+            .header("www-authenticate")
+            .is_some_and(|v| v.starts_with("attest_jwt_client_auth")),
+        "{:?}",
+        reply.header("www-authenticate")
+    );
 }
 
 /// OpenID4VCI 1.0 App. I.2's wallet attestation has no `iat` (ABCA -07 makes it optional):

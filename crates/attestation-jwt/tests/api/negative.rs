@@ -619,7 +619,7 @@ fn same_jti_twice_is_a_replay_in_both_modes() {
 }
 
 #[test]
-fn expired_attestation_maps_to_use_fresh_attestation() {
+fn expired_attestation_is_invalid_client() {
     let fx = Fixture::new();
     let claims = AttestationClaims::new(
         CLIENT_ID,
@@ -631,10 +631,7 @@ fn expired_attestation_maps_to_use_fresh_attestation() {
         .verify(true, &fx.attestation_from(&claims), &fx.pop(), None)
         .unwrap_err();
     let oauth = oauth_error(&error, || None);
-    assert_eq!(
-        (oauth.error(), oauth.status()),
-        ("use_fresh_attestation", 400)
-    );
+    assert_eq!((oauth.error(), oauth.status()), ("invalid_client", 401));
     assert_eq!(
         oauth.description(),
         format!("client attestation expired at {} (now {NOW})", NOW - 301)

@@ -85,9 +85,9 @@ pub trait ClientAuthenticator: Send + Sync + core::fmt::Debug {
     /// Authenticates the client of a token request (`client_id`: the form's, if any).
     ///
     /// # Errors
-    /// The answer to send: `invalid_client`, `use_attestation_challenge` with its challenge
-    /// header, `use_fresh_attestation`, or `server_error` when the server cannot check (a
-    /// broken trust store or key resolver is never a client's fault).
+    /// The answer to send: `invalid_client` (also for an expired attestation),
+    /// `use_attestation_challenge` with its challenge header, or `server_error` when the
+    /// server cannot check (a broken trust store or key resolver is never a client's fault).
     fn authenticate(
         &self,
         request: &EndpointRequest<'_>,

@@ -108,9 +108,10 @@ impl IssuerEngine {
             other => super::authorize::form_error(other, "token request"),
         })?;
         let dpop = self.dpop(request, TOKEN_PATH, None, now)?;
+        // A missing proof is a missing parameter (RFC 6749 §5.2), not an invalid proof: RFC
+        // 9449 keeps `invalid_dpop_proof` for a proof that was sent and failed.
         if dpop.is_none() && self.settings.dpop_required {
-            return Err(OAuthError::from_code(
-                TokenErrorCode::InvalidDpopProof,
+            return Err(invalid_request(
                 "a DPoP proof is required: this issuer issues sender-constrained tokens only",
             ));
         }
@@ -417,6 +418,13 @@ impl IssuerEngine {
                     "the refresh token is bound to another DPoP key",
                 ));
             }
+            // A DPoP-bound refresh token is not rotated: it is sender-constrained (RFC 9700
+            // §4.14.2), and FAPI 2.0 SP §5.3.2.1 (HAIP 1.0 §4) allows rotation only where
+            // retrying with the previous token succeeds, so a wallet that lost the answer
+            // keeps its grant. The answer carries the same token.
+            if current.dpop_jkt.is_some() {
+                return self.refreshed(&current, presented, dpop_jkt, now);
+            }
         }
         let next = self.handle()?;
         let grant = self
@@ -443,7 +451,18 @@ impl IssuerEngine {
                 RefreshError::Store(e) => store_failure(e),
                 _ => invalid_grant("unknown refresh token"),
             })?;
-        let response = self.issue_access(&grant, &next, dpop_jkt, now)?;
+        self.refreshed(&grant, &next, dpop_jkt, now)
+    }
+
+    /// A new access token for `grant`, answered with `refresh_token`, and the refresh audited.
+    fn refreshed(
+        &self,
+        grant: &RefreshGrant,
+        refresh_token: &str,
+        dpop_jkt: Option<String>,
+        now: UnixTime,
+    ) -> Result<EndpointResponse, OAuthError> {
+        let response = self.issue_access(grant, refresh_token, dpop_jkt, now)?;
         self.record(
             AuditEvent::RefreshTokenUsed {
                 grant: self.grant_pseudonym(&grant.grant),

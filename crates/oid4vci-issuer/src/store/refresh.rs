@@ -1,5 +1,6 @@
-//! Refresh tokens: rotation on every use, and revocation of the whole grant when a rotated
-//! token comes back (OAuth 2.0 Security BCP §4.14.2).
+//! Refresh tokens: rotation, and revocation of the whole grant when a rotated token comes
+//! back (OAuth 2.0 Security BCP §4.14.2). The engine rotates only refresh tokens that are not
+//! bound to a DPoP key; a DPoP-bound one is read with [`RefreshTokenStore::peek`] and kept.
 
 use std::sync::Mutex;
 

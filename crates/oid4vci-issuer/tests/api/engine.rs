@@ -77,8 +77,84 @@ impl AccessTokenStore for UnrevocableTokens {
 fn dpop_proof(jti: &str) -> String {
     let key = LocalSigner::generate(Algorithm::Es256, &SystemRandom::new())
         .unwrap_or_else(|e| panic!("{e}"));
+    dpop_proof_by(&key, jti)
+}
+
+/// A DPoP proof for the token endpoint signed with `key`.
+fn dpop_proof_by(key: &LocalSigner, jti: &str) -> String {
     let claims = DpopProofClaims::new("POST", format!("{ISSUER}/token"), jti, NOW);
-    build_dpop_proof(&claims, &key.public_jwk(), &key).unwrap_or_else(|e| panic!("{e}"))
+    build_dpop_proof(&claims, &key.public_jwk(), key).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A refresh token bound to a DPoP key is not rotated (FAPI 2.0 SP §5.3.2.1): the answer
+/// carries the same token, which works again (a wallet that lost an answer retries with it),
+/// and only with a proof of that key. A Bearer refresh token rotates.
+#[test]
+fn a_dpop_bound_refresh_token_is_kept_and_a_bearer_one_rotates() {
+    let engine = builder(IssuerSettings::new(ISSUER))
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let key = LocalSigner::generate(Algorithm::Es256, &SystemRandom::new())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let token = |body: &str, proof: Option<&str>| {
+        let mut headers: Vec<(&str, &[u8])> = vec![FORM];
+        headers.extend(proof.map(|p| ("dpop", p.as_bytes())));
+        engine
+            .token(&EndpointRequest::new(&headers, body.as_bytes()), NOW)
+            .map(|a| a.body.unwrap_or_default())
+            .map_err(|e| (e.status(), e.error().to_owned()))
+    };
+    let redeem = |proof: Option<&str>| {
+        let code = engine
+            .create_pre_authorized_code(vec!["pid".into()], Map::new(), None, NOW)
+            .unwrap_or_else(|e| panic!("{e}"));
+        token(&format!("{PRE_AUTH}&pre-authorized_code={code}"), proof)
+            .unwrap_or_else(|e| panic!("{e:?}"))
+    };
+    let refresh_body = |tokens: &Value| {
+        format!(
+            "grant_type=refresh_token&refresh_token={}",
+            tokens["refresh_token"].as_str().unwrap_or_default()
+        )
+    };
+
+    let bound = redeem(Some(&dpop_proof_by(&key, "jti-grant")));
+    let body = refresh_body(&bound);
+    let mut access_tokens = vec![bound["access_token"].clone()];
+    for jti in ["jti-refresh-1", "jti-refresh-2"] {
+        let refreshed = token(&body, Some(&dpop_proof_by(&key, jti)))
+            .unwrap_or_else(|e| panic!("{jti}: {e:?}"));
+        assert_eq!(refreshed["refresh_token"], bound["refresh_token"], "{jti}");
+        assert_eq!(refreshed["token_type"], "DPoP");
+        access_tokens.push(refreshed["access_token"].clone());
+    }
+    access_tokens.dedup();
+    assert_eq!(access_tokens.len(), 3, "a new access token each time");
+    assert_eq!(
+        token(&body, None),
+        Err((400, "invalid_grant".to_owned())),
+        "without a proof"
+    );
+    assert_eq!(
+        token(&body, Some(&dpop_proof("jti-other-key"))),
+        Err((400, "invalid_grant".to_owned())),
+        "with another key's proof"
+    );
+    assert!(
+        token(&body, Some(&dpop_proof_by(&key, "jti-refresh-3"))).is_ok(),
+        "refused attempts leave the token usable"
+    );
+
+    let bearer = redeem(None);
+    let body = refresh_body(&bearer);
+    let rotated = token(&body, None).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_ne!(rotated["refresh_token"], bearer["refresh_token"]);
+    assert_eq!(token(&body, None), Err((400, "invalid_grant".to_owned())));
+    assert_eq!(
+        token(&refresh_body(&rotated), None),
+        Err((400, "invalid_grant".to_owned())),
+        "presenting the rotated token again revoked the family"
+    );
 }
 
 /// A token request is a form (RFC 6749 §4.1.3): a body without that `Content-Type`, or with
@@ -151,7 +227,8 @@ fn a_required_dpop_proof_refuses_bearer_token_requests() {
         .token(&EndpointRequest::new(&[FORM], body.as_bytes()), NOW)
         .err()
         .unwrap_or_else(|| panic!("a Bearer token was issued"));
-    assert_eq!((error.status(), error.error()), (400, "invalid_dpop_proof"));
+    // A missing proof is a missing parameter; `invalid_dpop_proof` is for a proof that failed.
+    assert_eq!((error.status(), error.error()), (400, "invalid_request"));
     let proof = dpop_proof("jti-required");
     let headers: [(&str, &[u8]); 2] = [FORM, ("dpop", proof.as_bytes())];
     let tokens = engine
