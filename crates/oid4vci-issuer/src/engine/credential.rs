@@ -66,13 +66,10 @@ impl IssuerEngine {
             parsed.credential_response_encryption.as_ref(),
             body.encrypted(),
         )?;
-        let id = requested_configuration(grant, &parsed.target)?;
-        let profile = self.profile(&id).ok_or_else(|| {
-            bad(
-                CredentialErrorCode::UnknownCredentialConfiguration,
-                &format!("no credential configuration {id}"),
-            )
-        })?;
+        let id = requested_configuration(grant, &parsed.target, |id| self.profile(id).is_some())?;
+        let profile = self
+            .profile(&id)
+            .ok_or_else(|| unknown_configuration(&id))?;
         if !grant.configuration_ids.contains(&id) {
             return Err(bad(
                 CredentialErrorCode::InsufficientScope,
@@ -319,13 +316,24 @@ fn signing_key_id(keys: &crate::IssuerKeys, format: &crate::CredentialFormat) ->
     ))
 }
 
+/// `unknown_credential_configuration` for `id` (OpenID4VCI 1.0 §8.3.1.2).
+fn unknown_configuration(id: &str) -> OAuthError {
+    bad(
+        CredentialErrorCode::UnknownCredentialConfiguration,
+        &format!("no credential configuration {id}"),
+    )
+}
+
 /// The credential configuration a request asks for, resolved within `grant`: a
 /// `credential_identifier` must be one the token response handed out for this grant
 /// (OpenID4VCI 1.0 §8.2); once identifiers were handed out, a bare
-/// `credential_configuration_id` is refused.
+/// `credential_configuration_id` is refused, as `unknown_credential_configuration` when the
+/// issuer has no such configuration (`known` says which it has) and
+/// `invalid_credential_request` when it has.
 fn requested_configuration(
     grant: &AccessGrant,
     target: &CredentialTarget,
+    known: impl Fn(&str) -> bool,
 ) -> Result<String, OAuthError> {
     match target {
         CredentialTarget::Identifier(identifier) => grant
@@ -340,6 +348,7 @@ fn requested_configuration(
         CredentialTarget::ConfigurationId(id) if grant.credential_identifiers.is_empty() => {
             Ok(id.clone())
         }
+        CredentialTarget::ConfigurationId(id) if !known(id) => Err(unknown_configuration(id)),
         CredentialTarget::ConfigurationId(_) => Err(bad(
             CredentialErrorCode::InvalidCredentialRequest,
             "the token response issued credential_identifiers: request by credential_identifier",

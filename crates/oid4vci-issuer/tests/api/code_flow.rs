@@ -838,6 +838,12 @@ fn a_credential_request_outside_the_authorization_details_is_refused() {
         request("3", &by_configuration),
         Some((400, "invalid_credential_request".into()))
     );
+    // A configuration the issuer does not have is named as such, identifiers or not.
+    let unknown = json!({"credential_configuration_id": "no-such", "proofs": {"jwt": ["a.b.c"]}});
+    assert_eq!(
+        request("4", &unknown),
+        Some((400, "unknown_credential_configuration".into()))
+    );
 }
 
 #[test]
