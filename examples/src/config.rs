@@ -351,6 +351,11 @@ mod defaults {
 
 /// The SD-JWT VC configuration id of the default configuration.
 pub const IDENTITY_CONFIGURATION_ID: &str = "IdentityCredential";
+/// The `vct` of the default SD-JWT VC configurations: a URN in RFC 6963's `example`
+/// namespace, which names the type without pointing at a server. An `https` `vct` is where
+/// verifiers look for the type's metadata (SD-JWT VC §6), so it must resolve; a deployment
+/// that publishes Type Metadata sets its own URL in `credentialConfigurations`.
+pub const IDENTITY_VCT: &str = "urn:example:identity_credential:1";
 /// The deferred SD-JWT VC configuration id of the default configuration.
 pub const DEFERRED_CONFIGURATION_ID: &str = "IdentityCredentialDeferred";
 /// The SD-JWT VC configuration id that requires key attestation in the default configuration.
@@ -516,21 +521,13 @@ impl IssuerConfig {
     /// creates), and one user, [`DEMO_USERNAME`] / [`DEMO_PASSWORD`].
     #[must_use]
     pub fn default_config() -> Self {
-        let mut identity = CredentialConfiguration::sd_jwt(
-            IDENTITY_CONFIGURATION_ID,
-            "https://credentials.example.com/identity_credential",
-        );
+        let mut identity = CredentialConfiguration::sd_jwt(IDENTITY_CONFIGURATION_ID, IDENTITY_VCT);
         identity.claims = identity_claim_labels();
-        let mut deferred = CredentialConfiguration::sd_jwt(
-            DEFERRED_CONFIGURATION_ID,
-            "https://credentials.example.com/identity_credential",
-        );
+        let mut deferred = CredentialConfiguration::sd_jwt(DEFERRED_CONFIGURATION_ID, IDENTITY_VCT);
         deferred.deferred = true;
         deferred.claims = identity_claim_labels();
-        let mut key_attested = CredentialConfiguration::sd_jwt(
-            KEY_ATTESTED_CONFIGURATION_ID,
-            "https://credentials.example.com/identity_credential",
-        );
+        let mut key_attested =
+            CredentialConfiguration::sd_jwt(KEY_ATTESTED_CONFIGURATION_ID, IDENTITY_VCT);
         let owned = |values: &[&str]| values.iter().map(|v| (*v).to_owned()).collect();
         key_attested.key_attestations_required = Some(KeyAttestationsRequiredConfig {
             key_storage: owned(DEMO_KEY_STORAGE_REQUIRED),

@@ -33,7 +33,7 @@ pub use limits::{
     DEFAULT_MAX_NOTIFICATION_IDS, DEFAULT_MAX_PRE_AUTHORIZED_CODES, DEFAULT_MAX_REFRESH_TOKENS,
     StoreLimits,
 };
-pub use mint::{IssuerKeys, SigningKey};
+pub use mint::{IssuerKeys, SigningKey, TIME_GRANULARITY_SECONDS};
 pub use request::{EndpointRequest, EndpointResponse};
 pub use settings::{
     CredentialFormat, CredentialProfile, IssuerSettings, MAX_BEARER_TOKEN_TTL_SECONDS,

@@ -19,9 +19,34 @@ pub struct SigningKey {
     signer: Arc<dyn Signer + Send + Sync>,
     kid: Option<String>,
     chain: Vec<Vec<u8>>,
+    /// The leaf certificate's `notBefore`, when there is a readable leaf: no credential signed
+    /// with this key claims to be issued before it.
+    not_before: Option<UnixTime>,
     /// The leaf certificate's `notAfter`, when there is a readable leaf: no credential signed
     /// with this key outlives it.
     not_after: Option<UnixTime>,
+}
+
+/// How coarse a credential's issuance and expiry times are, in seconds: whole hours. Every
+/// credential of a batch is signed in the same second, and a precise `iat`, `exp` or MSO
+/// `signed` / `validFrom` / `validUntil` shared by them (or derived from the issuance second)
+/// would let verifiers link the credentials (RFC 9901 §10.1); on the hour they are shared with
+/// everything issued in that hour.
+pub const TIME_GRANULARITY_SECONDS: i64 = 3600;
+
+/// `t` rounded down to a multiple of [`TIME_GRANULARITY_SECONDS`].
+fn coarse(t: UnixTime) -> UnixTime {
+    UnixTime::from_secs(
+        t.secs()
+            .saturating_sub(t.secs().rem_euclid(TIME_GRANULARITY_SECONDS)),
+    )
+}
+
+/// When a credential says it was issued and when it expires.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Validity {
+    issued_at: UnixTime,
+    expires_at: UnixTime,
 }
 
 impl core::fmt::Debug for SigningKey {
@@ -39,10 +64,12 @@ impl SigningKey {
     /// `x5chain` of mdocs).
     #[must_use]
     pub fn new(signer: Arc<dyn Signer + Send + Sync>, chain: Vec<Vec<u8>>) -> Self {
+        let (not_before, not_after) = leaf_validity(&chain).unzip();
         Self {
             signer,
             kid: None,
-            not_after: leaf_not_after(&chain),
+            not_before,
+            not_after,
             chain,
         }
     }
@@ -90,18 +117,38 @@ impl SigningKey {
             None => Ok(wanted),
         }
     }
+
+    /// The times a credential signed at `now` for `ttl_seconds` carries, rounded down to
+    /// [`TIME_GRANULARITY_SECONDS`]: issued at the start of the hour (but not before the leaf
+    /// certificate's `notBefore`), expiring at the last whole hour of [`Self::expiry`] (or at
+    /// that precise time when the lifetime is too short to keep a whole hour after `now`).
+    ///
+    /// # Errors
+    /// As [`Self::expiry`].
+    fn validity(&self, now: UnixTime, ttl_seconds: u64) -> Result<Validity, MintError> {
+        let expiry = self.expiry(now, ttl_seconds)?;
+        let issued_at = match self.not_before {
+            Some(not_before) => coarse(now).max(not_before.min(now)),
+            None => coarse(now),
+        };
+        let whole = coarse(expiry);
+        Ok(Validity {
+            issued_at,
+            expires_at: if whole > now { whole } else { expiry },
+        })
+    }
 }
 
-/// The `notAfter` of the leaf (the chain's first certificate), if it parses.
-fn leaf_not_after(chain: &[Vec<u8>]) -> Option<UnixTime> {
+/// The `notBefore` and `notAfter` of the leaf (the chain's first certificate), if it parses.
+fn leaf_validity(chain: &[Vec<u8>]) -> Option<(UnixTime, UnixTime)> {
     let leaf = <x509_cert::Certificate as der::Decode>::from_der(chain.first()?).ok()?;
-    let secs = leaf
-        .tbs_certificate()
-        .validity()
-        .not_after
-        .to_unix_duration()
-        .as_secs();
-    i64::try_from(secs).ok().map(UnixTime::from_secs)
+    let validity = leaf.tbs_certificate().validity();
+    let time = |t: x509_cert::time::Time| {
+        i64::try_from(t.to_unix_duration().as_secs())
+            .ok()
+            .map(UnixTime::from_secs)
+    };
+    Some((time(validity.not_before)?, time(validity.not_after)?))
 }
 
 /// The issuer's signing keys: one for SD-JWT VCs and status list tokens, and the mdoc
@@ -189,10 +236,11 @@ fn sd_jwt(
             !always_disclosed.contains(name) && !NEVER_DISCLOSABLE.contains(&name.as_str())
         })
         .map(ClaimPath::key);
+    let validity = key.validity(input.now, input.ttl_seconds)?;
     let mut builder = SdJwtVcBuilder::borrowing(vct, input.claims)
         .with_issuer(input.issuer)
-        .with_issued_at(input.now)
-        .with_expires_at(key.expiry(input.now, input.ttl_seconds)?)
+        .with_issued_at(validity.issued_at)
+        .with_expires_at(validity.expires_at)
         .with_holder_key(input.holder)
         .with_status(input.status)
         .with_x5c(key.chain.clone())
@@ -228,12 +276,9 @@ fn mdoc(
     input: MintInput<'_>,
 ) -> Result<String, MintError> {
     let claims = |e: &dyn core::fmt::Display| MintError::Claims(e.to_string());
-    let validity = ValidityInfo::new(
-        input.now,
-        input.now,
-        key.expiry(input.now, input.ttl_seconds)?,
-    )
-    .map_err(|e| claims(&e))?;
+    let times = key.validity(input.now, input.ttl_seconds)?;
+    let validity = ValidityInfo::new(times.issued_at, times.issued_at, times.expires_at)
+        .map_err(|e| claims(&e))?;
     let prepared = Issuance::from_json(
         doctype,
         &name_spaced(name_space, input.claims),
@@ -265,13 +310,18 @@ mod tests {
 
     /// A key whose self-signed certificate ends `days` after [`NOW`].
     fn key_until(days: u64) -> SigningKey {
+        key_valid(NOW.saturating_sub(DAY), days)
+    }
+
+    /// A key whose self-signed certificate starts at `from` and ends `days` after [`NOW`].
+    fn key_valid(from: UnixTime, days: u64) -> SigningKey {
         let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
             .unwrap_or_else(|e| panic!("{e}"));
         let mut params = rcgen::CertificateParams::default();
         let at = |t: UnixTime| {
             time::OffsetDateTime::from_unix_timestamp(t.secs()).unwrap_or_else(|e| panic!("{e}"))
         };
-        params.not_before = at(NOW.saturating_sub(DAY));
+        params.not_before = at(from);
         params.not_after = at(NOW.saturating_add(days.saturating_mul(DAY)));
         let cert = params.self_signed(&key).unwrap_or_else(|e| panic!("{e}"));
         let signer = LocalSigner::from_pkcs8(Algorithm::Es256, &key.serialize_der())
@@ -301,5 +351,49 @@ mod tests {
             key_until(100).expiry(later, year),
             Err(MintError::Signing(reason)) if reason.starts_with("the signing certificate expired")
         ));
+    }
+
+    /// Issuance and expiry times are whole hours (RFC 9901 §10.1: a batch signed in one second
+    /// shares no precise timestamp), never before the certificate starts nor after it ends,
+    /// and a lifetime shorter than what rounding leaves keeps its precise end.
+    #[test]
+    fn credential_times_are_whole_hours_within_the_certificate() {
+        const HOUR: u64 = 3_600;
+        let year = 365 * DAY;
+        // NOW is on the hour; 25 minutes and 7 seconds past it.
+        let at = NOW.saturating_add(1_507);
+        let times =
+            |key: &SigningKey, ttl| key.validity(at, ttl).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(
+            times(&key_until(400), year),
+            Validity {
+                issued_at: NOW,
+                expires_at: NOW.saturating_add(year),
+            }
+        );
+        // A certificate ending at a precise second: the last whole hour before it.
+        let ends_precisely = key_valid(NOW.saturating_sub(DAY), 100);
+        let end = NOW.saturating_add(100 * DAY);
+        assert_eq!(times(&ends_precisely, year).expires_at, end);
+        // A certificate that started ten minutes after the hour: issued then, not before.
+        let started = NOW.saturating_add(600);
+        assert_eq!(times(&key_valid(started, 400), year).issued_at, started);
+        // Thirty minutes of life: rounding down would end it before `at`, so it stays precise.
+        assert_eq!(
+            times(&key_until(400), HOUR / 2).expires_at,
+            at.saturating_add(HOUR / 2)
+        );
+        // Two hours of life: the last whole hour in it.
+        assert_eq!(
+            times(&key_until(400), 2 * HOUR).expires_at,
+            NOW.saturating_add(2 * HOUR)
+        );
+        for t in [
+            times(&key_until(400), year),
+            times(&key_until(400), 2 * HOUR),
+        ] {
+            assert_eq!(t.issued_at.secs() % TIME_GRANULARITY_SECONDS, 0);
+            assert_eq!(t.expires_at.secs() % TIME_GRANULARITY_SECONDS, 0);
+        }
     }
 }

@@ -378,7 +378,7 @@ impl KeyAttestationVerifier {
     ///
     /// Checks (OpenID4VCI 1.0 App. D.1, HAIP): strict parse; `typ` `key-attestation+jwt`;
     /// `alg` allowed; `crit`; the key from `x5c` only (validated by the wallet-provider roots;
-    /// `kid`, `jwk` and `trust_chain` are refused); signature; `iat` required and not after
+    /// a `kid` beside it is allowed and not used, `jwk` and `trust_chain` are refused); signature; `iat` required and not after
     /// `now + skew`; `exp` required (OpenID4VCI 1.0 App. D.1: with `jwt` proofs, where this is used as the
     /// `key_attestation` header) and not before `now - skew`; `attested_keys` a non-empty
     /// array (at most the configured maximum) of public JWKs (a private member is refused);
@@ -429,12 +429,17 @@ impl KeyAttestationVerifier {
         let jws = parse(token, &self.limits)?;
         check_header(&jws, KEY_ATTESTATION_TYP, &self.algorithms)?;
         let header = jws.header();
-        let others = usize::from(header.kid().is_some())
-            + usize::from(header.jwk().is_some())
+        // The key comes from `x5c` alone. A `kid` beside it is only a name for that key (App.
+        // D.1 lists `x5c`, `kid` and `trust_chain` as ways to find the key, and attesters set
+        // a `kid` out of habit), so it is allowed there; a `jwk` (an attester vouching for
+        // itself) or a `trust_chain` (not supported) is refused.
+        let others = usize::from(header.jwk().is_some())
             + usize::from(header.member("trust_chain").is_some());
         if header.x5c().is_none() || others > 0 {
             return Err(Error::KeySourceCount {
-                found: others + usize::from(header.x5c().is_some()),
+                found: others
+                    + usize::from(header.x5c().is_some())
+                    + usize::from(header.kid().is_some()),
             });
         }
         let keys = self

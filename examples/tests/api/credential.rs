@@ -21,10 +21,7 @@ fn happy_path_end_to_end() {
     for c in &outcome.credentials {
         assert_eq!(c.claims["given_name"], "Erika");
         assert_eq!(c.claims["birthdate"], "1984-01-26");
-        assert_eq!(
-            c.credential_type,
-            "https://credentials.example.com/identity_credential"
-        );
+        assert_eq!(c.credential_type, examples::config::IDENTITY_VCT);
         assert_eq!(c.status, status_list::Status::VALID);
         // Selectively disclosable: each claim travels in a disclosure.
         assert_eq!(c.compact.matches('~').count(), 4);

@@ -260,6 +260,37 @@ fn default_config_round_trips_and_refuses_unknown_members() {
     );
 }
 
+/// A batch is signed in one second, so its credentials carry whole hours for `iat` and `exp`
+/// instead of that second (RFC 9901 §10.1): nothing in their times links them.
+#[test]
+fn a_batch_carries_whole_hours_not_its_issuance_second() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    t.clock.advance(1_507);
+    let (uri, _, _) = t.offer(false);
+    let outcome = wallet.run_offer(&uri, None, 3).unwrap();
+    assert_eq!(outcome.credentials.len(), 3);
+    let times: Vec<(i64, i64)> = outcome
+        .credentials
+        .iter()
+        .map(|c| {
+            (
+                c.claims["iat"].as_i64().unwrap(),
+                c.claims["exp"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    for (iat, exp) in &times {
+        assert_eq!(
+            *iat,
+            crate::common::START,
+            "the hour the batch was signed in"
+        );
+        assert_eq!(exp % oid4vci_issuer::TIME_GRANULARITY_SECONDS, 0, "{exp}");
+        assert!(*exp > crate::common::START + 1_507);
+    }
+}
+
 /// The `iat`, `exp` and `ttl` of a served Status List Token.
 fn token_times(jwt: &str) -> (i64, i64, i64) {
     let payload = jwt.split('.').nth(1).unwrap();

@@ -172,7 +172,7 @@ fn credential_issuer_metadata_parses_with_every_member_typed() {
     assert_eq!(identity.format_kind(), CredentialFormat::SdJwtVc);
     assert_eq!(
         identity.vct.as_deref(),
-        Some("https://credentials.example.com/identity_credential")
+        Some(examples::config::IDENTITY_VCT)
     );
     assert_eq!(identity.doctype, None);
     assert_eq!(

@@ -152,8 +152,21 @@ fn header_rules() {
         unchecked(&v, &raw(&a, &hd, &claims(&h))),
         Err(Error::KeySourceCount { found: 1 })
     );
+    // A `kid` beside `x5c` names the key and changes nothing; without `x5c` it is no source.
     let mut hd = header();
     hd["kid"] = json!("k");
+    let keys = |header: &Value| {
+        unchecked(&v, &raw(&a, header, &claims(&h))).map(|v| v.attested_keys().to_vec())
+    };
+    assert_eq!(keys(&hd), Ok(vec![h.public_jwk()]));
+    assert_eq!(keys(&hd), keys(&header()));
+    let hd = json!({"typ": KEY_ATTESTATION_TYP, "alg": "ES256", "kid": "k"});
+    assert_eq!(
+        unchecked(&v, &raw(&a, &hd, &claims(&h))),
+        Err(Error::KeySourceCount { found: 1 })
+    );
+    let mut hd = header();
+    hd["jwk"] = a.public_jwk().to_value();
     assert_eq!(
         unchecked(&v, &raw(&a, &hd, &claims(&h))),
         Err(Error::KeySourceCount { found: 2 })
