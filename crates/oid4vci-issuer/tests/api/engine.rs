@@ -74,6 +74,14 @@ impl AccessTokenStore for UnrevocableTokens {
     }
 }
 
+/// A token request body redeeming a fresh pre-authorized code of `engine` for `pid`.
+fn pre_authorized_body(engine: &IssuerEngine) -> String {
+    let code = engine
+        .create_pre_authorized_code(vec!["pid".into()], Map::new(), None, NOW)
+        .unwrap_or_else(|e| panic!("{e}"));
+    format!("{PRE_AUTH}&pre-authorized_code={code}")
+}
+
 fn dpop_proof(jti: &str) -> String {
     let key = LocalSigner::generate(Algorithm::Es256, &SystemRandom::new())
         .unwrap_or_else(|e| panic!("{e}"));
@@ -105,11 +113,7 @@ fn a_dpop_bound_refresh_token_is_kept_and_a_bearer_one_rotates() {
             .map_err(|e| (e.status(), e.error().to_owned()))
     };
     let redeem = |proof: Option<&str>| {
-        let code = engine
-            .create_pre_authorized_code(vec!["pid".into()], Map::new(), None, NOW)
-            .unwrap_or_else(|e| panic!("{e}"));
-        token(&format!("{PRE_AUTH}&pre-authorized_code={code}"), proof)
-            .unwrap_or_else(|e| panic!("{e:?}"))
+        token(&pre_authorized_body(&engine), proof).unwrap_or_else(|e| panic!("{e:?}"))
     };
     let refresh_body = |tokens: &Value| {
         format!(
@@ -164,10 +168,7 @@ fn a_token_request_that_is_not_a_form_is_invalid_request() {
     let engine = builder(IssuerSettings::new(ISSUER))
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
-    let code = engine
-        .create_pre_authorized_code(vec!["pid".into()], Map::new(), None, NOW)
-        .unwrap_or_else(|e| panic!("{e}"));
-    let body = format!("{PRE_AUTH}&pre-authorized_code={code}");
+    let body = pre_authorized_body(&engine);
     let refused = |headers: &[(&str, &[u8])]| {
         let error = engine
             .token(&EndpointRequest::new(headers, body.as_bytes()), NOW)
@@ -219,10 +220,7 @@ fn a_required_dpop_proof_refuses_bearer_token_requests() {
     let mut settings = IssuerSettings::new(ISSUER);
     settings.dpop_required = true;
     let engine = builder(settings).build().unwrap_or_else(|e| panic!("{e}"));
-    let code = engine
-        .create_pre_authorized_code(vec!["pid".into()], Map::new(), None, NOW)
-        .unwrap_or_else(|e| panic!("{e}"));
-    let body = format!("{PRE_AUTH}&pre-authorized_code={code}");
+    let body = pre_authorized_body(&engine);
     let error = engine
         .token(&EndpointRequest::new(&[FORM], body.as_bytes()), NOW)
         .err()
@@ -259,10 +257,7 @@ fn a_bearer_token_lives_at_most_five_minutes() {
     settings.access_token_ttl_seconds = 600;
     let engine = builder(settings).build().unwrap_or_else(|e| panic!("{e}"));
     let redeem = |headers: &[(&str, &[u8])]| {
-        let code = engine
-            .create_pre_authorized_code(vec!["pid".into()], Map::new(), None, NOW)
-            .unwrap_or_else(|e| panic!("{e}"));
-        let body = format!("{PRE_AUTH}&pre-authorized_code={code}");
+        let body = pre_authorized_body(&engine);
         engine
             .token(&EndpointRequest::new(headers, body.as_bytes()), NOW)
             .unwrap_or_else(|e| panic!("{e}"))
@@ -396,10 +391,7 @@ fn a_refresh_with_dpop_binds_a_bearer_grant_to_its_key() {
 #[test]
 fn a_replay_guard_that_cannot_record_is_503_and_the_code_survives() {
     let engine = engine(Some(Arc::new(BrokenGuard)));
-    let code = engine
-        .create_pre_authorized_code(vec!["pid".into()], Map::new(), None, NOW)
-        .unwrap_or_else(|e| panic!("{e}"));
-    let body = format!("{PRE_AUTH}&pre-authorized_code={code}");
+    let body = pre_authorized_body(&engine);
     let proof = dpop_proof("jti-1");
     let headers: [(&str, &[u8]); 2] = [FORM, ("dpop", proof.as_bytes())];
     let error = engine
@@ -428,10 +420,7 @@ fn a_replayed_dpop_proof_is_invalid_dpop_proof() {
     let headers: [(&str, &[u8]); 2] = [FORM, ("dpop", proof.as_bytes())];
     let mut answers = Vec::new();
     for _ in 0..2 {
-        let code = engine
-            .create_pre_authorized_code(vec!["pid".into()], Map::new(), None, NOW)
-            .unwrap_or_else(|e| panic!("{e}"));
-        let body = format!("{PRE_AUTH}&pre-authorized_code={code}");
+        let body = pre_authorized_body(&engine);
         answers.push(
             engine
                 .token(&EndpointRequest::new(&headers, body.as_bytes()), NOW)
@@ -481,10 +470,7 @@ fn granted_with(tokens: Arc<dyn AccessTokenStore>) -> (IssuerEngine, Value) {
         .with_stores(stores)
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
-    let code = engine
-        .create_pre_authorized_code(vec!["pid".into()], Map::new(), None, NOW)
-        .unwrap_or_else(|e| panic!("{e}"));
-    let body = format!("{PRE_AUTH}&pre-authorized_code={code}");
+    let body = pre_authorized_body(&engine);
     let tokens = engine
         .token(&EndpointRequest::new(&[FORM], body.as_bytes()), NOW)
         .unwrap_or_else(|e| panic!("{e}"))
@@ -650,10 +636,7 @@ fn abca_dpop_combined_mode_authenticates_and_binds_the_token() {
     let attestation = issue_attestation(&claims, &AttesterKeyId::Kid("att-1".into()), &attester)
         .unwrap_or_else(|e| panic!("{e}"));
     let token_request = |signer: &LocalSigner, jti: &str| {
-        let code = engine
-            .create_pre_authorized_code(vec!["pid".into()], Map::new(), None, NOW)
-            .unwrap_or_else(|e| panic!("{e}"));
-        let body = format!("{PRE_AUTH}&pre-authorized_code={code}");
+        let body = pre_authorized_body(&engine);
         let claims = DpopProofClaims::new("POST", format!("{ISSUER}/token"), jti, NOW);
         let proof = build_dpop_proof(&claims, &signer.public_jwk(), signer)
             .unwrap_or_else(|e| panic!("{e}"));
