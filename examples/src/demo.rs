@@ -313,7 +313,7 @@ pub fn run(n: Narrator) -> Result<(), DemoError> {
     refusals(&env, &wallet, &clock, n)?;
     revoke(&env, &wallet, &[first, &mdl], &outcome.info, n)?;
 
-    n.step("Wallet refreshes its tokens (refresh_token grant, same attested key and DPoP key)");
+    n.step("Wallet refreshes its tokens (refresh_token grant, same attested instance key)");
     let old = outcome
         .tokens
         .refresh_token
@@ -322,11 +322,11 @@ pub fn run(n: Narrator) -> Result<(), DemoError> {
     let refreshed = wallet.refresh(&outcome.info, &old)?;
     if refreshed.refresh_token.as_deref() != Some(old.as_str()) {
         return Err(DemoError::Protocol(
-            "a DPoP-bound refresh token was rotated".into(),
+            "a sender-constrained refresh token was rotated".into(),
         ));
     }
     n.say(&format!(
-        "new {} access token {}; the DPoP-bound refresh token {} is kept (not rotated, FAPI 2.0)",
+        "new {} access token {}; the refresh token {}, bound to the attested instance, is kept (not rotated, FAPI 2.0)",
         refreshed.token_type,
         abbreviate(&refreshed.access_token, 10),
         abbreviate(&old, 8)
@@ -336,18 +336,20 @@ pub fn run(n: Narrator) -> Result<(), DemoError> {
         "the same refresh token again, as a wallet that lost the answer would send it: new access token {}",
         abbreviate(&again.access_token, 10)
     ));
-    let without_proof = wallet.client_auth_headers(&outcome.info)?;
-    let reuse = wallet.post_token(
+    let mut other = Wallet::new(Arc::clone(&clock), Narrator::quiet())?.with_dpop()?;
+    other.fetch_attestation(&env.attester_url)?;
+    let reuse = other.post_token(
         &outcome.info,
         &[("grant_type", "refresh_token"), ("refresh_token", &old)],
-        &without_proof,
+        &other.token_headers(&outcome.info)?,
     )?;
     if reuse.error_code() != Some("invalid_grant") {
-        return Err(DemoError::Protocol(
-            "a DPoP-bound refresh token was accepted without its DPoP proof".into(),
-        ));
+        return Err(DemoError::Protocol(format!(
+            "another wallet instance's refresh was not refused: {}",
+            reuse.body
+        )));
     }
-    n.say("the same refresh token without a DPoP proof of its key is refused:");
+    n.say("the same refresh token from another wallet instance (its own valid attestation) is refused:");
     n.json("HTTP 400", &reuse.body);
 
     code_flow(&env, &clock, n)?;

@@ -1,6 +1,8 @@
 //! Revocation, refresh, metadata and the admin API.
 
 use examples::config::IssuerConfig;
+use examples::narrate::Narrator;
+use examples::wallet::Wallet;
 use serde_json::json;
 use status_list::Status;
 
@@ -58,12 +60,13 @@ fn revoked_credential_reads_invalid_from_the_served_status_list() {
     assert_eq!(unknown.status, 404);
 }
 
-/// A Bearer refresh token (no DPoP key) rotates on every use, and presenting a rotated one
+/// A refresh token bound to nothing (no DPoP key, no attested instance: a wallet the lenient
+/// default let in without an attestation) rotates on every use, and presenting a rotated one
 /// again revokes the family (RFC 9700 §4.14.2).
 #[test]
 fn refresh_rotates_and_reuse_revokes_the_family() {
-    let t = TestEnv::start();
-    let wallet = t.wallet();
+    let t = TestEnv::lenient();
+    let wallet = Wallet::new(t.clock.clone(), Narrator::quiet()).unwrap();
     let (info, tokens) = t.tokens(&wallet);
     let first = tokens.refresh_token.unwrap();
     let refreshed = wallet.refresh(&info, &first).unwrap();
@@ -107,12 +110,15 @@ fn refresh_rotates_and_reuse_revokes_the_family() {
     assert_eq!(reply.error_code(), Some("invalid_token"));
 }
 
-/// A DPoP-bound refresh token is not rotated (FAPI 2.0 SP §5.3.2.1, HAIP 1.0 §4): each refresh
-/// answers with the same token, which a wallet that lost an answer can send again; without a
-/// proof of its DPoP key it is refused, and stays usable.
+/// A refresh token bound to an attested wallet instance is not rotated (FAPI 2.0 SP §5.3.2.1,
+/// HAIP 1.0 §4): each refresh answers with the same token, which a wallet that lost an answer
+/// can send again. It is not bound to the DPoP key (RFC 9449 §5: the instance proves itself
+/// at every refresh), so a new DPoP key works; without the instance's attestation it is
+/// refused, and stays usable.
 #[test]
-fn a_dpop_bound_refresh_token_is_kept_and_works_again() {
-    let t = TestEnv::start();
+fn an_attested_refresh_token_is_kept_and_works_again_with_a_new_dpop_key() {
+    // Lenient, so the request without an attestation reaches the grant's binding.
+    let t = TestEnv::lenient();
     let wallet = t.wallet().with_dpop().unwrap();
     let (info, tokens) = t.tokens(&wallet);
     assert_eq!(tokens.token_type, "DPoP");
@@ -120,21 +126,31 @@ fn a_dpop_bound_refresh_token_is_kept_and_works_again() {
     let first = wallet.refresh(&info, &refresh_token).unwrap();
     assert_eq!(first.refresh_token.as_deref(), Some(refresh_token.as_str()));
     assert_ne!(first.access_token, tokens.access_token);
+    // Same instance and attestation, a new DPoP key.
+    let wallet = wallet.with_dpop().unwrap();
     let again = wallet.refresh(&info, &refresh_token).unwrap();
     assert_eq!(again.refresh_token.as_deref(), Some(refresh_token.as_str()));
+    assert_eq!(again.token_type, "DPoP");
     assert_ne!(again.access_token, first.access_token);
-    let without_proof = wallet
+    let dpop_only: Vec<(String, String)> = wallet
+        .token_headers(&info)
+        .unwrap()
+        .into_iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("dpop"))
+        .collect();
+    assert_eq!(dpop_only.len(), 1);
+    let unattested = wallet
         .post_token(
             &info,
             &[
                 ("grant_type", "refresh_token"),
                 ("refresh_token", &refresh_token),
             ],
-            &wallet.client_auth_headers(&info).unwrap(),
+            &dpop_only,
         )
         .unwrap();
-    assert_eq!(without_proof.status, 400);
-    assert_eq!(without_proof.error_code(), Some("invalid_grant"));
+    assert_eq!(unattested.status, 400);
+    assert_eq!(unattested.error_code(), Some("invalid_grant"));
     assert!(wallet.refresh(&info, &refresh_token).is_ok());
 }
 

@@ -368,15 +368,22 @@ impl IssuerEngine {
     }
 
     /// Starts `refresh`'s grant: a refresh token and an access token, stored and answered.
-    /// A grant started with a DPoP proof binds its refresh token to that key (RFC 9449 §5):
-    /// a refresh with another key, or none, is refused.
+    /// The access token is bound to the request's DPoP key, if any. The refresh token is
+    /// bound to that key too (a refresh with another key, or none, is refused), unless the
+    /// grant is bound to an attested wallet instance: RFC 9449 §5 leaves the refresh tokens
+    /// of a client that authenticates unbound, since every refresh must prove that instance
+    /// again, and a wallet may then refresh with a new DPoP key.
     fn start_grant(
         &self,
         mut refresh: RefreshGrant,
         dpop_jkt: Option<String>,
         now: UnixTime,
     ) -> Result<EndpointResponse, OAuthError> {
-        refresh.dpop_jkt.clone_from(&dpop_jkt);
+        refresh.dpop_jkt = if refresh.instance_key.is_some() {
+            None
+        } else {
+            dpop_jkt.clone()
+        };
         let refresh_token = self.handle()?;
         let response = self.issue_access(&refresh, &refresh_token, dpop_jkt, now)?;
         self.stores
@@ -418,11 +425,12 @@ impl IssuerEngine {
                     "the refresh token is bound to another DPoP key",
                 ));
             }
-            // A DPoP-bound refresh token is not rotated: it is sender-constrained (RFC 9700
-            // §4.14.2), and FAPI 2.0 SP §5.3.2.1 (HAIP 1.0 §4) allows rotation only where
-            // retrying with the previous token succeeds, so a wallet that lost the answer
-            // keeps its grant. The answer carries the same token.
-            if current.dpop_jkt.is_some() {
+            // A sender-constrained refresh token (bound to a DPoP key or to an attested
+            // wallet instance) is not rotated (RFC 9700 §4.14.2 asks one or the other), and
+            // FAPI 2.0 SP §5.3.2.1 (HAIP 1.0 §4) allows rotation only where retrying with the
+            // previous token succeeds, so a wallet that lost the answer keeps its grant. The
+            // answer carries the same token.
+            if current.dpop_jkt.is_some() || current.instance_key.is_some() {
                 return self.refreshed(&current, presented, dpop_jkt, now);
             }
         }

@@ -1,6 +1,7 @@
 //! Refresh tokens: rotation, and revocation of the whole grant when a rotated token comes
-//! back (OAuth 2.0 Security BCP §4.14.2). The engine rotates only refresh tokens that are not
-//! bound to a DPoP key; a DPoP-bound one is read with [`RefreshTokenStore::peek`] and kept.
+//! back (OAuth 2.0 Security BCP §4.14.2). The engine rotates only refresh tokens bound to
+//! neither an attested wallet instance nor a DPoP key; a bound one is read with
+//! [`RefreshTokenStore::peek`] and kept.
 
 use std::sync::Mutex;
 
