@@ -6,6 +6,10 @@
 //! A login session lives in a cookie (`HttpOnly`, `SameSite=Strict`, path `/authorize`) and
 //! carries a CSRF token that every POST must echo; the session id changes at login. The
 //! engine decides what may be granted and binds the code; these pages only ask the user.
+//!
+//! The first visit of the authorization URL spends its `request_uri`; the browser holding the
+//! session that visit opened may come back to the URL until the user decides (RFC 9126 §4:
+//! reloads and the back button), and is shown its session's page again.
 
 use std::sync::Arc;
 
@@ -34,6 +38,9 @@ const MAX_SESSIONS: usize = 10_000;
 #[derive(Clone, Debug)]
 pub(super) struct LoginSession {
     pending: PendingAuthorization,
+    /// The `request_uri` the session was opened for (spent then): a revisit of the same
+    /// authorization URL by this browser finds its session again.
+    request_uri: String,
     csrf: String,
     user: Option<String>,
     failed_logins: u32,
@@ -117,8 +124,14 @@ fn session_id(headers: &HeaderMap) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
-/// Opens a session for `pending` and answers with the login page.
-fn open_session(state: &IssuerState, pending: PendingAuthorization, now: UnixTime) -> Response {
+/// Opens a session for `pending`, the request of `request_uri`, and answers with the login
+/// page.
+fn open_session(
+    state: &IssuerState,
+    pending: PendingAuthorization,
+    request_uri: String,
+    now: UnixTime,
+) -> Response {
     let (Some(id), Some(csrf)) = (random_handle(state), random_handle(state)) else {
         return unavailable();
     };
@@ -126,6 +139,7 @@ fn open_session(state: &IssuerState, pending: PendingAuthorization, now: UnixTim
     let page = login_page(&pending, &csrf, None);
     let session = LoginSession {
         pending,
+        request_uri,
         csrf,
         user: None,
         failed_logins: 0,
@@ -166,19 +180,53 @@ fn login_page(pending: &PendingAuthorization, csrf: &str, error: Option<&str>) -
     .with_form_action(pending.redirect_uri())
 }
 
+/// The `request_uri` and `client_id` of an authorization URL's query, read as the engine
+/// reads them.
+fn named_request(query: &str) -> Option<(String, String)> {
+    let request = oid4vci_types::AuthorizationRequest::parse_query(query.as_bytes()).ok()?;
+    Some((request.request_uri, request.client_id))
+}
+
+/// This browser's open session for the authorization URL of `query`, shown again: its login
+/// page, or the consent page once the user signed in. The first visit spent the `request_uri`;
+/// a reload or the back button before the user finished is answered from the session
+/// (RFC 9126 §4 lets a browser revisit; FAPI 2.0 SP §5.3.2.2 note 3). Only the browser holding
+/// the session cookie gets it back, and the session ends at the decision.
+fn revisit(
+    state: &IssuerState,
+    headers: &HeaderMap,
+    query: &str,
+    now: UnixTime,
+) -> Option<Response> {
+    let session = state.login_sessions.0.get(&session_id(headers)?, now)?;
+    let (request_uri, client_id) = named_request(query)?;
+    if !secrets_equal(&session.request_uri, &request_uri)
+        || session.pending.client_id() != client_id
+    {
+        return None;
+    }
+    Some(match session.user {
+        None => login_page(&session.pending, &session.csrf, None).into_response(),
+        Some(_) => see_other("/authorize/consent", None),
+    })
+}
+
 /// `GET /authorize?client_id&request_uri` (RFC 9126 §4).
 pub(super) async fn authorize(
     State(state): State<Arc<IssuerState>>,
+    headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
     super::off_runtime(state.store_calls.clone(), move || -> Response {
         let now = state.clock.now();
-        let pending = match state
-            .engine
-            .begin_authorization(query.unwrap_or_default().as_bytes(), now)
-        {
+        let query = query.unwrap_or_default();
+        let pending = match state.engine.begin_authorization(query.as_bytes(), now) {
             Ok(pending) => pending,
             Err(error) => {
+                if let Some(again) = revisit(&state, &headers, &query, now) {
+                    tracing::info!("authorization URL revisited by its session");
+                    return again;
+                }
                 tracing::info!(error = error.error(), reason = %error.description(), "authorization request refused");
                 // The redirect URI is not trusted before the request_uri resolves: a page, not
                 // a redirect (RFC 6749 §4.1.2.1).
@@ -201,7 +249,9 @@ pub(super) async fn authorize(
             );
             return see_other(&url, None);
         }
-        open_session(&state, pending, now)
+        // The engine accepted the query, so it names a request_uri.
+        let request_uri = named_request(&query).map(|(uri, _)| uri).unwrap_or_default();
+        open_session(&state, pending, request_uri, now)
     })
     .await
 }

@@ -433,6 +433,60 @@ fn a_request_uri_is_single_use_short_lived_and_the_pushing_clients_only() {
     );
 }
 
+/// The first visit of the authorization URL spends the `request_uri`; the browser holding that
+/// visit's session may come back to the URL (a reload, the back button) until the user decides
+/// (RFC 9126 §4, FAPI 2.0 SP §5.3.2.2 note 3): the login page again, or the consent page after
+/// sign-in. Another browser, or any browser after the decision, gets the error page.
+#[test]
+fn the_authorization_url_can_be_revisited_by_its_session_until_the_decision() {
+    let t = TestEnv::start();
+    let (_, _, started, login) = open_login_page(&t);
+    assert_eq!(login.status, 200);
+    let cookie = cookie_of(&login);
+    let csrf = csrf_in(login.body.as_str().unwrap());
+    let http = Http::new();
+    let base = &t.env.issuer_url;
+    let visit = |cookie: &str| {
+        let cookies: Vec<(&str, &str)> = if cookie.is_empty() {
+            Vec::new()
+        } else {
+            vec![("Cookie", cookie)]
+        };
+        http.get_with("authorize", &started.authorization_url, &cookies)
+            .unwrap()
+    };
+    let again = visit(&cookie);
+    assert_eq!(again.status, 200, "the login page again");
+    assert_eq!(
+        csrf_in(again.body.as_str().unwrap()),
+        csrf,
+        "of the same session"
+    );
+    assert_eq!(visit("").status, 400, "another browser");
+    let signed_in = post_login(&http, base, &csrf, &cookie);
+    assert_eq!(signed_in.status, 303);
+    let new_cookie = cookie_of(&signed_in);
+    let after_sign_in = visit(&new_cookie);
+    assert_eq!(after_sign_in.status, 303);
+    assert_eq!(after_sign_in.header("location"), Some("/authorize/consent"));
+    assert_eq!(visit(&cookie).status, 400, "the session id before sign-in");
+    let consent = get_consent(&http, base, &new_cookie);
+    let decided = http
+        .post_form(
+            "consent",
+            &format!("{base}/authorize/consent"),
+            &[
+                ("csrf", &csrf_in(consent.body.as_str().unwrap())),
+                ("decision", "approve"),
+            ],
+            &[("Cookie", &new_cookie)],
+        )
+        .unwrap();
+    assert_eq!(decided.status, 303);
+    assert!(decided.header("location").unwrap().contains("code="));
+    assert_eq!(visit(&new_cookie).status, 400, "after the decision");
+}
+
 #[test]
 fn the_pages_carry_a_strict_policy_and_refuse_a_wrong_csrf_token() {
     let t = TestEnv::start();
