@@ -273,6 +273,23 @@ mod tests {
         conn.query_row(sql, [], |row| row.get(0)).unwrap()
     }
 
+    /// The named indexes and triggers, with their tables (SQLite's own automatic indexes
+    /// left out: a `UNIQUE` column makes one where a primary key did not).
+    fn indexes_and_triggers(conn: &Connection) -> Vec<(String, String, String)> {
+        let mut statement = conn
+            .prepare(
+                "SELECT type, name, tbl_name FROM sqlite_master
+                 WHERE type IN ('index', 'trigger') AND name NOT LIKE 'sqlite_autoindex_%'
+                 ORDER BY name",
+            )
+            .unwrap();
+        statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
     /// A version 2 database with a row in each rebuilt table keeps every row, the keys stay
     /// unique, the audit trail stays append-only, and new ids continue above the old ones.
     #[test]
@@ -294,7 +311,13 @@ mod tests {
              INSERT INTO audit_events (at, kind, details_json) VALUES (41, 'k', '{}');",
         )
         .unwrap();
+        let before = indexes_and_triggers(&conn);
         migrate(&mut conn).unwrap();
+        assert_eq!(
+            indexes_and_triggers(&conn),
+            before,
+            "no index or trigger lost"
+        );
         let version: i64 = conn
             .pragma_query_value(None, "user_version", |row| row.get(0))
             .unwrap();

@@ -305,7 +305,8 @@ pub enum AuditEvent {
         /// Why.
         cause: RevocationCause,
     },
-    /// A refresh token was rotated: a new access token for an existing grant.
+    /// A refresh token was used: a new access token for an existing grant (the refresh token
+    /// rotated, or kept when it is sender-constrained).
     #[non_exhaustive]
     RefreshTokenUsed {
         /// The grant.

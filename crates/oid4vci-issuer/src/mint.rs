@@ -42,6 +42,16 @@ fn coarse(t: UnixTime) -> UnixTime {
     )
 }
 
+/// `t` rounded up to a multiple of [`TIME_GRANULARITY_SECONDS`].
+fn coarse_up(t: UnixTime) -> UnixTime {
+    let down = coarse(t);
+    if down == t {
+        t
+    } else {
+        down.saturating_add(TIME_GRANULARITY_SECONDS.unsigned_abs())
+    }
+}
+
 /// When a credential says it was issued and when it expires.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Validity {
@@ -118,23 +128,40 @@ impl SigningKey {
         }
     }
 
-    /// The times a credential signed at `now` for `ttl_seconds` carries, rounded down to
-    /// [`TIME_GRANULARITY_SECONDS`]: issued at the start of the hour (but not before the leaf
-    /// certificate's `notBefore`), expiring at the last whole hour of [`Self::expiry`] (or at
-    /// that precise time when the lifetime is too short to keep a whole hour after `now`).
+    /// The times a credential signed at `now` for `ttl_seconds` carries, on whole
+    /// [`TIME_GRANULARITY_SECONDS`]:
+    /// - issued at the start of the hour, or at the leaf certificate's `notBefore` when that
+    ///   is later;
+    /// - expiring at the first whole hour at or after `now + ttl_seconds`, so a credential
+    ///   lives at least its TTL and less than an hour more;
+    /// - but when that would outlive the certificate, at the last whole hour of its life, or
+    ///   at its end itself when it ends within the hour of `now`.
     ///
     /// # Errors
-    /// As [`Self::expiry`].
+    /// As [`Self::expiry`], and [`MintError::Signing`] when the certificate is not valid yet.
     fn validity(&self, now: UnixTime, ttl_seconds: u64) -> Result<Validity, MintError> {
         let expiry = self.expiry(now, ttl_seconds)?;
+        if let Some(not_before) = self.not_before.filter(|not_before| *not_before > now) {
+            return Err(MintError::Signing(format!(
+                "the signing certificate is not valid before {}",
+                not_before.secs()
+            )));
+        }
         let issued_at = match self.not_before {
-            Some(not_before) => coarse(now).max(not_before.min(now)),
+            Some(not_before) => coarse(now).max(not_before),
             None => coarse(now),
         };
-        let whole = coarse(expiry);
+        let rounded_up = coarse_up(now.saturating_add(ttl_seconds));
+        let expires_at = match self.not_after {
+            Some(not_after) if rounded_up > not_after => {
+                let whole = coarse(expiry);
+                if whole > now { whole } else { expiry }
+            }
+            _ => rounded_up,
+        };
         Ok(Validity {
             issued_at,
-            expires_at: if whole > now { whole } else { expiry },
+            expires_at,
         })
     }
 }
@@ -310,11 +337,14 @@ mod tests {
 
     /// A key whose self-signed certificate ends `days` after [`NOW`].
     fn key_until(days: u64) -> SigningKey {
-        key_valid(NOW.saturating_sub(DAY), days)
+        key_between(
+            NOW.saturating_sub(DAY),
+            NOW.saturating_add(days.saturating_mul(DAY)),
+        )
     }
 
-    /// A key whose self-signed certificate starts at `from` and ends `days` after [`NOW`].
-    fn key_valid(from: UnixTime, days: u64) -> SigningKey {
+    /// A key whose self-signed certificate is valid from `from` to `until`.
+    fn key_between(from: UnixTime, until: UnixTime) -> SigningKey {
         let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
             .unwrap_or_else(|e| panic!("{e}"));
         let mut params = rcgen::CertificateParams::default();
@@ -322,7 +352,7 @@ mod tests {
             time::OffsetDateTime::from_unix_timestamp(t.secs()).unwrap_or_else(|e| panic!("{e}"))
         };
         params.not_before = at(from);
-        params.not_after = at(NOW.saturating_add(days.saturating_mul(DAY)));
+        params.not_after = at(until);
         let cert = params.self_signed(&key).unwrap_or_else(|e| panic!("{e}"));
         let signer = LocalSigner::from_pkcs8(Algorithm::Es256, &key.serialize_der())
             .unwrap_or_else(|e| panic!("{e}"));
@@ -354,8 +384,9 @@ mod tests {
     }
 
     /// Issuance and expiry times are whole hours (RFC 9901 §10.1: a batch signed in one second
-    /// shares no precise timestamp), never before the certificate starts nor after it ends,
-    /// and a lifetime shorter than what rounding leaves keeps its precise end.
+    /// shares no precise timestamp): the expiry rounded up, so a credential lives at least its
+    /// TTL; never before the certificate starts nor after it ends; a certificate not valid yet
+    /// signs nothing.
     #[test]
     fn credential_times_are_whole_hours_within_the_certificate() {
         const HOUR: u64 = 3_600;
@@ -364,34 +395,52 @@ mod tests {
         let at = NOW.saturating_add(1_507);
         let times =
             |key: &SigningKey, ttl| key.validity(at, ttl).unwrap_or_else(|e| panic!("{e:?}"));
+        let long_lived = key_until(400);
         assert_eq!(
-            times(&key_until(400), year),
+            times(&long_lived, year),
             Validity {
                 issued_at: NOW,
-                expires_at: NOW.saturating_add(year),
+                expires_at: NOW.saturating_add(year + HOUR),
             }
         );
-        // A certificate ending at a precise second: the last whole hour before it.
-        let ends_precisely = key_valid(NOW.saturating_sub(DAY), 100);
-        let end = NOW.saturating_add(100 * DAY);
-        assert_eq!(times(&ends_precisely, year).expires_at, end);
+        // Half an hour of life: to the next whole hour. An hour from the hour's last second:
+        // a whole hour and a second, not one second.
+        assert_eq!(
+            times(&long_lived, HOUR / 2).expires_at,
+            NOW.saturating_add(HOUR)
+        );
+        let last_second = NOW.saturating_add(3_599);
+        assert_eq!(
+            long_lived
+                .validity(last_second, HOUR)
+                .map(|t| t.expires_at)
+                .ok(),
+            Some(NOW.saturating_add(2 * HOUR))
+        );
+        // A certificate ending 1,234 s past a whole hour: that hour, not after the certificate.
+        let cert_end = NOW.saturating_add(100 * DAY + 1_234);
+        let ends_past_an_hour = key_between(NOW.saturating_sub(DAY), cert_end);
+        assert_eq!(
+            times(&ends_past_an_hour, year).expires_at,
+            NOW.saturating_add(100 * DAY)
+        );
+        // A certificate ending within the hour of `now`: its end itself.
+        let ending_soon = key_between(NOW.saturating_sub(DAY), at.saturating_add(100));
+        assert_eq!(times(&ending_soon, year).expires_at, at.saturating_add(100));
         // A certificate that started ten minutes after the hour: issued then, not before.
         let started = NOW.saturating_add(600);
-        assert_eq!(times(&key_valid(started, 400), year).issued_at, started);
-        // Thirty minutes of life: rounding down would end it before `at`, so it stays precise.
         assert_eq!(
-            times(&key_until(400), HOUR / 2).expires_at,
-            at.saturating_add(HOUR / 2)
+            times(&key_between(started, NOW.saturating_add(DAY)), year).issued_at,
+            started
         );
-        // Two hours of life: the last whole hour in it.
-        assert_eq!(
-            times(&key_until(400), 2 * HOUR).expires_at,
-            NOW.saturating_add(2 * HOUR)
-        );
-        for t in [
-            times(&key_until(400), year),
-            times(&key_until(400), 2 * HOUR),
-        ] {
+        // A certificate not valid yet signs nothing.
+        let not_yet = key_between(at.saturating_add(10), NOW.saturating_add(DAY));
+        assert!(matches!(
+            not_yet.validity(at, year),
+            Err(MintError::Signing(reason))
+                if reason.starts_with("the signing certificate is not valid before")
+        ));
+        for t in [times(&long_lived, year), times(&long_lived, 2 * HOUR)] {
             assert_eq!(t.issued_at.secs() % TIME_GRANULARITY_SECONDS, 0);
             assert_eq!(t.expires_at.secs() % TIME_GRANULARITY_SECONDS, 0);
         }

@@ -32,7 +32,9 @@ pub struct IssuerSettings {
     pub refresh_token_ttl_seconds: u64,
     /// How long a `c_nonce` (and an attestation challenge) stays valid.
     pub nonce_max_age_seconds: u64,
-    /// Validity of an issued credential.
+    /// Validity of an issued credential: it expires at the first whole hour at or after this
+    /// long after issuance (never after its signing certificate), and says it was issued at
+    /// the start of the hour (see [`crate::TIME_GRANULARITY_SECONDS`]).
     pub credential_ttl_seconds: u64,
     /// Seconds a deferred credential takes to become ready (and the `interval` sent).
     pub deferred_interval_seconds: u64,

@@ -435,16 +435,17 @@ impl KeyAttestationVerifier {
         // itself) or a `trust_chain` (not supported) is refused.
         let others = usize::from(header.jwk().is_some())
             + usize::from(header.member("trust_chain").is_some());
-        if header.x5c().is_none() || others > 0 {
+        let Some(chain) = header.x5c().filter(|_| others == 0) else {
             return Err(Error::KeySourceCount {
                 found: others
                     + usize::from(header.x5c().is_some())
                     + usize::from(header.kid().is_some()),
             });
-        }
+        };
+        // The lookup is asked with the chain alone: a `kid` beside it selects nothing.
         let keys = self
             .x5c_keys
-            .keys(&KeyQuery::from_header(header), now)
+            .keys(&KeyQuery::new().with_x5c(chain), now)
             .map_err(|e| match e {
                 KeyLookupError::Unavailable { reason } => Error::KeyLookupUnavailable { reason },
                 other => Error::KeyResolution {

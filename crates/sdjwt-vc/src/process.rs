@@ -129,6 +129,14 @@ impl Taken {
     }
 }
 
+/// Removes `key` from `map` and keeps the order of the other members: with serde_json's
+/// `preserve_order`, `Map::remove` moves the last member into the gap.
+fn take_member(map: &mut Map<String, Value>, key: &str) -> Option<Value> {
+    let value = map.get_mut(key).map(core::mem::take)?;
+    map.retain(|name, _| name != key);
+    Some(value)
+}
+
 /// [`process`] and [`process_taking`]: `values` is empty (clone from the disclosures) or one
 /// value per disclosure (move out).
 fn walk(
@@ -137,7 +145,7 @@ fn walk(
     taken: Taken,
     max_depth: usize,
 ) -> Result<Processed, Error> {
-    match payload.remove("_sd_alg") {
+    match take_member(&mut payload, "_sd_alg") {
         None => {}
         Some(Value::String(alg)) if alg == SD_ALG_SHA256 => {}
         Some(Value::String(alg)) => {
@@ -307,7 +315,7 @@ impl Walker<'_> {
         if map.contains_key("...") {
             return Err(Error::InvalidArrayDigest { path: self.here() });
         }
-        let digests = match map.remove("_sd") {
+        let digests = match take_member(&mut map, "_sd") {
             None => Vec::new(),
             Some(Value::Array(items)) => items,
             Some(_) => {
@@ -507,5 +515,22 @@ mod tests {
                 invariant: "one taken value per disclosure",
             }
         );
+    }
+
+    /// The processed claims keep the payload's member order (with `preserve_order`), the
+    /// disclosed claims after them: removing `_sd` and `_sd_alg` moves nothing.
+    #[cfg(feature = "preserve_order")]
+    #[test]
+    fn member_order_survives_the_removal_of_sd() {
+        let d = disclosure("salt-1", Some("d"), json!(4));
+        let payload = json!({
+            "a": 1, "_sd": [d.digest()], "b": 2, "_sd_alg": "sha-256", "c": 3
+        });
+        let Value::Object(payload) = payload else {
+            panic!("an object")
+        };
+        let processed = process(payload, &[d], 8).unwrap_or_else(|e| panic!("{e}"));
+        let names: Vec<&str> = processed.claims.keys().map(String::as_str).collect();
+        assert_eq!(names, ["a", "b", "c", "d"]);
     }
 }

@@ -113,8 +113,8 @@ fn refresh_rotates_and_reuse_revokes_the_family() {
 /// A refresh token bound to an attested wallet instance is not rotated (FAPI 2.0 SP §5.3.2.1,
 /// HAIP 1.0 §4): each refresh answers with the same token, which a wallet that lost an answer
 /// can send again. It is not bound to the DPoP key (RFC 9449 §5: the instance proves itself
-/// at every refresh), so a new DPoP key works; without the instance's attestation it is
-/// refused, and stays usable.
+/// at every refresh), so a new DPoP key works; without the instance's attestation, or without
+/// any DPoP proof (the grant started with DPoP), it is refused, and stays usable.
 #[test]
 fn an_attested_refresh_token_is_kept_and_works_again_with_a_new_dpop_key() {
     // Lenient, so the request without an attestation reaches the grant's binding.
@@ -151,6 +151,23 @@ fn an_attested_refresh_token_is_kept_and_works_again_with_a_new_dpop_key() {
         .unwrap();
     assert_eq!(unattested.status, 400);
     assert_eq!(unattested.error_code(), Some("invalid_grant"));
+    // The grant started with DPoP: attested but without a DPoP proof, no Bearer token.
+    let without_proof = wallet
+        .post_token(
+            &info,
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", &refresh_token),
+            ],
+            &wallet.client_auth_headers(&info).unwrap(),
+        )
+        .unwrap();
+    assert_eq!(without_proof.status, 400);
+    assert_eq!(without_proof.error_code(), Some("invalid_grant"));
+    assert_eq!(
+        without_proof.str("error_description"),
+        Some("the grant's access tokens are DPoP-bound: a refresh needs a DPoP proof")
+    );
     assert!(wallet.refresh(&info, &refresh_token).is_ok());
 }
 

@@ -368,22 +368,19 @@ impl IssuerEngine {
     }
 
     /// Starts `refresh`'s grant: a refresh token and an access token, stored and answered.
-    /// The access token is bound to the request's DPoP key, if any. The refresh token is
-    /// bound to that key too (a refresh with another key, or none, is refused), unless the
-    /// grant is bound to an attested wallet instance: RFC 9449 §5 leaves the refresh tokens
-    /// of a client that authenticates unbound, since every refresh must prove that instance
-    /// again, and a wallet may then refresh with a new DPoP key.
+    /// The access token is bound to the request's DPoP key, if any, and the grant records the
+    /// key. Without an attested wallet instance the refresh token is bound to that key (a
+    /// refresh with another key, or none, is refused). With one it is not (RFC 9449 §5: a
+    /// client that authenticates keeps unbound refresh tokens; every refresh proves the
+    /// instance again), so a wallet may refresh with a new DPoP key; but a grant that started
+    /// with DPoP refreshes only with a DPoP proof, so its access tokens stay sender-constrained.
     fn start_grant(
         &self,
         mut refresh: RefreshGrant,
         dpop_jkt: Option<String>,
         now: UnixTime,
     ) -> Result<EndpointResponse, OAuthError> {
-        refresh.dpop_jkt = if refresh.instance_key.is_some() {
-            None
-        } else {
-            dpop_jkt.clone()
-        };
+        refresh.dpop_jkt.clone_from(&dpop_jkt);
         let refresh_token = self.handle()?;
         let response = self.issue_access(&refresh, &refresh_token, dpop_jkt, now)?;
         self.stores
@@ -420,10 +417,18 @@ impl IssuerEngine {
                     "the refresh token was issued to another client",
                 ));
             }
-            if current.dpop_jkt.is_some() && current.dpop_jkt != dpop_jkt {
-                return Err(invalid_grant(
-                    "the refresh token is bound to another DPoP key",
-                ));
+            match (&current.dpop_jkt, current.instance_key.is_some()) {
+                (Some(bound), false) if dpop_jkt.as_ref() != Some(bound) => {
+                    return Err(invalid_grant(
+                        "the refresh token is bound to another DPoP key",
+                    ));
+                }
+                (Some(_), true) if dpop_jkt.is_none() => {
+                    return Err(invalid_grant(
+                        "the grant's access tokens are DPoP-bound: a refresh needs a DPoP proof",
+                    ));
+                }
+                _ => {}
             }
             // A sender-constrained refresh token (bound to a DPoP key or to an attested
             // wallet instance) is not rotated (RFC 9700 §4.14.2 asks one or the other), and

@@ -29,8 +29,10 @@ pub struct RefreshGrant {
     /// The thumbprint of the attested wallet instance key at the original grant; a refresh
     /// must present an attestation for the same key.
     pub instance_key: Option<String>,
-    /// The DPoP key thumbprint the family is bound to: the original grant's DPoP key, or the
-    /// key of the first refresh that carried a DPoP proof (RFC 9449 §5).
+    /// The DPoP key thumbprint of the family: the original grant's DPoP key, or the key of
+    /// the first refresh that carried a DPoP proof (RFC 9449 §5). Without an `instance_key`
+    /// the refresh token is bound to it; with one (an attested wallet instance, proved again
+    /// at every refresh) it is not, but a refresh must then carry a DPoP proof of some key.
     pub dpop_jkt: Option<String>,
     /// When the family expires.
     pub expires_at: UnixTime,
