@@ -378,9 +378,10 @@ impl KeyAttestationVerifier {
     ///
     /// Checks (OpenID4VCI 1.0 App. D.1, HAIP): strict parse; `typ` `key-attestation+jwt`;
     /// `alg` allowed; `crit`; the key from `x5c` only (validated by the wallet-provider roots;
-    /// a `kid` beside it is allowed and not used, `jwk` and `trust_chain` are refused); signature; `iat` required and not after
-    /// `now + skew`; `exp` required (OpenID4VCI 1.0 App. D.1: with `jwt` proofs, where this is used as the
-    /// `key_attestation` header) and not before `now - skew`; `attested_keys` a non-empty
+    /// a `kid` beside it is allowed and not used, `jwk` and `trust_chain` are refused);
+    /// signature; `iat` required and not after `now + skew`; `exp` required (OpenID4VCI 1.0
+    /// App. D.1: with `jwt` proofs, where this is used as the `key_attestation` header) and
+    /// not before `now - skew`; `attested_keys` a non-empty
     /// array (at most the configured maximum) of public JWKs (a private member is refused);
     /// `key_storage` and `user_authentication` arrays of strings (bounded); `certification` a
     /// string; `nonce` per `nonce`; `status` an object.

@@ -38,9 +38,6 @@ const MAX_SESSIONS: usize = 10_000;
 #[derive(Clone, Debug)]
 pub(super) struct LoginSession {
     pending: PendingAuthorization,
-    /// The `request_uri` the session was opened for (spent then): a revisit of the same
-    /// authorization URL by this browser finds its session again.
-    request_uri: String,
     csrf: String,
     user: Option<String>,
     failed_logins: u32,
@@ -124,14 +121,8 @@ fn session_id(headers: &HeaderMap) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
-/// Opens a session for `pending`, the request of `request_uri`, and answers with the login
-/// page.
-fn open_session(
-    state: &IssuerState,
-    pending: PendingAuthorization,
-    request_uri: String,
-    now: UnixTime,
-) -> Response {
+/// Opens a session for `pending` and answers with the login page.
+fn open_session(state: &IssuerState, pending: PendingAuthorization, now: UnixTime) -> Response {
     let (Some(id), Some(csrf)) = (random_handle(state), random_handle(state)) else {
         return unavailable();
     };
@@ -139,7 +130,6 @@ fn open_session(
     let page = login_page(&pending, &csrf, None);
     let session = LoginSession {
         pending,
-        request_uri,
         csrf,
         user: None,
         failed_logins: 0,
@@ -180,13 +170,6 @@ fn login_page(pending: &PendingAuthorization, csrf: &str, error: Option<&str>) -
     .with_form_action(pending.redirect_uri())
 }
 
-/// The `request_uri` and `client_id` of an authorization URL's query, read as the engine
-/// reads them.
-fn named_request(query: &str) -> Option<(String, String)> {
-    let request = oid4vci_types::AuthorizationRequest::parse_query(query.as_bytes()).ok()?;
-    Some((request.request_uri, request.client_id))
-}
-
 /// This browser's open session for the authorization URL of `query`, shown again: its login
 /// page, or the consent page once the user signed in. The first visit spent the `request_uri`;
 /// a reload or the back button before the user finished is answered from the session
@@ -199,9 +182,10 @@ fn revisit(
     now: UnixTime,
 ) -> Option<Response> {
     let session = state.login_sessions.0.get(&session_id(headers)?, now)?;
-    let (request_uri, client_id) = named_request(query)?;
-    if !secrets_equal(&session.request_uri, &request_uri)
-        || session.pending.client_id() != client_id
+    // The query read as the engine reads it.
+    let asked = oid4vci_types::AuthorizationRequest::parse_query(query.as_bytes()).ok()?;
+    if !secrets_equal(session.pending.request_uri(), &asked.request_uri)
+        || session.pending.client_id() != asked.client_id
     {
         return None;
     }
@@ -249,9 +233,7 @@ pub(super) async fn authorize(
             );
             return see_other(&url, None);
         }
-        // The engine accepted the query, so it names a request_uri.
-        let request_uri = named_request(&query).map(|(uri, _)| uri).unwrap_or_default();
-        open_session(&state, pending, request_uri, now)
+        open_session(&state, pending, now)
     })
     .await
 }

@@ -21,9 +21,17 @@ pub const PAR_PATH: &str = "/par";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PendingAuthorization {
     request: PushedRequest,
+    request_uri: String,
 }
 
 impl PendingAuthorization {
+    /// The `request_uri` this authorization was taken by, spent then: an adapter that lets the
+    /// same browser come back to the authorization URL (RFC 9126 §4) matches it.
+    #[must_use]
+    pub fn request_uri(&self) -> &str {
+        &self.request_uri
+    }
+
     /// The client asking.
     #[must_use]
     pub fn client_id(&self) -> &str {
@@ -262,16 +270,23 @@ impl IssuerEngine {
         query: &[u8],
         now: UnixTime,
     ) -> Result<PendingAuthorization, OAuthError> {
-        let request = AuthorizationRequest::parse_query(query)
+        let AuthorizationRequest {
+            request_uri,
+            client_id,
+            ..
+        } = AuthorizationRequest::parse_query(query)
             .map_err(|e| invalid_request(&format!("authorization request: {e}")))?;
         self.stores
             .authorizations
-            .take_pushed(&request.request_uri, &request.client_id, now)
+            .take_pushed(&request_uri, &client_id, now)
             .map_err(store_failure)?
             .map(|mut request| {
                 // The request_uri was short-lived; the user now has the interaction window.
                 request.expires_at = now.saturating_add(self.settings.user_interaction_ttl_seconds);
-                PendingAuthorization { request }
+                PendingAuthorization {
+                    request,
+                    request_uri,
+                }
             })
             .ok_or_else(|| {
                 invalid_request(

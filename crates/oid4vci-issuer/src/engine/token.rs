@@ -87,8 +87,9 @@ impl IssuerEngine {
     /// The body must be a form (`Content-Type: application/x-www-form-urlencoded`, RFC 6749
     /// §4.1.3) holding a well-formed token request. The DPoP header is checked next, so a
     /// repeated or malformed one is `invalid_dpop_proof` whatever is wrong with the client or
-    /// the grant; then client authentication, then the grant. A token request with `authorization_details` gets one `credential_identifier`
-    /// per entry (§6.2), bound to the grant.
+    /// the grant; then client authentication, then the grant. A token request with
+    /// `authorization_details` gets one `credential_identifier` per entry (§6.2), bound to the
+    /// grant.
     ///
     /// # Errors
     /// The exact answer: `invalid_request` (also a body that is not a form),
@@ -435,7 +436,7 @@ impl IssuerEngine {
             // FAPI 2.0 SP §5.3.2.1 (HAIP 1.0 §4) allows rotation only where retrying with the
             // previous token succeeds, so a wallet that lost the answer keeps its grant. The
             // answer carries the same token.
-            if current.dpop_jkt.is_some() || current.instance_key.is_some() {
+            if current.is_sender_constrained() {
                 return self.refreshed(&current, presented, dpop_jkt, now);
             }
         }

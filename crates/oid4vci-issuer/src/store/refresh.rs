@@ -59,6 +59,13 @@ impl RefreshGrant {
         }
     }
 
+    /// Whether the family is sender-constrained: bound to an attested wallet instance or to a
+    /// DPoP key (RFC 9700 §4.14.2). The engine does not rotate such a refresh token.
+    #[must_use]
+    pub const fn is_sender_constrained(&self) -> bool {
+        self.instance_key.is_some() || self.dpop_jkt.is_some()
+    }
+
     /// Binds a family that is not bound to a DPoP key yet to `jkt` (a refresh with a DPoP
     /// proof: RFC 9449 §5 binds the refresh tokens issued to it); a bound family keeps its
     /// key. Whether the grant changed.
