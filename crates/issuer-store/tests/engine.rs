@@ -226,7 +226,7 @@ fn the_audit_trail_is_stored_append_only_paged_and_kept_across_a_restart() {
     assert_eq!(credential(&engine, access, &request, NOW).0, 200);
     assert_eq!(
         credential(&engine, access, &request, NOW),
-        (400, json!({"error": "invalid_proof"}))
+        (400, json!({"error": "invalid_nonce"}))
     );
     drop(engine);
 

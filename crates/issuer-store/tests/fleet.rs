@@ -83,8 +83,8 @@ fn the_same_key_proof_is_accepted_once(engines: &[IssuerEngine; 2], stores: &Pos
             if let Err((status, error)) = answer {
                 assert_eq!(
                     (*status, error.as_str()),
-                    (400, "invalid_proof"),
-                    "a replay is the client's error: {answers:?}"
+                    (400, "invalid_nonce"),
+                    "a replayed proof (its spent c_nonce) is the client's error: {answers:?}"
                 );
             }
         }

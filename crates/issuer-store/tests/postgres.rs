@@ -481,7 +481,7 @@ fn the_audit_trail_of_two_instances_is_one_paged_trail() {
     assert_eq!(credential(&engine_b, access, &request).0, 200);
     assert_eq!(
         credential(&engine_a, access, &request),
-        (400, json!({"error": "invalid_proof"}))
+        (400, json!({"error": "invalid_nonce"}))
     );
     // The deployment records a key change through the second instance's sink.
     let rotated = AuditEvent::key_changed("k2", "credential", KeyChange::Rotated);

@@ -191,7 +191,9 @@ impl NonceCheck<'_> {
         purpose: NoncePurpose,
         now: UnixTime,
     ) -> Result<(), Error> {
-        check_expected(self, NonceMode::Required, carried, purpose, now).map_err(nonce_error)
+        check_expected(self, NonceMode::Required, carried, purpose, now)
+            .map(|_| ())
+            .map_err(nonce_error)
     }
 }
 
@@ -214,32 +216,34 @@ pub(crate) enum ExpectedError {
     Invalid(NonceError),
 }
 
-/// Checks a carried value against the expectation under `mode`.
+/// Checks a carried value against the expectation under `mode`. For a stateless nonce that
+/// passed, the first second at which it is refused as too old (`issued_at + max_age + 1`):
+/// until then a verifier that spends nonces keeps it recorded.
 pub(crate) fn check_expected(
     expected: NonceCheck<'_>,
     mode: NonceMode,
     carried: Option<&str>,
     purpose: NoncePurpose,
     now: UnixTime,
-) -> Result<(), ExpectedError> {
+) -> Result<Option<UnixTime>, ExpectedError> {
     if mode == NonceMode::DangerSkipped {
-        return Ok(());
+        return Ok(None);
     }
     let Some(value) = carried else {
         return match mode {
             NonceMode::Required => Err(ExpectedError::Missing),
-            NonceMode::DangerOptional | NonceMode::DangerSkipped => Ok(()),
+            NonceMode::DangerOptional | NonceMode::DangerSkipped => Ok(None),
         };
     };
     match expected {
-        NonceCheck::Value(v) if v == value => Ok(()),
-        NonceCheck::Validator(f) if f(value) => Ok(()),
+        NonceCheck::Value(v) if v == value => Ok(None),
+        NonceCheck::Validator(f) if f(value) => Ok(None),
         NonceCheck::Value(_) | NonceCheck::Validator(_) | NonceCheck::NoneIssued => {
             Err(ExpectedError::Mismatch)
         }
         NonceCheck::Stateless { nonces, max_age } => nonces
             .verify(value, purpose, now, max_age)
-            .map(|_| ())
+            .map(|issued_at| Some(issued_at.saturating_add(max_age).saturating_add(1)))
             .map_err(ExpectedError::Invalid),
     }
 }

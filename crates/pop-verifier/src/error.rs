@@ -20,6 +20,12 @@ pub enum ReplayError {
     /// RFC 9449 §11.1).
     #[error("replayed: this jti was already used")]
     Replayed,
+    /// The proof carries a single-use nonce that an earlier proof spent (OpenID4VCI 1.0
+    /// §8.3.1.2 `invalid_nonce`: the wallet fetches a fresh one). Reported by
+    /// [`Unrecorded::record`](crate::Unrecorded::record) for a proof that spends its nonce,
+    /// whose own replay (its key covers the nonce) is also a spent nonce.
+    #[error("the nonce was already used by an earlier proof")]
+    NonceSpent,
     /// The guard's storage is unavailable (e.g. a poisoned lock or a failed backend); fails closed.
     #[error("replay guard unavailable: {reason}")]
     Unavailable {

@@ -14,7 +14,7 @@ use crate::common::{
 };
 use crate::error::Error;
 use crate::limits::DEFAULT_REPLAY_WINDOW_SECS;
-use crate::nonce::NoncePurpose;
+use crate::nonce::{NoncePurpose, spent_nonce_key};
 use crate::replay::{Unrecorded, replay_key};
 
 /// The `typ` of an OpenID4VCI key proof JWT (OpenID4VCI 1.0 App. F.1).
@@ -45,6 +45,7 @@ pub struct KeyProofPolicy<'a> {
     window: TimeWindow,
     nonce: NonceCheck<'a>,
     nonce_mode: NonceMode,
+    reusable_nonce: bool,
     client: ProofClient<'a>,
     kid_keys: Option<&'a dyn KeyLookup>,
     x5c_keys: Option<&'a dyn KeyLookup>,
@@ -58,6 +59,7 @@ impl core::fmt::Debug for KeyProofPolicy<'_> {
             .field("window", &self.window)
             .field("nonce", &self.nonce)
             .field("nonce_mode", &self.nonce_mode)
+            .field("reusable_nonce", &self.reusable_nonce)
             .field("client", &self.client)
             .field("kid_keys", &self.kid_keys.is_some())
             .field("x5c_keys", &self.x5c_keys.is_some())
@@ -71,7 +73,8 @@ impl<'a> KeyProofPolicy<'a> {
     /// `nonce` that passes `c_nonce` (a [`NoncePurpose::CNonce`] when stateless).
     ///
     /// Defaults: nonce required (OpenID4VCI 1.0 App. F.1: it MUST be present when the issuer
-    /// has a Nonce Endpoint), skew [`DEFAULT_HOLDER_CLOCK_SKEW_SECONDS`], `iat` max age
+    /// has a Nonce Endpoint) and, when it is [`NonceCheck::Stateless`], spent by the proof
+    /// (see [`Self::with_reusable_nonce`]), skew [`DEFAULT_HOLDER_CLOCK_SKEW_SECONDS`], `iat` max age
     /// [`DEFAULT_REPLAY_WINDOW_SECS`], client [`ProofClient::Unknown`], only `jwk` keys (no
     /// key lookup for `kid`, none for `x5c`).
     ///
@@ -101,6 +104,7 @@ impl<'a> KeyProofPolicy<'a> {
             },
             nonce: c_nonce,
             nonce_mode: NonceMode::Required,
+            reusable_nonce: false,
             client: ProofClient::Unknown,
             kid_keys: None,
             x5c_keys: None,
@@ -140,6 +144,25 @@ impl<'a> KeyProofPolicy<'a> {
     #[must_use]
     pub const fn danger_skip_nonce_check(mut self) -> Self {
         self.nonce_mode = NonceMode::DangerSkipped;
+        self
+    }
+
+    /// Lets a [`NonceCheck::Stateless`] c_nonce be used by any number of proofs until it is too
+    /// old, as OpenID4VCI 1.0 allows an issuer to (the wallet reuses a nonce until it is told
+    /// `invalid_nonce`). Each proof is still accepted once.
+    ///
+    /// By default the nonce is spent: recording a proof ([`Unrecorded::record`], or
+    /// [`Unrecorded::record_all`] for the proofs of one request, which may share it) also
+    /// records the nonce's [`spent_nonce_key`](crate::spent_nonce_key) until the nonce is too
+    /// old, and a later proof with the same nonce is refused with
+    /// [`ReplayError::NonceSpent`](crate::ReplayError::NonceSpent) (answer `invalid_nonce`; the
+    /// wallet fetches a fresh one). So a key proof that leaked from a wallet, a log or a proxy
+    /// cannot be turned into a credential by anyone who also holds the wallet's access token,
+    /// and a replayed proof is `invalid_nonce`, as OpenID4VCI conformance tests expect. A
+    /// [`NonceCheck::Value`] or [`NonceCheck::Validator`] nonce is the caller's to retire.
+    #[must_use]
+    pub const fn with_reusable_nonce(mut self) -> Self {
+        self.reusable_nonce = true;
         self
     }
 
@@ -247,7 +270,8 @@ impl AcceptedKeyProof {
 ///
 /// Key proofs carry no `jti`: the replay key is the SHA-256 of the signing input, so each
 /// proof is accepted once within its `iat` window even when the nonce check is skipped or the
-/// nonce is reusable (stateless nonces are).
+/// nonce is reusable. A stateless c_nonce is spent with the proof unless the policy says
+/// [`KeyProofPolicy::with_reusable_nonce`].
 ///
 /// Checks (OpenID4VCI 1.0 App. F.1, F.4): strict parse (a `jwk` with private members is
 /// refused there); `typ`; `alg` allowed (never `none` or MAC); `crit`; exactly one of `kid`,
@@ -292,7 +316,7 @@ pub fn verify_key_proof(
     let iat = claims::required_time(claims, "iat").map_err(claim_error)?;
     policy.window.check_iat(iat, now)?;
     let nonce = claims::optional_str(claims, "nonce").map_err(claim_error)?;
-    check_expected(
+    let nonce_end = check_expected(
         policy.nonce,
         policy.nonce_mode,
         nonce,
@@ -326,11 +350,13 @@ pub fn verify_key_proof(
         iss: iss.map(str::to_owned),
         key_attestation,
     };
-    Ok(Unrecorded::new(
-        accepted,
-        key,
-        policy.window.replay_expiry(iat),
-    ))
+    let unrecorded = Unrecorded::new(accepted, key, policy.window.replay_expiry(iat));
+    Ok(match (nonce, nonce_end) {
+        (Some(nonce), Some(end)) if !policy.reusable_nonce => {
+            unrecorded.spending(spent_nonce_key(NoncePurpose::CNonce, nonce), end)
+        }
+        _ => unrecorded,
+    })
 }
 
 /// The first candidate whose signature verifies; else the first candidate's error.

@@ -38,7 +38,7 @@ pub use limits::{
     DEFAULT_MAX_JTI_LEN, DEFAULT_MAX_REPLAY_ENTRIES, DEFAULT_NONCE_FUTURE_SKEW_SECS,
     DEFAULT_REPLAY_WINDOW_SECS, MIN_NONCE_SECRET_LEN,
 };
-pub use nonce::{NoncePurpose, StatelessNonces};
+pub use nonce::{NoncePurpose, StatelessNonces, spent_nonce_key};
 pub use pop::{
     ATTESTATION_POP_TYP, AcceptedAttestationPop, AttestationPopPolicy, PopShape,
     verify_attestation_pop,

@@ -39,6 +39,15 @@ impl NoncePurpose {
         }
     }
 
+    /// The scope of its spent-nonce replay keys ([`spent_nonce_key`]).
+    const fn replay_scope(self) -> &'static str {
+        match self {
+            Self::AttestationChallenge => "attestation-challenge",
+            Self::CNonce => "c_nonce",
+            Self::DpopNonce => "dpop-nonce",
+        }
+    }
+
     const fn from_tag(tag: u8) -> Option<Self> {
         match tag {
             1 => Some(Self::AttestationChallenge),
@@ -59,13 +68,27 @@ impl core::fmt::Display for NoncePurpose {
     }
 }
 
+/// The replay-guard key that spends `nonce` (a value accepted for `purpose`): once recorded,
+/// every later proof that carries the same nonce is refused. A stateless nonce has one
+/// encoding (base64url is decoded canonically), so the value itself names it.
+///
+/// ```
+/// use pop_verifier::{NoncePurpose, spent_nonce_key};
+/// assert_eq!(spent_nonce_key(NoncePurpose::CNonce, "n-1"), "nonce|7:c_nonce|n-1");
+/// ```
+#[must_use]
+pub fn spent_nonce_key(purpose: NoncePurpose, nonce: &str) -> String {
+    crate::replay::replay_key("nonce", purpose.replay_scope(), nonce)
+}
+
 /// Issues and verifies stateless nonces with HMAC-SHA256 (ring), with key rotation: nonces are
 /// issued under the current secret and accepted under the current or the previous one.
 ///
 /// Rotate by constructing a new value with `(new, Some(old_current))`; nonces made with the
 /// secret before that are refused. A nonce is valid for its whole maximum age and may be
-/// presented more than once within it; to make it single-use, record it in a
-/// [`ReplayGuard`](crate::ReplayGuard) until `issued_at + max_age`.
+/// presented more than once within it; to make it single-use, record its
+/// [`spent_nonce_key`] in a [`ReplayGuard`](crate::ReplayGuard) until `issued_at + max_age`, as
+/// [`verify_key_proof`](crate::verify_key_proof) does for a c_nonce by default.
 ///
 /// ```
 /// use jose_core::UnixTime;

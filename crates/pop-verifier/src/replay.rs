@@ -123,6 +123,10 @@ pub struct Unrecorded<T> {
     accepted: T,
     key: String,
     expires_at: UnixTime,
+    /// The single-use nonce the proof spends: its [`spent_nonce_key`](crate::spent_nonce_key)
+    /// and until when it is kept. Set only where the proof's own key covers the nonce (a key
+    /// proof's digest of its signing input), so a replayed proof is also a spent nonce.
+    spends: Option<(String, UnixTime)>,
 }
 
 impl<T> Unrecorded<T> {
@@ -132,7 +136,14 @@ impl<T> Unrecorded<T> {
             accepted,
             key,
             expires_at,
+            spends: None,
         }
+    }
+
+    /// Records `nonce_key` (until `expires_at`) with the proof: the proof spends its nonce.
+    pub(crate) fn spending(mut self, nonce_key: String, expires_at: UnixTime) -> Self {
+        self.spends = Some((nonce_key, expires_at));
+        self
     }
 
     /// Records the proof in `guard` and returns the accepted proof.
@@ -140,19 +151,24 @@ impl<T> Unrecorded<T> {
     /// The key is namespaced and scoped ([`replay_key`]): `abca-pop` by the client id,
     /// `dpop` by the key thumbprint, `openid4vci-proof` the SHA-256 of the proof; it lives
     /// until `iat + window + skew + 1`, from when the `iat` check refuses the proof by itself.
+    /// A proof that spends its nonce (a key proof's stateless c_nonce, by default) records
+    /// the nonce's key in the same write, until the nonce is too old to be accepted.
     ///
     /// # Errors
-    /// The guard's: [`ReplayError::Replayed`] for a replay; [`ReplayError::Full`] or
-    /// [`ReplayError::Unavailable`] when it cannot record (it fails closed: answer 503,
-    /// never accept); [`ReplayError::AlreadyExpired`] when `now` is past the window.
+    /// The guard's: [`ReplayError::Replayed`] for a replay, [`ReplayError::NonceSpent`] for a
+    /// proof whose nonce was spent (itself replayed, or another proof with its nonce);
+    /// [`ReplayError::Full`] or [`ReplayError::Unavailable`] when it cannot record (it fails
+    /// closed: answer 503, never accept); [`ReplayError::AlreadyExpired`] when `now` is past
+    /// the window.
     pub fn record(self, guard: &dyn ReplayGuard, now: UnixTime) -> Result<T, ReplayError> {
-        guard.check_and_record(&self.key, self.expires_at, now)?;
+        record_entries(guard, &Self::entries(core::slice::from_ref(&self))?, now)?;
         Ok(self.accepted)
     }
 
     /// Records every proof of `proofs` with one [`ReplayGuard::check_and_record_all`] call and
     /// returns the accepted proofs in their order: for the proofs of one request, verified
     /// first and recorded together, so a request refused by one proof's checks spends none.
+    /// The proofs of a batch may share a nonce: the batch spends it once.
     ///
     /// # Errors
     /// As [`Self::record`], for the batch: the guard's [`ReplayGuard::check_and_record_all`]
@@ -162,12 +178,36 @@ impl<T> Unrecorded<T> {
         guard: &dyn ReplayGuard,
         now: UnixTime,
     ) -> Result<Vec<T>, ReplayError> {
-        let entries: Vec<(&str, UnixTime)> = proofs
+        record_entries(guard, &Self::entries(&proofs)?, now)?;
+        Ok(proofs.into_iter().map(|proof| proof.accepted).collect())
+    }
+
+    /// What recording `proofs` writes: their keys, then each nonce they spend, once.
+    ///
+    /// # Errors
+    /// [`ReplayError::Replayed`] for a proof given twice (its nonce is not what was replayed).
+    fn entries(proofs: &[Self]) -> Result<Entries<'_>, ReplayError> {
+        let mut keys: Vec<(&str, UnixTime)> = proofs
             .iter()
             .map(|proof| (proof.key.as_str(), proof.expires_at))
             .collect();
-        guard.check_and_record_all(&entries, now)?;
-        Ok(proofs.into_iter().map(|proof| proof.accepted).collect())
+        if repeats_a_key(&keys) {
+            return Err(ReplayError::Replayed);
+        }
+        let proof_count = keys.len();
+        for (nonce_key, expires_at) in proofs.iter().filter_map(|proof| proof.spends.as_ref()) {
+            if !keys
+                .iter()
+                .skip(proof_count)
+                .any(|(key, _)| key == nonce_key)
+            {
+                keys.push((nonce_key.as_str(), *expires_at));
+            }
+        }
+        Ok(Entries {
+            spends_a_nonce: keys.len() > proof_count,
+            keys,
+        })
     }
 
     /// The replay key (tests only).
@@ -176,11 +216,44 @@ impl<T> Unrecorded<T> {
         &self.key
     }
 
+    /// The nonce it spends and until when (tests only).
+    #[cfg(test)]
+    pub(crate) fn spends(&self) -> Option<(&str, UnixTime)> {
+        self.spends
+            .as_ref()
+            .map(|(key, until)| (key.as_str(), *until))
+    }
+
     /// Until when the key is kept (tests only).
     #[cfg(test)]
     pub(crate) const fn expires_at(&self) -> UnixTime {
         self.expires_at
     }
+}
+
+/// The keys one recording writes, and whether one of them spends a nonce.
+struct Entries<'k> {
+    keys: Vec<(&'k str, UnixTime)>,
+    spends_a_nonce: bool,
+}
+
+/// Records `entries` in `guard`: one key through [`ReplayGuard::check_and_record`], more in one
+/// [`ReplayGuard::check_and_record_all`]. Where a nonce is spent, a replay is
+/// [`ReplayError::NonceSpent`]: the proofs' keys cover their nonces, so a replayed proof also
+/// presents a spent nonce, and the guard cannot tell which key it had seen.
+fn record_entries(
+    guard: &dyn ReplayGuard,
+    entries: &Entries<'_>,
+    now: UnixTime,
+) -> Result<(), ReplayError> {
+    let result = match entries.keys.as_slice() {
+        [(key, expires_at)] => guard.check_and_record(key, *expires_at, now),
+        keys => guard.check_and_record_all(keys, now),
+    };
+    result.map_err(|e| match e {
+        ReplayError::Replayed if entries.spends_a_nonce => ReplayError::NonceSpent,
+        other => other,
+    })
 }
 
 /// A bounded, thread-safe, in-process [`ReplayGuard`].

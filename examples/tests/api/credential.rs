@@ -5,7 +5,7 @@ use examples::wallet::{Wallet, credential_request_body};
 use jose_core::{Header, UnsignedJws};
 use serde_json::json;
 
-use crate::common::TestEnv;
+use crate::common::{TestEnv, fresh_proof};
 
 #[test]
 fn happy_path_end_to_end() {
@@ -122,6 +122,48 @@ fn stale_nonce_is_invalid_nonce() {
     assert_eq!(reply.error_code(), Some("invalid_nonce"));
 }
 
+/// A c_nonce serves one credential request: its proofs share it; a later request with a new
+/// proof over it, or with the same proof again, is `invalid_nonce` (the wallet fetches a
+/// fresh one, OpenID4VCI 1.0 §8.3.1.2); a refused request does not spend it.
+#[test]
+fn a_c_nonce_serves_one_credential_request() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let info = wallet.discover(&t.env.issuer_url).unwrap();
+    let nonce = wallet.nonce(&info).unwrap();
+    let proof = || {
+        let key = wallet.new_holder_key().unwrap();
+        wallet.proof(&info.issuer, &key, &nonce).unwrap()
+    };
+    // A batch refused for one proof's signature spends nothing.
+    let named = wallet.new_holder_key().unwrap();
+    let header = Header::new(jose_core::Algorithm::Es256)
+        .with_typ("openid4vci-proof+jwt")
+        .with_jwk(named.public_jwk());
+    let claims = json!({"aud": info.issuer, "iat": crate::common::START, "nonce": nonce});
+    let forged = UnsignedJws::new(&header, claims.as_object().unwrap())
+        .unwrap()
+        .sign(&wallet.new_holder_key().unwrap())
+        .unwrap();
+    let refused = post_with_proofs(&t, &wallet, "IdentityCredential", vec![proof(), forged]);
+    assert_eq!(refused.error_code(), Some("invalid_proof"));
+    let (first, second) = (proof(), proof());
+    let body = credential_request_body("IdentityCredential", &[first, second]);
+    let issued = post_body(&t, &wallet, &body);
+    assert_eq!(issued.status, 200, "{}", issued.body);
+    assert_eq!(issued.body["credentials"].as_array().map(Vec::len), Some(2));
+    for reply in [
+        post_with_proofs(&t, &wallet, "IdentityCredential", vec![proof()]),
+        post_body(&t, &wallet, &body),
+    ] {
+        assert_eq!(reply.status, 400);
+        assert_eq!(reply.error_code(), Some("invalid_nonce"), "{}", reply.body);
+    }
+    let fresh = fresh_proof(&wallet, &info);
+    let reply = post_with_proofs(&t, &wallet, "IdentityCredential", vec![fresh]);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+}
+
 #[test]
 fn foreign_nonce_is_invalid_nonce() {
     let t = TestEnv::start();
@@ -211,7 +253,7 @@ fn deferred_configuration_answers_202_then_delivers() {
     let t = TestEnv::start();
     let wallet = t.wallet();
     let (info, tokens) = t.tokens_for(&wallet, DEFERRED_CONFIGURATION_ID);
-    let proof = crate::common::fresh_proof(&wallet, &info);
+    let proof = fresh_proof(&wallet, &info);
     let body = credential_request_body(DEFERRED_CONFIGURATION_ID, &[proof]);
     let reply = wallet
         .post_authorized(

@@ -73,7 +73,8 @@ fn metrics_and_the_audit_trail_follow_a_flow() {
     let replayed = wallet
         .post_authorized("test", &url, &tokens, &body)
         .unwrap();
-    assert_eq!(replayed.error_code(), Some("invalid_proof"));
+    assert_eq!(replayed.status, 400);
+    assert_eq!(replayed.error_code(), Some("invalid_nonce"));
 
     let after = metrics(&t);
     let moved = |series: &str| sample(&after, series) - sample(&before, series);
@@ -83,7 +84,7 @@ fn metrics_and_the_audit_trail_follow_a_flow() {
     );
     assert!(moved(r#"issuer_requests_total{endpoint="/token"}"#) >= 4.0);
     assert_eq!(
-        moved(r#"issuer_refusals_total{endpoint="/credential",error="invalid_proof"}"#),
+        moved(r#"issuer_refusals_total{endpoint="/credential",error="invalid_nonce"}"#),
         1.0
     );
     assert_eq!(

@@ -7,8 +7,8 @@ use jose_core::{PublicJwk, UnixTime};
 use oid4vci_types::{CredentialErrorCode, OAuthError, TokenErrorCode};
 use pop_verifier::{
     AcceptedKeyProof, AttestationNonce, DpopPolicy, KeyAttestationRequirement,
-    KeyAttestationVerifier, KeyProofPolicy, NonceCheck, ProofClient, ReplayError, Unrecorded,
-    VerifiedKeyAttestation,
+    KeyAttestationVerifier, KeyProofPolicy, NonceCheck, NoncePurpose, ProofClient, ReplayError,
+    Unrecorded, VerifiedKeyAttestation, spent_nonce_key,
 };
 use status_list::{Status, StatusListReference};
 
@@ -92,7 +92,20 @@ fn proof_error(what: &str, e: &pop_verifier::Error) -> OAuthError {
     OAuthError::from_code(code, &format!("{what}: {e}"))
 }
 
-/// The engine's c_nonce check.
+/// A key proof refused by the replay guard: its c_nonce was spent (by an earlier request, or
+/// by this very proof sent before) is `invalid_nonce`, so the wallet fetches a fresh one
+/// (OpenID4VCI 1.0 §8.3.1.2); the same proof twice in one request is `invalid_proof`.
+fn spent_proof_error(what: &str, e: &ReplayError) -> OAuthError {
+    let code = if matches!(e, ReplayError::NonceSpent) {
+        CredentialErrorCode::InvalidNonce
+    } else {
+        CredentialErrorCode::InvalidProof
+    };
+    OAuthError::from_code(code, &format!("{what}: {e}"))
+}
+
+/// The engine's c_nonce check: a stateless nonce, which a key proof spends (pop-verifier's
+/// default): one credential request per c_nonce.
 const fn c_nonce(engine: &IssuerEngine) -> NonceCheck<'_> {
     NonceCheck::Stateless {
         nonces: &engine.nonces,
@@ -192,11 +205,8 @@ pub(super) fn key_proofs(
         );
         attestations.push(Some(attestation));
     }
-    let accepted = Unrecorded::record_all(verified, engine.replay.as_ref(), now).map_err(|e| {
-        let client_error =
-            OAuthError::from_code(CredentialErrorCode::InvalidProof, &format!("proof: {e}"));
-        replay_failure(e, client_error)
-    })?;
+    let accepted = Unrecorded::record_all(verified, engine.replay.as_ref(), now)
+        .map_err(|e| replay_failure(e.clone(), spent_proof_error("proof", &e)))?;
     let single = accepted.len() == 1;
     let mut keys = Vec::with_capacity(accepted.len());
     for (proof, attestation) in accepted.into_iter().zip(attestations) {
@@ -396,15 +406,29 @@ pub(super) fn attestation_proof(
     }
     check_attestation_status(engine, "key attestation", &verified, now)?;
     let distinct = distinct_attested_keys(engine, &verified, None)?;
-    // The c_nonce is stateless and reusable within its age: the attestation, which is the
-    // whole proof, is accepted once until that age has passed.
+    // The attestation is the whole proof: it is accepted once, and it spends its c_nonce as a
+    // `jwt` proof does, both until the nonce is too old (its issue time is at most the future
+    // skew ahead of now).
     let expires_at = now
         .saturating_add(engine.settings.nonce_max_age_seconds)
         .saturating_add(pop_verifier::DEFAULT_NONCE_FUTURE_SKEW_SECS)
         .saturating_add(1);
+    let nonce = verified
+        .nonce()
+        .map(|n| spent_nonce_key(NoncePurpose::CNonce, n));
+    let mut entries = vec![(verified.replay_key(), expires_at)];
+    entries.extend(nonce.as_deref().map(|key| (key, expires_at)));
     engine
         .replay
-        .check_and_record(verified.replay_key(), expires_at, now)
-        .map_err(|e| replay_failure(e.clone(), invalid(&format!("key attestation: {e}"))))?;
+        .check_and_record_all(&entries, now)
+        .map_err(|e| {
+            // The attestation's key covers its nonce: a replay of either spent the nonce.
+            let spent = if matches!(e, ReplayError::Replayed) {
+                ReplayError::NonceSpent
+            } else {
+                e
+            };
+            replay_failure(spent.clone(), spent_proof_error("key attestation", &spent))
+        })?;
     Ok(distinct)
 }

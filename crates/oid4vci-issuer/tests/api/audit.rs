@@ -256,9 +256,10 @@ fn a_replayed_key_proof_is_recorded_as_a_key_proof_replay() {
     let access = tokens["access_token"].as_str().unwrap();
     let proof = s.proof();
     assert!(s.credential(access, &proof).is_ok());
+    // The replayed proof carries the c_nonce it spent.
     assert_eq!(
         s.credential(access, &proof),
-        Err((400, "invalid_proof".to_owned()))
+        Err((400, "invalid_nonce".to_owned()))
     );
     assert_eq!(
         s.audit.kinds(),

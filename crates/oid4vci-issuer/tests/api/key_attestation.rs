@@ -576,13 +576,27 @@ fn the_attestation_proof_type_issues_one_credential_per_attested_key() {
         request(&engine, "pid", &json!({"attestation": [att]})),
         Ok(2)
     );
-    // The attestation is the whole proof: it is accepted once.
+    // The attestation is the whole proof: it is accepted once, and it spent its c_nonce, so
+    // the wallet is told to fetch a fresh one.
+    let spent = refused(
+        "invalid_nonce",
+        "key attestation: the nonce was already used by an earlier proof",
+    );
     assert_eq!(
-        request(&engine, "pid", &json!({"attestation": [att]})),
-        refused(
-            "invalid_proof",
-            "key attestation: replayed: this jti was already used"
-        )
+        request(&engine, "pid", &json!({"attestation": [att.clone()]})),
+        spent
+    );
+    // A different attestation with the same c_nonce: the nonce serves one request.
+    let nonce = c_nonce(&engine);
+    let first = provider.attest(&attestation_claims(vec![h3.public_jwk()]).with_nonce(&nonce));
+    let again = provider.attest(&attestation_claims(vec![h1.public_jwk()]).with_nonce(&nonce));
+    assert_eq!(
+        request(&engine, "pid", &json!({"attestation": [first]})),
+        Ok(1)
+    );
+    assert_eq!(
+        request(&engine, "pid", &json!({"attestation": [again]})),
+        spent
     );
     let three = provider.attest(
         &attestation_claims(vec![h1.public_jwk(), h2.public_jwk(), h3.public_jwk()])
@@ -797,10 +811,10 @@ fn a_refused_batch_spends_none_of_its_proofs() {
         .expect_err("a proof given twice is refused");
     assert_eq!(code_twice, "invalid_proof");
     assert!(description.contains("replayed"), "{description}");
-    // Neither refusal spent the good proof; accepting it does.
+    // Neither refusal spent the good proof or its c_nonce; accepting it spends both.
     assert_eq!(request(&engine, "plain", &json!({"jwt": [good]})), Ok(1));
     assert_eq!(
         code(request(&engine, "plain", &json!({"jwt": [good]}))),
-        Err("invalid_proof".to_owned())
+        Err("invalid_nonce".to_owned())
     );
 }

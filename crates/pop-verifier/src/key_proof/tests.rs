@@ -378,6 +378,93 @@ fn nonce_rules() {
     );
 }
 
+/// A stateless c_nonce is spent by the first request that records a proof with it: the
+/// request's proofs share it, a later proof with it (or the same proof again) is
+/// `NonceSpent`, and `with_reusable_nonce` leaves it usable while each proof stays single-use.
+#[test]
+fn a_stateless_c_nonce_is_spent_once_per_request() {
+    let nonces = StatelessNonces::new(&[4; 32], None).unwrap();
+    let rng = |d: &mut [u8]| -> Result<(), jose_core::Error> {
+        d.fill(5);
+        Ok(())
+    };
+    let c_nonce = nonces.issue(NoncePurpose::CNonce, now(), &rng).unwrap();
+    let check = NonceCheck::Stateless {
+        nonces: &nonces,
+        max_age: 300,
+    };
+    let proof = |s: &LocalSigner, iat: i64| {
+        raw(
+            s,
+            &header(s),
+            &json!({"aud": ISSUER, "iat": iat, "nonce": c_nonce}),
+        )
+    };
+    let (a, b) = (key(Algorithm::Es256), key(Algorithm::EdDsa));
+    let spending = KeyProofPolicy::new(ISSUER, ALGS, check);
+    let verified = |token: &str, p: &KeyProofPolicy<'_>| {
+        verify_key_proof(token, p, now(), &Limits::default()).unwrap()
+    };
+
+    let guard = InMemoryReplayGuard::new(8);
+    let batch = vec![
+        verified(&proof(&a, NOW), &spending),
+        verified(&proof(&b, NOW), &spending),
+    ];
+    assert_eq!(
+        batch[0].spends(),
+        Some((
+            spent_nonce_key(NoncePurpose::CNonce, &c_nonce).as_str(),
+            UnixTime::from_secs(NOW + 301)
+        ))
+    );
+    assert_eq!(
+        Unrecorded::record_all(batch, &guard, now()).unwrap().len(),
+        2
+    );
+    // Two proofs and their one nonce.
+    assert_eq!(guard.len(), 3);
+    let fresh = verified(&proof(&a, NOW - 1), &spending);
+    assert_eq!(fresh.record(&guard, now()), Err(ReplayError::NonceSpent));
+    let replayed = verified(&proof(&a, NOW), &spending);
+    assert_eq!(replayed.record(&guard, now()), Err(ReplayError::NonceSpent));
+    // The same proof twice in one request is a replay of the proof, not of its nonce.
+    let twice = vec![
+        verified(&proof(&b, NOW - 2), &spending),
+        verified(&proof(&b, NOW - 2), &spending),
+    ];
+    assert_eq!(
+        Unrecorded::record_all(twice, &InMemoryReplayGuard::new(8), now()),
+        Err(ReplayError::Replayed)
+    );
+    // A spent nonce is forgotten only once it is too old to be accepted.
+    let later = UnixTime::from_secs(NOW + 301);
+    assert!(matches!(
+        verify_key_proof(&proof(&a, NOW + 300), &spending, later, &Limits::default()),
+        Err(Error::NonceInvalid {
+            source: NonceError::Expired { .. }
+        })
+    ));
+
+    let reusable = spending.with_reusable_nonce();
+    let guard = InMemoryReplayGuard::new(8);
+    assert!(
+        verified(&proof(&a, NOW), &reusable)
+            .record(&guard, now())
+            .is_ok()
+    );
+    assert!(
+        verified(&proof(&a, NOW - 1), &reusable)
+            .record(&guard, now())
+            .is_ok()
+    );
+    assert_eq!(
+        verified(&proof(&a, NOW), &reusable).record(&guard, now()),
+        Err(ReplayError::Replayed)
+    );
+    assert_eq!(guard.len(), 2);
+}
+
 #[test]
 fn iss_rules() {
     let s = key(Algorithm::Es256);
