@@ -12,8 +12,9 @@
 //! 2. `/token`: the code's redemption, an access token and a refresh token, the `jti`s of the
 //!    attestation PoP and of the DPoP proof, and the redemption's audit event;
 //! 3. the replayed token request: the audit event of the replay it was refused for;
-//! 4. `/credential`: the `jti`s of the DPoP proof and of the `B` key proofs, `B` status
-//!    indices, `B` registry rows, a notification id and `B` audit events (one per credential).
+//! 4. `/credential`: the `jti`s of the DPoP proof and of the `B` key proofs, the spent
+//!    c_nonce, `B` status indices, `B` registry rows, a notification id and `B` audit events
+//!    (one per credential).
 //!
 //! Codes, tokens, `jti`s and notification ids are keyed by random 43-character text, as the
 //! issuer keys its SHA-256 hashes; the tables have no secondary index. The issuer keeps more
@@ -191,7 +192,7 @@ struct Issuance {
     refresh_token: String,
     /// The attestation PoP's and the DPoP proof's `jti`s at `/token`.
     token_jtis: [String; 2],
-    /// The DPoP proof's and the key proofs' `jti`s at `/credential`.
+    /// The DPoP proof's and the key proofs' `jti`s and the spent c_nonce at `/credential`.
     credential_jtis: Vec<String>,
     credentials: Vec<(String, u32)>,
     notification: String,
@@ -218,7 +219,9 @@ impl Issuance {
             access_token: key()?,
             refresh_token: key()?,
             token_jtis: [key()?, key()?],
-            credential_jtis: (0..=batch).map(|_| key()).collect::<Result<_, _>>()?,
+            credential_jtis: (0..batch.saturating_add(2))
+                .map(|_| key())
+                .collect::<Result<_, _>>()?,
             credentials,
             notification: key()?,
         })
@@ -358,7 +361,8 @@ mod tests {
             2,
             "access and refresh"
         );
-        assert_eq!(count("SELECT count(*) FROM replay"), batch + 3);
+        // Two at /token; at /credential the DPoP proof, the key proofs and the c_nonce.
+        assert_eq!(count("SELECT count(*) FROM replay"), batch + 4);
         assert_eq!(count("SELECT count(*) FROM status_indices"), batch);
         assert_eq!(count("SELECT count(*) FROM registry"), batch);
         assert_eq!(count("SELECT count(*) FROM notifications"), 1);
