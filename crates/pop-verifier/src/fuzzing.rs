@@ -50,11 +50,12 @@ fn stateless() -> NonceCheck<'static> {
 }
 
 /// Records a verified proof in a fresh guard at the verification time. A fresh guard has room
-/// and no entry, and a verified proof's record outlives `now` (the `iat` check guarantees it),
-/// so a refusal is a bug of this crate: the fuzzer is told by a panic.
+/// (for the proof and the nonce it may spend) and no entry, and a verified proof's records
+/// outlive `now` (the `iat` and nonce checks guarantee it), so a refusal is a bug of this
+/// crate: the fuzzer is told by a panic.
 fn record<T>(verified: crate::Unrecorded<T>) -> Result<(), Error> {
     let result: Result<T, ReplayError> =
-        verified.record(&InMemoryReplayGuard::new(1), UnixTime::from_secs(NOW));
+        verified.record(&InMemoryReplayGuard::new(2), UnixTime::from_secs(NOW));
     if let Err(e) = result {
         panic!("a fresh replay guard refused a verified proof: {e}");
     }
