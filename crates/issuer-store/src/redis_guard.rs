@@ -100,7 +100,11 @@ impl r2d2::ManageConnection for Manager {
 /// # Choices
 /// - **Single use is one command**, `SET key 1 NX PX ttl`: Redis runs commands one at a time,
 ///   so of any number of processes recording the same key exactly one gets `OK` and every
-///   other one a nil (a replay). No read-then-write, no script.
+///   other one a nil (a replay). No read-then-write. A batch (a credential request's key
+///   proofs and the c_nonce they spend, so every credential request) is one `EVAL` of a
+///   script, which Redis also runs without interleaving: its keys need one Redis (a Redis
+///   Cluster refuses keys of different slots), and a Redis that forbids scripts refuses it
+///   (`503`).
 /// - **Expiry is Redis's.** The key lives for `expires_at - now` (the caller's clock gives the
 ///   duration, Redis's clock runs it), so nothing outlives its proof's acceptance window.
 /// - **Keys are namespaced and hashed**: [`RedisOptions::namespace`] followed by the SHA-256

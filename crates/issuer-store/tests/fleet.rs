@@ -1,7 +1,7 @@
 //! Two issuer engines (two processes of a fleet) on one PostgreSQL database, the replay guard
 //! in the same database or (feature `redis`) in Redis: the same key proof sent to both at
-//! once, from 16 threads, is accepted exactly once per round, and every accepted credential
-//! got its own status index.
+//! once, from 16 threads, or (every other round) 16 different proofs over one c_nonce, is
+//! accepted exactly once per round, and every accepted credential got its own status index.
 
 #![cfg(feature = "postgres")]
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
@@ -53,15 +53,26 @@ fn the_same_key_proof_is_accepted_once(engines: &[IssuerEngine; 2], stores: &Pos
         .unwrap();
         let authorization = format!("Bearer {}", tokens["access_token"].as_str().unwrap());
         let nonce = engines[0].fresh(NoncePurpose::CNonce, NOW).unwrap();
-        let claims = KeyProofClaims::new(ISSUER, NOW).with_nonce(nonce);
-        let proof = build_key_proof(&claims, &ProofKey::Jwk(holder.public_jwk()), &holder).unwrap();
-        let body =
-            json!({"credential_configuration_id": "pid", "proofs": {"jwt": [proof]}}).to_string();
+        // Odd rounds: each thread's proof is its own (another `iat`), over the same nonce.
+        let bodies: Vec<String> = (0..THREADS)
+            .map(|thread| {
+                let iat = if round % 2 == 1 {
+                    NOW.saturating_sub(u64::try_from(thread).unwrap())
+                } else {
+                    NOW
+                };
+                let claims = KeyProofClaims::new(ISSUER, iat).with_nonce(nonce.clone());
+                let key = ProofKey::Jwk(holder.public_jwk());
+                let proof = build_key_proof(&claims, &key, &holder).unwrap();
+                json!({"credential_configuration_id": "pid", "proofs": {"jwt": [proof]}})
+                    .to_string()
+            })
+            .collect();
         let answers: Vec<Result<u16, (u16, String)>> = std::thread::scope(|s| {
             let handles: Vec<_> = (0..THREADS)
                 .map(|thread| {
                     let (engine, barrier) = (&engines[thread % 2], &barrier);
-                    let (authorization, body) = (&authorization, &body);
+                    let (authorization, body) = (&authorization, &bodies[thread]);
                     s.spawn(move || {
                         let headers: [(&str, &[u8]); 2] = [
                             ("authorization", authorization.as_bytes()),

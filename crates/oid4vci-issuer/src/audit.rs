@@ -314,7 +314,10 @@ pub enum AuditEvent {
         /// The grant's client, if known.
         client_id: Option<String>,
     },
-    /// A single-use proof was presented a second time and refused.
+    /// A single-use proof was presented a second time and refused. For key proofs this is
+    /// also a new proof over a c_nonce an earlier request spent (the replay guard refuses the
+    /// batch and cannot tell which of its keys it had seen); the same proof twice in one
+    /// request is refused before the guard is asked and not recorded.
     #[non_exhaustive]
     ReplayDetected {
         /// Which kind of proof.

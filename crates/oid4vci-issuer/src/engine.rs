@@ -147,8 +147,8 @@ impl IssuerEngineBuilder {
         self
     }
 
-    /// Uses `replay` for DPoP `jti`s instead of a bounded in-memory guard (a fleet needs a
-    /// shared one).
+    /// Uses `replay` instead of a bounded in-memory guard (a fleet needs a shared one): it
+    /// records the PoP and DPoP `jti`s, the key proofs and the c_nonces they spend.
     pub fn with_replay_guard(mut self, replay: Arc<dyn ReplayGuard>) -> Self {
         self.replay = Some(replay);
         self

@@ -16,7 +16,7 @@ use crate::common::{
 };
 use crate::error::Error;
 use crate::key_proof::AcceptedKeyProof;
-use crate::nonce::NoncePurpose;
+use crate::nonce::{NoncePurpose, spent_nonce_key};
 use crate::replay::replay_key;
 
 /// The `typ` of a key attestation JWT (OpenID4VCI 1.0 App. D.1).
@@ -228,6 +228,8 @@ pub struct VerifiedKeyAttestation {
     iat: UnixTime,
     exp: Option<UnixTime>,
     nonce: Option<String>,
+    /// When the `nonce`, a stateless one that passed, is too old to be accepted.
+    nonce_end: Option<UnixTime>,
     certification: Option<String>,
     status: Option<Value>,
     replay_key: String,
@@ -269,6 +271,19 @@ impl VerifiedKeyAttestation {
     #[must_use]
     pub fn nonce(&self) -> Option<&str> {
         self.nonce.as_deref()
+    }
+
+    /// What spends the attestation's `nonce`, when it is a stateless c_nonce that passed the
+    /// check: its [`spent_nonce_key`](crate::spent_nonce_key) and the first second at which
+    /// the nonce is refused as too old (until then the key must be kept). Record it with the
+    /// proof the attestation came with ([`Unrecorded::spending`](crate::Unrecorded::spending)),
+    /// or with [`Self::replay_key`] for the `attestation` proof type, so that its nonce, like a
+    /// key proof's, serves one request.
+    #[must_use]
+    pub fn spent_nonce(&self) -> Option<(String, UnixTime)> {
+        let nonce = self.nonce.as_deref()?;
+        let end = self.nonce_end?;
+        Some((spent_nonce_key(NoncePurpose::CNonce, nonce), end))
     }
 
     /// The `certification` URL, if carried.
@@ -492,7 +507,8 @@ impl KeyAttestationVerifier {
             AttestationNonce::IfPresent(c) => (c, NonceMode::DangerOptional),
             AttestationNonce::Unchecked => (NonceCheck::NoneIssued, NonceMode::DangerSkipped),
         };
-        check_expected(check, mode, carried, NoncePurpose::CNonce, now).map_err(nonce_error)?;
+        let nonce_end =
+            check_expected(check, mode, carried, NoncePurpose::CNonce, now).map_err(nonce_error)?;
         let digest = ring::digest::digest(&ring::digest::SHA256, jws.signing_input());
         let replay_key = replay_key(
             "key-attestation",
@@ -506,6 +522,7 @@ impl KeyAttestationVerifier {
             iat,
             exp,
             nonce: carried.map(str::to_owned),
+            nonce_end,
             certification,
             status,
             replay_key,

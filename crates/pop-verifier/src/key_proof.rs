@@ -353,7 +353,7 @@ pub fn verify_key_proof(
     let unrecorded = Unrecorded::new(accepted, key, policy.window.replay_expiry(iat));
     Ok(match (nonce, nonce_end) {
         (Some(nonce), Some(end)) if !policy.reusable_nonce => {
-            unrecorded.spending(spent_nonce_key(NoncePurpose::CNonce, nonce), end)
+            unrecorded.spending((spent_nonce_key(NoncePurpose::CNonce, nonce), end))
         }
         _ => unrecorded,
     })

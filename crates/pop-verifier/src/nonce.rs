@@ -87,7 +87,9 @@ pub fn spent_nonce_key(purpose: NoncePurpose, nonce: &str) -> String {
 /// Rotate by constructing a new value with `(new, Some(old_current))`; nonces made with the
 /// secret before that are refused. A nonce is valid for its whole maximum age and may be
 /// presented more than once within it; to make it single-use, record its
-/// [`spent_nonce_key`] in a [`ReplayGuard`](crate::ReplayGuard) until `issued_at + max_age`, as
+/// [`spent_nonce_key`] in a [`ReplayGuard`](crate::ReplayGuard) until `issued_at + max_age + 1`
+/// (guards forget a key at its expiry second; the nonce is still accepted at `issued_at +
+/// max_age`), as
 /// [`verify_key_proof`](crate::verify_key_proof) does for a c_nonce by default.
 ///
 /// ```

@@ -123,10 +123,11 @@ pub struct Unrecorded<T> {
     accepted: T,
     key: String,
     expires_at: UnixTime,
-    /// The single-use nonce the proof spends: its [`spent_nonce_key`](crate::spent_nonce_key)
-    /// and until when it is kept. Set only where the proof's own key covers the nonce (a key
-    /// proof's digest of its signing input), so a replayed proof is also a spent nonce.
-    spends: Option<(String, UnixTime)>,
+    /// The single-use nonces the proof spends: each [`spent_nonce_key`](crate::spent_nonce_key)
+    /// and until when it is kept. Only key proofs spend nonces, and a key proof's own key (the
+    /// digest of its signing input) covers its nonce and its `key_attestation` header, so a
+    /// replayed proof is also a spent nonce.
+    spends: Vec<(String, UnixTime)>,
 }
 
 impl<T> Unrecorded<T> {
@@ -136,13 +137,21 @@ impl<T> Unrecorded<T> {
             accepted,
             key,
             expires_at,
-            spends: None,
+            spends: Vec::new(),
         }
     }
 
-    /// Records `nonce_key` (until `expires_at`) with the proof: the proof spends its nonce.
-    pub(crate) fn spending(mut self, nonce_key: String, expires_at: UnixTime) -> Self {
-        self.spends = Some((nonce_key, expires_at));
+    /// Records `nonce` (a [`spent_nonce_key`](crate::spent_nonce_key) and until when to keep
+    /// it) with the proof, which then spends that nonce too: for the nonce of the key
+    /// attestation a key proof carries
+    /// ([`VerifiedKeyAttestation::spent_nonce`](crate::VerifiedKeyAttestation::spent_nonce)).
+    /// A nonce given twice, or the proof's own, is recorded once.
+    ///
+    /// For key proofs: a key proof's own key covers everything it carries, so when a proof
+    /// that spends a nonce is refused the refusal is reported as [`ReplayError::NonceSpent`].
+    /// Given to a DPoP or PoP proof, a replayed `jti` would be reported so too.
+    pub fn spending(mut self, nonce: (String, UnixTime)) -> Self {
+        self.spends.push(nonce);
         self
     }
 
@@ -165,10 +174,12 @@ impl<T> Unrecorded<T> {
         Ok(self.accepted)
     }
 
-    /// Records every proof of `proofs` with one [`ReplayGuard::check_and_record_all`] call and
-    /// returns the accepted proofs in their order: for the proofs of one request, verified
-    /// first and recorded together, so a request refused by one proof's checks spends none.
-    /// The proofs of a batch may share a nonce: the batch spends it once.
+    /// Records every proof of `proofs` in one write (one [`ReplayGuard::check_and_record_all`]
+    /// call; [`ReplayGuard::check_and_record`] when there is one key) and returns the accepted
+    /// proofs in their order: for the proofs of one request, verified first and recorded
+    /// together, so a request refused by one proof's checks spends none. The proofs of a batch
+    /// may share a nonce: the batch spends it once. A batch that holds one proof twice is
+    /// refused without asking the guard.
     ///
     /// # Errors
     /// As [`Self::record`], for the batch: the guard's [`ReplayGuard::check_and_record_all`]
@@ -195,7 +206,7 @@ impl<T> Unrecorded<T> {
             return Err(ReplayError::Replayed);
         }
         let proof_count = keys.len();
-        for (nonce_key, expires_at) in proofs.iter().filter_map(|proof| proof.spends.as_ref()) {
+        for (nonce_key, expires_at) in proofs.iter().flat_map(|proof| &proof.spends) {
             if !keys
                 .iter()
                 .skip(proof_count)
@@ -220,7 +231,7 @@ impl<T> Unrecorded<T> {
     #[cfg(test)]
     pub(crate) fn spends(&self) -> Option<(&str, UnixTime)> {
         self.spends
-            .as_ref()
+            .first()
             .map(|(key, until)| (key.as_str(), *until))
     }
 

@@ -86,6 +86,10 @@ impl ReplayGuard for PgHandle {
             reason: e.to_string(),
         };
         let now_secs = now.secs();
+        // In key order: two batches that share keys (two requests over one c_nonce) then wait
+        // on each other's rows in the same order, never in a deadlock.
+        let mut entries = entries.to_vec();
+        entries.sort_unstable_by_key(|&(key, _)| key);
         let expiries: Vec<i64> = entries.iter().map(|(_, at)| at.secs()).collect();
         let mut params: Vec<&dyn super::db::Param> = vec![&now_secs];
         let mut sql = String::from("INSERT INTO replay (key, expires_at) VALUES ");

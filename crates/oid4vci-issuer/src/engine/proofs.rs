@@ -6,9 +6,8 @@ use jose_core::keys::{KeyFn, KeyQuery};
 use jose_core::{PublicJwk, UnixTime};
 use oid4vci_types::{CredentialErrorCode, OAuthError, TokenErrorCode};
 use pop_verifier::{
-    AcceptedKeyProof, AttestationNonce, DpopPolicy, KeyAttestationRequirement,
-    KeyAttestationVerifier, KeyProofPolicy, NonceCheck, NoncePurpose, ProofClient, ReplayError,
-    Unrecorded, VerifiedKeyAttestation, spent_nonce_key,
+    AttestationNonce, DpopPolicy, KeyAttestationRequirement, KeyAttestationVerifier,
+    KeyProofPolicy, NonceCheck, ProofClient, ReplayError, Unrecorded, VerifiedKeyAttestation,
 };
 use status_list::{Status, StatusListReference};
 
@@ -145,14 +144,17 @@ fn check_attestation_status(
 }
 
 /// Verifies the key proofs (`openid4vci-proof+jwt`) of one credential request against
-/// c_nonces of this engine, records them together, then checks their key attestations; the
-/// holder keys, in the proofs' order.
+/// c_nonces of this engine, with their key attestations, records them together; the holder
+/// keys, in the proofs' order.
 ///
-/// Every proof is verified before any is recorded, and the batch is recorded with one
-/// [`ReplayGuard::check_and_record_all`](pop_verifier::ReplayGuard::check_and_record_all) (one
-/// write on a durable store, all or none where the guard can): a request refused for one
-/// proof's signature, nonce or claims spends none of its proofs, as ABCA asks of a refused
-/// request's PoP, and a batch with a replayed proof records none.
+/// Every proof, and every key attestation it carries, is verified before any is recorded, and
+/// the batch is recorded in one write
+/// ([`Unrecorded::record_all`](pop_verifier::Unrecorded::record_all): all or none where the
+/// guard can), which also spends the c_nonces of the proofs and of their key attestations: a
+/// request refused for one proof's signature, nonce, claims or key attestation spends none of
+/// its proofs or nonces, as ABCA asks of a refused request's PoP, and a batch with a replayed
+/// proof or a spent nonce records none. Only a proof whose key its key attestation does not
+/// attest is refused after recording.
 ///
 /// A `key_attestation` header (OpenID4VCI 1.0 App. F.1) is verified when the engine has a key
 /// attestation verifier: its `nonce` must be a valid c_nonce, the proof's key must be one of
@@ -180,46 +182,123 @@ pub(super) fn key_proofs(
     .with_client(client);
     let limits = key_proof_limits(engine);
     let mut verified = Vec::with_capacity(proofs.len());
-    // The key attestation each proof's key was resolved from, if any: verified once, here.
+    // The key attestation of each proof, if any: verified once, here.
     let mut attestations = Vec::with_capacity(proofs.len());
     for proof in proofs {
-        let first = match pop_verifier::verify_key_proof(proof, &policy, now, &limits) {
-            Ok(unrecorded) => {
-                verified.push(unrecorded);
-                attestations.push(None);
-                continue;
-            }
-            Err(e) => e,
-        };
-        // Only a proof the plain policy refused is read for a `kid` inside a key attestation:
-        // proofs with a `jwk` (the usual case) are parsed once.
-        let Some(attestation) = kid_in_key_attestation(engine, proof, &limits, now)? else {
-            return Err(proof_error("proof", &first));
-        };
-        let keys = attestation.attested_keys().to_vec();
-        let lookup =
-            KeyFn::new(move |query: &KeyQuery<'_>, _| Ok(attested_candidates(&keys, query.kid())));
-        verified.push(
-            pop_verifier::verify_key_proof(proof, &policy.with_kid_keys(&lookup), now, &limits)
-                .map_err(|e| proof_error("proof", &e))?,
-        );
-        attestations.push(Some(attestation));
+        let (unrecorded, attestation) =
+            match pop_verifier::verify_key_proof(proof, &policy, now, &limits) {
+                Ok(unrecorded) => {
+                    let header = carried_key_attestation(proof, &limits);
+                    (
+                        unrecorded,
+                        header_attestation(engine, header, required, now)?,
+                    )
+                }
+                Err(first) => {
+                    // Only a proof the plain policy refused is read for a `kid` inside a key
+                    // attestation: proofs with a `jwk` (the usual case) are verified once.
+                    let Some(attestation) = kid_in_key_attestation(engine, proof, &limits, now)?
+                    else {
+                        return Err(proof_error("proof", &first));
+                    };
+                    let keys = attestation.attested_keys().to_vec();
+                    let lookup = KeyFn::new(move |query: &KeyQuery<'_>, _| {
+                        Ok(attested_candidates(&keys, query.kid()))
+                    });
+                    let kid_policy = policy.with_kid_keys(&lookup);
+                    let unrecorded =
+                        pop_verifier::verify_key_proof(proof, &kid_policy, now, &limits)
+                            .map_err(|e| proof_error("proof", &e))?;
+                    check_attestation(engine, "key_attestation", &attestation, required, now)?;
+                    (unrecorded, Some(attestation))
+                }
+            };
+        let spends = attestation
+            .as_ref()
+            .and_then(VerifiedKeyAttestation::spent_nonce);
+        verified.push(match spends {
+            Some(nonce) => unrecorded.spending(nonce),
+            None => unrecorded,
+        });
+        attestations.push(attestation);
     }
     let accepted = Unrecorded::record_all(verified, engine.replay.as_ref(), now)
         .map_err(|e| replay_failure(e.clone(), spent_proof_error("proof", &e)))?;
     let single = accepted.len() == 1;
     let mut keys = Vec::with_capacity(accepted.len());
     for (proof, attestation) in accepted.into_iter().zip(attestations) {
-        keys.extend(attested_holder_keys(
-            engine,
-            proof,
-            attestation,
-            required,
-            single,
-            now,
-        )?);
+        let Some(attestation) = attestation else {
+            keys.push(proof.into_holder_key());
+            continue;
+        };
+        attestation
+            .check_proof_key(&proof)
+            .map_err(|e| proof_error("key_attestation", &e))?;
+        if single {
+            keys.extend(distinct_attested_keys(
+                engine,
+                &attestation,
+                Some(proof.holder_key()),
+            )?);
+        } else {
+            keys.push(proof.into_holder_key());
+        }
     }
     Ok(keys)
+}
+
+/// The `key_attestation` header of a verified key proof (a string there, or the proof would
+/// have been refused), if it carries one.
+fn carried_key_attestation(proof: &str, limits: &jose_core::Limits) -> Option<String> {
+    let jws = jose_core::CompactJws::parse(proof, limits).ok()?;
+    match jws.header().member("key_attestation") {
+        Some(serde_json::Value::String(attestation)) => Some(attestation.clone()),
+        _ => None,
+    }
+}
+
+/// The key attestation of a `jwt` proof with a `jwk` or `x5c` key, verified and checked
+/// against `required`, or its absence where that is allowed: a proof without one is refused
+/// when `required` is set; one with one is verified when the engine has a verifier, and is a
+/// server fault when a requirement cannot be checked for want of a verifier.
+fn header_attestation(
+    engine: &IssuerEngine,
+    header: Option<String>,
+    required: Option<&KeyAttestationRequirement>,
+    now: UnixTime,
+) -> Result<Option<VerifiedKeyAttestation>, OAuthError> {
+    match (header, &engine.key_attestation, required) {
+        (Some(attestation), Some(verifier), _) => {
+            let verified = verify_key_attestation(engine, verifier, &attestation, now)?;
+            check_attestation(engine, "key_attestation", &verified, required, now)?;
+            Ok(Some(verified))
+        }
+        (None, _, Some(_)) => Err(OAuthError::from_code(
+            CredentialErrorCode::InvalidProof,
+            "the credential configuration requires a key attestation: the jwt proof has no key_attestation header",
+        )),
+        (Some(_), None, Some(_)) => Err(unavailable(
+            "a profile requires key attestation but no verifier is configured".to_owned(),
+        )),
+        (Some(_) | None, None, None) | (None, Some(_), None) => Ok(None),
+    }
+}
+
+/// The checks of a verified key attestation that need no proof: it meets `required`, and its
+/// status list entry (when the engine checks statuses) is `VALID`.
+fn check_attestation(
+    engine: &IssuerEngine,
+    what: &str,
+    attestation: &VerifiedKeyAttestation,
+    required: Option<&KeyAttestationRequirement>,
+    now: UnixTime,
+) -> Result<(), OAuthError> {
+    if let Some(required) = required {
+        attestation
+            .check_requirement(required)
+            .map_err(|e| proof_error(what, &e))?;
+    }
+    check_attestation_status(engine, what, attestation, now)
 }
 
 /// The verified key attestation of a proof that names its key by `kid` inside a
@@ -284,57 +363,6 @@ fn verify_key_attestation(
             AttestationNonce::Required(c_nonce(engine)),
         )
         .map_err(|e| proof_error("key_attestation", &e))
-}
-
-/// The holder keys of a recorded key proof, once its key attestation (if any, or required)
-/// passed: the proof's key, or, for the `single` proof of a request, every attested key. The
-/// proof is recorded before its attestation is checked: a refused proof is spent. `checked`
-/// is the attestation already verified to resolve the proof's `kid`, not verified again.
-fn attested_holder_keys(
-    engine: &IssuerEngine,
-    accepted: AcceptedKeyProof,
-    checked: Option<VerifiedKeyAttestation>,
-    required: Option<&KeyAttestationRequirement>,
-    single: bool,
-    now: UnixTime,
-) -> Result<Vec<PublicJwk>, OAuthError> {
-    match (
-        accepted.key_attestation(),
-        &engine.key_attestation,
-        required,
-    ) {
-        (Some(attestation), Some(verifier), _) => {
-            let attestation = match checked {
-                Some(checked) => checked,
-                None => verify_key_attestation(engine, verifier, attestation, now)?,
-            };
-            attestation
-                .check_proof_key(&accepted)
-                .map_err(|e| proof_error("key_attestation", &e))?;
-            if let Some(required) = required {
-                attestation
-                    .check_requirement(required)
-                    .map_err(|e| proof_error("key_attestation", &e))?;
-            }
-            check_attestation_status(engine, "key_attestation", &attestation, now)?;
-            if single {
-                return distinct_attested_keys(engine, &attestation, Some(accepted.holder_key()));
-            }
-        }
-        (None, _, Some(_)) => {
-            return Err(OAuthError::from_code(
-                CredentialErrorCode::InvalidProof,
-                "the credential configuration requires a key attestation: the jwt proof has no key_attestation header",
-            ));
-        }
-        (Some(_), None, Some(_)) => {
-            return Err(unavailable(
-                "a profile requires key attestation but no verifier is configured".to_owned(),
-            ));
-        }
-        (Some(_) | None, None, None) | (None, Some(_), None) => {}
-    }
-    Ok(vec![accepted.into_holder_key()])
 }
 
 /// An attestation's keys, one credential each, none twice. An attestation of more keys than
@@ -407,17 +435,13 @@ pub(super) fn attestation_proof(
     check_attestation_status(engine, "key attestation", &verified, now)?;
     let distinct = distinct_attested_keys(engine, &verified, None)?;
     // The attestation is the whole proof: it is accepted once, and it spends its c_nonce as a
-    // `jwt` proof does, both until the nonce is too old (its issue time is at most the future
-    // skew ahead of now).
-    let expires_at = now
-        .saturating_add(engine.settings.nonce_max_age_seconds)
-        .saturating_add(pop_verifier::DEFAULT_NONCE_FUTURE_SKEW_SECS)
-        .saturating_add(1);
-    let nonce = verified
-        .nonce()
-        .map(|n| spent_nonce_key(NoncePurpose::CNonce, n));
-    let mut entries = vec![(verified.replay_key(), expires_at)];
-    entries.extend(nonce.as_deref().map(|key| (key, expires_at)));
+    // `jwt` proof does, both until the nonce is too old.
+    let Some((nonce_key, until)) = verified.spent_nonce() else {
+        return Err(unavailable(
+            "the attestation proof's c_nonce was checked but cannot be spent".to_owned(),
+        ));
+    };
+    let entries = [(verified.replay_key(), until), (nonce_key.as_str(), until)];
     engine
         .replay
         .check_and_record_all(&entries, now)

@@ -217,6 +217,57 @@ fn proof(engine: &IssuerEngine, holder: &LocalSigner, attestation: Option<&str>)
     .unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// A `jwt` proof by `holder` over `nonce`, without a key attestation.
+fn proof_over(holder: &LocalSigner, nonce: &str) -> String {
+    let claims = KeyProofClaims::new(ISSUER, NOW).with_nonce(nonce);
+    build_key_proof(&claims, &ProofKey::Jwk(holder.public_jwk()), holder)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A c_nonce serves one request wherever it appears: in a `jwt` proof, in the key attestation
+/// a `jwt` proof carries (whose nonce may differ from the proof's), or as the nonce of an
+/// `attestation` proof.
+#[test]
+fn a_c_nonce_serves_one_request_in_a_proof_or_a_key_attestation() {
+    let provider = Provider::new();
+    let engine = engine(&provider, 4);
+    let (h1, h2) = (holder(), holder());
+    let spent = |what: &str| {
+        refused(
+            "invalid_nonce",
+            &format!("{what}: the nonce was already used by an earlier proof"),
+        )
+    };
+    // Spent by a jwt proof: an attestation proof with it is refused.
+    let nonce = c_nonce(&engine);
+    let plain = json!({"jwt": [proof_over(&h1, &nonce)]});
+    assert_eq!(request(&engine, "plain", &plain), Ok(1));
+    let att = provider.attest(&attestation_claims(vec![h2.public_jwk()]).with_nonce(&nonce));
+    assert_eq!(
+        request(&engine, "pid", &json!({"attestation": [att]})),
+        spent("key attestation")
+    );
+    // A key attestation's own nonce, other than its proof's, is spent with the proof.
+    let attestation_nonce = c_nonce(&engine);
+    let att =
+        provider.attest(&attestation_claims(vec![h1.public_jwk()]).with_nonce(&attestation_nonce));
+    assert_eq!(
+        request(
+            &engine,
+            "pid",
+            &json!({"jwt": [proof(&engine, &h1, Some(&att))]})
+        ),
+        Ok(1)
+    );
+    let reuse = json!({"jwt": [proof_over(&h2, &attestation_nonce)]});
+    assert_eq!(request(&engine, "plain", &reuse), spent("proof"));
+    // The same attestation as the whole proof, with the victim's token: its nonce is spent.
+    assert_eq!(
+        request(&engine, "pid", &json!({"attestation": [att]})),
+        spent("key attestation")
+    );
+}
+
 /// One `jwt` proof by `holder` carrying `attestation` is refused with `invalid_proof` and
 /// `description`.
 fn assert_invalid_proof(
@@ -410,23 +461,40 @@ fn a_kid_proof_with_a_key_attestation_issues_one_credential_per_attested_key() {
     let provider = Provider::new();
     let engine = engine(&provider, 4);
     let (h1, h2) = (holder(), holder());
-    let att = provider.attest(
-        &attestation_claims(vec![h1.public_jwk(), h2.public_jwk()]).with_nonce(c_nonce(&engine)),
-    );
+    // Each request's attestation has a c_nonce of its own: the request spends it.
+    let att = || {
+        provider.attest(
+            &attestation_claims(vec![h1.public_jwk(), h2.public_jwk()])
+                .with_nonce(c_nonce(&engine)),
+        )
+    };
+    let first = att();
     assert_eq!(
         request(
             &engine,
             "pid",
-            &json!({"jwt": [kid_proof(&engine, &h2, "1", &att)]})
+            &json!({"jwt": [kid_proof(&engine, &h2, "1", &first)]})
         ),
         Ok(2)
+    );
+    // The attestation again, with a proof over a fresh c_nonce: its own nonce is spent.
+    assert_eq!(
+        request(
+            &engine,
+            "pid",
+            &json!({"jwt": [kid_proof(&engine, &h2, "1", &first)]})
+        ),
+        refused(
+            "invalid_nonce",
+            "proof: the nonce was already used by an earlier proof"
+        )
     );
     // A kid that is no index: each attested key is tried.
     assert_eq!(
         request(
             &engine,
             "pid",
-            &json!({"jwt": [kid_proof(&engine, &h1, "k", &att)]})
+            &json!({"jwt": [kid_proof(&engine, &h1, "k", &att())]})
         ),
         Ok(2)
     );
@@ -435,7 +503,7 @@ fn a_kid_proof_with_a_key_attestation_issues_one_credential_per_attested_key() {
         request(
             &engine,
             "pid",
-            &json!({"jwt": [kid_proof(&engine, &h1, "1", &att)]})
+            &json!({"jwt": [kid_proof(&engine, &h1, "1", &att())]})
         ),
         refused("invalid_proof", "proof: signature does not verify")
     );
@@ -445,7 +513,7 @@ fn a_kid_proof_with_a_key_attestation_issues_one_credential_per_attested_key() {
         request(
             &engine,
             "pid",
-            &json!({"jwt": [kid_proof(&engine, &stranger, "k", &att)]})
+            &json!({"jwt": [kid_proof(&engine, &stranger, "k", &att())]})
         ),
         refused("invalid_proof", "proof: signature does not verify")
     );
@@ -470,16 +538,18 @@ fn a_single_attested_proof_is_bounded_by_the_batch_size() {
     let provider = Provider::new();
     let engine = engine(&provider, 2);
     let (h1, h2, h3) = (holder(), holder(), holder());
-    let three = provider.attest(
-        &attestation_claims(vec![h1.public_jwk(), h2.public_jwk(), h3.public_jwk()])
-            .with_nonce(c_nonce(&engine)),
-    );
+    let three = || {
+        provider.attest(
+            &attestation_claims(vec![h1.public_jwk(), h2.public_jwk(), h3.public_jwk()])
+                .with_nonce(c_nonce(&engine)),
+        )
+    };
     let public = |h: &LocalSigner| h.public_jwk().to_value();
     assert_eq!(
         bound_keys(
             &engine,
             "pid",
-            &json!({"jwt": [proof(&engine, &h3, Some(&three))]})
+            &json!({"jwt": [proof(&engine, &h3, Some(&three()))]})
         ),
         Ok(vec![public(&h1), public(&h3)]),
         "the first key, and the proof's key in place of the second"
@@ -488,7 +558,7 @@ fn a_single_attested_proof_is_bounded_by_the_batch_size() {
         bound_keys(
             &engine,
             "pid",
-            &json!({"jwt": [proof(&engine, &h1, Some(&three))]})
+            &json!({"jwt": [proof(&engine, &h1, Some(&three()))]})
         ),
         Ok(vec![public(&h1), public(&h2)])
     );

@@ -3,7 +3,9 @@ use jose_core::{LocalSigner, Signer, SystemRandom, base64url};
 use serde_json::{Value, json};
 
 use super::*;
-use crate::{InMemoryReplayGuard, NonceCheck, NonceError, ReplayError, StatelessNonces};
+use crate::{
+    InMemoryReplayGuard, NonceCheck, NonceError, ReplayError, ReplayGuard as _, StatelessNonces,
+};
 
 const ISSUER: &str = "https://credential-issuer.example.com";
 const NOW: i64 = 1_800_000_000;
@@ -437,14 +439,62 @@ fn a_stateless_c_nonce_is_spent_once_per_request() {
         Unrecorded::record_all(twice, &InMemoryReplayGuard::new(8), now()),
         Err(ReplayError::Replayed)
     );
-    // A spent nonce is forgotten only once it is too old to be accepted.
+    // A spent nonce is kept while it is accepted (to its last second) and forgotten once it is
+    // too old to be.
+    let last = UnixTime::from_secs(NOW + 300);
+    let at_last = verify_key_proof(&proof(&a, NOW + 300), &spending, last, &Limits::default());
+    assert_eq!(
+        at_last.unwrap().record(&guard, last),
+        Err(ReplayError::NonceSpent)
+    );
     let later = UnixTime::from_secs(NOW + 301);
     assert!(matches!(
-        verify_key_proof(&proof(&a, NOW + 300), &spending, later, &Limits::default()),
+        verify_key_proof(&proof(&a, NOW + 301), &spending, later, &Limits::default()),
         Err(Error::NonceInvalid {
             source: NonceError::Expired { .. }
         })
     ));
+    // At `NOW + 301` the nonce's key has expired (the proofs' keys live on, to their `iat`
+    // window): recording it again succeeds.
+    let spent = spent_nonce_key(NoncePurpose::CNonce, &c_nonce);
+    let kept = UnixTime::from_secs(NOW + 400);
+    assert_eq!(
+        guard.check_and_record(&spent, kept, last),
+        Err(ReplayError::Replayed)
+    );
+    assert_eq!(guard.check_and_record(&spent, kept, later), Ok(()));
+
+    // A request with two nonces, one spent: refused whole, the other nonce stays unspent.
+    let other_nonce = nonces
+        .issue(NoncePurpose::CNonce, UnixTime::from_secs(NOW - 1), &rng)
+        .unwrap();
+    assert_ne!(other_nonce, c_nonce);
+    let with_other = |s: &LocalSigner| {
+        raw(
+            s,
+            &header(s),
+            &json!({"aud": ISSUER, "iat": NOW, "nonce": other_nonce}),
+        )
+    };
+    let guard = InMemoryReplayGuard::new(8);
+    assert!(
+        verified(&proof(&a, NOW), &spending)
+            .record(&guard, now())
+            .is_ok()
+    );
+    let mixed = vec![
+        verified(&proof(&b, NOW), &spending),
+        verified(&with_other(&a), &spending),
+    ];
+    assert_eq!(
+        Unrecorded::record_all(mixed, &guard, now()),
+        Err(ReplayError::NonceSpent)
+    );
+    assert!(
+        verified(&with_other(&b), &spending)
+            .record(&guard, now())
+            .is_ok()
+    );
 
     let reusable = spending.with_reusable_nonce();
     let guard = InMemoryReplayGuard::new(8);
