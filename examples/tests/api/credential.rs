@@ -108,6 +108,20 @@ fn post_body(t: &TestEnv, wallet: &Wallet, body: &serde_json::Value) -> examples
         .unwrap()
 }
 
+/// A key proof over `nonce` for `issuer` whose header names one new key and whose signature is
+/// another's.
+fn signed_by_another_key(wallet: &Wallet, issuer: &str, nonce: &str) -> String {
+    let named = wallet.new_holder_key().unwrap();
+    let header = Header::new(jose_core::Algorithm::Es256)
+        .with_typ("openid4vci-proof+jwt")
+        .with_jwk(named.public_jwk());
+    let claims = json!({"aud": issuer, "iat": crate::common::START, "nonce": nonce});
+    UnsignedJws::new(&header, claims.as_object().unwrap())
+        .unwrap()
+        .sign(&wallet.new_holder_key().unwrap())
+        .unwrap()
+}
+
 #[test]
 fn stale_nonce_is_invalid_nonce() {
     let t = TestEnv::start();
@@ -136,15 +150,7 @@ fn a_c_nonce_serves_one_credential_request() {
         wallet.proof(&info.issuer, &key, &nonce).unwrap()
     };
     // A batch refused for one proof's signature spends nothing.
-    let named = wallet.new_holder_key().unwrap();
-    let header = Header::new(jose_core::Algorithm::Es256)
-        .with_typ("openid4vci-proof+jwt")
-        .with_jwk(named.public_jwk());
-    let claims = json!({"aud": info.issuer, "iat": crate::common::START, "nonce": nonce});
-    let forged = UnsignedJws::new(&header, claims.as_object().unwrap())
-        .unwrap()
-        .sign(&wallet.new_holder_key().unwrap())
-        .unwrap();
+    let forged = signed_by_another_key(&wallet, &info.issuer, &nonce);
     let refused = post_with_proofs(&t, &wallet, "IdentityCredential", vec![proof(), forged]);
     assert_eq!(refused.error_code(), Some("invalid_proof"));
     let (first, second) = (proof(), proof());
@@ -183,16 +189,7 @@ fn proof_signed_by_another_key_than_its_header_key_is_invalid_proof() {
     let wallet = t.wallet();
     let info = wallet.discover(&t.env.issuer_url).unwrap();
     let nonce = wallet.nonce(&info).unwrap();
-    let named = wallet.new_holder_key().unwrap();
-    let signing = wallet.new_holder_key().unwrap();
-    let header = Header::new(jose_core::Algorithm::Es256)
-        .with_typ("openid4vci-proof+jwt")
-        .with_jwk(named.public_jwk());
-    let claims = json!({"aud": info.issuer, "iat": crate::common::START, "nonce": nonce});
-    let proof = UnsignedJws::new(&header, claims.as_object().unwrap())
-        .unwrap()
-        .sign(&signing)
-        .unwrap();
+    let proof = signed_by_another_key(&wallet, &info.issuer, &nonce);
     let reply = post_with_proofs(&t, &wallet, "IdentityCredential", vec![proof]);
     assert_eq!(reply.status, 400);
     assert_eq!(reply.error_code(), Some("invalid_proof"));
