@@ -188,7 +188,10 @@ pub(super) fn key_proofs(
         let (unrecorded, attestation) =
             match pop_verifier::verify_key_proof(proof, &policy, now, &limits) {
                 Ok(unrecorded) => {
-                    let header = carried_key_attestation(proof, &limits);
+                    // Read only where a key attestation is verified or required.
+                    let header = (engine.key_attestation.is_some() || required.is_some())
+                        .then(|| carried_key_attestation(proof, &limits))
+                        .flatten();
                     (
                         unrecorded,
                         header_attestation(engine, header, required, now)?,
