@@ -14,10 +14,10 @@ use crate::common::{
     NonceCheck, NonceMode, check_expected, check_header, check_signature, claim_error, nonce_error,
     parse,
 };
-use crate::error::Error;
+use crate::error::{Error, ReplayError};
 use crate::key_proof::AcceptedKeyProof;
 use crate::nonce::{NoncePurpose, spent_nonce_key};
-use crate::replay::replay_key;
+use crate::replay::{ReplayGuard, record_entries, replay_key};
 
 /// The `typ` of a key attestation JWT (OpenID4VCI 1.0 App. D.1).
 pub const KEY_ATTESTATION_TYP: &str = "key-attestation+jwt";
@@ -306,6 +306,33 @@ impl VerifiedKeyAttestation {
     #[must_use]
     pub fn replay_key(&self) -> &str {
         &self.replay_key
+    }
+
+    /// Records the attestation as the whole proof (the `attestation` proof type, OpenID4VCI
+    /// 1.0 App. F.3): its [`Self::replay_key`] and the nonce it spends ([`Self::spent_nonce`]),
+    /// in one write, until the nonce is too old to be accepted. A replay of either is
+    /// [`ReplayError::NonceSpent`]: the attestation's key covers its nonce.
+    ///
+    /// # Errors
+    /// The guard's ([`Unrecorded::record`](crate::Unrecorded::record)); and
+    /// [`ReplayError::Unavailable`] for an attestation without a checked stateless nonce,
+    /// which says nothing about how long to remember it (verify it with
+    /// [`AttestationNonce::Required`] and [`NonceCheck::Stateless`]).
+    pub fn record_as_proof(
+        &self,
+        guard: &dyn ReplayGuard,
+        now: UnixTime,
+    ) -> Result<(), ReplayError> {
+        let Some((nonce_key, until)) = self.spent_nonce() else {
+            return Err(ReplayError::Unavailable {
+                reason: "the attestation proof carries no checked stateless c_nonce".to_owned(),
+            });
+        };
+        let keys = [
+            (self.replay_key.as_str(), until),
+            (nonce_key.as_str(), until),
+        ];
+        record_entries(guard, &keys, true, now)
     }
 
     /// Whether `key` (compared by RFC 7638 thumbprint) is one of the attested keys.

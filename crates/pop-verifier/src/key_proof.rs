@@ -220,6 +220,17 @@ pub struct AcceptedKeyProof {
     key_attestation: Option<String>,
 }
 
+impl Unrecorded<AcceptedKeyProof> {
+    /// The `key_attestation` header (a compact JWT), undecoded and unverified: the issuer
+    /// verifies it (OpenID4VCI 1.0 App. D) before recording the proof, so that a refused
+    /// attestation spends nothing and the proof can spend the attestation's nonce
+    /// ([`Unrecorded::spending`]).
+    #[must_use]
+    pub fn key_attestation(&self) -> Option<&str> {
+        self.peek().key_attestation()
+    }
+}
+
 impl AcceptedKeyProof {
     /// The verified holder key.
     #[must_use]

@@ -170,7 +170,7 @@ impl<T> Unrecorded<T> {
     /// closed: answer 503, never accept); [`ReplayError::AlreadyExpired`] when `now` is past
     /// the window.
     pub fn record(self, guard: &dyn ReplayGuard, now: UnixTime) -> Result<T, ReplayError> {
-        record_entries(guard, &Self::entries(core::slice::from_ref(&self))?, now)?;
+        Self::record_slice(core::slice::from_ref(&self), guard, now)?;
         Ok(self.accepted)
     }
 
@@ -189,15 +189,20 @@ impl<T> Unrecorded<T> {
         guard: &dyn ReplayGuard,
         now: UnixTime,
     ) -> Result<Vec<T>, ReplayError> {
-        record_entries(guard, &Self::entries(&proofs)?, now)?;
+        Self::record_slice(&proofs, guard, now)?;
         Ok(proofs.into_iter().map(|proof| proof.accepted).collect())
     }
 
-    /// What recording `proofs` writes: their keys, then each nonce they spend, once.
+    /// Records `proofs`: their keys, then each nonce they spend, once.
     ///
     /// # Errors
-    /// [`ReplayError::Replayed`] for a proof given twice (its nonce is not what was replayed).
-    fn entries(proofs: &[Self]) -> Result<Entries<'_>, ReplayError> {
+    /// As [`record_entries`]; [`ReplayError::Replayed`] for a proof given twice (its nonce is
+    /// not what was replayed).
+    fn record_slice(
+        proofs: &[Self],
+        guard: &dyn ReplayGuard,
+        now: UnixTime,
+    ) -> Result<(), ReplayError> {
         let mut keys: Vec<(&str, UnixTime)> = proofs
             .iter()
             .map(|proof| (proof.key.as_str(), proof.expires_at))
@@ -215,10 +220,13 @@ impl<T> Unrecorded<T> {
                 keys.push((nonce_key.as_str(), *expires_at));
             }
         }
-        Ok(Entries {
-            spends_a_nonce: keys.len() > proof_count,
-            keys,
-        })
+        record_entries(guard, &keys, keys.len() > proof_count, now)
+    }
+
+    /// The accepted value, for the verifier of its kind to expose what the caller must check
+    /// before recording (a key proof's `key_attestation` header).
+    pub(crate) const fn peek(&self) -> &T {
+        &self.accepted
     }
 
     /// The replay key (tests only).
@@ -242,27 +250,22 @@ impl<T> Unrecorded<T> {
     }
 }
 
-/// The keys one recording writes, and whether one of them spends a nonce.
-struct Entries<'k> {
-    keys: Vec<(&'k str, UnixTime)>,
-    spends_a_nonce: bool,
-}
-
-/// Records `entries` in `guard`: one key through [`ReplayGuard::check_and_record`], more in one
-/// [`ReplayGuard::check_and_record_all`]. Where a nonce is spent, a replay is
+/// Records `keys` in `guard`: one key through [`ReplayGuard::check_and_record`], more in one
+/// [`ReplayGuard::check_and_record_all`]. When `spends_a_nonce`, a replay is
 /// [`ReplayError::NonceSpent`]: the proofs' keys cover their nonces, so a replayed proof also
 /// presents a spent nonce, and the guard cannot tell which key it had seen.
-fn record_entries(
+pub(crate) fn record_entries(
     guard: &dyn ReplayGuard,
-    entries: &Entries<'_>,
+    keys: &[(&str, UnixTime)],
+    spends_a_nonce: bool,
     now: UnixTime,
 ) -> Result<(), ReplayError> {
-    let result = match entries.keys.as_slice() {
+    let result = match keys {
         [(key, expires_at)] => guard.check_and_record(key, *expires_at, now),
         keys => guard.check_and_record_all(keys, now),
     };
     result.map_err(|e| match e {
-        ReplayError::Replayed if entries.spends_a_nonce => ReplayError::NonceSpent,
+        ReplayError::Replayed if spends_a_nonce => ReplayError::NonceSpent,
         other => other,
     })
 }

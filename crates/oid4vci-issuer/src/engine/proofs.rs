@@ -188,14 +188,9 @@ pub(super) fn key_proofs(
         let (unrecorded, attestation) =
             match pop_verifier::verify_key_proof(proof, &policy, now, &limits) {
                 Ok(unrecorded) => {
-                    // Read only where a key attestation is verified or required.
-                    let header = (engine.key_attestation.is_some() || required.is_some())
-                        .then(|| carried_key_attestation(proof, &limits))
-                        .flatten();
-                    (
-                        unrecorded,
-                        header_attestation(engine, header, required, now)?,
-                    )
+                    let header = unrecorded.key_attestation();
+                    let attestation = header_attestation(engine, header, required, now)?;
+                    (unrecorded, attestation)
                 }
                 Err(first) => {
                     // Only a proof the plain policy refused is read for a `kid` inside a key
@@ -250,29 +245,19 @@ pub(super) fn key_proofs(
     Ok(keys)
 }
 
-/// The `key_attestation` header of a verified key proof (a string there, or the proof would
-/// have been refused), if it carries one.
-fn carried_key_attestation(proof: &str, limits: &jose_core::Limits) -> Option<String> {
-    let jws = jose_core::CompactJws::parse(proof, limits).ok()?;
-    match jws.header().member("key_attestation") {
-        Some(serde_json::Value::String(attestation)) => Some(attestation.clone()),
-        _ => None,
-    }
-}
-
 /// The key attestation of a `jwt` proof with a `jwk` or `x5c` key, verified and checked
 /// against `required`, or its absence where that is allowed: a proof without one is refused
 /// when `required` is set; one with one is verified when the engine has a verifier, and is a
 /// server fault when a requirement cannot be checked for want of a verifier.
 fn header_attestation(
     engine: &IssuerEngine,
-    header: Option<String>,
+    header: Option<&str>,
     required: Option<&KeyAttestationRequirement>,
     now: UnixTime,
 ) -> Result<Option<VerifiedKeyAttestation>, OAuthError> {
     match (header, &engine.key_attestation, required) {
         (Some(attestation), Some(verifier), _) => {
-            let verified = verify_key_attestation(engine, verifier, &attestation, now)?;
+            let verified = verify_key_attestation(engine, verifier, attestation, now)?;
             check_attestation(engine, "key_attestation", &verified, required, now)?;
             Ok(Some(verified))
         }
@@ -430,32 +415,12 @@ pub(super) fn attestation_proof(
             AttestationNonce::Required(c_nonce(engine)),
         )
         .map_err(|e| proof_error("key attestation", &e))?;
-    if let Some(required) = required {
-        verified
-            .check_requirement(required)
-            .map_err(|e| proof_error("key attestation", &e))?;
-    }
-    check_attestation_status(engine, "key attestation", &verified, now)?;
+    check_attestation(engine, "key attestation", &verified, required, now)?;
     let distinct = distinct_attested_keys(engine, &verified, None)?;
     // The attestation is the whole proof: it is accepted once, and it spends its c_nonce as a
-    // `jwt` proof does, both until the nonce is too old.
-    let Some((nonce_key, until)) = verified.spent_nonce() else {
-        return Err(unavailable(
-            "the attestation proof's c_nonce was checked but cannot be spent".to_owned(),
-        ));
-    };
-    let entries = [(verified.replay_key(), until), (nonce_key.as_str(), until)];
-    engine
-        .replay
-        .check_and_record_all(&entries, now)
-        .map_err(|e| {
-            // The attestation's key covers its nonce: a replay of either spent the nonce.
-            let spent = if matches!(e, ReplayError::Replayed) {
-                ReplayError::NonceSpent
-            } else {
-                e
-            };
-            replay_failure(spent.clone(), spent_proof_error("key attestation", &spent))
-        })?;
+    // `jwt` proof does.
+    verified
+        .record_as_proof(engine.replay.as_ref(), now)
+        .map_err(|e| replay_failure(e.clone(), spent_proof_error("key attestation", &e)))?;
     Ok(distinct)
 }
