@@ -381,8 +381,9 @@ pub enum Error {
         /// The topmost certificate whose issuer is unknown.
         cert: CertRef,
     },
-    /// A signature algorithm or public key type outside the supported set (ECDSA P-256/SHA-256,
-    /// P-384/SHA-384, Ed25519, RSA PKCS#1 v1.5 and PSS with 2048 to 8192-bit keys).
+    /// A signature algorithm or public key type outside the supported set (ECDSA on P-256 or
+    /// P-384 with SHA-256 or SHA-384, Ed25519, RSA PKCS#1 v1.5 and PSS with 2048 to 8192-bit
+    /// keys).
     #[error("{cert} uses an unsupported algorithm: {algorithm}")]
     UnsupportedAlgorithm {
         /// The certificate.

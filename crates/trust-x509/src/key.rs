@@ -25,13 +25,17 @@ use webpki::aws_lc_rs as provider;
 #[cfg(not(feature = "aws-lc-rs"))]
 use webpki::ring as provider;
 
-/// Certificate signature algorithms we accept, as passed to rustls-webpki: ECDSA P-256 with
-/// SHA-256, ECDSA P-384 with SHA-384, Ed25519, RSA PKCS#1 v1.5 and RSA-PSS with SHA-256/384/512
-/// and 2048 to 8192-bit keys; on the build's crypto provider (ring, or aws-lc-rs with the
-/// `aws-lc-rs` feature).
+/// Certificate signature algorithms we accept, as passed to rustls-webpki: ECDSA on P-256 or
+/// P-384 with SHA-256 or SHA-384 (RFC 5758 §3.2 ties no hash to a curve, and CAs do sign with
+/// a P-384 key and SHA-256, the OpenID Foundation conformance suite's test CA among them; rustls
+/// accepts the same four), Ed25519, RSA PKCS#1 v1.5 and RSA-PSS with SHA-256/384/512 and 2048
+/// to 8192-bit keys; on the build's crypto provider (ring, or aws-lc-rs with the `aws-lc-rs`
+/// feature).
 pub(crate) static SUPPORTED_SIG_ALGS: &[&dyn SignatureVerificationAlgorithm] = &[
     provider::ECDSA_P256_SHA256,
     provider::ECDSA_P384_SHA384,
+    provider::ECDSA_P384_SHA256,
+    provider::ECDSA_P256_SHA384,
     provider::ED25519,
     provider::RSA_PKCS1_2048_8192_SHA256,
     provider::RSA_PKCS1_2048_8192_SHA384,

@@ -322,6 +322,40 @@ fn algorithms_rsa_pss_p384_ed25519() {
     );
 }
 
+/// ECDSA with either SHA-2 hash on either curve (RFC 5758 §3.2 does not pair them): a P-384
+/// CA signing with SHA-256 (as the OpenID Foundation conformance suite's test CA does) and a
+/// P-256 CA signing with SHA-384 are verified, as rustls verifies them.
+#[test]
+fn ecdsa_with_the_other_hash() {
+    for (leaf, root) in [
+        ("leaf_under_p384_sha256.der", "p384_sha256_root.der"),
+        ("leaf_under_p256_sha384.der", "p256_sha384_root.der"),
+    ] {
+        let v = validate(&[leaf], root, &Policy::any_eku())
+            .unwrap_or_else(|e| panic!("{leaf} under {root}: {e}"));
+        assert_eq!(v.public_key(), &leaf_public_key(&data(leaf)).unwrap());
+    }
+    // The signatures are checked, not just their algorithms: the last byte of the leaf's
+    // signature (the end of its `s`) flipped.
+    let mut forged = data("leaf_under_p384_sha256.der");
+    if let Some(last) = forged.last_mut() {
+        *last ^= 1;
+    }
+    let err = validate_chain(
+        &[forged],
+        &anchors(&["p384_sha256_root.der"]),
+        NOW,
+        &Policy::any_eku(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        Error::InvalidSignature {
+            cert: CertRef::Chain(0)
+        }
+    );
+}
+
 #[test]
 fn mdoc_document_signer_profile() {
     let policy = Policy::mdoc_document_signer();

@@ -138,6 +138,8 @@ def main():
     save("leaf_under_p521.der", cert(name("Leaf Under P-521"), p256(), p521_root, p521_k,
                                      hash_alg=hashes.SHA512()))
 
+    mixed_curve_and_hash()
+
     # ISO 18013-5 IACA -> DS.
     iaca_k = p256()
     iaca = cert(name("Test IACA", "UT"), iaca_k, ca=True, path_len=0, ku="ca",
@@ -161,5 +163,28 @@ def main():
         f.write("\n")
 
 
+def mixed_curve_and_hash():
+    """ECDSA with a hash that is not its curve's usual one (RFC 5758 allows any pairing): a P-384
+    root signing with SHA-256, as some test CAs do, and a P-256 root signing with SHA-384. Each
+    is self-contained, so `python3 make_test_pki.py mixed` makes only these four files."""
+    p384_k = ec.generate_private_key(ec.SECP384R1())
+    p384_root = cert(name("P-384 SHA-256 Root CA"), p384_k, ca=True, ku="ca", nb=CA_FROM,
+                     na=CA_TO)
+    save("p384_sha256_root.der", p384_root)
+    save("leaf_under_p384_sha256.der",
+         cert(name("Leaf Under P-384 SHA-256"), p256(), p384_root, p384_k))
+    p256_k = p256()
+    p256_root = cert(name("P-256 SHA-384 Root CA"), p256_k, ca=True, ku="ca", nb=CA_FROM,
+                     na=CA_TO, hash_alg=hashes.SHA384())
+    save("p256_sha384_root.der", p256_root)
+    save("leaf_under_p256_sha384.der",
+         cert(name("Leaf Under P-256 SHA-384"), p256(), p256_root, p256_k,
+              hash_alg=hashes.SHA384()))
+
+
 if __name__ == "__main__":
-    main()
+    import sys
+    if sys.argv[1:] == ["mixed"]:
+        mixed_curve_and_hash()
+    else:
+        main()
