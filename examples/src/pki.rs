@@ -3,14 +3,16 @@
 //!
 //! Every certificate passes `trust-x509`'s rules: roots have a critical BasicConstraints
 //! (cA, pathLen 0), keyCertSign + cRLSign and a SubjectKeyIdentifier; leaves have an
-//! AuthorityKeyIdentifier and a critical KeyUsage with digitalSignature only. Every serial
+//! AuthorityKeyIdentifier, a SubjectKeyIdentifier (the SHA-1 of the key, RFC 5280 §4.2.1.2
+//! method 1), a critical KeyUsage with digitalSignature only and no BasicConstraints (an end
+//! entity may omit it, RFC 5280 §4.2.1.9; rcgen would spell out its DEFAULT `cA FALSE`, which
+//! is not DER and which strict parsers refuse). Every serial
 //! number is 16 random bytes (positive, non-sequential; RFC 5280 §4.1.2.2 and ISO 18013-5
 //! Annex B ask for at least 63 random bits), so a certificate issued again for the same key
 //! (at every start, on every instance) never repeats one.
 //!
 //! The Document Signer follows the ISO 18013-5 Annex B.1.4 profile: the critical EKU
-//! `1.0.18013.5.1.2`, no BasicConstraints, a SubjectKeyIdentifier (SHA-1 of the key, RFC 5280
-//! §4.2.1.2 method 1), the IACA's country, and the ISO validity limits (IACA ten years here, at
+//! `1.0.18013.5.1.2`, no BasicConstraints, the SubjectKeyIdentifier above, the IACA's country, and the ISO validity limits (IACA ten years here, at
 //! most twenty; DS 450 days, at most 457). The IACA (Annex B.1.2) and the Document Signer both
 //! carry the issuerAltName (a URI: the issuer URL the IACA was made for; the Document Signer
 //! copies the IACA's) and a CRL distribution point, `{issuer URL}/iaca.crl`, where the issuer
@@ -160,25 +162,29 @@ fn extension_value(cert: &x509_cert::Certificate, oid: &[u64]) -> Option<Vec<u8>
         .map(|ext| ext.extn_value.as_bytes().to_vec())
 }
 
-/// The Document Signer's extensions beyond rcgen's own (ISO 18013-5 Annex B.1.4): the
-/// critical EKU and, since the profile has no BasicConstraints (which rcgen writes with the
-/// SubjectKeyIdentifier), the SubjectKeyIdentifier.
-fn document_signer_extensions(subject: &SubjectKey) -> Result<Vec<CustomExtension>, DemoError> {
-    let encoding = |e: der::Error| DemoError::Config(format!("Document Signer extension: {e}"));
+/// The SubjectKeyIdentifier of a leaf: the SHA-1 of its key (RFC 5280 §4.2.1.2 method 1, as
+/// ISO 18013-5 Annex B.1.4 asks of the Document Signer). rcgen writes one only along with a
+/// BasicConstraints, which leaves do not carry.
+fn subject_key_identifier(subject: &SubjectKey) -> Result<CustomExtension, DemoError> {
+    let key_id = OctetString::new(sha1_key_id(&subject.raw))
+        .and_then(|id| id.to_der())
+        .map_err(|e| DemoError::Config(format!("SubjectKeyIdentifier: {e}")))?;
+    Ok(CustomExtension::from_oid_content(
+        SUBJECT_KEY_IDENTIFIER,
+        key_id,
+    ))
+}
+
+/// The Document Signer's critical ExtendedKeyUsage (ISO 18013-5 Annex B.1.4).
+fn document_signer_eku() -> Result<CustomExtension, DemoError> {
     let eku = ObjectIdentifier::from_bytes(trust_x509::KeyPurpose::MDOC_DS.as_der_contents())
         .map_err(|e| DemoError::Config(format!("Document Signer EKU: {e}")))?;
     let eku = x509_cert::ext::pkix::ExtendedKeyUsage(vec![eku])
         .to_der()
-        .map_err(encoding)?;
+        .map_err(|e| DemoError::Config(format!("Document Signer EKU: {e}")))?;
     let mut eku = CustomExtension::from_oid_content(EXT_KEY_USAGE, eku);
     eku.set_criticality(true);
-    let key_id = OctetString::new(sha1_key_id(&subject.raw))
-        .and_then(|id| id.to_der())
-        .map_err(encoding)?;
-    Ok(vec![
-        eku,
-        CustomExtension::from_oid_content(SUBJECT_KEY_IDENTIFIER, key_id),
-    ])
+    Ok(eku)
 }
 
 /// The parameters of a demo root named `common_name` whose key identifier is `key_id`, valid
@@ -366,9 +372,11 @@ impl DemoCa {
         params.not_before = time_of(now.saturating_sub(DAY))?;
         params.not_after = time_of(now.saturating_add(LEAF_VALIDITY_DAYS.saturating_mul(DAY)))?;
         params.serial_number = Some(random_serial()?);
-        params.is_ca = IsCa::ExplicitNoCa;
+        // Not `ExplicitNoCa`: its `cA FALSE` is a DEFAULT spelled out, not DER (X.690 §11.5).
+        params.is_ca = IsCa::NoCa;
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         params.use_authority_key_identifier_extension = true;
+        params.custom_extensions = vec![subject_key_identifier(&subject)?];
         match kind {
             LeafKind::CredentialIssuer { issuer } => {
                 let uri = issuer
@@ -379,8 +387,7 @@ impl DemoCa {
             }
             LeafKind::Attester => {}
             LeafKind::DocumentSigner { issuer } => {
-                params.is_ca = IsCa::NoCa;
-                params.custom_extensions = document_signer_extensions(&subject)?;
+                params.custom_extensions.push(document_signer_eku()?);
                 // The IACA's issuerAltName (Annex B.1.4), or the issuer's URL for an IACA made
                 // before it carried one.
                 let alt_name = match &self.alt_name {

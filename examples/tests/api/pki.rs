@@ -132,6 +132,58 @@ fn extensions(der: &[u8]) -> Vec<(String, bool, Vec<u8>)> {
         .collect()
 }
 
+/// Whether `der` is the DER that RustCrypto's encoder writes for the value it holds: no
+/// DEFAULT value encoded (X.690 §11.5), no indefinite or long-form lengths.
+fn canonical<T: der::DecodeOwned + der::Encode>(der: &[u8]) -> bool {
+    T::from_der(der).is_ok_and(|value| der::Encode::to_der(&value).is_ok_and(|again| again == der))
+}
+
+/// Every certificate of the demo PKI is DER that strict parsers take (Python's `cryptography`
+/// refuses a leaf whose BasicConstraints spells out `cA FALSE`, a DEFAULT value): each root and
+/// each kind of leaf re-encodes to the same bytes, so does its BasicConstraints, and a leaf has
+/// none (RFC 5280 §4.2.1.9: an end entity may omit it) but keeps its SubjectKeyIdentifier.
+#[test]
+fn every_certificate_is_canonical_der() {
+    let now = UnixTime::from_secs(NOW);
+    let ca = DemoCa::generate("Demo CA", now).unwrap();
+    let signer = key();
+    let kinds = [
+        LeafKind::CredentialIssuer {
+            issuer: ISSUER.into(),
+        },
+        LeafKind::Attester,
+        document_signer(),
+    ];
+    let mut certificates = vec![(String::from("root"), ca.root_der().to_vec())];
+    for kind in kinds {
+        let chain = ca.issue("Leaf", &signer.public_jwk(), &kind, now).unwrap();
+        certificates.push((format!("{kind:?}"), chain[0].clone()));
+    }
+    for (what, der) in certificates {
+        assert!(canonical::<x509_cert::Certificate>(&der), "{what}");
+        let basic = extensions(&der)
+            .into_iter()
+            .find(|(oid, ..)| oid == "2.5.29.19");
+        match (what.as_str(), basic) {
+            ("root", Some((_, critical, value))) => {
+                assert!(critical, "{what}: BasicConstraints is critical");
+                assert!(
+                    canonical::<x509_cert::ext::pkix::BasicConstraints>(&value),
+                    "{what}: {value:02x?}"
+                );
+            }
+            ("root", None) => panic!("the root has no BasicConstraints"),
+            (_, Some((_, _, value))) => panic!("{what} has BasicConstraints {value:02x?}"),
+            (_, None) => assert!(
+                extensions(&der)
+                    .iter()
+                    .any(|(oid, critical, _)| oid == "2.5.29.14" && !critical),
+                "{what} has a SubjectKeyIdentifier"
+            ),
+        }
+    }
+}
+
 fn serial(der: &[u8]) -> Vec<u8> {
     let cert = <x509_cert::Certificate as der::Decode>::from_der(der).unwrap();
     cert.tbs_certificate().serial_number().as_bytes().to_vec()

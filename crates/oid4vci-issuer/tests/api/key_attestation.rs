@@ -58,7 +58,7 @@ impl Provider {
         let mut leaf =
             CertificateParams::new(Vec::<String>::new()).unwrap_or_else(|e| panic!("{e}"));
         leaf.distinguished_name = name("Demo Wallet Provider key attester");
-        leaf.is_ca = IsCa::ExplicitNoCa;
+        leaf.is_ca = IsCa::NoCa;
         leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         leaf.use_authority_key_identifier_extension = true;
         let leaf_cert = leaf
