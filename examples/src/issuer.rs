@@ -12,6 +12,7 @@ mod metadata;
 mod metrics;
 mod offers;
 mod pages;
+mod sign_in_throttle;
 mod status;
 mod storage;
 
@@ -20,12 +21,13 @@ pub use audit::{
     AuditEntry, AuditTrail, DEFAULT_AUDIT_PAGE, DemoAudit, IN_MEMORY_AUDIT_CAPACITY,
     InMemoryAuditTrail, json_line,
 };
-pub use authorize::{MAX_FAILED_LOGINS, SESSION_COOKIE};
+pub use authorize::{LOCKED_OUT, MAX_FAILED_LOGINS, SESSION_COOKIE};
 pub use keys::FOLLOW_INTERVAL;
 pub use lenient::{LENIENT_LOG_CAPACITY, LenientLog};
 pub use metrics::{METRICS_MEDIA_TYPE, Metrics};
 pub use offers::{OFFER_PAGE_PATH, offer_qr_svg, offer_qr_terminal};
 pub use pages::{STYLESHEET_PATH, content_security_policy};
+pub use sign_in_throttle::{MAX_FAILURES_PER_USER, WINDOW_SECONDS as SIGN_IN_WINDOW_SECONDS};
 pub use status::{
     STATUS_LIST_CWT_MEDIA_TYPE, STATUS_LIST_JWT_MEDIA_TYPE, STATUS_LIST_TOKEN_LIFETIME_SECONDS,
     STATUS_LIST_TTL_SECONDS,
@@ -123,6 +125,8 @@ pub struct IssuerState {
     metadata: metadata::ServedMetadata,
     /// Users on their way through the login and consent pages.
     login_sessions: authorize::LoginSessions,
+    /// Failed sign-ins per user, across sessions.
+    sign_in_throttle: sign_in_throttle::SignInThrottle,
     /// The operator's offers (their pages and `issuer_state` values).
     offers: offers::Offers,
     /// The last signed token of each status list.
@@ -482,6 +486,7 @@ impl IssuerState {
             keys: key_ring,
             metadata,
             login_sessions: authorize::LoginSessions::default(),
+            sign_in_throttle: sign_in_throttle::SignInThrottle::default(),
             offers: offers::Offers::default(),
             status_tokens: status::SignedStatusLists::default(),
             store_calls,

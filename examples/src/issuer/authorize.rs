@@ -31,6 +31,10 @@ use crate::config::DemoUser;
 pub const SESSION_COOKIE: &str = "issuer_login";
 /// Failed logins after which the authorization ends with `access_denied`.
 pub const MAX_FAILED_LOGINS: u32 = 5;
+/// The login page's message after a wrong name or password.
+const WRONG_CREDENTIALS: &str = "Wrong username or password.";
+/// The login page's message while the user is locked out ([`super::sign_in_throttle`]).
+pub const LOCKED_OUT: &str = "Too many failed sign-ins for this user: try again later.";
 /// Concurrent login sessions the demo keeps.
 const MAX_SESSIONS: usize = 10_000;
 
@@ -246,14 +250,19 @@ pub(super) struct LoginForm {
     password: String,
 }
 
-fn find_user<'a>(users: &'a [DemoUser], username: &str, password: &str) -> Option<&'a DemoUser> {
-    // Every user's password is compared, so the time does not tell which names exist.
+/// The configured user named `username`, and whether `password` is theirs. Every user's name
+/// and password is compared, so the time does not tell which names exist.
+fn find_user<'a>(
+    users: &'a [DemoUser],
+    username: &str,
+    password: &str,
+) -> Option<(&'a DemoUser, bool)> {
     let mut found = None;
     for user in users {
-        let matches =
-            secrets_equal(&user.username, username) & secrets_equal(&user.password, password);
-        if matches {
-            found = Some(user);
+        let named = secrets_equal(&user.username, username);
+        let password_matches = secrets_equal(&user.password, password);
+        if named {
+            found = Some((user, password_matches));
         }
     }
     found
@@ -316,59 +325,88 @@ pub(super) async fn login(
             Ok(posted) => posted,
             Err(refusal) => return refusal.page(),
         };
-        let Some(user) = find_user(&state.config.users, &form.username, &form.password) else {
-            let failed = state
-                .login_sessions
-                .0
-                .update(&id, now, |s| {
-                    s.failed_logins = s.failed_logins.saturating_add(1);
-                    s.failed_logins
-                })
-                .unwrap_or(MAX_FAILED_LOGINS);
-            tracing::info!(failed, "failed login");
-            if failed >= MAX_FAILED_LOGINS {
-                let Some(session) = state.login_sessions.0.take(&id, now) else {
-                    return no_session();
-                };
-                let url = state.engine.refuse(
-                    &session.pending,
-                    "access_denied",
-                    "too many failed sign-in attempts",
-                );
-                return see_other(&url, Some(ended_cookie(&state)));
+        let throttle = &state.sign_in_throttle;
+        let user = match find_user(&state.config.users, &form.username, &form.password) {
+            Some((user, _)) if throttle.locked_out(&user.username, now) => {
+                tracing::info!(user = %user.username, "sign-in refused: too many failures");
+                Err(LOCKED_OUT)
             }
-            return login_page(
-                &session.pending,
-                &session.csrf,
-                Some("Wrong username or password."),
-            )
-            .into_response();
+            Some((user, true)) => {
+                throttle.succeeded(&user.username);
+                Ok(user)
+            }
+            Some((user, false)) => {
+                let failures = throttle.failed(&user.username, now);
+                tracing::info!(user = %user.username, failures, "wrong password");
+                Err(WRONG_CREDENTIALS)
+            }
+            None => Err(WRONG_CREDENTIALS),
         };
-        // A new session id and CSRF token at login (no session fixation).
-        let Some(mut session) = state.login_sessions.0.take(&id, now) else {
-            return no_session();
-        };
-        let (Some(new_id), Some(csrf)) = (random_handle(&state), random_handle(&state)) else {
-            return unavailable();
-        };
-        session.user = Some(user.username.clone());
-        session.csrf = csrf;
-        let ttl = state.engine.settings().user_interaction_ttl_seconds;
-        if state
-            .login_sessions
-            .0
-            .insert(new_id.clone(), session, now.saturating_add(ttl), now)
-            .is_err()
-        {
-            return unavailable();
+        match user {
+            Ok(user) => signed_in(&state, &id, user, now),
+            Err(message) => failed_sign_in(&state, &id, &session, message, now),
         }
-        tracing::info!(user = %user.username, "user signed in");
-        see_other(
-            "/authorize/consent",
-            Some(session_cookie(&state, &new_id, ttl)),
-        )
     })
     .await
+}
+
+/// After a failed sign-in: the login page again with `message`, or, after the session's
+/// [`MAX_FAILED_LOGINS`]th failure, the end of the authorization with `access_denied`.
+fn failed_sign_in(
+    state: &IssuerState,
+    id: &str,
+    session: &LoginSession,
+    message: &str,
+    now: UnixTime,
+) -> Response {
+    let failed = state
+        .login_sessions
+        .0
+        .update(id, now, |s| {
+            s.failed_logins = s.failed_logins.saturating_add(1);
+            s.failed_logins
+        })
+        .unwrap_or(MAX_FAILED_LOGINS);
+    tracing::info!(failed, "failed login");
+    if failed >= MAX_FAILED_LOGINS {
+        let Some(session) = state.login_sessions.0.take(id, now) else {
+            return no_session();
+        };
+        let url = state.engine.refuse(
+            &session.pending,
+            "access_denied",
+            "too many failed sign-in attempts",
+        );
+        return see_other(&url, Some(ended_cookie(state)));
+    }
+    login_page(&session.pending, &session.csrf, Some(message)).into_response()
+}
+
+/// After a successful sign-in of `user`: the session under a new id and CSRF token (no
+/// session fixation), and on to the consent page.
+fn signed_in(state: &IssuerState, id: &str, user: &DemoUser, now: UnixTime) -> Response {
+    let Some(mut session) = state.login_sessions.0.take(id, now) else {
+        return no_session();
+    };
+    let (Some(new_id), Some(csrf)) = (random_handle(state), random_handle(state)) else {
+        return unavailable();
+    };
+    session.user = Some(user.username.clone());
+    session.csrf = csrf;
+    let ttl = state.engine.settings().user_interaction_ttl_seconds;
+    if state
+        .login_sessions
+        .0
+        .insert(new_id.clone(), session, now.saturating_add(ttl), now)
+        .is_err()
+    {
+        return unavailable();
+    }
+    tracing::info!(user = %user.username, "user signed in");
+    see_other(
+        "/authorize/consent",
+        Some(session_cookie(state, &new_id, ttl)),
+    )
 }
 
 /// One credential on the consent page.

@@ -645,6 +645,67 @@ fn too_many_failed_sign_ins_end_the_authorization() {
     assert_eq!(attempt().status, 400, "the session is over");
 }
 
+/// Sessions do not reset a user's failures: after `MAX_FAILURES_PER_USER` wrong passwords in
+/// any sessions, the right password is refused too until the window ends.
+#[test]
+fn failed_sign_ins_of_one_user_add_up_across_sessions() {
+    let t = TestEnv::start();
+    let http = Http::new();
+    let url = format!("{}/authorize/login", t.env.issuer_url);
+    // One POST of `password` as erika in a fresh session.
+    let sign_in_fresh = |password: &str| {
+        let (_, _, _, login) = open_login_page(&t);
+        let html = login.body.as_str().unwrap().to_owned();
+        let (csrf, cookie) = (csrf_in(&html), cookie_of(&login));
+        http.post_form(
+            "login",
+            &url,
+            &[
+                ("csrf", &csrf),
+                ("username", "erika"),
+                ("password", password),
+            ],
+            &[("Cookie", &cookie)],
+        )
+        .unwrap()
+    };
+    let per_user = examples::issuer::MAX_FAILURES_PER_USER;
+    assert!(
+        per_user > examples::issuer::MAX_FAILED_LOGINS,
+        "a session ends first"
+    );
+    for _ in 0..per_user {
+        let reply = sign_in_fresh("wrong");
+        assert_eq!(reply.status, 200);
+        assert!(
+            reply
+                .body
+                .as_str()
+                .unwrap()
+                .contains("Wrong username or password.")
+        );
+    }
+    let locked = sign_in_fresh(DEMO_PASSWORD);
+    assert_eq!(
+        locked.status, 200,
+        "the login page again, not the consent page"
+    );
+    assert!(
+        locked
+            .body
+            .as_str()
+            .unwrap()
+            .contains(examples::issuer::LOCKED_OUT),
+        "{:?}",
+        locked.body
+    );
+    // The window runs from the first failure; after it the right password works again.
+    t.clock.advance(examples::issuer::SIGN_IN_WINDOW_SECONDS);
+    let signed_in = sign_in_fresh(DEMO_PASSWORD);
+    assert_eq!(signed_in.status, 303);
+    assert_eq!(signed_in.header("location"), Some("/authorize/consent"));
+}
+
 #[test]
 fn codes_are_bound_to_pkce_redirect_uri_dpop_key_and_instance() {
     let t = TestEnv::start();
