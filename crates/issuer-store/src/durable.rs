@@ -57,6 +57,9 @@ struct Synced {
     wakers: Vec<Waker>,
     /// The background syncer.
     syncer: Syncer,
+    /// Threads waiting on [`Durability::changed`] (blocking callers and the syncer): a
+    /// notification nobody waits for is skipped, as each costs a system call.
+    sleepers: usize,
 }
 
 /// The state of the background thread that syncs for async tasks.
@@ -125,10 +128,22 @@ impl Durability {
         self.synced.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn wait<'a>(&self, synced: MutexGuard<'a, Synced>) -> MutexGuard<'a, Synced> {
-        self.changed
+    fn wait<'a>(&self, mut synced: MutexGuard<'a, Synced>) -> MutexGuard<'a, Synced> {
+        synced.sleepers = synced.sleepers.saturating_add(1);
+        let mut synced = self
+            .changed
             .wait(synced)
-            .unwrap_or_else(PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner);
+        synced.sleepers = synced.sleepers.saturating_sub(1);
+        synced
+    }
+
+    /// Wakes every thread waiting on [`Self::changed`], if any (`synced` is the lock they
+    /// wait under, so none can start waiting meanwhile).
+    fn notify(&self, synced: &Synced) {
+        if synced.sleepers > 0 {
+            self.changed.notify_all();
+        }
     }
 
     /// Returns once `commit` is on disk: at once when a sync that started after it already
@@ -172,7 +187,7 @@ impl Durability {
         for waker in synced.wakers.drain(..) {
             waker.wake();
         }
-        self.changed.notify_all();
+        self.notify(&synced);
         synced
     }
 
@@ -207,7 +222,7 @@ impl Durability {
             synced.wakers.push(cx.waker().clone());
         }
         synced.wanted = synced.wanted.max(commit.0);
-        self.changed.notify_all();
+        self.notify(&synced);
         Poll::Pending
     }
 
@@ -231,8 +246,9 @@ impl Durability {
     /// Ends the background syncer, if it runs (the database is closing; no task can wait
     /// any more, since each holds the database).
     pub(crate) fn close(&self) {
-        self.lock().syncer = Syncer::Closed;
-        self.changed.notify_all();
+        let mut synced = self.lock();
+        synced.syncer = Syncer::Closed;
+        self.notify(&synced);
     }
 }
 
