@@ -3,8 +3,11 @@
 //! user; `GET /authorize/consent` lists the credentials and claims; `POST /authorize/consent`
 //! hands the decision to the engine, which makes the redirect.
 //!
-//! A login session lives in a cookie (`HttpOnly`, `SameSite=Strict`, path `/authorize`) and
-//! carries a CSRF token that every POST must echo; the session id changes at login. The
+//! A login session lives in a cookie (`HttpOnly`, `SameSite=Lax`, path `/authorize`) and
+//! carries a CSRF token that every POST must echo; the session id changes at login. `Lax`, not
+//! `Strict`: the wallet opens the authorization URL from another site, and a browser sends a
+//! `Strict` cookie on no navigation from another site, so coming back to the URL that way
+//! found no session (`Lax` still keeps it from cross-site POSTs). The
 //! engine decides what may be granted and binds the code; these pages only ask the user.
 //!
 //! The first visit of the authorization URL spends its `request_uri`; the browser holding the
@@ -105,7 +108,7 @@ fn session_cookie(state: &IssuerState, id: &str, max_age: u64) -> String {
         ""
     };
     format!(
-        "{SESSION_COOKIE}={id}; Path=/authorize; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
+        "{SESSION_COOKIE}={id}; Path=/authorize; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
     )
 }
 

@@ -506,7 +506,7 @@ fn the_pages_carry_a_strict_policy_and_refuse_a_wrong_csrf_token() {
     assert_eq!(login.header("referrer-policy"), Some("no-referrer"));
     let cookie_header = login.header("set-cookie").unwrap().to_owned();
     assert!(
-        cookie_header.contains("HttpOnly") && cookie_header.contains("SameSite=Strict"),
+        cookie_header.contains("HttpOnly") && cookie_header.contains("SameSite=Lax"),
         "{cookie_header}"
     );
     let cookie = cookie_header.split(';').next().unwrap().to_owned();

@@ -69,6 +69,51 @@ fn a_user_signs_in_consents_and_the_wallet_gets_the_credential() {
     assert_eq!(browser.find("h1").text(), "Sign-in expired");
 }
 
+/// A page of another site (an opaque `data:` origin) that links to `url`.
+fn link_from_another_site(url: &str) -> String {
+    let html = format!(r#"<!doctype html><title>Wallet</title><a id="go" href="{url}">go</a>"#);
+    let encoded: String = html
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("data:text/html,{encoded}")
+}
+
+/// A wallet opens the authorization URL from another site (its own page, an app's browser
+/// tab), and the user comes back to it the same way before deciding (RFC 9126 §4; the
+/// OpenID Foundation's FAPI 2.0 test opens it twice from its own site): the session cookie
+/// travels on that cross-site navigation (`SameSite=Lax`; `Strict` left it behind, so the
+/// second visit was the error page), and the login page shows again.
+#[test]
+fn the_authorization_url_opened_again_from_another_site_shows_the_login_page() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let info = wallet.discover(&t.env.issuer_url).unwrap();
+    let started = push(&wallet, &info);
+    let browser = Browser::launch();
+    let wallet_page = link_from_another_site(&started.authorization_url);
+    for visit in ["first", "second"] {
+        browser.goto(&wallet_page);
+        browser.find("#go").click();
+        let _ = browser.wait_for_url(|url| url.starts_with(&t.env.issuer_url));
+        assert_eq!(
+            browser.title(),
+            "Sign in · Demo Credential Issuer",
+            "{visit} visit"
+        );
+    }
+    browser.find("#username").send_keys(DEMO_USERNAME);
+    browser.find("#password").send_keys(DEMO_PASSWORD);
+    browser.find("#sign-in").click();
+    assert_eq!(browser.find("#user").text(), DEMO_USERNAME);
+}
+
 #[test]
 fn a_user_who_denies_sends_the_wallet_access_denied() {
     let t = TestEnv::start();
