@@ -36,7 +36,8 @@ pub const SESSION_COOKIE: &str = "issuer_login";
 pub const MAX_FAILED_LOGINS: u32 = 5;
 /// The login page's message after a wrong name or password.
 const WRONG_CREDENTIALS: &str = "Wrong username or password.";
-/// The login page's message while the user is locked out ([`super::sign_in_throttle`]).
+/// The login page's message while the user is locked out: [`super::MAX_FAILURES_PER_USER`]
+/// failed sign-ins within [`super::SIGN_IN_WINDOW_SECONDS`].
 pub const LOCKED_OUT: &str = "Too many failed sign-ins for this user: try again later.";
 /// Concurrent login sessions the demo keeps.
 const MAX_SESSIONS: usize = 10_000;
