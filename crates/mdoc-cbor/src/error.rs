@@ -84,6 +84,10 @@ pub enum Error {
         /// What is wrong.
         reason: &'static str,
     },
+    /// An mdoc to issue has no data element: the MSO's `valueDigests` holds at least one name
+    /// space with at least one digest (ISO 18013-5 §9.1.2.4), and readers refuse one without.
+    #[error("an mdoc needs at least one data element")]
+    NoDataElements,
     /// The device (holder) key cannot be used in an MSO: RSA, or a malformed COSE_Key.
     #[error("invalid device key: {reason}")]
     InvalidDeviceKey {

@@ -179,9 +179,10 @@ impl Issuance {
     /// without the IACA root; it goes under label 33 in the unprotected header.
     ///
     /// # Errors
-    /// [`Error::Jose`] when the random source fails, [`Error::UnsupportedAlgorithm`] for an
-    /// algorithm other than ES256/ES384/ES512/EdDSA, [`Error::InvalidDate`] for validity times
-    /// outside the years 0000–9999.
+    /// [`Error::NoDataElements`] when no element was added; [`Error::Jose`] when the random
+    /// source fails, [`Error::UnsupportedAlgorithm`] for an algorithm other than
+    /// ES256/ES384/ES512/EdDSA, [`Error::InvalidDate`] for validity times outside the years
+    /// 0000–9999.
     pub fn prepare(
         &self,
         alg: Algorithm,
@@ -195,6 +196,9 @@ impl Issuance {
             .iter()
             .map(|(_, elements)| elements.len())
             .fold(0, usize::saturating_add);
+        if count == 0 {
+            return Err(Error::NoDataElements);
+        }
         // One draw for every digestID permutation and every salt: one call into the random
         // source (a system call for `SystemRandom`) per mdoc, not per name space or item.
         let words_len = count.saturating_mul(PERMUTATION_WORD_LEN);

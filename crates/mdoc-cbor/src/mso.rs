@@ -453,10 +453,22 @@ fn decode_value_digests(r: &mut Reader<'_>, limits: &Limits) -> Result<ValueDige
                 });
             }
         }
+        if digests.is_empty() {
+            return Err(Error::UnexpectedValue {
+                field: "valueDigests",
+                reason: "every name space has at least one digest (ISO 18013-5 §9.1.2.4)",
+            });
+        }
         all.insert(name_space.to_owned(), digests);
         Ok(true)
     })?;
     r.enter(outer);
+    if all.is_empty() {
+        return Err(Error::UnexpectedValue {
+            field: "valueDigests",
+            reason: "at least one name space (ISO 18013-5 §9.1.2.4)",
+        });
+    }
     Ok(all)
 }
 

@@ -423,8 +423,10 @@ impl IssuerEngine {
     /// a credential offer) and returns the code.
     ///
     /// # Errors
-    /// `unknown_credential_configuration` for an unknown id; `server_error` when the code
-    /// cannot be stored.
+    /// `unknown_credential_configuration` for an unknown id; `invalid_request` for an
+    /// `mso_mdoc` configuration without claims (an mdoc carries at least one data element,
+    /// so its credential request could only fail); `server_error` when the code cannot be
+    /// stored.
     pub fn create_pre_authorized_code(
         &self,
         configuration_ids: Vec<String>,
@@ -432,14 +434,25 @@ impl IssuerEngine {
         tx_code: Option<String>,
         now: UnixTime,
     ) -> Result<String, OAuthError> {
-        if let Some(unknown) = configuration_ids
-            .iter()
-            .find(|id| self.profile(id).is_none())
-        {
-            return Err(OAuthError::bad_request(
-                "unknown_credential_configuration",
-                &format!("no credential configuration {unknown}"),
-            ));
+        let claims = claims.into();
+        for id in &configuration_ids {
+            let Some(profile) = self.profile(id) else {
+                return Err(OAuthError::bad_request(
+                    "unknown_credential_configuration",
+                    &format!("no credential configuration {id}"),
+                ));
+            };
+            if matches!(profile.format, CredentialFormat::Mdoc { .. })
+                && claims.for_configuration(id).is_empty()
+            {
+                return Err(OAuthError::bad_request(
+                    "invalid_request",
+                    &format!(
+                        "credential configuration {id} is an mdoc, which needs at least one \
+                         claim (ISO 18013-5: an MSO digests at least one data element)"
+                    ),
+                ));
+            }
         }
         let code = self.handle()?;
         let grant = crate::PreAuthGrant::new(

@@ -9,6 +9,7 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use oid4vci_issuer::SubjectClaims;
 use oid4vci_types::{
     AuthorizationCodeGrant, CredentialOffer, CredentialOfferRequest, Grants,
     PreAuthorizedCodeGrant, TxCode, TxCodeInputMode,
@@ -59,8 +60,10 @@ enum OfferGrant {
 #[serde(deny_unknown_fields)]
 struct OfferRequest {
     credential_configuration_id: String,
+    /// Absent: the claims of the first configured user (the demo user), as a sign-in would
+    /// give them.
     #[serde(default)]
-    claims: Map<String, Value>,
+    claims: Option<Map<String, Value>>,
     #[serde(default)]
     tx_code: bool,
     #[serde(default)]
@@ -69,7 +72,10 @@ struct OfferRequest {
 
 /// `POST /admin/offers`: `{credential_configuration_id, grant?, claims?, tx_code?}`. The
 /// answer has the offer, its `openid-credential-offer://` URI, the URL of its QR page and,
-/// for a pre-authorized offer with `tx_code: true`, the code to give the user.
+/// for a pre-authorized offer with `tx_code: true`, the code to give the user. A
+/// pre-authorized offer without `claims` carries the first configured user's (the demo
+/// user's), as the code flow would after their sign-in; with `claims`, exactly those (an
+/// mdoc needs at least one).
 pub(super) async fn create_offer(
     State(state): State<Arc<IssuerState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -92,12 +98,18 @@ pub(super) async fn create_offer(
         match request.grant {
             OfferGrant::PreAuthorizedCode => {
                 tx_code = request.tx_code.then(|| numeric_code(&state)).transpose()?;
-                let code = state.engine.create_pre_authorized_code(
-                    vec![id.clone()],
-                    request.claims,
-                    tx_code.clone(),
-                    now,
-                )?;
+                let ids = vec![id.clone()];
+                let claims = match request.claims {
+                    Some(claims) => SubjectClaims::new(claims),
+                    None => state.config.users.first().map_or_else(
+                        || SubjectClaims::new(Map::new()),
+                        |user| state.config.subject_claims(user, &ids),
+                    ),
+                };
+                let code =
+                    state
+                        .engine
+                        .create_pre_authorized_code(ids, claims, tx_code.clone(), now)?;
                 let mut grant = PreAuthorizedCodeGrant::new(&code);
                 if tx_code.is_some() {
                     let mut tx = TxCode::default();
@@ -111,7 +123,7 @@ pub(super) async fn create_offer(
                 grants.pre_authorized_code = Some(grant);
             }
             OfferGrant::AuthorizationCode => {
-                if request.tx_code || !request.claims.is_empty() {
+                if request.tx_code || request.claims.is_some() {
                     return Err(ApiError::invalid_request(
                         "an authorization_code offer takes neither claims nor tx_code: the user \
                          signs in and the claims are theirs",

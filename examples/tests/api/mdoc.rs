@@ -1,7 +1,7 @@
 //! Issue 7 in the demo: the `mso_mdoc` mDL configuration, issued over HTTP, verified by the
 //! wallet against the served IACA, and revocable.
 
-use examples::config::MDL_CONFIGURATION_ID;
+use examples::config::{IDENTITY_CONFIGURATION_ID, MDL_CONFIGURATION_ID};
 use examples::demo;
 use examples::wallet::credential_request_body;
 use jose_core::UnixTime;
@@ -225,6 +225,44 @@ fn mdl_through_the_whole_flow_then_revoked_reads_invalid() {
         .verify_mdoc(&outcome.info, &outcome.credentials[1].compact, MDL_DOC_TYPE)
         .unwrap();
     assert_eq!(other.status, Status::VALID);
+}
+
+/// An operator's offer without `claims` carries the demo user's, as a sign-in would give them:
+/// the mDL's own elements, and the SD-JWT VC's claims. With empty `claims` an mDL offer is
+/// refused before any wallet sees it (an mdoc needs an element; third-party readers refuse
+/// one without).
+#[test]
+fn an_offer_without_claims_carries_the_demo_users() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let mdl = t
+        .admin_offer(&json!({"credential_configuration_id": MDL_CONFIGURATION_ID}))
+        .expect("offer", 201)
+        .unwrap();
+    let outcome = wallet
+        .run_offer(mdl.str("offer_uri").unwrap(), None, 1)
+        .unwrap();
+    let elements = &outcome.credentials[0].claims[MDL_NAME_SPACE];
+    let demo_user = demo::mdl_claims();
+    assert_eq!(elements["family_name"], demo_user["family_name"]);
+    assert_eq!(
+        elements.as_object().unwrap().len(),
+        demo_user.as_object().unwrap().len()
+    );
+
+    let identity = t
+        .admin_offer(&json!({"credential_configuration_id": IDENTITY_CONFIGURATION_ID}))
+        .expect("offer", 201)
+        .unwrap();
+    let outcome = wallet
+        .run_offer(identity.str("offer_uri").unwrap(), None, 1)
+        .unwrap();
+    assert_eq!(outcome.credentials[0].claims["family_name"], "Mustermann");
+
+    let refused =
+        t.admin_offer(&json!({"credential_configuration_id": MDL_CONFIGURATION_ID, "claims": {}}));
+    assert_eq!(refused.status, 400);
+    assert_eq!(refused.body["error"], "invalid_request");
 }
 
 #[test]

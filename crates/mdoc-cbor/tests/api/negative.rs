@@ -4,11 +4,12 @@
 use jose_core::keys::StaticKeys;
 use jose_core::{Algorithm, LocalSigner, UnixTime};
 use mdoc_cbor::{
-    DigestAlgorithm, Error, IssuerSigned, Limits, MDL_DOC_TYPE, MDL_NAME_SPACE, Verifier,
+    DigestAlgorithm, Error, Issuance, IssuerSigned, Limits, MDL_DOC_TYPE, MDL_NAME_SPACE, Verifier,
 };
 
 use crate::support::{
-    NOW, assemble, bstr, digest_id_of, head, issue, item_inner, resign, signer, split, tag24, text,
+    NOW, assemble, bstr, counter_rng, digest_id_of, head, holder, issue, item_inner, resign,
+    signer, split, tag24, text, validity,
 };
 
 fn now() -> UnixTime {
@@ -83,6 +84,53 @@ fn digest_id_not_in_value_digests() {
             digest_id: first
         })
     );
+}
+
+/// ISO 18013-5 §9.1.2.4: `valueDigests` names at least one name space, each with at least
+/// one digest (readers refuse an MSO without, so this crate neither issues nor accepts one).
+#[test]
+fn value_digests_without_a_digest() {
+    let (key, cbor) = setup();
+    let (ns, _, auth) = split(&cbor);
+    let emptied = resign(&auth, &key, |mso| {
+        mso.value_digests.get_mut(&ns).unwrap().clear();
+    });
+    assert_eq!(
+        verify(&key, &assemble(&[], &emptied)).err(),
+        Some(Error::UnexpectedValue {
+            field: "valueDigests",
+            reason: "every name space has at least one digest (ISO 18013-5 §9.1.2.4)",
+        })
+    );
+    let none = resign(&auth, &key, |mso| mso.value_digests.clear());
+    assert_eq!(
+        verify(&key, &assemble(&[], &none)).err(),
+        Some(Error::UnexpectedValue {
+            field: "valueDigests",
+            reason: "at least one name space (ISO 18013-5 §9.1.2.4)",
+        })
+    );
+}
+
+#[test]
+fn an_mdoc_without_data_elements_is_not_issued() {
+    let empty = Issuance::new(MDL_DOC_TYPE, &holder(), validity()).unwrap();
+    assert!(matches!(
+        empty.prepare(Algorithm::Es256, &[], &counter_rng()),
+        Err(Error::NoDataElements)
+    ));
+    let no_elements = serde_json::json!({ MDL_NAME_SPACE: {} });
+    let from_json = Issuance::from_json(
+        MDL_DOC_TYPE,
+        no_elements.as_object().unwrap(),
+        &holder(),
+        validity(),
+    )
+    .unwrap();
+    assert!(matches!(
+        from_json.prepare(Algorithm::Es256, &[], &counter_rng()),
+        Err(Error::NoDataElements)
+    ));
 }
 
 #[test]

@@ -249,6 +249,8 @@ fn device_keys_convert_to_cose_and_back() {
         let key = signer(Algorithm::Es256);
         let issued = Issuance::new(MDL_DOC_TYPE, &device, validity())
             .unwrap()
+            .with_element(MDL_NAME_SPACE, "age_over_18", ElementValue::Bool(true))
+            .unwrap()
             .sign(&key, &[], &counter_rng())
             .unwrap();
         let trust = StaticKeys::from(key.public_jwk());
@@ -256,7 +258,7 @@ fn device_keys_convert_to_cose_and_back() {
             .verify(issued.as_cbor(), MDL_DOC_TYPE, now())
             .unwrap();
         assert_eq!(&mdoc.device_key, device.key(), "{alg}");
-        assert!(mdoc.name_spaces.is_empty());
+        assert_eq!(mdoc.name_spaces.len(), 1);
     }
     let rsa = PublicJwk::from_json(br#"{"kty":"RSA","n":"sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw","e":"AQAB"}"#).unwrap();
     assert_eq!(

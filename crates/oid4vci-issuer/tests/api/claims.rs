@@ -141,6 +141,38 @@ fn one_grant_issues_each_configuration_its_own_claims() {
     assert_eq!(mdl, ["birth_date", "document_number", "given_name"]);
 }
 
+/// An mdoc carries at least one data element (ISO 18013-5 §9.1.2.4; readers refuse an MSO
+/// without): a pre-authorized code for an `mso_mdoc` configuration without claims is refused
+/// when it is made, not at the credential request it could only fail.
+#[test]
+fn an_mdoc_offer_without_claims_is_refused() {
+    let engine = engine();
+    let common_only = SubjectClaims::new(object(json!({"given_name": "Erika"})));
+    let no_mdl_claims = SubjectClaims::new(object(json!({"given_name": "Erika"})))
+        .with_configuration("mdl", Map::new());
+    for claims in [SubjectClaims::new(Map::new()), no_mdl_claims] {
+        let refused = engine
+            .create_pre_authorized_code(vec!["pid".into(), "mdl".into()], claims, None, NOW)
+            .unwrap_err();
+        assert_eq!(
+            (refused.status(), refused.error()),
+            (400, "invalid_request")
+        );
+        assert!(
+            refused.description().contains("mdl"),
+            "{}",
+            refused.description()
+        );
+    }
+    // The SD-JWT VC alone may go without claims; the mdoc with the common ones is fine.
+    engine
+        .create_pre_authorized_code(vec!["pid".into()], Map::new(), None, NOW)
+        .unwrap();
+    engine
+        .create_pre_authorized_code(vec!["mdl".into()], common_only, None, NOW)
+        .unwrap();
+}
+
 #[test]
 fn claims_for_a_configuration_replace_the_common_ones_only_there() {
     let claims = SubjectClaims::new(object(json!({"a": 1})))
