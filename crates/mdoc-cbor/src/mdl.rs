@@ -13,52 +13,122 @@ pub const MDL_DOC_TYPE: &str = "org.iso.18013.5.1.mDL";
 /// The EU PID name space (also its docType).
 pub const PID_NAME_SPACE: &str = "eu.europa.ec.eudi.pid.1";
 
-/// mDL elements of type `full-date`.
-const MDL_FULL_DATES: &[&str] = &["birth_date", "issue_date", "expiry_date"];
-/// mDL elements of type `bstr` (images, biometric templates).
-const MDL_BYTES: &[&str] = &[
-    "portrait",
-    "signature_usual_mark",
-    "biometric_template_face",
-    "biometric_template_finger",
-    "biometric_template_signature_sign",
-    "biometric_template_iris",
-];
-/// mDL elements of type `tdate`.
-const MDL_TDATES: &[&str] = &["portrait_capture_date"];
-/// PID elements of type `full-date`.
-const PID_FULL_DATES: &[&str] = &["birth_date", "issuance_date", "expiry_date"];
-/// PID elements of type `bstr`.
-const PID_BYTES: &[&str] = &["portrait"];
+/// The elements of one name space whose JSON form is checked or converted.
+struct Types {
+    /// `full-date` elements, from `"YYYY-MM-DD"` text.
+    full_dates: &'static [&'static str],
+    /// `bstr` elements (images, biometric templates), from unpadded base64url text.
+    bytes: &'static [&'static str],
+    /// `tdate` elements, from `"YYYY-MM-DDTHH:MM:SSZ"` text.
+    tdates: &'static [&'static str],
+    /// `uint` elements.
+    uints: &'static [&'static str],
+    /// `tstr` elements.
+    texts: &'static [&'static str],
+    /// Whether `age_over_NN` elements are `bool`.
+    age_over: bool,
+}
+
+/// The mDL name space (ISO 18013-5 §7.2.1, Table 5).
+const MDL_TYPES: Types = Types {
+    full_dates: &["birth_date", "issue_date", "expiry_date"],
+    bytes: &[
+        "portrait",
+        "signature_usual_mark",
+        "biometric_template_face",
+        "biometric_template_finger",
+        "biometric_template_signature_sign",
+        "biometric_template_iris",
+    ],
+    tdates: &["portrait_capture_date"],
+    uints: &["sex", "height", "weight", "age_in_years", "age_birth_year"],
+    texts: &[
+        "family_name",
+        "given_name",
+        "issuing_country",
+        "issuing_authority",
+        "document_number",
+        "un_distinguishing_sign",
+        "administrative_number",
+        "eye_colour",
+        "hair_colour",
+        "birth_place",
+        "resident_address",
+        "issuing_jurisdiction",
+        "nationality",
+        "resident_city",
+        "resident_state",
+        "resident_postal_code",
+        "resident_country",
+        "family_name_national_character",
+        "given_name_national_character",
+    ],
+    age_over: true,
+};
+
+/// The EU PID name space (PID Rulebook, mdoc encoding): the elements whose type is plain.
+const PID_TYPES: Types = Types {
+    full_dates: &["birth_date", "issuance_date", "expiry_date"],
+    bytes: &["portrait"],
+    tdates: &[],
+    uints: &["age_in_years", "age_birth_year"],
+    texts: &[
+        "family_name",
+        "given_name",
+        "issuing_authority",
+        "issuing_country",
+    ],
+    age_over: true,
+};
+
+/// Any other name space: values map from plain JSON.
+const NO_TYPES: Types = Types {
+    full_dates: &[],
+    bytes: &[],
+    tdates: &[],
+    uints: &[],
+    texts: &[],
+    age_over: false,
+};
+
+/// Whether `identifier` is an `age_over_NN` element (two digits).
+fn is_age_over(identifier: &str) -> bool {
+    identifier
+        .strip_prefix("age_over_")
+        .is_some_and(|nn| nn.len() == 2 && nn.bytes().all(|b| b.is_ascii_digit()))
+}
 
 /// Converts a JSON claim to an element value.
 ///
 /// In the mDL and PID name spaces, elements whose type is `full-date` take `"YYYY-MM-DD"` text,
 /// `tdate` elements take `"YYYY-MM-DDTHH:MM:SSZ"`, byte-string elements (portrait, signature,
 /// biometric templates) take unpadded base64url text, and `driving_privileges` converts the
-/// `issue_date`/`expiry_date` of each entry to
-/// `full-date`. Everything else, and every other name space, uses
-/// [`ElementValue::from_json`].
+/// `issue_date`/`expiry_date` of each entry to `full-date`; `age_over_NN` must be a JSON
+/// boolean, the `uint` elements (`age_in_years`, `age_birth_year`, and for the mDL `sex`,
+/// `height`, `weight`) unsigned integers, and the `tstr` elements (names, document number,
+/// issuing country and authority, ...) strings, so that no mistyped element is signed.
+/// Everything else, and every other name space, uses [`ElementValue::from_json`].
 ///
 /// ```
 /// use mdoc_cbor::{ElementValue, element_from_json};
 /// let v = element_from_json("org.iso.18013.5.1", "birth_date", &serde_json::json!("1990-01-02"))?;
 /// assert_eq!(v, ElementValue::full_date("1990-01-02")?);
+/// assert!(element_from_json("org.iso.18013.5.1", "age_over_18", &serde_json::json!("yes")).is_err());
 /// # Ok::<(), mdoc_cbor::Error>(())
 /// ```
 ///
 /// # Errors
-/// [`Error::InvalidElement`] when a typed element is not text, a date is malformed or an image
-/// is not base64url.
+/// [`Error::InvalidElement`] when a typed element has another JSON type, a date is malformed
+/// or an image is not base64url.
 pub fn element_from_json(
     name_space: &str,
     identifier: &str,
     json: &Json,
 ) -> Result<ElementValue, Error> {
-    let (full_dates, bytes, tdates): (&[&str], &[&str], &[&str]) = match name_space {
-        MDL_NAME_SPACE => (MDL_FULL_DATES, MDL_BYTES, MDL_TDATES),
-        PID_NAME_SPACE => (PID_FULL_DATES, PID_BYTES, &[]),
-        _ => (&[], &[], &[]),
+    let types = match name_space {
+        MDL_NAME_SPACE => &MDL_TYPES,
+        PID_NAME_SPACE => &PID_TYPES,
+        _ => &NO_TYPES,
     };
     let invalid = |reason| Error::InvalidElement {
         identifier: identifier.to_owned(),
@@ -68,14 +138,24 @@ pub fn element_from_json(
         json.as_str()
             .ok_or_else(|| invalid("expected a JSON string"))
     };
-    if full_dates.contains(&identifier) {
+    if types.full_dates.contains(&identifier) {
         ElementValue::full_date(text()?).map_err(|_| invalid("expected YYYY-MM-DD"))
-    } else if tdates.contains(&identifier) {
+    } else if types.tdates.contains(&identifier) {
         ElementValue::tdate(text()?).map_err(|_| invalid("expected YYYY-MM-DDTHH:MM:SSZ"))
-    } else if bytes.contains(&identifier) {
+    } else if types.bytes.contains(&identifier) {
         jose_core::base64url::decode(text()?)
             .map(ElementValue::Bytes)
             .ok_or_else(|| invalid("expected unpadded base64url"))
+    } else if types.age_over && is_age_over(identifier) {
+        json.as_bool()
+            .map(ElementValue::Bool)
+            .ok_or_else(|| invalid("expected a JSON boolean"))
+    } else if types.uints.contains(&identifier) {
+        json.as_u64()
+            .map(|n| ElementValue::Integer(i128::from(n)))
+            .ok_or_else(|| invalid("expected an unsigned integer"))
+    } else if types.texts.contains(&identifier) {
+        text().map(|t| ElementValue::Text(t.to_owned()))
     } else if name_space == MDL_NAME_SPACE && identifier == "driving_privileges" {
         driving_privileges(json).map_err(invalid)
     } else {

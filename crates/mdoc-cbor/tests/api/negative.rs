@@ -133,6 +133,94 @@ fn an_mdoc_without_data_elements_is_not_issued() {
     ));
 }
 
+/// ISO 18013-5 Table 5 types, checked when claims come from JSON: a mistyped element is not
+/// signed (readers that type-check elements would refuse it).
+#[test]
+fn mistyped_mdl_elements_are_not_issued() {
+    use mdoc_cbor::{ElementValue, PID_NAME_SPACE, element_from_json};
+    use serde_json::json;
+    let cases = [
+        (
+            MDL_NAME_SPACE,
+            "age_over_18",
+            json!("yes"),
+            "expected a JSON boolean",
+        ),
+        (
+            PID_NAME_SPACE,
+            "age_over_65",
+            json!(1),
+            "expected a JSON boolean",
+        ),
+        (
+            MDL_NAME_SPACE,
+            "sex",
+            json!("F"),
+            "expected an unsigned integer",
+        ),
+        (
+            MDL_NAME_SPACE,
+            "height",
+            json!(-170),
+            "expected an unsigned integer",
+        ),
+        (
+            PID_NAME_SPACE,
+            "age_in_years",
+            json!(41.5),
+            "expected an unsigned integer",
+        ),
+        (
+            MDL_NAME_SPACE,
+            "document_number",
+            json!(12345),
+            "expected a JSON string",
+        ),
+        (
+            MDL_NAME_SPACE,
+            "issuing_country",
+            json!(["DE"]),
+            "expected a JSON string",
+        ),
+    ];
+    for (name_space, identifier, value, reason) in cases {
+        assert_eq!(
+            element_from_json(name_space, identifier, &value).err(),
+            Some(Error::InvalidElement {
+                identifier: identifier.into(),
+                reason
+            }),
+            "{identifier} = {value}"
+        );
+    }
+    let fine = [
+        ("age_over_18", json!(true), ElementValue::Bool(true)),
+        ("sex", json!(2), ElementValue::Integer(2)),
+        (
+            "document_number",
+            json!("D-1"),
+            ElementValue::Text("D-1".into()),
+        ),
+        // Not an `age_over_NN` element, and not typed: plain JSON.
+        (
+            "age_over_eighteen",
+            json!("yes"),
+            ElementValue::Text("yes".into()),
+        ),
+    ];
+    for (identifier, value, expected) in fine {
+        assert_eq!(
+            element_from_json(MDL_NAME_SPACE, identifier, &value),
+            Ok(expected)
+        );
+    }
+    // Other name spaces are not typed.
+    assert_eq!(
+        element_from_json("org.example.1", "age_over_18", &json!("yes")),
+        Ok(ElementValue::Text("yes".into()))
+    );
+}
+
 #[test]
 fn duplicate_digest_id() {
     let (key, cbor) = setup();
