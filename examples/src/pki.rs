@@ -5,20 +5,21 @@
 //! (cA, pathLen 0), keyCertSign + cRLSign and a SubjectKeyIdentifier; leaves have an
 //! AuthorityKeyIdentifier, a SubjectKeyIdentifier (the SHA-1 of the key, RFC 5280 §4.2.1.2
 //! method 1), a critical KeyUsage with digitalSignature only and no BasicConstraints (an end
-//! entity may omit it, RFC 5280 §4.2.1.9; rcgen would spell out its DEFAULT `cA FALSE`, which
-//! is not DER and which strict parsers refuse). Every serial
-//! number is 16 random bytes (positive, non-sequential; RFC 5280 §4.1.2.2 and ISO 18013-5
-//! Annex B ask for at least 63 random bits), so a certificate issued again for the same key
-//! (at every start, on every instance) never repeats one.
+//! entity may omit it, RFC 5280 §4.2.1.9; rcgen would spell out its DEFAULT `cA FALSE`,
+//! which is not DER and which strict parsers refuse). Every serial number is 16 random bytes
+//! (positive, non-sequential; RFC 5280 §4.1.2.2 and ISO 18013-5 Annex B ask for at least 63
+//! random bits), so a certificate issued again for the same key (at every start, on every
+//! instance) never repeats one.
 //!
 //! The Document Signer follows the ISO 18013-5 Annex B.1.4 profile: the critical EKU
-//! `1.0.18013.5.1.2`, no BasicConstraints, the SubjectKeyIdentifier above, the IACA's country, and the ISO validity limits (IACA ten years here, at
-//! most twenty; DS 450 days, at most 457). The IACA (Annex B.1.2) and the Document Signer both
-//! carry the issuerAltName (a URI: the issuer URL the IACA was made for; the Document Signer
-//! copies the IACA's) and a CRL distribution point, `{issuer URL}/iaca.crl`, where the issuer
-//! serves the IACA's CRL ([`DemoCa::crl`]: empty, as the demo revokes no certificate). Every
-//! root's SubjectKeyIdentifier is the SHA-1 of its key (method 1, as ISO asks of the IACA).
-//! Roots start a day before `now` so that small clock differences do not matter.
+//! `1.0.18013.5.1.2`, no BasicConstraints, the SubjectKeyIdentifier above, the IACA's country,
+//! and the ISO validity limits (IACA ten years here, at most twenty; DS 450 days, at most
+//! 457). The IACA (Annex B.1.2) and the Document Signer both carry the issuerAltName (a URI:
+//! the issuer URL the IACA was made for; the Document Signer copies the IACA's) and a CRL
+//! distribution point, `{issuer URL}/iaca.crl`, where the issuer serves the IACA's CRL
+//! ([`DemoCa::crl`]: empty, as the demo revokes no certificate). Every root's
+//! SubjectKeyIdentifier is the SHA-1 of its key (method 1, as ISO asks of the IACA). Roots
+//! start a day before `now` so that small clock differences do not matter.
 //!
 //! Nothing here is for production: real CAs keep their keys in an HSM and certificates are
 //! issued once, not at every start.

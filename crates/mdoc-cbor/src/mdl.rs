@@ -17,6 +17,8 @@ pub const PID_NAME_SPACE: &str = "eu.europa.ec.eudi.pid.1";
 struct Types {
     /// `full-date` elements, from `"YYYY-MM-DD"` text.
     full_dates: &'static [&'static str],
+    /// Elements that are a `full-date` or a `tdate`, whichever form the text has.
+    either_dates: &'static [&'static str],
     /// `bstr` elements (images, biometric templates), from unpadded base64url text.
     bytes: &'static [&'static str],
     /// `tdate` elements, from `"YYYY-MM-DDTHH:MM:SSZ"` text.
@@ -31,7 +33,8 @@ struct Types {
 
 /// The mDL name space (ISO 18013-5 §7.2.1, Table 5).
 const MDL_TYPES: Types = Types {
-    full_dates: &["birth_date", "issue_date", "expiry_date"],
+    full_dates: &["birth_date"],
+    either_dates: &["issue_date", "expiry_date"],
     bytes: &[
         "portrait",
         "signature_usual_mark",
@@ -68,7 +71,8 @@ const MDL_TYPES: Types = Types {
 
 /// The EU PID name space (PID Rulebook, mdoc encoding): the elements whose type is plain.
 const PID_TYPES: Types = Types {
-    full_dates: &["birth_date", "issuance_date", "expiry_date"],
+    full_dates: &["birth_date"],
+    either_dates: &["issuance_date", "expiry_date"],
     bytes: &["portrait"],
     tdates: &[],
     uints: &["age_in_years", "age_birth_year"],
@@ -84,6 +88,7 @@ const PID_TYPES: Types = Types {
 /// Any other name space: values map from plain JSON.
 const NO_TYPES: Types = Types {
     full_dates: &[],
+    either_dates: &[],
     bytes: &[],
     tdates: &[],
     uints: &[],
@@ -101,7 +106,8 @@ fn is_age_over(identifier: &str) -> bool {
 /// Converts a JSON claim to an element value.
 ///
 /// In the mDL and PID name spaces, elements whose type is `full-date` take `"YYYY-MM-DD"` text,
-/// `tdate` elements take `"YYYY-MM-DDTHH:MM:SSZ"`, byte-string elements (portrait, signature,
+/// `tdate` elements take `"YYYY-MM-DDTHH:MM:SSZ"`, the issue and expiry dates (`tdate` or
+/// `full-date` in ISO 18013-5 Table 5) either form, byte-string elements (portrait, signature,
 /// biometric templates) take unpadded base64url text, and `driving_privileges` converts the
 /// `issue_date`/`expiry_date` of each entry to `full-date`; `age_over_NN` must be a JSON
 /// boolean, the `uint` elements (`age_in_years`, `age_birth_year`, and for the mDL `sex`,
@@ -113,7 +119,8 @@ fn is_age_over(identifier: &str) -> bool {
 /// use mdoc_cbor::{ElementValue, element_from_json};
 /// let v = element_from_json("org.iso.18013.5.1", "birth_date", &serde_json::json!("1990-01-02"))?;
 /// assert_eq!(v, ElementValue::full_date("1990-01-02")?);
-/// assert!(element_from_json("org.iso.18013.5.1", "age_over_18", &serde_json::json!("yes")).is_err());
+/// let yes = serde_json::json!("yes");
+/// assert!(element_from_json("org.iso.18013.5.1", "age_over_18", &yes).is_err());
 /// # Ok::<(), mdoc_cbor::Error>(())
 /// ```
 ///
@@ -140,6 +147,11 @@ pub fn element_from_json(
     };
     if types.full_dates.contains(&identifier) {
         ElementValue::full_date(text()?).map_err(|_| invalid("expected YYYY-MM-DD"))
+    } else if types.either_dates.contains(&identifier) {
+        let date = text()?;
+        ElementValue::full_date(date)
+            .or_else(|_| ElementValue::tdate(date))
+            .map_err(|_| invalid("expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ"))
     } else if types.tdates.contains(&identifier) {
         ElementValue::tdate(text()?).map_err(|_| invalid("expected YYYY-MM-DDTHH:MM:SSZ"))
     } else if types.bytes.contains(&identifier) {

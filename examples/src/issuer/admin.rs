@@ -123,7 +123,7 @@ pub(super) async fn create_offer(
                 grants.pre_authorized_code = Some(grant);
             }
             OfferGrant::AuthorizationCode => {
-                if request.tx_code || request.claims.is_some() {
+                if request.tx_code || request.claims.as_ref().is_some_and(|c| !c.is_empty()) {
                     return Err(ApiError::invalid_request(
                         "an authorization_code offer takes neither claims nor tx_code: the user \
                          signs in and the claims are theirs",

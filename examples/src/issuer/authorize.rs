@@ -28,6 +28,7 @@ use serde::Deserialize;
 use super::IssuerState;
 use super::expiring::ExpiringMap;
 use super::pages::{Page, secrets_equal, see_other};
+use super::sign_in_throttle::Attempt;
 use crate::config::DemoUser;
 
 /// The login session cookie.
@@ -255,7 +256,9 @@ pub(super) struct LoginForm {
 }
 
 /// The configured user named `username`, and whether `password` is theirs. Every user's name
-/// and password is compared, so the time does not tell which names exist.
+/// and password is compared, so these comparisons do not tell which names exist (the
+/// per-user count of failures that follows for a known name is not hidden: after
+/// [`super::MAX_FAILURES_PER_USER`] failures the page itself says the user is locked out).
 fn find_user<'a>(
     users: &'a [DemoUser],
     username: &str,
@@ -329,22 +332,27 @@ pub(super) async fn login(
             Ok(posted) => posted,
             Err(refusal) => return refusal.page(),
         };
-        let throttle = &state.sign_in_throttle;
         let user = match find_user(&state.config.users, &form.username, &form.password) {
-            Some((user, _)) if throttle.locked_out(&user.username, now) => {
-                tracing::info!(user = %user.username, "sign-in refused: too many failures");
-                Err(LOCKED_OUT)
+            Some((user, password_matches)) => {
+                match state
+                    .sign_in_throttle
+                    .attempt(&user.username, password_matches, now)
+                {
+                    Attempt::SignedIn => Ok(user),
+                    Attempt::Wrong { failures } => {
+                        tracing::info!(failures, "wrong password");
+                        Err(WRONG_CREDENTIALS)
+                    }
+                    Attempt::LockedOut => {
+                        tracing::info!("sign-in refused: too many failures for the user");
+                        Err(LOCKED_OUT)
+                    }
+                }
             }
-            Some((user, true)) => {
-                throttle.succeeded(&user.username);
-                Ok(user)
-            }
-            Some((user, false)) => {
-                let failures = throttle.failed(&user.username, now);
-                tracing::info!(user = %user.username, failures, "wrong password");
+            None => {
+                tracing::info!("unknown user name");
                 Err(WRONG_CREDENTIALS)
             }
-            None => Err(WRONG_CREDENTIALS),
         };
         match user {
             Ok(user) => signed_in(&state, &id, user, now),

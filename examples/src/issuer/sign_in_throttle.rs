@@ -45,42 +45,47 @@ impl SignInThrottle {
         f(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
-    /// Whether `user` is locked out at `now`.
-    pub(super) fn locked_out(&self, user: &str, now: UnixTime) -> bool {
+    /// Decides one sign-in attempt of `user` at `now` under one lock, so that parallel
+    /// attempts cannot all pass the check before any of them is counted: a locked-out user is
+    /// refused whatever the password; a wrong password is counted; a right one clears the
+    /// count.
+    pub(super) fn attempt(&self, user: &str, password_matches: bool, now: UnixTime) -> Attempt {
         self.with(|users| {
-            users.get(user).is_some_and(|failures| {
-                failures.current(now) && failures.count >= MAX_FAILURES_PER_USER
-            })
-        })
-    }
-
-    /// Counts a failed sign-in of `user` at `now`: returns the failures in the current window.
-    pub(super) fn failed(&self, user: &str, now: UnixTime) -> u32 {
-        self.with(|users| {
-            let failures = users
-                .entry(user.to_owned())
-                .and_modify(|failures| {
-                    if failures.current(now) {
-                        failures.count = failures.count.saturating_add(1);
-                    } else {
-                        *failures = Failures {
-                            count: 1,
-                            since: now,
-                        };
-                    }
-                })
-                .or_insert(Failures {
+            let current = users.get(user).copied().filter(|f| f.current(now));
+            if current.is_some_and(|f| f.count >= MAX_FAILURES_PER_USER) {
+                return Attempt::LockedOut;
+            }
+            if password_matches {
+                users.remove(user);
+                return Attempt::SignedIn;
+            }
+            let failures = current.map_or(
+                Failures {
                     count: 1,
                     since: now,
-                });
-            failures.count
+                },
+                |f| Failures {
+                    count: f.count.saturating_add(1),
+                    since: f.since,
+                },
+            );
+            users.insert(user.to_owned(), failures);
+            Attempt::Wrong {
+                failures: failures.count,
+            }
         })
     }
+}
 
-    /// Clears the count of `user` after a successful sign-in.
-    pub(super) fn succeeded(&self, user: &str) {
-        self.with(|users| users.remove(user));
-    }
+/// The outcome of [`SignInThrottle::attempt`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Attempt {
+    /// The password was right and the user is not locked out.
+    SignedIn,
+    /// The password was wrong: the user's failures in the current window, this one included.
+    Wrong { failures: u32 },
+    /// The user is locked out; the password was not looked at.
+    LockedOut,
 }
 
 #[cfg(test)]
@@ -93,27 +98,80 @@ mod tests {
     fn a_user_is_locked_out_for_the_rest_of_the_window() {
         let throttle = SignInThrottle::default();
         for n in 1..MAX_FAILURES_PER_USER {
-            assert_eq!(throttle.failed("erika", T0), n);
-            assert!(!throttle.locked_out("erika", T0));
+            assert_eq!(
+                throttle.attempt("erika", false, T0),
+                Attempt::Wrong { failures: n }
+            );
         }
         let last = T0.saturating_add(WINDOW_SECONDS - 1);
-        assert_eq!(throttle.failed("erika", last), MAX_FAILURES_PER_USER);
-        assert!(throttle.locked_out("erika", last));
-        assert!(!throttle.locked_out("max", last), "per user");
+        assert_eq!(
+            throttle.attempt("erika", false, last),
+            Attempt::Wrong {
+                failures: MAX_FAILURES_PER_USER
+            }
+        );
+        // Locked out: the right password does not help, nor does a wrong one count.
+        assert_eq!(throttle.attempt("erika", true, last), Attempt::LockedOut);
+        assert_eq!(throttle.attempt("erika", false, last), Attempt::LockedOut);
+        assert_eq!(
+            throttle.attempt("max", true, last),
+            Attempt::SignedIn,
+            "per user"
+        );
         // The window runs from the first failure.
         let end = T0.saturating_add(WINDOW_SECONDS);
-        assert!(!throttle.locked_out("erika", end));
-        assert_eq!(throttle.failed("erika", end), 1, "a new window");
+        assert_eq!(
+            throttle.attempt("erika", false, end),
+            Attempt::Wrong { failures: 1 },
+            "a new window"
+        );
+        assert_eq!(throttle.attempt("erika", true, end), Attempt::SignedIn);
     }
 
     #[test]
     fn a_successful_sign_in_clears_the_count() {
         let throttle = SignInThrottle::default();
         for _ in 1..MAX_FAILURES_PER_USER {
-            throttle.failed("erika", T0);
+            throttle.attempt("erika", false, T0);
         }
-        throttle.succeeded("erika");
-        assert_eq!(throttle.failed("erika", T0), 1);
-        assert!(!throttle.locked_out("erika", T0));
+        assert_eq!(throttle.attempt("erika", true, T0), Attempt::SignedIn);
+        assert_eq!(
+            throttle.attempt("erika", false, T0),
+            Attempt::Wrong { failures: 1 }
+        );
+    }
+
+    /// Parallel wrong passwords of one user: exactly `MAX_FAILURES_PER_USER` are counted as
+    /// wrong, every later one is refused as locked out, whatever the interleaving.
+    #[test]
+    fn parallel_attempts_never_pass_the_limit() {
+        let throttle = SignInThrottle::default();
+        let outcomes: Vec<Attempt> = std::thread::scope(|scope| {
+            let threads: Vec<_> = (0..4)
+                .map(|_| {
+                    scope.spawn(|| {
+                        (0..MAX_FAILURES_PER_USER)
+                            .map(|_| throttle.attempt("erika", false, T0))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            threads
+                .into_iter()
+                .flat_map(|t| t.join().unwrap_or_default())
+                .collect()
+        });
+        let wrong = outcomes
+            .iter()
+            .filter(|o| matches!(o, Attempt::Wrong { .. }))
+            .count();
+        assert_eq!(wrong, usize::try_from(MAX_FAILURES_PER_USER).unwrap_or(0));
+        assert_eq!(
+            outcomes.len() - wrong,
+            outcomes
+                .iter()
+                .filter(|o| **o == Attempt::LockedOut)
+                .count()
+        );
     }
 }

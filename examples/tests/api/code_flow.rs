@@ -699,6 +699,15 @@ fn failed_sign_ins_of_one_user_add_up_across_sessions() {
         "{:?}",
         locked.body
     );
+    // A wrong password then says the same: the lockout gives no hint about the password.
+    let wrong = sign_in_fresh("wrong");
+    assert!(
+        wrong
+            .body
+            .as_str()
+            .unwrap()
+            .contains(examples::issuer::LOCKED_OUT)
+    );
     // The window runs from the first failure; after it the right password works again.
     t.clock.advance(examples::issuer::SIGN_IN_WINDOW_SECONDS);
     let signed_in = sign_in_fresh(DEMO_PASSWORD);

@@ -182,6 +182,12 @@ fn mistyped_mdl_elements_are_not_issued() {
             json!(["DE"]),
             "expected a JSON string",
         ),
+        (
+            MDL_NAME_SPACE,
+            "issue_date",
+            json!("2024-01-01T00:00"),
+            "expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ",
+        ),
     ];
     for (name_space, identifier, value, reason) in cases {
         assert_eq!(
@@ -200,6 +206,16 @@ fn mistyped_mdl_elements_are_not_issued() {
             "document_number",
             json!("D-1"),
             ElementValue::Text("D-1".into()),
+        ),
+        (
+            "issue_date",
+            json!("2024-01-01"),
+            ElementValue::full_date("2024-01-01").unwrap(),
+        ),
+        (
+            "expiry_date",
+            json!("2029-01-01T00:00:00Z"),
+            ElementValue::tdate("2029-01-01T00:00:00Z").unwrap(),
         ),
         // Not an `age_over_NN` element, and not typed: plain JSON.
         (

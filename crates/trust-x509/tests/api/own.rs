@@ -335,25 +335,26 @@ fn ecdsa_with_the_other_hash() {
             .unwrap_or_else(|e| panic!("{leaf} under {root}: {e}"));
         assert_eq!(v.public_key(), &leaf_public_key(&data(leaf)).unwrap());
     }
-    // The signatures are checked, not just their algorithms: the last byte of the leaf's
+    // The signatures are checked, not just their algorithms: the last byte of each leaf's
     // signature (the end of its `s`) flipped.
-    let mut forged = data("leaf_under_p384_sha256.der");
-    if let Some(last) = forged.last_mut() {
-        *last ^= 1;
-    }
-    let err = validate_chain(
-        &[forged],
-        &anchors(&["p384_sha256_root.der"]),
-        NOW,
-        &Policy::any_eku(),
-    )
-    .unwrap_err();
-    assert_eq!(
-        err,
-        Error::InvalidSignature {
-            cert: CertRef::Chain(0)
+    for (leaf, root) in [
+        ("leaf_under_p384_sha256.der", "p384_sha256_root.der"),
+        ("leaf_under_p256_sha384.der", "p256_sha384_root.der"),
+    ] {
+        let mut forged = data(leaf);
+        if let Some(last) = forged.last_mut() {
+            *last ^= 1;
         }
-    );
+        let err =
+            validate_chain(&[forged], &anchors(&[root]), NOW, &Policy::any_eku()).unwrap_err();
+        assert_eq!(
+            err,
+            Error::InvalidSignature {
+                cert: CertRef::Chain(0)
+            },
+            "{leaf}"
+        );
+    }
 }
 
 #[test]
