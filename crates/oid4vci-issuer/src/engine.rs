@@ -424,8 +424,8 @@ impl IssuerEngine {
     ///
     /// # Errors
     /// `unknown_credential_configuration` for an unknown id; `invalid_request` for an
-    /// `mso_mdoc` configuration without claims (an mdoc carries at least one data element,
-    /// so its credential request could only fail); `server_error` when the code cannot be
+    /// `mso_mdoc` configuration whose claims hold no data element (an mdoc carries at least
+    /// one, so its credential request could only fail); `server_error` when the code cannot be
     /// stored.
     pub fn create_pre_authorized_code(
         &self,
@@ -443,7 +443,7 @@ impl IssuerEngine {
                 ));
             };
             if matches!(profile.format, CredentialFormat::Mdoc { .. })
-                && claims.for_configuration(id).is_empty()
+                && !crate::mint::has_mdoc_elements(claims.for_configuration(id))
             {
                 return Err(OAuthError::bad_request(
                     "invalid_request",

@@ -295,6 +295,14 @@ fn name_spaced(name_space: &str, claims: &Map<String, Value>) -> Map<String, Val
     out
 }
 
+/// Whether `claims` give an mdoc at least one data element, read as [`name_spaced`] reads
+/// them (an mdoc without any is refused by `mdoc-cbor` and by readers).
+pub(crate) fn has_mdoc_elements(claims: &Map<String, Value>) -> bool {
+    name_spaced("", claims)
+        .values()
+        .any(|elements| elements.as_object().is_some_and(|e| !e.is_empty()))
+}
+
 fn mdoc(
     key: &SigningKey,
     rng: &dyn RandomSource,

@@ -150,7 +150,13 @@ fn an_mdoc_offer_without_claims_is_refused() {
     let common_only = SubjectClaims::new(object(json!({"given_name": "Erika"})));
     let no_mdl_claims = SubjectClaims::new(object(json!({"given_name": "Erika"})))
         .with_configuration("mdl", Map::new());
-    for claims in [SubjectClaims::new(Map::new()), no_mdl_claims] {
+    let empty_name_space = SubjectClaims::new(object(json!({"given_name": "Erika"})))
+        .with_configuration("mdl", object(json!({"org.iso.18013.5.1": {}})));
+    for claims in [
+        SubjectClaims::new(Map::new()),
+        no_mdl_claims,
+        empty_name_space,
+    ] {
         let refused = engine
             .create_pre_authorized_code(vec!["pid".into(), "mdl".into()], claims, None, NOW)
             .unwrap_err();
