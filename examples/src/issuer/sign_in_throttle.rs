@@ -40,40 +40,35 @@ impl Failures {
 pub(super) struct SignInThrottle(Mutex<HashMap<String, Failures>>);
 
 impl SignInThrottle {
-    fn with<T>(&self, f: impl FnOnce(&mut HashMap<String, Failures>) -> T) -> T {
-        // A panic while holding the lock cannot leave a count half-written.
-        f(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner))
-    }
-
     /// Decides one sign-in attempt of `user` at `now` under one lock, so that parallel
     /// attempts cannot all pass the check before any of them is counted: a locked-out user is
     /// refused whatever the password; a wrong password is counted; a right one clears the
     /// count.
     pub(super) fn attempt(&self, user: &str, password_matches: bool, now: UnixTime) -> Attempt {
-        self.with(|users| {
-            let current = users.get(user).copied().filter(|f| f.current(now));
-            if current.is_some_and(|f| f.count >= MAX_FAILURES_PER_USER) {
-                return Attempt::LockedOut;
-            }
-            if password_matches {
-                users.remove(user);
-                return Attempt::SignedIn;
-            }
-            let failures = current.map_or(
-                Failures {
-                    count: 1,
-                    since: now,
-                },
-                |f| Failures {
-                    count: f.count.saturating_add(1),
-                    since: f.since,
-                },
-            );
-            users.insert(user.to_owned(), failures);
-            Attempt::Wrong {
-                failures: failures.count,
-            }
-        })
+        // A panic while holding the lock cannot leave a count half-written.
+        let mut users = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let current = users.get(user).copied().filter(|f| f.current(now));
+        if current.is_some_and(|f| f.count >= MAX_FAILURES_PER_USER) {
+            return Attempt::LockedOut;
+        }
+        if password_matches {
+            users.remove(user);
+            return Attempt::SignedIn;
+        }
+        let failures = match current {
+            Some(f) => Failures {
+                count: f.count.saturating_add(1),
+                ..f
+            },
+            None => Failures {
+                count: 1,
+                since: now,
+            },
+        };
+        users.insert(user.to_owned(), failures);
+        Attempt::Wrong {
+            failures: failures.count,
+        }
     }
 }
 
