@@ -466,6 +466,7 @@ impl IssuerState {
         let engine = builder
             .build()
             .map_err(|e| DemoError::Config(e.to_string()))?;
+        check_user_claims(&config, &engine)?;
         let metadata = metadata::ServedMetadata::new(metadata::Sources {
             config: &config,
             engine: &engine,
@@ -537,6 +538,30 @@ impl IssuerState {
     pub fn lenient_warnings(&self) -> Vec<String> {
         self.lenient_log.entries()
     }
+}
+
+/// Refuses a configuration with a user whose claims some credential configuration could not
+/// carry (a claim an SD-JWT VC reserves, a mistyped mDL element, an mdoc without elements):
+/// the engine would otherwise find it only when that user consents, after the wallet's PAR
+/// and sign-in.
+fn check_user_claims(config: &IssuerConfig, engine: &IssuerEngine) -> Result<(), DemoError> {
+    let ids: Vec<String> = config
+        .credential_configurations
+        .iter()
+        .map(|c| c.id.clone())
+        .collect();
+    for (i, user) in config.users.iter().enumerate() {
+        engine
+            .check_claims(&ids, &config.subject_claims(user, &ids))
+            .map_err(|e| {
+                DemoError::Config(format!(
+                    "users[{i}] ({}): {}",
+                    user.username,
+                    e.description()
+                ))
+            })?;
+    }
+    Ok(())
 }
 
 /// The `trustedRootCertificatesPem` of an `x509-chain` `clientAttestationConfig` (a string or

@@ -16,6 +16,9 @@ use crate::value::ElementValue;
 /// Random bytes drawn per item for the digestID permutation (one 64-bit word).
 const PERMUTATION_WORD_LEN: usize = 8;
 
+/// Data elements by name space, each in the order it was added.
+type NameSpaces = Vec<(String, Vec<(String, ElementValue)>)>;
+
 /// The content of one mdoc to issue: docType, data elements by name space, the holder's device
 /// key, the validity period and an optional status list reference.
 ///
@@ -26,7 +29,7 @@ const PERMUTATION_WORD_LEN: usize = 8;
 #[non_exhaustive]
 pub struct Issuance {
     doc_type: String,
-    name_spaces: Vec<(String, Vec<(String, ElementValue)>)>,
+    name_spaces: NameSpaces,
     /// The device key, already encoded as a COSE_Key.
     device_key: Vec<u8>,
     validity: ValidityInfo,
@@ -82,19 +85,34 @@ impl Issuance {
         validity: ValidityInfo,
     ) -> Result<Self, Error> {
         let mut issuance = Self::new(doc_type, device_key, validity)?;
-        for (name_space, elements) in claims {
-            let Json::Object(elements) = elements else {
-                return Err(Error::InvalidElement {
-                    identifier: name_space.clone(),
-                    reason: "a name space must be a JSON object of elements",
-                });
-            };
-            for (identifier, json) in elements {
-                let value = mdl::element_from_json(name_space, identifier, json)?;
-                issuance.add_element(name_space, identifier, value)?;
-            }
-        }
+        add_json(&mut issuance.name_spaces, issuance.max_depth, claims)?;
         Ok(issuance)
+    }
+
+    /// Checks JSON claims as [`Self::from_json`] reads them and [`Self::prepare`] requires
+    /// them (at least one element), without a device key or validity: for a caller that takes
+    /// claims now and issues later, so that a claim no mdoc could carry is refused when it
+    /// is given, not when the mdoc is due.
+    ///
+    /// ```
+    /// use mdoc_cbor::{Error, Issuance};
+    /// let claims = serde_json::json!({"org.iso.18013.5.1": {"age_over_18": true}});
+    /// Issuance::check_json(claims.as_object().unwrap())?;
+    /// let empty = serde_json::json!({"org.iso.18013.5.1": {}});
+    /// assert!(matches!(Issuance::check_json(empty.as_object().unwrap()), Err(Error::NoDataElements)));
+    /// # Ok::<(), Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Those of [`Self::from_json`] for the claims; [`Error::NoDataElements`] when they hold
+    /// no element.
+    pub fn check_json(claims: &Map<String, Json>) -> Result<(), Error> {
+        let mut name_spaces = NameSpaces::new();
+        add_json(&mut name_spaces, crate::limits::DEFAULT_MAX_DEPTH, claims)?;
+        if element_count(&name_spaces) == 0 {
+            return Err(Error::NoDataElements);
+        }
+        Ok(())
     }
 
     /// Adds one data element.
@@ -109,30 +127,13 @@ impl Issuance {
         identifier: &str,
         value: ElementValue,
     ) -> Result<&mut Self, Error> {
-        let invalid = |reason| Error::InvalidElement {
-            identifier: identifier.to_owned(),
-            reason,
-        };
-        if name_space.is_empty() || identifier.is_empty() {
-            return Err(invalid("empty name space or element identifier"));
-        }
-        value.validate(self.max_depth).map_err(invalid)?;
-        let index = match self.name_spaces.iter().position(|(ns, _)| ns == name_space) {
-            Some(index) => index,
-            None => {
-                self.name_spaces.push((name_space.to_owned(), Vec::new()));
-                self.name_spaces.len().saturating_sub(1)
-            }
-        };
-        let Some((_, elements)) = self.name_spaces.get_mut(index) else {
-            return Err(invalid("name space vanished"));
-        };
-        if elements.iter().any(|(id, _)| id == identifier) {
-            return Err(invalid(
-                "element identifier already present in this name space",
-            ));
-        }
-        elements.push((identifier.to_owned(), value));
+        add_element(
+            &mut self.name_spaces,
+            self.max_depth,
+            name_space,
+            identifier,
+            value,
+        )?;
         Ok(self)
     }
 
@@ -191,11 +192,7 @@ impl Issuance {
     ) -> Result<PreparedMdoc, Error> {
         let protected = cose::protected_header(alg)?;
         let digest_algorithm = DigestAlgorithm::Sha256;
-        let count = self
-            .name_spaces
-            .iter()
-            .map(|(_, elements)| elements.len())
-            .fold(0, usize::saturating_add);
+        let count = element_count(&self.name_spaces);
         if count == 0 {
             return Err(Error::NoDataElements);
         }
@@ -442,4 +439,69 @@ impl IssuedMdoc {
     pub fn to_base64url(&self) -> String {
         jose_core::base64url::encode(&self.cbor)
     }
+}
+
+/// Adds one element to `name_spaces`, with the checks [`Issuance::add_element`] documents.
+fn add_element(
+    name_spaces: &mut NameSpaces,
+    max_depth: usize,
+    name_space: &str,
+    identifier: &str,
+    value: ElementValue,
+) -> Result<(), Error> {
+    let invalid = |reason| Error::InvalidElement {
+        identifier: identifier.to_owned(),
+        reason,
+    };
+    if name_space.is_empty() || identifier.is_empty() {
+        return Err(invalid("empty name space or element identifier"));
+    }
+    value.validate(max_depth).map_err(invalid)?;
+    let index = match name_spaces.iter().position(|(ns, _)| ns == name_space) {
+        Some(index) => index,
+        None => {
+            name_spaces.push((name_space.to_owned(), Vec::new()));
+            name_spaces.len().saturating_sub(1)
+        }
+    };
+    let Some((_, elements)) = name_spaces.get_mut(index) else {
+        return Err(invalid("name space vanished"));
+    };
+    if elements.iter().any(|(id, _)| id == identifier) {
+        return Err(invalid(
+            "element identifier already present in this name space",
+        ));
+    }
+    elements.push((identifier.to_owned(), value));
+    Ok(())
+}
+
+/// Adds the elements of JSON `{ name_space: { element: value } }` claims to `name_spaces`,
+/// converted as [`Issuance::from_json`] documents.
+fn add_json(
+    name_spaces: &mut NameSpaces,
+    max_depth: usize,
+    claims: &Map<String, Json>,
+) -> Result<(), Error> {
+    for (name_space, elements) in claims {
+        let Json::Object(elements) = elements else {
+            return Err(Error::InvalidElement {
+                identifier: name_space.clone(),
+                reason: "a name space must be a JSON object of elements",
+            });
+        };
+        for (identifier, json) in elements {
+            let value = mdl::element_from_json(name_space, identifier, json)?;
+            add_element(name_spaces, max_depth, name_space, identifier, value)?;
+        }
+    }
+    Ok(())
+}
+
+/// How many elements `name_spaces` hold.
+fn element_count(name_spaces: &NameSpaces) -> usize {
+    name_spaces
+        .iter()
+        .map(|(_, elements)| elements.len())
+        .fold(0, usize::saturating_add)
 }

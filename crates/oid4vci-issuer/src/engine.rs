@@ -419,14 +419,51 @@ impl IssuerEngine {
         &self.nonces
     }
 
+    /// Checks that `claims` can be issued in a credential of each of `configuration_ids`, as
+    /// [`Self::create_pre_authorized_code`] and [`Self::approve`] do before they hand out a
+    /// code: a claim an SD-JWT VC reserves (`iss`, `vct`, `cnf`, `_sd`, …), an mdoc element
+    /// of the wrong ISO 18013-5 type, or an mdoc without elements would otherwise be found
+    /// only at the credential request, after the wallet did the whole flow. A host may call
+    /// it on its own claims when it starts (the demo checks its users').
+    ///
+    /// # Errors
+    /// `unknown_credential_configuration` for an unknown id; `invalid_request` naming the
+    /// configuration and the claim; `server_error` when the random source fails.
+    pub fn check_claims(
+        &self,
+        configuration_ids: &[String],
+        claims: &crate::SubjectClaims,
+    ) -> Result<(), OAuthError> {
+        for id in configuration_ids {
+            let Some(profile) = self.profile(id) else {
+                return Err(OAuthError::bad_request(
+                    "unknown_credential_configuration",
+                    &format!("no credential configuration {id}"),
+                ));
+            };
+            crate::mint::check_claims(
+                &profile.format,
+                claims.for_configuration(id),
+                self.rng.as_ref(),
+            )
+            .map_err(|e| match e {
+                crate::mint::MintError::Claims(reason) => OAuthError::bad_request(
+                    "invalid_request",
+                    &format!("the claims cannot be issued as {id}: {reason}"),
+                ),
+                crate::mint::MintError::Signing(reason) => {
+                    OAuthError::server_error().with_internal_detail(reason)
+                }
+            })?;
+        }
+        Ok(())
+    }
+
     /// Stores a pre-authorized code for `configuration_ids` with `claims` (the issuer side of
     /// a credential offer) and returns the code.
     ///
     /// # Errors
-    /// `unknown_credential_configuration` for an unknown id; `invalid_request` for an
-    /// `mso_mdoc` configuration whose claims hold no data element (an mdoc carries at least
-    /// one, so its credential request could only fail); `server_error` when the code cannot be
-    /// stored.
+    /// Those of [`Self::check_claims`]; `server_error` when the code cannot be stored.
     pub fn create_pre_authorized_code(
         &self,
         configuration_ids: Vec<String>,
@@ -435,25 +472,7 @@ impl IssuerEngine {
         now: UnixTime,
     ) -> Result<String, OAuthError> {
         let claims = claims.into();
-        for id in &configuration_ids {
-            let Some(profile) = self.profile(id) else {
-                return Err(OAuthError::bad_request(
-                    "unknown_credential_configuration",
-                    &format!("no credential configuration {id}"),
-                ));
-            };
-            if matches!(profile.format, CredentialFormat::Mdoc { .. })
-                && !crate::mint::has_mdoc_elements(claims.for_configuration(id))
-            {
-                return Err(OAuthError::bad_request(
-                    "invalid_request",
-                    &format!(
-                        "credential configuration {id} is an mdoc, which needs at least one \
-                         claim (ISO 18013-5: an MSO digests at least one data element)"
-                    ),
-                ));
-            }
-        }
+        self.check_claims(&configuration_ids, &claims)?;
         let code = self.handle()?;
         let grant = crate::PreAuthGrant::new(
             configuration_ids,

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use jose_core::{PublicJwk, RandomSource, Signer, UnixTime};
+use jose_core::{Algorithm, PublicJwk, RandomSource, Signer, UnixTime};
 use mdoc_cbor::{Issuance, ValidityInfo};
 use sdjwt_vc::{ClaimPath, NEVER_DISCLOSABLE, SdJwtVcBuilder};
 use serde_json::{Map, Value};
@@ -249,6 +249,22 @@ pub(crate) fn mint(
     }
 }
 
+/// An SD-JWT VC of `claims` as every credential of the configuration is built: each top-level
+/// claim selectively disclosable but those `always_disclosed` and the never-disclosable ones.
+fn sd_jwt_builder<'a>(
+    vct: &str,
+    always_disclosed: &[String],
+    claims: &'a Map<String, Value>,
+) -> SdJwtVcBuilder<'a> {
+    let disclosable = claims
+        .keys()
+        .filter(|name| {
+            !always_disclosed.contains(name) && !NEVER_DISCLOSABLE.contains(&name.as_str())
+        })
+        .map(ClaimPath::key);
+    SdJwtVcBuilder::borrowing(vct, claims).with_disclosable_paths(disclosable)
+}
+
 fn sd_jwt(
     key: &SigningKey,
     rng: &dyn RandomSource,
@@ -256,22 +272,14 @@ fn sd_jwt(
     always_disclosed: &[String],
     input: MintInput<'_>,
 ) -> Result<String, MintError> {
-    let disclosable = input
-        .claims
-        .keys()
-        .filter(|name| {
-            !always_disclosed.contains(name) && !NEVER_DISCLOSABLE.contains(&name.as_str())
-        })
-        .map(ClaimPath::key);
     let validity = key.validity(input.now, input.ttl_seconds)?;
-    let mut builder = SdJwtVcBuilder::borrowing(vct, input.claims)
+    let mut builder = sd_jwt_builder(vct, always_disclosed, input.claims)
         .with_issuer(input.issuer)
         .with_issued_at(validity.issued_at)
         .with_expires_at(validity.expires_at)
         .with_holder_key(input.holder)
         .with_status(input.status)
-        .with_x5c(key.chain.clone())
-        .with_disclosable_paths(disclosable);
+        .with_x5c(key.chain.clone());
     if let Some(kid) = &key.kid {
         builder = builder.with_key_id(kid.as_str());
     }
@@ -295,12 +303,32 @@ fn name_spaced(name_space: &str, claims: &Map<String, Value>) -> Map<String, Val
     out
 }
 
-/// Whether `claims` give an mdoc at least one data element, read as [`name_spaced`] reads
-/// them (an mdoc without any is refused by `mdoc-cbor` and by readers).
-pub(crate) fn has_mdoc_elements(claims: &Map<String, Value>) -> bool {
-    name_spaced("", claims)
-        .values()
-        .any(|elements| elements.as_object().is_some_and(|e| !e.is_empty()))
+/// Checks that `claims` can be issued in a credential of `format`: what minting would refuse
+/// for the claims themselves (a claim an SD-JWT VC reserves, an mdoc element of the wrong
+/// type, an mdoc without elements), found without a holder key or a signature.
+///
+/// # Errors
+/// [`MintError::Claims`] naming the claim; [`MintError::Signing`] when the random source
+/// fails (an SD-JWT VC is built, salts and all, to be checked).
+pub(crate) fn check_claims(
+    format: &CredentialFormat,
+    claims: &Map<String, Value>,
+    rng: &dyn RandomSource,
+) -> Result<(), MintError> {
+    match format {
+        CredentialFormat::SdJwtVc {
+            vct,
+            always_disclosed,
+        } => match sd_jwt_builder(vct, always_disclosed, claims).prepare(Algorithm::Es256, rng) {
+            Ok(_) => Ok(()),
+            Err(sdjwt_vc::Error::Random(e)) => Err(MintError::Signing(e.to_string())),
+            Err(e) => Err(MintError::Claims(e.to_string())),
+        },
+        CredentialFormat::Mdoc { name_space, .. } => {
+            Issuance::check_json(&name_spaced(name_space, claims))
+                .map_err(|e| MintError::Claims(e.to_string()))
+        }
+    }
 }
 
 fn mdoc(

@@ -280,34 +280,32 @@ fn mdl_past_valid_until_is_refused_by_the_wallet() {
     assert!(err.contains("mdoc: MSO expired at"), "{err}");
 }
 
+/// Claims no credential could carry are refused when the offer is made, naming the claim,
+/// not at the credential request after the wallet's whole flow: a date element that is not a
+/// full-date in an mDL, a claim the SD-JWT VC sets itself in an identity credential.
 #[test]
-fn mdl_with_a_malformed_date_element_is_refused_and_not_recorded() {
+fn an_offer_with_claims_no_credential_could_carry_is_refused() {
     let t = TestEnv::start();
-    let wallet = t.wallet();
-    let info = wallet.discover(&t.env.issuer_url).unwrap();
-    // A date element that is not a full-date: the issuer refuses to build the mdoc.
-    let (_, _, code) = t.offer_for(
-        MDL_CONFIGURATION_ID,
-        &json!({"family_name": "Mustermann", "birth_date": "26.01.1984"}),
-        false,
-    );
-    let tokens = wallet.redeem(&info, &code, None).unwrap();
-    let nonce = wallet.nonce(&info).unwrap();
-    let proof = wallet
-        .proof(&info.issuer, &wallet.new_holder_key().unwrap(), &nonce)
-        .unwrap();
-    let reply = wallet
-        .post_authorized(
-            "credential",
-            info.credential_endpoint().unwrap(),
-            &tokens,
-            &credential_request_body(MDL_CONFIGURATION_ID, &[proof]),
-        )
-        .unwrap();
-    assert_eq!(reply.status, 400, "{}", reply.body);
-    assert_eq!(reply.error_code(), Some("credential_request_denied"));
-    let description = reply.str("error_description").unwrap();
-    assert!(description.contains("birth_date"), "{description}");
+    let cases = [
+        (
+            MDL_CONFIGURATION_ID,
+            json!({"family_name": "Mustermann", "birth_date": "26.01.1984"}),
+            "the claims cannot be issued as mDL: invalid data element 'birth_date': expected YYYY-MM-DD",
+        ),
+        (
+            IDENTITY_CONFIGURATION_ID,
+            json!({"given_name": "Erika", "vct": "urn:example:other"}),
+            "the claims cannot be issued as IdentityCredential: claim 'vct' is reserved here and cannot be set directly",
+        ),
+    ];
+    for (configuration_id, claims, description) in cases {
+        let refused = t.admin_offer(
+            &json!({"credential_configuration_id": configuration_id, "claims": claims}),
+        );
+        assert_eq!(refused.status, 400, "{}", refused.body);
+        assert_eq!(refused.error_code(), Some("invalid_request"));
+        assert_eq!(refused.str("error_description"), Some(description));
+    }
     assert!(
         t.env
             .issuer

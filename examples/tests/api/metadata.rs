@@ -440,3 +440,50 @@ fn a_plain_http_identifier_off_loopback_is_refused_with_what_to_change() {
         "{message}"
     );
 }
+
+/// A configured user whose claims some credential configuration could not carry is refused
+/// at start, naming the user (the engine would otherwise find it only at that user's
+/// consent): a mistyped mDL element, and a claim the SD-JWT VC sets itself.
+#[test]
+fn a_user_whose_claims_no_credential_could_carry_is_refused_at_start() {
+    let start = |config: IssuerConfig| {
+        let clock: std::sync::Arc<dyn examples::clock::Clock> = std::sync::Arc::new(
+            examples::clock::ManualClock::new(UnixTime::from_secs(START)),
+        );
+        examples::issuer::IssuerState::new(
+            config,
+            "http://127.0.0.1:8080".to_owned(),
+            examples::keystore::Keystore::new(),
+            clock,
+        )
+        .map(drop)
+        .map_err(|e| e.to_string())
+    };
+    let plain = || {
+        let mut config = IssuerConfig::default_config();
+        config.key_attestation_config = None;
+        config.keystore = None;
+        config.client_attestation_config = None;
+        config
+            .credential_configurations
+            .retain(|c| c.key_attestations_required.is_none());
+        config
+    };
+    assert_eq!(start(plain()), Ok(()));
+    let mut mistyped = plain();
+    mistyped.users[0]
+        .mdoc_claims
+        .insert("age_over_18".into(), "yes".into());
+    assert_eq!(
+        start(mistyped),
+        Err("configuration: users[0] (erika): the claims cannot be issued as mDL: invalid data element 'age_over_18': expected a JSON boolean".to_owned())
+    );
+    let mut reserved = plain();
+    reserved.users[0]
+        .claims
+        .insert("cnf".into(), serde_json::json!({"jkt": "x"}));
+    assert_eq!(
+        start(reserved),
+        Err("configuration: users[0] (erika): the claims cannot be issued as IdentityCredential: claim 'cnf' is reserved here and cannot be set directly".to_owned())
+    );
+}

@@ -133,6 +133,70 @@ fn an_mdoc_without_data_elements_is_not_issued() {
     ));
 }
 
+/// `Issuance::check_json` refuses exactly what `from_json` and `prepare` would refuse, with
+/// the same error, and takes what they issue.
+#[test]
+fn check_json_refuses_what_issuing_would() {
+    use serde_json::json;
+    let deep = (0..mdoc_cbor::DEFAULT_MAX_DEPTH).fold(json!(1), |inner, _| json!([inner]));
+    let refused = [
+        (json!({}), Error::NoDataElements),
+        (json!({ MDL_NAME_SPACE: {} }), Error::NoDataElements),
+        (
+            json!({ MDL_NAME_SPACE: {"age_over_18": "yes"} }),
+            Error::InvalidElement {
+                identifier: "age_over_18".into(),
+                reason: "expected a JSON boolean",
+            },
+        ),
+        (
+            json!({ MDL_NAME_SPACE: ["family_name"] }),
+            Error::InvalidElement {
+                identifier: MDL_NAME_SPACE.into(),
+                reason: "a name space must be a JSON object of elements",
+            },
+        ),
+        (
+            json!({ "": {"x": 1} }),
+            Error::InvalidElement {
+                identifier: "x".into(),
+                reason: "empty name space or element identifier",
+            },
+        ),
+        (
+            json!({ "x": {"deep": deep} }),
+            Error::InvalidElement {
+                identifier: "deep".into(),
+                reason: "nested too deeply",
+            },
+        ),
+    ];
+    for (claims, error) in refused {
+        let claims = claims.as_object().unwrap();
+        assert_eq!(
+            Issuance::check_json(claims).err(),
+            Some(error.clone()),
+            "{claims:?}"
+        );
+        let issued =
+            Issuance::from_json(MDL_DOC_TYPE, claims, &holder(), validity()).and_then(|issuance| {
+                issuance
+                    .prepare(Algorithm::Es256, &[], &counter_rng())
+                    .map(drop)
+            });
+        assert_eq!(issued.err(), Some(error), "{claims:?}");
+    }
+    let fine = json!({ MDL_NAME_SPACE: {"age_over_18": true, "family_name": "Mustermann"} });
+    let fine = fine.as_object().unwrap();
+    assert_eq!(Issuance::check_json(fine), Ok(()));
+    assert!(
+        Issuance::from_json(MDL_DOC_TYPE, fine, &holder(), validity())
+            .unwrap()
+            .prepare(Algorithm::Es256, &[], &counter_rng())
+            .is_ok()
+    );
+}
+
 /// ISO 18013-5 Table 5 types, checked when claims come from JSON: a mistyped element is not
 /// signed (readers that type-check elements would refuse it).
 #[test]

@@ -300,8 +300,10 @@ impl IssuerEngine {
     /// the URL to redirect to (`code`, `state`, `iss`).
     ///
     /// # Errors
-    /// `invalid_request` for a pending authorization past its `request_uri` lifetime;
-    /// `server_error` when the code cannot be stored.
+    /// `invalid_request` for a pending authorization past its `request_uri` lifetime, and
+    /// for `claims` that cannot be issued in the requested configurations (those of
+    /// [`Self::check_claims`]: the host's claims, so the adapter should answer the browser
+    /// with `server_error`); `server_error` when the code cannot be stored.
     pub fn approve(
         &self,
         pending: PendingAuthorization,
@@ -311,6 +313,8 @@ impl IssuerEngine {
         if !pending.is_live(now) {
             return Err(invalid_request("the authorization request has expired"));
         }
+        let claims = claims.into();
+        self.check_claims(pending.configuration_ids(), &claims)?;
         let code = self.handle()?;
         let response = AuthorizationResponse::new(
             &code,
@@ -321,7 +325,7 @@ impl IssuerEngine {
         let issued = IssuedCode {
             grant: GrantId::new(self.handle()?),
             request: pending.request,
-            claims: claims.into(),
+            claims,
             expires_at: now.saturating_add(self.settings.authorization_code_ttl_seconds),
         };
         self.stores

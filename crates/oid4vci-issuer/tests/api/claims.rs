@@ -179,6 +179,66 @@ fn an_mdoc_offer_without_claims_is_refused() {
         .unwrap();
 }
 
+/// Claims no credential of the configuration could carry are refused when the code is made
+/// (the exact error, naming the configuration and the claim), as minting would refuse them at
+/// the credential request: a claim the SD-JWT VC builder sets or SD-JWT reserves, at any
+/// depth, and an mDL element of the wrong ISO 18013-5 type.
+#[test]
+fn claims_no_credential_could_carry_are_refused_with_the_offer() {
+    let engine = engine();
+    let reserved = |name: &str| sdjwt_vc::Error::ClaimReserved { name: name.into() };
+    let cases = [
+        (
+            "pid",
+            SubjectClaims::new(object(json!({"iss": "https://evil.example"}))),
+            reserved("iss").to_string(),
+        ),
+        (
+            "pid",
+            SubjectClaims::new(object(json!({"address": {"_sd": ["x"]}}))),
+            reserved("_sd").to_string(),
+        ),
+        (
+            "mdl",
+            SubjectClaims::new(Map::new())
+                .with_configuration("mdl", object(json!({NAME_SPACE: {"age_over_18": "yes"}}))),
+            mdoc_cbor::Error::InvalidElement {
+                identifier: "age_over_18".into(),
+                reason: "expected a JSON boolean",
+            }
+            .to_string(),
+        ),
+    ];
+    for (id, claims, reason) in cases {
+        // error_description has no `"` (RFC 6749 §5.2): the engine writes `'` instead.
+        let description =
+            format!("the claims cannot be issued as {id}: {reason}").replace('"', "'");
+        let refused = engine
+            .create_pre_authorized_code(vec![id.into()], claims.clone(), None, NOW)
+            .unwrap_err();
+        assert_eq!(
+            (refused.status(), refused.error(), refused.description()),
+            (400, "invalid_request", description.as_str())
+        );
+        assert_eq!(engine.check_claims(&[id.into()], &claims), Err(refused));
+    }
+    assert_eq!(
+        engine
+            .check_claims(&["nope".into()], &SubjectClaims::new(Map::new()))
+            .unwrap_err()
+            .error(),
+        "unknown_credential_configuration"
+    );
+    let fine = SubjectClaims::new(object(
+        json!({"given_name": "Erika", "address": {"street": "x"}}),
+    ))
+    .with_configuration("mdl", object(json!({NAME_SPACE: {"age_over_18": true}})));
+    assert_eq!(
+        engine.check_claims(&["pid".into(), "mdl".into()], &fine),
+        Ok(())
+    );
+}
+
 #[test]
 fn claims_for_a_configuration_replace_the_common_ones_only_there() {
     let claims = SubjectClaims::new(object(json!({"a": 1})))

@@ -883,3 +883,25 @@ fn the_user_has_the_interaction_window_after_the_request_uri_is_taken() {
         Some((400, "invalid_request".into()))
     );
 }
+
+/// The host's claims that no credential of the request could carry give no code (they would
+/// fail only at the credential request); the same pending authorization with good claims does.
+#[test]
+fn consent_with_claims_no_credential_could_carry_gives_no_code() {
+    let engine = engine();
+    let request_uri = par(&engine, &par_body("wallet", "scope=pid_scope"), None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let pending = begin(&engine, "wallet", &request_uri).unwrap_or_else(|e| panic!("{e}"));
+    let mut bad = claims();
+    bad.insert("cnf".into(), serde_json::json!({"jkt": "x"}));
+    let refused = engine.approve(pending.clone(), bad, NOW).err();
+    assert_eq!(
+        refused.map(|e| (e.status(), e.error().to_owned(), e.description().to_owned())),
+        Some((
+            400,
+            "invalid_request".into(),
+            "the claims cannot be issued as pid: claim 'cnf' is reserved here and cannot be set directly".into()
+        ))
+    );
+    assert!(engine.approve(pending, claims(), NOW).is_ok());
+}
