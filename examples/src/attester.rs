@@ -27,6 +27,11 @@ use crate::keystore::Keystore;
 
 /// Default attestation lifetime: one hour.
 pub const DEFAULT_ATTESTATION_TTL_SECS: u64 = 3600;
+/// The `iss` of the demo attester's client attestations: the wallet provider's identifier.
+/// ABCA draft -07, which OpenID4VCI 1.0 and HAIP 1.0 cite, requires `iss` in the attestation
+/// (wallet libraries on that draft, such as oid4vc-ts, refuse one without); from -08 on it is
+/// gone, and verifiers on later drafts ignore it.
+pub const DEMO_ATTESTER_ISSUER: &str = "https://wallet-provider.example.org";
 
 /// The `key_storage` and `user_authentication` level the demo claims for every attested key
 /// (OpenID4VCI 1.0 App. D.2).
@@ -138,6 +143,7 @@ impl Attester {
     ) -> Result<String, DemoError> {
         let claims =
             AttestationClaims::new(self.client_id.as_str(), instance_key.clone(), iat, exp)
+                .with_issuer(DEMO_ATTESTER_ISSUER)
                 .with_wallet_name("Demo Wallet");
         let key_id = match &self.x5c {
             Some(chain) => AttesterKeyId::X5c(chain.clone()),

@@ -100,8 +100,10 @@ pub(crate) fn verify(
 ) -> Result<Verdict, Error> {
     let method = if jwt_bearer {
         "private_key_jwt"
+    } else if request.authorization.is_some() {
+        "client_secret_basic"
     } else {
-        "client_secret"
+        "client_secret_post"
     };
     let fallback = verifier
         .fallback
@@ -204,7 +206,24 @@ fn client_secret(
     fallback: &Fallback,
     request: &ClientAuthRequest<'_>,
 ) -> Result<Verdict, Error> {
-    let client_id = request.client_id.ok_or(Error::UnknownClient)?;
+    let basic = request
+        .authorization
+        .map(|header| basic_credentials(header).ok_or(Error::BasicCredentialsMalformed))
+        .transpose()?;
+    let (client_id, presented) = match &basic {
+        // RFC 6749 §2.3.1: the client id is the Basic user name; a body `client_id` beside
+        // it must name the same client.
+        Some((id, secret)) => {
+            if request.client_id.is_some_and(|body| body != id) {
+                return Err(Error::ClientIdMismatch);
+            }
+            (id.as_str(), secret.as_str())
+        }
+        None => (
+            request.client_id.ok_or(Error::UnknownClient)?,
+            request.client_secret.unwrap_or_default(),
+        ),
+    };
     let max = verifier.limits.max_client_id_len();
     if client_id.len() > max {
         return Err(Error::ClientIdTooLong {
@@ -212,7 +231,6 @@ fn client_secret(
             max,
         });
     }
-    let presented = request.client_secret.unwrap_or_default();
     if presented.len() > verifier.limits.max_client_secret_len() {
         return Err(Error::ClientSecretMismatch);
     }
@@ -228,4 +246,38 @@ fn client_secret(
         AuthMethod::ClientSecret,
         AssuranceLevel::SharedSecret,
     ))
+}
+
+/// The client id and secret of an HTTP Basic `Authorization` header (RFC 7617): each
+/// form-urlencoded before the two were joined with `:` and base64-encoded (RFC 6749 §2.3.1).
+/// `None` for another scheme or a malformed value.
+fn basic_credentials(header: &str) -> Option<(String, String)> {
+    use base64ct::Encoding;
+    let (scheme, token) = header.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64ct::Base64::decode_vec(token.trim()).ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    Some((form_urldecode(id)?, form_urldecode(secret)?))
+}
+
+/// `application/x-www-form-urlencoded` decoding of one value: `+` is a space, `%XX` a byte;
+/// `None` for a malformed escape or bytes that are not UTF-8.
+fn form_urldecode(text: &str) -> Option<String> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut bytes = text.bytes();
+    while let Some(byte) = bytes.next() {
+        out.push(match byte {
+            b'+' => b' ',
+            b'%' => {
+                let high = char::from(bytes.next()?).to_digit(16)?;
+                let low = char::from(bytes.next()?).to_digit(16)?;
+                u8::try_from(high.checked_mul(16)?.checked_add(low)?).ok()?
+            }
+            other => other,
+        });
+    }
+    String::from_utf8(out).ok()
 }

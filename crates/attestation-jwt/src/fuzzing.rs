@@ -66,7 +66,9 @@ pub fn attestation_verify(data: &str) -> Result<(), Error> {
 
 /// Fuzz entry: `data` is HTTP header lines (`name: value`), read as a server reads them
 /// ([`ClientAuthRequest::from_headers`]: repeated headers, the structured-field Token rule
-/// on both attestation headers), then verified strictly against the fixed configuration.
+/// on both attestation headers, and an `Authorization` header as `client_secret_basic`),
+/// then verified strictly against the fixed configuration with the client secret fallback
+/// on (so HTTP Basic credentials are decoded).
 ///
 /// # Errors
 /// Whatever the verification returns.
@@ -83,9 +85,20 @@ pub fn attestation_headers(data: &str) -> Result<(), Error> {
     });
     let verifier = ClientAttestationVerifier::builder(config, "https://as.example.com")
         .with_combined_mode(true)
+        .with_fallback(
+            crate::fallback::Fallback::new(std::sync::Arc::new(FixedSecret(
+                crate::keys::ClientSecret::new(b"secret".to_vec()),
+            )))
+            .with_client_secret(true),
+        )
         .build()
         .map_err(Error::Config)?;
-    let request = ClientAuthRequest::from_headers(pairs.iter().copied());
+    let authorization = pairs
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+        .map(|(_, value)| *value);
+    let request =
+        ClientAuthRequest::from_headers(pairs.iter().copied()).with_authorization(authorization);
     verifier
         .verify(
             &request,
@@ -94,6 +107,19 @@ pub fn attestation_headers(data: &str) -> Result<(), Error> {
             UnixTime::from_secs(FIXED_NOW),
         )
         .map(|_| ())
+}
+
+/// A registry with one client, `client`, whose secret is `secret`, and no keys.
+struct FixedSecret(crate::keys::ClientSecret);
+
+impl crate::keys::ClientRegistry for FixedSecret {
+    fn client_key(&self, _: &str) -> Option<PublicJwk> {
+        None
+    }
+
+    fn client_secret(&self, client_id: &str) -> Option<&crate::keys::ClientSecret> {
+        (client_id == "client").then_some(&self.0)
+    }
 }
 
 /// Fuzz entry: parse a `clientAttestationConfig`, and if it parses, build a verifier (with a

@@ -27,6 +27,7 @@ pub const CHALLENGE_SCHEME: &str = "attest_jwt_client_auth";
 /// | the same for a presented attestation or PoP, under [`AttestationErrorCode::InvalidClientAttestation`] ([`crate::ClientAttestationVerifier::oauth_error`]) | `invalid_client_attestation` | 400 |
 /// | PoP challenge missing, wrong or invalid | `use_attestation_challenge` (+ [`CHALLENGE_HEADER`]) | 400 |
 /// | DPoP nonce missing, wrong or invalid (combined mode) | `use_dpop_nonce` (+ [`DPOP_NONCE_HEADER`]) | 400 |
+/// | more than one client authentication method in one request (RFC 6749 §2.3, §5.2) | `invalid_request` | 400 |
 /// | [server faults](Error::is_server_fault): configuration, trust store, key resolution, replay guard full or unavailable, API misuse, signing | `server_error` | 500 |
 ///
 /// `fresh_challenge` is called only for `use_attestation_challenge` and `use_dpop_nonce`, to
@@ -77,6 +78,11 @@ pub(crate) fn oauth_error_as(
         }
         Error::Dpop(P::NonceMissing | P::NonceMismatch | P::NonceInvalid { .. }) => {
             retry_with("use_dpop_nonce", DPOP_NONCE_HEADER)
+        }
+        // RFC 6749 §5.2: a request that "utilizes more than one mechanism for authenticating
+        // the client" is `invalid_request`.
+        Error::MultipleAuthenticationMethods => {
+            OAuthError::new(400, "invalid_request", &description)
         }
         e if code == AttestationErrorCode::InvalidClientAttestation
             && e.is_attestation_defect() =>

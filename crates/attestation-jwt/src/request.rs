@@ -23,7 +23,7 @@ pub const JWT_BEARER_ASSERTION_TYPE: &str =
 /// assert_eq!(request.attestation, Some("a.b.c"));
 /// assert_eq!(request.pop, Some("d.e.f"));
 /// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ClientAuthRequest<'a> {
     /// The `OAuth-Client-Attestation` header value.
@@ -38,8 +38,12 @@ pub struct ClientAuthRequest<'a> {
     pub client_assertion_type: Option<&'a str>,
     /// The body's `client_assertion`.
     pub client_assertion: Option<&'a str>,
-    /// A client secret (from `client_secret_post`, or decoded from `client_secret_basic`).
+    /// A client secret (the body's, `client_secret_post`).
     pub client_secret: Option<&'a str>,
+    /// The `Authorization` header of the token or PAR request: HTTP Basic client credentials
+    /// (`client_secret_basic`, RFC 6749 §2.3.1), decoded when the client secret fallback
+    /// verifies them. Any value counts as one authentication method.
+    pub authorization: Option<&'a str>,
     /// The request method (for DPoP `htm`).
     pub http_method: Option<&'a str>,
     /// The request URI (for DPoP `htu`).
@@ -49,6 +53,27 @@ pub struct ClientAuthRequest<'a> {
     /// [`Self::with_accepted_dpop`]).
     pub accepted_dpop: Option<&'a pop_verifier::AcceptedDpopProof>,
     pub(crate) repeated: Option<&'static str>,
+}
+
+/// Secrets (the client secret, the `Authorization` header, a `client_assertion`) show only
+/// whether they are there.
+impl core::fmt::Debug for ClientAuthRequest<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let present = |value: Option<&str>| value.map(|_| "<redacted>");
+        f.debug_struct("ClientAuthRequest")
+            .field("attestation", &self.attestation)
+            .field("pop", &self.pop)
+            .field("dpop", &self.dpop)
+            .field("client_id", &self.client_id)
+            .field("client_assertion_type", &self.client_assertion_type)
+            .field("client_assertion", &present(self.client_assertion))
+            .field("client_secret", &present(self.client_secret))
+            .field("authorization", &present(self.authorization))
+            .field("http_method", &self.http_method)
+            .field("http_uri", &self.http_uri)
+            .field("accepted_dpop", &self.accepted_dpop)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a> ClientAuthRequest<'a> {
@@ -63,6 +88,7 @@ impl<'a> ClientAuthRequest<'a> {
             client_assertion_type: None,
             client_assertion: None,
             client_secret: None,
+            authorization: None,
             http_method: None,
             http_uri: None,
             accepted_dpop: None,
@@ -157,10 +183,19 @@ impl<'a> ClientAuthRequest<'a> {
         self
     }
 
-    /// Sets a presented client secret.
+    /// Sets the body's client secret (`client_secret_post`).
     #[must_use]
     pub const fn with_client_secret(mut self, secret: Option<&'a str>) -> Self {
         self.client_secret = secret;
+        self
+    }
+
+    /// Sets the request's `Authorization` header (`client_secret_basic`). A token or PAR
+    /// request has one only to authenticate the client, so a server passes whatever it got:
+    /// beside the attestation headers it is a second method, which verification refuses.
+    #[must_use]
+    pub const fn with_authorization(mut self, header: Option<&'a str>) -> Self {
+        self.authorization = header;
         self
     }
 }

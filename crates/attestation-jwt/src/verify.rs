@@ -495,7 +495,8 @@ impl ClientAttestationVerifier {
             return Err(Error::UnsupportedAssertionType);
         }
         let secret = request.client_secret.is_some();
-        let methods = [headers, legacy, jwt_bearer, secret]
+        let basic = request.authorization.is_some();
+        let methods = [headers, legacy, jwt_bearer, secret, basic]
             .iter()
             .filter(|used| **used)
             .count();
@@ -506,7 +507,7 @@ impl ClientAttestationVerifier {
             let result = self.verify_attestation(request, legacy, challenge, replay, now);
             return lenient(self.config.required, result);
         }
-        if jwt_bearer || secret {
+        if jwt_bearer || secret || basic {
             return fallback::verify(self, request, jwt_bearer, replay, now);
         }
         if self.config.required {

@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 
 pub use access::Authorized;
 pub use authorize::{PAR_PATH, PendingAuthorization};
-pub use client_auth::{ClientAuthContext, ClientAuthenticator, ClientIdentity};
+pub use client_auth::{ClientAuthContext, ClientAuthenticator, ClientIdentity, FormCredentials};
 pub use credential::{STATUS_LIST_CWT_SUFFIX, STATUS_LIST_PATH};
 
 use crate::audit::{AuditEvent, AuditSink, AuditedReplayGuard, NoAudit, Pseudonym, Pseudonymizer};

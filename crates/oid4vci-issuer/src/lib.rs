@@ -20,9 +20,9 @@ pub mod fuzzing;
 pub use audit::{AuditEvent, AuditSink, KeyChange, NoAudit, ProofKind, Pseudonym, RevocationCause};
 pub use encryption::{DEFAULT_MAX_DECRYPTED_REQUEST_LEN, EncryptionSettings, RequestDecryptionKey};
 pub use engine::{
-    Authorized, ClientAuthContext, ClientAuthenticator, ClientIdentity, IssuerEngine,
-    IssuerEngineBuilder, PAR_PATH, PendingAuthorization, STATUS_LIST_CWT_SUFFIX, STATUS_LIST_PATH,
-    Stores,
+    Authorized, ClientAuthContext, ClientAuthenticator, ClientIdentity, FormCredentials,
+    IssuerEngine, IssuerEngineBuilder, PAR_PATH, PendingAuthorization, STATUS_LIST_CWT_SUFFIX,
+    STATUS_LIST_PATH, Stores,
 };
 pub use error::EngineError;
 pub use grant::{GrantId, SubjectClaims};

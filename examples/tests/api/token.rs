@@ -122,6 +122,11 @@ fn an_attestation_without_iat_as_in_openid4vci_is_accepted() {
     let claims = jose_core::CompactJws::parse(&issued, &jose_core::Limits::default())
         .unwrap()
         .into_claims();
+    // The demo attester names itself (ABCA -07 requires `iss`; oid4vc-ts refuses without).
+    assert_eq!(
+        claims.get("iss").and_then(serde_json::Value::as_str),
+        Some(examples::attester::DEMO_ATTESTER_ISSUER)
+    );
     let mut shaped = serde_json::Map::new();
     for name in ["iss", "sub", "exp", "cnf", "wallet_name"] {
         if let Some(value) = claims.get(name) {
@@ -366,4 +371,113 @@ fn an_oversized_body_is_413_invalid_request_in_json() {
     let reply = wallet.http.post_raw("token", &url, &body, &form).unwrap();
     assert_eq!(reply.status, 400);
     assert_eq!(reply.error_code(), Some("invalid_request"));
+}
+
+/// RFC 6749 §2.3: a client uses one authentication method per request. Valid attestation
+/// headers with a second method (a `client_assertion`, a `client_secret`, HTTP Basic) are
+/// `400 invalid_request` (§5.2) at the token and PAR endpoints, and a `client_assertion_type`
+/// the server does not know is `401 invalid_client`; before, the form and the `Authorization`
+/// header were not looked at. The code is not burnt by the refusals.
+#[test]
+fn a_second_client_authentication_method_is_invalid_request() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let info = wallet.discover(&t.env.issuer_url).unwrap();
+    let (_, _, code) = t.offer(false);
+    let assertion_type = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+    let two_methods = (
+        400,
+        "invalid_request",
+        "more than one client authentication method was used",
+    );
+    let unknown_type = (401, "invalid_client", "unsupported client_assertion_type");
+    let jwt_bearer: &[(&str, &str)] = &[
+        ("client_assertion_type", assertion_type),
+        ("client_assertion", "x.y.z"),
+    ];
+    let unknown: &[(&str, &str)] = &[
+        ("client_assertion_type", "urn:example:unknown"),
+        ("client_assertion", "x"),
+    ];
+    let seconds = [
+        (jwt_bearer, None, two_methods),
+        (&[("client_secret", "s3cret")], None, two_methods),
+        (&[], Some("Basic YTpi"), two_methods),
+        (unknown, None, unknown_type),
+    ];
+    for (extra, authorization, (status, error, description)) in seconds {
+        let mut headers = wallet.token_headers(&info).unwrap();
+        headers.extend(authorization.map(|v| ("Authorization".to_owned(), v.to_owned())));
+        let mut form = pre_auth(&code).to_vec();
+        form.extend_from_slice(extra);
+        let reply = wallet.post_token(&info, &form, &headers).unwrap();
+        assert_eq!(
+            (
+                reply.status,
+                reply.error_code(),
+                reply.str("error_description")
+            ),
+            (status, Some(error), Some(description)),
+            "{extra:?} {authorization:?}"
+        );
+    }
+    // At PAR too: the same attestation headers with HTTP Basic.
+    let par_url = info
+        .as_endpoint("pushed_authorization_request_endpoint")
+        .unwrap();
+    let mut headers = wallet.client_auth_headers(&info).unwrap();
+    headers.push(("Authorization".to_owned(), "Basic YTpi".to_owned()));
+    let headers: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let client_id = wallet.client_id().unwrap();
+    let form = [
+        ("response_type", "code"),
+        ("client_id", client_id.as_str()),
+        ("redirect_uri", "https://wallet.example/cb"),
+        (
+            "code_challenge",
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        ),
+        ("code_challenge_method", "S256"),
+        ("scope", "IdentityCredential"),
+    ];
+    let reply = examples::wallet::Http::new()
+        .post_form("PAR", par_url, &form, &headers)
+        .unwrap();
+    assert_eq!(
+        (reply.status, reply.error_code()),
+        (400, Some("invalid_request")),
+        "{}",
+        reply.body
+    );
+    // The refusals spent nothing: the code still redeems.
+    assert!(wallet.redeem(&info, &code, None).is_ok());
+}
+
+/// Without an attestation, HTTP Basic is the one method: with no client secret fallback
+/// configured it is `401 invalid_client`, also in lenient mode (a fallback credential that
+/// fails is never let through).
+#[test]
+fn http_basic_without_a_client_secret_fallback_is_invalid_client() {
+    let t = TestEnv::lenient();
+    let mut wallet = t.wallet();
+    wallet.set_attestation(None);
+    let info = wallet.discover(&t.env.issuer_url).unwrap();
+    let (_, _, code) = t.offer(false);
+    let headers = vec![("Authorization".to_owned(), "Basic YTpi".to_owned())];
+    let reply = wallet
+        .post_token(&info, &pre_auth(&code), &headers)
+        .unwrap();
+    assert_eq!(
+        (reply.status, reply.error_code()),
+        (401, Some("invalid_client")),
+        "{}",
+        reply.body
+    );
+    assert_eq!(
+        reply.str("error_description"),
+        Some("client authentication method client_secret_basic is not enabled")
+    );
 }

@@ -182,16 +182,19 @@ fn fallback_methods_are_off_unless_configured() {
     );
 }
 
+/// A strict verifier with the client secret fallback on, over [`registry`].
+fn secret_verifier(fx: &Fixture) -> Arc<ClientAttestationVerifier> {
+    let client = LocalSigner::generate(Algorithm::Es256, &SystemRandom::new()).unwrap();
+    fx.builder(true)
+        .with_fallback(Fallback::new(registry(&client)).with_client_secret(true))
+        .build()
+        .unwrap()
+}
+
 #[test]
 fn client_secret_is_the_lowest_assurance() {
     let fx = Fixture::new();
-    let client = LocalSigner::generate(Algorithm::Es256, &SystemRandom::new()).unwrap();
-    let registry = registry(&client);
-    let verifier = fx
-        .builder(true)
-        .with_fallback(Fallback::new(registry.clone()).with_client_secret(true))
-        .build()
-        .unwrap();
+    let verifier = secret_verifier(&fx);
     let guard = InMemoryReplayGuard::new(10);
     let run = |id: &str, secret: &str| {
         let request = ClientAuthRequest::new()
@@ -213,6 +216,63 @@ fn client_secret_is_the_lowest_assurance() {
     let oauth = attestation_jwt::oauth_error(&Error::ClientSecretMismatch, || None);
     assert_eq!((oauth.error(), oauth.status()), ("invalid_client", 401));
     assert!(!oauth.description().contains("staple"));
+}
+
+/// `client_secret_basic` (RFC 6749 §2.3.1): the id and secret are form-urlencoded, joined
+/// with `:` and base64-encoded; a body `client_id` beside them must name the same client; a
+/// header that holds no Basic credentials is refused, as is Basic without the fallback.
+#[test]
+fn client_secret_basic_is_decoded_and_checked() {
+    use base64ct::Encoding;
+    let fx = Fixture::new();
+    let verifier = secret_verifier(&fx);
+    let guard = InMemoryReplayGuard::new(10);
+    let basic = |credentials: &str| {
+        format!(
+            "Basic {}",
+            base64ct::Base64::encode_string(credentials.as_bytes())
+        )
+    };
+    let run = |header: &str, body_client_id: Option<&str>| {
+        let request = ClientAuthRequest::new()
+            .with_client_id(body_client_id)
+            .with_authorization(Some(header));
+        verifier.verify(&request, ChallengeCheck::None, &guard, fx.now)
+    };
+    let good = basic("secret-app:correct+horse%20battery+staple");
+    let verdict = run(&good, None).unwrap();
+    assert_eq!(verdict.client_id.as_deref(), Some("secret-app"));
+    assert_eq!(verdict.method, AuthMethod::ClientSecret);
+    assert_eq!(
+        run(&good, Some("secret-app")).map(|v| v.client_id),
+        Ok(Some("secret-app".into()))
+    );
+    assert_eq!(run(&good, Some("other-app")), Err(Error::ClientIdMismatch));
+    assert_eq!(
+        run(&basic("secret-app:correct horse battery stapl"), None),
+        Err(Error::ClientSecretMismatch)
+    );
+    for malformed in [
+        "Bearer abc".to_owned(),
+        "Basic".to_owned(),
+        "Basic !!!".to_owned(),
+        basic("no-colon"),
+        basic("secret-app:bad%zzescape"),
+    ] {
+        assert_eq!(
+            run(&malformed, None),
+            Err(Error::BasicCredentialsMalformed),
+            "{malformed}"
+        );
+    }
+    let without_fallback = fx.verifier(true);
+    let request = ClientAuthRequest::new().with_authorization(Some(&good));
+    assert_eq!(
+        without_fallback.verify(&request, ChallengeCheck::None, &guard, fx.now),
+        Err(Error::MethodNotEnabled {
+            method: "client_secret_basic"
+        })
+    );
 }
 
 #[test]

@@ -354,23 +354,46 @@ fn legacy_body_form_is_off_by_default_and_works_when_enabled() {
     );
 }
 
+/// RFC 6749 §2.3: one authentication method per request. Valid attestation headers with a
+/// client secret (body or HTTP Basic) or any `client_assertion` are refused in strict and in
+/// lenient mode, and answered `400 invalid_request` (§5.2).
 #[test]
-fn headers_and_body_assertion_together_are_refused() {
+fn headers_and_another_method_together_are_refused() {
     let fx = Fixture::new();
     let (attestation, pop) = (fx.attestation(), fx.pop());
-    let request = ClientAuthRequest::new()
+    let headers = ClientAuthRequest::new()
         .with_attestation(Some(&attestation))
-        .with_pop(Some(&pop))
-        .with_client_secret(Some("secret"));
-    assert_eq!(
-        fx.verifier(true).verify(
-            &request,
-            ChallengeCheck::None,
-            &InMemoryReplayGuard::new(10),
-            fx.now
+        .with_pop(Some(&pop));
+    let seconds = [
+        headers.with_client_secret(Some("secret")),
+        headers.with_authorization(Some("Basic YTpi")),
+        headers.with_authorization(Some("Bearer x")),
+        headers.with_client_assertion(
+            Some(attestation_jwt::JWT_BEARER_ASSERTION_TYPE),
+            Some("x.y.z"),
         ),
-        Err(Error::MultipleAuthenticationMethods)
-    );
+        headers.with_client_assertion(Some(attestation_jwt::LEGACY_ASSERTION_TYPE), Some("a~b")),
+        ClientAuthRequest::new()
+            .with_client_secret(Some("secret"))
+            .with_authorization(Some("Basic YTpi")),
+    ];
+    for required in [true, false] {
+        for request in &seconds {
+            let refused = fx.verifier(required).verify(
+                request,
+                ChallengeCheck::None,
+                &InMemoryReplayGuard::new(10),
+                fx.now,
+            );
+            assert_eq!(
+                refused,
+                Err(Error::MultipleAuthenticationMethods),
+                "{request:?}"
+            );
+        }
+    }
+    let oauth = oauth_error(&Error::MultipleAuthenticationMethods, || None);
+    assert_eq!((oauth.status(), oauth.error()), (400, "invalid_request"));
 }
 
 #[test]

@@ -10,7 +10,9 @@ use oid4vci_types::{
 };
 
 use super::{ClientAuthContext, ClientIdentity, IssuerEngine, store_failure};
-use crate::{EndpointRequest, EndpointResponse, GrantId, IssuedCode, PushedRequest};
+use crate::{
+    CredentialProfile, EndpointRequest, EndpointResponse, GrantId, IssuedCode, PushedRequest,
+};
 
 /// The path of the pushed authorization request endpoint (the `htu` of its DPoP proofs).
 pub const PAR_PATH: &str = "/par";
@@ -130,8 +132,13 @@ impl IssuerEngine {
             (Some(proof), _) => Some(proof.jkt().to_owned()),
             (None, param) => param.cloned(),
         };
-        let identity =
-            self.authenticate_client(request, Some(&pushed.client_id), dpop.as_ref(), now)?;
+        let identity = self.authenticate_client(
+            request,
+            Some(&pushed.client_id),
+            super::client_auth::FormCredentials::from_params(&pushed.extra),
+            dpop.as_ref(),
+            now,
+        )?;
         let configuration_ids = self.requested_configurations(&pushed)?;
         let granted_scope = self.narrowed_scope(&pushed);
         let request_uri = format!("{REQUEST_URI_PREFIX}{}", self.handle()?);
@@ -163,6 +170,7 @@ impl IssuerEngine {
         &self,
         request: &EndpointRequest<'_>,
         client_id: Option<&str>,
+        form: super::client_auth::FormCredentials<'_>,
         dpop: Option<&pop_verifier::AcceptedDpopProof>,
         now: UnixTime,
     ) -> Result<ClientIdentity, OAuthError> {
@@ -175,6 +183,7 @@ impl IssuerEngine {
             replay: self.replay.as_ref(),
             rng: self.rng.as_ref(),
             dpop,
+            form,
         };
         let identity = auth.authenticate(request, client_id, &context, now)?;
         if let Some(reason) = &identity.lenient_warning {
@@ -212,11 +221,7 @@ impl IssuerEngine {
         let mut asked = false;
         for scope in pushed.scopes() {
             asked = true;
-            let known = self
-                .profiles
-                .iter()
-                .find(|p| p.scope.as_deref() == Some(scope));
-            if let Some(profile) = known
+            if let Some(profile) = self.scope_profile(scope)
                 && !ids.contains(&profile.id)
             {
                 ids.push(profile.id.clone());
@@ -232,16 +237,24 @@ impl IssuerEngine {
     }
 
     /// The scope values of `pushed` that a configuration claims, space-separated, when some
-    /// were dropped (RFC 6749 §3.3: the token response then names the granted scope).
+    /// were dropped (RFC 6749 §3.3: the token response then names the granted scope). `None`
+    /// when none remains: RFC 6749 §3.3 has no empty scope, and the grant is then all in
+    /// `authorization_details`.
     fn narrowed_scope(&self, pushed: &PushedAuthorizationRequest) -> Option<String> {
-        let known = |scope: &str| {
-            self.profiles
-                .iter()
-                .any(|p| p.scope.as_deref() == Some(scope))
-        };
         let asked: Vec<&str> = pushed.scopes().collect();
-        let granted: Vec<&str> = asked.iter().copied().filter(|s| known(s)).collect();
-        (granted.len() < asked.len()).then(|| granted.join(" "))
+        let granted: Vec<&str> = asked
+            .iter()
+            .copied()
+            .filter(|s| self.scope_profile(s).is_some())
+            .collect();
+        (granted.len() < asked.len() && !granted.is_empty()).then(|| granted.join(" "))
+    }
+
+    /// The configuration whose OAuth `scope` value is `scope`, if any.
+    pub(super) fn scope_profile(&self, scope: &str) -> Option<&CredentialProfile> {
+        self.profiles
+            .iter()
+            .find(|p| p.scope.as_deref() == Some(scope))
     }
 
     fn detail_configuration(&self, detail: &AuthorizationDetail) -> Result<String, OAuthError> {

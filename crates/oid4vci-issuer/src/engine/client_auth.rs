@@ -1,6 +1,8 @@
 //! Client authentication at the token endpoint: the seam, and its attestation-based
 //! implementation on attestation-jwt's verifier.
 
+use std::collections::BTreeMap;
+
 use attestation_jwt::{
     ChallengeCheck, ClientAttestationVerifier, ClientAuthRequest, LenientReason,
 };
@@ -24,9 +26,51 @@ pub struct ClientIdentity {
     pub lenient_warning: Option<String>,
 }
 
+/// The client credentials a token or PAR request carries in its form body besides
+/// `client_id`: RFC 7521's `client_assertion_type` and `client_assertion`, and RFC 6749's
+/// `client_secret` (`client_secret_post`). The engine parses the form; an authenticator
+/// verifies them, or refuses them beside another method (RFC 6749 §2.3: one per request).
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FormCredentials<'a> {
+    /// `client_assertion_type`.
+    pub client_assertion_type: Option<&'a str>,
+    /// `client_assertion`.
+    pub client_assertion: Option<&'a str>,
+    /// `client_secret`.
+    pub client_secret: Option<&'a str>,
+}
+
+impl<'a> FormCredentials<'a> {
+    /// The credentials of a form's parameters: `client_assertion_type`, `client_assertion`
+    /// and `client_secret`, each when present.
+    pub(super) fn from_params(params: &'a BTreeMap<String, String>) -> Self {
+        let get = |name: &str| params.get(name).map(String::as_str);
+        Self {
+            client_assertion_type: get("client_assertion_type"),
+            client_assertion: get("client_assertion"),
+            client_secret: get("client_secret"),
+        }
+    }
+}
+
+/// The secrets show only whether they are there.
+impl core::fmt::Debug for FormCredentials<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("FormCredentials")
+            .field("client_assertion_type", &self.client_assertion_type)
+            .field(
+                "client_assertion",
+                &self.client_assertion.map(|_| "<redacted>"),
+            )
+            .field("client_secret", &self.client_secret.map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
 /// What the engine lends a client authenticator for one request: its stateless nonces (for
-/// attestation challenges), its replay guard, its random source, and the request's DPoP
-/// proof as the engine's own check accepted it.
+/// attestation challenges), its replay guard, its random source, the request's DPoP proof as
+/// the engine's own check accepted it, and the client credentials of the request's form.
 #[derive(Clone, Copy)]
 pub struct ClientAuthContext<'a> {
     pub(super) nonces: &'a StatelessNonces,
@@ -34,6 +78,7 @@ pub struct ClientAuthContext<'a> {
     pub(super) replay: &'a dyn ReplayGuard,
     pub(super) rng: &'a dyn RandomSource,
     pub(super) dpop: Option<&'a AcceptedDpopProof>,
+    pub(super) form: FormCredentials<'a>,
 }
 
 impl core::fmt::Debug for ClientAuthContext<'_> {
@@ -59,6 +104,13 @@ impl ClientAuthContext<'_> {
     #[must_use]
     pub const fn accepted_dpop(&self) -> Option<&AcceptedDpopProof> {
         self.dpop
+    }
+
+    /// The client credentials of the request's form body (an authenticator must not ignore
+    /// them: beside the attestation headers they are a second authentication method).
+    #[must_use]
+    pub const fn form_credentials(&self) -> FormCredentials<'_> {
+        self.form
     }
 
     /// The stateless attestation-challenge check of the engine's nonces.
@@ -110,8 +162,19 @@ impl ClientAuthenticator for ClientAttestationVerifier {
             .iter()
             .filter_map(|(name, value)| Some((*name, core::str::from_utf8(value).ok()?)))
             .collect();
+        // A token or PAR request has an `Authorization` header only for client authentication
+        // (`client_secret_basic`); one that is not UTF-8 still counts as one.
+        let authorization = request
+            .headers()
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+            .map(|(_, value)| core::str::from_utf8(value).unwrap_or_default());
+        let form = context.form_credentials();
         let auth_request = ClientAuthRequest::from_headers(pairs.iter().copied())
             .with_client_id(client_id)
+            .with_client_assertion(form.client_assertion_type, form.client_assertion)
+            .with_client_secret(form.client_secret)
+            .with_authorization(authorization)
             .with_accepted_dpop(context.accepted_dpop());
         match self.verify(
             &auth_request,

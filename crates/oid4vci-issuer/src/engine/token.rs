@@ -41,6 +41,13 @@ fn invalid_details(description: &str) -> OAuthError {
     OAuthError::bad_request("invalid_authorization_details", description)
 }
 
+/// What a refresh request asks for besides its grant: `scope` and `authorization_details`.
+#[derive(Clone, Copy)]
+struct Asked<'a> {
+    scope: Option<&'a str>,
+    details: Option<&'a [AuthorizationDetail]>,
+}
+
 /// The configuration ids of a token request's `authorization_details`, each of which must be
 /// an `openid_credential` entry for a configuration in `granted`, once; checked before the
 /// code is spent, so a refused request leaves it usable.
@@ -116,8 +123,18 @@ impl IssuerEngine {
                 "a DPoP proof is required: this issuer issues sender-constrained tokens only",
             ));
         }
-        let identity =
-            self.authenticate_client(request, parsed.client_id.as_deref(), dpop.as_ref(), now)?;
+        let mut form = super::client_auth::FormCredentials::from_params(&parsed.extra);
+        if let Some(assertion) = &parsed.client_assertion {
+            form.client_assertion_type = Some(&assertion.assertion_type);
+            form.client_assertion = Some(&assertion.assertion);
+        }
+        let identity = self.authenticate_client(
+            request,
+            parsed.client_id.as_deref(),
+            form,
+            dpop.as_ref(),
+            now,
+        )?;
         let dpop_jkt = dpop.map(pop_verifier::AcceptedDpopProof::into_jkt);
         let warning = identity.lenient_warning.clone();
         let mut response = match &parsed.grant {
@@ -127,13 +144,20 @@ impl IssuerEngine {
             } => self.pre_authorized(
                 pre_authorized_code,
                 tx_code.as_deref(),
-                parsed.authorization_details.as_deref(),
+                Asked {
+                    scope: parsed.scope.as_deref(),
+                    details: parsed.authorization_details.as_deref(),
+                },
                 identity,
                 dpop_jkt,
                 now,
             ),
             TokenGrant::RefreshToken { refresh_token } => {
-                self.refresh(refresh_token, &identity, dpop_jkt, now)
+                let asked = Asked {
+                    scope: parsed.scope.as_deref(),
+                    details: parsed.authorization_details.as_deref(),
+                };
+                self.refresh(refresh_token, &identity, asked, dpop_jkt, now)
             }
             TokenGrant::AuthorizationCode {
                 code,
@@ -164,7 +188,7 @@ impl IssuerEngine {
         &self,
         code: &str,
         tx_code: Option<&str>,
-        authorization_details: Option<&[AuthorizationDetail]>,
+        asked: Asked<'_>,
         identity: ClientIdentity,
         dpop_jkt: Option<String>,
         now: UnixTime,
@@ -173,7 +197,7 @@ impl IssuerEngine {
             .stores
             .codes
             .redeem_checked(code, tx_code, now, &|grant| {
-                authorization_details.map_or(Ok(()), |details| {
+                asked.details.map_or(Ok(()), |details| {
                     checked_details(details, &grant.configuration_ids)
                         .map(|_| ())
                         .map_err(|e| e.description().to_owned())
@@ -202,7 +226,7 @@ impl IssuerEngine {
             grant.claims,
             now.saturating_add(self.settings.refresh_token_ttl_seconds),
         );
-        if let Some(details) = authorization_details {
+        if let Some(details) = asked.details {
             refresh.credential_identifiers =
                 self.credential_identifiers(details, &refresh.configuration_ids)?;
         }
@@ -213,9 +237,10 @@ impl IssuerEngine {
             client_id: refresh.client_id.clone(),
             configuration_ids: refresh.configuration_ids.clone(),
         };
+        let configuration_ids = refresh.configuration_ids.clone();
         let response = self.start_grant(refresh, dpop_jkt, now)?;
         self.record(event, now);
-        Ok(response)
+        Ok(self.answered_scope(response, &configuration_ids, asked))
     }
 
     /// The `authorization_code` grant (RFC 6749 §4.1.3, RFC 7636 §4.6, RFC 9449 §10): the code
@@ -395,6 +420,7 @@ impl IssuerEngine {
         &self,
         presented: &str,
         identity: &ClientIdentity,
+        asked: Asked<'_>,
         dpop_jkt: Option<String>,
         now: UnixTime,
     ) -> Result<EndpointResponse, OAuthError> {
@@ -431,13 +457,15 @@ impl IssuerEngine {
                 }
                 _ => {}
             }
+            self.check_asked(&current.configuration_ids, asked)?;
             // A sender-constrained refresh token (bound to a DPoP key or to an attested
             // wallet instance) is not rotated (RFC 9700 §4.14.2 asks one or the other), and
             // FAPI 2.0 SP §5.3.2.1 (HAIP 1.0 §4) allows rotation only where retrying with the
             // previous token succeeds, so a wallet that lost the answer keeps its grant. The
             // answer carries the same token.
             if current.is_sender_constrained() {
-                return self.refreshed(&current, presented, dpop_jkt, now);
+                let response = self.refreshed(&current, presented, dpop_jkt, now)?;
+                return Ok(self.answered_scope(response, &current.configuration_ids, asked));
             }
         }
         let next = self.handle()?;
@@ -465,7 +493,52 @@ impl IssuerEngine {
                 RefreshError::Store(e) => store_failure(e),
                 _ => invalid_grant("unknown refresh token"),
             })?;
-        self.refreshed(&grant, &next, dpop_jkt, now)
+        let response = self.refreshed(&grant, &next, dpop_jkt, now)?;
+        Ok(self.answered_scope(response, &grant.configuration_ids, asked))
+    }
+
+    /// A refresh asks for no more than its grant (RFC 6749 §6: the scope "MUST NOT include any
+    /// scope not originally granted"; RFC 9396 §6 for `authorization_details`): each scope
+    /// value a configuration claims, and each detail's configuration, must be one of
+    /// `granted`. Scope values no configuration claims are ignored, as at PAR (OpenID4VCI 1.0
+    /// §5.1.2). The new access token covers the whole grant.
+    fn check_asked(&self, granted: &[String], asked: Asked<'_>) -> Result<(), OAuthError> {
+        for scope in asked.scope.into_iter().flat_map(|s| s.split(' ')) {
+            if let Some(profile) = self.scope_profile(scope)
+                && !granted.contains(&profile.id)
+            {
+                return Err(OAuthError::bad_request(
+                    "invalid_scope",
+                    &format!("scope {scope} was not granted"),
+                ));
+            }
+        }
+        if let Some(details) = asked.details {
+            checked_details(details, granted)?;
+        }
+        Ok(())
+    }
+
+    /// `response` with the scope of the token when the request asked for one (RFC 6749 §3.3:
+    /// REQUIRED when it differs from what was asked for): the scope values of the `granted`
+    /// configurations, when they have any.
+    fn answered_scope(
+        &self,
+        mut response: EndpointResponse,
+        granted: &[String],
+        asked: Asked<'_>,
+    ) -> EndpointResponse {
+        let scopes: Vec<&str> = granted
+            .iter()
+            .filter_map(|id| self.profile(id)?.scope.as_deref())
+            .collect();
+        if asked.scope.is_some()
+            && !scopes.is_empty()
+            && let Some(serde_json::Value::Object(body)) = response.body.as_mut()
+        {
+            body.insert("scope".to_owned(), scopes.join(" ").into());
+        }
+        response
     }
 
     /// A new access token for `grant`, answered with `refresh_token`, and the refresh audited.

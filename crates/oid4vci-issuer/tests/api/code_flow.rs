@@ -905,3 +905,110 @@ fn consent_with_claims_no_credential_could_carry_gives_no_code() {
     );
     assert!(engine.approve(pending, claims(), NOW).is_ok());
 }
+
+/// An engine with two scoped profiles: `pid` (`pid_scope`) and `mdl` (`mdl_scope`).
+fn two_scoped_profiles() -> IssuerEngine {
+    let rng = SystemRandom::new();
+    let signer = LocalSigner::generate(Algorithm::Es256, &rng).unwrap_or_else(|e| panic!("{e}"));
+    let profile = |id: &str| {
+        CredentialProfile::new(
+            id,
+            CredentialFormat::SdJwtVc {
+                vct: format!("urn:example:{id}"),
+                always_disclosed: Vec::new(),
+            },
+        )
+        .with_scope(&format!("{id}_scope"))
+    };
+    IssuerEngine::builder(
+        IssuerSettings::new(ISSUER),
+        vec![profile("pid"), profile("mdl")],
+        IssuerKeys::new(SigningKey::new(Arc::new(signer), Vec::new())),
+        &[3u8; 32],
+        Arc::new(rng),
+    )
+    .build()
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// RFC 6749 §6 and RFC 9396 §6: a refresh asks for no more than its grant. A known scope
+/// value or an `authorization_details` entry outside it is refused (`invalid_scope`,
+/// `invalid_authorization_details`) and the refresh token still works; scope values no
+/// configuration claims are ignored (as at PAR). A request that names a scope gets the
+/// token's scope back (RFC 6749 §3.3), at the pre-authorized grant too.
+#[test]
+fn a_refresh_asks_for_no_more_than_its_grant() {
+    let engine = two_scoped_profiles();
+    let code = engine
+        .create_pre_authorized_code(vec!["pid".into()], claims(), None, NOW)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let tokens = post_token(
+        &engine,
+        &format!(
+            "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Apre-authorized_code&pre-authorized_code={code}&scope=mdl_scope"
+        ),
+        None,
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(tokens["scope"], "pid_scope");
+    let refresh_token = tokens["refresh_token"].as_str().unwrap_or_default();
+    let refresh = |extra: &str, token: &str| {
+        post_token(
+            &engine,
+            &format!("grant_type=refresh_token&refresh_token={token}{extra}"),
+            None,
+        )
+    };
+    let mdl_details = enc(r#"[{"type":"openid_credential","credential_configuration_id":"mdl"}]"#);
+    assert_eq!(
+        refresh("&scope=mdl_scope", refresh_token),
+        Err((400, "invalid_scope".to_owned()))
+    );
+    assert_eq!(
+        refresh("&scope=pid_scope%20mdl_scope", refresh_token),
+        Err((400, "invalid_scope".to_owned()))
+    );
+    assert_eq!(
+        refresh(
+            &format!("&authorization_details={mdl_details}"),
+            refresh_token
+        ),
+        Err((400, "invalid_authorization_details".to_owned()))
+    );
+    // Refused requests rotated nothing: the token refreshes, with the grant's scope named.
+    let refreshed =
+        refresh("&scope=openid%20pid_scope", refresh_token).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(refreshed["scope"], "pid_scope");
+    let rotated = refreshed["refresh_token"].as_str().unwrap_or_default();
+    let plain = refresh("", rotated).unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(plain.get("scope").is_none(), "{plain}");
+}
+
+/// A PAR whose scope values are all unknown but whose `authorization_details` carry the
+/// request: the token response has no `scope` member (RFC 6749 §3.3 has no empty scope).
+#[test]
+fn no_empty_scope_when_only_authorization_details_were_granted() {
+    let engine = engine();
+    let key = DpopKey::new();
+    let body = format!("{}&scope=openid", par_body("wallet", &details("pid")));
+    let request_uri =
+        par(&engine, &body, Some(&key.proof("/par", "par-1"))).unwrap_or_else(|e| panic!("{e}"));
+    let pending = begin(&engine, "wallet", &request_uri).unwrap_or_else(|e| panic!("{e}"));
+    let code = code_of(
+        &engine
+            .approve(pending, claims(), NOW)
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    let tokens = redeem(
+        &engine,
+        &code,
+        &verifier(),
+        Some(&key.proof("/token", "t-1")),
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(tokens.get("scope").is_none(), "{tokens}");
+    assert_eq!(
+        tokens["authorization_details"][0]["credential_configuration_id"],
+        "pid"
+    );
+}
