@@ -68,6 +68,13 @@ pub struct IssuerConfig {
     /// tokens only); off by default, so wallets without DPoP get Bearer tokens.
     #[serde(default)]
     pub require_dpop: bool,
+    /// Accept the credential request shapes of pre-1.0 drafts that wallet libraries still
+    /// send (a single `proof`; `credential_configuration_id` where one `credential_identifier`
+    /// was issued), each logged as a lenient acceptance
+    /// ([`oid4vci_issuer::IssuerSettings::draft_credential_requests`]). On by default, as the
+    /// demo is lenient with wallets; `false` refuses them as OpenID4VCI 1.0 does.
+    #[serde(default = "defaults::draft_credential_requests")]
+    pub accept_draft_credential_requests: bool,
     /// The users who can log in at the authorization endpoint (the code flow), with the
     /// claims issued to each.
     #[serde(default)]
@@ -320,6 +327,9 @@ pub const SUPPORTED_FORMATS: &[CredentialFormat] =
     &[CredentialFormat::SdJwtVc, CredentialFormat::MsoMdoc];
 
 mod defaults {
+    pub(super) const fn draft_credential_requests() -> bool {
+        true
+    }
     pub(super) const fn batch_size() -> usize {
         3
     }
@@ -481,6 +491,7 @@ impl IssuerConfig {
         settings.deferred_interval_seconds = self.deferred_interval_seconds;
         settings.proof_algorithms = crate::issuer::ACCEPTED_ALGORITHMS.to_vec();
         settings.dpop_required = self.require_dpop;
+        settings.draft_credential_requests = self.accept_draft_credential_requests;
         settings
     }
 
@@ -568,6 +579,7 @@ impl IssuerConfig {
             status_list_size: defaults::status_list_size(),
             deferred_interval_seconds: defaults::deferred_interval(),
             require_dpop: false,
+            accept_draft_credential_requests: defaults::draft_credential_requests(),
             users: vec![DemoUser::erika()],
         }
     }

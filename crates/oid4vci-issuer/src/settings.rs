@@ -53,6 +53,14 @@ pub struct IssuerSettings {
     /// one is `400 invalid_request` (a missing parameter; `invalid_dpop_proof` is for a proof
     /// that was sent and failed). Off by default: Bearer tokens for wallets without DPoP.
     pub dpop_required: bool,
+    /// Accept two credential request shapes of the drafts before OpenID4VCI 1.0 that wallet
+    /// libraries still send (Sphereon's `oid4vci-client` 0.20, for one): a single `proof`
+    /// object, read as `proofs` with that one proof, and a `credential_configuration_id` where
+    /// the token response issued `credential_identifiers`, read as the configuration's
+    /// identifier when it has exactly one. Every acceptance is a warning of the response
+    /// ([`crate::EndpointResponse::warnings`]); the proofs are verified as any other. Off by
+    /// default: such requests are `invalid_proof` and `invalid_credential_request`.
+    pub draft_credential_requests: bool,
 }
 
 impl IssuerSettings {
@@ -81,6 +89,7 @@ impl IssuerSettings {
             authorization_code_ttl_seconds: 60,
             user_interaction_ttl_seconds: 600,
             dpop_required: false,
+            draft_credential_requests: false,
         }
     }
 

@@ -358,7 +358,7 @@ impl fmt::Display for Error {
             }
             Self::Draft13Shape { message, member } => write!(
                 f,
-                "{message} uses the draft-13 member {member:?}, removed in OpenID4VCI 1.0"
+                "{message} uses {member:?}, a member of the drafts before OpenID4VCI 1.0 that 1.0 removed"
             ),
             Self::DuplicateClaimPath { configuration_id } => {
                 write!(

@@ -137,7 +137,11 @@ fn another_grants_notification_id_is_answered_as_unknown() {
 
 #[test]
 fn authorization_details_yield_credential_identifiers_bound_to_the_grant() {
-    let t = TestEnv::start();
+    // OpenID4VCI 1.0 as written: no reading of pre-1.0 request shapes (the default reads a
+    // bare configuration id with one identifier as that identifier, with a warning).
+    let t = TestEnv::with(None, |config| {
+        config.accept_draft_credential_requests = false;
+    });
     let wallet = t.wallet();
     let info = wallet.discover(&t.env.issuer_url).unwrap();
     let (_, _, code) = t.offer(false);

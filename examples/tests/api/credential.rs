@@ -230,6 +230,42 @@ fn more_proofs_than_batch_size_is_refused() {
 
 /// A `proofs` object with two proof types is an invalid `proofs` parameter: `invalid_proof`
 /// (OpenID4VCI 1.0 §8.2, §8.3.1.2), not a generic `invalid_credential_request`.
+/// The pre-1.0 single `proof` (Sphereon's oid4vci-client 0.20 sends it): the default
+/// configuration reads it as `proofs` and logs a lenient acceptance;
+/// `acceptDraftCredentialRequests: false` refuses it as OpenID4VCI 1.0 does.
+#[test]
+fn a_single_draft_proof_is_read_by_default_and_refused_when_strict() {
+    for accept in [true, false] {
+        let t = TestEnv::with(None, |config| {
+            config.accept_draft_credential_requests = accept;
+        });
+        let wallet = t.wallet();
+        let info = wallet.discover(&t.env.issuer_url).unwrap();
+        let nonce = wallet.nonce(&info).unwrap();
+        let key = wallet.new_holder_key().unwrap();
+        let proof = wallet.proof(&info.issuer, &key, &nonce).unwrap();
+        let body = json!({"credential_configuration_id": "IdentityCredential",
+            "proof": {"proof_type": "jwt", "jwt": proof}});
+        let reply = post_body(&t, &wallet, &body);
+        if accept {
+            assert_eq!(reply.status, 200, "{}", reply.body);
+            assert_eq!(reply.body["credentials"].as_array().map(Vec::len), Some(1));
+            assert_eq!(
+                t.env.issuer.lenient_warnings(),
+                ["credential request with the pre-1.0 member proof, read as proofs"]
+            );
+        } else {
+            assert_eq!(
+                (reply.status, reply.error_code()),
+                (400, Some("invalid_proof")),
+                "{}",
+                reply.body
+            );
+            assert!(t.env.issuer.lenient_warnings().is_empty());
+        }
+    }
+}
+
 #[test]
 fn two_proof_types_are_invalid_proof() {
     let t = TestEnv::start();

@@ -60,13 +60,16 @@ impl IssuerEngine {
         // The parser's error names its code: malformed `proofs` are `invalid_proof`, malformed
         // encryption parameters `invalid_encryption_parameters`, the rest
         // `invalid_credential_request`.
-        let parsed = CredentialRequest::parse(body.bytes(), &ParseOptions::default())
-            .map_err(|e| bad(e.credential_error_code(), &e.to_string()))?;
+        let mut warnings = Vec::new();
+        let parsed = self.parse_credential_request(body.bytes(), &mut warnings)?;
         let sealer = self.response_encrypter(
             parsed.credential_response_encryption.as_ref(),
             body.encrypted(),
         )?;
-        let id = requested_configuration(grant, &parsed.target, |id| self.profile(id).is_some())?;
+        let id = requested_configuration(grant, &parsed.target, |id| self.profile(id).is_some())
+            .or_else(|refused| {
+                self.draft_configuration(grant, &parsed.target, refused, &mut warnings)
+            })?;
         let profile = self
             .profile(&id)
             .ok_or_else(|| unknown_configuration(&id))?;
@@ -97,13 +100,71 @@ impl IssuerEngine {
                 )
                 .map_err(store_failure)?;
             let pending = DeferredIssuance::new(&transaction_id, interval.max(1));
-            return self.seal(
+            let mut response = self.seal(
                 EndpointResponse::json(202, CredentialResponse::Deferred(pending).to_value()),
                 sealer.as_ref(),
-            );
+            )?;
+            response.warnings.extend(warnings);
+            return Ok(response);
         }
         let answer = self.issued(&authorized, credentials, now)?;
-        self.seal(answer, sealer.as_ref())
+        let mut response = self.seal(answer, sealer.as_ref())?;
+        response.warnings.extend(warnings);
+        Ok(response)
+    }
+
+    /// The credential request of `body`. With
+    /// [`draft_credential_requests`](crate::IssuerSettings::draft_credential_requests), a
+    /// request refused only for the pre-1.0 `proof` member is read again with it, and a
+    /// warning says so.
+    fn parse_credential_request(
+        &self,
+        body: &[u8],
+        warnings: &mut Vec<String>,
+    ) -> Result<CredentialRequest, OAuthError> {
+        let refused = |e: oid4vci_types::Error| bad(e.credential_error_code(), &e.to_string());
+        match CredentialRequest::parse(body, &ParseOptions::default()) {
+            Err(oid4vci_types::Error::Draft13Shape {
+                member: "proof", ..
+            }) if self.settings.draft_credential_requests => {
+                let parsed = CredentialRequest::parse(body, &ParseOptions::draft13_compatible())
+                    .map_err(refused)?;
+                warnings.push(
+                    "credential request with the pre-1.0 member proof, read as proofs".to_owned(),
+                );
+                Ok(parsed)
+            }
+            other => other.map_err(refused),
+        }
+    }
+
+    /// With [`draft_credential_requests`](crate::IssuerSettings::draft_credential_requests),
+    /// a `credential_configuration_id` where the token response issued
+    /// `credential_identifiers` is read as the one identifier issued for that configuration
+    /// (a warning says so); otherwise, and when it has none or several, `refused` stands.
+    fn draft_configuration(
+        &self,
+        grant: &AccessGrant,
+        target: &CredentialTarget,
+        refused: OAuthError,
+        warnings: &mut Vec<String>,
+    ) -> Result<String, OAuthError> {
+        let CredentialTarget::ConfigurationId(id) = target else {
+            return Err(refused);
+        };
+        let issued = grant
+            .credential_identifiers
+            .iter()
+            .filter(|(configuration, _)| configuration == id)
+            .count();
+        if !self.settings.draft_credential_requests || issued != 1 {
+            return Err(refused);
+        }
+        warnings.push(format!(
+            "credential request by credential_configuration_id {id} where a \
+             credential_identifier was issued (pre-1.0 shape), read as that identifier"
+        ));
+        Ok(id.clone())
     }
 
     /// The 200 answer for `credentials` (moved into the body, not copied: a batch is some

@@ -23,6 +23,10 @@ fn object(value: Value) -> Map<String, Value> {
 }
 
 fn engine() -> IssuerEngine {
+    engine_with(IssuerSettings::new(ISSUER))
+}
+
+fn engine_with(settings: IssuerSettings) -> IssuerEngine {
     let rng = SystemRandom::new();
     let key = || {
         SigningKey::new(
@@ -45,7 +49,7 @@ fn engine() -> IssuerEngine {
         },
     );
     IssuerEngine::builder(
-        IssuerSettings::new(ISSUER),
+        settings,
         vec![pid, mdl],
         IssuerKeys::new(key()).with_mdoc(key()),
         &[9u8; 32],
@@ -55,28 +59,40 @@ fn engine() -> IssuerEngine {
     .unwrap()
 }
 
-/// One credential of `configuration` under `access_token`, with a fresh key proof.
-fn credential(engine: &IssuerEngine, access_token: &str, configuration: &str) -> String {
+/// A key proof for a fresh holder key, with a fresh c_nonce.
+fn key_proof(engine: &IssuerEngine) -> String {
     let holder = LocalSigner::generate(Algorithm::Es256, &SystemRandom::new()).unwrap();
     let nonce = engine.nonce(NOW).unwrap().body.unwrap()["c_nonce"]
         .as_str()
         .unwrap()
         .to_owned();
-    let proof = build_key_proof(
+    build_key_proof(
         &KeyProofClaims::new(ISSUER, NOW).with_nonce(nonce),
         &ProofKey::Jwk(holder.public_jwk()),
         &holder,
     )
-    .unwrap();
-    let body = json!({"credential_configuration_id": configuration, "proofs": {"jwt": [proof]}})
-        .to_string();
+    .unwrap()
+}
+
+/// The engine's answer to the credential request `body` under `access_token`.
+fn post_credential(
+    engine: &IssuerEngine,
+    access_token: &str,
+    body: &Value,
+) -> Result<oid4vci_issuer::EndpointResponse, oid4vci_types::OAuthError> {
     let auth = format!("Bearer {access_token}");
     let headers: [(&str, &[u8]); 2] = [
         ("authorization", auth.as_bytes()),
         ("content-type", b"application/json"),
     ];
-    let answer = engine
-        .credential(&EndpointRequest::new(&headers, body.as_bytes()), NOW)
+    let body = body.to_string();
+    engine.credential(&EndpointRequest::new(&headers, body.as_bytes()), NOW)
+}
+
+/// One credential of `configuration` under `access_token`, with a fresh key proof.
+fn credential(engine: &IssuerEngine, access_token: &str, configuration: &str) -> String {
+    let body = json!({"credential_configuration_id": configuration, "proofs": {"jwt": [key_proof(engine)]}});
+    let answer = post_credential(engine, access_token, &body)
         .unwrap_or_else(|e| panic!("{configuration}: {}", e.error()));
     answer.body.unwrap()["credentials"][0]["credential"]
         .as_str()
@@ -251,4 +267,94 @@ fn claims_for_a_configuration_replace_the_common_ones_only_there() {
         SubjectClaims::from(object(json!({"a": 1}))),
         SubjectClaims::new(object(json!({"a": 1})))
     );
+}
+
+/// `draft_credential_requests` reads two pre-1.0 shapes (Sphereon's oid4vci-client 0.20 sends
+/// both), each with a warning; off (the default), they are refused as OpenID4VCI 1.0 has it.
+#[test]
+fn draft_credential_requests_are_read_only_when_enabled() {
+    for enabled in [false, true] {
+        let mut settings = IssuerSettings::new(ISSUER);
+        settings.draft_credential_requests = enabled;
+        let engine = engine_with(settings);
+        let code = engine
+            .create_pre_authorized_code(
+                vec!["pid".into()],
+                object(json!({"given_name": "Erika"})),
+                None,
+                NOW,
+            )
+            .unwrap();
+        let details = r#"[{"type":"openid_credential","credential_configuration_id":"pid"}]"#;
+        let body = format!(
+            "{PRE_AUTH}&pre-authorized_code={code}&authorization_details={}",
+            details
+                .bytes()
+                .map(|b| format!("%{b:02X}"))
+                .collect::<String>()
+        );
+        let tokens = engine
+            .token(&EndpointRequest::new(&[FORM], body.as_bytes()), NOW)
+            .unwrap_or_else(|e| panic!("{}", e.error()))
+            .body
+            .unwrap();
+        let access_token = tokens["access_token"].as_str().unwrap();
+        let identifier = tokens["authorization_details"][0]["credential_identifiers"][0]
+            .as_str()
+            .unwrap();
+        let singular = json!({"credential_identifier": identifier,
+            "proof": {"proof_type": "jwt", "jwt": key_proof(&engine)}});
+        let by_configuration =
+            json!({"credential_configuration_id": "pid", "proofs": {"jwt": [key_proof(&engine)]}});
+        let answers = [
+            post_credential(&engine, access_token, &singular),
+            post_credential(&engine, access_token, &by_configuration),
+        ];
+        if enabled {
+            let warnings: Vec<Vec<String>> = answers
+                .into_iter()
+                .map(|a| {
+                    let a = a.unwrap_or_else(|e| panic!("{}", e.description()));
+                    assert_eq!(a.status, 200);
+                    a.warnings
+                })
+                .collect();
+            assert_eq!(
+                warnings,
+                [
+                    vec![
+                        "credential request with the pre-1.0 member proof, read as proofs"
+                            .to_owned()
+                    ],
+                    vec![format!(
+                        "credential request by credential_configuration_id pid where a \
+                         credential_identifier was issued (pre-1.0 shape), read as that identifier"
+                    )],
+                ]
+            );
+        } else {
+            let refused: Vec<(u16, String, String)> = answers
+                .into_iter()
+                .map(|a| {
+                    let e = a.err().unwrap();
+                    (e.status(), e.error().to_owned(), e.description().to_owned())
+                })
+                .collect();
+            assert_eq!(
+                refused,
+                [
+                    (
+                        400,
+                        "invalid_proof".to_owned(),
+                        "credential request uses 'proof', a member of the drafts before OpenID4VCI 1.0 that 1.0 removed".to_owned()
+                    ),
+                    (
+                        400,
+                        "invalid_credential_request".to_owned(),
+                        "the token response issued credential_identifiers: request by credential_identifier".to_owned()
+                    ),
+                ]
+            );
+        }
+    }
 }
