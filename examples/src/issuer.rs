@@ -741,19 +741,26 @@ pub async fn bind(listen: &str) -> Result<(TcpListener, String), DemoError> {
     Ok((listener, format!("http://{addr}")))
 }
 
-/// Serves `router` on `listener` in a background task (with peer addresses for the admin
-/// API's loopback check).
+/// Serves `router` on `listener` in a background task, with peer addresses for the admin
+/// API's loopback check and deadlines for slow clients ([`crate::serve`]).
 ///
 /// # Errors
 /// [`DemoError::Io`] when the listener has no local address.
 pub fn spawn(listener: TcpListener, router: Router) -> Result<RunningServer, DemoError> {
+    spawn_with(listener, router, crate::serve::Deadlines::default())
+}
+
+/// [`spawn`] with other deadlines for slow clients.
+///
+/// # Errors
+/// [`DemoError::Io`] when the listener has no local address.
+pub fn spawn_with(
+    listener: TcpListener,
+    router: Router,
+    deadlines: crate::serve::Deadlines,
+) -> Result<RunningServer, DemoError> {
     let addr = listener.local_addr()?;
-    let task = tokio::spawn(async move {
-        let service = router.into_make_service_with_connect_info::<SocketAddr>();
-        if let Err(e) = axum::serve(listener, service).await {
-            tracing::error!(error = %e, "server stopped");
-        }
-    });
+    let task = tokio::spawn(crate::serve::serve(listener, router, deadlines));
     Ok(RunningServer {
         addr,
         base_url: format!("http://{addr}"),

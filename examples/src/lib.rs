@@ -16,5 +16,6 @@ pub mod logging;
 pub mod narrate;
 pub mod pki;
 pub mod rotation;
+pub mod serve;
 pub mod spawn;
 pub mod wallet;

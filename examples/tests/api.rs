@@ -45,6 +45,8 @@ mod redis_server;
 mod restart;
 #[path = "api/rotation.rs"]
 mod rotation;
+#[path = "api/slow_clients.rs"]
+mod slow_clients;
 #[path = "api/startup.rs"]
 mod startup;
 #[path = "api/token.rs"]
