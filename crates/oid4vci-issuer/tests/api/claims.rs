@@ -59,6 +59,15 @@ fn engine_with(settings: IssuerSettings) -> IssuerEngine {
     .unwrap()
 }
 
+/// The engine's token response to the form `body`.
+fn token_response(engine: &IssuerEngine, body: &str) -> Value {
+    engine
+        .token(&EndpointRequest::new(&[FORM], body.as_bytes()), NOW)
+        .unwrap_or_else(|e| panic!("{}", e.error()))
+        .body
+        .unwrap()
+}
+
 /// A key proof for a fresh holder key, with a fresh c_nonce.
 fn key_proof(engine: &IssuerEngine) -> String {
     let holder = LocalSigner::generate(Algorithm::Es256, &SystemRandom::new()).unwrap();
@@ -142,11 +151,7 @@ fn one_grant_issues_each_configuration_its_own_claims() {
         .create_pre_authorized_code(vec!["pid".into(), "mdl".into()], claims, None, NOW)
         .unwrap();
     let body = format!("{PRE_AUTH}&pre-authorized_code={code}");
-    let tokens = engine
-        .token(&EndpointRequest::new(&[FORM], body.as_bytes()), NOW)
-        .unwrap_or_else(|e| panic!("{}", e.error()))
-        .body
-        .unwrap();
+    let tokens = token_response(&engine, &body);
     let access_token = tokens["access_token"].as_str().unwrap();
 
     let mut pid = disclosed_names(&credential(&engine, access_token, "pid"));
@@ -293,11 +298,7 @@ fn draft_credential_requests_are_read_only_when_enabled() {
                 .map(|b| format!("%{b:02X}"))
                 .collect::<String>()
         );
-        let tokens = engine
-            .token(&EndpointRequest::new(&[FORM], body.as_bytes()), NOW)
-            .unwrap_or_else(|e| panic!("{}", e.error()))
-            .body
-            .unwrap();
+        let tokens = token_response(&engine, &body);
         let access_token = tokens["access_token"].as_str().unwrap();
         let identifier = tokens["authorization_details"][0]["credential_identifiers"][0]
             .as_str()
