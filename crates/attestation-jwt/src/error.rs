@@ -402,8 +402,8 @@ pub enum Error {
     /// The presented client secret does not match the registered one.
     #[error("client secret does not match")]
     ClientSecretMismatch,
-    /// The `Authorization` header holds no HTTP Basic credentials (another scheme, bad
-    /// base64, no `:`, or a malformed form-urlencoded id or secret).
+    /// The `Basic` `Authorization` header holds no credentials (bad base64, no `:`, or a
+    /// malformed form-urlencoded id or secret).
     #[error("the Authorization header holds no client_secret_basic credentials")]
     BasicCredentialsMalformed,
 

@@ -100,7 +100,7 @@ pub(crate) fn verify(
 ) -> Result<Verdict, Error> {
     let method = if jwt_bearer {
         "private_key_jwt"
-    } else if request.authorization.is_some() {
+    } else if request.basic_authorization().is_some() {
         "client_secret_basic"
     } else {
         "client_secret_post"
@@ -207,7 +207,7 @@ fn client_secret(
     request: &ClientAuthRequest<'_>,
 ) -> Result<Verdict, Error> {
     let basic = request
-        .authorization
+        .basic_authorization()
         .map(|header| basic_credentials(header).ok_or(Error::BasicCredentialsMalformed))
         .transpose()?;
     let (client_id, presented) = match &basic {
@@ -260,24 +260,6 @@ fn basic_credentials(header: &str) -> Option<(String, String)> {
     let decoded = base64ct::Base64::decode_vec(token.trim()).ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (id, secret) = text.split_once(':')?;
-    Some((form_urldecode(id)?, form_urldecode(secret)?))
-}
-
-/// `application/x-www-form-urlencoded` decoding of one value: `+` is a space, `%XX` a byte;
-/// `None` for a malformed escape or bytes that are not UTF-8.
-fn form_urldecode(text: &str) -> Option<String> {
-    let mut out = Vec::with_capacity(text.len());
-    let mut bytes = text.bytes();
-    while let Some(byte) = bytes.next() {
-        out.push(match byte {
-            b'+' => b' ',
-            b'%' => {
-                let high = char::from(bytes.next()?).to_digit(16)?;
-                let low = char::from(bytes.next()?).to_digit(16)?;
-                u8::try_from(high.checked_mul(16)?.checked_add(low)?).ok()?
-            }
-            other => other,
-        });
-    }
-    String::from_utf8(out).ok()
+    let decode = |value: &str| oid4vci_types::form_urldecode(value).ok();
+    Some((decode(id)?, decode(secret)?))
 }

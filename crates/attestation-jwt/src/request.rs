@@ -40,9 +40,11 @@ pub struct ClientAuthRequest<'a> {
     pub client_assertion: Option<&'a str>,
     /// A client secret (the body's, `client_secret_post`).
     pub client_secret: Option<&'a str>,
-    /// The `Authorization` header of the token or PAR request: HTTP Basic client credentials
-    /// (`client_secret_basic`, RFC 6749 §2.3.1), decoded when the client secret fallback
-    /// verifies them. Any value counts as one authentication method.
+    /// The `Authorization` header of the token or PAR request. With the `Basic` scheme it is
+    /// client authentication (`client_secret_basic`, RFC 6749 §2.3.1): one method, decoded
+    /// when the client secret fallback verifies it. Another scheme is not client
+    /// authentication and is ignored (an HTTP client may add a `Bearer` token to every
+    /// request to a host).
     pub authorization: Option<&'a str>,
     /// The request method (for DPoP `htm`).
     pub http_method: Option<&'a str>,
@@ -190,12 +192,24 @@ impl<'a> ClientAuthRequest<'a> {
         self
     }
 
-    /// Sets the request's `Authorization` header (`client_secret_basic`). A token or PAR
-    /// request has one only to authenticate the client, so a server passes whatever it got:
-    /// beside the attestation headers it is a second method, which verification refuses.
+    /// Sets the request's `Authorization` header. With the `Basic` scheme it is
+    /// `client_secret_basic`: beside the attestation headers a second method, which
+    /// verification refuses; with another scheme it is ignored.
     #[must_use]
     pub const fn with_authorization(mut self, header: Option<&'a str>) -> Self {
         self.authorization = header;
         self
+    }
+
+    /// The `Authorization` header when its scheme is `Basic` (case-insensitive, RFC 7617):
+    /// the client authenticates with it.
+    #[must_use]
+    pub fn basic_authorization(&self) -> Option<&'a str> {
+        self.authorization.filter(|header| {
+            header
+                .get(..6)
+                .is_some_and(|scheme| scheme.eq_ignore_ascii_case("basic "))
+                || header.eq_ignore_ascii_case("basic")
+        })
     }
 }

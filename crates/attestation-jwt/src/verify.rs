@@ -444,6 +444,24 @@ pub enum AttestationErrorCode {
 }
 
 impl ClientAttestationVerifier {
+    /// The OAuth answer to `error` for `request`: as [`Self::oauth_error`], and a `401` to a
+    /// client that authenticated with HTTP Basic challenges `Basic` (RFC 6749 §5.2: the
+    /// scheme the client used).
+    #[must_use]
+    pub fn oauth_error_for(
+        &self,
+        request: &ClientAuthRequest<'_>,
+        error: &Error,
+        fresh_challenge: impl FnOnce() -> Option<String>,
+    ) -> oid4vci_types::OAuthError {
+        let answer = self.oauth_error(error, fresh_challenge);
+        if answer.status() == 401 && request.basic_authorization().is_some() {
+            answer.with_challenge("Basic")
+        } else {
+            answer
+        }
+    }
+
     /// The OAuth answer to `error` under this verifier's [`AttestationErrorCode`]; otherwise
     /// as [`crate::oauth_error`].
     #[must_use]
@@ -495,7 +513,7 @@ impl ClientAttestationVerifier {
             return Err(Error::UnsupportedAssertionType);
         }
         let secret = request.client_secret.is_some();
-        let basic = request.authorization.is_some();
+        let basic = request.basic_authorization().is_some();
         let methods = [headers, legacy, jwt_bearer, secret, basic]
             .iter()
             .filter(|used| **used)

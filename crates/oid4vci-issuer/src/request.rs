@@ -115,7 +115,9 @@ pub struct EndpointResponse {
     /// An encrypted answer: a compact JWE sent as the body with `Content-Type:
     /// application/jwt` (already among `headers`); `body` is then `None`.
     pub jwt: Option<String>,
-    /// What the caller should log: lenient-mode acceptances of an unauthenticated client.
+    /// What the caller should log: lenient acceptances (a client that did not authenticate,
+    /// a credential request in a pre-1.0 shape under
+    /// [`draft_credential_requests`](crate::IssuerSettings::draft_credential_requests)).
     pub warnings: Vec<String>,
 }
 

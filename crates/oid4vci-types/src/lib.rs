@@ -80,6 +80,7 @@ pub use crate::offer::{
     TxCodeInputMode,
 };
 pub use crate::options::ParseOptions;
+pub use crate::pct::form_urldecode;
 pub use crate::text::{Description, REPLACEMENT_CHAR};
 pub use crate::token::{
     ClientAssertion, NonceResponse, TokenGrant, TokenRequest, TokenResponse, TokenType,

@@ -21,6 +21,21 @@ pub(crate) fn encode(text: &str, out: &mut String) {
     }
 }
 
+/// Decodes one `application/x-www-form-urlencoded` value: `+` is a space, `%XX` a byte, and
+/// the result must be UTF-8. RFC 6749 §2.3.1 encodes a client id and secret so before it
+/// joins them for HTTP Basic.
+///
+/// ```
+/// assert_eq!(oid4vci_types::form_urldecode("a+b%2Fc").unwrap(), "a b/c");
+/// assert!(oid4vci_types::form_urldecode("%zz").is_err());
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidPercentEncoding`] for a malformed escape or bytes that are not UTF-8.
+pub fn form_urldecode(value: &str) -> Result<String, Error> {
+    decode(value.as_bytes(), 0)
+}
+
 /// Decodes one form component: `+` is a space and `%XX` a byte; the result must be UTF-8.
 /// `offset` is the component's position in the whole input, for error reporting.
 pub(crate) fn decode(component: &[u8], offset: usize) -> Result<String, Error> {

@@ -1,4 +1,5 @@
-//! The lenient-mode log: the token requests accepted without a valid client attestation.
+//! The lenient-mode log: requests accepted although a strict issuer would refuse them (token
+//! requests without a valid client attestation, credential requests in a pre-1.0 shape).
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError};

@@ -480,4 +480,24 @@ fn http_basic_without_a_client_secret_fallback_is_invalid_client() {
         reply.str("error_description"),
         Some("client authentication method client_secret_basic is not enabled")
     );
+    // RFC 6749 §5.2: the challenge names the scheme the client used.
+    let challenge = reply.header("www-authenticate").unwrap_or_default();
+    assert!(challenge.starts_with("Basic "), "{challenge}");
+}
+
+/// An `Authorization` header of another scheme at the token endpoint is not client
+/// authentication (an HTTP client may add a `Bearer` token to every request to a host): the
+/// attestation alone authenticates.
+#[test]
+fn a_bearer_authorization_header_at_the_token_endpoint_is_ignored() {
+    let t = TestEnv::start();
+    let wallet = t.wallet();
+    let info = wallet.discover(&t.env.issuer_url).unwrap();
+    let (_, _, code) = t.offer(false);
+    let mut headers = wallet.token_headers(&info).unwrap();
+    headers.push(("Authorization".to_owned(), "Bearer unrelated".to_owned()));
+    let reply = wallet
+        .post_token(&info, &pre_auth(&code), &headers)
+        .unwrap();
+    assert_eq!(reply.status, 200, "{}", reply.body);
 }

@@ -253,8 +253,8 @@ fn client_secret_basic_is_decoded_and_checked() {
         Err(Error::ClientSecretMismatch)
     );
     for malformed in [
-        "Bearer abc".to_owned(),
-        "Basic".to_owned(),
+        "basic".to_owned(),
+        "BASIC".to_owned(),
         "Basic !!!".to_owned(),
         basic("no-colon"),
         basic("secret-app:bad%zzescape"),
@@ -265,13 +265,29 @@ fn client_secret_basic_is_decoded_and_checked() {
             "{malformed}"
         );
     }
+    // Another scheme is not client authentication: no method at all.
+    assert_eq!(run("Bearer abc", None), Err(Error::AttestationMissing));
     let without_fallback = fx.verifier(true);
     let request = ClientAuthRequest::new().with_authorization(Some(&good));
+    let refused = without_fallback.verify(&request, ChallengeCheck::None, &guard, fx.now);
     assert_eq!(
-        without_fallback.verify(&request, ChallengeCheck::None, &guard, fx.now),
+        refused,
         Err(Error::MethodNotEnabled {
             method: "client_secret_basic"
         })
+    );
+    // RFC 6749 §5.2: the 401 challenges the scheme the client used.
+    let answer = without_fallback.oauth_error_for(&request, &refused.unwrap_err(), || None);
+    assert_eq!((answer.status(), answer.error()), (401, "invalid_client"));
+    let challenge = answer
+        .headers()
+        .find(|(name, _)| *name == "www-authenticate")
+        .map(|(_, value)| value.into_owned());
+    assert!(
+        challenge
+            .as_deref()
+            .is_some_and(|c| c.starts_with("Basic ")),
+        "{challenge:?}"
     );
 }
 

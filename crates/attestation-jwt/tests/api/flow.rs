@@ -367,7 +367,6 @@ fn headers_and_another_method_together_are_refused() {
     let seconds = [
         headers.with_client_secret(Some("secret")),
         headers.with_authorization(Some("Basic YTpi")),
-        headers.with_authorization(Some("Bearer x")),
         headers.with_client_assertion(
             Some(attestation_jwt::JWT_BEARER_ASSERTION_TYPE),
             Some("x.y.z"),
@@ -394,6 +393,18 @@ fn headers_and_another_method_together_are_refused() {
     }
     let oauth = oauth_error(&Error::MultipleAuthenticationMethods, || None);
     assert_eq!((oauth.status(), oauth.error()), (400, "invalid_request"));
+    // An `Authorization` header of another scheme is not client authentication: ignored.
+    let bearer = headers.with_authorization(Some("Bearer x"));
+    assert!(
+        fx.verifier(true)
+            .verify(
+                &bearer,
+                ChallengeCheck::None,
+                &InMemoryReplayGuard::new(10),
+                fx.now
+            )
+            .is_ok()
+    );
 }
 
 #[test]

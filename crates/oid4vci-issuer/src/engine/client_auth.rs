@@ -1,5 +1,5 @@
-//! Client authentication at the token endpoint: the seam, and its attestation-based
-//! implementation on attestation-jwt's verifier.
+//! Client authentication at the token and PAR endpoints: the seam, and its
+//! attestation-based implementation on attestation-jwt's verifier.
 
 use std::collections::BTreeMap;
 
@@ -162,8 +162,8 @@ impl ClientAuthenticator for ClientAttestationVerifier {
             .iter()
             .filter_map(|(name, value)| Some((*name, core::str::from_utf8(value).ok()?)))
             .collect();
-        // A token or PAR request has an `Authorization` header only for client authentication
-        // (`client_secret_basic`); one that is not UTF-8 still counts as one.
+        // An `Authorization` header with the `Basic` scheme is client authentication
+        // (`client_secret_basic`); other schemes are ignored.
         let authorization = request
             .headers()
             .iter()
@@ -191,7 +191,9 @@ impl ClientAuthenticator for ClientAttestationVerifier {
                 client_id: verdict.client_id,
                 instance_key: verdict.instance_key_thumbprint,
             }),
-            Err(error) => Err(self.oauth_error(&error, || context.fresh_challenge(now))),
+            Err(error) => {
+                Err(self.oauth_error_for(&auth_request, &error, || context.fresh_challenge(now)))
+            }
         }
     }
 }

@@ -41,7 +41,11 @@ fn invalid_details(description: &str) -> OAuthError {
     OAuthError::bad_request("invalid_authorization_details", description)
 }
 
-/// What a refresh request asks for besides its grant: `scope` and `authorization_details`.
+/// What a refresh or pre-authorized token request asks for besides its grant: `scope` and
+/// `authorization_details`. A refresh may ask for no more than its grant (refused otherwise);
+/// at the pre-authorized grant the offer fixes the grant, the details must be within it, and
+/// a scope beyond it is not granted (RFC 6749 §3.3 lets the server ignore it; the answer
+/// names the scope granted).
 #[derive(Clone, Copy)]
 struct Asked<'a> {
     scope: Option<&'a str>,
@@ -102,6 +106,7 @@ impl IssuerEngine {
     /// The exact answer: `invalid_request` (also a body that is not a form),
     /// `unsupported_grant_type`, `invalid_dpop_proof`,
     /// the client authenticator's errors, `invalid_grant`, `invalid_authorization_details`,
+    /// `invalid_scope` (a refresh asking for a configuration outside its grant),
     /// `server_error`.
     pub fn token(
         &self,
@@ -528,12 +533,14 @@ impl IssuerEngine {
         granted: &[String],
         asked: Asked<'_>,
     ) -> EndpointResponse {
+        if asked.scope.is_none() {
+            return response;
+        }
         let scopes: Vec<&str> = granted
             .iter()
             .filter_map(|id| self.profile(id)?.scope.as_deref())
             .collect();
-        if asked.scope.is_some()
-            && !scopes.is_empty()
+        if !scopes.is_empty()
             && let Some(serde_json::Value::Object(body)) = response.body.as_mut()
         {
             body.insert("scope".to_owned(), scopes.join(" ").into());
