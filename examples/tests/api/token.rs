@@ -487,13 +487,32 @@ fn http_basic_without_a_client_secret_fallback_is_invalid_client() {
 
 /// An `Authorization` header of another scheme at the token endpoint is not client
 /// authentication (an HTTP client may add a `Bearer` token to every request to a host): the
-/// attestation alone authenticates.
+/// attestation alone authenticates. A repeated one is `invalid_request`.
 #[test]
 fn a_bearer_authorization_header_at_the_token_endpoint_is_ignored() {
     let t = TestEnv::start();
     let wallet = t.wallet();
     let info = wallet.discover(&t.env.issuer_url).unwrap();
     let (_, _, code) = t.offer(false);
+    // Two of them are refused (one could hide a second method behind the other).
+    let mut headers = wallet.token_headers(&info).unwrap();
+    headers.push(("Authorization".to_owned(), "Bearer unrelated".to_owned()));
+    headers.push(("Authorization".to_owned(), "Basic YTpi".to_owned()));
+    let reply = wallet
+        .post_token(&info, &pre_auth(&code), &headers)
+        .unwrap();
+    assert_eq!(
+        (
+            reply.status,
+            reply.error_code(),
+            reply.str("error_description")
+        ),
+        (
+            400,
+            Some("invalid_request"),
+            Some("the Authorization header is repeated")
+        )
+    );
     let mut headers = wallet.token_headers(&info).unwrap();
     headers.push(("Authorization".to_owned(), "Bearer unrelated".to_owned()));
     let reply = wallet

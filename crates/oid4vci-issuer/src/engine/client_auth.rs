@@ -164,11 +164,20 @@ impl ClientAuthenticator for ClientAttestationVerifier {
             .collect();
         // An `Authorization` header with the `Basic` scheme is client authentication
         // (`client_secret_basic`); other schemes are ignored.
-        let authorization = request
+        let mut authorizations = request
             .headers()
             .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+            .filter(|(name, _)| name.eq_ignore_ascii_case("authorization"))
             .map(|(_, value)| core::str::from_utf8(value).unwrap_or_default());
+        let authorization = authorizations.next();
+        // Two `Authorization` headers: which one authenticates is ambiguous, and one could
+        // hide a second method behind the other (RFC 6749 §5.2: a repeated parameter).
+        if authorizations.next().is_some() {
+            return Err(OAuthError::bad_request(
+                "invalid_request",
+                "the Authorization header is repeated",
+            ));
+        }
         let form = context.form_credentials();
         let auth_request = ClientAuthRequest::from_headers(pairs.iter().copied())
             .with_client_id(client_id)
