@@ -208,7 +208,7 @@ fn client_secret(
 ) -> Result<Verdict, Error> {
     let basic = request
         .basic_authorization()
-        .map(|header| basic_credentials(header).ok_or(Error::BasicCredentialsMalformed))
+        .map(|token| basic_credentials(token).ok_or(Error::BasicCredentialsMalformed))
         .transpose()?;
     let (client_id, presented) = match &basic {
         // RFC 6749 §2.3.1: the client id is the Basic user name; a body `client_id` beside
@@ -248,16 +248,12 @@ fn client_secret(
     ))
 }
 
-/// The client id and secret of an HTTP Basic `Authorization` header (RFC 7617): each
-/// form-urlencoded before the two were joined with `:` and base64-encoded (RFC 6749 §2.3.1).
-/// `None` for another scheme or a malformed value.
-fn basic_credentials(header: &str) -> Option<(String, String)> {
+/// The client id and secret of HTTP Basic credentials (RFC 7617, the part after the scheme):
+/// each form-urlencoded before the two were joined with `:` and base64-encoded (RFC 6749
+/// §2.3.1). `None` for a malformed value.
+fn basic_credentials(token: &str) -> Option<(String, String)> {
     use base64ct::Encoding;
-    let (scheme, token) = header.trim().split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
-    }
-    let decoded = base64ct::Base64::decode_vec(token.trim()).ok()?;
+    let decoded = base64ct::Base64::decode_vec(token).ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (id, secret) = text.split_once(':')?;
     let decode = |value: &str| oid4vci_types::form_urldecode(value).ok();

@@ -201,15 +201,16 @@ impl<'a> ClientAuthRequest<'a> {
         self
     }
 
-    /// The `Authorization` header when its scheme is `Basic` (case-insensitive, RFC 7617):
-    /// the client authenticates with it.
+    /// The credentials of the `Authorization` header (what follows the scheme, trimmed) when
+    /// its scheme is `Basic` (case-insensitive, RFC 7617): the client authenticates with
+    /// them. `Some("")` for a bare `Basic`.
     #[must_use]
     pub fn basic_authorization(&self) -> Option<&'a str> {
-        self.authorization.filter(|header| {
-            header
-                .get(..6)
-                .is_some_and(|scheme| scheme.eq_ignore_ascii_case("basic "))
-                || header.eq_ignore_ascii_case("basic")
-        })
+        let header = self.authorization?;
+        let rest = header
+            .get(..5)
+            .filter(|scheme| scheme.eq_ignore_ascii_case("basic"))
+            .and_then(|_| header.get(5..))?;
+        (rest.is_empty() || rest.starts_with(' ')).then(|| rest.trim())
     }
 }

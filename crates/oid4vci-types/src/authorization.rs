@@ -52,6 +52,20 @@ pub fn pkce_s256_matches(code_verifier: &str, code_challenge: &str) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// The values of a `scope` parameter (RFC 6749 §3.3: space-delimited), in order; none for
+/// `None`.
+///
+/// ```
+/// let values: Vec<&str> = oid4vci_types::scope_values(Some("openid  pid")).collect();
+/// assert_eq!(values, ["openid", "pid"]);
+/// ```
+pub fn scope_values(scope: Option<&str>) -> impl Iterator<Item = &str> {
+    scope
+        .unwrap_or_default()
+        .split(' ')
+        .filter(|s| !s.is_empty())
+}
+
 /// A Pushed Authorization Request (RFC 9126 §2.1), parsed from its form body: the parameters
 /// of an authorization request with `response_type=code`, PKCE S256 required.
 ///
@@ -213,11 +227,7 @@ impl PushedAuthorizationRequest {
 
     /// The scope values, in order.
     pub fn scopes(&self) -> impl Iterator<Item = &str> {
-        self.scope
-            .as_deref()
-            .unwrap_or_default()
-            .split(' ')
-            .filter(|s| !s.is_empty())
+        scope_values(self.scope.as_deref())
     }
 
     /// The form body (the wallet side), `code_challenge_method=S256` included.

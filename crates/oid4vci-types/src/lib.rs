@@ -38,6 +38,7 @@ pub use crate::as_metadata::{AUTH_METHOD_ATTEST_JWT_CLIENT_AUTH, AuthorizationSe
 pub use crate::authorization::{
     AuthorizationErrorResponse, AuthorizationRequest, AuthorizationResponse, PKCE_S256,
     PushedAuthorizationRequest, PushedAuthorizationResponse, REQUEST_URI_PREFIX, pkce_s256_matches,
+    scope_values,
 };
 pub use crate::authorization_details::{AuthorizationDetail, OPENID_CREDENTIAL};
 pub use crate::configuration::{

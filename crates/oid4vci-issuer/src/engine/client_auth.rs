@@ -52,6 +52,17 @@ impl<'a> FormCredentials<'a> {
             client_secret: get("client_secret"),
         }
     }
+
+    /// The credentials of a token request: its parsed `client_assertion` (the parser takes
+    /// both halves out of the other parameters) and its `client_secret`.
+    pub(super) fn of_token_request(request: &'a oid4vci_types::TokenRequest) -> Self {
+        let mut form = Self::from_params(&request.extra);
+        if let Some(assertion) = &request.client_assertion {
+            form.client_assertion_type = Some(&assertion.assertion_type);
+            form.client_assertion = Some(&assertion.assertion);
+        }
+        form
+    }
 }
 
 /// The secrets show only whether they are there.

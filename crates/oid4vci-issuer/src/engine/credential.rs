@@ -85,7 +85,7 @@ impl IssuerEngine {
         // not split a batch between two keys).
         let signing_keys = self.keys();
         let credentials = self.mint(&signing_keys, &authorized, profile, holder_keys, now)?;
-        if profile.deferred {
+        let answer = if profile.deferred {
             let transaction_id = self.handle()?;
             let interval = self.settings.deferred_interval_seconds;
             self.stores
@@ -100,14 +100,10 @@ impl IssuerEngine {
                 )
                 .map_err(store_failure)?;
             let pending = DeferredIssuance::new(&transaction_id, interval.max(1));
-            let mut response = self.seal(
-                EndpointResponse::json(202, CredentialResponse::Deferred(pending).to_value()),
-                sealer.as_ref(),
-            )?;
-            response.warnings.extend(warnings);
-            return Ok(response);
-        }
-        let answer = self.issued(&authorized, credentials, now)?;
+            EndpointResponse::json(202, CredentialResponse::Deferred(pending).to_value())
+        } else {
+            self.issued(&authorized, credentials, now)?
+        };
         let mut response = self.seal(answer, sealer.as_ref())?;
         response.warnings.extend(warnings);
         Ok(response)

@@ -52,6 +52,15 @@ struct Asked<'a> {
     details: Option<&'a [AuthorizationDetail]>,
 }
 
+impl<'a> Asked<'a> {
+    fn of(request: &'a TokenRequest) -> Self {
+        Self {
+            scope: request.scope.as_deref(),
+            details: request.authorization_details.as_deref(),
+        }
+    }
+}
+
 /// The configuration ids of a token request's `authorization_details`, each of which must be
 /// an `openid_credential` entry for a configuration in `granted`, once; checked before the
 /// code is spent, so a refused request leaves it usable.
@@ -128,18 +137,14 @@ impl IssuerEngine {
                 "a DPoP proof is required: this issuer issues sender-constrained tokens only",
             ));
         }
-        let mut form = super::client_auth::FormCredentials::from_params(&parsed.extra);
-        if let Some(assertion) = &parsed.client_assertion {
-            form.client_assertion_type = Some(&assertion.assertion_type);
-            form.client_assertion = Some(&assertion.assertion);
-        }
         let identity = self.authenticate_client(
             request,
             parsed.client_id.as_deref(),
-            form,
+            super::client_auth::FormCredentials::of_token_request(&parsed),
             dpop.as_ref(),
             now,
         )?;
+        let asked = Asked::of(&parsed);
         let dpop_jkt = dpop.map(pop_verifier::AcceptedDpopProof::into_jkt);
         let warning = identity.lenient_warning.clone();
         let mut response = match &parsed.grant {
@@ -149,19 +154,12 @@ impl IssuerEngine {
             } => self.pre_authorized(
                 pre_authorized_code,
                 tx_code.as_deref(),
-                Asked {
-                    scope: parsed.scope.as_deref(),
-                    details: parsed.authorization_details.as_deref(),
-                },
+                asked,
                 identity,
                 dpop_jkt,
                 now,
             ),
             TokenGrant::RefreshToken { refresh_token } => {
-                let asked = Asked {
-                    scope: parsed.scope.as_deref(),
-                    details: parsed.authorization_details.as_deref(),
-                };
                 self.refresh(refresh_token, &identity, asked, dpop_jkt, now)
             }
             TokenGrant::AuthorizationCode {
@@ -508,7 +506,7 @@ impl IssuerEngine {
     /// `granted`. Scope values no configuration claims are ignored, as at PAR (OpenID4VCI 1.0
     /// §5.1.2). The new access token covers the whole grant.
     fn check_asked(&self, granted: &[String], asked: Asked<'_>) -> Result<(), OAuthError> {
-        for scope in asked.scope.into_iter().flat_map(|s| s.split(' ')) {
+        for scope in oid4vci_types::scope_values(asked.scope) {
             if let Some(profile) = self.scope_profile(scope)
                 && !granted.contains(&profile.id)
             {
